@@ -1,0 +1,46 @@
+# Two commands: `make run` (the demo site with worker and beat) and `make test` (the whole suite).
+# Both need only Python 3.11+ and make. Django 6 needs Python 3.12+, so a 3.12+ interpreter is
+# preferred when one is installed; on 3.11 the Django 5.2 LTS is installed instead.
+
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+
+PYTHON_FOUND := $(shell for p in python3.14 python3.13 python3.12 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 python3; do \
+	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v "$$p"; break; fi; done)
+PYTHON ?= $(or $(PYTHON_FOUND),python3)
+
+# Embedded defaults for a laptop: SQLite, a file-system broker and e-mails as files under var/.
+DEMO_ENV := DEBUG=true DEMO_MODE=true PORT=$(PORT)
+
+.PHONY: run test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEMO_ENV) $(BIN)/python manage.py load_seeds
+	@echo ""
+	@echo "  Takedown Portal: http://127.0.0.1:$(PORT)/"
+	@echo "  Staff login:     http://127.0.0.1:$(PORT)/admin/  (reviewer / reviewer, lead / lead)"
+	@echo "  E-mails:         $(CURDIR)/var/mail/  (one .eml file per message)"
+	@echo "  Stop with Ctrl-C."
+	@echo ""
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEMO_ENV) $(BIN)/honcho -f Procfile.dev start
+
+test: $(VENV)/.installed-test
+	DEBUG=true $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

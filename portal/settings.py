@@ -1,0 +1,219 @@
+"""Settings for the Takedown Portal. Everything comes from the environment.
+
+With DEBUG=true (what `make run` and `make test` set) every setting has a safe local default:
+SQLite under var/, a file-system Celery broker under var/broker, e-mails written as .eml files
+under var/mail. With DEBUG=false the production settings are required and checked at start.
+"""
+
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+from portal.env import (
+    ImproperlyConfiguredEnv,
+    email_settings,
+    env_bool,
+    env_int,
+    env_list,
+    env_required,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+
+try:
+    DEBUG = env_bool("DEBUG", False)
+    # Demo mode creates the demo logins and loads seeds/; never on a real deployment.
+    DEMO_MODE = env_bool("DEMO_MODE", False)
+    PRODUCTION = not DEBUG
+    _needed = "required when DEBUG=false"
+
+    SECRET_KEY = env_required("SECRET_KEY", _needed) if PRODUCTION else env_str(
+        "SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
+    )
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+    if PRODUCTION and not ALLOWED_HOSTS:
+        raise ImproperlyConfiguredEnv(f"ALLOWED_HOSTS must be set ({_needed}).")
+
+    PORT = env_int("PORT", 8000, minimum=1)
+    SITE_URL = (env_required("SITE_URL", _needed) if PRODUCTION else env_str("SITE_URL", f"http://127.0.0.1:{PORT}"))
+    SITE_URL = SITE_URL.rstrip("/")
+    if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).hostname:
+        raise ImproperlyConfiguredEnv(f"SITE_URL={SITE_URL!r} must be an absolute http(s) URL.")
+
+    _database_url = env_required("DATABASE_URL", _needed) if PRODUCTION else env_str(
+        "DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+    )
+    try:
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
+    except ValueError as exc:
+        raise ImproperlyConfiguredEnv(f"DATABASE_URL is malformed: {exc}") from None
+
+    REDIS_URL = env_str("REDIS_URL")
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+    if PRODUCTION and not CELERY_BROKER_URL:
+        raise ImproperlyConfiguredEnv(f"REDIS_URL (or CELERY_BROKER_URL) must be set ({_needed}).")
+
+    _email_url = env_required("EMAIL_URL", _needed) if PRODUCTION else env_str("EMAIL_URL", "file:")
+    globals().update(email_settings(_email_url, VAR_DIR / "mail"))
+    DEFAULT_FROM_EMAIL = (env_required("DEFAULT_FROM_EMAIL", _needed) if PRODUCTION
+                          else env_str("DEFAULT_FROM_EMAIL", "Takedown Portal <takedowns@localhost>"))
+    SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+    # Policy knobs.
+    NOTICE_CONFIRMATION_DAYS = env_int("NOTICE_CONFIRMATION_DAYS", 7, minimum=1)
+    NOTICE_MAX_ITEMS = env_int("NOTICE_MAX_ITEMS", 200, minimum=50)
+    EVIDENCE_MAX_FILE_BYTES = env_int("EVIDENCE_MAX_FILE_MB", 10, minimum=1) * 1024 * 1024
+    EVIDENCE_MAX_TOTAL_BYTES = env_int("EVIDENCE_MAX_TOTAL_MB", 25, minimum=1) * 1024 * 1024
+    EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10, minimum=1)
+    ROUTING_GRACE_SECONDS = env_int("ROUTING_GRACE_SECONDS", 120, minimum=1)
+    # Other host names under which the local catalogue's listing URLs are recognised.
+    MARKETPLACE_HOSTS = env_list("MARKETPLACE_HOSTS", [])
+except ImproperlyConfiguredEnv as exc:
+    sys.exit(f"Configuration error: {exc}")
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # web, worker and beat share one SQLite file: WAL lets readers run beside the writer and
+    # IMMEDIATE transactions queue writers instead of failing with "database is locked".
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "django_countries",
+    "takedowns",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [] if DEMO_MODE else [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    # Evidence lives outside the web root and is never served by URL; reviewers get it
+    # through an access-checked view.
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(VAR_DIR / "evidence")}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Large uploads spill to disk instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if env_bool("BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+# --- Celery: configured so that no work is lost (see portal/celery.py for why). ---
+if not CELERY_BROKER_URL:
+    # No Redis on a laptop: a broker in files under var/broker that worker and beat share,
+    # so tasks still run asynchronously in a real worker process.
+    CELERY_BROKER_URL = "filesystem://localhost/"
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "processed", "control"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+else:
+    # A message not acknowledged within this time is handed to another worker; it must be
+    # longer than the longest task (hard limit below) or a slow task would run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "takedowns")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "sweep-unrouted-notices": {"task": "takedowns.tasks.sweep_unrouted", "schedule": 60.0},
+    "sweep-unsent-emails": {"task": "takedowns.tasks.sweep_unsent_emails", "schedule": 60.0},
+    "expire-unconfirmed-notices": {"task": "takedowns.tasks.expire_unconfirmed", "schedule": 3600.0},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,98 @@
+"""One small function per kind of e-mail. Each renders templates/emails/<kind>.{subject.txt,txt,html}
+into an OutboundEmail row in the caller's transaction, and sends it from a task after commit."""
+
+import logging
+import smtplib
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from takedowns import tasks
+from takedowns.enums import EmailStatus
+from takedowns.models import Notice, OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+
+class TransientMailError(Exception):
+    """Sending failed in a way that may succeed later (connection lost, 4xx reply)."""
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def make_message(kind: str, to: str, context: dict, notice: Notice | None, now: datetime) -> OutboundEmail:
+    context = {"site_url": settings.SITE_URL, "notice": notice, **context}
+    if notice is not None:
+        context.setdefault("tracking_url", absolute(notice.tracking_path()))
+    subject = " ".join(render_to_string(f"emails/{kind}.subject.txt", context).split())
+    email = OutboundEmail.objects.create(
+        notice=notice, kind=kind, to=to, subject=subject,
+        body_text=render_to_string(f"emails/{kind}.txt", context),
+        body_html=render_to_string(f"emails/{kind}.html", context),
+        created_at=now,
+    )
+    transaction.on_commit(lambda: tasks.send_email.delay(email_id=email.pk))
+    return email
+
+
+def confirmation_request(notice: Notice) -> OutboundEmail:
+    return make_message("confirm_notice", notice.submitter_email,
+                        {"confirm_url": absolute(notice.confirmation_path())}, notice, notice.created_at)
+
+
+def notice_received(notice: Notice) -> OutboundEmail:
+    return make_message("notice_received", notice.submitter_email, {}, notice, notice.confirmed_at)
+
+
+def notice_routed(notice: Notice) -> OutboundEmail:
+    return make_message("notice_routed", notice.submitter_email, {}, notice, notice.routed_at)
+
+
+def notice_withdrawn(notice: Notice) -> OutboundEmail:
+    return make_message("notice_withdrawn", notice.submitter_email, {}, notice, notice.closed_at)
+
+
+def deliver(email_id: int, now: datetime) -> None:
+    """Send one queued e-mail. Raises TransientMailError when a retry may succeed."""
+    email = OutboundEmail.objects.filter(pk=email_id).first()
+    if email is None:
+        logger.warning("deliver: e-mail %s no longer exists", email_id)
+        return
+    if email.status != EmailStatus.QUEUED:
+        return
+    message = EmailMultiAlternatives(email.subject, email.body_text, settings.DEFAULT_FROM_EMAIL, [email.to])
+    message.attach_alternative(email.body_html, "text/html")
+    try:
+        message.send()
+    except smtplib.SMTPResponseException as exc:
+        _failed(email, f"{exc.smtp_code} {exc.smtp_error!r}", permanent=exc.smtp_code >= 500)
+    except smtplib.SMTPRecipientsRefused as exc:
+        _failed(email, f"recipient refused: {exc.recipients!r}", permanent=True)
+    except (smtplib.SMTPException, OSError) as exc:
+        # Connection refused or dropped, timeouts, DNS: all worth another try.
+        _failed(email, repr(exc), permanent=False)
+    else:
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            status=EmailStatus.SENT, sent_at=now, attempts=email.attempts + 1, last_error="")
+
+
+def _failed(email: OutboundEmail, error: str, permanent: bool) -> None:
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        attempts=email.attempts + 1, last_error=error,
+        status=EmailStatus.FAILED if permanent else EmailStatus.QUEUED)
+    if permanent:
+        logger.error("e-mail %s to %s failed for good: %s", email.pk, email.to, error)
+        return
+    raise TransientMailError(error)
+
+
+def unsent_email_ids(older_than: datetime, limit: int = 500) -> list[int]:
+    """Queued e-mails never tried: their send message was lost between the database and the
+    broker, so the sweep enqueues them again. Tried ones are in their task's retry schedule."""
+    return list(OutboundEmail.objects.filter(status=EmailStatus.QUEUED, attempts=0, created_at__lte=older_than)
+                .order_by("created_at").values_list("pk", flat=True)[:limit])

@@ -1,0 +1,111 @@
+"""Choices and the allowed status transitions. workflow.py is the only code that applies them."""
+
+from django.db import models
+
+
+class NoticeStatus(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", "Waiting for e-mail confirmation"
+    CONFIRMED = "confirmed", "Confirmed, being routed to a reviewer"
+    IN_REVIEW = "in_review", "With a reviewer"
+    CLOSED = "closed", "Closed"
+    WITHDRAWN = "withdrawn", "Withdrawn by the submitter"
+    EXPIRED = "expired", "Expired without confirmation"
+
+
+NOTICE_TRANSITIONS: dict[str, frozenset[str]] = {
+    NoticeStatus.UNCONFIRMED: frozenset({NoticeStatus.CONFIRMED, NoticeStatus.EXPIRED}),
+    NoticeStatus.CONFIRMED: frozenset({NoticeStatus.IN_REVIEW, NoticeStatus.WITHDRAWN}),
+    NoticeStatus.IN_REVIEW: frozenset({NoticeStatus.CLOSED, NoticeStatus.WITHDRAWN}),
+    NoticeStatus.CLOSED: frozenset(),
+    NoticeStatus.WITHDRAWN: frozenset(),
+    NoticeStatus.EXPIRED: frozenset(),
+}
+
+# Statuses in which a notice counts towards a reviewer's load and its listings are "under review".
+OPEN_NOTICE_STATUSES = (NoticeStatus.CONFIRMED, NoticeStatus.IN_REVIEW)
+
+
+class ItemState(models.TextChoices):
+    NEW = "new", "Waiting for routing"
+    IN_REVIEW = "in_review", "Waiting for the reviewer's decision"
+    NOT_FOUND = "not_found", "Listing not found at the marketplace"
+    DUPLICATE = "duplicate", "Already reported in another open notice"
+    ALREADY_REMOVED = "already_removed", "Listing already removed"
+    WITHDRAWN = "withdrawn", "Withdrawn by the submitter"
+
+
+class RightType(models.TextChoices):
+    TRADEMARK = "trademark", "Trademark"
+    COPYRIGHT = "copyright", "Copyright"
+    DESIGN = "design", "Design"
+    PATENT = "patent", "Patent"
+
+
+class SubmitterRole(models.TextChoices):
+    OWNER = "owner", "I am the rights owner (or its employee)"
+    AGENT = "agent", "I am an agent authorised by the rights owner"
+
+
+class InfringementReason(models.TextChoices):
+    COUNTERFEIT = "counterfeit", "Counterfeit goods"
+    TRADEMARK_MISUSE = "trademark_misuse", "Trademark misuse (logo or brand name used without permission)"
+    COPYRIGHT_IMAGES = "copyright_images", "Copyright: images copied"
+    COPYRIGHT_TEXT = "copyright_text", "Copyright: text copied"
+    DESIGN = "design", "Design infringement"
+    PATENT = "patent", "Patent infringement"
+
+
+# Which infringement reasons a right of each type can support.
+REASONS_FOR_RIGHT: dict[str, frozenset[str]] = {
+    RightType.TRADEMARK: frozenset({InfringementReason.COUNTERFEIT, InfringementReason.TRADEMARK_MISUSE}),
+    RightType.COPYRIGHT: frozenset({InfringementReason.COPYRIGHT_IMAGES, InfringementReason.COPYRIGHT_TEXT}),
+    RightType.DESIGN: frozenset({InfringementReason.DESIGN, InfringementReason.COUNTERFEIT}),
+    RightType.PATENT: frozenset({InfringementReason.PATENT}),
+}
+
+
+class EvidenceKind(models.TextChoices):
+    REGISTRATION_CERTIFICATE = "registration_certificate", "Registration certificate"
+    AUTHORISATION_LETTER = "authorisation_letter", "Authorisation letter"
+    TEST_BUY = "test_buy", "Test-buy proof"
+    OTHER = "other", "Other evidence"
+
+
+class ListingStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    REMOVED = "removed", "Removed"
+
+
+class ActorKind(models.TextChoices):
+    SUBMITTER = "submitter", "Submitter"
+    SYSTEM = "system", "System"
+    REVIEWER = "reviewer", "Reviewer"
+
+
+class EventKind(models.TextChoices):
+    FILED = "filed", "Notice filed"
+    CONFIRMED = "confirmed", "E-mail address confirmed"
+    ITEM_RESOLVED = "item_resolved", "Listing looked up at the marketplace"
+    ROUTED = "routed", "Assigned to a reviewer"
+    ROUTING_DEFERRED = "routing_deferred", "No reviewer available yet"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired without confirmation"
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Language(models.TextChoices):
+    EN = "en", "English"
+    DE = "de", "Deutsch"
+    FR = "fr", "Français"
+    ES = "es", "Español"
+    IT = "it", "Italiano"
+    ZH = "zh", "中文"
+
+
+# Catalogue categories whose counterfeits endanger health or safety: reviewed first.
+SAFETY_RELEVANT_CATEGORIES = frozenset({"toys", "cosmetics", "electrical", "medicine", "car-parts", "baby"})

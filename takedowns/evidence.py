@@ -1,0 +1,48 @@
+"""Evidence uploads: checked by their content (magic bytes), never by their name, and stored
+under MEDIA storage outside the web root."""
+
+import hashlib
+import uuid
+
+import filetype
+from django.core.files.uploadedfile import UploadedFile
+
+from takedowns.models import Evidence
+
+# What we accept, as identified by content, and the file extension we store it under.
+ACCEPTED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+def sniff_content_type(upload: UploadedFile) -> str | None:
+    """The accepted content type the file really is, or None."""
+    upload.seek(0)
+    head = upload.read(512)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ACCEPTED_TYPES:
+        return None
+    return kind.mime
+
+
+def store(submission_key: uuid.UUID, kind: str, upload: UploadedFile, content_type: str) -> Evidence:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    evidence = Evidence(submission_key=submission_key, kind=kind, original_name=upload.name[:255],
+                        content_type=content_type, size=upload.size, sha256=digest.hexdigest())
+    # The stored name is random: the submitter's file name is kept only as data.
+    evidence.file.save(f"{uuid.uuid4().hex}.{ACCEPTED_TYPES[content_type]}", upload, save=False)
+    evidence.save()
+    return evidence
+
+
+def kept_for(submission_key: uuid.UUID) -> list[Evidence]:
+    """Files already uploaded on this form (before an error made it come back)."""
+    return list(Evidence.objects.filter(submission_key=submission_key, notice=None).order_by("id"))
+
+
+def discard(submission_key: uuid.UUID, evidence_ids: list[int]) -> None:
+    for evidence in Evidence.objects.filter(submission_key=submission_key, notice=None, pk__in=evidence_ids):
+        evidence.file.delete(save=False)
+        evidence.delete()

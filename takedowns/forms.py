@@ -1,0 +1,309 @@
+"""The public notice form: validation only. The view stores uploads and calls workflow."""
+
+import re
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.template.defaultfilters import filesizeformat
+from django_countries import countries
+
+from takedowns.enums import REASONS_FOR_RIGHT, EvidenceKind, InfringementReason, Language, RightType, SubmitterRole
+from takedowns.evidence import sniff_content_type
+from takedowns.models import Evidence
+from takedowns.workflow import ReportedItem
+
+_LISTING_ID = re.compile(r"^L-?\d{1,12}$", re.IGNORECASE)
+_url_validator = URLValidator(schemes=["http", "https"])
+
+# The upload fields, one per kind of evidence.
+EVIDENCE_FIELDS = {
+    "registration_certificate": EvidenceKind.REGISTRATION_CERTIFICATE,
+    "authorisation_letter": EvidenceKind.AUTHORISATION_LETTER,
+    "test_buy": EvidenceKind.TEST_BUY,
+    "other_evidence": EvidenceKind.OTHER,
+}
+
+GOOD_FAITH_TEXT = (
+    "I have a good-faith belief that the use of the material in the manner complained of is not "
+    "authorised by the rights owner, its agent, or the law."
+)
+ACCURACY_TEXT = (
+    "The information in this notice is accurate, and under penalty of perjury, I am the owner, or "
+    "authorised to act on behalf of the owner, of the right that is allegedly infringed."
+)
+
+
+def _blank_choice(label: str, choices) -> list:
+    return [("", label), *choices]
+
+
+def check_reported(value: str) -> str:
+    """A reported listing must be a web address or a listing ID."""
+    text = value.strip()
+    if _LISTING_ID.match(text):
+        return text.upper()
+    try:
+        _url_validator(text)
+    except ValidationError:
+        raise ValidationError(
+            f"“{text[:80]}” is neither a web address (https://…) nor a listing ID such as L-100001."
+        ) from None
+    return text
+
+
+def _same_listing_key(text: str) -> str:
+    return text.strip().rstrip("/").lower()
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Accepts several files; the form checks each one (content type, size) in clean_<name>."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
+class ItemForm(forms.Form):
+    """One reported listing row."""
+
+    reported = forms.CharField(label="Listing URL or ID", max_length=500, required=False,
+                               widget=forms.TextInput(attrs={"placeholder": "https://…/listings/L-100001/ or L-100001"}))
+    reason = forms.ChoiceField(label="Infringement", required=False,
+                               choices=_blank_choice("Choose the infringement…", InfringementReason.choices))
+
+    def clean(self):
+        data = super().clean()
+        reported, reason = (data.get("reported") or "").strip(), data.get("reason")
+        if reported:
+            try:
+                data["reported"] = check_reported(reported)
+            except ValidationError as exc:
+                self.add_error("reported", exc)
+            if not reason:
+                self.add_error("reason", "Choose the infringement for this listing.")
+        elif reason:
+            self.add_error("reported", "Enter the listing's URL or ID, or clear this row.")
+        return data
+
+
+def item_formset_class():
+    return forms.formset_factory(ItemForm, extra=0, min_num=3, max_num=settings.NOTICE_MAX_ITEMS,
+                                 absolute_max=settings.NOTICE_MAX_ITEMS, validate_max=True)
+
+
+class NoticeForm(forms.Form):
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    submitter_name = forms.CharField(label="Your full name", max_length=200)
+    submitter_organisation = forms.CharField(label="Organisation", max_length=200, required=False,
+                                             help_text="The company or law firm you file for, if any.")
+    submitter_email = forms.EmailField(label="E-mail address",
+                                       help_text="We send a confirmation link here; the notice is queued once you follow it.")
+    submitter_country = forms.ChoiceField(label="Country", choices=_blank_choice("Choose your country…", countries))
+    submitter_role = forms.ChoiceField(label="You are", choices=SubmitterRole.choices, widget=forms.RadioSelect)
+    language = forms.ChoiceField(label="Language for our messages", choices=Language.choices, initial=Language.EN)
+
+    right_type = forms.ChoiceField(label="Type of right", choices=_blank_choice("Choose…", RightType.choices))
+    right_registration_number = forms.CharField(
+        label="Registration number", max_length=80,
+        help_text="For an unregistered copyright, name the work (e.g. “product photos of the Aurora lamp, 2024”).")
+    right_office = forms.CharField(label="Office or jurisdiction", max_length=80,
+                                   help_text="e.g. EUIPO, USPTO, DPMA, WIPO, or the country for a copyright.")
+    right_owner = forms.CharField(label="Rights owner", max_length=200)
+
+    pasted_listings = forms.CharField(
+        label="Or paste many listings", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One URL or listing ID per line; all get the infringement chosen below.")
+    pasted_reason = forms.ChoiceField(label="Infringement for the pasted listings", required=False,
+                                      choices=_blank_choice("Choose the infringement…", InfringementReason.choices))
+
+    description = forms.CharField(
+        label="Why these listings infringe", min_length=30, max_length=10000, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Explain what is infringed and how: e.g. how you know the goods are counterfeit.",
+        error_messages={"min_length": "Explain why the listings infringe in at least %(limit_value)d characters "
+                                      "(you wrote %(show_value)d)."})
+
+    registration_certificate = MultipleFileField(label="Registration certificate")
+    authorisation_letter = MultipleFileField(label="Authorisation letter",
+                                             help_text="Required when you file as an authorised agent.")
+    test_buy = MultipleFileField(label="Test-buy proof")
+    other_evidence = MultipleFileField(label="Other evidence")
+    remove_evidence = forms.TypedMultipleChoiceField(label="Remove", required=False, coerce=int,
+                                                     widget=forms.CheckboxSelectMultiple)
+
+    good_faith_statement = forms.BooleanField(label=GOOD_FAITH_TEXT, error_messages={
+        "required": "The notice can only be filed with the good-faith statement."})
+    accuracy_statement = forms.BooleanField(label=ACCURACY_TEXT, error_messages={
+        "required": "The notice can only be filed with the statement of accuracy and authority."})
+    signature = forms.CharField(label="Electronic signature", max_length=200,
+                                help_text="Type your full name exactly as above; it signs this notice.")
+
+    def __init__(self, *args, item_rows=None, kept: list[Evidence] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item_rows = item_rows
+        self.kept = list(kept)
+        self.fields["remove_evidence"].choices = [(evidence.pk, evidence.original_name) for evidence in self.kept]
+        # Files that passed their checks, stored by the view even when another field has an error,
+        # so the submitter never uploads them twice.
+        self.accepted_uploads: list[tuple[str, object, str]] = []
+        self.items: list[ReportedItem] = []
+
+    def _check_uploads(self, name: str):
+        files = self.cleaned_data.get(name) or []
+        problems = []
+        for upload in files:
+            content_type = sniff_content_type(upload)
+            if content_type is None:
+                problems.append(f"“{upload.name}” is not a PDF, PNG or JPEG file (we check the content, not the name).")
+            elif upload.size > settings.EVIDENCE_MAX_FILE_BYTES:
+                problems.append(f"“{upload.name}” is {filesizeformat(upload.size)}; each file may be at most "
+                                f"{filesizeformat(settings.EVIDENCE_MAX_FILE_BYTES)}.")
+            elif upload.size == 0:
+                problems.append(f"“{upload.name}” is empty.")
+            else:
+                self.accepted_uploads.append((EVIDENCE_FIELDS[name], upload, content_type))
+        if problems:
+            raise ValidationError(problems)
+        return files
+
+    def clean_registration_certificate(self):
+        return self._check_uploads("registration_certificate")
+
+    def clean_authorisation_letter(self):
+        return self._check_uploads("authorisation_letter")
+
+    def clean_test_buy(self):
+        return self._check_uploads("test_buy")
+
+    def clean_other_evidence(self):
+        return self._check_uploads("other_evidence")
+
+    def kept_after_removal(self) -> list[Evidence]:
+        removed = set(self.cleaned_data.get("remove_evidence") or [])
+        return [evidence for evidence in self.kept if evidence.pk not in removed]
+
+    def clean(self):
+        data = super().clean()
+        self._check_evidence_totals()
+        self._check_role_evidence()
+        self._check_signature()
+        self._collect_items()
+        return data
+
+    def _check_evidence_totals(self) -> None:
+        kept = self.kept_after_removal()
+        count = len(kept) + len(self.accepted_uploads)
+        total = sum(evidence.size for evidence in kept) + sum(upload.size for _, upload, _ in self.accepted_uploads)
+        if count > settings.EVIDENCE_MAX_FILES:
+            self.add_error(None, f"A notice may carry at most {settings.EVIDENCE_MAX_FILES} evidence files; "
+                                 f"you attached {count}.")
+            self.accepted_uploads.clear()
+        elif total > settings.EVIDENCE_MAX_TOTAL_BYTES:
+            self.add_error(None, f"The evidence files add up to {filesizeformat(total)}; a notice may carry at most "
+                                 f"{filesizeformat(settings.EVIDENCE_MAX_TOTAL_BYTES)}. Remove or shrink some files.")
+            self.accepted_uploads.clear()
+
+    def _check_role_evidence(self) -> None:
+        if self.cleaned_data.get("submitter_role") != SubmitterRole.AGENT or "authorisation_letter" in self.errors:
+            return
+        has_letter = any(kind == EvidenceKind.AUTHORISATION_LETTER for kind, _, _ in self.accepted_uploads) or any(
+            evidence.kind == EvidenceKind.AUTHORISATION_LETTER for evidence in self.kept_after_removal())
+        if not has_letter:
+            self.add_error("authorisation_letter",
+                           "As an authorised agent, attach the rights owner's letter authorising you to act.")
+
+    def _check_signature(self) -> None:
+        name, signature = self.cleaned_data.get("submitter_name"), self.cleaned_data.get("signature")
+        if name and signature and " ".join(signature.split()).casefold() != " ".join(name.split()).casefold():
+            self.add_error("signature", f"Type your full name exactly as entered above (“{name}”) to sign.")
+
+    def _collect_items(self) -> None:
+        """All reported listings, from the rows and the pasted list, checked together."""
+        right_type = self.cleaned_data.get("right_type")
+        allowed = REASONS_FOR_RIGHT.get(right_type, frozenset())
+        seen: dict[str, str] = {}
+        items: list[ReportedItem] = []
+
+        rows_valid = self.item_rows is not None and self.item_rows.is_valid()
+        for number, row in enumerate(self.item_rows or [], start=1):
+            reported = row.cleaned_data.get("reported") if hasattr(row, "cleaned_data") else None
+            reason = row.cleaned_data.get("reason") if hasattr(row, "cleaned_data") else None
+            if not reported or not reason:
+                continue
+            key = _same_listing_key(reported)
+            if key in seen:
+                row.add_error("reported", f"This listing is already reported in {seen[key]}.")
+                rows_valid = False
+                continue
+            if right_type and reason not in allowed:
+                row.add_error("reason", self._reason_mismatch(reason, right_type))
+                rows_valid = False
+                continue
+            seen[key] = f"row {number}"
+            items.append(ReportedItem(reported, reason))
+
+        pasted = [line.strip() for line in (self.cleaned_data.get("pasted_listings") or "").splitlines() if line.strip()]
+        pasted_reason = self.cleaned_data.get("pasted_reason")
+        pasted_problems = []
+        if pasted and not pasted_reason:
+            self.add_error("pasted_reason", "Choose the infringement for the pasted listings.")
+        elif pasted and right_type and pasted_reason not in allowed:
+            self.add_error("pasted_reason", self._reason_mismatch(pasted_reason, right_type))
+        for line_number, line in enumerate(pasted, start=1):
+            try:
+                reported = check_reported(line)
+            except ValidationError as exc:
+                pasted_problems.append(f"Line {line_number}: {exc.messages[0]}")
+                continue
+            key = _same_listing_key(reported)
+            if key in seen:
+                pasted_problems.append(f"Line {line_number}: this listing is already reported in {seen[key]}.")
+                continue
+            seen[key] = f"pasted line {line_number}"
+            if pasted_reason:
+                items.append(ReportedItem(reported, pasted_reason))
+        if pasted_problems:
+            self.add_error("pasted_listings", pasted_problems)
+
+        if not rows_valid and self.item_rows is not None and self.item_rows.non_form_errors():
+            self.add_error(None, self.item_rows.non_form_errors())
+        if not seen:
+            self.add_error(None, "Report at least one listing: enter its URL or ID and the infringement.")
+        elif len(seen) > settings.NOTICE_MAX_ITEMS:
+            self.add_error(None, f"A notice may report at most {settings.NOTICE_MAX_ITEMS} listings; this one has "
+                                 f"{len(seen)}. Split them over several notices.")
+        if rows_valid and not pasted_problems and "pasted_reason" not in self.errors:
+            self.items = items
+
+    @staticmethod
+    def _reason_mismatch(reason: str, right_type: str) -> str:
+        fitting = " or ".join(f"“{InfringementReason(r).label}”" for r in sorted(REASONS_FOR_RIGHT[right_type]))
+        return (f"“{InfringementReason(reason).label}” does not fit a {RightType(right_type).label.lower()}; "
+                f"choose {fitting}, or change the type of right.")
+
+    def notice_fields(self) -> dict:
+        """The Notice model fields, for workflow.file_notice."""
+        names = ["submitter_name", "submitter_organisation", "submitter_email", "submitter_country",
+                 "submitter_role", "language", "right_type", "right_registration_number", "right_office",
+                 "right_owner", "description", "good_faith_statement", "accuracy_statement", "signature"]
+        return {name: self.cleaned_data[name] for name in names}
+
+    def is_complete(self) -> bool:
+        """Valid, with its listing rows valid too."""
+        return self.is_valid() and self.item_rows is not None and self.item_rows.is_valid() and bool(self.items)
+
+
+def new_submission_key() -> uuid.UUID:
+    return uuid.uuid4()

@@ -1,0 +1,82 @@
+"""The adapter to the marketplace: what the portal needs from it, and the local catalogue
+implementation used by default (the Listing and Seller tables, with public pages on this site).
+
+A marketplace with its own API gets its own adapter class, named in MARKETPLACE_ADAPTER; it
+mirrors the listings it resolves into the Listing and Seller tables so that notices can refer
+to them.
+"""
+
+import re
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from takedowns.enums import ListingStatus
+from takedowns.models import Listing, Seller
+
+# Listing IDs look like L-100001; the dash is optional when typed.
+_LISTING_ID = re.compile(r"^L-?(\d{1,12})$", re.IGNORECASE)
+_LISTING_PATH = re.compile(r"^/listings/(L-\d{1,12})/?$", re.IGNORECASE)
+
+
+class Marketplace(Protocol):
+    def resolve_many(self, references: list[str]) -> dict[str, Listing | None]:
+        """Each reported URL or listing ID mapped to its listing, or None when there is none."""
+
+    def take_down(self, listing: Listing) -> None: ...
+
+    def restore(self, listing: Listing) -> None: ...
+
+    def apply_penalty(self, seller: Seller, penalty: str) -> None: ...
+
+
+def catalogue_hosts() -> set[str]:
+    """Host names under which this site's listing URLs are recognised."""
+    hosts = {urlsplit(settings.SITE_URL).hostname, "localhost", "127.0.0.1"}
+    hosts.update(host for host in settings.ALLOWED_HOSTS if host and not host.startswith("."))
+    hosts.update(settings.MARKETPLACE_HOSTS)
+    hosts.discard("*")
+    return {host.lower() for host in hosts if host}
+
+
+def parse_listing_reference(reference: str, hosts: set[str]) -> str | None:
+    """The catalogue's external id named by a URL or bare ID, or None if it names none of ours."""
+    text = reference.strip()
+    bare = _LISTING_ID.match(text)
+    if bare:
+        return f"L-{bare.group(1)}"
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in hosts:
+        return None
+    path = _LISTING_PATH.match(parts.path)
+    return path.group(1).upper() if path else None
+
+
+class LocalCatalogue:
+    """The default adapter: the marketplace is the Listing table of this database."""
+
+    def resolve_many(self, references: list[str]) -> dict[str, Listing | None]:
+        hosts = catalogue_hosts()
+        ids = {reference: parse_listing_reference(reference, hosts) for reference in references}
+        found = Listing.objects.select_related("seller").in_bulk(
+            {external_id for external_id in ids.values() if external_id}, field_name="external_id"
+        )
+        return {reference: found.get(external_id) for reference, external_id in ids.items()}
+
+    def take_down(self, listing: Listing) -> None:
+        Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.REMOVED, removed_at=timezone.now())
+
+    def restore(self, listing: Listing) -> None:
+        Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.ACTIVE, removed_at=None)
+
+    def apply_penalty(self, seller: Seller, penalty: str) -> None:
+        # The local catalogue has no seller accounts to restrict; the penalty record itself
+        # (written by the portal) is what the demo shows.
+        return None
+
+
+def get_marketplace() -> Marketplace:
+    return import_string(getattr(settings, "MARKETPLACE_ADAPTER", "takedowns.marketplace.LocalCatalogue"))()

@@ -1,0 +1,253 @@
+"""Data only. Status fields are written by workflow.py, nowhere else."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django_countries.fields import CountryField
+
+from takedowns.enums import (
+    SAFETY_RELEVANT_CATEGORIES,
+    ActorKind,
+    EmailStatus,
+    EventKind,
+    EvidenceKind,
+    InfringementReason,
+    ItemState,
+    Language,
+    ListingStatus,
+    NoticeStatus,
+    RightType,
+    SubmitterRole,
+)
+
+
+# --- The marketplace mirror: the local catalogue that the default adapter works on. ---
+
+class Seller(models.Model):
+    external_id = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    country = CountryField()
+    # Strikes under the repeat-infringer policy; raises the priority of notices against the seller.
+    strike_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+
+class Listing(models.Model):
+    external_id = models.CharField(max_length=40, unique=True)
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="listings")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=40)
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    status = models.CharField(max_length=16, choices=ListingStatus.choices, default=ListingStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["category", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.external_id})"
+
+    @property
+    def is_safety_relevant(self) -> bool:
+        return self.category in SAFETY_RELEVANT_CATEGORIES
+
+
+# --- Rights and reviewers. ---
+
+class Right(models.Model):
+    """A right the marketplace has verified (e.g. through a registry check)."""
+
+    right_type = models.CharField(max_length=16, choices=RightType.choices)
+    registration_number = models.CharField(max_length=80)
+    office = models.CharField(max_length=80, help_text="Registry office or jurisdiction, e.g. EUIPO, USPTO.")
+    owner_name = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, blank=True, help_text="Mark, work, design or invention.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["right_type", "office", "registration_number"], name="unique_right"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_right_type_display()} {self.registration_number} ({self.office})"
+
+
+class Reviewer(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer")
+    languages = models.CharField(max_length=60, default="en", help_text="Comma-separated language codes.")
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.user.get_username()
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+
+class ReviewerSkill(models.Model):
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.CASCADE, related_name="skills")
+    right_type = models.CharField(max_length=16, choices=RightType.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["reviewer", "right_type"], name="unique_reviewer_skill")]
+
+
+# --- Notices. ---
+
+class Notice(models.Model):
+    reference = models.CharField(max_length=20, unique=True)
+    status = models.CharField(max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.UNCONFIRMED)
+    # The form's one-time key: a resent or double-clicked POST finds the notice it already made.
+    submission_key = models.UUIDField(unique=True)
+    # Random secrets, never derived from the id; compared in constant time.
+    tracking_token = models.CharField(max_length=64)
+    confirmation_token = models.CharField(max_length=64)
+
+    submitter_name = models.CharField(max_length=200)
+    submitter_organisation = models.CharField(max_length=200, blank=True)
+    submitter_email = models.EmailField()
+    submitter_country = CountryField()
+    submitter_role = models.CharField(max_length=16, choices=SubmitterRole.choices)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
+
+    # The right as the submitter claims it; verified_right is set when routing finds it registered.
+    right_type = models.CharField(max_length=16, choices=RightType.choices)
+    right_registration_number = models.CharField(max_length=80)
+    right_office = models.CharField(max_length=80)
+    right_owner = models.CharField(max_length=200)
+    verified_right = models.ForeignKey(Right, null=True, blank=True, on_delete=models.SET_NULL)
+
+    description = models.TextField()
+    good_faith_statement = models.BooleanField()
+    accuracy_statement = models.BooleanField()
+    signature = models.CharField(max_length=200)
+
+    priority = models.IntegerField(default=0)
+    assigned_to = models.ForeignKey(Reviewer, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="notices")
+
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(help_text="An unconfirmed notice expires at this time.")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    routed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "confirmed_at"], name="notice_status_confirmed"),
+            models.Index(fields=["status", "expires_at"], name="notice_status_expires"),
+            models.Index(fields=["assigned_to", "status"], name="notice_assignee_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def tracking_path(self) -> str:
+        return reverse("takedowns:track", args=[self.reference, self.tracking_token])
+
+    def confirmation_path(self) -> str:
+        return reverse("takedowns:confirm", args=[self.reference, self.confirmation_token])
+
+
+class NoticeItem(models.Model):
+    """One reported listing of a notice."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    reported = models.CharField(max_length=500, help_text="The URL or listing ID as the submitter gave it.")
+    reason = models.CharField(max_length=24, choices=InfringementReason.choices)
+    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.PROTECT, related_name="items")
+    state = models.CharField(max_length=16, choices=ItemState.choices, default=ItemState.NEW)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["notice_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["notice", "position"], name="unique_item_position")]
+        indexes = [models.Index(fields=["listing", "state"], name="item_listing_state")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}#{self.position} {self.reported}"
+
+
+class Evidence(models.Model):
+    """An uploaded evidence file. Kept under the form's submission key until the notice exists,
+    so that files survive a form error and need not be uploaded again."""
+
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    submission_key = models.UUIDField(db_index=True)
+    kind = models.CharField(max_length=32, choices=EvidenceKind.choices)
+    file = models.FileField(upload_to="%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ImmutableRowError(Exception):
+    pass
+
+
+class Event(models.Model):
+    """An immutable record of something that happened to a notice: the source of every SLA figure."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="events")
+    item = models.ForeignKey(NoticeItem, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["notice", "created_at"], name="event_notice_time")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.kind} {self.from_status}->{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableRowError("Events are immutable; write a new event instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRowError("Events are immutable and are never deleted.")
+
+
+class OutboundEmail(models.Model):
+    """An e-mail written in the same transaction as the change it reports (an outbox), then sent
+    by a task. The tracking page shows these rows, so the submitter sees every e-mail."""
+
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=40)
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    status = models.CharField(max_length=8, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="email_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to}"

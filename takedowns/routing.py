@@ -1,0 +1,63 @@
+"""Priority and assignment rules. Each rule that fires is named, so the tracking page and the
+event log can say why a notice got its priority and its reviewer."""
+
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+
+from takedowns.enums import OPEN_NOTICE_STATUSES, InfringementReason
+from takedowns.models import Listing, Reviewer
+
+COUNTERFEIT_POINTS = 30
+SAFETY_POINTS = 30
+VERIFIED_RIGHT_POINTS = 10
+STRIKE_POINTS = 5
+STRIKE_POINTS_CAP = 25
+
+
+@dataclass(frozen=True)
+class Priority:
+    score: int
+    rules: list[str]
+
+
+def score_priority(reasons: list[str], listings: list[Listing], right_verified: bool) -> Priority:
+    """Higher is reviewed sooner. `listings` are the reported listings found at the marketplace."""
+    score, rules = 0, []
+    if InfringementReason.COUNTERFEIT in reasons:
+        score += COUNTERFEIT_POINTS
+        rules.append(f"counterfeit reported (+{COUNTERFEIT_POINTS})")
+    if any(listing.is_safety_relevant for listing in listings):
+        score += SAFETY_POINTS
+        rules.append(f"safety-relevant goods (+{SAFETY_POINTS})")
+    if right_verified:
+        score += VERIFIED_RIGHT_POINTS
+        rules.append(f"right found in the verified register (+{VERIFIED_RIGHT_POINTS})")
+    strikes = max((listing.seller.strike_count for listing in listings), default=0)
+    if strikes:
+        points = min(strikes * STRIKE_POINTS, STRIKE_POINTS_CAP)
+        score += points
+        rules.append(f"seller has {strikes} strike(s) (+{points})")
+    return Priority(score, rules)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    reviewer: Reviewer | None
+    rule: str
+
+
+def choose_reviewer(right_type: str, language: str) -> Assignment:
+    """The active reviewer with the skill for this right and the lowest open load; among equals
+    one who speaks the notice's language, then the longest-standing. Without a skilled reviewer
+    the least-loaded active reviewer takes it, so that no notice waits for a specialist."""
+    load = Count("notices", filter=Q(notices__status__in=OPEN_NOTICE_STATUSES))
+    speaks = Case(When(languages__contains=language, then=Value(0)), default=Value(1), output_field=IntegerField())
+    active = Reviewer.objects.filter(is_active=True).select_related("user").annotate(load=load, speaks=speaks)
+    skilled = active.filter(skills__right_type=right_type).order_by("load", "speaks", "id").first()
+    if skilled:
+        return Assignment(skilled, f"{right_type} skill, lowest open load ({skilled.load})")
+    fallback = active.order_by("load", "speaks", "id").first()
+    if fallback:
+        return Assignment(fallback, f"no active reviewer with {right_type} skill; lowest open load ({fallback.load})")
+    return Assignment(None, "no active reviewer")

@@ -1,0 +1,97 @@
+"""Loads the demo data in seeds/ through the same code the app uses. Idempotent: rows are keyed
+by their natural ids, and demo notices by their fixed submission keys, which file_notice
+already treats as "filed before"."""
+
+import csv
+import json
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from takedowns import workflow
+from takedowns.models import Listing, Notice, Reviewer, ReviewerSkill, Right, Seller
+
+REVIEWER_GROUP = "Reviewers"
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@transaction.atomic
+def load_catalogue(seeds: Path) -> tuple[int, int]:
+    sellers = {}
+    for row in _rows(seeds / "sellers.csv"):
+        sellers[row["external_id"]], _ = Seller.objects.update_or_create(
+            external_id=row["external_id"], defaults={"name": row["name"], "country": row["country"]})
+    listings = _rows(seeds / "listings.csv")
+    existing = set(Listing.objects.filter(external_id__in=[row["external_id"] for row in listings])
+                   .values_list("external_id", flat=True))
+    # Existing listings are left as they are: a demo takedown must survive the next `make run`.
+    Listing.objects.bulk_create(
+        Listing(external_id=row["external_id"], seller=sellers[row["seller"]], title=row["title"],
+                description=row["description"], category=row["category"], price=Decimal(row["price"]),
+                currency=row["currency"])
+        for row in listings if row["external_id"] not in existing
+    )
+    return len(sellers), len(listings)
+
+
+@transaction.atomic
+def load_rights(seeds: Path) -> int:
+    rows = _rows(seeds / "rights.csv")
+    for row in rows:
+        Right.objects.update_or_create(
+            right_type=row["right_type"], office=row["office"], registration_number=row["registration_number"],
+            defaults={"owner_name": row["owner_name"], "title": row["title"]})
+    return len(rows)
+
+
+@transaction.atomic
+def load_reviewers(seeds: Path) -> list[dict]:
+    """Reviewer accounts with their skills. Only ever called in demo mode (see the command)."""
+    group, _ = Group.objects.get_or_create(name=REVIEWER_GROUP)
+    group.permissions.set(Permission.objects.filter(content_type__app_label="takedowns", codename__startswith="view_"))
+    people = json.loads((seeds / "reviewers.json").read_text())
+    user_model = get_user_model()
+    for person in people:
+        first, _, last = person["name"].partition(" ")
+        user, created = user_model.objects.get_or_create(username=person["username"], defaults={
+            "email": person["email"], "first_name": first, "last_name": last, "is_staff": True,
+            "is_superuser": person["lead"]})
+        if created:
+            if person["password"]:
+                user.set_password(person["password"])
+            else:
+                user.set_unusable_password()
+            user.save()
+        user.groups.add(group)
+        reviewer, _ = Reviewer.objects.get_or_create(user=user, defaults={"languages": person["languages"]})
+        for right_type in person["skills"]:
+            ReviewerSkill.objects.get_or_create(reviewer=reviewer, right_type=right_type)
+    return [person for person in people if person["password"]]
+
+
+def load_notices(seeds: Path) -> int:
+    """Demo notices, filed and confirmed through the workflow; routing then runs in the worker."""
+    filed = 0
+    for spec in json.loads((seeds / "notices.json").read_text()):
+        key = uuid.UUID(spec["submission_key"])
+        if Notice.objects.filter(submission_key=key).exists():
+            continue
+        fields = {name: spec[name] for name in (
+            "submitter_name", "submitter_organisation", "submitter_email", "submitter_country", "submitter_role",
+            "language", "right_type", "right_registration_number", "right_office", "right_owner", "description")}
+        fields.update(good_faith_statement=True, accuracy_statement=True, signature=spec["submitter_name"])
+        items = [workflow.ReportedItem(reported, reason) for reported, reason in spec["items"]]
+        notice, _ = workflow.file_notice(fields, items, key, now=timezone.now())
+        if spec["confirm"]:
+            workflow.confirm_notice(notice, now=timezone.now())
+        filed += 1
+    return filed

@@ -1,0 +1,51 @@
+"""Thin Celery tasks: ids in, call the domain function with `now`. Dispatched after commit."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from takedowns import emails, workflow
+
+logger = logging.getLogger(__name__)
+
+# Unsent mail is retried for about a day: 1, 2, 4 … minutes, capped at an hour between tries.
+MAX_EMAIL_RETRIES = 30
+
+
+@shared_task
+def route_notice(*, notice_id: int) -> None:
+    workflow.route_notice(notice_id, now=timezone.now())
+
+
+@shared_task(bind=True, max_retries=MAX_EMAIL_RETRIES)
+def send_email(self, *, email_id: int) -> None:
+    try:
+        emails.deliver(email_id, now=timezone.now())
+    except emails.TransientMailError as exc:
+        countdown = min(60 * 2 ** self.request.retries, 3600)
+        logger.info("e-mail %s: transient failure (%s); retrying in %ss", email_id, exc, countdown)
+        raise self.retry(exc=exc, countdown=countdown)
+
+
+@shared_task
+def sweep_unrouted() -> int:
+    ids = workflow.unrouted_notice_ids(timezone.now())
+    for notice_id in ids:
+        route_notice.delay(notice_id=notice_id)
+    return len(ids)
+
+
+@shared_task
+def sweep_unsent_emails() -> int:
+    # Only mail that has waited well past its own retry schedule's first steps.
+    ids = emails.unsent_email_ids(older_than=timezone.now() - timedelta(minutes=10))
+    for email_id in ids:
+        send_email.delay(email_id=email_id)
+    return len(ids)
+
+
+@shared_task
+def expire_unconfirmed() -> int:
+    return workflow.expire_unconfirmed(timezone.now())

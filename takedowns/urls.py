@@ -1,0 +1,17 @@
+from django.urls import path
+
+from takedowns.views import catalogue, public, review
+
+app_name = "takedowns"
+
+urlpatterns = [
+    path("", public.home, name="home"),
+    path("notices/new/", public.file_notice, name="file_notice"),
+    path("notices/filed/<uuid:submission_key>/", public.notice_filed, name="notice_filed"),
+    path("confirm/<str:reference>/<str:token>/", public.confirm, name="confirm"),
+    path("track/<str:reference>/<str:token>/", public.track, name="track"),
+    path("track/<str:reference>/<str:token>/withdraw/", public.withdraw, name="withdraw"),
+    path("listings/", catalogue.listing_index, name="listing_index"),
+    path("listings/<str:external_id>/", catalogue.listing_detail, name="listing_detail"),
+    path("review/evidence/<int:evidence_id>/", review.evidence_file, name="evidence_file"),
+]

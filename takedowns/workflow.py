@@ -1,0 +1,278 @@
+"""The only code that changes a notice's status (or its items' states).
+
+Each public function is one transition. In order it: refuses what the transition map does
+not allow (veto), changes the data, writes the status with a conditional UPDATE (so two
+concurrent callers never both succeed), writes an immutable Event in the same transaction,
+and schedules e-mails and tasks with transaction.on_commit, so nothing is sent for a change
+that was rolled back.
+"""
+
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from takedowns import emails, routing, tasks
+from takedowns.enums import (
+    NOTICE_TRANSITIONS,
+    ActorKind,
+    EventKind,
+    ItemState,
+    ListingStatus,
+    NoticeStatus,
+)
+from takedowns.marketplace import get_marketplace
+from takedowns.models import Event, Evidence, Notice, NoticeItem, Right
+
+logger = logging.getLogger(__name__)
+
+# Crockford's base-32 alphabet: no I, L, O or U, so a reference read out on the phone is unambiguous.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class TransitionNotAllowed(Exception):
+    """The requested change is not allowed from the notice's current status."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str
+    user: AbstractBaseUser | None = None
+
+
+SYSTEM = Actor(ActorKind.SYSTEM)
+SUBMITTER = Actor(ActorKind.SUBMITTER)
+
+
+@dataclass(frozen=True)
+class ReportedItem:
+    reported: str
+    reason: str
+
+
+def new_reference() -> str:
+    """A human-friendly reference such as TD-7KQ4-M2XB (40 random bits; uniqueness is enforced
+    by the database and a clash is retried)."""
+    chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"TD-{chars[:4]}-{chars[4:]}"
+
+
+def _record(notice: Notice, kind: str, actor: Actor, now: datetime, *, from_status: str = "",
+            to_status: str = "", details: dict | None = None) -> Event:
+    return Event.objects.create(
+        notice=notice, kind=kind, actor_kind=actor.kind, actor_user=actor.user,
+        from_status=from_status, to_status=to_status, details=details or {}, created_at=now,
+    )
+
+
+def _change_status(notice: Notice, to_status: str, *, kind: str, actor: Actor, now: datetime,
+                   details: dict | None = None, **fields) -> Event:
+    from_status = notice.status
+    if to_status not in NOTICE_TRANSITIONS[from_status]:
+        raise TransitionNotAllowed(
+            f"A notice that is '{NoticeStatus(from_status).label}' cannot become '{NoticeStatus(to_status).label}'."
+        )
+    changed = Notice.objects.filter(pk=notice.pk, status=from_status).update(status=to_status, **fields)
+    if not changed:
+        raise TransitionNotAllowed(f"Notice {notice.reference} was changed by someone else; reload and try again.")
+    notice.status = to_status
+    for name, value in fields.items():
+        setattr(notice, name, value)
+    return _record(notice, kind, actor, now, from_status=from_status, to_status=to_status, details=details)
+
+
+# --- Filing and confirmation. ---
+
+def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UUID,
+                now: datetime) -> tuple[Notice, bool]:
+    """Create an unconfirmed notice and send the confirmation e-mail.
+
+    `fields` are Notice model fields from the form. Returns (notice, created); a second call
+    with the same submission key (a double click, a resent POST) returns the first notice.
+    """
+    with transaction.atomic():
+        existing = Notice.objects.filter(submission_key=submission_key).first()
+        if existing:
+            return existing, False
+        notice = Notice(
+            **fields,
+            submission_key=submission_key,
+            tracking_token=secrets.token_urlsafe(32),
+            confirmation_token=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + timedelta(days=settings.NOTICE_CONFIRMATION_DAYS),
+        )
+        for _attempt in range(5):
+            notice.reference = new_reference()
+            try:
+                with transaction.atomic():
+                    notice.save()
+                break
+            except IntegrityError:
+                # Either the same form was posted concurrently (return that notice) or the
+                # random reference clashed (draw another).
+                existing = Notice.objects.filter(submission_key=submission_key).first()
+                if existing:
+                    return existing, False
+        else:
+            raise RuntimeError("Could not draw a unique notice reference.")
+        NoticeItem.objects.bulk_create(
+            NoticeItem(notice=notice, position=position, reported=item.reported, reason=item.reason)
+            for position, item in enumerate(items, start=1)
+        )
+        evidence_count = Evidence.objects.filter(submission_key=submission_key, notice=None).update(notice=notice)
+        _record(notice, EventKind.FILED, SUBMITTER, now, to_status=NoticeStatus.UNCONFIRMED,
+                details={"items": len(items), "evidence_files": evidence_count})
+        emails.confirmation_request(notice)
+    return notice, True
+
+
+def confirm_notice(notice: Notice, now: datetime) -> Notice:
+    """The submitter followed the link in the confirmation e-mail. Confirming twice is harmless."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.confirmed_at is not None:
+            return notice
+        if notice.status == NoticeStatus.UNCONFIRMED and notice.expires_at <= now:
+            _change_status(notice, NoticeStatus.EXPIRED, kind=EventKind.EXPIRED, actor=SYSTEM, now=now)
+        if notice.status == NoticeStatus.EXPIRED:
+            raise TransitionNotAllowed(
+                "This notice expired because it was not confirmed in time. Please file it again."
+            )
+        _change_status(notice, NoticeStatus.CONFIRMED, kind=EventKind.CONFIRMED, actor=SUBMITTER, now=now,
+                       confirmed_at=now)
+        emails.notice_received(notice)
+        transaction.on_commit(lambda: tasks.route_notice.delay(notice_id=notice.pk))
+    return notice
+
+
+def expire_unconfirmed(now: datetime, limit: int = 500) -> int:
+    """Expire notices whose confirmation window has passed. Returns how many it expired."""
+    due = list(Notice.objects.filter(status=NoticeStatus.UNCONFIRMED, expires_at__lte=now)
+               .order_by("expires_at").values_list("pk", flat=True)[:limit])
+    expired = 0
+    for notice in Notice.objects.filter(pk__in=due):
+        try:
+            with transaction.atomic():
+                _change_status(notice, NoticeStatus.EXPIRED, kind=EventKind.EXPIRED, actor=SYSTEM, now=now,
+                               closed_at=now)
+            expired += 1
+        except TransitionNotAllowed:
+            continue  # confirmed or expired by someone else meanwhile
+    # Files uploaded on a form that was never sent.
+    stale = now - timedelta(days=settings.NOTICE_CONFIRMATION_DAYS)
+    for evidence in Evidence.objects.filter(notice=None, uploaded_at__lt=stale)[:limit]:
+        evidence.file.delete(save=False)
+        evidence.delete()
+    return expired
+
+
+# --- Routing. ---
+
+def route_notice(notice_id: int, now: datetime) -> Notice | None:
+    """Resolve every listing, mark duplicates, score priority and assign a reviewer.
+
+    Idempotent: the row lock and the status check mean a second run (a redelivered message,
+    the sweep) does nothing once the notice has been routed.
+    """
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
+        if notice is None:
+            logger.warning("route_notice: notice %s no longer exists", notice_id)
+            return None
+        if notice.status != NoticeStatus.CONFIRMED:
+            return notice
+
+        items = list(notice.items.all())
+        resolved = get_marketplace().resolve_many([item.reported for item in items])
+        _resolve_items(notice, items, resolved, now)
+
+        found = [item.listing for item in items if item.listing is not None]
+        verified_right = Right.objects.filter(
+            right_type=notice.right_type, office__iexact=notice.right_office.strip(),
+            registration_number__iexact=notice.right_registration_number.strip(),
+        ).first()
+        priority = routing.score_priority([item.reason for item in items], found, verified_right is not None)
+        assignment = routing.choose_reviewer(notice.right_type, notice.language)
+        if assignment.reviewer is None:
+            already_said = notice.events.filter(kind=EventKind.ROUTING_DEFERRED).exists()
+            if not already_said:
+                _record(notice, EventKind.ROUTING_DEFERRED, SYSTEM, now, details={"rule": assignment.rule})
+            return notice
+
+        _change_status(
+            notice, NoticeStatus.IN_REVIEW, kind=EventKind.ROUTED, actor=SYSTEM, now=now,
+            assigned_to=assignment.reviewer, routed_at=now, priority=priority.score, verified_right=verified_right,
+            details={
+                "reviewer": assignment.reviewer.user.get_username(),
+                "assignment_rule": assignment.rule,
+                "priority": priority.score,
+                "priority_rules": priority.rules,
+                "items": {state: sum(1 for item in items if item.state == state) for state in
+                          sorted({item.state for item in items})},
+            },
+        )
+        emails.notice_routed(notice)
+    return notice
+
+
+def _resolve_items(notice: Notice, items: list[NoticeItem], resolved: dict, now: datetime) -> None:
+    listing_ids = {listing.pk for listing in resolved.values() if listing is not None}
+    under_review_elsewhere = dict(
+        NoticeItem.objects.filter(listing_id__in=listing_ids, state=ItemState.IN_REVIEW)
+        .exclude(notice=notice).order_by("-id").values_list("listing_id", "id")
+    )
+    first_in_this_notice: dict[int, NoticeItem] = {}
+    for item in items:
+        listing = resolved.get(item.reported)
+        item.listing = listing
+        item.duplicate_of = None
+        if listing is None:
+            item.state = ItemState.NOT_FOUND
+        elif listing.status == ListingStatus.REMOVED:
+            item.state = ItemState.ALREADY_REMOVED
+        elif listing.pk in under_review_elsewhere:
+            item.state = ItemState.DUPLICATE
+            item.duplicate_of_id = under_review_elsewhere[listing.pk]
+        elif listing.pk in first_in_this_notice:
+            item.state = ItemState.DUPLICATE
+            item.duplicate_of = first_in_this_notice[listing.pk]
+        else:
+            item.state = ItemState.IN_REVIEW
+            first_in_this_notice[listing.pk] = item
+    NoticeItem.objects.bulk_update(items, ["listing", "state", "duplicate_of"])
+    Event.objects.bulk_create(
+        Event(notice=notice, item=item, kind=EventKind.ITEM_RESOLVED, actor_kind=ActorKind.SYSTEM,
+              from_status=ItemState.NEW, to_status=item.state, created_at=now,
+              details={"reported": item.reported,
+                       "listing": item.listing.external_id if item.listing else None,
+                       "seller": item.listing.seller.external_id if item.listing else None})
+        for item in items
+    )
+
+
+def unrouted_notice_ids(now: datetime, limit: int = 500) -> list[int]:
+    """Confirmed notices still unrouted after the grace period: their routing message was lost
+    (or no reviewer was free). The sweep enqueues them again; routing is idempotent."""
+    cutoff = now - timedelta(seconds=settings.ROUTING_GRACE_SECONDS)
+    return list(Notice.objects.filter(status=NoticeStatus.CONFIRMED, confirmed_at__lte=cutoff)
+                .order_by("confirmed_at").values_list("pk", flat=True)[:limit])
+
+
+# --- The submitter's own actions. ---
+
+def withdraw_notice(notice: Notice, now: datetime) -> Notice:
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        open_items = notice.items.filter(state__in=[ItemState.NEW, ItemState.IN_REVIEW])
+        positions = list(open_items.values_list("position", flat=True))
+        _change_status(notice, NoticeStatus.WITHDRAWN, kind=EventKind.WITHDRAWN, actor=SUBMITTER, now=now,
+                       closed_at=now, details={"items_withdrawn": positions})
+        open_items.update(state=ItemState.WITHDRAWN)
+        emails.notice_withdrawn(notice)
+    return notice

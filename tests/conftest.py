@@ -1,0 +1,95 @@
+import io
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from portal.celery import app as celery_app
+from takedowns import workflow
+from takedowns.models import Listing, Reviewer, ReviewerSkill, Seller
+
+# Smallest valid files of each accepted kind, recognised by their magic bytes.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request, settings, tmp_path):
+    """Unit tests run tasks in-process (after commit, like the real thing) and keep files in tmp."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "https://portal.test"
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "evidence")}}}
+    integration = request.node.get_closest_marker("integration") is not None
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = not integration
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def now():
+    return timezone.now()
+
+
+@pytest.fixture
+def catalogue(db):
+    """Two sellers; L-100001..L-100004 are active, L-100005 is removed; L-100003 is a toy."""
+    acme = Seller.objects.create(external_id="S-1", name="Acme Outlet", country="DE")
+    bright = Seller.objects.create(external_id="S-2", name="Bright Store", country="CN", strike_count=2)
+    listings = {}
+    for number, (seller, category) in enumerate(
+        [(acme, "shoes"), (acme, "bags"), (bright, "toys"), (bright, "electrical"), (acme, "shoes")], start=1
+    ):
+        external_id = f"L-10000{number}"
+        listings[external_id] = Listing.objects.create(
+            external_id=external_id, seller=seller, title=f"Listing {number}", category=category,
+            price=Decimal("19.99"), status="removed" if number == 5 else "active")
+    return listings
+
+
+def make_reviewer(username: str, skills: list[str], languages: str = "en", active: bool = True) -> Reviewer:
+    user = get_user_model().objects.create_user(username, f"{username}@portal.test", "pw", is_staff=True)
+    reviewer = Reviewer.objects.create(user=user, languages=languages, is_active=active)
+    for right_type in skills:
+        ReviewerSkill.objects.create(reviewer=reviewer, right_type=right_type)
+    return reviewer
+
+
+@pytest.fixture
+def reviewers(db):
+    return {
+        "tm": make_reviewer("tm", ["trademark"]),
+        "cr": make_reviewer("cr", ["copyright"], languages="en,fr"),
+    }
+
+
+def notice_fields(**overrides) -> dict:
+    fields = {
+        "submitter_name": "Anna Berger", "submitter_organisation": "Aerostride GmbH",
+        "submitter_email": "anna@aerostride.example", "submitter_country": "DE", "submitter_role": "owner",
+        "language": "en", "right_type": "trademark", "right_registration_number": "018234567",
+        "right_office": "EUIPO", "right_owner": "Aerostride GmbH",
+        "description": "These sneakers carry our mark but we never made them; a test buy proved it.",
+        "good_faith_statement": True, "accuracy_statement": True, "signature": "Anna Berger",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def file_notice(now, items=(("L-100001", "counterfeit"),), **overrides):
+    notice, _ = workflow.file_notice(
+        notice_fields(**overrides), [workflow.ReportedItem(r, reason) for r, reason in items], uuid.uuid4(), now)
+    return notice
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def fake_file(content: bytes) -> io.BytesIO:
+    return io.BytesIO(content)
