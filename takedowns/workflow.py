@@ -133,22 +133,22 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
 
 
 def confirm_notice(notice: Notice, now: datetime) -> Notice:
-    """The submitter followed the link in the confirmation e-mail. Confirming twice is harmless."""
+    """The submitter followed the link in the confirmation e-mail. Confirming twice is harmless;
+    confirming too late expires the notice (committed) and then refuses."""
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if notice.confirmed_at is not None:
             return notice
         if notice.status == NoticeStatus.UNCONFIRMED and notice.expires_at <= now:
-            _change_status(notice, NoticeStatus.EXPIRED, kind=EventKind.EXPIRED, actor=SYSTEM, now=now)
-        if notice.status == NoticeStatus.EXPIRED:
-            raise TransitionNotAllowed(
-                "This notice expired because it was not confirmed in time. Please file it again."
-            )
-        _change_status(notice, NoticeStatus.CONFIRMED, kind=EventKind.CONFIRMED, actor=SUBMITTER, now=now,
-                       confirmed_at=now)
-        emails.notice_received(notice)
-        transaction.on_commit(lambda: tasks.route_notice.delay(notice_id=notice.pk))
-    return notice
+            _change_status(notice, NoticeStatus.EXPIRED, kind=EventKind.EXPIRED, actor=SYSTEM, now=now,
+                           closed_at=now)
+        elif notice.status == NoticeStatus.UNCONFIRMED:
+            _change_status(notice, NoticeStatus.CONFIRMED, kind=EventKind.CONFIRMED, actor=SUBMITTER, now=now,
+                           confirmed_at=now)
+            emails.notice_received(notice)
+            transaction.on_commit(lambda: tasks.route_notice.delay(notice_id=notice.pk))
+            return notice
+    raise TransitionNotAllowed("This notice expired because it was not confirmed in time. Please file it again.")
 
 
 def expire_unconfirmed(now: datetime, limit: int = 500) -> int:

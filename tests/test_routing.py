@@ -1,0 +1,199 @@
+"""Routing: listing resolution, duplicates, priority, assignment by skill and load, idempotency."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+
+from takedowns import routing, tasks, workflow
+from takedowns.enums import EventKind, ItemState, NoticeStatus
+from takedowns.marketplace import LocalCatalogue, parse_listing_reference
+from takedowns.models import Event, Right
+from tests.conftest import file_notice, make_reviewer
+
+pytestmark = pytest.mark.django_db
+
+
+def confirmed(now, **kwargs):
+    notice = file_notice(now, **kwargs)
+    workflow.confirm_notice(notice, now)  # on_commit never fires inside the test transaction: not routed yet
+    return notice
+
+
+def test_routing_resolves_each_listing_and_flags_what_cannot_be_reviewed(now, catalogue, reviewers):
+    other = confirmed(now, items=[("L-100002", "counterfeit")])
+    workflow.route_notice(other.pk, now)
+    notice = confirmed(now, items=[
+        ("https://portal.test/listings/L-100001/", "counterfeit"),   # found
+        ("https://portal.test/listings/L-999999/", "counterfeit"),   # no such listing
+        ("https://elsewhere.example/listings/L-100001/", "counterfeit"),  # not our marketplace
+        ("l100005", "counterfeit"),                                  # removed already
+        ("L-100002", "counterfeit"),                                 # under review in `other`
+        ("http://localhost:8000/listings/L-100001", "trademark_misuse"),  # same listing twice
+    ])
+
+    workflow.route_notice(notice.pk, now)
+
+    items = list(notice.items.order_by("position"))
+    assert [(i.state, i.listing.external_id if i.listing else None) for i in items] == [
+        (ItemState.IN_REVIEW, "L-100001"),
+        (ItemState.NOT_FOUND, None),
+        (ItemState.NOT_FOUND, None),
+        (ItemState.ALREADY_REMOVED, "L-100005"),
+        (ItemState.DUPLICATE, "L-100002"),
+        (ItemState.DUPLICATE, "L-100001"),
+    ]
+    assert items[4].duplicate_of == other.items.get()
+    assert items[5].duplicate_of == items[0]
+    resolved = Event.objects.filter(notice=notice, kind=EventKind.ITEM_RESOLVED).order_by("item__position")
+    assert [(e.item.position, e.from_status, e.to_status) for e in resolved] == [
+        (i.position, ItemState.NEW, i.state) for i in items]
+    assert resolved[0].details == {"reported": "https://portal.test/listings/L-100001/", "listing": "L-100001",
+                                   "seller": "S-1"}
+
+
+def test_routing_assigns_the_skilled_reviewer_and_records_why(now, catalogue, reviewers,
+                                                              django_capture_on_commit_callbacks):
+    notice = confirmed(now, items=[("L-100003", "counterfeit")])  # a toy from a seller with 2 strikes
+    Right.objects.create(right_type="trademark", registration_number="018234567", office="EUIPO",
+                         owner_name="Aerostride GmbH")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.route_notice(notice.pk, now)
+
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.IN_REVIEW
+    assert notice.assigned_to == reviewers["tm"]
+    assert notice.routed_at == now
+    assert notice.priority == 30 + 30 + 10 + 10
+    assert notice.verified_right is not None
+    event = notice.events.get(kind=EventKind.ROUTED)
+    assert (event.actor_kind, event.from_status, event.to_status) == ("system", "confirmed", "in_review")
+    assert event.details == {
+        "reviewer": "tm",
+        "assignment_rule": "trademark skill, lowest open load (0)",
+        "priority": 80,
+        "priority_rules": ["counterfeit reported (+30)", "safety-relevant goods (+30)",
+                           "right found in the verified register (+10)", "seller has 2 strike(s) (+10)"],
+        "items": {"in_review": 1},
+    }
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["anna@aerostride.example"], f"Notice {notice.reference} is with a reviewer")]
+    assert "1. L-100003 — Waiting for the reviewer's decision" in mail.outbox[0].body
+
+
+def test_routing_twice_routes_once(now, catalogue, reviewers, django_capture_on_commit_callbacks):
+    notice = confirmed(now)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.route_notice(notice.pk, now)
+        workflow.route_notice(notice.pk, now + timedelta(seconds=5))
+        tasks.route_notice.delay(notice_id=notice.pk)
+    assert notice.events.filter(kind=EventKind.ROUTED).count() == 1
+    assert notice.events.filter(kind=EventKind.ITEM_RESOLVED).count() == 1
+    assert notice.emails.filter(kind="notice_routed").count() == 1
+
+
+def test_routing_ignores_unconfirmed_withdrawn_and_missing_notices(now, catalogue, reviewers):
+    unconfirmed = file_notice(now)
+    assert workflow.route_notice(unconfirmed.pk, now).status == NoticeStatus.UNCONFIRMED
+    withdrawn = confirmed(now)
+    workflow.withdraw_notice(withdrawn, now)
+    assert workflow.route_notice(withdrawn.pk, now).status == NoticeStatus.WITHDRAWN
+    assert workflow.route_notice(10**9, now) is None
+    assert not Event.objects.filter(kind__in=[EventKind.ROUTED, EventKind.ITEM_RESOLVED]).exists()
+
+
+def test_the_least_loaded_skilled_reviewer_gets_the_notice(now, catalogue):
+    busy = make_reviewer("busy", ["trademark"])
+    idle = make_reviewer("idle", ["trademark"])
+    make_reviewer("copyright-only", ["copyright"])
+    for _ in range(2):
+        workflow.route_notice(confirmed(now).pk, now)  # both go to busy/idle alternately
+    loads = {r.user.username: r.notices.count() for r in (busy, idle)}
+    assert loads == {"busy": 1, "idle": 1}
+    idle.notices.update(status=NoticeStatus.CLOSED)  # closed notices no longer count as load
+    notice = confirmed(now)
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    assert notice.assigned_to == idle
+
+
+def test_language_breaks_ties_between_equally_loaded_reviewers(now, catalogue):
+    make_reviewer("en", ["copyright"], languages="en")
+    french = make_reviewer("fr", ["copyright"], languages="en,fr")
+    notice = confirmed(now, items=[("L-100001", "copyright_images")], right_type="copyright", language="fr")
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    assert notice.assigned_to == french
+
+
+def test_without_a_skilled_reviewer_the_least_loaded_active_one_takes_it(now, catalogue, reviewers):
+    make_reviewer("inactive-patent", ["patent"], active=False)
+    notice = confirmed(now, items=[("L-100004", "patent")], right_type="patent")
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    assert notice.assigned_to == reviewers["tm"]
+    assert notice.events.get(kind=EventKind.ROUTED).details["assignment_rule"] == (
+        "no active reviewer with patent skill; lowest open load (0)")
+
+
+def test_without_any_reviewer_routing_waits_and_says_so_once(now, catalogue):
+    notice = confirmed(now)
+    workflow.route_notice(notice.pk, now)
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.CONFIRMED
+    deferred = notice.events.filter(kind=EventKind.ROUTING_DEFERRED)
+    assert [e.details for e in deferred] == [{"rule": "no active reviewer"}]
+
+    reviewer = make_reviewer("late", ["trademark"])
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    assert (notice.status, notice.assigned_to) == (NoticeStatus.IN_REVIEW, reviewer)
+
+
+def test_the_sweep_finds_confirmed_notices_unrouted_after_the_grace_period(now, settings, catalogue, reviewers):
+    settings.ROUTING_GRACE_SECONDS = 120
+    lost = confirmed(now - timedelta(minutes=5))
+    recent = confirmed(now - timedelta(seconds=30))
+    file_notice(now - timedelta(hours=1))  # unconfirmed: nothing to route
+    assert workflow.unrouted_notice_ids(now) == [lost.pk]
+    assert recent.pk not in workflow.unrouted_notice_ids(now)
+
+    assert tasks.sweep_unrouted() == 1  # eager in tests: the re-enqueued task routes it
+    lost.refresh_from_db()
+    assert lost.status == NoticeStatus.IN_REVIEW
+
+
+def test_priority_rules_are_pure_and_named(catalogue):
+    plain = routing.score_priority(["trademark_misuse"], [catalogue["L-100001"]], right_verified=False)
+    assert plain == routing.Priority(0, [])
+    full = routing.score_priority(["counterfeit"], [catalogue["L-100003"]], right_verified=True)
+    assert full.score == 80
+    catalogue["L-100003"].seller.strike_count = 9
+    capped = routing.score_priority(["design"], [catalogue["L-100003"]], right_verified=False)
+    assert capped == routing.Priority(30 + 25, ["safety-relevant goods (+30)", "seller has 9 strike(s) (+25)"])
+
+
+@pytest.mark.parametrize(("reference", "expected"), [
+    ("L-100001", "L-100001"),
+    ("l100001", "L-100001"),
+    ("  L-42  ", "L-42"),
+    ("https://portal.test/listings/L-100001/", "L-100001"),
+    ("http://portal.test:8080/listings/l-100001", "L-100001"),
+    ("https://portal.test/listings/L-100001/edit/", None),
+    ("https://evil.example/listings/L-100001/", None),
+    ("ftp://portal.test/listings/L-100001/", None),
+    ("listing 100001", None),
+])
+def test_listing_references_are_parsed_only_for_our_catalogue(reference, expected):
+    assert parse_listing_reference(reference, {"portal.test"}) == expected
+
+
+def test_the_local_catalogue_resolves_in_one_query(catalogue, django_assert_num_queries, settings):
+    references = [f"L-10000{n}" for n in range(1, 6)] + ["L-999"]
+    with django_assert_num_queries(1):
+        found = LocalCatalogue().resolve_many(references)
+    assert {ref: (listing.external_id if listing else None) for ref, listing in found.items()} == {
+        "L-100001": "L-100001", "L-100002": "L-100002", "L-100003": "L-100003", "L-100004": "L-100004",
+        "L-100005": "L-100005", "L-999": None}

@@ -1,0 +1,105 @@
+"""Settings come from the environment and fail loudly when production values are missing."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portal.env import ImproperlyConfiguredEnv, email_settings, env_bool, env_int, env_str
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x7#k2" * 12,
+    "ALLOWED_HOSTS": "takedowns.example.com",
+    "SITE_URL": "https://takedowns.example.com",
+    "DATABASE_URL": "postgres://portal:secret@db.internal:5432/portal",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.internal:587",
+    "DEFAULT_FROM_EMAIL": "Takedowns <takedowns@example.com>",
+}
+
+
+def run_manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in PRODUCTION and k not in ("CELERY_BROKER_URL", "PORT") and not k.endswith("_FILE")}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = run_manage(PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(("missing", "message"), [
+    ("SECRET_KEY", "Configuration error: SECRET_KEY must be set (required when DEBUG=false)."),
+    ("ALLOWED_HOSTS", "Configuration error: ALLOWED_HOSTS must be set (required when DEBUG=false)."),
+    ("DATABASE_URL", "Configuration error: DATABASE_URL must be set (required when DEBUG=false)."),
+    ("REDIS_URL", "Configuration error: REDIS_URL (or CELERY_BROKER_URL) must be set (required when DEBUG=false)."),
+    ("EMAIL_URL", "Configuration error: EMAIL_URL must be set (required when DEBUG=false)."),
+    ("SITE_URL", "Configuration error: SITE_URL must be set (required when DEBUG=false)."),
+])
+def test_a_missing_production_setting_stops_the_start_with_its_name(missing, message):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = run_manage(env, "check")
+    assert result.returncode == 1
+    assert result.stderr.strip() == message
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean; use true or false."),
+    ("SITE_URL", "takedowns.example.com", "SITE_URL='takedowns.example.com' must be an absolute http(s) URL."),
+    ("EMAIL_URL", "pigeon://coop", "EMAIL_URL='pigeon://coop': unknown scheme 'pigeon'; use smtp, smtp+tls, smtps, "
+                                   "file, console or locmem."),
+    ("NOTICE_CONFIRMATION_DAYS", "seven", "NOTICE_CONFIRMATION_DAYS='seven' is not a whole number."),
+])
+def test_a_malformed_setting_stops_the_start_with_its_name(name, value, message):
+    result = run_manage({**PRODUCTION, name: value}, "check")
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"Configuration error: {message}"
+
+
+def test_secrets_can_come_from_files(tmp_path, monkeypatch):
+    secret = tmp_path / "secret"
+    secret.write_text("from-a-file\n")
+    monkeypatch.setenv("SECRET_KEY_FILE", str(secret))
+    assert env_str("SECRET_KEY") == "from-a-file"
+    monkeypatch.setenv("SECRET_KEY_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ImproperlyConfiguredEnv, match="SECRET_KEY_FILE"):
+        env_str("SECRET_KEY")
+
+
+def test_env_bool_accepts_only_booleans(monkeypatch):
+    monkeypatch.setenv("FLAG", "TRUE")
+    assert env_bool("FLAG", False) is True
+    monkeypatch.setenv("FLAG", "off")
+    assert env_bool("FLAG", True) is False
+    monkeypatch.delenv("FLAG")
+    assert env_bool("FLAG", True) is True
+    monkeypatch.setenv("FLAG", "yes please")
+    with pytest.raises(ImproperlyConfiguredEnv):
+        env_bool("FLAG", True)
+
+
+def test_env_int_has_a_minimum(monkeypatch):
+    monkeypatch.setenv("DAYS", "0")
+    with pytest.raises(ImproperlyConfiguredEnv, match="DAYS=0 must be at least 1"):
+        env_int("DAYS", 7, minimum=1)
+
+
+def test_email_urls():
+    assert email_settings("smtp://user:p%40ss@mail.example:2525", Path("/tmp")) == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "mail.example",
+        "EMAIL_PORT": 2525, "EMAIL_HOST_USER": "user", "EMAIL_HOST_PASSWORD": "p@ss", "EMAIL_USE_TLS": False,
+        "EMAIL_USE_SSL": False, "EMAIL_TIMEOUT": 20}
+    assert email_settings("smtps://mail.example", Path("/tmp"))["EMAIL_PORT"] == 465
+    assert email_settings("smtp+tls://mail.example:587", Path("/tmp"))["EMAIL_USE_TLS"] is True
+    assert email_settings("file:", Path("/var/mail")) == {
+        "EMAIL_BACKEND": "takedowns.mailfiles.EmlFileBackend", "EMAIL_FILE_PATH": "/var/mail"}
+    assert email_settings("file:///srv/mail", Path("/x"))["EMAIL_FILE_PATH"] == "/srv/mail"
+    with pytest.raises(ImproperlyConfiguredEnv, match="has no host"):
+        email_settings("smtp://", Path("/tmp"))

@@ -1,0 +1,255 @@
+"""The public notice form: what is filed, every error and what survives it, uploads, double submits."""
+
+import uuid
+
+import pytest
+from django.core import mail
+
+from takedowns.enums import NoticeStatus
+from takedowns.models import Event, Evidence, Notice
+from tests.conftest import JPEG_BYTES, PDF_BYTES, PNG_BYTES, upload
+
+pytestmark = pytest.mark.django_db
+URL = "/notices/new/"
+
+
+def form_data(key=None, rows=(("https://portal.test/listings/L-100001/", "counterfeit"),
+                              ("L-100002", "counterfeit"),
+                              ("https://portal.test/listings/L-999999/", "trademark_misuse")), **overrides):
+    data = {
+        "submission_key": str(key or uuid.uuid4()),
+        "submitter_name": "Anna Berger", "submitter_organisation": "Aerostride GmbH",
+        "submitter_email": "anna@aerostride.example", "submitter_country": "DE", "submitter_role": "owner",
+        "language": "de", "right_type": "trademark", "right_registration_number": "018234567",
+        "right_office": "EUIPO", "right_owner": "Aerostride GmbH",
+        "description": "These sneakers carry our AEROSTRIDE mark but were never made by us.",
+        "good_faith_statement": "on", "accuracy_statement": "on", "signature": "Anna Berger",
+        "items-TOTAL_FORMS": str(max(len(rows), 3)), "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "3", "items-MAX_NUM_FORMS": "200",
+    }
+    for index, (reported, reason) in enumerate(rows):
+        data[f"items-{index}-reported"] = reported
+        data[f"items-{index}-reason"] = reason
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_get_shows_a_fresh_form_with_a_one_time_key_and_three_rows(client):
+    response = client.get(URL)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="submission_key"' in body
+    assert 'name="items-2-reported"' in body and 'name="items-3-reported"' not in body
+    assert response.context["form"].initial["submission_key"] != client.get(URL).context["form"].initial["submission_key"]
+    assert "/static/vendor/bootstrap-5.3.9/bootstrap.min.css" in body
+
+
+def test_report_this_listing_prefills_the_first_row(client):
+    response = client.get(URL, {"listing": "https://portal.test/listings/L-100001/"})
+    assert 'value="https://portal.test/listings/L-100001/"' in response.content.decode()
+
+
+def test_a_valid_notice_is_stored_unconfirmed_and_the_submitter_is_asked_to_confirm(
+        client, django_capture_on_commit_callbacks):
+    key = uuid.uuid4()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, form_data(key, registration_certificate=upload("cert.pdf", PDF_BYTES)))
+    assert response.status_code == 302
+    assert response["Location"] == f"/notices/filed/{key}/"
+
+    notice = Notice.objects.get()
+    assert (notice.status, notice.submission_key, notice.submitter_email, notice.language, notice.right_type,
+            notice.right_registration_number, notice.signature) == (
+        NoticeStatus.UNCONFIRMED, key, "anna@aerostride.example", "de", "trademark", "018234567", "Anna Berger")
+    assert str(notice.submitter_country) == "DE"
+    assert list(notice.items.values_list("position", "reported", "reason")) == [
+        (1, "https://portal.test/listings/L-100001/", "counterfeit"),
+        (2, "L-100002", "counterfeit"),
+        (3, "https://portal.test/listings/L-999999/", "trademark_misuse"),
+    ]
+    evidence = notice.evidence.get()
+    assert (evidence.kind, evidence.original_name, evidence.content_type, evidence.size) == (
+        "registration_certificate", "cert.pdf", "application/pdf", len(PDF_BYTES))
+    assert not evidence.file.name.endswith("cert.pdf")  # stored under a random name
+    assert [(m.to, m.subject) for m in mail.outbox] == [(["anna@aerostride.example"],
+                                                          "Confirm your notice about 3 listings")]
+
+    page = client.get(response["Location"]).content.decode()
+    assert "Check your e-mail" in page and "anna@aerostride.example" in page
+
+
+def test_a_double_click_or_resent_post_files_only_once(client, django_capture_on_commit_callbacks):
+    data = form_data()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(URL, data)
+        second = client.post(URL, data)
+    assert first["Location"] == second["Location"]
+    assert Notice.objects.count() == 1
+    assert Event.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_fifty_and_more_listings_can_be_pasted(client):
+    pasted = "\n".join(f"https://portal.test/listings/L-{200000 + n}/" for n in range(60))
+    response = client.post(URL, form_data(rows=(), pasted_listings=pasted, pasted_reason="counterfeit"))
+    assert response.status_code == 302
+    notice = Notice.objects.get()
+    assert notice.items.count() == 60
+    assert notice.items.get(position=60).reported == "https://portal.test/listings/L-200059/"
+
+
+def test_many_rows_can_be_added(client):
+    rows = [(f"L-{300000 + n}", "trademark_misuse") for n in range(55)]
+    assert client.post(URL, form_data(rows=rows)).status_code == 302
+    assert Notice.objects.get().items.count() == 55
+
+
+def errors_of(response) -> dict:
+    form = response.context["form"]
+    return {field: list(messages) for field, messages in form.errors.items()}
+
+
+def test_each_error_is_specific_and_everything_typed_is_kept(client):
+    data = form_data(submitter_name="", submitter_email="anna@", description="too short",
+                     good_faith_statement=None, signature="Someone Else")
+    response = client.post(URL, data)
+    assert response.status_code == 400
+    assert Notice.objects.count() == 0
+    errors = errors_of(response)
+    assert errors["submitter_name"] == ["This field is required."]
+    assert errors["submitter_email"] == ["Enter a valid email address."]
+    assert errors["description"] == ["Explain why the listings infringe in at least 30 characters (you wrote 9)."]
+    assert errors["good_faith_statement"] == ["The notice can only be filed with the good-faith statement."]
+    body = response.content.decode()
+    for kept in ('value="anna@"', 'value="Aerostride GmbH"', 'value="018234567"', "too short",
+                 'value="https://portal.test/listings/L-999999/"', 'value="Someone Else"'):
+        assert kept in body
+    assert 'value="trademark_misuse" selected' in body
+
+
+def test_the_signature_must_be_the_submitters_name(client):
+    errors = errors_of(client.post(URL, form_data(signature="A. Berger")))
+    assert errors["signature"] == ["Type your full name exactly as entered above (“Anna Berger”) to sign."]
+    assert client.post(URL, form_data(signature="  anna   berger ")).status_code == 302
+
+
+def test_an_infringement_that_does_not_fit_the_right_is_refused_on_its_row(client):
+    response = client.post(URL, form_data(rows=(("L-100001", "patent"),)))
+    row = response.context["rows"].forms[0]
+    assert row.errors["reason"] == [
+        "“Patent infringement” does not fit a trademark; choose “Counterfeit goods” or "
+        "“Trademark misuse (logo or brand name used without permission)”, or change the type of right."]
+    assert Notice.objects.count() == 0
+
+
+def test_row_errors_name_the_problem(client):
+    response = client.post(URL, form_data(rows=(
+        ("not a url", "counterfeit"),
+        ("L-100001", ""),
+        ("", "counterfeit"),
+        ("https://portal.test/listings/L-100002/", "counterfeit"),
+        ("https://portal.test/listings/L-100002", "counterfeit"),
+    )))
+    rows = response.context["rows"].forms
+    assert rows[0].errors["reported"] == [
+        "“not a url” is neither a web address (https://…) nor a listing ID such as L-100001."]
+    assert rows[1].errors["reason"] == ["Choose the infringement for this listing."]
+    assert rows[2].errors["reported"] == ["Enter the listing's URL or ID, or clear this row."]
+    assert Notice.objects.count() == 0
+
+
+def test_a_listing_reported_twice_is_pointed_out(client):
+    response = client.post(URL, form_data(rows=(
+        ("https://portal.test/listings/L-100002/", "counterfeit"),
+        ("https://portal.test/listings/L-100002", "counterfeit"),
+    )))
+    assert response.context["rows"].forms[1].errors["reported"] == ["This listing is already reported in row 1."]
+
+
+def test_pasted_lines_are_checked_line_by_line(client):
+    response = client.post(URL, form_data(
+        rows=(("L-100001", "counterfeit"),),
+        pasted_listings="L-100002\nnonsense\nL-100001\n", pasted_reason="counterfeit"))
+    assert errors_of(response)["pasted_listings"] == [
+        "Line 2: “nonsense” is neither a web address (https://…) nor a listing ID such as L-100001.",
+        "Line 3: this listing is already reported in row 1.",
+    ]
+    assert "L-100002\nnonsense\nL-100001" in response.content.decode()
+
+
+def test_pasted_listings_need_an_infringement(client):
+    response = client.post(URL, form_data(rows=(), pasted_listings="L-100002"))
+    assert errors_of(response)["pasted_reason"] == ["Choose the infringement for the pasted listings."]
+
+
+def test_a_notice_needs_at_least_one_listing(client):
+    response = client.post(URL, form_data(rows=()))
+    assert errors_of(response)["__all__"] == [
+        "Report at least one listing: enter its URL or ID and the infringement."]
+
+
+def test_too_many_listings_are_refused_with_the_limit(client, settings):
+    settings.NOTICE_MAX_ITEMS = 50
+    pasted = "\n".join(f"L-{400000 + n}" for n in range(51))
+    response = client.post(URL, form_data(rows=(), pasted_listings=pasted, pasted_reason="counterfeit"))
+    assert errors_of(response)["__all__"] == [
+        "A notice may report at most 50 listings; this one has 51. Split them over several notices."]
+
+
+def test_an_agent_must_attach_an_authorisation_letter(client):
+    response = client.post(URL, form_data(submitter_role="agent"))
+    assert errors_of(response)["authorisation_letter"] == [
+        "As an authorised agent, attach the rights owner's letter authorising you to act."]
+    ok = client.post(URL, form_data(submitter_role="agent", authorisation_letter=upload("letter.pdf", PDF_BYTES)))
+    assert ok.status_code == 302
+
+
+def test_uploads_are_checked_by_content_not_by_name(client):
+    response = client.post(URL, form_data(
+        test_buy=[upload("receipt.pdf", b"just some text pretending"), upload("photo.pdf", PNG_BYTES),
+                  upload("photo.jpg", JPEG_BYTES)],
+        other_evidence=upload("macro.docx", b"PK\x03\x04" + b"\x00" * 40)))
+    errors = errors_of(response)
+    assert errors["test_buy"] == ["“receipt.pdf” is not a PDF, PNG or JPEG file (we check the content, not the name)."]
+    assert errors["other_evidence"] == [
+        "“macro.docx” is not a PDF, PNG or JPEG file (we check the content, not the name)."]
+    # The good files are kept for the next try, with the type their content shows.
+    assert sorted(Evidence.objects.values_list("original_name", "content_type")) == [
+        ("photo.jpg", "image/jpeg"), ("photo.pdf", "image/png")]
+
+
+def test_a_file_over_the_size_limit_is_refused(client, settings):
+    settings.EVIDENCE_MAX_FILE_BYTES = 1024
+    response = client.post(URL, form_data(test_buy=upload("big.pdf", PDF_BYTES + b"0" * 2000)))
+    assert errors_of(response)["test_buy"] == ["“big.pdf” is 2.0\xa0KB; each file may be at most 1.0\xa0KB."]
+    assert Evidence.objects.count() == 0
+
+
+def test_the_total_evidence_size_is_limited_per_notice(client, settings):
+    settings.EVIDENCE_MAX_TOTAL_BYTES = 100
+    response = client.post(URL, form_data(test_buy=[upload("a.pdf", PDF_BYTES * 2), upload("b.pdf", PDF_BYTES)]))
+    assert errors_of(response)["__all__"] == [
+        f"The evidence files add up to {3 * len(PDF_BYTES)}\xa0bytes; a notice may carry at most 100\xa0bytes. Remove or shrink some files."]
+    assert Evidence.objects.count() == 0
+
+
+def test_uploaded_files_survive_an_error_and_join_the_notice(client):
+    key = uuid.uuid4()
+    first = client.post(URL, form_data(key, submitter_name="", test_buy=upload("buy.pdf", PDF_BYTES),
+                                       other_evidence=upload("shot.png", PNG_BYTES)))
+    assert first.status_code == 400
+    kept = {e.original_name: e.pk for e in Evidence.objects.filter(submission_key=key)}
+    assert set(kept) == {"buy.pdf", "shot.png"}
+    assert "Already uploaded" in first.content.decode() and "buy.pdf" in first.content.decode()
+
+    second = client.post(URL, form_data(key, remove_evidence=[kept["shot.png"]]))
+    assert second.status_code == 302
+    notice = Notice.objects.get()
+    assert list(notice.evidence.values_list("original_name", flat=True)) == ["buy.pdf"]
+    assert not Evidence.objects.filter(original_name="shot.png").exists()
+
+
+def test_a_tampered_submission_key_still_gets_a_working_form(client):
+    response = client.post(URL, form_data(submission_key="not-a-uuid", submitter_name=""))
+    assert response.status_code == 400
+    assert uuid.UUID(response.context["form"].data["submission_key"])
