@@ -41,16 +41,18 @@ def make_message(kind: str, to: str, context: dict, notice: Notice | None, now: 
 
 
 def confirmation_request(notice: Notice) -> OutboundEmail:
-    return make_message("confirm_notice", notice.submitter_email,
-                        {"confirm_url": absolute(notice.confirmation_path())}, notice, notice.created_at)
+    context = {"confirm_url": absolute(notice.confirmation_path()), "item_count": notice.items.count()}
+    return make_message("confirm_notice", notice.submitter_email, context, notice, notice.created_at)
 
 
 def notice_received(notice: Notice) -> OutboundEmail:
-    return make_message("notice_received", notice.submitter_email, {}, notice, notice.confirmed_at)
+    context = {"item_count": notice.items.count()}
+    return make_message("notice_received", notice.submitter_email, context, notice, notice.confirmed_at)
 
 
 def notice_routed(notice: Notice) -> OutboundEmail:
-    return make_message("notice_routed", notice.submitter_email, {}, notice, notice.routed_at)
+    context = {"items": list(notice.items.order_by("position"))}
+    return make_message("notice_routed", notice.submitter_email, context, notice, notice.routed_at)
 
 
 def notice_withdrawn(notice: Notice) -> OutboundEmail:
