@@ -3,11 +3,12 @@ into an OutboundEmail row in the caller's transaction, and sends it from a task 
 
 import logging
 import smtplib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 
 from takedowns import tasks
@@ -15,6 +16,9 @@ from takedowns.enums import EmailStatus
 from takedowns.models import Notice, OutboundEmail
 
 logger = logging.getLogger(__name__)
+
+# Longer than the SMTP timeout and the task's hard time limit: a claim this old was abandoned.
+SEND_LEASE = timedelta(minutes=10)
 
 
 class TransientMailError(Exception):
@@ -60,13 +64,18 @@ def notice_withdrawn(notice: Notice) -> OutboundEmail:
 
 
 def deliver(email_id: int, now: datetime) -> None:
-    """Send one queued e-mail. Raises TransientMailError when a retry may succeed."""
-    email = OutboundEmail.objects.filter(pk=email_id).first()
-    if email is None:
-        logger.warning("deliver: e-mail %s no longer exists", email_id)
+    """Send one queued e-mail. Raises TransientMailError when a retry may succeed.
+
+    The row is claimed first with a conditional update, so of two copies of the same send
+    message (a redelivery, the sweep) only one sends; a claim older than SEND_LEASE belongs to
+    a sender that died and may be taken over.
+    """
+    claimable = Q(status=EmailStatus.QUEUED) | Q(status=EmailStatus.SENDING, claimed_at__lt=now - SEND_LEASE)
+    claimed = OutboundEmail.objects.filter(claimable, pk=email_id).update(
+        status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
         return
-    if email.status != EmailStatus.QUEUED:
-        return
+    email = OutboundEmail.objects.get(pk=email_id)
     message = EmailMultiAlternatives(email.subject, email.body_text, settings.DEFAULT_FROM_EMAIL, [email.to])
     message.attach_alternative(email.body_html, "text/html")
     try:
@@ -79,22 +88,21 @@ def deliver(email_id: int, now: datetime) -> None:
         # Connection refused or dropped, timeouts, DNS: all worth another try.
         _failed(email, repr(exc), permanent=False)
     else:
-        OutboundEmail.objects.filter(pk=email.pk).update(
-            status=EmailStatus.SENT, sent_at=now, attempts=email.attempts + 1, last_error="")
+        OutboundEmail.objects.filter(pk=email.pk).update(status=EmailStatus.SENT, sent_at=now, last_error="")
 
 
 def _failed(email: OutboundEmail, error: str, permanent: bool) -> None:
     OutboundEmail.objects.filter(pk=email.pk).update(
-        attempts=email.attempts + 1, last_error=error,
-        status=EmailStatus.FAILED if permanent else EmailStatus.QUEUED)
+        last_error=error, status=EmailStatus.FAILED if permanent else EmailStatus.QUEUED)
     if permanent:
         logger.error("e-mail %s to %s failed for good: %s", email.pk, email.to, error)
         return
     raise TransientMailError(error)
 
 
-def unsent_email_ids(older_than: datetime, limit: int = 500) -> list[int]:
-    """Queued e-mails never tried: their send message was lost between the database and the
-    broker, so the sweep enqueues them again. Tried ones are in their task's retry schedule."""
-    return list(OutboundEmail.objects.filter(status=EmailStatus.QUEUED, attempts=0, created_at__lte=older_than)
-                .order_by("created_at").values_list("pk", flat=True)[:limit])
+def unsent_email_ids(now: datetime, grace: timedelta, limit: int = 500) -> list[int]:
+    """E-mails whose send message was lost: queued and never tried after the grace period, or
+    claimed by a sender that died. Tried ones are in their own task's retry schedule."""
+    lost = (Q(status=EmailStatus.QUEUED, attempts=0, created_at__lte=now - grace)
+            | Q(status=EmailStatus.SENDING, claimed_at__lt=now - SEND_LEASE))
+    return list(OutboundEmail.objects.filter(lost).order_by("created_at").values_list("pk", flat=True)[:limit])

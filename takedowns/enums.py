@@ -94,6 +94,7 @@ class EventKind(models.TextChoices):
 
 class EmailStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
 

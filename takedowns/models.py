@@ -241,6 +241,8 @@ class OutboundEmail(models.Model):
     body_html = models.TextField()
     status = models.CharField(max_length=8, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
+    # When a sender claimed the row; a claim older than emails.SEND_LEASE was abandoned (worker died).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)

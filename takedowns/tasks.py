@@ -39,8 +39,7 @@ def sweep_unrouted() -> int:
 
 @shared_task
 def sweep_unsent_emails() -> int:
-    # Only mail that has waited well past its own retry schedule's first steps.
-    ids = emails.unsent_email_ids(older_than=timezone.now() - timedelta(minutes=10))
+    ids = emails.unsent_email_ids(timezone.now(), grace=timedelta(minutes=10))
     for email_id in ids:
         send_email.delay(email_id=email_id)
     return len(ids)

@@ -73,9 +73,10 @@ def test_the_send_task_retries_transient_failures_with_backoff(queued):
 def test_the_sweep_resends_only_mail_that_was_never_tried(queued, now):
     tried = OutboundEmail.objects.create(notice=queued.notice, kind="x", to="a@b.example", subject="s",
                                          body_text="t", body_html="h", created_at=now, attempts=2)
-    assert emails.unsent_email_ids(now + timedelta(minutes=1)) == [queued.pk]
-    assert emails.unsent_email_ids(now - timedelta(minutes=1)) == []
-    assert tried.pk not in emails.unsent_email_ids(now + timedelta(days=1))
+    grace = timedelta(minutes=10)
+    assert emails.unsent_email_ids(now + timedelta(minutes=11), grace) == [queued.pk]
+    assert emails.unsent_email_ids(now + timedelta(minutes=9), grace) == []
+    assert tried.pk not in emails.unsent_email_ids(now + timedelta(days=1), grace)
 
 
 def test_the_file_backend_writes_one_readable_eml_per_message(tmp_path, queued, settings):
@@ -89,3 +90,36 @@ def test_the_file_backend_writes_one_readable_eml_per_message(tmp_path, queued, 
     text = next(part for part in parsed.walk() if part.get_content_type() == "text/plain")
     assert queued.notice.confirmation_path() in text.get_payload(decode=True).decode()
     assert EmlFileBackend(file_path=str(tmp_path / "other")).send_messages([]) == 0
+
+
+def test_a_second_copy_does_not_send_while_the_first_is_sending(queued, now):
+    sent = []
+
+    def send_while_another_copy_arrives(message):
+        emails.deliver(queued.pk, now)  # the other copy of the message, meanwhile
+        sent.append(message.to)
+        return 1
+
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", autospec=True,
+                    side_effect=send_while_another_copy_arrives):
+        emails.deliver(queued.pk, now)
+    assert sent == [["anna@aerostride.example"]]
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts) == (EmailStatus.SENT, 1)
+
+
+def test_a_claim_abandoned_by_a_dead_sender_is_taken_over(queued, now):
+    OutboundEmail.objects.filter(pk=queued.pk).update(status=EmailStatus.SENDING, attempts=1,
+                                                      claimed_at=now - timedelta(minutes=11))
+    assert emails.unsent_email_ids(now, grace=timedelta(minutes=10)) == [queued.pk]
+    emails.deliver(queued.pk, now)
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts, len(mail.outbox)) == (EmailStatus.SENT, 2, 1)
+
+
+def test_a_fresh_claim_is_left_alone(queued, now):
+    OutboundEmail.objects.filter(pk=queued.pk).update(status=EmailStatus.SENDING, attempts=1,
+                                                      claimed_at=now - timedelta(minutes=1))
+    assert emails.unsent_email_ids(now, grace=timedelta(minutes=0)) == []
+    emails.deliver(queued.pk, now)
+    assert mail.outbox == []
