@@ -8,10 +8,19 @@ A beat sweep re-enqueues what a lost message would have left behind.
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.task_prerun.connect
+def _drop_stale_database_connections(**kwargs) -> None:
+    # Celery keeps a worker's connection for CELERY_DB_REUSE_MAX tasks instead of reconnecting
+    # for each one; Django's own rule (CONN_MAX_AGE, health checks) still retires old or broken ones.
+    from django.db import close_old_connections
+
+    close_old_connections()

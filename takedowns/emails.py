@@ -54,8 +54,8 @@ def notice_received(notice: Notice) -> OutboundEmail:
     return make_message("notice_received", notice.submitter_email, context, notice, notice.confirmed_at)
 
 
-def notice_routed(notice: Notice) -> OutboundEmail:
-    context = {"items": list(notice.items.order_by("position"))}
+def notice_routed(notice: Notice, items: list) -> OutboundEmail:
+    context = {"items": sorted(items, key=lambda item: item.position)}
     return make_message("notice_routed", notice.submitter_email, context, notice, notice.routed_at)
 
 

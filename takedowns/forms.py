@@ -111,7 +111,8 @@ class NoticeForm(forms.Form):
                                              help_text="The company or law firm you file for, if any.")
     submitter_email = forms.EmailField(label="E-mail address",
                                        help_text="We send a confirmation link here; the notice is queued once you follow it.")
-    submitter_country = forms.ChoiceField(label="Country", choices=_blank_choice("Choose your country…", countries))
+    # A callable, so that each form instance does not deep-copy 250 countries.
+    submitter_country = forms.ChoiceField(label="Country", choices=lambda: _blank_choice("Choose your country…", countries))
     submitter_role = forms.ChoiceField(label="You are", choices=SubmitterRole.choices, widget=forms.RadioSelect)
     language = forms.ChoiceField(label="Language for our messages", choices=Language.choices, initial=Language.EN)
 

@@ -84,6 +84,9 @@ class Reviewer(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer")
     languages = models.CharField(max_length=60, default="en", help_text="Comma-separated language codes.")
     is_active = models.BooleanField(default=True)
+    # Open notices assigned to this reviewer, kept by workflow.py; counting them on every
+    # assignment would read every open notice.
+    open_load = models.PositiveIntegerField(default=0, editable=False)
 
     def __str__(self) -> str:
         return self.user.get_username()

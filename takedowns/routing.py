@@ -3,9 +3,9 @@ event log can say why a notice got its priority and its reviewer."""
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Value, When
 
-from takedowns.enums import OPEN_NOTICE_STATUSES, InfringementReason
+from takedowns.enums import InfringementReason
 from takedowns.models import Listing, Reviewer
 
 COUNTERFEIT_POINTS = 30
@@ -51,13 +51,12 @@ def choose_reviewer(right_type: str, language: str) -> Assignment:
     """The active reviewer with the skill for this right and the lowest open load; among equals
     one who speaks the notice's language, then the longest-standing. Without a skilled reviewer
     the least-loaded active reviewer takes it, so that no notice waits for a specialist."""
-    load = Count("notices", filter=Q(notices__status__in=OPEN_NOTICE_STATUSES))
     speaks = Case(When(languages__contains=language, then=Value(0)), default=Value(1), output_field=IntegerField())
-    active = Reviewer.objects.filter(is_active=True).select_related("user").annotate(load=load, speaks=speaks)
-    skilled = active.filter(skills__right_type=right_type).order_by("load", "speaks", "id").first()
+    active = Reviewer.objects.filter(is_active=True).select_related("user").annotate(speaks=speaks)
+    skilled = active.filter(skills__right_type=right_type).order_by("open_load", "speaks", "id").first()
     if skilled:
-        return Assignment(skilled, f"{right_type} skill, lowest open load ({skilled.load})")
-    fallback = active.order_by("load", "speaks", "id").first()
+        return Assignment(skilled, f"{right_type} skill, lowest open load ({skilled.open_load})")
+    fallback = active.order_by("open_load", "speaks", "id").first()
     if fallback:
-        return Assignment(fallback, f"no active reviewer with {right_type} skill; lowest open load ({fallback.load})")
+        return Assignment(fallback, f"no active reviewer with {right_type} skill; lowest open load ({fallback.open_load})")
     return Assignment(None, "no active reviewer")

@@ -16,10 +16,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from takedowns import emails, routing, tasks
 from takedowns.enums import (
     NOTICE_TRANSITIONS,
+    OPEN_NOTICE_STATUSES,
     ActorKind,
     EventKind,
     ItemState,
@@ -27,7 +29,7 @@ from takedowns.enums import (
     NoticeStatus,
 )
 from takedowns.marketplace import get_marketplace
-from takedowns.models import Event, Evidence, Notice, NoticeItem, Right
+from takedowns.models import Event, Evidence, Notice, NoticeItem, Reviewer, Right
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +219,8 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
                           sorted({item.state for item in items})},
             },
         )
-        emails.notice_routed(notice)
+        Reviewer.objects.filter(pk=assignment.reviewer.pk).update(open_load=F("open_load") + 1)
+        emails.notice_routed(notice, items)
     return notice
 
 
@@ -264,6 +267,12 @@ def unrouted_notice_ids(now: datetime, limit: int = 500) -> list[int]:
                 .order_by("confirmed_at").values_list("pk", flat=True)[:limit])
 
 
+def _release_load(reviewer_id: int | None) -> None:
+    """The notice no longer counts towards its reviewer's open load."""
+    if reviewer_id is not None:
+        Reviewer.objects.filter(pk=reviewer_id, open_load__gt=0).update(open_load=F("open_load") - 1)
+
+
 # --- The submitter's own actions. ---
 
 def withdraw_notice(notice: Notice, now: datetime) -> Notice:
@@ -271,8 +280,10 @@ def withdraw_notice(notice: Notice, now: datetime) -> Notice:
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         open_items = notice.items.filter(state__in=[ItemState.NEW, ItemState.IN_REVIEW])
         positions = list(open_items.values_list("position", flat=True))
+        was_assigned_to = notice.assigned_to_id if notice.status in OPEN_NOTICE_STATUSES else None
         _change_status(notice, NoticeStatus.WITHDRAWN, kind=EventKind.WITHDRAWN, actor=SUBMITTER, now=now,
                        closed_at=now, details={"items_withdrawn": positions})
         open_items.update(state=ItemState.WITHDRAWN)
+        _release_load(was_assigned_to)
         emails.notice_withdrawn(notice)
     return notice

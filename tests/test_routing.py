@@ -8,7 +8,7 @@ from django.core import mail
 from takedowns import routing, tasks, workflow
 from takedowns.enums import EventKind, ItemState, NoticeStatus
 from takedowns.marketplace import LocalCatalogue, parse_listing_reference
-from takedowns.models import Event, Right
+from takedowns.models import Event, Notice, Reviewer, Right
 from tests.conftest import file_notice, make_reviewer
 
 pytestmark = pytest.mark.django_db
@@ -107,11 +107,16 @@ def test_the_least_loaded_skilled_reviewer_gets_the_notice(now, catalogue):
     busy = make_reviewer("busy", ["trademark"])
     idle = make_reviewer("idle", ["trademark"])
     make_reviewer("copyright-only", ["copyright"])
-    for _ in range(2):
-        workflow.route_notice(confirmed(now).pk, now)  # both go to busy/idle alternately
-    loads = {r.user.username: r.notices.count() for r in (busy, idle)}
-    assert loads == {"busy": 1, "idle": 1}
-    idle.notices.update(status=NoticeStatus.CLOSED)  # closed notices no longer count as load
+    first, second = confirmed(now), confirmed(now)
+    workflow.route_notice(first.pk, now)
+    workflow.route_notice(second.pk, now)
+    assert [Notice.objects.get(pk=n.pk).assigned_to for n in (first, second)] == [busy, idle]
+    assert {r.user.username: r.open_load for r in Reviewer.objects.filter(pk__in=[busy.pk, idle.pk])} == {
+        "busy": 1, "idle": 1}
+
+    workflow.withdraw_notice(second, now)  # a withdrawn notice no longer counts as load
+    idle.refresh_from_db()
+    assert idle.open_load == 0
     notice = confirmed(now)
     workflow.route_notice(notice.pk, now)
     notice.refresh_from_db()
