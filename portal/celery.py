@@ -18,9 +18,12 @@ app.autodiscover_tasks()
 
 
 @signals.task_prerun.connect
-def _drop_stale_database_connections(**kwargs) -> None:
+def _drop_stale_database_connections(task=None, **kwargs) -> None:
     # Celery keeps a worker's connection for CELERY_DB_REUSE_MAX tasks instead of reconnecting
-    # for each one; Django's own rule (CONN_MAX_AGE, health checks) still retires old or broken ones.
+    # for each one; Django's own rule (CONN_MAX_AGE, health checks) still retires old or broken
+    # ones. Not for an eager task: it runs inside its caller's transaction.
+    if task is not None and task.request.is_eager:
+        return
     from django.db import close_old_connections
 
     close_old_connections()

@@ -44,8 +44,8 @@ def make_message(kind: str, to: str, context: dict, notice: Notice | None, now: 
     return email
 
 
-def confirmation_request(notice: Notice) -> OutboundEmail:
-    context = {"confirm_url": absolute(notice.confirmation_path()), "item_count": notice.items.count()}
+def confirmation_request(notice: Notice, item_count: int) -> OutboundEmail:
+    context = {"confirm_url": absolute(notice.confirmation_path()), "item_count": item_count}
     return make_message("confirm_notice", notice.submitter_email, context, notice, notice.created_at)
 
 

@@ -62,7 +62,8 @@ def file_notice(request: HttpRequest) -> HttpResponse:
     for kind, upload, content_type in form.accepted_uploads:
         evidence.store(key, kind, upload, content_type)
     if complete:
-        workflow.file_notice(form.notice_fields(), form.items, key, now=timezone.now())
+        with_evidence = bool(form.accepted_uploads or form.kept_after_removal())
+        workflow.file_notice(form.notice_fields(), form.items, key, now=timezone.now(), with_evidence=with_evidence)
         return redirect("takedowns:notice_filed", submission_key=key)
     return render(request, "takedowns/public/file_notice.html",
                   {"form": form, "rows": rows, "kept": evidence.kept_for(key)}, status=400)
