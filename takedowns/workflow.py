@@ -64,16 +64,22 @@ def new_reference() -> str:
     return f"TD-{chars[:4]}-{chars[4:]}"
 
 
-def _record(notice: Notice, kind: str, actor: Actor, now: datetime, *, from_status: str = "",
-            to_status: str = "", details: dict | None = None) -> Event:
-    return Event.objects.create(
-        notice=notice, kind=kind, actor_kind=actor.kind, actor_user=actor.user,
-        from_status=from_status, to_status=to_status, details=details or {}, created_at=now,
-    )
+def _event(notice: Notice, kind: str, actor: Actor, now: datetime, *, from_status: str = "",
+           to_status: str = "", details: dict | None = None) -> Event:
+    return Event(notice=notice, kind=kind, actor_kind=actor.kind, actor_user=actor.user,
+                 from_status=from_status, to_status=to_status, details=details or {}, created_at=now)
+
+
+def _record(notice: Notice, kind: str, actor: Actor, now: datetime, **kwargs) -> Event:
+    event = _event(notice, kind, actor, now, **kwargs)
+    event.save()
+    return event
 
 
 def _change_status(notice: Notice, to_status: str, *, kind: str, actor: Actor, now: datetime,
-                   details: dict | None = None, **fields) -> Event:
+                   details: dict | None = None, along_with: list[Event] = (), **fields) -> Event:
+    """Move the notice to `to_status` if the transition map allows it and nobody changed it
+    meanwhile, and record the event, with `along_with` (events of the same step) in one INSERT."""
     from_status = notice.status
     if to_status not in NOTICE_TRANSITIONS[from_status]:
         raise TransitionNotAllowed(
@@ -85,7 +91,9 @@ def _change_status(notice: Notice, to_status: str, *, kind: str, actor: Actor, n
     notice.status = to_status
     for name, value in fields.items():
         setattr(notice, name, value)
-    return _record(notice, kind, actor, now, from_status=from_status, to_status=to_status, details=details)
+    event = _event(notice, kind, actor, now, from_status=from_status, to_status=to_status, details=details)
+    Event.objects.bulk_create([*along_with, event])
+    return event
 
 
 # --- Filing and confirmation. ---
@@ -192,7 +200,7 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
 
         items = list(notice.items.all())
         resolved = get_marketplace().resolve_many([item.reported for item in items])
-        _resolve_items(notice, items, resolved, now)
+        item_events = _resolve_items(notice, items, resolved, now)
 
         found = [item.listing for item in items if item.listing is not None]
         verified_right = Right.objects.filter(
@@ -202,9 +210,10 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
         priority = routing.score_priority([item.reason for item in items], found, verified_right is not None)
         assignment = routing.choose_reviewer(notice.right_type, notice.language)
         if assignment.reviewer is None:
-            already_said = notice.events.filter(kind=EventKind.ROUTING_DEFERRED).exists()
-            if not already_said:
-                _record(notice, EventKind.ROUTING_DEFERRED, SYSTEM, now, details={"rule": assignment.rule})
+            if not notice.events.filter(kind=EventKind.ROUTING_DEFERRED).exists():
+                item_events.append(_event(notice, EventKind.ROUTING_DEFERRED, SYSTEM, now,
+                                          details={"rule": assignment.rule}))
+            Event.objects.bulk_create(item_events)
             return notice
 
         _change_status(
@@ -218,13 +227,15 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
                 "items": {state: sum(1 for item in items if item.state == state) for state in
                           sorted({item.state for item in items})},
             },
+            along_with=item_events,
         )
         Reviewer.objects.filter(pk=assignment.reviewer.pk).update(open_load=F("open_load") + 1)
         emails.notice_routed(notice, items)
     return notice
 
 
-def _resolve_items(notice: Notice, items: list[NoticeItem], resolved: dict, now: datetime) -> None:
+def _resolve_items(notice: Notice, items: list[NoticeItem], resolved: dict, now: datetime) -> list[Event]:
+    """Set each item's listing and state from the marketplace's answer; returns their events."""
     listing_ids = {listing.pk for listing in resolved.values() if listing is not None}
     under_review_elsewhere = dict(
         NoticeItem.objects.filter(listing_id__in=listing_ids, state=ItemState.IN_REVIEW)
@@ -249,14 +260,14 @@ def _resolve_items(notice: Notice, items: list[NoticeItem], resolved: dict, now:
             item.state = ItemState.IN_REVIEW
             first_in_this_notice[listing.pk] = item
     _save_resolution(items)
-    Event.objects.bulk_create(
+    return [
         Event(notice=notice, item=item, kind=EventKind.ITEM_RESOLVED, actor_kind=ActorKind.SYSTEM,
               from_status=ItemState.NEW, to_status=item.state, created_at=now,
               details={"reported": item.reported,
                        "listing": item.listing.external_id if item.listing else None,
                        "seller": item.listing.seller.external_id if item.listing else None})
         for item in items
-    )
+    ]
 
 
 def _save_resolution(items: list[NoticeItem]) -> None:
