@@ -5,12 +5,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from takedowns.models import (
+    Decision,
     Event,
     Evidence,
     Listing,
     Notice,
     NoticeItem,
     OutboundEmail,
+    ReasonCode,
     Reviewer,
     ReviewerSkill,
     Right,
@@ -42,7 +44,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(Seller)
 class SellerAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "name", "country", "strike_count"]
+    list_display = ["external_id", "name", "email", "country", "strike_count"]
     search_fields = ["external_id", "name"]
 
 
@@ -105,6 +107,20 @@ class NoticeAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "submitter_email"]
     exclude = ["tracking_token", "confirmation_token", "submission_key"]
     inlines = [ItemInline, EvidenceInline, EventInline]
+
+
+@admin.register(ReasonCode)
+class ReasonCodeAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "title"]
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ["decided_at", "item", "outcome", "reason_code", "decided_by", "listing_removed_at"]
+    list_filter = ["outcome"]
+    exclude = ["seller_token"]
 
 
 @admin.register(Event)

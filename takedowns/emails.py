@@ -59,6 +59,23 @@ def notice_routed(notice: Notice, items: list) -> OutboundEmail:
     return make_message("notice_routed", notice.submitter_email, context, notice, notice.routed_at)
 
 
+def items_decided(notice: Notice, decisions: list) -> OutboundEmail:
+    return make_message("items_decided", notice.submitter_email, {"decisions": decisions}, notice,
+                        decisions[0].decided_at)
+
+
+def statement_of_reasons(decision) -> OutboundEmail | None:
+    """To the seller of a removed listing (DSA Art. 17). Sellers without an address on file get
+    theirs through the marketplace; the statement stays on their private page either way."""
+    seller = decision.item.listing.seller
+    if not seller.email:
+        return None
+    # Not attached to the notice: the submitter's tracking page must not show the seller's private link.
+    context = {"decision": decision, "case": decision.item.notice, "item": decision.item,
+               "listing": decision.item.listing, "seller": seller, "seller_url": absolute(decision.seller_path())}
+    return make_message("statement_of_reasons", seller.email, context, None, decision.decided_at)
+
+
 def notice_withdrawn(notice: Notice) -> OutboundEmail:
     return make_message("notice_withdrawn", notice.submitter_email, {}, notice, notice.closed_at)
 

@@ -32,6 +32,17 @@ class ItemState(models.TextChoices):
     DUPLICATE = "duplicate", "Already reported in another open notice"
     ALREADY_REMOVED = "already_removed", "Listing already removed"
     WITHDRAWN = "withdrawn", "Withdrawn by the submitter"
+    REMOVED = "removed", "Removed"
+    REJECTED = "rejected", "Rejected"
+
+
+class DecisionOutcome(models.TextChoices):
+    REMOVE = "remove", "Remove the listing"
+    REJECT = "reject", "Reject the report"
+
+
+# The item states a reviewer's decision moves an item to.
+DECIDED_STATE = {DecisionOutcome.REMOVE: ItemState.REMOVED, DecisionOutcome.REJECT: ItemState.REJECTED}
 
 
 class RightType(models.TextChoices):
@@ -79,6 +90,7 @@ class ListingStatus(models.TextChoices):
 class ActorKind(models.TextChoices):
     SUBMITTER = "submitter", "Submitter"
     SYSTEM = "system", "System"
+    SELLER = "seller", "Seller"
     REVIEWER = "reviewer", "Reviewer"
 
 
@@ -90,6 +102,10 @@ class EventKind(models.TextChoices):
     ROUTING_DEFERRED = "routing_deferred", "No reviewer available yet"
     WITHDRAWN = "withdrawn", "Withdrawn"
     EXPIRED = "expired", "Expired without confirmation"
+    CLAIMED = "claimed", "Claimed by a reviewer"
+    ITEM_DECIDED = "item_decided", "Listing decided"
+    LISTING_REMOVED = "listing_removed", "Listing taken down at the marketplace"
+    CLOSED = "closed", "Every listing decided"
 
 
 class EmailStatus(models.TextChoices):
@@ -110,3 +126,20 @@ class Language(models.TextChoices):
 
 # Catalogue categories whose counterfeits endanger health or safety: reviewed first.
 SAFETY_RELEVANT_CATEGORIES = frozenset({"toys", "cosmetics", "electrical", "medicine", "car-parts", "baby"})
+
+
+# The EU and EEA countries, where a removal takes effect unless a decision says otherwise.
+EEA_COUNTRIES = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS", "IT", "LI",
+    "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
+)
+
+# The legal ground a removal rests on, per right type (statement of reasons, DSA Art. 17(3)(d)).
+LEGAL_GROUNDS = {
+    RightType.TRADEMARK: "Infringement of a registered trademark (EU Trade Mark Regulation 2017/1001 Art. 9 "
+                         "and the national trademark law of the countries concerned)",
+    RightType.COPYRIGHT: "Infringement of copyright (Directive 2001/29/EC Arts. 2-4 and national copyright law)",
+    RightType.DESIGN: "Infringement of a registered or unregistered design (Community Design Regulation 6/2002 "
+                      "Art. 19 and national design law)",
+    RightType.PATENT: "Infringement of a patent (national patent law of the countries where the patent is in force)",
+}

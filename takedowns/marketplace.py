@@ -22,11 +22,16 @@ _LISTING_ID = re.compile(r"^L-?(\d{1,12})$", re.IGNORECASE)
 _LISTING_PATH = re.compile(r"^/listings/(L-\d{1,12})/?$", re.IGNORECASE)
 
 
+class MarketplaceUnavailable(Exception):
+    """The marketplace could not be reached or asked us to try later; the call may be retried."""
+
+
 class Marketplace(Protocol):
     def resolve_many(self, references: list[str]) -> dict[str, Listing | None]:
         """Each reported URL or listing ID mapped to its listing, or None when there is none."""
 
-    def take_down(self, listing: Listing) -> None: ...
+    def take_down(self, listing: Listing) -> None:
+        """Take the listing down; doing it twice is harmless. Raises MarketplaceUnavailable."""
 
     def restore(self, listing: Listing) -> None: ...
 

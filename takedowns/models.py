@@ -9,7 +9,9 @@ from django_countries.fields import CountryField
 
 from takedowns.enums import (
     SAFETY_RELEVANT_CATEGORIES,
+    EEA_COUNTRIES,
     ActorKind,
+    DecisionOutcome,
     EmailStatus,
     EventKind,
     EvidenceKind,
@@ -28,6 +30,7 @@ from takedowns.enums import (
 class Seller(models.Model):
     external_id = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True, help_text="Where statements of reasons are sent.")
     country = CountryField()
     # Strikes under the repeat-infringer policy; raises the priority of notices against the seller.
     strike_count = models.PositiveIntegerField(default=0)
@@ -197,6 +200,54 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ReasonCode(models.Model):
+    """Why a report is rejected, in words the submitter can act on. Leads edit these in the admin."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    title = models.CharField(max_length=120)
+    submitter_text = models.TextField(help_text="Shown to the submitter: what is wrong and how to fix it.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def _eea_countries() -> list[str]:
+    return list(EEA_COUNTRIES)
+
+
+class Decision(models.Model):
+    """A reviewer's decision on one reported listing. One per item: the database refuses a second.
+
+    It holds what the seller's statement of reasons (DSA Art. 17) and the Transparency Database
+    statement are made from."""
+
+    item = models.OneToOneField(NoticeItem, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField(max_length=8, choices=DecisionOutcome.choices)
+    reason_code = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT)
+    note = models.TextField(blank=True, help_text="The reviewer's words to the submitter and the seller.")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    legal_ground = models.CharField(max_length=300, blank=True)
+    explanation = models.TextField(blank=True, help_text="Why the listing infringes (removals).")
+    territorial_scope = models.JSONField(default=_eea_countries)
+    automated_detection = models.BooleanField(default=False)
+    automated_decision = models.BooleanField(default=False)
+    # The seller's private link to the statement of reasons and, later, counter-notice and appeal.
+    seller_token = models.CharField(max_length=64, blank=True)
+    listing_removed_at = models.DateTimeField(null=True, blank=True,
+                                              help_text="When the marketplace took the listing down.")
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} #{self.item_id}"
+
+    def seller_path(self) -> str:
+        return reverse("takedowns:statement", args=[self.pk, self.seller_token])
 
 
 class ImmutableRowError(Exception):

@@ -29,7 +29,8 @@ def load_catalogue(seeds: Path) -> tuple[int, int]:
     sellers = {}
     for row in _rows(seeds / "sellers.csv"):
         sellers[row["external_id"]], _ = Seller.objects.update_or_create(
-            external_id=row["external_id"], defaults={"name": row["name"], "country": row["country"]})
+            external_id=row["external_id"], defaults={"name": row["name"], "email": row["email"],
+                                                      "country": row["country"]})
     listings = _rows(seeds / "listings.csv")
     existing = set(Listing.objects.filter(external_id__in=[row["external_id"] for row in listings])
                    .values_list("external_id", flat=True))

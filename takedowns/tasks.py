@@ -7,6 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from takedowns import emails, workflow
+from takedowns.marketplace import MarketplaceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +18,13 @@ MAX_EMAIL_RETRIES = 30
 @shared_task
 def route_notice(*, notice_id: int) -> None:
     workflow.route_notice(notice_id, now=timezone.now())
+
+
+@shared_task(autoretry_for=(MarketplaceUnavailable,), retry_backoff=30, retry_backoff_max=3600,
+             retry_jitter=True, max_retries=50)
+def enforce_removal(*, decision_id: int) -> None:
+    # Only an unreachable marketplace is retried (with exponential back-off); anything else is a bug.
+    workflow.record_takedown(decision_id, now=timezone.now())
 
 
 @shared_task(bind=True, max_retries=MAX_EMAIL_RETRIES)

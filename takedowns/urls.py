@@ -1,6 +1,6 @@
 from django.urls import path
 
-from takedowns.views import catalogue, public, review
+from takedowns.views import catalogue, public, review, seller
 
 app_name = "takedowns"
 
@@ -13,5 +13,6 @@ urlpatterns = [
     path("track/<str:reference>/<str:token>/withdraw/", public.withdraw, name="withdraw"),
     path("listings/", catalogue.listing_index, name="listing_index"),
     path("listings/<str:external_id>/", catalogue.listing_detail, name="listing_detail"),
+    path("statement/<int:decision_id>/<str:token>/", seller.statement, name="statement"),
     path("review/evidence/<int:evidence_id>/", review.evidence_file, name="evidence_file"),
 ]

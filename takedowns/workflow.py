@@ -20,16 +20,19 @@ from django.db.models import F
 
 from takedowns import emails, routing, tasks
 from takedowns.enums import (
+    DECIDED_STATE,
+    LEGAL_GROUNDS,
     NOTICE_TRANSITIONS,
     OPEN_NOTICE_STATUSES,
     ActorKind,
+    DecisionOutcome,
     EventKind,
     ItemState,
     ListingStatus,
     NoticeStatus,
 )
 from takedowns.marketplace import get_marketplace
-from takedowns.models import Event, Evidence, Notice, NoticeItem, Reviewer, Right
+from takedowns.models import Decision, Event, Evidence, Notice, NoticeItem, ReasonCode, Reviewer, Right
 
 logger = logging.getLogger(__name__)
 
@@ -314,3 +317,119 @@ def withdraw_notice(notice: Notice, now: datetime) -> Notice:
         _release_load(was_assigned_to)
         emails.notice_withdrawn(notice)
     return notice
+
+
+# --- Review: claiming and deciding. ---
+
+@dataclass(frozen=True)
+class ItemDecision:
+    item_id: int
+    outcome: str
+    reason_code: ReasonCode | None = None
+    note: str = ""
+
+
+def _reviewer_actor(reviewer: Reviewer) -> Actor:
+    return Actor(ActorKind.REVIEWER, reviewer.user)
+
+
+def claim_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
+    """Take a notice that nobody works. The conditional UPDATE lets exactly one of two
+    concurrent claims win; the other is refused with who has it."""
+    with transaction.atomic():
+        claimed = Notice.objects.filter(pk=notice.pk, status=NoticeStatus.IN_REVIEW,
+                                        assigned_to__isnull=True).update(assigned_to=reviewer)
+        current = Notice.objects.select_related("assigned_to__user").get(pk=notice.pk)
+        if not claimed:
+            if current.assigned_to_id == reviewer.pk:
+                return current
+            if current.status != NoticeStatus.IN_REVIEW:
+                raise TransitionNotAllowed(f"Notice {current.reference} is '{current.get_status_display()}'; "
+                                           "there is nothing to claim.")
+            raise TransitionNotAllowed(f"Notice {current.reference} is already being worked by "
+                                       f"{current.assigned_to.user.get_username()}.")
+        Reviewer.objects.filter(pk=reviewer.pk).update(open_load=F("open_load") + 1)
+        _record(current, EventKind.CLAIMED, _reviewer_actor(reviewer), now,
+                details={"reviewer": reviewer.user.get_username()})
+    return current
+
+
+def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecision], now: datetime) -> list[Decision]:
+    """Record the reviewer's decision on some of the notice's listings.
+
+    Only the assigned reviewer decides, only listings still waiting for a decision, and each
+    once (the one-to-one Decision row is the database's guarantee). Removals are carried out
+    by a task after commit; the submitter hears of every decision, the seller gets a statement
+    of reasons for every removal. When no listing is left waiting, the notice closes.
+    """
+    if not decisions:
+        raise TransitionNotAllowed("Choose a decision for at least one listing.")
+    actor = _reviewer_actor(reviewer)
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status != NoticeStatus.IN_REVIEW:
+            raise TransitionNotAllowed(f"Notice {notice.reference} is '{notice.get_status_display()}'; "
+                                       "its listings can no longer be decided.")
+        if notice.assigned_to_id != reviewer.pk:
+            raise TransitionNotAllowed(f"Notice {notice.reference} is not assigned to you; claim it first.")
+        items = notice.items.select_related("listing__seller").in_bulk([d.item_id for d in decisions])
+        made, events = [], []
+        for choice in decisions:
+            item = items.get(choice.item_id)
+            if item is None:
+                raise TransitionNotAllowed(f"Listing {choice.item_id} is not part of notice {notice.reference}.")
+            if item.state != ItemState.IN_REVIEW:
+                raise TransitionNotAllowed(f"Listing {item.position} is '{item.get_state_display()}': "
+                                           "a decision cannot be recorded twice.")
+            if choice.outcome == DecisionOutcome.REJECT and choice.reason_code is None:
+                raise TransitionNotAllowed(f"Listing {item.position}: a rejection needs a reason code.")
+            removal = choice.outcome == DecisionOutcome.REMOVE
+            made.append(Decision(
+                item=item, outcome=choice.outcome, reason_code=choice.reason_code if not removal else None,
+                note=choice.note, decided_by=reviewer.user, decided_at=now,
+                legal_ground=LEGAL_GROUNDS[notice.right_type] if removal else "",
+                explanation=notice.description if removal else "",
+                seller_token=secrets.token_urlsafe(32) if removal else "",
+            ))
+            to_state = DECIDED_STATE[choice.outcome]
+            if not NoticeItem.objects.filter(pk=item.pk, state=ItemState.IN_REVIEW).update(state=to_state):
+                raise TransitionNotAllowed(f"Listing {item.position} was decided by someone else meanwhile.")
+            item.state = to_state
+            events.append(Event(notice=notice, item=item, kind=EventKind.ITEM_DECIDED, actor_kind=actor.kind,
+                                actor_user=actor.user, from_status=ItemState.IN_REVIEW, to_status=to_state,
+                                created_at=now, details={
+                                    "outcome": choice.outcome, "note": choice.note,
+                                    "reason_code": choice.reason_code.code if choice.reason_code else None}))
+        Decision.objects.bulk_create(made)
+        if notice.items.filter(state=ItemState.IN_REVIEW).exists():
+            Event.objects.bulk_create(events)
+        else:
+            _change_status(notice, NoticeStatus.CLOSED, kind=EventKind.CLOSED, actor=actor, now=now,
+                           closed_at=now, along_with=events)
+            _release_load(reviewer.pk)
+        emails.items_decided(notice, made)
+        for decision in made:
+            if decision.outcome == DecisionOutcome.REMOVE:
+                emails.statement_of_reasons(decision)
+                transaction.on_commit(lambda pk=decision.pk: tasks.enforce_removal.delay(decision_id=pk))
+    return made
+
+
+def record_takedown(decision_id: int, now: datetime) -> Decision | None:
+    """Have the marketplace take a removed listing down, and record when it came down (an SLA
+    clock stops there). Idempotent; raises MarketplaceUnavailable for the task to retry."""
+    decision = Decision.objects.select_related("item__listing", "item__notice").filter(pk=decision_id).first()
+    if decision is None:
+        logger.warning("record_takedown: decision %s no longer exists", decision_id)
+        return None
+    if decision.outcome != DecisionOutcome.REMOVE or decision.listing_removed_at is not None:
+        return decision
+    get_marketplace().take_down(decision.item.listing)
+    with transaction.atomic():
+        if Decision.objects.filter(pk=decision.pk, listing_removed_at__isnull=True).update(listing_removed_at=now):
+            decision.listing_removed_at = now
+            event = _event(decision.item.notice, EventKind.LISTING_REMOVED, SYSTEM, now,
+                           details={"listing": decision.item.listing.external_id, "decision": decision.pk})
+            event.item = decision.item
+            event.save()
+    return decision

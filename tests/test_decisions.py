@@ -1,0 +1,206 @@
+"""Claiming and deciding: one reviewer per notice, one decision per listing, removal carried out
+at the marketplace after commit, the submitter and the seller told."""
+
+from unittest import mock
+
+import pytest
+from django.core import mail
+
+from takedowns import workflow
+from takedowns.enums import DecisionOutcome, EventKind, ItemState, NoticeStatus
+from takedowns.marketplace import LocalCatalogue, MarketplaceUnavailable
+from takedowns.models import Decision, Event, Listing, Notice, ReasonCode, Reviewer
+from tests.conftest import file_notice, make_reviewer
+
+pytestmark = pytest.mark.django_db
+REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
+
+
+@pytest.fixture
+def routed(now, catalogue, reviewers):
+    """A notice with two reviewable listings (L-100001, L-100002) and one not found."""
+    for listing in catalogue.values():
+        listing.seller.email = f"{listing.seller.external_id.lower()}@sellers.example"
+        listing.seller.save()
+    notice = file_notice(now, items=[("L-100001", "counterfeit"), ("L-100002", "trademark_misuse"),
+                                     ("L-999999", "counterfeit")])
+    workflow.confirm_notice(notice, now)
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    assert notice.assigned_to == reviewers["tm"]
+    mail.outbox.clear()
+    return notice
+
+
+def items_of(notice):
+    return {item.position: item for item in notice.items.all()}
+
+
+def test_deciding_every_listing_records_decisions_closes_the_notice_and_takes_the_listing_down(
+        routed, reviewers, now, catalogue, django_capture_on_commit_callbacks):
+    items = items_of(routed)
+    code = ReasonCode.objects.get(code="genuine-goods")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.decide_items(routed, reviewers["tm"], [
+            workflow.ItemDecision(items[1].pk, REMOVE, note="Fake logo stitching, see test buy."),
+            workflow.ItemDecision(items[2].pk, REJECT, reason_code=code),
+        ], now)
+
+    routed.refresh_from_db()
+    assert (routed.status, routed.closed_at) == (NoticeStatus.CLOSED, now)
+    assert {p: i.state for p, i in items_of(routed).items()} == {
+        1: ItemState.REMOVED, 2: ItemState.REJECTED, 3: ItemState.NOT_FOUND}
+    removal = Decision.objects.get(item=items[1])
+    assert (removal.outcome, removal.reason_code, removal.decided_by, removal.decided_at,
+            removal.automated_detection, removal.automated_decision) == (
+        REMOVE, None, reviewers["tm"].user, now, False, False)
+    assert removal.legal_ground.startswith("Infringement of a registered trademark")
+    assert removal.explanation == routed.description
+    assert "DE" in removal.territorial_scope and len(removal.seller_token) >= 43
+    rejection = Decision.objects.get(item=items[2])
+    assert (rejection.outcome, rejection.reason_code, rejection.seller_token, rejection.legal_ground) == (
+        REJECT, code, "", "")
+
+    # The takedown ran after commit, through the marketplace adapter.
+    catalogue["L-100001"].refresh_from_db()
+    assert catalogue["L-100001"].status == "removed"
+    assert Decision.objects.get(pk=removal.pk).listing_removed_at is not None
+    catalogue["L-100002"].refresh_from_db()
+    assert catalogue["L-100002"].status == "active"
+
+    kinds = list(Event.objects.filter(notice=routed, kind__in=[
+        EventKind.ITEM_DECIDED, EventKind.CLOSED, EventKind.LISTING_REMOVED]).values_list(
+        "kind", "item__position", "from_status", "to_status", "actor_kind"))
+    assert kinds == [
+        (EventKind.ITEM_DECIDED, 1, ItemState.IN_REVIEW, ItemState.REMOVED, "reviewer"),
+        (EventKind.ITEM_DECIDED, 2, ItemState.IN_REVIEW, ItemState.REJECTED, "reviewer"),
+        (EventKind.CLOSED, None, NoticeStatus.IN_REVIEW, NoticeStatus.CLOSED, "reviewer"),
+        (EventKind.LISTING_REMOVED, 1, "", "", "system"),
+    ]
+    assert Reviewer.objects.get(pk=reviewers["tm"].pk).open_load == 0
+
+
+def test_the_submitter_and_the_seller_are_told(routed, reviewers, now, django_capture_on_commit_callbacks):
+    items = items_of(routed)
+    code = ReasonCode.objects.get(code="registration-mismatch")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.decide_items(routed, reviewers["tm"], [
+            workflow.ItemDecision(items[1].pk, REMOVE),
+            workflow.ItemDecision(items[2].pk, REJECT, reason_code=code, note="Brand on the listing is AEROSTAR."),
+        ], now)
+    by_recipient = {tuple(m.to): m for m in mail.outbox}
+    assert set(by_recipient) == {("anna@aerostride.example",), ("s-1@sellers.example",)}
+
+    submitter = by_recipient[("anna@aerostride.example",)]
+    assert submitter.subject == f"Notice {routed.reference}: decision on 2 listings"
+    assert "1. L-100001\n   Decision: removed — the listing is being taken down at the marketplace." in submitter.body
+    assert ("2. L-100002\n   Decision: rejected — The registration does not match the listing.\n"
+            f"   What you can do: {code.submitter_text}\n"
+            "   Reviewer's note: Brand on the listing is AEROSTAR.") in submitter.body
+    assert "out-of-court dispute settlement body" in submitter.body
+    assert code.submitter_text in submitter.alternatives[0][0]
+
+    seller = by_recipient[("s-1@sellers.example",)]
+    decision = Decision.objects.get(item=items[1])
+    assert seller.subject == "Your listing L-100001 was removed: statement of reasons"
+    for element in ("1. The measure", "Territorial scope: AT, BE", "2. Facts and circumstances",
+                    f"notice from a rights holder (reference {routed.reference}", "3. Automated means",
+                    "The decision was taken by a person, without automated means.", "4. Legal ground",
+                    "5. Contractual ground", "6. Your options", "File a counter-notice",
+                    f"https://portal.test/statement/{decision.pk}/{decision.seller_token}/"):
+        assert element in seller.body
+    assert "4. Legal ground" in seller.alternatives[0][0]
+    # The seller's private link never shows on the submitter's tracking page.
+    assert not routed.emails.filter(body_text__contains=decision.seller_token).exists()
+
+
+def test_deciding_some_listings_keeps_the_notice_open(routed, reviewers, now):
+    workflow.decide_items(routed, reviewers["tm"], [workflow.ItemDecision(items_of(routed)[1].pk, REMOVE)], now)
+    routed.refresh_from_db()
+    assert routed.status == NoticeStatus.IN_REVIEW
+    assert not routed.events.filter(kind=EventKind.CLOSED).exists()
+    assert Reviewer.objects.get(pk=routed.assigned_to_id).open_load == 1
+
+
+def test_a_decision_cannot_be_recorded_twice(routed, reviewers, now):
+    item = items_of(routed)[1]
+    workflow.decide_items(routed, reviewers["tm"], [workflow.ItemDecision(item.pk, REMOVE)], now)
+    with pytest.raises(workflow.TransitionNotAllowed, match="a decision cannot be recorded twice"):
+        workflow.decide_items(routed, reviewers["tm"], [workflow.ItemDecision(item.pk, REJECT)], now)
+    assert Decision.objects.filter(item=item).count() == 1
+    assert routed.events.filter(kind=EventKind.ITEM_DECIDED).count() == 1
+
+
+def test_only_listings_waiting_for_a_decision_can_be_decided(routed, reviewers, now):
+    with pytest.raises(workflow.TransitionNotAllowed, match="Listing 3 is 'Listing not found at the marketplace'"):
+        workflow.decide_items(routed, reviewers["tm"], [workflow.ItemDecision(items_of(routed)[3].pk, REMOVE)], now)
+
+
+def test_a_rejection_needs_a_reason_code_and_nothing_is_written_without_one(routed, reviewers, now):
+    items = items_of(routed)
+    with pytest.raises(workflow.TransitionNotAllowed, match="Listing 2: a rejection needs a reason code"):
+        workflow.decide_items(routed, reviewers["tm"], [workflow.ItemDecision(items[1].pk, REMOVE),
+                                                        workflow.ItemDecision(items[2].pk, REJECT)], now)
+    assert not Decision.objects.exists()
+    assert items_of(routed)[1].state == ItemState.IN_REVIEW
+
+
+def test_only_the_assigned_reviewer_decides(routed, reviewers, now):
+    with pytest.raises(workflow.TransitionNotAllowed, match="is not assigned to you"):
+        workflow.decide_items(routed, reviewers["cr"], [workflow.ItemDecision(items_of(routed)[1].pk, REMOVE)], now)
+    other = file_notice(now)
+    with pytest.raises(workflow.TransitionNotAllowed, match="is not part of notice"):
+        workflow.decide_items(routed, reviewers["tm"], [workflow.ItemDecision(other.items.get().pk, REMOVE)], now)
+    assert not Decision.objects.exists()
+
+
+def test_a_withdrawn_notice_cannot_be_decided(routed, reviewers, now):
+    workflow.withdraw_notice(routed, now)
+    with pytest.raises(workflow.TransitionNotAllowed, match="can no longer be decided"):
+        workflow.decide_items(routed, reviewers["tm"], [workflow.ItemDecision(items_of(routed)[1].pk, REMOVE)], now)
+
+
+def test_claiming_takes_an_unassigned_notice_and_refuses_a_second_reviewer(routed, reviewers, now):
+    Notice.objects.filter(pk=routed.pk).update(assigned_to=None)  # e.g. its reviewer left
+    Reviewer.objects.filter(pk=reviewers["tm"].pk).update(open_load=0)
+    claimed = workflow.claim_notice(routed, reviewers["cr"], now)
+    assert claimed.assigned_to == reviewers["cr"]
+    assert Reviewer.objects.get(pk=reviewers["cr"].pk).open_load == 1
+    event = routed.events.get(kind=EventKind.CLAIMED)
+    assert (event.actor_kind, event.actor_user, event.details) == ("reviewer", reviewers["cr"].user, {"reviewer": "cr"})
+
+    with pytest.raises(workflow.TransitionNotAllowed, match=f"Notice {routed.reference} is already being worked by cr"):
+        workflow.claim_notice(routed, reviewers["tm"], now)
+    assert workflow.claim_notice(routed, reviewers["cr"], now).assigned_to == reviewers["cr"]  # own claim: no-op
+    assert routed.events.filter(kind=EventKind.CLAIMED).count() == 1
+    assert Notice.objects.get(pk=routed.pk).assigned_to == reviewers["cr"]
+
+
+def test_a_closed_notice_cannot_be_claimed(routed, reviewers, now):
+    workflow.withdraw_notice(routed, now)
+    with pytest.raises(workflow.TransitionNotAllowed, match="there is nothing to claim"):
+        workflow.claim_notice(routed, make_reviewer("late", ["trademark"]), now)
+
+
+def test_takedown_is_idempotent_and_retried_while_the_marketplace_is_down(routed, reviewers, now, catalogue):
+    item = items_of(routed)[1]
+    decision, = workflow.decide_items(routed, reviewers["tm"], [workflow.ItemDecision(item.pk, REMOVE)], now)
+    with mock.patch.object(LocalCatalogue, "take_down", side_effect=MarketplaceUnavailable("503")):
+        with pytest.raises(MarketplaceUnavailable):
+            workflow.record_takedown(decision.pk, now)
+    decision.refresh_from_db()
+    assert decision.listing_removed_at is None
+    assert Listing.objects.get(pk=catalogue["L-100001"].pk).status == "active"
+
+    workflow.record_takedown(decision.pk, now)
+    workflow.record_takedown(decision.pk, now)
+    decision.refresh_from_db()
+    assert decision.listing_removed_at == now
+    assert routed.events.filter(kind=EventKind.LISTING_REMOVED).count() == 1
+    assert workflow.record_takedown(10**9, now) is None
+
+
+def test_the_removal_task_retries_only_an_unavailable_marketplace():
+    from takedowns.tasks import enforce_removal
+    assert enforce_removal.autoretry_for == (MarketplaceUnavailable,)
+    assert enforce_removal.retry_backoff == 30 and enforce_removal.max_retries == 50
