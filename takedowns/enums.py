@@ -143,3 +143,8 @@ LEGAL_GROUNDS = {
                       "Art. 19 and national design law)",
     RightType.PATENT: "Infringement of a patent (national patent law of the countries where the patent is in force)",
 }
+
+
+# Django auth groups of the reviewer area: reviewers decide notices, leads also reassign.
+REVIEWER_GROUP = "Reviewer"
+LEAD_GROUP = "Lead"

@@ -149,7 +149,8 @@ class Notice(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["status", "confirmed_at"], name="notice_status_confirmed"),
+            # The review queue's order (due first, then priority) and its keyset; the sweep uses the prefix.
+            models.Index(fields=["status", "confirmed_at", "-priority", "id"], name="notice_queue"),
             models.Index(fields=["status", "expires_at"], name="notice_status_expires"),
             models.Index(fields=["assigned_to", "status"], name="notice_assignee_status"),
         ]

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from takedowns import workflow
+from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP
 from takedowns.models import Listing, Notice, Reviewer, ReviewerSkill, Right, Seller
 
-REVIEWER_GROUP = "Reviewers"
 
 
 def _rows(path: Path) -> list[dict]:
@@ -59,6 +59,7 @@ def load_reviewers(seeds: Path) -> list[dict]:
     """Reviewer accounts with their skills. Only ever called in demo mode (see the command)."""
     group, _ = Group.objects.get_or_create(name=REVIEWER_GROUP)
     group.permissions.set(Permission.objects.filter(content_type__app_label="takedowns", codename__startswith="view_"))
+    leads, _ = Group.objects.get_or_create(name=LEAD_GROUP)
     people = json.loads((seeds / "reviewers.json").read_text())
     user_model = get_user_model()
     for person in people:
@@ -73,6 +74,8 @@ def load_reviewers(seeds: Path) -> list[dict]:
                 user.set_unusable_password()
             user.save()
         user.groups.add(group)
+        if person["lead"]:
+            user.groups.add(leads)
         reviewer, _ = Reviewer.objects.get_or_create(user=user, defaults={"languages": person["languages"]})
         for right_type in person["skills"]:
             ReviewerSkill.objects.get_or_create(reviewer=reviewer, right_type=right_type)

@@ -2,9 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from datetime import UTC, datetime
 
-from takedowns.models import Event, Listing, Notice, NoticeItem, OutboundEmail
+from django.db.models import Count, Q, QuerySet
+
+from takedowns.enums import DecisionOutcome, NoticeStatus
+from takedowns.models import Event, Listing, Notice, NoticeItem, OutboundEmail, Reviewer
 
 CATALOGUE_PAGE_SIZE = 30
 
@@ -49,3 +52,95 @@ def catalogue_page(after: int | None, category: str | None, query: str | None) -
 
 def catalogue_categories() -> list[str]:
     return list(Listing.objects.order_by("category").values_list("category", flat=True).distinct())
+
+
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueCursor:
+    """Where a queue page starts: after the notice with these ordering values."""
+    confirmed_at: datetime
+    priority: int
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.confirmed_at.timestamp():.6f}_{self.priority}_{self.id}"
+
+    @classmethod
+    def decode(cls, text: str | None) -> "QueueCursor | None":
+        try:
+            stamp, priority, pk = (text or "").split("_")
+            return cls(datetime.fromtimestamp(float(stamp), tz=UTC), int(priority), int(pk))
+        except ValueError:
+            return None
+
+
+@dataclass
+class QueuePage:
+    notices: list[Notice]
+    next_cursor: str | None
+
+
+def review_queue(reviewer: Reviewer, *, status: str, right_type: str | None, scope: str,
+                 cursor: QueueCursor | None) -> QueuePage:
+    """Notices in queue order: oldest confirmation (the earliest due) first, then the highest
+    priority. Keyset-paginated over an index of exactly that order, so a deep page costs what
+    the first does; no count over the table."""
+    notices = Notice.objects.filter(status=status).select_related("assigned_to__user")
+    if right_type:
+        notices = notices.filter(right_type=right_type)
+    if scope == "mine":
+        notices = notices.filter(assigned_to=reviewer)
+    elif scope == "unassigned":
+        notices = notices.filter(assigned_to__isnull=True)
+    if cursor:
+        notices = notices.filter(
+            Q(confirmed_at__gt=cursor.confirmed_at)
+            | Q(confirmed_at=cursor.confirmed_at, priority__lt=cursor.priority)
+            | Q(confirmed_at=cursor.confirmed_at, priority=cursor.priority, id__gt=cursor.id))
+    page = list(notices.order_by("confirmed_at", "-priority", "id")
+                .annotate(open_items=Count("items", filter=Q(items__state="in_review")))[: QUEUE_PAGE_SIZE + 1])
+    next_cursor = None
+    if len(page) > QUEUE_PAGE_SIZE:
+        last = page[QUEUE_PAGE_SIZE - 1]
+        next_cursor = QueueCursor(last.confirmed_at, last.priority, last.id).encode()
+    return QueuePage(page[:QUEUE_PAGE_SIZE], next_cursor)
+
+
+@dataclass
+class ReviewPage:
+    notice: Notice
+    items: list[NoticeItem]
+    events: list[Event]
+    evidence: list
+    submitter_record: dict
+
+
+def review_page(notice: Notice) -> ReviewPage:
+    """Everything a reviewer needs to decide without leaving the page."""
+    items = list(notice.items.select_related("listing__seller", "decision__reason_code").order_by("position"))
+    seller_ids = {item.listing.seller_id for item in items if item.listing}
+    history = {
+        row["listing__seller"]: row for row in
+        NoticeItem.objects.filter(listing__seller__in=seller_ids).exclude(notice=notice)
+        .values("listing__seller").annotate(reported=Count("id"),
+                                            removed=Count("id", filter=Q(decision__outcome=DecisionOutcome.REMOVE)))
+    }
+    for item in items:
+        item.seller_history = history.get(item.listing.seller_id, {}) if item.listing else {}
+    submitter = Notice.objects.filter(submitter_email__iexact=notice.submitter_email).exclude(pk=notice.pk).aggregate(
+        notices=Count("id"),
+        removed=Count("items", filter=Q(items__decision__outcome=DecisionOutcome.REMOVE)),
+        rejected=Count("items", filter=Q(items__decision__outcome=DecisionOutcome.REJECT)))
+    return ReviewPage(
+        notice=notice, items=items,
+        events=list(notice.events.select_related("actor_user", "item").order_by("created_at", "id")),
+        evidence=list(notice.evidence.order_by("id")),
+        submitter_record=submitter,
+    )
+
+
+def open_statuses() -> list[tuple[str, str]]:
+    return [(NoticeStatus.IN_REVIEW.value, NoticeStatus.IN_REVIEW.label), (NoticeStatus.CLOSED.value, "Closed"),
+            (NoticeStatus.CONFIRMED.value, "Waiting for routing")]

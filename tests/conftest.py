@@ -4,10 +4,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from portal.celery import app as celery_app
 from takedowns import workflow
+from takedowns.enums import REVIEWER_GROUP
 from takedowns.models import Listing, Reviewer, ReviewerSkill, Seller
 
 # Smallest valid files of each accepted kind, recognised by their magic bytes.
@@ -52,7 +54,8 @@ def catalogue(db):
 
 
 def make_reviewer(username: str, skills: list[str], languages: str = "en", active: bool = True) -> Reviewer:
-    user = get_user_model().objects.create_user(username, f"{username}@portal.test", "pw", is_staff=True)
+    user = get_user_model().objects.create_user(username, f"{username}@portal.test", "pw")
+    user.groups.add(Group.objects.get_or_create(name=REVIEWER_GROUP)[0])
     reviewer = Reviewer.objects.create(user=user, languages=languages, is_active=active)
     for right_type in skills:
         ReviewerSkill.objects.create(reviewer=reviewer, right_type=right_type)

@@ -1,13 +1,110 @@
-"""Reviewer pages. The moderation queue arrives with the review issue; for now evidence files."""
+"""The reviewer area: the queue, the notice page, claiming and deciding. Login required, and
+membership of the Reviewer or Lead group with an active reviewer profile; nothing else gets in."""
 
-from django.contrib.admin.views.decorators import staff_member_required
-from django.http import FileResponse, HttpRequest
-from django.shortcuts import get_object_or_404
+from functools import wraps
 
-from takedowns.models import Evidence
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from takedowns import selectors, workflow
+from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome, ItemState, NoticeStatus, RightType
+from takedowns.models import Evidence, Notice, ReasonCode, Reviewer
+
+LOGIN_URL = "takedowns:review_login"
 
 
-@staff_member_required
+def reviewer_required(view):
+    @login_required(login_url=LOGIN_URL)
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        reviewer = Reviewer.objects.select_related("user").filter(user=request.user, is_active=True).first()
+        if reviewer is None or not request.user.groups.filter(name__in=[REVIEWER_GROUP, LEAD_GROUP]).exists():
+            raise PermissionDenied("The reviewer area is for reviewers and leads.")
+        request.reviewer = reviewer
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+@reviewer_required
+def queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or NoticeStatus.IN_REVIEW
+    right_type = request.GET.get("right_type") or None
+    scope = request.GET.get("scope") or "all"
+    if status not in NoticeStatus.values or (right_type and right_type not in RightType.values):
+        status, right_type = NoticeStatus.IN_REVIEW, None
+    page = selectors.review_queue(request.reviewer, status=status, right_type=right_type, scope=scope,
+                                  cursor=selectors.QueueCursor.decode(request.GET.get("after")))
+    return render(request, "takedowns/review/queue.html", {
+        "page": page, "status": status, "right_type": right_type or "", "scope": scope,
+        "statuses": selectors.open_statuses(), "right_types": RightType.choices,
+    })
+
+
+def _notice(reference: str) -> Notice:
+    return get_object_or_404(Notice.objects.select_related("assigned_to__user"), reference=reference)
+
+
+@reviewer_required
+def notice_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    notice = _notice(reference)
+    return render(request, "takedowns/review/notice.html", {
+        "page": selectors.review_page(notice),
+        "notice": notice,
+        "mine": notice.assigned_to_id == request.reviewer.pk,
+        "reason_codes": ReasonCode.objects.filter(is_active=True),
+        "outcomes": DecisionOutcome.choices,
+        "in_review": ItemState.IN_REVIEW,
+    })
+
+
+@require_POST
+@reviewer_required
+def claim(request: HttpRequest, reference: str) -> HttpResponse:
+    notice = _notice(reference)
+    try:
+        workflow.claim_notice(notice, request.reviewer, now=timezone.now())
+    except workflow.TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"You are working notice {notice.reference}.")
+    return redirect("takedowns:review_notice", reference=notice.reference)
+
+
+def _choices_from(post, notice: Notice) -> list[workflow.ItemDecision]:
+    """The per-listing choices of the decision form; "apply to all" fills listings left blank."""
+    codes = {str(code.pk): code for code in ReasonCode.objects.filter(is_active=True)}
+    bulk_outcome, bulk_reason = post.get("all-outcome", ""), post.get("all-reason", "")
+    choices = []
+    for item_id in notice.items.filter(state=ItemState.IN_REVIEW).values_list("pk", flat=True):
+        outcome = post.get(f"outcome-{item_id}") or bulk_outcome
+        if outcome not in DecisionOutcome.values:
+            continue
+        reason = post.get(f"reason-{item_id}") or (bulk_reason if not post.get(f"outcome-{item_id}") else "")
+        choices.append(workflow.ItemDecision(item_id, outcome, reason_code=codes.get(reason),
+                                             note=post.get(f"note-{item_id}", "").strip()))
+    return choices
+
+
+@require_POST
+@reviewer_required
+def decide(request: HttpRequest, reference: str) -> HttpResponse:
+    notice = _notice(reference)
+    try:
+        made = workflow.decide_items(notice, request.reviewer, _choices_from(request.POST, notice),
+                                     now=timezone.now())
+    except workflow.TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{len(made)} decision{'s' if len(made) != 1 else ''} recorded.")
+    return redirect("takedowns:review_notice", reference=notice.reference)
+
+
+@reviewer_required
 def evidence_file(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = get_object_or_404(Evidence, pk=evidence_id, notice__isnull=False)
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,

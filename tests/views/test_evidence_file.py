@@ -1,4 +1,4 @@
-"""Evidence is served to staff only, through an access-checked view, never from a public URL."""
+"""Evidence is served to reviewers only, through an access-checked view, never from a public URL."""
 
 import uuid
 
@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 
 from takedowns import workflow
 from takedowns.models import Evidence
-from tests.conftest import PDF_BYTES, notice_fields
+from tests.conftest import PDF_BYTES, make_reviewer, notice_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +25,16 @@ def evidence(now):
 
 def test_anonymous_visitors_are_sent_to_log_in(client, evidence):
     response = client.get(f"/review/evidence/{evidence.pk}/")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302 and response["Location"].startswith("/review/login/")
 
 
-def test_staff_download_the_file_with_its_original_name(client, evidence):
-    user = get_user_model().objects.create_user("staff", password="pw", is_staff=True)
-    client.force_login(user)
+def test_staff_outside_the_reviewer_groups_are_refused(client, evidence):
+    client.force_login(get_user_model().objects.create_user("staff", password="pw", is_staff=True))
+    assert client.get(f"/review/evidence/{evidence.pk}/").status_code == 403
+
+
+def test_reviewers_download_the_file_with_its_original_name(client, evidence):
+    client.force_login(make_reviewer("rev", ["trademark"]).user)
     response = client.get(f"/review/evidence/{evidence.pk}/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -41,7 +45,7 @@ def test_staff_download_the_file_with_its_original_name(client, evidence):
 def test_uploads_not_yet_part_of_a_notice_are_not_served(client):
     orphan = Evidence.objects.create(submission_key=uuid.uuid4(), kind="other", file="x.pdf", original_name="x.pdf",
                                      content_type="application/pdf", size=1, sha256="0" * 64)
-    client.force_login(get_user_model().objects.create_user("staff", password="pw", is_staff=True))
+    client.force_login(make_reviewer("rev", ["trademark"]).user)
     assert client.get(f"/review/evidence/{orphan.pk}/").status_code == 404
 
 

@@ -1,0 +1,162 @@
+"""The reviewer area: access, the queue's order and filters, claiming and deciding through the pages."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from takedowns import workflow
+from takedowns.enums import ItemState, NoticeStatus
+from takedowns.models import Decision, Notice, ReasonCode
+from takedowns.selectors import QUEUE_PAGE_SIZE
+from tests.conftest import file_notice, make_reviewer
+
+pytestmark = pytest.mark.django_db
+
+
+def routed_notice(now, **kwargs):
+    notice = file_notice(now, **kwargs)
+    workflow.confirm_notice(notice, now)
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    return notice
+
+
+@pytest.fixture
+def notice(now, catalogue, reviewers):
+    return routed_notice(now, items=[("L-100001", "counterfeit"), ("L-100002", "counterfeit"),
+                                     ("L-100004", "trademark_misuse")])
+
+
+REVIEWER_PAGES = ["/review/", "/review/notices/{ref}/"]
+REVIEWER_POSTS = ["/review/notices/{ref}/claim/", "/review/notices/{ref}/decide/"]
+
+
+@pytest.mark.parametrize("url", REVIEWER_PAGES + REVIEWER_POSTS)
+def test_anonymous_visitors_are_sent_to_the_login(client, notice, url):
+    response = client.post(url.format(ref=notice.reference)) if url in REVIEWER_POSTS else client.get(
+        url.format(ref=notice.reference))
+    assert response.status_code == 302 and response["Location"].startswith("/review/login/")
+
+
+@pytest.mark.parametrize("url", REVIEWER_PAGES + REVIEWER_POSTS)
+def test_users_outside_the_groups_are_refused(client, notice, url):
+    client.force_login(get_user_model().objects.create_user("someone", password="pw", is_staff=True))
+    response = client.post(url.format(ref=notice.reference)) if url in REVIEWER_POSTS else client.get(
+        url.format(ref=notice.reference))
+    assert response.status_code == 403
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.IN_REVIEW and not Decision.objects.exists()
+
+
+def test_the_login_page_logs_a_reviewer_in(client, reviewers):
+    response = client.post("/review/login/", {"username": "tm", "password": "pw"})
+    assert response["Location"] == "/review/"
+    assert client.get("/review/").status_code == 200
+
+
+def test_the_queue_is_ordered_by_due_time_then_priority(client, now, catalogue, reviewers):
+    late = routed_notice(now, items=[("L-100001", "trademark_misuse")])
+    early_low = routed_notice(now - timedelta(hours=2), items=[("L-100002", "trademark_misuse")])
+    early_high = routed_notice(now - timedelta(hours=2), items=[("L-100003", "counterfeit")])
+    client.force_login(reviewers["tm"].user)
+    listed = [n.reference for n in client.get("/review/").context["page"].notices]
+    assert listed == [early_high.reference, early_low.reference, late.reference]
+
+
+def test_the_queue_filters_by_right_and_assignee(client, now, catalogue, reviewers):
+    mine = routed_notice(now, items=[("L-100001", "counterfeit")])
+    theirs = routed_notice(now, items=[("L-100002", "copyright_images")], right_type="copyright")
+    Notice.objects.filter(pk=theirs.pk).update(assigned_to=None)
+    client.force_login(reviewers["tm"].user)
+
+    def listed(**params):
+        return [n.reference for n in client.get("/review/", params).context["page"].notices]
+
+    assert listed(right_type="copyright") == [theirs.reference]
+    assert listed(scope="mine") == [mine.reference]
+    assert listed(scope="unassigned") == [theirs.reference]
+    assert listed(status="closed") == []
+
+
+def test_the_queue_pages_by_keyset_without_gaps_or_repeats(client, now, catalogue, reviewers):
+    for n in range(QUEUE_PAGE_SIZE + 5):
+        routed_notice(now - timedelta(minutes=n % 7), items=[("L-100001", "trademark_misuse")])
+    client.force_login(reviewers["tm"].user)
+    first = client.get("/review/").context["page"]
+    second = client.get("/review/", {"after": first.next_cursor}).context["page"]
+    seen = [n.pk for n in first.notices] + [n.pk for n in second.notices]
+    expected = list(Notice.objects.order_by("confirmed_at", "-priority", "id").values_list("pk", flat=True))
+    assert seen == expected and second.next_cursor is None
+
+
+def test_the_notice_page_shows_what_is_needed_to_decide(client, notice, reviewers):
+    client.force_login(reviewers["tm"].user)
+    body = client.get(f"/review/notices/{notice.reference}/").content.decode()
+    for expected in (notice.description, "Listing 1", "Acme Outlet", "Bright Store", "2 strikes",
+                     "Submitter's record: 0 earlier notices", f'name="outcome-{notice.items.first().pk}"',
+                     "Assigned to a reviewer"):
+        assert expected in body
+
+
+def test_another_reviewer_sees_no_decision_form_and_cannot_claim_a_worked_notice(client, notice, reviewers):
+    client.force_login(reviewers["cr"].user)
+    page = client.get(f"/review/notices/{notice.reference}/").content.decode()
+    assert 'name="outcome-' not in page
+    response = client.post(f"/review/notices/{notice.reference}/claim/", follow=True)
+    assert f"Notice {notice.reference} is already being worked by tm." in response.content.decode()
+    notice.refresh_from_db()
+    assert notice.assigned_to == reviewers["tm"]
+
+
+def test_claiming_an_unassigned_notice(client, notice, reviewers):
+    Notice.objects.filter(pk=notice.pk).update(assigned_to=None)
+    client.force_login(reviewers["cr"].user)
+    response = client.post(f"/review/notices/{notice.reference}/claim/", follow=True)
+    assert f"You are working notice {notice.reference}." in response.content.decode()
+    notice.refresh_from_db()
+    assert notice.assigned_to == reviewers["cr"]
+
+
+def test_deciding_from_the_page_with_apply_to_all(client, notice, reviewers, django_capture_on_commit_callbacks):
+    items = {i.position: i for i in notice.items.all()}
+    code = ReasonCode.objects.get(code="no-use-of-right")
+    client.force_login(reviewers["tm"].user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/review/notices/{notice.reference}/decide/", {
+            f"outcome-{items[1].pk}": "remove", f"note-{items[1].pk}": "Counterfeit per test buy.",
+            "all-outcome": "reject", "all-reason": code.pk,
+        }, follow=True)
+    assert "3 decisions recorded." in response.content.decode()
+    assert {d.item.position: (d.outcome, d.reason_code, d.note) for d in Decision.objects.select_related("item")} == {
+        1: ("remove", None, "Counterfeit per test buy."), 2: ("reject", code, ""), 3: ("reject", code, "")}
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.CLOSED
+
+
+def test_a_resent_decision_form_does_nothing(client, notice, reviewers):
+    item = notice.items.first()
+    client.force_login(reviewers["tm"].user)
+    data = {f"outcome-{item.pk}": "remove"}
+    client.post(f"/review/notices/{notice.reference}/decide/", data)
+    response = client.post(f"/review/notices/{notice.reference}/decide/", data, follow=True)
+    assert "Choose a decision for at least one listing." in response.content.decode()
+    assert Decision.objects.count() == 1
+    assert notice.items.get(pk=item.pk).state == ItemState.REMOVED
+
+
+def test_a_rejection_without_reason_is_refused_with_its_message(client, notice, reviewers):
+    item = notice.items.first()
+    client.force_login(reviewers["tm"].user)
+    response = client.post(f"/review/notices/{notice.reference}/decide/", {f"outcome-{item.pk}": "reject"},
+                           follow=True)
+    assert "Listing 1: a rejection needs a reason code." in response.content.decode()
+    assert not Decision.objects.exists()
+
+
+def test_a_lead_without_a_reviewer_profile_is_refused(client, notice):
+    user = get_user_model().objects.create_user("boss", password="pw")
+    from django.contrib.auth.models import Group
+    user.groups.add(Group.objects.get_or_create(name="Lead")[0])
+    client.force_login(user)
+    assert client.get("/review/").status_code == 403
