@@ -33,7 +33,8 @@ run: $(VENV)/.installed
 	$(DEMO_ENV) $(BIN)/python manage.py load_seeds
 	@echo ""
 	@echo "  Takedown Portal: http://127.0.0.1:$(PORT)/"
-	@echo "  Staff login:     http://127.0.0.1:$(PORT)/admin/  (reviewer / reviewer, lead / lead)"
+	@echo "  Reviewers:       http://127.0.0.1:$(PORT)/review/  (reviewer / reviewer, lead / lead; also dana / dana, pat / pat)"
+	@echo "  Admin:           http://127.0.0.1:$(PORT)/admin/  (lead / lead)"
 	@echo "  E-mails:         $(CURDIR)/var/mail/  (one .eml file per message)"
 	@echo "  Stop with Ctrl-C."
 	@echo ""

@@ -22,5 +22,6 @@ urlpatterns = [
     path("review/notices/<str:reference>/", review.notice_detail, name="review_notice"),
     path("review/notices/<str:reference>/claim/", review.claim, name="review_claim"),
     path("review/notices/<str:reference>/decide/", review.decide, name="review_decide"),
+    path("review/notices/<str:reference>/reassign/", review.reassign, name="review_reassign"),
     path("review/evidence/<int:evidence_id>/", review.evidence_file, name="evidence_file"),
 ]

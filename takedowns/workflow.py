@@ -354,6 +354,28 @@ def claim_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
     return current
 
 
+def reassign_notice(notice: Notice, to: Reviewer, lead, now: datetime) -> Notice:
+    """A lead hands an open notice to another reviewer (e.g. a specialist, or one who is not away)."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status != NoticeStatus.IN_REVIEW:
+            raise TransitionNotAllowed(f"Notice {notice.reference} is '{notice.get_status_display()}'; "
+                                       "only a notice in review can be reassigned.")
+        if not to.is_active:
+            raise TransitionNotAllowed(f"{to.user.get_username()} is not an active reviewer.")
+        previous = notice.assigned_to_id
+        if previous == to.pk:
+            return notice
+        Notice.objects.filter(pk=notice.pk).update(assigned_to=to)
+        notice.assigned_to = to
+        _release_load(previous)
+        Reviewer.objects.filter(pk=to.pk).update(open_load=F("open_load") + 1)
+        _record(notice, EventKind.REASSIGNED, Actor(ActorKind.REVIEWER, lead), now,
+                details={"from": Reviewer.objects.get(pk=previous).user.get_username() if previous else None,
+                         "to": to.user.get_username()})
+    return notice
+
+
 def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecision], now: datetime) -> list[Decision]:
     """Record the reviewer's decision on some of the notice's listings.
 

@@ -28,7 +28,11 @@ def test_seeds_load_idempotently_with_the_demo_logins(settings, capsys):
     assert set(Notice.objects.values_list("status", flat=True)) == {NoticeStatus.CONFIRMED, NoticeStatus.UNCONFIRMED}
     assert authenticate(username="reviewer", password="reviewer") is not None
     assert authenticate(username="lead", password="lead").is_superuser
-    assert authenticate(username="pat", password="pat") is None  # routing targets only, no login
+    assert authenticate(username="pat", password="pat") is not None
+    assert sorted(authenticate(username="lead", password="lead").groups.values_list("name", flat=True)) == [
+        "Lead", "Reviewer"]
+    assert list(authenticate(username="reviewer", password="reviewer").groups.values_list("name", flat=True)) == [
+        "Reviewer"]
     skills = {r.user.username: sorted(r.skills.values_list("right_type", flat=True)) for r in Reviewer.objects.all()}
     assert skills["pat"] == ["patent"] and skills["reviewer"] == ["copyright", "trademark"]
     assert "demo login: reviewer / reviewer" in capsys.readouterr().out

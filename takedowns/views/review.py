@@ -59,7 +59,32 @@ def notice_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "reason_codes": ReasonCode.objects.filter(is_active=True),
         "outcomes": DecisionOutcome.choices,
         "in_review": ItemState.IN_REVIEW,
+        "lead": _is_lead(request.user),
+        "reviewers": Reviewer.objects.filter(is_active=True).select_related("user").order_by("user__username"),
     })
+
+
+def _is_lead(user) -> bool:
+    return user.groups.filter(name=LEAD_GROUP).exists()
+
+
+@require_POST
+@reviewer_required
+def reassign(request: HttpRequest, reference: str) -> HttpResponse:
+    if not _is_lead(request.user):
+        raise PermissionDenied("Only a lead can reassign a notice.")
+    notice = _notice(reference)
+    to = Reviewer.objects.select_related("user").filter(pk=request.POST.get("reviewer") or 0).first()
+    if to is None:
+        messages.error(request, "Choose the reviewer to hand the notice to.")
+    else:
+        try:
+            workflow.reassign_notice(notice, to, request.user, now=timezone.now())
+        except workflow.TransitionNotAllowed as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Notice {notice.reference} is now with {to.user.get_username()}.")
+    return redirect("takedowns:review_notice", reference=notice.reference)
 
 
 @require_POST

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from takedowns import workflow
 from takedowns.enums import ItemState, NoticeStatus
-from takedowns.models import Decision, Notice, ReasonCode
+from takedowns.models import Decision, Notice, ReasonCode, Reviewer
 from takedowns.selectors import QUEUE_PAGE_SIZE
 from tests.conftest import file_notice, make_reviewer
 
@@ -160,3 +160,43 @@ def test_a_lead_without_a_reviewer_profile_is_refused(client, notice):
     user.groups.add(Group.objects.get_or_create(name="Lead")[0])
     client.force_login(user)
     assert client.get("/review/").status_code == 403
+
+
+def make_lead(username="boss"):
+    from django.contrib.auth.models import Group
+    lead = make_reviewer(username, ["trademark", "copyright", "design", "patent"])
+    lead.user.groups.add(Group.objects.get_or_create(name="Lead")[0])
+    return lead
+
+
+def test_a_lead_reassigns_and_the_loads_follow(client, notice, reviewers, now):
+    lead = make_lead()
+    client.force_login(lead.user)
+    assert 'id="reassign"' in client.get(f"/review/notices/{notice.reference}/").content.decode()
+    response = client.post(f"/review/notices/{notice.reference}/reassign/", {"reviewer": reviewers["cr"].pk},
+                           follow=True)
+    assert f"Notice {notice.reference} is now with cr." in response.content.decode()
+    notice.refresh_from_db()
+    assert notice.assigned_to == reviewers["cr"]
+    loads = dict(Reviewer.objects.filter(pk__in=[reviewers["tm"].pk, reviewers["cr"].pk])
+                 .values_list("user__username", "open_load"))
+    assert loads == {"tm": 0, "cr": 1}
+    event = notice.events.get(kind="reassigned")
+    assert (event.actor_user, event.details) == (lead.user, {"from": "tm", "to": "cr"})
+
+
+def test_a_reviewer_cannot_reassign(client, notice, reviewers):
+    client.force_login(reviewers["tm"].user)
+    assert 'id="reassign"' not in client.get(f"/review/notices/{notice.reference}/").content.decode()
+    response = client.post(f"/review/notices/{notice.reference}/reassign/", {"reviewer": reviewers["cr"].pk})
+    assert response.status_code == 403
+    notice.refresh_from_db()
+    assert notice.assigned_to == reviewers["tm"]
+
+
+def test_a_closed_notice_cannot_be_reassigned(client, notice, reviewers, now):
+    workflow.withdraw_notice(notice, now)
+    client.force_login(make_lead().user)
+    response = client.post(f"/review/notices/{notice.reference}/reassign/", {"reviewer": reviewers["cr"].pk},
+                           follow=True)
+    assert "only a notice in review can be reassigned" in response.content.decode()
