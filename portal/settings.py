@@ -69,6 +69,7 @@ try:
     EVIDENCE_MAX_FILE_BYTES = env_int("EVIDENCE_MAX_FILE_MB", 10, minimum=1) * 1024 * 1024
     EVIDENCE_MAX_TOTAL_BYTES = env_int("EVIDENCE_MAX_TOTAL_MB", 25, minimum=1) * 1024 * 1024
     EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10, minimum=1)
+    INFO_REQUEST_DAYS = env_int("INFO_REQUEST_DAYS", 7, minimum=1)
     ROUTING_GRACE_SECONDS = env_int("ROUTING_GRACE_SECONDS", 120, minimum=1)
     # Other host names under which the local catalogue's listing URLs are recognised.
     MARKETPLACE_HOSTS = env_list("MARKETPLACE_HOSTS", [])
@@ -209,6 +210,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-unrouted-notices": {"task": "takedowns.tasks.sweep_unrouted", "schedule": 60.0},
     "sweep-unsent-emails": {"task": "takedowns.tasks.sweep_unsent_emails", "schedule": 60.0},
     "expire-unconfirmed-notices": {"task": "takedowns.tasks.expire_unconfirmed", "schedule": 3600.0},
+    "expire-information-requests": {"task": "takedowns.tasks.expire_information_requests", "schedule": 900.0},
 }
 
 LOGGING = {

@@ -76,6 +76,16 @@ def statement_of_reasons(decision) -> OutboundEmail | None:
     return make_message("statement_of_reasons", seller.email, context, None, decision.decided_at)
 
 
+def information_requested(notice: Notice, request, items: list) -> OutboundEmail:
+    return make_message("information_requested", notice.submitter_email, {"request": request, "items": items},
+                        notice, request.requested_at)
+
+
+def information_expired(notice: Notice, request, items: list) -> OutboundEmail:
+    return make_message("information_expired", notice.submitter_email, {"request": request, "items": items},
+                        notice, request.expired_at)
+
+
 def notice_withdrawn(notice: Notice) -> OutboundEmail:
     return make_message("notice_withdrawn", notice.submitter_email, {}, notice, notice.closed_at)
 

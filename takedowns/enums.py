@@ -7,6 +7,7 @@ class NoticeStatus(models.TextChoices):
     UNCONFIRMED = "unconfirmed", "Waiting for e-mail confirmation"
     CONFIRMED = "confirmed", "Confirmed, being routed to a reviewer"
     IN_REVIEW = "in_review", "With a reviewer"
+    AWAITING_SUBMITTER = "awaiting_submitter", "Waiting for the submitter's answer"
     CLOSED = "closed", "Closed"
     WITHDRAWN = "withdrawn", "Withdrawn by the submitter"
     EXPIRED = "expired", "Expired without confirmation"
@@ -15,14 +16,15 @@ class NoticeStatus(models.TextChoices):
 NOTICE_TRANSITIONS: dict[str, frozenset[str]] = {
     NoticeStatus.UNCONFIRMED: frozenset({NoticeStatus.CONFIRMED, NoticeStatus.EXPIRED}),
     NoticeStatus.CONFIRMED: frozenset({NoticeStatus.IN_REVIEW, NoticeStatus.WITHDRAWN}),
-    NoticeStatus.IN_REVIEW: frozenset({NoticeStatus.CLOSED, NoticeStatus.WITHDRAWN}),
+    NoticeStatus.IN_REVIEW: frozenset({NoticeStatus.AWAITING_SUBMITTER, NoticeStatus.CLOSED, NoticeStatus.WITHDRAWN}),
+    NoticeStatus.AWAITING_SUBMITTER: frozenset({NoticeStatus.IN_REVIEW, NoticeStatus.CLOSED, NoticeStatus.WITHDRAWN}),
     NoticeStatus.CLOSED: frozenset(),
     NoticeStatus.WITHDRAWN: frozenset(),
     NoticeStatus.EXPIRED: frozenset(),
 }
 
 # Statuses in which a notice counts towards a reviewer's load and its listings are "under review".
-OPEN_NOTICE_STATUSES = (NoticeStatus.CONFIRMED, NoticeStatus.IN_REVIEW)
+OPEN_NOTICE_STATUSES = (NoticeStatus.CONFIRMED, NoticeStatus.IN_REVIEW, NoticeStatus.AWAITING_SUBMITTER)
 
 
 class ItemState(models.TextChoices):
@@ -34,6 +36,8 @@ class ItemState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn by the submitter"
     REMOVED = "removed", "Removed"
     REJECTED = "rejected", "Rejected"
+    INFO_REQUESTED = "info_requested", "Waiting for the submitter's answer"
+    NO_ANSWER = "no_answer", "Closed: the information asked for did not come"
 
 
 class DecisionOutcome(models.TextChoices):
@@ -107,6 +111,11 @@ class EventKind(models.TextChoices):
     ITEM_DECIDED = "item_decided", "Listing decided"
     LISTING_REMOVED = "listing_removed", "Listing taken down at the marketplace"
     CLOSED = "closed", "Every listing decided"
+    INFO_REQUESTED = "info_requested", "Information requested from the submitter"
+    AWAITING_SUBMITTER = "awaiting_submitter", "Waiting for the submitter"
+    INFO_ANSWERED = "info_answered", "The submitter answered"
+    BACK_IN_REVIEW = "back_in_review", "Back with the reviewer"
+    INFO_EXPIRED = "info_expired", "No answer in time"
 
 
 class EmailStatus(models.TextChoices):

@@ -58,6 +58,19 @@ def _same_listing_key(text: str) -> str:
     return text.strip().rstrip("/").lower()
 
 
+def check_upload(upload) -> str:
+    """The upload's content type if it is an acceptable evidence file; else a specific error."""
+    content_type = sniff_content_type(upload)
+    if content_type is None:
+        raise ValidationError(f"“{upload.name}” is not a PDF, PNG or JPEG file (we check the content, not the name).")
+    if upload.size > settings.EVIDENCE_MAX_FILE_BYTES:
+        raise ValidationError(f"“{upload.name}” is {filesizeformat(upload.size)}; each file may be at most "
+                              f"{filesizeformat(settings.EVIDENCE_MAX_FILE_BYTES)}.")
+    if upload.size == 0:
+        raise ValidationError(f"“{upload.name}” is empty.")
+    return content_type
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -165,14 +178,10 @@ class NoticeForm(forms.Form):
         files = self.cleaned_data.get(name) or []
         problems = []
         for upload in files:
-            content_type = sniff_content_type(upload)
-            if content_type is None:
-                problems.append(f"“{upload.name}” is not a PDF, PNG or JPEG file (we check the content, not the name).")
-            elif upload.size > settings.EVIDENCE_MAX_FILE_BYTES:
-                problems.append(f"“{upload.name}” is {filesizeformat(upload.size)}; each file may be at most "
-                                f"{filesizeformat(settings.EVIDENCE_MAX_FILE_BYTES)}.")
-            elif upload.size == 0:
-                problems.append(f"“{upload.name}” is empty.")
+            try:
+                content_type = check_upload(upload)
+            except ValidationError as exc:
+                problems.extend(exc.messages)
             else:
                 self.accepted_uploads.append((EVIDENCE_FIELDS[name], upload, content_type))
         if problems:
@@ -306,5 +315,21 @@ class NoticeForm(forms.Form):
         return self.is_valid() and self.item_rows is not None and self.item_rows.is_valid() and bool(self.items)
 
 
-def new_submission_key() -> uuid.UUID:
-    return uuid.uuid4()
+class AnswerForm(forms.Form):
+    """The submitter's answer to a reviewer's question, on the tracking page."""
+
+    answer = forms.CharField(label="Your answer", max_length=10000, widget=forms.Textarea(attrs={"rows": 4}),
+                             error_messages={"required": "Write your answer before sending it."})
+    files = MultipleFileField(label="Files (PDF, PNG or JPEG)")
+
+    def clean_files(self):
+        files = self.cleaned_data.get("files") or []
+        problems, self.accepted_uploads = [], []
+        for upload in files:
+            try:
+                self.accepted_uploads.append((upload, check_upload(upload)))
+            except ValidationError as exc:
+                problems.extend(exc.messages)
+        if problems:
+            raise ValidationError(problems)
+        return files

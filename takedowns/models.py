@@ -111,7 +111,7 @@ class ReviewerSkill(models.Model):
 
 class Notice(models.Model):
     reference = models.CharField(max_length=20, unique=True)
-    status = models.CharField(max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.UNCONFIRMED)
+    status = models.CharField(max_length=24, choices=NoticeStatus.choices, default=NoticeStatus.UNCONFIRMED)
     # The form's one-time key: a resent or double-clicked POST finds the notice it already made.
     submission_key = models.UUIDField(unique=True)
     # Random secrets, never derived from the id; compared in constant time.
@@ -165,6 +165,30 @@ class Notice(models.Model):
         return reverse("takedowns:confirm", args=[self.reference, self.confirmation_token])
 
 
+class InfoRequest(models.Model):
+    """A reviewer's question to the submitter about some listings of a notice."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="info_requests")
+    message = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    due_at = models.DateTimeField(help_text="Unanswered by then, its listings close.")
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        indexes = [models.Index(fields=["answered_at", "expired_at", "due_at"], name="info_request_due")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}: {self.message[:40]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None and self.expired_at is None
+
+
 class NoticeItem(models.Model):
     """One reported listing of a notice."""
 
@@ -175,6 +199,7 @@ class NoticeItem(models.Model):
     listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.PROTECT, related_name="items")
     state = models.CharField(max_length=16, choices=ItemState.choices, default=ItemState.NEW)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    info_request = models.ForeignKey(InfoRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="items")
 
     class Meta:
         ordering = ["notice_id", "position"]
@@ -263,8 +288,8 @@ class Event(models.Model):
     kind = models.CharField(max_length=32, choices=EventKind.choices)
     actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
 

@@ -18,15 +18,18 @@ class TrackingPage:
     items: list[NoticeItem]
     events: list[Event]
     emails: list[OutboundEmail]
+    open_question: object | None
 
 
 def tracking_page(notice: Notice) -> TrackingPage:
     return TrackingPage(
         notice=notice,
-        items=list(notice.items.select_related("listing", "listing__seller", "duplicate_of__notice").order_by("position")),
+        items=list(notice.items.select_related("listing", "listing__seller", "duplicate_of__notice",
+                                               "decision__reason_code").order_by("position")),
         # Per-listing lookups are summarised by the items table; the timeline keeps notice-level steps.
         events=list(notice.events.filter(item=None).order_by("created_at", "id")),
         emails=list(notice.emails.order_by("created_at", "id")),
+        open_question=notice.info_requests.filter(answered_at=None, expired_at=None).order_by("requested_at").first(),
     )
 
 
@@ -142,5 +145,6 @@ def review_page(notice: Notice) -> ReviewPage:
 
 
 def open_statuses() -> list[tuple[str, str]]:
-    return [(NoticeStatus.IN_REVIEW.value, NoticeStatus.IN_REVIEW.label), (NoticeStatus.CLOSED.value, "Closed"),
-            (NoticeStatus.CONFIRMED.value, "Waiting for routing")]
+    return [(NoticeStatus.IN_REVIEW.value, NoticeStatus.IN_REVIEW.label),
+            (NoticeStatus.AWAITING_SUBMITTER.value, NoticeStatus.AWAITING_SUBMITTER.label),
+            (NoticeStatus.CLOSED.value, "Closed"), (NoticeStatus.CONFIRMED.value, "Waiting for routing")]

@@ -56,3 +56,8 @@ def sweep_unsent_emails() -> int:
 @shared_task
 def expire_unconfirmed() -> int:
     return workflow.expire_unconfirmed(timezone.now())
+
+
+@shared_task
+def expire_information_requests() -> int:
+    return workflow.expire_information_requests(timezone.now())

@@ -12,6 +12,7 @@ urlpatterns = [
     path("confirm/<str:reference>/<str:token>/", public.confirm, name="confirm"),
     path("track/<str:reference>/<str:token>/", public.track, name="track"),
     path("track/<str:reference>/<str:token>/withdraw/", public.withdraw, name="withdraw"),
+    path("track/<str:reference>/<str:token>/answer/", public.answer, name="answer"),
     path("listings/", catalogue.listing_index, name="listing_index"),
     path("listings/<str:external_id>/", catalogue.listing_detail, name="listing_detail"),
     path("statement/<int:decision_id>/<str:token>/", seller.statement, name="statement"),

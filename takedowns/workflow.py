@@ -32,7 +32,17 @@ from takedowns.enums import (
     NoticeStatus,
 )
 from takedowns.marketplace import get_marketplace
-from takedowns.models import Decision, Event, Evidence, Notice, NoticeItem, ReasonCode, Reviewer, Right
+from takedowns.models import (
+    Decision,
+    Event,
+    Evidence,
+    InfoRequest,
+    Notice,
+    NoticeItem,
+    ReasonCode,
+    Reviewer,
+    Right,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -391,7 +401,7 @@ def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecisio
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if notice.status != NoticeStatus.IN_REVIEW:
             raise TransitionNotAllowed(f"Notice {notice.reference} is '{notice.get_status_display()}'; "
-                                       "its listings can no longer be decided.")
+                                       "its listings cannot be decided now.")
         if notice.assigned_to_id != reviewer.pk:
             raise TransitionNotAllowed(f"Notice {notice.reference} is not assigned to you; claim it first.")
         items = notice.items.select_related("listing__seller").in_bulk([d.item_id for d in decisions])
@@ -423,18 +433,116 @@ def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecisio
                                     "outcome": choice.outcome, "note": choice.note,
                                     "reason_code": choice.reason_code.code if choice.reason_code else None}))
         Decision.objects.bulk_create(made)
-        if notice.items.filter(state=ItemState.IN_REVIEW).exists():
-            Event.objects.bulk_create(events)
-        else:
-            _change_status(notice, NoticeStatus.CLOSED, kind=EventKind.CLOSED, actor=actor, now=now,
-                           closed_at=now, along_with=events)
-            _release_load(reviewer.pk)
+        _settle(notice, actor, now, events)
         emails.items_decided(notice, made)
         for decision in made:
             if decision.outcome == DecisionOutcome.REMOVE:
                 emails.statement_of_reasons(decision)
                 transaction.on_commit(lambda pk=decision.pk: tasks.enforce_removal.delay(decision_id=pk))
     return made
+
+
+def _settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) -> None:
+    """After items changed: the notice is in review while a listing waits for the reviewer,
+    waits for the submitter while only questions are open, and closes when nothing is left."""
+    states = set(notice.items.values_list("state", flat=True))
+    if ItemState.IN_REVIEW in states:
+        target, kind = NoticeStatus.IN_REVIEW, EventKind.BACK_IN_REVIEW
+    elif ItemState.INFO_REQUESTED in states:
+        target, kind = NoticeStatus.AWAITING_SUBMITTER, EventKind.AWAITING_SUBMITTER
+    else:
+        target, kind = NoticeStatus.CLOSED, EventKind.CLOSED
+    if target == notice.status:
+        Event.objects.bulk_create(events)
+        return
+    _change_status(notice, target, kind=kind, actor=actor, now=now, along_with=events,
+                   **({"closed_at": now} if target == NoticeStatus.CLOSED else {}))
+    if target == NoticeStatus.CLOSED:
+        _release_load(notice.assigned_to_id)
+
+
+def _item_event(notice: Notice, item: NoticeItem, kind: str, actor: Actor, now: datetime, to_state: str,
+                details: dict | None = None) -> Event:
+    event = _event(notice, kind, actor, now, from_status=item.state, to_status=to_state, details=details)
+    event.item = item
+    return event
+
+
+def request_information(notice: Notice, reviewer: Reviewer, item_ids: list[int], message: str,
+                        now: datetime) -> InfoRequest:
+    """Ask the submitter about some listings. Their decision waits (and the notice leaves the
+    reviewer's queue once nothing else is left to decide) until the answer or the due date."""
+    message = message.strip()
+    if not message:
+        raise TransitionNotAllowed("Write the question for the submitter.")
+    if not item_ids:
+        raise TransitionNotAllowed("Choose the listings the question is about.")
+    actor = _reviewer_actor(reviewer)
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status != NoticeStatus.IN_REVIEW or notice.assigned_to_id != reviewer.pk:
+            raise TransitionNotAllowed(f"Notice {notice.reference} is not in review with you.")
+        items = list(notice.items.filter(pk__in=item_ids))
+        waiting = [item for item in items if item.state == ItemState.IN_REVIEW]
+        if len(waiting) != len(set(item_ids)):
+            raise TransitionNotAllowed("Information can only be asked about listings waiting for a decision.")
+        request = InfoRequest.objects.create(
+            notice=notice, message=message, requested_by=reviewer.user, requested_at=now,
+            due_at=now + timedelta(days=settings.INFO_REQUEST_DAYS))
+        events = [_item_event(notice, item, EventKind.INFO_REQUESTED, actor, now, ItemState.INFO_REQUESTED,
+                              {"request": request.pk}) for item in waiting]
+        NoticeItem.objects.filter(pk__in=[item.pk for item in waiting], state=ItemState.IN_REVIEW).update(
+            state=ItemState.INFO_REQUESTED, info_request=request)
+        _settle(notice, actor, now, events)
+        emails.information_requested(notice, request, waiting)
+    return request
+
+
+def answer_information(notice: Notice, answer: str, now: datetime) -> InfoRequest:
+    """The submitter answers the open question on the tracking page; its listings go back to the reviewer."""
+    answer = answer.strip()
+    if not answer:
+        raise TransitionNotAllowed("Write your answer before sending it.")
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        request = notice.info_requests.filter(answered_at=None, expired_at=None).order_by("requested_at").first()
+        if request is None:
+            raise TransitionNotAllowed("There is no open question on this notice.")
+        InfoRequest.objects.filter(pk=request.pk, answered_at=None, expired_at=None).update(
+            answer=answer, answered_at=now)
+        request.answer, request.answered_at = answer, now
+        items = list(request.items.filter(state=ItemState.INFO_REQUESTED))
+        events = [_item_event(notice, item, EventKind.INFO_ANSWERED, SUBMITTER, now, ItemState.IN_REVIEW,
+                              {"request": request.pk}) for item in items]
+        NoticeItem.objects.filter(pk__in=[item.pk for item in items]).update(state=ItemState.IN_REVIEW)
+        _settle(notice, SUBMITTER, now, events)
+    return request
+
+
+def expire_information_requests(now: datetime, limit: int = 500) -> int:
+    """Close the listings of questions left unanswered past their due date. Each request is
+    claimed with a conditional UPDATE, so overlapping runs never expire one twice."""
+    due = list(InfoRequest.objects.filter(answered_at=None, expired_at=None, due_at__lte=now)
+               .order_by("due_at").values_list("pk", flat=True)[:limit])
+    expired = 0
+    for request_id in due:
+        with transaction.atomic():
+            if not InfoRequest.objects.filter(pk=request_id, answered_at=None, expired_at=None).update(expired_at=now):
+                continue
+            request = InfoRequest.objects.select_related("notice").get(pk=request_id)
+            notice = Notice.objects.select_for_update().get(pk=request.notice_id)
+            items = list(request.items.filter(state=ItemState.INFO_REQUESTED))
+            events = [_item_event(notice, item, EventKind.INFO_EXPIRED, SYSTEM, now, ItemState.NO_ANSWER,
+                                  {"request": request.pk}) for item in items]
+            NoticeItem.objects.filter(pk__in=[item.pk for item in items]).update(state=ItemState.NO_ANSWER)
+            if notice.status in (NoticeStatus.IN_REVIEW, NoticeStatus.AWAITING_SUBMITTER):
+                _settle(notice, SYSTEM, now, events)
+            else:
+                Event.objects.bulk_create(events)
+            if items:
+                emails.information_expired(notice, request, items)
+            expired += 1
+    return expired
 
 
 def record_takedown(decision_id: int, now: datetime) -> Decision | None:

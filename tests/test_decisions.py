@@ -156,7 +156,7 @@ def test_only_the_assigned_reviewer_decides(routed, reviewers, now):
 
 def test_a_withdrawn_notice_cannot_be_decided(routed, reviewers, now):
     workflow.withdraw_notice(routed, now)
-    with pytest.raises(workflow.TransitionNotAllowed, match="can no longer be decided"):
+    with pytest.raises(workflow.TransitionNotAllowed, match="cannot be decided now"):
         workflow.decide_items(routed, reviewers["tm"], [workflow.ItemDecision(items_of(routed)[1].pk, REMOVE)], now)
 
 

@@ -164,7 +164,8 @@ def test_the_transition_map_allows_exactly_the_life_of_a_notice():
     assert {(s, t) for s, targets in NOTICE_TRANSITIONS.items() for t in targets} == {
         ("unconfirmed", "confirmed"), ("unconfirmed", "expired"),
         ("confirmed", "in_review"), ("confirmed", "withdrawn"),
-        ("in_review", "closed"), ("in_review", "withdrawn"),
+        ("in_review", "awaiting_submitter"), ("in_review", "closed"), ("in_review", "withdrawn"),
+        ("awaiting_submitter", "in_review"), ("awaiting_submitter", "closed"), ("awaiting_submitter", "withdrawn"),
     }
 
 

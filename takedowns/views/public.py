@@ -11,7 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from takedowns import evidence, selectors, workflow
 from takedowns.enums import OPEN_NOTICE_STATUSES, NoticeStatus
-from takedowns.forms import NoticeForm, item_formset_class
+from takedowns.enums import EvidenceKind
+from takedowns.forms import AnswerForm, NoticeForm, item_formset_class
 from takedowns.models import Notice
 
 
@@ -92,12 +93,34 @@ def confirm(request: HttpRequest, reference: str, token: str) -> HttpResponse:
 
 def track(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     notice = _notice_for_token(reference, token, "tracking_token")
+    return _tracking_response(request, notice)
+
+
+def _tracking_response(request: HttpRequest, notice: Notice, answer_form: AnswerForm | None = None,
+                       status: int = 200) -> HttpResponse:
     page = selectors.tracking_page(notice)
     return render(request, "takedowns/public/track.html", {
-        "page": page, "notice": notice,
+        "page": page, "notice": notice, "answer_form": answer_form or AnswerForm(),
         "can_withdraw": notice.status in OPEN_NOTICE_STATUSES,
         "unconfirmed": notice.status == NoticeStatus.UNCONFIRMED,
-    })
+    }, status=status)
+
+
+@require_POST
+def answer(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    notice = _notice_for_token(reference, token, "tracking_token")
+    form = AnswerForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _tracking_response(request, notice, form, status=400)
+    try:
+        workflow.answer_information(notice, form.cleaned_data["answer"], now=timezone.now())
+    except workflow.TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+        return redirect(notice.tracking_path())
+    for upload, content_type in form.accepted_uploads:
+        evidence.store(notice.submission_key, EvidenceKind.OTHER, upload, content_type, notice=notice)
+    messages.success(request, "Thank you: your answer is with the reviewer.")
+    return redirect(notice.tracking_path())
 
 
 @require_POST

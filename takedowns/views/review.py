@@ -6,6 +6,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -57,7 +58,7 @@ def notice_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "notice": notice,
         "mine": notice.assigned_to_id == request.reviewer.pk,
         "reason_codes": ReasonCode.objects.filter(is_active=True),
-        "outcomes": DecisionOutcome.choices,
+        "outcomes": [*DecisionOutcome.choices, (INFO, "Ask the submitter")],
         "in_review": ItemState.IN_REVIEW,
         "lead": _is_lead(request.user),
         "reviewers": Reviewer.objects.filter(is_active=True).select_related("user").order_by("user__username"),
@@ -100,32 +101,50 @@ def claim(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("takedowns:review_notice", reference=notice.reference)
 
 
-def _choices_from(post, notice: Notice) -> list[workflow.ItemDecision]:
-    """The per-listing choices of the decision form; "apply to all" fills listings left blank."""
+INFO = "info"
+
+
+def _choices_from(post, notice: Notice) -> tuple[list[workflow.ItemDecision], list[int]]:
+    """The decision form's per-listing choices, and the listings to ask the submitter about.
+    "Apply to all" fills the listings left blank."""
     codes = {str(code.pk): code for code in ReasonCode.objects.filter(is_active=True)}
     bulk_outcome, bulk_reason = post.get("all-outcome", ""), post.get("all-reason", "")
-    choices = []
+    decisions, questions = [], []
     for item_id in notice.items.filter(state=ItemState.IN_REVIEW).values_list("pk", flat=True):
-        outcome = post.get(f"outcome-{item_id}") or bulk_outcome
-        if outcome not in DecisionOutcome.values:
-            continue
-        reason = post.get(f"reason-{item_id}") or (bulk_reason if not post.get(f"outcome-{item_id}") else "")
-        choices.append(workflow.ItemDecision(item_id, outcome, reason_code=codes.get(reason),
-                                             note=post.get(f"note-{item_id}", "").strip()))
-    return choices
+        own = post.get(f"outcome-{item_id}", "")
+        outcome = own or bulk_outcome
+        reason = post.get(f"reason-{item_id}") or ("" if own else bulk_reason)
+        if outcome == INFO:
+            questions.append(item_id)
+        elif outcome in DecisionOutcome.values:
+            decisions.append(workflow.ItemDecision(item_id, outcome, reason_code=codes.get(reason),
+                                                   note=post.get(f"note-{item_id}", "").strip()))
+    return decisions, questions
 
 
 @require_POST
 @reviewer_required
 def decide(request: HttpRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
+    decisions, questions = _choices_from(request.POST, notice)
+    message = request.POST.get("info-message", "").strip()
+    now = timezone.now()
     try:
-        made = workflow.decide_items(notice, request.reviewer, _choices_from(request.POST, notice),
-                                     now=timezone.now())
+        if not decisions and not questions:
+            raise workflow.TransitionNotAllowed("Choose a decision for at least one listing.")
+        if questions and not message:
+            raise workflow.TransitionNotAllowed("Write the question for the submitter.")
+        with transaction.atomic():
+            made = workflow.decide_items(notice, request.reviewer, decisions, now) if decisions else []
+            if questions:
+                workflow.request_information(notice, request.reviewer, questions, message, now)
     except workflow.TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{len(made)} decision{'s' if len(made) != 1 else ''} recorded.")
+        done = [f"{len(made)} decision{'s' if len(made) != 1 else ''} recorded"] if made else []
+        if questions:
+            done.append(f"question sent about {len(questions)} listing{'s' if len(questions) != 1 else ''}")
+        messages.success(request, "; ".join(done).capitalize() + ".")
     return redirect("takedowns:review_notice", reference=notice.reference)
 
 
