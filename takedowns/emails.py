@@ -9,10 +9,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
+from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from takedowns import tasks
-from takedowns.enums import EmailStatus
+from takedowns.enums import LEAD_GROUP, EmailStatus
 from takedowns.models import Notice, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -84,6 +86,23 @@ def information_requested(notice: Notice, request, items: list) -> OutboundEmail
 def information_expired(notice: Notice, request, items: list) -> OutboundEmail:
     return make_message("information_expired", notice.submitter_email, {"request": request, "items": items},
                         notice, request.expired_at)
+
+
+def new_assignment(notice: Notice, reviewer, now: datetime) -> OutboundEmail | None:
+    """To the reviewer who now has the notice. Staff mail is not attached to the notice: the
+    submitter's tracking page shows only the submitter's own e-mails."""
+    if not reviewer.user.email:
+        return None
+    context = {"case": notice, "reviewer": reviewer,
+               "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
+    return make_message("new_assignment", reviewer.user.email, context, None, now)
+
+
+def escalation(notice: Notice, reviewer, note: str, now: datetime) -> list[OutboundEmail]:
+    leads = get_user_model().objects.filter(groups__name=LEAD_GROUP, is_active=True).exclude(email="")
+    context = {"case": notice, "reviewer": reviewer, "note": note,
+               "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
+    return [make_message("escalation", lead.email, context, None, now) for lead in leads.order_by("pk")]
 
 
 def notice_withdrawn(notice: Notice) -> OutboundEmail:

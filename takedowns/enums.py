@@ -108,6 +108,7 @@ class EventKind(models.TextChoices):
     EXPIRED = "expired", "Expired without confirmation"
     CLAIMED = "claimed", "Claimed by a reviewer"
     REASSIGNED = "reassigned", "Reassigned by a lead"
+    ESCALATED = "escalated", "Escalated to a lead"
     ITEM_DECIDED = "item_decided", "Listing decided"
     LISTING_REMOVED = "listing_removed", "Listing taken down at the marketplace"
     CLOSED = "closed", "Every listing decided"

@@ -146,6 +146,7 @@ class Notice(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     routed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text="A reviewer asked a lead to step in.")
 
     class Meta:
         indexes = [
@@ -200,6 +201,9 @@ class NoticeItem(models.Model):
     state = models.CharField(max_length=16, choices=ItemState.choices, default=ItemState.NEW)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     info_request = models.ForeignKey(InfoRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="items")
+    # The listing as it was when routing looked it up: what the reviewer decides on, even if
+    # the seller edits the listing afterwards.
+    listing_snapshot = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["notice_id", "position"]

@@ -97,6 +97,8 @@ def review_queue(reviewer: Reviewer, *, status: str, right_type: str | None, sco
         notices = notices.filter(assigned_to=reviewer)
     elif scope == "unassigned":
         notices = notices.filter(assigned_to__isnull=True)
+    elif scope == "escalated":
+        notices = notices.filter(escalated_at__isnull=False)
     if cursor:
         notices = notices.filter(
             Q(confirmed_at__gt=cursor.confirmed_at)

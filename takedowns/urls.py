@@ -24,5 +24,6 @@ urlpatterns = [
     path("review/notices/<str:reference>/claim/", review.claim, name="review_claim"),
     path("review/notices/<str:reference>/decide/", review.decide, name="review_decide"),
     path("review/notices/<str:reference>/reassign/", review.reassign, name="review_reassign"),
+    path("review/notices/<str:reference>/escalate/", review.escalate, name="review_escalate"),
     path("review/evidence/<int:evidence_id>/", review.evidence_file, name="evidence_file"),
 ]

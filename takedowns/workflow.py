@@ -244,6 +244,7 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
         )
         Reviewer.objects.filter(pk=assignment.reviewer.pk).update(open_load=F("open_load") + 1)
         emails.notice_routed(notice, items)
+        emails.new_assignment(notice, assignment.reviewer, now)
     return notice
 
 
@@ -258,6 +259,7 @@ def _resolve_items(notice: Notice, items: list[NoticeItem], resolved: dict, now:
     for item in items:
         listing = resolved.get(item.reported)
         item.listing = listing
+        item.listing_snapshot = _snapshot(listing)
         item.duplicate_of = None
         if listing is None:
             item.state = ItemState.NOT_FOUND
@@ -283,6 +285,14 @@ def _resolve_items(notice: Notice, items: list[NoticeItem], resolved: dict, now:
     ]
 
 
+def _snapshot(listing) -> dict | None:
+    if listing is None:
+        return None
+    return {"title": listing.title, "category": listing.category, "price": str(listing.price),
+            "currency": listing.currency, "status": listing.status, "seller": listing.seller.external_id,
+            "seller_name": listing.seller.name}
+
+
 def _save_resolution(items: list[NoticeItem]) -> None:
     """One UPDATE … FROM (VALUES …) for all items. QuerySet.bulk_update builds a CASE expression
     per field and row, which cost routing more than a quarter of its time (bench/RESULTS.md).
@@ -290,13 +300,17 @@ def _save_resolution(items: list[NoticeItem]) -> None:
     if not items:
         return
     table = connection.ops.quote_name(NoticeItem._meta.db_table)
-    rows = ", ".join(["(CAST(%s AS bigint), CAST(%s AS bigint), CAST(%s AS varchar(16)), CAST(%s AS bigint))"]
-                     * len(items))
-    params = [value for item in items for value in (item.pk, item.listing_id, item.state, item.duplicate_of_id)]
+    json_type = "jsonb" if connection.vendor == "postgresql" else "text"
+    rows = ", ".join([f"(CAST(%s AS bigint), CAST(%s AS bigint), CAST(%s AS varchar(16)), CAST(%s AS bigint), "
+                      f"CAST(%s AS {json_type}))"] * len(items))
+    snapshot_field = NoticeItem._meta.get_field("listing_snapshot")
+    params = [value for item in items for value in (
+        item.pk, item.listing_id, item.state, item.duplicate_of_id,
+        snapshot_field.get_db_prep_value(item.listing_snapshot, connection))]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET listing_id = v.column2, state = v.column3, duplicate_of_id = v.column4 "
-            f"FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1", params)
+            f"UPDATE {table} SET listing_id = v.column2, state = v.column3, duplicate_of_id = v.column4, "
+            f"listing_snapshot = v.column5 FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1", params)
 
 
 def unrouted_notice_ids(now: datetime, limit: int = 500) -> list[int]:
@@ -380,9 +394,30 @@ def reassign_notice(notice: Notice, to: Reviewer, lead, now: datetime) -> Notice
         notice.assigned_to = to
         _release_load(previous)
         Reviewer.objects.filter(pk=to.pk).update(open_load=F("open_load") + 1)
+        emails.new_assignment(notice, to, now)
         _record(notice, EventKind.REASSIGNED, Actor(ActorKind.REVIEWER, lead), now,
                 details={"from": Reviewer.objects.get(pk=previous).user.get_username() if previous else None,
                          "to": to.user.get_username()})
+    return notice
+
+
+def escalate_notice(notice: Notice, reviewer: Reviewer, note: str, now: datetime) -> Notice:
+    """The reviewer asks a lead to step in (a hard case, a suspected abusive notifier); every lead
+    is e-mailed. The notice stays with the reviewer until a lead reassigns or decides it."""
+    note = note.strip()
+    if not note:
+        raise TransitionNotAllowed("Say why the notice needs a lead.")
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status not in (NoticeStatus.IN_REVIEW, NoticeStatus.AWAITING_SUBMITTER):
+            raise TransitionNotAllowed(f"Notice {notice.reference} is '{notice.get_status_display()}'; "
+                                       "only an open notice can be escalated.")
+        if notice.escalated_at is not None:
+            raise TransitionNotAllowed(f"Notice {notice.reference} is already with the leads.")
+        Notice.objects.filter(pk=notice.pk).update(escalated_at=now)
+        notice.escalated_at = now
+        _record(notice, EventKind.ESCALATED, _reviewer_actor(reviewer), now, details={"note": note})
+        emails.escalation(notice, reviewer, note, now)
     return notice
 
 

@@ -78,8 +78,12 @@ def test_routing_assigns_the_skilled_reviewer_and_records_why(now, catalogue, re
         "items": {"in_review": 1},
     }
     assert [(m.to, m.subject) for m in mail.outbox] == [
-        (["anna@aerostride.example"], f"Notice {notice.reference} is with a reviewer")]
+        (["anna@aerostride.example"], f"Notice {notice.reference} is with a reviewer"),
+        (["tm@portal.test"], f"New notice for you: {notice.reference} (priority 80)")]
     assert "1. L-100003 — Waiting for the reviewer's decision" in mail.outbox[0].body
+    assert f"https://portal.test/review/notices/{notice.reference}/" in mail.outbox[1].body
+    # Staff mail stays off the submitter's tracking page.
+    assert list(notice.emails.values_list("kind", flat=True)) == ["confirm_notice", "notice_received", "notice_routed"]
 
 
 def test_routing_twice_routes_once(now, catalogue, reviewers, django_capture_on_commit_callbacks):
@@ -202,3 +206,14 @@ def test_the_local_catalogue_resolves_in_one_query(catalogue, django_assert_num_
     assert {ref: (listing.external_id if listing else None) for ref, listing in found.items()} == {
         "L-100001": "L-100001", "L-100002": "L-100002", "L-100003": "L-100003", "L-100004": "L-100004",
         "L-100005": "L-100005", "L-999": None}
+
+
+def test_routing_keeps_a_snapshot_of_each_listing_as_it_was(now, catalogue, reviewers):
+    notice = confirmed(now, items=[("L-100001", "counterfeit"), ("L-999999", "counterfeit")])
+    workflow.route_notice(notice.pk, now)
+    catalogue["L-100001"].title = "Edited by the seller"
+    catalogue["L-100001"].save()
+    items = list(notice.items.order_by("position"))
+    assert items[0].listing_snapshot == {"title": "Listing 1", "category": "shoes", "price": "19.99", "currency": "EUR",
+                                         "status": "active", "seller": "S-1", "seller_name": "Acme Outlet"}
+    assert items[1].listing_snapshot is None

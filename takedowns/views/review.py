@@ -90,6 +90,19 @@ def reassign(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @reviewer_required
+def escalate(request: HttpRequest, reference: str) -> HttpResponse:
+    notice = _notice(reference)
+    try:
+        workflow.escalate_notice(notice, request.reviewer, request.POST.get("note", ""), now=timezone.now())
+    except workflow.TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Notice {notice.reference} is escalated; the leads have been e-mailed.")
+    return redirect("takedowns:review_notice", reference=notice.reference)
+
+
+@require_POST
+@reviewer_required
 def claim(request: HttpRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
     try:

@@ -200,3 +200,29 @@ def test_a_closed_notice_cannot_be_reassigned(client, notice, reviewers, now):
     response = client.post(f"/review/notices/{notice.reference}/reassign/", {"reviewer": reviewers["cr"].pk},
                            follow=True)
     assert "only a notice in review can be reassigned" in response.content.decode()
+
+
+def test_escalating_emails_every_lead_and_flags_the_notice(client, notice, reviewers, django_capture_on_commit_callbacks):
+    from django.core import mail
+    lead = make_lead()
+    lead.user.email = "boss@portal.test"
+    lead.user.save()
+    client.force_login(reviewers["tm"].user)
+    refused = client.post(f"/review/notices/{notice.reference}/escalate/", {"note": " "}, follow=True)
+    assert "Say why the notice needs a lead." in refused.content.decode()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/review/notices/{notice.reference}/escalate/",
+                               {"note": "Looks like a competitor's bulk claim."}, follow=True)
+    assert "the leads have been e-mailed" in response.content.decode()
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["boss@portal.test"], f"Escalated: notice {notice.reference} needs a lead")]
+    assert "Looks like a competitor's bulk claim." in mail.outbox[0].body
+    notice.refresh_from_db()
+    assert notice.escalated_at is not None
+    assert notice.events.get(kind="escalated").details == {"note": "Looks like a competitor's bulk claim."}
+    client.force_login(lead.user)
+    listed = client.get("/review/", {"scope": "escalated"}).context["page"].notices
+    assert [n.reference for n in listed] == [notice.reference]
+    again = client.post(f"/review/notices/{notice.reference}/escalate/", {"note": "again"}, follow=True)
+    assert "is already with the leads" in again.content.decode()
