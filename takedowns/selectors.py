@@ -4,9 +4,10 @@ from dataclasses import dataclass
 
 from datetime import UTC, datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from takedowns.enums import DecisionOutcome, NoticeStatus
+from takedowns.enums import DecisionOutcome, ItemState, NoticeStatus
 from takedowns.models import Event, Listing, Notice, NoticeItem, OutboundEmail, Reviewer
 
 CATALOGUE_PAGE_SIZE = 30
@@ -104,8 +105,12 @@ def review_queue(reviewer: Reviewer, *, status: str, right_type: str | None, sco
             Q(confirmed_at__gt=cursor.confirmed_at)
             | Q(confirmed_at=cursor.confirmed_at, priority__lt=cursor.priority)
             | Q(confirmed_at=cursor.confirmed_at, priority=cursor.priority, id__gt=cursor.id))
+    # A correlated subquery, not a JOIN + GROUP BY: it is computed for the page's rows only,
+    # where a GROUP BY would aggregate every matching notice before the LIMIT.
+    open_items = (NoticeItem.objects.filter(notice=OuterRef("pk"), state=ItemState.IN_REVIEW)
+                  .order_by().values("notice").annotate(count=Count("id")).values("count"))
     page = list(notices.order_by("confirmed_at", "-priority", "id")
-                .annotate(open_items=Count("items", filter=Q(items__state="in_review")))[: QUEUE_PAGE_SIZE + 1])
+                .annotate(open_items=Coalesce(Subquery(open_items), 0))[: QUEUE_PAGE_SIZE + 1])
     next_cursor = None
     if len(page) > QUEUE_PAGE_SIZE:
         last = page[QUEUE_PAGE_SIZE - 1]
