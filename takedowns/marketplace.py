@@ -7,6 +7,7 @@ to them.
 """
 
 import re
+from datetime import datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -30,8 +31,9 @@ class Marketplace(Protocol):
     def resolve_many(self, references: list[str]) -> dict[str, Listing | None]:
         """Each reported URL or listing ID mapped to its listing, or None when there is none."""
 
-    def take_down(self, listing: Listing) -> None:
-        """Take the listing down; doing it twice is harmless. Raises MarketplaceUnavailable."""
+    def take_down(self, listing: Listing) -> datetime:
+        """Take the listing down and say when it came down; doing it twice is harmless.
+        Raises MarketplaceUnavailable."""
 
     def restore(self, listing: Listing) -> None: ...
 
@@ -71,8 +73,10 @@ class LocalCatalogue:
         )
         return {reference: found.get(external_id) for reference, external_id in ids.items()}
 
-    def take_down(self, listing: Listing) -> None:
-        Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.REMOVED, removed_at=timezone.now())
+    def take_down(self, listing: Listing) -> datetime:
+        removed_at = timezone.now()
+        Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.REMOVED, removed_at=removed_at)
+        return removed_at
 
     def restore(self, listing: Listing) -> None:
         Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.ACTIVE, removed_at=None)

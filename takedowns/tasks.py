@@ -24,7 +24,7 @@ def route_notice(*, notice_id: int) -> None:
              retry_jitter=True, max_retries=50)
 def enforce_removal(*, decision_id: int) -> None:
     # Only an unreachable marketplace is retried (with exponential back-off); anything else is a bug.
-    workflow.record_takedown(decision_id, now=timezone.now())
+    workflow.record_takedown(decision_id)
 
 
 @shared_task(bind=True, max_retries=MAX_EMAIL_RETRIES)

@@ -580,7 +580,7 @@ def expire_information_requests(now: datetime, limit: int = 500) -> int:
     return expired
 
 
-def record_takedown(decision_id: int, now: datetime) -> Decision | None:
+def record_takedown(decision_id: int) -> Decision | None:
     """Have the marketplace take a removed listing down, and record when it came down (an SLA
     clock stops there). Idempotent; raises MarketplaceUnavailable for the task to retry."""
     decision = Decision.objects.select_related("item__listing", "item__notice").filter(pk=decision_id).first()
@@ -589,11 +589,13 @@ def record_takedown(decision_id: int, now: datetime) -> Decision | None:
         return None
     if decision.outcome != DecisionOutcome.REMOVE or decision.listing_removed_at is not None:
         return decision
-    get_marketplace().take_down(decision.item.listing)
+    # The marketplace's own time: the clock stops when the listing is really down, not when we asked.
+    removed_at = get_marketplace().take_down(decision.item.listing)
     with transaction.atomic():
-        if Decision.objects.filter(pk=decision.pk, listing_removed_at__isnull=True).update(listing_removed_at=now):
-            decision.listing_removed_at = now
-            event = _event(decision.item.notice, EventKind.LISTING_REMOVED, SYSTEM, now,
+        if Decision.objects.filter(pk=decision.pk, listing_removed_at__isnull=True).update(
+                listing_removed_at=removed_at):
+            decision.listing_removed_at = removed_at
+            event = _event(decision.item.notice, EventKind.LISTING_REMOVED, SYSTEM, removed_at,
                            details={"listing": decision.item.listing.external_id, "decision": decision.pk})
             event.item = decision.item
             event.save()

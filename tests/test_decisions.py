@@ -187,17 +187,18 @@ def test_takedown_is_idempotent_and_retried_while_the_marketplace_is_down(routed
     decision, = workflow.decide_items(routed, reviewers["tm"], [workflow.ItemDecision(item.pk, REMOVE)], now)
     with mock.patch.object(LocalCatalogue, "take_down", side_effect=MarketplaceUnavailable("503")):
         with pytest.raises(MarketplaceUnavailable):
-            workflow.record_takedown(decision.pk, now)
+            workflow.record_takedown(decision.pk)
     decision.refresh_from_db()
     assert decision.listing_removed_at is None
     assert Listing.objects.get(pk=catalogue["L-100001"].pk).status == "active"
 
-    workflow.record_takedown(decision.pk, now)
-    workflow.record_takedown(decision.pk, now)
+    workflow.record_takedown(decision.pk)
+    workflow.record_takedown(decision.pk)
     decision.refresh_from_db()
-    assert decision.listing_removed_at == now
-    assert routed.events.filter(kind=EventKind.LISTING_REMOVED).count() == 1
-    assert workflow.record_takedown(10**9, now) is None
+    removed = Listing.objects.get(pk=catalogue["L-100001"].pk)
+    assert decision.listing_removed_at == removed.removed_at  # the marketplace's time, not the task's
+    assert routed.events.get(kind=EventKind.LISTING_REMOVED).created_at == removed.removed_at
+    assert workflow.record_takedown(10**9) is None
 
 
 def test_the_removal_task_retries_only_an_unavailable_marketplace():

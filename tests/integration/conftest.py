@@ -13,6 +13,7 @@ the local SMTP server. Tests that use it need committed data: mark them
 
 import email
 import email.policy
+import importlib
 import os
 import socket
 import subprocess
@@ -26,6 +27,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import dj_database_url
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -127,6 +129,29 @@ def skip_or_fail():
     return unavailable
 
 
+@pytest.fixture
+def reason_codes(db) -> dict:
+    """The rejection reason codes of migration 0002, by code.
+
+    A transactional test ends by flushing every table, the rows that data migrations wrote
+    included, so after the first such test of a session they are gone. They are written again
+    here by the migration's own (idempotent) function."""
+    from takedowns.models import ReasonCode
+
+    importlib.import_module("takedowns.migrations.0002_reason_codes").add_reason_codes(django_apps, None)
+    return {code.code: code for code in ReasonCode.objects.all()}
+
+
+# Each phase's report ("setup", "call", "teardown"), kept by pytest_runtest_makereport below.
+PHASE_REPORTS = pytest.StashKey[dict]()
+
+
+@pytest.fixture
+def call_failed(request):
+    """For a fixture's teardown: call_failed() says whether the test itself failed."""
+    return lambda: getattr(request.node.stash.get(PHASE_REPORTS, {}).get("call"), "failed", False)
+
+
 # --- The SMTP server. ---
 
 @dataclass(frozen=True)
@@ -149,7 +174,8 @@ class ReceivedMail:
 
     @property
     def text(self) -> str:
-        return self.message.get_body(preferencelist=("plain",)).get_content()
+        """The plain-text part, with the wire's CRLF line ends as \\n."""
+        return self.message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
     @property
     def html(self) -> str:
@@ -388,6 +414,7 @@ def worker(celery_worker) -> Worker:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
+    item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
     if report.failed and "worker" in getattr(item, "fixturenames", ()):
         session_worker = item.funcargs.get("worker") if hasattr(item, "funcargs") else None
         if isinstance(session_worker, Worker):

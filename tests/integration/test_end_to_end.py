@@ -1,6 +1,7 @@
-"""A notice from the public form to a reviewer, over real connections: the Django test client
-files and confirms it, PostgreSQL holds it, Redis carries the messages, a celery worker routes
-it and sends the e-mails, and an SMTP server receives them."""
+"""A notice from the public form to a reviewer and on to its decisions, over real connections:
+the Django test client files and confirms it and a reviewer decides it, PostgreSQL holds it,
+Redis carries the messages, a celery worker routes it, takes removed listings down and sends the
+e-mails, and an SMTP server receives them."""
 
 import re
 import time
@@ -11,10 +12,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 
 from takedowns import tasks, workflow
-from takedowns.models import Event, Notice, OutboundEmail
+from takedowns.models import Decision, Event, Listing, Notice, OutboundEmail, Seller
 from tests.conftest import file_notice, notice_fields
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -187,3 +189,182 @@ def test_routing_the_same_notice_twice_through_the_worker_routes_it_once(catalog
         f"Notice {notice.reference} received",
         f"Notice {notice.reference} is with a reviewer",
     ]
+
+
+def file_and_confirm(client, mailbox, submitter: str, rows: list[tuple[str, str]]) -> Notice:
+    """File a notice on the public form and confirm it with the link the worker e-mailed."""
+    key = str(client.get("/notices/new/").context["form"].initial["submission_key"])
+    response = client.post("/notices/new/", form_post(key, submitter, rows))
+    assert (response.status_code, response["Location"]) == (302, f"/notices/filed/{key}/")
+    [confirmation] = mailbox.wait_for(submitter, count=1)
+    [link] = re.findall(r"https?://\S+/confirm/\S+", confirmation.text)
+    response = client.post(urlsplit(link).path)
+    assert response.status_code == 302
+    return Notice.objects.get(submission_key=key)
+
+
+STATEMENT_HEADINGS = ["1. The measure", "2. Facts and circumstances", "3. Automated means", "4. Legal ground",
+                      "5. Contractual ground", "6. Your options"]
+
+
+def in_order(text: str, parts: list[str]) -> bool:
+    positions = [text.find(part) for part in parts]
+    return -1 not in positions and positions == sorted(positions)
+
+
+def test_a_reviewer_decides_a_notice_in_two_steps_and_the_worker_takes_listings_down_and_writes_to_everyone(
+        client, catalogue, reviewers, reason_codes, mailbox, worker):
+    # Three listings of three sellers, each seller with an address of this test's own.
+    sellers = {seller.external_id: seller for seller in Seller.objects.all()}
+    sellers["S-3"] = Seller.objects.create(external_id="S-3", name="Copper Goods", country="FR")
+    Listing.objects.create(external_id="L-100006", seller=sellers["S-3"], title="Listing 6", category="bags",
+                           price="49.00")
+    for seller in sellers.values():
+        seller.email = f"{seller.external_id.lower()}-{uuid.uuid4().hex[:10]}@sellers.example"
+        seller.save(update_fields=["email"])
+    acme, bright, copper = sellers["S-1"].email, sellers["S-2"].email, sellers["S-3"].email
+    submitter = unique_address()
+    rows = [
+        ("https://portal.test/listings/L-100001/", "counterfeit"),  # Acme: removed in the first step
+        ("L-100003", "trademark_misuse"),  # Bright: rejected in the first step
+        ("https://portal.test/listings/L-100006/", "counterfeit"),  # Copper: removed in the second step
+    ]
+
+    notice = routed(file_and_confirm(client, mailbox, submitter, rows))
+    assert notice.assigned_to == reviewers["tm"]
+    items = {item.position: item for item in notice.items.select_related("listing")}
+    assert [(p, items[p].listing.external_id, items[p].state) for p in items] == [
+        (1, "L-100001", "in_review"), (2, "L-100003", "in_review"), (3, "L-100006", "in_review")]
+    mailbox.wait_for(submitter, count=3)  # confirm, received, with a reviewer
+
+    # The reviewer logs in on the login page and finds the notice in the queue.
+    reviewer = Client()
+    response = reviewer.post("/review/login/", {"username": "tm", "password": "pw"})
+    assert (response.status_code, response["Location"]) == (302, "/review/")
+    queue = reviewer.get("/review/")
+    assert queue.status_code == 200
+    assert notice.reference in [listed.reference for listed in queue.context["page"].notices]
+    notice_path = f"/review/notices/{notice.reference}/"
+    page = reviewer.get(notice_path).content.decode()
+    assert all(f'name="outcome-{item.pk}"' in page for item in items.values())
+
+    # First step: remove listing 1, reject listing 2 with a reason code and a note, leave listing 3.
+    code = reason_codes["registration-mismatch"]
+    note = "EUIPO 018234567 covers footwear only; this listing offers a toy."
+    response = reviewer.post(f"{notice_path}decide/", {
+        f"outcome-{items[1].pk}": "remove", f"reason-{items[1].pk}": "", f"note-{items[1].pk}": "",
+        f"outcome-{items[2].pk}": "reject", f"reason-{items[2].pk}": str(code.pk), f"note-{items[2].pk}": note,
+        f"outcome-{items[3].pk}": "", f"reason-{items[3].pk}": "", f"note-{items[3].pk}": "",
+        "all-outcome": "", "all-reason": "",
+    }, follow=True)
+    assert response.redirect_chain == [(notice_path, 302)]
+    assert "2 decisions recorded." in response.content.decode()
+    notice.refresh_from_db()
+    assert (notice.status, notice.closed_at) == ("in_review", None)
+    assert dict(notice.items.values_list("position", "state")) == {1: "removed", 2: "rejected", 3: "in_review"}
+    rejection = Decision.objects.get(item=items[2])
+    assert (rejection.outcome, rejection.reason_code, rejection.note, rejection.seller_token) == (
+        "reject", code, note, "")
+
+    # The worker takes listing 1 down while the notice is still open; nothing waits for the close.
+    eventually(lambda: Listing.objects.filter(external_id="L-100001", status="removed").exists(),
+               "the worker takes L-100001 down")
+    notice.refresh_from_db()
+    assert notice.status == "in_review"
+
+    # Second step: listing 3 is the last one waiting, so the notice closes.
+    response = reviewer.post(f"{notice_path}decide/", {f"outcome-{items[3].pk}": "remove"}, follow=True)
+    body = response.content.decode()
+    assert "1 decision recorded." in body
+    assert '<span class="badge fs-6 bg-primary" id="notice-status">Closed</span>' in body
+    notice.refresh_from_db()
+    assert notice.status == "closed" and notice.closed_at is not None
+
+    # Both removals carried out by the worker: the catalogue, the decisions, one event each.
+    removals = {1: Decision.objects.get(item=items[1]), 3: Decision.objects.get(item=items[3])}
+    eventually(lambda: Decision.objects.filter(pk__in=[d.pk for d in removals.values()],
+                                               listing_removed_at__isnull=False).count() == 2,
+               "the worker records both takedowns")
+    for position, decision in removals.items():
+        decision.refresh_from_db()
+        listing = Listing.objects.get(pk=items[position].listing_id)
+        assert (listing.status, decision.outcome) == ("removed", "remove")
+        # listing_removed_at is the task's clock when it started, removed_at the catalogue's own.
+        assert decision.decided_at <= decision.listing_removed_at <= listing.removed_at
+        assert listing.removed_at - decision.listing_removed_at < timedelta(seconds=ROUTING_SECONDS)
+        [removed_event] = Event.objects.filter(notice=notice, kind="listing_removed", item=items[position])
+        assert (removed_event.actor_kind, removed_event.details) == (
+            "system", {"listing": listing.external_id, "decision": decision.pk})
+    assert Listing.objects.get(external_id="L-100003").status == "active"
+    assert Decision.objects.get(pk=rejection.pk).listing_removed_at is None
+    [closed] = notice.events.filter(kind="closed")
+    assert (closed.actor_kind, closed.actor_user, closed.from_status, closed.to_status) == (
+        "reviewer", reviewers["tm"].user, "in_review", "closed")
+    assert list(notice.events.exclude(kind__in=["filed", "confirmed", "item_resolved", "routed"])
+                .values_list("kind", "item__position")) == [
+        ("item_decided", 1), ("item_decided", 2), ("listing_removed", 1),
+        ("item_decided", 3), ("closed", None), ("listing_removed", 3)]
+
+    # The e-mails: exactly these, once everything the worker was given is done.
+    mailbox.wait_for(submitter, count=5)
+    mailbox.wait_for(acme, count=1)
+    mailbox.wait_for(copper, count=1)
+    worker.drain(mailbox)
+    to_submitter = mailbox.to(submitter)
+    assert [mail.subject for mail in to_submitter] == [
+        "Confirm your notice about 3 listings",
+        f"Notice {notice.reference} received",
+        f"Notice {notice.reference} is with a reviewer",
+        f"Notice {notice.reference}: decision on 2 listings",
+        f"Notice {notice.reference}: decision on 1 listing",
+    ]
+    first, second = to_submitter[3:]
+    assert (first.envelope_to, first.to, first.sender) == ([submitter], submitter, settings.DEFAULT_FROM_EMAIL)
+    assert "1. https://portal.test/listings/L-100001/\n   Decision: removed" in first.text
+    assert f"2. L-100003\n   Decision: rejected — {code.title}." in first.text
+    assert f"What you can do: {code.submitter_text}" in first.text
+    assert f"Reviewer's note: {note}" in first.text
+    assert "L-100006" not in first.text
+    assert "3. https://portal.test/listings/L-100006/\n   Decision: removed" in second.text
+    assert "L-100001" not in second.text and code.submitter_text not in second.text
+    for mail in (first, second):
+        assert f"https://portal.test{notice.tracking_path()}" in mail.text
+
+    for address, position, external_id in ((acme, 1, "L-100001"), (copper, 3, "L-100006")):
+        [statement] = mailbox.to(address)
+        decision = removals[position]
+        assert (statement.envelope_to, statement.to, statement.sender) == (
+            [address], address, settings.DEFAULT_FROM_EMAIL)
+        assert statement.subject == f"Your listing {external_id} was removed: statement of reasons"
+        assert in_order(statement.text, STATEMENT_HEADINGS), statement.text
+        assert f"reference {notice.reference}" in statement.text
+        seller_path = f"/statement/{decision.pk}/{decision.seller_token}/"
+        assert re.findall(r"https?://\S+/statement/\S+", statement.text) == [f"https://portal.test{seller_path}"]
+        assert f'href="https://portal.test{seller_path}"' in statement.html
+        # The submitter's link is not in the seller's mail, nor the seller's link in the submitter's.
+        assert notice.tracking_token not in statement.text
+        assert all(decision.seller_token not in mail.text for mail in to_submitter)
+    assert mailbox.to(bright) == []
+    assert eventually(
+        lambda: sorted(OutboundEmail.objects.filter(kind="statement_of_reasons").values_list("to", "status"))
+        == sorted([(acme, "sent"), (copper, "sent")]),
+        "the worker records the statements as sent", timeout=10)
+
+    # The seller's private page shows the statement; a wrong token shows nothing.
+    seller = Client()
+    decision = removals[1]
+    page = seller.get(decision.seller_path())
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "<h1 class=\"h3\">Statement of reasons</h1>" in text
+    assert "For Acme Outlet (S-1)." in text
+    assert "The listing came down at the marketplace on" in text
+    assert in_order(text, STATEMENT_HEADINGS)
+    assert "L-100001" in text and notice.reference in text
+    assert seller.get(f"/statement/{decision.pk}/{'x' * len(decision.seller_token)}/").status_code == 404
+    assert seller.get(f"/statement/{rejection.pk}/{decision.seller_token}/").status_code == 404
+
+    # The public listing pages.
+    assert "This listing has been removed" in seller.get("/listings/L-100001/").content.decode()
+    assert "This listing has been removed" in seller.get("/listings/L-100006/").content.decode()
+    assert "This listing has been removed" not in seller.get("/listings/L-100003/").content.decode()

@@ -226,3 +226,11 @@ def test_escalating_emails_every_lead_and_flags_the_notice(client, notice, revie
     assert [n.reference for n in listed] == [notice.reference]
     again = client.post(f"/review/notices/{notice.reference}/escalate/", {"note": "again"}, follow=True)
     assert "is already with the leads" in again.content.decode()
+
+
+def test_a_reviewer_logs_out_from_every_page(client, reviewers):
+    client.force_login(reviewers["tm"].user)
+    assert 'id="logout"' in client.get("/review/").content.decode()
+    response = client.post("/review/logout/")
+    assert response["Location"] == "/review/login/"
+    assert client.get("/review/")["Location"].startswith("/review/login/")
