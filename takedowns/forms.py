@@ -1,7 +1,6 @@
 """The public notice form: validation only. The view stores uploads and calls workflow."""
 
 import re
-import uuid
 
 from django import forms
 from django.conf import settings

@@ -1,6 +1,5 @@
 """Data only. Status fields are written by workflow.py, nowhere else."""
 
-import uuid
 
 from django.conf import settings
 from django.db import models

@@ -1,0 +1,63 @@
+"""The core of the workflow: the transition check, the status write and the event record.
+See the package docstring for the rules every transition follows."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F
+
+from takedowns.enums import NOTICE_TRANSITIONS, ActorKind, NoticeStatus
+from takedowns.models import Event, Notice, Reviewer
+
+
+class TransitionNotAllowed(Exception):
+    """The requested change is not allowed from the notice's current status."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str
+    user: AbstractBaseUser | None = None
+
+
+SYSTEM = Actor(ActorKind.SYSTEM)
+SUBMITTER = Actor(ActorKind.SUBMITTER)
+
+
+def _event(notice: Notice, kind: str, actor: Actor, now: datetime, *, from_status: str = "",
+           to_status: str = "", details: dict | None = None) -> Event:
+    return Event(notice=notice, kind=kind, actor_kind=actor.kind, actor_user=actor.user,
+                 from_status=from_status, to_status=to_status, details=details or {}, created_at=now)
+
+
+def _record(notice: Notice, kind: str, actor: Actor, now: datetime, **kwargs) -> Event:
+    event = _event(notice, kind, actor, now, **kwargs)
+    event.save()
+    return event
+
+
+def _change_status(notice: Notice, to_status: str, *, kind: str, actor: Actor, now: datetime,
+                   details: dict | None = None, along_with: list[Event] = (), **fields) -> Event:
+    """Move the notice to `to_status` if the transition map allows it and nobody changed it
+    meanwhile, and record the event, with `along_with` (events of the same step) in one INSERT."""
+    from_status = notice.status
+    if to_status not in NOTICE_TRANSITIONS[from_status]:
+        raise TransitionNotAllowed(
+            f"A notice that is '{NoticeStatus(from_status).label}' cannot become '{NoticeStatus(to_status).label}'."
+        )
+    changed = Notice.objects.filter(pk=notice.pk, status=from_status).update(status=to_status, **fields)
+    if not changed:
+        raise TransitionNotAllowed(f"Notice {notice.reference} was changed by someone else; reload and try again.")
+    notice.status = to_status
+    for name, value in fields.items():
+        setattr(notice, name, value)
+    event = _event(notice, kind, actor, now, from_status=from_status, to_status=to_status, details=details)
+    Event.objects.bulk_create([*along_with, event])
+    return event
+
+
+def _release_load(reviewer_id: int | None) -> None:
+    """The notice no longer counts towards its reviewer's open load."""
+    if reviewer_id is not None:
+        Reviewer.objects.filter(pk=reviewer_id, open_load__gt=0).update(open_load=F("open_load") - 1)

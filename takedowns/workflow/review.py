@@ -1,0 +1,284 @@
+"""Review: claiming, reassigning, escalating, deciding, questions to the submitter, and the takedown."""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from takedowns import emails, tasks
+from takedowns.enums import DECIDED_STATE, LEGAL_GROUNDS, ActorKind, DecisionOutcome, EventKind, ItemState, NoticeStatus
+from takedowns.marketplace import get_marketplace
+from takedowns.models import Decision, Event, InfoRequest, Notice, NoticeItem, ReasonCode, Reviewer
+from takedowns.workflow.base import (
+    SUBMITTER,
+    SYSTEM,
+    Actor,
+    TransitionNotAllowed,
+    _change_status,
+    _event,
+    _record,
+    _release_load,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ItemDecision:
+    item_id: int
+    outcome: str
+    reason_code: ReasonCode | None = None
+    note: str = ""
+
+
+def _reviewer_actor(reviewer: Reviewer) -> Actor:
+    return Actor(ActorKind.REVIEWER, reviewer.user)
+
+
+def claim_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
+    """Take a notice that nobody works. The conditional UPDATE lets exactly one of two
+    concurrent claims win; the other is refused with who has it."""
+    with transaction.atomic():
+        claimed = Notice.objects.filter(pk=notice.pk, status=NoticeStatus.IN_REVIEW,
+                                        assigned_to__isnull=True).update(assigned_to=reviewer)
+        current = Notice.objects.select_related("assigned_to__user").get(pk=notice.pk)
+        if not claimed:
+            if current.assigned_to_id == reviewer.pk:
+                return current
+            if current.status != NoticeStatus.IN_REVIEW:
+                raise TransitionNotAllowed(f"Notice {current.reference} is '{current.get_status_display()}'; "
+                                           "there is nothing to claim.")
+            raise TransitionNotAllowed(f"Notice {current.reference} is already being worked by "
+                                       f"{current.assigned_to.user.get_username()}.")
+        Reviewer.objects.filter(pk=reviewer.pk).update(open_load=F("open_load") + 1)
+        _record(current, EventKind.CLAIMED, _reviewer_actor(reviewer), now,
+                details={"reviewer": reviewer.user.get_username()})
+    return current
+
+
+def reassign_notice(notice: Notice, to: Reviewer, lead, now: datetime) -> Notice:
+    """A lead hands an open notice to another reviewer (e.g. a specialist, or one who is not away)."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status != NoticeStatus.IN_REVIEW:
+            raise TransitionNotAllowed(f"Notice {notice.reference} is '{notice.get_status_display()}'; "
+                                       "only a notice in review can be reassigned.")
+        if not to.is_active:
+            raise TransitionNotAllowed(f"{to.user.get_username()} is not an active reviewer.")
+        previous = notice.assigned_to_id
+        if previous == to.pk:
+            return notice
+        Notice.objects.filter(pk=notice.pk).update(assigned_to=to)
+        notice.assigned_to = to
+        _release_load(previous)
+        Reviewer.objects.filter(pk=to.pk).update(open_load=F("open_load") + 1)
+        emails.new_assignment(notice, to, now)
+        _record(notice, EventKind.REASSIGNED, Actor(ActorKind.REVIEWER, lead), now,
+                details={"from": Reviewer.objects.get(pk=previous).user.get_username() if previous else None,
+                         "to": to.user.get_username()})
+    return notice
+
+
+def escalate_notice(notice: Notice, reviewer: Reviewer, note: str, now: datetime) -> Notice:
+    """The reviewer asks a lead to step in (a hard case, a suspected abusive notifier); every lead
+    is e-mailed. The notice stays with the reviewer until a lead reassigns or decides it."""
+    note = note.strip()
+    if not note:
+        raise TransitionNotAllowed("Say why the notice needs a lead.")
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status not in (NoticeStatus.IN_REVIEW, NoticeStatus.AWAITING_SUBMITTER):
+            raise TransitionNotAllowed(f"Notice {notice.reference} is '{notice.get_status_display()}'; "
+                                       "only an open notice can be escalated.")
+        if notice.escalated_at is not None:
+            raise TransitionNotAllowed(f"Notice {notice.reference} is already with the leads.")
+        Notice.objects.filter(pk=notice.pk).update(escalated_at=now)
+        notice.escalated_at = now
+        _record(notice, EventKind.ESCALATED, _reviewer_actor(reviewer), now, details={"note": note})
+        emails.escalation(notice, reviewer, note, now)
+    return notice
+
+
+def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecision], now: datetime) -> list[Decision]:
+    """Record the reviewer's decision on some of the notice's listings.
+
+    Only the assigned reviewer decides, only listings still waiting for a decision, and each
+    once (the one-to-one Decision row is the database's guarantee). Removals are carried out
+    by a task after commit; the submitter hears of every decision, the seller gets a statement
+    of reasons for every removal. When no listing is left waiting, the notice closes.
+    """
+    if not decisions:
+        raise TransitionNotAllowed("Choose a decision for at least one listing.")
+    actor = _reviewer_actor(reviewer)
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status != NoticeStatus.IN_REVIEW:
+            raise TransitionNotAllowed(f"Notice {notice.reference} is '{notice.get_status_display()}'; "
+                                       "its listings cannot be decided now.")
+        if notice.assigned_to_id != reviewer.pk:
+            raise TransitionNotAllowed(f"Notice {notice.reference} is not assigned to you; claim it first.")
+        items = notice.items.select_related("listing__seller").in_bulk([d.item_id for d in decisions])
+        made, events = [], []
+        for choice in decisions:
+            item = items.get(choice.item_id)
+            if item is None:
+                raise TransitionNotAllowed(f"Listing {choice.item_id} is not part of notice {notice.reference}.")
+            if item.state != ItemState.IN_REVIEW:
+                raise TransitionNotAllowed(f"Listing {item.position} is '{item.get_state_display()}': "
+                                           "a decision cannot be recorded twice.")
+            if choice.outcome == DecisionOutcome.REJECT and choice.reason_code is None:
+                raise TransitionNotAllowed(f"Listing {item.position}: a rejection needs a reason code.")
+            removal = choice.outcome == DecisionOutcome.REMOVE
+            made.append(Decision(
+                item=item, outcome=choice.outcome, reason_code=choice.reason_code if not removal else None,
+                note=choice.note, decided_by=reviewer.user, decided_at=now,
+                legal_ground=LEGAL_GROUNDS[notice.right_type] if removal else "",
+                explanation=notice.description if removal else "",
+                seller_token=secrets.token_urlsafe(32) if removal else "",
+            ))
+            to_state = DECIDED_STATE[choice.outcome]
+            if not NoticeItem.objects.filter(pk=item.pk, state=ItemState.IN_REVIEW).update(state=to_state):
+                raise TransitionNotAllowed(f"Listing {item.position} was decided by someone else meanwhile.")
+            item.state = to_state
+            events.append(Event(notice=notice, item=item, kind=EventKind.ITEM_DECIDED, actor_kind=actor.kind,
+                                actor_user=actor.user, from_status=ItemState.IN_REVIEW, to_status=to_state,
+                                created_at=now, details={
+                                    "outcome": choice.outcome, "note": choice.note,
+                                    "reason_code": choice.reason_code.code if choice.reason_code else None}))
+        Decision.objects.bulk_create(made)
+        _settle(notice, actor, now, events)
+        emails.items_decided(notice, made)
+        for decision in made:
+            if decision.outcome == DecisionOutcome.REMOVE:
+                emails.statement_of_reasons(decision)
+                transaction.on_commit(lambda pk=decision.pk: tasks.enforce_removal.delay(decision_id=pk))
+    return made
+
+
+def _settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) -> None:
+    """After items changed: the notice is in review while a listing waits for the reviewer,
+    waits for the submitter while only questions are open, and closes when nothing is left."""
+    states = set(notice.items.values_list("state", flat=True))
+    if ItemState.IN_REVIEW in states:
+        target, kind = NoticeStatus.IN_REVIEW, EventKind.BACK_IN_REVIEW
+    elif ItemState.INFO_REQUESTED in states:
+        target, kind = NoticeStatus.AWAITING_SUBMITTER, EventKind.AWAITING_SUBMITTER
+    else:
+        target, kind = NoticeStatus.CLOSED, EventKind.CLOSED
+    if target == notice.status:
+        Event.objects.bulk_create(events)
+        return
+    _change_status(notice, target, kind=kind, actor=actor, now=now, along_with=events,
+                   **({"closed_at": now} if target == NoticeStatus.CLOSED else {}))
+    if target == NoticeStatus.CLOSED:
+        _release_load(notice.assigned_to_id)
+
+
+def _item_event(notice: Notice, item: NoticeItem, kind: str, actor: Actor, now: datetime, to_state: str,
+                details: dict | None = None) -> Event:
+    event = _event(notice, kind, actor, now, from_status=item.state, to_status=to_state, details=details)
+    event.item = item
+    return event
+
+
+def request_information(notice: Notice, reviewer: Reviewer, item_ids: list[int], message: str,
+                        now: datetime) -> InfoRequest:
+    """Ask the submitter about some listings. Their decision waits (and the notice leaves the
+    reviewer's queue once nothing else is left to decide) until the answer or the due date."""
+    message = message.strip()
+    if not message:
+        raise TransitionNotAllowed("Write the question for the submitter.")
+    if not item_ids:
+        raise TransitionNotAllowed("Choose the listings the question is about.")
+    actor = _reviewer_actor(reviewer)
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status != NoticeStatus.IN_REVIEW or notice.assigned_to_id != reviewer.pk:
+            raise TransitionNotAllowed(f"Notice {notice.reference} is not in review with you.")
+        items = list(notice.items.filter(pk__in=item_ids))
+        waiting = [item for item in items if item.state == ItemState.IN_REVIEW]
+        if len(waiting) != len(set(item_ids)):
+            raise TransitionNotAllowed("Information can only be asked about listings waiting for a decision.")
+        request = InfoRequest.objects.create(
+            notice=notice, message=message, requested_by=reviewer.user, requested_at=now,
+            due_at=now + timedelta(days=settings.INFO_REQUEST_DAYS))
+        events = [_item_event(notice, item, EventKind.INFO_REQUESTED, actor, now, ItemState.INFO_REQUESTED,
+                              {"request": request.pk}) for item in waiting]
+        NoticeItem.objects.filter(pk__in=[item.pk for item in waiting], state=ItemState.IN_REVIEW).update(
+            state=ItemState.INFO_REQUESTED, info_request=request)
+        _settle(notice, actor, now, events)
+        emails.information_requested(notice, request, waiting)
+    return request
+
+
+def answer_information(notice: Notice, answer: str, now: datetime) -> InfoRequest:
+    """The submitter answers the open question on the tracking page; its listings go back to the reviewer."""
+    answer = answer.strip()
+    if not answer:
+        raise TransitionNotAllowed("Write your answer before sending it.")
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        request = notice.info_requests.filter(answered_at=None, expired_at=None).order_by("requested_at").first()
+        if request is None:
+            raise TransitionNotAllowed("There is no open question on this notice.")
+        InfoRequest.objects.filter(pk=request.pk, answered_at=None, expired_at=None).update(
+            answer=answer, answered_at=now)
+        request.answer, request.answered_at = answer, now
+        items = list(request.items.filter(state=ItemState.INFO_REQUESTED))
+        events = [_item_event(notice, item, EventKind.INFO_ANSWERED, SUBMITTER, now, ItemState.IN_REVIEW,
+                              {"request": request.pk}) for item in items]
+        NoticeItem.objects.filter(pk__in=[item.pk for item in items]).update(state=ItemState.IN_REVIEW)
+        _settle(notice, SUBMITTER, now, events)
+    return request
+
+
+def expire_information_requests(now: datetime, limit: int = 500) -> int:
+    """Close the listings of questions left unanswered past their due date. Each request is
+    claimed with a conditional UPDATE, so overlapping runs never expire one twice."""
+    due = list(InfoRequest.objects.filter(answered_at=None, expired_at=None, due_at__lte=now)
+               .order_by("due_at").values_list("pk", flat=True)[:limit])
+    expired = 0
+    for request_id in due:
+        with transaction.atomic():
+            if not InfoRequest.objects.filter(pk=request_id, answered_at=None, expired_at=None).update(expired_at=now):
+                continue
+            request = InfoRequest.objects.select_related("notice").get(pk=request_id)
+            notice = Notice.objects.select_for_update().get(pk=request.notice_id)
+            items = list(request.items.filter(state=ItemState.INFO_REQUESTED))
+            events = [_item_event(notice, item, EventKind.INFO_EXPIRED, SYSTEM, now, ItemState.NO_ANSWER,
+                                  {"request": request.pk}) for item in items]
+            NoticeItem.objects.filter(pk__in=[item.pk for item in items]).update(state=ItemState.NO_ANSWER)
+            if notice.status in (NoticeStatus.IN_REVIEW, NoticeStatus.AWAITING_SUBMITTER):
+                _settle(notice, SYSTEM, now, events)
+            else:
+                Event.objects.bulk_create(events)
+            if items:
+                emails.information_expired(notice, request, items)
+            expired += 1
+    return expired
+
+
+def record_takedown(decision_id: int) -> Decision | None:
+    """Have the marketplace take a removed listing down, and record when it came down (an SLA
+    clock stops there). Idempotent; raises MarketplaceUnavailable for the task to retry."""
+    decision = Decision.objects.select_related("item__listing", "item__notice").filter(pk=decision_id).first()
+    if decision is None:
+        logger.warning("record_takedown: decision %s no longer exists", decision_id)
+        return None
+    if decision.outcome != DecisionOutcome.REMOVE or decision.listing_removed_at is not None:
+        return decision
+    # The marketplace's own time: the clock stops when the listing is really down, not when we asked.
+    removed_at = get_marketplace().take_down(decision.item.listing)
+    with transaction.atomic():
+        if Decision.objects.filter(pk=decision.pk, listing_removed_at__isnull=True).update(
+                listing_removed_at=removed_at):
+            decision.listing_removed_at = removed_at
+            event = _event(decision.item.notice, EventKind.LISTING_REMOVED, SYSTEM, removed_at,
+                           details={"listing": decision.item.listing.external_id, "decision": decision.pk})
+            event.item = decision.item
+            event.save()
+    return decision
