@@ -65,6 +65,16 @@ def notice_detail(request: HttpRequest, reference: str) -> HttpResponse:
     })
 
 
+def _attempt(request: HttpRequest, change, success: str) -> None:
+    """Run one workflow change and tell the reviewer how it went."""
+    try:
+        change()
+    except workflow.TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+
+
 def _is_lead(user) -> bool:
     return user.groups.filter(name=LEAD_GROUP).exists()
 
@@ -79,12 +89,8 @@ def reassign(request: HttpRequest, reference: str) -> HttpResponse:
     if to is None:
         messages.error(request, "Choose the reviewer to hand the notice to.")
     else:
-        try:
-            workflow.reassign_notice(notice, to, request.user, now=timezone.now())
-        except workflow.TransitionNotAllowed as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, f"Notice {notice.reference} is now with {to.user.get_username()}.")
+        _attempt(request, lambda: workflow.reassign_notice(notice, to, request.user, now=timezone.now()),
+                 f"Notice {notice.reference} is now with {to.user.get_username()}.")
     return redirect("takedowns:review_notice", reference=notice.reference)
 
 
@@ -92,12 +98,9 @@ def reassign(request: HttpRequest, reference: str) -> HttpResponse:
 @reviewer_required
 def escalate(request: HttpRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
-    try:
-        workflow.escalate_notice(notice, request.reviewer, request.POST.get("note", ""), now=timezone.now())
-    except workflow.TransitionNotAllowed as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Notice {notice.reference} is escalated; the leads have been e-mailed.")
+    _attempt(request, lambda: workflow.escalate_notice(notice, request.reviewer, request.POST.get("note", ""),
+                                                       now=timezone.now()),
+             f"Notice {notice.reference} is escalated; the leads have been e-mailed.")
     return redirect("takedowns:review_notice", reference=notice.reference)
 
 
@@ -105,12 +108,8 @@ def escalate(request: HttpRequest, reference: str) -> HttpResponse:
 @reviewer_required
 def claim(request: HttpRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
-    try:
-        workflow.claim_notice(notice, request.reviewer, now=timezone.now())
-    except workflow.TransitionNotAllowed as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"You are working notice {notice.reference}.")
+    _attempt(request, lambda: workflow.claim_notice(notice, request.reviewer, now=timezone.now()),
+             f"You are working notice {notice.reference}.")
     return redirect("takedowns:review_notice", reference=notice.reference)
 
 
