@@ -153,7 +153,8 @@ class Notice(models.Model):
             # The review queue's order (due first, then priority) and its keyset; the sweep uses the prefix.
             models.Index(fields=["status", "confirmed_at", "-priority", "id"], name="notice_queue"),
             models.Index(fields=["status", "expires_at"], name="notice_status_expires"),
-            models.Index(fields=["assigned_to", "status"], name="notice_assignee_status"),
+            # "Assigned to me" in queue order; its prefix serves the reviewer's load queries too.
+            models.Index(fields=["assigned_to", "status", "confirmed_at", "-priority", "id"], name="notice_assignee_queue"),
             # The submitter's record on the review page (iexact compares UPPER() on PostgreSQL).
             models.Index(Upper("submitter_email"), name="notice_submitter_email"),
         ]
