@@ -142,7 +142,7 @@ def review_page(notice: Notice) -> ReviewPage:
     for item in items:
         item.seller_history = history.get(item.listing.seller_id, {}) if item.listing else {}
     submitter = Notice.objects.filter(submitter_email__iexact=notice.submitter_email).exclude(pk=notice.pk).aggregate(
-        notices=Count("id"),
+        notices=Count("id", distinct=True),  # the join with items repeats each notice
         removed=Count("items", filter=Q(items__decision__outcome=DecisionOutcome.REMOVE)),
         rejected=Count("items", filter=Q(items__decision__outcome=DecisionOutcome.REJECT)))
     return ReviewPage(

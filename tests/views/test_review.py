@@ -234,3 +234,11 @@ def test_a_reviewer_logs_out_from_every_page(client, reviewers):
     response = client.post("/review/logout/")
     assert response["Location"] == "/review/login/"
     assert client.get("/review/")["Location"].startswith("/review/login/")
+
+
+def test_the_submitters_record_counts_each_earlier_notice_once(client, notice, now, reviewers):
+    routed_notice(now, items=[("L-100001", "trademark_misuse"), ("L-100002", "trademark_misuse"),
+                              ("L-100004", "trademark_misuse")])
+    client.force_login(reviewers["tm"].user)
+    body = client.get(f"/review/notices/{notice.reference}/").content.decode()
+    assert "Submitter's record: 1 earlier notice, 0 listings removed, 0 rejected." in body
