@@ -286,8 +286,6 @@ class NoticeForm(forms.Form):
         if pasted_problems:
             self.add_error("pasted_listings", pasted_problems)
 
-        if not rows_valid and self.item_rows is not None and self.item_rows.non_form_errors():
-            self.add_error(None, self.item_rows.non_form_errors())
         if not seen:
             self.add_error(None, "Report at least one listing: enter its URL or ID and the infringement.")
         elif len(seen) > settings.NOTICE_MAX_ITEMS:

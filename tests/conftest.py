@@ -1,4 +1,3 @@
-import io
 import uuid
 from decimal import Decimal
 
@@ -93,6 +92,3 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
     from django.core.files.uploadedfile import SimpleUploadedFile
     return SimpleUploadedFile(name, content, content_type=content_type)
 
-
-def fake_file(content: bytes) -> io.BytesIO:
-    return io.BytesIO(content)

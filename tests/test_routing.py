@@ -199,7 +199,7 @@ def test_listing_references_are_parsed_only_for_our_catalogue(reference, expecte
     assert parse_listing_reference(reference, {"portal.test"}) == expected
 
 
-def test_the_local_catalogue_resolves_in_one_query(catalogue, django_assert_num_queries, settings):
+def test_the_local_catalogue_resolves_in_one_query(catalogue, django_assert_num_queries):
     references = [f"L-10000{n}" for n in range(1, 6)] + ["L-999"]
     with django_assert_num_queries(1):
         found = LocalCatalogue().resolve_many(references)

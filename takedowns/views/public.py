@@ -57,7 +57,7 @@ def file_notice(request: HttpRequest) -> HttpResponse:
     form = NoticeForm(data, request.FILES, item_rows=rows, kept=evidence.kept_for(key))
     complete = form.is_complete()
     # Keep every good upload under the form's key, even if another field has an error.
-    removed = form.cleaned_data.get("remove_evidence") if hasattr(form, "cleaned_data") else None
+    removed = form.cleaned_data.get("remove_evidence")  # is_complete() has validated the form
     if removed:
         evidence.discard(key, removed)
     for kind, upload, content_type in form.accepted_uploads:

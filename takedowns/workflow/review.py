@@ -141,14 +141,18 @@ def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecisio
                 seller_token=secrets.token_urlsafe(32) if removal else "",
             ))
             to_state = DECIDED_STATE[choice.outcome]
-            if not NoticeItem.objects.filter(pk=item.pk, state=ItemState.IN_REVIEW).update(state=to_state):
-                raise TransitionNotAllowed(f"Listing {item.position} was decided by someone else meanwhile.")
             item.state = to_state
             events.append(Event(notice=notice, item=item, kind=EventKind.ITEM_DECIDED, actor_kind=actor.kind,
                                 actor_user=actor.user, from_status=ItemState.IN_REVIEW, to_status=to_state,
                                 created_at=now, details={
                                     "outcome": choice.outcome, "note": choice.note,
                                     "reason_code": choice.reason_code.code if choice.reason_code else None}))
+        # One UPDATE per resulting state; the notice's row lock keeps other writers out, the
+        # state condition is the backstop.
+        for to_state in {decision.item.state for decision in made}:
+            chosen = [decision.item.pk for decision in made if decision.item.state == to_state]
+            if NoticeItem.objects.filter(pk__in=chosen, state=ItemState.IN_REVIEW).update(state=to_state) != len(chosen):
+                raise TransitionNotAllowed("A listing was decided by someone else meanwhile; reload and try again.")
         Decision.objects.bulk_create(made)
         _settle(notice, actor, now, events)
         emails.items_decided(notice, made)
