@@ -61,6 +61,14 @@ class SubmitterRole(models.TextChoices):
     AGENT = "agent", "I am an agent authorised by the rights owner"
 
 
+class SubmitterTrust(models.TextChoices):
+    """The open trust ladder (PRODUCT.md): computed from the record, no account needed."""
+    UNVERIFIED = "unverified", "E-mail not yet confirmed"
+    VERIFIED = "verified", "Confirmed e-mail address"
+    GOOD_FAITH = "good_faith", "Good-faith programme"
+    TRUSTED_FLAGGER = "trusted_flagger", "Trusted flagger (DSA Art. 22)"
+
+
 class InfringementReason(models.TextChoices):
     COUNTERFEIT = "counterfeit", "Counterfeit goods"
     TRADEMARK_MISUSE = "trademark_misuse", "Trademark misuse (logo or brand name used without permission)"

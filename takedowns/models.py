@@ -22,6 +22,7 @@ from takedowns.enums import (
     NoticeStatus,
     RightType,
     SubmitterRole,
+    SubmitterTrust,
 )
 
 
@@ -34,6 +35,10 @@ class Seller(models.Model):
     country = CountryField()
     # Strikes under the repeat-infringer policy; raises the priority of notices against the seller.
     strike_count = models.PositiveIntegerField(default=0)
+    # The seller's history on the review page, kept by workflow.py: counting it on every page view
+    # would read every item ever reported against the seller (bench/RESULTS.md, "Review queue").
+    reported_items = models.PositiveIntegerField(default=0, editable=False)
+    removed_items = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -107,7 +112,25 @@ class ReviewerSkill(models.Model):
         constraints = [models.UniqueConstraint(fields=["reviewer", "right_type"], name="unique_reviewer_skill")]
 
 
-# --- Notices. ---
+# --- Submitters and notices. ---
+
+class Submitter(models.Model):
+    """A notifier's record, keyed by the e-mail address they confirmed (no account needed): the
+    review page's "record so far" and the trust ladder are read from it."""
+
+    email = models.EmailField(unique=True, help_text="Lower-cased.")
+    trusted_flagger = models.BooleanField(
+        default=False, help_text="Trusted flagger status awarded under DSA Art. 22; set by a lead.")
+    # Kept by workflow.py, so the review page reads one row instead of the whole history.
+    notices = models.PositiveIntegerField(default=0, editable=False)
+    removed_items = models.PositiveIntegerField(default=0, editable=False)
+    rejected_items = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.email
+
+
 
 class Notice(models.Model):
     reference = models.CharField(max_length=20, unique=True)
@@ -124,6 +147,9 @@ class Notice(models.Model):
     submitter_country = CountryField()
     submitter_role = models.CharField(max_length=16, choices=SubmitterRole.choices)
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
+    # Set when the address is confirmed, with the trust the record earned at that moment.
+    submitter = models.ForeignKey(Submitter, null=True, blank=True, on_delete=models.PROTECT, related_name="notice_set")
+    trust = models.CharField(max_length=16, choices=SubmitterTrust.choices, default=SubmitterTrust.UNVERIFIED)
 
     # The right as the submitter claims it; verified_right is set when routing finds it registered.
     right_type = models.CharField(max_length=16, choices=RightType.choices)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Value, When
 
-from takedowns.enums import InfringementReason
+from takedowns.enums import InfringementReason, SubmitterTrust
 from takedowns.models import Listing, Reviewer
 
 COUNTERFEIT_POINTS = 30
@@ -13,6 +13,8 @@ SAFETY_POINTS = 30
 VERIFIED_RIGHT_POINTS = 10
 STRIKE_POINTS = 5
 STRIKE_POINTS_CAP = 25
+# Trusted flaggers' notices are handled with priority (DSA Art. 22); good-faith notifiers come next.
+TRUST_POINTS = {SubmitterTrust.TRUSTED_FLAGGER: 40, SubmitterTrust.GOOD_FAITH: 20}
 
 
 @dataclass(frozen=True)
@@ -21,9 +23,14 @@ class Priority:
     rules: list[str]
 
 
-def score_priority(reasons: list[str], listings: list[Listing], right_verified: bool) -> Priority:
-    """Higher is reviewed sooner. `listings` are the reported listings found at the marketplace."""
+def score_priority(reasons: list[str], listings: list[Listing], right_verified: bool,
+                   trust: str = SubmitterTrust.VERIFIED) -> Priority:
+    """Higher is reviewed sooner. `listings` are the reported listings found at the marketplace;
+    `trust` is the submitter's rung on the trust ladder when the notice was confirmed."""
     score, rules = 0, []
+    if trust in TRUST_POINTS:
+        score += TRUST_POINTS[trust]
+        rules.append(f"{SubmitterTrust(trust).label.lower()} (+{TRUST_POINTS[trust]})")
     if InfringementReason.COUNTERFEIT in reasons:
         score += COUNTERFEIT_POINTS
         rules.append(f"counterfeit reported (+{COUNTERFEIT_POINTS})")

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.utils import timezone
 
 from portal.celery import app as celery_app
@@ -20,6 +21,7 @@ JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20
 @pytest.fixture(autouse=True)
 def _isolated(request, settings, tmp_path):
     """Unit tests run tasks in-process (after commit, like the real thing) and keep files in tmp."""
+    cache.clear()  # the queue's counts are cached per process; each test starts without them
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://portal.test"
     settings.STORAGES = {**settings.STORAGES, "default": {

@@ -13,7 +13,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from takedowns import selectors, workflow
-from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome, ItemState, NoticeStatus, RightType
+from takedowns.enums import (
+    LEAD_GROUP,
+    REVIEWER_GROUP,
+    DecisionOutcome,
+    InfringementReason,
+    ItemState,
+    NoticeStatus,
+    RightType,
+    SubmitterTrust,
+)
 from takedowns.models import Evidence, Notice, ReasonCode, Reviewer
 
 LOGIN_URL = "takedowns:review_login"
@@ -31,23 +40,48 @@ def reviewer_required(view):
     return wrapper
 
 
+def _queue_filters(query) -> selectors.QueueFilters:
+    """The queue's filters from the query string; an unknown value means that filter is off."""
+    def pick(name: str, allowed, default: str = "") -> str:
+        value = query.get(name) or default
+        return value if value in allowed else default
+    return selectors.QueueFilters(
+        status=pick("status", NoticeStatus.values, NoticeStatus.IN_REVIEW),
+        right_type=pick("right_type", RightType.values),
+        reason=pick("reason", InfringementReason.values),
+        scope=pick("scope", QUEUE_SCOPES, "all"),
+        trust=pick("trust", SubmitterTrust.values),
+    )
+
+
+QUEUE_SCOPES = {"all": "Everyone's", "mine": "Assigned to me", "unassigned": "Unassigned",
+                "escalated": "Escalated to leads"}
+QUEUE_TRUSTS = [(SubmitterTrust.TRUSTED_FLAGGER.value, "Trusted flaggers"),
+                (SubmitterTrust.GOOD_FAITH.value, "Good-faith programme")]
+
+
 @reviewer_required
 def queue(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status") or NoticeStatus.IN_REVIEW
-    right_type = request.GET.get("right_type") or None
-    scope = request.GET.get("scope") or "all"
-    if status not in NoticeStatus.values or (right_type and right_type not in RightType.values):
-        status, right_type = NoticeStatus.IN_REVIEW, None
-    page = selectors.review_queue(request.reviewer, status=status, right_type=right_type, scope=scope,
-                                  cursor=selectors.QueueCursor.decode(request.GET.get("after")))
+    filters = _queue_filters(request.GET)
+    page = selectors.review_queue(request.reviewer, filters, selectors.QueueCursor.decode(request.GET.get("after")))
+    counts = selectors.queue_counts(request.reviewer, filters.status, timezone.now())
+
+    def options(choices, counted: dict[str, int]) -> list[tuple[str, str, int | None]]:
+        return [(value, label, counted.get(value)) for value, label in choices]
     return render(request, "takedowns/review/queue.html", {
-        "page": page, "status": status, "right_type": right_type or "", "scope": scope,
-        "statuses": selectors.open_statuses(), "right_types": RightType.choices,
+        "page": page, "filters": filters, "counted_at": counts.counted_at,
+        "selects": [
+            ("status", filters.status, None, options(selectors.open_statuses(), counts.status)),
+            ("right_type", filters.right_type, "All rights", options(RightType.choices, counts.right_type)),
+            ("reason", filters.reason, "All reasons", options(InfringementReason.choices, counts.reason)),
+            ("scope", filters.scope, None, options(QUEUE_SCOPES.items(), counts.scope)),
+            ("trust", filters.trust, "All submitters", options(QUEUE_TRUSTS, counts.trust)),
+        ],
     })
 
 
 def _notice(reference: str) -> Notice:
-    return get_object_or_404(Notice.objects.select_related("assigned_to__user"), reference=reference)
+    return get_object_or_404(Notice.objects.select_related("assigned_to__user", "submitter"), reference=reference)
 
 
 @reviewer_required

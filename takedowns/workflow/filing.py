@@ -3,6 +3,7 @@
 import logging
 import secrets
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +14,8 @@ from django.db.models import F
 from takedowns import emails, routing, tasks
 from takedowns.enums import OPEN_NOTICE_STATUSES, ActorKind, EventKind, ItemState, ListingStatus, NoticeStatus
 from takedowns.marketplace import get_marketplace
-from takedowns.models import Event, Evidence, Notice, NoticeItem, Reviewer, Right
+from takedowns.models import Event, Evidence, Notice, NoticeItem, Reviewer, Right, Seller, Submitter
+from takedowns.trust import submitter_trust
 from takedowns.workflow.base import (
     SUBMITTER,
     SYSTEM,
@@ -101,12 +103,21 @@ def confirm_notice(notice: Notice, now: datetime) -> Notice:
             _change_status(notice, NoticeStatus.EXPIRED, kind=EventKind.EXPIRED, actor=SYSTEM, now=now,
                            closed_at=now)
         elif notice.status == NoticeStatus.UNCONFIRMED:
+            submitter = _submitter_for(notice.submitter_email, now)
+            trust = submitter_trust(submitter, now)
             _change_status(notice, NoticeStatus.CONFIRMED, kind=EventKind.CONFIRMED, actor=SUBMITTER, now=now,
-                           confirmed_at=now)
+                           details={"trust": trust}, confirmed_at=now, submitter=submitter, trust=trust)
             emails.notice_received(notice)
             transaction.on_commit(lambda: tasks.route_notice.delay(notice_id=notice.pk))
             return notice
     raise TransitionNotAllowed("This notice expired because it was not confirmed in time. Please file it again.")
+
+
+def _submitter_for(email: str, now: datetime) -> Submitter:
+    """The record of the confirmed address, with this notice counted in it."""
+    submitter, _ = Submitter.objects.get_or_create(email=email.lower(), defaults={"created_at": now})
+    Submitter.objects.filter(pk=submitter.pk).update(notices=F("notices") + 1)
+    return submitter
 
 
 def expire_unconfirmed(now: datetime, limit: int = 500) -> int:
@@ -155,7 +166,8 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
             right_type=notice.right_type, office__iexact=notice.right_office.strip(),
             registration_number__iexact=notice.right_registration_number.strip(),
         ).first()
-        priority = routing.score_priority([item.reason for item in items], found, verified_right is not None)
+        priority = routing.score_priority([item.reason for item in items], found, verified_right is not None,
+                                          notice.trust)
         assignment = routing.choose_reviewer(notice.right_type, notice.language)
         if assignment.reviewer is None:
             if not notice.events.filter(kind=EventKind.ROUTING_DEFERRED).exists():
@@ -178,6 +190,8 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
             along_with=item_events,
         )
         Reviewer.objects.filter(pk=assignment.reviewer.pk).update(open_load=F("open_load") + 1)
+        for seller_id, count in Counter(listing.seller_id for listing in found).items():
+            Seller.objects.filter(pk=seller_id).update(reported_items=F("reported_items") + count)
         emails.notice_routed(notice, items)
         emails.new_assignment(notice, assignment.reviewer, now)
     return notice

@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,7 +13,7 @@ from django.db.models import F
 from takedowns import emails, tasks
 from takedowns.enums import DECIDED_STATE, LEGAL_GROUNDS, ActorKind, DecisionOutcome, EventKind, ItemState, NoticeStatus
 from takedowns.marketplace import get_marketplace
-from takedowns.models import Decision, Event, InfoRequest, Notice, NoticeItem, ReasonCode, Reviewer
+from takedowns.models import Decision, Event, InfoRequest, Notice, NoticeItem, ReasonCode, Reviewer, Seller, Submitter
 from takedowns.workflow.base import (
     SUBMITTER,
     SYSTEM,
@@ -154,6 +155,7 @@ def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecisio
             if NoticeItem.objects.filter(pk__in=chosen, state=ItemState.IN_REVIEW).update(state=to_state) != len(chosen):
                 raise TransitionNotAllowed("A listing was decided by someone else meanwhile; reload and try again.")
         Decision.objects.bulk_create(made)
+        _count_in_records(notice, made)
         _settle(notice, actor, now, events)
         emails.items_decided(notice, made)
         for decision in made:
@@ -161,6 +163,17 @@ def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecisio
                 emails.statement_of_reasons(decision)
                 transaction.on_commit(lambda pk=decision.pk: tasks.enforce_removal.delay(decision_id=pk))
     return made
+
+
+def _count_in_records(notice: Notice, made: list[Decision]) -> None:
+    """The submitter's record and each seller's history, as the review page shows them."""
+    removed = [decision for decision in made if decision.outcome == DecisionOutcome.REMOVE]
+    if notice.submitter_id:
+        Submitter.objects.filter(pk=notice.submitter_id).update(
+            removed_items=F("removed_items") + len(removed), rejected_items=F("rejected_items") + len(made) - len(removed))
+    per_seller = Counter(decision.item.listing.seller_id for decision in removed)
+    for seller_id, count in per_seller.items():
+        Seller.objects.filter(pk=seller_id).update(removed_items=F("removed_items") + count)
 
 
 def _settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) -> None:

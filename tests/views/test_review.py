@@ -242,3 +242,68 @@ def test_the_submitters_record_counts_each_earlier_notice_once(client, notice, n
     client.force_login(reviewers["tm"].user)
     body = client.get(f"/review/notices/{notice.reference}/").content.decode()
     assert "Submitter's record: 1 earlier notice, 0 listings removed, 0 rejected." in body
+
+
+def test_the_queue_filters_by_infringement_reason(client, now, catalogue, reviewers):
+    counterfeit = routed_notice(now, items=[("L-100001", "trademark_misuse"), ("L-100002", "counterfeit")])
+    routed_notice(now, items=[("L-100004", "trademark_misuse")])
+    client.force_login(reviewers["tm"].user)
+    listed = [n.reference for n in client.get("/review/", {"reason": "counterfeit"}).context["page"].notices]
+    assert listed == [counterfeit.reference]
+
+
+def test_the_queue_filters_trusted_flaggers_and_good_faith_submitters(client, now, catalogue, reviewers):
+    plain = routed_notice(now, items=[("L-100001", "trademark_misuse")])
+    trusted = routed_notice(now, items=[("L-100002", "trademark_misuse")], submitter_email="desk@brandguard.example")
+    Notice.objects.filter(pk=trusted.pk).update(trust="trusted_flagger")
+    client.force_login(reviewers["tm"].user)
+
+    def listed(**params):
+        return [n.reference for n in client.get("/review/", params).context["page"].notices]
+
+    assert listed(trust="trusted_flagger") == [trusted.reference]
+    assert listed(trust="good_faith") == []
+    assert listed(trust="bogus") == sorted([plain.reference, trusted.reference],
+                                           key=lambda ref: Notice.objects.get(reference=ref).pk)  # unknown: filter off
+
+
+def test_the_queue_counts_each_filter_option_within_the_chosen_status(client, now, catalogue, reviewers):
+    routed_notice(now, items=[("L-100001", "counterfeit"), ("L-100002", "trademark_misuse")])
+    other = routed_notice(now, items=[("L-100004", "copyright_images")], right_type="copyright")
+    Notice.objects.filter(pk=other.pk).update(assigned_to=None, escalated_at=now, trust="trusted_flagger")
+    client.force_login(reviewers["tm"].user)
+    response = client.get("/review/")
+    selects = {name: {value: count for value, _label, count in choices}
+               for name, _selected, _all, choices in response.context["selects"]}
+    assert selects["status"] == {"in_review": 2, "awaiting_submitter": 0, "closed": None, "confirmed": 0}
+    assert selects["right_type"] == {"trademark": 1, "copyright": 1, "design": 0, "patent": 0}
+    assert selects["reason"] == {"counterfeit": 1, "trademark_misuse": 1, "copyright_images": 1,
+                                 "copyright_text": 0, "design": 0, "patent": 0}
+    assert selects["scope"] == {"all": 2, "mine": 1, "unassigned": 1, "escalated": 1}
+    assert selects["trust"] == {"trusted_flagger": 1, "good_faith": 0}
+    body = response.content.decode()
+    assert "Trademark (1)</option>" in body and "Assigned to me (1)</option>" in body
+
+
+def test_queue_counts_are_shared_for_a_while_but_assigned_to_me_is_live(client, now, catalogue, reviewers):
+    routed_notice(now, items=[("L-100001", "counterfeit")])
+    client.force_login(reviewers["tm"].user)
+    first = client.get("/review/").context
+    routed_notice(now, items=[("L-100002", "counterfeit")])
+    second = client.get("/review/").context
+    scope = {value: count for value, _label, count in second["selects"][3][3]}
+    assert scope["all"] == 1 and scope["mine"] == 2  # shared counts until they expire; mine is counted per view
+    assert second["counted_at"] == first["counted_at"]
+
+
+def test_the_notice_page_reads_the_sellers_history_and_submitters_record(client, notice, now, reviewers):
+    workflow.decide_items(notice, reviewers["tm"], [
+        workflow.ItemDecision(notice.items.get(position=1).pk, "remove"),
+        workflow.ItemDecision(notice.items.get(position=2).pk, "reject", ReasonCode.objects.first()),
+    ], now)
+    later = routed_notice(now, items=[("L-100002", "counterfeit")])
+    client.force_login(reviewers["tm"].user)
+    body = client.get(f"/review/notices/{later.reference}/").content.decode()
+    assert "Submitter's record: 1 earlier notice, 1 listing removed, 1 rejected." in body
+    assert "reported 2× before, 1 removed" in body  # Acme's listings 1 and 2 in the first notice
+    assert 'id="submitter-trust">Confirmed e-mail address<' in body

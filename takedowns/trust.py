@@ -1,0 +1,45 @@
+"""The open trust ladder (PRODUCT.md "Trust, abuse and priority"): unverified → verified e-mail →
+good-faith programme → trusted flagger, computed from the submitter's record, without an account.
+
+The rung is stamped on each notice when its address is confirmed; a submitter whose record drops
+loses the good-faith rung on their next notice, automatically."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+
+from takedowns.enums import DecisionOutcome, SubmitterTrust
+from takedowns.models import Decision, Submitter
+
+# Alibaba's good-faith takedown programme, as PRODUCT.md describes it: a strong record over three months.
+GOOD_FAITH_WINDOW = timedelta(days=90)
+GOOD_FAITH_MIN_DECIDED = 10  # too few decisions say nothing about a record
+GOOD_FAITH_MIN_ACCEPTED = 0.9
+
+
+@dataclass(frozen=True)
+class Record:
+    """The submitter's decided listings within the good-faith window."""
+    decided: int
+    removed: int
+
+
+def trust_for(trusted_flagger: bool, record: Record) -> str:
+    if trusted_flagger:
+        return SubmitterTrust.TRUSTED_FLAGGER
+    if record.decided >= GOOD_FAITH_MIN_DECIDED and record.removed >= GOOD_FAITH_MIN_ACCEPTED * record.decided:
+        return SubmitterTrust.GOOD_FAITH
+    return SubmitterTrust.VERIFIED
+
+
+def recent_record(submitter: Submitter, now: datetime) -> Record:
+    counts = Decision.objects.filter(item__notice__submitter=submitter, decided_at__gte=now - GOOD_FAITH_WINDOW) \
+        .aggregate(decided=Count("id"), removed=Count("id", filter=Q(outcome=DecisionOutcome.REMOVE)))
+    return Record(decided=counts["decided"], removed=counts["removed"])
+
+
+def submitter_trust(submitter: Submitter, now: datetime) -> str:
+    if submitter.trusted_flagger:  # no need to read the record
+        return SubmitterTrust.TRUSTED_FLAGGER
+    return trust_for(False, recent_record(submitter, now))
