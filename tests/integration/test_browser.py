@@ -1,6 +1,8 @@
 """People in a real browser (Debian's Chromium, driven by Playwright): a rights holder reports a
 listing from the catalogue, and a double click or a resent form never files twice; a reviewer
-logs in, decides a notice's listings from the queue, and a removed listing comes down.
+logs in, decides a notice's listings from the queue, and a removed listing comes down; and one
+run goes the whole way, from a notice filed with an evidence file to the submitter's answer (text
+and a file) to the reviewer's question, sent from the tracking page.
 
 The site runs in pytest-django's live_server, on whatever database the suite uses; Celery runs
 eagerly in the server thread (tests/conftest.py), so e-mails land in the locmem outbox and a
@@ -13,6 +15,8 @@ Every page visited is saved as a full-page screenshot in test-artifacts/ at the 
 
 import contextlib
 import re
+import struct
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,7 +25,8 @@ from django.db import connections
 from django.utils import timezone
 
 from takedowns import workflow
-from takedowns.models import Decision, Listing, Notice, Seller
+from takedowns.enums import EventKind, EvidenceKind, ItemState, NoticeStatus
+from takedowns.models import Decision, Event, Evidence, InfoRequest, Listing, Notice, Seller
 from tests.conftest import file_notice
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,10 +47,11 @@ class Screenshots:
         for stale in ARTIFACTS.glob(f"{flow}-*.png"):  # a step renamed since the last run
             stale.unlink()
 
-    def __call__(self, name: str) -> Path:
+    def __call__(self, name: str, page=None) -> Path:
+        """The flow's page, or `page` where a second person's browser takes the next step."""
         self.taken += 1
         path = ARTIFACTS / f"{self.flow}-{self.taken:02d}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
+        (page or self.page).screenshot(path=str(path), full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
         return path
 
 
@@ -85,6 +91,75 @@ def page(request, skip_or_fail, call_failed, monkeypatch):
             connections.close_all()
 
 
+@pytest.fixture
+def reviewer_page(request, page, call_failed):
+    """A reviewer's browser beside the submitter's `page`: a context of its own, so the two
+    people share no cookies, as on two computers."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    context = page.context.browser.new_context()
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+    failed_shot = ARTIFACTS / f"FAILED-{request.node.name}-reviewer.png"
+    failed_shot.unlink(missing_ok=True)
+    reviewer_page = context.new_page()
+    yield reviewer_page
+    if call_failed():
+        ARTIFACTS.mkdir(exist_ok=True)
+        with contextlib.suppress(PlaywrightError):
+            reviewer_page.screenshot(path=str(failed_shot), full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
+    context.close()
+
+
+def fill_in_all_but_the_listings(page, submitter: str) -> None:
+    """The notice form's fields about the submitter and the right, the description and the
+    signed statements: everything a test's own listing rows and evidence files leave."""
+    page.fill("#id_submitter_name", "Anna Berger")
+    page.fill("#id_submitter_organisation", "Aerostride GmbH")
+    page.fill("#id_submitter_email", submitter)
+    page.select_option("#id_submitter_country", "DE")
+    page.get_by_label("I am the rights owner (or its employee)").check()
+    page.select_option("#id_right_type", "trademark")
+    page.fill("#id_right_registration_number", "018234567")
+    page.fill("#id_right_office", "EUIPO")
+    page.fill("#id_right_owner", "Aerostride GmbH")
+    page.fill("#id_description", "These sneakers carry our mark but we never made them; a test buy proved it.")
+    page.check("#id_good_faith_statement")
+    page.check("#id_accuracy_statement")
+    page.fill("#id_signature", "Anna Berger")
+
+
+def pdf_file(text: str) -> bytes:
+    """A one-page PDF showing `text`, complete with its cross-reference table."""
+    content = f"BT /F1 18 Tf 72 760 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    pdf, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return pdf + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def png_file(width: int = 40, height: int = 30) -> bytes:
+    """A solid red RGB PNG, with real chunk checksums."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xcc\x22\x22" * width for _ in range(height))  # filter byte 0 per row
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
 RESEND_FORM = """async (entries) => {
     const body = new FormData();
     for (const [name, value] of entries) body.append(name, value);
@@ -118,15 +193,7 @@ def test_a_rights_holder_reports_a_listing_from_the_catalogue_and_a_resent_form_
     expect(page.locator("#item-rows .item-row")).to_have_count(3)
     screenshot("form-empty")
 
-    page.fill("#id_submitter_name", "Anna Berger")
-    page.fill("#id_submitter_organisation", "Aerostride GmbH")
-    page.fill("#id_submitter_email", submitter)
-    page.select_option("#id_submitter_country", "DE")
-    page.get_by_label("I am the rights owner (or its employee)").check()
-    page.select_option("#id_right_type", "trademark")
-    page.fill("#id_right_registration_number", "018234567")
-    page.fill("#id_right_office", "EUIPO")
-    page.fill("#id_right_owner", "Aerostride GmbH")
+    fill_in_all_but_the_listings(page, submitter)
     page.select_option("#id_items-0-reason", "counterfeit")
     page.fill("#id_items-1-reported", "L-100002")
     page.select_option("#id_items-1-reason", "trademark_misuse")
@@ -136,10 +203,6 @@ def test_a_rights_holder_reports_a_listing_from_the_catalogue_and_a_resent_form_
     expect(page.locator("#id_items-TOTAL_FORMS")).to_have_value("4")
     page.fill("#id_items-3-reported", f"{site}/listings/L-999999/")
     page.select_option("#id_items-3-reason", "counterfeit")
-    page.fill("#id_description", "These sneakers carry our mark but we never made them; a test buy proved it.")
-    page.check("#id_good_faith_statement")
-    page.check("#id_accuracy_statement")
-    page.fill("#id_signature", "Anna Berger")
     sent_form = page.evaluate(FORM_ENTRIES)
     key = dict(sent_form)["submission_key"]
     screenshot("form-filled")
@@ -286,3 +349,176 @@ def test_a_reviewer_logs_in_decides_every_listing_of_a_notice_and_a_removed_list
     expect(page.locator("#removed-banner")).to_have_count(0)
     expect(page.get_by_role("link", name="Report this listing")).to_be_visible()
     screenshot("listing-rejected-still-online")
+
+
+def test_a_notice_with_evidence_goes_from_the_form_through_review_to_the_submitters_answer(
+        live_server, transactional_db, catalogue, reviewers, reason_codes, mailoutbox, page, reviewer_page,
+        tmp_path):
+    from playwright.sync_api import expect
+
+    site = live_server.url
+    submitter = "anna@aerostride.example"
+    screenshot = Screenshots(page, "whole-flow")
+    code = reason_codes["registration-mismatch"]
+    question = "Which of your models does listing 3 copy? Please send a photo of the original."
+    answer = "It copies our Aero Runner 2 (2023 collection); the photo shows the original box and tag."
+    test_buy = tmp_path / "test-buy.pdf"
+    test_buy.write_bytes(pdf_file("Test buy 2025-03-14: order 4471, receipt and photos"))
+    original_photo = tmp_path / "original-aero-runner.png"
+    original_photo.write_bytes(png_file())
+
+    # --- The submitter files a notice about three listings, with a test-buy proof. ---
+    page.goto(f"{site}/")
+    screenshot("home")
+    page.get_by_role("link", name="File a notice").click()
+    expect(page.get_by_role("heading", name="File a notice of infringement")).to_be_visible()
+    fill_in_all_but_the_listings(page, submitter)
+    for row, (listing, reason) in enumerate([("L-100001", "counterfeit"), ("L-100002", "trademark_misuse"),
+                                             ("L-100004", "counterfeit")]):
+        page.fill(f"#id_items-{row}-reported", listing)
+        page.select_option(f"#id_items-{row}-reason", reason)
+    page.get_by_label("Test-buy proof").set_input_files(test_buy)
+    screenshot("form-filled")
+    page.locator("#submit-notice").click()
+
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    screenshot("filed")
+    notice = Notice.objects.get()
+    [evidence] = Evidence.objects.all()
+    assert (evidence.notice, evidence.submission_key, evidence.kind, evidence.original_name, evidence.content_type,
+            evidence.size) == (notice, notice.submission_key, EvidenceKind.TEST_BUY, "test-buy.pdf",
+                               "application/pdf", test_buy.stat().st_size)
+    with evidence.file.open("rb") as stored:
+        assert stored.read() == test_buy.read_bytes()
+
+    # --- ... and confirms it from the e-mail. ---
+    [confirm_url] = re.findall(r"https?://\S+/confirm/\S+", mailoutbox[0].body)
+    page.goto(site + urlsplit(confirm_url).path)
+    screenshot("confirm")
+    page.get_by_role("button", name="Confirm and send for review").click()
+    expect(page).to_have_url(f"{site}{notice.tracking_path()}")
+    expect(page.locator("#notice-status")).to_have_text("With a reviewer")
+    screenshot("tracking-with-a-reviewer")
+
+    # Routing always gives a notice a reviewer and no page takes it away; cleared here, as when
+    # that reviewer has left, the notice is in the pool for any reviewer to claim.
+    assert Notice.objects.filter(pk=notice.pk, status=NoticeStatus.IN_REVIEW).update(assigned_to=None) == 1
+
+    # --- A reviewer logs in, claims the notice and decides: remove, reject, ask. ---
+    reviewer_page.goto(f"{site}/review/")
+    reviewer_page.get_by_label("Username").fill("tm")
+    reviewer_page.get_by_label("Password").fill("pw")
+    screenshot("login", reviewer_page)
+    reviewer_page.get_by_role("button", name="Log in").click()
+    expect(reviewer_page.get_by_role("heading", name="Review queue")).to_be_visible()
+    queued = reviewer_page.locator(f'#queue tbody tr[data-reference="{notice.reference}"]')
+    expect(queued.locator("td").nth(5)).to_have_text("unassigned")
+    screenshot("queue", reviewer_page)
+    queued.get_by_role("link", name=notice.reference).click()
+
+    expect(reviewer_page.get_by_role("heading", name=f"Notice {notice.reference}")).to_be_visible()
+    expect(reviewer_page.locator("#decide-form select")).to_have_count(0)  # not yours until claimed
+    expect(reviewer_page.get_by_role("link", name="test-buy.pdf")).to_be_visible()
+    with reviewer_page.expect_download() as download:
+        reviewer_page.get_by_role("link", name="test-buy.pdf").click()
+    assert Path(download.value.path()).read_bytes() == test_buy.read_bytes()
+    screenshot("notice-unclaimed", reviewer_page)
+    reviewer_page.get_by_role("button", name="Claim this notice").click()
+
+    expect(reviewer_page.get_by_role("alert")).to_have_text(f"You are working notice {notice.reference}.")
+    expect(reviewer_page.locator("#claim")).to_have_count(0)
+    form = reviewer_page.locator("#decide-form")
+    rows = reviewer_page.locator("#items tbody tr")
+    form.get_by_label("Decision for listing 1", exact=True).select_option(label="Remove the listing")
+    form.get_by_label("Decision for listing 2", exact=True).select_option(label="Reject the report")
+    form.get_by_label("Reason code for listing 2", exact=True).select_option(label=code.title)
+    form.get_by_label("Decision for listing 3", exact=True).select_option(label="Ask the submitter")
+    form.get_by_label("Question to the submitter").fill(question)
+    screenshot("notice-decisions-chosen", reviewer_page)
+    reviewer_page.locator("#record-decisions").click()
+
+    expect(reviewer_page.get_by_role("alert")).to_have_text("2 decisions recorded; question sent about 1 listing.")
+    expect(reviewer_page.locator("#notice-status")).to_have_text("Waiting for the submitter's answer")
+    for position, state in enumerate(["removed", "rejected", "info_requested"]):
+        expect(rows.nth(position)).to_have_attribute("data-state", state)
+    expect(rows.nth(0)).to_contain_text("down at the marketplace")
+    screenshot("notice-waiting-for-the-submitter", reviewer_page)
+
+    # --- The submitter answers on the tracking page, linked from the question's e-mail. ---
+    [question_mail] = [mail for mail in mailoutbox
+                       if mail.subject == f"Notice {notice.reference}: the reviewer has a question"]
+    assert question_mail.to == [submitter] and question in question_mail.body
+    [tracking_url] = re.findall(r"https?://\S+/track/\S+", question_mail.body)
+    page.goto(site + urlsplit(tracking_url).path)
+    expect(page.locator("#notice-status")).to_have_text("Waiting for the submitter's answer")
+    tracked = page.locator("#items tbody tr")
+    for position, state in enumerate(["removed", "rejected", "info_requested"]):
+        expect(tracked.nth(position)).to_have_attribute("data-state", state)
+    expect(tracked.nth(1)).to_contain_text(code.title)
+    card = page.locator("#question")
+    expect(card).to_contain_text(question)
+    expect(card).to_contain_text("About listing 3.")
+    card.get_by_label("Your answer").fill(answer)
+    card.get_by_label("Files (PDF, PNG or JPEG)").set_input_files(original_photo)
+    screenshot("tracking-question-answered")
+    card.get_by_role("button", name="Send answer").click()
+
+    expect(page).to_have_url(f"{site}{notice.tracking_path()}")
+    expect(page.get_by_role("alert")).to_have_text("Thank you: your answer is with the reviewer.")
+    expect(page.locator("#notice-status")).to_have_text("With a reviewer")
+    expect(page.locator("#question")).to_have_count(0)
+    expect(tracked.nth(2)).to_have_attribute("data-state", "in_review")
+    expect(tracked.nth(2)).to_contain_text("Waiting for the reviewer's decision")
+    expect(page.locator("#timeline li").last).to_contain_text("Back with the reviewer")
+    screenshot("tracking-after-the-answer")
+
+    # --- The reviewer has listing 3 back, with the submitter's file. ---
+    reviewer_page.reload()
+    expect(reviewer_page.locator("#notice-status")).to_have_text("With a reviewer")
+    expect(rows.nth(2)).to_have_attribute("data-state", "in_review")
+    expect(form.get_by_label("Decision for listing 3", exact=True)).to_be_visible()
+    expect(reviewer_page.get_by_role("link", name="original-aero-runner.png")).to_be_visible()
+    screenshot("notice-after-the-answer", reviewer_page)
+
+    notice.refresh_from_db()
+    assert (notice.status, notice.assigned_to) == (NoticeStatus.IN_REVIEW, reviewers["tm"])
+    assert dict(notice.items.values_list("position", "state")) == {
+        1: ItemState.REMOVED, 2: ItemState.REJECTED, 3: ItemState.IN_REVIEW}
+    assert {decision.item.position: (decision.outcome, decision.reason_code, decision.listing_removed_at is not None)
+            for decision in Decision.objects.filter(item__notice=notice).select_related("item")} == {
+        1: ("remove", None, True), 2: ("reject", code, False)}
+    assert dict(Listing.objects.filter(external_id__in=["L-100001", "L-100002", "L-100004"])
+                .values_list("external_id", "status")) == {
+        "L-100001": "removed", "L-100002": "active", "L-100004": "active"}
+    [info] = InfoRequest.objects.filter(notice=notice)
+    assert (info.message, info.answer, info.requested_by, info.answered_at is not None, info.expired_at) == (
+        question, answer, reviewers["tm"].user, True, None)
+    assert [item.position for item in info.items.all()] == [3]
+    assert [(file.kind, file.original_name, file.content_type, file.size, file.notice_id)
+            for file in Evidence.objects.order_by("id")] == [
+        (EvidenceKind.TEST_BUY, "test-buy.pdf", "application/pdf", test_buy.stat().st_size, notice.pk),
+        (EvidenceKind.OTHER, "original-aero-runner.png", "image/png", original_photo.stat().st_size, notice.pk)]
+    with Evidence.objects.get(kind=EvidenceKind.OTHER).file.open("rb") as stored:
+        assert stored.read() == original_photo.read_bytes()
+    # The steps after routing, in order: (kind, listing, actor, from, to).
+    after_routing = [EventKind.CLAIMED, EventKind.ITEM_DECIDED, EventKind.INFO_REQUESTED,
+                     EventKind.AWAITING_SUBMITTER, EventKind.INFO_ANSWERED, EventKind.BACK_IN_REVIEW]
+    assert [(event.kind, event.item.position if event.item else None, event.actor_kind, event.from_status,
+             event.to_status)
+            for event in Event.objects.filter(notice=notice, kind__in=after_routing).select_related("item")
+            .order_by("created_at", "id")] == [
+        (EventKind.CLAIMED, None, "reviewer", "", ""),
+        (EventKind.ITEM_DECIDED, 1, "reviewer", ItemState.IN_REVIEW, ItemState.REMOVED),
+        (EventKind.ITEM_DECIDED, 2, "reviewer", ItemState.IN_REVIEW, ItemState.REJECTED),
+        (EventKind.INFO_REQUESTED, 3, "reviewer", ItemState.IN_REVIEW, ItemState.INFO_REQUESTED),
+        (EventKind.AWAITING_SUBMITTER, None, "reviewer", NoticeStatus.IN_REVIEW, NoticeStatus.AWAITING_SUBMITTER),
+        (EventKind.INFO_ANSWERED, 3, "submitter", ItemState.INFO_REQUESTED, ItemState.IN_REVIEW),
+        (EventKind.BACK_IN_REVIEW, None, "submitter", NoticeStatus.AWAITING_SUBMITTER, NoticeStatus.IN_REVIEW),
+    ]
+    assert [mail.subject for mail in mailoutbox if mail.to == [submitter]] == [
+        "Confirm your notice about 3 listings",
+        f"Notice {notice.reference} received",
+        f"Notice {notice.reference} is with a reviewer",
+        f"Notice {notice.reference}: decision on 2 listings",
+        f"Notice {notice.reference}: the reviewer has a question",
+    ]
