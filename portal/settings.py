@@ -70,6 +70,33 @@ try:
     EVIDENCE_MAX_TOTAL_BYTES = env_int("EVIDENCE_MAX_TOTAL_MB", 25, minimum=1) * 1024 * 1024
     EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10, minimum=1)
     INFO_REQUEST_DAYS = env_int("INFO_REQUEST_DAYS", 7, minimum=1)
+    # Appeals (DSA Art. 20) are open this many days after the decision; the law asks for at least six months.
+    APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 183)
+    if APPEAL_WINDOW_DAYS < 183:
+        raise ImproperlyConfiguredEnv(f"APPEAL_WINDOW_DAYS={APPEAL_WINDOW_DAYS} must be at least 183: appeals stay "
+                                      "open for at least six months (DSA Art. 20).")
+    # DMCA 512(g)(2)(C): a complete counter-notice's listing is restored after 10 to 14 business days
+    # (weekends and the public holidays of COUNTER_NOTICE_HOLIDAY_COUNTRY do not count) unless the
+    # rights holder reports a lawsuit first.
+    COUNTER_NOTICE_RESTORE_BUSINESS_DAYS = env_int("COUNTER_NOTICE_RESTORE_BUSINESS_DAYS", 10)
+    if not 10 <= COUNTER_NOTICE_RESTORE_BUSINESS_DAYS <= 14:
+        raise ImproperlyConfiguredEnv(f"COUNTER_NOTICE_RESTORE_BUSINESS_DAYS={COUNTER_NOTICE_RESTORE_BUSINESS_DAYS} "
+                                      "must be between 10 and 14 (DMCA 512(g)(2)(C)).")
+    # Demo only: restore this many seconds after the check instead (0: off, the window above applies).
+    COUNTER_NOTICE_WINDOW_SECONDS = env_int("COUNTER_NOTICE_WINDOW_SECONDS", 0)
+    if COUNTER_NOTICE_WINDOW_SECONDS and PRODUCTION and not DEMO_MODE:
+        raise ImproperlyConfiguredEnv("COUNTER_NOTICE_WINDOW_SECONDS shortens the legal restore window; "
+                                      "it is for demos only (DEBUG=true or DEMO_MODE=true).")
+    COUNTER_NOTICE_HOLIDAY_COUNTRY = env_str("COUNTER_NOTICE_HOLIDAY_COUNTRY", "US").upper()
+    try:
+        import holidays
+        holidays.country_holidays(COUNTER_NOTICE_HOLIDAY_COUNTRY)
+    except NotImplementedError:
+        raise ImproperlyConfiguredEnv(f"COUNTER_NOTICE_HOLIDAY_COUNTRY={COUNTER_NOTICE_HOLIDAY_COUNTRY!r} is not a "
+                                      "country code the holidays library knows (e.g. US, DE).") from None
+    # The repeat-infringer ladder, strikes:level[:days] (takedowns/penalties.py); checked at start.
+    PENALTY_LADDER = env_str("PENALTY_LADDER", "1:warning, 2:restriction:7, 3:suspension:30, 4:termination")
+    STRIKE_EXPIRY_DAYS = env_int("STRIKE_EXPIRY_DAYS", 365, minimum=1)
     ROUTING_GRACE_SECONDS = env_int("ROUTING_GRACE_SECONDS", 120, minimum=1)
     # Other host names under which the local catalogue's listing URLs are recognised.
     MARKETPLACE_HOSTS = env_list("MARKETPLACE_HOSTS", [])
@@ -87,6 +114,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# The queue-counts index carries its counted columns on PostgreSQL (index-only scan); SQLite, the
+# local default, keeps the index without them, which is all this warning says.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# Shared by the web processes and the worker: the queue's counts are computed by a beat task
+# and read by every page view (takedowns/selectors.py). Locally, files under var/cache.
+CACHES = {"default": (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "takedowns"}
+    if REDIS_URL else
+    {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")})}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -211,6 +249,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-unsent-emails": {"task": "takedowns.tasks.sweep_unsent_emails", "schedule": 60.0},
     "expire-unconfirmed-notices": {"task": "takedowns.tasks.expire_unconfirmed", "schedule": 3600.0},
     "expire-information-requests": {"task": "takedowns.tasks.expire_information_requests", "schedule": 900.0},
+    # Often enough that a one-minute demo target warns and breaches while a person watches.
+    "process-sla-clocks": {"task": "takedowns.tasks.process_sla_clocks", "schedule": 20.0},
+    "expire-strikes": {"task": "takedowns.tasks.expire_strikes", "schedule": 3600.0},
+    "restore-counter-noticed-listings": {"task": "takedowns.tasks.restore_counter_noticed_listings",
+                                         "schedule": 60.0},
+    "refresh-queue-counts": {"task": "takedowns.tasks.refresh_queue_counts", "schedule": 15.0},
 }
 
 LOGGING = {

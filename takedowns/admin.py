@@ -1,10 +1,14 @@
 """Staff views of the data. Statuses are read-only here: only workflow.py changes them."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from takedowns import sla
 from takedowns.models import (
+    Appeal,
+    CounterNotice,
     Decision,
     Event,
     Evidence,
@@ -15,8 +19,13 @@ from takedowns.models import (
     ReasonCode,
     Reviewer,
     ReviewerSkill,
+    Penalty,
     Right,
     Seller,
+    SlaClock,
+    SlaPolicy,
+    Strike,
+    Submitter,
 )
 
 
@@ -44,8 +53,11 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(Seller)
 class SellerAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "name", "email", "country", "strike_count"]
+    list_display = ["external_id", "name", "email", "country", "strike_count", "account", "account_until"]
+    list_filter = ["account"]
     search_fields = ["external_id", "name"]
+    # The ladder and the marketplace set these; editing them here would bypass both.
+    readonly_fields = ["strike_count", "account", "account_until"]
 
 
 @admin.register(Listing)
@@ -133,3 +145,74 @@ class EventAdmin(ReadOnlyAdmin):
 class OutboundEmailAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "to", "subject", "status", "attempts"]
     list_filter = ["status", "kind"]
+
+
+@admin.register(Submitter)
+class SubmitterAdmin(admin.ModelAdmin):
+    """Leads award trusted-flagger status here; the record's counters are the workflow's."""
+    list_display = ["email", "trusted_flagger", "notices", "removed_items", "rejected_items", "created_at"]
+    list_filter = ["trusted_flagger"]
+    search_fields = ["email"]
+    readonly_fields = ["email", "notices", "removed_items", "rejected_items", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class SlaPolicyForm(admin.ModelAdmin.form):
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            sla.Calendar(business_hours=cleaned.get("business_hours", False), timezone=cleaned.get("timezone") or "",
+                         country=cleaned.get("country") or "", subdivision=cleaned.get("subdivision") or "",
+                         day_start=cleaned.get("day_start"), day_end=cleaned.get("day_end"))
+        except (ValueError, TypeError) as exc:
+            raise ValidationError(str(exc)) from exc
+        ratio = cleaned.get("warn_ratio")
+        if ratio is not None and not 0 < ratio <= 1:
+            self.add_error("warn_ratio", "Give a share of the target between 0 and 1, e.g. 0.8.")
+        target = cleaned.get("target")
+        if target is not None and target.total_seconds() <= 0:
+            self.add_error("target", "The target must be longer than zero.")
+        return cleaned
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Leads set SLA targets here; a running clock keeps the terms it started with."""
+    form = SlaPolicyForm
+    list_display = ["clock", "right_type", "reason", "min_priority", "target", "warn_ratio", "business_hours",
+                    "country", "is_active"]
+    list_filter = ["clock", "is_active", "business_hours"]
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "notice", "started_at", "due_at", "warned_at", "breached_at", "paused_at", "stopped_at",
+                    "cancelled"]
+    list_filter = ["kind", "cancelled"]
+    raw_id_fields = ["notice", "item", "strike", "counter_notice", "appeal"]
+
+
+@admin.register(Strike)
+class StrikeAdmin(ReadOnlyAdmin):
+    list_display = ["seller", "notice", "created_at", "expires_at", "expired_at", "reversed_at"]
+
+
+@admin.register(Penalty)
+class PenaltyAdmin(ReadOnlyAdmin):
+    list_display = ["seller", "level", "live_strikes", "decided_at", "applied_at", "ends_at", "lifted_at"]
+    list_filter = ["level"]
+    exclude = ["seller_token"]
+
+
+@admin.register(CounterNotice)
+class CounterNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["decision", "status", "filed_at", "restore_due_at", "restored_at", "lawsuit_reported_at"]
+    list_filter = ["status"]
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "appellant", "decision", "penalty", "status", "filed_at", "decided_by", "decided_at"]
+    list_filter = ["status", "appellant"]

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from takedowns import tasks
-from takedowns.enums import LEAD_GROUP, EmailStatus
+from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP, EmailStatus
 from takedowns.models import Notice, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -78,6 +78,17 @@ def statement_of_reasons(decision) -> OutboundEmail | None:
     return make_message("statement_of_reasons", seller.email, context, None, decision.decided_at)
 
 
+def penalty_statement(penalty) -> OutboundEmail | None:
+    """To the seller: the account measure and its reasons (DSA Art. 17), with the private link to appeal."""
+    seller = penalty.seller
+    if not seller.email:
+        return None
+    context = {"penalty": penalty, "seller": seller, "case": penalty.strike.notice,
+               "seller_url": absolute(penalty.seller_path()), "territorial_scope": ", ".join(EEA_COUNTRIES),
+               "strike_days": settings.STRIKE_EXPIRY_DAYS}
+    return make_message("penalty_statement", seller.email, context, None, penalty.applied_at)
+
+
 def information_requested(notice: Notice, request, items: list) -> OutboundEmail:
     return make_message("information_requested", notice.submitter_email, {"request": request, "items": items},
                         notice, request.requested_at)
@@ -98,6 +109,32 @@ def new_assignment(notice: Notice, reviewer, now: datetime) -> OutboundEmail | N
     return make_message("new_assignment", reviewer.user.email, context, None, now)
 
 
+def information_answered(notice: Notice, request, items: list) -> OutboundEmail | None:
+    """To the reviewer working the notice: the listings they asked about are back with them."""
+    reviewer = notice.assigned_to
+    if reviewer is None or not reviewer.user.email:
+        return None  # unassigned: the notice is back in the shared queue
+    context = {"case": notice, "request": request, "items": items, "reviewer": reviewer,
+               "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
+    return make_message("information_answered", reviewer.user.email, context, None, request.answered_at)
+
+
+def _clock_context(clock) -> dict:
+    return {"clock": clock, "case": clock.notice,
+            "review_url": absolute(reverse("takedowns:review_notice", args=[clock.notice.reference]))}
+
+
+def clock_warning(clock, recipients: list, now: datetime) -> list[OutboundEmail]:
+    """To the notice's reviewer (or the leads when nobody has it): a clock is about to breach."""
+    return [make_message("clock_warning", user.email, {**_clock_context(clock), "user": user}, None, now)
+            for user in recipients]
+
+
+def clock_breached(clock, leads: list, now: datetime) -> list[OutboundEmail]:
+    return [make_message("clock_breached", lead.email, {**_clock_context(clock), "user": lead}, None, now)
+            for lead in leads]
+
+
 def escalation(notice: Notice, reviewer, note: str, now: datetime) -> list[OutboundEmail]:
     leads = get_user_model().objects.filter(groups__name=LEAD_GROUP, is_active=True).exclude(email="")
     context = {"case": notice, "reviewer": reviewer, "note": note,
@@ -105,8 +142,110 @@ def escalation(notice: Notice, reviewer, note: str, now: datetime) -> list[Outbo
     return [make_message("escalation", lead.email, context, None, now) for lead in leads.order_by("pk")]
 
 
+def _appeal_context(appeal) -> dict:
+    """What every appeal e-mail names: what was appealed, on which case, and the appellant's page."""
+    decision, penalty = appeal.decision, appeal.penalty
+    if penalty is not None:
+        case, page = penalty.strike.notice, penalty.seller_path()
+    else:
+        case, page = decision.item.notice, decision.seller_path() if decision.seller_token else None
+    return {"appeal": appeal, "decision": decision, "penalty": penalty, "case": case,
+            "item": decision.item if decision else None, "listing": decision.item.listing if decision else None,
+            "seller": penalty.seller if penalty else decision.item.listing.seller,
+            "seller_url": absolute(page) if page else "", "window_days": settings.APPEAL_WINDOW_DAYS}
+
+
+def _to_appellant(kind: str, appeal, context: dict, now: datetime) -> OutboundEmail | None:
+    """A seller's mail goes to the address on file and stays off the notice (the submitter's
+    tracking page must not show the seller's private link); a submitter's is attached to the notice."""
+    if appeal.appellant == "seller":
+        seller = context["seller"]
+        return make_message(kind, seller.email, context, None, now) if seller.email else None
+    case = context["case"]
+    return make_message(kind, case.submitter_email, context, case, now)
+
+
+def appeal_received(appeal, due_at: datetime) -> OutboundEmail | None:
+    return _to_appellant("appeal_received", appeal, {**_appeal_context(appeal), "due_at": due_at}, appeal.filed_at)
+
+
+def appeal_decided(appeal) -> OutboundEmail | None:
+    return _to_appellant("appeal_decided", appeal, _appeal_context(appeal), appeal.decided_at)
+
+
+def appeal_listing_restored(appeal) -> OutboundEmail:
+    """To the submitter: the seller's appeal reversed the removal of a listing they reported."""
+    context = _appeal_context(appeal)
+    return make_message("appeal_listing_restored", context["case"].submitter_email, context, context["case"],
+                        appeal.decided_at)
+
+
 def notice_withdrawn(notice: Notice) -> OutboundEmail:
     return make_message("notice_withdrawn", notice.submitter_email, {}, notice, notice.closed_at)
+
+
+# --- Counter-notices (DMCA 512(g)). The seller's mail goes to the address in the counter-notice and
+# is not attached to the notice: the tracking page must not show the seller's private link. The
+# rights holder's mail is attached, so it shows on the tracking page too. ---
+
+def _counter_notice_context(counter_notice) -> dict:
+    # Imported here: the workflow imports this module.
+    from takedowns.workflow.counter_notices import STATEMENT_JURISDICTION, STATEMENT_MISTAKE, window_text
+    item = counter_notice.decision.item
+    return {"counter_notice": counter_notice, "decision": counter_notice.decision, "item": item,
+            "listing": item.listing, "case": item.notice, "statement_mistake": STATEMENT_MISTAKE,
+            "statement_jurisdiction": STATEMENT_JURISDICTION, "window": window_text()}
+
+
+def _to_seller(kind: str, counter_notice, now: datetime) -> OutboundEmail:
+    context = {**_counter_notice_context(counter_notice),
+               "seller_url": absolute(counter_notice.decision.seller_path())}
+    return make_message(kind, counter_notice.email, context, None, now)
+
+
+def _to_rights_holder(kind: str, counter_notice, now: datetime) -> OutboundEmail:
+    notice = counter_notice.decision.item.notice
+    return make_message(kind, notice.submitter_email, _counter_notice_context(counter_notice), notice, now)
+
+
+def counter_notice_filed(counter_notice, now: datetime) -> OutboundEmail:
+    return _to_seller("counter_notice_filed", counter_notice, now)
+
+
+def counter_notice_incomplete(counter_notice, now: datetime) -> OutboundEmail:
+    return _to_seller("counter_notice_incomplete", counter_notice, now)
+
+
+def counter_notice_accepted(counter_notice, now: datetime) -> OutboundEmail:
+    return _to_seller("counter_notice_accepted", counter_notice, now)
+
+
+def counter_notice_copy(counter_notice, now: datetime) -> OutboundEmail:
+    """The copy of the counter-notice that 512(g)(2)(B) requires, with the restore date."""
+    return _to_rights_holder("counter_notice_copy", counter_notice, now)
+
+
+def counter_notice_lawsuit_received(counter_notice, now: datetime) -> OutboundEmail:
+    return _to_rights_holder("counter_notice_lawsuit_received", counter_notice, now)
+
+
+def counter_notice_lawsuit_seller(counter_notice, now: datetime) -> OutboundEmail:
+    return _to_seller("counter_notice_lawsuit_seller", counter_notice, now)
+
+
+def counter_notice_lawsuit_staff(counter_notice, users: list, now: datetime) -> list[OutboundEmail]:
+    context = {**_counter_notice_context(counter_notice),
+               "review_url": absolute(reverse("takedowns:review_counter_notice", args=[counter_notice.pk]))}
+    return [make_message("counter_notice_lawsuit_staff", user.email, {**context, "user": user}, None, now)
+            for user in users]
+
+
+def counter_notice_restored_seller(counter_notice, now: datetime) -> OutboundEmail:
+    return _to_seller("counter_notice_restored_seller", counter_notice, now)
+
+
+def counter_notice_restored_rights_holder(counter_notice, now: datetime) -> OutboundEmail:
+    return _to_rights_holder("counter_notice_restored_rights_holder", counter_notice, now)
 
 
 def deliver(email_id: int, now: datetime) -> None:

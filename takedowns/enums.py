@@ -18,7 +18,8 @@ NOTICE_TRANSITIONS: dict[str, frozenset[str]] = {
     NoticeStatus.CONFIRMED: frozenset({NoticeStatus.IN_REVIEW, NoticeStatus.WITHDRAWN}),
     NoticeStatus.IN_REVIEW: frozenset({NoticeStatus.AWAITING_SUBMITTER, NoticeStatus.CLOSED, NoticeStatus.WITHDRAWN}),
     NoticeStatus.AWAITING_SUBMITTER: frozenset({NoticeStatus.IN_REVIEW, NoticeStatus.CLOSED, NoticeStatus.WITHDRAWN}),
-    NoticeStatus.CLOSED: frozenset(),
+    # An appeal that sets a rejection aside reopens its listing for a fresh decision.
+    NoticeStatus.CLOSED: frozenset({NoticeStatus.IN_REVIEW}),
     NoticeStatus.WITHDRAWN: frozenset(),
     NoticeStatus.EXPIRED: frozenset(),
 }
@@ -38,6 +39,7 @@ class ItemState(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     INFO_REQUESTED = "info_requested", "Waiting for the submitter's answer"
     NO_ANSWER = "no_answer", "Closed: the information asked for did not come"
+    RESTORED = "restored", "Removed, then restored after a counter-notice or appeal"
 
 
 class DecisionOutcome(models.TextChoices):
@@ -78,6 +80,17 @@ class InfringementReason(models.TextChoices):
     PATENT = "patent", "Patent infringement"
 
 
+# One bit per reason in Notice.reason_mask.
+REASON_BITS = {reason: 1 << position for position, reason in enumerate(InfringementReason.values)}
+
+
+def reason_mask(reasons) -> int:
+    mask = 0
+    for reason in reasons:
+        mask |= REASON_BITS[reason]
+    return mask
+
+
 # Which infringement reasons a right of each type can support.
 REASONS_FOR_RIGHT: dict[str, frozenset[str]] = {
     RightType.TRADEMARK: frozenset({InfringementReason.COUNTERFEIT, InfringementReason.TRADEMARK_MISUSE}),
@@ -115,6 +128,7 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
     EXPIRED = "expired", "Expired without confirmation"
     CLAIMED = "claimed", "Claimed by a reviewer"
+    RELEASED = "released", "Handed back to the queue"
     REASSIGNED = "reassigned", "Reassigned by a lead"
     ESCALATED = "escalated", "Escalated to a lead"
     ITEM_DECIDED = "item_decided", "Listing decided"
@@ -125,6 +139,75 @@ class EventKind(models.TextChoices):
     INFO_ANSWERED = "info_answered", "The submitter answered"
     BACK_IN_REVIEW = "back_in_review", "Back with the reviewer"
     INFO_EXPIRED = "info_expired", "No answer in time"
+    REOPENED = "reopened", "Reopened after an appeal"
+    CLOCK_STARTED = "clock_started", "SLA clock started"
+    CLOCK_PAUSED = "clock_paused", "SLA clock paused"
+    CLOCK_RESUMED = "clock_resumed", "SLA clock resumed"
+    CLOCK_STOPPED = "clock_stopped", "SLA clock stopped"
+    CLOCK_WARNED = "clock_warned", "SLA clock about to breach"
+    CLOCK_BREACHED = "clock_breached", "SLA target breached"
+    STRIKE_RECORDED = "strike_recorded", "Strike recorded against the seller"
+    STRIKE_EXPIRED = "strike_expired", "Strike expired"
+    STRIKE_REVERSED = "strike_reversed", "Strike removed"
+    PENALTY_DECIDED = "penalty_decided", "Seller penalty decided"
+    PENALTY_APPLIED = "penalty_applied", "Seller penalty applied at the marketplace"
+    PENALTY_LIFTED = "penalty_lifted", "Seller penalty lifted"
+    COUNTER_NOTICE_FILED = "counter_notice_filed", "Counter-notice filed by the seller"
+    COUNTER_NOTICE_INCOMPLETE = "counter_notice_incomplete", "Counter-notice returned as incomplete"
+    COUNTER_NOTICE_ACCEPTED = "counter_notice_accepted", "Counter-notice complete: restore window started"
+    LAWSUIT_REPORTED = "lawsuit_reported", "Rights holder reported a lawsuit"
+    LISTING_RESTORED = "listing_restored", "Listing restored at the marketplace"
+    APPEAL_FILED = "appeal_filed", "Appeal filed"
+    APPEAL_DECIDED = "appeal_decided", "Appeal decided"
+
+
+class ClockKind(models.TextChoices):
+    """The SLA clocks of PRODUCT.md: what each measures is in workflow/clocks.py."""
+    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
+    TAKEDOWN_DECISION = "takedown_decision", "Takedown decision"
+    TAKEDOWN_EXECUTED = "takedown_executed", "Takedown executed"
+    SELLER_PENALTY = "seller_penalty", "Seller penalty"
+    COUNTER_NOTICE_RESTORE = "counter_notice_restore", "Counter-notice restore"
+    APPEAL_DECISION = "appeal_decision", "Appeal decision"
+
+
+class PenaltyLevel(models.TextChoices):
+    WARNING = "warning", "Warning"
+    RESTRICTION = "restriction", "Restriction on new listings"
+    SUSPENSION = "suspension", "Temporary suspension"
+    TERMINATION = "termination", "Termination of the account"
+
+
+# Higher is more severe: a new penalty is applied only when the ladder climbs.
+PENALTY_SEVERITY = {PenaltyLevel.WARNING: 1, PenaltyLevel.RESTRICTION: 2, PenaltyLevel.SUSPENSION: 3,
+                    PenaltyLevel.TERMINATION: 4}
+
+
+class SellerAccount(models.TextChoices):
+    """The seller's account at the marketplace, as the local catalogue keeps it."""
+    ACTIVE = "active", "Active"
+    RESTRICTED = "restricted", "May not create new listings"
+    SUSPENDED = "suspended", "Suspended"
+    TERMINATED = "terminated", "Terminated"
+
+
+class CounterNoticeStatus(models.TextChoices):
+    FILED = "filed", "Filed, being checked for completeness"
+    INCOMPLETE = "incomplete", "Incomplete: returned to the seller"
+    WAITING = "waiting", "Complete: the listing is restored at the end of the window"
+    RESTORED = "restored", "Listing restored"
+    LAWSUIT = "lawsuit", "The rights holder reported a lawsuit: not restored"
+
+
+class Appellant(models.TextChoices):
+    SELLER = "seller", "Seller"
+    SUBMITTER = "submitter", "Submitter"
+
+
+class AppealStatus(models.TextChoices):
+    FILED = "filed", "Waiting for a decision"
+    UPHELD = "upheld", "Original decision upheld"
+    REVERSED = "reversed", "Original decision reversed"
 
 
 class EmailStatus(models.TextChoices):

@@ -70,6 +70,14 @@ def check_upload(upload) -> str:
     return content_type
 
 
+class CountryChoiceField(forms.ChoiceField):
+    """A country code, checked by one dictionary lookup: ChoiceField would walk all 250 choices
+    (rebuilt from the callable each time) for every POST (bench/RESULTS.md)."""
+
+    def valid_value(self, value) -> bool:
+        return str(value) in countries
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -124,7 +132,7 @@ class NoticeForm(forms.Form):
     submitter_email = forms.EmailField(label="E-mail address",
                                        help_text="We send a confirmation link here; the notice is queued once you follow it.")
     # A callable, so that each form instance does not deep-copy 250 countries.
-    submitter_country = forms.ChoiceField(label="Country", choices=lambda: _blank_choice("Choose your country…", countries))
+    submitter_country = CountryChoiceField(label="Country", choices=lambda: _blank_choice("Choose your country…", countries))
     submitter_role = forms.ChoiceField(label="You are", choices=SubmitterRole.choices, widget=forms.RadioSelect)
     language = forms.ChoiceField(label="Language for our messages", choices=Language.choices, initial=Language.EN)
 
@@ -330,3 +338,87 @@ class AnswerForm(forms.Form):
         if problems:
             raise ValidationError(problems)
         return files
+
+
+# --- The seller's counter-notice (DMCA 512(g)(3)), on the private statement page. ---
+
+from takedowns.workflow.counter_notices import STATEMENT_JURISDICTION, STATEMENT_MISTAKE, signature_matches  # noqa: E402
+
+
+class CounterNoticeForm(forms.Form):
+    """Every element of 512(g)(3), with an error of its own for each one missing."""
+
+    material = forms.CharField(
+        label="The removed listing and where it appeared", max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Filled in for you; correct it if it does not identify the listing and its address.",
+        error_messages={"required": "Identify the removed listing and where it appeared before it was removed."})
+    explanation = forms.CharField(
+        label="Why the removal was a mistake or a misidentification", max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The rights holder reads this. For example: the goods are genuine and bought from the brand's "
+                  "distributor; the images are your own photographs.",
+        error_messages={"required": "Explain why you believe the listing was removed by mistake or misidentification."})
+    statement_mistake = forms.BooleanField(label=STATEMENT_MISTAKE, error_messages={
+        "required": "Make the statement under penalty of perjury: without it this is not a counter-notice."})
+    consent_jurisdiction = forms.BooleanField(label=STATEMENT_JURISDICTION, error_messages={
+        "required": "Consent to the court's jurisdiction and to accept service: the law requires it for a "
+                    "counter-notice."})
+    full_name = forms.CharField(label="Your full name", max_length=200, error_messages={
+        "required": "Enter your full name: the person making the statements above."})
+    address = forms.CharField(label="Postal address", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                              error_messages={"required": "Enter your postal address, with the country."})
+    phone = forms.CharField(label="Telephone number", max_length=40, error_messages={
+        "required": "Enter a telephone number where you can be reached."})
+    email = forms.EmailField(label="E-mail address", error_messages={
+        "required": "Enter your e-mail address: we write to you there about this counter-notice.",
+        "invalid": "Enter a valid e-mail address, such as name@example.com."})
+    signature = forms.CharField(
+        label="Electronic signature", max_length=200,
+        help_text="Type your full name again, exactly as above: this signs the counter-notice.",
+        error_messages={"required": "Sign the counter-notice: type your full name again."})
+
+    def clean(self):
+        cleaned = super().clean()
+        full_name, signature = cleaned.get("full_name"), cleaned.get("signature")
+        if full_name and signature and not signature_matches(full_name, signature):
+            self.add_error("signature", f"The signature must be your full name exactly as typed above "
+                                        f"(“{full_name}”); you typed “{signature}”.")
+        return cleaned
+
+    def counter_notice_fields(self) -> dict:
+        """The CounterNotice fields, for workflow.counter_notices.file_counter_notice."""
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+APPEAL_TEXT_MAX = 5000
+
+
+class AppealForm(forms.Form):
+    """An appeal against a decision (DSA Art. 20): the appellant's words, on their private page."""
+
+    text = forms.CharField(
+        label="Why the decision is wrong", min_length=20, max_length=APPEAL_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Say what the reviewer got wrong and what shows it; the reviewer of your appeal reads only this.",
+        error_messages={
+            "required": "Write why you think the decision is wrong.",
+            "min_length": "Explain why the decision is wrong in at least %(limit_value)d characters "
+                          "(you wrote %(show_value)d).",
+            "max_length": "Keep your appeal within %(limit_value)d characters (you wrote %(show_value)d).",
+        })
+
+
+class AppealDecisionForm(forms.Form):
+    """The reviewer's outcome of an appeal, with reasons both sides receive."""
+
+    outcome = forms.ChoiceField(
+        label="Outcome", widget=forms.RadioSelect,
+        choices=[("upheld", "Uphold the original decision"), ("reversed", "Reverse the original decision")],
+        error_messages={"required": "Choose whether the original decision is upheld or reversed.",
+                        "invalid_choice": "Choose whether the original decision is upheld or reversed."})
+    reasons = forms.CharField(
+        label="Reasons", max_length=APPEAL_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Sent to the appellant (and to the submitter when a removal is reversed).",
+        error_messages={"required": "Write the reasons for the outcome; the appellant receives them.",
+                        "max_length": "Keep the reasons within %(limit_value)d characters (you wrote %(show_value)d)."})

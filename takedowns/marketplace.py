@@ -15,12 +15,16 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from takedowns.enums import ListingStatus
+from takedowns.enums import ListingStatus, PenaltyLevel, SellerAccount
 from takedowns.models import Listing, Seller
 
 # Listing IDs look like L-100001; the dash is optional when typed.
 _LISTING_ID = re.compile(r"^L-?(\d{1,12})$", re.IGNORECASE)
 _LISTING_PATH = re.compile(r"^/listings/(L-\d{1,12})/?$", re.IGNORECASE)
+
+
+ACCOUNT_FOR_PENALTY = {PenaltyLevel.RESTRICTION: SellerAccount.RESTRICTED, PenaltyLevel.SUSPENSION: SellerAccount.SUSPENDED,
+                       PenaltyLevel.TERMINATION: SellerAccount.TERMINATED}
 
 
 class MarketplaceUnavailable(Exception):
@@ -35,9 +39,12 @@ class Marketplace(Protocol):
         """Take the listing down and say when it came down; doing it twice is harmless.
         Raises MarketplaceUnavailable."""
 
-    def restore(self, listing: Listing) -> None: ...
+    def restore(self, listing: Listing) -> datetime:
+        """Put a removed listing back and say when; doing it twice is harmless. Raises MarketplaceUnavailable."""
 
-    def apply_penalty(self, seller: Seller, penalty: str) -> None: ...
+    def apply_penalty(self, seller: Seller, level: str | None, until: datetime | None) -> None:
+        """Set the seller's account to the penalty `level` (restriction, suspension, termination;
+        None: no account measure) until `until` (None: no end). Raises MarketplaceUnavailable."""
 
 
 def catalogue_hosts() -> set[str]:
@@ -78,13 +85,14 @@ class LocalCatalogue:
         Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.REMOVED, removed_at=removed_at)
         return removed_at
 
-    def restore(self, listing: Listing) -> None:
+    def restore(self, listing: Listing) -> datetime:
         Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.ACTIVE, removed_at=None)
+        return timezone.now()
 
-    def apply_penalty(self, seller: Seller, penalty: str) -> None:
-        # The local catalogue has no seller accounts to restrict; the penalty record itself
-        # (written by the portal) is what the demo shows.
-        return None
+    def apply_penalty(self, seller: Seller, level: str | None, until: datetime | None) -> None:
+        account = ACCOUNT_FOR_PENALTY.get(level, SellerAccount.ACTIVE)
+        Seller.objects.filter(pk=seller.pk).update(account=account,
+                                                   account_until=until if account != SellerAccount.ACTIVE else None)
 
 
 def get_marketplace() -> Marketplace:

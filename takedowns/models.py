@@ -1,13 +1,17 @@
 """Data only. Status fields are written by workflow.py, nowhere else."""
 
 
+from datetime import time, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django_countries.fields import CountryField
 
 from takedowns.enums import (
+    OPEN_NOTICE_STATUSES,
     SAFETY_RELEVANT_CATEGORIES,
     EEA_COUNTRIES,
     ActorKind,
@@ -21,6 +25,12 @@ from takedowns.enums import (
     ListingStatus,
     NoticeStatus,
     RightType,
+    AppealStatus,
+    Appellant,
+    ClockKind,
+    CounterNoticeStatus,
+    PenaltyLevel,
+    SellerAccount,
     SubmitterRole,
     SubmitterTrust,
 )
@@ -39,6 +49,9 @@ class Seller(models.Model):
     # would read every item ever reported against the seller (bench/RESULTS.md, "Review queue").
     reported_items = models.PositiveIntegerField(default=0, editable=False)
     removed_items = models.PositiveIntegerField(default=0, editable=False)
+    # The account as the marketplace keeps it; the local catalogue writes these when a penalty applies.
+    account = models.CharField(max_length=16, choices=SellerAccount.choices, default=SellerAccount.ACTIVE)
+    account_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -173,14 +186,27 @@ class Notice(models.Model):
     routed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True, help_text="A reviewer asked a lead to step in.")
+    # When the notice's next step is due: the acknowledgement clock's due time until routing, then
+    # the takedown-decision clock's (moved by pauses). Kept by workflow/clocks.py; the queue's order.
+    due_at = models.DateTimeField(null=True, blank=True)
+    # The infringement reasons of the items, one bit each (enums.REASON_BITS), set at confirmation:
+    # the queue's reason filter and counts read the notice row instead of joining every item.
+    reason_mask = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
-            # The review queue's order (due first, then priority) and its keyset; the sweep uses the prefix.
-            models.Index(fields=["status", "confirmed_at", "-priority", "id"], name="notice_queue"),
+            # The review queue's order (due first, then priority) and its keyset.
+            models.Index(fields=["status", "due_at", "-priority", "id"], name="notice_queue"),
+            # The sweep for confirmed notices left unrouted.
+            models.Index(fields=["status", "confirmed_at"], name="notice_status_confirmed"),
+            # The transparency report: notices confirmed in a period, whatever their status.
+            models.Index(fields=["confirmed_at"], name="notice_confirmed"),
+            # The queue's counts: one index-only scan over open notices on PostgreSQL (bench/queue proposal 4).
+            models.Index(fields=["status"], include=["assigned_to", "escalated_at", "right_type", "trust", "reason_mask"],
+                         condition=models.Q(status__in=OPEN_NOTICE_STATUSES), name="notice_open_counts"),
             models.Index(fields=["status", "expires_at"], name="notice_status_expires"),
             # "Assigned to me" in queue order; its prefix serves the reviewer's load queries too.
-            models.Index(fields=["assigned_to", "status", "confirmed_at", "-priority", "id"], name="notice_assignee_queue"),
+            models.Index(fields=["assigned_to", "status", "due_at", "-priority", "id"], name="notice_assignee_queue"),
             # The submitter's record on the review page (iexact compares UPPER() on PostgreSQL).
             models.Index(Upper("submitter_email"), name="notice_submitter_email"),
         ]
@@ -242,12 +268,22 @@ class NoticeItem(models.Model):
     def __str__(self) -> str:
         return f"{self.notice_id}#{self.position} {self.reported}"
 
+    @cached_property
+    def decision(self) -> "Decision | None":
+        """The decision in force on this listing, if any. Pages prefetch it with selectors.DECISION_IN_FORCE."""
+        if hasattr(self, "decisions_in_force"):
+            return self.decisions_in_force[0] if self.decisions_in_force else None
+        return self.decisions.filter(reversed_at=None).select_related("reason_code").first()
+
 
 class Evidence(models.Model):
     """An uploaded evidence file. Kept under the form's submission key until the notice exists,
     so that files survive a form error and need not be uploaded again."""
 
     notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    # Set for files the submitter sent with an answer to a reviewer's question.
+    info_request = models.ForeignKey(InfoRequest, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="files")
     submission_key = models.UUIDField(db_index=True)
     kind = models.CharField(max_length=32, choices=EvidenceKind.choices)
     file = models.FileField(upload_to="%Y/%m/")
@@ -281,12 +317,13 @@ def _eea_countries() -> list[str]:
 
 
 class Decision(models.Model):
-    """A reviewer's decision on one reported listing. One per item: the database refuses a second.
+    """A reviewer's decision on one reported listing. One in force per item: the database refuses
+    a second, unless an appeal set the first aside (reversed_at), which reopens the listing.
 
     It holds what the seller's statement of reasons (DSA Art. 17) and the Transparency Database
     statement are made from."""
 
-    item = models.OneToOneField(NoticeItem, on_delete=models.PROTECT, related_name="decision")
+    item = models.ForeignKey(NoticeItem, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=8, choices=DecisionOutcome.choices)
     reason_code = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT)
     note = models.TextField(blank=True, help_text="The reviewer's words to the submitter and the seller.")
@@ -301,6 +338,20 @@ class Decision(models.Model):
     seller_token = models.CharField(max_length=64, blank=True)
     listing_removed_at = models.DateTimeField(null=True, blank=True,
                                               help_text="When the marketplace took the listing down.")
+    listing_restored_at = models.DateTimeField(null=True, blank=True,
+                                               help_text="When the listing was put back (counter-notice or appeal).")
+    reversed_at = models.DateTimeField(null=True, blank=True, help_text="When an appeal set this decision aside.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item"], condition=models.Q(reversed_at__isnull=True),
+                                               name="one_decision_in_force_per_item")]
+        indexes = [
+            models.Index(fields=["decided_at"], name="decision_decided_at"),
+            # The transparency report's restored and reversed counts per period.
+            models.Index(fields=["listing_restored_at"], name="decision_restored",
+                         condition=models.Q(listing_restored_at__isnull=False)),
+            models.Index(fields=["reversed_at"], name="decision_reversed", condition=models.Q(reversed_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} #{self.item_id}"
@@ -366,3 +417,190 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to}"
+
+
+# --- SLA policies and clocks. ---
+
+class SlaPolicy(models.Model):
+    """A target for one SLA clock, for a category (right type, infringement reason) and a priority
+    band. Leads edit these in the admin; the most specific active policy applies to a new clock,
+    and the clock keeps the terms it started with."""
+
+    clock = models.CharField(max_length=24, choices=ClockKind.choices)
+    right_type = models.CharField(max_length=16, choices=RightType.choices, blank=True, help_text="Blank: any.")
+    reason = models.CharField(max_length=24, choices=InfringementReason.choices, blank=True, help_text="Blank: any.")
+    min_priority = models.IntegerField(default=0, help_text="Applies to notices of at least this priority.")
+    target = models.DurationField(help_text="e.g. 24:00:00, or 00:01:00 to watch a clock breach in the demo.")
+    warn_ratio = models.FloatField(default=0.8, help_text="Warn when this share of the target has passed (0-1].")
+    business_hours = models.BooleanField(default=False, help_text="Off: the clock runs round the clock.")
+    timezone = models.CharField(max_length=64, default="Europe/Berlin")
+    country = models.CharField(max_length=2, blank=True, help_text="Its public holidays do not count (ISO code).")
+    subdivision = models.CharField(max_length=8, blank=True)
+    day_start = models.TimeField(default=time(9, 0))
+    day_end = models.TimeField(default=time(17, 0))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "SLA policies"
+        ordering = ["clock", "right_type", "reason", "-min_priority"]
+
+    def __str__(self) -> str:
+        scope = " ".join(part for part in (self.right_type, self.reason) if part) or "any"
+        return f"{self.get_clock_display()} ({scope}, priority ≥ {self.min_priority}): {self.target}"
+
+
+class Strike(models.Model):
+    """A strike under the repeat-infringer policy (DMCA 512(i)): one per seller and notice with at
+    least one removal. Live while neither expired nor reversed."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="strikes")
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="strikes")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    expired_at = models.DateTimeField(null=True, blank=True)
+    reversed_at = models.DateTimeField(null=True, blank=True, help_text="Set aside by a restore.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["seller", "notice"], name="one_strike_per_seller_and_notice")]
+        indexes = [models.Index(fields=["expires_at"], name="strike_live_expiry",
+                                condition=models.Q(expired_at__isnull=True, reversed_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"Strike {self.seller_id} / {self.notice_id}"
+
+
+class Penalty(models.Model):
+    """A step of the penalty ladder decided for a seller, applied at the marketplace by a task."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="penalties")
+    strike = models.ForeignKey(Strike, on_delete=models.PROTECT, related_name="penalties",
+                               help_text="The strike that took the seller to this step.")
+    level = models.CharField(max_length=16, choices=PenaltyLevel.choices)
+    live_strikes = models.PositiveIntegerField()
+    decided_at = models.DateTimeField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Blank: no end (a warning, a termination).")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+    # The seller's private link to this penalty's statement of reasons and its appeal.
+    seller_token = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name_plural = "penalties"
+        indexes = [models.Index(fields=["decided_at"], name="penalty_decided_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} for {self.seller_id}"
+
+    def seller_path(self) -> str:
+        return reverse("takedowns:penalty_statement", args=[self.pk, self.seller_token])
+
+
+class CounterNotice(models.Model):
+    """The seller's counter-notice against a removal (DMCA 512(g)(3))."""
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="counter_notice")
+    full_name = models.CharField(max_length=200)
+    address = models.TextField()
+    phone = models.CharField(max_length=40)
+    email = models.EmailField()
+    material = models.TextField(help_text="The removed listing and where it appeared before removal.")
+    explanation = models.TextField(help_text="Why the seller believes the removal was a mistake.")
+    statement_mistake = models.BooleanField(help_text="Under penalty of perjury: removed by mistake or misidentification.")
+    consent_jurisdiction = models.BooleanField(help_text="Consent to the jurisdiction of the court, and to accept service.")
+    signature = models.CharField(max_length=200)
+    filed_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=CounterNoticeStatus.choices, default=CounterNoticeStatus.FILED)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    checked_at = models.DateTimeField(null=True, blank=True)
+    incomplete_reason = models.TextField(blank=True)
+    restore_due_at = models.DateTimeField(null=True, blank=True)
+    restored_at = models.DateTimeField(null=True, blank=True)
+    lawsuit_reported_at = models.DateTimeField(null=True, blank=True)
+    lawsuit_details = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "filed_at"], name="counter_notice_status"),
+                   models.Index(fields=["filed_at"], name="counter_notice_filed"),
+                   models.Index(fields=["restore_due_at"], name="counter_notice_restore_due",
+                                condition=models.Q(status=CounterNoticeStatus.WAITING))]
+
+    def __str__(self) -> str:
+        return f"Counter-notice on decision {self.decision_id}"
+
+
+class Appeal(models.Model):
+    """An internal complaint (DSA Art. 20) against a decision on a listing or a seller penalty,
+    decided by someone other than whoever decided the original."""
+
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals")
+    penalty = models.ForeignKey(Penalty, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals")
+    appellant = models.CharField(max_length=16, choices=Appellant.choices)
+    text = models.TextField()
+    filed_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=AppealStatus.choices, default=AppealStatus.FILED)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reasons = models.TextField(blank=True, help_text="Why, in words both sides receive.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(decision__isnull=False) ^ models.Q(penalty__isnull=False),
+                                   name="appeal_against_one_thing"),
+            models.UniqueConstraint(fields=["decision", "appellant"], name="one_appeal_per_decision_and_side"),
+            models.UniqueConstraint(fields=["penalty"], name="one_appeal_per_penalty"),
+        ]
+        indexes = [models.Index(fields=["status", "filed_at"], name="appeal_status"),
+                   models.Index(fields=["filed_at"], name="appeal_filed")]
+
+    def __str__(self) -> str:
+        return f"Appeal {self.pk} ({self.get_status_display()})"
+
+
+class SlaClock(models.Model):
+    """One running or stopped SLA clock. The workflow starts, pauses, resumes and stops it (with
+    an event each); the beat task claims due rows to warn and to mark breaches."""
+
+    kind = models.CharField(max_length=24, choices=ClockKind.choices)
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="clocks")
+    item = models.ForeignKey(NoticeItem, null=True, blank=True, on_delete=models.PROTECT, related_name="clocks")
+    strike = models.ForeignKey(Strike, null=True, blank=True, on_delete=models.PROTECT, related_name="clocks")
+    counter_notice = models.ForeignKey(CounterNotice, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="clocks")
+    appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.PROTECT, related_name="clocks")
+    policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The terms the clock started with; a later policy edit does not move a running clock.
+    target = models.DurationField()
+    calendar = models.JSONField(default=dict)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_for = models.DurationField(default=timedelta(0), help_text="Wall-clock time spent paused.")
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    # Stopped because the case ended without the measured step (e.g. withdrawn): not in the figures.
+    cancelled = models.BooleanField(default=False)
+    elapsed = models.DurationField(null=True, blank=True, help_text="Stopped minus started, minus paused.")
+
+    class Meta:
+        indexes = [
+            # The beat task's two scans: running clocks due to warn, and due to breach.
+            models.Index(fields=["warn_at"], name="clock_to_warn",
+                         condition=models.Q(stopped_at__isnull=True, paused_at__isnull=True, warned_at__isnull=True)),
+            models.Index(fields=["due_at"], name="clock_to_breach",
+                         condition=models.Q(stopped_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True)),
+            # Dashboards: durations per clock over a period, and the running clocks.
+            models.Index(fields=["kind", "stopped_at"], name="clock_kind_stopped"),
+            models.Index(fields=["kind", "started_at"], name="clock_running",
+                         condition=models.Q(stopped_at__isnull=True)),
+            models.Index(fields=["stopped_at"], name="clock_counted",
+                         condition=models.Q(stopped_at__isnull=False, cancelled=False)),
+            models.Index(fields=["breached_at"], name="clock_breached", condition=models.Q(breached_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} clock of {self.notice_id}"

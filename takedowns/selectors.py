@@ -6,11 +6,16 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from takedowns import sla
 from takedowns.enums import (
     OPEN_NOTICE_STATUSES,
+    EventKind,
+    REASON_BITS,
+    ClockKind,
     DecisionOutcome,
     InfringementReason,
     ItemState,
@@ -18,7 +23,17 @@ from takedowns.enums import (
     RightType,
     SubmitterTrust,
 )
-from takedowns.models import Event, Listing, Notice, NoticeItem, OutboundEmail, Reviewer
+from takedowns.models import (
+    Decision,
+    Event,
+    InfoRequest,
+    Listing,
+    Notice,
+    NoticeItem,
+    OutboundEmail,
+    Reviewer,
+    SlaClock,
+)
 
 CATALOGUE_PAGE_SIZE = 30
 
@@ -30,18 +45,56 @@ class TrackingPage:
     events: list[Event]
     emails: list[OutboundEmail]
     open_question: object | None
+    questions: list[InfoRequest]
+    clocks: list[SlaClock]
+
+
+def with_decisions(items: QuerySet[NoticeItem]) -> QuerySet[NoticeItem]:
+    """Items with the decision in force on each (NoticeItem.decision), in one extra query."""
+    return items.prefetch_related(Prefetch(
+        "decisions", queryset=Decision.objects.filter(reversed_at=None).select_related("reason_code"),
+        to_attr="decisions_in_force"))
+
+
+# The seller's account (strikes, penalties and their appeals) is not the submitter's business. Among
+# notice-level events (item=None) appeal events are those of penalty appeals: a listing's appeal is an item event.
+SELLER_ACCOUNT_EVENTS = [EventKind.STRIKE_RECORDED, EventKind.STRIKE_EXPIRED, EventKind.STRIKE_REVERSED,
+                         EventKind.PENALTY_DECIDED, EventKind.PENALTY_APPLIED, EventKind.PENALTY_LIFTED,
+                         EventKind.APPEAL_FILED, EventKind.APPEAL_DECIDED]
 
 
 def tracking_page(notice: Notice) -> TrackingPage:
     return TrackingPage(
         notice=notice,
-        items=list(notice.items.select_related("listing", "listing__seller", "duplicate_of__notice",
-                                               "decision__reason_code").order_by("position")),
+        items=list(with_decisions(notice.items.select_related("listing", "listing__seller", "duplicate_of__notice"))
+                   .order_by("position")),
         # Per-listing lookups are summarised by the items table; the timeline keeps notice-level steps.
-        events=list(notice.events.filter(item=None).order_by("created_at", "id")),
+        # Clocks have their own table on the page ("Deadlines"); the timeline keeps the steps.
+        events=list(notice.events.filter(item=None).exclude(kind__in=SELLER_ACCOUNT_EVENTS)
+                    .exclude(kind__startswith="clock_").order_by("created_at", "id")),
         emails=list(notice.emails.order_by("created_at", "id")),
         open_question=notice.info_requests.filter(answered_at=None, expired_at=None).order_by("requested_at").first(),
+        questions=questions_of(notice),
+        clocks=submitter_clocks(notice),
     )
+
+
+def submitter_clocks(notice: Notice) -> list[SlaClock]:
+    """The deadlines the submitter is owed: every clock of the notice but the seller's penalty
+    (the seller's account is not the submitter's business). Each has .state (sla.ClockState)."""
+    now = timezone.now()
+    found = list(notice.clocks.exclude(kind=ClockKind.SELLER_PENALTY).exclude(appeal__penalty__isnull=False)
+                 .select_related("item")
+                 .order_by("started_at", "id"))
+    for clock in found:
+        clock.state = sla.clock_state(now, due_at=clock.due_at, warn_at=clock.warn_at, paused_at=clock.paused_at,
+                                      stopped_at=clock.stopped_at)
+    return found
+
+
+def questions_of(notice: Notice) -> list[InfoRequest]:
+    """The reviewer's questions with their answers, listings and files, oldest first."""
+    return list(notice.info_requests.prefetch_related("items", "files").order_by("requested_at", "id"))
 
 
 @dataclass
@@ -74,12 +127,12 @@ QUEUE_PAGE_SIZE = 50
 @dataclass(frozen=True)
 class QueueCursor:
     """Where a queue page starts: after the notice with these ordering values."""
-    confirmed_at: datetime
+    due_at: datetime
     priority: int
     id: int
 
     def encode(self) -> str:
-        return f"{self.confirmed_at.timestamp():.6f}_{self.priority}_{self.id}"
+        return f"{self.due_at.timestamp():.6f}_{self.priority}_{self.id}"
 
     @classmethod
     def decode(cls, text: str | None) -> "QueueCursor | None":
@@ -110,15 +163,14 @@ class QueueFilters:
 
 
 def review_queue(reviewer: Reviewer, filters: QueueFilters, cursor: QueueCursor | None) -> QueuePage:
-    """Notices in queue order: oldest confirmation (the earliest due) first, then the highest
-    priority. Keyset-paginated over an index of exactly that order, so a deep page costs what
+    """Notices in queue order: the earliest due first (Notice.due_at: the running clock of the
+    notice's next step, under its SLA policy), then the highest priority. Keyset-paginated over an index of exactly that order, so a deep page costs what
     the first does; no count over the table."""
     notices = Notice.objects.filter(status=filters.status).select_related("assigned_to__user")
     if filters.right_type:
         notices = notices.filter(right_type=filters.right_type)
     if filters.reason:
-        # EXISTS per candidate row, through the (notice, position) index; no join to de-duplicate.
-        notices = notices.filter(Exists(NoticeItem.objects.filter(notice=OuterRef("pk"), reason=filters.reason)))
+        notices = notices.alias(has_reason=F("reason_mask").bitand(REASON_BITS[filters.reason])).filter(has_reason__gt=0)
     if filters.trust:
         notices = notices.filter(trust=filters.trust)
     scope = filters.scope
@@ -131,20 +183,30 @@ def review_queue(reviewer: Reviewer, filters: QueueFilters, cursor: QueueCursor 
     if cursor:
         # The plain bound lets PostgreSQL start the index scan at the cursor; the OR alone is
         # only a filter, and a deep page would read every row before it (bench/RESULTS.md).
-        notices = notices.filter(confirmed_at__gte=cursor.confirmed_at).filter(
-            Q(confirmed_at__gt=cursor.confirmed_at)
-            | Q(confirmed_at=cursor.confirmed_at, priority__lt=cursor.priority)
-            | Q(confirmed_at=cursor.confirmed_at, priority=cursor.priority, id__gt=cursor.id))
+        notices = notices.filter(due_at__gte=cursor.due_at).filter(
+            Q(due_at__gt=cursor.due_at)
+            | Q(due_at=cursor.due_at, priority__lt=cursor.priority)
+            | Q(due_at=cursor.due_at, priority=cursor.priority, id__gt=cursor.id))
     # A correlated subquery, not a JOIN + GROUP BY: it is computed for the page's rows only,
     # where a GROUP BY would aggregate every matching notice before the LIMIT.
     open_items = (NoticeItem.objects.filter(notice=OuterRef("pk"), state=ItemState.IN_REVIEW)
                   .order_by().values("notice").annotate(count=Count("id")).values("count"))
-    page = list(notices.order_by("confirmed_at", "-priority", "id")
-                .annotate(open_items=Coalesce(Subquery(open_items), 0))[: QUEUE_PAGE_SIZE + 1])
+    # The running clock behind due_at, for its state (on time, warning, breached, paused); per page row.
+    clock = (SlaClock.objects.filter(notice=OuterRef("pk"), stopped_at=None,
+                                     kind__in=[ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION])
+             .order_by("-started_at"))
+    page = list(notices.order_by("due_at", "-priority", "id")
+                .annotate(open_items=Coalesce(Subquery(open_items), 0),
+                          clock_warn_at=Subquery(clock.values("warn_at")[:1]),
+                          clock_paused_at=Subquery(clock.values("paused_at")[:1]))[: QUEUE_PAGE_SIZE + 1])
+    now = timezone.now()
+    for notice in page:
+        notice.clock_state = sla.clock_state(now, due_at=notice.due_at, warn_at=notice.clock_warn_at or notice.due_at,
+                                             paused_at=notice.clock_paused_at) if notice.due_at else None
     next_cursor = None
     if len(page) > QUEUE_PAGE_SIZE:
         last = page[QUEUE_PAGE_SIZE - 1]
-        next_cursor = QueueCursor(last.confirmed_at, last.priority, last.id).encode()
+        next_cursor = QueueCursor(last.due_at, last.priority, last.id).encode()
     return QueuePage(page[:QUEUE_PAGE_SIZE], next_cursor)
 
 
@@ -155,14 +217,15 @@ class ReviewPage:
     events: list[Event]
     evidence: list
     submitter_record: dict
+    questions: list[InfoRequest]
 
 
 def review_page(notice: Notice) -> ReviewPage:
     """Everything a reviewer needs to decide without leaving the page. The seller's history and
     the submitter's record are counters kept by the workflow, minus this notice's own share, so
     the page costs the same for a seller or a submitter with a long history."""
-    items = list(notice.items.select_related("listing__seller", "decision__reason_code").order_by("position"))
-    outcomes = [item.decision.outcome if hasattr(item, "decision") else None for item in items]
+    items = list(with_decisions(notice.items.select_related("listing__seller")).order_by("position"))
+    outcomes = [item.decision.outcome if item.decision else None for item in items]
     own = defaultdict(lambda: {"reported": 0, "removed": 0})
     for item, outcome in zip(items, outcomes):
         if item.listing and notice.routed_at:  # routing counted the notice's listings
@@ -184,12 +247,14 @@ def review_page(notice: Notice) -> ReviewPage:
     return ReviewPage(
         notice=notice, items=items,
         events=list(notice.events.select_related("actor_user", "item").order_by("created_at", "id")),
-        evidence=list(notice.evidence.order_by("id")),
+        evidence=list(notice.evidence.select_related("info_request").order_by("id")),
         submitter_record=record,
+        questions=questions_of(notice),
     )
 
 
-QUEUE_COUNTS_SECONDS = 15
+# A beat task recounts every 15 s; a count older than this is not shown as current.
+QUEUE_COUNTS_KEY, QUEUE_COUNTS_SECONDS = "queue-counts", 120
 
 
 @dataclass
@@ -204,17 +269,17 @@ class QueueCounts:
 
 
 def queue_counts(reviewer: Reviewer, status: str, now: datetime) -> QueueCounts:
-    """The counts beside the queue's filters. They are aggregated over open notices only (the
-    closed history is not work to do), in two grouped queries, and shared for
-    QUEUE_COUNTS_SECONDS by every page view of the process: a count per page view would read
-    every open notice each time. Only "assigned to me" is counted live, over the reviewer's own index range."""
-    counts = cache.get_or_set("queue-counts", lambda: _open_notice_counts(now), QUEUE_COUNTS_SECONDS)
+    """The counts beside the queue's filters, as the beat task last counted them (refresh_queue_counts):
+    counting on every page view would read every open notice each time. Only "assigned to me" is
+    counted per view, over the reviewer's own index range. Without a recent count (beat not
+    running yet) the page counts once itself."""
+    counts = cache.get(QUEUE_COUNTS_KEY) or count_open_notices(now)
     mine = Notice.objects.filter(assigned_to=reviewer, status=status).count()
     per_status = counts["per_status"].get(status, {})
     return QueueCounts(
         status={value: counts["per_status"].get(value, {}).get("all", 0) for value in OPEN_NOTICE_STATUSES},
         right_type={value: per_status.get(f"right_type:{value}", 0) for value in RightType.values},
-        reason={value: counts["reasons"].get((status, value), 0) for value in InfringementReason.values},
+        reason={value: per_status.get(f"reason:{value}", 0) for value in InfringementReason.values},
         scope={"all": per_status.get("all", 0), "mine": mine, "unassigned": per_status.get("unassigned", 0),
                "escalated": per_status.get("escalated", 0)},
         trust={value: per_status.get(f"trust:{value}", 0) for value in SubmitterTrust.values},
@@ -222,17 +287,21 @@ def queue_counts(reviewer: Reviewer, status: str, now: datetime) -> QueueCounts:
     )
 
 
-def _open_notice_counts(now: datetime) -> dict:
+def count_open_notices(now: datetime) -> dict:
+    """One grouped aggregate over open notices, all from the notice row (an index-only scan of
+    notice_open_counts on PostgreSQL), stored in the shared cache."""
     aggregates = {"all": Count("id"), "unassigned": Count("id", filter=Q(assigned_to__isnull=True)),
                   "escalated": Count("id", filter=Q(escalated_at__isnull=False))}
     aggregates.update({f"right_type:{value}": Count("id", filter=Q(right_type=value)) for value in RightType.values})
     aggregates.update({f"trust:{value}": Count("id", filter=Q(trust=value)) for value in SubmitterTrust.values})
     open_notices = Notice.objects.filter(status__in=OPEN_NOTICE_STATUSES)
+    for value, bit in REASON_BITS.items():
+        open_notices = open_notices.alias(**{f"has_{value}": F("reason_mask").bitand(bit)})
+        aggregates[f"reason:{value}"] = Count("id", filter=Q(**{f"has_{value}__gt": 0}))
     per_status = {row.pop("status"): row for row in open_notices.values("status").annotate(**aggregates).order_by()}
-    reasons = {(row["notice__status"], row["reason"]): row["notices"] for row in
-               NoticeItem.objects.filter(notice__status__in=OPEN_NOTICE_STATUSES).values("notice__status", "reason")
-               .annotate(notices=Count("notice", distinct=True)).order_by()}
-    return {"per_status": per_status, "reasons": reasons, "counted_at": now}
+    counts = {"per_status": per_status, "counted_at": now}
+    cache.set(QUEUE_COUNTS_KEY, counts, QUEUE_COUNTS_SECONDS)
+    return counts
 
 
 def open_statuses() -> list[tuple[str, str]]:

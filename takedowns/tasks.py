@@ -6,8 +6,9 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from takedowns import emails, workflow
+from takedowns import emails, selectors, workflow
 from takedowns.marketplace import MarketplaceUnavailable
+from takedowns.workflow import clocks, enforcement
 
 logger = logging.getLogger(__name__)
 
@@ -61,3 +62,43 @@ def expire_unconfirmed() -> int:
 @shared_task
 def expire_information_requests() -> int:
     return workflow.expire_information_requests(timezone.now())
+
+
+@shared_task
+def process_sla_clocks() -> tuple[int, int]:
+    return clocks.process_due(timezone.now())
+
+
+@shared_task(autoretry_for=(MarketplaceUnavailable,), retry_backoff=30, retry_backoff_max=3600,
+             retry_jitter=True, max_retries=50)
+def apply_penalty(*, penalty_id: int) -> None:
+    enforcement.apply_penalty(penalty_id, timezone.now())
+
+
+@shared_task(autoretry_for=(MarketplaceUnavailable,), retry_backoff=30, retry_backoff_max=3600,
+             retry_jitter=True, max_retries=50)
+def sync_seller_account(*, seller_id: int) -> None:
+    enforcement.sync_seller_account(seller_id, timezone.now())
+
+
+@shared_task(autoretry_for=(MarketplaceUnavailable,), retry_backoff=30, retry_backoff_max=3600,
+             retry_jitter=True, max_retries=50)
+def restore_listing(*, decision_id: int) -> None:
+    enforcement.record_restore(decision_id)
+
+
+@shared_task
+def expire_strikes() -> int:
+    return enforcement.expire_strikes(timezone.now())
+
+
+@shared_task
+def refresh_queue_counts() -> None:
+    selectors.count_open_notices(timezone.now())
+
+
+@shared_task
+def restore_counter_noticed_listings() -> int:
+    # Imported here: the workflow modules import this one.
+    from takedowns.workflow import counter_notices
+    return counter_notices.restore_due(timezone.now())

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
 
-from takedowns.enums import DecisionOutcome, SubmitterTrust
+from takedowns.enums import CounterNoticeStatus, DecisionOutcome, SubmitterTrust
 from takedowns.models import Decision, Submitter
 
 # Alibaba's good-faith takedown programme, as PRODUCT.md describes it: a strong record over three months.
 GOOD_FAITH_WINDOW = timedelta(days=90)
 GOOD_FAITH_MIN_DECIDED = 10  # too few decisions say nothing about a record
 GOOD_FAITH_MIN_ACCEPTED = 0.9
+GOOD_FAITH_MAX_COUNTERED = 0.05  # removals undone by a counter-notice the rights holder did not contest
 
 
 @dataclass(frozen=True)
@@ -23,20 +24,25 @@ class Record:
     """The submitter's decided listings within the good-faith window."""
     decided: int
     removed: int
+    countered: int = 0
 
 
 def trust_for(trusted_flagger: bool, record: Record) -> str:
     if trusted_flagger:
         return SubmitterTrust.TRUSTED_FLAGGER
-    if record.decided >= GOOD_FAITH_MIN_DECIDED and record.removed >= GOOD_FAITH_MIN_ACCEPTED * record.decided:
+    if (record.decided >= GOOD_FAITH_MIN_DECIDED and record.removed >= GOOD_FAITH_MIN_ACCEPTED * record.decided
+            and record.countered <= GOOD_FAITH_MAX_COUNTERED * record.removed):
         return SubmitterTrust.GOOD_FAITH
     return SubmitterTrust.VERIFIED
 
 
 def recent_record(submitter: Submitter, now: datetime) -> Record:
-    counts = Decision.objects.filter(item__notice__submitter=submitter, decided_at__gte=now - GOOD_FAITH_WINDOW) \
-        .aggregate(decided=Count("id"), removed=Count("id", filter=Q(outcome=DecisionOutcome.REMOVE)))
-    return Record(decided=counts["decided"], removed=counts["removed"])
+    # Decisions set aside on appeal do not count: the one that replaced them does.
+    counts = Decision.objects.filter(item__notice__submitter=submitter, decided_at__gte=now - GOOD_FAITH_WINDOW,
+                                     reversed_at=None) \
+        .aggregate(decided=Count("id"), removed=Count("id", filter=Q(outcome=DecisionOutcome.REMOVE)),
+                   countered=Count("id", filter=Q(counter_notice__status=CounterNoticeStatus.RESTORED)))
+    return Record(decided=counts["decided"], removed=counts["removed"], countered=counts["countered"])
 
 
 def submitter_trust(submitter: Submitter, now: datetime) -> str:

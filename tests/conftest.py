@@ -21,7 +21,10 @@ JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20
 @pytest.fixture(autouse=True)
 def _isolated(request, settings, tmp_path):
     """Unit tests run tasks in-process (after commit, like the real thing) and keep files in tmp."""
-    cache.clear()  # the queue's counts are cached per process; each test starts without them
+    # The queue's counts live in the cache: each test gets its own, empty (a shared file cache
+    # would let concurrent test runs see each other's counts).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://portal.test"
     settings.STORAGES = {**settings.STORAGES, "default": {

@@ -75,7 +75,8 @@ def test_the_answer_returns_the_listings_to_the_reviewer(notice, reviewers, now)
     assert list(notice.events.filter(created_at=later).values_list("kind", "actor_kind", "to_status")) == [
         (EventKind.INFO_ANSWERED, "submitter", ItemState.IN_REVIEW),
         (EventKind.INFO_ANSWERED, "submitter", ItemState.IN_REVIEW),
-        (EventKind.BACK_IN_REVIEW, "submitter", NoticeStatus.IN_REVIEW)]
+        (EventKind.BACK_IN_REVIEW, "submitter", NoticeStatus.IN_REVIEW),
+        (EventKind.CLOCK_RESUMED, "system", "")]
     with pytest.raises(workflow.TransitionNotAllowed, match="There is no open question"):
         workflow.answer_information(notice, "Again", later)
 
@@ -127,8 +128,36 @@ def test_the_submitter_answers_on_the_tracking_page_with_a_file(client, notice, 
     assert "your answer is with the reviewer" in response.content.decode()
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.IN_REVIEW
-    assert list(notice.evidence.values_list("original_name", "kind")) == [("buy.pdf", "other")]
-    assert 'id="question"' not in response.content.decode()
+    request = InfoRequest.objects.get()
+    assert list(notice.evidence.values_list("original_name", "kind", "info_request")) == [
+        ("buy.pdf", "other", request.pk)]
+    page = response.content.decode()
+    assert 'id="question"' not in page
+    assert "Questions and answers" in page and "See the attached test buy." in page and "Files: buy.pdf" in page
+
+    client.force_login(reviewers["tm"].user)
+    review = client.get(f"/review/notices/{notice.reference}/").content.decode()
+    evidence_id = notice.evidence.get().pk
+    assert "See the attached test buy." in review
+    assert f'<a href="/review/evidence/{evidence_id}/">buy.pdf</a>' in review
+    assert "buy.pdf</a> · Other evidence (sent with an answer)" in review
+
+
+def test_the_reviewer_is_emailed_the_answer(notice, reviewers, now, django_capture_on_commit_callbacks):
+    ask(notice, reviewers["tm"], now, positions=(2,))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.answer_information(notice, "Test buy #2, photo 3.", now, files=[(upload("buy.pdf", PDF_BYTES),
+                                                                                  "application/pdf")])
+    [message] = mail.outbox
+    assert message.to == ["tm@portal.test"]
+    assert message.subject == f"{notice.reference}: the submitter answered your question"
+    for part in (message.body, message.alternatives[0][0]):
+        assert "Which test buy shows the fake stitching?" in part
+        assert "Test buy #2, photo 3." in part
+        assert "buy.pdf" in part
+        assert f"https://portal.test/review/notices/{notice.reference}/" in part
+    assert "listing 2." in message.body
 
 
 def test_the_reviewer_asks_from_the_notice_page(client, notice, reviewers):

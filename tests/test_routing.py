@@ -217,3 +217,20 @@ def test_routing_keeps_a_snapshot_of_each_listing_as_it_was(now, catalogue, revi
     assert items[0].listing_snapshot == {"title": "Listing 1", "category": "shoes", "price": "19.99", "currency": "EUR",
                                          "status": "active", "seller": "S-1", "seller_name": "Acme Outlet"}
     assert items[1].listing_snapshot is None
+
+
+def test_routing_counts_each_found_listing_against_its_seller(now, catalogue, reviewers):
+    notice = confirmed(now, items=[("L-100001", "counterfeit"), ("L-100002", "counterfeit"),
+                                   ("L-100003", "counterfeit"), ("L-100005", "counterfeit"),
+                                   ("L-999999", "counterfeit")])
+    workflow.route_notice(notice.pk, now)
+    acme, bright = catalogue["L-100001"].seller, catalogue["L-100003"].seller
+    acme.refresh_from_db()
+    bright.refresh_from_db()
+    # Three of Acme's listings (one already removed) and one of Bright's; the unknown one counts for nobody.
+    assert (acme.reported_items, bright.reported_items) == (3, 1)
+
+    workflow.route_notice(confirmed(now, items=[("L-100004", "counterfeit")]).pk, now)
+    acme.refresh_from_db()
+    bright.refresh_from_db()
+    assert (acme.reported_items, bright.reported_items) == (3, 2)

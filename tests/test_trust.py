@@ -55,6 +55,8 @@ def test_a_trusted_flagger_is_stamped_as_such_and_routed_with_priority(now, cata
 ])
 def test_the_good_faith_rung_needs_a_strong_record(decided, removed, expected):
     assert trust_for(False, Record(decided=decided, removed=removed)) == expected
+    assert trust_for(False, Record(decided=40, removed=40, countered=2)) == SubmitterTrust.GOOD_FAITH  # 5 %
+    assert trust_for(False, Record(decided=40, removed=40, countered=3)) == SubmitterTrust.VERIFIED
     assert trust_for(True, Record(decided=decided, removed=0)) == SubmitterTrust.TRUSTED_FLAGGER
 
 
@@ -79,5 +81,5 @@ def test_a_strong_recent_record_earns_good_faith_and_a_weak_one_loses_it(now, ca
     _decide_many(now, reviewers["tm"], ["reject"])
     assert trust.submitter_trust(submitter, now) == SubmitterTrust.VERIFIED  # 9 of 11
     # Decisions older than the window no longer count.
-    assert trust.recent_record(submitter, now + timedelta(days=85)) == Record(decided=1, removed=0)
+    assert trust.recent_record(submitter, now + timedelta(days=85)) == Record(decided=1, removed=0, countered=0)
     assert Decision.objects.count() == 11

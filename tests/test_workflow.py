@@ -58,6 +58,25 @@ def test_filing_twice_with_the_same_key_returns_the_first_notice(now, django_cap
     assert len(mail.outbox) == 1
 
 
+def test_a_clashing_reference_is_drawn_again_and_the_notice_is_filed_whole(now, monkeypatch,
+                                                                          django_capture_on_commit_callbacks):
+    items = [workflow.ReportedItem("L-100001", "counterfeit")]
+    taken, _ = workflow.file_notice(notice_fields(), items, uuid.uuid4(), now)
+    draws = iter([taken.reference, taken.reference, "TD-7KQ4-M2XB"])
+    monkeypatch.setattr("takedowns.workflow.filing.new_reference", lambda: next(draws))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        notice, created = workflow.file_notice(notice_fields(), items, uuid.uuid4(), now)
+    assert created is True
+    assert notice.reference == "TD-7KQ4-M2XB"
+    # The attempts that clashed left nothing behind: one notice, one set of rows, one e-mail.
+    assert Notice.objects.count() == 2
+    assert list(notice.items.values_list("reported", flat=True)) == ["L-100001"]
+    assert list(notice.events.values_list("kind", flat=True)) == [EventKind.FILED]
+    assert [message.subject for message in mail.outbox] == ["Confirm your notice about 1 listing"]
+    assert OutboundEmail.objects.filter(notice=notice).count() == 1
+
+
 def test_file_notice_attaches_the_evidence_uploaded_under_its_key(now):
     key = uuid.uuid4()
     Evidence.objects.create(submission_key=key, kind="test_buy", file="x.pdf", original_name="buy.pdf",
@@ -97,8 +116,13 @@ def test_confirm_moves_to_confirmed_sends_reference_and_routes_after_commit(
     assert kinds == [
         (EventKind.FILED, "", NoticeStatus.UNCONFIRMED),
         (EventKind.CONFIRMED, NoticeStatus.UNCONFIRMED, NoticeStatus.CONFIRMED),
+        (EventKind.CLOCK_STARTED, "", ""),  # acknowledgement
+        (EventKind.CLOCK_STOPPED, "", ""),  # acknowledgement, at routing
+        (EventKind.CLOCK_STARTED, "", ""),  # takedown decision
         (EventKind.ROUTED, NoticeStatus.CONFIRMED, NoticeStatus.IN_REVIEW),
     ]
+    assert [event.details["clock"] for event in notice.events.filter(kind__startswith="clock_")] == [
+        "acknowledgement", "acknowledgement", "takedown_decision"]
 
 
 def test_confirming_twice_is_harmless(now):
@@ -166,6 +190,7 @@ def test_the_transition_map_allows_exactly_the_life_of_a_notice():
         ("confirmed", "in_review"), ("confirmed", "withdrawn"),
         ("in_review", "awaiting_submitter"), ("in_review", "closed"), ("in_review", "withdrawn"),
         ("awaiting_submitter", "in_review"), ("awaiting_submitter", "closed"), ("awaiting_submitter", "withdrawn"),
+        ("closed", "in_review"),  # an appeal reopens a rejected listing
     }
 
 

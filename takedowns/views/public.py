@@ -14,6 +14,9 @@ from takedowns.enums import OPEN_NOTICE_STATUSES, NoticeStatus
 from takedowns.enums import EvidenceKind
 from takedowns.forms import AnswerForm, NoticeForm, item_formset_class
 from takedowns.models import Notice
+from takedowns.enums import CounterNoticeStatus
+from takedowns.models import CounterNotice
+from takedowns.workflow import counter_notices
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -44,13 +47,16 @@ def file_notice(request: HttpRequest) -> HttpResponse:
         form = NoticeForm(initial={"submission_key": uuid.uuid4()}, item_rows=rows)
         return render(request, "takedowns/public/file_notice.html", {"form": form, "rows": rows, "kept": []})
 
-    data = request.POST.copy()
+    data = request.POST
     key = _submission_key(data.get("submission_key"))
     if key is None:
         key = uuid.uuid4()
+        data = data.copy()  # request.POST is immutable; copying it costs, so only when needed
         data["submission_key"] = str(key)
-    elif Notice.objects.filter(submission_key=key).exists():
-        # A double click or a resent POST: the notice was filed already.
+    elif request.FILES and Notice.objects.filter(submission_key=key).exists():
+        # A double click or a resent POST with files: filed already, so do not store them again.
+        # Without files the check waits (one query less on every first POST): file_notice
+        # returns the notice filed first, and an error page checks before it is shown.
         return redirect("takedowns:notice_filed", submission_key=key)
 
     rows = item_rows_class(data, prefix="items")
@@ -65,6 +71,9 @@ def file_notice(request: HttpRequest) -> HttpResponse:
     if complete:
         with_evidence = bool(form.accepted_uploads or form.kept_after_removal())
         workflow.file_notice(form.notice_fields(), form.items, key, now=timezone.now(), with_evidence=with_evidence)
+        return redirect("takedowns:notice_filed", submission_key=key)
+    if Notice.objects.filter(submission_key=key).exists():
+        # A resent POST that no longer validates, because the files it relied on joined the notice.
         return redirect("takedowns:notice_filed", submission_key=key)
     return render(request, "takedowns/public/file_notice.html",
                   {"form": form, "rows": rows, "kept": evidence.kept_for(key)}, status=400)
@@ -103,6 +112,7 @@ def _tracking_response(request: HttpRequest, notice: Notice, answer_form: Answer
         "page": page, "notice": notice, "answer_form": answer_form or AnswerForm(),
         "can_withdraw": notice.status in OPEN_NOTICE_STATUSES,
         "unconfirmed": notice.status == NoticeStatus.UNCONFIRMED,
+        "counter_notices": _counter_notices_shown(notice),
     }, status=status)
 
 
@@ -113,12 +123,11 @@ def answer(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     if not form.is_valid():
         return _tracking_response(request, notice, form, status=400)
     try:
-        workflow.answer_information(notice, form.cleaned_data["answer"], now=timezone.now())
+        workflow.answer_information(notice, form.cleaned_data["answer"], now=timezone.now(),
+                                    files=form.accepted_uploads)
     except workflow.TransitionNotAllowed as exc:
         messages.error(request, str(exc))
         return redirect(notice.tracking_path())
-    for upload, content_type in form.accepted_uploads:
-        evidence.store(notice.submission_key, EvidenceKind.OTHER, upload, content_type, notice=notice)
     messages.success(request, "Thank you: your answer is with the reviewer.")
     return redirect(notice.tracking_path())
 
@@ -136,3 +145,29 @@ def withdraw(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     else:
         messages.success(request, f"Notice {notice.reference} is withdrawn; no listing will be removed because of it.")
     return redirect(notice.tracking_path())
+
+
+# --- Counter-notices (DMCA 512(g)) on the tracking page: the copy the rights holder receives, and
+# the one thing they can do about it, report a lawsuit before the listing is restored. ---
+
+def _counter_notices_shown(notice: Notice) -> list:
+    """The counter-notices a reviewer found complete (the rights holder receives those, with the
+    seller's contact details), by listing. One query, whatever the number of listings."""
+    return list(CounterNotice.objects.filter(
+        decision__item__notice=notice,
+        status__in=[CounterNoticeStatus.WAITING, CounterNoticeStatus.LAWSUIT, CounterNoticeStatus.RESTORED])
+        .select_related("decision__item__listing").order_by("decision__item__position", "id"))
+
+
+@require_POST
+def report_lawsuit(request: HttpRequest, reference: str, token: str, counter_notice_id: int) -> HttpResponse:
+    notice = _notice_for_token(reference, token, "tracking_token")
+    counter_notice = get_object_or_404(CounterNotice, pk=counter_notice_id, decision__item__notice=notice)
+    try:
+        counter_notices.report_lawsuit(notice, counter_notice, request.POST.get("details", ""), now=timezone.now())
+    except workflow.TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Thank you: the lawsuit is recorded, and the listing will not be restored "
+                                  "because of this counter-notice. We have told the seller.")
+    return redirect(f"{notice.tracking_path()}#counter-notice-{counter_notice.pk}")

@@ -130,6 +130,15 @@ def reassign(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @reviewer_required
+def release(request: HttpRequest, reference: str) -> HttpResponse:
+    notice = _notice(reference)
+    _attempt(request, lambda: workflow.release_notice(notice, request.reviewer, now=timezone.now()),
+             f"Notice {notice.reference} is back in the queue for any reviewer to claim.")
+    return redirect("takedowns:review_queue")
+
+
+@require_POST
+@reviewer_required
 def escalate(request: HttpRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
     _attempt(request, lambda: workflow.escalate_notice(notice, request.reviewer, request.POST.get("note", ""),

@@ -32,6 +32,7 @@ from takedowns.workflow.review import (
     expire_information_requests,
     reassign_notice,
     record_takedown,
+    release_notice,
     request_information,
 )
 
@@ -39,5 +40,5 @@ __all__ = [
     "SUBMITTER", "SYSTEM", "Actor", "ItemDecision", "ReportedItem", "TransitionNotAllowed", "_change_status",
     "_save_resolution", "answer_information", "claim_notice", "confirm_notice", "decide_items", "escalate_notice",
     "expire_information_requests", "expire_unconfirmed", "file_notice", "new_reference", "reassign_notice",
-    "record_takedown", "request_information", "route_notice", "unrouted_notice_ids", "withdraw_notice",
+    "record_takedown", "release_notice", "request_information", "route_notice", "unrouted_notice_ids", "withdraw_notice",
 ]

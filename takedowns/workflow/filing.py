@@ -3,7 +3,7 @@
 import logging
 import secrets
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,10 +12,20 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from takedowns import emails, routing, tasks
-from takedowns.enums import OPEN_NOTICE_STATUSES, ActorKind, EventKind, ItemState, ListingStatus, NoticeStatus
+from takedowns.enums import (
+    OPEN_NOTICE_STATUSES,
+    ActorKind,
+    ClockKind,
+    EventKind,
+    ItemState,
+    ListingStatus,
+    NoticeStatus,
+    reason_mask,
+)
 from takedowns.marketplace import get_marketplace
 from takedowns.models import Event, Evidence, Notice, NoticeItem, Reviewer, Right, Seller, Submitter
 from takedowns.trust import submitter_trust
+from takedowns.workflow import clocks
 from takedowns.workflow.base import (
     SUBMITTER,
     SYSTEM,
@@ -48,6 +58,10 @@ def new_reference() -> str:
 
 # --- Filing and confirmation. ---
 
+class _NoticeClash(Exception):
+    """The notice's INSERT broke a unique constraint (its submission key or reference)."""
+
+
 def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UUID, now: datetime,
                 with_evidence: bool = True) -> tuple[Notice, bool]:
     """Create an unconfirmed notice and send the confirmation e-mail.
@@ -56,40 +70,43 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
     with the same submission key (a double click, a resent POST) returns the first notice.
     `with_evidence=False` says no file was uploaded under the key, which saves a query.
     """
-    with transaction.atomic():
-        notice = Notice(
-            **fields,
-            submission_key=submission_key,
-            tracking_token=secrets.token_urlsafe(32),
-            confirmation_token=secrets.token_urlsafe(32),
-            created_at=now,
-            expires_at=now + timedelta(days=settings.NOTICE_CONFIRMATION_DAYS),
-        )
-        for _attempt in range(5):
-            notice.reference = new_reference()
-            try:
-                with transaction.atomic():
+    notice = Notice(
+        **fields,
+        submission_key=submission_key,
+        tracking_token=secrets.token_urlsafe(32),
+        confirmation_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + timedelta(days=settings.NOTICE_CONFIRMATION_DAYS),
+    )
+    for _attempt in range(5):
+        notice.reference = new_reference()
+        try:
+            # The notice is the transaction's first write, so a clash rolls back the whole
+            # transaction and the loop starts a new one: no savepoint (two round trips) needed.
+            with transaction.atomic():
+                try:
                     notice.save()
-                break
-            except IntegrityError:
-                # Either this form was filed already (return that notice) or the random
-                # reference clashed (draw another).
-                existing = Notice.objects.filter(submission_key=submission_key).first()
-                if existing:
-                    return existing, False
-        else:
-            raise RuntimeError("Could not draw a unique notice reference.")
-        NoticeItem.objects.bulk_create(
-            NoticeItem(notice=notice, position=position, reported=item.reported, reason=item.reason)
-            for position, item in enumerate(items, start=1)
-        )
-        evidence_count = 0
-        if with_evidence:
-            evidence_count = Evidence.objects.filter(submission_key=submission_key, notice=None).update(notice=notice)
-        _record(notice, EventKind.FILED, SUBMITTER, now, to_status=NoticeStatus.UNCONFIRMED,
-                details={"items": len(items), "evidence_files": evidence_count})
-        emails.confirmation_request(notice, item_count=len(items))
-    return notice, True
+                except IntegrityError as exc:
+                    raise _NoticeClash from exc
+                NoticeItem.objects.bulk_create(
+                    NoticeItem(notice=notice, position=position, reported=item.reported, reason=item.reason)
+                    for position, item in enumerate(items, start=1)
+                )
+                evidence_count = 0
+                if with_evidence:
+                    evidence_count = Evidence.objects.filter(submission_key=submission_key, notice=None) \
+                        .update(notice=notice)
+                _record(notice, EventKind.FILED, SUBMITTER, now, to_status=NoticeStatus.UNCONFIRMED,
+                        details={"items": len(items), "evidence_files": evidence_count})
+                emails.confirmation_request(notice, item_count=len(items))
+            return notice, True
+        except _NoticeClash:
+            # Either this form was filed already (return that notice) or the random
+            # reference clashed (draw another).
+            existing = Notice.objects.filter(submission_key=submission_key).first()
+            if existing:
+                return existing, False
+    raise RuntimeError("Could not draw a unique notice reference.")
 
 
 def confirm_notice(notice: Notice, now: datetime) -> Notice:
@@ -105,8 +122,11 @@ def confirm_notice(notice: Notice, now: datetime) -> Notice:
         elif notice.status == NoticeStatus.UNCONFIRMED:
             submitter = _submitter_for(notice.submitter_email, now)
             trust = submitter_trust(submitter, now)
+            reasons = list(notice.items.values_list("reason", flat=True))
             _change_status(notice, NoticeStatus.CONFIRMED, kind=EventKind.CONFIRMED, actor=SUBMITTER, now=now,
-                           details={"trust": trust}, confirmed_at=now, submitter=submitter, trust=trust)
+                           details={"trust": trust}, confirmed_at=now, submitter=submitter, trust=trust,
+                           reason_mask=reason_mask(reasons))
+            clocks.start_clock(ClockKind.ACKNOWLEDGEMENT, notice, now, reasons=reasons)
             emails.notice_received(notice)
             transaction.on_commit(lambda: tasks.route_notice.delay(notice_id=notice.pk))
             return notice
@@ -176,6 +196,11 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
             Event.objects.bulk_create(item_events)
             return notice
 
+        # The decision clock's policy depends on the priority just computed.
+        notice.priority = priority.score
+        clocks.stop_clock(ClockKind.ACKNOWLEDGEMENT, now, notice=notice, events=item_events)
+        clocks.start_clock(ClockKind.TAKEDOWN_DECISION, notice, notice.confirmed_at,
+                           reasons=[item.reason for item in items], events=item_events, now=now)
         _change_status(
             notice, NoticeStatus.IN_REVIEW, kind=EventKind.ROUTED, actor=SYSTEM, now=now,
             assigned_to=assignment.reviewer, routed_at=now, priority=priority.score, verified_right=verified_right,
@@ -190,11 +215,20 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
             along_with=item_events,
         )
         Reviewer.objects.filter(pk=assignment.reviewer.pk).update(open_load=F("open_load") + 1)
-        for seller_id, count in Counter(listing.seller_id for listing in found).items():
-            Seller.objects.filter(pk=seller_id).update(reported_items=F("reported_items") + count)
+        _count_reported_items(found)
         emails.notice_routed(notice, items)
         emails.new_assignment(notice, assignment.reviewer, now)
     return notice
+
+
+def _count_reported_items(listings: list) -> None:
+    """Add the listings to their sellers' reported_items: one UPDATE per distinct count (usually
+    one UPDATE in all) rather than one per seller."""
+    sellers_by_count = defaultdict(list)
+    for seller_id, count in Counter(listing.seller_id for listing in listings).items():
+        sellers_by_count[count].append(seller_id)
+    for count, seller_ids in sellers_by_count.items():
+        Seller.objects.filter(pk__in=seller_ids).update(reported_items=F("reported_items") + count)
 
 
 def _resolve_items(notice: Notice, items: list[NoticeItem], resolved: dict, now: datetime) -> list[Event]:
@@ -275,12 +309,13 @@ def unrouted_notice_ids(now: datetime, limit: int = 500) -> list[int]:
 def withdraw_notice(notice: Notice, now: datetime) -> Notice:
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
-        open_items = notice.items.filter(state__in=[ItemState.NEW, ItemState.IN_REVIEW])
+        open_items = notice.items.filter(state__in=[ItemState.NEW, ItemState.IN_REVIEW, ItemState.INFO_REQUESTED])
         positions = list(open_items.values_list("position", flat=True))
         was_assigned_to = notice.assigned_to_id if notice.status in OPEN_NOTICE_STATUSES else None
         _change_status(notice, NoticeStatus.WITHDRAWN, kind=EventKind.WITHDRAWN, actor=SUBMITTER, now=now,
                        closed_at=now, details={"items_withdrawn": positions})
         open_items.update(state=ItemState.WITHDRAWN)
+        clocks.stop_all(notice, now)
         _release_load(was_assigned_to)
         emails.notice_withdrawn(notice)
     return notice

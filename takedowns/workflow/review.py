@@ -10,10 +10,21 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from takedowns import emails, tasks
-from takedowns.enums import DECIDED_STATE, LEGAL_GROUNDS, ActorKind, DecisionOutcome, EventKind, ItemState, NoticeStatus
+from takedowns import emails, evidence, tasks
+from takedowns.enums import (
+    DECIDED_STATE,
+    LEGAL_GROUNDS,
+    ActorKind,
+    ClockKind,
+    DecisionOutcome,
+    EventKind,
+    EvidenceKind,
+    ItemState,
+    NoticeStatus,
+)
 from takedowns.marketplace import get_marketplace
 from takedowns.models import Decision, Event, InfoRequest, Notice, NoticeItem, ReasonCode, Reviewer, Seller, Submitter
+from takedowns.workflow import clocks, enforcement
 from takedowns.workflow.base import (
     SUBMITTER,
     SYSTEM,
@@ -59,6 +70,22 @@ def claim_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
         _record(current, EventKind.CLAIMED, _reviewer_actor(reviewer), now,
                 details={"reviewer": reviewer.user.get_username()})
     return current
+
+
+def release_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
+    """The assigned reviewer hands the notice back (away, or outside their expertise): it waits
+    unassigned in the queue, and any reviewer can claim it."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status not in (NoticeStatus.IN_REVIEW, NoticeStatus.AWAITING_SUBMITTER) \
+                or notice.assigned_to_id != reviewer.pk:
+            raise TransitionNotAllowed(f"Notice {notice.reference} is not open with you; there is nothing to release.")
+        Notice.objects.filter(pk=notice.pk).update(assigned_to=None)
+        notice.assigned_to = None
+        _release_load(reviewer.pk)
+        _record(notice, EventKind.RELEASED, _reviewer_actor(reviewer), now,
+                details={"reviewer": reviewer.user.get_username()})
+    return notice
 
 
 def reassign_notice(notice: Notice, to: Reviewer, lead, now: datetime) -> Notice:
@@ -155,6 +182,11 @@ def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecisio
             if NoticeItem.objects.filter(pk__in=chosen, state=ItemState.IN_REVIEW).update(state=to_state) != len(chosen):
                 raise TransitionNotAllowed("A listing was decided by someone else meanwhile; reload and try again.")
         Decision.objects.bulk_create(made)
+        removals = [decision for decision in made if decision.outcome == DecisionOutcome.REMOVE]
+        for decision in removals:
+            clocks.start_clock(ClockKind.TAKEDOWN_EXECUTED, notice, now, reasons=[decision.item.reason],
+                               item=decision.item, events=events)
+        enforcement.record_strikes(notice, removals, now, events)
         _count_in_records(notice, made)
         _settle(notice, actor, now, events)
         emails.items_decided(notice, made)
@@ -181,18 +213,20 @@ def _settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) ->
     waits for the submitter while only questions are open, and closes when nothing is left."""
     states = set(notice.items.values_list("state", flat=True))
     if ItemState.IN_REVIEW in states:
-        target, kind = NoticeStatus.IN_REVIEW, EventKind.BACK_IN_REVIEW
+        target, kind, clock_step = NoticeStatus.IN_REVIEW, EventKind.BACK_IN_REVIEW, clocks.resume_clock
     elif ItemState.INFO_REQUESTED in states:
-        target, kind = NoticeStatus.AWAITING_SUBMITTER, EventKind.AWAITING_SUBMITTER
+        target, kind, clock_step = NoticeStatus.AWAITING_SUBMITTER, EventKind.AWAITING_SUBMITTER, clocks.pause_clock
     else:
-        target, kind = NoticeStatus.CLOSED, EventKind.CLOSED
+        target, kind, clock_step = NoticeStatus.CLOSED, EventKind.CLOSED, clocks.stop_clock
     if target == notice.status:
         Event.objects.bulk_create(events)
-        return
-    _change_status(notice, target, kind=kind, actor=actor, now=now, along_with=events,
-                   **({"closed_at": now} if target == NoticeStatus.CLOSED else {}))
-    if target == NoticeStatus.CLOSED:
-        _release_load(notice.assigned_to_id)
+    else:
+        _change_status(notice, target, kind=kind, actor=actor, now=now, along_with=events,
+                       **({"closed_at": now} if target == NoticeStatus.CLOSED else {}))
+        if target == NoticeStatus.CLOSED:
+            _release_load(notice.assigned_to_id)
+    # After the status event, so that the log reads "waiting for the submitter", then "clock paused".
+    clock_step(ClockKind.TAKEDOWN_DECISION, now, notice=notice)
 
 
 def _item_event(notice: Notice, item: NoticeItem, kind: str, actor: Actor, now: datetime, to_state: str,
@@ -232,8 +266,9 @@ def request_information(notice: Notice, reviewer: Reviewer, item_ids: list[int],
     return request
 
 
-def answer_information(notice: Notice, answer: str, now: datetime) -> InfoRequest:
-    """The submitter answers the open question on the tracking page; its listings go back to the reviewer."""
+def answer_information(notice: Notice, answer: str, now: datetime, files: list = ()) -> InfoRequest:
+    """The submitter answers the open question on the tracking page, with files (pairs of upload and
+    checked content type) stored with the answer; its listings go back to the reviewer, who is told."""
     answer = answer.strip()
     if not answer:
         raise TransitionNotAllowed("Write your answer before sending it.")
@@ -245,11 +280,15 @@ def answer_information(notice: Notice, answer: str, now: datetime) -> InfoReques
         InfoRequest.objects.filter(pk=request.pk, answered_at=None, expired_at=None).update(
             answer=answer, answered_at=now)
         request.answer, request.answered_at = answer, now
+        for upload, content_type in files:
+            evidence.store(notice.submission_key, EvidenceKind.OTHER, upload, content_type, notice=notice,
+                           info_request=request)
         items = list(request.items.filter(state=ItemState.INFO_REQUESTED))
         events = [_item_event(notice, item, EventKind.INFO_ANSWERED, SUBMITTER, now, ItemState.IN_REVIEW,
                               {"request": request.pk}) for item in items]
         NoticeItem.objects.filter(pk__in=[item.pk for item in items]).update(state=ItemState.IN_REVIEW)
         _settle(notice, SUBMITTER, now, events)
+        emails.information_answered(notice, request, items)
     return request
 
 
@@ -298,4 +337,5 @@ def record_takedown(decision_id: int) -> Decision | None:
                            details={"listing": decision.item.listing.external_id, "decision": decision.pk})
             event.item = decision.item
             event.save()
+            clocks.stop_clock(ClockKind.TAKEDOWN_EXECUTED, removed_at, item=decision.item)
     return decision

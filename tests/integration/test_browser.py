@@ -334,7 +334,9 @@ def test_a_reviewer_logs_in_decides_every_listing_of_a_notice_and_a_removed_list
                   if mail.to[0] != reviewers["tm"].user.email) == [
         (notice.submitter_email, f"Notice {notice.reference}: decision on 3 listings"),
         ("s-1@sellers.example", "Your listing L-100001 was removed: statement of reasons"),
+        ("s-1@sellers.example", "Your seller account: warning (statement of reasons)"),  # first strike
         ("s-2@sellers.example", "Your listing L-100004 was removed: statement of reasons"),
+        ("s-2@sellers.example", "Your seller account: warning (statement of reasons)"),
     ]
 
     # The public page of a removed listing, reached from the reviewer's notice page.
@@ -400,9 +402,9 @@ def test_a_notice_with_evidence_goes_from_the_form_through_review_to_the_submitt
     expect(page.locator("#notice-status")).to_have_text("With a reviewer")
     screenshot("tracking-with-a-reviewer")
 
-    # Routing always gives a notice a reviewer and no page takes it away; cleared here, as when
-    # that reviewer has left, the notice is in the pool for any reviewer to claim.
-    assert Notice.objects.filter(pk=notice.pk, status=NoticeStatus.IN_REVIEW).update(assigned_to=None) == 1
+    # Routing gave the notice to tm; tm hands it back to the queue (the "Hand back" button, tested in
+    # tests/views/test_review.py), so that it is in the pool for any reviewer to claim.
+    workflow.release_notice(notice, reviewers["tm"], timezone.now())
 
     # --- A reviewer logs in, claims the notice and decides: remove, reject, ask. ---
     reviewer_page.goto(f"{site}/review/")
@@ -470,6 +472,9 @@ def test_a_notice_with_evidence_goes_from_the_form_through_review_to_the_submitt
     expect(tracked.nth(2)).to_have_attribute("data-state", "in_review")
     expect(tracked.nth(2)).to_contain_text("Waiting for the reviewer's decision")
     expect(page.locator("#timeline li").last).to_contain_text("Back with the reviewer")
+    expect(page.locator("#questions")).to_contain_text(question)
+    expect(page.locator("#questions")).to_contain_text(answer)
+    expect(page.locator("#questions")).to_contain_text("Files: original-aero-runner.png")
     screenshot("tracking-after-the-answer")
 
     # --- The reviewer has listing 3 back, with the submitter's file. ---
@@ -477,7 +482,10 @@ def test_a_notice_with_evidence_goes_from_the_form_through_review_to_the_submitt
     expect(reviewer_page.locator("#notice-status")).to_have_text("With a reviewer")
     expect(rows.nth(2)).to_have_attribute("data-state", "in_review")
     expect(form.get_by_label("Decision for listing 3", exact=True)).to_be_visible()
-    expect(reviewer_page.get_by_role("link", name="original-aero-runner.png")).to_be_visible()
+    answered = reviewer_page.locator("#questions")
+    expect(answered).to_contain_text(answer)
+    expect(answered.get_by_role("link", name="original-aero-runner.png")).to_be_visible()
+    expect(reviewer_page.get_by_text("original-aero-runner.png · Other evidence (sent with an answer)")).to_be_visible()
     screenshot("notice-after-the-answer", reviewer_page)
 
     notice.refresh_from_db()

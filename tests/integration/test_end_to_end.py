@@ -108,8 +108,10 @@ def test_a_notice_filed_on_the_form_is_confirmed_by_email_and_routed_to_a_review
     assert [(item.position, item.listing and item.listing.external_id, item.state)
             for item in notice.items.select_related("listing")] == [
         (1, "L-100001", "in_review"), (2, "L-100003", "in_review"), (3, None, "not_found")]
-    assert list(notice.events.values_list("kind", flat=True)) == [
-        "filed", "confirmed", "item_resolved", "item_resolved", "item_resolved", "routed"]
+    assert list(notice.events.values_list("kind", "details__clock")) == [
+        ("filed", None), ("confirmed", None), ("clock_started", "acknowledgement"), ("item_resolved", None),
+        ("item_resolved", None), ("item_resolved", None), ("clock_stopped", "acknowledgement"),
+        ("clock_started", "takedown_decision"), ("routed", None)]
     routed_event = notice.events.get(kind="routed")
     assert (routed_event.actor_kind, routed_event.from_status, routed_event.to_status) == (
         "system", "confirmed", "in_review")
@@ -300,15 +302,26 @@ def test_a_reviewer_decides_a_notice_in_two_steps_and_the_worker_takes_listings_
     [closed] = notice.events.filter(kind="closed")
     assert (closed.actor_kind, closed.actor_user, closed.from_status, closed.to_status) == (
         "reviewer", reviewers["tm"].user, "in_review", "closed")
-    assert list(notice.events.exclude(kind__in=["filed", "confirmed", "item_resolved", "routed"])
+    steps = notice.events.exclude(kind__in=["filed", "confirmed", "item_resolved", "routed"])
+    assert list(steps.filter(kind__in=["item_decided", "listing_removed", "closed"])
                 .values_list("kind", "item__position")) == [
         ("item_decided", 1), ("item_decided", 2), ("listing_removed", 1),
         ("item_decided", 3), ("closed", None), ("listing_removed", 3)]
+    # The clocks: decision stopped at the close, each takedown stopped when the worker took it down.
+    eventually(lambda: not notice.clocks.filter(stopped_at=None).exists(), "the worker stops every clock")
+    assert sorted(notice.clocks.values_list("kind", "item__position", "cancelled")) == [
+        ("acknowledgement", None, False), ("seller_penalty", None, False), ("seller_penalty", None, False),
+        ("takedown_decision", None, False), ("takedown_executed", 1, False), ("takedown_executed", 3, False)]
+    # The repeat-infringer ladder: one strike per seller with a removal, a warning each, applied by the worker.
+    assert sorted(steps.filter(kind__in=["strike_recorded", "penalty_decided", "penalty_applied"])
+                  .values_list("kind", "details__seller")) == [
+        ("penalty_applied", "S-1"), ("penalty_applied", "S-3"), ("penalty_decided", "S-1"),
+        ("penalty_decided", "S-3"), ("strike_recorded", "S-1"), ("strike_recorded", "S-3")]
 
     # The e-mails: exactly these, once everything the worker was given is done.
     mailbox.wait_for(submitter, count=5)
-    mailbox.wait_for(acme, count=1)
-    mailbox.wait_for(copper, count=1)
+    mailbox.wait_for(acme, count=2)  # the statement of reasons for the listing, and for the warning
+    mailbox.wait_for(copper, count=2)
     worker.drain(mailbox)
     to_submitter = mailbox.to(submitter)
     assert [mail.subject for mail in to_submitter] == [
@@ -331,7 +344,8 @@ def test_a_reviewer_decides_a_notice_in_two_steps_and_the_worker_takes_listings_
         assert f"https://portal.test{notice.tracking_path()}" in mail.text
 
     for address, position, external_id in ((acme, 1, "L-100001"), (copper, 3, "L-100006")):
-        [statement] = mailbox.to(address)
+        [statement, warning] = sorted(mailbox.to(address), key=lambda mail: "account" in mail.subject)
+        assert warning.subject == "Your seller account: warning (statement of reasons)"
         decision = removals[position]
         assert (statement.envelope_to, statement.to, statement.sender) == (
             [address], address, settings.DEFAULT_FROM_EMAIL)

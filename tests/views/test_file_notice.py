@@ -89,6 +89,32 @@ def test_a_double_click_or_resent_post_files_only_once(client, django_capture_on
     assert len(mail.outbox) == 1
 
 
+def test_a_resent_post_with_files_stores_them_only_once(client, django_capture_on_commit_callbacks):
+    key = uuid.uuid4()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(URL, form_data(key, test_buy=upload("buy.pdf", PDF_BYTES)))
+        second = client.post(URL, form_data(key, test_buy=upload("buy.pdf", PDF_BYTES)))
+    assert first["Location"] == second["Location"] == f"/notices/filed/{key}/"
+    notice = Notice.objects.get()
+    assert list(Evidence.objects.values_list("original_name", "notice")) == [("buy.pdf", notice.pk)]
+    assert len(mail.outbox) == 1
+
+
+def test_a_resent_post_that_relied_on_kept_files_still_finds_the_filed_notice(client):
+    # The letter was kept from an earlier attempt; once filed, it belongs to the notice, so a
+    # resend of the last POST (no files in it) no longer validates on its own.
+    key = uuid.uuid4()
+    client.post(URL, form_data(key, submitter_role="agent", submitter_name="",
+                               authorisation_letter=upload("letter.pdf", PDF_BYTES)))
+    filed = client.post(URL, form_data(key, submitter_role="agent"))
+    resent = client.post(URL, form_data(key, submitter_role="agent"))
+    assert filed.status_code == resent.status_code == 302
+    assert resent["Location"] == f"/notices/filed/{key}/"
+    notice = Notice.objects.get()
+    assert list(notice.evidence.values_list("original_name", flat=True)) == ["letter.pdf"]
+    assert Event.objects.filter(notice=notice).count() == 1
+
+
 def test_fifty_and_more_listings_can_be_pasted(client):
     pasted = "\n".join(f"https://portal.test/listings/L-{200000 + n}/" for n in range(60))
     response = client.post(URL, form_data(rows=(), pasted_listings=pasted, pasted_reason="counterfeit"))
@@ -125,6 +151,15 @@ def test_each_error_is_specific_and_everything_typed_is_kept(client):
                  'value="https://portal.test/listings/L-999999/"', 'value="Someone Else"'):
         assert kept in body
     assert 'value="trademark_misuse" selected' in body
+
+
+def test_the_country_must_be_a_country_code(client):
+    response = client.post(URL, form_data(submitter_country="XX"))
+    assert response.status_code == 400
+    assert errors_of(response)["submitter_country"] == [
+        "Select a valid choice. XX is not one of the available choices."]
+    assert client.post(URL, form_data(submitter_country="FR")).status_code == 302
+    assert Notice.objects.get().submitter_country == "FR"
 
 
 def test_the_signature_must_be_the_submitters_name(client):

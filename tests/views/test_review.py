@@ -307,3 +307,27 @@ def test_the_notice_page_reads_the_sellers_history_and_submitters_record(client,
     assert "Submitter's record: 1 earlier notice, 1 listing removed, 1 rejected." in body
     assert "reported 2× before, 1 removed" in body  # Acme's listings 1 and 2 in the first notice
     assert 'id="submitter-trust">Confirmed e-mail address<' in body
+
+
+def test_the_assigned_reviewer_hands_a_notice_back_and_another_claims_it(client, notice, reviewers, now):
+    client.force_login(reviewers["cr"].user)
+    page = client.get(f"/review/notices/{notice.reference}/").content.decode()
+    assert 'id="claim"' not in page and 'id="release"' not in page  # tm has it
+    refused = client.post(f"/review/notices/{notice.reference}/release/", follow=True).content.decode()
+    assert "is not open with you; there is nothing to release" in refused
+
+    client.force_login(reviewers["tm"].user)
+    assert 'id="release"' in client.get(f"/review/notices/{notice.reference}/").content.decode()
+    client.post(f"/review/notices/{notice.reference}/release/")
+    notice.refresh_from_db()
+    assert notice.assigned_to is None
+    assert Reviewer.objects.get(pk=reviewers["tm"].pk).open_load == 0
+    event = notice.events.get(kind="released")
+    assert (event.actor_user, event.details) == (reviewers["tm"].user, {"reviewer": "tm"})
+
+    client.force_login(reviewers["cr"].user)
+    assert 'id="claim"' in client.get(f"/review/notices/{notice.reference}/").content.decode()
+    client.post(f"/review/notices/{notice.reference}/claim/")
+    notice.refresh_from_db()
+    assert notice.assigned_to == reviewers["cr"]
+    assert Reviewer.objects.get(pk=reviewers["cr"].pk).open_load == 1

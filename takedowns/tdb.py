@@ -1,0 +1,211 @@
+"""Statements of reasons for the DSA Transparency Database (Art. 24(5)), in the shape its API
+takes them: the field names and enum keys of the TDB API v2 ("API and Schema" on
+transparency.dsa.ec.europa.eu; in github.com/digital-services-act/transparency-database:
+resources/markdown/api-documentation-two.md, the enum keys in app/Models/Statement.php, the
+validation rules in app/Services/GroupedSubmissionsService.php).
+
+Pure mapping, no queries: pass decisions loaded with `select_related(*RELATED)`.
+
+No personal data goes out (Art. 24(5) puts that duty on us). Every free-text field is written
+here from fixed sentences chosen by the right type and the infringement reason, and the legal
+ground is the fixed text decide_items takes from LEGAL_GROUNDS. The submitter's
+description (which decide_items copies into Decision.explanation), the reviewer's note, and any
+name, e-mail address or token stay out. The puid is built from the listing's catalogue id and
+the decision id, neither of which identifies a person.
+
+Fields the API knows but we leave out, because we hold nothing we may send: account_type (we do
+not know whether a seller is a trader or a private person), content_language (the language of the
+listing is not recorded), content_id (no EAN-13 in the catalogue mirror), source_identity (the
+notifier, who may be a natural person), decision_ground_reference_url. platform_name, uuid and
+created_at are set by the TDB itself from the platform's API account.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from takedowns.enums import EEA_COUNTRIES, DecisionOutcome, InfringementReason, RightType, SubmitterTrust
+from takedowns.models import Decision, Notice
+
+# What statement_for reads; views load decisions with select_related(*RELATED).
+RELATED = ("item__notice", "item__listing")
+
+# The API's limits on free text.
+MAX_LEGAL_GROUND = 500
+MAX_EXPLANATION = 2000
+MAX_FACTS = 5000
+
+# The TDB's multiple endpoint takes at most this many statements per call.
+BATCH_LIMIT = 100
+
+DECISION_VISIBILITY_CONTENT_REMOVED = "DECISION_VISIBILITY_CONTENT_REMOVED"
+DECISION_GROUND_ILLEGAL_CONTENT = "DECISION_GROUND_ILLEGAL_CONTENT"
+STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS = "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS"
+CONTENT_TYPE_PRODUCT = "CONTENT_TYPE_PRODUCT"
+SOURCE_ARTICLE_16 = "SOURCE_ARTICLE_16"
+SOURCE_TRUSTED_FLAGGER = "SOURCE_TRUSTED_FLAGGER"
+AUTOMATED_DETECTION_YES, AUTOMATED_DETECTION_NO = "Yes", "No"
+AUTOMATED_DECISION_PARTIALLY = "AUTOMATED_DECISION_PARTIALLY"
+AUTOMATED_DECISION_NOT_AUTOMATED = "AUTOMATED_DECISION_NOT_AUTOMATED"
+
+KEYWORD_FOR_RIGHT = {
+    RightType.TRADEMARK: "KEYWORD_TRADEMARK_INFRINGEMENT",
+    RightType.COPYRIGHT: "KEYWORD_COPYRIGHT_INFRINGEMENT",
+    RightType.DESIGN: "KEYWORD_DESIGN_INFRINGEMENT",
+    RightType.PATENT: "KEYWORD_PATENT_INFRINGEMENT",
+}
+
+# Why the listing is illegal, per right and reported reason: the combinations REASONS_FOR_RIGHT allows.
+_WHY_ILLEGAL = {
+    (RightType.TRADEMARK, InfringementReason.COUNTERFEIT):
+        "The listing offers goods bearing a sign identical with, or indistinguishable from, the notified "
+        "registered trademark, made without the trademark owner's consent (counterfeit goods).",
+    (RightType.TRADEMARK, InfringementReason.TRADEMARK_MISUSE):
+        "The listing uses the notified registered trademark (brand name or logo) in the course of trade "
+        "without the trademark owner's consent.",
+    (RightType.COPYRIGHT, InfringementReason.COPYRIGHT_IMAGES):
+        "The listing reproduces and makes available to the public images protected by copyright, without "
+        "the authorisation of the rightholder.",
+    (RightType.COPYRIGHT, InfringementReason.COPYRIGHT_TEXT):
+        "The listing reproduces and makes available to the public text protected by copyright, without "
+        "the authorisation of the rightholder.",
+    (RightType.DESIGN, InfringementReason.DESIGN):
+        "The listing offers a product that incorporates the notified design, or one that produces no "
+        "different overall impression on the informed user, without the design holder's consent.",
+    (RightType.DESIGN, InfringementReason.COUNTERFEIT):
+        "The listing offers copies of a product protected by the notified design, made without the design "
+        "holder's consent (counterfeit goods).",
+    (RightType.PATENT, InfringementReason.PATENT):
+        "The listing offers a product that falls within the scope of the notified patent, without the "
+        "patent holder's consent.",
+}
+_FINDING = ("The marketplace reviewed the notice and the evidence supplied with it and found the "
+            "infringement established.")
+
+
+class NotARemoval(ValueError):
+    """Only a removal restricts anything; a rejected report has no statement of reasons."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """The restrictions a statement reports (DSA Art. 17(1)(a)-(d)); at least one is set. A listing
+    removal restricts visibility; the seller penalties of the strike ladder will set `account`
+    (suspension, termination) or `provision` with their own end date."""
+
+    visibility: tuple[str, ...] = ()
+    monetary: str | None = None
+    provision: str | None = None
+    account: str | None = None
+    ends_on: date | None = None  # None: indefinite
+
+    def fields(self) -> dict:
+        end = self.ends_on.isoformat() if self.ends_on else None
+        return {
+            "decision_visibility": list(self.visibility) or None,
+            "end_date_visibility_restriction": end if self.visibility else None,
+            "decision_monetary": self.monetary,
+            "end_date_monetary_restriction": end if self.monetary else None,
+            "decision_provision": self.provision,
+            "end_date_service_restriction": end if self.provision else None,
+            "decision_account": self.account,
+            "end_date_account_restriction": end if self.account else None,
+        }
+
+
+LISTING_REMOVAL = Measure(visibility=(DECISION_VISIBILITY_CONTENT_REMOVED,))
+
+
+def source_type_for(notice: Notice) -> str:
+    """The TDB's information source for a notice: a trusted flagger's (Art. 22) notice, or an
+    Art. 16 notice from a rights holder or its agent."""
+    return SOURCE_TRUSTED_FLAGGER if notice.trust == SubmitterTrust.TRUSTED_FLAGGER else SOURCE_ARTICLE_16
+
+
+def statement_for(decision: Decision) -> dict:
+    """The TDB statement of reasons for a removal decision."""
+    if decision.outcome != DecisionOutcome.REMOVE:
+        raise NotARemoval(f"Decision {decision.pk} is not a removal ({decision.get_outcome_display()}): only a "
+                          "removal restricts a listing, so only a removal has a statement of reasons.")
+    item = decision.item
+    notice, listing = item.notice, item.listing
+    source_type = source_type_for(notice)
+    return {
+        **LISTING_REMOVAL.fields(),
+        **_illegal_content(decision.legal_ground, explanation_for(notice.right_type, item.reason)),
+        **_ip_category(notice.right_type),
+        "content_type": [CONTENT_TYPE_PRODUCT],
+        "territorial_scope": _territorial_scope(decision.territorial_scope),
+        "content_date": _day(listing.created_at),
+        "application_date": _day(decision.listing_removed_at or decision.decided_at),
+        "decision_facts": _removal_facts(source_type, notice, item.reason),
+        "source_type": source_type,
+        **_automation(decision.automated_detection, decision.automated_decision),
+        "puid": puid_for(decision),
+    }
+
+
+def statements(decisions) -> list[dict]:
+    """Statements for several removals, in the order given (the TDB's multiple endpoint takes a
+    list of up to BATCH_LIMIT). A rejection among them raises NotARemoval."""
+    return [statement_for(decision) for decision in decisions]
+
+
+def explanation_for(right_type: str, reason: str) -> str:
+    why = _WHY_ILLEGAL.get((right_type, reason)) or (
+        f"The listing infringes the notified {RightType(right_type).label.lower()} "
+        f"({InfringementReason(reason).label}).")
+    return f"{why} {_FINDING}"
+
+
+def puid_for(decision: Decision) -> str:
+    # The API accepts letters, digits, '-' and '_' only; the decision id alone keeps it unique.
+    listing_id = re.sub(r"[^A-Za-z0-9_-]", "_", decision.item.listing.external_id)
+    return f"listing-{listing_id}-decision-{decision.pk}"
+
+
+def _illegal_content(legal_ground: str, explanation: str) -> dict:
+    return {
+        "decision_ground": DECISION_GROUND_ILLEGAL_CONTENT,
+        "illegal_content_legal_ground": legal_ground[:MAX_LEGAL_GROUND],
+        "illegal_content_explanation": explanation[:MAX_EXPLANATION],
+    }
+
+
+def _ip_category(right_type: str) -> dict:
+    return {
+        "category": STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS,
+        "category_specification": [KEYWORD_FOR_RIGHT[right_type]],
+    }
+
+
+def _automation(detection: bool, decision: bool) -> dict:
+    # Every decision is recorded by a reviewer (Decision.decided_by), so automated means can at
+    # most have helped: "partially", never "fully".
+    return {
+        "automated_detection": AUTOMATED_DETECTION_YES if detection else AUTOMATED_DETECTION_NO,
+        "automated_decision": AUTOMATED_DECISION_PARTIALLY if decision else AUTOMATED_DECISION_NOT_AUTOMATED,
+    }
+
+
+def _territorial_scope(codes: list[str]) -> list[str]:
+    # The TDB covers the EU/EEA only and refuses other codes; a wider scope is reported for its EEA part.
+    return sorted({code.upper() for code in codes} & set(EEA_COUNTRIES))
+
+
+def _removal_facts(source_type: str, notice: Notice, reason: str) -> str:
+    notifier = ("A trusted flagger" if source_type == SOURCE_TRUSTED_FLAGGER
+                else "A rights holder or its authorised agent")
+    right = RightType(notice.right_type).label.lower()
+    checked = ("The notified right matched a registration the marketplace had verified."
+               if notice.verified_right_id else
+               "The notified right was assessed on the registration details and evidence supplied with the notice.")
+    return (f"{notifier} reported this product listing in a notice under Article 16 DSA as an infringement "
+            f"of a {right} ({InfringementReason(reason).label}). {checked} A reviewer decided to remove the "
+            "listing from the marketplace.")[:MAX_FACTS]
+
+
+def _day(moment: datetime) -> str:
+    return timezone.localtime(moment).date().isoformat()

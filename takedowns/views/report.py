@@ -1,0 +1,133 @@
+"""The public transparency report (DSA Art. 15 and 24): per month or half-year, as a page, as JSON
+and as CSV, all three from the same figures (takedowns.figures.report_figures). No login: the
+report holds counts only, nothing that identifies a person."""
+
+import csv
+import io
+from datetime import timedelta
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from takedowns import figures
+from takedowns.enums import (
+    AppealStatus,
+    Appellant,
+    CounterNoticeStatus,
+    InfringementReason,
+    PenaltyLevel,
+    RightType,
+)
+from takedowns.views.dashboard import duration_text, percent
+
+Rows = list[tuple[str, object]]
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    halves, months = figures.report_periods(timezone.now())
+    return render(request, "takedowns/report/index.html", {"halves": halves, "months": months})
+
+
+def _period(slug: str) -> figures.ReportPeriod | str:
+    try:
+        return figures.report_period(slug, timezone.now())
+    except figures.BadPeriod as exc:
+        return str(exc)
+
+
+def _labelled(counts: dict[str, int], choices) -> Rows:
+    return [(label, counts[value]) for value, label in choices]
+
+
+def sections(data: dict) -> list[tuple[str, str, Rows]]:
+    """(title, what is counted, rows) for the page, labelled with the choices' display names."""
+    notices, actions, automated = data["notices"], data["actions"], data["automated_means"]
+    target, appeals = data["decided_within_target"], data["appeals"]["by_appellant"]
+    median = data["median_time_to_action_seconds"]
+    appeal_rows: Rows = [("Appeals filed", data["appeals"]["filed"])]
+    for who, label in Appellant.choices:
+        appeal_rows.append((f"by {label.lower()}s", appeals[who]["filed"]))
+        appeal_rows += [(f"by {label.lower()}s: {status_label.lower()}", appeals[who]["by_status"][status])
+                        for status, status_label in AppealStatus.choices]
+    return [
+        ("Notices received", "Notices whose sender confirmed their e-mail address in the period, by source.", [
+            ("Notices received", notices["received"]),
+            ("from trusted flaggers (DSA Art. 22)", notices["by_source"]["trusted_flagger"]),
+            ("from other notifiers", notices["by_source"]["other"])]),
+        ("Notices by right", "The right each notice relies on.",
+         _labelled(notices["by_right_type"], RightType.choices)),
+        ("Reported listings by infringement", "The listings those notices reported, by the infringement alleged.",
+         [("Listings reported", notices["items"]), *_labelled(notices["items_by_reason"], InfringementReason.choices)]),
+        ("Actions taken", "Decisions on reported listings taken in the period; restorations and reversals dated "
+                          "in the period.", [
+            ("Decisions", actions["decisions"]),
+            ("Listings removed", actions["by_outcome"]["remove"]),
+            ("Reports rejected (listing left online)", actions["by_outcome"]["reject"]),
+            ("Listings restored after a counter-notice or appeal", actions["listings_restored"]),
+            ("Decisions reversed on appeal", actions["decisions_reversed_on_appeal"])]),
+        ("Removals by initiative", "Every removal so far follows a notice: the portal does not yet detect "
+                                   "infringements on its own initiative, so proactive removals are zero.", [
+            ("After a notice (reactive)", data["removals_by_initiative"]["reactive"]),
+            ("On our own initiative (proactive)", data["removals_by_initiative"]["proactive"])]),
+        ("Use of automated means", "Decisions in the period where automated means detected the listing or took "
+                                   "the decision.", [
+            ("Decisions", automated["decisions"]),
+            ("with automated detection", automated["automated_detection"]),
+            ("taken by automated means", automated["automated_decision"])]),
+        ("Time to action", "From the notice's receipt (its confirmation) to the decision on each listing, over the "
+                           "decisions of the period; and the share of notices whose listings were all decided "
+                           "within the SLA target, over the notices completed in the period.", [
+            ("Median time to action", duration_text(None if median is None else timedelta(seconds=median))),
+            ("Notices decided", target["decided"]),
+            ("decided within target", f"{target['within_target']} ({percent(target['share'])})")]),
+        ("Counter-notices (DMCA 512(g))", "Counter-notices filed by sellers in the period, by where they stand now.",
+         [("Counter-notices filed", data["counter_notices"]["filed"]),
+          *_labelled(data["counter_notices"]["by_status"], CounterNoticeStatus.choices)]),
+        ("Appeals (DSA Art. 20)", "Internal complaints filed in the period, by who filed them and their outcome.",
+         appeal_rows),
+        ("Seller penalties (DSA Art. 23, DMCA 512(i))", "Penalties decided against repeat infringers in the period.",
+         [("Penalties decided", data["penalties"]["decided"]),
+          *_labelled(data["penalties"]["by_level"], PenaltyLevel.choices)]),
+    ]
+
+
+@require_GET
+def report(request: HttpRequest, period: str) -> HttpResponse:
+    chosen = _period(period)
+    if isinstance(chosen, str):
+        return render(request, "takedowns/report/unknown_period.html", {"message": chosen}, status=404)
+    data = figures.report_figures(chosen)
+    return render(request, "takedowns/report/report.html", {"period": chosen, "sections": sections(data)})
+
+
+@require_GET
+def report_json(request: HttpRequest, period: str) -> JsonResponse:
+    chosen = _period(period)
+    if isinstance(chosen, str):
+        return JsonResponse({"error": chosen}, status=404)
+    return JsonResponse(figures.report_figures(chosen), json_dumps_params={"indent": 2, "ensure_ascii": False})
+
+
+def _cell(value: object) -> object:
+    """true, false and empty for null, as the JSON has them, so both downloads read the same."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "" if value is None else value
+
+
+@require_GET
+def report_csv(request: HttpRequest, period: str) -> HttpResponse:
+    chosen = _period(period)
+    if isinstance(chosen, str):
+        return HttpResponse(chosen + "\n", status=404, content_type="text/plain; charset=utf-8")
+    body = io.StringIO()
+    writer = csv.writer(body)
+    writer.writerow(("figure", "value"))
+    for key, value in figures.flattened(figures.report_figures(chosen)):
+        writer.writerow((key, _cell(value)))
+    response = HttpResponse(body.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="transparency-report-{chosen.slug}.csv"'
+    return response

@@ -1,0 +1,224 @@
+"""SLA clocks: the only code that writes SlaClock rows. Every start, pause, resume, stop, warning
+and breach is an event on the notice, so every figure can be traced back to the log.
+
+What each clock measures (PRODUCT.md, "SLA clocks"):
+- acknowledgement: confirmed → routed to a reviewer;
+- takedown decision: confirmed → the last listing decided (paused while the submitter owes an
+  answer). It is created at routing, dated from the confirmation, because its policy depends on
+  the priority that routing computes;
+- takedown executed, per removed listing: decided → down at the marketplace;
+- seller penalty, per strike: strike recorded → penalty applied;
+- counter-notice restore: counter-notice found complete → restored, or a lawsuit reported;
+- appeal decision: appeal filed → decided.
+
+Due-time arithmetic is in takedowns.sla (pure functions); this module applies it to rows.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+
+from takedowns import emails, sla
+from takedowns.enums import LEAD_GROUP, OPEN_NOTICE_STATUSES, ClockKind, EventKind
+from takedowns.models import Event, Notice, SlaClock, SlaPolicy
+from takedowns.workflow.base import SYSTEM, _event
+
+# Used when no active policy matches; leads set real targets as SLA policies in the admin.
+DEFAULT_TARGETS = {
+    ClockKind.ACKNOWLEDGEMENT: timedelta(minutes=15),
+    ClockKind.TAKEDOWN_DECISION: timedelta(hours=24),
+    ClockKind.TAKEDOWN_EXECUTED: timedelta(minutes=15),
+    ClockKind.SELLER_PENALTY: timedelta(hours=72),
+    ClockKind.COUNTER_NOTICE_RESTORE: timedelta(days=14),
+    ClockKind.APPEAL_DECISION: timedelta(days=7),
+}
+DEFAULT_WARN_RATIO = 0.8
+# The clocks of the notice's own next step, whose due time orders the review queue.
+NOTICE_CLOCKS = (ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION)
+
+
+def policy_for(kind: str, notice: Notice, reasons: list[str] = ()) -> SlaPolicy | None:
+    """The most specific active policy: right type, then reason, then the highest priority band."""
+    candidates = [policy for policy in SlaPolicy.objects.filter(clock=kind, is_active=True,
+                                                                 min_priority__lte=notice.priority)
+                  if policy.right_type in ("", notice.right_type) and (not policy.reason or policy.reason in reasons)]
+    return max(candidates, key=lambda p: (bool(p.right_type), bool(p.reason), p.min_priority, -p.pk), default=None)
+
+
+def calendar_of(policy: SlaPolicy | None) -> sla.Calendar:
+    if policy is None or not policy.business_hours:
+        return sla.ROUND_THE_CLOCK
+    return sla.Calendar(business_hours=True, timezone=policy.timezone, country=policy.country,
+                        subdivision=policy.subdivision, day_start=policy.day_start, day_end=policy.day_end)
+
+
+def _calendar_terms(calendar: sla.Calendar) -> dict:
+    return {"business_hours": calendar.business_hours, "timezone": calendar.timezone, "country": calendar.country,
+            "subdivision": calendar.subdivision, "day_start": calendar.day_start.isoformat(),
+            "day_end": calendar.day_end.isoformat()}
+
+
+def _calendar_from_terms(terms: dict) -> sla.Calendar:
+    if not terms.get("business_hours"):
+        return sla.ROUND_THE_CLOCK
+    return sla.Calendar(business_hours=True, timezone=terms["timezone"], country=terms["country"],
+                        subdivision=terms["subdivision"], day_start=time.fromisoformat(terms["day_start"]),
+                        day_end=time.fromisoformat(terms["day_end"]))
+
+
+def _clock_event(clock: SlaClock, kind: str, now: datetime, **details) -> Event:
+    event = _event(clock.notice, kind, SYSTEM, now, details={
+        "clock": clock.kind, "clock_id": clock.pk, "due_at": clock.due_at.isoformat(), **details})
+    event.item_id = clock.item_id
+    return event
+
+
+def _save(events: list[Event] | None, event: Event) -> None:
+    """Append to the caller's batch (written with its other events in one INSERT), or save now."""
+    if events is None:
+        event.save()
+    else:
+        events.append(event)
+
+
+def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: list[str] = (), item=None,
+                strike=None, counter_notice=None, appeal=None, due_at: datetime | None = None,
+                events: list[Event] | None = None, now: datetime | None = None) -> SlaClock:
+    """Start a clock under the policy that applies now. `due_at` overrides the policy's target for
+    clocks whose deadline is set by law (the counter-notice restore window). `now`, when later than
+    `started_at`, is when the start is recorded (a clock dated back to the event that started it)."""
+    policy = policy_for(kind, notice, reasons)
+    calendar = calendar_of(policy)
+    target = policy.target if policy else DEFAULT_TARGETS[kind]
+    ratio = policy.warn_ratio if policy else DEFAULT_WARN_RATIO
+    if due_at is None:
+        due_at = sla.add_working_time(started_at, target, calendar)
+        warn_at = sla.warning_at(started_at, target, ratio, calendar)
+    else:
+        target = due_at - started_at
+        warn_at = started_at + target * ratio
+    clock = SlaClock.objects.create(
+        kind=kind, notice=notice, item=item, strike=strike, counter_notice=counter_notice, appeal=appeal,
+        policy=policy, target=target, calendar=_calendar_terms(calendar), started_at=started_at, due_at=due_at,
+        warn_at=warn_at)
+    _follow(clock)
+    _save(events, _clock_event(clock, EventKind.CLOCK_STARTED, now or started_at, target=str(target),
+                               started_at=started_at.isoformat(), policy=str(policy) if policy else "default target"))
+    return clock
+
+
+def _follow(clock: SlaClock) -> None:
+    """The notice's due time (the queue's order) follows the clock of its next step."""
+    if clock.kind in NOTICE_CLOCKS:
+        Notice.objects.filter(pk=clock.notice_id).update(due_at=clock.due_at)
+        clock.notice.due_at = clock.due_at
+
+
+def _running(kind: str, **subject):
+    return SlaClock.objects.filter(kind=kind, stopped_at=None, **subject).select_related("notice")
+
+
+def stop_clock(kind: str, now: datetime, *, cancelled: bool = False, events: list[Event] | None = None,
+               **subject) -> SlaClock | None:
+    """Stop the running clock of this kind for the subject (notice=, item=, strike=, counter_notice=
+    or appeal=). Stopping a clock that is not running does nothing."""
+    clock = _running(kind, **subject).first()
+    if clock is None:
+        return None
+    paused_for = clock.paused_for + (now - clock.paused_at if clock.paused_at else timedelta(0))
+    elapsed = max(now - clock.started_at - paused_for, timedelta(0))
+    if not SlaClock.objects.filter(pk=clock.pk, stopped_at=None).update(
+            stopped_at=now, paused_at=None, paused_for=paused_for, elapsed=elapsed, cancelled=cancelled):
+        return None
+    clock.stopped_at, clock.elapsed, clock.cancelled = now, elapsed, cancelled
+    _save(events, _clock_event(clock, EventKind.CLOCK_STOPPED, now, elapsed=str(elapsed), cancelled=cancelled,
+                               within_target=now <= clock.due_at))
+    return clock
+
+
+def stop_all(notice: Notice, now: datetime, events: list[Event] | None = None) -> None:
+    """The case ended without the measured steps (withdrawn): stop its clocks, out of the figures."""
+    for clock in SlaClock.objects.filter(notice=notice, stopped_at=None).values("kind", "item", "strike",
+                                                                                  "counter_notice", "appeal"):
+        stop_clock(clock.pop("kind"), now, cancelled=True, events=events, notice=notice, **clock)
+
+
+def pause_clock(kind: str, now: datetime, *, events: list[Event] | None = None, **subject) -> None:
+    """The clock waits for somebody outside our control (the submitter owes an answer)."""
+    clock = _running(kind, paused_at=None, **subject).first()
+    if clock and SlaClock.objects.filter(pk=clock.pk, paused_at=None, stopped_at=None).update(paused_at=now):
+        _save(events, _clock_event(clock, EventKind.CLOCK_PAUSED, now))
+
+
+def resume_clock(kind: str, now: datetime, *, events: list[Event] | None = None, **subject) -> None:
+    """The wait is over: the due and warning times move later by the working time spent paused."""
+    clock = _running(kind, paused_at__isnull=False, **subject).first()
+    if clock is None:
+        return
+    calendar = _calendar_from_terms(clock.calendar)
+    due_at = sla.moved_by_pause(clock.due_at, clock.paused_at, now, calendar)
+    warn_at = sla.moved_by_pause(clock.warn_at, clock.paused_at, now, calendar)
+    if SlaClock.objects.filter(pk=clock.pk, paused_at=clock.paused_at).update(
+            paused_at=None, paused_for=F("paused_for") + (now - clock.paused_at), due_at=due_at, warn_at=warn_at):
+        clock.due_at = due_at
+        _follow(clock)
+        _save(events, _clock_event(clock, EventKind.CLOCK_RESUMED, now, paused=str(now - clock.paused_at)))
+
+
+# --- The beat task: warnings and breaches. ---
+
+def process_due(now: datetime, limit: int = 500) -> tuple[int, int]:
+    """Warn the people responsible before a clock breaches, then mark breaches and escalate them.
+    Each clock is claimed with a conditional UPDATE, so an overlapping or repeated run never warns,
+    breaches or escalates twice. Returns (warned, breached)."""
+    warned = breached = 0
+    to_warn = SlaClock.objects.filter(stopped_at=None, paused_at=None, warned_at=None, breached_at=None,
+                                      warn_at__lte=now).order_by("warn_at").values_list("pk", flat=True)[:limit]
+    for clock_id in list(to_warn):
+        with transaction.atomic():
+            if not SlaClock.objects.filter(pk=clock_id, stopped_at=None, paused_at=None, warned_at=None,
+                                           breached_at=None).update(warned_at=now):
+                continue
+            clock = SlaClock.objects.select_related("notice__assigned_to__user").get(pk=clock_id)
+            _clock_event(clock, EventKind.CLOCK_WARNED, now).save()
+            emails.clock_warning(clock, _responsible(clock), now)
+            warned += 1
+    to_breach = SlaClock.objects.filter(stopped_at=None, paused_at=None, breached_at=None,
+                                        due_at__lte=now).order_by("due_at").values_list("pk", flat=True)[:limit]
+    for clock_id in list(to_breach):
+        with transaction.atomic():
+            if not SlaClock.objects.filter(pk=clock_id, stopped_at=None, paused_at=None,
+                                           breached_at=None).update(breached_at=now):
+                continue
+            clock = SlaClock.objects.select_related("notice__assigned_to__user").get(pk=clock_id)
+            _clock_event(clock, EventKind.CLOCK_BREACHED, now).save()
+            _escalate(clock, now)
+            breached += 1
+    return warned, breached
+
+
+def _leads():
+    return list(get_user_model().objects.filter(groups__name=LEAD_GROUP, is_active=True).exclude(email="")
+                .order_by("pk"))
+
+
+def _responsible(clock: SlaClock) -> list:
+    """Who is warned: the notice's reviewer while it has one, otherwise the leads."""
+    reviewer = clock.notice.assigned_to
+    if reviewer is not None and reviewer.user.email and clock.notice.status in OPEN_NOTICE_STATUSES:
+        return [reviewer.user]
+    return _leads()
+
+
+def _escalate(clock: SlaClock, now: datetime) -> None:
+    """A breach goes to the leads: the notice is flagged as escalated (once) and every lead is e-mailed."""
+    notice = clock.notice
+    if notice.status in OPEN_NOTICE_STATUSES and notice.escalated_at is None:
+        if Notice.objects.filter(pk=notice.pk, escalated_at=None).update(escalated_at=now):
+            notice.escalated_at = now
+            _event(notice, EventKind.ESCALATED, SYSTEM, now, details={
+                "note": f"SLA target breached: {clock.get_kind_display().lower()} was due "
+                        f"{clock.due_at.isoformat(timespec='minutes')}."}).save()
+    emails.clock_breached(clock, _leads(), now)

@@ -1,0 +1,366 @@
+"""Counter-notices (DMCA 512(g)): the only code that writes CounterNotice rows.
+
+The life of a counter-notice, one function per step:
+
+    file_counter_notice   seller, on the private statement page         → filed
+    mark_incomplete       reviewer: something is missing               filed → incomplete
+    file_counter_notice   seller corrects and files again         incomplete → filed
+    accept_counter_notice reviewer: complete; the restore window starts filed → waiting
+    report_lawsuit        rights holder, on the tracking page         waiting → lawsuit
+    restore_due           beat task, when the window has run out      waiting → restored
+
+When a seller may file: at any time while the listing is down under the removal (the decision in
+force, its listing 'removed', not restored). 512(g) gives the seller no deadline, and once the
+listing is back there is nothing left to counter.
+
+The window: an incomplete counter-notice is not a 512(g)(3) counter-notice, so the law's "10 to
+14 business days following receipt" counts from the reviewer's check, which is also when the
+rights holder receives the copy and their time to sue starts. The listing is restored after
+COUNTER_NOTICE_RESTORE_BUSINESS_DAYS business days (weekends and the public holidays of
+COUNTER_NOTICE_HOLIDAY_COUNTRY do not count), or after COUNTER_NOTICE_WINDOW_SECONDS in a demo.
+
+Each transition locks the notice's row (order_restore needs that lock, and it keeps the seller,
+the reviewer, the rights holder and the beat task from crossing), re-reads the counter-notice,
+refuses with a specific TransitionNotAllowed, writes its status with a conditional UPDATE,
+records its events in the same transaction and queues its e-mails in the outbox.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from takedowns import emails, sla
+from takedowns.enums import (
+    LEAD_GROUP,
+    ActorKind,
+    ClockKind,
+    CounterNoticeStatus,
+    DecisionOutcome,
+    EventKind,
+    ItemState,
+)
+from takedowns.models import CounterNotice, Decision, Event, Notice, Reviewer
+from takedowns.workflow import clocks, enforcement
+from takedowns.workflow.base import SUBMITTER, SYSTEM, Actor, TransitionNotAllowed, _event
+
+logger = logging.getLogger(__name__)
+
+SELLER = Actor(ActorKind.SELLER)
+
+# The law's upper bound (512(g)(2)(C)): the restore clock breaches if the listing is not back by then.
+LATEST_RESTORE_BUSINESS_DAYS = 14
+
+# The two sworn statements of 512(g)(3)(C) and (D), as the seller makes them and the rights holder reads them.
+STATEMENT_MISTAKE = (
+    "I swear, under penalty of perjury, that I have a good-faith belief that the material identified above "
+    "was removed or disabled as a result of a mistake or misidentification of the material to be removed or "
+    "disabled."
+)
+STATEMENT_JURISDICTION = (
+    "I consent to the jurisdiction of the Federal District Court for the judicial district in which my address "
+    "is located or, if my address is outside the United States, for any judicial district in which the "
+    "marketplace may be found, and I will accept service of process from the person who provided the "
+    "notification of the alleged infringement or an agent of such person."
+)
+
+# The counter-notice's own fields, as file_counter_notice takes them, with the names used in refusals.
+FIELDS = {
+    "material": "the removed listing and where it appeared",
+    "explanation": "why the removal was a mistake",
+    "full_name": "full name",
+    "address": "address",
+    "phone": "telephone number",
+    "email": "e-mail address",
+    "signature": "signature",
+}
+STATEMENTS = ("statement_mistake", "consent_jurisdiction")
+
+
+def signature_matches(full_name: str, signature: str) -> bool:
+    """The electronic signature is the full name typed again; spacing and case do not matter."""
+    def normal(text: str) -> str:
+        return " ".join((text or "").split()).casefold()
+    return bool(normal(full_name)) and normal(full_name) == normal(signature)
+
+
+def restore_due_at(accepted_at: datetime) -> datetime:
+    """When the listing of a counter-notice found complete at `accepted_at` is restored."""
+    if settings.COUNTER_NOTICE_WINDOW_SECONDS:
+        return accepted_at + timedelta(seconds=settings.COUNTER_NOTICE_WINDOW_SECONDS)
+    return sla.add_business_days(accepted_at, settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS, _calendar())
+
+
+def window_text() -> str:
+    """The restore window in words, for pages and e-mails."""
+    if settings.COUNTER_NOTICE_WINDOW_SECONDS:
+        return f"{settings.COUNTER_NOTICE_WINDOW_SECONDS} seconds (demo setting)"
+    return f"{settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS} business days"
+
+
+def latest_restore_at(accepted_at: datetime) -> datetime:
+    """The restore clock's due time: the law's 14th business day, never before the planned restore.
+    Due at the planned restore itself, every restore would count as late by the beat's interval."""
+    latest = sla.add_business_days(accepted_at, LATEST_RESTORE_BUSINESS_DAYS, _calendar())
+    return max(latest, restore_due_at(accepted_at))
+
+
+def _calendar() -> sla.Calendar:
+    return sla.Calendar(country=settings.COUNTER_NOTICE_HOLIDAY_COUNTRY)
+
+
+def _reviewer_actor(reviewer: Reviewer) -> Actor:
+    return Actor(ActorKind.REVIEWER, reviewer.user)
+
+
+def _counter_notice_event(counter_notice: CounterNotice, kind: str, actor: Actor, now: datetime, *,
+                          from_status: str = "", to_status: str = "", **details) -> Event:
+    item = counter_notice.decision.item
+    event = _event(item.notice, kind, actor, now, from_status=from_status, to_status=to_status, details={
+        "counter_notice": counter_notice.pk, "decision": counter_notice.decision_id,
+        "listing": item.listing.external_id, **details})
+    event.item = item
+    return event
+
+
+def _lock_notice(notice_id: int) -> Notice:
+    return Notice.objects.select_for_update().get(pk=notice_id)
+
+
+def _reload(counter_notice_id: int) -> CounterNotice:
+    """The counter-notice as it is now, under the caller's notice lock."""
+    return (CounterNotice.objects.select_related("decision__item__listing__seller", "decision__item__notice",
+                                                 "checked_by")
+            .get(pk=counter_notice_id))
+
+
+def _locked(counter_notice: CounterNotice) -> CounterNotice:
+    notice_id = (CounterNotice.objects.filter(pk=counter_notice.pk)
+                 .values_list("decision__item__notice_id", flat=True).get())
+    _lock_notice(notice_id)
+    return _reload(counter_notice.pk)
+
+
+def _removal_stands(decision: Decision) -> None:
+    """Refuse unless the decision is a removal in force whose listing is still down."""
+    item = decision.item
+    listing = item.listing.external_id
+    if decision.outcome != DecisionOutcome.REMOVE:
+        raise TransitionNotAllowed("A counter-notice answers a removal; this decision removed nothing.")
+    if decision.reversed_at is not None:
+        raise TransitionNotAllowed(f"The removal of listing {listing} was set aside on appeal; "
+                                   "there is nothing left to counter.")
+    if decision.listing_restored_at is not None or item.state == ItemState.RESTORED:
+        raise TransitionNotAllowed(f"Listing {listing} has been restored already; there is nothing left to counter.")
+    if item.state != ItemState.REMOVED:
+        raise TransitionNotAllowed(f"Listing {listing} is '{item.get_state_display()}': a counter-notice answers "
+                                   "a removal in force.")
+
+
+def may_file(decision: Decision, counter_notice: CounterNotice | None) -> bool:
+    """Whether the seller may file now: a first counter-notice, or the correction of an incomplete
+    one, against a removal whose listing is still down (the page shows the form only then)."""
+    if counter_notice is not None and counter_notice.status != CounterNoticeStatus.INCOMPLETE:
+        return False
+    try:
+        _removal_stands(decision)
+    except TransitionNotAllowed:
+        return False
+    return True
+
+
+def _check_fields(fields: dict) -> dict:
+    """The server's own check of every 512(g)(3) element (the form gives the field-by-field errors)."""
+    cleaned = {name: str(fields.get(name) or "").strip() for name in FIELDS}
+    missing = [label for name, label in FIELDS.items() if not cleaned[name]]
+    if missing:
+        raise TransitionNotAllowed(f"The counter-notice is missing: {', '.join(missing)}.")
+    if not all(fields.get(name) is True for name in STATEMENTS):
+        raise TransitionNotAllowed("A counter-notice needs both sworn statements: the removal was a mistake or "
+                                   "misidentification, and the consent to jurisdiction and to accept service.")
+    if not signature_matches(cleaned["full_name"], cleaned["signature"]):
+        raise TransitionNotAllowed("The signature must be your full name, typed again exactly as above.")
+    return {**cleaned, "statement_mistake": True, "consent_jurisdiction": True}
+
+
+def file_counter_notice(decision: Decision, fields: dict, now: datetime) -> CounterNotice:
+    """The seller files a counter-notice against a removal, or files again one that a reviewer
+    returned as incomplete (the same row, corrected). One per decision; the seller gets a receipt."""
+    with transaction.atomic():
+        notice_id = Decision.objects.filter(pk=decision.pk).values_list("item__notice_id", flat=True).get()
+        _lock_notice(notice_id)
+        decision = Decision.objects.select_related("item__listing__seller", "item__notice").get(pk=decision.pk)
+        _removal_stands(decision)
+        existing = CounterNotice.objects.filter(decision=decision).first()
+        if existing is not None and existing.status != CounterNoticeStatus.INCOMPLETE:
+            raise TransitionNotAllowed(_already_filed(existing))
+        values = _check_fields(fields)
+        if existing is None:
+            counter_notice = CounterNotice.objects.create(decision=decision, filed_at=now,
+                                                          status=CounterNoticeStatus.FILED, **values)
+            from_status = ""
+        else:  # incomplete: corrected and filed again
+            if not CounterNotice.objects.filter(pk=existing.pk, status=CounterNoticeStatus.INCOMPLETE).update(
+                    status=CounterNoticeStatus.FILED, filed_at=now, **values):
+                raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
+            counter_notice, from_status = _reload(existing.pk), CounterNoticeStatus.INCOMPLETE
+        counter_notice.decision = decision
+        _counter_notice_event(counter_notice, EventKind.COUNTER_NOTICE_FILED, SELLER, now, from_status=from_status,
+                              to_status=CounterNoticeStatus.FILED, refiled=bool(from_status)).save()
+        emails.counter_notice_filed(counter_notice, now)
+    return counter_notice
+
+
+def _already_filed(existing: CounterNotice) -> str:
+    if existing.status == CounterNoticeStatus.FILED:
+        return ("You have already filed a counter-notice against this removal "
+                f"({existing.filed_at:%d %b %Y}); it is being checked for completeness.")
+    if existing.status == CounterNoticeStatus.WAITING:
+        return ("Your counter-notice against this removal is complete; the listing is due to be restored on "
+                f"{existing.restore_due_at:%d %b %Y, %H:%M %Z}.")
+    if existing.status == CounterNoticeStatus.LAWSUIT:
+        return ("The rights holder has reported a lawsuit about this listing; it stays down until the court "
+                "decides, and no further counter-notice can be filed here.")
+    return "Your counter-notice against this removal has been dealt with already; the listing was restored."
+
+
+def mark_incomplete(counter_notice: CounterNotice, reviewer: Reviewer, reason: str, now: datetime) -> CounterNotice:
+    """A reviewer returns a counter-notice that lacks something, saying what; the seller is told how
+    to correct it on the private page. The restore window does not start."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionNotAllowed("Say what is missing, so that the seller can correct it.")
+    with transaction.atomic():
+        counter_notice = _locked(counter_notice)
+        _must_be_filed(counter_notice, "returned as incomplete")
+        if not CounterNotice.objects.filter(pk=counter_notice.pk, status=CounterNoticeStatus.FILED).update(
+                status=CounterNoticeStatus.INCOMPLETE, incomplete_reason=reason, checked_by=reviewer.user,
+                checked_at=now):
+            raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
+        counter_notice = _reload(counter_notice.pk)
+        _counter_notice_event(counter_notice, EventKind.COUNTER_NOTICE_INCOMPLETE, _reviewer_actor(reviewer), now,
+                              from_status=CounterNoticeStatus.FILED, to_status=CounterNoticeStatus.INCOMPLETE,
+                              reason=reason).save()
+        emails.counter_notice_incomplete(counter_notice, now)
+    return counter_notice
+
+
+def _must_be_filed(counter_notice: CounterNotice, what: str) -> None:
+    if counter_notice.status != CounterNoticeStatus.FILED:
+        raise TransitionNotAllowed(f"The counter-notice on listing {counter_notice.decision.item.listing.external_id} "
+                                   f"is '{counter_notice.get_status_display()}'; only one waiting for its check "
+                                   f"can be {what}.")
+
+
+def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now: datetime) -> CounterNotice:
+    """A reviewer finds the counter-notice complete: the restore window starts, the rights holder
+    receives a copy (512(g)(2)(B)) by e-mail and on the tracking page with the restore date, and
+    the seller learns the date too."""
+    with transaction.atomic():
+        counter_notice = _locked(counter_notice)
+        _must_be_filed(counter_notice, "found complete")
+        decision = counter_notice.decision
+        _removal_stands(decision)
+        due = restore_due_at(now)
+        if not CounterNotice.objects.filter(pk=counter_notice.pk, status=CounterNoticeStatus.FILED).update(
+                status=CounterNoticeStatus.WAITING, checked_by=reviewer.user, checked_at=now, restore_due_at=due):
+            raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
+        counter_notice = _reload(counter_notice.pk)
+        item = counter_notice.decision.item
+        events = [_counter_notice_event(
+            counter_notice, EventKind.COUNTER_NOTICE_ACCEPTED, _reviewer_actor(reviewer), now,
+            from_status=CounterNoticeStatus.FILED, to_status=CounterNoticeStatus.WAITING,
+            restore_due_at=due.isoformat())]
+        clocks.start_clock(ClockKind.COUNTER_NOTICE_RESTORE, item.notice, now, reasons=[item.reason], item=item,
+                           counter_notice=counter_notice, due_at=latest_restore_at(now), events=events)
+        Event.objects.bulk_create(events)
+        emails.counter_notice_copy(counter_notice, now)
+        emails.counter_notice_accepted(counter_notice, now)
+    return counter_notice
+
+
+def report_lawsuit(notice: Notice, counter_notice: CounterNotice, details: str, now: datetime) -> CounterNotice:
+    """The rights holder reports, on the tracking page, that they filed an action seeking a court
+    order against the seller: the listing is not restored. Possible until the restore happens."""
+    details = (details or "").strip()
+    if not details:
+        raise TransitionNotAllowed("Name the court and the case number of the action you filed.")
+    with transaction.atomic():
+        _lock_notice(notice.pk)
+        counter_notice = _reload(counter_notice.pk)
+        if counter_notice.decision.item.notice_id != notice.pk:
+            raise TransitionNotAllowed("This counter-notice is not about a listing of this notice.")
+        if counter_notice.status != CounterNoticeStatus.WAITING:
+            raise TransitionNotAllowed(_no_lawsuit_now(counter_notice))
+        if not CounterNotice.objects.filter(pk=counter_notice.pk, status=CounterNoticeStatus.WAITING).update(
+                status=CounterNoticeStatus.LAWSUIT, lawsuit_reported_at=now, lawsuit_details=details):
+            raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
+        counter_notice = _reload(counter_notice.pk)
+        events = [_counter_notice_event(counter_notice, EventKind.LAWSUIT_REPORTED, SUBMITTER, now,
+                                        from_status=CounterNoticeStatus.WAITING,
+                                        to_status=CounterNoticeStatus.LAWSUIT, details=details)]
+        clocks.stop_clock(ClockKind.COUNTER_NOTICE_RESTORE, now, counter_notice=counter_notice, events=events)
+        Event.objects.bulk_create(events)
+        emails.counter_notice_lawsuit_received(counter_notice, now)
+        emails.counter_notice_lawsuit_seller(counter_notice, now)
+        emails.counter_notice_lawsuit_staff(counter_notice, _staff(counter_notice), now)
+    return counter_notice
+
+
+def _no_lawsuit_now(counter_notice: CounterNotice) -> str:
+    if counter_notice.status == CounterNoticeStatus.LAWSUIT:
+        return f"You reported a lawsuit on {counter_notice.lawsuit_reported_at:%d %b %Y, %H:%M %Z} already."
+    if counter_notice.status == CounterNoticeStatus.RESTORED:
+        return (f"The listing was restored on {counter_notice.restored_at:%d %b %Y, %H:%M %Z}; a lawsuit can "
+                "no longer be reported here.")
+    return "The counter-notice is still being checked for completeness; there is no restore to stop yet."
+
+
+def _staff(counter_notice: CounterNotice) -> list:
+    """Who hears of a lawsuit: the reviewer who checked the counter-notice, and the leads."""
+    leads = get_user_model().objects.filter(groups__name=LEAD_GROUP, is_active=True).exclude(email="")
+    people = {user.pk: user for user in leads.order_by("pk")}
+    checker = counter_notice.checked_by
+    if checker is not None and checker.is_active and checker.email:
+        people = {checker.pk: checker, **people}
+    return list(people.values())
+
+
+def restore_due(now: datetime, limit: int = 500) -> int:
+    """Beat work: restore the listing of every counter-notice whose window ran out without a
+    lawsuit. Each is claimed with a conditional UPDATE (waiting → restored), so an overlapping or
+    repeated run restores nothing twice. Returns how many were claimed."""
+    due = list(CounterNotice.objects.filter(status=CounterNoticeStatus.WAITING, restore_due_at__lte=now)
+               .order_by("restore_due_at", "id").values_list("pk", "decision__item__notice_id")[:limit])
+    restored = 0
+    for counter_notice_id, notice_id in due:
+        with transaction.atomic():
+            _lock_notice(notice_id)
+            if not CounterNotice.objects.filter(pk=counter_notice_id, status=CounterNoticeStatus.WAITING,
+                                                restore_due_at__lte=now).update(
+                    status=CounterNoticeStatus.RESTORED, restored_at=now):
+                continue  # a lawsuit came first, or another run claimed it
+            counter_notice = _reload(counter_notice_id)
+            _restore(counter_notice, now)
+            restored += 1
+    return restored
+
+
+def _restore(counter_notice: CounterNotice, now: datetime) -> None:
+    decision = counter_notice.decision
+    events: list[Event] = []
+    try:
+        enforcement.order_restore(decision, SYSTEM, now, "Counter-notice (DMCA 512(g)): no lawsuit was reported "
+                                                         "within the restore window", events)
+    except TransitionNotAllowed:
+        # The listing came back another way (an appeal) while the window ran: nothing to restore,
+        # nobody to tell, and the clock measured nothing.
+        logger.info("counter-notice %s: removal no longer stands; nothing to restore", counter_notice.pk)
+        clocks.stop_clock(ClockKind.COUNTER_NOTICE_RESTORE, now, cancelled=True, counter_notice=counter_notice)
+        return
+    clocks.stop_clock(ClockKind.COUNTER_NOTICE_RESTORE, now, counter_notice=counter_notice, events=events)
+    Event.objects.bulk_create(events)
+    emails.counter_notice_restored_seller(counter_notice, now)
+    emails.counter_notice_restored_rights_holder(counter_notice, now)

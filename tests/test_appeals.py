@@ -1,0 +1,524 @@
+"""Appeals (DSA Art. 20): who may appeal what and until when, once per side; decided by someone who
+took no part in the original; what a reversal undoes; the events, the clock and the e-mails."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError
+
+from takedowns import workflow
+from takedowns.enums import (
+    AppealStatus,
+    ClockKind,
+    DecisionOutcome,
+    EventKind,
+    ItemState,
+    ListingStatus,
+    NoticeStatus,
+    SellerAccount,
+)
+from takedowns.models import (
+    Appeal,
+    Decision,
+    Listing,
+    Notice,
+    NoticeItem,
+    OutboundEmail,
+    Penalty,
+    ReasonCode,
+    Reviewer,
+    Seller,
+    SlaClock,
+    Strike,
+    Submitter,
+)
+from takedowns.workflow import appeals, enforcement
+from tests.conftest import file_notice, make_reviewer
+from tests.test_settings import run_manage
+
+pytestmark = pytest.mark.django_db
+REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
+DAY = timedelta(days=1)
+SELLER_TEXT = "The sneakers are genuine: I bought them from the brand's authorised wholesaler, invoice attached."
+SUBMITTER_TEXT = "The registration number was right: the mark is registered at EUIPO under 018234567 since 2019."
+
+
+@pytest.fixture
+def bright(catalogue):
+    """Bright Store (L-100003, L-100004), with an address for statements and no strikes yet."""
+    seller = catalogue["L-100003"].seller
+    Seller.objects.filter(pk=seller.pk).update(strike_count=0, email="bright@sellers.example")
+    seller.refresh_from_db()
+    return seller
+
+
+@pytest.fixture
+def other(reviewers):
+    """A reviewer who took no part in any decision here."""
+    return make_reviewer("ola", ["trademark"])
+
+
+def decided(now, reviewer, outcomes: dict[str, str]):
+    """A notice about Bright Store's listings, routed to `reviewer` and decided as given; returns it."""
+    Listing.objects.filter(external_id__in=outcomes).update(status=ListingStatus.ACTIVE)
+    notice = file_notice(now, items=[(listing, "counterfeit") for listing in outcomes])
+    workflow.confirm_notice(notice, now)
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    code = ReasonCode.objects.get(code="genuine-goods")
+    items = {item.listing.external_id: item for item in notice.items.select_related("listing")}
+    workflow.decide_items(notice, reviewer, [
+        workflow.ItemDecision(items[listing].pk, outcome, reason_code=code if outcome == REJECT else None)
+        for listing, outcome in outcomes.items()], now)
+    notice.refresh_from_db()
+    return notice
+
+
+def decision_of(notice, listing="L-100003") -> Decision:
+    return Decision.objects.select_related("item__listing__seller", "item__notice").get(
+        item__notice=notice, item__listing__external_id=listing, reversed_at=None)
+
+
+def events_after(notice, moment):
+    return [(e.kind, e.actor_kind, e.item_id, e.from_status, e.to_status, e.details)
+            for e in notice.events.filter(created_at__gte=moment).order_by("created_at", "id")]
+
+
+def emails_after(moment):
+    return [(e.kind, e.to, e.notice_id, e.subject) for e in OutboundEmail.objects.filter(created_at__gte=moment)
+            .order_by("created_at", "id")]
+
+
+# --- Filing. ---
+
+def test_a_seller_appeals_a_removal_and_gets_a_receipt_off_the_tracking_page(now, bright, reviewers):
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    decision = decision_of(notice)
+    at = now + 2 * DAY
+    appeal = appeals.file_appeal(decision=decision, appellant="seller", text=f"  {SELLER_TEXT}\n", now=at)
+
+    appeal.refresh_from_db()
+    assert (appeal.decision_id, appeal.penalty_id, appeal.appellant, appeal.text, appeal.filed_at, appeal.status) == (
+        decision.pk, None, "seller", SELLER_TEXT, at, AppealStatus.FILED)
+    clock = SlaClock.objects.get(kind=ClockKind.APPEAL_DECISION)
+    assert (clock.appeal_id, clock.notice_id, clock.item_id, clock.started_at, clock.due_at, clock.stopped_at) == (
+        appeal.pk, notice.pk, decision.item_id, at, at + 7 * DAY, None)
+    subject = {"appeal": appeal.pk, "appellant": "seller", "decision": decision.pk, "penalty": None}
+    assert events_after(notice, at) == [
+        (EventKind.APPEAL_FILED, "seller", decision.item_id, "", "", subject),
+        (EventKind.CLOCK_STARTED, "system", decision.item_id, "", "", {
+            "clock": "appeal_decision", "clock_id": clock.pk, "due_at": clock.due_at.isoformat(),
+            "target": "7 days, 0:00:00", "started_at": at.isoformat(), "policy": str(clock.policy)}),
+    ]
+    # To the seller only, and not attached to the notice: the tracking page must not show the seller's link.
+    assert emails_after(at) == [("appeal_received", "bright@sellers.example", None,
+                                 "Appeal received: removal of your listing L-100003")]
+    body = OutboundEmail.objects.get(kind="appeal_received").body_text
+    for element in ("Hello Bright Store,", "internal complaint, EU Digital Services Act Art. 20",
+                    'the removal of your listing L-100003 "Listing 3"', f"on notice {notice.reference}",
+                    SELLER_TEXT, "free of charge", "took no part in the original decision",
+                    f"decide it by {clock.due_at.strftime('%-d %B %Y, %H:%M')}",
+                    f"https://portal.test/statement/{decision.pk}/{decision.seller_token}/"):
+        assert element in body
+
+
+def test_a_submitter_appeals_a_rejection_and_the_receipt_shows_on_the_tracking_page(now, bright, reviewers):
+    notice = decided(now, reviewers["tm"], {"L-100003": REJECT})
+    decision = decision_of(notice)
+    appeal = appeals.file_appeal(decision=decision, appellant="submitter", text=SUBMITTER_TEXT, now=now + DAY)
+
+    assert Appeal.objects.get().pk == appeal.pk
+    assert [e[0] for e in events_after(notice, now + DAY)] == [EventKind.APPEAL_FILED, EventKind.CLOCK_STARTED]
+    assert notice.events.get(kind=EventKind.APPEAL_FILED).actor_kind == "submitter"
+    assert emails_after(now + DAY) == [("appeal_received", "anna@aerostride.example", notice.pk,
+                                        f"Notice {notice.reference}: appeal received for listing 1")]
+    body = OutboundEmail.objects.get(kind="appeal_received").body_text
+    for element in ("Hello Anna Berger,", f"the rejection of listing 1 of your notice {notice.reference}, L-100003",
+                    "Genuine goods", SUBMITTER_TEXT, f"https://portal.test{notice.tracking_path()}"):
+        assert element in body
+
+
+def test_a_seller_appeals_a_penalty(now, bright, reviewers):
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    penalty = Penalty.objects.get()
+    appeal = appeals.file_appeal(penalty=penalty, appellant="seller", text=SELLER_TEXT, now=now + DAY)
+
+    assert (appeal.penalty_id, appeal.decision_id) == (penalty.pk, None)
+    filed = notice.events.get(kind=EventKind.APPEAL_FILED)
+    assert (filed.item_id, filed.details) == (None, {"appeal": appeal.pk, "appellant": "seller", "decision": None,
+                                                     "penalty": penalty.pk})
+    assert SlaClock.objects.get(kind=ClockKind.APPEAL_DECISION).appeal_id == appeal.pk
+    assert emails_after(now + DAY) == [("appeal_received", "bright@sellers.example", None,
+                                        "Appeal received: warning of your seller account")]
+    assert f"https://portal.test/penalty/{penalty.pk}/{penalty.seller_token}/" in \
+        OutboundEmail.objects.get(kind="appeal_received").body_text
+
+
+@pytest.mark.parametrize("outcome, against, appellant, message", [
+    (REJECT, "decision", "seller", "A rejected report can only be appealed by the submitter who filed it."),
+    (REMOVE, "decision", "submitter", "A removal can only be appealed by the seller of the listing; "
+                                      "a submitter can appeal a rejection."),
+    (REMOVE, "penalty", "submitter", "A penalty on a seller's account can only be appealed by the seller."),
+])
+def test_any_other_combination_is_refused_with_why(now, bright, reviewers, outcome, against, appellant, message):
+    notice = decided(now, reviewers["tm"], {"L-100003": outcome})
+    subject = {"penalty": Penalty.objects.get()} if against == "penalty" else {"decision": decision_of(notice)}
+    with pytest.raises(workflow.TransitionNotAllowed) as refused:
+        appeals.file_appeal(**subject, appellant=appellant, text=SELLER_TEXT, now=now)
+    assert str(refused.value) == message
+    assert not Appeal.objects.exists() and not SlaClock.objects.filter(kind=ClockKind.APPEAL_DECISION).exists()
+
+
+@pytest.mark.parametrize("against", ["removal", "rejection", "penalty"])
+def test_an_appeal_is_open_until_day_183_and_refused_after_with_the_deadline(now, bright, reviewers, against):
+    notice = decided(now, reviewers["tm"], {"L-100003": REJECT if against == "rejection" else REMOVE})
+    subject = {"penalty": Penalty.objects.get()} if against == "penalty" else {"decision": decision_of(notice)}
+    appellant = "submitter" if against == "rejection" else "seller"
+    last = now + timedelta(days=183)
+    with pytest.raises(workflow.TransitionNotAllowed) as refused:
+        appeals.file_appeal(**subject, appellant=appellant, text=SELLER_TEXT, now=last + timedelta(seconds=1))
+    assert str(refused.value) == (f"The time to appeal ended on {last.strftime('%-d %B %Y, %H:%M')} UTC: an appeal "
+                                  "can be filed within 183 days of the decision.")
+    assert not Appeal.objects.exists()
+    assert appeals.file_appeal(**subject, appellant=appellant, text=SELLER_TEXT, now=last).filed_at == last
+
+
+def test_a_longer_window_in_the_settings_keeps_appeals_open_longer(now, bright, reviewers, settings):
+    settings.APPEAL_WINDOW_DAYS = 365
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_TEXT,
+                                 now=now + timedelta(days=300))
+    assert appeal.pk is not None
+
+
+@pytest.mark.parametrize("days, message", [
+    ("90", "Configuration error: APPEAL_WINDOW_DAYS=90 must be at least 183: appeals stay open for at least "
+           "six months (DSA Art. 20)."),
+    ("six months", "Configuration error: APPEAL_WINDOW_DAYS='six months' is not a whole number."),
+])
+def test_a_window_under_six_months_stops_the_start(days, message):
+    result = run_manage({"DEBUG": "true", "APPEAL_WINDOW_DAYS": days}, "check")
+    assert result.returncode == 1
+    assert result.stderr.strip() == message
+
+
+def test_one_appeal_per_decision_and_side_a_resent_form_does_nothing(now, bright, reviewers):
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    decision = decision_of(notice)
+    first = appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_TEXT, now=now)
+    again = appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_TEXT, now=now + DAY)
+    assert again.pk == first.pk and again.filed_at == now
+    with pytest.raises(workflow.TransitionNotAllowed, match="You appealed this decision on .*; a decision can be "
+                                                             r"appealed once \(waiting for a decision\)\."):
+        appeals.file_appeal(decision=decision, appellant="seller", text="Something else entirely, said later.",
+                            now=now + DAY)
+    assert Appeal.objects.count() == 1
+    assert notice.events.filter(kind=EventKind.APPEAL_FILED).count() == 1
+    assert OutboundEmail.objects.filter(kind="appeal_received").count() == 1
+    assert SlaClock.objects.filter(kind=ClockKind.APPEAL_DECISION).count() == 1
+    with pytest.raises(IntegrityError):  # the database's backstop
+        Appeal.objects.create(decision=decision, appellant="seller", text="x", filed_at=now)
+
+
+def test_one_appeal_per_penalty(now, bright, reviewers):
+    decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    penalty = Penalty.objects.get()
+    appeals.file_appeal(penalty=penalty, appellant="seller", text=SELLER_TEXT, now=now)
+    with pytest.raises(workflow.TransitionNotAllowed, match="a decision can be appealed once"):
+        appeals.file_appeal(penalty=penalty, appellant="seller", text="Another go at the same penalty.", now=now)
+    with pytest.raises(IntegrityError):
+        Appeal.objects.create(penalty=penalty, appellant="seller", text="x", filed_at=now)
+
+
+def test_an_empty_appeal_is_refused(now, bright, reviewers):
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    with pytest.raises(workflow.TransitionNotAllowed, match="Write why you think the decision is wrong."):
+        appeals.file_appeal(decision=decision_of(notice), appellant="seller", text="  \n", now=now)
+
+
+# --- Who decides. ---
+
+def test_the_reviewer_of_a_removal_cannot_decide_its_appeal(now, bright, reviewers):
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_TEXT, now=now)
+    with pytest.raises(appeals.AppealConflict) as refused:
+        appeals.decide_appeal(appeal, reviewers["tm"], "reversed", "Looks genuine after all.", now + DAY)
+    assert str(refused.value) == ("You decided the original removal, so another reviewer must decide this appeal: "
+                                  "an appeal is decided by someone who took no part in the decision (DSA Art. 20).")
+    _assert_untouched(appeal, notice, now + DAY)
+
+
+def test_the_reviewer_of_a_rejection_cannot_decide_its_appeal(now, bright, reviewers):
+    notice = decided(now, reviewers["tm"], {"L-100003": REJECT})
+    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="submitter", text=SUBMITTER_TEXT, now=now)
+    with pytest.raises(appeals.AppealConflict, match="^You decided the original rejection, so another reviewer"):
+        appeals.decide_appeal(appeal, reviewers["tm"], "upheld", "Still no proof.", now + DAY)
+    _assert_untouched(appeal, notice, now + DAY)
+
+
+def test_nobody_who_decided_a_removal_behind_the_strike_decides_the_penalty_appeal(now, bright, reviewers, other):
+    """Two reviewers removed listings of one notice (after a reassignment): neither decides the penalty's appeal."""
+    Listing.objects.filter(external_id__in=["L-100003", "L-100004"]).update(status=ListingStatus.ACTIVE)
+    notice = file_notice(now, items=[("L-100003", "counterfeit"), ("L-100004", "counterfeit")])
+    workflow.confirm_notice(notice, now)
+    workflow.route_notice(notice.pk, now)
+    first, second = notice.items.order_by("position")
+    workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(first.pk, REMOVE)], now)
+    workflow.reassign_notice(notice, reviewers["cr"], reviewers["tm"].user, now)
+    workflow.decide_items(notice, reviewers["cr"], [workflow.ItemDecision(second.pk, REMOVE)], now)
+    appeal = appeals.file_appeal(penalty=Penalty.objects.get(), appellant="seller", text=SELLER_TEXT, now=now)
+    for reviewer in (reviewers["tm"], reviewers["cr"]):
+        with pytest.raises(appeals.AppealConflict, match="^You decided a removal behind this penalty's strike"):
+            appeals.decide_appeal(appeal, reviewer, "reversed", "Lifted.", now + DAY)
+    _assert_untouched(appeal, notice, now + DAY)
+    assert appeals.decide_appeal(appeal, other, "upheld", "Both removals stand.", now + DAY).status == "upheld"
+
+
+def _assert_untouched(appeal, notice, moment):
+    appeal.refresh_from_db()
+    assert (appeal.status, appeal.decided_by, appeal.decided_at, appeal.reasons) == ("filed", None, None, "")
+    assert events_after(notice, moment) == []
+    assert SlaClock.objects.get(kind=ClockKind.APPEAL_DECISION).stopped_at is None
+
+
+def test_an_appeal_is_decided_once(now, bright, reviewers, other):
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_TEXT, now=now)
+    appeals.decide_appeal(appeal, other, "upheld", "The test buy shows a counterfeit.", now + DAY)
+    third = make_reviewer("lee", ["trademark"])
+    with pytest.raises(workflow.TransitionNotAllowed, match="^This appeal was already decided on .*: original "
+                                                             "decision upheld.$"):
+        appeals.decide_appeal(appeal, third, "reversed", "I disagree.", now + 2 * DAY)
+    appeal.refresh_from_db()
+    assert (appeal.status, appeal.decided_by, appeal.reasons) == ("upheld", other.user,
+                                                                  "The test buy shows a counterfeit.")
+
+
+@pytest.mark.parametrize("outcome, reasons, message", [
+    ("reversed", "   ", "Write the reasons for the outcome; the appellant receives them."),
+    ("maybe", "Because.", "Choose whether the original decision is upheld or reversed."),
+])
+def test_a_decision_needs_an_outcome_and_reasons(now, bright, reviewers, other, outcome, reasons, message):
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_TEXT, now=now)
+    with pytest.raises(workflow.TransitionNotAllowed) as refused:
+        appeals.decide_appeal(appeal, other, outcome, reasons, now + DAY)
+    assert str(refused.value) == message
+    _assert_untouched(appeal, notice, now + DAY)
+
+
+# --- Outcomes. ---
+
+def test_upholding_changes_nothing_but_the_appeal_and_its_clock(now, bright, reviewers, other):
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    decision = decision_of(notice)
+    appeal = appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_TEXT, now=now)
+    at = now + 3 * DAY
+    appeals.decide_appeal(appeal, other, "upheld", "The test buy proves a counterfeit.", at)
+
+    appeal.refresh_from_db()
+    decision.refresh_from_db()
+    assert (appeal.status, appeal.decided_by, appeal.decided_at) == (AppealStatus.UPHELD, other.user, at)
+    assert (decision.reversed_at, decision.item.state) == (None, ItemState.REMOVED)
+    assert Strike.objects.get().reversed_at is None and Penalty.objects.get().lifted_at is None
+    clock = SlaClock.objects.get(kind=ClockKind.APPEAL_DECISION)
+    assert (clock.stopped_at, clock.elapsed, clock.cancelled) == (at, 3 * DAY, False)
+    assert [(kind, actor, details.get("outcome"), details.get("clock")) for kind, actor, _, _, _, details
+            in events_after(notice, at)] == [
+        (EventKind.APPEAL_DECIDED, "reviewer", "upheld", None),
+        (EventKind.CLOCK_STOPPED, "system", None, "appeal_decision"),
+    ]
+    assert emails_after(at) == [("appeal_decided", "bright@sellers.example", None,
+                                 "Appeal decided: your listing L-100003 stays removed")]
+    body = OutboundEmail.objects.get(kind="appeal_decided").body_text
+    for element in ("is decided: the original decision is upheld", "Reasons\nThe test buy proves a counterfeit.",
+                    "The original decision stands.", "out-of-court dispute settlement body (DSA Art. 21)",
+                    "without automated means"):
+        assert element in body
+
+
+def test_reversing_a_removal_restores_the_listing_reverses_the_strike_and_lifts_its_penalty(
+        now, bright, reviewers, other, django_capture_on_commit_callbacks):
+    decided(now - DAY, reviewers["tm"], {"L-100004": REMOVE})
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    for penalty in Penalty.objects.all():
+        enforcement.apply_penalty(penalty.pk, now)
+    bright.refresh_from_db()
+    assert (bright.strike_count, bright.account, bright.removed_items) == (2, SellerAccount.RESTRICTED, 2)
+    decision = decision_of(notice)
+    appeal = appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_TEXT, now=now + DAY)
+    at = now + 2 * DAY
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        appeals.decide_appeal(appeal, other, "reversed", "The invoice shows the goods are genuine.", at)
+
+    decision.refresh_from_db()
+    bright.refresh_from_db()
+    strike, penalty = Strike.objects.get(notice=notice), Penalty.objects.get(strike__notice=notice)
+    assert decision.reversed_at == at
+    assert decision.item.state == ItemState.RESTORED and decision.listing_restored_at is not None
+    assert Listing.objects.get(external_id="L-100003").status == ListingStatus.ACTIVE
+    assert strike.reversed_at == at
+    assert (penalty.lifted_at, penalty.lift_reason) == (at, "the removal was reversed on appeal")
+    assert (bright.strike_count, bright.account, bright.account_until, bright.removed_items) == (
+        1, SellerAccount.ACTIVE, None, 1)
+    assert Submitter.objects.get().removed_items == 1  # the other notice's removal
+    clock = SlaClock.objects.get(kind=ClockKind.APPEAL_DECISION)
+    assert (clock.stopped_at, clock.elapsed) == (at, DAY)
+    why = "the removal was reversed on appeal"
+    assert [(kind, actor, item, frm, to, {k: v for k, v in details.items() if k in ("clock", "why", "outcome")})
+            for kind, actor, item, frm, to, details in events_after(notice, at)] == [
+        (EventKind.APPEAL_DECIDED, "reviewer", decision.item_id, "", "", {"outcome": "reversed"}),
+        (EventKind.CLOCK_STOPPED, "system", decision.item_id, "", "", {"clock": "appeal_decision"}),
+        (EventKind.LISTING_RESTORED, "reviewer", decision.item_id, "removed", "restored", {"why": why}),
+        (EventKind.CLOCK_STOPPED, "system", decision.item_id, "", "", {"clock": "takedown_executed"}),
+        (EventKind.STRIKE_REVERSED, "system", None, "", "", {"why": why}),
+        (EventKind.PENALTY_LIFTED, "system", None, "", "", {"why": why}),
+    ]
+    # Then the marketplace put it back (the task after commit), at its own time.
+    assert notice.events.filter(kind=EventKind.LISTING_RESTORED, actor_kind="system",
+                                created_at=decision.listing_restored_at).exists()
+    # Both sides told, each with the reasons.
+    assert sorted((m.to[0], m.subject) for m in mail.outbox) == [
+        ("anna@aerostride.example", f"Notice {notice.reference}: listing 1 restored after the seller's appeal"),
+        ("bright@sellers.example", "Appeal decided: your listing L-100003 is restored"),
+    ]
+    to_seller = next(m for m in mail.outbox if m.to == ["bright@sellers.example"])
+    to_submitter = next(m for m in mail.outbox if m.to == ["anna@aerostride.example"])
+    for element in ("the original decision is reversed", "The invoice shows the goods are genuine.",
+                    "Your listing is being restored at the marketplace"):
+        assert element in to_seller.body
+    for element in ("the seller appealed the removal of listing 1", "reversed it on",
+                    "The invoice shows the goods are genuine.", "file a new notice"):
+        assert element in to_submitter.body
+    assert SELLER_TEXT not in to_submitter.body  # the seller's words stay with the seller
+    assert OutboundEmail.objects.get(kind="appeal_listing_restored").notice_id == notice.pk
+    assert OutboundEmail.objects.get(kind="appeal_decided").notice_id is None
+
+
+def test_the_strike_stays_while_another_removal_of_the_notice_stands(now, bright, reviewers, other):
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE, "L-100004": REMOVE})
+    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_TEXT, now=now)
+    appeals.decide_appeal(appeal, other, "reversed", "This one listing was genuine.", now + DAY)
+    assert notice.items.get(listing__external_id="L-100003").state == ItemState.RESTORED
+    assert notice.items.get(listing__external_id="L-100004").state == ItemState.REMOVED
+    assert Strike.objects.get().reversed_at is None and Penalty.objects.get().lifted_at is None
+
+
+def test_reversing_a_penalty_lifts_it_and_the_account_follows(now, bright, reviewers, other,
+                                                              django_capture_on_commit_callbacks):
+    decided(now - DAY, reviewers["tm"], {"L-100004": REMOVE})
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    for penalty in Penalty.objects.all():
+        enforcement.apply_penalty(penalty.pk, now)
+    penalty = Penalty.objects.get(strike__notice=notice)
+    assert penalty.level == "restriction"
+    appeal = appeals.file_appeal(penalty=penalty, appellant="seller", text=SELLER_TEXT, now=now + DAY)
+    at = now + 2 * DAY
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        appeals.decide_appeal(appeal, other, "reversed", "The second report came from a competitor.", at)
+
+    penalty.refresh_from_db()
+    bright.refresh_from_db()
+    decision = Decision.objects.get(item__notice=notice)
+    assert (penalty.lifted_at, penalty.lift_reason) == (at, "the measure was reversed on appeal")
+    assert Strike.objects.get(notice=notice).reversed_at == at
+    assert (bright.strike_count, bright.account, bright.account_until) == (1, SellerAccount.ACTIVE, None)
+    assert (decision.reversed_at, decision.item.state) == (None, ItemState.REMOVED)  # the removal itself stands
+    assert [kind for kind, *_ in events_after(notice, at)] == [
+        EventKind.APPEAL_DECIDED, EventKind.CLOCK_STOPPED, EventKind.STRIKE_REVERSED, EventKind.PENALTY_LIFTED]
+    # The seller's account is not the submitter's business.
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["bright@sellers.example"], "Appeal decided: the restriction on new listings of your seller account is lifted")]
+    assert "The measure is lifted and the strike behind it no longer counts against you" in mail.outbox[0].body
+
+
+def test_reversing_a_rejection_reopens_the_listing_with_the_appeals_decider(now, bright, reviewers, other):
+    notice = decided(now, reviewers["tm"], {"L-100003": REJECT})
+    assert notice.status == NoticeStatus.CLOSED
+    assert Submitter.objects.get().rejected_items == 1
+    old = decision_of(notice)
+    appeal = appeals.file_appeal(decision=old, appellant="submitter", text=SUBMITTER_TEXT, now=now)
+    at = now + DAY
+    appeals.decide_appeal(appeal, other, "reversed", "The registration matches; the listing needs a fresh look.", at)
+
+    notice.refresh_from_db()
+    old.refresh_from_db()
+    item = NoticeItem.objects.get(pk=old.item_id)
+    assert old.reversed_at == at
+    assert item.state == ItemState.IN_REVIEW and item.decision is None
+    assert (notice.status, notice.assigned_to, notice.closed_at) == (NoticeStatus.IN_REVIEW, other, None)
+    assert Reviewer.objects.get(pk=other.pk).open_load == 1
+    assert Submitter.objects.get().rejected_items == 0
+    assert [(kind, actor, item_id, frm, to) for kind, actor, item_id, frm, to, _ in events_after(notice, at)] == [
+        (EventKind.APPEAL_DECIDED, "reviewer", item.pk, "", ""),
+        (EventKind.CLOCK_STOPPED, "system", item.pk, "", ""),
+        (EventKind.REOPENED, "reviewer", item.pk, "rejected", "in_review"),
+        (EventKind.REOPENED, "reviewer", None, "closed", "in_review"),
+    ]
+    assert notice.events.filter(kind=EventKind.REOPENED, item=None).get().details == {
+        "appeal": appeal.pk, "reviewer": "ola"}
+    # The submitter hears; the seller does not (nothing has happened to them yet).
+    assert emails_after(at) == [("appeal_decided", "anna@aerostride.example", notice.pk,
+                                 f"Notice {notice.reference}: appeal on listing 1 granted, the listing is reviewed again")]
+    assert "Listing 1 is back with a reviewer, who decides it afresh." in \
+        OutboundEmail.objects.get(kind="appeal_decided").body_text
+
+    # The first reviewer cannot take it back; the appeal's decider decides afresh, and the old decision is kept.
+    with pytest.raises(workflow.TransitionNotAllowed, match="not assigned to you"):
+        workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(item.pk, REMOVE)], at)
+    new, = workflow.decide_items(notice, other, [workflow.ItemDecision(item.pk, REMOVE)], at + DAY)
+    notice.refresh_from_db()
+    assert list(Decision.objects.filter(item=item).order_by("pk").values_list("outcome", "decided_by", "reversed_at")) == [
+        (REJECT, reviewers["tm"].user.pk, at), (REMOVE, other.user.pk, None)]
+    assert NoticeItem.objects.get(pk=item.pk).decision == new
+    assert (notice.status, Reviewer.objects.get(pk=other.pk).open_load) == (NoticeStatus.CLOSED, 0)
+    assert Strike.objects.filter(notice=notice).count() == 1
+    submitter = Submitter.objects.get()
+    assert (submitter.rejected_items, submitter.removed_items) == (0, 1)
+    # A fresh decision can be appealed again, by its own side.
+    assert appeals.file_appeal(decision=new, appellant="seller", text=SELLER_TEXT, now=at + DAY).pk
+
+
+def test_a_rejection_reopened_while_the_notice_is_open_moves_the_case_to_the_appeals_decider(
+        now, bright, reviewers, other):
+    Listing.objects.filter(external_id__in=["L-100003", "L-100004"]).update(status=ListingStatus.ACTIVE)
+    notice = file_notice(now, items=[("L-100003", "counterfeit"), ("L-100004", "counterfeit")])
+    workflow.confirm_notice(notice, now)
+    workflow.route_notice(notice.pk, now)
+    first, second = notice.items.order_by("position")
+    code = ReasonCode.objects.get(code="genuine-goods")
+    decision, = workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(first.pk, REJECT, code)], now)
+    appeal = appeals.file_appeal(decision=decision, appellant="submitter", text=SUBMITTER_TEXT, now=now)
+    appeals.decide_appeal(appeal, other, "reversed", "Worth a second look.", now + DAY)
+
+    notice.refresh_from_db()
+    assert (notice.status, notice.assigned_to) == (NoticeStatus.IN_REVIEW, other)
+    assert (Reviewer.objects.get(pk=reviewers["tm"].pk).open_load, Reviewer.objects.get(pk=other.pk).open_load) == (0, 1)
+    assert [kind for kind, *_ in events_after(notice, now + DAY)] == [
+        EventKind.APPEAL_DECIDED, EventKind.CLOCK_STOPPED, EventKind.REOPENED, EventKind.REASSIGNED]
+    assert set(notice.items.values_list("state", flat=True)) == {ItemState.IN_REVIEW}
+
+
+def test_a_listing_restored_by_a_counter_notice_can_no_longer_be_appealed(now, bright, reviewers):
+    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    decision = decision_of(notice)
+    enforcement.order_restore(decision, workflow.SYSTEM, now, "counter-notice window ended", [])
+    decision.refresh_from_db()
+    with pytest.raises(workflow.TransitionNotAllowed, match="This listing has been restored; there is nothing left"):
+        appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_TEXT, now=now)
+
+
+def test_the_appeal_is_sent_by_mail_in_text_and_html(now, bright, reviewers, django_capture_on_commit_callbacks):
+    notice = decided(now, reviewers["tm"], {"L-100003": REJECT})
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        appeals.file_appeal(decision=decision_of(notice), appellant="submitter", text=SUBMITTER_TEXT, now=now)
+    [message] = mail.outbox
+    assert message.to == ["anna@aerostride.example"]
+    assert message.subject == f"Notice {notice.reference}: appeal received for listing 1"
+    html = message.alternatives[0][0]
+    assert "free of charge" in html and "registered at EUIPO under 018234567" in html
+    assert Notice.objects.get(pk=notice.pk).emails.filter(kind="appeal_received").exists()

@@ -1,0 +1,171 @@
+"""SLA clocks on notices: started, paused, resumed and stopped by the workflow with an event each;
+the beat function warns and breaches once, and escalates breaches to the leads."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+
+from takedowns import workflow
+from takedowns.enums import LEAD_GROUP, ClockKind, EventKind, NoticeStatus
+from takedowns.models import Event, Notice, OutboundEmail, SlaClock, SlaPolicy
+from takedowns.workflow import clocks
+from tests.conftest import file_notice, make_reviewer
+
+pytestmark = pytest.mark.django_db
+ACK, DECISION, EXECUTED = ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION, ClockKind.TAKEDOWN_EXECUTED
+
+
+@pytest.fixture
+def lead(db):
+    lead = make_reviewer("lea", ["trademark"])
+    lead.user.groups.add(Group.objects.get_or_create(name=LEAD_GROUP)[0])
+    return lead
+
+
+def routed(now, **kwargs):
+    notice = file_notice(now, **kwargs)
+    workflow.confirm_notice(notice, now)
+    workflow.route_notice(notice.pk, now + timedelta(minutes=2))
+    notice.refresh_from_db()
+    return notice
+
+
+def test_confirmation_starts_the_acknowledgement_clock_and_routing_stops_it(now, catalogue, reviewers):
+    notice = routed(now)
+    ack = SlaClock.objects.get(notice=notice, kind=ACK)
+    assert (ack.started_at, ack.due_at, ack.warn_at) == (now, now + timedelta(minutes=15), now + timedelta(minutes=12))
+    assert str(ack.policy) == "Acknowledgement (any, priority ≥ 0): 0:15:00"  # the migration's default policy
+    assert (ack.stopped_at, ack.elapsed, ack.cancelled) == (now + timedelta(minutes=2), timedelta(minutes=2), False)
+    decision = SlaClock.objects.get(notice=notice, kind=DECISION)
+    assert (decision.started_at, decision.due_at, decision.stopped_at) == (now, now + timedelta(hours=24), None)
+    started = Event.objects.get(kind=EventKind.CLOCK_STARTED, details__clock=DECISION)
+    assert started.created_at == now + timedelta(minutes=2)  # recorded at routing, dated from confirmation
+    assert started.details["due_at"] == (now + timedelta(hours=24)).isoformat()
+
+
+def test_the_most_specific_active_policy_applies(now, catalogue, reviewers):
+    SlaPolicy.objects.filter(clock=DECISION).update(target=timedelta(hours=48))  # the default, for any notice
+    SlaPolicy.objects.create(clock=DECISION, right_type="trademark", target=timedelta(hours=12))
+    SlaPolicy.objects.create(clock=DECISION, right_type="trademark", reason="counterfeit", target=timedelta(hours=6))
+    SlaPolicy.objects.create(clock=DECISION, right_type="trademark", reason="counterfeit", min_priority=1000,
+                             target=timedelta(hours=1))  # out of this notice's priority band
+    SlaPolicy.objects.create(clock=DECISION, right_type="copyright", target=timedelta(minutes=1))
+    SlaPolicy.objects.create(clock=DECISION, right_type="trademark", reason="counterfeit", target=timedelta(minutes=2),
+                             is_active=False)
+    clock = SlaClock.objects.get(notice=routed(now), kind=DECISION)
+    assert (clock.target, clock.due_at) == (timedelta(hours=6), now + timedelta(hours=6))
+    assert clock.policy.target == timedelta(hours=6)
+
+
+def test_a_business_hours_policy_counts_working_time_only(now, catalogue, reviewers):
+    friday_4pm = datetime(2026, 12, 4, 16, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    SlaPolicy.objects.create(clock=ACK, right_type="trademark", target=timedelta(hours=2), business_hours=True,
+                             timezone="Europe/Berlin",
+                             country="DE", day_start=time(9), day_end=time(17))
+    notice = file_notice(friday_4pm)
+    workflow.confirm_notice(notice, friday_4pm)
+    clock = SlaClock.objects.get(notice=notice, kind=ACK)
+    assert clock.due_at == datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # Monday 10:00
+    assert clock.calendar == {"business_hours": True, "timezone": "Europe/Berlin", "country": "DE",
+                              "subdivision": "", "day_start": "09:00:00", "day_end": "17:00:00"}
+
+
+def test_a_question_pauses_the_decision_clock_and_the_answer_moves_its_due_time(now, catalogue, reviewers):
+    notice = routed(now)
+    item = notice.items.get()
+    asked, answered = now + timedelta(hours=1), now + timedelta(hours=5)
+    workflow.request_information(notice, reviewers["tm"], [item.pk], "Which test buy?", asked)
+    clock = SlaClock.objects.get(notice=notice, kind=DECISION)
+    assert clock.paused_at == asked
+    workflow.answer_information(notice, "Test buy 2.", answered)
+    clock.refresh_from_db()
+    assert (clock.paused_at, clock.paused_for) == (None, timedelta(hours=4))
+    assert (clock.due_at, clock.warn_at) == (now + timedelta(hours=28), now + timedelta(hours=23, minutes=12))
+    decided = now + timedelta(hours=10)
+    workflow.decide_items(Notice.objects.get(pk=notice.pk), reviewers["tm"],
+                          [workflow.ItemDecision(item.pk, "remove")], decided)
+    clock.refresh_from_db()
+    assert (clock.stopped_at, clock.elapsed) == (decided, timedelta(hours=6))  # 10 h minus 4 h waiting
+    assert list(notice.events.filter(details__clock=DECISION).values_list("kind", flat=True)) == [
+        EventKind.CLOCK_STARTED, EventKind.CLOCK_PAUSED, EventKind.CLOCK_RESUMED, EventKind.CLOCK_STOPPED]
+    stopped = notice.events.get(kind=EventKind.CLOCK_STOPPED, details__clock=DECISION)
+    assert (stopped.details["within_target"], stopped.details["elapsed"]) == (True, "6:00:00")
+    assert SlaClock.objects.get(item=item, kind=EXECUTED).started_at == decided
+
+
+def test_withdrawing_stops_every_clock_out_of_the_figures(now, catalogue, reviewers):
+    notice = routed(now)
+    workflow.withdraw_notice(notice, now + timedelta(hours=1))
+    assert list(SlaClock.objects.filter(notice=notice).values_list("kind", "cancelled", "stopped_at")) == [
+        (ACK, False, now + timedelta(minutes=2)), (DECISION, True, now + timedelta(hours=1))]
+
+
+def test_the_beat_warns_then_breaches_once_each_and_escalates(now, catalogue, reviewers, lead,
+                                                              django_capture_on_commit_callbacks):
+    notice = routed(now)
+    mail.outbox.clear()
+    warn_time, breach_time = now + timedelta(hours=20), now + timedelta(hours=25)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert clocks.process_due(now + timedelta(hours=19)) == (0, 0)
+        assert clocks.process_due(warn_time) == (1, 0)
+        assert clocks.process_due(warn_time) == (0, 0)
+    clock = SlaClock.objects.get(notice=notice, kind=DECISION)
+    assert clock.warned_at == warn_time
+    [warning] = mail.outbox
+    assert warning.to == ["tm@portal.test"]
+    assert warning.subject == f"{notice.reference}: takedown decision due {clock.due_at:%-d %b, %H:%M} UTC"
+    assert "Please act before it breaches" in warning.body
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert clocks.process_due(breach_time) == (0, 1)
+        assert clocks.process_due(breach_time) == (0, 0)
+    clock.refresh_from_db()
+    notice.refresh_from_db()
+    assert (clock.breached_at, notice.escalated_at) == (breach_time, breach_time)
+    [breach] = mail.outbox
+    assert (breach.to, breach.subject) == (["lea@portal.test"], f"SLA breach: takedown decision of {notice.reference}")
+    assert "The notice is with tm." in breach.body and "The notice is with tm." in breach.alternatives[0][0]
+    kinds = list(notice.events.filter(created_at__gte=warn_time).values_list("kind", "actor_kind"))
+    assert kinds == [(EventKind.CLOCK_WARNED, "system"), (EventKind.CLOCK_BREACHED, "system"),
+                     (EventKind.ESCALATED, "system")]
+    assert "takedown decision was due" in notice.events.get(kind=EventKind.ESCALATED).details["note"]
+
+
+def test_a_paused_clock_neither_warns_nor_breaches(now, catalogue, reviewers):
+    notice = routed(now)
+    workflow.request_information(notice, reviewers["tm"], [notice.items.get().pk], "Which?", now)
+    assert clocks.process_due(now + timedelta(days=3)) == (0, 0)
+
+
+def test_a_clock_without_a_reviewer_warns_the_leads(now, catalogue, reviewers, lead):
+    notice = routed(now)
+    workflow.release_notice(notice, reviewers["tm"], now)
+    assert clocks.process_due(now + timedelta(hours=20)) == (1, 0)
+    warnings = OutboundEmail.objects.filter(kind="clock_warning")
+    assert list(warnings.values_list("to", "notice")) == [("lea@portal.test", None)]  # staff mail: not on the tracking page
+
+
+def test_without_any_active_policy_the_built_in_target_applies(now, catalogue, reviewers):
+    SlaPolicy.objects.update(is_active=False)
+    notice = routed(now)
+    clock = SlaClock.objects.get(notice=notice, kind=DECISION)
+    assert (clock.policy, clock.target, clock.due_at) == (None, timedelta(hours=24), now + timedelta(hours=24))
+    assert notice.events.get(kind=EventKind.CLOCK_STARTED, details__clock=DECISION).details["policy"] == "default target"
+
+
+def test_the_tracking_page_and_the_queue_show_due_times_and_states(client, now, catalogue, reviewers):
+    notice = routed(now)
+    late = routed(now - timedelta(hours=30), items=[("L-100002", "counterfeit")])
+    clocks.process_due(now)  # marks the older notice's decision clock breached
+    page = client.get(notice.tracking_path()).content.decode()
+    assert '<tr data-clock="acknowledgement">' in page and '<tr data-clock="takedown_decision">' in page
+    assert 'data-clock-state="stopped">done</span>' in page  # acknowledgement
+    assert 'data-clock-state="on_time">on time</span>' in page  # takedown decision
+    client.force_login(reviewers["tm"].user)
+    queue = client.get("/review/").context["page"].notices
+    assert [(n.reference, n.due_at, n.clock_state) for n in queue] == [
+        (late.reference, now - timedelta(hours=6), "breached"), (notice.reference, now + timedelta(hours=24), "on_time")]

@@ -1,0 +1,349 @@
+"""The dashboard's and the transparency report's figures, against values worked out by hand on a
+fixed dataset built row by row (dates in October 2026, with rows just outside it on purpose), and
+the percentile helper on its own, on whichever database the suite runs on."""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from takedowns import figures
+from takedowns.enums import ClockKind
+from takedowns.models import (
+    Appeal,
+    CounterNotice,
+    Decision,
+    Listing,
+    Notice,
+    NoticeItem,
+    Penalty,
+    Reviewer,
+    Seller,
+    SlaClock,
+    Strike,
+)
+from tests.conftest import notice_fields
+
+pytestmark = pytest.mark.django_db
+H = timedelta(hours=1)
+MIN = timedelta(minutes=1)
+OCTOBER = figures.Period(date(2026, 10, 1), date(2026, 10, 31))
+
+
+def at(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+def make_notice(reference: str, confirmed_at: datetime | None, reasons: tuple[str, ...], *, right_type: str,
+                trust: str = "verified", status: str = "closed", assigned_to: Reviewer | None = None) -> Notice:
+    filed = confirmed_at or at(10, 1)
+    notice = Notice.objects.create(
+        reference=reference, submission_key=uuid.uuid4(), tracking_token=uuid.uuid4().hex,
+        confirmation_token=uuid.uuid4().hex, **notice_fields(right_type=right_type), trust=trust, status=status,
+        assigned_to=assigned_to, created_at=filed, expires_at=filed + timedelta(days=2), confirmed_at=confirmed_at)
+    for position, reason in enumerate(reasons, start=1):
+        NoticeItem.objects.create(notice=notice, position=position, reported=f"{reference}/{position}", reason=reason,
+                                  state="in_review")
+    return notice
+
+
+def item(notice: Notice, position: int = 1) -> NoticeItem:
+    return notice.items.get(position=position)
+
+
+def clock(kind: str, notice: Notice, started: datetime, due: datetime, stopped: datetime | None = None, *,
+          paused_for: timedelta = timedelta(0), **flags) -> SlaClock:
+    """A clock as workflow/clocks.py leaves it: elapsed = stopped - started - paused."""
+    return SlaClock.objects.create(
+        kind=kind, notice=notice, target=due - started, started_at=started, due_at=due,
+        warn_at=started + (due - started) * 0.8, stopped_at=stopped, paused_for=paused_for,
+        elapsed=stopped - started - paused_for if stopped else None, **flags)
+
+
+def build_dataset(reviewers: dict[str, Reviewer]) -> dict:
+    """The fixed dataset every figure below is worked out from; the comments carry the arithmetic."""
+    tm, cr = reviewers["tm"], reviewers["cr"]
+    acme, bright = Seller.objects.get(external_id="S-1"), Seller.objects.get(external_id="S-2")
+    # Notices confirmed in October: N1 N2 N3 N7. N4 in September, N5 N8 N9 N10 in November, N6 never.
+    n1 = make_notice("TD-N1", at(10, 5, 9), ("counterfeit", "trademark_misuse"), right_type="trademark",
+                     trust="trusted_flagger", assigned_to=tm)
+    n2 = make_notice("TD-N2", at(10, 10, 12), ("copyright_images",), right_type="copyright", assigned_to=cr)
+    n3 = make_notice("TD-N3", at(10, 20, 8), ("design", "counterfeit"), right_type="design", trust="good_faith",
+                     assigned_to=tm)
+    n4 = make_notice("TD-N4", at(9, 28, 10), ("counterfeit",), right_type="trademark", trust="trusted_flagger",
+                     assigned_to=tm)
+    make_notice("TD-N5", at(11, 2, 9), ("patent",), right_type="patent", status="in_review", assigned_to=cr)
+    make_notice("TD-N6", None, ("counterfeit",), right_type="trademark", trust="unverified", status="unconfirmed")
+    n7 = make_notice("TD-N7", at(10, 14, 10), ("copyright_text",), right_type="copyright", status="withdrawn")
+    n8 = make_notice("TD-N8", at(11, 20, 10), ("counterfeit",), right_type="trademark", status="in_review",
+                     assigned_to=tm)
+    n9 = make_notice("TD-N9", at(11, 25, 10), ("counterfeit",), right_type="trademark", status="confirmed")
+    n10 = make_notice("TD-N10", at(11, 21, 10), ("copyright_images",), right_type="copyright",
+                      status="awaiting_submitter", assigned_to=cr)
+    Reviewer.objects.filter(pk=tm.pk).update(open_load=1)
+    Reviewer.objects.filter(pk=cr.pk).update(open_load=2)
+
+    # Decisions: time to action (decided - confirmed) in October is 4, 20, 2, 72, 24 and 216 hours.
+    def decide(notice, position, outcome, decided_at, **fields) -> Decision:
+        return Decision.objects.create(item=item(notice, position), outcome=outcome, decided_by=tm.user,
+                                       decided_at=decided_at, **fields)
+    d1 = decide(n1, 1, "remove", at(10, 5, 13), automated_detection=True, listing_removed_at=at(10, 5, 13, 5))
+    decide(n1, 2, "reject", at(10, 6, 5))
+    d3 = decide(n2, 1, "remove", at(10, 10, 14), automated_detection=True, automated_decision=True,
+                listing_restored_at=at(10, 25, 10))
+    d4 = decide(n4, 1, "remove", at(10, 1, 10))
+    d6 = decide(n3, 1, "reject", at(10, 21, 8), reversed_at=at(10, 28, 8))
+    decide(n3, 1, "remove", at(10, 29, 8))  # the re-decision after the submitter's appeal
+    decide(n3, 2, "remove", at(11, 3, 8))
+
+    # Takedown decision clocks stopped in October: 20 h (within), 72 h (breached), 1 h (within).
+    clock(ClockKind.TAKEDOWN_DECISION, n1, at(10, 5, 9), at(10, 6, 9), at(10, 6, 5))
+    clock(ClockKind.TAKEDOWN_DECISION, n4, at(9, 28, 10), at(9, 29, 10), at(10, 1, 10), warned_at=at(9, 29, 5, 12),
+          breached_at=at(9, 29, 10))
+    clock(ClockKind.TAKEDOWN_DECISION, n2, at(10, 10, 12), at(10, 11, 13), at(10, 10, 14), paused_for=H)
+    # Withdrawn after its breach: cancelled, so in no figure at all.
+    clock(ClockKind.TAKEDOWN_DECISION, n7, at(10, 14, 10), at(10, 15, 10), at(10, 15, 12), cancelled=True,
+          warned_at=at(10, 15, 5, 12), breached_at=at(10, 15, 10))
+    # Breached in October, stopped in November.
+    clock(ClockKind.TAKEDOWN_DECISION, n3, at(10, 20, 8), at(10, 21, 8), at(11, 3, 8), warned_at=at(10, 21, 3, 12),
+          breached_at=at(10, 21, 8))
+    # Acknowledgements in October: 5, 30 (breached), 10 and 1 minutes; September's 3 minutes are out.
+    clock(ClockKind.ACKNOWLEDGEMENT, n1, at(10, 5, 9), at(10, 5, 9, 15), at(10, 5, 9, 5))
+    clock(ClockKind.ACKNOWLEDGEMENT, n2, at(10, 10, 12), at(10, 10, 12, 15), at(10, 10, 12, 30),
+          breached_at=at(10, 10, 12, 15))
+    clock(ClockKind.ACKNOWLEDGEMENT, n7, at(10, 14, 10), at(10, 14, 10, 15), at(10, 14, 10, 10))
+    clock(ClockKind.ACKNOWLEDGEMENT, n3, at(10, 20, 8), at(10, 20, 8, 15), at(10, 20, 8, 1))
+    clock(ClockKind.ACKNOWLEDGEMENT, n4, at(9, 28, 10), at(9, 28, 10, 15), at(9, 28, 10, 3))
+
+    # Strikes, penalties and their clocks: 1 h and 24 h, both within 72 h.
+    strike1 = Strike.objects.create(seller=acme, notice=n1, created_at=at(10, 5, 13), expires_at=at(12, 31))
+    strike2 = Strike.objects.create(seller=bright, notice=n2, created_at=at(10, 10, 14), expires_at=at(12, 31))
+    strike3 = Strike.objects.create(seller=acme, notice=n3, created_at=at(11, 3, 8), expires_at=at(12, 31))
+    Penalty.objects.create(seller=acme, strike=strike1, level="warning", live_strikes=1, decided_at=at(10, 5, 14),
+                           applied_at=at(10, 5, 14), seller_token="t1")
+    pe2 = Penalty.objects.create(seller=bright, strike=strike2, level="restriction", live_strikes=3,
+                                 decided_at=at(10, 11, 14), applied_at=at(10, 11, 14), seller_token="t2")
+    Penalty.objects.create(seller=acme, strike=strike3, level="suspension", live_strikes=2, decided_at=at(11, 3, 9),
+                           seller_token="t3")
+    clock(ClockKind.SELLER_PENALTY, n1, at(10, 5, 13), at(10, 8, 13), at(10, 5, 14), strike=strike1)
+    clock(ClockKind.SELLER_PENALTY, n2, at(10, 10, 14), at(10, 13, 14), at(10, 11, 14), strike=strike2)
+
+    # Counter-notices: two filed in October (restored after 13 days; incomplete), one in November.
+    cn1 = CounterNotice.objects.create(decision=d3, filed_at=at(10, 12, 9), status="restored",
+                                       restored_at=at(10, 25, 10), **COUNTER_NOTICE)
+    CounterNotice.objects.create(decision=d1, filed_at=at(10, 20, 9), status="incomplete", **COUNTER_NOTICE)
+    CounterNotice.objects.create(decision=d4, filed_at=at(11, 2, 9), status="waiting", **COUNTER_NOTICE)
+    clock(ClockKind.COUNTER_NOTICE_RESTORE, n2, at(10, 12, 10), at(10, 26, 10), at(10, 25, 10), counter_notice=cn1)
+
+    # Appeals: three filed in October (a submitter's, reversed; a seller's, upheld; a seller's against a
+    # penalty, pending), one in November. Their clocks: 6 days, and exactly 7 days, on the due time.
+    ap1 = Appeal.objects.create(decision=d6, appellant="submitter", text="The design is registered.",
+                                filed_at=at(10, 22, 8), status="reversed", decided_by=cr.user, decided_at=at(10, 28, 8))
+    ap2 = Appeal.objects.create(decision=d1, appellant="seller", text="Genuine goods.", filed_at=at(10, 8, 10),
+                                status="upheld", decided_by=cr.user, decided_at=at(10, 15, 10))
+    ap3 = Appeal.objects.create(penalty=pe2, appellant="seller", text="Too harsh.", filed_at=at(10, 12, 14))
+    Appeal.objects.create(decision=d4, appellant="seller", text="Parallel import.", filed_at=at(11, 5, 9))
+    clock(ClockKind.APPEAL_DECISION, n3, at(10, 22, 8), at(10, 29, 8), at(10, 28, 8), appeal=ap1)
+    clock(ClockKind.APPEAL_DECISION, n1, at(10, 8, 10), at(10, 15, 10), at(10, 15, 10), appeal=ap2)
+
+    # Running now: on time (N8, tm), warning (N8, tm), breached (N9, unassigned), paused (N10, cr), and
+    # breached then paused (N2, cr), which counts as breached; its breach on 19 October is in the period.
+    clock(ClockKind.TAKEDOWN_DECISION, n8, at(11, 20, 10), at(12, 20, 10))
+    clock(ClockKind.TAKEDOWN_EXECUTED, n8, at(11, 20, 12), at(12, 20, 12), warned_at=at(11, 28, 12),
+          item=item(n8))
+    clock(ClockKind.TAKEDOWN_DECISION, n9, at(11, 25, 10), at(11, 26, 10), warned_at=at(11, 26, 5, 12),
+          breached_at=at(11, 26, 10))
+    clock(ClockKind.TAKEDOWN_DECISION, n10, at(11, 21, 10), at(12, 22, 10), paused_at=at(11, 21, 12))
+    clock(ClockKind.APPEAL_DECISION, n2, at(10, 12, 14), at(10, 19, 14), appeal=ap3, warned_at=at(10, 18, 4, 48),
+          breached_at=at(10, 19, 14), paused_at=at(10, 20, 9))
+    return {"n1": n1, "n2": n2}
+
+
+COUNTER_NOTICE = {"full_name": "Jin Park", "address": "1 Market St", "phone": "+49 30 1234",
+                  "email": "jin@shop.example", "material": "Listing L-100001", "explanation": "Genuine goods.", "statement_mistake": True,
+                  "consent_jurisdiction": True, "signature": "Jin Park"}
+
+
+@pytest.fixture
+def dataset(catalogue, reviewers):
+    return build_dataset(reviewers)
+
+
+# --- percentile(). ---
+
+def clocks_with_elapsed(notice: Notice, *minutes: int | None) -> None:
+    for n in minutes:
+        started = at(10, 1)
+        stopped = None if n is None else started + n * MIN
+        clock(ClockKind.ACKNOWLEDGEMENT, notice, started, started + H, stopped)
+
+
+@pytest.fixture
+def one_notice(db):
+    return make_notice("TD-P", at(10, 1), ("counterfeit",), right_type="trademark")
+
+
+def test_percentile_interpolates_between_the_two_nearest_values(one_notice):
+    clocks_with_elapsed(one_notice, 30, 10, 40, 20)  # sorted 10 20 30 40
+    clocks = SlaClock.objects.all()
+    assert figures.percentile(clocks, "elapsed", 0.5) == 25 * MIN
+    assert figures.percentile(clocks, "elapsed", 0.9) == timedelta(minutes=37)  # 30 + 0.7 * 10
+    assert figures.percentile(clocks, "elapsed", 0) == 10 * MIN
+    assert figures.percentile(clocks, "elapsed", 1) == 40 * MIN
+    assert figures.percentiles(clocks, "elapsed", [0.25, 0.5]) == [timedelta(minutes=17, seconds=30), 25 * MIN]
+
+
+def test_percentile_leaves_nulls_out_and_is_none_without_values(one_notice):
+    assert figures.percentile(SlaClock.objects.all(), "elapsed", 0.5) is None
+    clocks_with_elapsed(one_notice, None, 7, None)
+    assert figures.percentiles(SlaClock.objects.all(), "elapsed", [0.5, 0.9]) == [7 * MIN, 7 * MIN]
+
+
+def test_percentile_of_numbers_is_a_float_and_of_an_expression_is_computed_in_sql(one_notice, catalogue):
+    for price in ("10.00", "20.00", "40.00"):
+        Listing.objects.create(external_id=f"L-P{price}", seller=Seller.objects.first(), title="x", category="shoes",
+                               price=Decimal(price))
+    prices = Listing.objects.filter(external_id__startswith="L-P")
+    assert figures.percentile(prices, "price", 0.5) == pytest.approx(20.0)
+    assert figures.percentile(prices, "price", 0.75) == pytest.approx(30.0)
+    clocks_with_elapsed(one_notice, 5, 15)
+    # due_at - stopped_at is 55 and 45 minutes.
+    assert figures.percentile(SlaClock.objects.all(), F("due_at") - F("stopped_at"), 0.5) == 50 * MIN
+
+
+def test_percentile_reads_a_fixed_number_of_rows_whatever_the_count(one_notice):
+    clocks_with_elapsed(one_notice, *range(1, 201))
+    with CaptureQueriesContext(connection) as queries:
+        assert figures.percentiles(SlaClock.objects.all(), "elapsed", [0.5, 0.9]) == [
+            timedelta(minutes=100, seconds=30), timedelta(minutes=180, seconds=6)]
+    sql = " ".join(query["sql"] for query in queries)
+    if connection.vendor == "postgresql":
+        assert len(queries) == 1 and "percentile_cont(0.5) WITHIN GROUP" in sql
+    else:  # one COUNT, then LIMIT 2 OFFSET k per fraction
+        assert len(queries) == 3 and "LIMIT 2 OFFSET 99" in sql and "LIMIT 2 OFFSET 179" in sql
+
+
+def test_a_fraction_outside_0_to_1_is_refused(one_notice):
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        figures.percentile(SlaClock.objects.all(), "elapsed", 1.5)
+
+
+# --- The dashboard's figures. ---
+
+def test_running_clocks_are_counted_by_kind_and_recorded_state(dataset):
+    running = figures.running_clocks()
+    assert running[ClockKind.TAKEDOWN_DECISION] == {"on_time": 1, "warning": 0, "breached": 1, "paused": 1}
+    assert running[ClockKind.TAKEDOWN_EXECUTED] == {"on_time": 0, "warning": 1, "breached": 0, "paused": 0}
+    assert running[ClockKind.APPEAL_DECISION] == {"on_time": 0, "warning": 0, "breached": 1, "paused": 0}
+    assert list(running) == ClockKind.values
+    for kind in (ClockKind.ACKNOWLEDGEMENT, ClockKind.SELLER_PENALTY, ClockKind.COUNTER_NOTICE_RESTORE):
+        assert running[kind] == {"on_time": 0, "warning": 0, "breached": 0, "paused": 0}
+
+
+def test_breaches_are_counted_per_day_of_the_period_without_cancelled_clocks(dataset):
+    breaches = figures.breaches_per_day(OCTOBER)
+    assert [day for day, _ in breaches] == [date(2026, 10, d) for d in range(1, 32)]
+    assert {day.day: count for day, count in breaches if count} == {10: 1, 19: 1, 21: 1}
+
+
+def test_durations_per_kind_over_the_clocks_stopped_in_the_period(dataset):
+    rows = {row.kind: row for row in figures.durations_per_kind(OCTOBER)}
+    assert list(rows) == ClockKind.values
+    decision = rows[ClockKind.TAKEDOWN_DECISION]  # 1 h, 20 h, 72 h
+    assert (decision.count, decision.within, decision.breached) == (3, 2, 1)
+    assert decision.median == 20 * H
+    assert decision.p90 == timedelta(hours=61, minutes=36)  # 20 h + 0.8 * 52 h
+    assert decision.share == 0.6667
+    ack = rows[ClockKind.ACKNOWLEDGEMENT]  # 1, 5, 10, 30 minutes
+    assert (ack.count, ack.within, ack.breached, ack.share) == (4, 3, 1, 0.75)
+    assert (ack.median, ack.p90) == (timedelta(minutes=7, seconds=30), 24 * MIN)  # 10 + 0.7 * 20
+    penalty = rows[ClockKind.SELLER_PENALTY]  # 1 h, 24 h
+    assert (penalty.count, penalty.share, penalty.median, penalty.p90) == (
+        2, 1.0, timedelta(hours=12, minutes=30), timedelta(hours=21, minutes=42))
+    appeal = rows[ClockKind.APPEAL_DECISION]  # 6 d, 7 d (stopped exactly on the due time: within)
+    assert (appeal.count, appeal.within, appeal.median, appeal.p90) == (
+        2, 2, timedelta(days=6, hours=12), timedelta(days=6, hours=21, minutes=36))
+    restore = rows[ClockKind.COUNTER_NOTICE_RESTORE]
+    assert (restore.count, restore.within, restore.median, restore.p90) == (1, 1, timedelta(days=13),
+                                                                           timedelta(days=13))
+    executed = rows[ClockKind.TAKEDOWN_EXECUTED]
+    assert (executed.count, executed.share, executed.median, executed.p90) == (0, None, None, None)
+
+
+def test_weekly_medians_of_the_takedown_decision_clock(dataset):
+    assert figures.weekly_medians(OCTOBER) == [
+        figures.Week(date(2026, 9, 28), 1, 72 * H),  # only 1-4 October of that week is in the period
+        figures.Week(date(2026, 10, 5), 2, timedelta(hours=10, minutes=30)),  # 20 h and 1 h
+        figures.Week(date(2026, 10, 12), 0, None),
+        figures.Week(date(2026, 10, 19), 0, None),
+        figures.Week(date(2026, 10, 26), 0, None),
+    ]
+
+
+def test_workload_per_reviewer_with_a_row_for_unassigned_notices(dataset):
+    assert figures.workload() == [
+        figures.Workload("cr", 2, 2, 1),
+        figures.Workload("tm", 1, 2, 0),
+        figures.Workload("Unassigned", None, 1, 1),
+    ]
+
+
+def test_duration_rows_are_the_stopped_clocks_of_the_period_in_order(dataset):
+    rows = list(figures.duration_rows(OCTOBER))
+    assert [(kind, ref, elapsed, within, breached) for _, kind, ref, _, _, _, elapsed, within, breached in rows] == [
+        ("takedown_decision", "TD-N4", 72 * H, False, True),
+        ("acknowledgement", "TD-N1", 5 * MIN, True, False),
+        ("seller_penalty", "TD-N1", H, True, False),
+        ("takedown_decision", "TD-N1", 20 * H, True, False),
+        ("acknowledgement", "TD-N2", 30 * MIN, False, True),
+        ("takedown_decision", "TD-N2", H, True, False),
+        ("seller_penalty", "TD-N2", 24 * H, True, False),
+        ("acknowledgement", "TD-N7", 10 * MIN, True, False),
+        ("appeal_decision", "TD-N1", 7 * 24 * H, True, False),
+        ("acknowledgement", "TD-N3", MIN, True, False),
+        ("counter_notice_restore", "TD-N2", 13 * 24 * H, True, False),
+        ("appeal_decision", "TD-N3", 6 * 24 * H, True, False),
+    ]
+
+
+# --- Periods. ---
+
+NOW = datetime(2026, 11, 29, 19, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("slug, first, last, title, complete", [
+    ("2026-10", date(2026, 10, 1), date(2026, 10, 31), "October 2026", True),
+    ("2026-11", date(2026, 11, 1), date(2026, 11, 30), "November 2026", False),
+    ("2025-12", date(2025, 12, 1), date(2025, 12, 31), "December 2025", True),
+    ("2024-02", date(2024, 2, 1), date(2024, 2, 29), "February 2024", True),
+    ("2026-H1", date(2026, 1, 1), date(2026, 6, 30), "January–June 2026", True),
+    ("2026-H2", date(2026, 7, 1), date(2026, 12, 31), "July–December 2026", False),
+])
+def test_report_periods_are_months_and_half_years(slug, first, last, title, complete):
+    period = figures.report_period(slug, NOW)
+    assert (period.first, period.last, period.title, period.complete, period.slug) == (first, last, title, complete,
+                                                                                      slug)
+
+
+@pytest.mark.parametrize("slug, message", [
+    ("2026-13", "“2026-13” is not a report period: name a month as 2026-11 or a half-year as 2026-H2."),
+    ("2026-H3", "“2026-H3” is not a report period"),
+    ("0000-01", "“0000-01” is not a report period"),
+    ("26-11", "“26-11” is not a report period"),
+    ("2026-12", "There is no report for December 2026 yet: the period has not started."),
+    ("2027-H1", "There is no report for January–June 2027 yet: the period has not started."),
+    ("9999-12", "There is no report for December 9999 yet: the period has not started."),
+])
+def test_a_bad_or_future_report_period_says_why(slug, message):
+    with pytest.raises(figures.BadPeriod, match=message):
+        figures.report_period(slug, NOW)
+
+
+def test_report_periods_run_from_the_first_confirmed_notice_to_now(dataset):
+    halves, months = figures.report_periods(NOW)
+    assert [p.slug for p in halves] == ["2026-H2"]
+    assert [(p.slug, p.complete) for p in months] == [("2026-11", False), ("2026-10", True), ("2026-09", True)]

@@ -1,0 +1,197 @@
+"""Transparency Database statements: a removal decision mapped to the TDB API's fields, field by
+field, and nothing in them that identifies a person."""
+
+import json
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+
+from takedowns import tdb, workflow
+from takedowns.enums import REASONS_FOR_RIGHT, DecisionOutcome
+from takedowns.models import Decision, Listing, ReasonCode
+from tests.conftest import file_notice
+
+pytestmark = pytest.mark.django_db
+REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
+NOTE = "Spoke to Jonas Weber (jonas.weber@mail.example) about the test buy."
+
+
+def decide(now, items=(("L-100001", "counterfeit"),), outcomes=(REMOVE,), **notice_fields) -> list[Decision]:
+    """File, confirm and route a notice, have its reviewer decide its listings in order, and return
+    the decisions loaded as the TDB export loads them. Shared with the export view tests."""
+    notice = file_notice(now, items=items, **notice_fields)
+    workflow.confirm_notice(notice, now)
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    code = ReasonCode.objects.get(code="genuine-goods")
+    choices = [workflow.ItemDecision(item.pk, outcome, reason_code=code if outcome == REJECT else None, note=NOTE)
+               for item, outcome in zip(notice.items.order_by("position"), outcomes)]
+    made = workflow.decide_items(notice, notice.assigned_to, choices, now)
+    return list(Decision.objects.select_related(*tdb.RELATED).filter(pk__in=[d.pk for d in made])
+                .order_by("item__position"))
+
+
+def reload(decision: Decision) -> Decision:
+    return Decision.objects.select_related(*tdb.RELATED).get(pk=decision.pk)
+
+
+@pytest.fixture
+def removal(now, catalogue, reviewers):
+    """A trademark counterfeit removal of L-100001 (listed 2024-11-20), decided 2025-03-04 23:30 UTC."""
+    seller = catalogue["L-100001"].seller
+    seller.email = "owner@acme-outlet.example"
+    seller.save()
+    decision, = decide(now)
+    Listing.objects.filter(pk=catalogue["L-100001"].pk).update(created_at=datetime(2024, 11, 20, 9, 0, tzinfo=UTC))
+    Decision.objects.filter(pk=decision.pk).update(decided_at=datetime(2025, 3, 4, 23, 30, tzinfo=UTC))
+    return reload(decision)
+
+
+EEA = ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS", "IT", "LI",
+       "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"]
+
+
+def test_a_removal_maps_to_every_tdb_field(removal, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        statement = tdb.statement_for(removal)
+    assert statement == {
+        "decision_visibility": ["DECISION_VISIBILITY_CONTENT_REMOVED"],
+        "end_date_visibility_restriction": None,
+        "decision_monetary": None,
+        "end_date_monetary_restriction": None,
+        "decision_provision": None,
+        "end_date_service_restriction": None,
+        "decision_account": None,
+        "end_date_account_restriction": None,
+        "decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT",
+        "illegal_content_legal_ground": (
+            "Infringement of a registered trademark (EU Trade Mark Regulation 2017/1001 Art. 9 and the national "
+            "trademark law of the countries concerned)"),
+        "illegal_content_explanation": (
+            "The listing offers goods bearing a sign identical with, or indistinguishable from, the notified "
+            "registered trademark, made without the trademark owner's consent (counterfeit goods). The marketplace "
+            "reviewed the notice and the evidence supplied with it and found the infringement established."),
+        "category": "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+        "category_specification": ["KEYWORD_TRADEMARK_INFRINGEMENT"],
+        "content_type": ["CONTENT_TYPE_PRODUCT"],
+        "territorial_scope": EEA,
+        "content_date": "2024-11-20",
+        "application_date": "2025-03-04",
+        "decision_facts": (
+            "A rights holder or its authorised agent reported this product listing in a notice under Article 16 DSA "
+            "as an infringement of a trademark (Counterfeit goods). The notified right was assessed on the "
+            "registration details and evidence supplied with the notice. A reviewer decided to remove the listing "
+            "from the marketplace."),
+        "source_type": "SOURCE_ARTICLE_16",
+        "automated_detection": "No",
+        "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED",
+        "puid": f"listing-L-100001-decision-{removal.pk}",
+    }
+
+
+def test_nothing_in_the_statement_identifies_the_submitter_the_seller_or_the_reviewer(removal):
+    notice, seller = removal.item.notice, removal.item.listing.seller
+    # decide_items copied the submitter's own words into the decision; the statement must not carry them.
+    assert removal.explanation == notice.description and removal.note == NOTE
+    text = json.dumps(tdb.statement_for(removal), ensure_ascii=False)
+    for personal in (notice.submitter_name, "Anna", "Berger", notice.submitter_email, "aerostride",
+                     notice.submitter_organisation, notice.signature, notice.description, "test buy",
+                     seller.name, "Acme", seller.email, "Jonas", "Weber", "@", removal.decided_by.email,
+                     notice.reference, notice.tracking_token, removal.seller_token):
+        assert personal not in text, personal
+
+
+def test_a_verified_right_is_stated_in_the_facts(removal):
+    removal.item.notice.verified_right_id = 1  # pure mapping: no query reads it
+    assert "The notified right matched a registration the marketplace had verified." in (
+        tdb.statement_for(removal)["decision_facts"])
+
+
+def test_a_trusted_flaggers_notice_is_reported_as_such(removal):
+    removal.item.notice.trust = "trusted_flagger"
+    statement = tdb.statement_for(removal)
+    assert statement["source_type"] == "SOURCE_TRUSTED_FLAGGER"
+    assert statement["decision_facts"].startswith("A trusted flagger reported this product listing")
+
+
+def test_the_application_date_is_the_day_the_listing_came_down_once_it_has(removal):
+    Decision.objects.filter(pk=removal.pk).update(listing_removed_at=datetime(2025, 3, 5, 0, 10, tzinfo=UTC))
+    assert tdb.statement_for(reload(removal))["application_date"] == "2025-03-05"
+
+
+@pytest.mark.parametrize(("detection", "decision", "expected"), [
+    (False, False, ("No", "AUTOMATED_DECISION_NOT_AUTOMATED")),
+    (True, False, ("Yes", "AUTOMATED_DECISION_NOT_AUTOMATED")),
+    (False, True, ("No", "AUTOMATED_DECISION_PARTIALLY")),
+    (True, True, ("Yes", "AUTOMATED_DECISION_PARTIALLY")),
+])
+def test_automated_means_use_the_api_encoding(removal, detection, decision, expected):
+    removal.automated_detection, removal.automated_decision = detection, decision
+    statement = tdb.statement_for(removal)
+    assert (statement["automated_detection"], statement["automated_decision"]) == expected
+
+
+@pytest.mark.parametrize(("right_type", "keyword"), [
+    ("trademark", "KEYWORD_TRADEMARK_INFRINGEMENT"), ("copyright", "KEYWORD_COPYRIGHT_INFRINGEMENT"),
+    ("design", "KEYWORD_DESIGN_INFRINGEMENT"), ("patent", "KEYWORD_PATENT_INFRINGEMENT"),
+])
+def test_the_category_specification_follows_the_right(removal, right_type, keyword):
+    removal.item.notice.right_type = right_type
+    removal.item.reason = sorted(REASONS_FOR_RIGHT[right_type])[0]
+    statement = tdb.statement_for(removal)
+    assert statement["category"] == "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS"
+    assert statement["category_specification"] == [keyword]
+
+
+@pytest.mark.parametrize(("right_type", "reason"),
+                         sorted((right, reason) for right, reasons in REASONS_FOR_RIGHT.items() for reason in reasons))
+def test_every_right_and_reason_has_its_own_standard_explanation_within_the_api_limits(right_type, reason):
+    explanation = tdb.explanation_for(right_type, reason)
+    assert not explanation.startswith("The listing infringes the notified")  # not the fallback
+    assert explanation.endswith("found the infringement established.")
+    assert len(explanation) <= tdb.MAX_EXPLANATION
+
+
+def test_the_copyright_explanation_names_what_was_copied():
+    assert tdb.explanation_for("copyright", "copyright_images").startswith(
+        "The listing reproduces and makes available to the public images protected by copyright")
+    assert tdb.explanation_for("copyright", "copyright_text").startswith(
+        "The listing reproduces and makes available to the public text protected by copyright")
+
+
+def test_the_territorial_scope_is_the_decisions_eea_countries_sorted(removal):
+    removal.territorial_scope = ["fr", "DE", "CH", "US", "DE"]
+    assert tdb.statement_for(removal)["territorial_scope"] == ["DE", "FR"]
+
+
+def test_the_puid_keeps_to_the_characters_the_api_accepts(removal):
+    removal.item.listing.external_id = "L/200 001"  # another marketplace's id scheme
+    puid = tdb.statement_for(removal)["puid"]
+    assert puid == f"listing-L_200_001-decision-{removal.pk}"
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", puid)
+
+
+def test_a_rejection_has_no_statement(now, catalogue, reviewers):
+    removal, rejection = decide(now, items=[("L-100001", "counterfeit"), ("L-100002", "counterfeit")],
+                                outcomes=(REMOVE, REJECT))
+    with pytest.raises(tdb.NotARemoval, match=f"Decision {rejection.pk} is not a removal"):
+        tdb.statement_for(rejection)
+    with pytest.raises(tdb.NotARemoval):
+        tdb.statements([removal, rejection])
+
+
+def test_statements_come_in_the_order_given(now, catalogue, reviewers):
+    first, second = decide(now, items=[("L-100001", "counterfeit"), ("L-100002", "counterfeit")],
+                           outcomes=(REMOVE, REMOVE))
+    assert [s["puid"] for s in tdb.statements([second, first])] == [
+        f"listing-L-100002-decision-{second.pk}", f"listing-L-100001-decision-{first.pk}"]
+
+
+def test_a_penalty_measure_reports_the_account_restriction_and_its_end():
+    assert tdb.Measure(account="DECISION_ACCOUNT_SUSPENDED", ends_on=date(2025, 4, 1)).fields() == {
+        "decision_visibility": None, "end_date_visibility_restriction": None,
+        "decision_monetary": None, "end_date_monetary_restriction": None,
+        "decision_provision": None, "end_date_service_restriction": None,
+        "decision_account": "DECISION_ACCOUNT_SUSPENDED", "end_date_account_restriction": "2025-04-01",
+    }

@@ -1,0 +1,245 @@
+"""The leads' SLA dashboard: who gets in, the period a lead chooses (and what a bad one is told), the
+figures on the page and in both CSV downloads, exactly as worked out in tests/test_figures.py."""
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from takedowns.enums import LEAD_GROUP
+from tests.conftest import make_reviewer
+from tests.test_figures import build_dataset
+
+pytestmark = pytest.mark.django_db
+OCTOBER = {"from": "2026-10-01", "to": "2026-10-31"}
+
+
+@pytest.fixture
+def lead(db):
+    lead = make_reviewer("lead", ["trademark"])
+    lead.user.groups.add(Group.objects.get_or_create(name=LEAD_GROUP)[0])
+    return lead
+
+
+@pytest.fixture
+def dataset(catalogue, reviewers):
+    return build_dataset(reviewers)
+
+
+@pytest.fixture
+def as_lead(client, lead):
+    client.force_login(lead.user)
+    return client
+
+
+def text_of(html: str, element_id: str) -> list[str]:
+    """The rows of the table with this id, as whitespace-joined cell texts."""
+    table = re.search(rf'<table[^>]*id="{element_id}".*?</table>', html, re.S).group(0)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+
+
+def csv_rows(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(csv.reader(io.StringIO(body.decode())))
+
+
+# --- Who gets in. ---
+
+@pytest.mark.parametrize("url", ["/review/dashboard/", "/review/dashboard/figures.csv",
+                                 "/review/dashboard/durations.csv"])
+def test_anonymous_visitors_are_sent_to_the_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"/review/login/?next={url}"
+
+
+@pytest.mark.parametrize("url", ["/review/dashboard/", "/review/dashboard/figures.csv",
+                                 "/review/dashboard/durations.csv"])
+def test_a_reviewer_who_is_not_a_lead_is_refused(client, reviewers, url):
+    client.force_login(reviewers["tm"].user)
+    response = client.get(url, OCTOBER)
+    assert response.status_code == 403
+    assert b"Figures" not in response.content and b"TD-N" not in response.content
+
+
+# --- The period. ---
+
+def test_the_default_period_is_the_last_30_days(as_lead):
+    response = as_lead.get("/review/dashboard/")
+    today = timezone.localdate()
+    assert response.status_code == 200
+    period = response.context["choice"].period
+    assert (period.first, period.last) == (today - timedelta(days=29), today)
+    assert f'name="from" value="{period.first.isoformat()}"' in response.content.decode()
+    assert f'name="to" value="{today.isoformat()}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("query, field, message", [
+    ({"from": "1 Oct", "to": "2026-10-31"}, "from",
+     "“1 Oct” is not a date: write the first day as YYYY-MM-DD, e.g. 2026-11-01."),
+    ({"from": "2026-10-01", "to": "2026-02-30"}, "to",
+     "2026-02-30 is not a day of the calendar: check the month and the day."),
+    ({"from": "2026-10-31", "to": "2026-10-01"}, "period",
+     "The period starts (2026-10-31) after it ends (2026-10-01): swap the two dates."),
+    ({"from": "2025-01-01", "to": "2026-10-31"}, "period", "The period is 669 days long; choose at most 366 days."),
+    ({"from": "9999-12-31", "to": "9999-12-31"}, "period", "The period starts after today ({today}): there is "
+                                                          "nothing to show yet."),
+])
+def test_a_bad_period_is_explained_and_what_was_typed_is_kept(as_lead, dataset, query, field, message):
+    response = as_lead.get("/review/dashboard/", query)
+    html = response.content.decode()
+    message = message.format(today=timezone.localdate())
+    assert response.status_code == 400
+    assert f'data-error="{field}">{message}</div>' in html.replace("&quot;", '"')
+    assert f'name="from" value="{query["from"]}"' in html and f'name="to" value="{query["to"]}"' in html
+    # Nothing is shown for a period that was not understood; what does not depend on it still is.
+    assert 'id="durations"' not in html and "Figures (CSV)" not in html
+    assert text_of(html, "running")[2] == "Takedown decision 1 0 1 1"
+
+
+@pytest.mark.parametrize("url", ["/review/dashboard/figures.csv", "/review/dashboard/durations.csv"])
+def test_a_csv_of_a_bad_period_is_refused_with_the_reason(as_lead, url):
+    response = as_lead.get(url, {"from": "2026-10-01", "to": "31/10/2026"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == (
+        "“31/10/2026” is not a date: write the last day as YYYY-MM-DD, e.g. 2026-11-01.\n")
+
+
+# --- The page. ---
+
+def test_the_page_shows_the_figures_of_the_period(as_lead, dataset):
+    response = as_lead.get("/review/dashboard/", OCTOBER)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert text_of(html, "running") == [
+        "Clock On time Warning Breached Paused",
+        "Acknowledgement 0 0 0 0",
+        "Takedown decision 1 0 1 1",
+        "Takedown executed 0 1 0 0",
+        "Seller penalty 0 0 0 0",
+        "Counter-notice restore 0 0 0 0",
+        "Appeal decision 0 0 1 0",
+    ]
+    assert text_of(html, "durations") == [
+        "Clock Stopped Median p90 Within target Breached",
+        "Acknowledgement 4 7 min 24 min 75.0 % (3) 1",
+        "Takedown decision 3 20 h 2 d 13 h 66.7 % (2) 1",
+        "Takedown executed 0 – – – 0",
+        "Seller penalty 2 12 h 30 min 21 h 42 min 100.0 % (2) 0",
+        "Counter-notice restore 1 13 d 13 d 100.0 % (1) 0",
+        "Appeal decision 2 6 d 12 h 6 d 21 h 100.0 % (2) 0",
+    ]
+    assert text_of(html, "workload") == [
+        "Reviewer Open notices Running clocks Breached running clocks",
+        "cr 2 2 1", "lead 0 0 0", "tm 1 2 0", "Unassigned – 1 1",
+    ]
+    assert '<strong id="breach-total">3</strong> breaches in the period.' in html
+    assert 'href="/review/dashboard/figures.csv?from=2026-10-01&amp;to=2026-10-31"' in html
+
+
+def test_the_trends_are_inline_svg_charts(as_lead, dataset):
+    html = as_lead.get("/review/dashboard/", OCTOBER).content.decode()
+    assert html.count("<svg ") == 2
+    assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
+    # One bar per day, three of them with a breach each; one point per week with a median.
+    bars = re.findall(r'<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"[^>]*><title>([^<]+)</title>',
+                      html)
+    assert len(bars) == 31
+    assert [title for _, height, title in bars if float(height) > 0] == [
+        "10 Oct: 1", "19 Oct: 1", "21 Oct: 1"]
+    assert re.findall(r"<circle [^>]*><title>([^<]+)</title>", html) == ["wk 28 Sep: 72 h", "wk 05 Oct: 10.5 h"]
+    # The two weeks with a median make one line; the weeks without one draw nothing.
+    assert len(re.findall(r"<polyline ", html)) == 1
+
+
+# --- The downloads. ---
+
+def test_the_figures_csv_holds_every_figure_of_the_page(as_lead, dataset):
+    response = as_lead.get("/review/dashboard/figures.csv", OCTOBER)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="sla-figures-2026-10-01-to-2026-10-31.csv"'
+    zero = {"on_time": "0", "warning": "0", "breached": "0", "paused": "0"}
+    running = {"acknowledgement": zero, "takedown_decision": {**zero, "on_time": "1", "breached": "1", "paused": "1"},
+               "takedown_executed": {**zero, "warning": "1"}, "seller_penalty": zero, "counter_notice_restore": zero,
+               "appeal_decision": {**zero, "breached": "1"}}
+    stopped = {  # count, within, share, breached, median s, p90 s
+        "acknowledgement": ("4", "3", "0.75", "1", "450", "1440"),
+        "takedown_decision": ("3", "2", "0.6667", "1", "72000", "221760"),
+        "takedown_executed": ("0", "0", "", "0", "", ""),
+        "seller_penalty": ("2", "2", "1.0", "0", "45000", "78120"),
+        "counter_notice_restore": ("1", "1", "1.0", "0", "1123200", "1123200"),
+        "appeal_decision": ("2", "2", "1.0", "0", "561600", "596160"),
+    }
+    keys = ("count", "within_target", "within_target_share", "breached", "median_elapsed_seconds",
+            "p90_elapsed_seconds")
+    weeks = [("2026-09-28", "1", "259200"), ("2026-10-05", "2", "37800"), ("2026-10-12", "0", ""),
+             ("2026-10-19", "0", ""), ("2026-10-26", "0", "")]
+    assert csv_rows(response) == [
+        ["figure", "clock", "key", "value"],
+        ["period", "", "from", "2026-10-01"],
+        ["period", "", "to", "2026-10-31"],
+        *[["running_clocks", kind, state, count]
+          for kind, states in running.items() for state, count in states.items()],
+        *[["breaches_per_day", "", f"2026-10-{day:02d}", "1" if day in (10, 19, 21) else "0"] for day in range(1, 32)],
+        *[["stopped_clocks", kind, key, value] for kind, values in stopped.items() for key, value in zip(keys, values)],
+        *[row for monday, count, median in weeks for row in (
+            ["weekly_count", "takedown_decision", monday, count],
+            ["weekly_median_elapsed_seconds", "takedown_decision", monday, median])],
+        *[row for name, load, running_, breached in [("cr", "2", "2", "1"), ("lead", "0", "0", "0"),
+                                                     ("tm", "1", "2", "0"), ("Unassigned", "", "1", "1")]
+          for row in (["workload_open_notices", "", name, load], ["workload_running_clocks", "", name, running_],
+                      ["workload_breached_running_clocks", "", name, breached])],
+    ]
+
+
+def test_the_durations_csv_streams_one_row_per_clock_stopped_in_the_period(as_lead, dataset):
+    response = as_lead.get("/review/dashboard/durations.csv", OCTOBER)
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Disposition"] == 'attachment; filename="sla-durations-2026-10-01-to-2026-10-31.csv"'
+    rows = csv_rows(response)
+    assert rows[0] == ["clock_id", "kind", "notice", "started_at", "due_at", "stopped_at", "elapsed_seconds",
+                       "within_target", "breached"]
+    assert [row[1:] for row in rows[1:]] == [
+        ["takedown_decision", "TD-N4", "2026-09-28T10:00:00+00:00", "2026-09-29T10:00:00+00:00",
+         "2026-10-01T10:00:00+00:00", "259200", "false", "true"],
+        ["acknowledgement", "TD-N1", "2026-10-05T09:00:00+00:00", "2026-10-05T09:15:00+00:00",
+         "2026-10-05T09:05:00+00:00", "300", "true", "false"],
+        ["seller_penalty", "TD-N1", "2026-10-05T13:00:00+00:00", "2026-10-08T13:00:00+00:00",
+         "2026-10-05T14:00:00+00:00", "3600", "true", "false"],
+        ["takedown_decision", "TD-N1", "2026-10-05T09:00:00+00:00", "2026-10-06T09:00:00+00:00",
+         "2026-10-06T05:00:00+00:00", "72000", "true", "false"],
+        ["acknowledgement", "TD-N2", "2026-10-10T12:00:00+00:00", "2026-10-10T12:15:00+00:00",
+         "2026-10-10T12:30:00+00:00", "1800", "false", "true"],
+        # Paused for an hour: elapsed is stopped - started - paused.
+        ["takedown_decision", "TD-N2", "2026-10-10T12:00:00+00:00", "2026-10-11T13:00:00+00:00",
+         "2026-10-10T14:00:00+00:00", "3600", "true", "false"],
+        ["seller_penalty", "TD-N2", "2026-10-10T14:00:00+00:00", "2026-10-13T14:00:00+00:00",
+         "2026-10-11T14:00:00+00:00", "86400", "true", "false"],
+        ["acknowledgement", "TD-N7", "2026-10-14T10:00:00+00:00", "2026-10-14T10:15:00+00:00",
+         "2026-10-14T10:10:00+00:00", "600", "true", "false"],
+        ["appeal_decision", "TD-N1", "2026-10-08T10:00:00+00:00", "2026-10-15T10:00:00+00:00",
+         "2026-10-15T10:00:00+00:00", "604800", "true", "false"],
+        ["acknowledgement", "TD-N3", "2026-10-20T08:00:00+00:00", "2026-10-20T08:15:00+00:00",
+         "2026-10-20T08:01:00+00:00", "60", "true", "false"],
+        ["counter_notice_restore", "TD-N2", "2026-10-12T10:00:00+00:00", "2026-10-26T10:00:00+00:00",
+         "2026-10-25T10:00:00+00:00", "1123200", "true", "false"],
+        ["appeal_decision", "TD-N3", "2026-10-22T08:00:00+00:00", "2026-10-29T08:00:00+00:00",
+         "2026-10-28T08:00:00+00:00", "518400", "true", "false"],
+    ]
+    assert all(row[0].isdigit() for row in rows[1:])
+
+
+def test_the_page_costs_a_bounded_number_of_queries(as_lead, dataset, django_assert_max_num_queries):
+    # Session, user, reviewer, groups (2), running clocks, workload (2), breaches, durations (1 + 5 kinds
+    # with clocks, up to 3 each on SQLite), weekly counts, weekly medians (2 weeks, up to 2 each).
+    with django_assert_max_num_queries(32):
+        assert as_lead.get("/review/dashboard/", OCTOBER).status_code == 200

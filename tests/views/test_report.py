@@ -1,0 +1,159 @@
+"""The public transparency report: open to anyone, per month or half-year, with the same figures on
+the page, in JSON and in CSV, equal to what tests/test_figures.py's dataset gives by hand."""
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.test_figures import build_dataset
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dataset(catalogue, reviewers):
+    return build_dataset(reviewers)
+
+
+# Worked out from the dataset's comments: notices N1 N2 N3 N7 were confirmed in October; decisions
+# took 2, 4, 20, 24, 72 and 216 hours (median 22 h); takedown decision clocks stopped in October took
+# 1 h, 20 h (within) and 72 h (breached).
+OCTOBER = {
+    "period": "2026-10", "title": "October 2026", "start": "2026-10-01T00:00:00+00:00",
+    "end": "2026-11-01T00:00:00+00:00", "complete": True,
+    "notices": {
+        "received": 4,
+        "by_right_type": {"trademark": 1, "copyright": 2, "design": 1, "patent": 0},
+        "by_source": {"trusted_flagger": 1, "other": 3},
+        "items": 6,
+        "items_by_reason": {"counterfeit": 2, "trademark_misuse": 1, "copyright_images": 1, "copyright_text": 1,
+                            "design": 1, "patent": 0},
+    },
+    "actions": {"decisions": 6, "by_outcome": {"remove": 4, "reject": 2}, "listings_restored": 1,
+                "decisions_reversed_on_appeal": 1},
+    "removals_by_initiative": {"reactive": 4, "proactive": 0},
+    "automated_means": {"decisions": 6, "automated_detection": 2, "automated_decision": 1},
+    "median_time_to_action_seconds": 79200,
+    "decided_within_target": {"decided": 3, "within_target": 2, "share": 0.6667},
+    "counter_notices": {"filed": 2, "by_status": {"filed": 0, "incomplete": 1, "waiting": 0, "restored": 1,
+                                                  "lawsuit": 0}},
+    "appeals": {"filed": 3, "by_appellant": {
+        "seller": {"filed": 2, "by_status": {"filed": 1, "upheld": 1, "reversed": 0}},
+        "submitter": {"filed": 1, "by_status": {"filed": 0, "upheld": 0, "reversed": 1}},
+    }},
+    "penalties": {"decided": 2, "by_level": {"warning": 1, "restriction": 1, "suspension": 0, "termination": 0}},
+}
+
+
+def test_the_json_report_of_a_month_equals_the_figures_worked_out_by_hand(client, dataset):
+    response = client.get("/transparency/2026-10.json")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content) == OCTOBER
+
+
+def test_the_csv_report_has_the_json_figures_one_per_row(client, dataset):
+    response = client.get("/transparency/2026-10.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="transparency-report-2026-10.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[:8] == [
+        ["figure", "value"], ["period", "2026-10"], ["title", "October 2026"],
+        ["start", "2026-10-01T00:00:00+00:00"], ["end", "2026-11-01T00:00:00+00:00"], ["complete", "true"],
+        ["notices.received", "4"], ["notices.by_right_type.trademark", "1"],
+    ]
+
+    def flat(data: dict, prefix: str = ""):
+        for key, value in data.items():
+            if isinstance(value, dict):
+                yield from flat(value, f"{prefix}{key}.")
+            else:
+                yield [f"{prefix}{key}", "true" if value is True else str(value)]
+    assert rows[1:] == list(flat(OCTOBER))
+    assert ["median_time_to_action_seconds", "79200"] in rows
+    assert ["appeals.by_appellant.seller.by_status.upheld", "1"] in rows
+    assert ["removals_by_initiative.proactive", "0"] in rows
+
+
+def test_the_page_shows_the_figures_with_their_labels_to_anyone(client, dataset):
+    response = client.get("/transparency/2026-10/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    rows = {re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+            for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)}
+    assert {
+        "Notices received 4", "from trusted flaggers (DSA Art. 22) 1", "from other notifiers 3", "Copyright 2",
+        "Counterfeit goods 2", "Listings removed 4", "Reports rejected (listing left online) 2",
+        "Listings restored after a counter-notice or appeal 1", "Decisions reversed on appeal 1",
+        "After a notice (reactive) 4", "On our own initiative (proactive) 0", "with automated detection 2",
+        "taken by automated means 1", "Median time to action 22 h", "Notices decided 3",
+        "decided within target 2 (66.7 %)", "Counter-notices filed 2", "Incomplete: returned to the seller 1",
+        "by sellers 2", "by sellers: original decision upheld 1", "by submitters: original decision reversed 1",
+        "Penalties decided 2", "Restriction on new listings 1", "Temporary suspension 0",
+    } <= rows
+    assert "Transparency report: October 2026" in html and "in progress" not in html
+    assert 'href="/transparency/2026-10.json"' in html and 'href="/transparency/2026-10.csv"' in html
+
+
+def test_a_half_year_in_progress_counts_everything_so_far_and_says_so(client, dataset):
+    data = json.loads(client.get("/transparency/2026-H2.json").content)
+    assert (data["title"], data["complete"]) == ("July–December 2026", False)
+    # Every confirmed notice of the dataset: September, October and November.
+    assert data["notices"]["received"] == 9
+    assert data["penalties"]["by_level"] == {"warning": 1, "restriction": 1, "suspension": 1, "termination": 0}
+    assert data["appeals"]["filed"] == 4
+    page = client.get("/transparency/2026-H2/").content.decode()
+    assert "in progress" in page and "these are the figures so far" in page
+
+
+def test_a_period_without_events_reports_zeros(client, dataset):
+    data = json.loads(client.get("/transparency/2026-05.json").content)
+    assert data["notices"]["received"] == 0
+    assert data["median_time_to_action_seconds"] is None
+    assert data["decided_within_target"] == {"decided": 0, "within_target": 0, "share": None}
+
+
+def test_the_index_lists_the_periods_from_the_first_notice_to_now(client, dataset):
+    html = client.get("/transparency/").content.decode()
+    months = re.findall(r'href="/transparency/(\d{4}-\d{2})/"', html)
+    halves = re.findall(r'href="/transparency/(\d{4}-H\d)/"', html)
+    now = timezone.localdate()
+    # Newest first, from the current month back to September 2026, when TD-N4 was confirmed.
+    assert months[-2:] == ["2026-10", "2026-09"] and months[0] == f"{now:%Y-%m}"
+    assert halves[-1] == "2026-H2" and halves[0] == f"{now.year}-H{1 if now.month <= 6 else 2}"
+
+
+def test_the_index_says_when_there_is_nothing_to_report(client, db):
+    assert 'id="no-reports"' in client.get("/transparency/").content.decode()
+
+
+@pytest.mark.parametrize("slug, message", [
+    ("2026-13", "“2026-13” is not a report period: name a month as 2026-11 or a half-year as 2026-H2."),
+    ("2026-H3", "“2026-H3” is not a report period: name a month as 2026-11 or a half-year as 2026-H2."),
+    ("november", "“november” is not a report period: name a month as 2026-11 or a half-year as 2026-H2."),
+    ("2999-01", "There is no report for January 2999 yet: the period has not started."),
+])
+def test_a_bad_period_is_a_404_that_says_why_in_every_format(client, db, slug, message):
+    page = client.get(f"/transparency/{slug}/")
+    assert page.status_code == 404
+    assert f'<p class="lead" id="period-error">{message}</p>' in page.content.decode()
+    as_json = client.get(f"/transparency/{slug}.json")
+    assert (as_json.status_code, json.loads(as_json.content)) == (404, {"error": message})
+    as_csv = client.get(f"/transparency/{slug}.csv")
+    assert (as_csv.status_code, as_csv.content.decode()) == (404, message + "\n")
+
+
+def test_the_report_is_a_fixed_number_of_aggregate_queries(client, dataset, django_assert_max_num_queries):
+    # Notices, items, decisions, restorations, median (one query, or a count and one LIMIT 2 on SQLite),
+    # within target, counter-notices, appeals, penalties: no query per row.
+    with django_assert_max_num_queries(10):
+        assert client.get("/transparency/2026-10.json").status_code == 200
+
+
+def test_the_site_navigation_links_to_the_report(client, db):
+    assert '<a class="nav-link" href="/transparency/">Transparency report</a>' in client.get("/").content.decode()
