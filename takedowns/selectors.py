@@ -308,3 +308,39 @@ def open_statuses() -> list[tuple[str, str]]:
     return [(NoticeStatus.IN_REVIEW.value, NoticeStatus.IN_REVIEW.label),
             (NoticeStatus.AWAITING_SUBMITTER.value, NoticeStatus.AWAITING_SUBMITTER.label),
             (NoticeStatus.CLOSED.value, "Closed"), (NoticeStatus.CONFIRMED.value, "Waiting for routing")]
+
+
+# --- Work lists ordered by filing time (counter-notices to check, appeals to decide). ---
+
+@dataclass(frozen=True)
+class FiledCursor:
+    """Where a page starts: after the row filed at `filed_at` with `id`."""
+    filed_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.filed_at.timestamp():.6f}_{self.id}"
+
+    @classmethod
+    def decode(cls, text: str | None) -> "FiledCursor | None":
+        try:
+            stamp, pk = (text or "").split("_")
+            return cls(datetime.fromtimestamp(float(stamp), tz=UTC), int(pk))
+        except (ValueError, OverflowError, OSError):
+            return None
+
+
+FILED_PAGE_SIZE = 50
+
+
+def filed_page(rows: QuerySet, cursor: FiledCursor | None) -> tuple[list, str | None]:
+    """One page of `rows` in (filed_at, id) order, keyset-paginated: with a (status, filed_at)
+    index a deep page costs what the first does. Returns the rows and the next page's cursor."""
+    size = FILED_PAGE_SIZE
+    if cursor is not None:
+        rows = rows.filter(filed_at__gte=cursor.filed_at).filter(
+            Q(filed_at__gt=cursor.filed_at) | Q(filed_at=cursor.filed_at, id__gt=cursor.id))
+    page = list(rows.order_by("filed_at", "id")[: size + 1])
+    if len(page) <= size:
+        return page, None
+    return page[:size], FiledCursor(page[size - 1].filed_at, page[size - 1].pk).encode()

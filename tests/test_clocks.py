@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 
 from takedowns import workflow
-from takedowns.enums import LEAD_GROUP, ClockKind, EventKind, NoticeStatus
+from takedowns.enums import LEAD_GROUP, ClockKind, EventKind
 from takedowns.models import Event, Notice, OutboundEmail, SlaClock, SlaPolicy
 from takedowns.workflow import clocks
 from tests.conftest import file_notice, make_reviewer

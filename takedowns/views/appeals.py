@@ -2,8 +2,6 @@
 and appeal page. The rules are in workflow/appeals.py; these views parse, call it and redirect."""
 
 import hmac
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
@@ -13,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from takedowns import selectors
 from takedowns.enums import AppealStatus, Appellant, ClockKind, DecisionOutcome
 from takedowns.forms import AppealDecisionForm, AppealForm
 from takedowns.models import Appeal, Decision, Penalty, SlaClock
@@ -89,28 +88,7 @@ def submitter_appeal(request: HttpRequest, reference: str, token: str, decision_
 
 # --- The reviewer area. ---
 
-QUEUE_PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where a page of the appeals queue starts: after the appeal filed at `filed_at` with `id`."""
-    filed_at: datetime
-    id: int
-
-    def encode(self) -> str:
-        return f"{self.filed_at.timestamp():.6f}_{self.id}"
-
-    @classmethod
-    def decode(cls, text: str | None) -> "Cursor | None":
-        try:
-            stamp, pk = (text or "").split("_")
-            return cls(datetime.fromtimestamp(float(stamp), tz=UTC), int(pk))
-        except ValueError:
-            return None
-
-
-def _queue_page(user, cursor: Cursor | None) -> tuple[list[Appeal], str | None]:
+def _queue_page(user, cursor: selectors.FiledCursor | None) -> tuple[list[Appeal], str | None]:
     """Filed appeals, oldest first, keyset-paginated over the (status, filed_at) index; each marked
     with its clock's due time and whether this user took part in the original decision."""
     took_part_in_strike = Decision.objects.filter(
@@ -125,20 +103,12 @@ def _queue_page(user, cursor: Cursor | None) -> tuple[list[Appeal], str | None]:
                                conflicted=ExpressionWrapper(
                                    Q(decision__decided_by=user) | Q(Exists(took_part_in_strike)),
                                    output_field=BooleanField())))
-    if cursor:
-        appeals_filed = appeals_filed.filter(filed_at__gte=cursor.filed_at).filter(
-            Q(filed_at__gt=cursor.filed_at) | Q(filed_at=cursor.filed_at, id__gt=cursor.id))
-    page = list(appeals_filed.order_by("filed_at", "id")[: QUEUE_PAGE_SIZE + 1])
-    next_cursor = None
-    if len(page) > QUEUE_PAGE_SIZE:
-        last = page[QUEUE_PAGE_SIZE - 1]
-        next_cursor = Cursor(last.filed_at, last.id).encode()
-    return page[:QUEUE_PAGE_SIZE], next_cursor
+    return selectors.filed_page(appeals_filed, cursor)
 
 
 @reviewer_required
 def queue(request: HttpRequest) -> HttpResponse:
-    page, next_cursor = _queue_page(request.user, Cursor.decode(request.GET.get("after")))
+    page, next_cursor = _queue_page(request.user, selectors.FiledCursor.decode(request.GET.get("after")))
     return render(request, "takedowns/appeals/queue.html", {"appeals": page, "next_cursor": next_cursor})
 
 

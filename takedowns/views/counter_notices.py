@@ -1,53 +1,21 @@
 """The reviewer's side of counter-notices (DMCA 512(g)): the ones waiting for a completeness check,
 oldest first, and a page per counter-notice to find it complete or return it. Any reviewer or lead."""
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from takedowns import selectors
 from takedowns.enums import CounterNoticeStatus
 from takedowns.models import CounterNotice
 from takedowns.views.review import reviewer_required
 from takedowns.workflow import TransitionNotAllowed, counter_notices
 
-PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where a page starts: after the counter-notice with this filing time and id."""
-    filed_at: datetime
-    id: int
-
-    def encode(self) -> str:
-        return f"{self.filed_at.timestamp():.6f}_{self.id}"
-
-    @classmethod
-    def decode(cls, text: str | None) -> "Cursor | None":
-        try:
-            stamp, pk = (text or "").split("_")
-            return cls(datetime.fromtimestamp(float(stamp), tz=UTC), int(pk))
-        except (ValueError, OverflowError, OSError):
-            return None
-
-
-def _page(status: str, after: Cursor | None) -> tuple[list[CounterNotice], str | None]:
-    """One page in (filed_at, id) order, keyset-paginated on the (status, filed_at) index, so a deep
-    page costs what the first does."""
-    rows = (CounterNotice.objects.filter(status=status)
-            .select_related("decision__item__listing__seller", "decision__item__notice")
-            .order_by("filed_at", "id"))
-    if after is not None:
-        rows = rows.filter(filed_at__gte=after.filed_at).exclude(filed_at=after.filed_at, id__lte=after.id)
-    page = list(rows[:PAGE_SIZE + 1])
-    more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
-    return page, Cursor(page[-1].filed_at, page[-1].pk).encode() if more else None
+def _page(status: str, after: selectors.FiledCursor | None) -> tuple[list[CounterNotice], str | None]:
+    return selectors.filed_page(CounterNotice.objects.filter(status=status)
+                                .select_related("decision__item__listing__seller", "decision__item__notice"), after)
 
 
 @reviewer_required
@@ -55,7 +23,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status")
     if status not in CounterNoticeStatus.values:
         status = CounterNoticeStatus.FILED
-    rows, next_cursor = _page(status, Cursor.decode(request.GET.get("after")))
+    rows, next_cursor = _page(status, selectors.FiledCursor.decode(request.GET.get("after")))
     return render(request, "takedowns/review/counter_notices.html", {
         "counter_notices": rows, "next_cursor": next_cursor, "status": status,
         "statuses": CounterNoticeStatus.choices,

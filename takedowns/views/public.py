@@ -11,7 +11,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from takedowns import evidence, selectors, workflow
 from takedowns.enums import OPEN_NOTICE_STATUSES, NoticeStatus
-from takedowns.enums import EvidenceKind
 from takedowns.forms import AnswerForm, NoticeForm, item_formset_class
 from takedowns.models import Notice
 from takedowns.enums import CounterNoticeStatus

@@ -69,7 +69,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     def options(choices, counted: dict[str, int]) -> list[tuple[str, str, int | None]]:
         return [(value, label, counted.get(value)) for value, label in choices]
     return render(request, "takedowns/review/queue.html", {
-        "page": page, "filters": filters, "counted_at": counts.counted_at,
+        "page": page, "filters": filters, "counted_at": counts.counted_at, "lead": _is_lead(request.user),
         "selects": [
             ("status", filters.status, None, options(selectors.open_statuses(), counts.status)),
             ("right_type", filters.right_type, "All rights", options(RightType.choices, counts.right_type)),

@@ -185,8 +185,8 @@ def test_users_outside_the_reviewer_groups_are_refused(client, appeal):
 
 def test_the_queue_lists_filed_appeals_oldest_first_a_page_at_a_time(client, now, bright, reviewers, other,
                                                                     monkeypatch):
-    from takedowns.views import appeals as appeal_views
-    monkeypatch.setattr(appeal_views, "QUEUE_PAGE_SIZE", 2)
+    from takedowns import selectors
+    monkeypatch.setattr(selectors, "FILED_PAGE_SIZE", 2)
     filed = []
     for n, listing in enumerate(["L-100003", "L-100004", "L-100003"]):
         decision = decision_of(decided(now, reviewers["tm"], {listing: REMOVE}), listing)

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from takedowns import workflow
-from takedowns.enums import ItemState, NoticeStatus
+from takedowns.enums import LEAD_GROUP, ItemState, NoticeStatus
 from takedowns.models import Decision, Notice, ReasonCode, Reviewer
 from takedowns.selectors import QUEUE_PAGE_SIZE
 from tests.conftest import file_notice, make_reviewer
@@ -331,3 +332,10 @@ def test_the_assigned_reviewer_hands_a_notice_back_and_another_claims_it(client,
     notice.refresh_from_db()
     assert notice.assigned_to == reviewers["cr"]
     assert Reviewer.objects.get(pk=reviewers["cr"].pk).open_load == 1
+
+
+def test_only_leads_see_the_dashboard_link(client, reviewers):
+    client.force_login(reviewers["tm"].user)
+    assert 'id="dashboard-link"' not in client.get("/review/").content.decode()
+    reviewers["tm"].user.groups.add(Group.objects.get_or_create(name=LEAD_GROUP)[0])
+    assert 'href="/review/dashboard/" id="dashboard-link"' in client.get("/review/").content.decode()
