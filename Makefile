@@ -12,7 +12,9 @@ PYTHON_FOUND := $(shell for p in python3.14 python3.13 python3.12 $$HOME/.pyenv/
 PYTHON ?= $(or $(PYTHON_FOUND),python3)
 
 # Embedded defaults for a laptop: SQLite, a file-system broker and e-mails as files under var/.
-DEMO_ENV := DEBUG=true DEMO_MODE=true PORT=$(PORT)
+# The demo restores a counter-noticed listing 2 minutes after the check instead of 10 business days.
+COUNTER_NOTICE_WINDOW_SECONDS ?= 120
+DEMO_ENV := DEBUG=true DEMO_MODE=true PORT=$(PORT) COUNTER_NOTICE_WINDOW_SECONDS=$(COUNTER_NOTICE_WINDOW_SECONDS)
 
 .PHONY: run test clean
 
@@ -35,6 +37,8 @@ run: $(VENV)/.installed
 	@echo "  Takedown Portal: http://127.0.0.1:$(PORT)/"
 	@echo "  Reviewers:       http://127.0.0.1:$(PORT)/review/  (reviewer / reviewer, lead / lead; also dana / dana, pat / pat)"
 	@echo "  Admin:           http://127.0.0.1:$(PORT)/admin/  (lead / lead)"
+	@echo "  Dashboard:       http://127.0.0.1:$(PORT)/review/dashboard/  (lead / lead)"
+	@echo "  Transparency:    http://127.0.0.1:$(PORT)/transparency/"
 	@echo "  E-mails:         $(CURDIR)/var/mail/  (one .eml file per message)"
 	@echo "  Stop with Ctrl-C."
 	@echo ""
