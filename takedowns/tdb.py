@@ -26,8 +26,8 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from takedowns.enums import EEA_COUNTRIES, DecisionOutcome, InfringementReason, RightType, SubmitterTrust
-from takedowns.models import Decision, Notice
+from takedowns.enums import EEA_COUNTRIES, DecisionOutcome, InfringementReason, PenaltyLevel, RightType, SubmitterTrust
+from takedowns.models import Decision, Notice, Penalty
 
 # What statement_for reads; views load decisions with select_related(*RELATED).
 RELATED = ("item__notice", "item__listing")
@@ -117,6 +117,15 @@ class Measure:
 
 LISTING_REMOVAL = Measure(visibility=(DECISION_VISIBILITY_CONTENT_REMOVED,))
 
+# The ladder's account measures; a warning restricts nothing and has no statement.
+PENALTY_MEASURES = {
+    PenaltyLevel.RESTRICTION: {"provision": "DECISION_PROVISION_PARTIAL_SUSPENSION"},  # no new listings
+    PenaltyLevel.SUSPENSION: {"account": "DECISION_ACCOUNT_SUSPENDED"},
+    PenaltyLevel.TERMINATION: {"account": "DECISION_ACCOUNT_TERMINATED"},
+}
+PENALTY_LEGAL_GROUND = ("Measures against recipients who frequently provide manifestly illegal content "
+                        "(Regulation (EU) 2022/2065, Art. 23); repeat-infringer policy (17 U.S.C. 512(i)).")
+
 
 def source_type_for(notice: Notice) -> str:
     """The TDB's information source for a notice: a trusted flagger's (Art. 22) notice, or an
@@ -144,6 +153,37 @@ def statement_for(decision: Decision) -> dict:
         "source_type": source_type,
         **_automation(decision.automated_detection, decision.automated_decision),
         "puid": puid_for(decision),
+    }
+
+
+def statement_for_penalty(penalty: Penalty) -> dict:
+    """The TDB statement of reasons for an account measure of the penalty ladder (load the penalty
+    with select_related("seller", "strike__notice")). A warning restricts nothing: NotARemoval."""
+    if penalty.level not in PENALTY_MEASURES:
+        raise NotARemoval(f"Penalty {penalty.pk} is a {penalty.get_level_display().lower()}: it restricts "
+                          "nothing, so it has no statement of reasons.")
+    notice = penalty.strike.notice
+    seller_id = re.sub(r"[^A-Za-z0-9_-]", "_", penalty.seller.external_id)
+    return {
+        **Measure(**PENALTY_MEASURES[penalty.level],
+                  ends_on=timezone.localtime(penalty.ends_at).date() if penalty.ends_at else None).fields(),
+        **_illegal_content(PENALTY_LEGAL_GROUND, (
+            f"The seller reached {penalty.live_strikes} live strike(s) under the marketplace's published "
+            "repeat-infringer policy: each strike is a notice after which a reviewer removed at least one of "
+            "the seller's listings as infringing.")),
+        **_ip_category(notice.right_type),
+        "content_type": [CONTENT_TYPE_PRODUCT],
+        "territorial_scope": sorted(EEA_COUNTRIES),
+        "content_date": _day(penalty.strike.created_at),
+        "application_date": _day(penalty.applied_at or penalty.decided_at),
+        "decision_facts": (f"The account measure follows the seller's strike count ({penalty.live_strikes}); the "
+                           "strikes come from notices under Article 16 DSA decided by reviewers. The measure "
+                           "is applied automatically by the published ladder.")[:MAX_FACTS],
+        "source_type": source_type_for(notice),
+        # The ladder applies the measure by itself; the removals behind it were decided by people.
+        "automated_detection": AUTOMATED_DETECTION_NO,
+        "automated_decision": AUTOMATED_DECISION_PARTIALLY,
+        "puid": f"seller-{seller_id}-penalty-{penalty.pk}",
     }
 
 

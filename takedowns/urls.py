@@ -51,6 +51,7 @@ urlpatterns = [
          name="review_counter_notice_incomplete"),
     path("review/decisions/tdb.json", transparency.decision_statements, name="tdb_statements"),
     path("review/decisions/<int:decision_id>/tdb.json", transparency.decision_statement, name="tdb_statement"),
+    path("review/penalties/<int:penalty_id>/tdb.json", transparency.penalty_statement, name="tdb_penalty_statement"),
     # The leads' SLA dashboard and the public transparency report (DSA Art. 15/24).
     path("review/dashboard/", dashboard.dashboard, name="dashboard"),
     path("review/dashboard/figures.csv", dashboard.figures_csv, name="dashboard_figures_csv"),

@@ -3,7 +3,7 @@ field, and nothing in them that identifies a person."""
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -195,3 +195,32 @@ def test_a_penalty_measure_reports_the_account_restriction_and_its_end():
         "decision_provision": None, "end_date_service_restriction": None,
         "decision_account": "DECISION_ACCOUNT_SUSPENDED", "end_date_account_restriction": "2025-04-01",
     }
+
+
+def test_an_account_measure_of_the_ladder_maps_to_its_statement(now, catalogue, reviewers):
+    from takedowns.models import Penalty
+    from takedowns.workflow import enforcement
+    from tests.test_penalties import remove
+    for _ in range(3):
+        remove(now, reviewers["tm"])
+    suspension = Penalty.objects.select_related("seller", "strike__notice").get(level="suspension")
+    enforcement.apply_penalty(suspension.pk, now)
+    suspension.refresh_from_db()
+    statement = tdb.statement_for_penalty(suspension)
+    assert {key: statement[key] for key in (
+        "decision_visibility", "decision_provision", "decision_account", "end_date_account_restriction",
+        "decision_ground", "category", "category_specification", "source_type", "automated_detection",
+        "automated_decision", "puid", "application_date")} == {
+        "decision_visibility": None, "decision_provision": None, "decision_account": "DECISION_ACCOUNT_SUSPENDED",
+        "end_date_account_restriction": (now + timedelta(days=30)).date().isoformat(),
+        "decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT",
+        "category": "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+        "category_specification": ["KEYWORD_TRADEMARK_INFRINGEMENT"], "source_type": "SOURCE_ARTICLE_16",
+        "automated_detection": "No", "automated_decision": "AUTOMATED_DECISION_PARTIALLY",
+        "puid": f"seller-S-2-penalty-{suspension.pk}", "application_date": now.date().isoformat()}
+    assert "Art. 23" in statement["illegal_content_legal_ground"]
+    assert "Bright" not in str(statement) and "@" not in str(statement)
+    restriction = Penalty.objects.select_related("seller", "strike__notice").get(level="restriction")
+    assert tdb.statement_for_penalty(restriction)["decision_provision"] == "DECISION_PROVISION_PARTIAL_SUSPENSION"
+    with pytest.raises(tdb.NotARemoval, match="restricts nothing"):
+        tdb.statement_for_penalty(Penalty.objects.select_related("seller", "strike__notice").get(level="warning"))

@@ -6,8 +6,8 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from takedowns import tdb
-from takedowns.enums import DecisionOutcome
-from takedowns.models import Decision
+from takedowns.enums import DecisionOutcome, PenaltyLevel
+from takedowns.models import Decision, Penalty
 from takedowns.views.review import _is_lead, reviewer_required
 
 
@@ -84,3 +84,13 @@ def decision_statements(request: HttpRequest) -> JsonResponse:
     # The TDB's multiple endpoint takes this body as it is: {"statements": [...]}.
     return _json_download({"statements": tdb.statements(found[pk] for pk in ids)},
                           f"tdb-statements-{len(ids)}-from-decision-{ids[0]}.json")
+
+
+@require_GET
+@reviewer_required
+def penalty_statement(request: HttpRequest, penalty_id: int) -> JsonResponse:
+    _lead_only(request)
+    penalty = Penalty.objects.select_related("seller", "strike__notice").filter(pk=penalty_id).first()
+    if penalty is None or penalty.level == PenaltyLevel.WARNING:
+        raise Http404("No account measure with this id (a warning restricts nothing).")
+    return _json_download(tdb.statement_for_penalty(penalty), f"tdb-statement-penalty-{penalty.pk}.json")

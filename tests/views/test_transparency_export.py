@@ -136,3 +136,16 @@ def test_anonymous_visitors_are_sent_to_the_login(client, decisions, url):
 def test_the_export_is_read_only(client, lead, decisions):
     client.force_login(lead.user)
     assert client.post(one_url(decisions[0].pk)).status_code == 405
+
+
+def test_a_lead_exports_an_account_measure_and_a_warning_has_none(client, lead, now, catalogue, reviewers):
+    from takedowns.models import Penalty
+    from tests.test_penalties import remove
+    remove(now, reviewers["tm"])
+    remove(now, reviewers["tm"])
+    restriction, warning = Penalty.objects.get(level="restriction"), Penalty.objects.get(level="warning")
+    client.force_login(lead.user)
+    response = client.get(f"/review/penalties/{restriction.pk}/tdb.json")
+    assert response["Content-Disposition"] == f'attachment; filename="tdb-statement-penalty-{restriction.pk}.json"'
+    assert response.json()["decision_provision"] == "DECISION_PROVISION_PARTIAL_SUSPENSION"
+    assert client.get(f"/review/penalties/{warning.pk}/tdb.json").status_code == 404
