@@ -6,23 +6,29 @@ For N = 10,000, 100,000 and 1,000,000 notices (--sizes), each in its own child p
   creates 20 reviewers (users in the Reviewer group with a Reviewer row) and bulk-loads N
   notices with server-side SQL (INSERT … SELECT generate_series): ~3 items per notice with
   states that fit the notice's status, decisions, information requests, evidence rows, the timeline
-  (~8 events per notice), 5,000 sellers and 50,000 listings. Secondary indexes are dropped during the
-  load and rebuilt afterwards, FK triggers are off for the load session (the generator keeps the
-  references valid); then VACUUM ANALYZE and CHECKPOINT, so the measurement starts from the
-  state autovacuum would leave.
+  (~8 events per notice), 5,000 sellers and 50,000 listings, 2,000 submitters (Submitter rows,
+  trust per notice), the SLA clocks (acknowledgement and takedown decision, running/paused/stopped;
+  Notice.due_at and Notice.reason_mask as the workflow sets them) and the counters the workflow keeps
+  (Seller/Submitter), computed with SQL aggregates after the load. Secondary indexes are dropped during the load and rebuilt afterwards,
+  FK triggers are off for the load session (the generator keeps the references valid); then VACUUM
+  ANALYZE and CHECKPOINT, so the measurement starts from the state autovacuum would leave.
 - measures in-process with Django's test Client, logged in (force_login) as reviewer rev01:
-  the queue's first page, a filtered page, a page ~200 pages deep (found by following the keyset
-  cursor), the notice page of a typical notice, plus a few extra pages. Warm-up, then rounds in
-  which every page is requested once (rotating order), so noise hits all pages alike; p50/p95
-  per page; SQL queries per request (an execute_wrapper timing each statement, on a separate
-  unmeasured request),
-  and EXPLAIN (ANALYZE, BUFFERS) of every app query of each page.
-- then (unless --no-proposals) the proposed change of bench/queue_proposals.py on the same
-  database: counter tables created by the bench on its own database and a selector function
-  patched into this process only (never the app code). It checks that the proposal shows what
-  the current code shows, measures every page again, undoes it, and times the main pages once
-  more with the current code (drift check on the shared machine). It also checks that following
-  the queue's cursor gives the queue in order, without gaps or repeats.
+  the queue's first page, filtered pages (patent + mine, reason, trusted flaggers), a page ~200
+  pages deep (found by following the keyset cursor), the notice page of a typical notice, of the
+  biggest submitter's and of the biggest seller's, plus a few extra pages. Warm-up, then rounds in
+  which every page is requested once (rotating order), so noise hits all pages alike; p50/p95 per
+  page; the queue counts are in the shared cache as the beat task keeps them (filled by
+  selectors.count_open_notices before the warm-up, refilled untimed if it expires). SQL
+  queries per request (an execute_wrapper timing each statement, on a separate unmeasured
+  request), EXPLAIN (ANALYZE, BUFFERS) of every app query of each page, and the cost of the beat
+  task's refresh (selectors.count_open_notices, ~20 calls) and of the view's counts call with the
+  cache warm.
+- checks that the notice pages show the history counted from the rows, and that following the
+  queue's cursor gives the queue in order, without gaps or repeats.
+- then (unless --no-proposals, or none is pending) the proposed changes of bench/queue_proposals.py
+  on the same database: SQL the bench applies to its own database and selector functions patched
+  into this process only (never the app code). It checks that the pages show the same, measures
+  again, undoes it, and times the main pages once more with the current code (drift check).
 
 The parent process runs the children one after the other under one deadline, prints the table,
 writes bench/out/queue-<time>.json (+ queue-<time>-explain.txt) and drops the databases unless
@@ -38,6 +44,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -51,8 +58,9 @@ SIZES = [10_000, 100_000, 1_000_000]
 SELLERS, LISTINGS, REVIEWERS, SUBMITTERS = 5_000, 50_000, 20, 2_000
 # The tables whose secondary indexes and unique constraints are rebuilt after the load.
 BIG_TABLES = ["takedowns_notice", "takedowns_noticeitem", "takedowns_event", "takedowns_decision",
-              "takedowns_inforequest", "takedowns_evidence"]
-MAIN_PAGES = ["queue_first", "queue_filtered", "queue_deep", "notice"]
+              "takedowns_inforequest", "takedowns_evidence", "takedowns_slaclock"]
+MAIN_PAGES = ["queue_first", "queue_filtered", "queue_reason", "queue_trusted", "queue_deep", "notice",
+              "notice_heavy_submitter", "notice_big_seller"]
 TARGET_P95_MS, TARGET_RATIO = 30.0, 1.5
 FORBIDDEN_DBS = {"bench", "test", "postgres", "template0", "template1"}
 
@@ -122,9 +130,41 @@ def _reference_sql(expr: str) -> str:
     return "'TD-' || " + " || ".join(chars[:4]) + " || '-' || " + " || ".join(chars[4:])
 
 
+def _trusted_sql(sub: str) -> str:
+    """~2 % of submitters are trusted flaggers: the third-biggest vendor (~1.5 % of all notices) and
+    every 50th submitter from the 8th on (40 more, mostly small)."""
+    return f"({sub} = 2 OR {sub} % 50 = 7)"
+
+
+def _good_faith_sql(sub: str) -> str:
+    """~10 % of the other submitters are in the good-faith programme (85 % of their notices earned it
+    when confirmed; the rest were confirmed while their record was short)."""
+    return f"({sub} * 7919 % 100 < 10)"
+
+
+# The takedown-decision targets of the bench's SLA policies (SlaPolicy rows, round the clock, warning
+# at 80 %), per right type and priority band: (right type, min priority) -> hours. The acknowledgement
+# clock keeps the default policy of migration 0006 (15 minutes).
+DECISION_TARGET_HOURS = {("trademark", 0): 24, ("trademark", 70): 8, ("copyright", 0): 24, ("copyright", 70): 8,
+                         ("design", 0): 72, ("design", 70): 24, ("patent", 0): 168, ("patent", 70): 72}
+ACK_TARGET_SQL, WARN_RATIO = "interval '15 minutes'", 0.8
+
+
 def load_statements(n: int, reviewer_ids: list[int], user_ids: list[int], rights: dict[str, int],
-                    reason_codes: list[int]) -> list[tuple[str, str]]:
-    from takedowns.enums import EEA_COUNTRIES, LEGAL_GROUNDS
+                    reason_codes: list[int], policies: dict) -> list[tuple[str, str]]:
+    from takedowns import sla
+    from takedowns.enums import EEA_COUNTRIES, LEGAL_GROUNDS, REASON_BITS
+    from takedowns.workflow.clocks import _calendar_terms
+    calendar = json.dumps(_calendar_terms(sla.ROUND_THE_CLOCK))
+    reason_bit = "CASE reason " + " ".join(f"WHEN '{r}' THEN {bit}" for r, bit in REASON_BITS.items()) + " END"
+
+    def by_band(values: dict) -> str:  # CASE over the right type and the priority band
+        return "CASE right_type " + " ".join(
+            f"WHEN '{t}' THEN CASE WHEN priority >= 70 THEN {values[(t, 70)]} ELSE {values[(t, 0)]} END"
+            for t in {t for t, _ in values}) + " END"
+    decision_target = by_band({k: f"interval '{h} hours'" for k, h in DECISION_TARGET_HOURS.items()})
+    decision_policy = by_band({k: policies[k] for k in DECISION_TARGET_HOURS})
+    ack_policy = policies["acknowledgement"]
     reviewers = "ARRAY[" + ",".join(map(str, reviewer_ids)) + "]::bigint[]"
     users = "ARRAY[" + ",".join(map(str, user_ids)) + "]::int[]"
     codes = "ARRAY[" + ",".join(map(str, reason_codes)) + "]::bigint[]"
@@ -136,10 +176,11 @@ def load_statements(n: int, reviewer_ids: list[int], user_ids: list[int], rights
     countries = "ARRAY['DE','FR','CN','US','PL','IT','ES','NL','CZ','PT']"
     return [
         ("sellers", f"""
-INSERT INTO takedowns_seller (id, external_id, name, email, country, strike_count, created_at)
+INSERT INTO takedowns_seller (id, external_id, name, email, country, strike_count, created_at, reported_items,
+                              removed_items, account, account_until)
 SELECT i, 'S-' || (3000 + i), 'Seller ' || i, 'seller' || i || '@shop.example',
        ({countries})[1 + floor(random() * 10)::int], (ARRAY[0,0,0,0,0,1,1,2,4])[1 + floor(random() * 9)::int],
-       now() - interval '2 years'
+       now() - interval '2 years', 0, 0, 'active', NULL
 FROM generate_series(1, {SELLERS}) i"""),
         # Mild skew: the first sellers have more listings (seller 1: ~1.4 % of them).
         ("listings", f"""
@@ -182,8 +223,11 @@ WITH r AS (
     CASE WHEN routed AND NOT (status IN ('in_review', 'awaiting_submitter') AND uun < 0.05)
          THEN 1 + floor(ua * {REVIEWERS})::int END AS rix
   FROM t
-)
+), v AS (
 SELECT id, status, right_type, sub, routed, created_at, confirmed_at, routed_at,
+  CASE WHEN confirmed_at IS NOT NULL THEN sub + 1 END AS submitter_id,
+  CASE WHEN confirmed_at IS NULL THEN 'unverified' WHEN {_trusted_sql('sub')} THEN 'trusted_flagger'
+       WHEN {_good_faith_sql('sub')} AND id * 2654435761 % 100 < 85 THEN 'good_faith' ELSE 'verified' END AS trust,
   CASE WHEN status = 'closed' THEN LEAST(now(), routed_at + ucl * interval '14 days')
        WHEN status = 'withdrawn' THEN LEAST(now(), confirmed_at + ucl * interval '3 days') END AS closed_at,
   CASE WHEN (status IN ('in_review', 'awaiting_submitter') AND ue < 0.02) OR (status = 'closed' AND ue < 0.01)
@@ -193,42 +237,39 @@ SELECT id, status, right_type, sub, routed, created_at, confirmed_at, routed_at,
   CASE WHEN routed AND uv < 0.3 THEN {verified} END AS verified_right_id,
   1 + floor(uk * 5)::int AS n_items,
   (ARRAY['en','en','en','de','de','fr','es','it'])[1 + floor(ul * 8)::int] AS language
-FROM u ORDER BY id"""),
-        ("notices", f"""
-INSERT INTO takedowns_notice (id, reference, status, submission_key, tracking_token, confirmation_token,
-  submitter_name, submitter_organisation, submitter_email, submitter_country, submitter_role, language,
-  right_type, right_registration_number, right_office, right_owner, verified_right_id, description,
-  good_faith_statement, accuracy_statement, signature, priority, assigned_to_id,
-  created_at, expires_at, confirmed_at, routed_at, closed_at, escalated_at)
-SELECT id, {_reference_sql('id')}, status, gen_random_uuid(),
-  md5(random()::text) || left(md5(random()::text), 11), md5(random()::text) || left(md5(random()::text), 11),
-  'Agent ' || sub, 'Brand Protection ' || (sub % 400), 'rights.agent' || sub || '@brand' || (sub % 400) || '.example',
-  ({countries})[1 + sub % 10], CASE WHEN sub % 3 = 0 THEN 'owner' ELSE 'agent' END, language,
-  right_type, lpad((id * 7919 % 1000000000)::text, 9, '0'), (ARRAY['EUIPO','USPTO','DPMA','WIPO'])[1 + sub % 4],
-  'Brand Owner ' || (sub % 400), verified_right_id, '{DESCRIPTION} Notice ' || id || '.',
-  true, true, 'Agent ' || sub, priority, assigned_to_id,
-  created_at, created_at + interval '7 days', confirmed_at, routed_at, closed_at, escalated_at
-FROM bench_n ORDER BY id"""),
-        ("info requests", """
-INSERT INTO takedowns_inforequest (id, notice_id, message, requested_by_id, requested_at, due_at, answer,
-                                   answered_at, expired_at)
-SELECT id, id, 'Please send the registration certificate that covers these listings.', user_id,
-       LEAST(now(), routed_at + interval '1 day'), LEAST(now(), routed_at + interval '1 day') + interval '7 days',
-       '', NULL, NULL
-FROM bench_n WHERE status = 'awaiting_submitter' ORDER BY id"""),
+FROM u
+)
+-- The SLA clocks of the notice's next step (workflow/clocks.py): acknowledgement from confirmation
+-- to routing; takedown decision from confirmation (started at routing, dated back), under the policy of
+-- its right type and priority band, paused while the submitter owes an answer (from the information
+-- request), stopped at closing (cancelled at withdrawal). Notice.due_at = the due time of the last
+-- started one. Warnings and breaches as the beat task marks them (within ~15 s).
+SELECT v.*, d.target AS d_target, d.policy AS d_policy,
+  CASE WHEN status = 'awaiting_submitter' THEN LEAST(now(), routed_at + interval '1 day') END AS d_paused_at,
+  CASE WHEN routed THEN confirmed_at + d.target WHEN confirmed_at IS NOT NULL THEN confirmed_at + {ACK_TARGET_SQL}
+       END AS due_at
+FROM v CROSS JOIN LATERAL (SELECT {decision_target} AS target, {decision_policy} AS policy) d
+ORDER BY id"""),
+        # A submitter row per address with a confirmed notice (as confirm_notice creates them), keyed
+        # by the lower-cased address; counters are filled after the load.
+        ("submitters", f"""
+INSERT INTO takedowns_submitter (id, email, trusted_flagger, notices, removed_items, rejected_items, created_at)
+SELECT sub + 1, 'rights.agent' || sub || '@brand' || (sub % 400) || '.example', {_trusted_sql('sub')}, 0, 0, 0,
+       min(confirmed_at)
+FROM bench_n WHERE confirmed_at IS NOT NULL GROUP BY sub ORDER BY sub"""),
         # Item states fit the notice status: in_review has at least one item in review (position 1),
         # awaiting_submitter one waiting for the submitter (position 1, pointing at the notice's
         # information request, whose id is the notice id) and none in review; closed ones are all
-        # decided or resolved otherwise. Listings uniformly over the catalogue.
-        ("items", f"""
-INSERT INTO takedowns_noticeitem (notice_id, position, reported, reason, state, listing_id, listing_snapshot,
-                                  duplicate_of_id, info_request_id)
+        # decided or resolved otherwise. Listings uniformly over the catalogue. Planned before the
+        # notices are inserted: the notice's reason_mask is made from its items' reasons.
+        ("item plan", f"""
+CREATE UNLOGGED TABLE bench_i AS
 WITH x AS (
   SELECT n.id AS notice_id, p AS position, n.status, n.right_type, n.routed,
          random() AS us, 1 + floor(random() * {LISTINGS})::bigint AS lid, random() AS ur, random() AS uu
   FROM bench_n n CROSS JOIN LATERAL generate_series(1, n.n_items) p
-), y AS (
-  SELECT x.*, CASE
+)
+SELECT x.*, CASE
      WHEN status IN ('unconfirmed', 'expired') THEN 'new'
      WHEN status = 'withdrawn' THEN 'withdrawn'
      WHEN status = 'in_review' AND position = 1 THEN 'in_review'
@@ -237,24 +278,81 @@ WITH x AS (
      WHEN status = 'in_review' THEN CASE WHEN us < 0.40 THEN 'removed' WHEN us < 0.50 THEN 'rejected' ELSE 'in_review' END
      WHEN status = 'awaiting_submitter' THEN
        CASE WHEN us < 0.45 THEN 'info_requested' WHEN us < 0.75 THEN 'removed' ELSE 'rejected' END
-     ELSE CASE WHEN us < 0.75 THEN 'removed' ELSE 'rejected' END END AS state
-  FROM x
-)
+     ELSE CASE WHEN us < 0.75 THEN 'removed' ELSE 'rejected' END END AS state,
+  CASE right_type WHEN 'trademark' THEN CASE WHEN ur < 0.6 THEN 'counterfeit' ELSE 'trademark_misuse' END
+                  WHEN 'copyright' THEN CASE WHEN ur < 0.6 THEN 'copyright_images' ELSE 'copyright_text' END
+                  WHEN 'design' THEN CASE WHEN ur < 0.6 THEN 'design' ELSE 'counterfeit' END
+                  ELSE 'patent' END AS reason
+FROM x"""),
+        ("notices", f"""
+INSERT INTO takedowns_notice (id, reference, status, submission_key, tracking_token, confirmation_token,
+  submitter_name, submitter_organisation, submitter_email, submitter_country, submitter_role, language,
+  submitter_id, trust, right_type, right_registration_number, right_office, right_owner, verified_right_id, description,
+  good_faith_statement, accuracy_statement, signature, priority, assigned_to_id,
+  created_at, expires_at, confirmed_at, routed_at, closed_at, escalated_at, due_at, reason_mask)
+SELECT id, {_reference_sql('id')}, status, gen_random_uuid(),
+  md5(random()::text) || left(md5(random()::text), 11), md5(random()::text) || left(md5(random()::text), 11),
+  'Agent ' || sub, 'Brand Protection ' || (sub % 400),
+  CASE WHEN id % 10 = 0 THEN 'Rights.Agent' ELSE 'rights.agent' END || sub || '@brand' || (sub % 400) || '.example',
+  ({countries})[1 + sub % 10], CASE WHEN sub % 3 = 0 THEN 'owner' ELSE 'agent' END, language,
+  submitter_id, trust, right_type, lpad((id * 7919 % 1000000000)::text, 9, '0'), (ARRAY['EUIPO','USPTO','DPMA','WIPO'])[1 + sub % 4],
+  'Brand Owner ' || (sub % 400), verified_right_id, '{DESCRIPTION} Notice ' || id || '.',
+  true, true, 'Agent ' || sub, priority, assigned_to_id,
+  created_at, created_at + interval '7 days', confirmed_at, routed_at, closed_at, escalated_at, due_at,
+  -- set at confirmation (confirm_notice: reason_mask of the items' reasons)
+  CASE WHEN confirmed_at IS NOT NULL THEN m.mask ELSE 0 END
+FROM bench_n n JOIN (SELECT notice_id, bit_or({reason_bit}) AS mask FROM bench_i GROUP BY 1) m ON m.notice_id = n.id
+ORDER BY id"""),
+        ("info requests", """
+INSERT INTO takedowns_inforequest (id, notice_id, message, requested_by_id, requested_at, due_at, answer,
+                                   answered_at, expired_at)
+SELECT id, id, 'Please send the registration certificate that covers these listings.', user_id,
+       LEAST(now(), routed_at + interval '1 day'), LEAST(now(), routed_at + interval '1 day') + interval '7 days',
+       '', NULL, NULL
+FROM bench_n WHERE status = 'awaiting_submitter' ORDER BY id"""),
+        # One SLA clock row per clock the workflow starts for a notice (workflow/clocks.py): the
+        # acknowledgement clock of every confirmed notice (stopped at routing, cancelled at a withdrawal
+        # before routing, running while confirmed), and the takedown-decision clock of every routed
+        # notice (running in review, paused while awaiting the submitter, stopped at closing,
+        # cancelled at a withdrawal). In the order the app records them. No clock events.
+        ("clocks", f"""
+INSERT INTO takedowns_slaclock (kind, notice_id, item_id, strike_id, counter_notice_id, appeal_id, policy_id, target,
+  calendar, started_at, due_at, warn_at, paused_at, paused_for, warned_at, breached_at, stopped_at, cancelled, elapsed)
+SELECT kind, notice_id, NULL, NULL, NULL, NULL, policy_id, target, '{calendar}'::jsonb, started_at, due_at, warn_at,
+  paused_at, interval '0',
+  CASE WHEN warn_at + lag < LEAST(now(), stopped_at, paused_at) THEN warn_at + lag END,
+  CASE WHEN due_at + lag < LEAST(now(), stopped_at, paused_at) THEN due_at + lag END,
+  stopped_at, cancelled, CASE WHEN stopped_at IS NOT NULL THEN GREATEST(stopped_at - started_at, interval '0') END
+FROM (
+  SELECT 'acknowledgement' AS kind, id AS notice_id, {ack_policy} AS policy_id, {ACK_TARGET_SQL} AS target,
+         confirmed_at AS started_at, confirmed_at + {ACK_TARGET_SQL} AS due_at,
+         confirmed_at + {ACK_TARGET_SQL} * {WARN_RATIO} AS warn_at, NULL::timestamptz AS paused_at,
+         CASE WHEN routed THEN routed_at WHEN status = 'withdrawn' THEN closed_at END AS stopped_at,
+         status = 'withdrawn' AND NOT routed AS cancelled, confirmed_at AS recorded_at,
+         random() * interval '15 seconds' AS lag
+  FROM bench_n WHERE confirmed_at IS NOT NULL
+  UNION ALL
+  SELECT 'takedown_decision', id, d_policy, d_target, confirmed_at, confirmed_at + d_target,
+         confirmed_at + d_target * {WARN_RATIO}, d_paused_at,
+         CASE WHEN status IN ('closed', 'withdrawn') THEN closed_at END, status = 'withdrawn', routed_at,
+         random() * interval '15 seconds'
+  FROM bench_n WHERE routed
+) c ORDER BY recorded_at, kind"""),
+        ("items", f"""
+INSERT INTO takedowns_noticeitem (notice_id, position, reported, reason, state, listing_id, listing_snapshot,
+                                  duplicate_of_id, info_request_id)
 SELECT y.notice_id, y.position,
   CASE WHEN y.state = 'not_found' THEN 'L-' || (900000 + floor(uu * 99999)::int)
        WHEN uu < 0.25 THEN 'http://127.0.0.1:8000/listings/' || l.external_id || '/' ELSE l.external_id END,
-  CASE y.right_type WHEN 'trademark' THEN CASE WHEN ur < 0.6 THEN 'counterfeit' ELSE 'trademark_misuse' END
-                    WHEN 'copyright' THEN CASE WHEN ur < 0.6 THEN 'copyright_images' ELSE 'copyright_text' END
-                    WHEN 'design' THEN CASE WHEN ur < 0.6 THEN 'design' ELSE 'counterfeit' END
-                    ELSE 'patent' END,
-  y.state,
+  y.reason, y.state,
   CASE WHEN y.state IN ('new', 'not_found') OR NOT y.routed THEN NULL ELSE y.lid END,
   CASE WHEN y.state IN ('new', 'not_found') OR NOT y.routed THEN NULL ELSE jsonb_build_object(
     'title', l.title, 'category', l.category, 'price', l.price::text, 'currency', l.currency,
     'status', CASE WHEN y.state = 'already_removed' THEN 'removed' ELSE l.status END,
     'seller', s.external_id, 'seller_name', s.name) END,
   NULL, CASE WHEN y.state = 'info_requested' THEN y.notice_id END
-FROM y JOIN takedowns_listing l ON l.id = y.lid JOIN takedowns_seller s ON s.id = l.seller_id"""),
+FROM bench_i y JOIN takedowns_listing l ON l.id = y.lid JOIN takedowns_seller s ON s.id = l.seller_id
+ORDER BY y.notice_id, y.position"""),
         ("decisions", f"""
 INSERT INTO takedowns_decision (item_id, outcome, reason_code_id, note, decided_by_id, decided_at, legal_ground,
   explanation, territorial_scope, automated_detection, automated_decision, seller_token, listing_removed_at)
@@ -327,6 +425,24 @@ SELECT notice_id, item_id, kind, actor_kind, actor_user_id, from_status, to_stat
          '{{}}'::jsonb, closed_at
   FROM bench_n WHERE status = 'withdrawn'
 ) e ORDER BY created_at"""),
+        # The counters the workflow keeps (route_notice, decide_items, confirm_notice), from the data.
+        ("seller counters", """
+UPDATE takedowns_seller s SET reported_items = c.reported, removed_items = c.removed
+FROM (SELECT l.seller_id, count(*) AS reported, count(*) FILTER (WHERE d.outcome = 'remove') AS removed
+      FROM takedowns_noticeitem i JOIN takedowns_listing l ON l.id = i.listing_id
+      JOIN takedowns_notice n ON n.id = i.notice_id LEFT JOIN takedowns_decision d ON d.item_id = i.id
+      WHERE n.routed_at IS NOT NULL GROUP BY 1) c
+WHERE s.id = c.seller_id"""),
+        ("submitter counters", """
+UPDATE takedowns_submitter s SET notices = c.notices, removed_items = COALESCE(d.removed, 0),
+                                 rejected_items = COALESCE(d.rejected, 0)
+FROM (SELECT submitter_id, count(*) AS notices FROM takedowns_notice WHERE submitter_id IS NOT NULL GROUP BY 1) c
+LEFT JOIN (SELECT n.submitter_id, count(*) FILTER (WHERE d.outcome = 'remove') AS removed,
+                  count(*) FILTER (WHERE d.outcome = 'reject') AS rejected
+           FROM takedowns_decision d JOIN takedowns_noticeitem i ON i.id = d.item_id
+           JOIN takedowns_notice n ON n.id = i.notice_id WHERE n.submitter_id IS NOT NULL GROUP BY 1) d
+  ON d.submitter_id = c.submitter_id
+WHERE s.id = c.submitter_id"""),
     ]
 
 
@@ -374,7 +490,7 @@ def load(n: int, db: str) -> dict:
     import psycopg
 
     from takedowns import seeding
-    from takedowns.models import ReasonCode, Right
+    from takedowns.models import ReasonCode, Right, SlaPolicy
 
     timings = {}
     t0 = time.perf_counter()
@@ -384,6 +500,12 @@ def load(n: int, db: str) -> dict:
     for right in Right.objects.order_by("pk"):
         rights.setdefault(right.right_type, right.pk)
     codes = list(ReasonCode.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    # SLA policies as a lead would set them (the generic ones come from migration 0006).
+    policies = {key: SlaPolicy.objects.create(clock="takedown_decision", right_type=key[0], min_priority=key[1],
+                                              target=timedelta(hours=hours), warn_ratio=WARN_RATIO).pk
+                for key, hours in DECISION_TARGET_HOURS.items()}
+    policies["acknowledgement"] = SlaPolicy.objects.get(clock="acknowledgement", right_type="", reason="",
+                                                        min_priority=0).pk
     timings["reviewers_rights"] = time.perf_counter() - t0
 
     with psycopg.connect(PG_BASE + db, autocommit=True) as conn, conn.cursor() as cur:
@@ -397,7 +519,7 @@ def load(n: int, db: str) -> dict:
         drops, creates = secondary_indexes(cur, BIG_TABLES)
         for statement in drops:
             cur.execute(statement)
-        for name, sql in load_statements(n, reviewer_ids, user_ids, rights, codes):
+        for name, sql in load_statements(n, reviewer_ids, user_ids, rights, codes, policies):
             t0 = time.perf_counter()
             cur.execute(sql)
             timings[name] = time.perf_counter() - t0
@@ -407,12 +529,12 @@ def load(n: int, db: str) -> dict:
             cur.execute(statement)
         timings["indexes"] = time.perf_counter() - t0
         log(f"  {len(creates)} indexes/constraints rebuilt in {timings['indexes']:.1f}s")
-        for table in ["takedowns_seller", "takedowns_listing", *BIG_TABLES]:
+        for table in ["takedowns_seller", "takedowns_listing", "takedowns_submitter", *BIG_TABLES]:
             cur.execute(f"SELECT COALESCE(max(id), 0) + 1 FROM {table}")
             cur.execute(f"ALTER TABLE {table} ALTER COLUMN id RESTART WITH {cur.fetchone()[0]}")
         cur.execute("UPDATE takedowns_reviewer AS r SET open_load = (SELECT count(*) FROM takedowns_notice n "
                     "WHERE n.assigned_to_id = r.id AND n.status IN ('confirmed', 'in_review', 'awaiting_submitter'))")
-        cur.execute("DROP TABLE bench_n")
+        cur.execute("DROP TABLE bench_n, bench_i")
         t0 = time.perf_counter()
         cur.execute("SET session_replication_role = origin")
         cur.execute("VACUUM (ANALYZE)")
@@ -420,15 +542,40 @@ def load(n: int, db: str) -> dict:
         timings["vacuum_analyze_checkpoint"] = time.perf_counter() - t0
         log(f"  VACUUM (ANALYZE) + CHECKPOINT in {timings['vacuum_analyze_checkpoint']:.1f}s")
         counts = {}
-        for table in ["takedowns_seller", "takedowns_listing", *BIG_TABLES]:
+        for table in ["takedowns_seller", "takedowns_listing", "takedowns_submitter", *BIG_TABLES]:
             cur.execute(f"SELECT count(*) FROM {table}")
             counts[table.removeprefix("takedowns_")] = cur.fetchone()[0]
         cur.execute("SELECT status, count(*) FROM takedowns_notice GROUP BY 1 ORDER BY 2 DESC")
         statuses = dict(cur.fetchall())
+        cur.execute("SELECT trust, count(*) FROM takedowns_notice GROUP BY 1 ORDER BY 2 DESC")
+        trust = dict(cur.fetchall())
+        cur.execute("SELECT count(*) FILTER (WHERE trusted_flagger), max(notices), sum(notices) FROM takedowns_submitter")
+        flaggers, biggest, confirmed = cur.fetchone()
+        cur.execute("SELECT max(reported_items), sum(reported_items) FROM takedowns_seller")
+        seller_max, seller_sum = cur.fetchone()
+        # The queue's order and the clocks' states (open notices; "now" = the end of the load).
+        cur.execute("""SELECT n.status, count(*), count(*) FILTER (WHERE n.due_at < now()),
+                              count(*) FILTER (WHERE c.warned_at IS NOT NULL), count(*) FILTER (WHERE c.breached_at IS NOT NULL),
+                              count(*) FILTER (WHERE c.paused_at IS NOT NULL), count(*) FILTER (WHERE n.due_at > now())
+                       FROM takedowns_notice n JOIN takedowns_slaclock c ON c.notice_id = n.id AND c.stopped_at IS NULL
+                       WHERE n.status IN ('confirmed', 'in_review', 'awaiting_submitter') GROUP BY 1 ORDER BY 1""")
+        clock_states = {row[0]: dict(zip(("running_clocks", "overdue", "warned", "breached", "paused", "due_later"),
+                                         row[1:])) for row in cur.fetchall()}
+        cur.execute("SELECT kind, count(*), count(*) FILTER (WHERE stopped_at IS NULL) FROM takedowns_slaclock GROUP BY 1")
+        clocks = {kind: {"rows": rows, "running": running} for kind, rows, running in cur.fetchall()}
+        cur.execute("SELECT count(*) FILTER (WHERE reason_mask = 0) FROM takedowns_notice "
+                    "WHERE status IN ('confirmed', 'in_review', 'awaiting_submitter')")
+        open_without_mask = cur.fetchone()[0]
         cur.execute("SELECT pg_database_size(current_database())")
         size_mb = cur.fetchone()[0] // 2**20
     return {"timings_s": {k: round(v, 2) for k, v in timings.items()}, "rows": counts, "statuses": statuses,
-            "database_mb": size_mb, "reviewer_ids": reviewer_ids}
+            "open_fraction": round(sum(statuses.get(s, 0) for s in ("confirmed", "in_review", "awaiting_submitter"))
+                                   / max(1, sum(statuses.values())), 4),
+            "trust": trust, "trusted_flaggers": flaggers, "biggest_submitter_notices": biggest,
+            "confirmed_notices": confirmed, "biggest_seller_reported_items": seller_max,
+            "reported_items": seller_sum,
+            "database_mb": size_mb, "reviewer_ids": reviewer_ids, "open_clock_states": clock_states,
+            "clocks": clocks, "open_notices_without_reason_mask": open_without_mask}
 
 
 # =====================================================================================
@@ -444,9 +591,14 @@ def get(client, url: str, expect: str | None = None):
     return response
 
 
-def capture(client, url: str) -> list[dict]:
+def capture(client, url: str) -> tuple[list[dict], int]:
     """The SQL of one request, each statement timed around the driver call (an unmeasured
-    request: the wrapper adds a little overhead)."""
+    request: the wrapper adds a little overhead), and the queue rows on the page."""
+    captured, response = capture_sql(lambda: get(client, url))
+    return captured, response.content.count(b"<tr data-reference=")
+
+
+def capture_sql(call) -> tuple[list[dict], object]:
     from django.db import connection
     captured = []
 
@@ -463,8 +615,62 @@ def capture(client, url: str) -> list[dict]:
             captured.append({"sql": text, "ms": round(ms, 3)})
 
     with connection.execute_wrapper(wrapper):
-        response = get(client, url)
-    return captured, response.content.count(b"<tr data-reference=")
+        result = call()
+    return captured, result
+
+
+def fill_counts() -> float:
+    """What the beat task does (tasks.refresh_queue_counts): count the open notices into the shared
+    cache. Returns its time in ms."""
+    from django.utils import timezone
+
+    from takedowns import selectors
+    t0 = time.perf_counter()
+    selectors.count_open_notices(timezone.now())
+    return 1000 * (time.perf_counter() - t0)
+
+
+def counts_cached() -> bool:
+    from django.core.cache import cache
+
+    from takedowns import selectors
+    return cache.get(selectors.QUEUE_COUNTS_KEY) is not None
+
+
+def measure_counts(me, n: int, calls: int, explain: bool, budget_s: float = 90.0) -> dict:
+    """The counts beside the queue's filters. (a) The refresh, now out of the request path: one
+    `selectors.count_open_notices` call (what the beat task refresh_queue_counts runs every 15 s),
+    `calls` times. (b) What a queue view pays for the counts with the cache warm:
+    `selectors.queue_counts` (a read of the shared cache + the live count of "assigned to me")."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from takedowns import selectors
+    refresh, cached = [], []
+    deadline = time.perf_counter() + budget_s
+    for _ in range(calls):
+        if time.perf_counter() > deadline and len(refresh) >= 5:
+            break
+        refresh.append(fill_counts())
+        t0 = time.perf_counter()
+        counts = selectors.queue_counts(me, "in_review", timezone.now())
+        cached.append(1000 * (time.perf_counter() - t0))
+    queries, _ = capture_sql(lambda: selectors.count_open_notices(timezone.now()))
+    cached_queries, _ = capture_sql(lambda: selectors.queue_counts(me, "in_review", timezone.now()))
+    stats = lambda s: {"n": len(s), "p50_ms": round(percentile(s, 50), 2), "p95_ms": round(percentile(s, 95), 2),
+                       "min_ms": round(min(s), 2), "max_ms": round(max(s), 2)}
+    out = {"refresh": stats(refresh), "cached": stats(cached), "sql": queries,
+           "sql_ms": [q["ms"] for q in queries], "cached_sql": cached_queries,
+           "cached_sql_ms": [q["ms"] for q in cached_queries],
+           "counts": {"status": counts.status, "scope": counts.scope, "trust": counts.trust, "reason": counts.reason,
+                      "right_type": counts.right_type}}
+    log(f"N={n}: count_open_notices (the beat task's refresh) p50 {out['refresh']['p50_ms']} ms "
+        f"p95 {out['refresh']['p95_ms']} ms ({len(refresh)} calls; SQL {out['sql_ms']} ms); "
+        f"queue_counts with the cache warm p50 {out['cached']['p50_ms']} ms (SQL {out['cached_sql_ms']} ms)")
+    if explain:
+        out["explain"] = explain_all(queries)
+    cache.delete(selectors.QUEUE_COUNTS_KEY)
+    return out
 
 
 def time_pages(client, pages: dict[str, dict], requests: int, warmup: int, budget_s: float,
@@ -473,10 +679,13 @@ def time_pages(client, pages: dict[str, dict], requests: int, warmup: int, budge
     Bounded: the whole loop by budget_s, and a page whose requests add up to page_cap_s stops
     being sampled once it has 20 samples (the slowest page would otherwise take minutes)."""
     names = list(pages)
+    refills = [round(fill_counts(), 1)]  # the beat task has counted: the cache is warm
     for name in names:
         for _ in range(warmup):
             get(client, pages[name]["url"], pages[name].get("expect"))
     samples = {name: [] for name in names}
+    cpu = {name: [] for name in names}  # this process's CPU time per request (less sensitive to a busy machine)
+    refreshed = {name: [] for name in names}  # sample indexes of requests that would have counted themselves
     deadline = time.perf_counter() + budget_s
     for r in range(requests):
         if time.perf_counter() > deadline:
@@ -486,9 +695,14 @@ def time_pages(client, pages: dict[str, dict], requests: int, warmup: int, budge
             s = samples[name]
             if len(s) >= 20 and sum(s) > 1000 * page_cap_s:
                 continue
-            t0 = time.perf_counter()
+            if pages[name]["url"].startswith("/review/?") or pages[name]["url"] == "/review/":
+                if not counts_cached():  # expired (QUEUE_COUNTS_SECONDS): refill untimed, as the beat task would have
+                    refreshed[name].append(len(s))
+                    refills.append(round(fill_counts(), 1))
+            c0, t0 = time.process_time(), time.perf_counter()
             response = client.get(pages[name]["url"])
             elapsed = time.perf_counter() - t0
+            cpu[name].append(1000 * (time.process_time() - c0))
             if response.status_code != 200:
                 raise RuntimeError(f"GET {pages[name]['url']}: HTTP {response.status_code}")
             s.append(1000 * elapsed)
@@ -497,13 +711,15 @@ def time_pages(client, pages: dict[str, dict], requests: int, warmup: int, budge
         s = samples[name]
         out[name] = {"n": len(s), "p50_ms": round(percentile(s, 50), 2), "p95_ms": round(percentile(s, 95), 2),
                      "p99_ms": round(percentile(s, 99), 2), "min_ms": round(min(s), 2), "max_ms": round(max(s), 2),
-                     "mean_ms": round(statistics.mean(s), 2)}
+                     "mean_ms": round(statistics.mean(s), 2), "count_refills": len(refreshed[name]),
+                     "cpu_p50_ms": round(percentile(cpu[name], 50), 2), "cpu_p95_ms": round(percentile(cpu[name], 95), 2)}
+    out["_counts_refills_ms"] = refills
     return out
 
 
-def queue_url(status="in_review", right_type="", scope="all", after=None) -> str:
+def queue_url(status="in_review", right_type="", reason="", scope="all", trust="", after=None) -> str:
     """As the queue template writes its "Next page" link (first page: /review/ plus the filter form)."""
-    url = f"/review/?status={status}&right_type={right_type}&scope={scope}"
+    url = f"/review/?status={status}&right_type={right_type}&reason={reason}&scope={scope}&trust={trust}"
     return url + (f"&after={after}" if after else "")
 
 
@@ -517,72 +733,99 @@ def choose_pages(me, deep_pages: int) -> tuple[dict, dict]:
     cursor, depth, seen = None, 0, []
     t0 = time.perf_counter()
     while depth < deep_pages:
-        page = selectors.review_queue(me, status="in_review", right_type=None, scope="all",
-                                      cursor=selectors.QueueCursor.decode(cursor))
+        page = selectors.review_queue(me, selectors.QueueFilters(), selectors.QueueCursor.decode(cursor))
         seen += [notice.pk for notice in page.notices]
         if not page.next_cursor:
             break
         cursor, depth = page.next_cursor, depth + 1
     walk_s = time.perf_counter() - t0
     # The pages followed must be the queue in order, without gaps or repeats.
-    expected = list(Notice.objects.filter(status="in_review").order_by("confirmed_at", "-priority", "id")
+    expected = list(Notice.objects.filter(status="in_review").order_by("due_at", "-priority", "id")
                     .values_list("pk", flat=True)[: len(seen)])
     info["deep_page"] = {"pages_followed": depth, "rows_before": depth * selectors.QUEUE_PAGE_SIZE,
                          "walk_s": round(walk_s, 2), "cursor": cursor,
                          "walk_matches_queue_order": seen == expected and len(set(seen)) == len(seen)}
 
     with connection.cursor() as cur:
-        # Submitters file very different volumes (a few agents file most notices). The typical
-        # notice comes from the submitter at the notice-weighted median volume; the heavy one
-        # from the biggest submitter. Both: in review, assigned to rev01, 3 listings.
-        cur.execute("CREATE TEMP TABLE bench_submitters AS SELECT submitter_email AS email, count(*) AS c "
-                    "FROM takedowns_notice GROUP BY 1")
-        cur.execute("SELECT c FROM (SELECT c, sum(c) OVER (ORDER BY c, email) AS cum, sum(c) OVER () AS total "
-                    "FROM bench_submitters) w WHERE cum >= total / 2 ORDER BY cum LIMIT 1")
+        # Submitters file very different volumes (a few vendors file most notices). The typical
+        # notice comes from the submitter at the notice-weighted median volume; the heavy one from
+        # the biggest submitter; the big-seller one reports a listing of the seller with the most
+        # reported items (or the biggest there is among rev01's notices). All: in review, assigned
+        # to rev01, 3 listings.
+        cur.execute("SELECT notices FROM (SELECT notices, sum(notices) OVER (ORDER BY notices, id) AS cum, "
+                    "sum(notices) OVER () AS total FROM takedowns_submitter) w WHERE cum >= total / 2 ORDER BY cum LIMIT 1")
         median_volume = cur.fetchone()[0]
-        info["submitters"] = {"count": None, "notice_weighted_median_volume": median_volume}
-        cur.execute("SELECT count(*), max(c) FROM bench_submitters")
-        info["submitters"]["count"], info["submitters"]["largest_volume"] = cur.fetchone()
+        cur.execute("SELECT count(*), max(notices), count(*) FILTER (WHERE trusted_flagger) FROM takedowns_submitter")
+        count, largest, flaggers = cur.fetchone()
+        info["submitters"] = {"count": count, "notice_weighted_median_volume": median_volume,
+                              "largest_volume": largest, "trusted_flaggers": flaggers}
 
         def pick(order: str) -> str:
-            cur.execute("SELECT n.reference FROM takedowns_notice n JOIN bench_submitters s ON s.email = n.submitter_email "
+            cur.execute("SELECT n.reference FROM takedowns_notice n JOIN takedowns_submitter s ON s.id = n.submitter_id "
                         "WHERE n.status = 'in_review' AND n.assigned_to_id = %s AND (SELECT count(*) FROM "
-                        "takedowns_noticeitem i WHERE i.notice_id = n.id) = 3 ORDER BY " + order + ", md5(n.id::text) "
-                        "LIMIT 1", [me.pk])
+                        "takedowns_noticeitem i WHERE i.notice_id = n.id AND i.listing_id IS NOT NULL) = 3 "
+                        "AND NOT EXISTS (SELECT 1 FROM takedowns_noticeitem i WHERE i.notice_id = n.id "
+                        "AND i.listing_id IS NULL) ORDER BY " + order + ", md5(n.id::text) LIMIT 1", [me.pk])
             return cur.fetchone()[0]
 
-        typical = pick(f"abs(s.c - {int(median_volume)})")
-        heavy = pick("s.c DESC")
-        cur.execute("DROP TABLE bench_submitters")
-    for key, reference in (("notice", typical), ("notice_heavy_submitter", heavy)):
-        notice = Notice.objects.get(reference=reference)
-        with connection.cursor() as cur:
-            cur.execute("SELECT count(*) FROM takedowns_notice WHERE upper(submitter_email) = upper(%s)",
-                        [notice.submitter_email])
-            submitter_notices = cur.fetchone()[0]
-            cur.execute("SELECT count(*) FROM takedowns_noticeitem i JOIN takedowns_listing l ON l.id = i.listing_id "
-                        "WHERE l.seller_id IN (SELECT l2.seller_id FROM takedowns_noticeitem i2 JOIN takedowns_listing l2 "
-                        "ON l2.id = i2.listing_id WHERE i2.notice_id = %s)", [notice.pk])
-            seller_items = cur.fetchone()[0]
-        info[key] = {"reference": reference, "submitter_notices": submitter_notices,
-                     "items_of_its_sellers": seller_items}
+        typical = pick(f"abs(s.notices - {int(median_volume)})")
+        heavy = pick("s.notices DESC")
+        big_seller = pick("(SELECT max(se.reported_items) FROM takedowns_noticeitem i JOIN takedowns_listing l "
+                          "ON l.id = i.listing_id JOIN takedowns_seller se ON se.id = l.seller_id "
+                          "WHERE i.notice_id = n.id) DESC")
+    for key, reference in (("notice", typical), ("notice_heavy_submitter", heavy), ("notice_big_seller", big_seller)):
+        info[key] = notice_page_check(Notice.objects.get(reference=reference))
     pages = {
         "queue_first": {"url": "/review/", "expect": 'id="queue"'},
         "queue_filtered": {"url": queue_url(right_type="patent", scope="mine"), "expect": 'id="queue"'},
+        "queue_reason": {"url": queue_url(reason="counterfeit"), "expect": "data-reference="},
+        "queue_trusted": {"url": queue_url(trust="trusted_flagger"), "expect": "data-reference="},
         "queue_deep": {"url": queue_url(after=cursor), "expect": "data-reference="},
         "notice": {"url": f"/review/notices/{typical}/", "expect": 'id="items"'},
+        "notice_heavy_submitter": {"url": f"/review/notices/{heavy}/", "expect": 'id="items"'},
+        "notice_big_seller": {"url": f"/review/notices/{big_seller}/", "expect": 'id="items"'},
         # Extras: the reviewer's own queue, a filter that fills a page at every N (patent+mine has
-        # only ~6 rows at 10,000 notices), the escalations, and the biggest submitter's record.
+        # only ~6 rows at 10,000 notices), the escalations.
         "queue_mine": {"url": queue_url(scope="mine"), "expect": "data-reference="},
         "queue_filtered_tm": {"url": queue_url(right_type="trademark", scope="mine"), "expect": "data-reference="},
         "queue_escalated": {"url": queue_url(scope="escalated"), "expect": 'id="queue"'},
-        "notice_heavy_submitter": {"url": f"/review/notices/{heavy}/", "expect": 'id="items"'},
     }
     return pages, info
 
 
-APP_TABLES = ("takedowns_notice", "takedowns_noticeitem", "takedowns_event", "takedowns_evidence",
-              "takedowns_reviewer\"", "takedowns_reasoncode")
+def notice_page_check(notice) -> dict:
+    """What the notice page shows (selectors.review_page, read from the counters) against the same
+    history counted from the rows: earlier notices, removed/rejected items of the submitter's other
+    notices, and per seller the routed items and removals of other notices."""
+    from django.db import connection
+
+    from takedowns import selectors
+    page = selectors.review_page(notice)
+    shown_sellers = {item.listing.seller_id: {k: item.seller_history[k] for k in ("reported", "removed")}
+                     for item in page.items if item.listing}
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(DISTINCT n.id) - 1, count(d.id) FILTER (WHERE d.outcome = 'remove' AND n.id <> %s), "
+                    "count(d.id) FILTER (WHERE d.outcome = 'reject' AND n.id <> %s) FROM takedowns_notice n "
+                    "LEFT JOIN takedowns_noticeitem i ON i.notice_id = n.id LEFT JOIN takedowns_decision d "
+                    "ON d.item_id = i.id WHERE n.submitter_id = %s", [notice.pk, notice.pk, notice.submitter_id])
+        notices, removed, rejected = cur.fetchone()
+        cur.execute("SELECT l.seller_id, count(*), count(d.id) FILTER (WHERE d.outcome = 'remove') "
+                    "FROM takedowns_noticeitem i JOIN takedowns_listing l ON l.id = i.listing_id "
+                    "JOIN takedowns_notice n ON n.id = i.notice_id LEFT JOIN takedowns_decision d ON d.item_id = i.id "
+                    "WHERE l.seller_id = ANY(%s) AND n.routed_at IS NOT NULL AND n.id <> %s GROUP BY 1",
+                    [list(shown_sellers), notice.pk])
+        counted_sellers = {seller: {"reported": reported, "removed": rem} for seller, reported, rem in cur.fetchall()}
+    counted_sellers = {seller: counted_sellers.get(seller, {"reported": 0, "removed": 0}) for seller in shown_sellers}
+    counted = {"notices": notices, "removed": removed, "rejected": rejected}
+    shown = {k: page.submitter_record[k] for k in counted}
+    return {"reference": notice.reference, "submitter_notices": notices + 1, "trust": notice.trust,
+            "seller_items": {str(k): v["reported"] for k, v in counted_sellers.items()},
+            "submitter_record_shown": shown, "submitter_record_counted": counted,
+            "page_shows_counted_history": shown == counted and shown_sellers == counted_sellers}
+
+
+APP_TABLES = ("takedowns_notice", "takedowns_noticeitem", "takedowns_event", "takedowns_evidence", "takedowns_slaclock",
+              "takedowns_reviewer\"", "takedowns_reasoncode", "takedowns_submitter")
 
 
 def explain_all(queries: list[dict]) -> list[dict]:
@@ -604,6 +847,7 @@ def explain_all(queries: list[dict]) -> list[dict]:
 def measure(client, pages: dict, args, deadline: float, tag: str, n: int, explain: bool) -> dict:
     """Queries per request, timing of every page, and (if asked) EXPLAIN ANALYZE of their SQL."""
     out = {}
+    fill_counts()  # the counts cached (by the beat task): the SQL below is that of a view with cached counts
     captured = {name: capture(client, page["url"]) for name, page in pages.items()}
     queries = {name: c[0] for name, c in captured.items()}
     out["rows_on_page"] = {name: c[1] for name, c in captured.items() if name.startswith("queue")}
@@ -612,65 +856,57 @@ def measure(client, pages: dict, args, deadline: float, tag: str, n: int, explai
     out["sql"] = queries
     t0 = time.perf_counter()
     out["timing"] = time_pages(client, pages, args.requests, args.warmup, max(10.0, deadline - time.perf_counter() - 90))
+    out["counts_refills_ms"] = out["timing"].pop("_counts_refills_ms")
     out["timing_s"] = round(time.perf_counter() - t0, 1)
+    log(f"N={n} {tag}: counts filled before the warm-up (and refilled untimed when expired): "
+        f"{out['counts_refills_ms']} ms")
     for name, t in out["timing"].items():
         log(f"N={n} {tag}: {name:24s} p50 {t['p50_ms']:7.2f} ms  p95 {t['p95_ms']:7.2f} ms  "
+            f"(Django process CPU p50 {t['cpu_p50_ms']:.2f} ms) "
             f"({t['n']} requests, {out['queries'][name]} queries, SQL {out['sql_ms'][name]} ms"
-            + (f", {out['rows_on_page'][name]} rows)" if name in out["rows_on_page"] else ")"))
+            + (f", {out['rows_on_page'][name]} rows" if name in out["rows_on_page"] else "")
+            + (f", {t['count_refills']} untimed refills of the expired counts before it)" if t["count_refills"] else ")"))
     if explain:
         out["explain"] = {name: explain_all(queries[name]) for name in pages}
     return out
 
 
-# The app function the proposal copy was made from (takedowns/selectors.py at a7b0038): if
-# they change, the copies in queue_proposals.py must be redone; the bench says so.
-PROPOSAL_BASE_SHA1 = {"review_page": "62b0cc600118de609d020b38e82feca78fc9ed0e"}
-
-
-def source_sha1(function) -> str:
-    import hashlib
-    import inspect
-    return hashlib.sha1(inspect.getsource(function).encode()).hexdigest()
+def pending_proposals() -> bool:
+    import queue_proposals as qp
+    return bool(qp.APPLY or qp.PATCHES)
 
 
 def run_proposals(client, pages: dict, info: dict, me, args, deadline: float, n: int, explain: bool) -> dict:
-    """All proposals of queue_proposals.py at once: apply (SQL on this database, functions patched
-    into this process), check they show the same as the current code, measure, undo; then the main
-    pages once more with the current code (drift check: the machine is shared)."""
+    """The pending proposals of queue_proposals.py at once: apply (SQL on this database, functions
+    patched into this process), check the pages still show what they showed, measure the pages and
+    the counts refresh, undo; then the main pages once more with the current code (drift check:
+    the machine is shared)."""
     import queue_proposals as qp
     from django.db import connection
 
     from takedowns import selectors
     from takedowns.models import Notice
-    out: dict = {"base_sha1": {name: source_sha1(getattr(selectors, name)) for name in qp.PATCHES}}
-    out["base_changed"] = [name for name, sha in out["base_sha1"].items()
-                           if PROPOSAL_BASE_SHA1.get(name) and PROPOSAL_BASE_SHA1[name] != sha]
-    if out["base_changed"]:
-        log(f"N={n}: WARNING: {out['base_changed']} changed in the app since the proposals were copied")
+    from django.utils import timezone
     originals = {name: getattr(selectors, name) for name in qp.PATCHES}
+    out: dict = {}
+    before = selectors.count_open_notices(timezone.now())
     t0 = time.perf_counter()
     try:
         with connection.cursor() as cur:
             for statement in qp.APPLY:
                 cur.execute(statement)
         out["apply_s"] = round(time.perf_counter() - t0, 1)
-        # Same answers? The notice pages' seller history and submitter record.
-        checks = {}
-        for key in ("notice", "notice_heavy_submitter"):
-            notice = Notice.objects.get(reference=info[key]["reference"])
-            old, new = originals["review_page"](notice), qp.review_page(notice)
-            checks[f"{key}_seller_history_same"] = ([i.seller_history for i in old.items]
-                                                   == [i.seller_history for i in new.items])
-            checks[f"{key}_submitter_removed_rejected_same"] = all(
-                old.submitter_record[k] == new.submitter_record[k] for k in ("removed", "rejected"))
-            checks[f"{key}_submitter_notices"] = {"shown_today": old.submitter_record["notices"],
-                                                  "proposal": new.submitter_record["notices"],
-                                                  "true_earlier_notices": info[key]["submitter_notices"] - 1}
-        out["checks"] = checks
-        log(f"N={n}: proposals applied in {out['apply_s']}s; checks {json.dumps(checks)}")
         for name, function in qp.PATCHES.items():
             setattr(selectors, name, function)
+        checks = {f"{key}_shows_counted_history":
+                  notice_page_check(Notice.objects.get(reference=info[key]["reference"]))["page_shows_counted_history"]
+                  for key in ("notice", "notice_heavy_submitter", "notice_big_seller")}
+        after = selectors.count_open_notices(timezone.now())
+        checks["queue_counts_same"] = before["per_status"] == after["per_status"]
+        out["checks"] = checks
+        log(f"N={n}: proposals applied in {out['apply_s']}s; checks {json.dumps(checks)}")
         out.update(measure(client, pages, args, deadline, "proposed", n, explain))
+        out["queue_counts"] = measure_counts(me, n, args.count_calls, explain)
     finally:
         for name, function in originals.items():
             setattr(selectors, name, function)
@@ -680,6 +916,7 @@ def run_proposals(client, pages: dict, info: dict, me, args, deadline: float, n:
     main = {name: pages[name] for name in MAIN_PAGES}
     recheck_rounds = max(20, args.requests // 3)
     out["recheck_current"] = time_pages(client, main, recheck_rounds, 2, max(10.0, deadline - time.perf_counter() - 30))
+    out["recheck_current"].pop("_counts_refills_ms")
     log(f"N={n}: current code again ({recheck_rounds} rounds): " + ", ".join(
         f"{k} p95 {v['p95_ms']}" for k, v in out["recheck_current"].items()))
     return out
@@ -711,6 +948,10 @@ def child(args) -> int:
         with override_settings(STATIC_ROOT=OUT / "staticfiles"):  # collectstatic must not write into the project
             t0 = time.perf_counter()
             call_command("migrate", verbosity=0, interactive=False)
+            from django.core.cache import cache
+
+            from takedowns import selectors
+            cache.delete(selectors.QUEUE_COUNTS_KEY)  # the shared cache (Redis db 15): none from an earlier size
             if not (OUT / "staticfiles" / "staticfiles.json").exists():
                 call_command("collectstatic", verbosity=0, interactive=False)
             result["migrate_s"] = round(time.perf_counter() - t0, 1)
@@ -730,6 +971,7 @@ def child(args) -> int:
             log(f"N={n}: pages {json.dumps(result['pages'])}; {json.dumps(info)}")
             explain = n in args.explain_sizes
             result.update(measure(client, pages, args, deadline, "current", n, explain))
+            result["queue_counts"] = measure_counts(me, n, args.count_calls, explain)
             result["settings"] = {"DEBUG": settings.DEBUG, "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"]}
             with connection.cursor() as cur:
                 cur.execute("SELECT version(), current_setting('shared_buffers'), current_setting('work_mem'), "
@@ -737,12 +979,14 @@ def child(args) -> int:
                 version, shared_buffers, work_mem, rpc, jit = cur.fetchone()
             result["postgres"] = {"version": version.split(" on ")[0], "shared_buffers": shared_buffers,
                                   "work_mem": work_mem, "random_page_cost": rpc, "jit": jit}
-            if args.proposals:
-                result["proposals"] = run_proposals(client, pages, info, me, args, deadline, n, explain)
-                result["proposal_check_failures"] = [k for k, v in result["proposals"].get("checks", {}).items()
-                                                     if v is False]
+            failures = [key for key in ("notice", "notice_heavy_submitter", "notice_big_seller")
+                        if not info[key]["page_shows_counted_history"]]
             if not info["deep_page"]["walk_matches_queue_order"]:
-                result.setdefault("proposal_check_failures", []).append("keyset walk != queue order")
+                failures.append("keyset walk != queue order")
+            if args.proposals and pending_proposals():
+                result["proposals"] = run_proposals(client, pages, info, me, args, deadline, n, explain)
+                failures += [k for k, v in result["proposals"].get("checks", {}).items() if v is False]
+            result["check_failures"] = failures
         result["status"] = "ok"
     except BaseException as exc:
         result["status"] = f"failed: {exc!r}"
@@ -804,6 +1048,7 @@ def parent(args) -> int:
             argv = [sys.executable, str(Path(__file__).resolve()), "--child", "--n", str(n), "--db", db,
                     "--out", str(child_out), "--requests", str(args.requests), "--warmup", str(args.warmup),
                     "--deep-pages", str(args.deep_pages), "--budget", str(int(remaining)),
+                    "--count-calls", str(args.count_calls),
                     "--explain-sizes", ",".join(map(str, args.explain_sizes))]
             if not args.proposals:
                 argv.append("--no-proposals")
@@ -849,8 +1094,8 @@ def parent(args) -> int:
                 except Exception as exc:
                     log(f"could not drop {db}: {exc!r}")
         report["seconds"] = round(time.perf_counter() - began, 1)
-        failures = [f"N={n}: {r['proposal_check_failures']}" for n, r in report["sizes"].items()
-                    if r.get("proposal_check_failures")]
+        failures = [f"N={n}: {r['check_failures']}" for n, r in report["sizes"].items()
+                    if r.get("check_failures")]
         if failures:
             report["status"] = "problems: failed checks: " + "; ".join(failures)
         report.setdefault("status", "ok" if all(r.get("status") == "ok" for r in report["sizes"].values())
@@ -894,6 +1139,7 @@ def summarize(report: dict) -> dict:
                 continue
             for page, t in m["timing"].items():
                 table.setdefault(page, {})[n] = {"p50_ms": t["p50_ms"], "p95_ms": t["p95_ms"], "n": t["n"],
+                                                 "cpu_p50_ms": t.get("cpu_p50_ms"),
                                                  "rows": m.get("rows_on_page", {}).get(page),
                                                  "queries": m["queries"][page], "sql_ms": m["sql_ms"][page]}
         targets = {}
@@ -905,8 +1151,14 @@ def summarize(report: dict) -> dict:
             targets[page] = {"p95_at_largest_ms": big["p95_ms"], "largest_n": largest, "smallest_n": smallest,
                              "ratio_to_smallest": round(ratio, 2), "p95_under_30ms": big["p95_ms"] < TARGET_P95_MS,
                              "ratio_at_most_1.5": ratio <= TARGET_RATIO, "main_page": page in MAIN_PAGES}
+        counts = {n: (r if variant == "current" else r.get("proposals") or {}).get("queue_counts") for n, r in sizes.items()}
+        counts = {n: {"refresh_p50_ms": c["refresh"]["p50_ms"], "refresh_p95_ms": c["refresh"]["p95_ms"],
+                      "calls": c["refresh"]["n"], "cached_p50_ms": c["cached"]["p50_ms"],
+                      "cached_p95_ms": c["cached"]["p95_ms"], "sql_ms": c["sql_ms"],
+                      "open_fraction": sizes[n]["load"].get("open_fraction")}
+                  for n, c in sorted(counts.items()) if c}
         if table:
-            summary[variant] = {"table": table, "targets": targets}
+            summary[variant] = {"table": table, "targets": targets, "queue_counts": counts}
     return summary
 
 
@@ -934,6 +1186,13 @@ def print_summary(report: dict) -> None:
                 continue
             print(f"  {page:22s} p95 {t['p95_at_largest_ms']:7.1f} ms: {'met' if t['p95_under_30ms'] else 'NOT MET'};"
                   f"  {t['ratio_to_smallest']:5.2f}×: {'met' if t['ratio_at_most_1.5'] else 'NOT MET'}")
+        if part.get("queue_counts"):
+            print("queue counts: the beat task's refresh (selectors.count_open_notices) and the view's call with the"
+                  " cache warm (selectors.queue_counts), ms:")
+            for n, c in part["queue_counts"].items():
+                print(f"  {label(n):>4s}: refresh p50 {c['refresh_p50_ms']:8.1f} / p95 {c['refresh_p95_ms']:8.1f} over {c['calls']} calls;"
+                      f" SQL {c['sql_ms']}; view's call p50 {c['cached_p50_ms']:.2f} / p95 {c['cached_p95_ms']:.2f};"
+                      f" open notices {100 * (c['open_fraction'] or 0):.1f} %")
         short = [f"{page} at {label(n)}: {c['rows']}" for page, row in part["table"].items() for n, c in row.items()
                  if c.get("rows") is not None and c["rows"] < 50]
         if short:
@@ -945,8 +1204,11 @@ def print_summary(report: dict) -> None:
             line = (f"N={label(n)}: load {r['load_s']}s ({r['load']['database_mb']} MB), whole size {r['wall_s']}s; "
                     f"deep page {deep['pages_followed']} pages in, cursor walk in queue order: "
                     f"{deep.get('walk_matches_queue_order')}")
+            checks = {k: r["page_info"][k]["page_shows_counted_history"]
+                      for k in ("notice", "notice_heavy_submitter", "notice_big_seller")}
+            line += f"; notice pages show the counted history: {checks}"
             if r.get("proposals"):
-                line += f"; proposal checks {r['proposals'].get('checks')}"
+                line += f"; with the proposals: {r['proposals'].get('checks')}"
             print(line)
         else:
             print(f"N={label(n)}: {r.get('status')}")
@@ -956,7 +1218,10 @@ def write_explain(report: dict, path: Path) -> None:
     lines = []
     for n, r in report["sizes"].items():
         for tag, m in (("current", r), ("proposed", r.get("proposals") or {})):
-            for page, plans in (m.get("explain") or {}).items():
+            explains = dict(m.get("explain") or {})
+            if (m.get("queue_counts") or {}).get("explain"):
+                explains["count_open_notices (the beat task's refresh)"] = m["queue_counts"]["explain"]
+            for page, plans in explains.items():
                 for p in plans:
                     title = (f"==== N={n} {tag} {page}: execution {p['execution_ms']} ms "
                              f"(in the request: {p['captured_ms']} ms)")
@@ -969,12 +1234,14 @@ def main() -> int:
     ints = lambda text: [int(x.replace("_", "")) for x in text.split(",") if x]
     parser.add_argument("--sizes", type=ints, default=SIZES, help="notices per database, e.g. 10000,100000,1000000")
     parser.add_argument("--requests", type=int, default=100, help="timed requests per page")
+    parser.add_argument("--count-calls", type=int, default=20,
+                        help="selectors.count_open_notices calls (the beat task's counts refresh) per size")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per page first")
     parser.add_argument("--deep-pages", type=int, default=200, help="how many queue pages to follow for the deep page")
     parser.add_argument("--explain-sizes", type=ints, default=None,
                         help="sizes at which to EXPLAIN ANALYZE every page's queries (default: the largest)")
     parser.add_argument("--no-proposals", dest="proposals", action="store_false",
-                        help="skip measuring the proposed change of bench/queue_proposals.py")
+                        help="skip measuring the pending proposals of bench/queue_proposals.py (if any)")
     parser.add_argument("--keep", action="store_true", help="keep the databases bench_queue_<N> for inspection")
     parser.add_argument("--db-prefix", default="bench_queue")
     parser.add_argument("--max-minutes", type=float, default=15.0, help="deadline of the whole run")
