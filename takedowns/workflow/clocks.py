@@ -85,10 +85,11 @@ def _save(events: list[Event] | None, event: Event) -> None:
 
 def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: list[str] = (), item=None,
                 strike=None, counter_notice=None, appeal=None, due_at: datetime | None = None,
-                events: list[Event] | None = None, now: datetime | None = None) -> SlaClock:
+                events: list[Event] | None = None, now: datetime | None = None, follow: bool = True) -> SlaClock:
     """Start a clock under the policy that applies now. `due_at` overrides the policy's target for
     clocks whose deadline is set by law (the counter-notice restore window). `now`, when later than
-    `started_at`, is when the start is recorded (a clock dated back to the event that started it)."""
+    `started_at`, is when the start is recorded (a clock dated back to the event that started it).
+    `follow=False`: the caller writes Notice.due_at itself (routing, in its own UPDATE of the notice)."""
     policy = policy_for(kind, notice, reasons)
     calendar = calendar_of(policy)
     target = policy.target if policy else DEFAULT_TARGETS[kind]
@@ -103,7 +104,8 @@ def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: lis
         kind=kind, notice=notice, item=item, strike=strike, counter_notice=counter_notice, appeal=appeal,
         policy=policy, target=target, calendar=_calendar_terms(calendar), started_at=started_at, due_at=due_at,
         warn_at=warn_at)
-    _follow(clock)
+    if follow:
+        _follow(clock)
     _save(events, _clock_event(clock, EventKind.CLOCK_STARTED, now or started_at, target=str(target),
                                started_at=started_at.isoformat(), policy=str(policy) if policy else "default target"))
     return clock

@@ -199,11 +199,13 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
         # The decision clock's policy depends on the priority just computed.
         notice.priority = priority.score
         clocks.stop_clock(ClockKind.ACKNOWLEDGEMENT, now, notice=notice, events=item_events)
-        clocks.start_clock(ClockKind.TAKEDOWN_DECISION, notice, notice.confirmed_at,
-                           reasons=[item.reason for item in items], events=item_events, now=now)
+        decision_clock = clocks.start_clock(ClockKind.TAKEDOWN_DECISION, notice, notice.confirmed_at,
+                                            reasons=[item.reason for item in items], events=item_events, now=now,
+                                            follow=False)
         _change_status(
             notice, NoticeStatus.IN_REVIEW, kind=EventKind.ROUTED, actor=SYSTEM, now=now,
             assigned_to=assignment.reviewer, routed_at=now, priority=priority.score, verified_right=verified_right,
+            due_at=decision_clock.due_at,
             details={
                 "reviewer": assignment.reviewer.user.get_username(),
                 "assignment_rule": assignment.rule,
