@@ -162,7 +162,9 @@ class ReceivedMail:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        # Python's generator folds a long Subject onto a continuation line ("Subject:\n Counter-..."),
+        # and unfolding keeps that line's leading space; mail programs show it trimmed.
+        return str(self.message["Subject"]).strip()
 
     @property
     def to(self) -> str:

@@ -382,3 +382,60 @@ def test_a_reviewer_decides_a_notice_in_two_steps_and_the_worker_takes_listings_
     assert "This listing has been removed" in seller.get("/listings/L-100001/").content.decode()
     assert "This listing has been removed" in seller.get("/listings/L-100006/").content.decode()
     assert "This listing has been removed" not in seller.get("/listings/L-100003/").content.decode()
+
+
+def test_a_counter_notice_puts_the_listing_back_through_the_worker_and_everyone_is_told(
+        settings, catalogue, reviewers, mailbox, worker):
+    """Removal, strike and warning, counter-notice found complete, the window runs out: the beat's
+    restore task (run here through the worker) restores the listing, reverses the strike and lifts
+    the warning, and the seller and the rights holder both receive the news over SMTP."""
+    from takedowns.models import CounterNotice, Penalty, Strike
+    from takedowns.workflow import counter_notices
+
+    bright = Seller.objects.get(external_id="S-2")
+    bright.email = f"bright-{uuid.uuid4().hex[:10]}@sellers.example"
+    bright.save(update_fields=["email"])
+    submitter = unique_address()
+    notice = file_notice(timezone.now(), items=[("L-100003", "counterfeit")], submitter_email=submitter)
+    workflow.confirm_notice(notice, timezone.now())
+    notice = routed(notice)
+    [decision] = workflow.decide_items(notice, reviewers["tm"], [
+        workflow.ItemDecision(notice.items.get().pk, "remove")], timezone.now())
+    eventually(lambda: Listing.objects.filter(external_id="L-100003", status="removed").exists(),
+               "the worker takes L-100003 down")
+    eventually(lambda: Penalty.objects.filter(strike__notice=notice, applied_at__isnull=False).exists(),
+               "the worker applies the warning")
+
+    seller_address = f"li-{uuid.uuid4().hex[:8]}@bright.example"
+    counter_notice = counter_notices.file_counter_notice(decision, {
+        "material": "Listing L-100003 at https://portal.test/listings/L-100003/",
+        "explanation": "Genuine goods bought from the brand's EU distributor; invoice available.",
+        "statement_mistake": True, "consent_jurisdiction": True, "full_name": "Li Wei",
+        "address": "12 Harbour Road, Shenzhen", "phone": "+86 755 1234 5678", "email": seller_address,
+        "signature": "Li Wei"}, timezone.now())
+    settings.COUNTER_NOTICE_WINDOW_SECONDS = 1  # the demo window; production is 10-14 business days
+    counter_notice = counter_notices.accept_counter_notice(counter_notice, reviewers["cr"], timezone.now())
+    time.sleep(1.5)
+    tasks.restore_counter_noticed_listings.delay()
+
+    eventually(lambda: Listing.objects.filter(external_id="L-100003", status="active").exists(),
+               "the worker restores L-100003 at the marketplace")
+    eventually(lambda: Decision.objects.filter(pk=decision.pk, listing_restored_at__isnull=False).exists(),
+               "the worker records the restore")
+    assert CounterNotice.objects.get(pk=counter_notice.pk).status == "restored"
+    assert notice.items.get().state == "restored"
+    assert Strike.objects.get(notice=notice).reversed_at is not None
+    assert Penalty.objects.get(strike__notice=notice).lift_reason != ""
+    assert notice.clocks.get(kind="counter_notice_restore").stopped_at is not None
+
+    worker.drain(mailbox)
+    day = f"{timezone.localtime(counter_notice.restore_due_at):%-d %B %Y}"
+    assert [mail.subject for mail in mailbox.to(seller_address)] == [
+        "Counter-notice received: listing L-100003",
+        f"Counter-notice complete: listing L-100003 to be restored on {day}",
+        "Listing L-100003 is restored after your counter-notice"]
+    assert [mail.subject for mail in mailbox.to(submitter)][-2:] == [
+        f"Counter-notice on listing L-100003 (notice {notice.reference}): restore on {day} unless you report a lawsuit",
+        f"Listing L-100003 restored after a counter-notice (notice {notice.reference})"]
+    [copy] = [mail for mail in mailbox.to(submitter) if mail.subject.startswith("Counter-notice on")]
+    assert "Li Wei" in copy.text and seller_address in copy.text  # 512(g)(2)(B): the seller's details go to the complainant
