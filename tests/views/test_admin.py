@@ -1,0 +1,56 @@
+"""The admin for leads: SLA policies are edited there, with the calendar checked; statuses are not."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from takedowns.models import Notice, SlaPolicy
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(get_user_model().objects.create_superuser("boss", "boss@portal.test", "pw"))
+    return client
+
+
+def policy_form(policy: SlaPolicy, **changes) -> dict:
+    data = {"clock": policy.clock, "right_type": "", "reason": "", "min_priority": "0", "target": "00:01:00",
+            "warn_ratio": "0.8", "timezone": "Europe/Berlin", "country": "", "subdivision": "",
+            "day_start": "09:00:00", "day_end": "17:00:00", "is_active": "on"}
+    data.update(changes)
+    return data
+
+
+def test_a_lead_sets_a_one_minute_target_in_the_admin(admin_client):
+    policy = SlaPolicy.objects.get(clock="takedown_decision", right_type="")
+    response = admin_client.post(f"/admin/takedowns/slapolicy/{policy.pk}/change/", policy_form(policy))
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert policy.target == timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"business_hours": "on", "timezone": "Mars/Olympus"}, "Mars/Olympus"),
+    ({"business_hours": "on", "country": "XX"}, "XX"),
+    ({"business_hours": "on", "day_start": "17:00:00", "day_end": "09:00:00"}, "day_end"),
+    ({"warn_ratio": "1.5"}, "Give a share of the target between 0 and 1"),
+    ({"target": "00:00:00"}, "The target must be longer than zero."),
+])
+def test_a_policy_with_an_impossible_calendar_is_refused_with_why(admin_client, changes, message):
+    policy = SlaPolicy.objects.get(clock="takedown_decision", right_type="")
+    response = admin_client.post(f"/admin/takedowns/slapolicy/{policy.pk}/change/", policy_form(policy, **changes))
+    assert response.status_code == 200 and message in response.content.decode()
+    policy.refresh_from_db()
+    assert policy.target == timedelta(hours=24)
+
+
+def test_notices_are_read_only_in_the_admin(admin_client, now, catalogue):
+    from tests.conftest import file_notice
+    notice = file_notice(now)
+    assert admin_client.get(f"/admin/takedowns/notice/{notice.pk}/change/").status_code == 200
+    response = admin_client.post(f"/admin/takedowns/notice/{notice.pk}/change/", {"status": "closed"})
+    assert response.status_code == 403
+    assert Notice.objects.get(pk=notice.pk).status == "unconfirmed"
