@@ -457,7 +457,10 @@ def test_reversing_a_rejection_reopens_the_listing_with_the_appeals_decider(now,
         (EventKind.CLOCK_STOPPED, "system", item.pk, "", ""),
         (EventKind.REOPENED, "reviewer", item.pk, "rejected", "in_review"),
         (EventKind.REOPENED, "reviewer", None, "closed", "in_review"),
+        (EventKind.CLOCK_STARTED, "system", None, "", ""),  # a fresh takedown-decision round
     ]
+    fresh = notice.clocks.get(kind="takedown_decision", stopped_at=None)
+    assert (fresh.started_at, fresh.due_at, notice.due_at) == (at, at + timedelta(hours=24), at + timedelta(hours=24))
     assert notice.events.filter(kind=EventKind.REOPENED, item=None).get().details == {
         "appeal": appeal.pk, "reviewer": "ola"}
     # The submitter hears; the seller does not (nothing has happened to them yet).
@@ -475,6 +478,8 @@ def test_reversing_a_rejection_reopens_the_listing_with_the_appeals_decider(now,
         (REJECT, reviewers["tm"].user.pk, at), (REMOVE, other.user.pk, None)]
     assert NoticeItem.objects.get(pk=item.pk).decision == new
     assert (notice.status, Reviewer.objects.get(pk=other.pk).open_load) == (NoticeStatus.CLOSED, 0)
+    fresh.refresh_from_db()
+    assert (fresh.stopped_at, fresh.elapsed) == (at + DAY, DAY)
     assert Strike.objects.filter(notice=notice).count() == 1
     submitter = Submitter.objects.get()
     assert (submitter.rejected_items, submitter.removed_items) == (0, 1)

@@ -284,6 +284,8 @@ def _reopen(appeal: Appeal, notice: Notice, reviewer: Reviewer, actor: Actor, no
         _change_status(notice, NoticeStatus.IN_REVIEW, kind=EventKind.REOPENED, actor=actor, now=now,
                        details=details, along_with=events, assigned_to=reviewer, closed_at=None)
         Reviewer.objects.filter(pk=reviewer.pk).update(open_load=F("open_load") + 1)
+        # A fresh decision round with its own deadline (and the queue's order follows it).
+        clocks.start_clock(ClockKind.TAKEDOWN_DECISION, notice, now, reasons=[item.reason])
         return
     # Still open (another listing waits): the whole case moves to the appeal's decider, who must
     # be the one to decide the reopened listing.
