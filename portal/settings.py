@@ -255,6 +255,7 @@ CELERY_BEAT_SCHEDULE = {
     "restore-counter-noticed-listings": {"task": "takedowns.tasks.restore_counter_noticed_listings",
                                          "schedule": 60.0},
     "refresh-queue-counts": {"task": "takedowns.tasks.refresh_queue_counts", "schedule": 15.0},
+    "refresh-transparency-reports": {"task": "takedowns.tasks.refresh_transparency_reports", "schedule": 600.0},
 }
 
 LOGGING = {

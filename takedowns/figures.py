@@ -25,7 +25,17 @@ from django.utils.formats import date_format
 
 from takedowns.enums import (AppealStatus, Appellant, ClockKind, CounterNoticeStatus, DecisionOutcome,
                              InfringementReason, PenaltyLevel, RightType, SubmitterTrust)
-from takedowns.models import Appeal, CounterNotice, Decision, Notice, NoticeItem, Penalty, Reviewer, SlaClock
+from takedowns.models import (
+    Appeal,
+    CounterNotice,
+    Decision,
+    Notice,
+    NoticeItem,
+    Penalty,
+    ReportSnapshot,
+    Reviewer,
+    SlaClock,
+)
 
 
 # --- Percentiles, in the database. ---
@@ -411,6 +421,39 @@ def report_figures(period: ReportPeriod) -> dict:
             for who in Appellant.values}},
         "penalties": {"decided": penalties["decided"], "by_level": _picked(penalties, "level", PenaltyLevel.values)},
     }
+
+
+# How long a stored report stays current: the period in progress changes all the time, a closed
+# one only through late events (a counter-notice filed in it restored later, an appeal decided).
+CURRENT_REPORT_FRESH = timedelta(minutes=15)
+CLOSED_REPORT_FRESH = timedelta(hours=24)
+
+
+def published_report(period: ReportPeriod, now: datetime) -> dict:
+    """The report as visitors read it: the stored roll-up while fresh, otherwise computed and stored."""
+    stored = ReportSnapshot.objects.filter(period=period.slug).first()
+    fresh_for = CLOSED_REPORT_FRESH if period.complete else CURRENT_REPORT_FRESH
+    if stored and stored.computed_at > now - fresh_for and stored.figures["complete"] == period.complete:
+        return stored.figures
+    return refresh_report(period, now)
+
+
+def refresh_report(period: ReportPeriod, now: datetime) -> dict:
+    data = {**report_figures(period), "computed_at": now.isoformat()}
+    ReportSnapshot.objects.update_or_create(period=period.slug, defaults={"figures": data, "computed_at": now})
+    return data
+
+
+def refresh_current_reports(now: datetime) -> list[str]:
+    """The beat task's work: this and the previous month and half-year, so that visitors never wait."""
+    today = timezone.localtime(now).date()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    half = 1 if today.month <= 6 else 2
+    previous_half = f"{today.year}-H1" if half == 2 else f"{today.year - 1}-H2"
+    slugs = [f"{today:%Y-%m}", f"{last_month:%Y-%m}", f"{today.year}-H{half}", previous_half]
+    for slug in slugs:
+        refresh_report(report_period(slug, now), now)
+    return slugs
 
 
 def flattened(figures: dict, prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -604,3 +604,16 @@ class SlaClock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} clock of {self.notice_id}"
+
+
+class ReportSnapshot(models.Model):
+    """The public transparency report of one period as last computed: a maintained roll-up, so
+    that a visitor reads one row instead of aggregating a period of a million notices. A beat task
+    refreshes the current and the previous periods; figures.published_report recomputes a stale one."""
+
+    period = models.CharField(max_length=8, unique=True, help_text="2026-11 or 2026-H2.")
+    figures = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.period} as of {self.computed_at:%Y-%m-%d %H:%M}"

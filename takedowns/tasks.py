@@ -102,3 +102,9 @@ def restore_counter_noticed_listings() -> int:
     # Imported here: the workflow modules import this one.
     from takedowns.workflow import counter_notices
     return counter_notices.restore_due(timezone.now())
+
+
+@shared_task
+def refresh_transparency_reports() -> list[str]:
+    from takedowns import figures  # imports the models; kept out of the worker's start-up path
+    return figures.refresh_current_reports(timezone.now())

@@ -1,5 +1,5 @@
 """The public transparency report (DSA Art. 15 and 24): per month or half-year, as a page, as JSON
-and as CSV, all three from the same figures (takedowns.figures.report_figures). No login: the
+and as CSV, all three from the same stored figures (takedowns.figures.published_report). No login: the
 report holds counts only, nothing that identifies a person."""
 
 import csv
@@ -99,7 +99,7 @@ def report(request: HttpRequest, period: str) -> HttpResponse:
     chosen = _period(period)
     if isinstance(chosen, str):
         return render(request, "takedowns/report/unknown_period.html", {"message": chosen}, status=404)
-    data = figures.report_figures(chosen)
+    data = figures.published_report(chosen, timezone.now())
     return render(request, "takedowns/report/report.html", {"period": chosen, "sections": sections(data)})
 
 
@@ -108,7 +108,7 @@ def report_json(request: HttpRequest, period: str) -> JsonResponse:
     chosen = _period(period)
     if isinstance(chosen, str):
         return JsonResponse({"error": chosen}, status=404)
-    return JsonResponse(figures.report_figures(chosen), json_dumps_params={"indent": 2, "ensure_ascii": False})
+    return JsonResponse(figures.published_report(chosen, timezone.now()), json_dumps_params={"indent": 2, "ensure_ascii": False})
 
 
 def _cell(value: object) -> object:
@@ -126,7 +126,7 @@ def report_csv(request: HttpRequest, period: str) -> HttpResponse:
     body = io.StringIO()
     writer = csv.writer(body)
     writer.writerow(("figure", "value"))
-    for key, value in figures.flattened(figures.report_figures(chosen)):
+    for key, value in figures.flattened(figures.published_report(chosen, timezone.now())):
         writer.writerow((key, _cell(value)))
     response = HttpResponse(body.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="transparency-report-{chosen.slug}.csv"'

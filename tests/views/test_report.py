@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -53,7 +54,9 @@ def test_the_json_report_of_a_month_equals_the_figures_worked_out_by_hand(client
     response = client.get("/transparency/2026-10.json")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert json.loads(response.content) == OCTOBER
+    data = json.loads(response.content)
+    assert datetime.fromisoformat(data.pop("computed_at")).tzinfo is not None  # when the roll-up was computed
+    assert data == OCTOBER
 
 
 def test_the_csv_report_has_the_json_figures_one_per_row(client, dataset):
@@ -74,7 +77,8 @@ def test_the_csv_report_has_the_json_figures_one_per_row(client, dataset):
                 yield from flat(value, f"{prefix}{key}.")
             else:
                 yield [f"{prefix}{key}", "true" if value is True else str(value)]
-    assert rows[1:] == list(flat(OCTOBER))
+    assert rows[1:-1] == list(flat(OCTOBER))
+    assert rows[-1][0] == "computed_at"
     assert ["median_time_to_action_seconds", "79200"] in rows
     assert ["appeals.by_appellant.seller.by_status.upheld", "1"] in rows
     assert ["removals_by_initiative.proactive", "0"] in rows
@@ -151,8 +155,30 @@ def test_a_bad_period_is_a_404_that_says_why_in_every_format(client, db, slug, m
 def test_the_report_is_a_fixed_number_of_aggregate_queries(client, dataset, django_assert_max_num_queries):
     # Notices, items, decisions, restorations, median (one query, or a count and one LIMIT 2 on SQLite),
     # within target, counter-notices, appeals, penalties: no query per row.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(17):  # ...and the stored roll-up: read, then written (update_or_create)
         assert client.get("/transparency/2026-10.json").status_code == 200
+
+
+def test_visitors_read_the_stored_report_until_it_is_stale(client, dataset, django_assert_num_queries):
+    from takedowns import figures
+    from takedowns.models import ReportSnapshot
+    client.get("/transparency/2026-10.json")
+    with django_assert_num_queries(1):  # one row, however many notices the month has
+        assert client.get("/transparency/2026-10.json").json()["notices"]["received"] == 4
+    stored = ReportSnapshot.objects.get(period="2026-10")
+    ReportSnapshot.objects.filter(pk=stored.pk).update(
+        computed_at=stored.computed_at - figures.CLOSED_REPORT_FRESH - timedelta(seconds=1))
+    assert client.get("/transparency/2026-10.json").json()["computed_at"] != stored.figures["computed_at"]
+
+
+def test_the_beat_task_keeps_the_current_and_previous_periods_computed(dataset):
+    from takedowns import figures
+    from takedowns.models import ReportSnapshot
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    assert figures.refresh_current_reports(now) == ["2026-11", "2026-10", "2026-H2", "2026-H1"]
+    assert sorted(ReportSnapshot.objects.values_list("period", flat=True)) == ["2026-10", "2026-11", "2026-H1",
+                                                                               "2026-H2"]
+    assert ReportSnapshot.objects.get(period="2026-10").figures["notices"]["received"] == 4
 
 
 def test_the_site_navigation_links_to_the_report(client, db):
