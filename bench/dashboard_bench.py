@@ -909,7 +909,10 @@ def child(args) -> int:
                 version, shared_buffers, work_mem, parallel, jit = cur.fetchone()
             result["postgres"] = {"version": version.split(" on ")[0], "shared_buffers": shared_buffers,
                                   "work_mem": work_mem, "max_parallel_workers_per_gather": parallel, "jit": jit}
-            if args.proposals and do_explain and PROPOSALS:
+            if args.proposals and do_explain and PROPOSALS and deadline - time.perf_counter() < 300:
+                log(f"N={label(n)}: proposals skipped: less than 5 minutes left before the deadline")
+                result["proposals_skipped"] = "deadline"
+            elif args.proposals and do_explain and PROPOSALS:
                 result["proposals"] = run_proposals(clients, pages, args, deadline, n, today, result)
             failures = [k for k, v in result["checks"].items() if not v["ok"]]
             failures += [f"proposed: {k}" for k, v in (result.get("proposals") or {}).get("checks", {}).items() if not v["ok"]]
@@ -1083,7 +1086,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=ints, default=SIZES, help="notices per database, e.g. 100000,1000000")
     parser.add_argument("--rounds", type=int, default=30, help="timed rounds (every page once per round)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed requests per page first")
-    parser.add_argument("--page-cap-s", type=float, default=120.0,
+    parser.add_argument("--page-cap-s", type=float, default=60.0,
                         help="a page stops being sampled when its requests add up to this (after 10 samples)")
     parser.add_argument("--explain-sizes", type=ints, default=None,
                         help="sizes at which to EXPLAIN ANALYZE the slowest queries and measure the proposals "
