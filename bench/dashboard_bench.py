@@ -29,19 +29,17 @@ dashboard-<time>-explain.txt and drops the databases unless --keep.
 
 import argparse
 import json
-import os
 import re
 import signal
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 from queue_bench import (
-    DECISION_TARGET_HOURS, DESCRIPTION, OUT, PG_ADMIN, PG_BASE, ROOT, WARN_RATIO, _reference_sql, admin_execute,
-    bench_env, capture_sql, create_reviewers, label, log, machine_info, percentile, secondary_indexes, stop_child,
+    DECISION_TARGET_HOURS, DESCRIPTION, OUT, PG_BASE, WARN_RATIO, _reference_sql, admin_execute, capture_sql,
+    create_reviewers, label, log, percentile, run_sizes, secondary_indexes,
 )
 
 SIZES = [100_000, 1_000_000]
@@ -946,91 +944,16 @@ def db_ready(db: str) -> bool:
 # The parent: all sizes, one deadline, the report, cleanup.
 # =====================================================================================
 
-def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-
-
 def parent(args) -> int:
-    OUT.mkdir(exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    began = time.perf_counter()
-    deadline = began + 60 * args.max_minutes
-    git = lambda *a: subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True).stdout.strip()
-    report: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args), "git_head": git("rev-parse", "--short", "HEAD"),
-                    "git_dirty_app_files": [line for line in git("status", "--short").splitlines()
-                                            if any(p in line for p in ("portal/", "takedowns/", "templates/"))],
-                    "machine": machine_info(), "uptime_before": uptime(), "sizes": {}}
-    log(f"uptime before: {report['uptime_before']}")
-    created: list[str] = []
-    proc = None
-
-    def on_term(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-    signal.signal(signal.SIGTERM, on_term)
-    try:
-        for n in args.sizes:
-            remaining = deadline - time.perf_counter()
-            if remaining < 60:
-                report["sizes"][str(n)] = {"status": "skipped: --max-minutes reached"}
-                log(f"N={label(n)}: skipped, the run's deadline is reached")
-                continue
-            db = f"{DB_PREFIX}_{label(n)}"
-            created.append(db)
-            child_out = OUT / f"dashboard-{stamp}-{label(n)}.part.json"
-            argv = [sys.executable, str(Path(__file__).resolve()), "--child", "--n", str(n), "--db", db,
-                    "--out", str(child_out), "--rounds", str(args.rounds), "--warmup", str(args.warmup),
-                    "--page-cap-s", str(args.page_cap_s),
-                    "--budget", str(int(remaining)), "--explain-sizes", ",".join(map(str, args.explain_sizes))]
-            argv += ["--no-proposals"] if not args.proposals else []
-            argv += ["--reuse"] if args.reuse else []
-            log(f"N={label(n)}: child process for database {db} (at most {remaining:.0f}s left)")
-            t0 = time.perf_counter()
-            proc = subprocess.Popen(argv, env=bench_env(db), cwd=ROOT, start_new_session=True)
-            try:
-                proc.wait(timeout=remaining)
-            except subprocess.TimeoutExpired:
-                log(f"N={label(n)}: over the deadline; stopping the child")
-                stop_child(proc)
-            proc = None
-            if child_out.exists():
-                result = json.loads(child_out.read_text())
-                child_out.unlink()
-            else:
-                result = {"status": "failed: no result (killed or crashed)"}
-            result["wall_s"] = round(time.perf_counter() - t0, 1)
-            report["sizes"][str(n)] = result
-            if not args.keep:
-                drop_database(db)
-                created.remove(db)
-                log(f"N={label(n)}: dropped database {db}")
-    except BaseException as exc:
-        report["status"] = f"interrupted: {exc!r}"
-        log(f"interrupted: {exc!r}")
-    finally:
-        if proc is not None:
-            stop_child(proc)
-        if not args.keep:
-            for db in created:
-                try:
-                    drop_database(db)
-                    log(f"dropped database {db}")
-                except Exception as exc:
-                    log(f"could not drop {db}: {exc!r}")
-        report["uptime_after"] = uptime()
-        report["seconds"] = round(time.perf_counter() - began, 1)
-        failures = {n: r["check_failures"] for n, r in report["sizes"].items() if r.get("check_failures")}
-        if failures:
-            report["status"] = f"problems: failed checks {failures}"
-        report.setdefault("status", "ok" if all(r.get("status") == "ok" for r in report["sizes"].values()) else "problems")
-        report["summary"] = summarize(report)
-        path = OUT / f"dashboard-{stamp}.json"
-        path.write_text(json.dumps(report, indent=2, default=str))
-        explain_path = OUT / f"dashboard-{stamp}-explain.txt"
-        write_explain(report, explain_path)
-        log(f"uptime after: {report['uptime_after']}")
-        log(f"results written to {path.relative_to(ROOT)} and {explain_path.relative_to(ROOT)} ({report['seconds']}s)")
-    print_summary(report)
-    return 0 if report["status"] == "ok" else 1
+    def child_argv(n: int, db: str, out: Path, remaining: float) -> list[str]:
+        argv = [sys.executable, str(Path(__file__).resolve()), "--child", "--n", str(n), "--db", db,
+                "--out", str(out), "--rounds", str(args.rounds), "--warmup", str(args.warmup),
+                "--page-cap-s", str(args.page_cap_s), "--budget", str(int(remaining)),
+                "--explain-sizes", ",".join(map(str, args.explain_sizes))]
+        return argv + ([] if args.proposals else ["--no-proposals"]) + (["--reuse"] if args.reuse else [])
+    return run_sizes("dashboard", args, db_for=lambda n: f"{DB_PREFIX}_{label(n)}", child_argv=child_argv,
+                     drop=drop_database, summarize=summarize, write_explain=write_explain, print_summary=print_summary,
+                     min_seconds=60)
 
 
 def summarize(report: dict) -> dict:

@@ -1019,7 +1019,17 @@ def machine_info() -> dict:
     return info
 
 
-def parent(args) -> int:
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def run_sizes(kind: str, args, *, db_for, child_argv, drop, summarize, write_explain, print_summary,
+              min_seconds: float = 30) -> int:
+    """The parent of a bench with one child process per size (bench/queue, bench/dashboard): one
+    deadline for the run, the child's result per size, its database dropped unless --keep (also on
+    Ctrl-C or SIGTERM), the report and explain file in bench/out/<kind>-<time>.*, a summary.
+
+    `child_argv(n, db, out, remaining)` is the child's command line; `drop(db)` drops a database."""
     OUT.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     began = time.perf_counter()
@@ -1028,7 +1038,8 @@ def parent(args) -> int:
     report: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args), "git_head": git("rev-parse", "--short", "HEAD"),
                     "git_dirty_app_files": [line for line in git("status", "--short").splitlines()
                                             if any(p in line for p in ("portal/", "takedowns/", "templates/"))],
-                    "machine": machine_info(), "sizes": {}}
+                    "machine": machine_info(), "uptime_before": uptime(), "sizes": {}}
+    log(f"uptime before: {report['uptime_before']}")
     created: list[str] = []
     proc = None
 
@@ -1038,48 +1049,41 @@ def parent(args) -> int:
     try:
         for n in args.sizes:
             remaining = deadline - time.perf_counter()
-            if remaining < 30:
+            if remaining < min_seconds:
                 report["sizes"][str(n)] = {"status": "skipped: --max-minutes reached"}
-                log(f"N={n}: skipped, the run's deadline is reached")
+                log(f"N={label(n)}: skipped, the run's deadline is reached")
                 continue
-            db = f"{args.db_prefix}_{label(n)}"
+            db = db_for(n)
             created.append(db)
-            child_out = OUT / f"queue-{stamp}-{label(n)}.part.json"
-            argv = [sys.executable, str(Path(__file__).resolve()), "--child", "--n", str(n), "--db", db,
-                    "--out", str(child_out), "--requests", str(args.requests), "--warmup", str(args.warmup),
-                    "--deep-pages", str(args.deep_pages), "--budget", str(int(remaining)),
-                    "--count-calls", str(args.count_calls),
-                    "--explain-sizes", ",".join(map(str, args.explain_sizes))]
-            if not args.proposals:
-                argv.append("--no-proposals")
-            log(f"N={n}: child process for database {db} (at most {remaining:.0f}s left)")
+            child_out = OUT / f"{kind}-{stamp}-{label(n)}.part.json"
+            log(f"N={label(n)}: child process for database {db} (at most {remaining:.0f}s left)")
             t0 = time.perf_counter()
-            proc = subprocess.Popen(argv, env=bench_env(db), cwd=ROOT, start_new_session=True)
+            proc = subprocess.Popen(child_argv(n, db, child_out, remaining), env=bench_env(db), cwd=ROOT,
+                                    start_new_session=True)
             try:
                 proc.wait(timeout=remaining)
             except subprocess.TimeoutExpired:
-                log(f"N={n}: over the deadline; stopping the child")
+                log(f"N={label(n)}: over the deadline; stopping the child")
                 stop_child(proc)
-            elapsed = time.perf_counter() - t0
             proc = None
             if child_out.exists():
                 result = json.loads(child_out.read_text())
                 child_out.unlink()
             else:
                 result = {"status": "failed: no result (killed or crashed)"}
-            result["wall_s"] = round(elapsed, 1)
+            result["wall_s"] = round(time.perf_counter() - t0, 1)
             result["git_head_after"] = git("rev-parse", "--short", "HEAD")
             if result["git_head_after"] != report["git_head"]:
                 warning = (f"the app changed during the run (HEAD {report['git_head']} -> {result['git_head_after']} "
-                           f"by the end of N={n}); sizes measured after the change ran the newer code")
+                           f"by the end of N={label(n)}); sizes measured after the change ran the newer code")
                 if warning not in report.setdefault("warnings", []):
                     report["warnings"].append(warning)
                 log("WARNING: " + warning)
             report["sizes"][str(n)] = result
             if not args.keep:
-                drop_database(db)
+                drop(db)
                 created.remove(db)
-                log(f"N={n}: dropped database {db}")
+                log(f"N={label(n)}: dropped database {db}")
     except BaseException as exc:
         report["status"] = f"interrupted: {exc!r}"
         log(f"interrupted: {exc!r}")
@@ -1089,25 +1093,37 @@ def parent(args) -> int:
         if not args.keep:
             for db in created:
                 try:
-                    drop_database(db)
+                    drop(db)
                     log(f"dropped database {db}")
                 except Exception as exc:
                     log(f"could not drop {db}: {exc!r}")
+        report["uptime_after"] = uptime()
         report["seconds"] = round(time.perf_counter() - began, 1)
-        failures = [f"N={n}: {r['check_failures']}" for n, r in report["sizes"].items()
-                    if r.get("check_failures")]
+        failures = [f"N={n}: {r['check_failures']}" for n, r in report["sizes"].items() if r.get("check_failures")]
         if failures:
             report["status"] = "problems: failed checks: " + "; ".join(failures)
         report.setdefault("status", "ok" if all(r.get("status") == "ok" for r in report["sizes"].values())
                           else "problems")
         report["summary"] = summarize(report)
-        path = OUT / f"queue-{stamp}.json"
+        path = OUT / f"{kind}-{stamp}.json"
         path.write_text(json.dumps(report, indent=2, default=str))
-        explain_path = OUT / f"queue-{stamp}-explain.txt"
+        explain_path = OUT / f"{kind}-{stamp}-explain.txt"
         write_explain(report, explain_path)
+        log(f"uptime after: {report['uptime_after']}")
         log(f"results written to {path.relative_to(ROOT)} and {explain_path.relative_to(ROOT)} ({report['seconds']}s)")
     print_summary(report)
     return 0 if report["status"] == "ok" else 1
+
+
+def parent(args) -> int:
+    def child_argv(n: int, db: str, out: Path, remaining: float) -> list[str]:
+        argv = [sys.executable, str(Path(__file__).resolve()), "--child", "--n", str(n), "--db", db,
+                "--out", str(out), "--requests", str(args.requests), "--warmup", str(args.warmup),
+                "--deep-pages", str(args.deep_pages), "--budget", str(int(remaining)),
+                "--count-calls", str(args.count_calls), "--explain-sizes", ",".join(map(str, args.explain_sizes))]
+        return argv + ([] if args.proposals else ["--no-proposals"])
+    return run_sizes("queue", args, db_for=lambda n: f"{args.db_prefix}_{label(n)}", child_argv=child_argv,
+                     drop=drop_database, summarize=summarize, write_explain=write_explain, print_summary=print_summary)
 
 
 def stop_child(proc: subprocess.Popen) -> None:

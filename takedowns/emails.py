@@ -115,6 +115,7 @@ def information_answered(notice: Notice, request, items: list) -> OutboundEmail 
     if reviewer is None or not reviewer.user.email:
         return None  # unassigned: the notice is back in the shared queue
     context = {"case": notice, "request": request, "items": items, "reviewer": reviewer,
+               "files": list(request.files.order_by("id")),
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
     return make_message("information_answered", reviewer.user.email, context, None, request.answered_at)
 

@@ -1,11 +1,7 @@
 from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import path
 
-from takedowns.views import catalogue, public, review, seller
-from takedowns.views import transparency
-from takedowns.views import appeals
-from takedowns.views import counter_notices
-from takedowns.views import dashboard, report
+from takedowns.views import appeals, catalogue, counter_notices, dashboard, public, report, review, seller, transparency
 
 app_name = "takedowns"
 

@@ -10,7 +10,6 @@ from itertools import chain
 from math import ceil
 from typing import Iterable, Iterator
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,17 +17,13 @@ from django.views.decorators.http import require_GET
 
 from takedowns import figures
 from takedowns.enums import ClockKind
-from takedowns.views.review import _is_lead, reviewer_required
+from takedowns.views.review import lead_required
 
 DEFAULT_DAYS = 30
 # Long enough for a year's trend, short enough that a week-by-week chart stays readable.
 MAX_DAYS = 366
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-
-def _lead_only(request: HttpRequest) -> None:
-    if not _is_lead(request.user):
-        raise PermissionDenied("The SLA dashboard is for leads.")
 
 
 # --- The period: ?from=YYYY-MM-DD&to=YYYY-MM-DD, both days included. ---
@@ -161,9 +156,8 @@ def percent(value: float | None) -> str:
 # --- Pages. ---
 
 @require_GET
-@reviewer_required
+@lead_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    _lead_only(request)
     choice = choose_period(request.GET, timezone.localdate())
     context = {"choice": choice, "time_zone": timezone.get_current_timezone_name(),
                "states": figures.RUNNING_STATES, "workload": figures.workload(),
@@ -237,9 +231,8 @@ def figure_rows(period: figures.Period) -> Iterator[tuple]:
 
 
 @require_GET
-@reviewer_required
+@lead_required
 def figures_csv(request: HttpRequest) -> HttpResponse:
-    _lead_only(request)
     period = _chosen_or_400(request)
     if isinstance(period, HttpResponse):
         return period
@@ -259,9 +252,8 @@ def _duration_line(row: tuple) -> tuple:
 
 
 @require_GET
-@reviewer_required
+@lead_required
 def durations_csv(request: HttpRequest) -> HttpResponse:
-    _lead_only(request)
     period = _chosen_or_400(request)
     if isinstance(period, HttpResponse):
         return period

@@ -40,6 +40,17 @@ def reviewer_required(view):
     return wrapper
 
 
+def lead_required(view):
+    """Reviewer area pages for leads only (reassigning, the dashboard, the TDB export)."""
+    @reviewer_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not _is_lead(request.user):
+            raise PermissionDenied("This is for leads.")
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
 def _queue_filters(query) -> selectors.QueueFilters:
     """The queue's filters from the query string; an unknown value means that filter is off."""
     def pick(name: str, allowed, default: str = "") -> str:
@@ -114,10 +125,8 @@ def _is_lead(user) -> bool:
 
 
 @require_POST
-@reviewer_required
+@lead_required
 def reassign(request: HttpRequest, reference: str) -> HttpResponse:
-    if not _is_lead(request.user):
-        raise PermissionDenied("Only a lead can reassign a notice.")
     notice = _notice(reference)
     to = Reviewer.objects.select_related("user").filter(pk=request.POST.get("reviewer") or 0).first()
     if to is None:

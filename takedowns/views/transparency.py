@@ -1,19 +1,14 @@
 """Transparency Database export for leads: removal decisions as DSA TDB statements of reasons,
 one at a time or in batches the TDB's multiple endpoint accepts as they are."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from takedowns import tdb
 from takedowns.enums import DecisionOutcome, PenaltyLevel
 from takedowns.models import Decision, Penalty
-from takedowns.views.review import _is_lead, reviewer_required
+from takedowns.views.review import lead_required
 
-
-def _lead_only(request: HttpRequest) -> None:
-    if not _is_lead(request.user):
-        raise PermissionDenied("Only a lead can export Transparency Database statements.")
 
 
 def _json_download(payload: dict, filename: str) -> JsonResponse:
@@ -31,9 +26,8 @@ def _decisions():
 
 
 @require_GET
-@reviewer_required
+@lead_required
 def decision_statement(request: HttpRequest, decision_id: int) -> JsonResponse:
-    _lead_only(request)
     decision = _decisions().filter(pk=decision_id, outcome=DecisionOutcome.REMOVE).first()
     if decision is None:
         raise Http404("No removal decision with this id.")
@@ -66,9 +60,8 @@ def _listed(ids: list[int]) -> str:
 
 
 @require_GET
-@reviewer_required
+@lead_required
 def decision_statements(request: HttpRequest) -> JsonResponse:
-    _lead_only(request)
     try:
         ids = _parse_ids(request.GET.get("ids", ""))
     except BadIds as exc:
@@ -87,9 +80,8 @@ def decision_statements(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-@reviewer_required
+@lead_required
 def penalty_statement(request: HttpRequest, penalty_id: int) -> JsonResponse:
-    _lead_only(request)
     penalty = Penalty.objects.select_related("seller", "strike__notice").filter(pk=penalty_id).first()
     if penalty is None or penalty.level == PenaltyLevel.WARNING:
         raise Http404("No account measure with this id (a warning restricts nothing).")

@@ -33,7 +33,6 @@ from django.utils import dateformat, timezone
 
 from takedowns import emails
 from takedowns.enums import (
-    ActorKind,
     AppealStatus,
     Appellant,
     ClockKind,
@@ -44,10 +43,18 @@ from takedowns.enums import (
 )
 from takedowns.models import Appeal, Decision, Event, Notice, NoticeItem, Penalty, Reviewer, Seller, Submitter
 from takedowns.workflow import clocks, enforcement
-from takedowns.workflow.base import SUBMITTER, Actor, TransitionNotAllowed, _change_status, _event, _release_load
+from takedowns.workflow.base import (
+    SELLER,
+    SUBMITTER,
+    Actor,
+    TransitionNotAllowed,
+    _change_status,
+    _event,
+    _release_load,
+    reviewer_actor,
+)
 from takedowns.workflow.review import _settle
 
-SELLER = Actor(ActorKind.SELLER)
 OUTCOMES = (AppealStatus.UPHELD, AppealStatus.REVERSED)
 
 
@@ -161,8 +168,7 @@ def file_appeal(*, decision: Decision | None = None, penalty: Penalty | None = N
             return _existing(decision, penalty, appellant)
         item = decision.item if decision is not None else None
         filed = _event(notice, EventKind.APPEAL_FILED, SELLER if appellant == Appellant.SELLER else SUBMITTER, now,
-                       details=_subject(appeal))
-        filed.item = item
+                       item=item, details=_subject(appeal))
         events = [filed]
         clock = clocks.start_clock(ClockKind.APPEAL_DECISION, notice, now, reasons=[item.reason] if item else [],
                                    item=item, appeal=appeal, events=events)
@@ -207,7 +213,7 @@ def decide_appeal(appeal: Appeal, reviewer: Reviewer, outcome: str, reasons: str
         raise TransitionNotAllowed("Choose whether the original decision is upheld or reversed.")
     if not reasons:
         raise TransitionNotAllowed("Write the reasons for the outcome; the appellant receives them.")
-    actor = Actor(ActorKind.REVIEWER, reviewer.user)
+    actor = reviewer_actor(reviewer)
     with transaction.atomic():
         appeal = Appeal.objects.select_related(
             "decision__item__listing__seller", "decision__item__notice", "penalty__seller",
@@ -224,8 +230,8 @@ def decide_appeal(appeal: Appeal, reviewer: Reviewer, outcome: str, reasons: str
                 status=outcome, decided_by=reviewer.user, decided_at=now, reasons=reasons):
             raise TransitionNotAllowed("This appeal was decided by someone else meanwhile; reload the page.")
         appeal.status, appeal.decided_by, appeal.decided_at, appeal.reasons = outcome, reviewer.user, now, reasons
-        decided = _event(notice, EventKind.APPEAL_DECIDED, actor, now, details={**_subject(appeal), "outcome": outcome})
-        decided.item = appeal.decision.item if appeal.decision_id else None
+        decided = _event(notice, EventKind.APPEAL_DECIDED, actor, now, item=appeal.decision.item_id if appeal.decision_id
+                         else None, details={**_subject(appeal), "outcome": outcome})
         events = [decided]
         clocks.stop_clock(ClockKind.APPEAL_DECISION, now, appeal=appeal, events=events)
         if outcome == AppealStatus.UPHELD:
@@ -270,9 +276,8 @@ def _reopen(appeal: Appeal, notice: Notice, reviewer: Reviewer, actor: Actor, no
     decision.reversed_at = now
     if not NoticeItem.objects.filter(pk=item.pk, state=ItemState.REJECTED).update(state=ItemState.IN_REVIEW):
         raise TransitionNotAllowed(f"Listing {item.position} is '{item.get_state_display()}'; it cannot be reopened.")
-    reopened = _event(notice, EventKind.REOPENED, actor, now, from_status=ItemState.REJECTED,
+    reopened = _event(notice, EventKind.REOPENED, actor, now, item=item, from_status=ItemState.REJECTED,
                       to_status=ItemState.IN_REVIEW, details={"appeal": appeal.pk, "decision": decision.pk})
-    reopened.item = item
     events.append(reopened)
     item.state = ItemState.IN_REVIEW
     if notice.submitter_id:  # the fresh decision is counted when it is made

@@ -1,6 +1,7 @@
 """The core of the workflow: the transition check, the status write and the event record.
 See the package docstring for the rules every transition follows."""
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -8,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F
 
 from takedowns.enums import NOTICE_TRANSITIONS, ActorKind, NoticeStatus
-from takedowns.models import Event, Notice, Reviewer
+from takedowns.models import Event, Notice, Reviewer, Seller
 
 
 class TransitionNotAllowed(Exception):
@@ -23,11 +24,18 @@ class Actor:
 
 SYSTEM = Actor(ActorKind.SYSTEM)
 SUBMITTER = Actor(ActorKind.SUBMITTER)
+SELLER = Actor(ActorKind.SELLER)
 
 
-def _event(notice: Notice, kind: str, actor: Actor, now: datetime, *, from_status: str = "",
+def reviewer_actor(reviewer) -> Actor:
+    return Actor(ActorKind.REVIEWER, reviewer.user)
+
+
+def _event(notice: Notice, kind: str, actor: Actor, now: datetime, *, item=None, from_status: str = "",
            to_status: str = "", details: dict | None = None) -> Event:
-    return Event(notice=notice, kind=kind, actor_kind=actor.kind, actor_user=actor.user,
+    """An event on the notice, or on one of its listings (`item`: a NoticeItem or its id)."""
+    item_id = getattr(item, "pk", item)
+    return Event(notice=notice, item_id=item_id, kind=kind, actor_kind=actor.kind, actor_user=actor.user,
                  from_status=from_status, to_status=to_status, details=details or {}, created_at=now)
 
 
@@ -61,3 +69,13 @@ def _release_load(reviewer_id: int | None) -> None:
     """The notice no longer counts towards its reviewer's open load."""
     if reviewer_id is not None:
         Reviewer.objects.filter(pk=reviewer_id, open_load__gt=0).update(open_load=F("open_load") - 1)
+
+
+def _add_to_sellers(field: str, seller_ids) -> None:
+    """Add each seller's occurrences in `seller_ids` to the history counter `field`: one UPDATE per
+    distinct count (usually one in all), not one per seller."""
+    sellers_by_count = defaultdict(list)
+    for seller_id, count in Counter(seller_ids).items():
+        sellers_by_count[count].append(seller_id)
+    for count, ids in sellers_by_count.items():
+        Seller.objects.filter(pk__in=ids).update(**{field: F(field) + count})

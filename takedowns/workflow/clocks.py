@@ -69,10 +69,8 @@ def _calendar_from_terms(terms: dict) -> sla.Calendar:
 
 
 def _clock_event(clock: SlaClock, kind: str, now: datetime, **details) -> Event:
-    event = _event(clock.notice, kind, SYSTEM, now, details={
+    return _event(clock.notice, kind, SYSTEM, now, item=clock.item_id, details={
         "clock": clock.kind, "clock_id": clock.pk, "due_at": clock.due_at.isoformat(), **details})
-    event.item_id = clock.item_id
-    return event
 
 
 def _save(events: list[Event] | None, event: Event) -> None:

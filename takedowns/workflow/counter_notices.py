@@ -35,7 +35,6 @@ from django.db import transaction
 from takedowns import emails, sla
 from takedowns.enums import (
     LEAD_GROUP,
-    ActorKind,
     ClockKind,
     CounterNoticeStatus,
     DecisionOutcome,
@@ -44,11 +43,10 @@ from takedowns.enums import (
 )
 from takedowns.models import CounterNotice, Decision, Event, Notice, Reviewer
 from takedowns.workflow import clocks, enforcement
-from takedowns.workflow.base import SUBMITTER, SYSTEM, Actor, TransitionNotAllowed, _event
+from takedowns.workflow.base import SELLER, SUBMITTER, SYSTEM, Actor, TransitionNotAllowed, _event, reviewer_actor
 
 logger = logging.getLogger(__name__)
 
-SELLER = Actor(ActorKind.SELLER)
 
 # The law's upper bound (512(g)(2)(C)): the restore clock breaches if the listing is not back by then.
 LATEST_RESTORE_BUSINESS_DAYS = 14
@@ -111,17 +109,12 @@ def _calendar() -> sla.Calendar:
     return sla.Calendar(country=settings.COUNTER_NOTICE_HOLIDAY_COUNTRY)
 
 
-def _reviewer_actor(reviewer: Reviewer) -> Actor:
-    return Actor(ActorKind.REVIEWER, reviewer.user)
-
-
 def _counter_notice_event(counter_notice: CounterNotice, kind: str, actor: Actor, now: datetime, *,
                           from_status: str = "", to_status: str = "", **details) -> Event:
     item = counter_notice.decision.item
-    event = _event(item.notice, kind, actor, now, from_status=from_status, to_status=to_status, details={
+    event = _event(item.notice, kind, actor, now, item=item, from_status=from_status, to_status=to_status, details={
         "counter_notice": counter_notice.pk, "decision": counter_notice.decision_id,
         "listing": item.listing.external_id, **details})
-    event.item = item
     return event
 
 
@@ -240,7 +233,7 @@ def mark_incomplete(counter_notice: CounterNotice, reviewer: Reviewer, reason: s
                 checked_at=now):
             raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
         counter_notice = _reload(counter_notice.pk)
-        _counter_notice_event(counter_notice, EventKind.COUNTER_NOTICE_INCOMPLETE, _reviewer_actor(reviewer), now,
+        _counter_notice_event(counter_notice, EventKind.COUNTER_NOTICE_INCOMPLETE, reviewer_actor(reviewer), now,
                               from_status=CounterNoticeStatus.FILED, to_status=CounterNoticeStatus.INCOMPLETE,
                               reason=reason).save()
         emails.counter_notice_incomplete(counter_notice, now)
@@ -270,7 +263,7 @@ def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now
         counter_notice = _reload(counter_notice.pk)
         item = counter_notice.decision.item
         events = [_counter_notice_event(
-            counter_notice, EventKind.COUNTER_NOTICE_ACCEPTED, _reviewer_actor(reviewer), now,
+            counter_notice, EventKind.COUNTER_NOTICE_ACCEPTED, reviewer_actor(reviewer), now,
             from_status=CounterNoticeStatus.FILED, to_status=CounterNoticeStatus.WAITING,
             restore_due_at=due.isoformat())]
         clocks.start_clock(ClockKind.COUNTER_NOTICE_RESTORE, item.notice, now, reasons=[item.reason], item=item,

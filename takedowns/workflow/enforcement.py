@@ -23,7 +23,7 @@ from takedowns.enums import PENALTY_SEVERITY, ClockKind, DecisionOutcome, EventK
 from takedowns.marketplace import get_marketplace
 from takedowns.models import Decision, Event, Notice, NoticeItem, Penalty, Seller, Strike
 from takedowns.workflow import clocks
-from takedowns.workflow.base import SYSTEM, Actor, TransitionNotAllowed, _event
+from takedowns.workflow.base import SYSTEM, Actor, TransitionNotAllowed, _event, _record
 
 logger = logging.getLogger(__name__)
 
@@ -137,10 +137,9 @@ def order_restore(decision: Decision, actor: Actor, now: datetime, why: str, eve
     item = decision.item
     if not NoticeItem.objects.filter(pk=item.pk, state=ItemState.REMOVED).update(state=ItemState.RESTORED):
         raise TransitionNotAllowed(f"Listing {item.position} is '{item.get_state_display()}': it cannot be restored.")
-    event = _event(item.notice, EventKind.LISTING_RESTORED, actor, now, from_status=ItemState.REMOVED,
-                   to_status=ItemState.RESTORED, details={"decision": decision.pk, "why": why, "ordered": True})
-    event.item = item
-    events.append(event)
+    events.append(_event(item.notice, EventKind.LISTING_RESTORED, actor, now, item=item,
+                         from_status=ItemState.REMOVED, to_status=ItemState.RESTORED,
+                         details={"decision": decision.pk, "why": why, "ordered": True}))
     clocks.stop_clock(ClockKind.TAKEDOWN_EXECUTED, now, item=item, cancelled=True, events=events)
     seller_id = item.listing.seller_id
     still_removed = NoticeItem.objects.filter(notice=item.notice, listing__seller_id=seller_id,
@@ -183,8 +182,6 @@ def record_restore(decision_id: int) -> Decision | None:
     with transaction.atomic():
         if Decision.objects.filter(pk=decision.pk, listing_restored_at=None).update(listing_restored_at=restored_at):
             decision.listing_restored_at = restored_at
-            event = _event(decision.item.notice, EventKind.LISTING_RESTORED, SYSTEM, restored_at,
-                           details={"listing": decision.item.listing.external_id, "decision": decision.pk})
-            event.item = decision.item
-            event.save()
+            _record(decision.item.notice, EventKind.LISTING_RESTORED, SYSTEM, restored_at, item=decision.item,
+                    details={"listing": decision.item.listing.external_id, "decision": decision.pk})
     return decision

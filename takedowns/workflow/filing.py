@@ -3,7 +3,6 @@
 import logging
 import secrets
 import uuid
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,13 +22,14 @@ from takedowns.enums import (
     reason_mask,
 )
 from takedowns.marketplace import get_marketplace
-from takedowns.models import Event, Evidence, Notice, NoticeItem, Reviewer, Right, Seller, Submitter
+from takedowns.models import Event, Evidence, Notice, NoticeItem, Reviewer, Right, Submitter
 from takedowns.trust import submitter_trust
 from takedowns.workflow import clocks
 from takedowns.workflow.base import (
     SUBMITTER,
     SYSTEM,
     TransitionNotAllowed,
+    _add_to_sellers,
     _change_status,
     _event,
     _record,
@@ -217,20 +217,10 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
             along_with=item_events,
         )
         Reviewer.objects.filter(pk=assignment.reviewer.pk).update(open_load=F("open_load") + 1)
-        _count_reported_items(found)
+        _add_to_sellers("reported_items", [listing.seller_id for listing in found])
         emails.notice_routed(notice, items)
         emails.new_assignment(notice, assignment.reviewer, now)
     return notice
-
-
-def _count_reported_items(listings: list) -> None:
-    """Add the listings to their sellers' reported_items: one UPDATE per distinct count (usually
-    one UPDATE in all) rather than one per seller."""
-    sellers_by_count = defaultdict(list)
-    for seller_id, count in Counter(listing.seller_id for listing in listings).items():
-        sellers_by_count[count].append(seller_id)
-    for count, seller_ids in sellers_by_count.items():
-        Seller.objects.filter(pk__in=seller_ids).update(reported_items=F("reported_items") + count)
 
 
 def _resolve_items(notice: Notice, items: list[NoticeItem], resolved: dict, now: datetime) -> list[Event]:

@@ -2,7 +2,6 @@
 
 import logging
 import secrets
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +22,7 @@ from takedowns.enums import (
     NoticeStatus,
 )
 from takedowns.marketplace import get_marketplace
-from takedowns.models import Decision, Event, InfoRequest, Notice, NoticeItem, ReasonCode, Reviewer, Seller, Submitter
+from takedowns.models import Decision, Event, InfoRequest, Notice, NoticeItem, ReasonCode, Reviewer, Submitter
 from takedowns.workflow import clocks, enforcement
 from takedowns.workflow.base import (
     SUBMITTER,
@@ -32,8 +31,10 @@ from takedowns.workflow.base import (
     TransitionNotAllowed,
     _change_status,
     _event,
+    _add_to_sellers,
     _record,
     _release_load,
+    reviewer_actor,
 )
 
 logger = logging.getLogger(__name__)
@@ -45,10 +46,6 @@ class ItemDecision:
     outcome: str
     reason_code: ReasonCode | None = None
     note: str = ""
-
-
-def _reviewer_actor(reviewer: Reviewer) -> Actor:
-    return Actor(ActorKind.REVIEWER, reviewer.user)
 
 
 def claim_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
@@ -67,7 +64,7 @@ def claim_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
             raise TransitionNotAllowed(f"Notice {current.reference} is already being worked by "
                                        f"{current.assigned_to.user.get_username()}.")
         Reviewer.objects.filter(pk=reviewer.pk).update(open_load=F("open_load") + 1)
-        _record(current, EventKind.CLAIMED, _reviewer_actor(reviewer), now,
+        _record(current, EventKind.CLAIMED, reviewer_actor(reviewer), now,
                 details={"reviewer": reviewer.user.get_username()})
     return current
 
@@ -83,7 +80,7 @@ def release_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
         Notice.objects.filter(pk=notice.pk).update(assigned_to=None)
         notice.assigned_to = None
         _release_load(reviewer.pk)
-        _record(notice, EventKind.RELEASED, _reviewer_actor(reviewer), now,
+        _record(notice, EventKind.RELEASED, reviewer_actor(reviewer), now,
                 details={"reviewer": reviewer.user.get_username()})
     return notice
 
@@ -126,7 +123,7 @@ def escalate_notice(notice: Notice, reviewer: Reviewer, note: str, now: datetime
             raise TransitionNotAllowed(f"Notice {notice.reference} is already with the leads.")
         Notice.objects.filter(pk=notice.pk).update(escalated_at=now)
         notice.escalated_at = now
-        _record(notice, EventKind.ESCALATED, _reviewer_actor(reviewer), now, details={"note": note})
+        _record(notice, EventKind.ESCALATED, reviewer_actor(reviewer), now, details={"note": note})
         emails.escalation(notice, reviewer, note, now)
     return notice
 
@@ -141,7 +138,7 @@ def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecisio
     """
     if not decisions:
         raise TransitionNotAllowed("Choose a decision for at least one listing.")
-    actor = _reviewer_actor(reviewer)
+    actor = reviewer_actor(reviewer)
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if notice.status != NoticeStatus.IN_REVIEW:
@@ -203,9 +200,7 @@ def _count_in_records(notice: Notice, made: list[Decision]) -> None:
     if notice.submitter_id:
         Submitter.objects.filter(pk=notice.submitter_id).update(
             removed_items=F("removed_items") + len(removed), rejected_items=F("rejected_items") + len(made) - len(removed))
-    per_seller = Counter(decision.item.listing.seller_id for decision in removed)
-    for seller_id, count in per_seller.items():
-        Seller.objects.filter(pk=seller_id).update(removed_items=F("removed_items") + count)
+    _add_to_sellers("removed_items", [decision.item.listing.seller_id for decision in removed])
 
 
 def _settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) -> None:
@@ -231,9 +226,7 @@ def _settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) ->
 
 def _item_event(notice: Notice, item: NoticeItem, kind: str, actor: Actor, now: datetime, to_state: str,
                 details: dict | None = None) -> Event:
-    event = _event(notice, kind, actor, now, from_status=item.state, to_status=to_state, details=details)
-    event.item = item
-    return event
+    return _event(notice, kind, actor, now, item=item, from_status=item.state, to_status=to_state, details=details)
 
 
 def request_information(notice: Notice, reviewer: Reviewer, item_ids: list[int], message: str,
@@ -245,7 +238,7 @@ def request_information(notice: Notice, reviewer: Reviewer, item_ids: list[int],
         raise TransitionNotAllowed("Write the question for the submitter.")
     if not item_ids:
         raise TransitionNotAllowed("Choose the listings the question is about.")
-    actor = _reviewer_actor(reviewer)
+    actor = reviewer_actor(reviewer)
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if notice.status != NoticeStatus.IN_REVIEW or notice.assigned_to_id != reviewer.pk:
@@ -333,9 +326,7 @@ def record_takedown(decision_id: int) -> Decision | None:
         if Decision.objects.filter(pk=decision.pk, listing_removed_at__isnull=True).update(
                 listing_removed_at=removed_at):
             decision.listing_removed_at = removed_at
-            event = _event(decision.item.notice, EventKind.LISTING_REMOVED, SYSTEM, removed_at,
-                           details={"listing": decision.item.listing.external_id, "decision": decision.pk})
-            event.item = decision.item
-            event.save()
+            _record(decision.item.notice, EventKind.LISTING_REMOVED, SYSTEM, removed_at, item=decision.item,
+                    details={"listing": decision.item.listing.external_id, "decision": decision.pk})
             clocks.stop_clock(ClockKind.TAKEDOWN_EXECUTED, removed_at, item=decision.item)
     return decision

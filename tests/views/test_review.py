@@ -53,7 +53,9 @@ def test_users_outside_the_groups_are_refused(client, notice, url):
 def test_the_login_page_logs_a_reviewer_in(client, reviewers):
     response = client.post("/review/login/", {"username": "tm", "password": "pw"})
     assert response["Location"] == "/review/"
-    assert client.get("/review/").status_code == 200
+    queue = client.get("/review/")
+    assert queue.context["request"].reviewer == reviewers["tm"]
+    assert "tm · open load 0" in queue.content.decode()
 
 
 def test_the_queue_is_ordered_by_due_time_then_priority(client, now, catalogue, reviewers):
