@@ -1,9 +1,11 @@
 """The read side of the leads' SLA dashboard and of the public transparency report.
 
-Every figure is a SQL aggregate: counts with `filter=`, truncation to days and weeks, and medians
-and percentiles computed by the database (`percentile`), so a page costs a handful of queries
-whether there are ten notices or a million. Python only loops over the few result rows (kinds,
-days, weeks), never over notices, decisions or clocks. The review queue's reads stay in
+Every figure is a SQL aggregate or read from a maintained roll-up, so a page costs a handful of
+queries whether there are ten notices or a million. The dashboard's clock figures come from the
+daily roll-up in clock_rollup.py (histograms of elapsed time per day and clock kind); the public
+report's from a snapshot per period (ReportSnapshot) computed with counts and the database's own
+percentiles (`percentile`). Python only loops over the few result rows (kinds, days, weeks,
+buckets), never over notices, decisions or clocks. The review queue's reads stay in
 selectors.py; this module is what leads and the public read.
 
 Periods are calendar days in the current time zone (settings.TIME_ZONE), half-open
@@ -19,10 +21,10 @@ from typing import Any, Iterator, Sequence
 from django.db import connections
 from django.db.models import (Aggregate, BooleanField, Count, DurationField, Expression, ExpressionWrapper, F,
                               FloatField, Min, Q, QuerySet)
-from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from takedowns import clock_rollup
 from takedowns.enums import (AppealStatus, Appellant, ClockKind, CounterNoticeStatus, DecisionOutcome,
                              InfringementReason, PenaltyLevel, RightType, SubmitterTrust)
 from takedowns.models import (
@@ -240,8 +242,6 @@ def stopped_clocks(period: Period) -> QuerySet[SlaClock]:
     return SlaClock.objects.filter(period.where("stopped_at"), cancelled=False)
 
 
-WITHIN_TARGET = Q(stopped_at__lte=F("due_at"))
-
 
 @dataclass(frozen=True)
 class ClockDurations:
@@ -260,35 +260,21 @@ class ClockDurations:
 
 def durations_per_kind(period: Period) -> list[ClockDurations]:
     """Per clock kind, over the clocks stopped in the period: how many, how many within target
-    (stopped by the due time) and breached, and the median and p90 of the elapsed time."""
-    stopped = stopped_clocks(period)
-    aggregates = {"count": Count("pk"), "within": Count("pk", filter=WITHIN_TARGET),
-                  "breached": Count("pk", filter=Q(breached_at__isnull=False))}
-    grouped = _grouped_percentiles(stopped)
-    if grouped:  # every kind's percentiles in the same statement: one pass over the period's clocks
-        aggregates.update(median=PercentileCont("elapsed", 0.5), p90=PercentileCont("elapsed", 0.9))
-    counted = {row["kind"]: row for row in stopped.values("kind").annotate(**aggregates).order_by()}
+    (stopped by the due time) and breached, and the median and p90 of the elapsed time. Read from
+    the daily roll-up (clock_rollup: counts exact, percentiles within its 2 % buckets)."""
+    histograms = clock_rollup.durations(period.first, period.last)
     result = []
     for kind, label in ClockKind.choices:
-        row = counted.get(kind, {"count": 0, "within": 0, "breached": 0})
-        if grouped or not row["count"]:
-            median, p90 = row.get("median"), row.get("p90")
-        else:
-            median, p90 = percentiles(stopped.filter(kind=kind), "elapsed", (0.5, 0.9))
-        result.append(ClockDurations(kind, label, row["count"], row["within"], row["breached"], median, p90))
+        histogram = histograms.get(kind, clock_rollup.Histogram())
+        median, p90 = histogram.percentiles((0.5, 0.9))
+        result.append(ClockDurations(kind, label, histogram.count, histogram.within, histogram.breached, median, p90))
     return result
 
 
-def _grouped_percentiles(queryset: QuerySet) -> bool:
-    """PostgreSQL computes percentiles per group in one GROUP BY; elsewhere `percentiles` runs per group."""
-    return connections[queryset.db].vendor == "postgresql"
-
-
 def breaches_per_day(period: Period) -> list[tuple[date, int]]:
-    """Clocks that breached on each day of the period (zero days included)."""
-    rows = (SlaClock.objects.filter(period.where("breached_at"), cancelled=False)
-            .annotate(day=TruncDate("breached_at")).values("day").annotate(count=Count("pk")).order_by())
-    counted = {row["day"]: row["count"] for row in rows}
+    """Clocks that breached on each day of the period (zero days included): one per clock_breached
+    event, so a breach counts even when its case later ended without the measured step."""
+    counted = clock_rollup.breaches(period.first, period.last)
     return [(day, counted.get(day, 0)) for day in period.days()]
 
 
@@ -301,17 +287,11 @@ class Week:
 
 def weekly_medians(period: Period, kind: str = ClockKind.TAKEDOWN_DECISION) -> list[Week]:
     """Per week the period touches: the clocks of `kind` stopped in it and their median elapsed time."""
-    clocks = stopped_clocks(period).filter(kind=kind)
-    grouped = _grouped_percentiles(clocks)
-    aggregates = {"count": Count("pk"), **({"median": PercentileCont("elapsed", 0.5)} if grouped else {})}
-    counted = {timezone.localtime(row["week"]).date(): row for row in clocks.annotate(
-        week=TruncWeek("stopped_at")).values("week").annotate(**aggregates).order_by()}
+    histograms = clock_rollup.weekly_durations(period.first, period.last, kind)
     weeks = []
-    for monday, part in period.weeks():
-        row = counted.get(monday, {"count": 0})
-        median = row.get("median") if grouped or not row["count"] else \
-            percentile(clocks.filter(part.where("stopped_at")), "elapsed", 0.5)
-        weeks.append(Week(monday, row["count"], median))
+    for monday, _ in period.weeks():
+        histogram = histograms.get(monday, clock_rollup.Histogram())
+        weeks.append(Week(monday, histogram.count, histogram.percentiles((0.5,))[0]))
     return weeks
 
 
@@ -360,7 +340,7 @@ def duration_rows(period: Period) -> Iterator[tuple]:
     """One tuple per clock stopped in the period (DURATION_COLUMNS, elapsed as a timedelta), read
     from a cursor in chunks so an export of millions of clocks never sits in memory."""
     return (stopped_clocks(period)
-            .annotate(within=ExpressionWrapper(WITHIN_TARGET, output_field=BooleanField()),
+            .annotate(within=ExpressionWrapper(clock_rollup.WITHIN_TARGET, output_field=BooleanField()),
                       was_breached=ExpressionWrapper(Q(breached_at__isnull=False), output_field=BooleanField()))
             .order_by("stopped_at", "pk")
             .values_list("pk", "kind", "notice__reference", "started_at", "due_at", "stopped_at", "elapsed",
@@ -398,7 +378,7 @@ def report_figures(period: ReportPeriod) -> dict:
     # DSA Art. 15(1)(b): from the notice's receipt (its confirmation) to the decision on the listing.
     time_to_action = percentile(decided, F("decided_at") - F("item__notice__confirmed_at"), 0.5)
     target = stopped_clocks(period).filter(kind=ClockKind.TAKEDOWN_DECISION).aggregate(
-        decided=Count("pk"), within=Count("pk", filter=WITHIN_TARGET))
+        decided=Count("pk"), within=Count("pk", filter=clock_rollup.WITHIN_TARGET))
     counter = CounterNotice.objects.filter(period.where("filed_at")).aggregate(
         filed=Count("pk"), **_by("status", CounterNoticeStatus.values))
     appeals = Appeal.objects.filter(period.where("filed_at")).aggregate(

@@ -617,3 +617,39 @@ class ReportSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} as of {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class ClockDurationsDay(models.Model):
+    """Roll-up for the leads' dashboard, written only by takedowns/clock_rollup.py: the clocks of
+    one kind that stopped on one day (settings.TIME_ZONE), cancelled ones left out, counted per
+    elapsed-time bucket (clock_rollup.BUCKETS_PER_E: 2 % wide). A period's counts are sums of these
+    rows; its medians and p90 come from the buckets (see clock_rollup)."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=24, choices=ClockKind.choices)
+    bucket = models.SmallIntegerField()
+    stopped = models.IntegerField()
+    within_target = models.IntegerField()
+    breached = models.IntegerField()
+    elapsed_total = models.DurationField(help_text="Sum of the elapsed times: the bucket's mean is this / stopped.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "kind", "bucket"], name="clock_durations_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} bucket {self.bucket}: {self.stopped}"
+
+
+class ClockBreachesDay(models.Model):
+    """Roll-up for the leads' dashboard, written only by takedowns/clock_rollup.py: the clocks of
+    one kind that breached on one day (settings.TIME_ZONE), one per clock_breached event."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=24, choices=ClockKind.choices)
+    breaches = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "kind"], name="clock_breaches_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}: {self.breaches}"

@@ -108,3 +108,9 @@ def restore_counter_noticed_listings() -> int:
 def refresh_transparency_reports() -> list[str]:
     from takedowns import figures  # imports the models; kept out of the worker's start-up path
     return figures.refresh_current_reports(timezone.now())
+
+
+@shared_task
+def refresh_clock_rollup() -> dict[str, int]:
+    from takedowns import clock_rollup  # imports the models; kept out of the worker's start-up path
+    return clock_rollup.refresh(timezone.now())

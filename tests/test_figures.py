@@ -105,7 +105,8 @@ def build_dataset(reviewers: dict[str, Reviewer]) -> dict:
     clock(ClockKind.TAKEDOWN_DECISION, n4, at(9, 28, 10), at(9, 29, 10), at(10, 1, 10), warned_at=at(9, 29, 5, 12),
           breached_at=at(9, 29, 10))
     clock(ClockKind.TAKEDOWN_DECISION, n2, at(10, 10, 12), at(10, 11, 13), at(10, 10, 14), paused_for=H)
-    # Withdrawn after its breach: cancelled, so in no figure at all.
+    # Withdrawn after its breach: cancelled, so in no duration figure; the breach itself happened
+    # (a clock_breached event) and counts on its day.
     clock(ClockKind.TAKEDOWN_DECISION, n7, at(10, 14, 10), at(10, 15, 10), at(10, 15, 12), cancelled=True,
           warned_at=at(10, 15, 5, 12), breached_at=at(10, 15, 10))
     # Breached in October, stopped in November.
@@ -244,10 +245,11 @@ def test_running_clocks_are_counted_by_kind_and_recorded_state(dataset):
         assert running[kind] == {"on_time": 0, "warning": 0, "breached": 0, "paused": 0}
 
 
-def test_breaches_are_counted_per_day_of_the_period_without_cancelled_clocks(dataset):
+def test_breaches_are_counted_per_day_of_the_period_cancelled_clocks_included(dataset):
     breaches = figures.breaches_per_day(OCTOBER)
     assert [day for day, _ in breaches] == [date(2026, 10, d) for d in range(1, 32)]
-    assert {day.day: count for day, count in breaches if count} == {10: 1, 19: 1, 21: 1}
+    # 15 October: the withdrawn notice's clock, cancelled after it breached.
+    assert {day.day: count for day, count in breaches if count} == {10: 1, 15: 1, 19: 1, 21: 1}
 
 
 def test_durations_per_kind_over_the_clocks_stopped_in_the_period(dataset):

@@ -1,0 +1,221 @@
+"""The daily roll-up of SLA clocks that the leads' dashboard reads: the only writer of
+ClockDurationsDay and ClockBreachesDay.
+
+Why a roll-up: a dashboard over six months at a million notices would otherwise aggregate and
+sort millions of clock rows per page view. Per day and clock kind the roll-up keeps a histogram
+of elapsed times instead, a few hundred rows per day whatever the traffic.
+
+Why it stays right: a stopped clock never changes again (workflow/clocks.py stops it once, with
+a conditional UPDATE) and a breach is recorded once, so a day's figures are final once the day
+is over and its transactions have committed. `refresh` recomputes the days from the last one it
+stored up to yesterday (the last stored day once more, for transactions that committed late);
+the readers add every later day, today included, live from the clock table. So leads never see
+stale figures, and a roll-up that is empty (just migrated) or behind (beat stopped for a while)
+only makes the page slower, never wrong. The days are those of settings.TIME_ZONE: after
+changing it, delete both tables' rows and the next refresh rebuilds them.
+
+Percentiles: bucket b holds the clocks whose elapsed time e (seconds) has
+floor(BUCKETS_PER_E * ln(1 + e)) == b, so a bucket is 2 % wide. With the count, each row keeps the
+sum of the elapsed times, and a percentile is computed as PostgreSQL's percentile_cont would over
+the clocks, with each bucket's clocks taken at the bucket's mean. That is exact whenever the
+clocks of a bucket took the same time, and otherwise off by less than the bucket's width: the
+durations CSV has every clock's exact time.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from math import floor
+from typing import Iterable, Sequence
+
+from django.db import transaction
+from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Min, Model, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Floor, Ln, TruncDate, TruncWeek
+from django.utils import timezone
+
+from takedowns.models import ClockBreachesDay, ClockDurationsDay, SlaClock
+
+BUCKETS_PER_E = 50
+
+
+class _Seconds(Func):
+    """A duration in seconds as a float: PostgreSQL stores an interval, SQLite microseconds."""
+
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s / 1000000.0)", **extra)
+
+
+BUCKET = Cast(Floor(Ln(_Seconds("elapsed") + 1) * BUCKETS_PER_E), IntegerField())
+WITHIN_TARGET = Q(stopped_at__lte=F("due_at"))
+BREACHED = Q(breached_at__isnull=False)
+
+
+def _counted_clocks() -> QuerySet[SlaClock]:
+    """Clocks that count in the durations: stopped, not cancelled (a cancelled clock measured nothing)."""
+    return SlaClock.objects.filter(stopped_at__isnull=False, cancelled=False, elapsed__isnull=False)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+
+
+# --- The writer: the beat task's work. ---
+
+def refresh(now: datetime) -> dict[str, int]:
+    """Recompute the roll-up from the last day stored (or the first clock ever) up to yesterday.
+    Each row is an upsert of figures that only grow, so an overlapping run writes the same rows.
+    Returns the rows written per table."""
+    yesterday = timezone.localdate(now) - timedelta(days=1)
+    with transaction.atomic():
+        return {
+            "durations": _refresh(ClockDurationsDay, yesterday, "stopped_at", _counted_clocks(), _duration_rows,
+                                  unique=["day", "kind", "bucket"],
+                                  figures=["stopped", "within_target", "breached", "elapsed_total"]),
+            "breaches": _refresh(ClockBreachesDay, yesterday, "breached_at", SlaClock.objects.filter(BREACHED),
+                                 _breach_rows, unique=["day", "kind"], figures=["breaches"]),
+        }
+
+
+def _refresh(model: type[Model], yesterday: date, moment: str, clocks: QuerySet[SlaClock], rows, *,
+             unique: list[str], figures: list[str]) -> int:
+    first = model.objects.aggregate(day=Max("day"))["day"]
+    if first is None:
+        earliest = clocks.aggregate(first=Min(moment))["first"]
+        if earliest is None:
+            return 0
+        first = timezone.localdate(earliest)
+    if first > yesterday:
+        return 0
+    clocks = clocks.filter(**{f"{moment}__gte": _midnight(first), f"{moment}__lt": _midnight(yesterday + timedelta(1))})
+    objects = list(rows(clocks))
+    model.objects.bulk_create(objects, batch_size=1000, update_conflicts=True, unique_fields=unique,
+                              update_fields=figures)
+    return len(objects)
+
+
+def _duration_rows(clocks: QuerySet[SlaClock]) -> Iterable[ClockDurationsDay]:
+    grouped = (clocks.annotate(day=TruncDate("stopped_at"), bucket=BUCKET).values("day", "kind", "bucket")
+               .annotate(stopped=Count("pk"), within_target=Count("pk", filter=WITHIN_TARGET),
+                         breached=Count("pk", filter=BREACHED), elapsed_total=Sum("elapsed")).order_by())
+    return (ClockDurationsDay(**row) for row in grouped.iterator(chunk_size=2000))
+
+
+def _breach_rows(clocks: QuerySet[SlaClock]) -> Iterable[ClockBreachesDay]:
+    grouped = (clocks.annotate(day=TruncDate("breached_at")).values("day", "kind")
+               .annotate(breaches=Count("pk")).order_by())
+    return (ClockBreachesDay(**row) for row in grouped.iterator(chunk_size=2000))
+
+
+# --- The readers: a period's figures from the stored days plus the later days live. ---
+
+def _stored_through(model: type[Model]) -> date | None:
+    return model.objects.aggregate(day=Max("day"))["day"]
+
+
+def _split(model: type[Model], first: date, last: date) -> tuple[tuple[date, date] | None, date | None]:
+    """The part of [first, last] the roll-up holds, and the first day after it to read live."""
+    stored = _stored_through(model)
+    if stored is None or stored < first:
+        return None, first
+    if stored >= last:
+        return (first, last), None
+    return (first, stored), stored + timedelta(days=1)
+
+
+def _live(clocks: QuerySet[SlaClock], moment: str, since: date, last: date) -> QuerySet[SlaClock]:
+    return clocks.filter(**{f"{moment}__gte": _midnight(since), f"{moment}__lt": _midnight(last + timedelta(1))})
+
+
+@dataclass
+class Histogram:
+    """Clocks counted per bucket: {bucket: [count, elapsed total]}, plus the exact counts."""
+
+    buckets: dict[int, list] = field(default_factory=dict)
+    count: int = 0
+    within: int = 0
+    breached: int = 0
+
+    def add(self, bucket: int, count: int, elapsed_total: timedelta, within: int = 0, breached: int = 0) -> None:
+        entry = self.buckets.setdefault(bucket, [0, timedelta(0)])
+        entry[0] += count
+        entry[1] += elapsed_total
+        self.count += count
+        self.within += within
+        self.breached += breached
+
+    def percentiles(self, fractions: Sequence[float]) -> list[timedelta | None]:
+        """percentile_cont's interpolation over the clocks, each at its bucket's mean."""
+        if not self.count:
+            return [None] * len(fractions)
+        ordered = sorted(self.buckets.items())
+
+        def value_at(index: int) -> timedelta:
+            for _, (count, total) in ordered:
+                if index < count:
+                    return total / count
+                index -= count
+            raise IndexError(index)
+
+        results = []
+        for fraction in fractions:
+            position = fraction * (self.count - 1)
+            below = floor(position)
+            weight = position - below
+            low = value_at(below)
+            results.append(low if weight == 0 else low + (value_at(below + 1) - low) * weight)
+        return results
+
+
+def durations(first: date, last: date) -> dict[str, Histogram]:
+    """{clock kind: Histogram} of the clocks stopped from `first` to `last` (both included)."""
+    histograms: dict[str, Histogram] = defaultdict(Histogram)
+    stored, since = _split(ClockDurationsDay, first, last)
+    if stored:
+        for row in (ClockDurationsDay.objects.filter(day__range=stored).values("kind", "bucket")
+                    .annotate(n=Sum("stopped"), within=Sum("within_target"), breached=Sum("breached"),
+                              total=Sum("elapsed_total")).order_by()):
+            histograms[row["kind"]].add(row["bucket"], row["n"], row["total"], row["within"], row["breached"])
+    if since:
+        for row in (_live(_counted_clocks(), "stopped_at", since, last).annotate(bucket=BUCKET)
+                    .values("kind", "bucket").annotate(n=Count("pk"), within=Count("pk", filter=WITHIN_TARGET),
+                                                       breached=Count("pk", filter=BREACHED), total=Sum("elapsed"))
+                    .order_by()):
+            histograms[row["kind"]].add(row["bucket"], row["n"], row["total"], row["within"], row["breached"])
+    return histograms
+
+
+def weekly_durations(first: date, last: date, kind: str) -> dict[date, Histogram]:
+    """{Monday: Histogram} of the clocks of `kind` stopped from `first` to `last`, per week."""
+    histograms: dict[date, Histogram] = defaultdict(Histogram)
+    stored, since = _split(ClockDurationsDay, first, last)
+    if stored:
+        for row in (ClockDurationsDay.objects.filter(day__range=stored, kind=kind)
+                    .annotate(week=TruncWeek("day")).values("week", "bucket")
+                    .annotate(n=Sum("stopped"), total=Sum("elapsed_total")).order_by()):
+            histograms[row["week"]].add(row["bucket"], row["n"], row["total"])
+    if since:
+        for row in (_live(_counted_clocks().filter(kind=kind), "stopped_at", since, last)
+                    .annotate(day=TruncDate("stopped_at"), bucket=BUCKET).values("day", "bucket")
+                    .annotate(n=Count("pk"), total=Sum("elapsed")).order_by()):
+            histograms[row["day"] - timedelta(days=row["day"].weekday())].add(row["bucket"], row["n"], row["total"])
+    return histograms
+
+
+def breaches(first: date, last: date) -> dict[date, int]:
+    """{day: clocks that breached that day} from `first` to `last`; days without a breach left out."""
+    counted: dict[date, int] = defaultdict(int)
+    stored, since = _split(ClockBreachesDay, first, last)
+    if stored:
+        for row in (ClockBreachesDay.objects.filter(day__range=stored).values("day")
+                    .annotate(n=Sum("breaches")).order_by()):
+            counted[row["day"]] += row["n"]
+    if since:
+        for row in (_live(SlaClock.objects.filter(BREACHED), "breached_at", since, last)
+                    .annotate(day=TruncDate("breached_at")).values("day").annotate(n=Count("pk")).order_by()):
+            counted[row["day"]] += row["n"]
+    return counted

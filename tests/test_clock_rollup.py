@@ -1,0 +1,173 @@
+"""The dashboard's daily roll-up of SLA clocks (takedowns/clock_rollup.py): the rows it stores, the
+same figures whether they are read from it, live, or from both, the refresh's catch-up of late
+commits, the days of the site's time zone, and percentiles from its buckets."""
+
+import math
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.utils import timezone
+
+from takedowns import clock_rollup, figures, tasks
+from takedowns.enums import ClockKind
+from takedowns.models import ClockBreachesDay, ClockDurationsDay, Notice, SlaClock
+from tests.test_figures import OCTOBER, at, build_dataset, clock
+
+pytestmark = pytest.mark.django_db
+H = timedelta(hours=1)
+MIN = timedelta(minutes=1)
+AFTER_NOVEMBER = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def dataset(catalogue, reviewers):
+    return build_dataset(reviewers)
+
+
+def bucket(elapsed: timedelta) -> int:
+    return math.floor(clock_rollup.BUCKETS_PER_E * math.log(1 + elapsed.total_seconds()))
+
+
+def stored_durations() -> set[tuple]:
+    return set(ClockDurationsDay.objects.values_list("day", "kind", "bucket", "stopped", "within_target", "breached",
+                                                     "elapsed_total"))
+
+
+def dashboard_figures(period: figures.Period = OCTOBER) -> tuple:
+    return figures.durations_per_kind(period), figures.breaches_per_day(period), figures.weekly_medians(period)
+
+
+def test_refresh_stores_each_day_kind_and_bucket_of_the_stopped_clocks(dataset):
+    written = clock_rollup.refresh(AFTER_NOVEMBER)
+    decision, ack = ClockKind.TAKEDOWN_DECISION, ClockKind.ACKNOWLEDGEMENT
+    assert stored_durations() == {
+        # (day, kind, bucket, stopped, within target, breached, elapsed total); the cancelled clock is left out.
+        (date(2026, 10, 1), decision, bucket(72 * H), 1, 0, 1, 72 * H),
+        (date(2026, 10, 6), decision, bucket(20 * H), 1, 1, 0, 20 * H),
+        (date(2026, 10, 10), decision, bucket(H), 1, 1, 0, H),
+        (date(2026, 11, 3), decision, bucket(336 * H), 1, 0, 1, 336 * H),
+        (date(2026, 9, 28), ack, bucket(3 * MIN), 1, 1, 0, 3 * MIN),
+        (date(2026, 10, 5), ack, bucket(5 * MIN), 1, 1, 0, 5 * MIN),
+        (date(2026, 10, 10), ack, bucket(30 * MIN), 1, 0, 1, 30 * MIN),
+        (date(2026, 10, 14), ack, bucket(10 * MIN), 1, 1, 0, 10 * MIN),
+        (date(2026, 10, 20), ack, bucket(MIN), 1, 1, 0, MIN),
+        (date(2026, 10, 5), ClockKind.SELLER_PENALTY, bucket(H), 1, 1, 0, H),
+        (date(2026, 10, 11), ClockKind.SELLER_PENALTY, bucket(24 * H), 1, 1, 0, 24 * H),
+        (date(2026, 10, 25), ClockKind.COUNTER_NOTICE_RESTORE, bucket(13 * 24 * H), 1, 1, 0, 13 * 24 * H),
+        (date(2026, 10, 28), ClockKind.APPEAL_DECISION, bucket(6 * 24 * H), 1, 1, 0, 6 * 24 * H),
+        (date(2026, 10, 15), ClockKind.APPEAL_DECISION, bucket(7 * 24 * H), 1, 1, 0, 7 * 24 * H),
+    }
+    # Every breach on its day, the cancelled clock's (15 October) and the running clocks' included.
+    assert set(ClockBreachesDay.objects.values_list("day", "kind", "breaches")) == {
+        (date(2026, 9, 29), decision, 1), (date(2026, 10, 10), ack, 1), (date(2026, 10, 15), decision, 1),
+        (date(2026, 10, 19), ClockKind.APPEAL_DECISION, 1), (date(2026, 10, 21), decision, 1),
+        (date(2026, 11, 26), decision, 1),
+    }
+    assert written == {"durations": 14, "breaches": 6}
+
+
+def test_the_figures_are_the_same_live_rolled_up_and_half_and_half(dataset):
+    live = dashboard_figures()
+    clock_rollup.refresh(at(10, 16, 3))  # stores the days up to 15 October; the rest is read live
+    assert ClockDurationsDay.objects.latest("day").day == date(2026, 10, 15)
+    assert dashboard_figures() == live
+    clock_rollup.refresh(AFTER_NOVEMBER)
+    assert ClockDurationsDay.objects.latest("day").day == date(2026, 11, 3)
+    assert dashboard_figures() == live
+    # ... and they are the figures worked out by hand (tests/test_figures.py), e.g.:
+    durations, breaches, weeks = live
+    decision = next(row for row in durations if row.kind == ClockKind.TAKEDOWN_DECISION)
+    assert (decision.count, decision.within, decision.breached, decision.median, decision.p90) == (
+        3, 2, 1, 20 * H, timedelta(hours=61, minutes=36))
+    assert sum(count for _, count in breaches) == 4
+    assert weeks[1] == figures.Week(date(2026, 10, 5), 2, timedelta(hours=10, minutes=30))
+
+
+def test_refresh_never_stores_today_and_reads_it_live(dataset):
+    notice = Notice.objects.get(reference="TD-N8")
+    clock(ClockKind.TAKEDOWN_EXECUTED, notice, at(11, 30, 8), at(11, 30, 9), at(11, 30, 8, 10))
+    clock_rollup.refresh(at(11, 30, 12))
+    assert not ClockDurationsDay.objects.filter(day=date(2026, 11, 30)).exists()
+    november = figures.Period(date(2026, 11, 1), date(2026, 11, 30))
+    executed = next(row for row in figures.durations_per_kind(november) if row.kind == ClockKind.TAKEDOWN_EXECUTED)
+    assert (executed.count, executed.within, executed.median) == (1, 1, 10 * MIN)
+
+
+def test_a_late_commit_on_the_last_stored_day_is_picked_up_by_the_next_refresh(dataset):
+    clock_rollup.refresh(AFTER_NOVEMBER)
+    before = stored_durations()
+    notice = Notice.objects.get(reference="TD-N8")
+    # Stopped on 3 November (the last day stored) but committed after the refresh.
+    clock(ClockKind.TAKEDOWN_EXECUTED, notice, at(11, 3, 8), at(11, 3, 9), at(11, 3, 8, 10))
+    assert clock_rollup.refresh(AFTER_NOVEMBER) == {"durations": 2, "breaches": 1}  # 3 and 26 November again
+    assert stored_durations() - before == {
+        (date(2026, 11, 3), ClockKind.TAKEDOWN_EXECUTED, bucket(10 * MIN), 1, 1, 0, 10 * MIN)}
+    assert stored_durations() >= before
+
+
+def test_refresh_twice_writes_the_same_rows(dataset):
+    clock_rollup.refresh(AFTER_NOVEMBER)
+    first = (stored_durations(), set(ClockBreachesDay.objects.values_list("day", "kind", "breaches")))
+    clock_rollup.refresh(AFTER_NOVEMBER)
+    assert (stored_durations(), set(ClockBreachesDay.objects.values_list("day", "kind", "breaches"))) == first
+
+
+def test_refresh_without_any_clock_does_nothing(db):
+    assert clock_rollup.refresh(AFTER_NOVEMBER) == {"durations": 0, "breaches": 0}
+    assert not ClockDurationsDay.objects.exists()
+
+
+@override_settings(TIME_ZONE="Europe/Berlin")
+def test_days_are_those_of_the_sites_time_zone(dataset):
+    notice = Notice.objects.get(reference="TD-N8")
+    # 22:30 UTC on 5 October is 00:30 on 6 October in Berlin (summer time, UTC+2).
+    clock(ClockKind.TAKEDOWN_EXECUTED, notice, at(10, 5, 22), at(10, 5, 23), at(10, 5, 22, 30))
+    with timezone.override(settings.TIME_ZONE):
+        berlin = figures.Period(date(2026, 10, 6), date(2026, 10, 6))
+        live = dashboard_figures(berlin)
+        clock_rollup.refresh(AFTER_NOVEMBER)
+        assert ClockDurationsDay.objects.get(kind=ClockKind.TAKEDOWN_EXECUTED).day == date(2026, 10, 6)
+        assert dashboard_figures(berlin) == live
+        executed = next(row for row in live[0] if row.kind == ClockKind.TAKEDOWN_EXECUTED)
+        assert (executed.count, executed.median) == (1, 30 * MIN)
+
+
+def test_percentiles_from_buckets_are_within_the_bucket_width(dataset):
+    """1,000 clocks of 60 to 69.99 minutes: many clocks share a bucket, so the estimate is no longer
+    exact, but stays within 2 % of percentile_cont over the clocks themselves."""
+    notice = Notice.objects.get(reference="TD-N8")
+    start = at(11, 10, 8)
+    SlaClock.objects.bulk_create(SlaClock(
+        kind=ClockKind.TAKEDOWN_EXECUTED, notice=notice, target=2 * H, started_at=start, due_at=start + 2 * H,
+        warn_at=start + H, stopped_at=start + H + n * timedelta(milliseconds=600),
+        elapsed=H + n * timedelta(milliseconds=600)) for n in range(1000))
+    clocks = figures.stopped_clocks(figures.Period(date(2026, 11, 10), date(2026, 11, 10))).filter(
+        kind=ClockKind.TAKEDOWN_EXECUTED)
+    exact = figures.percentiles(clocks, "elapsed", (0.5, 0.9))
+    clock_rollup.refresh(AFTER_NOVEMBER)
+    histogram = clock_rollup.durations(date(2026, 11, 10), date(2026, 11, 10))[ClockKind.TAKEDOWN_EXECUTED]
+    assert len(histogram.buckets) < 10  # 3,600-4,199 s: ln grows by 0.154, 50 buckets per unit of ln
+    assert histogram.count == 1000
+    for estimate, value in zip(histogram.percentiles((0.5, 0.9)), exact):
+        assert abs(estimate - value) <= value * 0.02
+        assert estimate != value  # not exact here: the test would not show an approximation otherwise
+
+
+def test_histogram_interpolates_like_percentile_cont_over_bucket_means():
+    histogram = clock_rollup.Histogram()
+    histogram.add(10, 2, timedelta(seconds=20))  # two clocks of 10 s on average
+    histogram.add(200, 1, timedelta(hours=1))
+    assert histogram.count == 3
+    # Sorted as 10 s, 10 s, 1 h: the median is the second value; p90 is 10 s + 0.8 * (1 h - 10 s).
+    assert histogram.percentiles((0.0, 0.5, 0.9, 1.0)) == [
+        timedelta(seconds=10), timedelta(seconds=10), timedelta(seconds=2882), timedelta(hours=1)]
+    assert clock_rollup.Histogram().percentiles((0.5,)) == [None]
+
+
+def test_the_beat_task_refreshes_the_rollup(dataset):
+    assert settings.CELERY_BEAT_SCHEDULE["refresh-clock-rollup"]["task"] == "takedowns.tasks.refresh_clock_rollup"
+    written = tasks.refresh_clock_rollup.apply().get()
+    assert written == {"durations": 14, "breaches": 6}
+    assert ClockDurationsDay.objects.count() == 14
