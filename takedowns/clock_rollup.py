@@ -50,7 +50,8 @@ class _Seconds(Func):
         return self.as_sql(compiler, connection, template="(%(expressions)s / 1000000.0)", **extra)
 
 
-BUCKET = Cast(Floor(Ln(_Seconds("elapsed") + 1) * BUCKETS_PER_E), IntegerField())
+SECONDS = _Seconds("elapsed")
+BUCKET = Cast(Floor(Ln(SECONDS + 1) * BUCKETS_PER_E), IntegerField())
 WITHIN_TARGET = Q(stopped_at__lte=F("due_at"))
 BREACHED = Q(breached_at__isnull=False)
 

@@ -18,9 +18,10 @@ from datetime import date, datetime, time, timedelta
 from math import floor
 from typing import Any, Iterator, Sequence
 
-from django.db import connections
-from django.db.models import (Aggregate, BooleanField, Count, DurationField, Expression, ExpressionWrapper, F,
-                              FloatField, Min, Q, QuerySet)
+from django.db import connections, transaction
+from django.db.models import (Aggregate, BigIntegerField, BooleanField, Case, CharField, Count, DurationField,
+                              Expression, ExpressionWrapper, F, FloatField, Func, Min, Q, QuerySet, Value, When)
+from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -101,8 +102,9 @@ def percentile(queryset: QuerySet, field: str | Expression, fraction: float) -> 
 
 
 def seconds(duration: timedelta | None) -> int | None:
-    """A duration in whole seconds, as figures are published."""
-    return None if duration is None else round(duration.total_seconds())
+    """A duration in whole seconds, as figures are published: halves round up, as in the SQL of
+    the durations export (`duration_csv_copy`)."""
+    return None if duration is None else floor(duration.total_seconds() + 0.5)
 
 
 def share(part: int, whole: int) -> float | None:
@@ -336,16 +338,53 @@ DURATION_COLUMNS = ("clock_id", "kind", "notice", "started_at", "due_at", "stopp
                     "within_target", "breached")
 
 
+def _durations(period: Period) -> QuerySet[SlaClock]:
+    return stopped_clocks(period).order_by("stopped_at", "pk")
+
+
 def duration_rows(period: Period) -> Iterator[tuple]:
     """One tuple per clock stopped in the period (DURATION_COLUMNS, elapsed as a timedelta), read
     from a cursor in chunks so an export of millions of clocks never sits in memory."""
-    return (stopped_clocks(period)
+    return (_durations(period)
             .annotate(within=ExpressionWrapper(clock_rollup.WITHIN_TARGET, output_field=BooleanField()),
                       was_breached=ExpressionWrapper(Q(breached_at__isnull=False), output_field=BooleanField()))
-            .order_by("stopped_at", "pk")
             .values_list("pk", "kind", "notice__reference", "started_at", "due_at", "stopped_at", "elapsed",
                          "within", "was_breached")
             .iterator(chunk_size=2000))
+
+
+def _iso_text(field: str) -> Func:
+    """A moment as text in the session's time zone, to the second: 2026-10-05T11:00:00+02:00, as
+    Python's isoformat(timespec="seconds") writes it."""
+    return Func(F(field), Value('YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), function="to_char", output_field=CharField())
+
+
+def _true_false(condition: Q) -> Case:
+    return Case(When(condition, then=Value("true")), default=Value("false"), output_field=CharField())
+
+
+def duration_csv_copy(period: Period) -> Iterator[bytes]:
+    """PostgreSQL only: the lines of the durations CSV (without the header) written by the database
+    with COPY ... TO STDOUT and passed on chunk by chunk. Formatting 400,000 rows in Python takes
+    ~10 s; PostgreSQL writes the same bytes in about a tenth of that."""
+    columns = (_durations(period).annotate(
+        started=_iso_text("started_at"), due=_iso_text("due_at"), stopped=_iso_text("stopped_at"),
+        elapsed_seconds=Cast(Floor(clock_rollup.SECONDS + 0.5), BigIntegerField()),
+        within=_true_false(clock_rollup.WITHIN_TARGET), was_breached=_true_false(clock_rollup.BREACHED),
+    ).values_list("pk", "kind", "notice__reference", "started", "due", "stopped", "elapsed_seconds", "within",
+                  "was_breached"))
+    sql, params = columns.query.sql_with_params()
+    # Read now, while the request's time zone is active: the body runs as the response streams.
+    zone = timezone.get_current_timezone_name()
+
+    def chunks() -> Iterator[bytes]:
+        connection = connections[columns.db]
+        with transaction.atomic(using=columns.db), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [zone])  # for this transaction only
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+                for chunk in copy:
+                    yield bytes(chunk)
+    return chunks()
 
 
 # --- The public transparency report (DSA Art. 15 and 24). ---

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 from django.contrib.auth.models import Group
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils import timezone
 from takedowns import clock_rollup
 from takedowns.enums import LEAD_GROUP
 from tests.conftest import make_reviewer
-from tests.test_figures import build_dataset
+from tests.test_figures import at, build_dataset, clock, make_notice
 
 pytestmark = pytest.mark.django_db
 OCTOBER = {"from": "2026-10-01", "to": "2026-10-31"}
@@ -241,6 +242,27 @@ def test_the_durations_csv_streams_one_row_per_clock_stopped_in_the_period(as_le
          "2026-10-28T08:00:00+00:00", "518400", "true", "false"],
     ]
     assert all(row[0].isdigit() for row in rows[1:])
+
+
+@override_settings(TIME_ZONE="America/St_Johns")
+def test_the_durations_csv_writes_local_times_with_their_offset_and_rounds_halves_up(as_lead, catalogue,
+                                                                                     reviewers):
+    """Byte for byte, on whichever database the suite runs (PostgreSQL writes it with COPY): the
+    site's time zone, a half-hour offset that changes with daylight saving, halves rounded up."""
+    notice = make_notice("TD-Z1", at(10, 30, 9), ("counterfeit",), right_type="trademark")
+    # Newfoundland: UTC-02:30 until 1 November 2026, then UTC-03:30.
+    first = clock("acknowledgement", notice, at(10, 31, 12), at(10, 31, 12, 15),
+                  at(10, 31, 12, 1) + timedelta(seconds=1.5))
+    second = clock("acknowledgement", notice, at(11, 2, 12), at(11, 2, 12, 15),
+                   at(11, 2, 12, 1) + timedelta(seconds=2.5))
+    response = as_lead.get("/review/dashboard/durations.csv", {"from": "2026-10-31", "to": "2026-11-02"})
+    body = b"".join(response.streaming_content).decode()
+    assert body == (
+        "clock_id,kind,notice,started_at,due_at,stopped_at,elapsed_seconds,within_target,breached\n"
+        f"{first.pk},acknowledgement,TD-Z1,2026-10-31T09:30:00-02:30,2026-10-31T09:45:00-02:30,"
+        "2026-10-31T09:31:01-02:30,62,true,false\n"
+        f"{second.pk},acknowledgement,TD-Z1,2026-11-02T08:30:00-03:30,2026-11-02T08:45:00-03:30,"
+        "2026-11-02T08:31:02-03:30,63,true,false\n")
 
 
 def test_the_page_costs_the_same_queries_whether_the_figures_are_rolled_up_or_live(as_lead, dataset,
