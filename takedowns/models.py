@@ -622,7 +622,7 @@ class ReportSnapshot(models.Model):
 class ClockDurationsDay(models.Model):
     """Roll-up for the leads' dashboard, written only by takedowns/clock_rollup.py: the clocks of
     one kind that stopped on one day (settings.TIME_ZONE), cancelled ones left out, counted per
-    elapsed-time bucket (clock_rollup.BUCKETS_PER_E: 2 % wide). A period's counts are sums of these
+    elapsed-time bucket (clock_rollup.BUCKETS_PER_E: 5 % wide). A period's counts are sums of these
     rows; its medians and p90 come from the buckets (see clock_rollup)."""
 
     day = models.DateField()
@@ -631,7 +631,8 @@ class ClockDurationsDay(models.Model):
     stopped = models.IntegerField()
     within_target = models.IntegerField()
     breached = models.IntegerField()
-    elapsed_total = models.DurationField(help_text="Sum of the elapsed times: the bucket's mean is this / stopped.")
+    elapsed_min = models.DurationField(help_text="The shortest elapsed time in the bucket.")
+    elapsed_max = models.DurationField(help_text="The longest elapsed time in the bucket.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "kind", "bucket"], name="clock_durations_day_unique")]

@@ -32,7 +32,8 @@ class Migration(migrations.Migration):
                 ('stopped', models.IntegerField()),
                 ('within_target', models.IntegerField()),
                 ('breached', models.IntegerField()),
-                ('elapsed_total', models.DurationField(help_text="Sum of the elapsed times: the bucket's mean is this / stopped.")),
+                ('elapsed_min', models.DurationField(help_text='The shortest elapsed time in the bucket.')),
+                ('elapsed_max', models.DurationField(help_text='The longest elapsed time in the bucket.')),
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('day', 'kind', 'bucket'), name='clock_durations_day_unique')],
