@@ -146,7 +146,7 @@ def test_the_page_shows_the_figures_of_the_period(as_lead, dataset):
         "cr 2 2 1", "lead 0 0 0", "tm 1 2 0", "Unassigned – 1 1",
     ]
     assert '<strong id="breach-total">4</strong> breaches in the period.' in html
-    assert "within 2&nbsp;% of the exact value; the durations CSV has every clock's exact time" in html
+    assert "otherwise off by at most 5&nbsp;% (usually far\n  less). The durations CSV has every clock's exact time." in html
     assert 'href="/review/dashboard/figures.csv?from=2026-10-01&amp;to=2026-10-31"' in html
 
 
