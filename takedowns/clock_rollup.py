@@ -26,6 +26,7 @@ checks it against percentile_cont at a million notices): the durations CSV has e
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import islice
 from math import floor
 from typing import Iterable, Sequence
 
@@ -66,38 +67,56 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=timezone.get_current_timezone())
 
 
+def _between(clocks: QuerySet[SlaClock], moment: str, first: date, last: date) -> QuerySet[SlaClock]:
+    """The clocks whose `moment` falls on the days from `first` to `last`, both included."""
+    return clocks.filter(**{f"{moment}__gte": _midnight(first), f"{moment}__lt": _midnight(last + timedelta(1))})
+
+
+def _stored_through(model: type[Model]) -> date | None:
+    """The last day the roll-up holds: every day up to it has been computed."""
+    return model.objects.aggregate(day=Max("day"))["day"]
+
+
 # --- The writer: the beat task's work. ---
+
+# Days recomputed per transaction: the first run over a year of history commits month by month,
+# so a run stopped by the task's time limit keeps what it did and the next one carries on.
+WINDOW_DAYS = 31
+
 
 def refresh(now: datetime) -> dict[str, int]:
     """Recompute the roll-up from the last day stored (or the first clock ever) up to yesterday.
-    Each row is an upsert of figures that only grow, so an overlapping run writes the same rows.
-    Returns the rows written per table."""
+    Each row is an upsert of the day's figures as computed now, so a repeated or overlapping run
+    rewrites the same rows (at worst with a count that the next run puts right). Returns the rows
+    written per table."""
     yesterday = timezone.localdate(now) - timedelta(days=1)
-    with transaction.atomic():
-        return {
-            "durations": _refresh(ClockDurationsDay, yesterday, "stopped_at", _counted_clocks(), _duration_rows,
-                                  unique=["day", "kind", "bucket"],
-                                  figures=["stopped", "within_target", "breached", "elapsed_min", "elapsed_max"]),
-            "breaches": _refresh(ClockBreachesDay, yesterday, "breached_at", SlaClock.objects.filter(BREACHED),
-                                 _breach_rows, unique=["day", "kind"], figures=["breaches"]),
-        }
+    return {
+        "durations": _refresh(ClockDurationsDay, yesterday, "stopped_at", _counted_clocks(), _duration_rows,
+                              unique=["day", "kind", "bucket"],
+                              figures=["stopped", "within_target", "breached", "elapsed_min", "elapsed_max"]),
+        "breaches": _refresh(ClockBreachesDay, yesterday, "breached_at", SlaClock.objects.filter(BREACHED),
+                             _breach_rows, unique=["day", "kind"], figures=["breaches"]),
+    }
 
 
 def _refresh(model: type[Model], yesterday: date, moment: str, clocks: QuerySet[SlaClock], rows, *,
              unique: list[str], figures: list[str]) -> int:
-    first = model.objects.aggregate(day=Max("day"))["day"]
+    first = _stored_through(model)
     if first is None:
         earliest = clocks.aggregate(first=Min(moment))["first"]
         if earliest is None:
             return 0
         first = timezone.localdate(earliest)
-    if first > yesterday:
-        return 0
-    clocks = clocks.filter(**{f"{moment}__gte": _midnight(first), f"{moment}__lt": _midnight(yesterday + timedelta(1))})
-    objects = list(rows(clocks))
-    model.objects.bulk_create(objects, batch_size=1000, update_conflicts=True, unique_fields=unique,
-                              update_fields=figures)
-    return len(objects)
+    written = 0
+    while first <= yesterday:
+        last = min(first + timedelta(days=WINDOW_DAYS - 1), yesterday)
+        with transaction.atomic():
+            objects = rows(_between(clocks, moment, first, last))
+            while batch := list(islice(objects, 1000)):
+                model.objects.bulk_create(batch, update_conflicts=True, unique_fields=unique, update_fields=figures)
+                written += len(batch)
+        first = last + timedelta(days=1)
+    return written
 
 
 def _duration_rows(clocks: QuerySet[SlaClock]) -> Iterable[ClockDurationsDay]:
@@ -116,10 +135,6 @@ def _breach_rows(clocks: QuerySet[SlaClock]) -> Iterable[ClockBreachesDay]:
 
 # --- The readers: a period's figures from the stored days plus the later days live. ---
 
-def _stored_through(model: type[Model]) -> date | None:
-    return model.objects.aggregate(day=Max("day"))["day"]
-
-
 def _split(model: type[Model], first: date, last: date) -> tuple[tuple[date, date] | None, date | None]:
     """The part of [first, last] the roll-up holds, and the first day after it to read live."""
     stored = _stored_through(model)
@@ -128,10 +143,6 @@ def _split(model: type[Model], first: date, last: date) -> tuple[tuple[date, dat
     if stored >= last:
         return (first, last), None
     return (first, stored), stored + timedelta(days=1)
-
-
-def _live(clocks: QuerySet[SlaClock], moment: str, since: date, last: date) -> QuerySet[SlaClock]:
-    return clocks.filter(**{f"{moment}__gte": _midnight(since), f"{moment}__lt": _midnight(last + timedelta(1))})
 
 
 @dataclass
@@ -202,7 +213,7 @@ def durations(first: date, last: date) -> dict[str, Histogram]:
             histograms[row["kind"]].add(row["bucket"], row["n"], row["shortest"], row["longest"], row["within"],
                                         row["breached"])
     if since:
-        for row in (_live(_counted_clocks(), "stopped_at", since, last).annotate(bucket=BUCKET)
+        for row in (_between(_counted_clocks(), "stopped_at", since, last).annotate(bucket=BUCKET)
                     .values("kind", "bucket").annotate(n=Count("pk"), within=Count("pk", filter=WITHIN_TARGET),
                                                        breached=Count("pk", filter=BREACHED), shortest=Min("elapsed"),
                                                        longest=Max("elapsed"))
@@ -226,7 +237,7 @@ def weekly_durations(first: date, last: date, kind: str) -> dict[date, Histogram
             histograms[date.fromisocalendar(year, week, 1)].add(bucket, count, shortest, longest)
     if since:
         for day, bucket, count, shortest, longest in (
-                _live(_counted_clocks().filter(kind=kind), "stopped_at", since, last)
+                _between(_counted_clocks().filter(kind=kind), "stopped_at", since, last)
                 .annotate(day=TruncDate("stopped_at"), bucket=BUCKET).values("day", "bucket")
                 .annotate(n=Count("pk"), shortest=Min("elapsed"), longest=Max("elapsed")).order_by()
                 .values_list("day", "bucket", "n", "shortest", "longest")):
@@ -243,7 +254,7 @@ def breaches(first: date, last: date) -> dict[date, int]:
                     .annotate(n=Sum("breaches")).order_by()):
             counted[row["day"]] += row["n"]
     if since:
-        for row in (_live(SlaClock.objects.filter(BREACHED), "breached_at", since, last)
+        for row in (_between(SlaClock.objects.filter(BREACHED), "breached_at", since, last)
                     .annotate(day=TruncDate("breached_at")).values("day").annotate(n=Count("pk")).order_by()):
             counted[row["day"]] += row["n"]
     return counted

@@ -107,6 +107,33 @@ def test_a_late_commit_on_the_last_stored_day_is_picked_up_by_the_next_refresh(d
     assert stored_durations() >= before
 
 
+def test_a_refresh_stopped_half_way_keeps_the_months_it_committed_and_the_next_run_carries_on(dataset,
+                                                                                             monkeypatch):
+    clock_rollup.refresh(AFTER_NOVEMBER)
+    complete = stored_durations()
+    ClockDurationsDay.objects.all().delete()
+    ClockBreachesDay.objects.all().delete()
+    windows = []
+    real_between = clock_rollup._between
+
+    def between(clocks, moment, first, last):
+        windows.append((moment, first, last))
+        if len(windows) == 2:  # the second window of days: the task's time limit, say
+            raise TimeoutError("stopped")
+        return real_between(clocks, moment, first, last)
+    monkeypatch.setattr(clock_rollup, "_between", between)
+    with pytest.raises(TimeoutError):
+        clock_rollup.refresh(AFTER_NOVEMBER)
+    # 31 days from the first clock stopped (28 September) were committed; the next window was not.
+    assert windows == [("stopped_at", date(2026, 9, 28), date(2026, 10, 28)),
+                       ("stopped_at", date(2026, 10, 29), date(2026, 11, 28))]
+    assert ClockDurationsDay.objects.latest("day").day == date(2026, 10, 28)
+    assert stored_durations() == {row for row in complete if row[0] <= date(2026, 10, 28)}
+    monkeypatch.setattr(clock_rollup, "_between", real_between)
+    clock_rollup.refresh(AFTER_NOVEMBER)
+    assert stored_durations() == complete
+
+
 def test_refresh_twice_writes_the_same_rows(dataset):
     clock_rollup.refresh(AFTER_NOVEMBER)
     first = (stored_durations(), set(ClockBreachesDay.objects.values_list("day", "kind", "breaches")))
