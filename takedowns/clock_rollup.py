@@ -58,7 +58,7 @@ WITHIN_TARGET = Q(stopped_at__lte=F("due_at"))
 BREACHED = Q(breached_at__isnull=False)
 
 
-def _counted_clocks() -> QuerySet[SlaClock]:
+def counted_clocks() -> QuerySet[SlaClock]:
     """Clocks that count in the durations: stopped, not cancelled (a cancelled clock measured nothing)."""
     return SlaClock.objects.filter(stopped_at__isnull=False, cancelled=False, elapsed__isnull=False)
 
@@ -91,7 +91,7 @@ def refresh(now: datetime) -> dict[str, int]:
     written per table."""
     yesterday = timezone.localdate(now) - timedelta(days=1)
     return {
-        "durations": _refresh(ClockDurationsDay, yesterday, "stopped_at", _counted_clocks(), _duration_rows,
+        "durations": _refresh(ClockDurationsDay, yesterday, "stopped_at", counted_clocks(), _duration_rows,
                               unique=["day", "kind", "bucket"],
                               figures=["stopped", "within_target", "breached", "elapsed_min", "elapsed_max"]),
         "breaches": _refresh(ClockBreachesDay, yesterday, "breached_at", SlaClock.objects.filter(BREACHED),
@@ -213,7 +213,7 @@ def durations(first: date, last: date) -> dict[str, Histogram]:
             histograms[row["kind"]].add(row["bucket"], row["n"], row["shortest"], row["longest"], row["within"],
                                         row["breached"])
     if since:
-        for row in (_between(_counted_clocks(), "stopped_at", since, last).annotate(bucket=BUCKET)
+        for row in (_between(counted_clocks(), "stopped_at", since, last).annotate(bucket=BUCKET)
                     .values("kind", "bucket").annotate(n=Count("pk"), within=Count("pk", filter=WITHIN_TARGET),
                                                        breached=Count("pk", filter=BREACHED), shortest=Min("elapsed"),
                                                        longest=Max("elapsed"))
@@ -237,7 +237,7 @@ def weekly_durations(first: date, last: date, kind: str) -> dict[date, Histogram
             histograms[date.fromisocalendar(year, week, 1)].add(bucket, count, shortest, longest)
     if since:
         for day, bucket, count, shortest, longest in (
-                _between(_counted_clocks().filter(kind=kind), "stopped_at", since, last)
+                _between(counted_clocks().filter(kind=kind), "stopped_at", since, last)
                 .annotate(day=TruncDate("stopped_at"), bucket=BUCKET).values("day", "bucket")
                 .annotate(n=Count("pk"), shortest=Min("elapsed"), longest=Max("elapsed")).order_by()
                 .values_list("day", "bucket", "n", "shortest", "longest")):
