@@ -9,10 +9,13 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
+from django.utils.dateparse import parse_duration
 
-from takedowns import clock_rollup, figures, tasks
-from takedowns.enums import ClockKind
-from takedowns.models import ClockBreachesDay, ClockDurationsDay, Notice, SlaClock
+from takedowns import clock_rollup, figures, tasks, workflow
+from takedowns.enums import ClockKind, EventKind
+from takedowns.models import ClockBreachesDay, ClockDurationsDay, Event, Notice, SlaClock
+from takedowns.workflow import clocks
+from tests.test_clocks import routed
 from tests.test_figures import OCTOBER, at, build_dataset, clock
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +205,39 @@ def test_the_beat_task_refreshes_the_rollup(dataset):
     written = tasks.refresh_clock_rollup.apply().get()
     assert written == {"durations": 14, "breaches": 6}
     assert ClockDurationsDay.objects.count() == 14
+
+
+def test_through_the_workflow_the_figures_match_the_event_log(catalogue, reviewers):
+    """Clocks started, stopped, breached and cancelled by the workflow and the beat: the dashboard's
+    stopped clocks and breaches per day are the clock_stopped and clock_breached events, live and
+    from the roll-up alike."""
+    start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    quick, slow, withdrawn = (routed(start + timedelta(hours=n)) for n in range(3))
+    clocks.stop_clock(ClockKind.TAKEDOWN_DECISION, start + timedelta(hours=20), notice=quick)  # in time
+    clocks.process_due(start + timedelta(hours=30))  # the other two breach (24 h target)
+    workflow.withdraw_notice(Notice.objects.get(pk=withdrawn.pk), start + timedelta(hours=31))
+    clocks.stop_clock(ClockKind.TAKEDOWN_DECISION, start + timedelta(hours=51), notice=slow)  # started at 10:00
+    november = figures.Period(date(2026, 11, 1), date(2026, 11, 30))
+
+    events = Event.objects.filter(kind__in=[EventKind.CLOCK_STOPPED, EventKind.CLOCK_BREACHED])
+    stopped = [e for e in events if e.kind == EventKind.CLOCK_STOPPED and not e.details["cancelled"]]
+    by_kind = {kind: sorted(parse_duration(e.details["elapsed"]) for e in stopped if e.details["clock"] == kind)
+               for kind in ClockKind.values}
+    breaches_by_day = {}
+    for event in events.filter(kind=EventKind.CLOCK_BREACHED):
+        breaches_by_day[event.created_at.date()] = breaches_by_day.get(event.created_at.date(), 0) + 1
+    assert by_kind[ClockKind.ACKNOWLEDGEMENT] == [2 * MIN] * 3
+    assert by_kind[ClockKind.TAKEDOWN_DECISION] == [20 * H, 50 * H]
+    assert breaches_by_day == {date(2026, 11, 3): 2}  # slow's and withdrawn's decision clocks
+
+    for rolled_up in (False, True):
+        if rolled_up:
+            clock_rollup.refresh(datetime(2026, 11, 30, 12, tzinfo=UTC))
+            assert ClockDurationsDay.objects.exists()
+        rows = {row.kind: row for row in figures.durations_per_kind(november)}
+        for kind, elapsed in by_kind.items():
+            assert rows[kind].count == len(elapsed)
+        decision = rows[ClockKind.TAKEDOWN_DECISION]
+        assert (decision.within, decision.breached, decision.median) == (1, 1, 35 * H)
+        assert rows[ClockKind.ACKNOWLEDGEMENT].median == 2 * MIN
+        assert {day: count for day, count in figures.breaches_per_day(november) if count} == breaches_by_day
