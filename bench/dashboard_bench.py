@@ -716,14 +716,15 @@ def explain_slowest(captured: dict, per_page: int = 3, min_ms: float = 5.0) -> d
 
 def clear_rollups() -> None:
     """Empty the maintained roll-ups (a reused database may hold them from an earlier run)."""
-    from takedowns.models import ClockBreachesDay, ClockDurationsDay, ReportSnapshot
+    from takedowns.models import ClockBreachesDay, ClockDurationsDay, ClockRollupMark, ReportSnapshot
     for model in (ClockDurationsDay, ClockBreachesDay, ReportSnapshot):
         model.objects.all().delete()
+    ClockRollupMark.objects.update(through=None)
 
 
 def refresh_rollups() -> dict:
     """What the beat tasks do in production, timed: the clock roll-up's first run (the backfill of
-    the whole year), its next run (the last stored day again, as every 10 minutes), and the report
+    the whole year), its next run (today from its start again, as every 5 minutes), and the report
     snapshots of the current and previous month and half-year."""
     from django.db import connection
     from django.utils import timezone
@@ -738,6 +739,8 @@ def refresh_rollups() -> dict:
         out[name] = {"s": round(time.perf_counter() - t0, 2), "result": written}
         log(f"  {name}: {out[name]['s']}s ({written})")
     with connection.cursor() as cur:
+        # As autovacuum soon would on the new rows (the planner otherwise guesses a handful of rows).
+        cur.execute("ANALYZE takedowns_clockdurationsday, takedowns_clockbreachesday")
         cur.execute("SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) / 1048576.0 FROM pg_class c "
                     "WHERE relname IN ('takedowns_clockdurationsday', 'takedowns_clockbreachesday')")
         out["tables"] = {name: {"rows": rows, "mb": round(float(mb), 1)} for name, rows, mb in cur.fetchall()}

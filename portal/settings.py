@@ -256,9 +256,8 @@ CELERY_BEAT_SCHEDULE = {
                                          "schedule": 60.0},
     "refresh-queue-counts": {"task": "takedowns.tasks.refresh_queue_counts", "schedule": 15.0},
     "refresh-transparency-reports": {"task": "takedowns.tasks.refresh_transparency_reports", "schedule": 600.0},
-    # The dashboard reads the days after the roll-up's last one live, so this only sets how many
-    # days that is (one, soon after midnight).
-    "refresh-clock-rollup": {"task": "takedowns.tasks.refresh_clock_rollup", "schedule": 600.0},
+    # The dashboard reads what came after the roll-up's mark live, so this only sets how much that is.
+    "refresh-clock-rollup": {"task": "takedowns.tasks.refresh_clock_rollup", "schedule": 300.0},
 }
 
 LOGGING = {

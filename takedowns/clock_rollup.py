@@ -1,18 +1,19 @@
 """The daily roll-up of SLA clocks that the leads' dashboard reads: the only writer of
-ClockDurationsDay and ClockBreachesDay.
+ClockDurationsDay, ClockBreachesDay and ClockRollupMark.
 
 Why a roll-up: a dashboard over six months at a million notices would otherwise aggregate and
 sort millions of clock rows per page view. Per day and clock kind the roll-up keeps a histogram
 of elapsed times instead, a few hundred rows per day whatever the traffic.
 
 Why it stays right: a stopped clock never changes again (workflow/clocks.py stops it once, with
-a conditional UPDATE) and a breach is recorded once, so a day's figures are final once the day
-is over and its transactions have committed. `refresh` recomputes the days from the last one it
-stored up to yesterday (the last stored day once more, for transactions that committed late);
-the readers add every later day, today included, live from the clock table. So leads never see
-stale figures, and a roll-up that is empty (just migrated) or behind (beat stopped for a while)
-only makes the page slower, never wrong. The days are those of settings.TIME_ZONE: after
-changing it, delete both tables' rows and the next refresh rebuilds them.
+a conditional UPDATE) and a breach is recorded once. The roll-up counts exactly the clocks
+stopped, and the breaches, before its mark; `refresh` (beat, every 5 minutes) moves the mark to
+10 minutes before its `now`, so that transactions still open then have committed, recomputing
+the mark's day from its start. The readers add what came after the mark live from the clock
+table, so leads never see stale figures, and a roll-up that is empty (just migrated) or behind
+(beat stopped for a while) only makes the page slower, never wrong. The days are those of
+settings.TIME_ZONE: after changing it, empty the two tables and the mark's `through`, and the
+next refresh rebuilds them.
 
 Percentiles: bucket b holds the clocks whose elapsed time e (seconds) has
 floor(BUCKETS_PER_E * ln(1 + e)) == b, so a bucket is 5 % wide. Each row keeps the count and the
@@ -35,7 +36,7 @@ from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Min,
 from django.db.models.functions import Cast, ExtractIsoYear, ExtractWeek, Floor, Ln, TruncDate
 from django.utils import timezone
 
-from takedowns.models import ClockBreachesDay, ClockDurationsDay, SlaClock
+from takedowns.models import ClockBreachesDay, ClockDurationsDay, ClockRollupMark, SlaClock
 
 BUCKETS_PER_E = 20
 
@@ -67,55 +68,68 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=timezone.get_current_timezone())
 
 
-def _between(clocks: QuerySet[SlaClock], moment: str, first: date, last: date) -> QuerySet[SlaClock]:
-    """The clocks whose `moment` falls on the days from `first` to `last`, both included."""
-    return clocks.filter(**{f"{moment}__gte": _midnight(first), f"{moment}__lt": _midnight(last + timedelta(1))})
-
-
-def _stored_through(model: type[Model]) -> date | None:
-    """The last day the roll-up holds: every day up to it has been computed."""
-    return model.objects.aggregate(day=Max("day"))["day"]
+def _between(clocks: QuerySet[SlaClock], moment: str, start: datetime, end: datetime) -> QuerySet[SlaClock]:
+    """The clocks whose `moment` is in [start, end)."""
+    return clocks.filter(**{f"{moment}__gte": start, f"{moment}__lt": end})
 
 
 # --- The writer: the beat task's work. ---
 
+# The roll-up stops this long before the refresh's `now`: a clock stopped inside a transaction
+# that has not committed yet would otherwise be missed for good. Longer than any transaction
+# that stops a clock (Celery kills a task after 300 s).
+LATE_COMMITS = timedelta(minutes=10)
 # Days recomputed per transaction: the first run over a year of history commits month by month,
 # so a run stopped by the task's time limit keeps what it did and the next one carries on.
 WINDOW_DAYS = 31
 
 
 def refresh(now: datetime) -> dict[str, int]:
-    """Recompute the roll-up from the last day stored (or the first clock ever) up to yesterday.
-    Each row is an upsert of the day's figures as computed now, so a repeated or overlapping run
-    rewrites the same rows (at worst with a count that the next run puts right). Returns the rows
-    written per table."""
-    yesterday = timezone.localdate(now) - timedelta(days=1)
-    return {
-        "durations": _refresh(ClockDurationsDay, yesterday, "stopped_at", counted_clocks(), _duration_rows,
-                              unique=["day", "kind", "bucket"],
-                              figures=["stopped", "within_target", "breached", "elapsed_min", "elapsed_max"]),
-        "breaches": _refresh(ClockBreachesDay, yesterday, "breached_at", SlaClock.objects.filter(BREACHED),
-                             _breach_rows, unique=["day", "kind"], figures=["breaches"]),
-    }
-
-
-def _refresh(model: type[Model], yesterday: date, moment: str, clocks: QuerySet[SlaClock], rows, *,
-             unique: list[str], figures: list[str]) -> int:
-    first = _stored_through(model)
-    if first is None:
-        earliest = clocks.aggregate(first=Min(moment))["first"]
-        if earliest is None:
-            return 0
-        first = timezone.localdate(earliest)
-    written = 0
-    while first <= yesterday:
-        last = min(first + timedelta(days=WINDOW_DAYS - 1), yesterday)
+    """Carry the roll-up forward to `now` - LATE_COMMITS, recomputing from the start of the day it
+    had reached (that day's rows counted only part of it). Runs one at a time: each window of
+    days locks the mark, writes its rows with upserts and moves the mark, in one transaction.
+    Returns the rows written per table."""
+    target = now - LATE_COMMITS
+    written = {"durations": 0, "breaches": 0}
+    while True:
         with transaction.atomic():
-            objects = rows(_between(clocks, moment, first, last))
-            while batch := list(islice(objects, 1000)):
-                model.objects.bulk_create(batch, update_conflicts=True, unique_fields=unique, update_fields=figures)
-                written += len(batch)
-        first = last + timedelta(days=1)
+            mark = ClockRollupMark.objects.select_for_update().get(pk=1)
+            first = _first_day(mark.through)
+            if first is None:
+                return written
+            start = _midnight(first)
+            end = min(_midnight(first + timedelta(days=WINDOW_DAYS)), target)
+            if mark.through is not None and end <= mark.through:
+                return written
+            written["durations"] += _upsert(
+                ClockDurationsDay, _duration_rows(_between(counted_clocks(), "stopped_at", start, end)),
+                unique=["day", "kind", "bucket"],
+                figures=["stopped", "within_target", "breached", "elapsed_min", "elapsed_max"])
+            written["breaches"] += _upsert(
+                ClockBreachesDay, _breach_rows(_between(SlaClock.objects.filter(BREACHED), "breached_at", start, end)),
+                unique=["day", "kind"], figures=["breaches"])
+            mark.through = end
+            mark.save(update_fields=["through"])
+        if end == target:
+            return written
+
+
+def _first_day(through: datetime | None) -> date | None:
+    """The day to recompute from: the mark's, or before the first refresh the first clock's."""
+    if through is not None:
+        return timezone.localdate(through)
+    first = [moment for moment in (counted_clocks().aggregate(first=Min("stopped_at"))["first"],
+                                   SlaClock.objects.filter(BREACHED).aggregate(first=Min("breached_at"))["first"])
+             if moment is not None]
+    return timezone.localdate(min(first)) if first else None
+
+
+def _upsert(model: type[Model], objects: Iterable[Model], *, unique: list[str], figures: list[str]) -> int:
+    written = 0
+    objects = iter(objects)
+    while batch := list(islice(objects, 1000)):
+        model.objects.bulk_create(batch, update_conflicts=True, unique_fields=unique, update_fields=figures)
+        written += len(batch)
     return written
 
 
@@ -133,16 +147,18 @@ def _breach_rows(clocks: QuerySet[SlaClock]) -> Iterable[ClockBreachesDay]:
     return (ClockBreachesDay(**row) for row in grouped.iterator(chunk_size=2000))
 
 
-# --- The readers: a period's figures from the stored days plus the later days live. ---
+# --- The readers: a period's figures from the roll-up plus, live, what came after its mark. ---
 
-def _split(model: type[Model], first: date, last: date) -> tuple[tuple[date, date] | None, date | None]:
-    """The part of [first, last] the roll-up holds, and the first day after it to read live."""
-    stored = _stored_through(model)
-    if stored is None or stored < first:
-        return None, first
-    if stored >= last:
+def _split(first: date, last: date) -> tuple[tuple[date, date] | None, tuple[datetime, datetime] | None]:
+    """The days from `first` to `last` the roll-up holds (the last of them may be partly held),
+    and the moments [start, end) of the rest, to read live from the clock table."""
+    start, end = _midnight(first), _midnight(last + timedelta(days=1))
+    through = ClockRollupMark.objects.get(pk=1).through
+    if through is None or through <= start:
+        return None, (start, end)
+    if through >= end:
         return (first, last), None
-    return (first, stored), stored + timedelta(days=1)
+    return (first, timezone.localdate(through)), (through, end)
 
 
 @dataclass
@@ -205,15 +221,15 @@ class Histogram:
 def durations(first: date, last: date) -> dict[str, Histogram]:
     """{clock kind: Histogram} of the clocks stopped from `first` to `last` (both included)."""
     histograms: dict[str, Histogram] = defaultdict(Histogram)
-    stored, since = _split(ClockDurationsDay, first, last)
+    stored, live = _split(first, last)
     if stored:
         for row in (ClockDurationsDay.objects.filter(day__range=stored).values("kind", "bucket")
                     .annotate(n=Sum("stopped"), within=Sum("within_target"), breached=Sum("breached"),
                               shortest=Min("elapsed_min"), longest=Max("elapsed_max")).order_by()):
             histograms[row["kind"]].add(row["bucket"], row["n"], row["shortest"], row["longest"], row["within"],
                                         row["breached"])
-    if since:
-        for row in (_between(counted_clocks(), "stopped_at", since, last).annotate(bucket=BUCKET)
+    if live:
+        for row in (_between(counted_clocks(), "stopped_at", *live).annotate(bucket=BUCKET)
                     .values("kind", "bucket").annotate(n=Count("pk"), within=Count("pk", filter=WITHIN_TARGET),
                                                        breached=Count("pk", filter=BREACHED), shortest=Min("elapsed"),
                                                        longest=Max("elapsed"))
@@ -226,7 +242,7 @@ def durations(first: date, last: date) -> dict[str, Histogram]:
 def weekly_durations(first: date, last: date, kind: str) -> dict[date, Histogram]:
     """{Monday: Histogram} of the clocks of `kind` stopped from `first` to `last`, per week."""
     histograms: dict[date, Histogram] = defaultdict(Histogram)
-    stored, since = _split(ClockDurationsDay, first, last)
+    stored, live = _split(first, last)
     if stored:
         # Grouped by ISO year and week as numbers: a date per row would cost more than the sums.
         for year, week, bucket, count, shortest, longest in (
@@ -235,9 +251,9 @@ def weekly_durations(first: date, last: date, kind: str) -> dict[date, Histogram
                 .annotate(n=Sum("stopped"), shortest=Min("elapsed_min"), longest=Max("elapsed_max")).order_by()
                 .values_list("year", "week", "bucket", "n", "shortest", "longest")):
             histograms[date.fromisocalendar(year, week, 1)].add(bucket, count, shortest, longest)
-    if since:
+    if live:
         for day, bucket, count, shortest, longest in (
-                _between(counted_clocks().filter(kind=kind), "stopped_at", since, last)
+                _between(counted_clocks().filter(kind=kind), "stopped_at", *live)
                 .annotate(day=TruncDate("stopped_at"), bucket=BUCKET).values("day", "bucket")
                 .annotate(n=Count("pk"), shortest=Min("elapsed"), longest=Max("elapsed")).order_by()
                 .values_list("day", "bucket", "n", "shortest", "longest")):
@@ -248,13 +264,13 @@ def weekly_durations(first: date, last: date, kind: str) -> dict[date, Histogram
 def breaches(first: date, last: date) -> dict[date, int]:
     """{day: clocks that breached that day} from `first` to `last`; days without a breach left out."""
     counted: dict[date, int] = defaultdict(int)
-    stored, since = _split(ClockBreachesDay, first, last)
+    stored, live = _split(first, last)
     if stored:
         for row in (ClockBreachesDay.objects.filter(day__range=stored).values("day")
                     .annotate(n=Sum("breaches")).order_by()):
             counted[row["day"]] += row["n"]
-    if since:
-        for row in (_between(SlaClock.objects.filter(BREACHED), "breached_at", since, last)
+    if live:
+        for row in (_between(SlaClock.objects.filter(BREACHED), "breached_at", *live)
                     .annotate(day=TruncDate("breached_at")).values("day").annotate(n=Count("pk")).order_by()):
             counted[row["day"]] += row["n"]
     return counted

@@ -641,6 +641,17 @@ class ClockDurationsDay(models.Model):
         return f"{self.day} {self.kind} bucket {self.bucket}: {self.stopped}"
 
 
+class ClockRollupMark(models.Model):
+    """How far the clock roll-up goes: one row, written only by takedowns/clock_rollup.py. The two
+    roll-up tables count exactly the clocks stopped, and the breaches, before `through`; readers
+    add what came later live from the clock table. Empty (None) until the first refresh."""
+
+    through = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"clock roll-up through {self.through}"
+
+
 class ClockBreachesDay(models.Model):
     """Roll-up for the leads' dashboard, written only by takedowns/clock_rollup.py: the clocks of
     one kind that breached on one day (settings.TIME_ZONE), one per clock_breached event."""

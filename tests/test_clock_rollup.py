@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_duration
 
 from takedowns import clock_rollup, figures, tasks, workflow
 from takedowns.enums import ClockKind, EventKind
-from takedowns.models import ClockBreachesDay, ClockDurationsDay, Event, Notice, SlaClock
+from takedowns.models import ClockBreachesDay, ClockDurationsDay, ClockRollupMark, Event, Notice, SlaClock
 from takedowns.workflow import clocks
 from tests.test_clocks import routed
 from tests.test_figures import OCTOBER, at, build_dataset, clock
@@ -88,27 +88,37 @@ def test_the_figures_are_the_same_live_rolled_up_and_half_and_half(dataset):
     assert weeks[1] == figures.Week(date(2026, 10, 5), 2, timedelta(hours=10, minutes=30))
 
 
-def test_refresh_never_stores_today_and_reads_it_live(dataset):
+def test_what_came_after_the_mark_is_read_live(dataset):
     notice = Notice.objects.get(reference="TD-N8")
     clock(ClockKind.TAKEDOWN_EXECUTED, notice, at(11, 30, 8), at(11, 30, 9), at(11, 30, 8, 10))
-    clock_rollup.refresh(at(11, 30, 12))
-    assert not ClockDurationsDay.objects.filter(day=date(2026, 11, 30)).exists()
     november = figures.Period(date(2026, 11, 1), date(2026, 11, 30))
-    executed = next(row for row in figures.durations_per_kind(november) if row.kind == ClockKind.TAKEDOWN_EXECUTED)
-    assert (executed.count, executed.within, executed.median) == (1, 1, 10 * MIN)
 
+    def executed():
+        row = next(row for row in figures.durations_per_kind(november) if row.kind == ClockKind.TAKEDOWN_EXECUTED)
+        return row.count, row.within, row.median
 
-def test_a_late_commit_on_the_last_stored_day_is_picked_up_by_the_next_refresh(dataset):
-    clock_rollup.refresh(AFTER_NOVEMBER)
+    clock_rollup.refresh(at(11, 30, 8, 15))  # the mark: 10 minutes earlier, before the clock stopped
+    assert ClockRollupMark.objects.get().through == at(11, 30, 8, 5)
+    assert not ClockDurationsDay.objects.filter(day=date(2026, 11, 30)).exists()
+    assert executed() == (1, 1, 10 * MIN)
+    clock_rollup.refresh(at(11, 30, 8, 25))
+    assert ClockRollupMark.objects.get().through == at(11, 30, 8, 15)
+    assert ClockDurationsDay.objects.get(day=date(2026, 11, 30)).stopped == 1
+    assert executed() == (1, 1, 10 * MIN)
+
+def test_a_clock_committed_after_a_refresh_that_passed_it_is_counted_by_the_next(dataset):
+    clock_rollup.refresh(at(11, 30, 8, 5))  # the mark: 07:55
     before = stored_durations()
     notice = Notice.objects.get(reference="TD-N8")
-    # Stopped on 3 November (the last day stored) but committed after the refresh.
-    clock(ClockKind.TAKEDOWN_EXECUTED, notice, at(11, 3, 8), at(11, 3, 9), at(11, 3, 8, 10))
-    assert clock_rollup.refresh(AFTER_NOVEMBER) == {"durations": 2, "breaches": 1}  # 3 and 26 November again
+    # Stopped at 07:50 in a transaction that committed only after that refresh: missed for now ...
+    clock(ClockKind.TAKEDOWN_EXECUTED, notice, at(11, 30, 7, 40), at(11, 30, 9), at(11, 30, 7, 50))
+    november = figures.Period(date(2026, 11, 1), date(2026, 11, 30))
+    assert ClockKind.TAKEDOWN_EXECUTED not in clock_rollup.durations(november.first, november.last)
+    # ... until the next refresh recomputes the mark's day from its start.
+    assert clock_rollup.refresh(at(11, 30, 8, 10)) == {"durations": 1, "breaches": 0}
     assert stored_durations() - before == {
-        (date(2026, 11, 3), ClockKind.TAKEDOWN_EXECUTED, bucket(10 * MIN), 1, 1, 0, 10 * MIN, 10 * MIN)}
+        (date(2026, 11, 30), ClockKind.TAKEDOWN_EXECUTED, bucket(10 * MIN), 1, 1, 0, 10 * MIN, 10 * MIN)}
     assert stored_durations() >= before
-
 
 def test_a_refresh_stopped_half_way_keeps_the_months_it_committed_and_the_next_run_carries_on(dataset,
                                                                                              monkeypatch):
@@ -116,26 +126,27 @@ def test_a_refresh_stopped_half_way_keeps_the_months_it_committed_and_the_next_r
     complete = stored_durations()
     ClockDurationsDay.objects.all().delete()
     ClockBreachesDay.objects.all().delete()
+    ClockRollupMark.objects.update(through=None)
     windows = []
     real_between = clock_rollup._between
 
-    def between(clocks, moment, first, last):
-        windows.append((moment, first, last))
-        if len(windows) == 2:  # the second window of days: the task's time limit, say
+    def between(clocks, moment, start, end):
+        windows.append((moment, start, end))
+        if len(windows) == 3:  # the second window of days: the task's time limit, say
             raise TimeoutError("stopped")
-        return real_between(clocks, moment, first, last)
+        return real_between(clocks, moment, start, end)
     monkeypatch.setattr(clock_rollup, "_between", between)
     with pytest.raises(TimeoutError):
         clock_rollup.refresh(AFTER_NOVEMBER)
-    # 31 days from the first clock stopped (28 September) were committed; the next window was not.
-    assert windows == [("stopped_at", date(2026, 9, 28), date(2026, 10, 28)),
-                       ("stopped_at", date(2026, 10, 29), date(2026, 11, 28))]
-    assert ClockDurationsDay.objects.latest("day").day == date(2026, 10, 28)
+    # 31 days from the first clock stopped (28 September) were committed, with the mark; the next window was not.
+    assert windows == [("stopped_at", at(9, 28), at(10, 29)), ("breached_at", at(9, 28), at(10, 29)),
+                       ("stopped_at", at(10, 29), at(11, 29))]
+    assert ClockRollupMark.objects.get().through == at(10, 29)
     assert stored_durations() == {row for row in complete if row[0] <= date(2026, 10, 28)}
     monkeypatch.setattr(clock_rollup, "_between", real_between)
     clock_rollup.refresh(AFTER_NOVEMBER)
     assert stored_durations() == complete
-
+    assert ClockRollupMark.objects.get().through == AFTER_NOVEMBER - clock_rollup.LATE_COMMITS
 
 def test_refresh_twice_writes_the_same_rows(dataset):
     clock_rollup.refresh(AFTER_NOVEMBER)

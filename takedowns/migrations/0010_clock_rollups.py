@@ -3,6 +3,11 @@
 from django.db import migrations, models
 
 
+def create_the_mark(apps, schema_editor):
+    # The one row that refreshes lock to run one at a time (clock_rollup.refresh).
+    apps.get_model("takedowns", "ClockRollupMark").objects.create(pk=1, through=None)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -39,4 +44,12 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('day', 'kind', 'bucket'), name='clock_durations_day_unique')],
             },
         ),
+        migrations.CreateModel(
+            name='ClockRollupMark',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('through', models.DateTimeField(blank=True, null=True)),
+            ],
+        ),
+        migrations.RunPython(create_the_mark, migrations.RunPython.noop),
     ]
