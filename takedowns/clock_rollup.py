@@ -36,6 +36,7 @@ from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Min,
 from django.db.models.functions import Cast, ExtractIsoYear, ExtractWeek, Floor, Ln, TruncDate
 from django.utils import timezone
 
+from takedowns.enums import ClockKind
 from takedowns.models import ClockBreachesDay, ClockDurationsDay, ClockRollupMark, SlaClock
 
 BUCKETS_PER_E = 20
@@ -223,7 +224,9 @@ def durations(first: date, last: date) -> dict[str, Histogram]:
     histograms: dict[str, Histogram] = defaultdict(Histogram)
     stored, live = _split(first, last)
     if stored:
-        for row in (ClockDurationsDay.objects.filter(day__range=stored).values("kind", "bucket")
+        # Every kind named, so that PostgreSQL reads the period of each from clock_durations_by_kind.
+        for row in (ClockDurationsDay.objects.filter(kind__in=ClockKind.values, day__range=stored)
+                    .values("kind", "bucket")
                     .annotate(n=Sum("stopped"), within=Sum("within_target"), breached=Sum("breached"),
                               shortest=Min("elapsed_min"), longest=Max("elapsed_max")).order_by()):
             histograms[row["kind"]].add(row["bucket"], row["n"], row["shortest"], row["longest"], row["within"],

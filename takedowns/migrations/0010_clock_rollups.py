@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                 ('elapsed_max', models.DurationField(help_text='The longest elapsed time in the bucket.')),
             ],
             options={
+                'indexes': [models.Index(fields=['kind', 'day'], include=['bucket', 'stopped', 'within_target', 'breached', 'elapsed_min', 'elapsed_max'], name='clock_durations_by_kind')],
                 'constraints': [models.UniqueConstraint(fields=('day', 'kind', 'bucket'), name='clock_durations_day_unique')],
             },
         ),
