@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from takedowns import routing, tasks, workflow
 from takedowns.enums import EventKind, ItemState, NoticeStatus
 from takedowns.marketplace import LocalCatalogue, parse_listing_reference
-from takedowns.models import Event, Notice, Reviewer, Right
+from takedowns.models import Event, Notice, OutboundEmail, Reviewer, Right
 from tests.conftest import file_notice, make_reviewer
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +86,34 @@ def test_routing_assigns_the_skilled_reviewer_and_records_why(now, catalogue, re
     assert f"https://portal.test/review/notices/{notice.reference}/" in mail.outbox[1].body
     # Staff mail stays off the submitter's tracking page.
     assert list(notice.emails.values_list("kind", flat=True)) == ["confirm_notice", "notice_received", "notice_routed"]
+
+
+def test_routing_stores_both_e_mails_in_one_insert_and_sends_each(now, catalogue, reviewers,
+                                                                 django_capture_on_commit_callbacks):
+    notice = confirmed(now)
+    mail.outbox.clear()
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        workflow.route_notice(notice.pk, now)
+
+    inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "takedowns_outboundemail"')]
+    assert len(inserts) == 1
+    routed = OutboundEmail.objects.filter(kind__in=["notice_routed", "new_assignment"]).order_by("pk")
+    assert [(e.kind, e.to, e.notice_id, e.status) for e in routed] == [
+        ("notice_routed", "anna@aerostride.example", notice.pk, "sent"),
+        ("new_assignment", "tm@portal.test", None, "sent")]
+    assert [m.to for m in mail.outbox] == [["anna@aerostride.example"], ["tm@portal.test"]]
+
+
+def test_a_reviewer_without_an_address_gets_no_assignment_mail(now, catalogue, reviewers,
+                                                               django_capture_on_commit_callbacks):
+    reviewers["tm"].user.email = ""
+    reviewers["tm"].user.save()
+    notice = confirmed(now)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.route_notice(notice.pk, now)
+    assert [m.to for m in mail.outbox] == [["anna@aerostride.example"]]
+    assert not OutboundEmail.objects.filter(kind="new_assignment").exists()
 
 
 def test_routing_twice_routes_once(now, catalogue, reviewers, django_capture_on_commit_callbacks):
