@@ -161,15 +161,23 @@ def _follow(clock: SlaClock) -> None:
         clock.notice.due_at = clock.due_at
 
 
-def _running(kind: str, **subject):
-    return SlaClock.objects.filter(kind=kind, stopped_at=None, **subject).select_related("notice")
+def _running(kind: str, **subject) -> SlaClock | None:
+    """The running clock of this kind for the subject (notice=, item=, …; filters such as paused_at= too)."""
+    notice = subject.get("notice")
+    if isinstance(notice, Notice):
+        # The caller has the notice in hand: no need to read it again with the clock.
+        clock = SlaClock.objects.filter(kind=kind, stopped_at=None, **subject).first()
+        if clock is not None:
+            clock.notice = notice
+        return clock
+    return SlaClock.objects.filter(kind=kind, stopped_at=None, **subject).select_related("notice").first()
 
 
 def stop_clock(kind: str, now: datetime, *, cancelled: bool = False, events: list[Event] | None = None,
                **subject) -> SlaClock | None:
     """Stop the running clock of this kind for the subject (notice=, item=, strike=, counter_notice=
     or appeal=). Stopping a clock that is not running does nothing."""
-    clock = _running(kind, **subject).first()
+    clock = _running(kind, **subject)
     if clock is None:
         return None
     paused_for = clock.paused_for + (now - clock.paused_at if clock.paused_at else timedelta(0))
@@ -192,14 +200,14 @@ def stop_all(notice: Notice, now: datetime, events: list[Event] | None = None) -
 
 def pause_clock(kind: str, now: datetime, *, events: list[Event] | None = None, **subject) -> None:
     """The clock waits for somebody outside our control (the submitter owes an answer)."""
-    clock = _running(kind, paused_at=None, **subject).first()
+    clock = _running(kind, paused_at=None, **subject)
     if clock and SlaClock.objects.filter(pk=clock.pk, paused_at=None, stopped_at=None).update(paused_at=now):
         _save(events, _clock_event(clock, EventKind.CLOCK_PAUSED, now))
 
 
 def resume_clock(kind: str, now: datetime, *, events: list[Event] | None = None, **subject) -> None:
     """The wait is over: the due and warning times move later by the working time spent paused."""
-    clock = _running(kind, paused_at__isnull=False, **subject).first()
+    clock = _running(kind, paused_at__isnull=False, **subject)
     if clock is None:
         return
     calendar = _calendar_from_terms(clock.calendar)
