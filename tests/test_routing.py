@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from takedowns import routing, tasks, workflow
+from takedowns.workflow import clocks
 from takedowns.enums import EventKind, ItemState, NoticeStatus
 from takedowns.marketplace import LocalCatalogue, parse_listing_reference
 from takedowns.models import Event, Notice, OutboundEmail, Reviewer, Right
@@ -114,6 +115,20 @@ def test_a_reviewer_without_an_address_gets_no_assignment_mail(now, catalogue, r
         workflow.route_notice(notice.pk, now)
     assert [m.to for m in mail.outbox] == [["anna@aerostride.example"]]
     assert not OutboundEmail.objects.filter(kind="new_assignment").exists()
+
+
+def test_routing_a_notice_takes_fifteen_statements(now, catalogue, reviewers, django_assert_num_queries):
+    """Routing throughput is bounded by its statements (bench/RESULTS.md); a new one shows here."""
+    notice = confirmed(now, items=[("L-100001", "counterfeit"), ("L-100003", "counterfeit"), ("L-999999", "counterfeit")])
+    clocks.active_policies()  # as in a running worker, which holds the policies already
+    # SELECT … FOR UPDATE the notice; SELECT its items, their listings (one query), items of the same
+    # listings under review elsewhere; UPDATE the items; SELECT the right; SELECT the reviewer; SELECT
+    # and UPDATE the acknowledgement clock; INSERT the decision clock; UPDATE the notice; INSERT the
+    # events; UPDATE the reviewer's load; UPDATE the sellers' counters; INSERT both e-mails.
+    # Plus SAVEPOINT and RELEASE: the test runs inside a transaction.
+    with django_assert_num_queries(15 + 2):
+        workflow.route_notice(notice.pk, now)
+    assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.IN_REVIEW
 
 
 def test_routing_twice_routes_once(now, catalogue, reviewers, django_capture_on_commit_callbacks):
