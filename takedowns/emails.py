@@ -50,18 +50,14 @@ def _render(kind: str, to: str, context: dict, notice: Notice | None, now: datet
 
 
 def _queue(messages: list[OutboundEmail]) -> list[OutboundEmail]:
-    """Store the e-mails in one INSERT and send each from its own task after commit."""
+    """Store the e-mails in one INSERT and, after commit, send them from one task."""
     messages = OutboundEmail.objects.bulk_create(messages)
     ids = [message.pk for message in messages]
-    transaction.on_commit(lambda: _publish_sends(ids))
+    if len(ids) == 1:
+        transaction.on_commit(lambda: tasks.send_email.delay(email_id=ids[0]))
+    else:
+        transaction.on_commit(lambda: tasks.send_emails.delay(email_ids=ids))
     return messages
-
-
-def _publish_sends(email_ids: list[int]) -> None:
-    # Celery has no batch publish; one producer for all of them saves taking one from the pool per message.
-    with tasks.send_email.app.producer_or_acquire() as producer:
-        for email_id in email_ids:
-            tasks.send_email.apply_async(kwargs={"email_id": email_id}, producer=producer)
 
 
 def confirmation_request(notice: Notice, item_count: int) -> OutboundEmail:
@@ -76,7 +72,7 @@ def notice_received(notice: Notice) -> OutboundEmail:
 
 def notice_routed(notice: Notice, items: list, reviewer) -> list[OutboundEmail]:
     """Routing's two e-mails: the submitter's "with a reviewer" and the reviewer's new assignment,
-    stored together (one INSERT) and published together."""
+    stored in one INSERT and sent by one task."""
     context = {"items": sorted(items, key=lambda item: item.position)}
     messages = [_render("notice_routed", notice.submitter_email, context, notice, notice.routed_at)]
     if reviewer.user.email:

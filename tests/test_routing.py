@@ -1,6 +1,7 @@
 """Routing: listing resolution, duplicates, priority, assignment by skill and load, idempotency."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -103,6 +104,19 @@ def test_routing_stores_both_e_mails_in_one_insert_and_sends_each(now, catalogue
         ("notice_routed", "anna@aerostride.example", notice.pk, "sent"),
         ("new_assignment", "tm@portal.test", None, "sent")]
     assert [m.to for m in mail.outbox] == [["anna@aerostride.example"], ["tm@portal.test"]]
+
+
+def test_routing_publishes_one_send_task_for_both_e_mails(now, catalogue, reviewers,
+                                                          django_capture_on_commit_callbacks):
+    notice = confirmed(now)
+    with mock.patch.object(tasks.send_emails, "delay") as send_emails, \
+            mock.patch.object(tasks.send_email, "delay") as send_email, \
+            django_capture_on_commit_callbacks(execute=True):
+        workflow.route_notice(notice.pk, now)
+    ids = list(OutboundEmail.objects.filter(kind__in=["notice_routed", "new_assignment"]).order_by("pk")
+               .values_list("pk", flat=True))
+    send_emails.assert_called_once_with(email_ids=ids)
+    send_email.assert_not_called()
 
 
 def test_a_reviewer_without_an_address_gets_no_assignment_mail(now, catalogue, reviewers,
