@@ -58,7 +58,8 @@ def policy_for(kind: str, notice: Notice, reasons: list[str] = ()) -> SlaPolicy 
 # deleting one (the admin does) writes a new token into the shared cache once its transaction
 # commits, and the copy is only used while the token is the one it was read under. A change that
 # bypasses save() (QuerySet.update, SQL) or whose token could not be written (cache down) is
-# picked up within POLICY_CACHE_SECONDS. ---
+# picked up within POLICY_CACHE_SECONDS; until then a policy deleted that way makes a clock start
+# fail on its foreign key (routing is retried by the sweep). ---
 
 POLICY_TOKEN_KEY = "sla-policies-token"
 POLICY_CACHE_SECONDS = 60
