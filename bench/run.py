@@ -176,9 +176,9 @@ class Procs:
     def __init__(self):
         self.running: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, argv: list[str], env: dict, logfile: Path) -> subprocess.Popen:
+    def start(self, name: str, argv: list[str], env: dict, logfile: Path, cwd: Path = ROOT) -> subprocess.Popen:
         handle = open(logfile, "ab")
-        proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         handle.close()
         self.running.append((name, proc))
@@ -625,8 +625,12 @@ def part_a(args, procs: Procs, env: dict, port: int, db_name: str, listing_ids: 
 # Routing variants: "current" is the app as it is. To measure a proposed change without editing
 # app code, add a module under benchsite/ that patches it in each worker process (connect to
 # celery's worker_process_init) and name it here; its reps interleave with "current".
+# "baseline" (with --baseline-tree DIR) is the worker running the app code of another checkout,
+# e.g. `git worktree add /tmp/base main`, for before/after rep by rep; the schema must be the same
+# (the database is migrated with this tree's migrations).
 VARIANTS = {
     "current": ("portal", {}),
+    "baseline": ("portal", {}),
 }
 
 
@@ -661,6 +665,12 @@ def part_b_rep(args, procs: Procs, env: dict, db_name: str, variant: str, queue:
 
     app_module, extra_env = VARIANTS[variant]
     worker_env = dict(env, CELERY_QUEUE=queue, **extra_env)
+    tree = ROOT
+    if variant == "baseline":
+        # Celery puts the working directory first on sys.path when it loads the app, so the
+        # other checkout must be the working directory as well as on PYTHONPATH.
+        tree = Path(args.baseline_tree).resolve()
+        worker_env["PYTHONPATH"] = os.pathsep.join([str(BENCH), str(tree)])
     argv = [str(VENV_BIN / "celery"), "-A", app_module, "worker", "-Q", queue, f"--concurrency={concurrency}",
             "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
             "--loglevel=INFO"]
@@ -668,7 +678,7 @@ def part_b_rep(args, procs: Procs, env: dict, db_name: str, variant: str, queue:
     started = time.perf_counter()
     sessions_before = pg_sessions(db_name)
     worker = procs.start(f"celery worker ({variant}) c={concurrency} rep {rep}", argv, worker_env,
-                         OUT / f"{queue}.log")
+                         OUT / f"{queue}.log", cwd=tree)
     spy = None
     if args.py_spy and rep == 1:
         time.sleep(1.0)  # let the worker exec before attaching
@@ -791,6 +801,7 @@ def main() -> int:
     parser.add_argument("--concurrency", default="2", help="worker --concurrency values, e.g. 2 or 2,1")
     parser.add_argument("--routing-variants", default="current",
                         help="comma-separated: " + ", ".join(VARIANTS) + " (only 'current' is the app as it is)")
+    parser.add_argument("--baseline-tree", help="checkout whose app code the 'baseline' variant's worker runs")
     parser.add_argument("--routing-timeout", type=float, default=90.0)
     parser.add_argument("--stall-seconds", type=float, default=20.0,
                         help="give up a routing rep when nothing was routed for this long")
@@ -804,6 +815,8 @@ def main() -> int:
     parser.add_argument("--skip-web", action="store_true")
     parser.add_argument("--skip-routing", action="store_true")
     args = parser.parse_args()
+    if "baseline" in args.routing_variants.split(",") and not args.baseline_tree:
+        parser.error("the 'baseline' variant needs --baseline-tree")
 
     OUT.mkdir(exist_ok=True)
     run_id = uuid.uuid4().hex[:8]

@@ -32,18 +32,32 @@ def absolute(path: str) -> str:
 
 
 def make_message(kind: str, to: str, context: dict, notice: Notice | None, now: datetime) -> OutboundEmail:
+    return _queue([_render(kind, to, context, notice, now)])[0]
+
+
+def _render(kind: str, to: str, context: dict, notice: Notice | None, now: datetime) -> OutboundEmail:
+    """The e-mail as a row, not saved yet."""
     context = {"site_url": settings.SITE_URL, "notice": notice, **context}
     if notice is not None:
         context.setdefault("tracking_url", absolute(notice.tracking_path()))
     subject = " ".join(render_to_string(f"emails/{kind}.subject.txt", context).split())
-    email = OutboundEmail.objects.create(
+    return OutboundEmail(
         notice=notice, kind=kind, to=to, subject=subject,
         body_text=render_to_string(f"emails/{kind}.txt", context),
         body_html=render_to_string(f"emails/{kind}.html", context),
         created_at=now,
     )
-    transaction.on_commit(lambda: tasks.send_email.delay(email_id=email.pk))
-    return email
+
+
+def _queue(messages: list[OutboundEmail]) -> list[OutboundEmail]:
+    """Store the e-mails in one INSERT and, after commit, send them from one task."""
+    messages = OutboundEmail.objects.bulk_create(messages)
+    ids = [message.pk for message in messages]
+    if len(ids) == 1:
+        transaction.on_commit(lambda: tasks.send_email.delay(email_id=ids[0]))
+    else:
+        transaction.on_commit(lambda: tasks.send_emails.delay(email_ids=ids))
+    return messages
 
 
 def confirmation_request(notice: Notice, item_count: int) -> OutboundEmail:
@@ -56,9 +70,14 @@ def notice_received(notice: Notice) -> OutboundEmail:
     return make_message("notice_received", notice.submitter_email, context, notice, notice.confirmed_at)
 
 
-def notice_routed(notice: Notice, items: list) -> OutboundEmail:
+def notice_routed(notice: Notice, items: list, reviewer) -> list[OutboundEmail]:
+    """Routing's two e-mails: the submitter's "with a reviewer" and the reviewer's new assignment,
+    stored in one INSERT and sent by one task."""
     context = {"items": sorted(items, key=lambda item: item.position)}
-    return make_message("notice_routed", notice.submitter_email, context, notice, notice.routed_at)
+    messages = [_render("notice_routed", notice.submitter_email, context, notice, notice.routed_at)]
+    if reviewer.user.email:
+        messages.append(_new_assignment(notice, reviewer, notice.routed_at))
+    return _queue(messages)
 
 
 def items_decided(notice: Notice, decisions: list) -> OutboundEmail:
@@ -100,13 +119,18 @@ def information_expired(notice: Notice, request, items: list) -> OutboundEmail:
 
 
 def new_assignment(notice: Notice, reviewer, now: datetime) -> OutboundEmail | None:
-    """To the reviewer who now has the notice. Staff mail is not attached to the notice: the
-    submitter's tracking page shows only the submitter's own e-mails."""
+    """To the reviewer who now has the notice (a reassignment; routing sends it with notice_routed)."""
     if not reviewer.user.email:
         return None
+    return _queue([_new_assignment(notice, reviewer, now)])[0]
+
+
+def _new_assignment(notice: Notice, reviewer, now: datetime) -> OutboundEmail:
+    # Staff mail is not attached to the notice: the submitter's tracking page shows only the
+    # submitter's own e-mails.
     context = {"case": notice, "reviewer": reviewer,
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
-    return make_message("new_assignment", reviewer.user.email, context, None, now)
+    return _render("new_assignment", reviewer.user.email, context, None, now)
 
 
 def information_answered(notice: Notice, request, items: list) -> OutboundEmail | None:

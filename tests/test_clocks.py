@@ -2,6 +2,7 @@
 the beat function warns and breaches once, and escalates breaches to the leads."""
 
 from datetime import datetime, time, timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -58,6 +59,33 @@ def test_the_most_specific_active_policy_applies(now, catalogue, reviewers):
     clock = SlaClock.objects.get(notice=routed(now), kind=DECISION)
     assert (clock.target, clock.due_at) == (timedelta(hours=6), now + timedelta(hours=6))
     assert clock.policy.target == timedelta(hours=6)
+
+
+def test_the_policies_are_read_once_until_one_changes(now, catalogue, reviewers, django_assert_num_queries,
+                                                     django_capture_on_commit_callbacks):
+    notice = routed(now)
+    with django_assert_num_queries(0):
+        assert clocks.policy_for(DECISION, notice).target == timedelta(hours=24)
+    with django_capture_on_commit_callbacks(execute=True):
+        SlaPolicy.objects.create(clock=DECISION, right_type="trademark", target=timedelta(hours=6))
+    with django_assert_num_queries(1):
+        assert clocks.policy_for(DECISION, notice).target == timedelta(hours=6)
+
+
+def test_a_change_that_bypasses_save_is_seen_within_the_cache_period(now, catalogue, reviewers, monkeypatch):
+    notice = routed(now)
+    SlaPolicy.objects.filter(clock=DECISION).update(target=timedelta(hours=48))  # no signal, no new token
+    assert clocks.policy_for(DECISION, notice).target == timedelta(hours=24)
+    later = clocks.monotonic() + clocks.POLICY_CACHE_SECONDS + 1
+    monkeypatch.setattr(clocks, "monotonic", lambda: later)
+    assert clocks.policy_for(DECISION, notice).target == timedelta(hours=48)
+
+
+def test_without_the_shared_cache_the_policies_are_read_from_the_database(now, catalogue, reviewers, monkeypatch):
+    notice = routed(now)
+    SlaPolicy.objects.filter(clock=DECISION).update(target=timedelta(hours=48))
+    monkeypatch.setattr(clocks, "cache", mock.Mock(**{"get_or_set.side_effect": ConnectionError("cache down")}))
+    assert clocks.policy_for(DECISION, notice).target == timedelta(hours=48)
 
 
 def test_a_business_hours_policy_counts_working_time_only(now, catalogue, reviewers):

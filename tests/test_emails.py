@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 
 from takedowns import emails, tasks
 from takedowns.enums import EmailStatus
@@ -68,6 +69,29 @@ def test_the_send_task_retries_transient_failures_with_backoff(queued):
         with pytest.raises(RuntimeError, match="retry scheduled"):
             tasks.send_email.run(email_id=queued.pk)
     assert retry.call_args.kwargs["countdown"] == 60
+
+
+def test_one_task_sends_several_and_retries_only_those_that_failed(queued, now):
+    second = OutboundEmail.objects.create(kind="new_assignment", to="tm@portal.test", subject="s", body_text="t",
+                                          body_html="h", created_at=now)
+    third = OutboundEmail.objects.create(kind="new_assignment", to="cr@portal.test", subject="s", body_text="t",
+                                         body_html="h", created_at=now)
+    real_send = EmailMultiAlternatives.send
+
+    def send(message, *args, **kwargs):
+        if message.to == ["tm@portal.test"]:
+            raise smtplib.SMTPServerDisconnected("gone")
+        return real_send(message, *args, **kwargs)
+
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", send), \
+            mock.patch.object(tasks.send_emails, "retry", side_effect=RuntimeError("retry scheduled")) as retry:
+        with pytest.raises(RuntimeError, match="retry scheduled"):
+            tasks.send_emails.run(email_ids=[queued.pk, second.pk, third.pk])
+    assert [m.to for m in mail.outbox] == [["anna@aerostride.example"], ["cr@portal.test"]]
+    assert (retry.call_args.kwargs["kwargs"], retry.call_args.kwargs["countdown"]) == ({"email_ids": [second.pk]}, 60)
+    assert sorted(OutboundEmail.objects.filter(pk__in=[queued.pk, second.pk, third.pk]).values_list("to", "status")) \
+        == [("anna@aerostride.example", EmailStatus.SENT), ("cr@portal.test", EmailStatus.SENT),
+            ("tm@portal.test", EmailStatus.QUEUED)]
 
 
 def test_the_sweep_resends_only_mail_that_was_never_tried(queued, now):

@@ -1,14 +1,18 @@
 """Routing: listing resolution, duplicates, priority, assignment by skill and load, idempotency."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from takedowns import routing, tasks, workflow
+from takedowns.workflow import clocks
 from takedowns.enums import EventKind, ItemState, NoticeStatus
 from takedowns.marketplace import LocalCatalogue, parse_listing_reference
-from takedowns.models import Event, Notice, Reviewer, Right
+from takedowns.models import Event, Notice, OutboundEmail, Reviewer, Right
 from tests.conftest import file_notice, make_reviewer
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +88,61 @@ def test_routing_assigns_the_skilled_reviewer_and_records_why(now, catalogue, re
     assert f"https://portal.test/review/notices/{notice.reference}/" in mail.outbox[1].body
     # Staff mail stays off the submitter's tracking page.
     assert list(notice.emails.values_list("kind", flat=True)) == ["confirm_notice", "notice_received", "notice_routed"]
+
+
+def test_routing_stores_both_e_mails_in_one_insert_and_sends_each(now, catalogue, reviewers,
+                                                                 django_capture_on_commit_callbacks):
+    notice = confirmed(now)
+    mail.outbox.clear()
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        workflow.route_notice(notice.pk, now)
+
+    inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "takedowns_outboundemail"')]
+    assert len(inserts) == 1
+    routed = OutboundEmail.objects.filter(kind__in=["notice_routed", "new_assignment"]).order_by("pk")
+    assert [(e.kind, e.to, e.notice_id, e.status) for e in routed] == [
+        ("notice_routed", "anna@aerostride.example", notice.pk, "sent"),
+        ("new_assignment", "tm@portal.test", None, "sent")]
+    assert [m.to for m in mail.outbox] == [["anna@aerostride.example"], ["tm@portal.test"]]
+
+
+def test_routing_publishes_one_send_task_for_both_e_mails(now, catalogue, reviewers,
+                                                          django_capture_on_commit_callbacks):
+    notice = confirmed(now)
+    with mock.patch.object(tasks.send_emails, "delay") as send_emails, \
+            mock.patch.object(tasks.send_email, "delay") as send_email, \
+            django_capture_on_commit_callbacks(execute=True):
+        workflow.route_notice(notice.pk, now)
+    ids = list(OutboundEmail.objects.filter(kind__in=["notice_routed", "new_assignment"]).order_by("pk")
+               .values_list("pk", flat=True))
+    send_emails.assert_called_once_with(email_ids=ids)
+    send_email.assert_not_called()
+
+
+def test_a_reviewer_without_an_address_gets_no_assignment_mail(now, catalogue, reviewers,
+                                                               django_capture_on_commit_callbacks):
+    reviewers["tm"].user.email = ""
+    reviewers["tm"].user.save()
+    notice = confirmed(now)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.route_notice(notice.pk, now)
+    assert [m.to for m in mail.outbox] == [["anna@aerostride.example"]]
+    assert not OutboundEmail.objects.filter(kind="new_assignment").exists()
+
+
+def test_routing_a_notice_takes_fifteen_statements(now, catalogue, reviewers, django_assert_num_queries):
+    """Routing throughput is bounded by its statements (bench/RESULTS.md); a new one shows here."""
+    notice = confirmed(now, items=[("L-100001", "counterfeit"), ("L-100003", "counterfeit"), ("L-999999", "counterfeit")])
+    clocks.active_policies()  # as in a running worker, which holds the policies already
+    # SELECT … FOR UPDATE the notice; SELECT its items, their listings (one query), items of the same
+    # listings under review elsewhere; UPDATE the items; SELECT the right; SELECT the reviewer; SELECT
+    # and UPDATE the acknowledgement clock; INSERT the decision clock; UPDATE the notice; INSERT the
+    # events; UPDATE the reviewer's load; UPDATE the sellers' counters; INSERT both e-mails.
+    # Plus SAVEPOINT and RELEASE: the test runs inside a transaction.
+    with django_assert_num_queries(15 + 2):
+        workflow.route_notice(notice.pk, now)
+    assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.IN_REVIEW
 
 
 def test_routing_twice_routes_once(now, catalogue, reviewers, django_capture_on_commit_callbacks):

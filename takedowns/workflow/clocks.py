@@ -14,9 +14,13 @@ What each clock measures (PRODUCT.md, "SLA clocks"):
 Due-time arithmetic is in takedowns.sla (pure functions); this module applies it to rows.
 """
 
+import logging
+import uuid
 from datetime import datetime, time, timedelta
+from time import monotonic
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 
@@ -24,6 +28,8 @@ from takedowns import emails, sla
 from takedowns.enums import LEAD_GROUP, OPEN_NOTICE_STATUSES, ClockKind, EventKind
 from takedowns.models import Event, Notice, SlaClock, SlaPolicy
 from takedowns.workflow.base import SYSTEM, _event
+
+logger = logging.getLogger(__name__)
 
 # Used when no active policy matches; leads set real targets as SLA policies in the admin.
 DEFAULT_TARGETS = {
@@ -41,10 +47,50 @@ NOTICE_CLOCKS = (ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION)
 
 def policy_for(kind: str, notice: Notice, reasons: list[str] = ()) -> SlaPolicy | None:
     """The most specific active policy: right type, then reason, then the highest priority band."""
-    candidates = [policy for policy in SlaPolicy.objects.filter(clock=kind, is_active=True,
-                                                                 min_priority__lte=notice.priority)
-                  if policy.right_type in ("", notice.right_type) and (not policy.reason or policy.reason in reasons)]
+    candidates = [policy for policy in active_policies()
+                  if policy.clock == kind and policy.min_priority <= notice.priority
+                  and policy.right_type in ("", notice.right_type) and (not policy.reason or policy.reason in reasons)]
     return max(candidates, key=lambda p: (bool(p.right_type), bool(p.reason), p.min_priority, -p.pk), default=None)
+
+
+# --- The active policies, kept per process. Every clock start needs them and leads change them
+# rarely, so each process keeps a copy and reads it again when a policy changed: saving or
+# deleting one (the admin does) writes a new token into the shared cache once its transaction
+# commits, and the copy is only used while the token is the one it was read under. A change that
+# bypasses save() (QuerySet.update, SQL) or whose token could not be written (cache down) is
+# picked up within POLICY_CACHE_SECONDS; until then a policy deleted that way makes a clock start
+# fail on its foreign key (routing is retried by the sweep). ---
+
+POLICY_TOKEN_KEY = "sla-policies-token"
+POLICY_CACHE_SECONDS = 60
+_cached_policies: tuple[str | None, float, list[SlaPolicy]] = (None, 0.0, [])
+
+
+def active_policies() -> list[SlaPolicy]:
+    """All active SLA policies, from this process's copy when no policy changed since it was read.
+    Callers must not modify them."""
+    global _cached_policies
+    try:
+        # Read before the rows: a change committed after this read sets a newer token.
+        token = cache.get_or_set(POLICY_TOKEN_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        logger.warning("SLA policy token unreadable; reading the policies from the database", exc_info=True)
+        return list(SlaPolicy.objects.filter(is_active=True))
+    cached_token, read_at, policies = _cached_policies
+    if token != cached_token or monotonic() - read_at > POLICY_CACHE_SECONDS:
+        policies = list(SlaPolicy.objects.filter(is_active=True))
+        _cached_policies = (token, monotonic(), policies)
+    return policies
+
+
+def policies_changed(**kwargs) -> None:
+    """post_save / post_delete of SlaPolicy (connected in apps.py). Nothing changes for anybody
+    until the change commits; a rolled-back change leaves the token alone."""
+    transaction.on_commit(_new_policy_token, robust=True)
+
+
+def _new_policy_token() -> None:
+    cache.set(POLICY_TOKEN_KEY, uuid.uuid4().hex, timeout=None)
 
 
 def calendar_of(policy: SlaPolicy | None) -> sla.Calendar:
@@ -116,15 +162,23 @@ def _follow(clock: SlaClock) -> None:
         clock.notice.due_at = clock.due_at
 
 
-def _running(kind: str, **subject):
-    return SlaClock.objects.filter(kind=kind, stopped_at=None, **subject).select_related("notice")
+def _running(kind: str, **subject) -> SlaClock | None:
+    """The running clock of this kind for the subject (notice=, item=, …; filters such as paused_at= too)."""
+    notice = subject.get("notice")
+    if isinstance(notice, Notice):
+        # The caller has the notice in hand: no need to read it again with the clock.
+        clock = SlaClock.objects.filter(kind=kind, stopped_at=None, **subject).first()
+        if clock is not None:
+            clock.notice = notice
+        return clock
+    return SlaClock.objects.filter(kind=kind, stopped_at=None, **subject).select_related("notice").first()
 
 
 def stop_clock(kind: str, now: datetime, *, cancelled: bool = False, events: list[Event] | None = None,
                **subject) -> SlaClock | None:
     """Stop the running clock of this kind for the subject (notice=, item=, strike=, counter_notice=
     or appeal=). Stopping a clock that is not running does nothing."""
-    clock = _running(kind, **subject).first()
+    clock = _running(kind, **subject)
     if clock is None:
         return None
     paused_for = clock.paused_for + (now - clock.paused_at if clock.paused_at else timedelta(0))
@@ -147,14 +201,14 @@ def stop_all(notice: Notice, now: datetime, events: list[Event] | None = None) -
 
 def pause_clock(kind: str, now: datetime, *, events: list[Event] | None = None, **subject) -> None:
     """The clock waits for somebody outside our control (the submitter owes an answer)."""
-    clock = _running(kind, paused_at=None, **subject).first()
+    clock = _running(kind, paused_at=None, **subject)
     if clock and SlaClock.objects.filter(pk=clock.pk, paused_at=None, stopped_at=None).update(paused_at=now):
         _save(events, _clock_event(clock, EventKind.CLOCK_PAUSED, now))
 
 
 def resume_clock(kind: str, now: datetime, *, events: list[Event] | None = None, **subject) -> None:
     """The wait is over: the due and warning times move later by the working time spent paused."""
-    clock = _running(kind, paused_at__isnull=False, **subject).first()
+    clock = _running(kind, paused_at__isnull=False, **subject)
     if clock is None:
         return
     calendar = _calendar_from_terms(clock.calendar)

@@ -218,8 +218,7 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
         )
         Reviewer.objects.filter(pk=assignment.reviewer.pk).update(open_load=F("open_load") + 1)
         _add_to_sellers("reported_items", [listing.seller_id for listing in found])
-        emails.notice_routed(notice, items)
-        emails.new_assignment(notice, assignment.reviewer, now)
+        emails.notice_routed(notice, items, assignment.reviewer)
     return notice
 
 

@@ -409,8 +409,24 @@ def worker(celery_worker) -> Worker:
                     pytrace=False)
     assert celery_app.conf.task_always_eager is False, "integration tests must publish to the broker"
     assert settings.SITE_URL == SITE_URL, "tests/conftest.py and the worker must agree on SITE_URL"
+    new_sla_policy_token()
     celery_worker.test_log_offset = celery_worker.log_path.stat().st_size
     return celery_worker
+
+
+def new_sla_policy_token() -> None:
+    """The worker keeps a copy of the SLA policies (takedowns/workflow/clocks.py) and reads them again
+    when the token in the shared cache changes. A transactional test ends by flushing every table,
+    behind the model signals that would write a new token, so each test starts with a new one.
+    Written to the worker's cache (Redis, as configured in portal.settings), not to this process's,
+    which tests/conftest.py replaces with a local one."""
+    from django.core.cache.backends.redis import RedisCache
+
+    from portal import settings as portal_settings
+    from takedowns.workflow import clocks
+
+    config = portal_settings.CACHES["default"]
+    RedisCache(config["LOCATION"], config).set(clocks.POLICY_TOKEN_KEY, uuid.uuid4().hex, timeout=None)
 
 
 @pytest.hookimpl(wrapper=True)

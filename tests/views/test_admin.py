@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 
-from takedowns.models import Notice, SlaPolicy
+from takedowns import workflow
+from takedowns.models import Notice, SlaClock, SlaPolicy
+from tests.conftest import file_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +32,34 @@ def test_a_lead_sets_a_one_minute_target_in_the_admin(admin_client):
     assert response.status_code == 302
     policy.refresh_from_db()
     assert policy.target == timedelta(minutes=1)
+
+
+def routed(now):
+    notice = file_notice(now)
+    workflow.confirm_notice(notice, now)
+    workflow.route_notice(notice.pk, now)
+    return SlaClock.objects.get(notice=notice, kind="takedown_decision")
+
+
+def test_a_lead_s_edit_applies_to_the_next_clock_although_policies_are_cached(
+        admin_client, now, catalogue, reviewers, django_capture_on_commit_callbacks):
+    assert routed(now).target == timedelta(hours=24)  # this process now holds a copy of the policies
+    policy = SlaPolicy.objects.get(clock="takedown_decision", right_type="")
+    with django_capture_on_commit_callbacks(execute=True):  # the edit commits
+        response = admin_client.post(f"/admin/takedowns/slapolicy/{policy.pk}/change/", policy_form(policy))
+    assert response.status_code == 302
+    clock = routed(now)
+    assert (clock.policy, clock.target, clock.due_at) == (policy, timedelta(minutes=1), now + timedelta(minutes=1))
+
+
+def test_a_deleted_policy_no_longer_applies(admin_client, now, catalogue, reviewers,
+                                            django_capture_on_commit_callbacks):
+    specific = SlaPolicy.objects.create(clock="takedown_decision", right_type="trademark", target=timedelta(hours=6))
+    assert routed(now).policy == specific
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/takedowns/slapolicy/{specific.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert routed(now).target == timedelta(hours=24)
 
 
 @pytest.mark.parametrize("changes, message", [
