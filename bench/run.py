@@ -889,6 +889,12 @@ def main() -> int:
             if r["routed"] < r["notices"] or r["task_errors"]:
                 problems.append(f"routing {r['variant']} rep {r['rep']}: {r['routed']}/{r['notices']} routed, "
                                 f"{r['task_errors']} task errors")
+            # Every routed notice's e-mail must reach the SMTP sink: an e-mail lost with the queue is a
+            # failure of the run, not a footnote (one busy rep once delivered 1,775 of 2,000).
+            mails = r["emails"]
+            if mails["sent"] < r["routed"] or mails["failed"] or mails["smtp_received"] < mails["sent"]:
+                problems.append(f"routing {r['variant']} rep {r['rep']}: e-mails {mails['sent']} sent, "
+                                f"{mails['failed']} failed, {mails['smtp_received']} received for {r['routed']} routed")
         report["status"] = "ok" if not problems else "problems: " + "; ".join(problems)
     except BaseException as exc:
         report["status"] = f"failed: {exc!r}"
