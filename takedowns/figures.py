@@ -136,14 +136,10 @@ class Period:
     def days(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range(self.length)]
 
-    def weeks(self) -> list[tuple[date, "Period"]]:
-        """(Monday, the part of that week inside the period) for each week the period touches."""
-        monday = self.first - timedelta(days=self.first.weekday())
-        weeks = []
-        while monday <= self.last:
-            weeks.append((monday, Period(max(monday, self.first), min(monday + timedelta(days=6), self.last))))
-            monday += timedelta(days=7)
-        return weeks
+    def mondays(self) -> list[date]:
+        """The Monday of each week the period touches (the first may be before the period starts)."""
+        first = self.first - timedelta(days=self.first.weekday())
+        return [first + timedelta(weeks=n) for n in range((self.last - first).days // 7 + 1)]
 
     def where(self, field: str) -> Q:
         return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end})
@@ -290,7 +286,7 @@ def weekly_medians(period: Period, kind: str = ClockKind.TAKEDOWN_DECISION) -> l
     """Per week the period touches: the clocks of `kind` stopped in it and their median elapsed time."""
     histograms = clock_rollup.weekly_durations(period.first, period.last, kind)
     weeks = []
-    for monday, _ in period.weeks():
+    for monday in period.mondays():
         histogram = histograms.get(monday, clock_rollup.Histogram())
         weeks.append(Week(monday, histogram.count, histogram.percentiles((0.5,))[0]))
     return weeks

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from portal.celery import app as celery_app
 from takedowns import workflow
-from takedowns.enums import REVIEWER_GROUP
+from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP
 from takedowns.models import Listing, Reviewer, ReviewerSkill, Seller
 
 # Smallest valid files of each accepted kind, recognised by their magic bytes.
@@ -64,6 +64,13 @@ def make_reviewer(username: str, skills: list[str], languages: str = "en", activ
     for right_type in skills:
         ReviewerSkill.objects.create(reviewer=reviewer, right_type=right_type)
     return reviewer
+
+
+def make_lead(username: str, skills: list[str]) -> Reviewer:
+    """A reviewer who is also in the Lead group."""
+    lead = make_reviewer(username, skills)
+    lead.user.groups.add(Group.objects.get_or_create(name=LEAD_GROUP)[0])
+    return lead
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 
 from takedowns import workflow
-from takedowns.enums import LEAD_GROUP, ClockKind, EventKind
+from takedowns.enums import ClockKind, EventKind
 from takedowns.models import Event, Notice, OutboundEmail, SlaClock, SlaPolicy
 from takedowns.workflow import clocks
-from tests.conftest import file_notice, make_reviewer
+from tests.conftest import file_notice, make_lead
 
 pytestmark = pytest.mark.django_db
 ACK, DECISION, EXECUTED = ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION, ClockKind.TAKEDOWN_EXECUTED
@@ -21,9 +20,7 @@ ACK, DECISION, EXECUTED = ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION
 
 @pytest.fixture
 def lead(db):
-    lead = make_reviewer("lea", ["trademark"])
-    lead.user.groups.add(Group.objects.get_or_create(name=LEAD_GROUP)[0])
-    return lead
+    return make_lead("lea", ["trademark"])
 
 
 def routed(now, **kwargs):

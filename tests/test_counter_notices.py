@@ -4,11 +4,10 @@ days, the lawsuit stop, and the restore through enforcement."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 
 from takedowns import tasks, workflow
-from takedowns.enums import LEAD_GROUP, ClockKind, CounterNoticeStatus, EventKind, ItemState, SellerAccount
+from takedowns.enums import ClockKind, CounterNoticeStatus, EventKind, ItemState, SellerAccount
 from takedowns.models import (
     CounterNotice,
     Decision,
@@ -22,7 +21,7 @@ from takedowns.models import (
     Strike,
 )
 from takedowns.workflow import counter_notices, enforcement
-from tests.conftest import file_notice, make_reviewer
+from tests.conftest import file_notice, make_lead, make_reviewer
 from tests.test_settings import PRODUCTION, run_manage
 
 pytestmark = pytest.mark.django_db
@@ -83,9 +82,7 @@ def checker(db):
 
 @pytest.fixture
 def lead(db):
-    lead = make_reviewer("lena", ["trademark"])
-    lead.user.groups.add(Group.objects.get_or_create(name=LEAD_GROUP)[0])
-    return lead
+    return make_lead("lena", ["trademark"])
 
 
 @pytest.fixture

@@ -8,13 +8,11 @@ from datetime import timedelta
 
 import pytest
 from django.test import override_settings
-from django.contrib.auth.models import Group
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from takedowns import clock_rollup
-from takedowns.enums import LEAD_GROUP
-from tests.conftest import make_reviewer
+from tests.conftest import make_lead
 from tests.test_figures import at, build_dataset, clock, make_notice
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +21,7 @@ OCTOBER = {"from": "2026-10-01", "to": "2026-10-31"}
 
 @pytest.fixture
 def lead(db):
-    lead = make_reviewer("lead", ["trademark"])
-    lead.user.groups.add(Group.objects.get_or_create(name=LEAD_GROUP)[0])
-    return lead
+    return make_lead("lead", ["trademark"])
 
 
 @pytest.fixture

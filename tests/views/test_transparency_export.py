@@ -5,12 +5,11 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 
 from takedowns import tdb
-from takedowns.enums import LEAD_GROUP, DecisionOutcome
+from takedowns.enums import DecisionOutcome
 from takedowns.models import Listing, Seller
-from tests.conftest import make_reviewer
+from tests.conftest import make_lead
 from tests.test_tdb import decide
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +18,7 @@ REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
 
 @pytest.fixture
 def lead(db):
-    lead = make_reviewer("lead", ["copyright"])
-    lead.user.groups.add(Group.objects.get_or_create(name=LEAD_GROUP)[0])
-    return lead
+    return make_lead("lead", ["copyright"])
 
 
 @pytest.fixture
