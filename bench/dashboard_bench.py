@@ -89,11 +89,10 @@ def load_statements(n: int, reviewer_ids: list[int], user_ids: list[int], codes:
 
     from takedowns import sla
     from takedowns.enums import EEA_COUNTRIES, LEGAL_GROUNDS, REASON_BITS
-    from takedowns.workflow.clocks import _calendar_terms
     sellers = max(5_000, n // 5)
     listings = sellers * LISTINGS_PER_SELLER
     expiry = settings.STRIKE_EXPIRY_DAYS
-    calendar = json.dumps(_calendar_terms(sla.ROUND_THE_CLOCK))
+    calendar = json.dumps(sla.ROUND_THE_CLOCK.terms())
     users = "ARRAY[" + ",".join(map(str, user_ids)) + "]::int[]"
     reviewers = "ARRAY[" + ",".join(map(str, reviewer_ids)) + "]::bigint[]"
     nusers = len(user_ids)
@@ -729,7 +728,8 @@ def refresh_rollups() -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from takedowns import clock_rollup, figures
+    from takedowns.reports import clock_rollup
+    from takedowns.reports import transparency as figures
     out: dict = {}
     for name, work in (("rollup_backfill", lambda: clock_rollup.refresh(timezone.now())),
                        ("rollup_next_run", lambda: clock_rollup.refresh(timezone.now())),
@@ -783,13 +783,14 @@ def check_figures(clients: dict, pages: dict, today: date) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from takedowns import figures
+    from takedowns.reports import dashboard, measures, transparency
+    from takedowns.reports.periods import Period
     checks: dict = {}
     with connection.cursor() as cur:
         # Report: notices confirmed in the month by right type and by source; decisions by outcome;
         # penalties by level; counter-notices filed. Periods in the current time zone, half-open.
         for key in ("report_month_json", "report_half_json"):
-            period = figures.report_period(pages[key]["period"], timezone.now())
+            period = transparency.report_period(pages[key]["period"], timezone.now())
             shown = json.loads(fetch(clients, pages[key])[1])
             bounds = [period.start, period.end]
             cur.execute("SELECT right_type, count(*) FROM takedowns_notice WHERE confirmed_at >= %s AND confirmed_at < %s "
@@ -840,7 +841,7 @@ def check_figures(clients: dict, pages: dict, today: date) -> dict:
                            for kind in shown_running}
         checks["running_clocks_by_state"] = {"ok": shown_running == counted_running, "counted": counted_running,
                                              "shown": shown_running}
-        period = figures.Period(today - timedelta(days=29), today)
+        period = Period(today - timedelta(days=29), today)
         # Every breach on its day (the clock_breached events), clocks cancelled later included.
         cur.execute("SELECT count(*) FROM takedowns_slaclock WHERE breached_at >= %s AND breached_at < %s",
                     [period.start, period.end])
@@ -863,10 +864,10 @@ def check_figures(clients: dict, pages: dict, today: date) -> dict:
         checks["durations_30d"] = check_percentiles(period, {kind: (v["count"], v["within_target"], v["breached"],
                                                                    v["median_elapsed_seconds"], v["p90_elapsed_seconds"])
                                                              for kind, v in shown_stopped.items() if v["count"]})
-        six = figures.Period(today - timedelta(days=181), today)
+        six = Period(today - timedelta(days=181), today)
         checks["durations_6m"] = check_percentiles(six, {
-            row.kind: (row.count, row.within, row.breached, figures.seconds(row.median), figures.seconds(row.p90))
-            for row in figures.durations_per_kind(six) if row.count})
+            row.kind: (row.count, row.within, row.breached, measures.seconds(row.median), measures.seconds(row.p90))
+            for row in dashboard.durations_per_kind(six) if row.count})
     return checks
 
 

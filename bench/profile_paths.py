@@ -141,7 +141,7 @@ def main() -> int:
         from django.utils import timezone
 
         from takedowns import routing, workflow
-        from takedowns.forms import NoticeForm, item_formset_class
+        from takedowns.forms.public import NoticeForm, item_formset_class
         from takedowns.models import Listing, Notice, NoticeItem
         from takedowns.tasks import send_email
         app = get_wsgi_application()
@@ -221,7 +221,7 @@ def main() -> int:
         items = [workflow.ReportedItem(x, "counterfeit") for x in ids[:3]]
 
         def file_notice():
-            with mock.patch("takedowns.emails.transaction.on_commit"):
+            with mock.patch("takedowns.dispatch.transaction.on_commit"):
                 workflow.file_notice(fields, items, uuid.uuid4(), timezone.now())
         timed("workflow.file_notice (transaction, rows, e-mail row; no publish)", file_notice, 200)
         sql = SqlTimer()
@@ -247,7 +247,7 @@ def main() -> int:
                  run.OUT / "profile-route_notice.txt", "route_notice")
 
         print("\n  parts compared:")
-        update_items = workflow._save_resolution
+        update_items = workflow.save_resolution
         last = list(NoticeItem.objects.filter(notice_id=high))
         timed("NoticeItem bulk_update(3 items, [listing, state, duplicate_of])  (before ebd1ffe)",
               lambda: NoticeItem.objects.bulk_update(last, ["listing", "state", "duplicate_of"]))

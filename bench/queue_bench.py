@@ -154,8 +154,7 @@ def load_statements(n: int, reviewer_ids: list[int], user_ids: list[int], rights
                     reason_codes: list[int], policies: dict) -> list[tuple[str, str]]:
     from takedowns import sla
     from takedowns.enums import EEA_COUNTRIES, LEGAL_GROUNDS, REASON_BITS
-    from takedowns.workflow.clocks import _calendar_terms
-    calendar = json.dumps(_calendar_terms(sla.ROUND_THE_CLOCK))
+    calendar = json.dumps(sla.ROUND_THE_CLOCK.terms())
     reason_bit = "CASE reason " + " ".join(f"WHEN '{r}' THEN {bit}" for r, bit in REASON_BITS.items()) + " END"
 
     def by_band(values: dict) -> str:  # CASE over the right type and the priority band
@@ -624,7 +623,7 @@ def fill_counts() -> float:
     cache. Returns its time in ms."""
     from django.utils import timezone
 
-    from takedowns import selectors
+    from takedowns.selectors import queue as selectors
     t0 = time.perf_counter()
     selectors.count_open_notices(timezone.now())
     return 1000 * (time.perf_counter() - t0)
@@ -633,7 +632,7 @@ def fill_counts() -> float:
 def counts_cached() -> bool:
     from django.core.cache import cache
 
-    from takedowns import selectors
+    from takedowns.selectors import queue as selectors
     return cache.get(selectors.QUEUE_COUNTS_KEY) is not None
 
 
@@ -645,7 +644,7 @@ def measure_counts(me, n: int, calls: int, explain: bool, budget_s: float = 90.0
     from django.core.cache import cache
     from django.utils import timezone
 
-    from takedowns import selectors
+    from takedowns.selectors import queue as selectors
     refresh, cached = [], []
     deadline = time.perf_counter() + budget_s
     for _ in range(calls):
@@ -726,15 +725,15 @@ def queue_url(status="in_review", right_type="", reason="", scope="all", trust="
 def choose_pages(me, deep_pages: int) -> tuple[dict, dict]:
     from django.db import connection
 
-    from takedowns import selectors
+    from takedowns.selectors import queue as selectors
     from takedowns.models import Notice
     info = {}
     # Follow the cursor of the default queue (in review, everyone's) as far as --deep-pages.
     cursor, depth, seen = None, 0, []
     t0 = time.perf_counter()
     while depth < deep_pages:
-        page = selectors.review_queue(me, selectors.QueueFilters(), selectors.QueueCursor.decode(cursor))
-        seen += [notice.pk for notice in page.notices]
+        page = selectors.review_queue(me, selectors.QueueFilters(), cursor)
+        seen += [notice.pk for notice in page.rows]
         if not page.next_cursor:
             break
         cursor, depth = page.next_cursor, depth + 1
@@ -799,7 +798,7 @@ def notice_page_check(notice) -> dict:
     notices, and per seller the routed items and removals of other notices."""
     from django.db import connection
 
-    from takedowns import selectors
+    from takedowns.selectors import queue as selectors
     page = selectors.review_page(notice)
     shown_sellers = {item.listing.seller_id: {k: item.seller_history[k] for k in ("reported", "removed")}
                      for item in page.items if item.listing}
@@ -884,7 +883,7 @@ def run_proposals(client, pages: dict, info: dict, me, args, deadline: float, n:
     import queue_proposals as qp
     from django.db import connection
 
-    from takedowns import selectors
+    from takedowns.selectors import queue as selectors
     from takedowns.models import Notice
     from django.utils import timezone
     originals = {name: getattr(selectors, name) for name in qp.PATCHES}
@@ -950,7 +949,7 @@ def child(args) -> int:
             call_command("migrate", verbosity=0, interactive=False)
             from django.core.cache import cache
 
-            from takedowns import selectors
+            from takedowns.selectors import queue as selectors
             cache.delete(selectors.QUEUE_COUNTS_KEY)  # the shared cache (Redis db 15): none from an earlier size
             if not (OUT / "staticfiles" / "staticfiles.json").exists():
                 call_command("collectstatic", verbosity=0, interactive=False)

@@ -7,10 +7,13 @@ class TakedownsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        # Imported here, not at the top: these modules import the models, which Django loads after
+        # the app configs (the documented place for such set-up is ready()).
+        from django.db.models.signals import post_delete, post_save  # noqa: PLC0415
 
-        from takedowns import checks  # noqa: F401  (registers the start-up checks)
-        from takedowns.workflow import clocks
+        from takedowns import checks  # noqa: F401, PLC0415  (registers the start-up checks)
+        from takedowns import tasks  # noqa: F401, PLC0415  (registers the tasks dispatch.py names, in every process)
+        from takedowns.workflow import clocks  # noqa: PLC0415
 
         # Every process keeps a copy of the SLA policies; a change tells all of them to read it again.
         post_save.connect(clocks.policies_changed, sender="takedowns.SlaPolicy")

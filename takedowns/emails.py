@@ -1,30 +1,17 @@
 """One small function per kind of e-mail. Each renders templates/emails/<kind>.{subject.txt,txt,html}
-into an OutboundEmail row in the caller's transaction, and sends it from a task after commit."""
+into an OutboundEmail row and hands it to the outbox (outbox.py), which stores it in the caller's
+transaction and sends it from a task after commit."""
 
-import logging
-import smtplib
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import F, Q
 from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from takedowns import tasks
-from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP, EmailStatus
+from takedowns import legal, outbox
+from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP
 from takedowns.models import Notice, OutboundEmail
-
-logger = logging.getLogger(__name__)
-
-# Longer than the SMTP timeout and the task's hard time limit: a claim this old was abandoned.
-SEND_LEASE = timedelta(minutes=10)
-
-
-class TransientMailError(Exception):
-    """Sending failed in a way that may succeed later (connection lost, 4xx reply)."""
 
 
 def absolute(path: str) -> str:
@@ -32,7 +19,7 @@ def absolute(path: str) -> str:
 
 
 def make_message(kind: str, to: str, context: dict, notice: Notice | None, now: datetime) -> OutboundEmail:
-    return _queue([_render(kind, to, context, notice, now)])[0]
+    return outbox.store([_render(kind, to, context, notice, now)])[0]
 
 
 def _render(kind: str, to: str, context: dict, notice: Notice | None, now: datetime) -> OutboundEmail:
@@ -47,17 +34,6 @@ def _render(kind: str, to: str, context: dict, notice: Notice | None, now: datet
         body_html=render_to_string(f"emails/{kind}.html", context),
         created_at=now,
     )
-
-
-def _queue(messages: list[OutboundEmail]) -> list[OutboundEmail]:
-    """Store the e-mails in one INSERT and, after commit, send them from one task."""
-    messages = OutboundEmail.objects.bulk_create(messages)
-    ids = [message.pk for message in messages]
-    if len(ids) == 1:
-        transaction.on_commit(lambda: tasks.send_email.delay(email_id=ids[0]))
-    else:
-        transaction.on_commit(lambda: tasks.send_emails.delay(email_ids=ids))
-    return messages
 
 
 def confirmation_request(notice: Notice, item_count: int) -> OutboundEmail:
@@ -77,7 +53,7 @@ def notice_routed(notice: Notice, items: list, reviewer) -> list[OutboundEmail]:
     messages = [_render("notice_routed", notice.submitter_email, context, notice, notice.routed_at)]
     if reviewer.user.email:
         messages.append(_new_assignment(notice, reviewer, notice.routed_at))
-    return _queue(messages)
+    return outbox.store(messages)
 
 
 def items_decided(notice: Notice, decisions: list) -> OutboundEmail:
@@ -122,7 +98,7 @@ def new_assignment(notice: Notice, reviewer, now: datetime) -> OutboundEmail | N
     """To the reviewer who now has the notice (a reassignment; routing sends it with notice_routed)."""
     if not reviewer.user.email:
         return None
-    return _queue([_new_assignment(notice, reviewer, now)])[0]
+    return outbox.store([_new_assignment(notice, reviewer, now)])[0]
 
 
 def _new_assignment(notice: Notice, reviewer, now: datetime) -> OutboundEmail:
@@ -214,12 +190,10 @@ def notice_withdrawn(notice: Notice) -> OutboundEmail:
 # rights holder's mail is attached, so it shows on the tracking page too. ---
 
 def _counter_notice_context(counter_notice) -> dict:
-    # Imported here: the workflow imports this module.
-    from takedowns.workflow.counter_notices import STATEMENT_JURISDICTION, STATEMENT_MISTAKE, window_text
     item = counter_notice.decision.item
     return {"counter_notice": counter_notice, "decision": counter_notice.decision, "item": item,
-            "listing": item.listing, "case": item.notice, "statement_mistake": STATEMENT_MISTAKE,
-            "statement_jurisdiction": STATEMENT_JURISDICTION, "window": window_text()}
+            "listing": item.listing, "case": item.notice, "statement_mistake": legal.STATEMENT_MISTAKE,
+            "statement_jurisdiction": legal.STATEMENT_JURISDICTION, "window": legal.window_text()}
 
 
 def _to_seller(kind: str, counter_notice, now: datetime) -> OutboundEmail:
@@ -271,48 +245,3 @@ def counter_notice_restored_seller(counter_notice, now: datetime) -> OutboundEma
 
 def counter_notice_restored_rights_holder(counter_notice, now: datetime) -> OutboundEmail:
     return _to_rights_holder("counter_notice_restored_rights_holder", counter_notice, now)
-
-
-def deliver(email_id: int, now: datetime) -> None:
-    """Send one queued e-mail. Raises TransientMailError when a retry may succeed.
-
-    The row is claimed first with a conditional update, so of two copies of the same send
-    message (a redelivery, the sweep) only one sends; a claim older than SEND_LEASE belongs to
-    a sender that died and may be taken over.
-    """
-    claimable = Q(status=EmailStatus.QUEUED) | Q(status=EmailStatus.SENDING, claimed_at__lt=now - SEND_LEASE)
-    claimed = OutboundEmail.objects.filter(claimable, pk=email_id).update(
-        status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        return
-    email = OutboundEmail.objects.get(pk=email_id)
-    message = EmailMultiAlternatives(email.subject, email.body_text, settings.DEFAULT_FROM_EMAIL, [email.to])
-    message.attach_alternative(email.body_html, "text/html")
-    try:
-        message.send()
-    except smtplib.SMTPResponseException as exc:
-        _failed(email, f"{exc.smtp_code} {exc.smtp_error!r}", permanent=exc.smtp_code >= 500)
-    except smtplib.SMTPRecipientsRefused as exc:
-        _failed(email, f"recipient refused: {exc.recipients!r}", permanent=True)
-    except (smtplib.SMTPException, OSError) as exc:
-        # Connection refused or dropped, timeouts, DNS: all worth another try.
-        _failed(email, repr(exc), permanent=False)
-    else:
-        OutboundEmail.objects.filter(pk=email.pk).update(status=EmailStatus.SENT, sent_at=now, last_error="")
-
-
-def _failed(email: OutboundEmail, error: str, permanent: bool) -> None:
-    OutboundEmail.objects.filter(pk=email.pk).update(
-        last_error=error, status=EmailStatus.FAILED if permanent else EmailStatus.QUEUED)
-    if permanent:
-        logger.error("e-mail %s to %s failed for good: %s", email.pk, email.to, error)
-        return
-    raise TransientMailError(error)
-
-
-def unsent_email_ids(now: datetime, grace: timedelta, limit: int = 500) -> list[int]:
-    """E-mails whose send message was lost: queued and never tried after the grace period, or
-    claimed by a sender that died. Tried ones are in their own task's retry schedule."""
-    lost = (Q(status=EmailStatus.QUEUED, attempts=0, created_at__lte=now - grace)
-            | Q(status=EmailStatus.SENDING, claimed_at__lt=now - SEND_LEASE))
-    return list(OutboundEmail.objects.filter(lost).order_by("created_at").values_list("pk", flat=True)[:limit])

@@ -57,6 +57,20 @@ class Calendar:
         if not self.workdays <= {0, 1, 2, 3, 4, 5, 6}:
             raise ValueError(f"workdays must be weekday numbers 0 (Monday) to 6 (Sunday), got {sorted(self.workdays)}")
 
+    def terms(self) -> dict:
+        """The calendar as JSON-safe data, as a clock row keeps the terms it was started under."""
+        return {"business_hours": self.business_hours, "timezone": self.timezone, "country": self.country,
+                "subdivision": self.subdivision, "day_start": self.day_start.isoformat(),
+                "day_end": self.day_end.isoformat()}
+
+    @classmethod
+    def from_terms(cls, terms: dict) -> "Calendar":
+        if not terms.get("business_hours"):
+            return ROUND_THE_CLOCK
+        return cls(business_hours=True, timezone=terms["timezone"], country=terms["country"],
+                   subdivision=terms["subdivision"], day_start=time.fromisoformat(terms["day_start"]),
+                   day_end=time.fromisoformat(terms["day_end"]))
+
 
 ROUND_THE_CLOCK = Calendar()
 

@@ -1,4 +1,5 @@
-"""Thin Celery tasks: ids in, call the domain function with `now`. Dispatched after commit."""
+"""Thin Celery tasks: ids in, call the domain function with `now`. The domain asks for them after
+commit by name (dispatch.py) and never imports this module: it is a leaf that imports the domain."""
 
 import logging
 from datetime import timedelta
@@ -6,9 +7,11 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from takedowns import emails, selectors, workflow
+from takedowns import outbox, workflow
 from takedowns.marketplace import MarketplaceUnavailable
-from takedowns.workflow import clocks, enforcement
+from takedowns.reports import clock_rollup, transparency
+from takedowns.selectors import queue
+from takedowns.workflow import clocks, counter_notices, enforcement
 
 logger = logging.getLogger(__name__)
 
@@ -25,14 +28,14 @@ def route_notice(*, notice_id: int) -> None:
              retry_jitter=True, max_retries=50)
 def enforce_removal(*, decision_id: int) -> None:
     # Only an unreachable marketplace is retried (with exponential back-off); anything else is a bug.
-    workflow.record_takedown(decision_id)
+    enforcement.record_takedown(decision_id)
 
 
 @shared_task(bind=True, max_retries=MAX_EMAIL_RETRIES)
 def send_email(self, *, email_id: int) -> None:
     try:
-        emails.deliver(email_id, now=timezone.now())
-    except emails.TransientMailError as exc:
+        outbox.deliver(email_id, now=timezone.now())
+    except outbox.TransientMailError as exc:
         countdown = _email_retry_countdown(self.request.retries)
         logger.info("e-mail %s: transient failure (%s); retrying in %ss", email_id, exc, countdown)
         raise self.retry(exc=exc, countdown=countdown)
@@ -45,8 +48,8 @@ def send_emails(self, *, email_ids: list[int]) -> None:
     failed, error = [], None
     for email_id in email_ids:
         try:
-            emails.deliver(email_id, now=timezone.now())
-        except emails.TransientMailError as exc:
+            outbox.deliver(email_id, now=timezone.now())
+        except outbox.TransientMailError as exc:
             failed.append(email_id)
             error = exc
     if failed:
@@ -69,7 +72,7 @@ def sweep_unrouted() -> int:
 
 @shared_task
 def sweep_unsent_emails() -> int:
-    ids = emails.unsent_email_ids(timezone.now(), grace=timedelta(minutes=10))
+    ids = outbox.unsent_email_ids(timezone.now(), grace=timedelta(minutes=10))
     for email_id in ids:
         send_email.delay(email_id=email_id)
     return len(ids)
@@ -115,23 +118,19 @@ def expire_strikes() -> int:
 
 @shared_task
 def refresh_queue_counts() -> None:
-    selectors.count_open_notices(timezone.now())
+    queue.count_open_notices(timezone.now())
 
 
 @shared_task
 def restore_counter_noticed_listings() -> int:
-    # Imported here: the workflow modules import this one.
-    from takedowns.workflow import counter_notices
     return counter_notices.restore_due(timezone.now())
 
 
 @shared_task
 def refresh_transparency_reports() -> list[str]:
-    from takedowns import figures  # imports the models; kept out of the worker's start-up path
-    return figures.refresh_current_reports(timezone.now())
+    return transparency.refresh_current_reports(timezone.now())
 
 
 @shared_task
 def refresh_clock_rollup() -> dict[str, int]:
-    from takedowns import clock_rollup  # imports the models; kept out of the worker's start-up path
     return clock_rollup.refresh(timezone.now())

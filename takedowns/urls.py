@@ -1,7 +1,8 @@
 from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import path
 
-from takedowns.views import appeals, catalogue, counter_notices, dashboard, public, report, review, seller, transparency
+from takedowns.access import public as public_page
+from takedowns.views import appeals, catalogue, counter_notices, dashboard, public, review, seller, tdb, transparency
 
 app_name = "takedowns"
 
@@ -25,9 +26,9 @@ urlpatterns = [
          name="file_counter_notice"),
     path("penalty/<int:penalty_id>/<str:token>/", seller.penalty_statement, name="penalty_statement"),
     path("penalty/<int:penalty_id>/<str:token>/appeal/", appeals.seller_penalty_appeal, name="appeal_penalty"),
-    path("review/login/", LoginView.as_view(template_name="takedowns/review/login.html",
-                                            next_page="takedowns:review_queue"), name="review_login"),
-    path("review/logout/", LogoutView.as_view(next_page="takedowns:review_login"), name="review_logout"),
+    path("review/login/", public_page(LoginView.as_view(template_name="takedowns/review/login.html",
+                                                        next_page="takedowns:review_queue")), name="review_login"),
+    path("review/logout/", public_page(LogoutView.as_view(next_page="takedowns:review_login")), name="review_logout"),
     path("review/", review.queue, name="review_queue"),
     path("review/notices/<str:reference>/", review.notice_detail, name="review_notice"),
     path("review/notices/<str:reference>/claim/", review.claim, name="review_claim"),
@@ -45,15 +46,15 @@ urlpatterns = [
          name="review_counter_notice_accept"),
     path("review/counter-notices/<int:counter_notice_id>/incomplete/", counter_notices.incomplete,
          name="review_counter_notice_incomplete"),
-    path("review/decisions/tdb.json", transparency.decision_statements, name="tdb_statements"),
-    path("review/decisions/<int:decision_id>/tdb.json", transparency.decision_statement, name="tdb_statement"),
-    path("review/penalties/<int:penalty_id>/tdb.json", transparency.penalty_statement, name="tdb_penalty_statement"),
+    path("review/decisions/tdb.json", tdb.decision_statements, name="tdb_statements"),
+    path("review/decisions/<int:decision_id>/tdb.json", tdb.decision_statement, name="tdb_statement"),
+    path("review/penalties/<int:penalty_id>/tdb.json", tdb.penalty_statement, name="tdb_penalty_statement"),
     # The leads' SLA dashboard and the public transparency report (DSA Art. 15/24).
     path("review/dashboard/", dashboard.dashboard, name="dashboard"),
     path("review/dashboard/figures.csv", dashboard.figures_csv, name="dashboard_figures_csv"),
     path("review/dashboard/durations.csv", dashboard.durations_csv, name="dashboard_durations_csv"),
-    path("transparency/", report.index, name="transparency_index"),
-    path("transparency/<str:period>/", report.report, name="transparency_report"),
-    path("transparency/<str:period>.json", report.report_json, name="transparency_json"),
-    path("transparency/<str:period>.csv", report.report_csv, name="transparency_csv"),
+    path("transparency/", transparency.index, name="transparency_index"),
+    path("transparency/<str:period>/", transparency.report, name="transparency_report"),
+    path("transparency/<str:period>.json", transparency.report_json, name="transparency_json"),
+    path("transparency/<str:period>.csv", transparency.report_csv, name="transparency_csv"),
 ]

@@ -104,3 +104,19 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
     from django.core.files.uploadedfile import SimpleUploadedFile
     return SimpleUploadedFile(name, content, content_type=content_type)
 
+
+
+def decision_form(notice, rows: dict | None = None, **batch) -> dict:
+    """The POST of the notice page's decision form: `rows` maps a listing's position to its fields
+    (action, reason_code, note); `batch` holds all_action, all_reason_code and question. Every
+    listing waiting for a decision gets its row, as the page renders them."""
+    waiting = list(notice.items.filter(state="in_review").order_by("position"))
+    data = {"item-TOTAL_FORMS": str(len(waiting)), "item-INITIAL_FORMS": str(len(waiting)),
+            "item-MIN_NUM_FORMS": "0", "item-MAX_NUM_FORMS": str(len(waiting))}
+    for index, item in enumerate(waiting):
+        fields = {"action": "", "reason_code": "", "note": "", **(rows or {}).get(item.position, {})}
+        data[f"item-{index}-item"] = str(item.pk)
+        data.update({f"item-{index}-{name}": str(value) for name, value in fields.items()})
+    data.update({"all_action": "", "all_reason_code": "", "question": ""})
+    data.update({name: str(value) for name, value in batch.items()})
+    return data

@@ -11,7 +11,10 @@ from django.test import override_settings
 from django.utils import timezone
 from django.utils.dateparse import parse_duration
 
-from takedowns import clock_rollup, figures, tasks, workflow
+from takedowns import tasks, workflow
+from takedowns.reports import clock_rollup, measures
+from takedowns.reports import dashboard as figures
+from takedowns.reports.periods import Period
 from takedowns.enums import ClockKind, EventKind
 from takedowns.models import ClockBreachesDay, ClockDurationsDay, ClockRollupMark, Event, Notice, SlaClock
 from takedowns.workflow import clocks
@@ -38,7 +41,7 @@ def stored_durations() -> set[tuple]:
                                                      "elapsed_min", "elapsed_max"))
 
 
-def dashboard_figures(period: figures.Period = OCTOBER) -> tuple:
+def dashboard_figures(period: Period = OCTOBER) -> tuple:
     return figures.durations_per_kind(period), figures.breaches_per_day(period), figures.weekly_medians(period)
 
 
@@ -91,7 +94,7 @@ def test_the_figures_are_the_same_live_rolled_up_and_half_and_half(dataset):
 def test_what_came_after_the_mark_is_read_live(dataset):
     notice = Notice.objects.get(reference="TD-N8")
     clock(ClockKind.TAKEDOWN_EXECUTED, notice, at(11, 30, 8), at(11, 30, 9), at(11, 30, 8, 10))
-    november = figures.Period(date(2026, 11, 1), date(2026, 11, 30))
+    november = Period(date(2026, 11, 1), date(2026, 11, 30))
 
     def executed():
         row = next(row for row in figures.durations_per_kind(november) if row.kind == ClockKind.TAKEDOWN_EXECUTED)
@@ -112,7 +115,7 @@ def test_a_clock_committed_after_a_refresh_that_passed_it_is_counted_by_the_next
     notice = Notice.objects.get(reference="TD-N8")
     # Stopped at 07:50 in a transaction that committed only after that refresh: missed for now ...
     clock(ClockKind.TAKEDOWN_EXECUTED, notice, at(11, 30, 7, 40), at(11, 30, 9), at(11, 30, 7, 50))
-    november = figures.Period(date(2026, 11, 1), date(2026, 11, 30))
+    november = Period(date(2026, 11, 1), date(2026, 11, 30))
     assert ClockKind.TAKEDOWN_EXECUTED not in clock_rollup.durations(november.first, november.last)
     # ... until the next refresh recomputes the mark's day from its start.
     assert clock_rollup.refresh(at(11, 30, 8, 10)) == {"durations": 1, "breaches": 0}
@@ -166,7 +169,7 @@ def test_days_are_those_of_the_sites_time_zone(dataset):
     # 22:30 UTC on 5 October is 00:30 on 6 October in Berlin (summer time, UTC+2).
     clock(ClockKind.TAKEDOWN_EXECUTED, notice, at(10, 5, 22), at(10, 5, 23), at(10, 5, 22, 30))
     with timezone.override(settings.TIME_ZONE):
-        berlin = figures.Period(date(2026, 10, 6), date(2026, 10, 6))
+        berlin = Period(date(2026, 10, 6), date(2026, 10, 6))
         live = dashboard_figures(berlin)
         clock_rollup.refresh(AFTER_NOVEMBER)
         assert ClockDurationsDay.objects.get(kind=ClockKind.TAKEDOWN_EXECUTED).day == date(2026, 10, 6)
@@ -185,9 +188,9 @@ def test_percentiles_from_buckets_stay_well_inside_the_bucket_width(dataset):
     SlaClock.objects.bulk_create(SlaClock(
         kind=ClockKind.TAKEDOWN_EXECUTED, notice=notice, target=3 * H, started_at=start, due_at=start + 3 * H,
         warn_at=start + H, stopped_at=start + time, elapsed=time) for time in elapsed)
-    clocks = figures.stopped_clocks(figures.Period(date(2026, 11, 10), date(2026, 11, 10))).filter(
+    clocks = figures.stopped_clocks(Period(date(2026, 11, 10), date(2026, 11, 10))).filter(
         kind=ClockKind.TAKEDOWN_EXECUTED)
-    exact = figures.percentiles(clocks, "elapsed", (0.5, 0.9))
+    exact = measures.percentiles(clocks, "elapsed", (0.5, 0.9))
     clock_rollup.refresh(AFTER_NOVEMBER)
     histogram = clock_rollup.durations(date(2026, 11, 10), date(2026, 11, 10))[ClockKind.TAKEDOWN_EXECUTED]
     assert 10 <= len(histogram.buckets) <= 15  # ln 2 = 0.69: 14 buckets at 20 per unit of ln
@@ -228,7 +231,7 @@ def test_through_the_workflow_the_figures_match_the_event_log(catalogue, reviewe
     clocks.process_due(start + timedelta(hours=30))  # the other two breach (24 h target)
     workflow.withdraw_notice(Notice.objects.get(pk=withdrawn.pk), start + timedelta(hours=31))
     clocks.stop_clock(ClockKind.TAKEDOWN_DECISION, start + timedelta(hours=51), notice=slow)  # started at 10:00
-    november = figures.Period(date(2026, 11, 1), date(2026, 11, 30))
+    november = Period(date(2026, 11, 1), date(2026, 11, 30))
 
     events = Event.objects.filter(kind__in=[EventKind.CLOCK_STOPPED, EventKind.CLOCK_BREACHED])
     stopped = [e for e in events if e.kind == EventKind.CLOCK_STOPPED and not e.details["cancelled"]]

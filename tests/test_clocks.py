@@ -191,6 +191,6 @@ def test_the_tracking_page_and_the_queue_show_due_times_and_states(client, now, 
     assert 'data-clock-state="stopped">done</span>' in page  # acknowledgement
     assert 'data-clock-state="on_time">on time</span>' in page  # takedown decision
     client.force_login(reviewers["tm"].user)
-    queue = client.get("/review/").context["page"].notices
+    queue = client.get("/review/").context["page"].rows
     assert [(n.reference, n.due_at, n.clock_state) for n in queue] == [
         (late.reference, now - timedelta(hours=6), "breached"), (notice.reference, now + timedelta(hours=24), "on_time")]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
-from takedowns import tasks, workflow
+from takedowns import legal, tasks, workflow
 from takedowns.enums import ClockKind, CounterNoticeStatus, EventKind, ItemState, SellerAccount
 from takedowns.models import (
     CounterNotice,
@@ -285,13 +285,13 @@ def test_a_complete_counter_notice_starts_the_window_and_goes_to_the_rights_hold
 ])
 def test_the_window_counts_us_business_days(settings, accepted, due):
     settings.COUNTER_NOTICE_HOLIDAY_COUNTRY = "US"
-    assert counter_notices.restore_due_at(accepted) == due
+    assert legal.restore_due_at(accepted) == due
 
 
 def test_the_window_is_configurable_within_the_law(settings):
     settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS = 14
-    assert counter_notices.restore_due_at(ACCEPTED) == LATEST
-    assert counter_notices.latest_restore_at(ACCEPTED) == LATEST
+    assert legal.restore_due_at(ACCEPTED) == LATEST
+    assert legal.latest_restore_at(ACCEPTED) == LATEST
 
 
 def test_the_demo_override_restores_after_seconds(settings, decision, checker):

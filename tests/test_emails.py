@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
-from takedowns import emails, tasks
+from takedowns import outbox, tasks
 from takedowns.enums import EmailStatus
 from takedowns.mailfiles import EmlFileBackend
 from takedowns.models import OutboundEmail
@@ -24,7 +24,7 @@ def queued(now):
 
 
 def test_deliver_sends_text_and_html_and_marks_sent(queued, now):
-    emails.deliver(queued.pk, now)
+    outbox.deliver(queued.pk, now)
     queued.refresh_from_db()
     assert (queued.status, queued.sent_at, queued.attempts) == (EmailStatus.SENT, now, 1)
     message = mail.outbox[0]
@@ -36,8 +36,8 @@ def test_deliver_sends_text_and_html_and_marks_sent(queued, now):
 
 
 def test_a_sent_email_is_not_sent_again(queued, now):
-    emails.deliver(queued.pk, now)
-    emails.deliver(queued.pk, now)
+    outbox.deliver(queued.pk, now)
+    outbox.deliver(queued.pk, now)
     assert len(mail.outbox) == 1
 
 
@@ -48,8 +48,8 @@ def test_a_sent_email_is_not_sent_again(queued, now):
 ])
 def test_transient_failures_raise_for_a_retry_and_keep_the_mail_queued(queued, now, error):
     with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=error):
-        with pytest.raises(emails.TransientMailError):
-            emails.deliver(queued.pk, now)
+        with pytest.raises(outbox.TransientMailError):
+            outbox.deliver(queued.pk, now)
     queued.refresh_from_db()
     assert (queued.status, queued.attempts) == (EmailStatus.QUEUED, 1)
     assert queued.last_error
@@ -58,7 +58,7 @@ def test_transient_failures_raise_for_a_retry_and_keep_the_mail_queued(queued, n
 def test_a_permanent_refusal_fails_the_mail_without_retry(queued, now):
     with mock.patch("django.core.mail.EmailMultiAlternatives.send",
                     side_effect=smtplib.SMTPResponseException(550, b"no such user")):
-        emails.deliver(queued.pk, now)
+        outbox.deliver(queued.pk, now)
     queued.refresh_from_db()
     assert (queued.status, queued.attempts, queued.last_error) == (EmailStatus.FAILED, 1, "550 b'no such user'")
 
@@ -98,15 +98,15 @@ def test_the_sweep_resends_only_mail_that_was_never_tried(queued, now):
     tried = OutboundEmail.objects.create(notice=queued.notice, kind="x", to="a@b.example", subject="s",
                                          body_text="t", body_html="h", created_at=now, attempts=2)
     grace = timedelta(minutes=10)
-    assert emails.unsent_email_ids(now + timedelta(minutes=11), grace) == [queued.pk]
-    assert emails.unsent_email_ids(now + timedelta(minutes=9), grace) == []
-    assert tried.pk not in emails.unsent_email_ids(now + timedelta(days=1), grace)
+    assert outbox.unsent_email_ids(now + timedelta(minutes=11), grace) == [queued.pk]
+    assert outbox.unsent_email_ids(now + timedelta(minutes=9), grace) == []
+    assert tried.pk not in outbox.unsent_email_ids(now + timedelta(days=1), grace)
 
 
 def test_the_file_backend_writes_one_readable_eml_per_message(tmp_path, queued, settings):
     settings.EMAIL_BACKEND = "takedowns.mailfiles.EmlFileBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
-    emails.deliver(queued.pk, queued.created_at)
+    outbox.deliver(queued.pk, queued.created_at)
     files = list((tmp_path / "mail").glob("*.eml"))
     assert len(files) == 1 and "Confirm-your-notice-about-1-listing" in files[0].name
     parsed = email.message_from_bytes(files[0].read_bytes())
@@ -120,13 +120,13 @@ def test_a_second_copy_does_not_send_while_the_first_is_sending(queued, now):
     sent = []
 
     def send_while_another_copy_arrives(message):
-        emails.deliver(queued.pk, now)  # the other copy of the message, meanwhile
+        outbox.deliver(queued.pk, now)  # the other copy of the message, meanwhile
         sent.append(message.to)
         return 1
 
     with mock.patch("django.core.mail.EmailMultiAlternatives.send", autospec=True,
                     side_effect=send_while_another_copy_arrives):
-        emails.deliver(queued.pk, now)
+        outbox.deliver(queued.pk, now)
     assert sent == [["anna@aerostride.example"]]
     queued.refresh_from_db()
     assert (queued.status, queued.attempts) == (EmailStatus.SENT, 1)
@@ -135,8 +135,8 @@ def test_a_second_copy_does_not_send_while_the_first_is_sending(queued, now):
 def test_a_claim_abandoned_by_a_dead_sender_is_taken_over(queued, now):
     OutboundEmail.objects.filter(pk=queued.pk).update(status=EmailStatus.SENDING, attempts=1,
                                                       claimed_at=now - timedelta(minutes=11))
-    assert emails.unsent_email_ids(now, grace=timedelta(minutes=10)) == [queued.pk]
-    emails.deliver(queued.pk, now)
+    assert outbox.unsent_email_ids(now, grace=timedelta(minutes=10)) == [queued.pk]
+    outbox.deliver(queued.pk, now)
     queued.refresh_from_db()
     assert (queued.status, queued.attempts, len(mail.outbox)) == (EmailStatus.SENT, 2, 1)
 
@@ -144,6 +144,6 @@ def test_a_claim_abandoned_by_a_dead_sender_is_taken_over(queued, now):
 def test_a_fresh_claim_is_left_alone(queued, now):
     OutboundEmail.objects.filter(pk=queued.pk).update(status=EmailStatus.SENDING, attempts=1,
                                                       claimed_at=now - timedelta(minutes=1))
-    assert emails.unsent_email_ids(now, grace=timedelta(minutes=0)) == []
-    emails.deliver(queued.pk, now)
+    assert outbox.unsent_email_ids(now, grace=timedelta(minutes=0)) == []
+    outbox.deliver(queued.pk, now)
     assert mail.outbox == []

@@ -11,7 +11,8 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from takedowns import figures
+from takedowns.reports import dashboard, measures, transparency
+from takedowns.reports.periods import Period
 from takedowns.enums import ClockKind
 from takedowns.models import (
     Appeal,
@@ -31,7 +32,7 @@ from tests.conftest import notice_fields
 pytestmark = pytest.mark.django_db
 H = timedelta(hours=1)
 MIN = timedelta(minutes=1)
-OCTOBER = figures.Period(date(2026, 10, 1), date(2026, 10, 31))
+OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
 
 
 def at(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -191,17 +192,17 @@ def one_notice(db):
 def test_percentile_interpolates_between_the_two_nearest_values(one_notice):
     clocks_with_elapsed(one_notice, 30, 10, 40, 20)  # sorted 10 20 30 40
     clocks = SlaClock.objects.all()
-    assert figures.percentile(clocks, "elapsed", 0.5) == 25 * MIN
-    assert figures.percentile(clocks, "elapsed", 0.9) == timedelta(minutes=37)  # 30 + 0.7 * 10
-    assert figures.percentile(clocks, "elapsed", 0) == 10 * MIN
-    assert figures.percentile(clocks, "elapsed", 1) == 40 * MIN
-    assert figures.percentiles(clocks, "elapsed", [0.25, 0.5]) == [timedelta(minutes=17, seconds=30), 25 * MIN]
+    assert measures.percentile(clocks, "elapsed", 0.5) == 25 * MIN
+    assert measures.percentile(clocks, "elapsed", 0.9) == timedelta(minutes=37)  # 30 + 0.7 * 10
+    assert measures.percentile(clocks, "elapsed", 0) == 10 * MIN
+    assert measures.percentile(clocks, "elapsed", 1) == 40 * MIN
+    assert measures.percentiles(clocks, "elapsed", [0.25, 0.5]) == [timedelta(minutes=17, seconds=30), 25 * MIN]
 
 
 def test_percentile_leaves_nulls_out_and_is_none_without_values(one_notice):
-    assert figures.percentile(SlaClock.objects.all(), "elapsed", 0.5) is None
+    assert measures.percentile(SlaClock.objects.all(), "elapsed", 0.5) is None
     clocks_with_elapsed(one_notice, None, 7, None)
-    assert figures.percentiles(SlaClock.objects.all(), "elapsed", [0.5, 0.9]) == [7 * MIN, 7 * MIN]
+    assert measures.percentiles(SlaClock.objects.all(), "elapsed", [0.5, 0.9]) == [7 * MIN, 7 * MIN]
 
 
 def test_percentile_of_numbers_is_a_float_and_of_an_expression_is_computed_in_sql(one_notice, catalogue):
@@ -209,17 +210,17 @@ def test_percentile_of_numbers_is_a_float_and_of_an_expression_is_computed_in_sq
         Listing.objects.create(external_id=f"L-P{price}", seller=Seller.objects.first(), title="x", category="shoes",
                                price=Decimal(price))
     prices = Listing.objects.filter(external_id__startswith="L-P")
-    assert figures.percentile(prices, "price", 0.5) == pytest.approx(20.0)
-    assert figures.percentile(prices, "price", 0.75) == pytest.approx(30.0)
+    assert measures.percentile(prices, "price", 0.5) == pytest.approx(20.0)
+    assert measures.percentile(prices, "price", 0.75) == pytest.approx(30.0)
     clocks_with_elapsed(one_notice, 5, 15)
     # due_at - stopped_at is 55 and 45 minutes.
-    assert figures.percentile(SlaClock.objects.all(), F("due_at") - F("stopped_at"), 0.5) == 50 * MIN
+    assert measures.percentile(SlaClock.objects.all(), F("due_at") - F("stopped_at"), 0.5) == 50 * MIN
 
 
 def test_percentile_reads_a_fixed_number_of_rows_whatever_the_count(one_notice):
     clocks_with_elapsed(one_notice, *range(1, 201))
     with CaptureQueriesContext(connection) as queries:
-        assert figures.percentiles(SlaClock.objects.all(), "elapsed", [0.5, 0.9]) == [
+        assert measures.percentiles(SlaClock.objects.all(), "elapsed", [0.5, 0.9]) == [
             timedelta(minutes=100, seconds=30), timedelta(minutes=180, seconds=6)]
     sql = " ".join(query["sql"] for query in queries)
     if connection.vendor == "postgresql":
@@ -230,13 +231,13 @@ def test_percentile_reads_a_fixed_number_of_rows_whatever_the_count(one_notice):
 
 def test_a_fraction_outside_0_to_1_is_refused(one_notice):
     with pytest.raises(ValueError, match="between 0 and 1"):
-        figures.percentile(SlaClock.objects.all(), "elapsed", 1.5)
+        measures.percentile(SlaClock.objects.all(), "elapsed", 1.5)
 
 
 # --- The dashboard's figures. ---
 
 def test_running_clocks_are_counted_by_kind_and_recorded_state(dataset):
-    running = figures.running_clocks()
+    running = dashboard.running_clocks()
     assert running[ClockKind.TAKEDOWN_DECISION] == {"on_time": 1, "warning": 0, "breached": 1, "paused": 1}
     assert running[ClockKind.TAKEDOWN_EXECUTED] == {"on_time": 0, "warning": 1, "breached": 0, "paused": 0}
     assert running[ClockKind.APPEAL_DECISION] == {"on_time": 0, "warning": 0, "breached": 1, "paused": 0}
@@ -246,14 +247,14 @@ def test_running_clocks_are_counted_by_kind_and_recorded_state(dataset):
 
 
 def test_breaches_are_counted_per_day_of_the_period_cancelled_clocks_included(dataset):
-    breaches = figures.breaches_per_day(OCTOBER)
+    breaches = dashboard.breaches_per_day(OCTOBER)
     assert [day for day, _ in breaches] == [date(2026, 10, d) for d in range(1, 32)]
     # 15 October: the withdrawn notice's clock, cancelled after it breached.
     assert {day.day: count for day, count in breaches if count} == {10: 1, 15: 1, 19: 1, 21: 1}
 
 
 def test_durations_per_kind_over_the_clocks_stopped_in_the_period(dataset):
-    rows = {row.kind: row for row in figures.durations_per_kind(OCTOBER)}
+    rows = {row.kind: row for row in dashboard.durations_per_kind(OCTOBER)}
     assert list(rows) == ClockKind.values
     decision = rows[ClockKind.TAKEDOWN_DECISION]  # 1 h, 20 h, 72 h
     assert (decision.count, decision.within, decision.breached) == (3, 2, 1)
@@ -277,25 +278,25 @@ def test_durations_per_kind_over_the_clocks_stopped_in_the_period(dataset):
 
 
 def test_weekly_medians_of_the_takedown_decision_clock(dataset):
-    assert figures.weekly_medians(OCTOBER) == [
-        figures.Week(date(2026, 9, 28), 1, 72 * H),  # only 1-4 October of that week is in the period
-        figures.Week(date(2026, 10, 5), 2, timedelta(hours=10, minutes=30)),  # 20 h and 1 h
-        figures.Week(date(2026, 10, 12), 0, None),
-        figures.Week(date(2026, 10, 19), 0, None),
-        figures.Week(date(2026, 10, 26), 0, None),
+    assert dashboard.weekly_medians(OCTOBER) == [
+        dashboard.Week(date(2026, 9, 28), 1, 72 * H),  # only 1-4 October of that week is in the period
+        dashboard.Week(date(2026, 10, 5), 2, timedelta(hours=10, minutes=30)),  # 20 h and 1 h
+        dashboard.Week(date(2026, 10, 12), 0, None),
+        dashboard.Week(date(2026, 10, 19), 0, None),
+        dashboard.Week(date(2026, 10, 26), 0, None),
     ]
 
 
 def test_workload_per_reviewer_with_a_row_for_unassigned_notices(dataset):
-    assert figures.workload() == [
-        figures.Workload("cr", 2, 2, 1),
-        figures.Workload("tm", 1, 2, 0),
-        figures.Workload("Unassigned", None, 1, 1),
+    assert dashboard.workload() == [
+        dashboard.Workload("cr", 2, 2, 1),
+        dashboard.Workload("tm", 1, 2, 0),
+        dashboard.Workload("Unassigned", None, 1, 1),
     ]
 
 
 def test_duration_rows_are_the_stopped_clocks_of_the_period_in_order(dataset):
-    rows = list(figures.duration_rows(OCTOBER))
+    rows = list(dashboard.duration_rows(OCTOBER))
     assert [(kind, ref, elapsed, within, breached) for _, kind, ref, _, _, _, elapsed, within, breached in rows] == [
         ("takedown_decision", "TD-N4", 72 * H, False, True),
         ("acknowledgement", "TD-N1", 5 * MIN, True, False),
@@ -326,7 +327,7 @@ NOW = datetime(2026, 11, 29, 19, 0, tzinfo=UTC)
     ("2026-H2", date(2026, 7, 1), date(2026, 12, 31), "July–December 2026", False),
 ])
 def test_report_periods_are_months_and_half_years(slug, first, last, title, complete):
-    period = figures.report_period(slug, NOW)
+    period = transparency.report_period(slug, NOW)
     assert (period.first, period.last, period.title, period.complete, period.slug) == (first, last, title, complete,
                                                                                       slug)
 
@@ -341,11 +342,11 @@ def test_report_periods_are_months_and_half_years(slug, first, last, title, comp
     ("9999-12", "There is no report for December 9999 yet: the period has not started."),
 ])
 def test_a_bad_or_future_report_period_says_why(slug, message):
-    with pytest.raises(figures.BadPeriod, match=message):
-        figures.report_period(slug, NOW)
+    with pytest.raises(transparency.BadPeriod, match=message):
+        transparency.report_period(slug, NOW)
 
 
 def test_report_periods_run_from_the_first_confirmed_notice_to_now(dataset):
-    halves, months = figures.report_periods(NOW)
+    halves, months = transparency.report_periods(NOW)
     assert [p.slug for p in halves] == ["2026-H2"]
     assert [(p.slug, p.complete) for p in months] == [("2026-11", False), ("2026-10", True), ("2026-09", True)]

@@ -8,7 +8,7 @@ from django.core import mail
 from takedowns import workflow
 from takedowns.enums import DecisionOutcome, EventKind, ItemState, NoticeStatus
 from takedowns.models import InfoRequest, Reviewer
-from tests.conftest import PDF_BYTES, file_notice, upload
+from tests.conftest import PDF_BYTES, decision_form, file_notice, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def test_a_question_needs_words_and_listings_waiting_for_a_decision(notice, revi
     workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(item.pk, DecisionOutcome.REMOVE)], now)
     with pytest.raises(workflow.TransitionNotAllowed, match="waiting for a decision"):
         ask(notice, reviewers["tm"], now, positions=(1,))
-    with pytest.raises(workflow.TransitionNotAllowed, match="not in review with you"):
+    with pytest.raises(workflow.TransitionNotAllowed, match="is not assigned to you; claim it first"):
         ask(notice, reviewers["cr"], now, positions=(2,))
     assert not InfoRequest.objects.exists()
 
@@ -163,12 +163,11 @@ def test_the_reviewer_is_emailed_the_answer(notice, reviewers, now, django_captu
 def test_the_reviewer_asks_from_the_notice_page(client, notice, reviewers):
     items = items_of(notice)
     client.force_login(reviewers["tm"].user)
-    refused = client.post(f"/review/notices/{notice.reference}/decide/", {f"outcome-{items[2].pk}": "info"},
-                          follow=True)
-    assert "Write the question for the submitter." in refused.content.decode()
-    response = client.post(f"/review/notices/{notice.reference}/decide/", {
-        f"outcome-{items[1].pk}": "remove", f"outcome-{items[2].pk}": "info",
-        "info-message": "Is listing 2 the 2024 model?"}, follow=True)
+    refused = client.post(f"/review/notices/{notice.reference}/decide/", decision_form(notice, {2: {"action": "ask"}}))
+    assert refused.status_code == 400
+    assert 'id="id_question-error">Write the question for the submitter.</div>' in refused.content.decode()
+    response = client.post(f"/review/notices/{notice.reference}/decide/", decision_form(
+        notice, {1: {"action": "remove"}, 2: {"action": "ask"}}, question="Is listing 2 the 2024 model?"), follow=True)
     assert "1 decision recorded; question sent about 1 listing." in response.content.decode()
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.AWAITING_SUBMITTER

@@ -109,13 +109,13 @@ def test_routing_stores_both_e_mails_in_one_insert_and_sends_each(now, catalogue
 def test_routing_publishes_one_send_task_for_both_e_mails(now, catalogue, reviewers,
                                                           django_capture_on_commit_callbacks):
     notice = confirmed(now)
-    with mock.patch.object(tasks.send_emails, "delay") as send_emails, \
-            mock.patch.object(tasks.send_email, "delay") as send_email, \
+    with mock.patch.object(tasks.send_emails, "apply_async") as send_emails, \
+            mock.patch.object(tasks.send_email, "apply_async") as send_email, \
             django_capture_on_commit_callbacks(execute=True):
         workflow.route_notice(notice.pk, now)
     ids = list(OutboundEmail.objects.filter(kind__in=["notice_routed", "new_assignment"]).order_by("pk")
                .values_list("pk", flat=True))
-    send_emails.assert_called_once_with(email_ids=ids)
+    send_emails.assert_called_once_with(kwargs={"email_ids": ids})
     send_email.assert_not_called()
 
 

@@ -178,7 +178,7 @@ def test_forbidden_transitions_are_refused_and_leave_no_trace(now, source, targe
     notice.refresh_from_db()
     events_before = Event.objects.count()
     with pytest.raises(workflow.TransitionNotAllowed):
-        workflow._change_status(notice, target, kind="test", actor=workflow.SYSTEM, now=now)
+        workflow.change_status(notice, target, kind="test", actor=workflow.SYSTEM, now=now)
     notice.refresh_from_db()
     assert notice.status == source
     assert Event.objects.count() == events_before
@@ -199,7 +199,7 @@ def test_a_change_made_concurrently_wins_and_the_stale_one_is_refused(now):
     stale = Notice.objects.get(pk=notice.pk)
     workflow.confirm_notice(notice, now)  # someone else confirms first
     with pytest.raises(workflow.TransitionNotAllowed, match="changed by someone else"):
-        workflow._change_status(stale, NoticeStatus.EXPIRED, kind=EventKind.EXPIRED, actor=workflow.SYSTEM, now=now)
+        workflow.change_status(stale, NoticeStatus.EXPIRED, kind=EventKind.EXPIRED, actor=workflow.SYSTEM, now=now)
     assert Notice.objects.get(pk=notice.pk).status != NoticeStatus.EXPIRED
 
 

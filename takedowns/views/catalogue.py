@@ -1,28 +1,30 @@
 """The local catalogue's public listing pages: the demo marketplace that notices point at."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
-from takedowns import selectors
-from takedowns.models import Listing
+from takedowns.access import public
+from takedowns.forms.public import CatalogueFilterForm
+from takedowns.selectors import catalogue
 
 
+@public
 def listing_index(request: HttpRequest) -> HttpResponse:
-    try:
-        after = int(request.GET.get("after", "") or 0) or None
-    except ValueError:
-        after = None
-    category = request.GET.get("category") or None
-    query = (request.GET.get("q") or "").strip() or None
-    page = selectors.catalogue_page(after, category, query)
+    form = CatalogueFilterForm(request.GET)
+    form.is_valid()
+    category = form.cleaned_data.get("category") or None
+    query = form.cleaned_data.get("q") or ""
     return render(request, "takedowns/catalogue/index.html", {
-        "page": page, "category": category, "q": query or "",
-        "categories": selectors.catalogue_categories(),
-    })
+        "page": catalogue.catalogue_page(form.cleaned_data.get("after"), category, query or None),
+        "category": category, "q": query, "categories": catalogue.catalogue_categories(), "form": form,
+    }, status=400 if form.errors else 200)
 
 
+@public
 def listing_detail(request: HttpRequest, external_id: str) -> HttpResponse:
-    listing = get_object_or_404(Listing.objects.select_related("seller"), external_id=external_id.upper())
+    listing = catalogue.listing(external_id)
+    if listing is None:
+        raise Http404("No such listing.")
     return render(request, "takedowns/catalogue/detail.html", {
         "listing": listing, "listing_url": request.build_absolute_uri(),
     })

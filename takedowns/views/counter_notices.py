@@ -2,50 +2,48 @@
 oldest first, and a page per counter-notice to find it complete or return it. Any reviewer or lead."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from takedowns import selectors
+from takedowns import legal
+from takedowns.access import reviewer_required
 from takedowns.enums import CounterNoticeStatus
+from takedowns.forms.review import CounterNoticeFilterForm, IncompleteForm
 from takedowns.models import CounterNotice
-from takedowns.views.review import reviewer_required
+from takedowns.selectors import worklists
 from takedowns.workflow import TransitionNotAllowed, counter_notices
-
-def _page(status: str, after: selectors.FiledCursor | None) -> tuple[list[CounterNotice], str | None]:
-    return selectors.filed_page(CounterNotice.objects.filter(status=status)
-                                .select_related("decision__item__listing__seller", "decision__item__notice"), after)
 
 
 @reviewer_required
 def queue(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status")
-    if status not in CounterNoticeStatus.values:
-        status = CounterNoticeStatus.FILED
-    rows, next_cursor = _page(status, selectors.FiledCursor.decode(request.GET.get("after")))
+    form = CounterNoticeFilterForm(request.GET, statuses=CounterNoticeStatus.choices)
+    form.is_valid()
+    # No status chosen (or an unknown one, said beside the filter): those waiting for their check.
+    status = form.cleaned_data.get("status") or CounterNoticeStatus.FILED
+    page = worklists.counter_notices_page(status, form.cleaned_data.get("after"))
     return render(request, "takedowns/review/counter_notices.html", {
-        "counter_notices": rows, "next_cursor": next_cursor, "status": status,
-        "statuses": CounterNoticeStatus.choices,
-    })
+        "counter_notices": page.rows, "next_cursor": page.next_cursor, "status": status,
+        "statuses": CounterNoticeStatus.choices, "filter_form": form,
+    }, status=400 if form.errors else 200)
 
 
 def _counter_notice(counter_notice_id: int) -> CounterNotice:
-    return get_object_or_404(
-        CounterNotice.objects.select_related("decision__item__listing__seller", "decision__item__notice",
-                                             "decision__decided_by", "checked_by"),
-        pk=counter_notice_id)
+    counter_notice = worklists.counter_notice(counter_notice_id)
+    if counter_notice is None:
+        raise Http404("No such counter-notice.")
+    return counter_notice
 
 
-def _detail(request: HttpRequest, counter_notice: CounterNotice, reason_error: str = "", reason: str = "",
+def _detail(request: HttpRequest, counter_notice: CounterNotice, form: IncompleteForm | None = None,
             status: int = 200) -> HttpResponse:
     return render(request, "takedowns/review/counter_notice.html", {
         "counter_notice": counter_notice, "decision": counter_notice.decision, "item": counter_notice.decision.item,
         "listing": counter_notice.decision.item.listing, "case": counter_notice.decision.item.notice,
-        "statement_mistake": counter_notices.STATEMENT_MISTAKE,
-        "statement_jurisdiction": counter_notices.STATEMENT_JURISDICTION,
-        "signature_matches": counter_notices.signature_matches(counter_notice.full_name, counter_notice.signature),
-        "window": counter_notices.window_text(), "reason_error": reason_error, "reason": reason,
+        "statement_mistake": legal.STATEMENT_MISTAKE, "statement_jurisdiction": legal.STATEMENT_JURISDICTION,
+        "signature_matches": legal.signature_matches(counter_notice.full_name, counter_notice.signature),
+        "window": legal.window_text(), "incomplete_form": form or IncompleteForm(),
         "checkable": counter_notice.status == CounterNoticeStatus.FILED,
     }, status=status)
 
@@ -55,8 +53,8 @@ def detail(request: HttpRequest, counter_notice_id: int) -> HttpResponse:
     return _detail(request, _counter_notice(counter_notice_id))
 
 
-@require_POST
 @reviewer_required
+@require_POST
 def accept(request: HttpRequest, counter_notice_id: int) -> HttpResponse:
     counter_notice = _counter_notice(counter_notice_id)
     try:
@@ -70,16 +68,16 @@ def accept(request: HttpRequest, counter_notice_id: int) -> HttpResponse:
     return redirect("takedowns:review_counter_notice", counter_notice_id=counter_notice.pk)
 
 
-@require_POST
 @reviewer_required
+@require_POST
 def incomplete(request: HttpRequest, counter_notice_id: int) -> HttpResponse:
     counter_notice = _counter_notice(counter_notice_id)
-    reason = request.POST.get("reason", "").strip()
-    if not reason:
-        return _detail(request, counter_notice, status=400,
-                       reason_error="Say what is missing, so that the seller can correct it.")
+    form = IncompleteForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, counter_notice, form, status=400)
     try:
-        counter_notices.mark_incomplete(counter_notice, request.reviewer, reason, now=timezone.now())
+        counter_notices.mark_incomplete(counter_notice, request.reviewer, form.cleaned_data["reason"],
+                                        now=timezone.now())
     except TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     else:

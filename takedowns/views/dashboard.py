@@ -1,84 +1,26 @@
 """The leads' SLA dashboard: running clocks, breaches, durations per clock over a chosen period,
 workload per reviewer, trends as server-drawn SVG charts, and CSV exports. Leads only; the
-figures come from takedowns.figures, this module only parses the period and lays them out."""
+figures come from takedowns/reports/dashboard.py, this module only lays them out."""
 
 import csv
-import re
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from itertools import chain
 from math import ceil
-from typing import Iterable, Iterator
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from takedowns import figures
+from takedowns.access import lead_required
 from takedowns.enums import ClockKind
-from takedowns.views.review import lead_required
-
-DEFAULT_DAYS = 30
-# Long enough for a year's trend, short enough that a week-by-week chart stays readable.
-MAX_DAYS = 366
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-
-# --- The period: ?from=YYYY-MM-DD&to=YYYY-MM-DD, both days included. ---
-
-@dataclass
-class PeriodChoice:
-    raw_from: str
-    raw_to: str
-    period: figures.Period | None = None
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def query(self) -> str:
-        query = QueryDict(mutable=True)
-        query.update({"from": self.raw_from, "to": self.raw_to})
-        return query.urlencode()
-
-
-def _parse_day(raw: str, what: str) -> date:
-    if not _ISO_DATE.fullmatch(raw):
-        raise ValueError(f"“{raw[:40]}” is not a date: write the {what} day as YYYY-MM-DD, e.g. 2026-11-01.")
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(f"{raw} is not a day of the calendar: check the month and the day.") from None
-
-
-def choose_period(query: QueryDict, today: date) -> PeriodChoice:
-    """The period asked for, or the last 30 days. What was typed is kept to show it back with the
-    error that says what is wrong with it."""
-    raw_from, raw_to = query.get("from", "").strip(), query.get("to", "").strip()
-    choice = PeriodChoice(raw_from, raw_to)
-    last = first = None
-    try:
-        last = _parse_day(raw_to, "last") if raw_to else today
-    except ValueError as exc:
-        choice.errors["to"] = str(exc)
-    try:
-        first = _parse_day(raw_from, "first") if raw_from else (last or today) - timedelta(days=DEFAULT_DAYS - 1)
-    except ValueError as exc:
-        choice.errors["from"] = str(exc)
-    if choice.errors:
-        return choice
-    if first > last:
-        choice.errors["period"] = f"The period starts ({first}) after it ends ({last}): swap the two dates."
-    elif first > today:
-        choice.errors["period"] = f"The period starts after today ({today}): there is nothing to show yet."
-    elif (last - first).days + 1 > MAX_DAYS:
-        choice.errors["period"] = (f"The period is {(last - first).days + 1} days long; choose at most {MAX_DAYS} "
-                                   f"days.")
-    else:
-        choice.period = figures.Period(first, last)
-        choice.raw_from, choice.raw_to = first.isoformat(), last.isoformat()
-    return choice
+from takedowns.forms.leads import PeriodForm
+from takedowns.reports import dashboard as figures
+from takedowns.reports.measures import duration_text, percent
+from takedowns.reports.periods import Period
 
 
 # --- Charts: a series drawn as inline SVG on the server (no JavaScript, no CDN). ---
@@ -139,40 +81,26 @@ def hours(duration: timedelta | None) -> float | None:
     return None if duration is None else round(duration.total_seconds() / 3600, 1)
 
 
-def duration_text(duration: timedelta | None) -> str:
-    """3 d 4 h, 5 h 30 min, 12 min, 40 s: a duration as a lead reads it."""
-    if duration is None:
-        return "–"
-    total = round(duration.total_seconds())
-    days, rest = divmod(total, 86400)
-    parts = [(days, "d"), (rest // 3600, "h"), (rest % 3600 // 60, "min")] if total >= 60 else [(total, "s")]
-    shown = [f"{amount} {unit}" for amount, unit in parts if amount][:2]
-    return " ".join(shown) or "0 s"
-
-
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f} %"
-
-
 # --- Pages. ---
 
-@require_GET
 @lead_required
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    choice = choose_period(request.GET, timezone.localdate())
-    context = {"choice": choice, "time_zone": timezone.get_current_timezone_name(),
+    form = PeriodForm(request.GET, timezone.localdate())
+    form.is_valid()
+    context = {"period_form": form, "time_zone": timezone.get_current_timezone_name(),
                "states": figures.RUNNING_STATES, "workload": figures.workload(),
                "running": [(ClockKind(kind).label, list(counts.values()))
                            for kind, counts in figures.running_clocks().items()]}
-    if choice.period:
-        shown = figures.period_figures(choice.period)
+    if form.period:
+        shown = figures.period_figures(form.period)
         context.update(shown=shown, breach_total=sum(count for _, count in shown.breaches), charts=[
             svg_chart("Breaches per day", [(day.strftime("%d %b"), count) for day, count in shown.breaches]),
             svg_chart("Takedown decision: weekly median time", [
                 (f"wk {week.monday:%d %b}", hours(week.median)) for week in shown.weeks], style="line", unit="h"),
         ], durations=[(row, duration_text(row.median), duration_text(row.p90), percent(row.share))
                       for row in shown.durations])
-    return render(request, "takedowns/dashboard/dashboard.html", context, status=400 if choice.errors else 200)
+    return render(request, "takedowns/dashboard/dashboard.html", context, status=400 if form.errors else 200)
 
 
 class _Echo:
@@ -188,73 +116,32 @@ def _csv_lines(rows: Iterable[Iterable]) -> Iterator[str]:
     return (writer.writerow(row) for row in rows)
 
 
-def _chosen_or_400(request: HttpRequest) -> figures.Period | HttpResponse:
-    choice = choose_period(request.GET, timezone.localdate())
-    if choice.period is None:
-        return HttpResponse("\n".join(choice.errors.values()) + "\n", status=400,
+def _chosen_or_400(request: HttpRequest) -> Period | HttpResponse:
+    form = PeriodForm(request.GET, timezone.localdate())
+    if not form.is_valid() or form.period is None:
+        return HttpResponse("".join(f"{message}\n" for _, message in form.error_items), status=400,
                             content_type="text/plain; charset=utf-8")
-    return choice.period
+    return form.period
 
 
-def _attachment(response: HttpResponse, name: str, period: figures.Period) -> HttpResponse:
+def _attachment(response: HttpResponse, name: str, period: Period) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}-{period.first}-to-{period.last}.csv"'
     return response
 
 
-def _blank(value) -> object:
-    return "" if value is None else value
-
-
-def figure_rows(period: figures.Period) -> Iterator[tuple]:
-    """The dashboard's figures as (figure, clock, key, value) rows: one figure per row, so a
-    spreadsheet can filter and pivot them."""
-    yield "figure", "clock", "key", "value"
-    yield "period", "", "from", period.first.isoformat()
-    yield "period", "", "to", period.last.isoformat()
-    for kind, counts in figures.running_clocks().items():
-        for state, count in counts.items():
-            yield "running_clocks", kind, state, count
-    shown = figures.period_figures(period)
-    for day, count in shown.breaches:
-        yield "breaches_per_day", "", day.isoformat(), count
-    for row in shown.durations:
-        yield from (("stopped_clocks", row.kind, key, _blank(value)) for key, value in (
-            ("count", row.count), ("within_target", row.within), ("within_target_share", row.share),
-            ("breached", row.breached), ("median_elapsed_seconds", figures.seconds(row.median)),
-            ("p90_elapsed_seconds", figures.seconds(row.p90))))
-    for week in shown.weeks:
-        yield "weekly_count", ClockKind.TAKEDOWN_DECISION, week.monday.isoformat(), week.count
-        yield "weekly_median_elapsed_seconds", ClockKind.TAKEDOWN_DECISION, week.monday.isoformat(), _blank(
-            figures.seconds(week.median))
-    for row in figures.workload():
-        yield "workload_open_notices", "", row.reviewer, _blank(row.open_notices)
-        yield "workload_running_clocks", "", row.reviewer, row.running
-        yield "workload_breached_running_clocks", "", row.reviewer, row.breached
-
-
-@require_GET
 @lead_required
+@require_GET
 def figures_csv(request: HttpRequest) -> HttpResponse:
     period = _chosen_or_400(request)
     if isinstance(period, HttpResponse):
         return period
     # A few hundred rows at most: built whole, so a query error is a 500 rather than a cut file.
-    body = "".join(_csv_lines(figure_rows(period)))
+    body = "".join(_csv_lines(figures.figure_rows(period)))
     return _attachment(HttpResponse(body, content_type="text/csv; charset=utf-8"), "sla-figures", period)
 
 
-def _moment(value: datetime) -> str:
-    return timezone.localtime(value).isoformat(timespec="seconds")
-
-
-def _duration_line(row: tuple) -> tuple:
-    clock_id, kind, reference, started, due, stopped, elapsed, within, breached = row
-    return (clock_id, kind, reference, _moment(started), _moment(due), _moment(stopped),
-            _blank(figures.seconds(elapsed)), str(bool(within)).lower(), str(bool(breached)).lower())
-
-
-@require_GET
 @lead_required
+@require_GET
 def durations_csv(request: HttpRequest) -> HttpResponse:
     period = _chosen_or_400(request)
     if isinstance(period, HttpResponse):
@@ -265,6 +152,6 @@ def durations_csv(request: HttpRequest) -> HttpResponse:
     if connection.vendor == "postgresql":
         lines = chain((line.encode() for line in header), figures.duration_csv_copy(period))
     else:
-        lines = _csv_lines(chain([figures.DURATION_COLUMNS], map(_duration_line, figures.duration_rows(period))))
+        lines = _csv_lines(chain([figures.DURATION_COLUMNS], figures.duration_lines(period)))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     return _attachment(response, "sla-durations", period)

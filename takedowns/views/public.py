@@ -1,7 +1,9 @@
-"""Pages for rights holders, who have no account: the form, confirmation and tracking."""
+"""Pages for rights holders, who have no account: the form, confirmation and tracking. The tracking
+page's own forms (answer, withdraw, report a lawsuit) post here too; on an error the tracking page
+comes back with status 400, the error beside the field and what was typed kept."""
 
-import hmac
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,25 +11,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from takedowns import evidence, selectors, workflow
+from takedowns import evidence, workflow
+from takedowns.access import confirmation_link, public, tracking_link
 from takedowns.enums import OPEN_NOTICE_STATUSES, NoticeStatus
-from takedowns.forms import AnswerForm, NoticeForm, item_formset_class
+from takedowns.forms.public import AnswerForm, LawsuitForm, NoticeForm, WithdrawForm, item_formset_class
+from takedowns.forms.seller import AppealForm
 from takedowns.models import Notice
-from takedowns.enums import CounterNoticeStatus
-from takedowns.models import CounterNotice
+from takedowns.selectors.notices import counter_notice_of, tracking_page
 from takedowns.workflow import counter_notices
 
 
+@public
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "takedowns/public/home.html")
-
-
-def _notice_for_token(reference: str, token: str, field: str) -> Notice:
-    """The notice, if the token is its own. A wrong token and an unknown reference look alike (404)."""
-    notice = Notice.objects.filter(reference=reference).first()
-    if notice is None or not hmac.compare_digest(getattr(notice, field).encode(), token.encode()):
-        raise Http404("No such notice.")
-    return notice
 
 
 def _submission_key(raw: str | None) -> uuid.UUID | None:
@@ -37,6 +33,7 @@ def _submission_key(raw: str | None) -> uuid.UUID | None:
         return None
 
 
+@public
 @require_http_methods(["GET", "POST"])
 def file_notice(request: HttpRequest) -> HttpResponse:
     item_rows_class = item_formset_class()
@@ -78,14 +75,16 @@ def file_notice(request: HttpRequest) -> HttpResponse:
                   {"form": form, "rows": rows, "kept": evidence.kept_for(key)}, status=400)
 
 
+@public
 def notice_filed(request: HttpRequest, submission_key: uuid.UUID) -> HttpResponse:
+    # The submission key is the form's own random one-time key: only its sender knows it.
     notice = get_object_or_404(Notice, submission_key=submission_key)
     return render(request, "takedowns/public/notice_filed.html", {"notice": notice})
 
 
+@confirmation_link
 @require_http_methods(["GET", "POST"])
-def confirm(request: HttpRequest, reference: str, token: str) -> HttpResponse:
-    notice = _notice_for_token(reference, token, "confirmation_token")
+def confirm(request: HttpRequest, notice: Notice) -> HttpResponse:
     if request.method == "GET":
         # A GET never changes state (mail scanners follow links); the page asks for one click.
         if notice.confirmed_at is not None:
@@ -99,28 +98,30 @@ def confirm(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     return redirect(notice.tracking_path())
 
 
-def track(request: HttpRequest, reference: str, token: str) -> HttpResponse:
-    notice = _notice_for_token(reference, token, "tracking_token")
+@tracking_link
+def track(request: HttpRequest, notice: Notice) -> HttpResponse:
     return _tracking_response(request, notice)
 
 
-def _tracking_response(request: HttpRequest, notice: Notice, answer_form: AnswerForm | None = None,
-                       status: int = 200) -> HttpResponse:
-    page = selectors.tracking_page(notice)
+def _tracking_response(request: HttpRequest, notice: Notice, status: int = 200, **bound: Any) -> HttpResponse:
+    """The tracking page; `bound` holds a form posted with an error (answer_form, withdraw_form, or
+    lawsuit_form with lawsuit_for, the counter-notice it was about)."""
+    page = tracking_page(notice, timezone.now())
     return render(request, "takedowns/public/track.html", {
-        "page": page, "notice": notice, "answer_form": answer_form or AnswerForm(),
+        "page": page, "notice": notice,
+        "answer_form": AnswerForm(), "withdraw_form": WithdrawForm(), "lawsuit_form": LawsuitForm(), **bound,
+        "appeal_rows": [(row, AppealForm(auto_id=f"appeal-{row.decision.pk}-%s")) for row in page.appeals],
         "can_withdraw": notice.status in OPEN_NOTICE_STATUSES,
         "unconfirmed": notice.status == NoticeStatus.UNCONFIRMED,
-        "counter_notices": _counter_notices_shown(notice),
     }, status=status)
 
 
+@tracking_link
 @require_POST
-def answer(request: HttpRequest, reference: str, token: str) -> HttpResponse:
-    notice = _notice_for_token(reference, token, "tracking_token")
+def answer(request: HttpRequest, notice: Notice) -> HttpResponse:
     form = AnswerForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _tracking_response(request, notice, form, status=400)
+        return _tracking_response(request, notice, status=400, answer_form=form)
     try:
         workflow.answer_information(notice, form.cleaned_data["answer"], now=timezone.now(),
                                     files=form.accepted_uploads)
@@ -131,12 +132,12 @@ def answer(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     return redirect(notice.tracking_path())
 
 
+@tracking_link
 @require_POST
-def withdraw(request: HttpRequest, reference: str, token: str) -> HttpResponse:
-    notice = _notice_for_token(reference, token, "tracking_token")
-    if request.POST.get("confirm") != "yes":
-        messages.error(request, "Tick “Yes, withdraw this notice” to withdraw it.")
-        return redirect(notice.tracking_path())
+def withdraw(request: HttpRequest, notice: Notice) -> HttpResponse:
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _tracking_response(request, notice, status=400, withdraw_form=form)
     try:
         workflow.withdraw_notice(notice, now=timezone.now())
     except workflow.TransitionNotAllowed as exc:
@@ -146,24 +147,19 @@ def withdraw(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     return redirect(notice.tracking_path())
 
 
-# --- Counter-notices (DMCA 512(g)) on the tracking page: the copy the rights holder receives, and
-# the one thing they can do about it, report a lawsuit before the listing is restored. ---
-
-def _counter_notices_shown(notice: Notice) -> list:
-    """The counter-notices a reviewer found complete (the rights holder receives those, with the
-    seller's contact details), by listing. One query, whatever the number of listings."""
-    return list(CounterNotice.objects.filter(
-        decision__item__notice=notice,
-        status__in=[CounterNoticeStatus.WAITING, CounterNoticeStatus.LAWSUIT, CounterNoticeStatus.RESTORED])
-        .select_related("decision__item__listing").order_by("decision__item__position", "id"))
-
-
+@tracking_link
 @require_POST
-def report_lawsuit(request: HttpRequest, reference: str, token: str, counter_notice_id: int) -> HttpResponse:
-    notice = _notice_for_token(reference, token, "tracking_token")
-    counter_notice = get_object_or_404(CounterNotice, pk=counter_notice_id, decision__item__notice=notice)
+def report_lawsuit(request: HttpRequest, notice: Notice, counter_notice_id: int) -> HttpResponse:
+    """The one thing the rights holder can do about a counter-notice: report, before the listing is
+    restored, that they filed an action seeking a court order (DMCA 512(g)(2)(C))."""
+    counter_notice = counter_notice_of(notice, counter_notice_id)
+    if counter_notice is None:
+        raise Http404("No such counter-notice on this notice.")
+    form = LawsuitForm(request.POST)
+    if not form.is_valid():
+        return _tracking_response(request, notice, status=400, lawsuit_form=form, lawsuit_for=counter_notice.pk)
     try:
-        counter_notices.report_lawsuit(notice, counter_notice, request.POST.get("details", ""), now=timezone.now())
+        counter_notices.report_lawsuit(notice, counter_notice, form.cleaned_data["details"], now=timezone.now())
     except workflow.TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     else:

@@ -1,144 +1,102 @@
-"""The reviewer area: the queue, the notice page, claiming and deciding. Login required, and
-membership of the Reviewer or Lead group with an active reviewer profile; nothing else gets in."""
+"""The reviewer area: the queue, the notice page, claiming and deciding. Every page needs an active
+reviewer (access.reviewer_required); reassigning needs a lead. Each POST is parsed by a form and
+makes one workflow call; on an error the notice page comes back with the error beside the field
+and every choice kept (400 for bad input, 409 when the notice changed meanwhile)."""
 
-from functools import wraps
+from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from takedowns import selectors, workflow
-from takedowns.enums import (
-    LEAD_GROUP,
-    REVIEWER_GROUP,
-    DecisionOutcome,
-    InfringementReason,
-    ItemState,
-    NoticeStatus,
-    RightType,
-    SubmitterTrust,
-)
-from takedowns.models import Evidence, Notice, ReasonCode, Reviewer
-
-LOGIN_URL = "takedowns:review_login"
+from takedowns import workflow
+from takedowns.access import is_lead, lead_required, reviewer_required
+from takedowns.enums import InfringementReason, ItemState, RightType
+from takedowns.forms.review import EscalateForm, QueueFilterForm, ReassignForm, ReviewForm
+from takedowns.models import Notice, ReasonCode
+from takedowns.selectors import queue as queue_selectors
+from takedowns.selectors.notices import evidence_file_of, notice_for_review, review_page
 
 
-def reviewer_required(view):
-    @login_required(login_url=LOGIN_URL)
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        reviewer = Reviewer.objects.select_related("user").filter(user=request.user, is_active=True).first()
-        if reviewer is None or not request.user.groups.filter(name__in=[REVIEWER_GROUP, LEAD_GROUP]).exists():
-            raise PermissionDenied("The reviewer area is for reviewers and leads.")
-        request.reviewer = reviewer
-        return view(request, *args, **kwargs)
-    return wrapper
-
-
-def lead_required(view):
-    """Reviewer area pages for leads only (reassigning, the dashboard, the TDB export)."""
-    @reviewer_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not _is_lead(request.user):
-            raise PermissionDenied("This is for leads.")
-        return view(request, *args, **kwargs)
-    return wrapper
-
-
-def _queue_filters(query) -> selectors.QueueFilters:
-    """The queue's filters from the query string; an unknown value means that filter is off."""
-    def pick(name: str, allowed, default: str = "") -> str:
-        value = query.get(name) or default
-        return value if value in allowed else default
-    return selectors.QueueFilters(
-        status=pick("status", NoticeStatus.values, NoticeStatus.IN_REVIEW),
-        right_type=pick("right_type", RightType.values),
-        reason=pick("reason", InfringementReason.values),
-        scope=pick("scope", QUEUE_SCOPES, "all"),
-        trust=pick("trust", SubmitterTrust.values),
-    )
-
-
-QUEUE_SCOPES = {"all": "Everyone's", "mine": "Assigned to me", "unassigned": "Unassigned",
-                "escalated": "Escalated to leads"}
-QUEUE_TRUSTS = [(SubmitterTrust.TRUSTED_FLAGGER.value, "Trusted flaggers"),
-                (SubmitterTrust.GOOD_FAITH.value, "Good-faith programme")]
+def _options(choices: Any, counted: dict[str, int]) -> list[tuple[str, str, int | None]]:
+    return [(value, label, counted.get(value)) for value, label in choices]
 
 
 @reviewer_required
 def queue(request: HttpRequest) -> HttpResponse:
-    filters = _queue_filters(request.GET)
-    page = selectors.review_queue(request.reviewer, filters, selectors.QueueCursor.decode(request.GET.get("after")))
-    counts = selectors.queue_counts(request.reviewer, filters.status, timezone.now())
-
-    def options(choices, counted: dict[str, int]) -> list[tuple[str, str, int | None]]:
-        return [(value, label, counted.get(value)) for value, label in choices]
+    form = QueueFilterForm(request.GET)
+    filters = form.filters()
+    page = queue_selectors.review_queue(request.reviewer, filters, form.cleaned_data.get("after"))
+    counts = queue_selectors.queue_counts(request.reviewer, filters.status, timezone.now())
     return render(request, "takedowns/review/queue.html", {
-        "page": page, "filters": filters, "counted_at": counts.counted_at, "lead": _is_lead(request.user),
+        "page": page, "filters": filters, "counted_at": counts.counted_at, "lead": is_lead(request.user),
+        "filter_errors": [(name, error) for name, errors in form.errors.items() for error in errors],
         "selects": [
-            ("status", filters.status, None, options(selectors.open_statuses(), counts.status)),
-            ("right_type", filters.right_type, "All rights", options(RightType.choices, counts.right_type)),
-            ("reason", filters.reason, "All reasons", options(InfringementReason.choices, counts.reason)),
-            ("scope", filters.scope, None, options(QUEUE_SCOPES.items(), counts.scope)),
-            ("trust", filters.trust, "All submitters", options(QUEUE_TRUSTS, counts.trust)),
+            ("status", filters.status, None, _options(queue_selectors.open_statuses(), counts.status)),
+            ("right_type", filters.right_type, "All rights", _options(RightType.choices, counts.right_type)),
+            ("reason", filters.reason, "All reasons", _options(InfringementReason.choices, counts.reason)),
+            ("scope", filters.scope, None, _options(queue_selectors.QUEUE_SCOPES.items(), counts.scope)),
+            ("trust", filters.trust, "All submitters", _options(queue_selectors.QUEUE_TRUSTS, counts.trust)),
         ],
-    })
+    }, status=400 if form.errors else 200)
 
 
 def _notice(reference: str) -> Notice:
-    return get_object_or_404(Notice.objects.select_related("assigned_to__user", "submitter"), reference=reference)
+    notice = notice_for_review(reference)
+    if notice is None:
+        raise Http404("No such notice.")
+    return notice
+
+
+def _notice_response(request: HttpRequest, notice: Notice, status: int = 200, **bound: Any) -> HttpResponse:
+    """The notice page. `bound` holds the forms posted with an error (review_form, escalate_form,
+    reassign_form), shown with their errors and everything typed; the others are empty."""
+    page = review_page(notice)
+    waiting = [item for item in page.items if item.state == ItemState.IN_REVIEW]
+    review_form = bound.pop("review_form", None) or ReviewForm(waiting, ReasonCode.objects.filter(is_active=True))
+    rows = review_form.rows_by_item()
+    return render(request, "takedowns/review/notice.html", {
+        "page": page, "notice": notice, "mine": notice.assigned_to_id == request.reviewer.pk,
+        "lead": is_lead(request.user), "review_form": review_form,
+        "item_rows": [(item, rows.get(item.pk)) for item in page.items],
+        "escalate_form": EscalateForm(), "reassign_form": ReassignForm(initial={"reviewer": notice.assigned_to_id}),
+        **bound,
+    }, status=status)
 
 
 @reviewer_required
 def notice_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    notice = _notice(reference)
-    return render(request, "takedowns/review/notice.html", {
-        "page": selectors.review_page(notice),
-        "notice": notice,
-        "mine": notice.assigned_to_id == request.reviewer.pk,
-        "reason_codes": ReasonCode.objects.filter(is_active=True),
-        "outcomes": [*DecisionOutcome.choices, (INFO, "Ask the submitter")],
-        "in_review": ItemState.IN_REVIEW,
-        "lead": _is_lead(request.user),
-        "reviewers": Reviewer.objects.filter(is_active=True).select_related("user").order_by("user__username"),
-    })
+    return _notice_response(request, _notice(reference))
 
 
-def _attempt(request: HttpRequest, change, success: str) -> None:
+def _attempt(request: HttpRequest, change: Any, success: str) -> bool:
     """Run one workflow change and tell the reviewer how it went."""
     try:
         change()
     except workflow.TransitionNotAllowed as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
+        return False
+    messages.success(request, success)
+    return True
 
 
-def _is_lead(user) -> bool:
-    return user.groups.filter(name=LEAD_GROUP).exists()
-
-
-@require_POST
 @lead_required
+@require_POST
 def reassign(request: HttpRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
-    to = Reviewer.objects.select_related("user").filter(pk=request.POST.get("reviewer") or 0).first()
-    if to is None:
-        messages.error(request, "Choose the reviewer to hand the notice to.")
-    else:
-        _attempt(request, lambda: workflow.reassign_notice(notice, to, request.user, now=timezone.now()),
-                 f"Notice {notice.reference} is now with {to.user.get_username()}.")
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        return _notice_response(request, notice, status=400, reassign_form=form)
+    to = form.cleaned_data["reviewer"]
+    _attempt(request, lambda: workflow.reassign_notice(notice, to, request.user, now=timezone.now()),
+             f"Notice {notice.reference} is now with {to.user.get_username()}.")
     return redirect("takedowns:review_notice", reference=notice.reference)
 
 
-@require_POST
 @reviewer_required
+@require_POST
 def release(request: HttpRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
     _attempt(request, lambda: workflow.release_notice(notice, request.reviewer, now=timezone.now()),
@@ -146,18 +104,21 @@ def release(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("takedowns:review_queue")
 
 
-@require_POST
 @reviewer_required
+@require_POST
 def escalate(request: HttpRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
-    _attempt(request, lambda: workflow.escalate_notice(notice, request.reviewer, request.POST.get("note", ""),
+    form = EscalateForm(request.POST)
+    if not form.is_valid():
+        return _notice_response(request, notice, status=400, escalate_form=form)
+    _attempt(request, lambda: workflow.escalate_notice(notice, request.reviewer, form.cleaned_data["note"],
                                                        now=timezone.now()),
              f"Notice {notice.reference} is escalated; the leads have been e-mailed.")
     return redirect("takedowns:review_notice", reference=notice.reference)
 
 
-@require_POST
 @reviewer_required
+@require_POST
 def claim(request: HttpRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
     _attempt(request, lambda: workflow.claim_notice(notice, request.reviewer, now=timezone.now()),
@@ -165,55 +126,35 @@ def claim(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("takedowns:review_notice", reference=notice.reference)
 
 
-INFO = "info"
-
-
-def _choices_from(post, notice: Notice) -> tuple[list[workflow.ItemDecision], list[int]]:
-    """The decision form's per-listing choices, and the listings to ask the submitter about.
-    "Apply to all" fills the listings left blank."""
-    codes = {str(code.pk): code for code in ReasonCode.objects.filter(is_active=True)}
-    bulk_outcome, bulk_reason = post.get("all-outcome", ""), post.get("all-reason", "")
-    decisions, questions = [], []
-    for item_id in notice.items.filter(state=ItemState.IN_REVIEW).values_list("pk", flat=True):
-        own = post.get(f"outcome-{item_id}", "")
-        outcome = own or bulk_outcome
-        reason = post.get(f"reason-{item_id}") or ("" if own else bulk_reason)
-        if outcome == INFO:
-            questions.append(item_id)
-        elif outcome in DecisionOutcome.values:
-            decisions.append(workflow.ItemDecision(item_id, outcome, reason_code=codes.get(reason),
-                                                   note=post.get(f"note-{item_id}", "").strip()))
-    return decisions, questions
-
-
-@require_POST
 @reviewer_required
+@require_POST
 def decide(request: HttpRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
-    decisions, questions = _choices_from(request.POST, notice)
-    message = request.POST.get("info-message", "").strip()
-    now = timezone.now()
+    waiting = list(notice.items.filter(state=ItemState.IN_REVIEW).order_by("position"))
+    form = ReviewForm(waiting, ReasonCode.objects.filter(is_active=True), request.POST)
+    if not form.is_valid():
+        return _notice_response(request, notice, status=400, review_form=form)
     try:
-        if not decisions and not questions:
-            raise workflow.TransitionNotAllowed("Choose a decision for at least one listing.")
-        if questions and not message:
-            raise workflow.TransitionNotAllowed("Write the question for the submitter.")
-        with transaction.atomic():
-            made = workflow.decide_items(notice, request.reviewer, decisions, now) if decisions else []
-            if questions:
-                workflow.request_information(notice, request.reviewer, questions, message, now)
+        made = workflow.decide_items(notice, request.reviewer, form.decisions, timezone.now(), question=form.question)
     except workflow.TransitionNotAllowed as exc:
-        messages.error(request, str(exc))
-    else:
-        done = [f"{len(made)} decision{'s' if len(made) != 1 else ''} recorded"] if made else []
-        if questions:
-            done.append(f"question sent about {len(questions)} listing{'s' if len(questions) != 1 else ''}")
-        messages.success(request, "; ".join(done).capitalize() + ".")
+        form.non_field_errors.append(str(exc))
+        return _notice_response(request, _notice(reference), status=409, review_form=form)
+    messages.success(request, _decided_message(len(made), len(form.question.item_ids) if form.question else 0))
     return redirect("takedowns:review_notice", reference=notice.reference)
+
+
+def _decided_message(decided: int, asked: int) -> str:
+    done = [f"{decided} decision{'s' if decided != 1 else ''} recorded"] if decided else []
+    if asked:
+        done.append(f"question sent about {asked} listing{'s' if asked != 1 else ''}")
+    return "; ".join(done).capitalize() + "."
 
 
 @reviewer_required
 def evidence_file(request: HttpRequest, evidence_id: int) -> FileResponse:
-    evidence = get_object_or_404(Evidence, pk=evidence_id, notice__isnull=False)
+    evidence = evidence_file_of(evidence_id)
+    if evidence is None:
+        raise Http404("No such evidence file.")
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
                         content_type=evidence.content_type)
+

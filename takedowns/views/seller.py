@@ -1,58 +1,44 @@
 """Pages for sellers, who reach them through the private link in their statement of reasons."""
 
-import hmac
-
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from takedowns.enums import EEA_COUNTRIES, DecisionOutcome
-from takedowns.models import Decision, Penalty
-from takedowns.models import CounterNotice
-from takedowns.forms import CounterNoticeForm
+from takedowns import legal
+from takedowns.access import penalty_link, removal_link
+from takedowns.enums import EEA_COUNTRIES
+from takedowns.forms.seller import AppealForm, CounterNoticeForm
+from takedowns.models import CounterNotice, Decision, Penalty
+from takedowns.selectors.seller import penalty_appeal, statement_page
 from takedowns.workflow import TransitionNotAllowed, counter_notices
 
 
-def statement(request: HttpRequest, decision_id: int, token: str,
-              counter_notice_form: CounterNoticeForm | None = None) -> HttpResponse:
-    decision = (Decision.objects.select_related("item__listing__seller", "item__notice")
-                .filter(pk=decision_id, outcome=DecisionOutcome.REMOVE).first())
-    if decision is None or not hmac.compare_digest(decision.seller_token.encode(), token.encode()):
-        raise Http404("No such decision.")
+@removal_link
+def statement(request: HttpRequest, decision: Decision) -> HttpResponse:
+    return _statement_response(request, decision)
+
+
+def _statement_response(request: HttpRequest, decision: Decision, counter_notice_form: CounterNoticeForm | None = None,
+                        status: int = 200) -> HttpResponse:
+    """The statement of reasons, with the counter-notice section: the seller's counter-notice, if
+    any, and the form while one may be filed (a first one, or the correction of one a reviewer
+    returned as incomplete: its text kept; statements and signature given again, since they
+    cover the corrected text)."""
+    page = statement_page(decision, timezone.now())
     item = decision.item
+    if counter_notice_form is None and page.may_counter:
+        counter_notice_form = CounterNoticeForm(initial=_counter_notice_initial(decision, page.counter_notice))
     return render(request, "takedowns/seller/statement.html", {
         "decision": decision, "item": item, "listing": item.listing, "seller": item.listing.seller,
-        "case": item.notice,
-        **_counter_notice_section(decision, counter_notice_form),
-    })
-
-
-def penalty_statement(request: HttpRequest, penalty_id: int, token: str) -> HttpResponse:
-    penalty = Penalty.objects.select_related("seller", "strike__notice").filter(pk=penalty_id).first()
-    if penalty is None or not hmac.compare_digest(penalty.seller_token.encode(), token.encode()):
-        raise Http404("No such penalty.")
-    return render(request, "takedowns/seller/penalty.html", {
-        "penalty": penalty, "seller": penalty.seller, "case": penalty.strike.notice,
-        "territorial_scope": ", ".join(EEA_COUNTRIES), "strike_days": settings.STRIKE_EXPIRY_DAYS,
-    })
-
-
-# --- Counter-notices (DMCA 512(g)): the section of the statement page and its POST. ---
-
-def _counter_notice_section(decision: Decision, form: CounterNoticeForm | None) -> dict:
-    """The seller's counter-notice, if any, and the form while one may be filed: a first one, or
-    the correction of one a reviewer returned as incomplete (its text kept; statements and
-    signature given again, since they cover the corrected text)."""
-    counter_notice = CounterNotice.objects.filter(decision=decision).first()
-    open_to_file = counter_notices.may_file(decision, counter_notice)
-    if form is None and open_to_file:
-        form = CounterNoticeForm(initial=_counter_notice_initial(decision, counter_notice))
-    return {"counter_notice": counter_notice, "counter_notice_form": form if open_to_file else None,
-            "counter_notice_window": counter_notices.window_text()}
+        "case": item.notice, "counter_notice": page.counter_notice,
+        "counter_notice_form": counter_notice_form if page.may_counter else None,
+        "counter_notice_window": legal.window_text(),
+        "window": page.appeal, "appeal_form": AppealForm(auto_id="appeal-%s"),
+    }, status=status)
 
 
 def _counter_notice_initial(decision: Decision, counter_notice: CounterNotice | None) -> dict:
@@ -66,17 +52,12 @@ def _counter_notice_initial(decision: Decision, counter_notice: CounterNotice | 
                         f"{decision.decided_at:%-d %B %Y} after notice {item.notice.reference}."}
 
 
+@removal_link
 @require_POST
-def file_counter_notice(request: HttpRequest, decision_id: int, token: str) -> HttpResponse:
-    decision = (Decision.objects.select_related("item__listing__seller", "item__notice")
-                .filter(pk=decision_id, outcome=DecisionOutcome.REMOVE).first())
-    if decision is None or not hmac.compare_digest(decision.seller_token.encode(), token.encode()):
-        raise Http404("No such decision.")
+def file_counter_notice(request: HttpRequest, decision: Decision) -> HttpResponse:
     form = CounterNoticeForm(request.POST)
     if not form.is_valid():
-        response = statement(request, decision_id, token, counter_notice_form=form)
-        response.status_code = 400
-        return response
+        return _statement_response(request, decision, counter_notice_form=form, status=400)
     try:
         counter_notices.file_counter_notice(decision, form.counter_notice_fields(), now=timezone.now())
     except TransitionNotAllowed as exc:
@@ -85,3 +66,12 @@ def file_counter_notice(request: HttpRequest, decision_id: int, token: str) -> H
         messages.success(request, "Your counter-notice is filed. A reviewer checks it is complete; we have "
                                   f"e-mailed a receipt to {form.cleaned_data['email']}.")
     return redirect(f"{decision.seller_path()}#counter-notice")
+
+
+@penalty_link
+def penalty_statement(request: HttpRequest, penalty: Penalty) -> HttpResponse:
+    return render(request, "takedowns/seller/penalty.html", {
+        "penalty": penalty, "seller": penalty.seller, "case": penalty.strike.notice,
+        "territorial_scope": ", ".join(EEA_COUNTRIES), "strike_days": settings.STRIKE_EXPIRY_DAYS,
+        "window": penalty_appeal(penalty, timezone.now()), "appeal_form": AppealForm(auto_id="appeal-%s"),
+    })

@@ -1,88 +1,138 @@
-"""Transparency Database export for leads: removal decisions as DSA TDB statements of reasons,
-one at a time or in batches the TDB's multiple endpoint accepts as they are."""
+"""The public transparency report (DSA Art. 15 and 24): per month or half-year, as a page, as JSON
+and as CSV, all three from the same stored figures (reports/transparency.published_report). No
+login: the report holds counts only, nothing that identifies a person."""
 
-from django.http import Http404, HttpRequest, JsonResponse
+import csv
+import io
+from datetime import timedelta
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from takedowns import tdb
-from takedowns.enums import DecisionOutcome, PenaltyLevel
-from takedowns.models import Decision, Penalty
-from takedowns.views.review import lead_required
+from takedowns.access import public
+from takedowns.enums import (
+    AppealStatus,
+    Appellant,
+    CounterNoticeStatus,
+    InfringementReason,
+    PenaltyLevel,
+    RightType,
+)
+from takedowns.reports import transparency as figures
+from takedowns.reports.measures import duration_text, percent
+
+Rows = list[tuple[str, object]]
 
 
-
-def _json_download(payload: dict, filename: str) -> JsonResponse:
-    response = JsonResponse(payload, json_dumps_params={"indent": 2, "ensure_ascii": False})
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _error(message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=400)
-
-
-def _decisions():
-    return Decision.objects.select_related(*tdb.RELATED)
-
-
+@public
 @require_GET
-@lead_required
-def decision_statement(request: HttpRequest, decision_id: int) -> JsonResponse:
-    decision = _decisions().filter(pk=decision_id, outcome=DecisionOutcome.REMOVE).first()
-    if decision is None:
-        raise Http404("No removal decision with this id.")
-    return _json_download(tdb.statement_for(decision), f"tdb-statement-decision-{decision.pk}.json")
+def index(request: HttpRequest) -> HttpResponse:
+    halves, months = figures.report_periods(timezone.now())
+    return render(request, "takedowns/report/index.html", {"halves": halves, "months": months})
 
 
-class BadIds(ValueError):
-    pass
-
-
-def _parse_ids(raw: str) -> list[int]:
-    """The distinct ids of ?ids=1,2,3, in the order given."""
-    parts = [part.strip() for part in raw.split(",")]
-    if not any(parts):
-        raise BadIds("Give the decision ids to export, e.g. ?ids=1,2,3.")
-    ids: list[int] = []
-    for part in parts:
-        if not part.isascii() or not part.isdigit() or int(part) == 0:
-            raise BadIds(f"'{part[:40]}' is not a decision id: give whole numbers separated by commas, e.g. ?ids=1,2,3.")
-        if int(part) not in ids:
-            ids.append(int(part))
-    if len(ids) > tdb.BATCH_LIMIT:
-        raise BadIds(f"{len(ids)} decisions asked for; the Transparency Database takes at most "
-                     f"{tdb.BATCH_LIMIT} statements per submission.")
-    return ids
-
-
-def _listed(ids: list[int]) -> str:
-    return ", ".join(str(pk) for pk in ids)
-
-
-@require_GET
-@lead_required
-def decision_statements(request: HttpRequest) -> JsonResponse:
+def _period(slug: str) -> figures.ReportPeriod | str:
     try:
-        ids = _parse_ids(request.GET.get("ids", ""))
-    except BadIds as exc:
-        return _error(str(exc))
-    found = _decisions().in_bulk(ids)
-    unknown = [pk for pk in ids if pk not in found]
-    if unknown:
-        return _error(f"No decision with id {_listed(unknown)}.")
-    rejections = [pk for pk in ids if found[pk].outcome != DecisionOutcome.REMOVE]
-    if rejections:
-        return _error(f"Not a removal: decision {_listed(rejections)}. Only removals have a statement of reasons; "
-                      "leave rejections out.")
-    # The TDB's multiple endpoint takes this body as it is: {"statements": [...]}.
-    return _json_download({"statements": tdb.statements(found[pk] for pk in ids)},
-                          f"tdb-statements-{len(ids)}-from-decision-{ids[0]}.json")
+        return figures.report_period(slug, timezone.now())
+    except figures.BadPeriod as exc:
+        return str(exc)
 
 
+def _labelled(counts: dict[str, int], choices) -> Rows:
+    return [(label, counts[value]) for value, label in choices]
+
+
+def sections(data: dict) -> list[tuple[str, str, Rows]]:
+    """(title, what is counted, rows) for the page, labelled with the choices' display names."""
+    notices, actions, automated = data["notices"], data["actions"], data["automated_means"]
+    target, appeals = data["decided_within_target"], data["appeals"]["by_appellant"]
+    median = data["median_time_to_action_seconds"]
+    appeal_rows: Rows = [("Appeals filed", data["appeals"]["filed"])]
+    for who, label in Appellant.choices:
+        appeal_rows.append((f"by {label.lower()}s", appeals[who]["filed"]))
+        appeal_rows += [(f"by {label.lower()}s: {status_label.lower()}", appeals[who]["by_status"][status])
+                        for status, status_label in AppealStatus.choices]
+    return [
+        ("Notices received", "Notices whose sender confirmed their e-mail address in the period, by source.", [
+            ("Notices received", notices["received"]),
+            ("from trusted flaggers (DSA Art. 22)", notices["by_source"]["trusted_flagger"]),
+            ("from other notifiers", notices["by_source"]["other"])]),
+        ("Notices by right", "The right each notice relies on.",
+         _labelled(notices["by_right_type"], RightType.choices)),
+        ("Reported listings by infringement", "The listings those notices reported, by the infringement alleged.",
+         [("Listings reported", notices["items"]), *_labelled(notices["items_by_reason"], InfringementReason.choices)]),
+        ("Actions taken", "Decisions on reported listings taken in the period; restorations and reversals dated "
+                          "in the period.", [
+            ("Decisions", actions["decisions"]),
+            ("Listings removed", actions["by_outcome"]["remove"]),
+            ("Reports rejected (listing left online)", actions["by_outcome"]["reject"]),
+            ("Listings restored after a counter-notice or appeal", actions["listings_restored"]),
+            ("Decisions reversed on appeal", actions["decisions_reversed_on_appeal"])]),
+        ("Removals by initiative", "Every removal so far follows a notice: the portal does not yet detect "
+                                   "infringements on its own initiative, so proactive removals are zero.", [
+            ("After a notice (reactive)", data["removals_by_initiative"]["reactive"]),
+            ("On our own initiative (proactive)", data["removals_by_initiative"]["proactive"])]),
+        ("Use of automated means", "Decisions in the period where automated means detected the listing or took "
+                                   "the decision.", [
+            ("Decisions", automated["decisions"]),
+            ("with automated detection", automated["automated_detection"]),
+            ("taken by automated means", automated["automated_decision"])]),
+        ("Time to action", "From the notice's receipt (its confirmation) to the decision on each listing, over the "
+                           "decisions of the period; and the share of notices whose listings were all decided "
+                           "within the SLA target, over the notices completed in the period.", [
+            ("Median time to action", duration_text(None if median is None else timedelta(seconds=median))),
+            ("Notices decided", target["decided"]),
+            ("decided within target", f"{target['within_target']} ({percent(target['share'])})")]),
+        ("Counter-notices (DMCA 512(g))", "Counter-notices filed by sellers in the period, by where they stand now.",
+         [("Counter-notices filed", data["counter_notices"]["filed"]),
+          *_labelled(data["counter_notices"]["by_status"], CounterNoticeStatus.choices)]),
+        ("Appeals (DSA Art. 20)", "Internal complaints filed in the period, by who filed them and their outcome.",
+         appeal_rows),
+        ("Seller penalties (DSA Art. 23, DMCA 512(i))", "Penalties decided against repeat infringers in the period.",
+         [("Penalties decided", data["penalties"]["decided"]),
+          *_labelled(data["penalties"]["by_level"], PenaltyLevel.choices)]),
+    ]
+
+
+@public
 @require_GET
-@lead_required
-def penalty_statement(request: HttpRequest, penalty_id: int) -> JsonResponse:
-    penalty = Penalty.objects.select_related("seller", "strike__notice").filter(pk=penalty_id).first()
-    if penalty is None or penalty.level == PenaltyLevel.WARNING:
-        raise Http404("No account measure with this id (a warning restricts nothing).")
-    return _json_download(tdb.statement_for_penalty(penalty), f"tdb-statement-penalty-{penalty.pk}.json")
+def report(request: HttpRequest, period: str) -> HttpResponse:
+    chosen = _period(period)
+    if isinstance(chosen, str):
+        return render(request, "takedowns/report/unknown_period.html", {"message": chosen}, status=404)
+    data = figures.published_report(chosen, timezone.now())
+    return render(request, "takedowns/report/report.html", {"period": chosen, "sections": sections(data)})
+
+
+@public
+@require_GET
+def report_json(request: HttpRequest, period: str) -> JsonResponse:
+    chosen = _period(period)
+    if isinstance(chosen, str):
+        return JsonResponse({"error": chosen}, status=404)
+    return JsonResponse(figures.published_report(chosen, timezone.now()), json_dumps_params={"indent": 2, "ensure_ascii": False})
+
+
+def _cell(value: object) -> object:
+    """true, false and empty for null, as the JSON has them, so both downloads read the same."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "" if value is None else value
+
+
+@public
+@require_GET
+def report_csv(request: HttpRequest, period: str) -> HttpResponse:
+    chosen = _period(period)
+    if isinstance(chosen, str):
+        return HttpResponse(chosen + "\n", status=404, content_type="text/plain; charset=utf-8")
+    body = io.StringIO()
+    writer = csv.writer(body)
+    writer.writerow(("figure", "value"))
+    for key, value in figures.flattened(figures.published_report(chosen, timezone.now())):
+        writer.writerow((key, _cell(value)))
+    response = HttpResponse(body.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="transparency-report-{chosen.slug}.csv"'
+    return response

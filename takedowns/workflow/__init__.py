@@ -1,44 +1,49 @@
-"""The only code that changes a notice's status (or its items' states).
+"""The only code that changes state: a notice's status, its items' states, and every row that
+records a step of the case (decisions, clocks, strikes, penalties, counter-notices, appeals).
 
-Each public function is one transition. In order it: refuses what the transition map does
-not allow (veto), changes the data, writes the status with a conditional UPDATE (so two
-concurrent callers never both succeed), writes an immutable Event in the same transaction,
-and schedules e-mails and tasks with transaction.on_commit, so nothing is sent for a change
-that was rolled back.
+Each public function is one transition. In order it: refuses what the transition map does not
+allow (veto), changes the data, writes the status with a conditional UPDATE (so two concurrent
+callers never both succeed), writes an immutable Event in the same transaction, and asks for
+e-mails and tasks after commit (emails.py stores them in the outbox; dispatch.py names the
+tasks), so nothing is sent for a change that was rolled back.
 
-base.py holds the status write and the event record; filing.py the submitter's side (file,
-confirm, route, withdraw, expire); review.py the reviewer's side (claim, reassign, escalate,
-decide, ask, take down).
+base.py      the status write and the event record, shared by every module here
+filing.py    file, confirm, expire, withdraw: the submitter's side
+routing.py   resolve the listings, score the priority, assign a reviewer
+review.py    claim, release, reassign, escalate, decide, ask the submitter, their answer
+enforcement.py  the takedown at the marketplace, strikes, seller penalties, restores
+clocks.py    SLA clocks and the beat's warnings and breaches
+counter_notices.py, appeals.py  the seller's and the submitter's answers to a decision
 """
 
-from takedowns.workflow.base import SUBMITTER, SYSTEM, Actor, TransitionNotAllowed, _change_status
+from takedowns.workflow.base import SUBMITTER, SYSTEM, Actor, TransitionNotAllowed, change_status
+from takedowns.workflow.enforcement import record_takedown
 from takedowns.workflow.filing import (
     ReportedItem,
-    _save_resolution,
     confirm_notice,
     expire_unconfirmed,
     file_notice,
     new_reference,
-    route_notice,
-    unrouted_notice_ids,
     withdraw_notice,
 )
 from takedowns.workflow.review import (
     ItemDecision,
+    Question,
     answer_information,
     claim_notice,
     decide_items,
     escalate_notice,
     expire_information_requests,
     reassign_notice,
-    record_takedown,
     release_notice,
     request_information,
 )
+from takedowns.workflow.routing import route_notice, save_resolution, unrouted_notice_ids
 
 __all__ = [
-    "SUBMITTER", "SYSTEM", "Actor", "ItemDecision", "ReportedItem", "TransitionNotAllowed", "_change_status",
-    "_save_resolution", "answer_information", "claim_notice", "confirm_notice", "decide_items", "escalate_notice",
+    "SUBMITTER", "SYSTEM", "Actor", "ItemDecision", "Question", "ReportedItem", "TransitionNotAllowed", "answer_information",
+    "change_status", "claim_notice", "confirm_notice", "decide_items", "escalate_notice",
     "expire_information_requests", "expire_unconfirmed", "file_notice", "new_reference", "reassign_notice",
-    "record_takedown", "release_notice", "request_information", "route_notice", "unrouted_notice_ids", "withdraw_notice",
+    "record_takedown", "release_notice", "request_information", "route_notice", "save_resolution",
+    "unrouted_notice_ids", "withdraw_notice",
 ]

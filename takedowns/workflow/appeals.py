@@ -23,15 +23,12 @@ mailed per appeal: the appeals queue is the work list, and the appeal clock's wa
 go to them (workflow/clocks.py) when the case has no open reviewer.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import dateformat, timezone
 
-from takedowns import emails
+from takedowns import appeal_rules, emails
 from takedowns.enums import (
     AppealStatus,
     Appellant,
@@ -48,86 +45,18 @@ from takedowns.workflow.base import (
     SUBMITTER,
     Actor,
     TransitionNotAllowed,
-    _change_status,
-    _event,
-    _release_load,
+    change_status,
+    make_event,
+    release_load,
     reviewer_actor,
 )
-from takedowns.workflow.review import _settle
+from takedowns.workflow.review import settle
 
 OUTCOMES = (AppealStatus.UPHELD, AppealStatus.REVERSED)
 
 
 class AppealConflict(TransitionNotAllowed):
     """The reviewer took part in the decision under appeal."""
-
-
-def _when(moment: datetime) -> str:
-    return dateformat.format(timezone.localtime(moment), "j F Y, H:i e")
-
-
-def deadline(*, decision: Decision | None = None, penalty: Penalty | None = None) -> datetime:
-    """The last moment an appeal can be filed: the window counts from the decision (or penalty)."""
-    decided_at = decision.decided_at if decision is not None else penalty.decided_at
-    return decided_at + timedelta(days=settings.APPEAL_WINDOW_DAYS)
-
-
-def _refusal(decision: Decision | None, penalty: Penalty | None, appellant: str, now: datetime) -> str:
-    """Why this side cannot appeal this decision (or penalty) now; "" when it can."""
-    if appellant not in Appellant.values:
-        return "Only the seller or the submitter can appeal."
-    if penalty is not None:
-        if appellant != Appellant.SELLER:
-            return "A penalty on a seller's account can only be appealed by the seller."
-        if penalty.lifted_at is not None:
-            return f"This measure was lifted on {_when(penalty.lifted_at)}; there is nothing left to appeal."
-    elif decision.outcome == DecisionOutcome.REMOVE:
-        if appellant != Appellant.SELLER:
-            return "A removal can only be appealed by the seller of the listing; a submitter can appeal a rejection."
-        if decision.reversed_at is not None or decision.item.state == ItemState.RESTORED:
-            return "This listing has been restored; there is nothing left to appeal."
-    else:
-        if appellant != Appellant.SUBMITTER:
-            return "A rejected report can only be appealed by the submitter who filed it."
-        if decision.reversed_at is not None:
-            return f"This decision was set aside on {_when(decision.reversed_at)}; there is nothing left to appeal."
-        if decision.item.notice.status == NoticeStatus.WITHDRAWN:
-            return "This notice was withdrawn; its decisions can no longer be appealed."
-    last = deadline(decision=decision, penalty=penalty)
-    if now > last:
-        return (f"The time to appeal ended on {_when(last)}: an appeal can be filed within "
-                f"{settings.APPEAL_WINDOW_DAYS} days of the decision.")
-    return ""
-
-
-@dataclass(frozen=True)
-class Window:
-    """What a side's appeal section shows: its appeal if filed, else whether one can be filed and until when."""
-    appeal: Appeal | None
-    deadline: datetime
-    refusal: str
-
-    @property
-    def is_open(self) -> bool:
-        return self.appeal is None and not self.refusal
-
-
-_LOOK_UP = object()
-
-
-def window(*, decision: Decision | None = None, penalty: Penalty | None = None, appellant: str,
-           now: datetime, appeal=_LOOK_UP) -> Window:
-    """The appeal section's state. Pass `appeal` (or None) when the caller has already looked it up."""
-    if appeal is _LOOK_UP:
-        appeal = _existing(decision, penalty, appellant)
-    return Window(appeal, deadline(decision=decision, penalty=penalty),
-                  "" if appeal else _refusal(decision, penalty, appellant, now))
-
-
-def _existing(decision: Decision | None, penalty: Penalty | None, appellant: str) -> Appeal | None:
-    if penalty is not None:
-        return Appeal.objects.filter(penalty=penalty).first()
-    return Appeal.objects.filter(decision=decision, appellant=appellant).first()
 
 
 def file_appeal(*, decision: Decision | None = None, penalty: Penalty | None = None, appellant: str, text: str,
@@ -151,13 +80,13 @@ def file_appeal(*, decision: Decision | None = None, penalty: Penalty | None = N
         notice = Notice.objects.select_for_update().get(pk=notice_id)
         if decision is not None:
             decision.item.notice = notice  # as of the lock
-        existing = _existing(decision, penalty, appellant)
+        existing = appeal_rules.existing_appeal(decision, penalty, appellant)
         if existing is not None:
             if existing.text == text:
                 return existing
-            raise TransitionNotAllowed(f"You appealed this decision on {_when(existing.filed_at)}; a decision can be "
+            raise TransitionNotAllowed(f"You appealed this decision on {appeal_rules.when(existing.filed_at)}; a decision can be "
                                        f"appealed once ({existing.get_status_display().lower()}).")
-        refusal = _refusal(decision, penalty, appellant, now)
+        refusal = appeal_rules.refusal(decision, penalty, appellant, now)
         if refusal:
             raise TransitionNotAllowed(refusal)
         try:
@@ -165,9 +94,9 @@ def file_appeal(*, decision: Decision | None = None, penalty: Penalty | None = N
                 appeal = Appeal.objects.create(decision=decision, penalty=penalty, appellant=appellant, text=text,
                                                filed_at=now)
         except IntegrityError:  # a concurrent copy of the form won (on databases without the row lock)
-            return _existing(decision, penalty, appellant)
+            return appeal_rules.existing_appeal(decision, penalty, appellant)
         item = decision.item if decision is not None else None
-        filed = _event(notice, EventKind.APPEAL_FILED, SELLER if appellant == Appellant.SELLER else SUBMITTER, now,
+        filed = make_event(notice, EventKind.APPEAL_FILED, SELLER if appellant == Appellant.SELLER else SUBMITTER, now,
                        item=item, details=_subject(appeal))
         events = [filed]
         clock = clocks.start_clock(ClockKind.APPEAL_DECISION, notice, now, reasons=[item.reason] if item else [],
@@ -181,28 +110,6 @@ def file_appeal(*, decision: Decision | None = None, penalty: Penalty | None = N
 def _subject(appeal: Appeal) -> dict:
     return {"appeal": appeal.pk, "appellant": appeal.appellant, "decision": appeal.decision_id,
             "penalty": appeal.penalty_id}
-
-
-def original_decider_ids(appeal: Appeal) -> set[int]:
-    """The users who took part in what is appealed: the decision's reviewer, or for a penalty
-    everyone who decided a removal of the strike's notice against that seller."""
-    if appeal.decision_id is not None:
-        return {appeal.decision.decided_by_id}
-    strike = appeal.penalty.strike
-    return set(Decision.objects.filter(item__notice_id=strike.notice_id, item__listing__seller_id=strike.seller_id,
-                                       outcome=DecisionOutcome.REMOVE).values_list("decided_by_id", flat=True))
-
-
-def conflict(appeal: Appeal, user) -> str:
-    """Why this user may not decide the appeal; "" when they may."""
-    if user.pk not in original_decider_ids(appeal):
-        return ""
-    if appeal.penalty_id is not None:
-        what = "a removal behind this penalty's strike"
-    else:
-        what = f"the original {'removal' if appeal.decision.outcome == DecisionOutcome.REMOVE else 'rejection'}"
-    return (f"You decided {what}, so another reviewer must decide this appeal: an appeal is decided by "
-            "someone who took no part in the decision (DSA Art. 20).")
 
 
 def decide_appeal(appeal: Appeal, reviewer: Reviewer, outcome: str, reasons: str, now: datetime) -> Appeal:
@@ -221,16 +128,16 @@ def decide_appeal(appeal: Appeal, reviewer: Reviewer, outcome: str, reasons: str
         notice_id = appeal.decision.item.notice_id if appeal.decision_id else appeal.penalty.strike.notice_id
         notice = Notice.objects.select_for_update().get(pk=notice_id)
         if appeal.status != AppealStatus.FILED:
-            raise TransitionNotAllowed(f"This appeal was already decided on {_when(appeal.decided_at)}: "
+            raise TransitionNotAllowed(f"This appeal was already decided on {appeal_rules.when(appeal.decided_at)}: "
                                        f"{appeal.get_status_display().lower()}.")
-        refusal = conflict(appeal, reviewer.user)
+        refusal = appeal_rules.conflict(appeal, reviewer.user)
         if refusal:
             raise AppealConflict(refusal)
         if not Appeal.objects.filter(pk=appeal.pk, status=AppealStatus.FILED).update(
                 status=outcome, decided_by=reviewer.user, decided_at=now, reasons=reasons):
             raise TransitionNotAllowed("This appeal was decided by someone else meanwhile; reload the page.")
         appeal.status, appeal.decided_by, appeal.decided_at, appeal.reasons = outcome, reviewer.user, now, reasons
-        decided = _event(notice, EventKind.APPEAL_DECIDED, actor, now, item=appeal.decision.item_id if appeal.decision_id
+        decided = make_event(notice, EventKind.APPEAL_DECIDED, actor, now, item=appeal.decision.item_id if appeal.decision_id
                          else None, details={**_subject(appeal), "outcome": outcome})
         events = [decided]
         clocks.stop_clock(ClockKind.APPEAL_DECISION, now, appeal=appeal, events=events)
@@ -276,7 +183,7 @@ def _reopen(appeal: Appeal, notice: Notice, reviewer: Reviewer, actor: Actor, no
     decision.reversed_at = now
     if not NoticeItem.objects.filter(pk=item.pk, state=ItemState.REJECTED).update(state=ItemState.IN_REVIEW):
         raise TransitionNotAllowed(f"Listing {item.position} is '{item.get_state_display()}'; it cannot be reopened.")
-    reopened = _event(notice, EventKind.REOPENED, actor, now, item=item, from_status=ItemState.REJECTED,
+    reopened = make_event(notice, EventKind.REOPENED, actor, now, item=item, from_status=ItemState.REJECTED,
                       to_status=ItemState.IN_REVIEW, details={"appeal": appeal.pk, "decision": decision.pk})
     events.append(reopened)
     item.state = ItemState.IN_REVIEW
@@ -286,7 +193,7 @@ def _reopen(appeal: Appeal, notice: Notice, reviewer: Reviewer, actor: Actor, no
     details = {"appeal": appeal.pk, "reviewer": reviewer.user.get_username()}
     if notice.status == NoticeStatus.CLOSED:
         # Its reviewer's load was released when it closed; it now counts for the appeal's decider.
-        _change_status(notice, NoticeStatus.IN_REVIEW, kind=EventKind.REOPENED, actor=actor, now=now,
+        change_status(notice, NoticeStatus.IN_REVIEW, kind=EventKind.REOPENED, actor=actor, now=now,
                        details=details, along_with=events, assigned_to=reviewer, closed_at=None)
         Reviewer.objects.filter(pk=reviewer.pk).update(open_load=F("open_load") + 1)
         # A fresh decision round with its own deadline (and the queue's order follows it).
@@ -298,9 +205,9 @@ def _reopen(appeal: Appeal, notice: Notice, reviewer: Reviewer, actor: Actor, no
     if previous != reviewer.pk:
         Notice.objects.filter(pk=notice.pk).update(assigned_to=reviewer)
         notice.assigned_to = reviewer
-        _release_load(previous)
+        release_load(previous)
         Reviewer.objects.filter(pk=reviewer.pk).update(open_load=F("open_load") + 1)
-        events.append(_event(notice, EventKind.REASSIGNED, actor, now, details={
+        events.append(make_event(notice, EventKind.REASSIGNED, actor, now, details={
             "from": Reviewer.objects.get(pk=previous).user.get_username() if previous else None,
             "to": reviewer.user.get_username(), "appeal": appeal.pk}))
-    _settle(notice, actor, now, events)
+    settle(notice, actor, now, events)

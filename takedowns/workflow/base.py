@@ -31,7 +31,7 @@ def reviewer_actor(reviewer) -> Actor:
     return Actor(ActorKind.REVIEWER, reviewer.user)
 
 
-def _event(notice: Notice, kind: str, actor: Actor, now: datetime, *, item=None, from_status: str = "",
+def make_event(notice: Notice, kind: str, actor: Actor, now: datetime, *, item=None, from_status: str = "",
            to_status: str = "", details: dict | None = None) -> Event:
     """An event on the notice, or on one of its listings (`item`: a NoticeItem or its id)."""
     item_id = getattr(item, "pk", item)
@@ -39,13 +39,13 @@ def _event(notice: Notice, kind: str, actor: Actor, now: datetime, *, item=None,
                  from_status=from_status, to_status=to_status, details=details or {}, created_at=now)
 
 
-def _record(notice: Notice, kind: str, actor: Actor, now: datetime, **kwargs) -> Event:
-    event = _event(notice, kind, actor, now, **kwargs)
+def record_event(notice: Notice, kind: str, actor: Actor, now: datetime, **kwargs) -> Event:
+    event = make_event(notice, kind, actor, now, **kwargs)
     event.save()
     return event
 
 
-def _change_status(notice: Notice, to_status: str, *, kind: str, actor: Actor, now: datetime,
+def change_status(notice: Notice, to_status: str, *, kind: str, actor: Actor, now: datetime,
                    details: dict | None = None, along_with: list[Event] = (), **fields) -> Event:
     """Move the notice to `to_status` if the transition map allows it and nobody changed it
     meanwhile, and record the event, with `along_with` (events of the same step) in one INSERT."""
@@ -60,18 +60,18 @@ def _change_status(notice: Notice, to_status: str, *, kind: str, actor: Actor, n
     notice.status = to_status
     for name, value in fields.items():
         setattr(notice, name, value)
-    event = _event(notice, kind, actor, now, from_status=from_status, to_status=to_status, details=details)
+    event = make_event(notice, kind, actor, now, from_status=from_status, to_status=to_status, details=details)
     Event.objects.bulk_create([*along_with, event])
     return event
 
 
-def _release_load(reviewer_id: int | None) -> None:
+def release_load(reviewer_id: int | None) -> None:
     """The notice no longer counts towards its reviewer's open load."""
     if reviewer_id is not None:
         Reviewer.objects.filter(pk=reviewer_id, open_load__gt=0).update(open_load=F("open_load") - 1)
 
 
-def _add_to_sellers(field: str, seller_ids) -> None:
+def add_to_sellers(field: str, seller_ids) -> None:
     """Add each seller's occurrences in `seller_ids` to the history counter `field`: one UPDATE per
     distinct count (usually one in all), not one per seller."""
     sellers_by_count = defaultdict(list)

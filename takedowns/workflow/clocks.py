@@ -16,7 +16,7 @@ Due-time arithmetic is in takedowns.sla (pure functions); this module applies it
 
 import logging
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from time import monotonic
 
 from django.contrib.auth import get_user_model
@@ -27,7 +27,7 @@ from django.db.models import F
 from takedowns import emails, sla
 from takedowns.enums import LEAD_GROUP, OPEN_NOTICE_STATUSES, ClockKind, EventKind
 from takedowns.models import Event, Notice, SlaClock, SlaPolicy
-from takedowns.workflow.base import SYSTEM, _event
+from takedowns.workflow.base import SYSTEM, make_event
 
 logger = logging.getLogger(__name__)
 
@@ -100,22 +100,8 @@ def calendar_of(policy: SlaPolicy | None) -> sla.Calendar:
                         subdivision=policy.subdivision, day_start=policy.day_start, day_end=policy.day_end)
 
 
-def _calendar_terms(calendar: sla.Calendar) -> dict:
-    return {"business_hours": calendar.business_hours, "timezone": calendar.timezone, "country": calendar.country,
-            "subdivision": calendar.subdivision, "day_start": calendar.day_start.isoformat(),
-            "day_end": calendar.day_end.isoformat()}
-
-
-def _calendar_from_terms(terms: dict) -> sla.Calendar:
-    if not terms.get("business_hours"):
-        return sla.ROUND_THE_CLOCK
-    return sla.Calendar(business_hours=True, timezone=terms["timezone"], country=terms["country"],
-                        subdivision=terms["subdivision"], day_start=time.fromisoformat(terms["day_start"]),
-                        day_end=time.fromisoformat(terms["day_end"]))
-
-
 def _clock_event(clock: SlaClock, kind: str, now: datetime, **details) -> Event:
-    return _event(clock.notice, kind, SYSTEM, now, item=clock.item_id, details={
+    return make_event(clock.notice, kind, SYSTEM, now, item=clock.item_id, details={
         "clock": clock.kind, "clock_id": clock.pk, "due_at": clock.due_at.isoformat(), **details})
 
 
@@ -146,7 +132,7 @@ def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: lis
         warn_at = started_at + target * ratio
     clock = SlaClock.objects.create(
         kind=kind, notice=notice, item=item, strike=strike, counter_notice=counter_notice, appeal=appeal,
-        policy=policy, target=target, calendar=_calendar_terms(calendar), started_at=started_at, due_at=due_at,
+        policy=policy, target=target, calendar=calendar.terms(), started_at=started_at, due_at=due_at,
         warn_at=warn_at)
     if follow:
         _follow(clock)
@@ -211,7 +197,7 @@ def resume_clock(kind: str, now: datetime, *, events: list[Event] | None = None,
     clock = _running(kind, paused_at__isnull=False, **subject)
     if clock is None:
         return
-    calendar = _calendar_from_terms(clock.calendar)
+    calendar = sla.Calendar.from_terms(clock.calendar)
     due_at = sla.moved_by_pause(clock.due_at, clock.paused_at, now, calendar)
     warn_at = sla.moved_by_pause(clock.warn_at, clock.paused_at, now, calendar)
     if SlaClock.objects.filter(pk=clock.pk, paused_at=clock.paused_at).update(
@@ -272,7 +258,7 @@ def _escalate(clock: SlaClock, now: datetime) -> None:
     if notice.status in OPEN_NOTICE_STATUSES and notice.escalated_at is None:
         if Notice.objects.filter(pk=notice.pk, escalated_at=None).update(escalated_at=now):
             notice.escalated_at = now
-            _event(notice, EventKind.ESCALATED, SYSTEM, now, details={
+            make_event(notice, EventKind.ESCALATED, SYSTEM, now, details={
                 "note": f"SLA target breached: {clock.get_kind_display().lower()} was due "
                         f"{clock.due_at.isoformat(timespec='minutes')}."}).save()
     emails.clock_breached(clock, _leads(), now)

@@ -11,13 +11,8 @@ The life of a counter-notice, one function per step:
 
 When a seller may file: at any time while the listing is down under the removal (the decision in
 force, its listing 'removed', not restored). 512(g) gives the seller no deadline, and once the
-listing is back there is nothing left to counter.
-
-The window: an incomplete counter-notice is not a 512(g)(3) counter-notice, so the law's "10 to
-14 business days following receipt" counts from the reviewer's check, which is also when the
-rights holder receives the copy and their time to sue starts. The listing is restored after
-COUNTER_NOTICE_RESTORE_BUSINESS_DAYS business days (weekends and the public holidays of
-COUNTER_NOTICE_HOLIDAY_COUNTRY do not count), or after COUNTER_NOTICE_WINDOW_SECONDS in a demo.
+listing is back there is nothing left to counter. The restore window and the sworn statements are
+in takedowns/legal.py.
 
 Each transition locks the notice's row (order_restore needs that lock, and it keeps the seller,
 the reviewer, the rights holder and the beat task from crossing), re-reads the counter-notice,
@@ -26,43 +21,24 @@ records its events in the same transaction and queues its e-mails in the outbox.
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from takedowns import emails, sla
+from takedowns import emails, legal
 from takedowns.enums import (
     LEAD_GROUP,
     ClockKind,
     CounterNoticeStatus,
-    DecisionOutcome,
     EventKind,
-    ItemState,
 )
 from takedowns.models import CounterNotice, Decision, Event, Notice, Reviewer
 from takedowns.workflow import clocks, enforcement
-from takedowns.workflow.base import SELLER, SUBMITTER, SYSTEM, Actor, TransitionNotAllowed, _event, reviewer_actor
+from takedowns.workflow.base import SELLER, SUBMITTER, SYSTEM, Actor, TransitionNotAllowed, make_event, reviewer_actor
 
 logger = logging.getLogger(__name__)
 
-
-# The law's upper bound (512(g)(2)(C)): the restore clock breaches if the listing is not back by then.
-LATEST_RESTORE_BUSINESS_DAYS = 14
-
-# The two sworn statements of 512(g)(3)(C) and (D), as the seller makes them and the rights holder reads them.
-STATEMENT_MISTAKE = (
-    "I swear, under penalty of perjury, that I have a good-faith belief that the material identified above "
-    "was removed or disabled as a result of a mistake or misidentification of the material to be removed or "
-    "disabled."
-)
-STATEMENT_JURISDICTION = (
-    "I consent to the jurisdiction of the Federal District Court for the judicial district in which my address "
-    "is located or, if my address is outside the United States, for any judicial district in which the "
-    "marketplace may be found, and I will accept service of process from the person who provided the "
-    "notification of the alleged infringement or an agent of such person."
-)
 
 # The counter-notice's own fields, as file_counter_notice takes them, with the names used in refusals.
 FIELDS = {
@@ -77,42 +53,10 @@ FIELDS = {
 STATEMENTS = ("statement_mistake", "consent_jurisdiction")
 
 
-def signature_matches(full_name: str, signature: str) -> bool:
-    """The electronic signature is the full name typed again; spacing and case do not matter."""
-    def normal(text: str) -> str:
-        return " ".join((text or "").split()).casefold()
-    return bool(normal(full_name)) and normal(full_name) == normal(signature)
-
-
-def restore_due_at(accepted_at: datetime) -> datetime:
-    """When the listing of a counter-notice found complete at `accepted_at` is restored."""
-    if settings.COUNTER_NOTICE_WINDOW_SECONDS:
-        return accepted_at + timedelta(seconds=settings.COUNTER_NOTICE_WINDOW_SECONDS)
-    return sla.add_business_days(accepted_at, settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS, _calendar())
-
-
-def window_text() -> str:
-    """The restore window in words, for pages and e-mails."""
-    if settings.COUNTER_NOTICE_WINDOW_SECONDS:
-        return f"{settings.COUNTER_NOTICE_WINDOW_SECONDS} seconds (demo setting)"
-    return f"{settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS} business days"
-
-
-def latest_restore_at(accepted_at: datetime) -> datetime:
-    """The restore clock's due time: the law's 14th business day, never before the planned restore.
-    Due at the planned restore itself, every restore would count as late by the beat's interval."""
-    latest = sla.add_business_days(accepted_at, LATEST_RESTORE_BUSINESS_DAYS, _calendar())
-    return max(latest, restore_due_at(accepted_at))
-
-
-def _calendar() -> sla.Calendar:
-    return sla.Calendar(country=settings.COUNTER_NOTICE_HOLIDAY_COUNTRY)
-
-
 def _counter_notice_event(counter_notice: CounterNotice, kind: str, actor: Actor, now: datetime, *,
                           from_status: str = "", to_status: str = "", **details) -> Event:
     item = counter_notice.decision.item
-    event = _event(item.notice, kind, actor, now, item=item, from_status=from_status, to_status=to_status, details={
+    event = make_event(item.notice, kind, actor, now, item=item, from_status=from_status, to_status=to_status, details={
         "counter_notice": counter_notice.pk, "decision": counter_notice.decision_id,
         "listing": item.listing.external_id, **details})
     return event
@@ -137,31 +81,9 @@ def _locked(counter_notice: CounterNotice) -> CounterNotice:
 
 
 def _removal_stands(decision: Decision) -> None:
-    """Refuse unless the decision is a removal in force whose listing is still down."""
-    item = decision.item
-    listing = item.listing.external_id
-    if decision.outcome != DecisionOutcome.REMOVE:
-        raise TransitionNotAllowed("A counter-notice answers a removal; this decision removed nothing.")
-    if decision.reversed_at is not None:
-        raise TransitionNotAllowed(f"The removal of listing {listing} was set aside on appeal; "
-                                   "there is nothing left to counter.")
-    if decision.listing_restored_at is not None or item.state == ItemState.RESTORED:
-        raise TransitionNotAllowed(f"Listing {listing} has been restored already; there is nothing left to counter.")
-    if item.state != ItemState.REMOVED:
-        raise TransitionNotAllowed(f"Listing {listing} is '{item.get_state_display()}': a counter-notice answers "
-                                   "a removal in force.")
-
-
-def may_file(decision: Decision, counter_notice: CounterNotice | None) -> bool:
-    """Whether the seller may file now: a first counter-notice, or the correction of an incomplete
-    one, against a removal whose listing is still down (the page shows the form only then)."""
-    if counter_notice is not None and counter_notice.status != CounterNoticeStatus.INCOMPLETE:
-        return False
-    try:
-        _removal_stands(decision)
-    except TransitionNotAllowed:
-        return False
-    return True
+    refusal = legal.counter_notice_refusal(decision)
+    if refusal:
+        raise TransitionNotAllowed(refusal)
 
 
 def _check_fields(fields: dict) -> dict:
@@ -173,7 +95,7 @@ def _check_fields(fields: dict) -> dict:
     if not all(fields.get(name) is True for name in STATEMENTS):
         raise TransitionNotAllowed("A counter-notice needs both sworn statements: the removal was a mistake or "
                                    "misidentification, and the consent to jurisdiction and to accept service.")
-    if not signature_matches(cleaned["full_name"], cleaned["signature"]):
+    if not legal.signature_matches(cleaned["full_name"], cleaned["signature"]):
         raise TransitionNotAllowed("The signature must be your full name, typed again exactly as above.")
     return {**cleaned, "statement_mistake": True, "consent_jurisdiction": True}
 
@@ -256,7 +178,7 @@ def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now
         _must_be_filed(counter_notice, "found complete")
         decision = counter_notice.decision
         _removal_stands(decision)
-        due = restore_due_at(now)
+        due = legal.restore_due_at(now)
         if not CounterNotice.objects.filter(pk=counter_notice.pk, status=CounterNoticeStatus.FILED).update(
                 status=CounterNoticeStatus.WAITING, checked_by=reviewer.user, checked_at=now, restore_due_at=due):
             raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
@@ -267,7 +189,7 @@ def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now
             from_status=CounterNoticeStatus.FILED, to_status=CounterNoticeStatus.WAITING,
             restore_due_at=due.isoformat())]
         clocks.start_clock(ClockKind.COUNTER_NOTICE_RESTORE, item.notice, now, reasons=[item.reason], item=item,
-                           counter_notice=counter_notice, due_at=latest_restore_at(now), events=events)
+                           counter_notice=counter_notice, due_at=legal.latest_restore_at(now), events=events)
         Event.objects.bulk_create(events)
         emails.counter_notice_copy(counter_notice, now)
         emails.counter_notice_accepted(counter_notice, now)

@@ -1,5 +1,9 @@
-"""Strikes, seller penalties and restores: the only code that writes Strike and Penalty rows, the
-seller's strike count, and a removed listing's way back.
+"""What a removal does at the marketplace and to the seller: the takedown, strikes, seller
+penalties and restores. The only code that writes Strike and Penalty rows, the seller's strike
+count, and when a removed listing came down and went back up.
+
+- A removal decided by a reviewer is carried out by a task (record_takedown), which stops the
+  takedown-executed clock when the marketplace says the listing is down.
 
 - A notice with at least one removal gives each seller concerned one strike (decide_items calls
   record_strikes). Every strike takes the seller to the ladder step its live strikes reach
@@ -18,12 +22,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 
-from takedowns import emails, penalties, tasks
+from takedowns import dispatch, emails, penalties
 from takedowns.enums import PENALTY_SEVERITY, ClockKind, DecisionOutcome, EventKind, ItemState, PenaltyLevel
 from takedowns.marketplace import get_marketplace
 from takedowns.models import Decision, Event, Notice, NoticeItem, Penalty, Seller, Strike
 from takedowns.workflow import clocks
-from takedowns.workflow.base import SYSTEM, Actor, TransitionNotAllowed, _event, _record
+from takedowns.workflow.base import SYSTEM, Actor, TransitionNotAllowed, make_event, record_event
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +52,7 @@ def record_strikes(notice: Notice, removals: list[Decision], now: datetime, even
             continue
         Seller.objects.filter(pk=seller_id).update(strike_count=F("strike_count") + 1)
         live = live_strikes(seller_id)
-        events.append(_event(notice, EventKind.STRIKE_RECORDED, SYSTEM, now,
+        events.append(make_event(notice, EventKind.STRIKE_RECORDED, SYSTEM, now,
                              details={"seller": strike.seller.external_id, "strike": strike.pk, "live_strikes": live}))
         clocks.start_clock(ClockKind.SELLER_PENALTY, notice, now, strike=strike, events=events)
         _decide_penalty(strike, live, now, events)
@@ -64,10 +68,10 @@ def _decide_penalty(strike: Strike, live: int, now: datetime, events: list[Event
     penalty = Penalty.objects.create(seller_id=strike.seller_id, strike=strike, level=step.level, live_strikes=live,
                                      decided_at=now, ends_at=step.ends_at(now),
                                      seller_token=secrets.token_urlsafe(32))
-    events.append(_event(strike.notice, EventKind.PENALTY_DECIDED, SYSTEM, now, details={
+    events.append(make_event(strike.notice, EventKind.PENALTY_DECIDED, SYSTEM, now, details={
         "seller": strike.seller.external_id, "penalty": penalty.pk, "level": step.level, "live_strikes": live,
         "duration": step.duration}))
-    transaction.on_commit(lambda: tasks.apply_penalty.delay(penalty_id=penalty.pk))
+    dispatch.after_commit(dispatch.APPLY_PENALTY, penalty_id=penalty.pk)
     return penalty
 
 
@@ -91,7 +95,7 @@ def apply_penalty(penalty_id: int, now: datetime) -> Penalty | None:
         if not Penalty.objects.filter(pk=penalty.pk, applied_at=None, lifted_at=None).update(applied_at=now):
             return penalty
         penalty.applied_at = now
-        _event(penalty.strike.notice, EventKind.PENALTY_APPLIED, SYSTEM, now, details={
+        make_event(penalty.strike.notice, EventKind.PENALTY_APPLIED, SYSTEM, now, details={
             "seller": penalty.seller.external_id, "penalty": penalty.pk, "level": penalty.level}).save()
         clocks.stop_clock(ClockKind.SELLER_PENALTY, now, strike=penalty.strike)
         emails.penalty_statement(penalty)
@@ -119,11 +123,34 @@ def expire_strikes(now: datetime, limit: int = 500) -> int:
                 continue
             strike = Strike.objects.select_related("seller", "notice").get(pk=strike_id)
             Seller.objects.filter(pk=strike.seller_id, strike_count__gt=0).update(strike_count=F("strike_count") - 1)
-            _event(strike.notice, EventKind.STRIKE_EXPIRED, SYSTEM, now, details={
+            make_event(strike.notice, EventKind.STRIKE_EXPIRED, SYSTEM, now, details={
                 "seller": strike.seller.external_id, "strike": strike.pk,
                 "live_strikes": live_strikes(strike.seller_id)}).save()
             expired += 1
     return expired
+
+
+# --- The takedown: a removal decided by a reviewer, carried out at the marketplace. ---
+
+def record_takedown(decision_id: int) -> Decision | None:
+    """Have the marketplace take a removed listing down, and record when it came down (an SLA
+    clock stops there). Idempotent; raises MarketplaceUnavailable for the task to retry."""
+    decision = Decision.objects.select_related("item__listing", "item__notice").filter(pk=decision_id).first()
+    if decision is None:
+        logger.warning("record_takedown: decision %s no longer exists", decision_id)
+        return None
+    if decision.outcome != DecisionOutcome.REMOVE or decision.listing_removed_at is not None:
+        return decision
+    # The marketplace's own time: the clock stops when the listing is really down, not when we asked.
+    removed_at = get_marketplace().take_down(decision.item.listing)
+    with transaction.atomic():
+        if Decision.objects.filter(pk=decision.pk, listing_removed_at__isnull=True).update(
+                listing_removed_at=removed_at):
+            decision.listing_removed_at = removed_at
+            record_event(decision.item.notice, EventKind.LISTING_REMOVED, SYSTEM, removed_at, item=decision.item,
+                    details={"listing": decision.item.listing.external_id, "decision": decision.pk})
+            clocks.stop_clock(ClockKind.TAKEDOWN_EXECUTED, removed_at, item=decision.item)
+    return decision
 
 
 # --- Restores: a counter-notice's window ran out, or an appeal reversed a removal. ---
@@ -137,7 +164,7 @@ def order_restore(decision: Decision, actor: Actor, now: datetime, why: str, eve
     item = decision.item
     if not NoticeItem.objects.filter(pk=item.pk, state=ItemState.REMOVED).update(state=ItemState.RESTORED):
         raise TransitionNotAllowed(f"Listing {item.position} is '{item.get_state_display()}': it cannot be restored.")
-    events.append(_event(item.notice, EventKind.LISTING_RESTORED, actor, now, item=item,
+    events.append(make_event(item.notice, EventKind.LISTING_RESTORED, actor, now, item=item,
                          from_status=ItemState.REMOVED, to_status=ItemState.RESTORED,
                          details={"decision": decision.pk, "why": why, "ordered": True}))
     clocks.stop_clock(ClockKind.TAKEDOWN_EXECUTED, now, item=item, cancelled=True, events=events)
@@ -147,7 +174,7 @@ def order_restore(decision: Decision, actor: Actor, now: datetime, why: str, eve
     strike = Strike.objects.filter(seller_id=seller_id, notice=item.notice, reversed_at=None).first()
     if strike is not None and not still_removed:
         reverse_strike(strike, now, why, events)
-    transaction.on_commit(lambda: tasks.restore_listing.delay(decision_id=decision.pk))
+    dispatch.after_commit(dispatch.RESTORE_LISTING, decision_id=decision.pk)
 
 
 def reverse_strike(strike: Strike, now: datetime, why: str, events: list[Event]) -> None:
@@ -156,14 +183,14 @@ def reverse_strike(strike: Strike, now: datetime, why: str, events: list[Event])
         return
     if strike.expired_at is None:
         Seller.objects.filter(pk=strike.seller_id, strike_count__gt=0).update(strike_count=F("strike_count") - 1)
-    events.append(_event(strike.notice, EventKind.STRIKE_REVERSED, SYSTEM, now, details={
+    events.append(make_event(strike.notice, EventKind.STRIKE_REVERSED, SYSTEM, now, details={
         "seller": strike.seller.external_id, "strike": strike.pk, "why": why}))
     clocks.stop_clock(ClockKind.SELLER_PENALTY, now, strike=strike, cancelled=True, events=events)
     for penalty in Penalty.objects.filter(strike=strike, lifted_at=None):
         Penalty.objects.filter(pk=penalty.pk, lifted_at=None).update(lifted_at=now, lift_reason=why)
-        events.append(_event(strike.notice, EventKind.PENALTY_LIFTED, SYSTEM, now, details={
+        events.append(make_event(strike.notice, EventKind.PENALTY_LIFTED, SYSTEM, now, details={
             "seller": strike.seller.external_id, "penalty": penalty.pk, "level": penalty.level, "why": why}))
-    transaction.on_commit(lambda: tasks.sync_seller_account.delay(seller_id=strike.seller_id))
+    dispatch.after_commit(dispatch.SYNC_SELLER_ACCOUNT, seller_id=strike.seller_id)
 
 
 def sync_seller_account(seller_id: int, now: datetime) -> None:
@@ -182,6 +209,6 @@ def record_restore(decision_id: int) -> Decision | None:
     with transaction.atomic():
         if Decision.objects.filter(pk=decision.pk, listing_restored_at=None).update(listing_restored_at=restored_at):
             decision.listing_restored_at = restored_at
-            _record(decision.item.notice, EventKind.LISTING_RESTORED, SYSTEM, restored_at, item=decision.item,
+            record_event(decision.item.notice, EventKind.LISTING_RESTORED, SYSTEM, restored_at, item=decision.item,
                     details={"listing": decision.item.listing.external_id, "decision": decision.pk})
     return decision

@@ -1,6 +1,6 @@
-"""Review: claiming, reassigning, escalating, deciding, questions to the submitter, and the takedown."""
+"""Review: claiming, reassigning, escalating, deciding, and questions to the submitter. A removal is
+carried out at the marketplace by enforcement.record_takedown, in a task after commit."""
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from takedowns import emails, evidence, tasks
+from takedowns import dispatch, emails, evidence
 from takedowns.enums import (
     DECIDED_STATE,
     LEGAL_GROUNDS,
@@ -21,7 +21,6 @@ from takedowns.enums import (
     ItemState,
     NoticeStatus,
 )
-from takedowns.marketplace import get_marketplace
 from takedowns.models import Decision, Event, InfoRequest, Notice, NoticeItem, ReasonCode, Reviewer, Submitter
 from takedowns.workflow import clocks, enforcement
 from takedowns.workflow.base import (
@@ -29,15 +28,14 @@ from takedowns.workflow.base import (
     SYSTEM,
     Actor,
     TransitionNotAllowed,
-    _change_status,
-    _event,
-    _add_to_sellers,
-    _record,
-    _release_load,
+    change_status,
+    make_event,
+    add_to_sellers,
+    record_event,
+    release_load,
     reviewer_actor,
 )
 
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,13 @@ class ItemDecision:
     outcome: str
     reason_code: ReasonCode | None = None
     note: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    """The reviewer's question to the submitter about some listings (by NoticeItem id)."""
+    item_ids: list[int]
+    message: str
 
 
 def claim_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
@@ -64,7 +69,7 @@ def claim_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
             raise TransitionNotAllowed(f"Notice {current.reference} is already being worked by "
                                        f"{current.assigned_to.user.get_username()}.")
         Reviewer.objects.filter(pk=reviewer.pk).update(open_load=F("open_load") + 1)
-        _record(current, EventKind.CLAIMED, reviewer_actor(reviewer), now,
+        record_event(current, EventKind.CLAIMED, reviewer_actor(reviewer), now,
                 details={"reviewer": reviewer.user.get_username()})
     return current
 
@@ -79,8 +84,8 @@ def release_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
             raise TransitionNotAllowed(f"Notice {notice.reference} is not open with you; there is nothing to release.")
         Notice.objects.filter(pk=notice.pk).update(assigned_to=None)
         notice.assigned_to = None
-        _release_load(reviewer.pk)
-        _record(notice, EventKind.RELEASED, reviewer_actor(reviewer), now,
+        release_load(reviewer.pk)
+        record_event(notice, EventKind.RELEASED, reviewer_actor(reviewer), now,
                 details={"reviewer": reviewer.user.get_username()})
     return notice
 
@@ -99,10 +104,10 @@ def reassign_notice(notice: Notice, to: Reviewer, lead, now: datetime) -> Notice
             return notice
         Notice.objects.filter(pk=notice.pk).update(assigned_to=to)
         notice.assigned_to = to
-        _release_load(previous)
+        release_load(previous)
         Reviewer.objects.filter(pk=to.pk).update(open_load=F("open_load") + 1)
         emails.new_assignment(notice, to, now)
-        _record(notice, EventKind.REASSIGNED, Actor(ActorKind.REVIEWER, lead), now,
+        record_event(notice, EventKind.REASSIGNED, Actor(ActorKind.REVIEWER, lead), now,
                 details={"from": Reviewer.objects.get(pk=previous).user.get_username() if previous else None,
                          "to": to.user.get_username()})
     return notice
@@ -123,21 +128,45 @@ def escalate_notice(notice: Notice, reviewer: Reviewer, note: str, now: datetime
             raise TransitionNotAllowed(f"Notice {notice.reference} is already with the leads.")
         Notice.objects.filter(pk=notice.pk).update(escalated_at=now)
         notice.escalated_at = now
-        _record(notice, EventKind.ESCALATED, reviewer_actor(reviewer), now, details={"note": note})
+        record_event(notice, EventKind.ESCALATED, reviewer_actor(reviewer), now, details={"note": note})
         emails.escalation(notice, reviewer, note, now)
     return notice
 
 
-def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecision], now: datetime) -> list[Decision]:
-    """Record the reviewer's decision on some of the notice's listings.
+def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecision], now: datetime,
+                 question: Question | None = None) -> list[Decision]:
+    """Record the reviewer's decisions on some of the notice's listings and, in the same step, ask
+    the submitter about others (`question`): what the notice page sends in one POST.
 
     Only the assigned reviewer decides, only listings still waiting for a decision, and each
     once (the one-to-one Decision row is the database's guarantee). Removals are carried out
     by a task after commit; the submitter hears of every decision, the seller gets a statement
     of reasons for every removal. When no listing is left waiting, the notice closes.
     """
-    if not decisions:
+    if not decisions and question is None:
         raise TransitionNotAllowed("Choose a decision for at least one listing.")
+    return _review(notice, reviewer, decisions, question, now)[0]
+
+
+def request_information(notice: Notice, reviewer: Reviewer, item_ids: list[int], message: str,
+                        now: datetime) -> InfoRequest:
+    """Ask the submitter about some listings. Their decision waits (and the notice leaves the
+    reviewer's queue once nothing else is left to decide) until the answer or the due date."""
+    _made, request = _review(notice, reviewer, [], Question(item_ids, message), now)
+    assert request is not None  # a question always makes one
+    return request
+
+
+def _review(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecision], question: Question | None,
+            now: datetime) -> tuple[list[Decision], InfoRequest | None]:
+    """One review step, in one transaction under the notice's row lock: the decisions, the
+    question, the notice's resulting status and clock, and who is told."""
+    if question is not None:
+        question = Question(list(question.item_ids), question.message.strip())
+        if not question.message:
+            raise TransitionNotAllowed("Write the question for the submitter.")
+        if not question.item_ids:
+            raise TransitionNotAllowed("Choose the listings the question is about.")
     actor = reviewer_actor(reviewer)
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
@@ -146,52 +175,95 @@ def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecisio
                                        "its listings cannot be decided now.")
         if notice.assigned_to_id != reviewer.pk:
             raise TransitionNotAllowed(f"Notice {notice.reference} is not assigned to you; claim it first.")
-        items = notice.items.select_related("listing__seller").in_bulk([d.item_id for d in decisions])
-        made, events = [], []
-        for choice in decisions:
-            item = items.get(choice.item_id)
-            if item is None:
-                raise TransitionNotAllowed(f"Listing {choice.item_id} is not part of notice {notice.reference}.")
-            if item.state != ItemState.IN_REVIEW:
-                raise TransitionNotAllowed(f"Listing {item.position} is '{item.get_state_display()}': "
-                                           "a decision cannot be recorded twice.")
-            if choice.outcome == DecisionOutcome.REJECT and choice.reason_code is None:
-                raise TransitionNotAllowed(f"Listing {item.position}: a rejection needs a reason code.")
-            removal = choice.outcome == DecisionOutcome.REMOVE
-            made.append(Decision(
-                item=item, outcome=choice.outcome, reason_code=choice.reason_code if not removal else None,
-                note=choice.note, decided_by=reviewer.user, decided_at=now,
-                legal_ground=LEGAL_GROUNDS[notice.right_type] if removal else "",
-                explanation=notice.description if removal else "",
-                seller_token=secrets.token_urlsafe(32) if removal else "",
-            ))
-            to_state = DECIDED_STATE[choice.outcome]
-            item.state = to_state
-            events.append(Event(notice=notice, item=item, kind=EventKind.ITEM_DECIDED, actor_kind=actor.kind,
-                                actor_user=actor.user, from_status=ItemState.IN_REVIEW, to_status=to_state,
-                                created_at=now, details={
-                                    "outcome": choice.outcome, "note": choice.note,
-                                    "reason_code": choice.reason_code.code if choice.reason_code else None}))
-        # One UPDATE per resulting state; the notice's row lock keeps other writers out, the
-        # state condition is the backstop.
-        for to_state in {decision.item.state for decision in made}:
-            chosen = [decision.item.pk for decision in made if decision.item.state == to_state]
-            if NoticeItem.objects.filter(pk__in=chosen, state=ItemState.IN_REVIEW).update(state=to_state) != len(chosen):
-                raise TransitionNotAllowed("A listing was decided by someone else meanwhile; reload and try again.")
-        Decision.objects.bulk_create(made)
-        removals = [decision for decision in made if decision.outcome == DecisionOutcome.REMOVE]
-        for decision in removals:
-            clocks.start_clock(ClockKind.TAKEDOWN_EXECUTED, notice, now, reasons=[decision.item.reason],
-                               item=decision.item, events=events)
-        enforcement.record_strikes(notice, removals, now, events)
-        _count_in_records(notice, made)
-        _settle(notice, actor, now, events)
-        emails.items_decided(notice, made)
-        for decision in made:
-            if decision.outcome == DecisionOutcome.REMOVE:
-                emails.statement_of_reasons(decision)
-                transaction.on_commit(lambda pk=decision.pk: tasks.enforce_removal.delay(decision_id=pk))
+        events: list[Event] = []
+        made = _record_decisions(notice, reviewer, decisions, now, events) if decisions else []
+        request, asked = _ask(notice, reviewer, question, now, events) if question is not None else (None, [])
+        settle(notice, actor, now, events)
+        if made:
+            _tell_decided(notice, made)
+        if request is not None:
+            emails.information_requested(notice, request, asked)
+    return made, request
+
+
+def _record_decisions(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecision], now: datetime,
+                      events: list[Event]) -> list[Decision]:
+    """The Decision rows and the items' new states; then what removals start (clocks, strikes)."""
+    actor = reviewer_actor(reviewer)
+    items = notice.items.select_related("listing__seller").in_bulk([d.item_id for d in decisions])
+    made = []
+    for choice in decisions:
+        item = _decidable(notice, items.get(choice.item_id), choice)
+        removal = choice.outcome == DecisionOutcome.REMOVE
+        made.append(Decision(
+            item=item, outcome=choice.outcome, reason_code=choice.reason_code if not removal else None,
+            note=choice.note, decided_by=reviewer.user, decided_at=now,
+            legal_ground=LEGAL_GROUNDS[notice.right_type] if removal else "",
+            explanation=notice.description if removal else "",
+            seller_token=secrets.token_urlsafe(32) if removal else "",
+        ))
+        item.state = DECIDED_STATE[choice.outcome]
+        events.append(Event(notice=notice, item=item, kind=EventKind.ITEM_DECIDED, actor_kind=actor.kind,
+                            actor_user=actor.user, from_status=ItemState.IN_REVIEW, to_status=item.state,
+                            created_at=now, details={
+                                "outcome": choice.outcome, "note": choice.note,
+                                "reason_code": choice.reason_code.code if choice.reason_code else None}))
+    # One UPDATE per resulting state; the notice's row lock keeps other writers out, the state
+    # condition is the backstop.
+    for to_state in {decision.item.state for decision in made}:
+        chosen = [decision.item.pk for decision in made if decision.item.state == to_state]
+        if NoticeItem.objects.filter(pk__in=chosen, state=ItemState.IN_REVIEW).update(state=to_state) != len(chosen):
+            raise TransitionNotAllowed("A listing was decided by someone else meanwhile; reload and try again.")
+    Decision.objects.bulk_create(made)
+    removals = [decision for decision in made if decision.outcome == DecisionOutcome.REMOVE]
+    for decision in removals:
+        clocks.start_clock(ClockKind.TAKEDOWN_EXECUTED, notice, now, reasons=[decision.item.reason],
+                           item=decision.item, events=events)
+    enforcement.record_strikes(notice, removals, now, events)
+    _count_in_records(notice, made)
     return made
+
+
+def _decidable(notice: Notice, item: NoticeItem | None, choice: ItemDecision) -> NoticeItem:
+    """The item, if this choice may be recorded on it; otherwise the refusal says why not."""
+    if item is None:
+        raise TransitionNotAllowed(f"Listing {choice.item_id} is not part of notice {notice.reference}.")
+    if item.state != ItemState.IN_REVIEW:
+        raise TransitionNotAllowed(f"Listing {item.position} is '{item.get_state_display()}': "
+                                   "a decision cannot be recorded twice.")
+    if choice.outcome not in DECIDED_STATE:
+        raise TransitionNotAllowed(f"Listing {item.position}: '{choice.outcome}' is not a decision.")
+    if choice.outcome == DecisionOutcome.REJECT and choice.reason_code is None:
+        raise TransitionNotAllowed(f"Listing {item.position}: a rejection needs a reason code.")
+    return item
+
+
+def _tell_decided(notice: Notice, made: list[Decision]) -> None:
+    """The submitter hears of every decision; the seller of each removal gets a statement of
+    reasons, and the marketplace takes the listing down (a task, after commit)."""
+    emails.items_decided(notice, made)
+    for decision in made:
+        if decision.outcome == DecisionOutcome.REMOVE:
+            emails.statement_of_reasons(decision)
+            dispatch.after_commit(dispatch.ENFORCE_REMOVAL, decision_id=decision.pk)
+
+
+def _ask(notice: Notice, reviewer: Reviewer, question: Question, now: datetime,
+         events: list[Event]) -> tuple[InfoRequest, list[NoticeItem]]:
+    """The question, and the new state of the listings it is about (returned with it)."""
+    items = list(notice.items.filter(pk__in=question.item_ids))
+    waiting = [item for item in items if item.state == ItemState.IN_REVIEW]
+    if len(waiting) != len(set(question.item_ids)):
+        raise TransitionNotAllowed("Information can only be asked about listings waiting for a decision.")
+    request = InfoRequest.objects.create(
+        notice=notice, message=question.message, requested_by=reviewer.user, requested_at=now,
+        due_at=now + timedelta(days=settings.INFO_REQUEST_DAYS))
+    actor = reviewer_actor(reviewer)
+    events += [_item_event(notice, item, EventKind.INFO_REQUESTED, actor, now, ItemState.INFO_REQUESTED,
+                           {"request": request.pk}) for item in waiting]
+    NoticeItem.objects.filter(pk__in=[item.pk for item in waiting], state=ItemState.IN_REVIEW).update(
+        state=ItemState.INFO_REQUESTED, info_request=request)
+    return request, waiting
 
 
 def _count_in_records(notice: Notice, made: list[Decision]) -> None:
@@ -200,10 +272,10 @@ def _count_in_records(notice: Notice, made: list[Decision]) -> None:
     if notice.submitter_id:
         Submitter.objects.filter(pk=notice.submitter_id).update(
             removed_items=F("removed_items") + len(removed), rejected_items=F("rejected_items") + len(made) - len(removed))
-    _add_to_sellers("removed_items", [decision.item.listing.seller_id for decision in removed])
+    add_to_sellers("removed_items", [decision.item.listing.seller_id for decision in removed])
 
 
-def _settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) -> None:
+def settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) -> None:
     """After items changed: the notice is in review while a listing waits for the reviewer,
     waits for the submitter while only questions are open, and closes when nothing is left."""
     states = set(notice.items.values_list("state", flat=True))
@@ -216,47 +288,17 @@ def _settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) ->
     if target == notice.status:
         Event.objects.bulk_create(events)
     else:
-        _change_status(notice, target, kind=kind, actor=actor, now=now, along_with=events,
+        change_status(notice, target, kind=kind, actor=actor, now=now, along_with=events,
                        **({"closed_at": now} if target == NoticeStatus.CLOSED else {}))
         if target == NoticeStatus.CLOSED:
-            _release_load(notice.assigned_to_id)
+            release_load(notice.assigned_to_id)
     # After the status event, so that the log reads "waiting for the submitter", then "clock paused".
     clock_step(ClockKind.TAKEDOWN_DECISION, now, notice=notice)
 
 
 def _item_event(notice: Notice, item: NoticeItem, kind: str, actor: Actor, now: datetime, to_state: str,
                 details: dict | None = None) -> Event:
-    return _event(notice, kind, actor, now, item=item, from_status=item.state, to_status=to_state, details=details)
-
-
-def request_information(notice: Notice, reviewer: Reviewer, item_ids: list[int], message: str,
-                        now: datetime) -> InfoRequest:
-    """Ask the submitter about some listings. Their decision waits (and the notice leaves the
-    reviewer's queue once nothing else is left to decide) until the answer or the due date."""
-    message = message.strip()
-    if not message:
-        raise TransitionNotAllowed("Write the question for the submitter.")
-    if not item_ids:
-        raise TransitionNotAllowed("Choose the listings the question is about.")
-    actor = reviewer_actor(reviewer)
-    with transaction.atomic():
-        notice = Notice.objects.select_for_update().get(pk=notice.pk)
-        if notice.status != NoticeStatus.IN_REVIEW or notice.assigned_to_id != reviewer.pk:
-            raise TransitionNotAllowed(f"Notice {notice.reference} is not in review with you.")
-        items = list(notice.items.filter(pk__in=item_ids))
-        waiting = [item for item in items if item.state == ItemState.IN_REVIEW]
-        if len(waiting) != len(set(item_ids)):
-            raise TransitionNotAllowed("Information can only be asked about listings waiting for a decision.")
-        request = InfoRequest.objects.create(
-            notice=notice, message=message, requested_by=reviewer.user, requested_at=now,
-            due_at=now + timedelta(days=settings.INFO_REQUEST_DAYS))
-        events = [_item_event(notice, item, EventKind.INFO_REQUESTED, actor, now, ItemState.INFO_REQUESTED,
-                              {"request": request.pk}) for item in waiting]
-        NoticeItem.objects.filter(pk__in=[item.pk for item in waiting], state=ItemState.IN_REVIEW).update(
-            state=ItemState.INFO_REQUESTED, info_request=request)
-        _settle(notice, actor, now, events)
-        emails.information_requested(notice, request, waiting)
-    return request
+    return make_event(notice, kind, actor, now, item=item, from_status=item.state, to_status=to_state, details=details)
 
 
 def answer_information(notice: Notice, answer: str, now: datetime, files: list = ()) -> InfoRequest:
@@ -280,7 +322,7 @@ def answer_information(notice: Notice, answer: str, now: datetime, files: list =
         events = [_item_event(notice, item, EventKind.INFO_ANSWERED, SUBMITTER, now, ItemState.IN_REVIEW,
                               {"request": request.pk}) for item in items]
         NoticeItem.objects.filter(pk__in=[item.pk for item in items]).update(state=ItemState.IN_REVIEW)
-        _settle(notice, SUBMITTER, now, events)
+        settle(notice, SUBMITTER, now, events)
         emails.information_answered(notice, request, items)
     return request
 
@@ -302,31 +344,10 @@ def expire_information_requests(now: datetime, limit: int = 500) -> int:
                                   {"request": request.pk}) for item in items]
             NoticeItem.objects.filter(pk__in=[item.pk for item in items]).update(state=ItemState.NO_ANSWER)
             if notice.status in (NoticeStatus.IN_REVIEW, NoticeStatus.AWAITING_SUBMITTER):
-                _settle(notice, SYSTEM, now, events)
+                settle(notice, SYSTEM, now, events)
             else:
                 Event.objects.bulk_create(events)
             if items:
                 emails.information_expired(notice, request, items)
             expired += 1
     return expired
-
-
-def record_takedown(decision_id: int) -> Decision | None:
-    """Have the marketplace take a removed listing down, and record when it came down (an SLA
-    clock stops there). Idempotent; raises MarketplaceUnavailable for the task to retry."""
-    decision = Decision.objects.select_related("item__listing", "item__notice").filter(pk=decision_id).first()
-    if decision is None:
-        logger.warning("record_takedown: decision %s no longer exists", decision_id)
-        return None
-    if decision.outcome != DecisionOutcome.REMOVE or decision.listing_removed_at is not None:
-        return decision
-    # The marketplace's own time: the clock stops when the listing is really down, not when we asked.
-    removed_at = get_marketplace().take_down(decision.item.listing)
-    with transaction.atomic():
-        if Decision.objects.filter(pk=decision.pk, listing_removed_at__isnull=True).update(
-                listing_removed_at=removed_at):
-            decision.listing_removed_at = removed_at
-            _record(decision.item.notice, EventKind.LISTING_REMOVED, SYSTEM, removed_at, item=decision.item,
-                    details={"listing": decision.item.listing.external_id, "decision": decision.pk})
-            clocks.stop_clock(ClockKind.TAKEDOWN_EXECUTED, removed_at, item=decision.item)
-    return decision

@@ -7,7 +7,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from takedowns.enums import AppealStatus, ItemState, NoticeStatus
-from takedowns.forms import APPEAL_TEXT_MAX
+from takedowns.forms.seller import APPEAL_TEXT_MAX
+from takedowns.selectors import worklists
+from takedowns.selectors.keyset import Keyset
 from takedowns.models import Appeal, Decision, Notice, OutboundEmail, Penalty
 from takedowns.workflow import appeals
 from tests.conftest import make_reviewer
@@ -185,8 +187,7 @@ def test_users_outside_the_reviewer_groups_are_refused(client, appeal):
 
 def test_the_queue_lists_filed_appeals_oldest_first_a_page_at_a_time(client, now, bright, reviewers, other,
                                                                     monkeypatch):
-    from takedowns import selectors
-    monkeypatch.setattr(selectors, "FILED_PAGE_SIZE", 2)
+    monkeypatch.setattr(worklists, "BY_FILING", Keyset(("filed_at", "id"), size=2))
     filed = []
     for n, listing in enumerate(["L-100003", "L-100004", "L-100003"]):
         decision = decision_of(decided(now, reviewers["tm"], {listing: REMOVE}), listing)

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from takedowns.models import Listing
-from takedowns.selectors import CATALOGUE_PAGE_SIZE
+from takedowns.selectors.catalogue import CATALOGUE
 
 pytestmark = pytest.mark.django_db
 
@@ -15,21 +15,21 @@ def test_the_catalogue_pages_by_keyset(client, catalogue):
     Listing.objects.bulk_create(Listing(external_id=f"L-2{n:05d}", seller=seller, title=f"Extra {n}",
                                         category="shoes", price=Decimal("1.00")) for n in range(40))
     first = client.get("/listings/")
-    listings = first.context["page"].listings
-    assert len(listings) == CATALOGUE_PAGE_SIZE
-    after = first.context["page"].next_after
-    assert after == listings[-1].id
+    listings = first.context["page"].rows
+    assert len(listings) == CATALOGUE.size
+    after = first.context["page"].next_cursor
+    assert after == str(listings[-1].id)
     second = client.get("/listings/", {"after": after})
-    assert [listing.id for listing in second.context["page"].listings] == list(
+    assert [listing.id for listing in second.context["page"].rows] == list(
         Listing.objects.filter(id__gt=after).order_by("id").values_list("id", flat=True))
-    assert second.context["page"].next_after is None
+    assert second.context["page"].next_cursor is None
 
 
 def test_the_catalogue_filters_by_category_and_title(client, catalogue):
     response = client.get("/listings/", {"category": "toys"})
-    assert [listing.external_id for listing in response.context["page"].listings] == ["L-100003"]
+    assert [listing.external_id for listing in response.context["page"].rows] == ["L-100003"]
     response = client.get("/listings/", {"q": "listing 4"})
-    assert [listing.external_id for listing in response.context["page"].listings] == ["L-100004"]
+    assert [listing.external_id for listing in response.context["page"].rows] == ["L-100004"]
 
 
 def test_a_listing_page_offers_a_prefilled_report(client, catalogue):

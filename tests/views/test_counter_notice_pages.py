@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 
 from takedowns.enums import CounterNoticeStatus
 from takedowns.models import CounterNotice, OutboundEmail
-from takedowns import selectors
+from takedowns.selectors import worklists
+from takedowns.selectors.keyset import Keyset
 from takedowns.workflow import counter_notices
 from tests.test_counter_notices import (  # noqa: F401 (fixtures)
     ACCEPTED,
@@ -166,7 +167,7 @@ def test_users_outside_the_reviewer_groups_are_refused(client, filed, url):
 
 def test_the_list_shows_counter_notices_waiting_for_a_check_oldest_first_a_page_at_a_time(
         client, monkeypatch, bright, reviewers, checker):
-    monkeypatch.setattr(selectors, "FILED_PAGE_SIZE", 2)
+    monkeypatch.setattr(worklists, "BY_FILING", Keyset(("filed_at", "id"), size=2))
     listings = ["L-100003", "L-100004", "L-100003", "L-100004"]
     made = []
     for n, listing in enumerate(listings):
@@ -177,7 +178,7 @@ def test_the_list_shows_counter_notices_waiting_for_a_check_oldest_first_a_page_
     first = page(client.get("/review/counter-notices/"))
     assert first.index(f'data-counter-notice="{made[2].pk}"') < first.index(f'data-counter-notice="{made[1].pk}"')
     assert f'data-counter-notice="{made[0].pk}"' not in first and f'data-counter-notice="{made[3].pk}"' not in first
-    cursor = selectors.FiledCursor(made[1].filed_at, made[1].pk).encode()
+    cursor = f"{made[1].filed_at.timestamp():.6f}_{made[1].pk}"
     assert f"?status=filed&after={cursor}" in first
     second = page(client.get(f"/review/counter-notices/?after={cursor}"))
     assert f'data-counter-notice="{made[0].pk}"' in second and 'id="next-page"' not in second

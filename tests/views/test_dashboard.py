@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from takedowns import clock_rollup
+from takedowns.reports import clock_rollup
 from tests.conftest import make_lead
 from tests.test_figures import at, build_dataset, clock, make_notice
 
@@ -75,7 +75,7 @@ def test_the_default_period_is_the_last_30_days(as_lead):
     response = as_lead.get("/review/dashboard/")
     today = timezone.localdate()
     assert response.status_code == 200
-    period = response.context["choice"].period
+    period = response.context["period_form"].period
     assert (period.first, period.last) == (today - timedelta(days=29), today)
     assert f'name="from" value="{period.first.isoformat()}"' in response.content.decode()
     assert f'name="to" value="{today.isoformat()}"' in response.content.decode()

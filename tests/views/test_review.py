@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group
 from takedowns import workflow
 from takedowns.enums import LEAD_GROUP, ItemState, NoticeStatus
 from takedowns.models import Decision, Notice, ReasonCode, Reviewer
-from takedowns.selectors import QUEUE_PAGE_SIZE
-from tests.conftest import file_notice, make_reviewer
+from takedowns.selectors.queue import QUEUE
+from tests.conftest import decision_form, file_notice, make_reviewer
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_the_queue_is_ordered_by_due_time_then_priority(client, now, catalogue, 
     early_low = routed_notice(now - timedelta(hours=2), items=[("L-100002", "trademark_misuse")])
     early_high = routed_notice(now - timedelta(hours=2), items=[("L-100003", "counterfeit")])
     client.force_login(reviewers["tm"].user)
-    listed = [n.reference for n in client.get("/review/").context["page"].notices]
+    listed = [n.reference for n in client.get("/review/").context["page"].rows]
     assert listed == [early_high.reference, early_low.reference, late.reference]
 
 
@@ -74,7 +74,7 @@ def test_the_queue_filters_by_right_and_assignee(client, now, catalogue, reviewe
     client.force_login(reviewers["tm"].user)
 
     def listed(**params):
-        return [n.reference for n in client.get("/review/", params).context["page"].notices]
+        return [n.reference for n in client.get("/review/", params).context["page"].rows]
 
     assert listed(right_type="copyright") == [theirs.reference]
     assert listed(scope="mine") == [mine.reference]
@@ -83,12 +83,12 @@ def test_the_queue_filters_by_right_and_assignee(client, now, catalogue, reviewe
 
 
 def test_the_queue_pages_by_keyset_without_gaps_or_repeats(client, now, catalogue, reviewers):
-    for n in range(QUEUE_PAGE_SIZE + 5):
+    for n in range(QUEUE.size + 5):
         routed_notice(now - timedelta(minutes=n % 7), items=[("L-100001", "trademark_misuse")])
     client.force_login(reviewers["tm"].user)
     first = client.get("/review/").context["page"]
     second = client.get("/review/", {"after": first.next_cursor}).context["page"]
-    seen = [n.pk for n in first.notices] + [n.pk for n in second.notices]
+    seen = [n.pk for n in first.rows] + [n.pk for n in second.rows]
     expected = list(Notice.objects.order_by("confirmed_at", "-priority", "id").values_list("pk", flat=True))
     assert seen == expected and second.next_cursor is None
 
@@ -97,7 +97,7 @@ def test_the_notice_page_shows_what_is_needed_to_decide(client, notice, reviewer
     client.force_login(reviewers["tm"].user)
     body = client.get(f"/review/notices/{notice.reference}/").content.decode()
     for expected in (notice.description, "Listing 1", "Acme Outlet", "Bright Store", "2 strikes",
-                     "Submitter's record: 0 earlier notices", f'name="outcome-{notice.items.first().pk}"',
+                     "Submitter's record: 0 earlier notices", f'name="item-0-action"',
                      "Assigned to a reviewer"):
         assert expected in body
 
@@ -105,7 +105,7 @@ def test_the_notice_page_shows_what_is_needed_to_decide(client, notice, reviewer
 def test_another_reviewer_sees_no_decision_form_and_cannot_claim_a_worked_notice(client, notice, reviewers):
     client.force_login(reviewers["cr"].user)
     page = client.get(f"/review/notices/{notice.reference}/").content.decode()
-    assert 'name="outcome-' not in page
+    assert 'name="item-0-action"' not in page
     response = client.post(f"/review/notices/{notice.reference}/claim/", follow=True)
     assert f"Notice {notice.reference} is already being worked by tm." in response.content.decode()
     notice.refresh_from_db()
@@ -126,10 +126,9 @@ def test_deciding_from_the_page_with_apply_to_all(client, notice, reviewers, dja
     code = ReasonCode.objects.get(code="no-use-of-right")
     client.force_login(reviewers["tm"].user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/review/notices/{notice.reference}/decide/", {
-            f"outcome-{items[1].pk}": "remove", f"note-{items[1].pk}": "Counterfeit per test buy.",
-            "all-outcome": "reject", "all-reason": code.pk,
-        }, follow=True)
+        response = client.post(f"/review/notices/{notice.reference}/decide/", decision_form(
+            notice, {1: {"action": "remove", "note": "Counterfeit per test buy."}},
+            all_action="reject", all_reason_code=code.pk), follow=True)
     assert "3 decisions recorded." in response.content.decode()
     assert {d.item.position: (d.outcome, d.reason_code, d.note) for d in Decision.objects.select_related("item")} == {
         1: ("remove", None, "Counterfeit per test buy."), 2: ("reject", code, ""), 3: ("reject", code, "")}
@@ -140,10 +139,12 @@ def test_deciding_from_the_page_with_apply_to_all(client, notice, reviewers, dja
 def test_a_resent_decision_form_does_nothing(client, notice, reviewers):
     item = notice.items.first()
     client.force_login(reviewers["tm"].user)
-    data = {f"outcome-{item.pk}": "remove"}
+    data = decision_form(notice, {1: {"action": "remove"}})
     client.post(f"/review/notices/{notice.reference}/decide/", data)
-    response = client.post(f"/review/notices/{notice.reference}/decide/", data, follow=True)
-    assert "Choose a decision for at least one listing." in response.content.decode()
+    response = client.post(f"/review/notices/{notice.reference}/decide/", data)
+    assert response.status_code == 400
+    assert "A listing on this form was decided since the page was loaded (or the form was sent twice); nothing " \
+        "was recorded." in response.content.decode()
     assert Decision.objects.count() == 1
     assert notice.items.get(pk=item.pk).state == ItemState.REMOVED
 
@@ -151,9 +152,11 @@ def test_a_resent_decision_form_does_nothing(client, notice, reviewers):
 def test_a_rejection_without_reason_is_refused_with_its_message(client, notice, reviewers):
     item = notice.items.first()
     client.force_login(reviewers["tm"].user)
-    response = client.post(f"/review/notices/{notice.reference}/decide/", {f"outcome-{item.pk}": "reject"},
-                           follow=True)
-    assert "Listing 1: a rejection needs a reason code." in response.content.decode()
+    response = client.post(f"/review/notices/{notice.reference}/decide/", decision_form(notice, {1: {"action": "reject"}}))
+    assert response.status_code == 400
+    assert f'id="id_item-0-reason_code-error">A rejection needs a reason code the submitter can act on.</div>' in \
+        response.content.decode()
+    assert item.pk == notice.items.order_by("position").first().pk
     assert not Decision.objects.exists()
 
 
@@ -225,7 +228,7 @@ def test_escalating_emails_every_lead_and_flags_the_notice(client, notice, revie
     assert notice.escalated_at is not None
     assert notice.events.get(kind="escalated").details == {"note": "Looks like a competitor's bulk claim."}
     client.force_login(lead.user)
-    listed = client.get("/review/", {"scope": "escalated"}).context["page"].notices
+    listed = client.get("/review/", {"scope": "escalated"}).context["page"].rows
     assert [n.reference for n in listed] == [notice.reference]
     again = client.post(f"/review/notices/{notice.reference}/escalate/", {"note": "again"}, follow=True)
     assert "is already with the leads" in again.content.decode()
@@ -251,7 +254,7 @@ def test_the_queue_filters_by_infringement_reason(client, now, catalogue, review
     counterfeit = routed_notice(now, items=[("L-100001", "trademark_misuse"), ("L-100002", "counterfeit")])
     routed_notice(now, items=[("L-100004", "trademark_misuse")])
     client.force_login(reviewers["tm"].user)
-    listed = [n.reference for n in client.get("/review/", {"reason": "counterfeit"}).context["page"].notices]
+    listed = [n.reference for n in client.get("/review/", {"reason": "counterfeit"}).context["page"].rows]
     assert listed == [counterfeit.reference]
 
 
@@ -262,7 +265,7 @@ def test_the_queue_filters_trusted_flaggers_and_good_faith_submitters(client, no
     client.force_login(reviewers["tm"].user)
 
     def listed(**params):
-        return [n.reference for n in client.get("/review/", params).context["page"].notices]
+        return [n.reference for n in client.get("/review/", params).context["page"].rows]
 
     assert listed(trust="trusted_flagger") == [trusted.reference]
     assert listed(trust="good_faith") == []

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from takedowns.enums import ClockKind
 from takedowns.models import ClockBreachesDay, ClockDurationsDay, ClockRollupMark, SlaClock
+from takedowns.reports.periods import midnight
 
 BUCKETS_PER_E = 20
 
@@ -63,10 +64,6 @@ BREACHED = Q(breached_at__isnull=False)
 def counted_clocks() -> QuerySet[SlaClock]:
     """Clocks that count in the durations: stopped, not cancelled (a cancelled clock measured nothing)."""
     return SlaClock.objects.filter(stopped_at__isnull=False, cancelled=False, elapsed__isnull=False)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.get_current_timezone())
 
 
 def _between(clocks: QuerySet[SlaClock], moment: str, start: datetime, end: datetime) -> QuerySet[SlaClock]:
@@ -98,8 +95,8 @@ def refresh(now: datetime) -> dict[str, int]:
             first = _first_day(mark.through)
             if first is None:
                 return written
-            start = _midnight(first)
-            end = min(_midnight(first + timedelta(days=WINDOW_DAYS)), target)
+            start = midnight(first)
+            end = min(midnight(first + timedelta(days=WINDOW_DAYS)), target)
             if mark.through is not None and end <= mark.through:
                 return written
             written["durations"] += _upsert(
@@ -153,7 +150,7 @@ def _breach_rows(clocks: QuerySet[SlaClock]) -> Iterable[ClockBreachesDay]:
 def _split(first: date, last: date) -> tuple[tuple[date, date] | None, tuple[datetime, datetime] | None]:
     """The days from `first` to `last` the roll-up holds (the last of them may be partly held),
     and the moments [start, end) of the rest, to read live from the clock table."""
-    start, end = _midnight(first), _midnight(last + timedelta(days=1))
+    start, end = midnight(first), midnight(last + timedelta(days=1))
     through = ClockRollupMark.objects.get(pk=1).through
     if through is None or through <= start:
         return None, (start, end)

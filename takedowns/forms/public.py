@@ -1,4 +1,6 @@
-"""The public notice form: validation only. The view stores uploads and calls workflow."""
+"""The rights holder's forms: the notice, the answer to a reviewer's question, withdrawing, and
+reporting a lawsuit against a counter-notice. Validation only: the views store uploads and call
+the workflow."""
 
 import re
 
@@ -9,6 +11,7 @@ from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 from django_countries import countries
 
+from takedowns import legal
 from takedowns.enums import REASONS_FOR_RIGHT, EvidenceKind, InfringementReason, Language, RightType, SubmitterRole
 from takedowns.evidence import sniff_content_type
 from takedowns.models import Evidence
@@ -24,16 +27,6 @@ EVIDENCE_FIELDS = {
     "test_buy": EvidenceKind.TEST_BUY,
     "other_evidence": EvidenceKind.OTHER,
 }
-
-GOOD_FAITH_TEXT = (
-    "I have a good-faith belief that the use of the material in the manner complained of is not "
-    "authorised by the rights owner, its agent, or the law."
-)
-ACCURACY_TEXT = (
-    "The information in this notice is accurate, and under penalty of perjury, I am the owner, or "
-    "authorised to act on behalf of the owner, of the right that is allegedly infringed."
-)
-
 
 def _blank_choice(label: str, choices) -> list:
     return [("", label), *choices]
@@ -164,9 +157,9 @@ class NoticeForm(forms.Form):
     remove_evidence = forms.TypedMultipleChoiceField(label="Remove", required=False, coerce=int,
                                                      widget=forms.CheckboxSelectMultiple)
 
-    good_faith_statement = forms.BooleanField(label=GOOD_FAITH_TEXT, error_messages={
+    good_faith_statement = forms.BooleanField(label=legal.GOOD_FAITH_TEXT, error_messages={
         "required": "The notice can only be filed with the good-faith statement."})
-    accuracy_statement = forms.BooleanField(label=ACCURACY_TEXT, error_messages={
+    accuracy_statement = forms.BooleanField(label=legal.ACCURACY_TEXT, error_messages={
         "required": "The notice can only be filed with the statement of accuracy and authority."})
     signature = forms.CharField(label="Electronic signature", max_length=200,
                                 help_text="Type your full name exactly as above; it signs this notice.")
@@ -243,64 +236,71 @@ class NoticeForm(forms.Form):
 
     def _check_signature(self) -> None:
         name, signature = self.cleaned_data.get("submitter_name"), self.cleaned_data.get("signature")
-        if name and signature and " ".join(signature.split()).casefold() != " ".join(name.split()).casefold():
+        if name and signature and not legal.signature_matches(name, signature):
             self.add_error("signature", f"Type your full name exactly as entered above (“{name}”) to sign.")
 
     def _collect_items(self) -> None:
-        """All reported listings, from the rows and the pasted list, checked together."""
+        """All reported listings, from the rows and the pasted list, checked together: each listing
+        once, with an infringement that fits the right, and no more than a notice may carry."""
         right_type = self.cleaned_data.get("right_type")
         allowed = REASONS_FOR_RIGHT.get(right_type, frozenset())
-        seen: dict[str, str] = {}
-        items: list[ReportedItem] = []
-
-        rows_valid = self.item_rows is not None and self.item_rows.is_valid()
-        for number, row in enumerate(self.item_rows or [], start=1):
-            reported = row.cleaned_data.get("reported") if hasattr(row, "cleaned_data") else None
-            reason = row.cleaned_data.get("reason") if hasattr(row, "cleaned_data") else None
-            if not reported or not reason:
-                continue
-            key = _same_listing_key(reported)
-            if key in seen:
-                row.add_error("reported", f"This listing is already reported in {seen[key]}.")
-                rows_valid = False
-                continue
-            if right_type and reason not in allowed:
-                row.add_error("reason", self._reason_mismatch(reason, right_type))
-                rows_valid = False
-                continue
-            seen[key] = f"row {number}"
-            items.append(ReportedItem(reported, reason))
-
-        pasted = [line.strip() for line in (self.cleaned_data.get("pasted_listings") or "").splitlines() if line.strip()]
-        pasted_reason = self.cleaned_data.get("pasted_reason")
-        pasted_problems = []
-        if pasted and not pasted_reason:
-            self.add_error("pasted_reason", "Choose the infringement for the pasted listings.")
-        elif pasted and right_type and pasted_reason not in allowed:
-            self.add_error("pasted_reason", self._reason_mismatch(pasted_reason, right_type))
-        for line_number, line in enumerate(pasted, start=1):
-            try:
-                reported = check_reported(line)
-            except ValidationError as exc:
-                pasted_problems.append(f"Line {line_number}: {exc.messages[0]}")
-                continue
-            key = _same_listing_key(reported)
-            if key in seen:
-                pasted_problems.append(f"Line {line_number}: this listing is already reported in {seen[key]}.")
-                continue
-            seen[key] = f"pasted line {line_number}"
-            if pasted_reason:
-                items.append(ReportedItem(reported, pasted_reason))
-        if pasted_problems:
-            self.add_error("pasted_listings", pasted_problems)
-
+        seen: dict[str, str] = {}  # same-listing key -> where it was first reported
+        row_items, rows_valid = self._items_from_rows(right_type, allowed, seen)
+        pasted_items, pasted_valid = self._items_from_paste(right_type, allowed, seen)
         if not seen:
             self.add_error(None, "Report at least one listing: enter its URL or ID and the infringement.")
         elif len(seen) > settings.NOTICE_MAX_ITEMS:
             self.add_error(None, f"A notice may report at most {settings.NOTICE_MAX_ITEMS} listings; this one has "
                                  f"{len(seen)}. Split them over several notices.")
-        if rows_valid and not pasted_problems and "pasted_reason" not in self.errors:
-            self.items = items
+        if rows_valid and pasted_valid:
+            self.items = row_items + pasted_items
+
+    def _items_from_rows(self, right_type: str | None, allowed: frozenset[str],
+                         seen: dict[str, str]) -> tuple[list[ReportedItem], bool]:
+        items: list[ReportedItem] = []
+        valid = self.item_rows is not None and self.item_rows.is_valid()
+        for number, row in enumerate(self.item_rows or [], start=1):
+            cleaned = getattr(row, "cleaned_data", {})
+            reported, reason = cleaned.get("reported"), cleaned.get("reason")
+            if not reported or not reason:
+                continue
+            key = _same_listing_key(reported)
+            if key in seen:
+                row.add_error("reported", f"This listing is already reported in {seen[key]}.")
+                valid = False
+            elif right_type and reason not in allowed:
+                row.add_error("reason", self._reason_mismatch(reason, right_type))
+                valid = False
+            else:
+                seen[key] = f"row {number}"
+                items.append(ReportedItem(reported, reason))
+        return items, valid
+
+    def _items_from_paste(self, right_type: str | None, allowed: frozenset[str],
+                          seen: dict[str, str]) -> tuple[list[ReportedItem], bool]:
+        pasted = [line.strip() for line in (self.cleaned_data.get("pasted_listings") or "").splitlines() if line.strip()]
+        reason = self.cleaned_data.get("pasted_reason")
+        if pasted and not reason:
+            self.add_error("pasted_reason", "Choose the infringement for the pasted listings.")
+        elif pasted and right_type and reason not in allowed:
+            self.add_error("pasted_reason", self._reason_mismatch(reason, right_type))
+        items, problems = [], []
+        for line_number, line in enumerate(pasted, start=1):
+            try:
+                reported = check_reported(line)
+            except ValidationError as exc:
+                problems.append(f"Line {line_number}: {exc.messages[0]}")
+                continue
+            key = _same_listing_key(reported)
+            if key in seen:
+                problems.append(f"Line {line_number}: this listing is already reported in {seen[key]}.")
+                continue
+            seen[key] = f"pasted line {line_number}"
+            if reason:
+                items.append(ReportedItem(reported, reason))
+        if problems:
+            self.add_error("pasted_listings", problems)
+        return items, not problems and "pasted_reason" not in self.errors
 
     @staticmethod
     def _reason_mismatch(reason: str, right_type: str) -> str:
@@ -340,85 +340,25 @@ class AnswerForm(forms.Form):
         return files
 
 
-# --- The seller's counter-notice (DMCA 512(g)(3)), on the private statement page. ---
+class WithdrawForm(forms.Form):
+    """Withdrawing a notice from the tracking page: a box to tick, so that one click does not."""
 
-from takedowns.workflow.counter_notices import STATEMENT_JURISDICTION, STATEMENT_MISTAKE, signature_matches  # noqa: E402
-
-
-class CounterNoticeForm(forms.Form):
-    """Every element of 512(g)(3), with an error of its own for each one missing."""
-
-    material = forms.CharField(
-        label="The removed listing and where it appeared", max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Filled in for you; correct it if it does not identify the listing and its address.",
-        error_messages={"required": "Identify the removed listing and where it appeared before it was removed."})
-    explanation = forms.CharField(
-        label="Why the removal was a mistake or a misidentification", max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="The rights holder reads this. For example: the goods are genuine and bought from the brand's "
-                  "distributor; the images are your own photographs.",
-        error_messages={"required": "Explain why you believe the listing was removed by mistake or misidentification."})
-    statement_mistake = forms.BooleanField(label=STATEMENT_MISTAKE, error_messages={
-        "required": "Make the statement under penalty of perjury: without it this is not a counter-notice."})
-    consent_jurisdiction = forms.BooleanField(label=STATEMENT_JURISDICTION, error_messages={
-        "required": "Consent to the court's jurisdiction and to accept service: the law requires it for a "
-                    "counter-notice."})
-    full_name = forms.CharField(label="Your full name", max_length=200, error_messages={
-        "required": "Enter your full name: the person making the statements above."})
-    address = forms.CharField(label="Postal address", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
-                              error_messages={"required": "Enter your postal address, with the country."})
-    phone = forms.CharField(label="Telephone number", max_length=40, error_messages={
-        "required": "Enter a telephone number where you can be reached."})
-    email = forms.EmailField(label="E-mail address", error_messages={
-        "required": "Enter your e-mail address: we write to you there about this counter-notice.",
-        "invalid": "Enter a valid e-mail address, such as name@example.com."})
-    signature = forms.CharField(
-        label="Electronic signature", max_length=200,
-        help_text="Type your full name again, exactly as above: this signs the counter-notice.",
-        error_messages={"required": "Sign the counter-notice: type your full name again."})
-
-    def clean(self):
-        cleaned = super().clean()
-        full_name, signature = cleaned.get("full_name"), cleaned.get("signature")
-        if full_name and signature and not signature_matches(full_name, signature):
-            self.add_error("signature", f"The signature must be your full name exactly as typed above "
-                                        f"(“{full_name}”); you typed “{signature}”.")
-        return cleaned
-
-    def counter_notice_fields(self) -> dict:
-        """The CounterNotice fields, for workflow.counter_notices.file_counter_notice."""
-        return {name: self.cleaned_data[name] for name in self.fields}
+    confirm = forms.BooleanField(label="Yes, withdraw this notice", error_messages={
+        "required": "Tick “Yes, withdraw this notice” to withdraw it."})
 
 
-APPEAL_TEXT_MAX = 5000
+class LawsuitForm(forms.Form):
+    """The rights holder reports the action they filed against the seller (DMCA 512(g)(2)(C))."""
+
+    details = forms.CharField(
+        label="Court and case number", max_length=5000, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Name the court and the case number of the action you filed.",
+                        "max_length": "Keep it within %(limit_value)d characters (you wrote %(show_value)d)."})
 
 
-class AppealForm(forms.Form):
-    """An appeal against a decision (DSA Art. 20): the appellant's words, on their private page."""
+class CatalogueFilterForm(forms.Form):
+    """The catalogue's search box and category filter; `after` is the page cursor."""
 
-    text = forms.CharField(
-        label="Why the decision is wrong", min_length=20, max_length=APPEAL_TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Say what the reviewer got wrong and what shows it; the reviewer of your appeal reads only this.",
-        error_messages={
-            "required": "Write why you think the decision is wrong.",
-            "min_length": "Explain why the decision is wrong in at least %(limit_value)d characters "
-                          "(you wrote %(show_value)d).",
-            "max_length": "Keep your appeal within %(limit_value)d characters (you wrote %(show_value)d).",
-        })
-
-
-class AppealDecisionForm(forms.Form):
-    """The reviewer's outcome of an appeal, with reasons both sides receive."""
-
-    outcome = forms.ChoiceField(
-        label="Outcome", widget=forms.RadioSelect,
-        choices=[("upheld", "Uphold the original decision"), ("reversed", "Reverse the original decision")],
-        error_messages={"required": "Choose whether the original decision is upheld or reversed.",
-                        "invalid_choice": "Choose whether the original decision is upheld or reversed."})
-    reasons = forms.CharField(
-        label="Reasons", max_length=APPEAL_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Sent to the appellant (and to the submitter when a removal is reversed).",
-        error_messages={"required": "Write the reasons for the outcome; the appellant receives them.",
-                        "max_length": "Keep the reasons within %(limit_value)d characters (you wrote %(show_value)d)."})
+    q = forms.CharField(label="Search titles", max_length=200, required=False)
+    category = forms.CharField(max_length=40, required=False)
+    after = forms.CharField(max_length=100, required=False)

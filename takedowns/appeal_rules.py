@@ -1,0 +1,108 @@
+"""Who may appeal what, until when, and who may decide it (DSA Art. 20): the rules that the
+appellant's pages show and workflow/appeals.py enforces.
+
+- The seller appeals the removal of their listing or a penalty on their account; the submitter
+  appeals the rejection of a reported listing. Free of charge, for APPEAL_WINDOW_DAYS (at least six
+  months) after the decision, once per decision and side (once per penalty).
+- An appeal is decided by a reviewer who took no part in the original: not the one who decided the
+  listing, and for a penalty nobody who decided a removal behind its strike.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import dateformat, timezone
+
+from takedowns.enums import Appellant, DecisionOutcome, ItemState, NoticeStatus
+from takedowns.models import Appeal, Decision, Penalty
+
+
+def when(moment: datetime) -> str:
+    return dateformat.format(timezone.localtime(moment), "j F Y, H:i e")
+
+
+def deadline(*, decision: Decision | None = None, penalty: Penalty | None = None) -> datetime:
+    """The last moment an appeal can be filed: the window counts from the decision (or penalty)."""
+    decided_at = decision.decided_at if decision is not None else penalty.decided_at
+    return decided_at + timedelta(days=settings.APPEAL_WINDOW_DAYS)
+
+
+def refusal(decision: Decision | None, penalty: Penalty | None, appellant: str, now: datetime) -> str:
+    """Why this side cannot appeal this decision (or penalty) now; "" when it can."""
+    if appellant not in Appellant.values:
+        return "Only the seller or the submitter can appeal."
+    if penalty is not None:
+        if appellant != Appellant.SELLER:
+            return "A penalty on a seller's account can only be appealed by the seller."
+        if penalty.lifted_at is not None:
+            return f"This measure was lifted on {when(penalty.lifted_at)}; there is nothing left to appeal."
+    elif decision.outcome == DecisionOutcome.REMOVE:
+        if appellant != Appellant.SELLER:
+            return "A removal can only be appealed by the seller of the listing; a submitter can appeal a rejection."
+        if decision.reversed_at is not None or decision.item.state == ItemState.RESTORED:
+            return "This listing has been restored; there is nothing left to appeal."
+    else:
+        if appellant != Appellant.SUBMITTER:
+            return "A rejected report can only be appealed by the submitter who filed it."
+        if decision.reversed_at is not None:
+            return f"This decision was set aside on {when(decision.reversed_at)}; there is nothing left to appeal."
+        if decision.item.notice.status == NoticeStatus.WITHDRAWN:
+            return "This notice was withdrawn; its decisions can no longer be appealed."
+    last = deadline(decision=decision, penalty=penalty)
+    if now > last:
+        return (f"The time to appeal ended on {when(last)}: an appeal can be filed within "
+                f"{settings.APPEAL_WINDOW_DAYS} days of the decision.")
+    return ""
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a side's appeal section shows: its appeal if filed, else whether one can be filed and until when."""
+    appeal: Appeal | None
+    deadline: datetime
+    refusal: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.appeal is None and not self.refusal
+
+
+_LOOK_UP = object()
+
+
+def window(*, decision: Decision | None = None, penalty: Penalty | None = None, appellant: str,
+           now: datetime, appeal=_LOOK_UP) -> Window:
+    """The appeal section's state. Pass `appeal` (or None) when the caller has already looked it up."""
+    if appeal is _LOOK_UP:
+        appeal = existing_appeal(decision, penalty, appellant)
+    return Window(appeal, deadline(decision=decision, penalty=penalty),
+                  "" if appeal else refusal(decision, penalty, appellant, now))
+
+
+def existing_appeal(decision: Decision | None, penalty: Penalty | None, appellant: str) -> Appeal | None:
+    if penalty is not None:
+        return Appeal.objects.filter(penalty=penalty).first()
+    return Appeal.objects.filter(decision=decision, appellant=appellant).first()
+
+
+def original_decider_ids(appeal: Appeal) -> set[int]:
+    """The users who took part in what is appealed: the decision's reviewer, or for a penalty
+    everyone who decided a removal of the strike's notice against that seller."""
+    if appeal.decision_id is not None:
+        return {appeal.decision.decided_by_id}
+    strike = appeal.penalty.strike
+    return set(Decision.objects.filter(item__notice_id=strike.notice_id, item__listing__seller_id=strike.seller_id,
+                                       outcome=DecisionOutcome.REMOVE).values_list("decided_by_id", flat=True))
+
+
+def conflict(appeal: Appeal, user) -> str:
+    """Why this user may not decide the appeal; "" when they may."""
+    if user.pk not in original_decider_ids(appeal):
+        return ""
+    if appeal.penalty_id is not None:
+        what = "a removal behind this penalty's strike"
+    else:
+        what = f"the original {'removal' if appeal.decision.outcome == DecisionOutcome.REMOVE else 'rejection'}"
+    return (f"You decided {what}, so another reviewer must decide this appeal: an appeal is decided by "
+            "someone who took no part in the decision (DSA Art. 20).")

@@ -1,0 +1,121 @@
+"""The leads' inputs: the dashboard's period and the decision ids of a Transparency Database
+export. Validation only; every message says what is wrong and how to write it."""
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import QueryDict
+
+from takedowns import tdb
+from takedowns.reports.periods import Period
+
+DEFAULT_DAYS = 30
+# Long enough for a year's trend, short enough that a week-by-week chart stays readable.
+MAX_DAYS = 366
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day(raw: str, what: str) -> date:
+    if not _ISO_DATE.fullmatch(raw):
+        raise ValidationError(f"“{raw[:40]}” is not a date: write the {what} day as YYYY-MM-DD, e.g. 2026-11-01.")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(f"{raw} is not a day of the calendar: check the month and the day.") from None
+
+
+class PeriodForm(forms.Form):
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD, both days included; by default the last 30 days up to
+    `today`. What was typed is kept, to show it back beside the error that says what is wrong."""
+
+    def __init__(self, data: QueryDict, today: date, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        # "from" is a Python keyword, so the two fields are added here rather than declared.
+        self.fields["from"] = forms.CharField(required=False, strip=True)
+        self.fields["to"] = forms.CharField(required=False, strip=True)
+        self.today = today
+        self.period: Period | None = None
+
+    def clean_to(self) -> date:
+        raw = self.cleaned_data["to"]
+        return _day(raw, "last") if raw else self.today
+
+    def clean_from(self) -> str:
+        return self.cleaned_data["from"]  # read against "to" in clean(), which is cleaned after it
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        raw_from, last = cleaned.get("from"), cleaned.get("to")
+        try:
+            first = _day(raw_from, "first") if raw_from else (last or self.today) - timedelta(days=DEFAULT_DAYS - 1)
+        except ValidationError as exc:
+            self.add_error("from", exc)
+            return cleaned
+        if last is None:
+            return cleaned
+        length = (last - first).days + 1
+        if first > last:
+            raise ValidationError(f"The period starts ({first}) after it ends ({last}): swap the two dates.")
+        if first > self.today:
+            raise ValidationError(f"The period starts after today ({self.today}): there is nothing to show yet.")
+        if length > MAX_DAYS:
+            raise ValidationError(f"The period is {length} days long; choose at most {MAX_DAYS} days.")
+        self.period = Period(first, last)
+        return cleaned
+
+    def _shown(self, name: str) -> str:
+        """The value to show in the field: the period chosen, or what was typed."""
+        if self.period is not None:
+            return (self.period.first if name == "from" else self.period.last).isoformat()
+        return str(self.data.get(name, "")).strip()
+
+    @property
+    def shown_from(self) -> str:
+        return self._shown("from")
+
+    @property
+    def shown_to(self) -> str:
+        return self._shown("to")
+
+    @property
+    def invalid_fields(self) -> set[str]:
+        """The fields to mark: those with an error, and both when the period as a whole has one."""
+        return {"from", "to"} if NON_FIELD_ERRORS in self.errors else set(self.errors)
+
+    @property
+    def error_items(self) -> list[tuple[str, str]]:
+        """(field, message) pairs; errors of the period as a whole are named "period"."""
+        return [("period" if name == "__all__" else name, message)
+                for name, messages in self.errors.items() for message in messages]
+
+    @property
+    def query(self) -> str:
+        query = QueryDict(mutable=True)
+        query.update({"from": self.shown_from, "to": self.shown_to})
+        return query.urlencode()
+
+
+class TdbIdsForm(forms.Form):
+    """?ids=1,2,3: the distinct decision ids to export, in the order given, at most one TDB batch."""
+
+    ids = forms.CharField(required=False, max_length=2000, error_messages={
+        "max_length": f"Too long a list: give at most {tdb.BATCH_LIMIT} decision ids per export."})
+
+    def clean_ids(self) -> list[int]:
+        parts = [part.strip() for part in self.cleaned_data["ids"].split(",")]
+        if not any(parts):
+            raise ValidationError("Give the decision ids to export, e.g. ?ids=1,2,3.")
+        ids: list[int] = []
+        for part in parts:
+            if not part.isascii() or not part.isdigit() or int(part) == 0:
+                raise ValidationError(f"'{part[:40]}' is not a decision id: give whole numbers separated by commas, "
+                                      "e.g. ?ids=1,2,3.")
+            if int(part) not in ids:
+                ids.append(int(part))
+        if len(ids) > tdb.BATCH_LIMIT:
+            raise ValidationError(f"{len(ids)} decisions asked for; the Transparency Database takes at most "
+                                  f"{tdb.BATCH_LIMIT} statements per submission.")
+        return ids

@@ -1,0 +1,104 @@
+"""What the law makes us say and when: the sworn statements of a DMCA notice (512(c)(3)(A)(v)-(vi))
+and counter-notice (512(g)(3)(C)-(D)), the electronic signature, and the counter-notice's restore
+window (512(g)(2)(B)-(C)). Pages, e-mails, forms and the workflow all read these from here, so the
+text a person swears to is the text we store and show.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from takedowns import sla
+from takedowns.enums import CounterNoticeStatus, DecisionOutcome, ItemState
+from takedowns.models import CounterNotice, Decision
+
+# --- The notice (DMCA 512(c)(3)(A)(v) and (vi); DSA Art. 16(2)(d)). ---
+
+GOOD_FAITH_TEXT = (
+    "I have a good-faith belief that the use of the material in the manner complained of is not "
+    "authorised by the rights owner, its agent, or the law."
+)
+ACCURACY_TEXT = (
+    "The information in this notice is accurate, and under penalty of perjury, I am the owner, or "
+    "authorised to act on behalf of the owner, of the right that is allegedly infringed."
+)
+
+# --- The counter-notice (DMCA 512(g)(3)(C) and (D)), as the seller makes them and the rights holder reads them. ---
+
+STATEMENT_MISTAKE = (
+    "I swear, under penalty of perjury, that I have a good-faith belief that the material identified above "
+    "was removed or disabled as a result of a mistake or misidentification of the material to be removed or "
+    "disabled."
+)
+STATEMENT_JURISDICTION = (
+    "I consent to the jurisdiction of the Federal District Court for the judicial district in which my address "
+    "is located or, if my address is outside the United States, for any judicial district in which the "
+    "marketplace may be found, and I will accept service of process from the person who provided the "
+    "notification of the alleged infringement or an agent of such person."
+)
+
+
+def signature_matches(full_name: str, signature: str) -> bool:
+    """The electronic signature is the full name typed again; spacing and case do not matter."""
+    def normal(text: str) -> str:
+        return " ".join((text or "").split()).casefold()
+    return bool(normal(full_name)) and normal(full_name) == normal(signature)
+
+
+def counter_notice_refusal(decision: Decision) -> str:
+    """Why the seller cannot counter this decision now; "" when they can. 512(g) sets the seller no
+    deadline: a counter-notice answers a removal in force, its listing down and not restored."""
+    listing = decision.item.listing.external_id
+    if decision.outcome != DecisionOutcome.REMOVE:
+        return "A counter-notice answers a removal; this decision removed nothing."
+    if decision.reversed_at is not None:
+        return f"The removal of listing {listing} was set aside on appeal; there is nothing left to counter."
+    if decision.listing_restored_at is not None or decision.item.state == ItemState.RESTORED:
+        return f"Listing {listing} has been restored already; there is nothing left to counter."
+    if decision.item.state != ItemState.REMOVED:
+        return (f"Listing {listing} is '{decision.item.get_state_display()}': a counter-notice answers a removal "
+                "in force.")
+    return ""
+
+
+def may_file_counter_notice(decision: Decision, counter_notice: CounterNotice | None) -> bool:
+    """Whether the seller may file now: a first counter-notice, or the correction of one returned
+    as incomplete, against a removal whose listing is still down (the page shows the form only then)."""
+    if counter_notice is not None and counter_notice.status != CounterNoticeStatus.INCOMPLETE:
+        return False
+    return not counter_notice_refusal(decision)
+
+
+# --- The restore window of 512(g)(2)(B)-(C): "not less than 10, nor more than 14, business days
+# following receipt of the counter notice". An incomplete counter-notice is not a 512(g)(3) one, so
+# the window counts from the reviewer's finding it complete, which is also when the rights holder
+# receives the copy and their time to sue starts. Business days: weekends and the public holidays
+# of COUNTER_NOTICE_HOLIDAY_COUNTRY do not count. ---
+
+# The law's upper bound: the restore clock breaches if the listing is not back by then.
+LATEST_RESTORE_BUSINESS_DAYS = 14
+
+
+def restore_due_at(accepted_at: datetime) -> datetime:
+    """When the listing of a counter-notice found complete at `accepted_at` is restored."""
+    if settings.COUNTER_NOTICE_WINDOW_SECONDS:
+        return accepted_at + timedelta(seconds=settings.COUNTER_NOTICE_WINDOW_SECONDS)
+    return sla.add_business_days(accepted_at, settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS, _calendar())
+
+
+def latest_restore_at(accepted_at: datetime) -> datetime:
+    """The restore clock's due time: the law's 14th business day, never before the planned restore.
+    Due at the planned restore itself, every restore would count as late by the beat's interval."""
+    latest = sla.add_business_days(accepted_at, LATEST_RESTORE_BUSINESS_DAYS, _calendar())
+    return max(latest, restore_due_at(accepted_at))
+
+
+def window_text() -> str:
+    """The restore window in words, for pages and e-mails."""
+    if settings.COUNTER_NOTICE_WINDOW_SECONDS:
+        return f"{settings.COUNTER_NOTICE_WINDOW_SECONDS} seconds (demo setting)"
+    return f"{settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS} business days"
+
+
+def _calendar() -> sla.Calendar:
+    return sla.Calendar(country=settings.COUNTER_NOTICE_HOLIDAY_COUNTRY)

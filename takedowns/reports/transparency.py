@@ -1,0 +1,197 @@
+"""The public transparency report (DSA Art. 15 and 24): its periods (a month or a half-year), its
+figures as plain data (the JSON as published; the page and the CSV read it), and the stored
+snapshot per period that visitors read (ReportSnapshot, refreshed by beat; the only writer)."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Iterator, Sequence
+
+from django.db.models import Count, F, Min, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from takedowns.enums import (AppealStatus, Appellant, ClockKind, CounterNoticeStatus, DecisionOutcome,
+                             InfringementReason, PenaltyLevel, RightType, SubmitterTrust)
+from takedowns.models import Appeal, CounterNotice, Decision, Notice, NoticeItem, Penalty, ReportSnapshot
+from takedowns.reports import clock_rollup
+from takedowns.reports.measures import percentile, seconds, share
+from takedowns.reports.periods import Period
+
+
+@dataclass(frozen=True)
+class ReportPeriod(Period):
+    slug: str = ""
+    title: str = ""
+    complete: bool = True
+
+
+class BadPeriod(ValueError):
+    pass
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_HALF = re.compile(r"(\d{4})-H([12])")
+
+
+def _month(year: int, month: int, now: datetime) -> ReportPeriod:
+    first = date(year, month, 1)
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return _report_period(first, last, f"{year:04d}-{month:02d}", date_format(first, "F Y"), now)
+
+
+def _half_title(year: int, half: int) -> str:
+    return f"{'January–June' if half == 1 else 'July–December'} {year}"
+
+
+def _half(year: int, half: int, now: datetime) -> ReportPeriod:
+    first, last = (date(year, 1, 1), date(year, 6, 30)) if half == 1 else (date(year, 7, 1), date(year, 12, 31))
+    return _report_period(first, last, f"{year:04d}-H{half}", _half_title(year, half), now)
+
+
+def _report_period(first: date, last: date, slug: str, title: str, now: datetime) -> ReportPeriod:
+    period = Period(first, last)
+    return ReportPeriod(first, last, slug=slug, title=title, complete=period.end <= now)
+
+
+def report_period(slug: str, now: datetime) -> ReportPeriod:
+    """The month ("2026-11") or half-year ("2026-H2") named in a report URL; BadPeriod says why not."""
+    month, half = _MONTH.fullmatch(slug), _HALF.fullmatch(slug)
+    if month and int(month[1]) >= 1 and 1 <= int(month[2]) <= 12:
+        year, number, make = int(month[1]), int(month[2]), _month
+        starts = date(year, number, 1)
+        title = date_format(starts, "F Y")
+    elif half and int(half[1]) >= 1:
+        year, number, make = int(half[1]), int(half[2]), _half
+        starts, title = date(year, 1 if number == 1 else 7, 1), _half_title(year, number)
+    else:
+        raise BadPeriod(f"“{slug[:40]}” is not a report period: name a month as 2026-11 or a half-year as 2026-H2.")
+    # Checked before the period is built, so a far-future year cannot overflow its end date.
+    if starts > timezone.localtime(now).date():
+        raise BadPeriod(f"There is no report for {title} yet: the period has not started.")
+    return make(year, number, now)
+
+
+def report_periods(now: datetime) -> tuple[list[ReportPeriod], list[ReportPeriod]]:
+    """(half-years, months) from the first confirmed notice up to the current one, newest first."""
+    first = Notice.objects.aggregate(first=Min("confirmed_at"))["first"]
+    if first is None:
+        return [], []
+    first, today = timezone.localtime(first).date(), timezone.localtime(now).date()
+    months = [_month(year, month, now) for year in range(first.year, today.year + 1) for month in range(1, 13)
+              if (first.year, first.month) <= (year, month) <= (today.year, today.month)]
+    halves = [_half(year, half, now) for year in range(first.year, today.year + 1) for half in (1, 2)
+              if (first.year, (first.month + 5) // 6) <= (year, half) <= (today.year, (today.month + 5) // 6)]
+    return halves[::-1], months[::-1]
+
+
+def _by(field: str, values: Sequence[str]) -> dict[str, Count]:
+    """One conditional count per choice, so every choice is in the figures, zeros included."""
+    return {f"{field}_{value}": Count("pk", filter=Q(**{field: value})) for value in values}
+
+
+def _picked(row: dict, field: str, values: Sequence[str]) -> dict[str, int]:
+    return {value: row[f"{field}_{value}"] for value in values}
+
+
+def report_figures(period: ReportPeriod) -> dict:
+    """The report's figures as plain data: the JSON as published, the CSV and the page read it.
+    Each section is one aggregate over the rows dated in the period by the event it counts."""
+    notices = Notice.objects.filter(period.where("confirmed_at")).aggregate(
+        received=Count("pk"), trusted=Count("pk", filter=Q(trust=SubmitterTrust.TRUSTED_FLAGGER)),
+        **_by("right_type", RightType.values))
+    items = NoticeItem.objects.filter(period.where("notice__confirmed_at")).aggregate(
+        items=Count("pk"), **_by("reason", InfringementReason.values))
+    decided = Decision.objects.filter(period.where("decided_at"))
+    decisions = decided.aggregate(
+        decisions=Count("pk"), **_by("outcome", DecisionOutcome.values),
+        detected=Count("pk", filter=Q(automated_detection=True)),
+        decided=Count("pk", filter=Q(automated_decision=True)))
+    undone = Decision.objects.filter(period.where("listing_restored_at") | period.where("reversed_at")).aggregate(
+        restored=Count("pk", filter=period.where("listing_restored_at")),
+        reversed=Count("pk", filter=period.where("reversed_at")))
+    # DSA Art. 15(1)(b): from the notice's receipt (its confirmation) to the decision on the listing.
+    time_to_action = percentile(decided, F("decided_at") - F("item__notice__confirmed_at"), 0.5)
+    target = clock_rollup.counted_clocks().filter(period.where("stopped_at"), kind=ClockKind.TAKEDOWN_DECISION).aggregate(
+        decided=Count("pk"), within=Count("pk", filter=clock_rollup.WITHIN_TARGET))
+    counter = CounterNotice.objects.filter(period.where("filed_at")).aggregate(
+        filed=Count("pk"), **_by("status", CounterNoticeStatus.values))
+    appeals = Appeal.objects.filter(period.where("filed_at")).aggregate(
+        filed=Count("pk"), **{f"{who}_{status}": Count("pk", filter=Q(appellant=who, status=status))
+                              for who in Appellant.values for status in AppealStatus.values})
+    penalties = Penalty.objects.filter(period.where("decided_at")).aggregate(
+        decided=Count("pk"), **_by("level", PenaltyLevel.values))
+    removals = decisions[f"outcome_{DecisionOutcome.REMOVE}"]
+    return {
+        "period": period.slug, "title": period.title, "start": period.start.isoformat(),
+        "end": period.end.isoformat(), "complete": period.complete,
+        "notices": {
+            "received": notices["received"],
+            "by_right_type": _picked(notices, "right_type", RightType.values),
+            "by_source": {"trusted_flagger": notices["trusted"], "other": notices["received"] - notices["trusted"]},
+            "items": items["items"],
+            "items_by_reason": _picked(items, "reason", InfringementReason.values),
+        },
+        "actions": {
+            "decisions": decisions["decisions"],
+            "by_outcome": _picked(decisions, "outcome", DecisionOutcome.values),
+            "listings_restored": undone["restored"],
+            "decisions_reversed_on_appeal": undone["reversed"],
+        },
+        # Every removal today follows a notice; own-initiative detection comes with a later issue.
+        "removals_by_initiative": {"reactive": removals, "proactive": 0},
+        "automated_means": {"decisions": decisions["decisions"], "automated_detection": decisions["detected"],
+                            "automated_decision": decisions["decided"]},
+        "median_time_to_action_seconds": seconds(time_to_action),
+        "decided_within_target": {"decided": target["decided"], "within_target": target["within"],
+                                  "share": share(target["within"], target["decided"])},
+        "counter_notices": {"filed": counter["filed"], "by_status": _picked(counter, "status",
+                                                                            CounterNoticeStatus.values)},
+        "appeals": {"filed": appeals["filed"], "by_appellant": {
+            who: {"filed": sum(appeals[f"{who}_{status}"] for status in AppealStatus.values),
+                  "by_status": {status: appeals[f"{who}_{status}"] for status in AppealStatus.values}}
+            for who in Appellant.values}},
+        "penalties": {"decided": penalties["decided"], "by_level": _picked(penalties, "level", PenaltyLevel.values)},
+    }
+
+
+# How long a stored report stays current: the period in progress changes all the time, a closed
+# one only through late events (a counter-notice filed in it restored later, an appeal decided).
+CURRENT_REPORT_FRESH = timedelta(minutes=15)
+CLOSED_REPORT_FRESH = timedelta(hours=24)
+
+
+def published_report(period: ReportPeriod, now: datetime) -> dict:
+    """The report as visitors read it: the stored roll-up while fresh, otherwise computed and stored."""
+    stored = ReportSnapshot.objects.filter(period=period.slug).first()
+    fresh_for = CLOSED_REPORT_FRESH if period.complete else CURRENT_REPORT_FRESH
+    if stored and stored.computed_at > now - fresh_for and stored.figures["complete"] == period.complete:
+        return stored.figures
+    return refresh_report(period, now)
+
+
+def refresh_report(period: ReportPeriod, now: datetime) -> dict:
+    data = {**report_figures(period), "computed_at": now.isoformat()}
+    ReportSnapshot.objects.update_or_create(period=period.slug, defaults={"figures": data, "computed_at": now})
+    return data
+
+
+def refresh_current_reports(now: datetime) -> list[str]:
+    """The beat task's work: this and the previous month and half-year, so that visitors never wait."""
+    today = timezone.localtime(now).date()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    half = 1 if today.month <= 6 else 2
+    previous_half = f"{today.year}-H1" if half == 2 else f"{today.year - 1}-H2"
+    slugs = [f"{today:%Y-%m}", f"{last_month:%Y-%m}", f"{today.year}-H{half}", previous_half]
+    for slug in slugs:
+        refresh_report(report_period(slug, now), now)
+    return slugs
+
+
+def flattened(figures: dict, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """("notices.by_right_type.trademark", 1), ... : the report as CSV rows, in the JSON's order."""
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            yield from flattened(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value

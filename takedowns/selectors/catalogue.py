@@ -1,0 +1,26 @@
+"""The local catalogue's listing pages (the demo marketplace that notices point at)."""
+
+from django.db.models import QuerySet
+
+from takedowns.models import Listing
+from takedowns.selectors.keyset import Keyset, Page
+
+CATALOGUE = Keyset(("id",), size=30)
+
+
+def catalogue_page(cursor: str | None, category: str | None, query: str | None) -> Page:
+    """One page of listings in id order, optionally of one category or with a word in the title."""
+    listings: QuerySet[Listing] = Listing.objects.select_related("seller")
+    if category:
+        listings = listings.filter(category=category)
+    if query:
+        listings = listings.filter(title__icontains=query)
+    return CATALOGUE.page(listings, cursor)
+
+
+def catalogue_categories() -> list[str]:
+    return list(Listing.objects.order_by("category").values_list("category", flat=True).distinct())
+
+
+def listing(external_id: str) -> Listing | None:
+    return Listing.objects.select_related("seller").filter(external_id=external_id.upper()).first()

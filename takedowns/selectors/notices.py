@@ -1,0 +1,186 @@
+"""The two pages a notice is read on: the submitter's private tracking page and the reviewer's
+notice page. Each is read in a fixed number of queries, whatever the size of the case."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+
+from takedowns import appeal_rules, sla
+from takedowns.enums import Appellant, ClockKind, CounterNoticeStatus, DecisionOutcome, EventKind
+from takedowns.models import (
+    Appeal,
+    CounterNotice,
+    Decision,
+    Event,
+    Evidence,
+    InfoRequest,
+    Notice,
+    NoticeItem,
+    OutboundEmail,
+    SlaClock,
+)
+
+
+@dataclass
+class TrackingPage:
+    notice: Notice
+    items: list[NoticeItem]
+    events: list[Event]
+    emails: list[OutboundEmail]
+    open_question: object | None
+    questions: list[InfoRequest]
+    clocks: list[SlaClock]
+    counter_notices: list[CounterNotice]
+    appeals: list["SubmitterAppeal"]
+
+
+def with_decisions(items: QuerySet[NoticeItem]) -> QuerySet[NoticeItem]:
+    """Items with the decision in force on each (NoticeItem.decision), in one extra query."""
+    return items.prefetch_related(Prefetch(
+        "decisions", queryset=Decision.objects.filter(reversed_at=None).select_related("reason_code"),
+        to_attr="decisions_in_force"))
+
+
+# The seller's account (strikes, penalties and their appeals) is not the submitter's business. Among
+# notice-level events (item=None) appeal events are those of penalty appeals: a listing's appeal is an item event.
+SELLER_ACCOUNT_EVENTS = [EventKind.STRIKE_RECORDED, EventKind.STRIKE_EXPIRED, EventKind.STRIKE_REVERSED,
+                         EventKind.PENALTY_DECIDED, EventKind.PENALTY_APPLIED, EventKind.PENALTY_LIFTED,
+                         EventKind.APPEAL_FILED, EventKind.APPEAL_DECIDED]
+
+
+def tracking_page(notice: Notice, now: datetime) -> TrackingPage:
+    """Everything the submitter's private page shows, in a fixed number of queries."""
+    items = list(with_decisions(notice.items.select_related("listing", "listing__seller", "duplicate_of__notice"))
+                 .order_by("position"))
+    return TrackingPage(
+        notice=notice,
+        items=items,
+        # Per-listing lookups are summarised by the items table; the timeline keeps notice-level steps.
+        # Clocks have their own table on the page ("Deadlines"); the timeline keeps the steps.
+        events=list(notice.events.filter(item=None).exclude(kind__in=SELLER_ACCOUNT_EVENTS)
+                    .exclude(kind__startswith="clock_").order_by("created_at", "id")),
+        emails=list(notice.emails.order_by("created_at", "id")),
+        open_question=notice.info_requests.filter(answered_at=None, expired_at=None).order_by("requested_at").first(),
+        questions=questions_of(notice),
+        clocks=submitter_clocks(notice, now),
+        counter_notices=counter_notices_shown(notice),
+        appeals=submitter_appeals(notice, items, now),
+    )
+
+
+def submitter_clocks(notice: Notice, now: datetime) -> list[SlaClock]:
+    """The deadlines the submitter is owed: every clock of the notice but the seller's penalty
+    (the seller's account is not the submitter's business). Each has .state (sla.ClockState)."""
+    found = list(notice.clocks.exclude(kind=ClockKind.SELLER_PENALTY).exclude(appeal__penalty__isnull=False)
+                 .select_related("item")
+                 .order_by("started_at", "id"))
+    for clock in found:
+        clock.state = sla.clock_state(now, due_at=clock.due_at, warn_at=clock.warn_at, paused_at=clock.paused_at,
+                                      stopped_at=clock.stopped_at)
+    return found
+
+
+def questions_of(notice: Notice) -> list[InfoRequest]:
+    """The reviewer's questions with their answers, listings and files, oldest first."""
+    return list(notice.info_requests.prefetch_related("items", "files").order_by("requested_at", "id"))
+
+def counter_notices_shown(notice: Notice) -> list[CounterNotice]:
+    """The counter-notices a reviewer found complete (the rights holder receives those, with the
+    seller's contact details), by listing. One query, whatever the number of listings."""
+    return list(CounterNotice.objects.filter(
+        decision__item__notice=notice,
+        status__in=[CounterNoticeStatus.WAITING, CounterNoticeStatus.LAWSUIT, CounterNoticeStatus.RESTORED])
+        .select_related("decision__item__listing").order_by("decision__item__position", "id"))
+
+
+def decision_of(notice: Notice, decision_id: int) -> Decision | None:
+    """A decision on one of this notice's listings."""
+    return (Decision.objects.select_related("item__notice", "item__listing", "reason_code")
+            .filter(pk=decision_id, item__notice=notice).first())
+
+
+def counter_notice_of(notice: Notice, counter_notice_id: int) -> CounterNotice | None:
+    """A counter-notice against one of this notice's listings (whatever its status)."""
+    return CounterNotice.objects.filter(pk=counter_notice_id, decision__item__notice=notice).first()
+
+
+@dataclass
+class SubmitterAppeal:
+    """A rejection the submitter may appeal (or has appealed), on the tracking page."""
+    item: NoticeItem
+    decision: Decision
+    window: appeal_rules.Window
+
+
+def submitter_appeals(notice: Notice, items: list[NoticeItem], now: datetime) -> list[SubmitterAppeal]:
+    """One row per rejection in force (with its appeal, or whether one can be filed), then the
+    submitter's appeals that set a rejection aside. Two queries, however many listings the notice has."""
+    filed = {appeal.decision_id: appeal for appeal in Appeal.objects.filter(
+        decision__item__notice=notice, appellant=Appellant.SUBMITTER).select_related("decision__reason_code")}
+    rows = []
+    for item in items:
+        decision = item.decision
+        if decision is not None and decision.outcome == DecisionOutcome.REJECT:
+            rows.append(SubmitterAppeal(item, decision, appeal_rules.window(
+                decision=decision, appellant=Appellant.SUBMITTER, now=now, appeal=filed.pop(decision.pk, None))))
+    by_item = {item.pk: item for item in items}
+    for appeal in sorted(filed.values(), key=lambda a: a.filed_at):
+        item = by_item.get(appeal.decision.item_id)
+        if item is not None:
+            rows.append(SubmitterAppeal(item, appeal.decision, appeal_rules.Window(
+                appeal, appeal_rules.deadline(decision=appeal.decision), "")))
+    return rows
+
+
+def notice_for_review(reference: str) -> Notice | None:
+    return Notice.objects.select_related("assigned_to__user", "submitter").filter(reference=reference).first()
+
+
+def evidence_file_of(evidence_id: int) -> Evidence | None:
+    """An evidence file that belongs to a notice (not one left on a form that was never sent)."""
+    return Evidence.objects.filter(pk=evidence_id, notice__isnull=False).first()
+
+
+@dataclass
+class ReviewPage:
+    notice: Notice
+    items: list[NoticeItem]
+    events: list[Event]
+    evidence: list
+    submitter_record: dict
+    questions: list[InfoRequest]
+
+
+def review_page(notice: Notice) -> ReviewPage:
+    """Everything a reviewer needs to decide without leaving the page. The seller's history and
+    the submitter's record are counters kept by the workflow, minus this notice's own share, so
+    the page costs the same for a seller or a submitter with a long history."""
+    items = list(with_decisions(notice.items.select_related("listing__seller")).order_by("position"))
+    outcomes = [item.decision.outcome if item.decision else None for item in items]
+    own = defaultdict(lambda: {"reported": 0, "removed": 0})
+    for item, outcome in zip(items, outcomes):
+        if item.listing and notice.routed_at:  # routing counted the notice's listings
+            own[item.listing.seller_id]["reported"] += 1
+            own[item.listing.seller_id]["removed"] += outcome == DecisionOutcome.REMOVE
+    for item in items:
+        if item.listing:
+            seller, mine = item.listing.seller, own[item.listing.seller_id]
+            item.seller_history = {"reported": seller.reported_items - mine["reported"],
+                                   "removed": seller.removed_items - mine["removed"], "strikes": seller.strike_count}
+        else:
+            item.seller_history = {}
+    submitter = notice.submitter
+    record = {"notices": 0, "removed": 0, "rejected": 0, "trust": notice.get_trust_display()}
+    if submitter is not None:
+        record.update(notices=submitter.notices - 1, removed=submitter.removed_items - outcomes.count(DecisionOutcome.REMOVE),
+                      rejected=submitter.rejected_items - outcomes.count(DecisionOutcome.REJECT),
+                      trusted_flagger=submitter.trusted_flagger)
+    return ReviewPage(
+        notice=notice, items=items,
+        events=list(notice.events.select_related("actor_user", "item").order_by("created_at", "id")),
+        evidence=list(notice.evidence.select_related("info_request").order_by("id")),
+        submitter_record=record,
+        questions=questions_of(notice),
+    )

@@ -1,0 +1,141 @@
+"""The review queue: notices in the order reviewers work them, its filters, and the counts beside
+the filters (counted by a beat task into the shared cache)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from takedowns import sla
+from takedowns.enums import (
+    OPEN_NOTICE_STATUSES,
+    REASON_BITS,
+    ClockKind,
+    InfringementReason,
+    ItemState,
+    NoticeStatus,
+    RightType,
+    SubmitterTrust,
+)
+from takedowns.models import Notice, NoticeItem, Reviewer, SlaClock
+from takedowns.selectors.keyset import Keyset, Page
+
+# The queue's filters beside the status and the right: whose notices, and which submitters'.
+QUEUE_SCOPES = {"all": "Everyone's", "mine": "Assigned to me", "unassigned": "Unassigned",
+                "escalated": "Escalated to leads"}
+QUEUE_TRUSTS = [(SubmitterTrust.TRUSTED_FLAGGER.value, "Trusted flaggers"),
+                (SubmitterTrust.GOOD_FAITH.value, "Good-faith programme")]
+
+# The queue's order, matching the notice_queue index.
+QUEUE = Keyset(("due_at", "-priority", "id"), size=50)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = NoticeStatus.IN_REVIEW
+    right_type: str = ""
+    reason: str = ""
+    scope: str = "all"  # all, mine, unassigned, escalated
+    trust: str = ""  # a SubmitterTrust rung, or "" for every submitter
+
+    def query(self) -> str:
+        return urlencode({"status": self.status, "right_type": self.right_type, "reason": self.reason,
+                          "scope": self.scope, "trust": self.trust})
+
+
+def review_queue(reviewer: Reviewer, filters: QueueFilters, cursor: str | None) -> Page:
+    """Notices in queue order: the earliest due first (Notice.due_at: the running clock of the
+    notice's next step, under its SLA policy), then the highest priority. Keyset-paginated over an
+    index of exactly that order (notice_queue), so a deep page costs what the first does."""
+    notices = Notice.objects.filter(status=filters.status).select_related("assigned_to__user")
+    if filters.right_type:
+        notices = notices.filter(right_type=filters.right_type)
+    if filters.reason:
+        notices = notices.alias(has_reason=F("reason_mask").bitand(REASON_BITS[filters.reason])).filter(has_reason__gt=0)
+    if filters.trust:
+        notices = notices.filter(trust=filters.trust)
+    scope = filters.scope
+    if scope == "mine":
+        notices = notices.filter(assigned_to=reviewer)
+    elif scope == "unassigned":
+        notices = notices.filter(assigned_to__isnull=True)
+    elif scope == "escalated":
+        notices = notices.filter(escalated_at__isnull=False)
+    # A correlated subquery, not a JOIN + GROUP BY: it is computed for the page's rows only,
+    # where a GROUP BY would aggregate every matching notice before the LIMIT.
+    open_items = (NoticeItem.objects.filter(notice=OuterRef("pk"), state=ItemState.IN_REVIEW)
+                  .order_by().values("notice").annotate(count=Count("id")).values("count"))
+    # The running clock behind due_at, for its state (on time, warning, breached, paused); per page row.
+    clock = (SlaClock.objects.filter(notice=OuterRef("pk"), stopped_at=None,
+                                     kind__in=[ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION])
+             .order_by("-started_at"))
+    page = QUEUE.page(notices.annotate(open_items=Coalesce(Subquery(open_items), 0),
+                                       clock_warn_at=Subquery(clock.values("warn_at")[:1]),
+                                       clock_paused_at=Subquery(clock.values("paused_at")[:1])), cursor)
+    now = timezone.now()
+    for notice in page.rows:
+        notice.clock_state = sla.clock_state(now, due_at=notice.due_at, warn_at=notice.clock_warn_at or notice.due_at,
+                                             paused_at=notice.clock_paused_at) if notice.due_at else None
+    return page
+
+
+# A beat task recounts every 15 s; a count older than this is not shown as current.
+QUEUE_COUNTS_KEY, QUEUE_COUNTS_SECONDS = "queue-counts", 120
+
+
+@dataclass
+class QueueCounts:
+    """How many open notices each filter option holds, within the chosen status."""
+    status: dict[str, int]
+    right_type: dict[str, int]
+    reason: dict[str, int]
+    scope: dict[str, int]
+    trust: dict[str, int]
+    counted_at: datetime
+
+
+def queue_counts(reviewer: Reviewer, status: str, now: datetime) -> QueueCounts:
+    """The counts beside the queue's filters, as the beat task last counted them (refresh_queue_counts):
+    counting on every page view would read every open notice each time. Only "assigned to me" is
+    counted per view, over the reviewer's own index range. Without a recent count (beat not
+    running yet) the page counts once itself."""
+    counts = cache.get(QUEUE_COUNTS_KEY) or count_open_notices(now)
+    mine = Notice.objects.filter(assigned_to=reviewer, status=status).count()
+    per_status = counts["per_status"].get(status, {})
+    return QueueCounts(
+        status={value: counts["per_status"].get(value, {}).get("all", 0) for value in OPEN_NOTICE_STATUSES},
+        right_type={value: per_status.get(f"right_type:{value}", 0) for value in RightType.values},
+        reason={value: per_status.get(f"reason:{value}", 0) for value in InfringementReason.values},
+        scope={"all": per_status.get("all", 0), "mine": mine, "unassigned": per_status.get("unassigned", 0),
+               "escalated": per_status.get("escalated", 0)},
+        trust={value: per_status.get(f"trust:{value}", 0) for value in SubmitterTrust.values},
+        counted_at=counts["counted_at"],
+    )
+
+
+def count_open_notices(now: datetime) -> dict:
+    """One grouped aggregate over open notices, all from the notice row (an index-only scan of
+    notice_open_counts on PostgreSQL: hence Count("status"), a column of that index, not the id),
+    stored in the shared cache."""
+    aggregates = {"all": Count("status"), "unassigned": Count("status", filter=Q(assigned_to__isnull=True)),
+                  "escalated": Count("status", filter=Q(escalated_at__isnull=False))}
+    aggregates.update({f"right_type:{value}": Count("status", filter=Q(right_type=value)) for value in RightType.values})
+    aggregates.update({f"trust:{value}": Count("status", filter=Q(trust=value)) for value in SubmitterTrust.values})
+    open_notices = Notice.objects.filter(status__in=OPEN_NOTICE_STATUSES)
+    for value, bit in REASON_BITS.items():
+        open_notices = open_notices.alias(**{f"has_{value}": F("reason_mask").bitand(bit)})
+        aggregates[f"reason:{value}"] = Count("status", filter=Q(**{f"has_{value}__gt": 0}))
+    per_status = {row.pop("status"): row for row in open_notices.values("status").annotate(**aggregates).order_by()}
+    counts = {"per_status": per_status, "counted_at": now}
+    cache.set(QUEUE_COUNTS_KEY, counts, QUEUE_COUNTS_SECONDS)
+    return counts
+
+
+def open_statuses() -> list[tuple[str, str]]:
+    return [(NoticeStatus.IN_REVIEW.value, NoticeStatus.IN_REVIEW.label),
+            (NoticeStatus.AWAITING_SUBMITTER.value, NoticeStatus.AWAITING_SUBMITTER.label),
+            (NoticeStatus.CLOSED.value, "Closed"), (NoticeStatus.CONFIRMED.value, "Waiting for routing")]
