@@ -5,7 +5,8 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    from django.core.management import execute_from_command_line
+    # After the settings module is named: Django reads it when this module is imported.
+    from django.core.management import execute_from_command_line  # noqa: PLC0415 (needs the settings named)
 
     execute_from_command_line(sys.argv)
 

@@ -9,6 +9,7 @@ A beat sweep re-enqueues what a lost message would have left behind.
 import os
 
 from celery import Celery, signals
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -24,6 +25,4 @@ def _drop_stale_database_connections(task=None, **kwargs) -> None:
     # ones. Not for an eager task: it runs inside its caller's transaction.
     if task is not None and task.request.is_eager:
         return
-    from django.db import close_old_connections
-
     close_old_connections()

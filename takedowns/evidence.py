@@ -30,8 +30,9 @@ def store(submission_key: uuid.UUID, kind: str, upload: UploadedFile, content_ty
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    evidence = Evidence(submission_key=submission_key, notice=notice, info_request=info_request, kind=kind, original_name=upload.name[:255],
-                        content_type=content_type, size=upload.size, sha256=digest.hexdigest())
+    evidence = Evidence(submission_key=submission_key, notice=notice, info_request=info_request, kind=kind,
+                        original_name=upload.name[:255], content_type=content_type, size=upload.size,
+                        sha256=digest.hexdigest())
     # The stored name is random: the submitter's file name is kept only as data.
     evidence.file.save(f"{uuid.uuid4().hex}.{ACCEPTED_TYPES[content_type]}", upload, save=False)
     evidence.save()

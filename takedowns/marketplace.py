@@ -23,7 +23,8 @@ _LISTING_ID = re.compile(r"^L-?(\d{1,12})$", re.IGNORECASE)
 _LISTING_PATH = re.compile(r"^/listings/(L-\d{1,12})/?$", re.IGNORECASE)
 
 
-ACCOUNT_FOR_PENALTY = {PenaltyLevel.RESTRICTION: SellerAccount.RESTRICTED, PenaltyLevel.SUSPENSION: SellerAccount.SUSPENDED,
+ACCOUNT_FOR_PENALTY = {PenaltyLevel.RESTRICTION: SellerAccount.RESTRICTED,
+                       PenaltyLevel.SUSPENSION: SellerAccount.SUSPENDED,
                        PenaltyLevel.TERMINATION: SellerAccount.TERMINATED}
 
 

@@ -11,10 +11,14 @@ from django.utils.functional import cached_property
 from django_countries.fields import CountryField
 
 from takedowns.enums import (
+    EEA_COUNTRIES,
     OPEN_NOTICE_STATUSES,
     SAFETY_RELEVANT_CATEGORIES,
-    EEA_COUNTRIES,
     ActorKind,
+    AppealStatus,
+    Appellant,
+    ClockKind,
+    CounterNoticeStatus,
     DecisionOutcome,
     EmailStatus,
     EventKind,
@@ -24,17 +28,12 @@ from takedowns.enums import (
     Language,
     ListingStatus,
     NoticeStatus,
-    RightType,
-    AppealStatus,
-    Appellant,
-    ClockKind,
-    CounterNoticeStatus,
     PenaltyLevel,
+    RightType,
     SellerAccount,
     SubmitterRole,
     SubmitterTrust,
 )
-
 
 # --- The marketplace mirror: the local catalogue that the default adapter works on. ---
 
@@ -124,6 +123,9 @@ class ReviewerSkill(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["reviewer", "right_type"], name="unique_reviewer_skill")]
 
+    def __str__(self) -> str:
+        return f"{self.reviewer}: {self.get_right_type_display()}"
+
 
 # --- Submitters and notices. ---
 
@@ -202,7 +204,8 @@ class Notice(models.Model):
             # The transparency report: notices confirmed in a period, whatever their status.
             models.Index(fields=["confirmed_at"], name="notice_confirmed"),
             # The queue's counts: one index-only scan over open notices on PostgreSQL (bench/queue proposal 4).
-            models.Index(fields=["status"], include=["assigned_to", "escalated_at", "right_type", "trust", "reason_mask"],
+            models.Index(fields=["status"],
+                         include=["assigned_to", "escalated_at", "right_type", "trust", "reason_mask"],
                          condition=models.Q(status__in=OPEN_NOTICE_STATUSES), name="notice_open_counts"),
             models.Index(fields=["status", "expires_at"], name="notice_status_expires"),
             # "Assigned to me" in queue order; its prefix serves the reviewer's load queries too.
@@ -255,7 +258,8 @@ class NoticeItem(models.Model):
     listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.PROTECT, related_name="items")
     state = models.CharField(max_length=16, choices=ItemState.choices, default=ItemState.NEW)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    info_request = models.ForeignKey(InfoRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="items")
+    info_request = models.ForeignKey(InfoRequest, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="items")
     # The listing as it was when routing looked it up: what the reviewer decides on, even if
     # the seller edits the listing afterwards.
     listing_snapshot = models.JSONField(null=True, blank=True)
@@ -350,7 +354,8 @@ class Decision(models.Model):
             # The transparency report's restored and reversed counts per period.
             models.Index(fields=["listing_restored_at"], name="decision_restored",
                          condition=models.Q(listing_restored_at__isnull=False)),
-            models.Index(fields=["reversed_at"], name="decision_reversed", condition=models.Q(reversed_at__isnull=False)),
+            models.Index(fields=["reversed_at"], name="decision_reversed",
+                         condition=models.Q(reversed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -506,8 +511,10 @@ class CounterNotice(models.Model):
     email = models.EmailField()
     material = models.TextField(help_text="The removed listing and where it appeared before removal.")
     explanation = models.TextField(help_text="Why the seller believes the removal was a mistake.")
-    statement_mistake = models.BooleanField(help_text="Under penalty of perjury: removed by mistake or misidentification.")
-    consent_jurisdiction = models.BooleanField(help_text="Consent to the jurisdiction of the court, and to accept service.")
+    statement_mistake = models.BooleanField(
+        help_text="Under penalty of perjury: removed by mistake or misidentification.")
+    consent_jurisdiction = models.BooleanField(
+        help_text="Consent to the jurisdiction of the court, and to accept service.")
     signature = models.CharField(max_length=200)
     filed_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=CounterNoticeStatus.choices, default=CounterNoticeStatus.FILED)
@@ -638,8 +645,8 @@ class ClockDurationsDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["day", "kind", "bucket"], name="clock_durations_day_unique")]
         indexes = [
             # The dashboard's two reads, per kind over a period: index-only scans of just those rows.
-            models.Index(fields=["kind", "day"], include=["bucket", "stopped", "within_target", "breached",
-                                                          "elapsed_min", "elapsed_max"], name="clock_durations_by_kind"),
+            models.Index(fields=["kind", "day"], name="clock_durations_by_kind",
+                         include=["bucket", "stopped", "within_target", "breached", "elapsed_min", "elapsed_max"]),
         ]
 
     def __str__(self) -> str:

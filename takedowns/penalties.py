@@ -36,17 +36,20 @@ def parse_ladder(text: str) -> list[Step]:
             raise ValueError(f"Penalty ladder step {part!r}: write strikes:level or strikes:level:days.")
         strikes, level = int(fields[0]), fields[1].strip()
         if level not in PenaltyLevel.values:
-            raise ValueError(f"Penalty ladder step {part!r}: the level must be one of {', '.join(PenaltyLevel.values)}.")
+            raise ValueError(f"Penalty ladder step {part!r}: the level must be one of "
+                             f"{', '.join(PenaltyLevel.values)}.")
         days = int(fields[2]) if len(fields) == 3 and fields[2].strip().isdigit() else None
         if level in (PenaltyLevel.RESTRICTION, PenaltyLevel.SUSPENSION) and not days:
             raise ValueError(f"Penalty ladder step {part!r}: a {level} needs a number of days.")
-        steps.append(Step(strikes, level, days if level in (PenaltyLevel.RESTRICTION, PenaltyLevel.SUSPENSION) else None))
+        lasts = level in (PenaltyLevel.RESTRICTION, PenaltyLevel.SUSPENSION)
+        steps.append(Step(strikes, level, days if lasts else None))
     if not steps:
         raise ValueError("The penalty ladder has no steps.")
     ordered = sorted(steps, key=lambda step: step.strikes)
-    for lower, higher in zip(ordered, ordered[1:]):
+    for lower, higher in zip(ordered, ordered[1:], strict=False):
         if lower.strikes == higher.strikes or PENALTY_SEVERITY[lower.level] > PENALTY_SEVERITY[higher.level]:
-            raise ValueError("Penalty ladder: each step needs more strikes and an equal or harsher penalty than the one before.")
+            raise ValueError("Penalty ladder: each step needs more strikes and an equal or harsher penalty than the "
+                             "one before.")
     return ordered
 
 

@@ -65,5 +65,6 @@ def choose_reviewer(right_type: str, language: str) -> Assignment:
         return Assignment(skilled, f"{right_type} skill, lowest open load ({skilled.open_load})")
     fallback = active.order_by("open_load", "speaks", "id").first()
     if fallback:
-        return Assignment(fallback, f"no active reviewer with {right_type} skill; lowest open load ({fallback.open_load})")
+        return Assignment(fallback, f"no active reviewer with {right_type} skill; "
+                                    f"lowest open load ({fallback.open_load})")
     return Assignment(None, "no active reviewer")

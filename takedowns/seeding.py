@@ -18,7 +18,6 @@ from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP
 from takedowns.models import Listing, Notice, Reviewer, ReviewerSkill, Right, Seller
 
 
-
 def _rows(path: Path) -> list[dict]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))

@@ -41,7 +41,8 @@ class Calendar:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {self.timezone!r}, expected an IANA name like 'Europe/Berlin'") from None
+            raise ValueError(f"unknown time zone {self.timezone!r}, expected an IANA name like "
+                             "'Europe/Berlin'") from None
         if self.subdivision and not self.country:
             raise ValueError(f"subdivision {self.subdivision!r} needs a country")
         if self.country:

@@ -38,7 +38,7 @@ def send_email(self, *, email_id: int) -> None:
     except outbox.TransientMailError as exc:
         countdown = _email_retry_countdown(self.request.retries)
         logger.info("e-mail %s: transient failure (%s); retrying in %ss", email_id, exc, countdown)
-        raise self.retry(exc=exc, countdown=countdown)
+        raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 @shared_task(bind=True, max_retries=MAX_EMAIL_RETRIES)

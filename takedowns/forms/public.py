@@ -79,7 +79,8 @@ class MultipleFileField(forms.FileField):
     """Accepts several files; the form checks each one (content type, size) in clean_<name>."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}))
+        accept = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": accept}))
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
@@ -91,8 +92,9 @@ class MultipleFileField(forms.FileField):
 class ItemForm(forms.Form):
     """One reported listing row."""
 
-    reported = forms.CharField(label="Listing URL or ID", max_length=500, required=False,
-                               widget=forms.TextInput(attrs={"placeholder": "https://…/listings/L-100001/ or L-100001"}))
+    reported = forms.CharField(
+        label="Listing URL or ID", max_length=500, required=False,
+        widget=forms.TextInput(attrs={"placeholder": "https://…/listings/L-100001/ or L-100001"}))
     reason = forms.ChoiceField(label="Infringement", required=False,
                                choices=_blank_choice("Choose the infringement…", InfringementReason.choices))
 
@@ -122,10 +124,11 @@ class NoticeForm(forms.Form):
     submitter_name = forms.CharField(label="Your full name", max_length=200)
     submitter_organisation = forms.CharField(label="Organisation", max_length=200, required=False,
                                              help_text="The company or law firm you file for, if any.")
-    submitter_email = forms.EmailField(label="E-mail address",
-                                       help_text="We send a confirmation link here; the notice is queued once you follow it.")
+    submitter_email = forms.EmailField(
+        label="E-mail address", help_text="We send a confirmation link here; the notice is queued once you follow it.")
     # A callable, so that each form instance does not deep-copy 250 countries.
-    submitter_country = CountryChoiceField(label="Country", choices=lambda: _blank_choice("Choose your country…", countries))
+    submitter_country = CountryChoiceField(label="Country",
+                                           choices=lambda: _blank_choice("Choose your country…", countries))
     submitter_role = forms.ChoiceField(label="You are", choices=SubmitterRole.choices, widget=forms.RadioSelect)
     language = forms.ChoiceField(label="Language for our messages", choices=Language.choices, initial=Language.EN)
 
@@ -278,7 +281,8 @@ class NoticeForm(forms.Form):
 
     def _items_from_paste(self, right_type: str | None, allowed: frozenset[str],
                           seen: dict[str, str]) -> tuple[list[ReportedItem], bool]:
-        pasted = [line.strip() for line in (self.cleaned_data.get("pasted_listings") or "").splitlines() if line.strip()]
+        lines = (self.cleaned_data.get("pasted_listings") or "").splitlines()
+        pasted = [line.strip() for line in lines if line.strip()]
         reason = self.cleaned_data.get("pasted_reason")
         if pasted and not reason:
             self.add_error("pasted_reason", "Choose the infringement for the pasted listings.")

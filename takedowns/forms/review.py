@@ -32,7 +32,8 @@ class CompactForm(forms.Form):
         for field in self.fields.values():
             if not isinstance(field.widget, forms.HiddenInput):
                 select = isinstance(field.widget, forms.Select)
-                field.widget.attrs["class"] = "form-select form-select-sm mb-1" if select else "form-control form-control-sm"
+                field.widget.attrs["class"] = ("form-select form-select-sm mb-1" if select
+                                               else "form-control form-control-sm")
 
     def add_error(self, field: str | None, error: Any) -> None:
         super().add_error(field, error)
@@ -93,8 +94,8 @@ class BaseDecisionFormSet(forms.BaseFormSet):
     def __init__(self, *args: Any, items: list[NoticeItem], reason_codes: list[ReasonCode], **kwargs: Any) -> None:
         waiting = {item.pk: item for item in items}
         kwargs.setdefault("initial", [{"item": pk} for pk in waiting])
-        super().__init__(*args, form_kwargs={"items": waiting, "reason_codes": {code.pk: code for code in reason_codes}},
-                         **kwargs)
+        codes = {code.pk: code for code in reason_codes}
+        super().__init__(*args, form_kwargs={"items": waiting, "reason_codes": codes}, **kwargs)
 
 
 def decision_formset_class() -> type[BaseDecisionFormSet]:
@@ -112,7 +113,8 @@ class DecisionBatchForm(CompactForm):
     question = forms.CharField(
         label="Question to the submitter (for listings set to “Ask the submitter”)", max_length=5000,
         required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"max_length": "Keep the question within %(limit_value)d characters (you wrote %(show_value)d)."})
+        error_messages={"max_length": "Keep the question within %(limit_value)d characters "
+                                      "(you wrote %(show_value)d)."})
 
     def __init__(self, *args: Any, reason_codes: list[ReasonCode], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -161,17 +163,19 @@ class ReviewForm:
     def _combine(self) -> None:
         """Each row's own choice, or "apply to all" where the row is blank; then the checks that
         span rows."""
-        batch = self.batch.cleaned_data
+        # Read before any add_error, which drops the field it names from cleaned_data.
+        batch = dict(self.batch.cleaned_data)
         for form in self.rows:
-            own = form.cleaned_data
+            own = dict(form.cleaned_data)
             action = own["action"] or batch["all_action"]
             reason = own["reason_code"] or (None if own["action"] else batch["all_reason_code"])
             if action == DecisionOutcome.REJECT and reason is None:
                 if own["action"]:
                     form.add_error("reason_code", NEEDS_REASON)
-                else:
+                elif "all_reason_code" not in self.batch.errors:  # once, however many rows it fills
                     self.batch.add_error("all_reason_code", NEEDS_REASON)
-            elif action == ASK:
+                continue
+            if action == ASK:
                 self._asked.append(own["item"])
             elif action:
                 self._decisions.append(ItemDecision(own["item"], action, reason_code=reason,

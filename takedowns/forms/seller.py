@@ -6,7 +6,6 @@ from django import forms
 from takedowns import legal
 
 
-
 class CounterNoticeForm(forms.Form):
     """Every element of 512(g)(3), with an error of its own for each one missing."""
 

@@ -3,9 +3,10 @@
 import django.db.models.deletion
 import django.db.models.functions.text
 import django_countries.fields
-import takedowns.models
 from django.conf import settings
 from django.db import migrations, models
+
+import takedowns.models
 
 
 class Migration(migrations.Migration):

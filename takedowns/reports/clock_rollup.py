@@ -25,11 +25,11 @@ checks it against percentile_cont at a million notices): the durations CSV has e
 """
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
 from math import floor
-from typing import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Min, Model, Q, QuerySet, Sum

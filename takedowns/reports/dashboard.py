@@ -2,12 +2,25 @@
 over a period (from the daily roll-up in clock_rollup.py plus what came after its mark, read
 live), the weekly trend, the workload per reviewer, and the rows of the two CSV downloads."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterator
 
 from django.db import connections, transaction
-from django.db.models import BigIntegerField, BooleanField, Case, CharField, Count, ExpressionWrapper, F, Func, Q, QuerySet, Value, When
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 

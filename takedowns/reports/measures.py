@@ -2,9 +2,10 @@
 (PostgreSQL's percentile_cont; an equivalent on SQLite), shares to four places, durations in whole
 seconds, and both as a person reads them ("3 d 4 h", "95.0 %")."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 from math import floor
-from typing import Any, Sequence
+from typing import Any
 
 from django.db import connections
 from django.db.models import Aggregate, DurationField, Expression, F, FloatField, QuerySet

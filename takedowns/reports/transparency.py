@@ -3,16 +3,26 @@ figures as plain data (the JSON as published; the page and the CSV read it), and
 snapshot per period that visitors read (ReportSnapshot, refreshed by beat; the only writer)."""
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from takedowns.enums import (AppealStatus, Appellant, ClockKind, CounterNoticeStatus, DecisionOutcome,
-                             InfringementReason, PenaltyLevel, RightType, SubmitterTrust)
+from takedowns.enums import (
+    AppealStatus,
+    Appellant,
+    ClockKind,
+    CounterNoticeStatus,
+    DecisionOutcome,
+    InfringementReason,
+    PenaltyLevel,
+    RightType,
+    SubmitterTrust,
+)
 from takedowns.models import Appeal, CounterNotice, Decision, Notice, NoticeItem, Penalty, ReportSnapshot
 from takedowns.reports import clock_rollup
 from takedowns.reports.measures import percentile, seconds, share
@@ -96,63 +106,104 @@ def _picked(row: dict, field: str, values: Sequence[str]) -> dict[str, int]:
 
 def report_figures(period: ReportPeriod) -> dict:
     """The report's figures as plain data: the JSON as published, the CSV and the page read it.
-    Each section is one aggregate over the rows dated in the period by the event it counts."""
+    Each section is one aggregate over the rows dated in the period by the event it counts (the
+    definitions are beside each section's function)."""
+    decisions = _decisions(period)
+    return {
+        "period": period.slug, "title": period.title, "start": period.start.isoformat(),
+        "end": period.end.isoformat(), "complete": period.complete,
+        "notices": _notices(period),
+        "actions": decisions["actions"],
+        # Every removal today follows a notice; own-initiative detection comes with a later issue.
+        "removals_by_initiative": {"reactive": decisions["actions"]["by_outcome"][DecisionOutcome.REMOVE],
+                                   "proactive": 0},
+        "automated_means": decisions["automated_means"],
+        "median_time_to_action_seconds": _median_time_to_action(period),
+        "decided_within_target": _decided_within_target(period),
+        "counter_notices": _counter_notices(period),
+        "appeals": _appeals(period),
+        "penalties": _penalties(period),
+    }
+
+
+def _notices(period: ReportPeriod) -> dict:
+    """Notices received: confirmed in the period (an unconfirmed notice was never received), by
+    source (DSA Art. 15(1)(b): trusted flaggers apart), by right; and their reported listings."""
     notices = Notice.objects.filter(period.where("confirmed_at")).aggregate(
         received=Count("pk"), trusted=Count("pk", filter=Q(trust=SubmitterTrust.TRUSTED_FLAGGER)),
         **_by("right_type", RightType.values))
     items = NoticeItem.objects.filter(period.where("notice__confirmed_at")).aggregate(
         items=Count("pk"), **_by("reason", InfringementReason.values))
-    decided = Decision.objects.filter(period.where("decided_at"))
-    decisions = decided.aggregate(
+    return {
+        "received": notices["received"],
+        "by_right_type": _picked(notices, "right_type", RightType.values),
+        "by_source": {"trusted_flagger": notices["trusted"], "other": notices["received"] - notices["trusted"]},
+        "items": items["items"],
+        "items_by_reason": _picked(items, "reason", InfringementReason.values),
+    }
+
+
+def _decisions(period: ReportPeriod) -> dict:
+    """Decisions taken in the period by outcome and by use of automated means (Art. 15(1)(c), (e));
+    restorations and reversals dated in the period."""
+    decisions = Decision.objects.filter(period.where("decided_at")).aggregate(
         decisions=Count("pk"), **_by("outcome", DecisionOutcome.values),
         detected=Count("pk", filter=Q(automated_detection=True)),
         decided=Count("pk", filter=Q(automated_decision=True)))
     undone = Decision.objects.filter(period.where("listing_restored_at") | period.where("reversed_at")).aggregate(
         restored=Count("pk", filter=period.where("listing_restored_at")),
         reversed=Count("pk", filter=period.where("reversed_at")))
-    # DSA Art. 15(1)(b): from the notice's receipt (its confirmation) to the decision on the listing.
-    time_to_action = percentile(decided, F("decided_at") - F("item__notice__confirmed_at"), 0.5)
-    target = clock_rollup.counted_clocks().filter(period.where("stopped_at"), kind=ClockKind.TAKEDOWN_DECISION).aggregate(
-        decided=Count("pk"), within=Count("pk", filter=clock_rollup.WITHIN_TARGET))
-    counter = CounterNotice.objects.filter(period.where("filed_at")).aggregate(
-        filed=Count("pk"), **_by("status", CounterNoticeStatus.values))
-    appeals = Appeal.objects.filter(period.where("filed_at")).aggregate(
-        filed=Count("pk"), **{f"{who}_{status}": Count("pk", filter=Q(appellant=who, status=status))
-                              for who in Appellant.values for status in AppealStatus.values})
-    penalties = Penalty.objects.filter(period.where("decided_at")).aggregate(
-        decided=Count("pk"), **_by("level", PenaltyLevel.values))
-    removals = decisions[f"outcome_{DecisionOutcome.REMOVE}"]
     return {
-        "period": period.slug, "title": period.title, "start": period.start.isoformat(),
-        "end": period.end.isoformat(), "complete": period.complete,
-        "notices": {
-            "received": notices["received"],
-            "by_right_type": _picked(notices, "right_type", RightType.values),
-            "by_source": {"trusted_flagger": notices["trusted"], "other": notices["received"] - notices["trusted"]},
-            "items": items["items"],
-            "items_by_reason": _picked(items, "reason", InfringementReason.values),
-        },
         "actions": {
             "decisions": decisions["decisions"],
             "by_outcome": _picked(decisions, "outcome", DecisionOutcome.values),
             "listings_restored": undone["restored"],
             "decisions_reversed_on_appeal": undone["reversed"],
         },
-        # Every removal today follows a notice; own-initiative detection comes with a later issue.
-        "removals_by_initiative": {"reactive": removals, "proactive": 0},
         "automated_means": {"decisions": decisions["decisions"], "automated_detection": decisions["detected"],
                             "automated_decision": decisions["decided"]},
-        "median_time_to_action_seconds": seconds(time_to_action),
-        "decided_within_target": {"decided": target["decided"], "within_target": target["within"],
-                                  "share": share(target["within"], target["decided"])},
-        "counter_notices": {"filed": counter["filed"], "by_status": _picked(counter, "status",
-                                                                            CounterNoticeStatus.values)},
-        "appeals": {"filed": appeals["filed"], "by_appellant": {
-            who: {"filed": sum(appeals[f"{who}_{status}"] for status in AppealStatus.values),
-                  "by_status": {status: appeals[f"{who}_{status}"] for status in AppealStatus.values}}
-            for who in Appellant.values}},
-        "penalties": {"decided": penalties["decided"], "by_level": _picked(penalties, "level", PenaltyLevel.values)},
     }
+
+
+def _median_time_to_action(period: ReportPeriod) -> int | None:
+    """DSA Art. 15(1)(b): from the notice's receipt (its confirmation) to the decision on the
+    listing, over the decisions taken in the period; in whole seconds."""
+    decided = Decision.objects.filter(period.where("decided_at"))
+    return seconds(percentile(decided, F("decided_at") - F("item__notice__confirmed_at"), 0.5))
+
+
+def _decided_within_target(period: ReportPeriod) -> dict:
+    """Notices whose takedown-decision clock stopped in the period (cancelled ones measured
+    nothing), and how many of them stopped by their due time."""
+    target = (clock_rollup.counted_clocks().filter(period.where("stopped_at"), kind=ClockKind.TAKEDOWN_DECISION)
+              .aggregate(decided=Count("pk"), within=Count("pk", filter=clock_rollup.WITHIN_TARGET)))
+    return {"decided": target["decided"], "within_target": target["within"],
+            "share": share(target["within"], target["decided"])}
+
+
+def _counter_notices(period: ReportPeriod) -> dict:
+    """Counter-notices filed in the period, by where they stand now."""
+    counter = CounterNotice.objects.filter(period.where("filed_at")).aggregate(
+        filed=Count("pk"), **_by("status", CounterNoticeStatus.values))
+    return {"filed": counter["filed"], "by_status": _picked(counter, "status", CounterNoticeStatus.values)}
+
+
+def _appeals(period: ReportPeriod) -> dict:
+    """Internal complaints (Art. 20) filed in the period, by appellant and by where they stand now."""
+    appeals = Appeal.objects.filter(period.where("filed_at")).aggregate(
+        filed=Count("pk"), **{f"{who}_{status}": Count("pk", filter=Q(appellant=who, status=status))
+                              for who in Appellant.values for status in AppealStatus.values})
+    return {"filed": appeals["filed"], "by_appellant": {
+        who: {"filed": sum(appeals[f"{who}_{status}"] for status in AppealStatus.values),
+              "by_status": {status: appeals[f"{who}_{status}"] for status in AppealStatus.values}}
+        for who in Appellant.values}}
+
+
+def _penalties(period: ReportPeriod) -> dict:
+    """Seller penalties decided in the period, by level (Art. 23, DMCA 512(i))."""
+    penalties = Penalty.objects.filter(period.where("decided_at")).aggregate(
+        decided=Count("pk"), **_by("level", PenaltyLevel.values))
+    return {"decided": penalties["decided"], "by_level": _picked(penalties, "level", PenaltyLevel.values)}
 
 
 # How long a stored report stays current: the period in progress changes all the time, a closed

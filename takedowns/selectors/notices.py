@@ -160,7 +160,7 @@ def review_page(notice: Notice) -> ReviewPage:
     items = list(with_decisions(notice.items.select_related("listing__seller")).order_by("position"))
     outcomes = [item.decision.outcome if item.decision else None for item in items]
     own = defaultdict(lambda: {"reported": 0, "removed": 0})
-    for item, outcome in zip(items, outcomes):
+    for item, outcome in zip(items, outcomes, strict=True):
         if item.listing and notice.routed_at:  # routing counted the notice's listings
             own[item.listing.seller_id]["reported"] += 1
             own[item.listing.seller_id]["removed"] += outcome == DecisionOutcome.REMOVE
@@ -174,7 +174,8 @@ def review_page(notice: Notice) -> ReviewPage:
     submitter = notice.submitter
     record = {"notices": 0, "removed": 0, "rejected": 0, "trust": notice.get_trust_display()}
     if submitter is not None:
-        record.update(notices=submitter.notices - 1, removed=submitter.removed_items - outcomes.count(DecisionOutcome.REMOVE),
+        record.update(notices=submitter.notices - 1,
+                      removed=submitter.removed_items - outcomes.count(DecisionOutcome.REMOVE),
                       rejected=submitter.rejected_items - outcomes.count(DecisionOutcome.REJECT),
                       trusted_flagger=submitter.trusted_flagger)
     return ReviewPage(

@@ -55,7 +55,8 @@ def review_queue(reviewer: Reviewer, filters: QueueFilters, cursor: str | None) 
     if filters.right_type:
         notices = notices.filter(right_type=filters.right_type)
     if filters.reason:
-        notices = notices.alias(has_reason=F("reason_mask").bitand(REASON_BITS[filters.reason])).filter(has_reason__gt=0)
+        has_reason = F("reason_mask").bitand(REASON_BITS[filters.reason])
+        notices = notices.alias(has_reason=has_reason).filter(has_reason__gt=0)
     if filters.trust:
         notices = notices.filter(trust=filters.trust)
     scope = filters.scope
@@ -123,7 +124,8 @@ def count_open_notices(now: datetime) -> dict:
     stored in the shared cache."""
     aggregates = {"all": Count("status"), "unassigned": Count("status", filter=Q(assigned_to__isnull=True)),
                   "escalated": Count("status", filter=Q(escalated_at__isnull=False))}
-    aggregates.update({f"right_type:{value}": Count("status", filter=Q(right_type=value)) for value in RightType.values})
+    aggregates.update({f"right_type:{value}": Count("status", filter=Q(right_type=value))
+                       for value in RightType.values})
     aggregates.update({f"trust:{value}": Count("status", filter=Q(trust=value)) for value in SubmitterTrust.values})
     open_notices = Notice.objects.filter(status__in=OPEN_NOTICE_STATUSES)
     for value, bit in REASON_BITS.items():

@@ -22,7 +22,6 @@ from takedowns.reports import dashboard as figures
 from takedowns.reports.measures import duration_text, percent
 from takedowns.reports.periods import Period
 
-
 # --- Charts: a series drawn as inline SVG on the server (no JavaScript, no CDN). ---
 
 @dataclass(frozen=True)

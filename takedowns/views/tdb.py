@@ -5,8 +5,8 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from takedowns import tdb
-from takedowns.enums import DecisionOutcome, PenaltyLevel
 from takedowns.access import lead_required
+from takedowns.enums import DecisionOutcome, PenaltyLevel
 from takedowns.forms.leads import TdbIdsForm
 from takedowns.selectors import exports
 

@@ -112,7 +112,8 @@ def report_json(request: HttpRequest, period: str) -> JsonResponse:
     chosen = _period(period)
     if isinstance(chosen, str):
         return JsonResponse({"error": chosen}, status=404)
-    return JsonResponse(figures.published_report(chosen, timezone.now()), json_dumps_params={"indent": 2, "ensure_ascii": False})
+    return JsonResponse(figures.published_report(chosen, timezone.now()),
+                        json_dumps_params={"indent": 2, "ensure_ascii": False})
 
 
 def _cell(value: object) -> object:

@@ -84,8 +84,8 @@ def file_appeal(*, decision: Decision | None = None, penalty: Penalty | None = N
         if existing is not None:
             if existing.text == text:
                 return existing
-            raise TransitionNotAllowed(f"You appealed this decision on {appeal_rules.when(existing.filed_at)}; a decision can be "
-                                       f"appealed once ({existing.get_status_display().lower()}).")
+            raise TransitionNotAllowed(f"You appealed this decision on {appeal_rules.when(existing.filed_at)}; "
+                                       f"a decision can be appealed once ({existing.get_status_display().lower()}).")
         refusal = appeal_rules.refusal(decision, penalty, appellant, now)
         if refusal:
             raise TransitionNotAllowed(refusal)
@@ -137,8 +137,9 @@ def decide_appeal(appeal: Appeal, reviewer: Reviewer, outcome: str, reasons: str
                 status=outcome, decided_by=reviewer.user, decided_at=now, reasons=reasons):
             raise TransitionNotAllowed("This appeal was decided by someone else meanwhile; reload the page.")
         appeal.status, appeal.decided_by, appeal.decided_at, appeal.reasons = outcome, reviewer.user, now, reasons
-        decided = make_event(notice, EventKind.APPEAL_DECIDED, actor, now, item=appeal.decision.item_id if appeal.decision_id
-                         else None, details={**_subject(appeal), "outcome": outcome})
+        decided = make_event(notice, EventKind.APPEAL_DECIDED, actor, now,
+                             item=appeal.decision.item_id if appeal.decision_id else None,
+                             details={**_subject(appeal), "outcome": outcome})
         events = [decided]
         clocks.stop_clock(ClockKind.APPEAL_DECISION, now, appeal=appeal, events=events)
         if outcome == AppealStatus.UPHELD:

@@ -17,7 +17,6 @@ from takedowns.trust import submitter_trust
 from takedowns.workflow import clocks
 from takedowns.workflow.base import SUBMITTER, SYSTEM, TransitionNotAllowed, change_status, record_event, release_load
 
-
 # Crockford's base-32 alphabet: no I, L, O or U, so a reference read out on the phone is unambiguous.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 

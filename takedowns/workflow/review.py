@@ -28,14 +28,13 @@ from takedowns.workflow.base import (
     SYSTEM,
     Actor,
     TransitionNotAllowed,
+    add_to_sellers,
     change_status,
     make_event,
-    add_to_sellers,
     record_event,
     release_load,
     reviewer_actor,
 )
-
 
 
 @dataclass(frozen=True)
@@ -271,7 +270,8 @@ def _count_in_records(notice: Notice, made: list[Decision]) -> None:
     removed = [decision for decision in made if decision.outcome == DecisionOutcome.REMOVE]
     if notice.submitter_id:
         Submitter.objects.filter(pk=notice.submitter_id).update(
-            removed_items=F("removed_items") + len(removed), rejected_items=F("rejected_items") + len(made) - len(removed))
+            removed_items=F("removed_items") + len(removed),
+            rejected_items=F("rejected_items") + len(made) - len(removed))
     add_to_sellers("removed_items", [decision.item.listing.seller_id for decision in removed])
 
 

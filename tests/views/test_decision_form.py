@@ -1,0 +1,135 @@
+"""The notice page's decision form (forms/review.py ReviewForm): one row per listing waiting for a
+decision, "apply to all", the question; one workflow call per POST. On bad input the page comes
+back with 400, the error beside its field and every choice the reviewer made still chosen."""
+
+import re
+
+import pytest
+
+from takedowns import workflow
+from takedowns.enums import ItemState, NoticeStatus
+from takedowns.models import Decision, Event, InfoRequest, Notice, OutboundEmail, ReasonCode
+from tests.conftest import decision_form, file_notice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def notice(now, catalogue, reviewers):
+    notice = file_notice(now, items=[("L-100001", "counterfeit"), ("L-100002", "counterfeit"),
+                                     ("L-100004", "trademark_misuse")])
+    workflow.confirm_notice(notice, now)
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    return notice
+
+
+@pytest.fixture
+def as_tm(client, reviewers):
+    client.force_login(reviewers["tm"].user)
+    return client
+
+
+def decide(client, notice, data):
+    return client.post(f"/review/notices/{notice.reference}/decide/", data)
+
+
+def selected(html: str, name: str) -> str | None:
+    """The value of the option selected in the <select name=...>, as the browser would show it."""
+    select = re.search(rf'<select name="{re.escape(name)}"[^>]*>(.*?)</select>', html, re.S)
+    chosen = re.search(r'<option value="([^"]*)"[^>]*selected', select.group(1)) if select else None
+    return chosen.group(1) if chosen else None
+
+
+def test_an_error_in_one_row_shows_the_page_again_with_every_choice_kept(as_tm, notice):
+    code = ReasonCode.objects.get(code="no-use-of-right")
+    response = decide(as_tm, notice, decision_form(
+        notice, {1: {"action": "remove", "note": "Per test buy."}, 2: {"action": "reject"},
+                 3: {"action": "reject", "reason_code": code.pk}}))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_item-1-reason_code-error">A rejection needs a reason code the submitter can act on.</div>' in html
+    assert 'aria-describedby="id_item-1-reason_code-error"' in html
+    assert (selected(html, "item-0-action"), selected(html, "item-1-action"), selected(html, "item-2-action")) == (
+        "remove", "reject", "reject")
+    assert selected(html, "item-2-reason_code") == str(code.pk)
+    assert 'name="item-0-note" value="Per test buy."' in html
+    # Nothing was recorded: not the valid rows either.
+    assert not Decision.objects.exists()
+    assert set(notice.items.values_list("state", flat=True)) == {ItemState.IN_REVIEW}
+
+
+def test_apply_to_all_without_a_reason_code_is_refused_beside_the_batch_field(as_tm, notice):
+    response = decide(as_tm, notice, decision_form(notice, {1: {"action": "remove"}}, all_action="reject"))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_all_reason_code-error">A rejection needs a reason code the submitter can act on.</div>' in html
+    assert selected(html, "all_action") == "reject" and selected(html, "item-0-action") == "remove"
+    assert not Decision.objects.exists()
+
+
+def test_nothing_chosen_is_refused_with_the_reason(as_tm, notice):
+    response = decide(as_tm, notice, decision_form(notice))
+    assert response.status_code == 400
+    assert 'id="decide-errors">Choose a decision for at least one listing.</div>' in response.content.decode()
+
+
+def test_a_question_without_a_listing_to_ask_about_is_refused_and_kept(as_tm, notice):
+    response = decide(as_tm, notice, decision_form(notice, {1: {"action": "remove"}}, question="Which model?"))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert ('id="id_question-error">Set the listings this question is about to “Ask the submitter”.</div>'
+            in html.replace("&ldquo;", "“").replace("&rdquo;", "”"))
+    assert "Which model?</textarea>" in html
+    assert not Decision.objects.exists() and not InfoRequest.objects.exists()
+
+
+def test_an_unknown_reason_code_or_action_is_refused_beside_its_field(as_tm, notice):
+    response = decide(as_tm, notice, decision_form(notice, {1: {"action": "delete"},
+                                                            2: {"action": "reject", "reason_code": 99999}}))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_item-0-action-error">Select a valid choice. delete is not one of the available choices.</div>' \
+        in html
+    assert 'id="id_item-1-reason_code-error">Select a valid choice. 99999 is not one of the available choices.' \
+        in html
+
+
+def test_decisions_and_a_question_are_one_step_with_one_status_change(as_tm, notice, django_capture_on_commit_callbacks):
+    code = ReasonCode.objects.get(code="no-use-of-right")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = decide(as_tm, notice, decision_form(
+            notice, {1: {"action": "remove"}, 2: {"action": "reject", "reason_code": code.pk}, 3: {"action": "ask"}},
+            question="Is listing 3 the 2024 model?"))
+    assert response.status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.AWAITING_SUBMITTER
+    assert dict(notice.items.values_list("position", "state")) == {1: "removed", 2: "rejected", 3: "info_requested"}
+    # One status change for the whole step, after the listings' own events.
+    kinds = list(Event.objects.filter(notice=notice, kind__in=["item_decided", "info_requested",
+                                                              "awaiting_submitter", "back_in_review", "closed"])
+                 .order_by("id").values_list("kind", flat=True))
+    assert kinds == ["item_decided", "item_decided", "info_requested", "awaiting_submitter"]
+    assert sorted(OutboundEmail.objects.filter(notice=notice, kind__in=["items_decided", "information_requested"])
+                  .values_list("kind", "to")) == [("information_requested", "anna@aerostride.example"),
+                                                  ("items_decided", "anna@aerostride.example")]
+
+
+def test_a_refusal_by_the_workflow_keeps_the_choices_and_says_why(as_tm, notice, reviewers):
+    Notice.objects.filter(pk=notice.pk).update(assigned_to=reviewers["cr"])
+    response = decide(as_tm, notice, decision_form(notice, {1: {"action": "remove"}}))
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert f"Notice {notice.reference} is not assigned to you; claim it first." in html
+    assert not Decision.objects.exists()
+
+
+def test_a_form_for_a_listing_decided_meanwhile_records_nothing(as_tm, notice):
+    data = decision_form(notice, {1: {"action": "remove"}, 2: {"action": "remove"}})
+    item = notice.items.get(position=1)
+    workflow.decide_items(notice, notice.assigned_to, [workflow.ItemDecision(item.pk, "remove")],
+                          notice.routed_at)
+    response = decide(as_tm, notice, data)
+    assert response.status_code == 400
+    assert Decision.objects.count() == 1
+    assert notice.items.get(position=2).state == ItemState.IN_REVIEW

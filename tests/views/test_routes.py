@@ -1,0 +1,203 @@
+"""Every URL of the site with its access rule (takedowns/access.py). A new page that is not in this
+table, or whose view carries no rule, fails here; each rule is then tried for real on every page:
+anonymous visitors, a logged-in user outside the reviewer groups, a reviewer who is not a lead, and
+private links with a wrong token."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from takedowns import workflow
+from takedowns.access import LEAD, PUBLIC, REVIEWER, TOKEN
+from takedowns.evidence import store
+from takedowns.models import Decision, Penalty
+from tests.conftest import PDF_BYTES, file_notice, make_lead, upload
+
+pytestmark = pytest.mark.django_db
+
+ADMIN = "admin site (staff)"
+ROUTES = {
+    "takedowns:home": PUBLIC,
+    "takedowns:file_notice": PUBLIC,
+    "takedowns:notice_filed": PUBLIC,  # the form's own random one-time key is the only way in
+    "takedowns:confirm": TOKEN,
+    "takedowns:track": TOKEN,
+    "takedowns:withdraw": TOKEN,
+    "takedowns:answer": TOKEN,
+    "takedowns:appeal_rejection": TOKEN,
+    "takedowns:report_lawsuit": TOKEN,
+    "takedowns:listing_index": PUBLIC,
+    "takedowns:listing_detail": PUBLIC,
+    "takedowns:statement": TOKEN,
+    "takedowns:appeal_removal": TOKEN,
+    "takedowns:file_counter_notice": TOKEN,
+    "takedowns:penalty_statement": TOKEN,
+    "takedowns:appeal_penalty": TOKEN,
+    "takedowns:review_login": PUBLIC,
+    "takedowns:review_logout": PUBLIC,
+    "takedowns:review_queue": REVIEWER,
+    "takedowns:review_notice": REVIEWER,
+    "takedowns:review_claim": REVIEWER,
+    "takedowns:review_release": REVIEWER,
+    "takedowns:review_decide": REVIEWER,
+    "takedowns:review_reassign": LEAD,
+    "takedowns:review_escalate": REVIEWER,
+    "takedowns:evidence_file": REVIEWER,
+    "takedowns:appeal_queue": REVIEWER,
+    "takedowns:appeal_detail": REVIEWER,
+    "takedowns:appeal_decide": REVIEWER,
+    "takedowns:review_counter_notices": REVIEWER,
+    "takedowns:review_counter_notice": REVIEWER,
+    "takedowns:review_counter_notice_accept": REVIEWER,
+    "takedowns:review_counter_notice_incomplete": REVIEWER,
+    "takedowns:tdb_statements": LEAD,
+    "takedowns:tdb_statement": LEAD,
+    "takedowns:tdb_penalty_statement": LEAD,
+    "takedowns:dashboard": LEAD,
+    "takedowns:dashboard_figures_csv": LEAD,
+    "takedowns:dashboard_durations_csv": LEAD,
+    "takedowns:transparency_index": PUBLIC,
+    "takedowns:transparency_report": PUBLIC,
+    "takedowns:transparency_json": PUBLIC,
+    "takedowns:transparency_csv": PUBLIC,
+    # Not the site's own rules: Django's admin site checks is_staff itself.
+    "admin:*": ADMIN,
+}
+# The pages that only take a POST (a state change), tried with one.
+POSTS = {"withdraw", "answer", "appeal_rejection", "report_lawsuit", "appeal_removal", "file_counter_notice",
+         "appeal_penalty", "review_logout", "review_claim", "review_release", "review_decide", "review_reassign",
+         "review_escalate", "appeal_decide", "review_counter_notice_accept", "review_counter_notice_incomplete"}
+
+
+def _patterns(resolver: URLResolver, namespace: str = ""):
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                yield "admin:*", None
+                continue
+            yield from _patterns(pattern, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}:{pattern.name}", pattern.callback
+
+
+def test_every_url_has_its_rule_in_this_table_and_on_its_view():
+    found = dict(_patterns(get_resolver()))
+    assert sorted(found) == sorted(ROUTES)
+    assert {name: getattr(view, "access", None) for name, view in found.items() if view is not None} == {
+        name: rule for name, rule in ROUTES.items() if rule != ADMIN}
+
+
+@pytest.fixture
+def case(now, catalogue, reviewers):
+    """A routed notice with one removal (so a seller statement, a strike and its warning) and one
+    listing left in review, and the ids every URL needs."""
+    notice = file_notice(now, items=[("L-100003", "counterfeit"), ("L-100001", "counterfeit")])
+    workflow.confirm_notice(notice, now)
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    item = notice.items.get(position=1)
+    [removal] = workflow.decide_items(notice, notice.assigned_to, [workflow.ItemDecision(item.pk, "remove")], now)
+    penalty = Penalty.objects.get()
+    evidence = store(notice.submission_key, "other", upload("x.pdf", PDF_BYTES), "application/pdf", notice=notice)
+    return {"notice": notice, "decision": Decision.objects.get(pk=removal.pk), "penalty": penalty,
+            "evidence": evidence}
+
+
+WRONG = "w" * 43
+
+
+def url_of(name: str, case: dict, token_ok: bool = True) -> str:
+    """The URL of a named page for the objects of `case`; private links with their own token or a wrong one."""
+    notice, decision, penalty = case["notice"], case["decision"], case["penalty"]
+    tracking = notice.tracking_token if token_ok else WRONG
+    by_name = {
+        "notice_filed": [notice.submission_key], "confirm": [notice.reference, notice.confirmation_token if token_ok
+                                                                else WRONG],
+        "track": [notice.reference, tracking], "withdraw": [notice.reference, tracking],
+        "answer": [notice.reference, tracking], "appeal_rejection": [notice.reference, tracking, decision.pk],
+        "report_lawsuit": [notice.reference, tracking, 1], "listing_detail": ["L-100001"],
+        "statement": [decision.pk, decision.seller_token if token_ok else WRONG],
+        "appeal_removal": [decision.pk, decision.seller_token if token_ok else WRONG],
+        "file_counter_notice": [decision.pk, decision.seller_token if token_ok else WRONG],
+        "penalty_statement": [penalty.pk, penalty.seller_token if token_ok else WRONG],
+        "appeal_penalty": [penalty.pk, penalty.seller_token if token_ok else WRONG],
+        "review_notice": [notice.reference], "review_claim": [notice.reference], "review_release": [notice.reference],
+        "review_decide": [notice.reference], "review_reassign": [notice.reference],
+        "review_escalate": [notice.reference], "evidence_file": [case["evidence"].pk], "appeal_detail": [1],
+        "appeal_decide": [1], "review_counter_notice": [1], "review_counter_notice_accept": [1],
+        "review_counter_notice_incomplete": [1], "tdb_statement": [decision.pk], "tdb_penalty_statement": [penalty.pk],
+        "transparency_report": ["2026-11"], "transparency_json": ["2026-11"], "transparency_csv": ["2026-11"],
+    }
+    short = name.split(":")[1]
+    return reverse(name, args=by_name.get(short, []))
+
+
+def _request(client, name: str, url: str):
+    return client.post(url) if name.split(":")[1] in POSTS else client.get(url)
+
+
+STAFF_RULES = [name for name, rule in ROUTES.items() if rule in (REVIEWER, LEAD)]
+
+
+@pytest.mark.parametrize("name", STAFF_RULES)
+def test_anonymous_visitors_of_a_staff_page_are_sent_to_the_login(client, case, name):
+    url = url_of(name, case)
+    response = _request(client, name, url)
+    assert (response.status_code, response["Location"]) == (302, f"/review/login/?next={url}")
+
+
+@pytest.mark.parametrize("name", STAFF_RULES)
+def test_a_user_outside_the_reviewer_groups_is_refused_every_staff_page(client, case, name):
+    client.force_login(get_user_model().objects.create_user("someone", password="pw", is_staff=True))
+    assert _request(client, name, url_of(name, case)).status_code == 403
+
+
+@pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == LEAD])
+def test_a_reviewer_who_is_not_a_lead_is_refused_every_lead_page(client, case, reviewers, name):
+    client.force_login(reviewers["cr"].user)
+    assert _request(client, name, url_of(name, case)).status_code == 403
+
+
+@pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == REVIEWER])
+def test_a_reviewer_is_let_in_to_every_reviewer_page(client, case, reviewers, name):
+    client.force_login(reviewers["cr"].user)
+    response = _request(client, name, url_of(name, case))
+    # In: whatever the page then says (404 for an id that does not exist, 400 for an empty form, a
+    # redirect after an action), but not refused and not sent to the login.
+    assert response.status_code != 403 and not response.get("Location", "").startswith("/review/login/")
+
+
+@pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == LEAD])
+def test_a_lead_is_let_in_to_every_lead_page(client, case, name):
+    client.force_login(make_lead("boss", ["trademark"]).user)
+    response = _request(client, name, url_of(name, case))
+    assert response.status_code != 403 and not response.get("Location", "").startswith("/review/login/")
+
+
+@pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == TOKEN])
+def test_a_private_link_with_a_wrong_token_is_not_found(client, case, name):
+    response = _request(client, name, url_of(name, case, token_ok=False))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == TOKEN])
+def test_a_private_link_with_its_own_token_opens_for_anybody(client, case, name):
+    response = _request(client, name, url_of(name, case))
+    # Not refused and not a login: the page, a redirect after an action, or the form's own 400;
+    # the lawsuit URL names counter-notice 1, which does not exist (404) — its link is right.
+    expected_404 = name == "takedowns:report_lawsuit"
+    assert response.status_code == 404 if expected_404 else response.status_code in (200, 302, 400)
+    assert "/review/login/" not in response.get("Location", "")
+
+
+@pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == PUBLIC])
+def test_a_public_page_opens_for_anybody(client, case, name):
+    response = _request(client, name, url_of(name, case))
+    assert response.status_code in (200, 302)
+    assert "/review/login/" not in response.get("Location", "") or name == "takedowns:review_logout"
+
+
+def test_the_admin_site_asks_anonymous_visitors_to_log_in(client):
+    response = client.get("/admin/")
+    assert (response.status_code, response["Location"]) == (302, "/admin/login/?next=/admin/")
+
