@@ -16,7 +16,7 @@ PYTHON ?= $(or $(PYTHON_FOUND),python3)
 COUNTER_NOTICE_WINDOW_SECONDS ?= 120
 DEMO_ENV := DEBUG=true DEMO_MODE=true PORT=$(PORT) COUNTER_NOTICE_WINDOW_SECONDS=$(COUNTER_NOTICE_WINDOW_SECONDS)
 
-.PHONY: run test clean
+.PHONY: run test lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,14 @@ run: $(VENV)/.installed
 	@echo ""
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEMO_ENV) $(BIN)/honcho -f Procfile.dev start
 
-test: $(VENV)/.installed-test
+# The tools that keep the style run first, so a new finding fails `make test` (and CI) like a failed test:
+# ruff (lint rules in pyproject.toml), import-linter (the layers and no cycles), mypy (types of takedowns/ and portal/).
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	DEBUG=true $(BIN)/lint-imports
+	DEBUG=true $(BIN)/mypy
+
+test: lint
 	DEBUG=true $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
