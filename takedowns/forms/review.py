@@ -46,23 +46,41 @@ class CompactForm(forms.Form):
                 widget.attrs["aria-describedby"] = f"{self[name].auto_id}-error"
 
 
+class ReasonCodeField(forms.TypedChoiceField):
+    """One of the active reason codes, cleaned to its ReasonCode row. The rows are read once for the
+    whole form (set_codes), not once per listing."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(coerce=int, required=False, empty_value=None, error_messages={
+            "invalid_choice": "This reason code is not one in use; choose one from the list."}, **kwargs)
+        self.codes: dict[int, ReasonCode] = {}
+
+    def set_codes(self, codes: dict[int, ReasonCode]) -> None:
+        self.codes = codes
+        self.choices = [("", "reason code (for a rejection)"), *((pk, code.title) for pk, code in codes.items())]
+
+    def clean(self, value: Any) -> ReasonCode | None:
+        pk = super().clean(value)
+        return None if pk is None else self.codes[pk]
+
+
 class DecisionForm(CompactForm):
     """One listing waiting for the reviewer's decision: the action, a reason code (needed for a
     rejection) and a note to the submitter and the seller. Blank: decided by "apply to all", or
     left for later."""
 
     item = forms.IntegerField(widget=forms.HiddenInput)
-    action = forms.ChoiceField(choices=[("", "— decide —"), *ACTIONS], required=False)
-    reason_code = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    action = forms.ChoiceField(choices=[("", "— decide —"), *ACTIONS], required=False, error_messages={
+        "invalid_choice": "Choose to remove the listing, reject the report or ask the submitter."})
+    reason_code = ReasonCodeField()
     note = forms.CharField(max_length=NOTE_MAX, required=False, error_messages={
         "max_length": "Keep the note within %(limit_value)d characters (you wrote %(show_value)d)."})
 
     def __init__(self, *args: Any, items: dict[int, NoticeItem], reason_codes: dict[int, ReasonCode],
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.items, self.reason_codes = items, reason_codes
-        self.fields["reason_code"].choices = [("", "reason code (for a rejection)"),
-                                              *((pk, code.title) for pk, code in reason_codes.items())]
+        self.items = items
+        self.fields["reason_code"].set_codes(reason_codes)
         self.fields["note"].widget.attrs["placeholder"] = "Note to submitter and seller (optional)"
         position = getattr(self.listing, "position", "")
         for name, what in (("action", "Decision"), ("reason_code", "Reason code"), ("note", "Note")):
@@ -83,12 +101,6 @@ class DecisionForm(CompactForm):
             raise ValidationError("This listing no longer waits for a decision; reload the page.")
         return item_id
 
-    def clean_reason_code(self) -> ReasonCode | None:
-        pk = self.cleaned_data["reason_code"]
-        if pk is not None and pk not in self.reason_codes:
-            raise ValidationError("This reason code is no longer in use; choose another.")
-        return self.reason_codes.get(pk) if pk is not None else None
-
 
 class BaseDecisionFormSet(forms.BaseFormSet):
     def __init__(self, *args: Any, items: list[NoticeItem], reason_codes: list[ReasonCode], **kwargs: Any) -> None:
@@ -107,9 +119,10 @@ def decision_formset_class() -> type[BaseDecisionFormSet]:
 class DecisionBatchForm(CompactForm):
     """The fields under the listings: "apply to all undecided listings" and the question to the submitter."""
 
-    all_action = forms.ChoiceField(label="Apply to all undecided listings", choices=[("", "—"), *ACTIONS],
-                                   required=False)
-    all_reason_code = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    all_action = forms.ChoiceField(
+        label="Apply to all undecided listings", choices=[("", "—"), *ACTIONS], required=False,
+        error_messages={"invalid_choice": "Choose to remove the listings, reject the reports or ask the submitter."})
+    all_reason_code = ReasonCodeField()
     question = forms.CharField(
         label="Question to the submitter (for listings set to “Ask the submitter”)", max_length=5000,
         required=False, widget=forms.Textarea(attrs={"rows": 2}),
@@ -118,16 +131,8 @@ class DecisionBatchForm(CompactForm):
 
     def __init__(self, *args: Any, reason_codes: list[ReasonCode], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.reason_codes = {code.pk: code for code in reason_codes}
-        self.fields["all_reason_code"].choices = [("", "reason code (for a rejection)"),
-                                                  *((pk, code.title) for pk, code in self.reason_codes.items())]
+        self.fields["all_reason_code"].set_codes({code.pk: code for code in reason_codes})
         self.fields["all_reason_code"].widget.attrs["aria-label"] = "Reason code for all"
-
-    def clean_all_reason_code(self) -> ReasonCode | None:
-        pk = self.cleaned_data["all_reason_code"]
-        if pk is not None and pk not in self.reason_codes:
-            raise ValidationError("This reason code is no longer in use; choose another.")
-        return self.reason_codes.get(pk) if pk is not None else None
 
 
 class ReviewForm:

@@ -89,9 +89,9 @@ def test_an_unknown_reason_code_or_action_is_refused_beside_its_field(as_tm, not
                                                             2: {"action": "reject", "reason_code": 99999}}))
     html = response.content.decode()
     assert response.status_code == 400
-    assert 'id="id_item-0-action-error">Select a valid choice. delete is not one of the available choices.</div>' \
-        in html
-    assert 'id="id_item-1-reason_code-error">Select a valid choice. 99999 is not one of the available choices.' \
+    assert ('id="id_item-0-action-error">Choose to remove the listing, reject the report or ask the submitter.'
+            '</div>') in html
+    assert 'id="id_item-1-reason_code-error">This reason code is not one in use; choose one from the list.</div>' \
         in html
 
 
