@@ -12,7 +12,7 @@ APP = sorted(path for folder in ("takedowns", "portal") for path in (ROOT / fold
              if "migrations" not in path.parts)
 CHECKED = sorted({*APP, *(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").glob("*.py")})
 MAX_FUNCTION_LINES = 50
-# `# noqa: PLC0415` (ruff's import-outside-top-level) followed by words that say why.
+# A noqa comment for PLC0415 (ruff's import-outside-top-level) followed by words that say why.
 REASONED = re.compile(r"#\s*noqa:[A-Z0-9, ]*PLC0415[A-Z0-9, ]*\W+\w+")
 
 

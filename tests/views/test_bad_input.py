@@ -5,9 +5,9 @@ form, the counter-notice and appeal forms and the dashboard period have files of
 import pytest
 
 from takedowns import workflow
-from takedowns.workflow import counter_notices
 from takedowns.enums import NoticeStatus
 from takedowns.models import CounterNotice, Event, Notice
+from takedowns.workflow import counter_notices
 from tests.conftest import file_notice, make_lead
 
 pytestmark = pytest.mark.django_db

@@ -95,7 +95,8 @@ def test_an_unknown_reason_code_or_action_is_refused_beside_its_field(as_tm, not
         in html
 
 
-def test_decisions_and_a_question_are_one_step_with_one_status_change(as_tm, notice, django_capture_on_commit_callbacks):
+def test_decisions_and_a_question_are_one_step_with_one_status_change(as_tm, notice,
+                                                                     django_capture_on_commit_callbacks):
     code = ReasonCode.objects.get(code="no-use-of-right")
     with django_capture_on_commit_callbacks(execute=True):
         response = decide(as_tm, notice, decision_form(
