@@ -12,6 +12,11 @@ from takedowns import workflow
 from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP
 from takedowns.models import Listing, Reviewer, ReviewerSkill, Seller
 
+# Hashing is not under test, and the default hasher's rounds were most of the suite's time (every
+# reviewer a test makes gets the password "pw"). Logins happen in this process, live_server's thread
+# included; the integration layer's worker runs with portal.settings but never checks a password.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 # Smallest valid files of each accepted kind, recognised by their magic bytes.
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
@@ -27,6 +32,7 @@ def _isolated(request, settings, tmp_path):
     cache.clear()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://portal.test"
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "evidence")}}}
     integration = request.node.get_closest_marker("integration") is not None
