@@ -1,9 +1,9 @@
 """The fixed dataset the dashboard's and the transparency report's figures are worked out from by
-hand (tests/test_figures.py; the same figures in tests/test_clock_rollup.py, tests/views/test_dashboard.py
-and tests/views/test_report.py), built row by row on purpose: exact timestamps in October 2026, rows
-just outside it, states the workflow reaches only over days (a breach, then a withdrawal; a decision
-reversed on appeal), and clocks whose elapsed times make round medians. Everything else is built
-through the workflow by tests/factories.py."""
+hand (tests/reports/test_dashboard.py and tests/views/test_report.py; the same figures in
+tests/reports/test_clock_rollup.py and tests/views/test_dashboard.py), built row by row on purpose:
+exact timestamps in October 2026, rows just outside it, states the workflow reaches only over days
+(a breach, then a withdrawal; a decision reversed on appeal), and clocks whose elapsed times make
+round medians. Everything else is built through the workflow by tests/factories.py."""
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -67,8 +67,8 @@ COUNTER_NOTICE = {"full_name": "Jin Park", "address": "1 Market St", "phone": "+
 
 
 def build_dataset(reviewers: dict[str, Reviewer]) -> dict:
-    """The fixed dataset every figure of tests/test_figures.py is worked out from; the comments carry
-    the arithmetic. Needs the catalogue's sellers and the `reviewers` fixture's tm and cr."""
+    """The fixed dataset the figures of the dashboard and the report are worked out from; the
+    comments carry the arithmetic. Needs the catalogue's sellers and the `reviewers` fixture's tm and cr."""
     tm, cr = reviewers["tm"], reviewers["cr"]
     acme, bright = Seller.objects.get(external_id="S-1"), Seller.objects.get(external_id="S-2")
     # Notices confirmed in October: N1 N2 N3 N7. N4 in September, N5 N8 N9 N10 in November, N6 never.

@@ -1,5 +1,5 @@
 """The leads' SLA dashboard: who gets in, the period a lead chooses (and what a bad one is told), the
-figures on the page and in both CSV downloads, exactly as worked out in tests/test_figures.py
+figures on the page and in both CSV downloads, exactly as worked out in tests/reports/test_dashboard.py
 (on tests/datasets.py's dataset)."""
 
 import csv

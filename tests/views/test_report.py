@@ -1,5 +1,5 @@
 """The public transparency report: open to anyone, per month or half-year, with the same figures on
-the page, in JSON and in CSV, equal to what tests/datasets.py's dataset gives by hand (tests/test_figures.py)."""
+the page, in JSON and in CSV, equal to what tests/datasets.py's dataset gives by hand."""
 
 import csv
 import io

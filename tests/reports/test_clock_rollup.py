@@ -1,4 +1,4 @@
-"""The dashboard's daily roll-up of SLA clocks (takedowns/clock_rollup.py): the rows it stores, the
+"""The dashboard's daily roll-up of SLA clocks (takedowns/reports/clock_rollup.py): the rows it stores, the
 same figures whether they are read from it, live, or from both, the refresh's catch-up of late
 commits, the days of the site's time zone, and percentiles from its buckets."""
 
@@ -77,7 +77,7 @@ def test_the_figures_are_the_same_live_rolled_up_and_half_and_half(dataset):
     clock_rollup.refresh(AFTER_NOVEMBER)
     assert ClockDurationsDay.objects.latest("day").day == date(2026, 11, 3)
     assert dashboard_figures() == live
-    # ... and they are the figures worked out by hand (tests/test_figures.py), e.g.:
+    # ... and they are the figures worked out by hand (tests/reports/test_dashboard.py), e.g.:
     durations, breaches, weeks = live
     decision = next(row for row in durations if row.kind == ClockKind.TAKEDOWN_DECISION)
     assert (decision.count, decision.within, decision.breached, decision.median, decision.p90) == (
