@@ -102,8 +102,9 @@ def file_notice(now: datetime, items: Iterable[tuple[str, str]] = ONE_COUNTERFEI
 
 
 def confirmed(now: datetime, items: Iterable[tuple[str, str]] = ONE_COUNTERFEIT, **fields) -> Notice:
-    """A notice filed and confirmed at `now`. Not routed yet: the routing task is asked for after
-    commit, and the test's transaction never commits."""
+    """A notice filed and confirmed at `now`. Routing is asked for after commit: inside a test's
+    transaction that never comes, so the notice waits unrouted; a transactional test commits, and
+    the routing task runs (in-process, or in the integration layer's worker)."""
     notice = file_notice(now, items, **fields)
     workflow.confirm_notice(notice, now)
     return notice
