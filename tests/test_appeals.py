@@ -11,7 +11,6 @@ from takedowns import workflow
 from takedowns.enums import (
     AppealStatus,
     ClockKind,
-    DecisionOutcome,
     EventKind,
     ItemState,
     ListingStatus,
@@ -28,56 +27,27 @@ from takedowns.models import (
     Penalty,
     ReasonCode,
     Reviewer,
-    Seller,
     SlaClock,
     Strike,
     Submitter,
 )
 from takedowns.workflow import appeals, enforcement
-from tests.conftest import file_notice, make_reviewer
-from tests.test_settings import run_manage
+from tests.commands import run_manage
+from tests.factories import (
+    REJECT,
+    REMOVE,
+    SELLER_APPEAL_TEXT,
+    SUBMITTER_APPEAL_TEXT,
+    apply_penalties,
+    decided,
+    decision_of,
+    make_reviewer,
+    put_back_online,
+    routed,
+)
 
 pytestmark = pytest.mark.django_db
-REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
 DAY = timedelta(days=1)
-SELLER_TEXT = "The sneakers are genuine: I bought them from the brand's authorised wholesaler, invoice attached."
-SUBMITTER_TEXT = "The registration number was right: the mark is registered at EUIPO under 018234567 since 2019."
-
-
-@pytest.fixture
-def bright(catalogue):
-    """Bright Store (L-100003, L-100004), with an address for statements and no strikes yet."""
-    seller = catalogue["L-100003"].seller
-    Seller.objects.filter(pk=seller.pk).update(strike_count=0, email="bright@sellers.example")
-    seller.refresh_from_db()
-    return seller
-
-
-@pytest.fixture
-def other(reviewers):
-    """A reviewer who took no part in any decision here."""
-    return make_reviewer("ola", ["trademark"])
-
-
-def decided(now, reviewer, outcomes: dict[str, str]):
-    """A notice about Bright Store's listings, routed to `reviewer` and decided as given; returns it."""
-    Listing.objects.filter(external_id__in=outcomes).update(status=ListingStatus.ACTIVE)
-    notice = file_notice(now, items=[(listing, "counterfeit") for listing in outcomes])
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
-    notice.refresh_from_db()
-    code = ReasonCode.objects.get(code="genuine-goods")
-    items = {item.listing.external_id: item for item in notice.items.select_related("listing")}
-    workflow.decide_items(notice, reviewer, [
-        workflow.ItemDecision(items[listing].pk, outcome, reason_code=code if outcome == REJECT else None)
-        for listing, outcome in outcomes.items()], now)
-    notice.refresh_from_db()
-    return notice
-
-
-def decision_of(notice, listing="L-100003") -> Decision:
-    return Decision.objects.select_related("item__listing__seller", "item__notice").get(
-        item__notice=notice, item__listing__external_id=listing, reversed_at=None)
 
 
 def events_after(notice, moment):
@@ -93,14 +63,14 @@ def emails_after(moment):
 # --- Filing. ---
 
 def test_a_seller_appeals_a_removal_and_gets_a_receipt_off_the_tracking_page(now, bright, reviewers):
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     decision = decision_of(notice)
     at = now + 2 * DAY
-    appeal = appeals.file_appeal(decision=decision, appellant="seller", text=f"  {SELLER_TEXT}\n", now=at)
+    appeal = appeals.file_appeal(decision=decision, appellant="seller", text=f"  {SELLER_APPEAL_TEXT}\n", now=at)
 
     appeal.refresh_from_db()
     assert (appeal.decision_id, appeal.penalty_id, appeal.appellant, appeal.text, appeal.filed_at, appeal.status) == (
-        decision.pk, None, "seller", SELLER_TEXT, at, AppealStatus.FILED)
+        decision.pk, None, "seller", SELLER_APPEAL_TEXT, at, AppealStatus.FILED)
     clock = SlaClock.objects.get(kind=ClockKind.APPEAL_DECISION)
     assert (clock.appeal_id, clock.notice_id, clock.item_id, clock.started_at, clock.due_at, clock.stopped_at) == (
         appeal.pk, notice.pk, decision.item_id, at, at + 7 * DAY, None)
@@ -117,16 +87,16 @@ def test_a_seller_appeals_a_removal_and_gets_a_receipt_off_the_tracking_page(now
     body = OutboundEmail.objects.get(kind="appeal_received").body_text
     for element in ("Hello Bright Store,", "internal complaint, EU Digital Services Act Art. 20",
                     'the removal of your listing L-100003 "Listing 3"', f"on notice {notice.reference}",
-                    SELLER_TEXT, "free of charge", "took no part in the original decision",
+                    SELLER_APPEAL_TEXT, "free of charge", "took no part in the original decision",
                     f"decide it by {clock.due_at.strftime('%-d %B %Y, %H:%M')}",
                     f"https://portal.test/statement/{decision.pk}/{decision.seller_token}/"):
         assert element in body
 
 
 def test_a_submitter_appeals_a_rejection_and_the_receipt_shows_on_the_tracking_page(now, bright, reviewers):
-    notice = decided(now, reviewers["tm"], {"L-100003": REJECT})
+    notice = decided(now, {"L-100003": REJECT}, reviewers["tm"])
     decision = decision_of(notice)
-    appeal = appeals.file_appeal(decision=decision, appellant="submitter", text=SUBMITTER_TEXT, now=now + DAY)
+    appeal = appeals.file_appeal(decision=decision, appellant="submitter", text=SUBMITTER_APPEAL_TEXT, now=now + DAY)
 
     assert Appeal.objects.get().pk == appeal.pk
     assert [e[0] for e in events_after(notice, now + DAY)] == [EventKind.APPEAL_FILED, EventKind.CLOCK_STARTED]
@@ -135,14 +105,14 @@ def test_a_submitter_appeals_a_rejection_and_the_receipt_shows_on_the_tracking_p
                                         f"Notice {notice.reference}: appeal received for listing 1")]
     body = OutboundEmail.objects.get(kind="appeal_received").body_text
     for element in ("Hello Anna Berger,", f"the rejection of listing 1 of your notice {notice.reference}, L-100003",
-                    "Genuine goods", SUBMITTER_TEXT, f"https://portal.test{notice.tracking_path()}"):
+                    "Genuine goods", SUBMITTER_APPEAL_TEXT, f"https://portal.test{notice.tracking_path()}"):
         assert element in body
 
 
 def test_a_seller_appeals_a_penalty(now, bright, reviewers):
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     penalty = Penalty.objects.get()
-    appeal = appeals.file_appeal(penalty=penalty, appellant="seller", text=SELLER_TEXT, now=now + DAY)
+    appeal = appeals.file_appeal(penalty=penalty, appellant="seller", text=SELLER_APPEAL_TEXT, now=now + DAY)
 
     assert (appeal.penalty_id, appeal.decision_id) == (penalty.pk, None)
     filed = notice.events.get(kind=EventKind.APPEAL_FILED)
@@ -162,32 +132,32 @@ def test_a_seller_appeals_a_penalty(now, bright, reviewers):
     (REMOVE, "penalty", "submitter", "A penalty on a seller's account can only be appealed by the seller."),
 ])
 def test_any_other_combination_is_refused_with_why(now, bright, reviewers, outcome, against, appellant, message):
-    notice = decided(now, reviewers["tm"], {"L-100003": outcome})
+    notice = decided(now, {"L-100003": outcome}, reviewers["tm"])
     subject = {"penalty": Penalty.objects.get()} if against == "penalty" else {"decision": decision_of(notice)}
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        appeals.file_appeal(**subject, appellant=appellant, text=SELLER_TEXT, now=now)
+        appeals.file_appeal(**subject, appellant=appellant, text=SELLER_APPEAL_TEXT, now=now)
     assert str(refused.value) == message
     assert not Appeal.objects.exists() and not SlaClock.objects.filter(kind=ClockKind.APPEAL_DECISION).exists()
 
 
 @pytest.mark.parametrize("against", ["removal", "rejection", "penalty"])
 def test_an_appeal_is_open_until_day_183_and_refused_after_with_the_deadline(now, bright, reviewers, against):
-    notice = decided(now, reviewers["tm"], {"L-100003": REJECT if against == "rejection" else REMOVE})
+    notice = decided(now, {"L-100003": REJECT if against == "rejection" else REMOVE}, reviewers["tm"])
     subject = {"penalty": Penalty.objects.get()} if against == "penalty" else {"decision": decision_of(notice)}
     appellant = "submitter" if against == "rejection" else "seller"
     last = now + timedelta(days=183)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        appeals.file_appeal(**subject, appellant=appellant, text=SELLER_TEXT, now=last + timedelta(seconds=1))
+        appeals.file_appeal(**subject, appellant=appellant, text=SELLER_APPEAL_TEXT, now=last + timedelta(seconds=1))
     assert str(refused.value) == (f"The time to appeal ended on {last.strftime('%-d %B %Y, %H:%M')} UTC: an appeal "
                                   "can be filed within 183 days of the decision.")
     assert not Appeal.objects.exists()
-    assert appeals.file_appeal(**subject, appellant=appellant, text=SELLER_TEXT, now=last).filed_at == last
+    assert appeals.file_appeal(**subject, appellant=appellant, text=SELLER_APPEAL_TEXT, now=last).filed_at == last
 
 
 def test_a_longer_window_in_the_settings_keeps_appeals_open_longer(now, bright, reviewers, settings):
     settings.APPEAL_WINDOW_DAYS = 365
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
-    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_TEXT,
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_APPEAL_TEXT,
                                  now=now + timedelta(days=300))
     assert appeal.pk is not None
 
@@ -204,10 +174,10 @@ def test_a_window_under_six_months_stops_the_start(days, message):
 
 
 def test_one_appeal_per_decision_and_side_a_resent_form_does_nothing(now, bright, reviewers):
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     decision = decision_of(notice)
-    first = appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_TEXT, now=now)
-    again = appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_TEXT, now=now + DAY)
+    first = appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_APPEAL_TEXT, now=now)
+    again = appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_APPEAL_TEXT, now=now + DAY)
     assert again.pk == first.pk and again.filed_at == now
     with pytest.raises(workflow.TransitionNotAllowed, match="You appealed this decision on .*; a decision can be "
                                                              r"appealed once \(waiting for a decision\)\."):
@@ -222,9 +192,9 @@ def test_one_appeal_per_decision_and_side_a_resent_form_does_nothing(now, bright
 
 
 def test_one_appeal_per_penalty(now, bright, reviewers):
-    decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     penalty = Penalty.objects.get()
-    appeals.file_appeal(penalty=penalty, appellant="seller", text=SELLER_TEXT, now=now)
+    appeals.file_appeal(penalty=penalty, appellant="seller", text=SELLER_APPEAL_TEXT, now=now)
     with pytest.raises(workflow.TransitionNotAllowed, match="a decision can be appealed once"):
         appeals.file_appeal(penalty=penalty, appellant="seller", text="Another go at the same penalty.", now=now)
     with pytest.raises(IntegrityError):
@@ -232,7 +202,7 @@ def test_one_appeal_per_penalty(now, bright, reviewers):
 
 
 def test_an_empty_appeal_is_refused(now, bright, reviewers):
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     with pytest.raises(workflow.TransitionNotAllowed, match="Write why you think the decision is wrong."):
         appeals.file_appeal(decision=decision_of(notice), appellant="seller", text="  \n", now=now)
 
@@ -240,8 +210,8 @@ def test_an_empty_appeal_is_refused(now, bright, reviewers):
 # --- Who decides. ---
 
 def test_the_reviewer_of_a_removal_cannot_decide_its_appeal(now, bright, reviewers):
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
-    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_TEXT, now=now)
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_APPEAL_TEXT, now=now)
     with pytest.raises(appeals.AppealConflict) as refused:
         appeals.decide_appeal(appeal, reviewers["tm"], "reversed", "Looks genuine after all.", now + DAY)
     assert str(refused.value) == ("You decided the original removal, so another reviewer must decide this appeal: "
@@ -250,29 +220,29 @@ def test_the_reviewer_of_a_removal_cannot_decide_its_appeal(now, bright, reviewe
 
 
 def test_the_reviewer_of_a_rejection_cannot_decide_its_appeal(now, bright, reviewers):
-    notice = decided(now, reviewers["tm"], {"L-100003": REJECT})
-    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="submitter", text=SUBMITTER_TEXT, now=now)
+    notice = decided(now, {"L-100003": REJECT}, reviewers["tm"])
+    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="submitter", text=SUBMITTER_APPEAL_TEXT,
+                                 now=now)
     with pytest.raises(appeals.AppealConflict, match="^You decided the original rejection, so another reviewer"):
         appeals.decide_appeal(appeal, reviewers["tm"], "upheld", "Still no proof.", now + DAY)
     _assert_untouched(appeal, notice, now + DAY)
 
 
-def test_nobody_who_decided_a_removal_behind_the_strike_decides_the_penalty_appeal(now, bright, reviewers, other):
+def test_nobody_who_decided_a_removal_behind_the_strike_decides_the_penalty_appeal(now, bright, reviewers,
+                                                                                   other_reviewer):
     """Two reviewers removed listings of one notice (after a reassignment): neither decides the penalty's appeal."""
-    Listing.objects.filter(external_id__in=["L-100003", "L-100004"]).update(status=ListingStatus.ACTIVE)
-    notice = file_notice(now, items=[("L-100003", "counterfeit"), ("L-100004", "counterfeit")])
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
+    put_back_online(["L-100003", "L-100004"])
+    notice = routed(now, [("L-100003", "counterfeit"), ("L-100004", "counterfeit")])
     first, second = notice.items.order_by("position")
     workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(first.pk, REMOVE)], now)
     workflow.reassign_notice(notice, reviewers["cr"], reviewers["tm"].user, now)
     workflow.decide_items(notice, reviewers["cr"], [workflow.ItemDecision(second.pk, REMOVE)], now)
-    appeal = appeals.file_appeal(penalty=Penalty.objects.get(), appellant="seller", text=SELLER_TEXT, now=now)
+    appeal = appeals.file_appeal(penalty=Penalty.objects.get(), appellant="seller", text=SELLER_APPEAL_TEXT, now=now)
     for reviewer in (reviewers["tm"], reviewers["cr"]):
         with pytest.raises(appeals.AppealConflict, match="^You decided a removal behind this penalty's strike"):
             appeals.decide_appeal(appeal, reviewer, "reversed", "Lifted.", now + DAY)
     _assert_untouched(appeal, notice, now + DAY)
-    assert appeals.decide_appeal(appeal, other, "upheld", "Both removals stand.", now + DAY).status == "upheld"
+    assert appeals.decide_appeal(appeal, other_reviewer, "upheld", "Both removals stand.", now + DAY).status == "upheld"
 
 
 def _assert_untouched(appeal, notice, moment):
@@ -282,16 +252,16 @@ def _assert_untouched(appeal, notice, moment):
     assert SlaClock.objects.get(kind=ClockKind.APPEAL_DECISION).stopped_at is None
 
 
-def test_an_appeal_is_decided_once(now, bright, reviewers, other):
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
-    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_TEXT, now=now)
-    appeals.decide_appeal(appeal, other, "upheld", "The test buy shows a counterfeit.", now + DAY)
+def test_an_appeal_is_decided_once(now, bright, reviewers, other_reviewer):
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_APPEAL_TEXT, now=now)
+    appeals.decide_appeal(appeal, other_reviewer, "upheld", "The test buy shows a counterfeit.", now + DAY)
     third = make_reviewer("lee", ["trademark"])
     with pytest.raises(workflow.TransitionNotAllowed, match="^This appeal was already decided on .*: original "
                                                              "decision upheld.$"):
         appeals.decide_appeal(appeal, third, "reversed", "I disagree.", now + 2 * DAY)
     appeal.refresh_from_db()
-    assert (appeal.status, appeal.decided_by, appeal.reasons) == ("upheld", other.user,
+    assert (appeal.status, appeal.decided_by, appeal.reasons) == ("upheld", other_reviewer.user,
                                                                   "The test buy shows a counterfeit.")
 
 
@@ -299,27 +269,27 @@ def test_an_appeal_is_decided_once(now, bright, reviewers, other):
     ("reversed", "   ", "Write the reasons for the outcome; the appellant receives them."),
     ("maybe", "Because.", "Choose whether the original decision is upheld or reversed."),
 ])
-def test_a_decision_needs_an_outcome_and_reasons(now, bright, reviewers, other, outcome, reasons, message):
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
-    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_TEXT, now=now)
+def test_a_decision_needs_an_outcome_and_reasons(now, bright, reviewers, other_reviewer, outcome, reasons, message):
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_APPEAL_TEXT, now=now)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        appeals.decide_appeal(appeal, other, outcome, reasons, now + DAY)
+        appeals.decide_appeal(appeal, other_reviewer, outcome, reasons, now + DAY)
     assert str(refused.value) == message
     _assert_untouched(appeal, notice, now + DAY)
 
 
 # --- Outcomes. ---
 
-def test_upholding_changes_nothing_but_the_appeal_and_its_clock(now, bright, reviewers, other):
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+def test_upholding_changes_nothing_but_the_appeal_and_its_clock(now, bright, reviewers, other_reviewer):
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     decision = decision_of(notice)
-    appeal = appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_TEXT, now=now)
+    appeal = appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_APPEAL_TEXT, now=now)
     at = now + 3 * DAY
-    appeals.decide_appeal(appeal, other, "upheld", "The test buy proves a counterfeit.", at)
+    appeals.decide_appeal(appeal, other_reviewer, "upheld", "The test buy proves a counterfeit.", at)
 
     appeal.refresh_from_db()
     decision.refresh_from_db()
-    assert (appeal.status, appeal.decided_by, appeal.decided_at) == (AppealStatus.UPHELD, other.user, at)
+    assert (appeal.status, appeal.decided_by, appeal.decided_at) == (AppealStatus.UPHELD, other_reviewer.user, at)
     assert (decision.reversed_at, decision.item.state) == (None, ItemState.REMOVED)
     assert Strike.objects.get().reversed_at is None and Penalty.objects.get().lifted_at is None
     clock = SlaClock.objects.get(kind=ClockKind.APPEAL_DECISION)
@@ -339,19 +309,18 @@ def test_upholding_changes_nothing_but_the_appeal_and_its_clock(now, bright, rev
 
 
 def test_reversing_a_removal_restores_the_listing_reverses_the_strike_and_lifts_its_penalty(
-        now, bright, reviewers, other, django_capture_on_commit_callbacks):
-    decided(now - DAY, reviewers["tm"], {"L-100004": REMOVE})
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
-    for penalty in Penalty.objects.all():
-        enforcement.apply_penalty(penalty.pk, now)
+        now, bright, reviewers, other_reviewer, django_capture_on_commit_callbacks):
+    decided(now - DAY, {"L-100004": REMOVE}, reviewers["tm"])
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+    apply_penalties(now)
     bright.refresh_from_db()
     assert (bright.strike_count, bright.account, bright.removed_items) == (2, SellerAccount.RESTRICTED, 2)
     decision = decision_of(notice)
-    appeal = appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_TEXT, now=now + DAY)
+    appeal = appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_APPEAL_TEXT, now=now + DAY)
     at = now + 2 * DAY
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        appeals.decide_appeal(appeal, other, "reversed", "The invoice shows the goods are genuine.", at)
+        appeals.decide_appeal(appeal, other_reviewer, "reversed", "The invoice shows the goods are genuine.", at)
 
     decision.refresh_from_db()
     bright.refresh_from_db()
@@ -392,33 +361,33 @@ def test_reversing_a_removal_restores_the_listing_reverses_the_strike_and_lifts_
     for element in ("the seller appealed the removal of listing 1", "reversed it on",
                     "The invoice shows the goods are genuine.", "file a new notice"):
         assert element in to_submitter.body
-    assert SELLER_TEXT not in to_submitter.body  # the seller's words stay with the seller
+    assert SELLER_APPEAL_TEXT not in to_submitter.body  # the seller's words stay with the seller
     assert OutboundEmail.objects.get(kind="appeal_listing_restored").notice_id == notice.pk
     assert OutboundEmail.objects.get(kind="appeal_decided").notice_id is None
 
 
-def test_the_strike_stays_while_another_removal_of_the_notice_stands(now, bright, reviewers, other):
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE, "L-100004": REMOVE})
-    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_TEXT, now=now)
-    appeals.decide_appeal(appeal, other, "reversed", "This one listing was genuine.", now + DAY)
+def test_the_strike_stays_while_another_removal_of_the_notice_stands(now, bright, reviewers, other_reviewer):
+    notice = decided(now, {"L-100003": REMOVE, "L-100004": REMOVE}, reviewers["tm"])
+    appeal = appeals.file_appeal(decision=decision_of(notice, "L-100003"), appellant="seller", text=SELLER_APPEAL_TEXT,
+                                 now=now)
+    appeals.decide_appeal(appeal, other_reviewer, "reversed", "This one listing was genuine.", now + DAY)
     assert notice.items.get(listing__external_id="L-100003").state == ItemState.RESTORED
     assert notice.items.get(listing__external_id="L-100004").state == ItemState.REMOVED
     assert Strike.objects.get().reversed_at is None and Penalty.objects.get().lifted_at is None
 
 
-def test_reversing_a_penalty_lifts_it_and_the_account_follows(now, bright, reviewers, other,
+def test_reversing_a_penalty_lifts_it_and_the_account_follows(now, bright, reviewers, other_reviewer,
                                                               django_capture_on_commit_callbacks):
-    decided(now - DAY, reviewers["tm"], {"L-100004": REMOVE})
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
-    for penalty in Penalty.objects.all():
-        enforcement.apply_penalty(penalty.pk, now)
+    decided(now - DAY, {"L-100004": REMOVE}, reviewers["tm"])
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+    apply_penalties(now)
     penalty = Penalty.objects.get(strike__notice=notice)
     assert penalty.level == "restriction"
-    appeal = appeals.file_appeal(penalty=penalty, appellant="seller", text=SELLER_TEXT, now=now + DAY)
+    appeal = appeals.file_appeal(penalty=penalty, appellant="seller", text=SELLER_APPEAL_TEXT, now=now + DAY)
     at = now + 2 * DAY
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        appeals.decide_appeal(appeal, other, "reversed", "The second report came from a competitor.", at)
+        appeals.decide_appeal(appeal, other_reviewer, "reversed", "The second report came from a competitor.", at)
 
     penalty.refresh_from_db()
     bright.refresh_from_db()
@@ -431,26 +400,28 @@ def test_reversing_a_penalty_lifts_it_and_the_account_follows(now, bright, revie
         EventKind.APPEAL_DECIDED, EventKind.CLOCK_STOPPED, EventKind.STRIKE_REVERSED, EventKind.PENALTY_LIFTED]
     # The seller's account is not the submitter's business.
     assert [(m.to, m.subject) for m in mail.outbox] == [
-        (["bright@sellers.example"], "Appeal decided: the restriction on new listings of your seller account is lifted")]
+        (["bright@sellers.example"],
+         "Appeal decided: the restriction on new listings of your seller account is lifted")]
     assert "The measure is lifted and the strike behind it no longer counts against you" in mail.outbox[0].body
 
 
-def test_reversing_a_rejection_reopens_the_listing_with_the_appeals_decider(now, bright, reviewers, other):
-    notice = decided(now, reviewers["tm"], {"L-100003": REJECT})
+def test_reversing_a_rejection_reopens_the_listing_with_the_appeals_decider(now, bright, reviewers, other_reviewer):
+    notice = decided(now, {"L-100003": REJECT}, reviewers["tm"])
     assert notice.status == NoticeStatus.CLOSED
     assert Submitter.objects.get().rejected_items == 1
     old = decision_of(notice)
-    appeal = appeals.file_appeal(decision=old, appellant="submitter", text=SUBMITTER_TEXT, now=now)
+    appeal = appeals.file_appeal(decision=old, appellant="submitter", text=SUBMITTER_APPEAL_TEXT, now=now)
     at = now + DAY
-    appeals.decide_appeal(appeal, other, "reversed", "The registration matches; the listing needs a fresh look.", at)
+    appeals.decide_appeal(appeal, other_reviewer, "reversed",
+                          "The registration matches; the listing needs a fresh look.", at)
 
     notice.refresh_from_db()
     old.refresh_from_db()
     item = NoticeItem.objects.get(pk=old.item_id)
     assert old.reversed_at == at
     assert item.state == ItemState.IN_REVIEW and item.decision is None
-    assert (notice.status, notice.assigned_to, notice.closed_at) == (NoticeStatus.IN_REVIEW, other, None)
-    assert Reviewer.objects.get(pk=other.pk).open_load == 1
+    assert (notice.status, notice.assigned_to, notice.closed_at) == (NoticeStatus.IN_REVIEW, other_reviewer, None)
+    assert Reviewer.objects.get(pk=other_reviewer.pk).open_load == 1
     assert Submitter.objects.get().rejected_items == 0
     assert [(kind, actor, item_id, frm, to) for kind, actor, item_id, frm, to, _ in events_after(notice, at)] == [
         (EventKind.APPEAL_DECIDED, "reviewer", item.pk, "", ""),
@@ -465,62 +436,62 @@ def test_reversing_a_rejection_reopens_the_listing_with_the_appeals_decider(now,
         "appeal": appeal.pk, "reviewer": "ola"}
     # The submitter hears; the seller does not (nothing has happened to them yet).
     assert emails_after(at) == [("appeal_decided", "anna@aerostride.example", notice.pk,
-                                 f"Notice {notice.reference}: appeal on listing 1 granted, the listing is reviewed again")]
+                                 f"Notice {notice.reference}: appeal on listing 1 granted, the listing is reviewed "
+                                 "again")]
     assert "Listing 1 is back with a reviewer, who decides it afresh." in \
         OutboundEmail.objects.get(kind="appeal_decided").body_text
 
     # The first reviewer cannot take it back; the appeal's decider decides afresh, and the old decision is kept.
     with pytest.raises(workflow.TransitionNotAllowed, match="not assigned to you"):
         workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(item.pk, REMOVE)], at)
-    new, = workflow.decide_items(notice, other, [workflow.ItemDecision(item.pk, REMOVE)], at + DAY)
+    new, = workflow.decide_items(notice, other_reviewer, [workflow.ItemDecision(item.pk, REMOVE)], at + DAY)
     notice.refresh_from_db()
-    assert list(Decision.objects.filter(item=item).order_by("pk").values_list("outcome", "decided_by", "reversed_at")) == [
-        (REJECT, reviewers["tm"].user.pk, at), (REMOVE, other.user.pk, None)]
+    decisions = Decision.objects.filter(item=item).order_by("pk").values_list("outcome", "decided_by", "reversed_at")
+    assert list(decisions) == [(REJECT, reviewers["tm"].user.pk, at), (REMOVE, other_reviewer.user.pk, None)]
     assert NoticeItem.objects.get(pk=item.pk).decision == new
-    assert (notice.status, Reviewer.objects.get(pk=other.pk).open_load) == (NoticeStatus.CLOSED, 0)
+    assert (notice.status, Reviewer.objects.get(pk=other_reviewer.pk).open_load) == (NoticeStatus.CLOSED, 0)
     fresh.refresh_from_db()
     assert (fresh.stopped_at, fresh.elapsed) == (at + DAY, DAY)
     assert Strike.objects.filter(notice=notice).count() == 1
     submitter = Submitter.objects.get()
     assert (submitter.rejected_items, submitter.removed_items) == (0, 1)
     # A fresh decision can be appealed again, by its own side.
-    assert appeals.file_appeal(decision=new, appellant="seller", text=SELLER_TEXT, now=at + DAY).pk
+    assert appeals.file_appeal(decision=new, appellant="seller", text=SELLER_APPEAL_TEXT, now=at + DAY).pk
 
 
 def test_a_rejection_reopened_while_the_notice_is_open_moves_the_case_to_the_appeals_decider(
-        now, bright, reviewers, other):
-    Listing.objects.filter(external_id__in=["L-100003", "L-100004"]).update(status=ListingStatus.ACTIVE)
-    notice = file_notice(now, items=[("L-100003", "counterfeit"), ("L-100004", "counterfeit")])
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
+        now, bright, reviewers, other_reviewer):
+    put_back_online(["L-100003", "L-100004"])
+    notice = routed(now, [("L-100003", "counterfeit"), ("L-100004", "counterfeit")])
     first, second = notice.items.order_by("position")
     code = ReasonCode.objects.get(code="genuine-goods")
     decision, = workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(first.pk, REJECT, code)], now)
-    appeal = appeals.file_appeal(decision=decision, appellant="submitter", text=SUBMITTER_TEXT, now=now)
-    appeals.decide_appeal(appeal, other, "reversed", "Worth a second look.", now + DAY)
+    appeal = appeals.file_appeal(decision=decision, appellant="submitter", text=SUBMITTER_APPEAL_TEXT, now=now)
+    appeals.decide_appeal(appeal, other_reviewer, "reversed", "Worth a second look.", now + DAY)
 
     notice.refresh_from_db()
-    assert (notice.status, notice.assigned_to) == (NoticeStatus.IN_REVIEW, other)
-    assert (Reviewer.objects.get(pk=reviewers["tm"].pk).open_load, Reviewer.objects.get(pk=other.pk).open_load) == (0, 1)
+    assert (notice.status, notice.assigned_to) == (NoticeStatus.IN_REVIEW, other_reviewer)
+    assert (Reviewer.objects.get(pk=reviewers["tm"].pk).open_load,
+            Reviewer.objects.get(pk=other_reviewer.pk).open_load) == (0, 1)
     assert [kind for kind, *_ in events_after(notice, now + DAY)] == [
         EventKind.APPEAL_DECIDED, EventKind.CLOCK_STOPPED, EventKind.REOPENED, EventKind.REASSIGNED]
     assert set(notice.items.values_list("state", flat=True)) == {ItemState.IN_REVIEW}
 
 
 def test_a_listing_restored_by_a_counter_notice_can_no_longer_be_appealed(now, bright, reviewers):
-    notice = decided(now, reviewers["tm"], {"L-100003": REMOVE})
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     decision = decision_of(notice)
     enforcement.order_restore(decision, workflow.SYSTEM, now, "counter-notice window ended", [])
     decision.refresh_from_db()
     with pytest.raises(workflow.TransitionNotAllowed, match="This listing has been restored; there is nothing left"):
-        appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_TEXT, now=now)
+        appeals.file_appeal(decision=decision, appellant="seller", text=SELLER_APPEAL_TEXT, now=now)
 
 
 def test_the_appeal_is_sent_by_mail_in_text_and_html(now, bright, reviewers, django_capture_on_commit_callbacks):
-    notice = decided(now, reviewers["tm"], {"L-100003": REJECT})
+    notice = decided(now, {"L-100003": REJECT}, reviewers["tm"])
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        appeals.file_appeal(decision=decision_of(notice), appellant="submitter", text=SUBMITTER_TEXT, now=now)
+        appeals.file_appeal(decision=decision_of(notice), appellant="submitter", text=SUBMITTER_APPEAL_TEXT, now=now)
     [message] = mail.outbox
     assert message.to == ["anna@aerostride.example"]
     assert message.subject == f"Notice {notice.reference}: appeal received for listing 1"

@@ -12,27 +12,16 @@ from takedowns import workflow
 from takedowns.enums import ClockKind, EventKind
 from takedowns.models import Event, Notice, OutboundEmail, SlaClock, SlaPolicy
 from takedowns.workflow import clocks
-from tests.conftest import file_notice, make_lead
+from tests.factories import file_notice, routed
 
 pytestmark = pytest.mark.django_db
 ACK, DECISION, EXECUTED = ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION, ClockKind.TAKEDOWN_EXECUTED
-
-
-@pytest.fixture
-def lead(db):
-    return make_lead("lea", ["trademark"])
-
-
-def routed(now, **kwargs):
-    notice = file_notice(now, **kwargs)
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now + timedelta(minutes=2))
-    notice.refresh_from_db()
-    return notice
+# Notices here are routed two minutes after they are confirmed: the acknowledgement clock's elapsed time.
+ROUTING = timedelta(minutes=2)
 
 
 def test_confirmation_starts_the_acknowledgement_clock_and_routing_stops_it(now, catalogue, reviewers):
-    notice = routed(now)
+    notice = routed(now, routed_after=ROUTING)
     ack = SlaClock.objects.get(notice=notice, kind=ACK)
     assert (ack.started_at, ack.due_at, ack.warn_at) == (now, now + timedelta(minutes=15), now + timedelta(minutes=12))
     assert str(ack.policy) == "Acknowledgement (any, priority ≥ 0): 0:15:00"  # the migration's default policy
@@ -53,14 +42,14 @@ def test_the_most_specific_active_policy_applies(now, catalogue, reviewers):
     SlaPolicy.objects.create(clock=DECISION, right_type="copyright", target=timedelta(minutes=1))
     SlaPolicy.objects.create(clock=DECISION, right_type="trademark", reason="counterfeit", target=timedelta(minutes=2),
                              is_active=False)
-    clock = SlaClock.objects.get(notice=routed(now), kind=DECISION)
+    clock = SlaClock.objects.get(notice=routed(now, routed_after=ROUTING), kind=DECISION)
     assert (clock.target, clock.due_at) == (timedelta(hours=6), now + timedelta(hours=6))
     assert clock.policy.target == timedelta(hours=6)
 
 
 def test_the_policies_are_read_once_until_one_changes(now, catalogue, reviewers, django_assert_num_queries,
                                                      django_capture_on_commit_callbacks):
-    notice = routed(now)
+    notice = routed(now, routed_after=ROUTING)
     with django_assert_num_queries(0):
         assert clocks.policy_for(DECISION, notice).target == timedelta(hours=24)
     with django_capture_on_commit_callbacks(execute=True):
@@ -70,7 +59,7 @@ def test_the_policies_are_read_once_until_one_changes(now, catalogue, reviewers,
 
 
 def test_a_change_that_bypasses_save_is_seen_within_the_cache_period(now, catalogue, reviewers, monkeypatch):
-    notice = routed(now)
+    notice = routed(now, routed_after=ROUTING)
     SlaPolicy.objects.filter(clock=DECISION).update(target=timedelta(hours=48))  # no signal, no new token
     assert clocks.policy_for(DECISION, notice).target == timedelta(hours=24)
     later = clocks.monotonic() + clocks.POLICY_CACHE_SECONDS + 1
@@ -79,7 +68,7 @@ def test_a_change_that_bypasses_save_is_seen_within_the_cache_period(now, catalo
 
 
 def test_without_the_shared_cache_the_policies_are_read_from_the_database(now, catalogue, reviewers, monkeypatch):
-    notice = routed(now)
+    notice = routed(now, routed_after=ROUTING)
     SlaPolicy.objects.filter(clock=DECISION).update(target=timedelta(hours=48))
     monkeypatch.setattr(clocks, "cache", mock.Mock(**{"get_or_set.side_effect": ConnectionError("cache down")}))
     assert clocks.policy_for(DECISION, notice).target == timedelta(hours=48)
@@ -99,7 +88,7 @@ def test_a_business_hours_policy_counts_working_time_only(now, catalogue, review
 
 
 def test_a_question_pauses_the_decision_clock_and_the_answer_moves_its_due_time(now, catalogue, reviewers):
-    notice = routed(now)
+    notice = routed(now, routed_after=ROUTING)
     item = notice.items.get()
     asked, answered = now + timedelta(hours=1), now + timedelta(hours=5)
     workflow.request_information(notice, reviewers["tm"], [item.pk], "Which test buy?", asked)
@@ -122,7 +111,7 @@ def test_a_question_pauses_the_decision_clock_and_the_answer_moves_its_due_time(
 
 
 def test_withdrawing_stops_every_clock_out_of_the_figures(now, catalogue, reviewers):
-    notice = routed(now)
+    notice = routed(now, routed_after=ROUTING)
     workflow.withdraw_notice(notice, now + timedelta(hours=1))
     assert list(SlaClock.objects.filter(notice=notice).values_list("kind", "cancelled", "stopped_at")) == [
         (ACK, False, now + timedelta(minutes=2)), (DECISION, True, now + timedelta(hours=1))]
@@ -130,7 +119,7 @@ def test_withdrawing_stops_every_clock_out_of_the_figures(now, catalogue, review
 
 def test_the_beat_warns_then_breaches_once_each_and_escalates(now, catalogue, reviewers, lead,
                                                               django_capture_on_commit_callbacks):
-    notice = routed(now)
+    notice = routed(now, routed_after=ROUTING)
     mail.outbox.clear()
     warn_time, breach_time = now + timedelta(hours=20), now + timedelta(hours=25)
     with django_capture_on_commit_callbacks(execute=True):
@@ -152,7 +141,7 @@ def test_the_beat_warns_then_breaches_once_each_and_escalates(now, catalogue, re
     notice.refresh_from_db()
     assert (clock.breached_at, notice.escalated_at) == (breach_time, breach_time)
     [breach] = mail.outbox
-    assert (breach.to, breach.subject) == (["lea@portal.test"], f"SLA breach: takedown decision of {notice.reference}")
+    assert (breach.to, breach.subject) == (["lead@portal.test"], f"SLA breach: takedown decision of {notice.reference}")
     assert "The notice is with tm." in breach.body and "The notice is with tm." in breach.alternatives[0][0]
     kinds = list(notice.events.filter(created_at__gte=warn_time).values_list("kind", "actor_kind"))
     assert kinds == [(EventKind.CLOCK_WARNED, "system"), (EventKind.CLOCK_BREACHED, "system"),
@@ -161,30 +150,32 @@ def test_the_beat_warns_then_breaches_once_each_and_escalates(now, catalogue, re
 
 
 def test_a_paused_clock_neither_warns_nor_breaches(now, catalogue, reviewers):
-    notice = routed(now)
+    notice = routed(now, routed_after=ROUTING)
     workflow.request_information(notice, reviewers["tm"], [notice.items.get().pk], "Which?", now)
     assert clocks.process_due(now + timedelta(days=3)) == (0, 0)
 
 
 def test_a_clock_without_a_reviewer_warns_the_leads(now, catalogue, reviewers, lead):
-    notice = routed(now)
+    notice = routed(now, routed_after=ROUTING)
     workflow.release_notice(notice, reviewers["tm"], now)
     assert clocks.process_due(now + timedelta(hours=20)) == (1, 0)
     warnings = OutboundEmail.objects.filter(kind="clock_warning")
-    assert list(warnings.values_list("to", "notice")) == [("lea@portal.test", None)]  # staff mail: not on the tracking page
+    # Staff mail: not on the tracking page.
+    assert list(warnings.values_list("to", "notice")) == [("lead@portal.test", None)]
 
 
 def test_without_any_active_policy_the_built_in_target_applies(now, catalogue, reviewers):
     SlaPolicy.objects.update(is_active=False)
-    notice = routed(now)
+    notice = routed(now, routed_after=ROUTING)
     clock = SlaClock.objects.get(notice=notice, kind=DECISION)
     assert (clock.policy, clock.target, clock.due_at) == (None, timedelta(hours=24), now + timedelta(hours=24))
-    assert notice.events.get(kind=EventKind.CLOCK_STARTED, details__clock=DECISION).details["policy"] == "default target"
+    started = notice.events.get(kind=EventKind.CLOCK_STARTED, details__clock=DECISION)
+    assert started.details["policy"] == "default target"
 
 
 def test_the_tracking_page_and_the_queue_show_due_times_and_states(client, now, catalogue, reviewers):
-    notice = routed(now)
-    late = routed(now - timedelta(hours=30), items=[("L-100002", "counterfeit")])
+    notice = routed(now, routed_after=ROUTING)
+    late = routed(now - timedelta(hours=30), [("L-100002", "counterfeit")], routed_after=ROUTING)
     clocks.process_due(now)  # marks the older notice's decision clock breached
     page = client.get(notice.tracking_path()).content.decode()
     assert '<tr data-clock="acknowledgement">' in page and '<tr data-clock="takedown_decision">' in page
@@ -193,4 +184,5 @@ def test_the_tracking_page_and_the_queue_show_due_times_and_states(client, now, 
     client.force_login(reviewers["tm"].user)
     queue = client.get("/review/").context["page"].rows
     assert [(n.reference, n.due_at, n.clock_state) for n in queue] == [
-        (late.reference, now - timedelta(hours=6), "breached"), (notice.reference, now + timedelta(hours=24), "on_time")]
+        (late.reference, now - timedelta(hours=6), "breached"),
+        (notice.reference, now + timedelta(hours=24), "on_time")]

@@ -15,102 +15,47 @@ from takedowns.models import (
     Listing,
     OutboundEmail,
     Penalty,
-    ReasonCode,
-    Seller,
     SlaClock,
     Strike,
 )
 from takedowns.workflow import counter_notices, enforcement
-from tests.conftest import file_notice, make_lead, make_reviewer
-from tests.test_settings import PRODUCTION, run_manage
+from tests.commands import PRODUCTION, run_manage
+from tests.factories import (
+    ACCEPTED_AT,
+    COUNTER_NOTICE_FIELDS,
+    FILED_AT,
+    LATEST_RESTORE_AT,
+    REJECT,
+    REMOVED_AT,
+    RESTORE_DUE_AT,
+    decided,
+    decision_of,
+    taken_down,
+)
 
 pytestmark = pytest.mark.django_db
-
-# A Wednesday; the 10 US business days after it skip two weekends and Thanksgiving (27 November 2025).
-ACCEPTED = datetime(2025, 11, 19, 12, 0, tzinfo=UTC)
-RESTORE_DUE = datetime(2025, 12, 4, 12, 0, tzinfo=UTC)
-LATEST = datetime(2025, 12, 10, 12, 0, tzinfo=UTC)  # the 14th business day: the restore clock's due time
-REMOVED = ACCEPTED - timedelta(days=3)
-FILED = ACCEPTED - timedelta(days=1)
-
-FIELDS = {
-    "material": "Listing L-100003 “Listing 3”, at https://portal.test/listings/L-100003/",
-    "explanation": "The toys are genuine: bought from the brand's EU distributor, invoice available.",
-    "statement_mistake": True,
-    "consent_jurisdiction": True,
-    "full_name": "Li Wei",
-    "address": "12 Harbour Road\nShenzhen 518000\nChina",
-    "phone": "+86 755 1234 5678",
-    "email": "li.wei@bright.example",
-    "signature": "li  wei",
-}
-
-
-def removal(now, reviewer, listing="L-100003") -> Decision:
-    """A notice about one of Bright Store's listings, decided 'remove'; returns the decision."""
-    Listing.objects.filter(external_id=listing).update(status="active")
-    notice = file_notice(now, items=[(listing, "counterfeit")])
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
-    notice.refresh_from_db()
-    decision, = workflow.decide_items(notice, reviewer, [workflow.ItemDecision(notice.items.get().pk, "remove")], now)
-    workflow.record_takedown(decision.pk)  # the task run after commit: the listing is down at the marketplace
-    assert Listing.objects.get(external_id=listing).status == "removed"
-    return decision
 
 
 def cn_emails(**filters):
     return list(OutboundEmail.objects.filter(kind__startswith="counter_notice_", **filters).order_by("id"))
 
 
-@pytest.fixture
-def bright(catalogue):
-    seller = catalogue["L-100003"].seller
-    Seller.objects.filter(pk=seller.pk).update(strike_count=0, email="orders@bright.example")
-    return seller
-
-
-@pytest.fixture
-def decision(bright, reviewers):
-    return removal(REMOVED, reviewers["tm"])
-
-
-@pytest.fixture
-def checker(db):
-    return make_reviewer("checker", ["copyright"])
-
-
-@pytest.fixture
-def lead(db):
-    return make_lead("lena", ["trademark"])
-
-
-@pytest.fixture
-def filed(decision):
-    return counter_notices.file_counter_notice(decision, FIELDS, FILED)
-
-
-@pytest.fixture
-def waiting(filed, checker):
-    return counter_notices.accept_counter_notice(filed, checker, ACCEPTED)
-
-
 # --- Filing. ---
 
-def test_the_seller_files_a_counter_notice_and_gets_a_receipt(decision):
-    counter_notice = counter_notices.file_counter_notice(decision, FIELDS, FILED)
+def test_the_seller_files_a_counter_notice_and_gets_a_receipt(bright_removal):
+    counter_notice = counter_notices.file_counter_notice(bright_removal, COUNTER_NOTICE_FIELDS, FILED_AT)
 
     row = CounterNotice.objects.get()
     assert row.pk == counter_notice.pk
     assert (row.decision_id, row.status, row.filed_at, row.full_name, row.signature, row.address, row.phone,
             row.email, row.statement_mistake, row.consent_jurisdiction) == (
-        decision.pk, CounterNoticeStatus.FILED, FILED, "Li Wei", "li  wei", FIELDS["address"], FIELDS["phone"],
-        FIELDS["email"], True, True)
+        bright_removal.pk, CounterNoticeStatus.FILED, FILED_AT, "Li Wei", "li  wei", COUNTER_NOTICE_FIELDS["address"],
+        COUNTER_NOTICE_FIELDS["phone"], COUNTER_NOTICE_FIELDS["email"], True, True)
     assert (row.checked_by, row.checked_at, row.restore_due_at, row.restored_at) == (None, None, None, None)
-    event = decision.item.events.get(kind=EventKind.COUNTER_NOTICE_FILED)
+    event = bright_removal.item.events.get(kind=EventKind.COUNTER_NOTICE_FILED)
     assert (event.notice_id, event.actor_kind, event.from_status, event.to_status, event.created_at) == (
-        decision.item.notice_id, "seller", "", "filed", FILED)
-    assert event.details == {"counter_notice": row.pk, "decision": decision.pk, "listing": "L-100003",
+        bright_removal.item.notice_id, "seller", "", "filed", FILED_AT)
+    assert event.details == {"counter_notice": row.pk, "decision": bright_removal.pk, "listing": "L-100003",
                              "refiled": False}
     [receipt] = cn_emails()
     assert (receipt.kind, receipt.to, receipt.notice_id) == ("counter_notice_filed", "li.wei@bright.example", None)
@@ -118,10 +63,10 @@ def test_the_seller_files_a_counter_notice_and_gets_a_receipt(decision):
     for text in ("Hello Li Wei,", "we received your counter-notice against the removal of listing L-100003",
                  "DMCA 512(g)(3)", "We restore the listing 10 business days after that", "12 Harbour Road",
                  "[x] I swear, under penalty of perjury", "Signature: /li  wei/",
-                 f"https://portal.test/statement/{decision.pk}/{decision.seller_token}/"):
+                 f"https://portal.test/statement/{bright_removal.pk}/{bright_removal.seller_token}/"):
         assert text in receipt.body_text
     for text in ("Hello Li Wei,", "L-100003", "12 Harbour Road<br>Shenzhen", "penalty of perjury",
-                 f"https://portal.test/statement/{decision.pk}/{decision.seller_token}/"):
+                 f"https://portal.test/statement/{bright_removal.pk}/{bright_removal.seller_token}/"):
         assert text in receipt.body_html
 
 
@@ -137,51 +82,48 @@ def test_the_seller_files_a_counter_notice_and_gets_a_receipt(decision):
                                      "misidentification, and the consent to jurisdiction and to accept service."),
     ({"signature": "L. Wei"}, "The signature must be your full name, typed again exactly as above."),
 ])
-def test_a_counter_notice_without_every_element_is_refused(decision, change, message):
+def test_a_counter_notice_without_every_element_is_refused(bright_removal, change, message):
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.file_counter_notice(decision, {**FIELDS, **change}, FILED)
+        counter_notices.file_counter_notice(bright_removal, {**COUNTER_NOTICE_FIELDS, **change}, FILED_AT)
     assert str(refused.value) == message
     assert not CounterNotice.objects.exists() and not cn_emails()
 
 
 def test_a_rejection_cannot_be_counter_noticed(now, catalogue, reviewers):
-    code = ReasonCode.objects.create(code="no-proof", title="No proof", submitter_text="Send proof.")
-    notice = file_notice(now)
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
-    rejection, = workflow.decide_items(notice, reviewers["tm"], [
-        workflow.ItemDecision(notice.items.get().pk, "reject", reason_code=code)], now)
+    rejection = decision_of(decided(now, {"L-100001": REJECT}, reviewers["tm"]))
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.file_counter_notice(rejection, FIELDS, now)
+        counter_notices.file_counter_notice(rejection, COUNTER_NOTICE_FIELDS, now)
     assert str(refused.value) == "A counter-notice answers a removal; this decision removed nothing."
 
 
-def test_a_restored_or_reversed_removal_cannot_be_counter_noticed(decision):
-    enforcement.order_restore(decision, workflow.SYSTEM, FILED, "appeal upheld", [])
+def test_a_restored_or_reversed_removal_cannot_be_counter_noticed(bright_removal):
+    enforcement.order_restore(bright_removal, workflow.SYSTEM, FILED_AT, "appeal upheld", [])
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.file_counter_notice(decision, FIELDS, FILED)
+        counter_notices.file_counter_notice(bright_removal, COUNTER_NOTICE_FIELDS, FILED_AT)
     assert str(refused.value) == "Listing L-100003 has been restored already; there is nothing left to counter."
-    Decision.objects.filter(pk=decision.pk).update(reversed_at=FILED)
+    Decision.objects.filter(pk=bright_removal.pk).update(reversed_at=FILED_AT)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.file_counter_notice(decision, FIELDS, FILED)
+        counter_notices.file_counter_notice(bright_removal, COUNTER_NOTICE_FIELDS, FILED_AT)
     assert str(refused.value) == ("The removal of listing L-100003 was set aside on appeal; there is nothing left "
                                   "to counter.")
     assert not CounterNotice.objects.exists()
 
 
-def test_one_counter_notice_per_removal(filed, checker):
+def test_one_counter_notice_per_removal(filed_counter_notice, checker):
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.file_counter_notice(filed.decision, FIELDS, FILED + timedelta(hours=1))
+        counter_notices.file_counter_notice(filed_counter_notice.decision, COUNTER_NOTICE_FIELDS,
+                                            FILED_AT + timedelta(hours=1))
     assert str(refused.value) == ("You have already filed a counter-notice against this removal (18 Nov 2025); "
                                   "it is being checked for completeness.")
-    counter_notices.accept_counter_notice(filed, checker, ACCEPTED)
+    counter_notices.accept_counter_notice(filed_counter_notice, checker, ACCEPTED_AT)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.file_counter_notice(filed.decision, FIELDS, ACCEPTED)
+        counter_notices.file_counter_notice(filed_counter_notice.decision, COUNTER_NOTICE_FIELDS, ACCEPTED_AT)
     assert str(refused.value) == ("Your counter-notice against this removal is complete; the listing is due to be "
                                   "restored on 04 Dec 2025, 12:00 UTC.")
-    counter_notices.report_lawsuit(filed.decision.item.notice, filed, "N.D. Cal. 5:25-cv-01234", ACCEPTED)
+    counter_notices.report_lawsuit(filed_counter_notice.decision.item.notice, filed_counter_notice,
+                                   "N.D. Cal. 5:25-cv-01234", ACCEPTED_AT)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.file_counter_notice(filed.decision, FIELDS, ACCEPTED)
+        counter_notices.file_counter_notice(filed_counter_notice.decision, COUNTER_NOTICE_FIELDS, ACCEPTED_AT)
     assert str(refused.value) == ("The rights holder has reported a lawsuit about this listing; it stays down until "
                                   "the court decides, and no further counter-notice can be filed here.")
     assert CounterNotice.objects.count() == 1
@@ -189,12 +131,12 @@ def test_one_counter_notice_per_removal(filed, checker):
 
 # --- The completeness check. ---
 
-def test_a_reviewer_returns_an_incomplete_counter_notice_with_what_is_missing(filed, checker):
-    counter_notices.mark_incomplete(filed, checker, "  The address has no country.  ", ACCEPTED)
+def test_a_reviewer_returns_an_incomplete_counter_notice_with_what_is_missing(filed_counter_notice, checker):
+    counter_notices.mark_incomplete(filed_counter_notice, checker, "  The address has no country.  ", ACCEPTED_AT)
 
     row = CounterNotice.objects.get()
     assert (row.status, row.incomplete_reason, row.checked_by, row.checked_at, row.restore_due_at) == (
-        CounterNoticeStatus.INCOMPLETE, "The address has no country.", checker.user, ACCEPTED, None)
+        CounterNoticeStatus.INCOMPLETE, "The address has no country.", checker.user, ACCEPTED_AT, None)
     event = row.decision.item.events.get(kind=EventKind.COUNTER_NOTICE_INCOMPLETE)
     assert (event.actor_kind, event.actor_user, event.from_status, event.to_status, event.details["reason"]) == (
         "reviewer", checker.user, "filed", "incomplete", "The address has no country.")
@@ -208,14 +150,14 @@ def test_a_reviewer_returns_an_incomplete_counter_notice_with_what_is_missing(fi
         assert "the form there keeps what you wrote" in body
 
 
-def test_an_incomplete_counter_notice_is_corrected_and_filed_again(filed, checker):
-    counter_notices.mark_incomplete(filed, checker, "The address has no country.", ACCEPTED)
-    corrected = {**FIELDS, "address": "12 Harbour Road, Shenzhen 518000, China"}
-    later = ACCEPTED + timedelta(hours=2)
-    again = counter_notices.file_counter_notice(filed.decision, corrected, later)
+def test_an_incomplete_counter_notice_is_corrected_and_filed_again(filed_counter_notice, checker):
+    counter_notices.mark_incomplete(filed_counter_notice, checker, "The address has no country.", ACCEPTED_AT)
+    corrected = {**COUNTER_NOTICE_FIELDS, "address": "12 Harbour Road, Shenzhen 518000, China"}
+    later = ACCEPTED_AT + timedelta(hours=2)
+    again = counter_notices.file_counter_notice(filed_counter_notice.decision, corrected, later)
 
     row = CounterNotice.objects.get()
-    assert again.pk == filed.pk
+    assert again.pk == filed_counter_notice.pk
     assert (row.status, row.filed_at, row.address) == (CounterNoticeStatus.FILED, later, corrected["address"])
     events = list(row.decision.item.events.filter(kind=EventKind.COUNTER_NOTICE_FILED)
                   .values_list("from_status", "to_status", "details__refiled"))
@@ -224,28 +166,28 @@ def test_an_incomplete_counter_notice_is_corrected_and_filed_again(filed, checke
                                              "counter_notice_filed"]
 
 
-def test_returning_needs_a_reason_and_a_counter_notice_waiting_for_its_check(filed, checker):
+def test_returning_needs_a_reason_and_a_counter_notice_waiting_for_its_check(filed_counter_notice, checker):
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.mark_incomplete(filed, checker, "   ", ACCEPTED)
+        counter_notices.mark_incomplete(filed_counter_notice, checker, "   ", ACCEPTED_AT)
     assert str(refused.value) == "Say what is missing, so that the seller can correct it."
-    counter_notices.accept_counter_notice(filed, checker, ACCEPTED)
+    counter_notices.accept_counter_notice(filed_counter_notice, checker, ACCEPTED_AT)
     expected = ("The counter-notice on listing L-100003 is 'Complete: the listing is restored at the end of the "
                 "window'; only one waiting for its check can be {}.")
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.mark_incomplete(filed, checker, "No country.", ACCEPTED)
+        counter_notices.mark_incomplete(filed_counter_notice, checker, "No country.", ACCEPTED_AT)
     assert str(refused.value) == expected.format("returned as incomplete")
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.accept_counter_notice(filed, checker, ACCEPTED)
+        counter_notices.accept_counter_notice(filed_counter_notice, checker, ACCEPTED_AT)
     assert str(refused.value) == expected.format("found complete")
     assert CounterNotice.objects.get().status == CounterNoticeStatus.WAITING
 
 
-def test_a_complete_counter_notice_starts_the_window_and_goes_to_the_rights_holder(filed, checker):
-    counter_notices.accept_counter_notice(filed, checker, ACCEPTED)
+def test_a_complete_counter_notice_starts_the_window_and_goes_to_the_rights_holder(filed_counter_notice, checker):
+    counter_notices.accept_counter_notice(filed_counter_notice, checker, ACCEPTED_AT)
 
     row = CounterNotice.objects.get()
     assert (row.status, row.checked_by, row.checked_at, row.restore_due_at) == (
-        CounterNoticeStatus.WAITING, checker.user, ACCEPTED, RESTORE_DUE)
+        CounterNoticeStatus.WAITING, checker.user, ACCEPTED_AT, RESTORE_DUE_AT)
     notice = row.decision.item.notice
     accepted = notice.events.get(kind=EventKind.COUNTER_NOTICE_ACCEPTED)
     assert (accepted.actor_user, accepted.from_status, accepted.to_status, accepted.item_id) == (
@@ -253,10 +195,10 @@ def test_a_complete_counter_notice_starts_the_window_and_goes_to_the_rights_hold
     assert accepted.details["restore_due_at"] == "2025-12-04T12:00:00+00:00"
     clock = SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE)
     assert (clock.counter_notice_id, clock.item_id, clock.started_at, clock.due_at, clock.stopped_at) == (
-        row.pk, row.decision.item_id, ACCEPTED, LATEST, None)
+        row.pk, row.decision.item_id, ACCEPTED_AT, LATEST_RESTORE_AT, None)
     assert notice.events.filter(kind=EventKind.CLOCK_STARTED, details__clock="counter_notice_restore").count() == 1
 
-    copy, to_seller = cn_emails(created_at=ACCEPTED)
+    copy, to_seller = cn_emails(created_at=ACCEPTED_AT)
     assert (copy.kind, copy.to, copy.notice_id) == ("counter_notice_copy", "anna@aerostride.example", notice.pk)
     assert copy.subject == (f"Counter-notice on listing L-100003 (notice {notice.reference}): restore on "
                             "4 December 2025 unless you report a lawsuit")
@@ -290,44 +232,45 @@ def test_the_window_counts_us_business_days(settings, accepted, due):
 
 def test_the_window_is_configurable_within_the_law(settings):
     settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS = 14
-    assert legal.restore_due_at(ACCEPTED) == LATEST
-    assert legal.latest_restore_at(ACCEPTED) == LATEST
+    assert legal.restore_due_at(ACCEPTED_AT) == LATEST_RESTORE_AT
+    assert legal.latest_restore_at(ACCEPTED_AT) == LATEST_RESTORE_AT
 
 
-def test_the_demo_override_restores_after_seconds(settings, decision, checker):
+def test_the_demo_override_restores_after_seconds(settings, bright_removal, checker):
     settings.COUNTER_NOTICE_WINDOW_SECONDS = 120
-    filed = counter_notices.file_counter_notice(decision, FIELDS, FILED)
-    counter_notices.accept_counter_notice(filed, checker, ACCEPTED)
+    filed = counter_notices.file_counter_notice(bright_removal, COUNTER_NOTICE_FIELDS, FILED_AT)
+    counter_notices.accept_counter_notice(filed, checker, ACCEPTED_AT)
     row = CounterNotice.objects.get()
-    assert row.restore_due_at == ACCEPTED + timedelta(seconds=120)
-    assert SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE).due_at == LATEST
+    assert row.restore_due_at == ACCEPTED_AT + timedelta(seconds=120)
+    assert SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE).due_at == LATEST_RESTORE_AT
     assert "We restore the listing 120 seconds (demo setting) after that" in cn_emails(
         kind="counter_notice_filed")[0].body_text
-    assert counter_notices.restore_due(ACCEPTED + timedelta(seconds=119)) == 0
-    assert counter_notices.restore_due(ACCEPTED + timedelta(seconds=120)) == 1
+    assert counter_notices.restore_due(ACCEPTED_AT + timedelta(seconds=119)) == 0
+    assert counter_notices.restore_due(ACCEPTED_AT + timedelta(seconds=120)) == 1
 
 
-def test_accepting_is_refused_when_the_listing_came_back_meanwhile(filed, checker):
-    enforcement.order_restore(filed.decision, workflow.SYSTEM, ACCEPTED, "appeal upheld", [])
+def test_accepting_is_refused_when_the_listing_came_back_meanwhile(filed_counter_notice, checker):
+    enforcement.order_restore(filed_counter_notice.decision, workflow.SYSTEM, ACCEPTED_AT, "appeal upheld", [])
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.accept_counter_notice(filed, checker, ACCEPTED)
+        counter_notices.accept_counter_notice(filed_counter_notice, checker, ACCEPTED_AT)
     assert str(refused.value) == "Listing L-100003 has been restored already; there is nothing left to counter."
     assert CounterNotice.objects.get().status == CounterNoticeStatus.FILED
 
 
 # --- The restore. ---
 
-def test_nothing_is_restored_before_the_window_ends(waiting):
-    assert counter_notices.restore_due(RESTORE_DUE - timedelta(seconds=1)) == 0
+def test_nothing_is_restored_before_the_window_ends(waiting_counter_notice):
+    assert counter_notices.restore_due(RESTORE_DUE_AT - timedelta(seconds=1)) == 0
     row = CounterNotice.objects.get()
     assert (row.status, row.restored_at) == (CounterNoticeStatus.WAITING, None)
     assert row.decision.item.state == ItemState.REMOVED
 
 
-def test_the_listing_is_restored_once_when_the_window_ends(waiting, bright, django_capture_on_commit_callbacks):
+def test_the_listing_is_restored_once_when_the_window_ends(waiting_counter_notice, bright,
+                                                           django_capture_on_commit_callbacks):
     penalty = Penalty.objects.get()
-    enforcement.apply_penalty(penalty.pk, REMOVED)
-    at = RESTORE_DUE + timedelta(seconds=30)
+    enforcement.apply_penalty(penalty.pk, REMOVED_AT)
+    at = RESTORE_DUE_AT + timedelta(seconds=30)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert counter_notices.restore_due(at) == 1
@@ -347,7 +290,7 @@ def test_the_listing_is_restored_once_when_the_window_ends(waiting, bright, djan
     assert (bright.strike_count, bright.account) == (0, SellerAccount.ACTIVE)
     assert Penalty.objects.get().lifted_at == at
     clock = SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE)
-    assert (clock.stopped_at, clock.cancelled, clock.elapsed) == (at, False, at - ACCEPTED)
+    assert (clock.stopped_at, clock.cancelled, clock.elapsed) == (at, False, at - ACCEPTED_AT)
     kinds = list(item.notice.events.filter(created_at=at).values_list("kind", "details__clock"))
     assert kinds == [(EventKind.LISTING_RESTORED, None), (EventKind.STRIKE_REVERSED, None),
                      (EventKind.PENALTY_LIFTED, None), (EventKind.CLOCK_STOPPED, "counter_notice_restore")]
@@ -369,7 +312,7 @@ def test_the_listing_is_restored_once_when_the_window_ends(waiting, bright, djan
     assert OutboundEmail.objects.get(kind="counter_notice_restored_rights_holder").notice_id == item.notice_id
 
 
-def test_the_beat_task_restores_what_is_due(waiting, settings):
+def test_the_beat_task_restores_what_is_due(waiting_counter_notice, settings):
     assert settings.CELERY_BEAT_SCHEDULE["restore-counter-noticed-listings"] == {
         "task": "takedowns.tasks.restore_counter_noticed_listings", "schedule": 60.0}
     CounterNotice.objects.update(restore_due_at=datetime(2020, 1, 1, tzinfo=UTC))
@@ -377,25 +320,26 @@ def test_the_beat_task_restores_what_is_due(waiting, settings):
     assert CounterNotice.objects.get().status == CounterNoticeStatus.RESTORED
 
 
-def test_a_listing_back_by_another_way_is_not_restored_twice(waiting):
+def test_a_listing_back_by_another_way_is_not_restored_twice(waiting_counter_notice):
     events = []
-    enforcement.order_restore(waiting.decision, workflow.SYSTEM, ACCEPTED, "appeal upheld", events)
+    enforcement.order_restore(waiting_counter_notice.decision, workflow.SYSTEM, ACCEPTED_AT, "appeal upheld", events)
     Event.objects.bulk_create(events)
-    assert counter_notices.restore_due(RESTORE_DUE) == 1
+    assert counter_notices.restore_due(RESTORE_DUE_AT) == 1
     row = CounterNotice.objects.get()
     assert row.status == CounterNoticeStatus.RESTORED
     clock = SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE)
-    assert (clock.stopped_at, clock.cancelled) == (RESTORE_DUE, True)
+    assert (clock.stopped_at, clock.cancelled) == (RESTORE_DUE_AT, True)
     assert row.decision.item.notice.events.filter(kind=EventKind.LISTING_RESTORED).count() == 1
     assert not OutboundEmail.objects.filter(kind__startswith="counter_notice_restored").exists()
 
 
 # --- The lawsuit stop. ---
 
-def test_a_reported_lawsuit_stops_the_restore_for_good(waiting, checker, lead):
-    notice = waiting.decision.item.notice
-    at = ACCEPTED + timedelta(days=5)
-    counter_notices.report_lawsuit(notice, waiting, "  N.D. Cal., case 5:25-cv-01234, filed 24 Nov 2025  ", at)
+def test_a_reported_lawsuit_stops_the_restore_for_good(waiting_counter_notice, checker, lead):
+    notice = waiting_counter_notice.decision.item.notice
+    at = ACCEPTED_AT + timedelta(days=5)
+    counter_notices.report_lawsuit(notice, waiting_counter_notice,
+                                   "  N.D. Cal., case 5:25-cv-01234, filed 24 Nov 2025  ", at)
 
     row = CounterNotice.objects.get()
     assert (row.status, row.lawsuit_reported_at, row.lawsuit_details, row.restored_at) == (
@@ -406,7 +350,7 @@ def test_a_reported_lawsuit_stops_the_restore_for_good(waiting, checker, lead):
     clock = SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE)
     assert (clock.stopped_at, clock.cancelled) == (at, False)
 
-    for later in (RESTORE_DUE, LATEST + timedelta(days=365)):
+    for later in (RESTORE_DUE_AT, LATEST_RESTORE_AT + timedelta(days=365)):
         assert counter_notices.restore_due(later) == 0
     item = row.decision.item
     item.refresh_from_db()
@@ -418,7 +362,7 @@ def test_a_reported_lawsuit_stops_the_restore_for_good(waiting, checker, lead):
     assert sent == [("counter_notice_lawsuit_received", "anna@aerostride.example", notice.pk),
                     ("counter_notice_lawsuit_seller", "li.wei@bright.example", None),
                     ("counter_notice_lawsuit_staff", "checker@portal.test", None),
-                    ("counter_notice_lawsuit_staff", "lena@portal.test", None)]
+                    ("counter_notice_lawsuit_staff", "lead@portal.test", None)]
     received, seller, staff, _ = cn_emails(created_at=at)
     assert received.subject == f"Lawsuit recorded: listing L-100003 stays removed (notice {notice.reference})"
     assert seller.subject == "Listing L-100003 will not be restored: the rights holder reported a lawsuit"
@@ -431,34 +375,35 @@ def test_a_reported_lawsuit_stops_the_restore_for_good(waiting, checker, lead):
     assert "The restore planned for 4 December 2025, 12:00 UTC is cancelled" in staff.body_html
 
 
-def test_a_lawsuit_needs_details_and_a_waiting_counter_notice(filed, checker):
-    notice = filed.decision.item.notice
+def test_a_lawsuit_needs_details_and_a_waiting_counter_notice(filed_counter_notice, checker):
+    notice = filed_counter_notice.decision.item.notice
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.report_lawsuit(notice, filed, "N.D. Cal. 5:25-cv-01234", ACCEPTED)
+        counter_notices.report_lawsuit(notice, filed_counter_notice, "N.D. Cal. 5:25-cv-01234", ACCEPTED_AT)
     assert str(refused.value) == ("The counter-notice is still being checked for completeness; there is no "
                                   "restore to stop yet.")
-    counter_notices.accept_counter_notice(filed, checker, ACCEPTED)
+    counter_notices.accept_counter_notice(filed_counter_notice, checker, ACCEPTED_AT)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.report_lawsuit(notice, filed, " \n ", ACCEPTED)
+        counter_notices.report_lawsuit(notice, filed_counter_notice, " \n ", ACCEPTED_AT)
     assert str(refused.value) == "Name the court and the case number of the action you filed."
-    counter_notices.report_lawsuit(notice, filed, "N.D. Cal. 5:25-cv-01234", ACCEPTED)
+    counter_notices.report_lawsuit(notice, filed_counter_notice, "N.D. Cal. 5:25-cv-01234", ACCEPTED_AT)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.report_lawsuit(notice, filed, "again", ACCEPTED)
+        counter_notices.report_lawsuit(notice, filed_counter_notice, "again", ACCEPTED_AT)
     assert str(refused.value) == "You reported a lawsuit on 19 Nov 2025, 12:00 UTC already."
 
 
-def test_a_lawsuit_comes_too_late_after_the_restore(waiting):
-    counter_notices.restore_due(RESTORE_DUE)
+def test_a_lawsuit_comes_too_late_after_the_restore(waiting_counter_notice):
+    counter_notices.restore_due(RESTORE_DUE_AT)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.report_lawsuit(waiting.decision.item.notice, waiting, "N.D. Cal.", RESTORE_DUE)
+        counter_notices.report_lawsuit(waiting_counter_notice.decision.item.notice, waiting_counter_notice,
+                                       "N.D. Cal.", RESTORE_DUE_AT)
     assert str(refused.value) == ("The listing was restored on 04 Dec 2025, 12:00 UTC; a lawsuit can no longer be "
                                   "reported here.")
 
 
-def test_a_lawsuit_is_refused_through_another_notice(waiting, reviewers):
-    other = removal(REMOVED, reviewers["tm"], listing="L-100004").item.notice
+def test_a_lawsuit_is_refused_through_another_notice(waiting_counter_notice, reviewers):
+    other = taken_down(REMOVED_AT, "L-100004", by=reviewers["tm"]).item.notice
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        counter_notices.report_lawsuit(other, waiting, "N.D. Cal.", ACCEPTED)
+        counter_notices.report_lawsuit(other, waiting_counter_notice, "N.D. Cal.", ACCEPTED_AT)
     assert str(refused.value) == "This counter-notice is not about a listing of this notice."
     assert CounterNotice.objects.get().status == CounterNoticeStatus.WAITING
 

@@ -13,7 +13,7 @@ from takedowns import outbox, tasks
 from takedowns.enums import EmailStatus
 from takedowns.mailfiles import EmlFileBackend
 from takedowns.models import OutboundEmail
-from tests.conftest import file_notice
+from tests.factories import file_notice
 
 pytestmark = pytest.mark.django_db
 

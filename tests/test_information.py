@@ -8,17 +8,14 @@ from django.core import mail
 from takedowns import workflow
 from takedowns.enums import DecisionOutcome, EventKind, ItemState, NoticeStatus
 from takedowns.models import InfoRequest, Reviewer
-from tests.conftest import PDF_BYTES, decision_form, file_notice, upload
+from tests.factories import PDF_BYTES, decision_form, routed, upload
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def notice(now, catalogue, reviewers):
-    notice = file_notice(now, items=[("L-100001", "counterfeit"), ("L-100002", "counterfeit")])
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
-    notice.refresh_from_db()
+    notice = routed(now, [("L-100001", "counterfeit"), ("L-100002", "counterfeit")])
     mail.outbox.clear()
     return notice
 
@@ -161,7 +158,6 @@ def test_the_reviewer_is_emailed_the_answer(notice, reviewers, now, django_captu
 
 
 def test_the_reviewer_asks_from_the_notice_page(client, notice, reviewers):
-    items = items_of(notice)
     client.force_login(reviewers["tm"].user)
     refused = client.post(f"/review/notices/{notice.reference}/decide/", decision_form(notice, {2: {"action": "ask"}}))
     assert refused.status_code == 400

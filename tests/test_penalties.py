@@ -6,14 +6,15 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.checks import run_checks
 
 from takedowns import penalties, workflow
 from takedowns.enums import ClockKind, EventKind, ItemState, PenaltyLevel, SellerAccount
 from takedowns.marketplace import LocalCatalogue, MarketplaceUnavailable
 from takedowns.models import Listing, Penalty, Seller, SlaClock, Strike
 from takedowns.penalties import Step
-from takedowns.workflow import enforcement
-from tests.conftest import file_notice
+from takedowns.workflow import appeals, enforcement
+from tests.factories import REMOVE, apply_penalties, decided, routed
 
 pytestmark = pytest.mark.django_db
 LADDER = [Step(1, "warning"), Step(2, "restriction", 7), Step(3, "suspension", 30), Step(4, "termination")]
@@ -43,29 +44,11 @@ def test_a_bad_ladder_is_refused_with_what_is_wrong(text, message):
         penalties.parse_ladder(text)
 
 
-def remove(now, reviewer, listing="L-100003"):
-    """A notice about one of Bright Store's listings, decided 'remove'; returns the notice."""
-    Listing.objects.filter(external_id=listing).update(status="active")
-    notice = file_notice(now, items=[(listing, "counterfeit")])
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
-    notice.refresh_from_db()
-    workflow.decide_items(notice, reviewer, [workflow.ItemDecision(notice.items.get().pk, "remove")], now)
-    return notice
-
-
-@pytest.fixture
-def bright(catalogue):
-    seller = catalogue["L-100003"].seller
-    Seller.objects.filter(pk=seller.pk).update(strike_count=0, email="bright@sellers.example")
-    return seller
-
-
 def test_the_seller_climbs_the_ladder_one_strike_per_notice(now, bright, reviewers):
     applied = []
     for n in range(5):
         at = now + timedelta(days=n)
-        notice = remove(at, reviewers["tm"])
+        notice = decided(at, {"L-100003": REMOVE}, reviewers["tm"])
         penalty = Penalty.objects.get(strike__notice=notice)
         enforcement.apply_penalty(penalty.pk, at + timedelta(minutes=5))
         bright.refresh_from_db()
@@ -81,14 +64,12 @@ def test_the_seller_climbs_the_ladder_one_strike_per_notice(now, bright, reviewe
         ("termination", 5, None, 5, SellerAccount.TERMINATED, None),
     ]
     clocks = SlaClock.objects.filter(kind=ClockKind.SELLER_PENALTY).order_by("started_at")
-    assert [(c.elapsed, c.stopped_at <= c.due_at, c.cancelled) for c in clocks] == [(timedelta(minutes=5), True, False)] * 5
+    assert [(c.elapsed, c.stopped_at <= c.due_at, c.cancelled) for c in clocks] == [
+        (timedelta(minutes=5), True, False)] * 5
 
 
 def test_a_second_decision_round_on_the_same_notice_adds_no_strike(now, catalogue, reviewers):
-    notice = file_notice(now, items=[("L-100003", "counterfeit"), ("L-100004", "counterfeit")])
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
-    notice.refresh_from_db()
+    notice = routed(now, [("L-100003", "counterfeit"), ("L-100004", "counterfeit")])
     first, second = notice.items.order_by("position")
     workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(first.pk, "remove")], now)
     workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(second.pk, "remove")], now)
@@ -107,8 +88,8 @@ def test_a_second_decision_round_on_the_same_notice_adds_no_strike(now, catalogu
 
 def test_applying_a_penalty_twice_acts_once_and_tells_the_seller_once(now, bright, reviewers,
                                                                         django_capture_on_commit_callbacks):
-    remove(now, reviewers["tm"])
-    remove(now, reviewers["tm"])
+    decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+    decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     penalty = Penalty.objects.get(level=PenaltyLevel.RESTRICTION)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -129,7 +110,7 @@ def test_applying_a_penalty_twice_acts_once_and_tells_the_seller_once(now, brigh
 
 
 def test_an_unreachable_marketplace_leaves_the_penalty_to_retry(now, bright, reviewers):
-    notice = remove(now, reviewers["tm"])
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     penalty = Penalty.objects.get(strike__notice=notice)
     with mock.patch.object(LocalCatalogue, "apply_penalty", side_effect=MarketplaceUnavailable("503")):
         with pytest.raises(MarketplaceUnavailable):
@@ -141,23 +122,22 @@ def test_an_unreachable_marketplace_leaves_the_penalty_to_retry(now, bright, rev
 
 def test_strikes_expire_once_and_stop_counting(now, bright, reviewers, settings):
     settings.STRIKE_EXPIRY_DAYS = 30
-    remove(now, reviewers["tm"])
-    remove(now + timedelta(days=20), reviewers["tm"])
+    decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+    decided(now + timedelta(days=20), {"L-100003": REMOVE}, reviewers["tm"])
     assert enforcement.expire_strikes(now + timedelta(days=29)) == 0
     assert enforcement.expire_strikes(now + timedelta(days=31)) == 1
     assert enforcement.expire_strikes(now + timedelta(days=31)) == 0
     bright.refresh_from_db()
     assert bright.strike_count == 1 and enforcement.live_strikes(bright.pk) == 1
     # The next strike finds one live strike before it: restriction (2), not suspension (3).
-    notice = remove(now + timedelta(days=32), reviewers["tm"])
+    notice = decided(now + timedelta(days=32), {"L-100003": REMOVE}, reviewers["tm"])
     assert Penalty.objects.get(strike__notice=notice).level == PenaltyLevel.RESTRICTION
 
 
 def test_a_restore_reverses_the_strike_lifts_its_penalty_and_puts_the_listing_back(now, bright, reviewers):
-    remove(now, reviewers["tm"])
-    notice = remove(now, reviewers["tm"])
-    for penalty in Penalty.objects.all():
-        enforcement.apply_penalty(penalty.pk, now)
+    decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+    apply_penalties(now)
     bright.refresh_from_db()
     assert bright.account == SellerAccount.RESTRICTED
     decision = notice.items.get().decision
@@ -184,7 +164,7 @@ def test_a_restore_reverses_the_strike_lifts_its_penalty_and_puts_the_listing_ba
 
 
 def test_the_penalty_page_needs_its_token(client, now, bright, reviewers):
-    notice = remove(now, reviewers["tm"])
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     penalty = Penalty.objects.get(strike__notice=notice)
     enforcement.apply_penalty(penalty.pk, now)
     page = client.get(penalty.seller_path()).content.decode()
@@ -193,17 +173,15 @@ def test_the_penalty_page_needs_its_token(client, now, bright, reviewers):
 
 
 def test_a_bad_ladder_setting_fails_the_start_up_check(settings):
-    from django.core.checks import run_checks
     settings.PENALTY_LADDER = "1:warning, 2:fine"
     [error] = [e for e in run_checks() if e.id == "takedowns.E001"]
     assert error.msg.startswith("PENALTY_LADDER: Penalty ladder step '2:fine': the level must be one of")
 
 
 def test_the_submitters_tracking_page_keeps_the_sellers_account_private(client, now, bright, reviewers):
-    notice = remove(now, reviewers["tm"])
+    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     penalty = Penalty.objects.get(strike__notice=notice)
     enforcement.apply_penalty(penalty.pk, now)
-    from takedowns.workflow import appeals
     appeals.file_appeal(penalty=penalty, appellant="seller", text="The listing was a genuine product.", now=now)
     page = client.get(notice.tracking_path()).content.decode()
     for private in ("Strike recorded", "Seller penalty", "Appeal filed", "Seller penalty applied", "warning"):

@@ -9,19 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from takedowns import routing, tasks, workflow
-from takedowns.workflow import clocks
 from takedowns.enums import EventKind, ItemState, NoticeStatus
 from takedowns.marketplace import LocalCatalogue, parse_listing_reference
 from takedowns.models import Event, Notice, OutboundEmail, Reviewer, Right
-from tests.conftest import file_notice, make_reviewer
+from takedowns.workflow import clocks
+from tests.factories import confirmed, file_notice, make_reviewer
 
 pytestmark = pytest.mark.django_db
-
-
-def confirmed(now, **kwargs):
-    notice = file_notice(now, **kwargs)
-    workflow.confirm_notice(notice, now)  # on_commit never fires inside the test transaction: not routed yet
-    return notice
 
 
 def test_routing_resolves_each_listing_and_flags_what_cannot_be_reviewed(now, catalogue, reviewers):
@@ -133,7 +127,8 @@ def test_a_reviewer_without_an_address_gets_no_assignment_mail(now, catalogue, r
 
 def test_routing_a_notice_takes_fifteen_statements(now, catalogue, reviewers, django_assert_num_queries):
     """Routing throughput is bounded by its statements (bench/RESULTS.md); a new one shows here."""
-    notice = confirmed(now, items=[("L-100001", "counterfeit"), ("L-100003", "counterfeit"), ("L-999999", "counterfeit")])
+    notice = confirmed(now, items=[("L-100001", "counterfeit"), ("L-100003", "counterfeit"),
+                                   ("L-999999", "counterfeit")])
     clocks.active_policies()  # as in a running worker, which holds the policies already
     # SELECT … FOR UPDATE the notice; SELECT its items, their listings (one query), items of the same
     # listings under review elsewhere; UPDATE the items; SELECT the right; SELECT the reviewer; SELECT

@@ -1,32 +1,11 @@
 """Settings come from the environment and fail loudly when production values are missing."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from portal.env import ImproperlyConfiguredEnv, email_settings, env_bool, env_int, env_str
-
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = {
-    "DEBUG": "false",
-    "SECRET_KEY": "x7#k2" * 12,
-    "ALLOWED_HOSTS": "takedowns.example.com",
-    "SITE_URL": "https://takedowns.example.com",
-    "DATABASE_URL": "postgres://portal:secret@db.internal:5432/portal",
-    "REDIS_URL": "redis://redis.internal:6379/0",
-    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.internal:587",
-    "DEFAULT_FROM_EMAIL": "Takedowns <takedowns@example.com>",
-}
-
-
-def run_manage(env: dict, *args: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in PRODUCTION and k not in ("CELERY_BROKER_URL", "PORT") and not k.endswith("_FILE")}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)
+from tests.commands import PRODUCTION, run_manage
 
 
 def test_production_settings_pass_the_deploy_check():

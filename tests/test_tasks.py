@@ -9,7 +9,7 @@ from django.utils import timezone
 from takedowns import tasks
 from takedowns.enums import NoticeStatus
 from takedowns.models import Notice
-from tests.conftest import file_notice
+from tests.factories import file_notice
 
 pytestmark = pytest.mark.django_db
 

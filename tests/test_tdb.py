@@ -7,29 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from takedowns import tdb, workflow
-from takedowns.enums import REASONS_FOR_RIGHT, DecisionOutcome
-from takedowns.models import Decision, Listing, ReasonCode
-from tests.conftest import file_notice
+from takedowns import tdb
+from takedowns.enums import REASONS_FOR_RIGHT
+from takedowns.models import Decision, Listing, Penalty
+from takedowns.workflow import enforcement
+from tests.factories import REJECT, REMOVE, decided, decisions_of
 
 pytestmark = pytest.mark.django_db
-REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
+# Every decision here carries this reviewer's note: a person's name and e-mail address, which no statement may show.
 NOTE = "Spoke to Jonas Weber (jonas.weber@mail.example) about the test buy."
-
-
-def decide(now, items=(("L-100001", "counterfeit"),), outcomes=(REMOVE,), **notice_fields) -> list[Decision]:
-    """File, confirm and route a notice, have its reviewer decide its listings in order, and return
-    the decisions loaded as the TDB export loads them. Shared with the export view tests."""
-    notice = file_notice(now, items=items, **notice_fields)
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
-    notice.refresh_from_db()
-    code = ReasonCode.objects.get(code="genuine-goods")
-    choices = [workflow.ItemDecision(item.pk, outcome, reason_code=code if outcome == REJECT else None, note=NOTE)
-               for item, outcome in zip(notice.items.order_by("position"), outcomes)]
-    made = workflow.decide_items(notice, notice.assigned_to, choices, now)
-    return list(Decision.objects.select_related(*tdb.RELATED).filter(pk__in=[d.pk for d in made])
-                .order_by("item__position"))
 
 
 def reload(decision: Decision) -> Decision:
@@ -42,7 +28,7 @@ def removal(now, catalogue, reviewers):
     seller = catalogue["L-100001"].seller
     seller.email = "owner@acme-outlet.example"
     seller.save()
-    decision, = decide(now)
+    decision, = decisions_of(decided(now, {"L-100001": REMOVE}, note=NOTE))
     Listing.objects.filter(pk=catalogue["L-100001"].pk).update(created_at=datetime(2024, 11, 20, 9, 0, tzinfo=UTC))
     Decision.objects.filter(pk=decision.pk).update(decided_at=datetime(2025, 3, 4, 23, 30, tzinfo=UTC))
     return reload(decision)
@@ -173,8 +159,7 @@ def test_the_puid_keeps_to_the_characters_the_api_accepts(removal):
 
 
 def test_a_rejection_has_no_statement(now, catalogue, reviewers):
-    removal, rejection = decide(now, items=[("L-100001", "counterfeit"), ("L-100002", "counterfeit")],
-                                outcomes=(REMOVE, REJECT))
+    removal, rejection = decisions_of(decided(now, {"L-100001": REMOVE, "L-100002": REJECT}, note=NOTE))
     with pytest.raises(tdb.NotARemoval, match=f"Decision {rejection.pk} is not a removal"):
         tdb.statement_for(rejection)
     with pytest.raises(tdb.NotARemoval):
@@ -182,8 +167,7 @@ def test_a_rejection_has_no_statement(now, catalogue, reviewers):
 
 
 def test_statements_come_in_the_order_given(now, catalogue, reviewers):
-    first, second = decide(now, items=[("L-100001", "counterfeit"), ("L-100002", "counterfeit")],
-                           outcomes=(REMOVE, REMOVE))
+    first, second = decisions_of(decided(now, {"L-100001": REMOVE, "L-100002": REMOVE}, note=NOTE))
     assert [s["puid"] for s in tdb.statements([second, first])] == [
         f"listing-L-100002-decision-{second.pk}", f"listing-L-100001-decision-{first.pk}"]
 
@@ -198,11 +182,8 @@ def test_a_penalty_measure_reports_the_account_restriction_and_its_end():
 
 
 def test_an_account_measure_of_the_ladder_maps_to_its_statement(now, catalogue, reviewers):
-    from takedowns.models import Penalty
-    from takedowns.workflow import enforcement
-    from tests.test_penalties import remove
     for _ in range(3):
-        remove(now, reviewers["tm"])
+        decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     suspension = Penalty.objects.select_related("seller", "strike__notice").get(level="suspension")
     enforcement.apply_penalty(suspension.pk, now)
     suspension.refresh_from_db()

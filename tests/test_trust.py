@@ -7,9 +7,9 @@ import pytest
 
 from takedowns import trust, workflow
 from takedowns.enums import EventKind, SubmitterTrust
-from takedowns.models import Decision, Event, Notice, ReasonCode, Submitter
+from takedowns.models import Decision, Event, Submitter
 from takedowns.trust import Record, trust_for
-from tests.conftest import file_notice
+from tests.factories import decided, file_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -62,14 +62,8 @@ def test_the_good_faith_rung_needs_a_strong_record(decided, removed, expected):
 
 def _decide_many(now, reviewer, outcomes: list[str]) -> None:
     """One confirmed, routed notice per outcome, decided by `reviewer` at `now`."""
-    reason = ReasonCode.objects.first()
     for outcome in outcomes:
-        notice = file_notice(now, items=[("L-100001", "trademark_misuse")])
-        workflow.confirm_notice(notice, now)
-        workflow.route_notice(notice.pk, now)
-        item = notice.items.get()
-        workflow.decide_items(Notice.objects.get(pk=notice.pk), reviewer, [
-            workflow.ItemDecision(item.pk, outcome, reason if outcome == "reject" else None)], now)
+        decided(now, {"L-100001": outcome}, reviewer, reason="trademark_misuse")
 
 
 def test_a_strong_recent_record_earns_good_faith_and_a_weak_one_loses_it(now, catalogue, reviewers):

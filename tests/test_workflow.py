@@ -9,7 +9,7 @@ from django.core import mail
 from takedowns import workflow
 from takedowns.enums import NOTICE_TRANSITIONS, EventKind, ItemState, NoticeStatus
 from takedowns.models import Event, Evidence, ImmutableRowError, Notice, OutboundEmail
-from tests.conftest import file_notice, notice_fields
+from tests.factories import file_notice, notice_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -26,13 +26,21 @@ from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 import dj_database_url
+import psycopg
 import pytest
+import redis
+from aiosmtpd.controller import Controller
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.core.cache.backends.redis import RedisCache
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from portal import settings as portal_settings
 from portal.celery import app as celery_app
+from takedowns import tasks
+from takedowns.models import OutboundEmail, ReasonCode
+from takedowns.workflow import clocks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # tests/conftest.py's autouse fixture gives the test process this SITE_URL; the worker gets the same,
@@ -69,22 +77,18 @@ def _services_problem() -> str | None:
     if urlsplit(database_url).scheme not in ("postgres", "postgresql"):
         return f"DATABASE_URL={_redacted(database_url)} is not a PostgreSQL URL (postgres://…)"
     try:
-        import psycopg
-
         # The server's own database, as Django uses to create the test database: the one named
         # in DATABASE_URL need not exist.
         with psycopg.connect(database_url, dbname="postgres", connect_timeout=SERVICE_TIMEOUT_SECONDS) as connection:
             connection.execute("SELECT 1")
-    except Exception as exc:  # noqa: BLE001 - any failure means "unreachable"; the message says which
+    except Exception as exc:  # any failure means "unreachable"; the message says which
         return f"PostgreSQL at DATABASE_URL={_redacted(database_url)} does not answer: {exc}".strip()
     try:
-        import redis
-
         client = redis.Redis.from_url(redis_url, socket_connect_timeout=SERVICE_TIMEOUT_SECONDS,
                                       socket_timeout=SERVICE_TIMEOUT_SECONDS)
         client.ping()
         client.close()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # as above
         return f"Redis at REDIS_URL={_redacted(redis_url)} does not answer: {exc}"
     return None
 
@@ -136,8 +140,6 @@ def reason_codes(db) -> dict:
     A transactional test ends by flushing every table, the rows that data migrations wrote
     included, so after the first such test of a session they are gone. They are written again
     here by the migration's own (idempotent) function."""
-    from takedowns.models import ReasonCode
-
     importlib.import_module("takedowns.migrations.0002_reason_codes").add_reason_codes(django_apps, None)
     return {code.code: code for code in ReasonCode.objects.all()}
 
@@ -217,7 +219,8 @@ class MailSink:
                 self._arrived.wait(remaining)
         if len(got) < count:
             subjects = [mail.subject for mail in got]
-            pytest.fail(f"SMTP server received {len(got)} of {count} e-mails to {address} within {timeout}s: {subjects}")
+            pytest.fail(f"SMTP server received {len(got)} of {count} e-mails to {address} within {timeout}s: "
+                        f"{subjects}")
         return got[:count]
 
 
@@ -229,8 +232,6 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def smtp_server():
-    from aiosmtpd.controller import Controller
-
     sink = MailSink()
     for attempt in range(3):
         port = _free_port()
@@ -303,9 +304,6 @@ class Worker:
         One solo worker takes one message at a time from a FIFO list, so a marker e-mail sent
         after those messages arrives at the SMTP server only once they are done.
         """
-        from takedowns import tasks
-        from takedowns.models import OutboundEmail
-
         for _ in range(rounds):
             address = f"drain-{uuid.uuid4().hex[:12]}@it.test"
             marker = OutboundEmail.objects.create(
@@ -323,7 +321,8 @@ def celery_worker(django_db_setup, smtp_server, tmp_path_factory):
         pytest.fail(f"the integration layer needs PostgreSQL; the test database is {database['ENGINE']}", pytrace=False)
     broker_url = celery_app.conf.broker_url
     if not str(broker_url).startswith(("redis://", "rediss://")):
-        pytest.fail(f"the integration layer needs the Redis broker; celery is configured for {broker_url}", pytrace=False)
+        pytest.fail(f"the integration layer needs the Redis broker; celery is configured for {broker_url}",
+                    pytrace=False)
 
     worker_database_url = database_url(database)
     if dj_database_url.parse(worker_database_url)["NAME"] != database["NAME"]:
@@ -388,8 +387,6 @@ def _stop(worker: Worker) -> None:
             worker.process.kill()
             worker.process.wait(timeout=WORKER_STOP_SECONDS)
     try:
-        import redis
-
         client = redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=SERVICE_TIMEOUT_SECONDS,
                                       socket_timeout=SERVICE_TIMEOUT_SECONDS)
         # The queue, its bindings and any priority lists: every key that names this unique queue.
@@ -397,7 +394,7 @@ def _stop(worker: Worker) -> None:
         if leftovers:
             client.delete(*leftovers)
         client.close()
-    except Exception:  # noqa: BLE001 - leftover keys of a unique queue harm nobody
+    except Exception:  # leftover keys of a unique queue harm nobody
         pass
 
 
@@ -420,11 +417,6 @@ def new_sla_policy_token() -> None:
     behind the model signals that would write a new token, so each test starts with a new one.
     Written to the worker's cache (Redis, as configured in portal.settings), not to this process's,
     which tests/conftest.py replaces with a local one."""
-    from django.core.cache.backends.redis import RedisCache
-
-    from portal import settings as portal_settings
-    from takedowns.workflow import clocks
-
     config = portal_settings.CACHES["default"]
     RedisCache(config["LOCATION"], config).set(clocks.POLICY_TOKEN_KEY, uuid.uuid4().hex, timeout=None)
 

@@ -8,7 +8,7 @@ from django.db import connection, connections
 from takedowns import workflow
 from takedowns.enums import EventKind
 from takedowns.models import Notice
-from tests.conftest import file_notice, make_reviewer
+from tests.factories import make_reviewer, routed
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -16,17 +16,15 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 def test_two_concurrent_claims_one_wins(catalogue, now):
     assert connection.vendor == "postgresql"
     first, second = make_reviewer("first", ["trademark"]), make_reviewer("second", ["trademark"])
-    notice = file_notice(now)
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
+    notice = routed(now)
     Notice.objects.filter(pk=notice.pk).update(assigned_to=None)
 
-    for attempt in range(10):  # repeat: each round must have exactly one winner
+    for _ in range(10):  # repeat: each round must have exactly one winner
         Notice.objects.filter(pk=notice.pk).update(assigned_to=None)
         barrier = threading.Barrier(2)
         outcomes = {}
 
-        def claim(reviewer):
+        def claim(reviewer, barrier=barrier, outcomes=outcomes):  # this round's, bound now
             try:
                 barrier.wait(timeout=10)
                 workflow.claim_notice(notice, reviewer, now)

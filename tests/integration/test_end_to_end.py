@@ -16,8 +16,9 @@ from django.test import Client
 from django.utils import timezone
 
 from takedowns import tasks, workflow
-from takedowns.models import Decision, Event, Listing, Notice, OutboundEmail, Seller
-from tests.conftest import decision_form, file_notice, notice_fields
+from takedowns.models import CounterNotice, Decision, Event, Listing, Notice, OutboundEmail, Penalty, Seller, Strike
+from takedowns.workflow import counter_notices
+from tests.factories import decision_form, file_notice, notice_fields
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +41,8 @@ def eventually(check, what: str, timeout: float = ROUTING_SECONDS, interval: flo
         time.sleep(interval)
 
 
-def routed(notice: Notice) -> Notice:
+def routed_by_worker(notice: Notice) -> Notice:
+    """The notice once the worker has routed it."""
     return eventually(lambda: Notice.objects.filter(pk=notice.pk, status="in_review").first(),
                       f"the worker routes notice {notice.reference}")
 
@@ -100,7 +102,7 @@ def test_a_notice_filed_on_the_form_is_confirmed_by_email_and_routed_to_a_review
     assert response.status_code == 302
     assert response["Location"] == notice.tracking_path()
 
-    notice = routed(notice)
+    notice = routed_by_worker(notice)
     assert notice.assigned_to == reviewers["tm"]
     assert notice.routed_at is not None and notice.confirmed_at <= notice.routed_at
     # Counterfeit (+30) of a toy, which is safety-relevant (+30), from a seller with 2 strikes (+10).
@@ -157,7 +159,7 @@ def test_the_sweep_re_enqueues_a_confirmed_notice_whose_routing_message_was_lost
     # grace period is over, and leaves the recent one alone.
     tasks.sweep_unrouted.delay()
 
-    lost = routed(lost)
+    lost = routed_by_worker(lost)
     assert lost.assigned_to == reviewers["tm"]
     assert Event.objects.filter(notice=lost, kind="routed").count() == 1
     [*_, with_reviewer] = mailbox.wait_for(lost_submitter, count=3)
@@ -176,7 +178,7 @@ def test_routing_the_same_notice_twice_through_the_worker_routes_it_once(catalog
     workflow.confirm_notice(notice, now=now)  # the first routing message, sent after commit
     tasks.route_notice.delay(notice_id=notice.pk)  # the same message again (a redelivery, a sweep)
 
-    notice = routed(notice)
+    notice = routed_by_worker(notice)
     worker.drain(mailbox)
 
     notice.refresh_from_db()
@@ -232,7 +234,7 @@ def test_a_reviewer_decides_a_notice_in_two_steps_and_the_worker_takes_listings_
         ("https://portal.test/listings/L-100006/", "counterfeit"),  # Copper: removed in the second step
     ]
 
-    notice = routed(file_and_confirm(client, mailbox, submitter, rows))
+    notice = routed_by_worker(file_and_confirm(client, mailbox, submitter, rows))
     assert notice.assigned_to == reviewers["tm"]
     items = {item.position: item for item in notice.items.select_related("listing")}
     assert [(p, items[p].listing.external_id, items[p].state) for p in items] == [
@@ -248,7 +250,8 @@ def test_a_reviewer_decides_a_notice_in_two_steps_and_the_worker_takes_listings_
     assert notice.reference in [listed.reference for listed in queue.context["page"].rows]
     notice_path = f"/review/notices/{notice.reference}/"
     page = reviewer.get(notice_path).content.decode()
-    assert all(f'name="item-{index}-item" value="{items[position].pk}"' in page for index, position in enumerate(sorted(items)))
+    assert all(f'name="item-{index}-item" value="{items[position].pk}"' in page
+               for index, position in enumerate(sorted(items)))
 
     # First step: remove listing 1, reject listing 2 with a reason code and a note, leave listing 3.
     code = reason_codes["registration-mismatch"]
@@ -385,16 +388,13 @@ def test_a_counter_notice_puts_the_listing_back_through_the_worker_and_everyone_
     """Removal, strike and warning, counter-notice found complete, the window runs out: the beat's
     restore task (run here through the worker) restores the listing, reverses the strike and lifts
     the warning, and the seller and the rights holder both receive the news over SMTP."""
-    from takedowns.models import CounterNotice, Penalty, Strike
-    from takedowns.workflow import counter_notices
-
     bright = Seller.objects.get(external_id="S-2")
     bright.email = f"bright-{uuid.uuid4().hex[:10]}@sellers.example"
     bright.save(update_fields=["email"])
     submitter = unique_address()
     notice = file_notice(timezone.now(), items=[("L-100003", "counterfeit")], submitter_email=submitter)
     workflow.confirm_notice(notice, timezone.now())
-    notice = routed(notice)
+    notice = routed_by_worker(notice)
     [decision] = workflow.decide_items(notice, reviewers["tm"], [
         workflow.ItemDecision(notice.items.get().pk, "remove")], timezone.now())
     eventually(lambda: Listing.objects.filter(external_id="L-100003", status="removed").exists(),
@@ -434,4 +434,5 @@ def test_a_counter_notice_puts_the_listing_back_through_the_worker_and_everyone_
         f"Counter-notice on listing L-100003 (notice {notice.reference}): restore on {day} unless you report a lawsuit",
         f"Listing L-100003 restored after a counter-notice (notice {notice.reference})"]
     [copy] = [mail for mail in mailbox.to(submitter) if mail.subject.startswith("Counter-notice on")]
-    assert "Li Wei" in copy.text and seller_address in copy.text  # 512(g)(2)(B): the seller's details go to the complainant
+    # 512(g)(2)(B): the seller's details go to the complainant.
+    assert "Li Wei" in copy.text and seller_address in copy.text

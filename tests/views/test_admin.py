@@ -5,9 +5,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 
-from takedowns import workflow
 from takedowns.models import Notice, SlaClock, SlaPolicy
-from tests.conftest import file_notice
+from tests.factories import file_notice, routed
 
 pytestmark = pytest.mark.django_db
 
@@ -34,32 +33,30 @@ def test_a_lead_sets_a_one_minute_target_in_the_admin(admin_client):
     assert policy.target == timedelta(minutes=1)
 
 
-def routed(now):
-    notice = file_notice(now)
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
-    return SlaClock.objects.get(notice=notice, kind="takedown_decision")
+def decision_clock(now) -> SlaClock:
+    """The takedown decision clock of a notice routed at `now`."""
+    return SlaClock.objects.get(notice=routed(now), kind="takedown_decision")
 
 
 def test_a_lead_s_edit_applies_to_the_next_clock_although_policies_are_cached(
         admin_client, now, catalogue, reviewers, django_capture_on_commit_callbacks):
-    assert routed(now).target == timedelta(hours=24)  # this process now holds a copy of the policies
+    assert decision_clock(now).target == timedelta(hours=24)  # this process now holds a copy of the policies
     policy = SlaPolicy.objects.get(clock="takedown_decision", right_type="")
     with django_capture_on_commit_callbacks(execute=True):  # the edit commits
         response = admin_client.post(f"/admin/takedowns/slapolicy/{policy.pk}/change/", policy_form(policy))
     assert response.status_code == 302
-    clock = routed(now)
+    clock = decision_clock(now)
     assert (clock.policy, clock.target, clock.due_at) == (policy, timedelta(minutes=1), now + timedelta(minutes=1))
 
 
 def test_a_deleted_policy_no_longer_applies(admin_client, now, catalogue, reviewers,
                                             django_capture_on_commit_callbacks):
     specific = SlaPolicy.objects.create(clock="takedown_decision", right_type="trademark", target=timedelta(hours=6))
-    assert routed(now).policy == specific
+    assert decision_clock(now).policy == specific
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(f"/admin/takedowns/slapolicy/{specific.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
-    assert routed(now).target == timedelta(hours=24)
+    assert decision_clock(now).target == timedelta(hours=24)
 
 
 @pytest.mark.parametrize("changes, message", [
@@ -78,7 +75,6 @@ def test_a_policy_with_an_impossible_calendar_is_refused_with_why(admin_client, 
 
 
 def test_notices_are_read_only_in_the_admin(admin_client, now, catalogue):
-    from tests.conftest import file_notice
     notice = file_notice(now)
     assert admin_client.get(f"/admin/takedowns/notice/{notice.pk}/change/").status_code == 200
     response = admin_client.post(f"/admin/takedowns/notice/{notice.pk}/change/", {"status": "closed"})

@@ -12,23 +12,13 @@ from takedowns.models import CounterNotice, OutboundEmail
 from takedowns.selectors import worklists
 from takedowns.selectors.keyset import Keyset
 from takedowns.workflow import counter_notices
-from tests.test_counter_notices import (  # noqa: F401 (fixtures)
-    ACCEPTED,
-    FIELDS,
-    FILED,
-    bright,
-    checker,
-    decision,
-    filed,
-    removal,
-    waiting,
-)
+from tests.factories import ACCEPTED_AT, COUNTER_NOTICE_FIELDS, FILED_AT, taken_down
 
 pytestmark = pytest.mark.django_db
 
 
 def form_data(**changes) -> dict:
-    data = {**FIELDS, "statement_mistake": "on", "consent_jurisdiction": "on"}
+    data = {**COUNTER_NOTICE_FIELDS, "statement_mistake": "on", "consent_jurisdiction": "on"}
     data.update(changes)
     return {name: value for name, value in data.items() if value is not None}
 
@@ -43,22 +33,22 @@ def post_url(decision) -> str:
 
 # --- The seller's side. ---
 
-def test_the_statement_page_offers_the_form_prefilled(client, decision):
-    body = page(client.get(decision.seller_path()))
+def test_the_statement_page_offers_the_form_prefilled(client, bright_removal):
+    body = page(client.get(bright_removal.seller_path()))
     assert 'id="counter-notice-form"' in body
     assert (f"Listing L-100003 “Listing 3”, at https://portal.test/listings/L-100003/; removed on 16 November 2025 "
-            f"after notice {decision.item.notice.reference}.") in body
-    assert 'value="orders@bright.example"' in body
+            f"after notice {bright_removal.item.notice.reference}.") in body
+    assert 'value="bright@sellers.example"' in body
     assert "restore the listing 10 business days later" in body
     for label in ("I swear, under penalty of perjury", "I consent to the jurisdiction of the Federal District Court",
                   "Electronic signature", "Postal address", "Telephone number"):
         assert label in body
 
 
-def test_filing_through_the_page_redirects_back_with_the_status(client, decision):
-    response = client.post(post_url(decision), form_data())
+def test_filing_through_the_page_redirects_back_with_the_status(client, bright_removal):
+    response = client.post(post_url(bright_removal), form_data())
     assert response.status_code == 302
-    assert response["Location"] == f"{decision.seller_path()}#counter-notice"
+    assert response["Location"] == f"{bright_removal.seller_path()}#counter-notice"
     row = CounterNotice.objects.get()
     assert (row.status, row.full_name, row.statement_mistake, row.consent_jurisdiction, row.signature) == (
         CounterNoticeStatus.FILED, "Li Wei", True, True, "li  wei")
@@ -69,8 +59,8 @@ def test_filing_through_the_page_redirects_back_with_the_status(client, decision
     assert 'id="counter-notice-form"' not in body
 
 
-def test_every_missing_element_gets_its_own_error_and_nothing_typed_is_lost(client, decision):
-    response = client.post(post_url(decision), {"full_name": "Li Wei", "phone": "+86 755 1234 5678",
+def test_every_missing_element_gets_its_own_error_and_nothing_typed_is_lost(client, bright_removal):
+    response = client.post(post_url(bright_removal), {"full_name": "Li Wei", "phone": "+86 755 1234 5678",
                                                 "explanation": "Genuine goods.", "email": "not-an-address"})
     assert response.status_code == 400
     body = page(response)
@@ -88,8 +78,8 @@ def test_every_missing_element_gets_its_own_error_and_nothing_typed_is_lost(clie
     assert not CounterNotice.objects.exists()
 
 
-def test_an_empty_form_names_every_field(client, decision):
-    body = page(client.post(post_url(decision), {}))
+def test_an_empty_form_names_every_field(client, bright_removal):
+    body = page(client.post(post_url(bright_removal), {}))
     for error in ("Explain why you believe the listing was removed by mistake or misidentification.",
                   "Enter your full name: the person making the statements above.",
                   "Enter a telephone number where you can be reached.",
@@ -97,48 +87,49 @@ def test_an_empty_form_names_every_field(client, decision):
         assert error in body
 
 
-def test_a_signature_that_is_not_the_name_is_refused(client, decision):
-    response = client.post(post_url(decision), form_data(signature="LW"))
+def test_a_signature_that_is_not_the_name_is_refused(client, bright_removal):
+    response = client.post(post_url(bright_removal), form_data(signature="LW"))
     assert response.status_code == 400
     assert ("The signature must be your full name exactly as typed above (“Li Wei”); you typed “LW”."
             in page(response))
     assert not CounterNotice.objects.exists()
 
 
-def test_an_incomplete_counter_notice_shows_the_reason_and_the_form_to_correct(client, filed, checker):
-    counter_notices.mark_incomplete(filed, checker, "Your address has no postcode.", ACCEPTED)
-    body = page(client.get(filed.decision.seller_path()))
+def test_an_incomplete_counter_notice_shows_the_reason_and_the_form_to_correct(client, filed_counter_notice, checker):
+    counter_notices.mark_incomplete(filed_counter_notice, checker, "Your address has no postcode.", ACCEPTED_AT)
+    body = page(client.get(filed_counter_notice.decision.seller_path()))
     assert "A reviewer returned your counter-notice as incomplete:" in body
     assert "Your address has no postcode." in body
     assert 'id="counter-notice-form"' in body and "File the corrected counter-notice" in body
     assert 'value="Li Wei"' in body and "12 Harbour Road" in body and 'value="+86 755 1234 5678"' in body
     assert 'name="signature" value=' not in body  # signed again for the corrected text
-    response = client.post(post_url(filed.decision), form_data(address="12 Harbour Road, 518000 Shenzhen, China"))
+    response = client.post(post_url(filed_counter_notice.decision),
+                           form_data(address="12 Harbour Road, 518000 Shenzhen, China"))
     assert response.status_code == 302
     row = CounterNotice.objects.get()
     assert (row.status, row.address) == (CounterNoticeStatus.FILED, "12 Harbour Road, 518000 Shenzhen, China")
 
 
-def test_a_waiting_counter_notice_shows_its_restore_date_and_no_form(client, waiting):
-    body = page(client.get(waiting.decision.seller_path()))
+def test_a_waiting_counter_notice_shows_its_restore_date_and_no_form(client, waiting_counter_notice):
+    body = page(client.get(waiting_counter_notice.decision.seller_path()))
     assert "4 Dec 2025, 12:00 UTC, unless the rights holder reports a lawsuit before then" in body
     assert "Found complete" in body and "19 Nov 2025, 12:00 UTC" in body
     assert 'id="counter-notice-form"' not in body
 
 
-def test_filing_twice_through_the_page_is_refused_with_the_reason(client, filed):
-    response = client.post(post_url(filed.decision), form_data())
+def test_filing_twice_through_the_page_is_refused_with_the_reason(client, filed_counter_notice):
+    response = client.post(post_url(filed_counter_notice.decision), form_data())
     assert response.status_code == 302
     body = page(client.get(response["Location"]))
     assert "You have already filed a counter-notice against this removal (18 Nov 2025)" in body
     assert CounterNotice.objects.count() == 1
 
 
-def test_the_counter_notice_url_needs_the_token_and_a_post(client, decision):
-    assert client.post(f"/statement/{decision.pk}/{'x' * 43}/counter-notice/", form_data()).status_code == 404
-    assert client.post(f"/statement/{decision.pk + 1}/{decision.seller_token}/counter-notice/",
+def test_the_counter_notice_url_needs_the_token_and_a_post(client, bright_removal):
+    assert client.post(f"/statement/{bright_removal.pk}/{'x' * 43}/counter-notice/", form_data()).status_code == 404
+    assert client.post(f"/statement/{bright_removal.pk + 1}/{bright_removal.seller_token}/counter-notice/",
                        form_data()).status_code == 404
-    assert client.get(post_url(decision)).status_code == 405
+    assert client.get(post_url(bright_removal)).status_code == 405
     assert not CounterNotice.objects.exists()
 
 
@@ -149,17 +140,17 @@ REVIEWER_POSTS = ["/review/counter-notices/{pk}/accept/", "/review/counter-notic
 
 
 @pytest.mark.parametrize("url", REVIEWER_GETS + REVIEWER_POSTS)
-def test_anonymous_visitors_are_sent_to_the_login(client, filed, url):
-    url = url.format(pk=filed.pk)
+def test_anonymous_visitors_are_sent_to_the_login(client, filed_counter_notice, url):
+    url = url.format(pk=filed_counter_notice.pk)
     response = client.post(url, {"reason": "x"}) if url.endswith(("accept/", "incomplete/")) else client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/review/login/")
     assert CounterNotice.objects.get().status == CounterNoticeStatus.FILED
 
 
 @pytest.mark.parametrize("url", REVIEWER_GETS + REVIEWER_POSTS)
-def test_users_outside_the_reviewer_groups_are_refused(client, filed, url):
+def test_users_outside_the_reviewer_groups_are_refused(client, filed_counter_notice, url):
     client.force_login(get_user_model().objects.create_user("someone", password="pw", is_staff=True))
-    url = url.format(pk=filed.pk)
+    url = url.format(pk=filed_counter_notice.pk)
     response = client.post(url, {"reason": "x"}) if url.endswith(("accept/", "incomplete/")) else client.get(url)
     assert response.status_code == 403
     assert CounterNotice.objects.get().status == CounterNoticeStatus.FILED
@@ -171,9 +162,10 @@ def test_the_list_shows_counter_notices_waiting_for_a_check_oldest_first_a_page_
     listings = ["L-100003", "L-100004", "L-100003", "L-100004"]
     made = []
     for n, listing in enumerate(listings):
-        decision = removal(FILED - timedelta(days=2), reviewers["tm"], listing=listing)
-        made.append(counter_notices.file_counter_notice(decision, FIELDS, FILED + timedelta(minutes=10 - n)))
-    counter_notices.accept_counter_notice(made[3], checker, ACCEPTED)  # checked: not in the list any more
+        decision = taken_down(FILED_AT - timedelta(days=2), listing, by=reviewers["tm"])
+        made.append(counter_notices.file_counter_notice(decision, COUNTER_NOTICE_FIELDS,
+                                                        FILED_AT + timedelta(minutes=10 - n)))
+    counter_notices.accept_counter_notice(made[3], checker, ACCEPTED_AT)  # checked: not in the list any more
     client.force_login(checker.user)
     first = page(client.get("/review/counter-notices/"))
     assert first.index(f'data-counter-notice="{made[2].pk}"') < first.index(f'data-counter-notice="{made[1].pk}"')
@@ -192,38 +184,39 @@ def test_the_queue_links_to_the_counter_notices(client, checker):
     assert 'href="/review/counter-notices/" id="counter-notices-link"' in page(client.get("/review/"))
 
 
-def test_the_check_page_shows_the_content_and_both_buttons(client, filed, checker):
+def test_the_check_page_shows_the_content_and_both_buttons(client, filed_counter_notice, checker):
     client.force_login(checker.user)
-    body = page(client.get(f"/review/counter-notices/{filed.pk}/"))
-    for text in ("Counter-notice on listing L-100003", filed.decision.item.notice.reference, "Bright Store",
-                 "12 Harbour Road", "+86 755 1234 5678", "li.wei@bright.example", "/li  wei/", "matches the name",
+    body = page(client.get(f"/review/counter-notices/{filed_counter_notice.pk}/"))
+    for text in ("Counter-notice on listing L-100003", filed_counter_notice.decision.item.notice.reference,
+                 "Bright Store", "12 Harbour Road", "+86 755 1234 5678", "li.wei@bright.example", "/li  wei/",
+                 "matches the name",
                  "I swear, under penalty of perjury", "Complete — start the restore window",
                  "Incomplete — return to the seller", "10 business days from now"):
         assert text in body
 
 
-def test_a_reviewer_finds_it_complete(client, filed, checker):
+def test_a_reviewer_finds_it_complete(client, filed_counter_notice, checker):
     client.force_login(checker.user)
-    response = client.post(f"/review/counter-notices/{filed.pk}/accept/")
-    assert response["Location"] == f"/review/counter-notices/{filed.pk}/"
+    response = client.post(f"/review/counter-notices/{filed_counter_notice.pk}/accept/")
+    assert response["Location"] == f"/review/counter-notices/{filed_counter_notice.pk}/"
     row = CounterNotice.objects.get()
     assert (row.status, row.checked_by) == (CounterNoticeStatus.WAITING, checker.user)
     assert OutboundEmail.objects.filter(kind="counter_notice_copy", to="anna@aerostride.example").count() == 1
     body = page(client.get(response["Location"]))
     assert "Complete: the rights holder has been sent a copy, and the listing is restored on" in body
     assert 'id="accept"' not in body
-    again = page(client.post(f"/review/counter-notices/{filed.pk}/accept/", follow=True))
+    again = page(client.post(f"/review/counter-notices/{filed_counter_notice.pk}/accept/", follow=True))
     assert "only one waiting for its check can be found complete." in again
 
 
-def test_returning_it_needs_a_reason(client, filed, checker):
+def test_returning_it_needs_a_reason(client, filed_counter_notice, checker):
     client.force_login(checker.user)
-    response = client.post(f"/review/counter-notices/{filed.pk}/incomplete/", {"reason": "  "})
+    response = client.post(f"/review/counter-notices/{filed_counter_notice.pk}/incomplete/", {"reason": "  "})
     assert response.status_code == 400
     assert "Say what is missing, so that the seller can correct it." in page(response)
     assert CounterNotice.objects.get().status == CounterNoticeStatus.FILED
-    response = client.post(f"/review/counter-notices/{filed.pk}/incomplete/", {"reason": "No postcode."})
-    assert response["Location"] == f"/review/counter-notices/{filed.pk}/"
+    response = client.post(f"/review/counter-notices/{filed_counter_notice.pk}/incomplete/", {"reason": "No postcode."})
+    assert response["Location"] == f"/review/counter-notices/{filed_counter_notice.pk}/"
     row = CounterNotice.objects.get()
     assert (row.status, row.incomplete_reason) == (CounterNoticeStatus.INCOMPLETE, "No postcode.")
 
@@ -235,10 +228,10 @@ def test_an_unknown_counter_notice_is_404(client, checker):
 
 # --- The rights holder's side. ---
 
-def test_the_tracking_page_shows_a_checked_counter_notice_and_the_lawsuit_form(client, filed, checker):
-    notice = filed.decision.item.notice
+def test_the_tracking_page_shows_a_checked_counter_notice_and_the_lawsuit_form(client, filed_counter_notice, checker):
+    notice = filed_counter_notice.decision.item.notice
     assert "Counter-notices from sellers" not in page(client.get(notice.tracking_path()))  # not checked yet
-    counter_notices.accept_counter_notice(filed, checker, ACCEPTED)
+    counter_notices.accept_counter_notice(filed_counter_notice, checker, ACCEPTED_AT)
     body = page(client.get(notice.tracking_path()))
     for text in ("Counter-notices from sellers", "L-100003", "to be restored on 4 Dec 2025, 12:00 UTC",
                  "Li Wei", "12 Harbour Road", "+86 755 1234 5678 · li.wei@bright.example",
@@ -246,14 +239,14 @@ def test_the_tracking_page_shows_a_checked_counter_notice_and_the_lawsuit_form(c
                  # the copy e-mail shows on the tracking page too
                  f"Counter-notice on listing L-100003 (notice {notice.reference})"):
         assert text in body
-    assert filed.decision.seller_token not in body
+    assert filed_counter_notice.decision.seller_token not in body
 
 
-def test_the_rights_holder_reports_a_lawsuit(client, waiting):
-    notice = waiting.decision.item.notice
-    url = f"{notice.tracking_path()}counter-notices/{waiting.pk}/lawsuit/"
+def test_the_rights_holder_reports_a_lawsuit(client, waiting_counter_notice):
+    notice = waiting_counter_notice.decision.item.notice
+    url = f"{notice.tracking_path()}counter-notices/{waiting_counter_notice.pk}/lawsuit/"
     response = client.post(url, {"details": "N.D. Cal. 5:25-cv-01234"})
-    assert response["Location"] == f"{notice.tracking_path()}#counter-notice-{waiting.pk}"
+    assert response["Location"] == f"{notice.tracking_path()}#counter-notice-{waiting_counter_notice.pk}"
     row = CounterNotice.objects.get()
     assert (row.status, row.lawsuit_details) == (CounterNoticeStatus.LAWSUIT, "N.D. Cal. 5:25-cv-01234")
     body = page(client.get(notice.tracking_path()))
@@ -261,20 +254,21 @@ def test_the_rights_holder_reports_a_lawsuit(client, waiting):
     assert "you reported a lawsuit on" in body and "Report the lawsuit" not in body
 
 
-def test_a_lawsuit_without_details_is_refused(client, waiting):
-    notice = waiting.decision.item.notice
-    response = client.post(f"{notice.tracking_path()}counter-notices/{waiting.pk}/lawsuit/", {"details": " "},
-                           follow=True)
+def test_a_lawsuit_without_details_is_refused(client, waiting_counter_notice):
+    notice = waiting_counter_notice.decision.item.notice
+    response = client.post(f"{notice.tracking_path()}counter-notices/{waiting_counter_notice.pk}/lawsuit/",
+                           {"details": " "}, follow=True)
     assert "Name the court and the case number of the action you filed." in page(response)
     assert CounterNotice.objects.get().status == CounterNoticeStatus.WAITING
 
 
-def test_the_lawsuit_url_needs_the_tracking_token_its_own_notice_and_a_post(client, waiting, reviewers):
-    notice = waiting.decision.item.notice
-    assert client.post(f"/track/{notice.reference}/{'x' * 43}/counter-notices/{waiting.pk}/lawsuit/",
+def test_the_lawsuit_url_needs_the_tracking_token_its_own_notice_and_a_post(client, waiting_counter_notice, reviewers):
+    notice = waiting_counter_notice.decision.item.notice
+    assert client.post(f"/track/{notice.reference}/{'x' * 43}/counter-notices/{waiting_counter_notice.pk}/lawsuit/",
                        {"details": "N.D. Cal."}).status_code == 404
-    other = removal(FILED, reviewers["tm"], listing="L-100004").item.notice
-    assert client.post(f"{other.tracking_path()}counter-notices/{waiting.pk}/lawsuit/",
+    other = taken_down(FILED_AT, "L-100004", by=reviewers["tm"]).item.notice
+    assert client.post(f"{other.tracking_path()}counter-notices/{waiting_counter_notice.pk}/lawsuit/",
                        {"details": "N.D. Cal."}).status_code == 404
-    assert client.get(f"{notice.tracking_path()}counter-notices/{waiting.pk}/lawsuit/").status_code == 405
+    lawsuit_url = f"{notice.tracking_path()}counter-notices/{waiting_counter_notice.pk}/lawsuit/"
+    assert client.get(lawsuit_url).status_code == 405
     assert CounterNotice.objects.get().status == CounterNoticeStatus.WAITING

@@ -1,5 +1,6 @@
 """The leads' SLA dashboard: who gets in, the period a lead chooses (and what a bad one is told), the
-figures on the page and in both CSV downloads, exactly as worked out in tests/test_figures.py."""
+figures on the page and in both CSV downloads, exactly as worked out in tests/reports/test_dashboard.py
+(on tests/datasets.py's dataset)."""
 
 import csv
 import io
@@ -7,26 +8,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import override_settings
 from django.http import StreamingHttpResponse
+from django.test import override_settings
 from django.utils import timezone
 
 from takedowns.reports import clock_rollup
-from tests.conftest import make_lead
-from tests.test_figures import at, build_dataset, clock, make_notice
+from tests.datasets import at, clock_row, notice_row
 
 pytestmark = pytest.mark.django_db
 OCTOBER = {"from": "2026-10-01", "to": "2026-10-31"}
-
-
-@pytest.fixture
-def lead(db):
-    return make_lead("lead", ["trademark"])
-
-
-@pytest.fixture
-def dataset(catalogue, reviewers):
-    return build_dataset(reviewers)
 
 
 @pytest.fixture
@@ -142,7 +132,8 @@ def test_the_page_shows_the_figures_of_the_period(as_lead, dataset):
         "cr 2 2 1", "lead 0 0 0", "tm 1 2 0", "Unassigned – 1 1",
     ]
     assert '<strong id="breach-total">4</strong> breaches in the period.' in html
-    assert "otherwise off by at most 5&nbsp;% (usually far\n  less). The durations CSV has every clock's exact time." in html
+    assert ("otherwise off by at most 5&nbsp;% (usually far\n  less). The durations CSV has every clock's exact "
+            "time.") in html
     assert 'href="/review/dashboard/figures.csv?from=2026-10-01&amp;to=2026-10-31"' in html
 
 
@@ -190,8 +181,10 @@ def test_the_figures_csv_holds_every_figure_of_the_page(as_lead, dataset):
         ["period", "", "to", "2026-10-31"],
         *[["running_clocks", kind, state, count]
           for kind, states in running.items() for state, count in states.items()],
-        *[["breaches_per_day", "", f"2026-10-{day:02d}", "1" if day in (10, 15, 19, 21) else "0"] for day in range(1, 32)],
-        *[["stopped_clocks", kind, key, value] for kind, values in stopped.items() for key, value in zip(keys, values)],
+        *[["breaches_per_day", "", f"2026-10-{day:02d}", "1" if day in (10, 15, 19, 21) else "0"]
+          for day in range(1, 32)],
+        *[["stopped_clocks", kind, key, value]
+          for kind, values in stopped.items() for key, value in zip(keys, values, strict=True)],
         *[row for monday, count, median in weeks for row in (
             ["weekly_count", "takedown_decision", monday, count],
             ["weekly_median_elapsed_seconds", "takedown_decision", monday, median])],
@@ -245,12 +238,12 @@ def test_the_durations_csv_writes_local_times_with_their_offset_and_rounds_halve
                                                                                      reviewers):
     """Byte for byte, on whichever database the suite runs (PostgreSQL writes it with COPY): the
     site's time zone, a half-hour offset that changes with daylight saving, halves rounded up."""
-    notice = make_notice("TD-Z1", at(10, 30, 9), ("counterfeit",), right_type="trademark")
+    notice = notice_row("TD-Z1", at(10, 30, 9), ("counterfeit",), right_type="trademark")
     # Newfoundland: UTC-02:30 until 1 November 2026, then UTC-03:30.
-    first = clock("acknowledgement", notice, at(10, 31, 12), at(10, 31, 12, 15),
-                  at(10, 31, 12, 1) + timedelta(seconds=1.5))
-    second = clock("acknowledgement", notice, at(11, 2, 12), at(11, 2, 12, 15),
-                   at(11, 2, 12, 1) + timedelta(seconds=2.5))
+    first = clock_row("acknowledgement", notice, at(10, 31, 12), at(10, 31, 12, 15),
+                      at(10, 31, 12, 1) + timedelta(seconds=1.5))
+    second = clock_row("acknowledgement", notice, at(11, 2, 12), at(11, 2, 12, 15),
+                       at(11, 2, 12, 1) + timedelta(seconds=2.5))
     response = as_lead.get("/review/dashboard/durations.csv", {"from": "2026-10-31", "to": "2026-11-02"})
     body = b"".join(response.streaming_content).decode()
     assert body == (

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 
 from takedowns import workflow
 from takedowns.models import Evidence
-from tests.conftest import PDF_BYTES, make_reviewer, notice_fields
+from tests.factories import PDF_BYTES, make_reviewer, notice_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core import mail
 
 from takedowns.enums import NoticeStatus
 from takedowns.models import Event, Evidence, Notice
-from tests.conftest import JPEG_BYTES, PDF_BYTES, PNG_BYTES, upload
+from tests.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, upload
 
 pytestmark = pytest.mark.django_db
 URL = "/notices/new/"
@@ -40,7 +40,8 @@ def test_get_shows_a_fresh_form_with_a_one_time_key_and_three_rows(client):
     assert response.status_code == 200
     assert 'name="submission_key"' in body
     assert 'name="items-2-reported"' in body and 'name="items-3-reported"' not in body
-    assert response.context["form"].initial["submission_key"] != client.get(URL).context["form"].initial["submission_key"]
+    again = client.get(URL)
+    assert response.context["form"].initial["submission_key"] != again.context["form"].initial["submission_key"]
     assert "/static/vendor/bootstrap-5.3.9/bootstrap.min.css" in body
 
 
@@ -264,7 +265,8 @@ def test_the_total_evidence_size_is_limited_per_notice(client, settings):
     settings.EVIDENCE_MAX_TOTAL_BYTES = 100
     response = client.post(URL, form_data(test_buy=[upload("a.pdf", PDF_BYTES * 2), upload("b.pdf", PDF_BYTES)]))
     assert errors_of(response)["__all__"] == [
-        f"The evidence files add up to {3 * len(PDF_BYTES)}\xa0bytes; a notice may carry at most 100\xa0bytes. Remove or shrink some files."]
+        f"The evidence files add up to {3 * len(PDF_BYTES)}\xa0bytes; a notice may carry at most 100\xa0bytes. "
+        "Remove or shrink some files."]
     assert Evidence.objects.count() == 0
 
 

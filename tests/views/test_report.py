@@ -1,5 +1,5 @@
 """The public transparency report: open to anyone, per month or half-year, with the same figures on
-the page, in JSON and in CSV, equal to what tests/test_figures.py's dataset gives by hand."""
+the page, in JSON and in CSV, equal to what tests/datasets.py's dataset gives by hand."""
 
 import csv
 import io
@@ -10,14 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from tests.test_figures import build_dataset
+from takedowns.models import ReportSnapshot
+from takedowns.reports import transparency as figures
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dataset(catalogue, reviewers):
-    return build_dataset(reviewers)
 
 
 # Worked out from the dataset's comments: notices N1 N2 N3 N7 were confirmed in October; decisions
@@ -160,8 +156,6 @@ def test_the_report_is_a_fixed_number_of_aggregate_queries(client, dataset, djan
 
 
 def test_visitors_read_the_stored_report_until_it_is_stale(client, dataset, django_assert_num_queries):
-    from takedowns.reports import transparency as figures
-    from takedowns.models import ReportSnapshot
     client.get("/transparency/2026-10.json")
     with django_assert_num_queries(1):  # one row, however many notices the month has
         assert client.get("/transparency/2026-10.json").json()["notices"]["received"] == 4
@@ -172,8 +166,6 @@ def test_visitors_read_the_stored_report_until_it_is_stale(client, dataset, djan
 
 
 def test_the_beat_task_keeps_the_current_and_previous_periods_computed(dataset):
-    from takedowns.reports import transparency as figures
-    from takedowns.models import ReportSnapshot
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     assert figures.refresh_current_reports(now) == ["2026-11", "2026-10", "2026-H2", "2026-H1"]
     assert sorted(ReportSnapshot.objects.values_list("period", flat=True)) == ["2026-10", "2026-11", "2026-H1",

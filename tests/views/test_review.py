@@ -5,27 +5,20 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core import mail
 
 from takedowns import workflow
 from takedowns.enums import LEAD_GROUP, ItemState, NoticeStatus
 from takedowns.models import Decision, Notice, ReasonCode, Reviewer
 from takedowns.selectors.queue import QUEUE
-from tests.conftest import decision_form, file_notice, make_reviewer
+from tests.factories import decision_form, routed
 
 pytestmark = pytest.mark.django_db
 
 
-def routed_notice(now, **kwargs):
-    notice = file_notice(now, **kwargs)
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
-    notice.refresh_from_db()
-    return notice
-
-
 @pytest.fixture
 def notice(now, catalogue, reviewers):
-    return routed_notice(now, items=[("L-100001", "counterfeit"), ("L-100002", "counterfeit"),
+    return routed(now, items=[("L-100001", "counterfeit"), ("L-100002", "counterfeit"),
                                      ("L-100004", "trademark_misuse")])
 
 
@@ -59,17 +52,17 @@ def test_the_login_page_logs_a_reviewer_in(client, reviewers):
 
 
 def test_the_queue_is_ordered_by_due_time_then_priority(client, now, catalogue, reviewers):
-    late = routed_notice(now, items=[("L-100001", "trademark_misuse")])
-    early_low = routed_notice(now - timedelta(hours=2), items=[("L-100002", "trademark_misuse")])
-    early_high = routed_notice(now - timedelta(hours=2), items=[("L-100003", "counterfeit")])
+    late = routed(now, items=[("L-100001", "trademark_misuse")])
+    early_low = routed(now - timedelta(hours=2), items=[("L-100002", "trademark_misuse")])
+    early_high = routed(now - timedelta(hours=2), items=[("L-100003", "counterfeit")])
     client.force_login(reviewers["tm"].user)
     listed = [n.reference for n in client.get("/review/").context["page"].rows]
     assert listed == [early_high.reference, early_low.reference, late.reference]
 
 
 def test_the_queue_filters_by_right_and_assignee(client, now, catalogue, reviewers):
-    mine = routed_notice(now, items=[("L-100001", "counterfeit")])
-    theirs = routed_notice(now, items=[("L-100002", "copyright_images")], right_type="copyright")
+    mine = routed(now, items=[("L-100001", "counterfeit")])
+    theirs = routed(now, items=[("L-100002", "copyright_images")], right_type="copyright")
     Notice.objects.filter(pk=theirs.pk).update(assigned_to=None)
     client.force_login(reviewers["tm"].user)
 
@@ -84,7 +77,7 @@ def test_the_queue_filters_by_right_and_assignee(client, now, catalogue, reviewe
 
 def test_the_queue_pages_by_keyset_without_gaps_or_repeats(client, now, catalogue, reviewers):
     for n in range(QUEUE.size + 5):
-        routed_notice(now - timedelta(minutes=n % 7), items=[("L-100001", "trademark_misuse")])
+        routed(now - timedelta(minutes=n % 7), items=[("L-100001", "trademark_misuse")])
     client.force_login(reviewers["tm"].user)
     first = client.get("/review/").context["page"]
     second = client.get("/review/", {"after": first.next_cursor}).context["page"]
@@ -97,7 +90,7 @@ def test_the_notice_page_shows_what_is_needed_to_decide(client, notice, reviewer
     client.force_login(reviewers["tm"].user)
     body = client.get(f"/review/notices/{notice.reference}/").content.decode()
     for expected in (notice.description, "Listing 1", "Acme Outlet", "Bright Store", "2 strikes",
-                     "Submitter's record: 0 earlier notices", f'name="item-0-action"',
+                     "Submitter's record: 0 earlier notices", 'name="item-0-action"',
                      "Assigned to a reviewer"):
         assert expected in body
 
@@ -122,7 +115,6 @@ def test_claiming_an_unassigned_notice(client, notice, reviewers):
 
 
 def test_deciding_from_the_page_with_apply_to_all(client, notice, reviewers, django_capture_on_commit_callbacks):
-    items = {i.position: i for i in notice.items.all()}
     code = ReasonCode.objects.get(code="no-use-of-right")
     client.force_login(reviewers["tm"].user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -152,9 +144,10 @@ def test_a_resent_decision_form_does_nothing(client, notice, reviewers):
 def test_a_rejection_without_reason_is_refused_with_its_message(client, notice, reviewers):
     item = notice.items.first()
     client.force_login(reviewers["tm"].user)
-    response = client.post(f"/review/notices/{notice.reference}/decide/", decision_form(notice, {1: {"action": "reject"}}))
+    response = client.post(f"/review/notices/{notice.reference}/decide/",
+                           decision_form(notice, {1: {"action": "reject"}}))
     assert response.status_code == 400
-    assert f'id="id_item-0-reason_code-error">A rejection needs a reason code the submitter can act on.</div>' in \
+    assert 'id="id_item-0-reason_code-error">A rejection needs a reason code the submitter can act on.</div>' in \
         response.content.decode()
     assert item.pk == notice.items.order_by("position").first().pk
     assert not Decision.objects.exists()
@@ -162,21 +155,12 @@ def test_a_rejection_without_reason_is_refused_with_its_message(client, notice, 
 
 def test_a_lead_without_a_reviewer_profile_is_refused(client, notice):
     user = get_user_model().objects.create_user("boss", password="pw")
-    from django.contrib.auth.models import Group
     user.groups.add(Group.objects.get_or_create(name="Lead")[0])
     client.force_login(user)
     assert client.get("/review/").status_code == 403
 
 
-def make_lead(username="boss"):
-    from django.contrib.auth.models import Group
-    lead = make_reviewer(username, ["trademark", "copyright", "design", "patent"])
-    lead.user.groups.add(Group.objects.get_or_create(name="Lead")[0])
-    return lead
-
-
-def test_a_lead_reassigns_and_the_loads_follow(client, notice, reviewers, now):
-    lead = make_lead()
+def test_a_lead_reassigns_and_the_loads_follow(client, notice, reviewers, lead):
     client.force_login(lead.user)
     assert 'id="reassign"' in client.get(f"/review/notices/{notice.reference}/").content.decode()
     response = client.post(f"/review/notices/{notice.reference}/reassign/", {"reviewer": reviewers["cr"].pk},
@@ -200,19 +184,16 @@ def test_a_reviewer_cannot_reassign(client, notice, reviewers):
     assert notice.assigned_to == reviewers["tm"]
 
 
-def test_a_closed_notice_cannot_be_reassigned(client, notice, reviewers, now):
+def test_a_closed_notice_cannot_be_reassigned(client, notice, reviewers, lead, now):
     workflow.withdraw_notice(notice, now)
-    client.force_login(make_lead().user)
+    client.force_login(lead.user)
     response = client.post(f"/review/notices/{notice.reference}/reassign/", {"reviewer": reviewers["cr"].pk},
                            follow=True)
     assert "only a notice in review can be reassigned" in response.content.decode()
 
 
-def test_escalating_emails_every_lead_and_flags_the_notice(client, notice, reviewers, django_capture_on_commit_callbacks):
-    from django.core import mail
-    lead = make_lead()
-    lead.user.email = "boss@portal.test"
-    lead.user.save()
+def test_escalating_emails_every_lead_and_flags_the_notice(client, notice, reviewers, lead,
+                                                           django_capture_on_commit_callbacks):
     client.force_login(reviewers["tm"].user)
     refused = client.post(f"/review/notices/{notice.reference}/escalate/", {"note": " "}, follow=True)
     assert "Say why the notice needs a lead." in refused.content.decode()
@@ -222,7 +203,7 @@ def test_escalating_emails_every_lead_and_flags_the_notice(client, notice, revie
                                {"note": "Looks like a competitor's bulk claim."}, follow=True)
     assert "the leads have been e-mailed" in response.content.decode()
     assert [(m.to, m.subject) for m in mail.outbox] == [
-        (["boss@portal.test"], f"Escalated: notice {notice.reference} needs a lead")]
+        (["lead@portal.test"], f"Escalated: notice {notice.reference} needs a lead")]
     assert "Looks like a competitor's bulk claim." in mail.outbox[0].body
     notice.refresh_from_db()
     assert notice.escalated_at is not None
@@ -243,7 +224,7 @@ def test_a_reviewer_logs_out_from_every_page(client, reviewers):
 
 
 def test_the_submitters_record_counts_each_earlier_notice_once(client, notice, now, reviewers):
-    routed_notice(now, items=[("L-100001", "trademark_misuse"), ("L-100002", "trademark_misuse"),
+    routed(now, items=[("L-100001", "trademark_misuse"), ("L-100002", "trademark_misuse"),
                               ("L-100004", "trademark_misuse")])
     client.force_login(reviewers["tm"].user)
     body = client.get(f"/review/notices/{notice.reference}/").content.decode()
@@ -251,16 +232,16 @@ def test_the_submitters_record_counts_each_earlier_notice_once(client, notice, n
 
 
 def test_the_queue_filters_by_infringement_reason(client, now, catalogue, reviewers):
-    counterfeit = routed_notice(now, items=[("L-100001", "trademark_misuse"), ("L-100002", "counterfeit")])
-    routed_notice(now, items=[("L-100004", "trademark_misuse")])
+    counterfeit = routed(now, items=[("L-100001", "trademark_misuse"), ("L-100002", "counterfeit")])
+    routed(now, items=[("L-100004", "trademark_misuse")])
     client.force_login(reviewers["tm"].user)
     listed = [n.reference for n in client.get("/review/", {"reason": "counterfeit"}).context["page"].rows]
     assert listed == [counterfeit.reference]
 
 
 def test_the_queue_filters_trusted_flaggers_and_good_faith_submitters(client, now, catalogue, reviewers):
-    plain = routed_notice(now, items=[("L-100001", "trademark_misuse")])
-    trusted = routed_notice(now, items=[("L-100002", "trademark_misuse")], submitter_email="desk@brandguard.example")
+    plain = routed(now, items=[("L-100001", "trademark_misuse")])
+    trusted = routed(now, items=[("L-100002", "trademark_misuse")], submitter_email="desk@brandguard.example")
     Notice.objects.filter(pk=trusted.pk).update(trust="trusted_flagger")
     client.force_login(reviewers["tm"].user)
 
@@ -274,8 +255,8 @@ def test_the_queue_filters_trusted_flaggers_and_good_faith_submitters(client, no
 
 
 def test_the_queue_counts_each_filter_option_within_the_chosen_status(client, now, catalogue, reviewers):
-    routed_notice(now, items=[("L-100001", "counterfeit"), ("L-100002", "trademark_misuse")])
-    other = routed_notice(now, items=[("L-100004", "copyright_images")], right_type="copyright")
+    routed(now, items=[("L-100001", "counterfeit"), ("L-100002", "trademark_misuse")])
+    other = routed(now, items=[("L-100004", "copyright_images")], right_type="copyright")
     Notice.objects.filter(pk=other.pk).update(assigned_to=None, escalated_at=now, trust="trusted_flagger")
     client.force_login(reviewers["tm"].user)
     response = client.get("/review/")
@@ -292,10 +273,10 @@ def test_the_queue_counts_each_filter_option_within_the_chosen_status(client, no
 
 
 def test_queue_counts_are_shared_for_a_while_but_assigned_to_me_is_live(client, now, catalogue, reviewers):
-    routed_notice(now, items=[("L-100001", "counterfeit")])
+    routed(now, items=[("L-100001", "counterfeit")])
     client.force_login(reviewers["tm"].user)
     first = client.get("/review/").context
-    routed_notice(now, items=[("L-100002", "counterfeit")])
+    routed(now, items=[("L-100002", "counterfeit")])
     second = client.get("/review/").context
     scope = {value: count for value, _label, count in second["selects"][3][3]}
     assert scope["all"] == 1 and scope["mine"] == 2  # shared counts until they expire; mine is counted per view
@@ -307,7 +288,7 @@ def test_the_notice_page_reads_the_sellers_history_and_submitters_record(client,
         workflow.ItemDecision(notice.items.get(position=1).pk, "remove"),
         workflow.ItemDecision(notice.items.get(position=2).pk, "reject", ReasonCode.objects.first()),
     ], now)
-    later = routed_notice(now, items=[("L-100002", "counterfeit")])
+    later = routed(now, items=[("L-100002", "counterfeit")])
     client.force_login(reviewers["tm"].user)
     body = client.get(f"/review/notices/{later.reference}/").content.decode()
     assert "Submitter's record: 1 earlier notice, 1 listing removed, 1 rejected." in body

@@ -2,22 +2,15 @@
 
 import pytest
 
-from takedowns import workflow
-from takedowns.enums import DecisionOutcome
-from tests.conftest import file_notice
+from tests.factories import REMOVE, decided, decision_of
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def decision(now, catalogue, reviewers):
-    notice = file_notice(now)
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
-    item = notice.items.get()
-    decision, = workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(item.pk, DecisionOutcome.REMOVE)],
-                                      now)
-    return decision
+    """Acme Outlet's listing L-100001, removed."""
+    return decision_of(decided(now, {"L-100001": REMOVE}, reviewers["tm"]))
 
 
 def test_the_seller_reads_every_element_of_the_statement(client, decision):

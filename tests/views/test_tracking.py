@@ -5,7 +5,7 @@ from django.core import mail
 
 from takedowns import workflow
 from takedowns.enums import EventKind, NoticeStatus
-from tests.conftest import file_notice
+from tests.factories import file_notice
 
 pytestmark = pytest.mark.django_db
 

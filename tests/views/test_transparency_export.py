@@ -7,24 +7,16 @@ from decimal import Decimal
 import pytest
 
 from takedowns import tdb
-from takedowns.enums import DecisionOutcome
-from takedowns.models import Listing, Seller
-from tests.conftest import make_lead
-from tests.test_tdb import decide
+from takedowns.models import Listing, Penalty, Seller
+from tests.factories import REJECT, REMOVE, decided, decisions_of
 
 pytestmark = pytest.mark.django_db
-REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
-
-
-@pytest.fixture
-def lead(db):
-    return make_lead("lead", ["copyright"])
 
 
 @pytest.fixture
 def decisions(now, catalogue, reviewers):
     """A removal (L-100001) and a rejection (L-100002) on one notice."""
-    return decide(now, items=[("L-100001", "counterfeit"), ("L-100002", "counterfeit")], outcomes=(REMOVE, REJECT))
+    return decisions_of(decided(now, {"L-100001": REMOVE, "L-100002": REJECT}))
 
 
 def one_url(decision_id: int) -> str:
@@ -48,7 +40,7 @@ def test_a_lead_downloads_the_statement_of_one_removal(client, lead, decisions):
 
 def test_a_lead_downloads_a_batch_in_the_order_asked_for_with_duplicates_dropped(now, client, lead, decisions):
     first = decisions[0]
-    second, = decide(now, items=[("L-100003", "counterfeit")])
+    second, = decisions_of(decided(now, {"L-100003": REMOVE}))
     client.force_login(lead.user)
     response = batch(client, f"{second.pk}, {first.pk},{second.pk}")
     assert response.status_code == 200
@@ -63,7 +55,7 @@ def test_a_batch_of_100_is_exported_in_a_fixed_number_of_queries(now, client, le
     seller = Seller.objects.get(external_id="S-1")
     Listing.objects.bulk_create(Listing(external_id=f"L-2{n:05d}", seller=seller, title=f"Bulk {n}", category="shoes",
                                         price=Decimal("5.00")) for n in range(100))
-    removals = decide(now, items=[(f"L-2{n:05d}", "counterfeit") for n in range(100)], outcomes=(REMOVE,) * 100)
+    removals = decisions_of(decided(now, {f"L-2{n:05d}": REMOVE for n in range(100)}))
     client.force_login(lead.user)
     # Session, user, reviewer profile, reviewer group, lead group, and the decisions in one query.
     with django_assert_num_queries(6):
@@ -136,10 +128,8 @@ def test_the_export_is_read_only(client, lead, decisions):
 
 
 def test_a_lead_exports_an_account_measure_and_a_warning_has_none(client, lead, now, catalogue, reviewers):
-    from takedowns.models import Penalty
-    from tests.test_penalties import remove
-    remove(now, reviewers["tm"])
-    remove(now, reviewers["tm"])
+    decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+    decided(now, {"L-100003": REMOVE}, reviewers["tm"])
     restriction, warning = Penalty.objects.get(level="restriction"), Penalty.objects.get(level="warning")
     client.force_login(lead.user)
     response = client.get(f"/review/penalties/{restriction.pk}/tdb.json")

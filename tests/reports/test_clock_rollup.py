@@ -1,4 +1,4 @@
-"""The dashboard's daily roll-up of SLA clocks (takedowns/clock_rollup.py): the rows it stores, the
+"""The dashboard's daily roll-up of SLA clocks (takedowns/reports/clock_rollup.py): the rows it stores, the
 same figures whether they are read from it, live, or from both, the refresh's catch-up of late
 commits, the days of the site's time zone, and percentiles from its buckets."""
 
@@ -12,24 +12,19 @@ from django.utils import timezone
 from django.utils.dateparse import parse_duration
 
 from takedowns import tasks, workflow
+from takedowns.enums import ClockKind, EventKind
+from takedowns.models import ClockBreachesDay, ClockDurationsDay, ClockRollupMark, Event, Notice, SlaClock
 from takedowns.reports import clock_rollup, measures
 from takedowns.reports import dashboard as figures
 from takedowns.reports.periods import Period
-from takedowns.enums import ClockKind, EventKind
-from takedowns.models import ClockBreachesDay, ClockDurationsDay, ClockRollupMark, Event, Notice, SlaClock
 from takedowns.workflow import clocks
-from tests.test_clocks import routed
-from tests.test_figures import OCTOBER, at, build_dataset, clock
+from tests.datasets import OCTOBER, at, clock_row
+from tests.factories import routed
 
 pytestmark = pytest.mark.django_db
 H = timedelta(hours=1)
 MIN = timedelta(minutes=1)
 AFTER_NOVEMBER = datetime(2026, 12, 1, 12, tzinfo=UTC)
-
-
-@pytest.fixture
-def dataset(catalogue, reviewers):
-    return build_dataset(reviewers)
 
 
 def bucket(elapsed: timedelta) -> int:
@@ -82,7 +77,7 @@ def test_the_figures_are_the_same_live_rolled_up_and_half_and_half(dataset):
     clock_rollup.refresh(AFTER_NOVEMBER)
     assert ClockDurationsDay.objects.latest("day").day == date(2026, 11, 3)
     assert dashboard_figures() == live
-    # ... and they are the figures worked out by hand (tests/test_figures.py), e.g.:
+    # ... and they are the figures worked out by hand (tests/reports/test_dashboard.py), e.g.:
     durations, breaches, weeks = live
     decision = next(row for row in durations if row.kind == ClockKind.TAKEDOWN_DECISION)
     assert (decision.count, decision.within, decision.breached, decision.median, decision.p90) == (
@@ -93,7 +88,7 @@ def test_the_figures_are_the_same_live_rolled_up_and_half_and_half(dataset):
 
 def test_what_came_after_the_mark_is_read_live(dataset):
     notice = Notice.objects.get(reference="TD-N8")
-    clock(ClockKind.TAKEDOWN_EXECUTED, notice, at(11, 30, 8), at(11, 30, 9), at(11, 30, 8, 10))
+    clock_row(ClockKind.TAKEDOWN_EXECUTED, notice, at(11, 30, 8), at(11, 30, 9), at(11, 30, 8, 10))
     november = Period(date(2026, 11, 1), date(2026, 11, 30))
 
     def executed():
@@ -114,7 +109,7 @@ def test_a_clock_committed_after_a_refresh_that_passed_it_is_counted_by_the_next
     before = stored_durations()
     notice = Notice.objects.get(reference="TD-N8")
     # Stopped at 07:50 in a transaction that committed only after that refresh: missed for now ...
-    clock(ClockKind.TAKEDOWN_EXECUTED, notice, at(11, 30, 7, 40), at(11, 30, 9), at(11, 30, 7, 50))
+    clock_row(ClockKind.TAKEDOWN_EXECUTED, notice, at(11, 30, 7, 40), at(11, 30, 9), at(11, 30, 7, 50))
     november = Period(date(2026, 11, 1), date(2026, 11, 30))
     assert ClockKind.TAKEDOWN_EXECUTED not in clock_rollup.durations(november.first, november.last)
     # ... until the next refresh recomputes the mark's day from its start.
@@ -167,7 +162,7 @@ def test_refresh_without_any_clock_does_nothing(db):
 def test_days_are_those_of_the_sites_time_zone(dataset):
     notice = Notice.objects.get(reference="TD-N8")
     # 22:30 UTC on 5 October is 00:30 on 6 October in Berlin (summer time, UTC+2).
-    clock(ClockKind.TAKEDOWN_EXECUTED, notice, at(10, 5, 22), at(10, 5, 23), at(10, 5, 22, 30))
+    clock_row(ClockKind.TAKEDOWN_EXECUTED, notice, at(10, 5, 22), at(10, 5, 23), at(10, 5, 22, 30))
     with timezone.override(settings.TIME_ZONE):
         berlin = Period(date(2026, 10, 6), date(2026, 10, 6))
         live = dashboard_figures(berlin)
@@ -195,7 +190,7 @@ def test_percentiles_from_buckets_stay_well_inside_the_bucket_width(dataset):
     histogram = clock_rollup.durations(date(2026, 11, 10), date(2026, 11, 10))[ClockKind.TAKEDOWN_EXECUTED]
     assert 10 <= len(histogram.buckets) <= 15  # ln 2 = 0.69: 14 buckets at 20 per unit of ln
     assert histogram.count == 1000
-    for estimate, value in zip(histogram.percentiles((0.5, 0.9)), exact):
+    for estimate, value in zip(histogram.percentiles((0.5, 0.9)), exact, strict=True):
         assert estimate != value  # the clocks are not evenly spread in their buckets: an estimate
         assert abs(estimate - value) <= value * 0.005
 
@@ -226,7 +221,7 @@ def test_through_the_workflow_the_figures_match_the_event_log(catalogue, reviewe
     stopped clocks and breaches per day are the clock_stopped and clock_breached events, live and
     from the roll-up alike."""
     start = datetime(2026, 11, 2, 9, tzinfo=UTC)
-    quick, slow, withdrawn = (routed(start + timedelta(hours=n)) for n in range(3))
+    quick, slow, withdrawn = (routed(start + timedelta(hours=n), routed_after=2 * MIN) for n in range(3))
     clocks.stop_clock(ClockKind.TAKEDOWN_DECISION, start + timedelta(hours=20), notice=quick)  # in time
     clocks.process_due(start + timedelta(hours=30))  # the other two breach (24 h target)
     workflow.withdraw_notice(Notice.objects.get(pk=withdrawn.pk), start + timedelta(hours=31))

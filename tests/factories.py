@@ -1,0 +1,235 @@
+"""The state tests start from, built through the workflow (takedowns.workflow) the way the app
+builds it: filed, confirmed and routed notices, decided listings, removals carried out at the
+marketplace, penalties applied. Rows are written by hand only where no workflow writes them: the
+marketplace's own catalogue (the portal keeps a mirror of it) and the reviewers' accounts.
+
+The fixtures that hand these out (catalogue, reviewers, lead, bright, the counter-notice case, ...)
+live in tests/conftest.py; the one dataset built row by row on purpose, for figures worked out by
+hand, lives in tests/datasets.py.
+"""
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from takedowns import tdb, workflow
+from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome, ListingStatus
+from takedowns.models import Decision, Listing, Notice, Penalty, ReasonCode, Reviewer, ReviewerSkill, Seller
+from takedowns.workflow import enforcement
+
+REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
+
+# --- Evidence files. ---
+
+# Smallest valid files of each accepted kind, recognised by their magic bytes.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+# --- The marketplace's catalogue. ---
+
+def make_catalogue() -> dict[str, Listing]:
+    """Two sellers, Acme Outlet (S-1) and Bright Store (S-2, two strikes already); L-100001..L-100004
+    are active, L-100005 is removed; L-100003 is a toy. By external id."""
+    acme = Seller.objects.create(external_id="S-1", name="Acme Outlet", country="DE")
+    bright = Seller.objects.create(external_id="S-2", name="Bright Store", country="CN", strike_count=2)
+    listings = {}
+    for number, (seller, category) in enumerate(
+        [(acme, "shoes"), (acme, "bags"), (bright, "toys"), (bright, "electrical"), (acme, "shoes")], start=1
+    ):
+        external_id = f"L-10000{number}"
+        listings[external_id] = Listing.objects.create(
+            external_id=external_id, seller=seller, title=f"Listing {number}", category=category,
+            price=Decimal("19.99"), status="removed" if number == 5 else "active")
+    return listings
+
+
+# --- Reviewers and leads. ---
+
+def make_reviewer(username: str, skills: Iterable[str], languages: str = "en", active: bool = True) -> Reviewer:
+    """A reviewer with these skills (right types), e-mail <username>@portal.test and password "pw"."""
+    user = get_user_model().objects.create_user(username, f"{username}@portal.test", "pw")
+    user.groups.add(Group.objects.get_or_create(name=REVIEWER_GROUP)[0])
+    reviewer = Reviewer.objects.create(user=user, languages=languages, is_active=active)
+    for right_type in skills:
+        ReviewerSkill.objects.create(reviewer=reviewer, right_type=right_type)
+    return reviewer
+
+
+def make_lead(username: str = "lead", skills: Iterable[str] = ()) -> Reviewer:
+    """A reviewer who is also in the Lead group. Without skills by default, so that routing never
+    prefers the lead to the skilled reviewers a test expects a notice to go to."""
+    lead = make_reviewer(username, skills)
+    lead.user.groups.add(Group.objects.get_or_create(name=LEAD_GROUP)[0])
+    return lead
+
+
+# --- Notices: filed, confirmed, routed. ---
+
+ONE_COUNTERFEIT = (("L-100001", "counterfeit"),)
+
+
+def notice_fields(**overrides) -> dict:
+    """The public form's fields of Anna Berger's trademark notice, with `overrides`."""
+    fields = {
+        "submitter_name": "Anna Berger", "submitter_organisation": "Aerostride GmbH",
+        "submitter_email": "anna@aerostride.example", "submitter_country": "DE", "submitter_role": "owner",
+        "language": "en", "right_type": "trademark", "right_registration_number": "018234567",
+        "right_office": "EUIPO", "right_owner": "Aerostride GmbH",
+        "description": "These sneakers carry our mark but we never made them; a test buy proved it.",
+        "good_faith_statement": True, "accuracy_statement": True, "signature": "Anna Berger",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def file_notice(now: datetime, items: Iterable[tuple[str, str]] = ONE_COUNTERFEIT, **fields) -> Notice:
+    """A notice filed at `now` about `items` (listing reference, reason), not yet confirmed."""
+    notice, _ = workflow.file_notice(
+        notice_fields(**fields), [workflow.ReportedItem(reported, reason) for reported, reason in items],
+        uuid.uuid4(), now)
+    return notice
+
+
+def confirmed(now: datetime, items: Iterable[tuple[str, str]] = ONE_COUNTERFEIT, **fields) -> Notice:
+    """A notice filed and confirmed at `now`. Routing is asked for after commit: inside a test's
+    transaction that never comes, so the notice waits unrouted; a transactional test commits, and
+    the routing task runs (in-process, or in the integration layer's worker)."""
+    notice = file_notice(now, items, **fields)
+    workflow.confirm_notice(notice, now)
+    return notice
+
+
+def routed(now: datetime, items: Iterable[tuple[str, str]] = ONE_COUNTERFEIT, *,
+           routed_after: timedelta = timedelta(0), **fields) -> Notice:
+    """A notice filed and confirmed at `now` and routed `routed_after` later (by skill and load, as
+    the worker routes it); reloaded."""
+    notice = confirmed(now, items, **fields)
+    workflow.route_notice(notice.pk, now + routed_after)
+    notice.refresh_from_db()
+    return notice
+
+
+# --- Decisions. ---
+
+def decide(notice: Notice, now: datetime, outcomes: dict[str, str], by: Reviewer | None = None,
+           note: str = "") -> list[Decision]:
+    """The notice's reviewer (`by`, where a test names who routing gave it to) decides its listings
+    at `now`, each as `outcomes` says by its listing id; a rejection gets the reason code
+    genuine-goods. Returns the decisions, in the order of `outcomes`."""
+    code = ReasonCode.objects.get(code="genuine-goods")
+    items = {item.listing.external_id: item for item in notice.items.select_related("listing")
+             if item.listing is not None}
+    return workflow.decide_items(notice, by or notice.assigned_to, [
+        workflow.ItemDecision(items[listing].pk, outcome, reason_code=code if outcome == REJECT else None, note=note)
+        for listing, outcome in outcomes.items()], now)
+
+
+def put_back_online(listings: Iterable[str]) -> None:
+    """Marks listings active in the catalogue again, so that one test can report a listing twice."""
+    Listing.objects.filter(external_id__in=list(listings)).update(status=ListingStatus.ACTIVE)
+
+
+def decided(now: datetime, outcomes: dict[str, str], by: Reviewer | None = None, *, reason: str = "counterfeit",
+            note: str = "", **fields) -> Notice:
+    """A notice reporting the listings of `outcomes` for `reason` (each put back online first), filed,
+    confirmed, routed and decided at `now` as `outcomes` says (see decide). Returns it, reloaded."""
+    put_back_online(outcomes)
+    notice = routed(now, [(listing, reason) for listing in outcomes], **fields)
+    decide(notice, now, outcomes, by, note)
+    notice.refresh_from_db()
+    return notice
+
+
+def decision_of(notice: Notice, listing: str | None = None) -> Decision:
+    """The standing decision on `listing` of the notice (or on its only decided listing)."""
+    decisions = Decision.objects.select_related("item__listing__seller", "item__notice").filter(
+        item__notice=notice, reversed_at=None)
+    if listing is not None:
+        decisions = decisions.filter(item__listing__external_id=listing)
+    return decisions.get()
+
+
+def decisions_of(notice: Notice) -> list[Decision]:
+    """The notice's standing decisions in the order of its listings, loaded as the TDB export loads
+    them (select_related(*tdb.RELATED))."""
+    return list(Decision.objects.select_related(*tdb.RELATED).filter(item__notice=notice, reversed_at=None)
+                .order_by("item__position"))
+
+
+def taken_down(now: datetime, listing: str, by: Reviewer | None = None) -> Decision:
+    """A removal of `listing` (put back online first) decided at `now` and carried out at the
+    marketplace by the task that runs after commit. Returns the decision."""
+    put_back_online([listing])
+    notice = routed(now, [(listing, "counterfeit")])
+    decision, = decide(notice, now, {listing: REMOVE}, by)
+    workflow.record_takedown(decision.pk)
+    assert Listing.objects.get(external_id=listing).status == "removed"
+    return decision
+
+
+def decision_form(notice: Notice, rows: dict | None = None, **batch) -> dict:
+    """The POST of the notice page's decision form: `rows` maps a listing's position to its fields
+    (action, reason_code, note); `batch` holds all_action, all_reason_code and question. Every
+    listing waiting for a decision gets its row, as the page renders them."""
+    waiting = list(notice.items.filter(state="in_review").order_by("position"))
+    data = {"item-TOTAL_FORMS": str(len(waiting)), "item-INITIAL_FORMS": str(len(waiting)),
+            "item-MIN_NUM_FORMS": "0", "item-MAX_NUM_FORMS": str(len(waiting))}
+    for index, item in enumerate(waiting):
+        fields = {"action": "", "reason_code": "", "note": "", **(rows or {}).get(item.position, {})}
+        data[f"item-{index}-item"] = str(item.pk)
+        data.update({f"item-{index}-{name}": str(value) for name, value in fields.items()})
+    data.update({"all_action": "", "all_reason_code": "", "question": ""})
+    data.update({name: str(value) for name, value in batch.items()})
+    return data
+
+
+# --- Penalties. ---
+
+def apply_penalties(now: datetime) -> None:
+    """Applies every penalty decided so far at the marketplace, as the task after commit does."""
+    for penalty in Penalty.objects.all():
+        enforcement.apply_penalty(penalty.pk, now)
+
+
+# --- Counter-notices: the case of tests/conftest.py's bright_removal, filed_counter_notice and
+# waiting_counter_notice fixtures. ---
+
+# Found complete on a Wednesday; the 10 US business days after it skip two weekends and Thanksgiving
+# (27 November 2025).
+ACCEPTED_AT = datetime(2025, 11, 19, 12, 0, tzinfo=UTC)
+RESTORE_DUE_AT = datetime(2025, 12, 4, 12, 0, tzinfo=UTC)
+LATEST_RESTORE_AT = datetime(2025, 12, 10, 12, 0, tzinfo=UTC)  # the 14th business day: the restore clock's due time
+REMOVED_AT = ACCEPTED_AT - timedelta(days=3)
+FILED_AT = ACCEPTED_AT - timedelta(days=1)
+
+# Bright Store's counter-notice against the removal of L-100003: every element of DMCA 512(g)(3).
+COUNTER_NOTICE_FIELDS = {
+    "material": "Listing L-100003 “Listing 3”, at https://portal.test/listings/L-100003/",
+    "explanation": "The toys are genuine: bought from the brand's EU distributor, invoice available.",
+    "statement_mistake": True,
+    "consent_jurisdiction": True,
+    "full_name": "Li Wei",
+    "address": "12 Harbour Road\nShenzhen 518000\nChina",
+    "phone": "+86 755 1234 5678",
+    "email": "li.wei@bright.example",
+    "signature": "li  wei",
+}
+
+
+# --- Appeals. ---
+
+SELLER_APPEAL_TEXT = ("The sneakers are genuine: I bought them from the brand's authorised wholesaler, invoice "
+                      "attached.")
+SUBMITTER_APPEAL_TEXT = ("The registration number was right: the mark is registered at EUIPO under 018234567 since "
+                         "2019.")

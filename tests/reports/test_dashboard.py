@@ -1,0 +1,89 @@
+"""reports/dashboard.py: the SLA dashboard's figures, against values worked out by hand on the
+fixed dataset of tests/datasets.py (dates in October 2026, with rows just outside it on purpose)."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from takedowns.enums import ClockKind
+from takedowns.reports import dashboard
+from tests.datasets import MIN, OCTOBER, H
+
+pytestmark = pytest.mark.django_db
+
+
+def test_running_clocks_are_counted_by_kind_and_recorded_state(dataset):
+    running = dashboard.running_clocks()
+    assert running[ClockKind.TAKEDOWN_DECISION] == {"on_time": 1, "warning": 0, "breached": 1, "paused": 1}
+    assert running[ClockKind.TAKEDOWN_EXECUTED] == {"on_time": 0, "warning": 1, "breached": 0, "paused": 0}
+    assert running[ClockKind.APPEAL_DECISION] == {"on_time": 0, "warning": 0, "breached": 1, "paused": 0}
+    assert list(running) == ClockKind.values
+    for kind in (ClockKind.ACKNOWLEDGEMENT, ClockKind.SELLER_PENALTY, ClockKind.COUNTER_NOTICE_RESTORE):
+        assert running[kind] == {"on_time": 0, "warning": 0, "breached": 0, "paused": 0}
+
+
+def test_breaches_are_counted_per_day_of_the_period_cancelled_clocks_included(dataset):
+    breaches = dashboard.breaches_per_day(OCTOBER)
+    assert [day for day, _ in breaches] == [date(2026, 10, d) for d in range(1, 32)]
+    # 15 October: the withdrawn notice's clock, cancelled after it breached.
+    assert {day.day: count for day, count in breaches if count} == {10: 1, 15: 1, 19: 1, 21: 1}
+
+
+def test_durations_per_kind_over_the_clocks_stopped_in_the_period(dataset):
+    rows = {row.kind: row for row in dashboard.durations_per_kind(OCTOBER)}
+    assert list(rows) == ClockKind.values
+    decision = rows[ClockKind.TAKEDOWN_DECISION]  # 1 h, 20 h, 72 h
+    assert (decision.count, decision.within, decision.breached) == (3, 2, 1)
+    assert decision.median == 20 * H
+    assert decision.p90 == timedelta(hours=61, minutes=36)  # 20 h + 0.8 * 52 h
+    assert decision.share == 0.6667
+    ack = rows[ClockKind.ACKNOWLEDGEMENT]  # 1, 5, 10, 30 minutes
+    assert (ack.count, ack.within, ack.breached, ack.share) == (4, 3, 1, 0.75)
+    assert (ack.median, ack.p90) == (timedelta(minutes=7, seconds=30), 24 * MIN)  # 10 + 0.7 * 20
+    penalty = rows[ClockKind.SELLER_PENALTY]  # 1 h, 24 h
+    assert (penalty.count, penalty.share, penalty.median, penalty.p90) == (
+        2, 1.0, timedelta(hours=12, minutes=30), timedelta(hours=21, minutes=42))
+    appeal = rows[ClockKind.APPEAL_DECISION]  # 6 d, 7 d (stopped exactly on the due time: within)
+    assert (appeal.count, appeal.within, appeal.median, appeal.p90) == (
+        2, 2, timedelta(days=6, hours=12), timedelta(days=6, hours=21, minutes=36))
+    restore = rows[ClockKind.COUNTER_NOTICE_RESTORE]
+    assert (restore.count, restore.within, restore.median, restore.p90) == (1, 1, timedelta(days=13),
+                                                                           timedelta(days=13))
+    executed = rows[ClockKind.TAKEDOWN_EXECUTED]
+    assert (executed.count, executed.share, executed.median, executed.p90) == (0, None, None, None)
+
+
+def test_weekly_medians_of_the_takedown_decision_clock(dataset):
+    assert dashboard.weekly_medians(OCTOBER) == [
+        dashboard.Week(date(2026, 9, 28), 1, 72 * H),  # only 1-4 October of that week is in the period
+        dashboard.Week(date(2026, 10, 5), 2, timedelta(hours=10, minutes=30)),  # 20 h and 1 h
+        dashboard.Week(date(2026, 10, 12), 0, None),
+        dashboard.Week(date(2026, 10, 19), 0, None),
+        dashboard.Week(date(2026, 10, 26), 0, None),
+    ]
+
+
+def test_workload_per_reviewer_with_a_row_for_unassigned_notices(dataset):
+    assert dashboard.workload() == [
+        dashboard.Workload("cr", 2, 2, 1),
+        dashboard.Workload("tm", 1, 2, 0),
+        dashboard.Workload("Unassigned", None, 1, 1),
+    ]
+
+
+def test_duration_rows_are_the_stopped_clocks_of_the_period_in_order(dataset):
+    rows = list(dashboard.duration_rows(OCTOBER))
+    assert [(kind, ref, elapsed, within, breached) for _, kind, ref, _, _, _, elapsed, within, breached in rows] == [
+        ("takedown_decision", "TD-N4", 72 * H, False, True),
+        ("acknowledgement", "TD-N1", 5 * MIN, True, False),
+        ("seller_penalty", "TD-N1", H, True, False),
+        ("takedown_decision", "TD-N1", 20 * H, True, False),
+        ("acknowledgement", "TD-N2", 30 * MIN, False, True),
+        ("takedown_decision", "TD-N2", H, True, False),
+        ("seller_penalty", "TD-N2", 24 * H, True, False),
+        ("acknowledgement", "TD-N7", 10 * MIN, True, False),
+        ("appeal_decision", "TD-N1", 7 * 24 * H, True, False),
+        ("acknowledgement", "TD-N3", MIN, True, False),
+        ("counter_notice_restore", "TD-N2", 13 * 24 * H, True, False),
+        ("appeal_decision", "TD-N3", 6 * 24 * H, True, False),
+    ]
