@@ -5,10 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from takedowns import workflow
 from takedowns.models import Notice
 from takedowns.selectors.keyset import Keyset
-from tests.conftest import file_notice
+from tests.factories import file_notice, routed
 
 pytestmark = pytest.mark.django_db
 
@@ -56,9 +55,7 @@ def test_a_cursor_that_does_not_decode_is_the_first_page(notices, cursor):
 
 @pytest.mark.parametrize("cursor", ["inf_0_1", "1e20_1_1", "nan_1_1", "1_2"])
 def test_the_review_queue_answers_a_bad_cursor_with_its_first_page(client, now, catalogue, reviewers, cursor):
-    notice = file_notice(now)
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
+    notice = routed(now)
     client.force_login(reviewers["tm"].user)
     response = client.get("/review/", {"after": cursor})  # was a 500 (OverflowError) for the first two
     assert response.status_code == 200

@@ -9,19 +9,14 @@ import pytest
 from takedowns import workflow
 from takedowns.enums import ItemState, NoticeStatus
 from takedowns.models import Decision, Event, InfoRequest, Notice, OutboundEmail, ReasonCode
-from tests.conftest import decision_form, file_notice
+from tests.factories import decision_form, routed
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def notice(now, catalogue, reviewers):
-    notice = file_notice(now, items=[("L-100001", "counterfeit"), ("L-100002", "counterfeit"),
-                                     ("L-100004", "trademark_misuse")])
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
-    notice.refresh_from_db()
-    return notice
+    return routed(now, [("L-100001", "counterfeit"), ("L-100002", "counterfeit"), ("L-100004", "trademark_misuse")])
 
 
 @pytest.fixture

@@ -7,11 +7,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from takedowns import workflow
 from takedowns.access import LEAD, PUBLIC, REVIEWER, TOKEN
 from takedowns.evidence import store
 from takedowns.models import Decision, Penalty
-from tests.conftest import PDF_BYTES, file_notice, make_lead, upload
+from tests.factories import PDF_BYTES, decide, routed, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -91,12 +90,8 @@ def test_every_url_has_its_rule_in_this_table_and_on_its_view():
 def case(now, catalogue, reviewers):
     """A routed notice with one removal (so a seller statement, a strike and its warning) and one
     listing left in review, and the ids every URL needs."""
-    notice = file_notice(now, items=[("L-100003", "counterfeit"), ("L-100001", "counterfeit")])
-    workflow.confirm_notice(notice, now)
-    workflow.route_notice(notice.pk, now)
-    notice.refresh_from_db()
-    item = notice.items.get(position=1)
-    [removal] = workflow.decide_items(notice, notice.assigned_to, [workflow.ItemDecision(item.pk, "remove")], now)
+    notice = routed(now, [("L-100003", "counterfeit"), ("L-100001", "counterfeit")])
+    [removal] = decide(notice, now, {"L-100003": "remove"})
     penalty = Penalty.objects.get()
     evidence = store(notice.submission_key, "other", upload("x.pdf", PDF_BYTES), "application/pdf", notice=notice)
     return {"notice": notice, "decision": Decision.objects.get(pk=removal.pk), "penalty": penalty,
@@ -168,8 +163,8 @@ def test_a_reviewer_is_let_in_to_every_reviewer_page(client, case, reviewers, na
 
 
 @pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == LEAD])
-def test_a_lead_is_let_in_to_every_lead_page(client, case, name):
-    client.force_login(make_lead("boss", ["trademark"]).user)
+def test_a_lead_is_let_in_to_every_lead_page(client, case, lead, name):
+    client.force_login(lead.user)
     response = _request(client, name, url_of(name, case))
     assert response.status_code != 403 and not response.get("Location", "").startswith("/review/login/")
 
