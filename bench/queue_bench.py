@@ -741,7 +741,7 @@ def choose_pages(me, deep_pages: int) -> tuple[dict, dict]:
     # The pages followed must be the queue in order, without gaps or repeats.
     expected = list(Notice.objects.filter(status="in_review").order_by("due_at", "-priority", "id")
                     .values_list("pk", flat=True)[: len(seen)])
-    info["deep_page"] = {"pages_followed": depth, "rows_before": depth * selectors.QUEUE_PAGE_SIZE,
+    info["deep_page"] = {"pages_followed": depth, "rows_before": depth * selectors.QUEUE.size,
                          "walk_s": round(walk_s, 2), "cursor": cursor,
                          "walk_matches_queue_order": seen == expected and len(set(seen)) == len(seen)}
 
@@ -798,8 +798,8 @@ def notice_page_check(notice) -> dict:
     notices, and per seller the routed items and removals of other notices."""
     from django.db import connection
 
-    from takedowns.selectors import queue as selectors
-    page = selectors.review_page(notice)
+    from takedowns.selectors import notices
+    page = notices.review_page(notice)
     shown_sellers = {item.listing.seller_id: {k: item.seller_history[k] for k in ("reported", "removed")}
                      for item in page.items if item.listing}
     with connection.cursor() as cur:
