@@ -191,10 +191,3 @@ def run_round(workers: list[Worker], seconds: float, max_requests: int) -> Resul
         result.failures += samples
     return result
 
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
