@@ -6,6 +6,7 @@ The data set itself is described in bench/README.md, "Review queue".
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import harness
@@ -62,57 +63,107 @@ DECISION_TARGET_HOURS = {("trademark", 0): 24, ("trademark", 70): 8, ("copyright
 ACK_TARGET_SQL, WARN_RATIO = "interval '15 minutes'", 0.8
 
 
+@dataclass(frozen=True)
+class Fragments:
+    """SQL pieces the load statements share, made once from the rows created through the ORM."""
 
-def load_statements(n: int, reviewer_ids: list[int], user_ids: list[int], rights: dict[str, int],
-                    reason_codes: list[int], policies: dict) -> list[tuple[str, str]]:
-    calendar = json.dumps(sla.ROUND_THE_CLOCK.terms())
-    reason_bit = "CASE reason " + " ".join(f"WHEN '{r}' THEN {bit}" for r, bit in REASON_BITS.items()) + " END"
+    n: int
+    countries: str
+    categories: str
+    reviewers: str  # ARRAY[…] of the reviewers' ids, and of their users' ids
+    users: str
+    verified: str  # the verified right per right type
+    decision_target: str  # CASE over right type and priority band: the policy's target, and the policy
+    decision_policy: str
+    ack_policy: int
+    reason_bit: str  # CASE reason: its bit of Notice.reason_mask
+    calendar: str
+    codes: str  # ARRAY[…] of the active rejection reason codes
+    reason_codes: list[int]
+    grounds: str  # CASE right type: the legal ground of a removal
+    eea: str
 
+
+def fragments(n: int, reviewer_ids: list[int], user_ids: list[int], rights: dict[str, int],
+              reason_codes: list[int], policies: dict) -> Fragments:
     def by_band(values: dict) -> str:  # CASE over the right type and the priority band
         return "CASE right_type " + " ".join(
             f"WHEN '{t}' THEN CASE WHEN priority >= 70 THEN {values[(t, 70)]} ELSE {values[(t, 0)]} END"
             for t in {t for t, _ in values}) + " END"
-    decision_target = by_band({k: f"interval '{h} hours'" for k, h in DECISION_TARGET_HOURS.items()})
-    decision_policy = by_band({k: policies[k] for k in DECISION_TARGET_HOURS})
-    ack_policy = policies["acknowledgement"]
-    reviewers = "ARRAY[" + ",".join(map(str, reviewer_ids)) + "]::bigint[]"
-    users = "ARRAY[" + ",".join(map(str, user_ids)) + "]::int[]"
-    codes = "ARRAY[" + ",".join(map(str, reason_codes)) + "]::bigint[]"
-    verified = "CASE right_type " + " ".join(f"WHEN '{t}' THEN {pk}" for t, pk in rights.items()) + " END"
-    grounds = "CASE n.right_type " + " ".join(
-        f"WHEN '{t}' THEN '{g.replace(chr(39), chr(39) * 2)}'" for t, g in LEGAL_GROUNDS.items()) + " END"
-    eea = json.dumps(list(EEA_COUNTRIES))
-    categories = CATEGORIES
-    countries = COUNTRIES
+
+    return Fragments(
+        n=n, countries=COUNTRIES, categories=CATEGORIES,
+        reviewers="ARRAY[" + ",".join(map(str, reviewer_ids)) + "]::bigint[]",
+        users="ARRAY[" + ",".join(map(str, user_ids)) + "]::int[]",
+        verified="CASE right_type " + " ".join(f"WHEN '{t}' THEN {pk}" for t, pk in rights.items()) + " END",
+        decision_target=by_band({k: f"interval '{h} hours'" for k, h in DECISION_TARGET_HOURS.items()}),
+        decision_policy=by_band({k: policies[k] for k in DECISION_TARGET_HOURS}),
+        ack_policy=policies["acknowledgement"],
+        reason_bit="CASE reason " + " ".join(f"WHEN '{r}' THEN {bit}" for r, bit in REASON_BITS.items()) + " END",
+        calendar=json.dumps(sla.ROUND_THE_CLOCK.terms()),
+        codes="ARRAY[" + ",".join(map(str, reason_codes)) + "]::bigint[]", reason_codes=reason_codes,
+        grounds="CASE n.right_type " + " ".join(
+            f"WHEN '{t}' THEN '{g.replace(chr(39), chr(39) * 2)}'" for t, g in LEGAL_GROUNDS.items()) + " END",
+        eea=json.dumps(list(EEA_COUNTRIES)),
+    )
+
+
+def load_statements(n: int, reviewer_ids: list[int], user_ids: list[int], rights: dict[str, int],
+                    reason_codes: list[int], policies: dict) -> list[tuple[str, str]]:
+    p = fragments(n, reviewer_ids, user_ids, rights, reason_codes, policies)
     return [
-        ("sellers", f"""
+        ("sellers", _sellers(p)),
+        ("listings", _listings(p)),
+        ("plan", _plan(p)),
+        ("submitters", _submitters(p)),
+        ("item plan", _item_plan(p)),
+        ("notices", _notices(p)),
+        ("info requests", _info_requests(p)),
+        ("clocks", _clocks(p)),
+        ("items", _items(p)),
+        ("decisions", _decisions(p)),
+        ("evidence", _evidence(p)),
+        ("events", _events(p)),
+        ("seller counters", _seller_counters(p)),
+        ("submitter counters", _submitter_counters(p)),
+    ]
+
+
+def _sellers(p: Fragments) -> str:
+    return f"""
 INSERT INTO takedowns_seller (id, external_id, name, email, country, strike_count, created_at, reported_items,
                               removed_items, account, account_until)
 SELECT i, 'S-' || (3000 + i), 'Seller ' || i, 'seller' || i || '@shop.example',
-       ({countries})[1 + floor(random() * 10)::int], (ARRAY[0,0,0,0,0,1,1,2,4])[1 + floor(random() * 9)::int],
+       ({p.countries})[1 + floor(random() * 10)::int], (ARRAY[0,0,0,0,0,1,1,2,4])[1 + floor(random() * 9)::int],
        now() - interval '2 years', 0, 0, 'active', NULL
-FROM generate_series(1, {SELLERS}) i"""),
-        # Mild skew: the first sellers have more listings (seller 1: ~1.4 % of them).
-        ("listings", f"""
+FROM generate_series(1, {SELLERS}) i"""
+
+
+# Mild skew: the first sellers have more listings (seller 1: ~1.4 % of them).
+def _listings(p: Fragments) -> str:
+    return f"""
 INSERT INTO takedowns_listing (id, external_id, seller_id, title, description, category, price, currency,
                                status, created_at, removed_at)
 SELECT i, 'L-' || (200000 + i), 1 + floor({SELLERS} * random() ^ 2)::int,
        'Bench listing ' || i || ' — branded goods, fast shipping', 'A listing of the bench catalogue.',
-       ({categories})[1 + floor(random() * 12)::int], round((5 + random() * 495)::numeric, 2), 'EUR',
+       ({p.categories})[1 + floor(random() * 12)::int], round((5 + random() * 495)::numeric, 2), 'EUR',
        CASE WHEN random() < 0.05 THEN 'removed' ELSE 'active' END, now() - interval '2 years', NULL
-FROM generate_series(1, {LISTINGS}) i"""),
-        # One row per notice with its draws; the notice, its items, decisions and events are made
-        # from it. Created over the last year in id order; status independent of age except that
-        # only notices of the last 7 days can still be unconfirmed (older ones expired).
-        ("plan", f"""
+FROM generate_series(1, {LISTINGS}) i"""
+
+
+# One row per notice with its draws; the notice, its items, decisions and events are made
+# from it. Created over the last year in id order; status independent of age except that
+# only notices of the last 7 days can still be unconfirmed (older ones expired).
+def _plan(p: Fragments) -> str:
+    return f"""
 CREATE UNLOGGED TABLE bench_n AS
 WITH r AS (
   SELECT i::bigint AS id, random() AS us, random() AS ut, random() AS usub, random() AS ua, random() AS uun,
          random() AS up, random() AS ul, random() AS ue, random() AS uv, random() AS uc, random() AS ur,
          random() AS ucl, random() AS uw, random() AS uk,
-         now() - interval '365 days' + (i - 1) * (interval '365 days' / {n}) + random() * interval '10 minutes'
+         now() - interval '365 days' + (i - 1) * (interval '365 days' / {p.n}) + random() * interval '10 minutes'
            AS created_at
-  FROM generate_series(1, {n}) i
+  FROM generate_series(1, {p.n}) i
 ), s AS (
   SELECT r.*,
     CASE WHEN us < 0.25 THEN 'in_review' WHEN us < 0.30 THEN 'awaiting_submitter' WHEN us < 0.90 THEN 'closed'
@@ -143,9 +194,9 @@ SELECT id, status, right_type, sub, routed, created_at, confirmed_at, routed_at,
        WHEN status = 'withdrawn' THEN LEAST(now(), confirmed_at + ucl * interval '3 days') END AS closed_at,
   CASE WHEN (status IN ('in_review', 'awaiting_submitter') AND ue < 0.02) OR (status = 'closed' AND ue < 0.01)
        THEN LEAST(now(), routed_at + interval '1 day') END AS escalated_at,
-  ({reviewers})[rix] AS assigned_to_id, ({users})[COALESCE(rix, 1)] AS user_id,
+  ({p.reviewers})[rix] AS assigned_to_id, ({p.users})[COALESCE(rix, 1)] AS user_id,
   CASE WHEN routed THEN floor(up * 101)::int ELSE 0 END AS priority,
-  CASE WHEN routed AND uv < 0.3 THEN {verified} END AS verified_right_id,
+  CASE WHEN routed AND uv < 0.3 THEN {p.verified} END AS verified_right_id,
   1 + floor(uk * 5)::int AS n_items,
   (ARRAY['en','en','en','de','de','fr','es','it'])[1 + floor(ul * 8)::int] AS language
 FROM u
@@ -159,21 +210,27 @@ SELECT v.*, d.target AS d_target, d.policy AS d_policy,
   CASE WHEN status = 'awaiting_submitter' THEN LEAST(now(), routed_at + interval '1 day') END AS d_paused_at,
   CASE WHEN routed THEN confirmed_at + d.target WHEN confirmed_at IS NOT NULL THEN confirmed_at + {ACK_TARGET_SQL}
        END AS due_at
-FROM v CROSS JOIN LATERAL (SELECT {decision_target} AS target, {decision_policy} AS policy) d
-ORDER BY id"""),
-        # A submitter row per address with a confirmed notice (as confirm_notice creates them), keyed
-        # by the lower-cased address; counters are filled after the load.
-        ("submitters", f"""
+FROM v CROSS JOIN LATERAL (SELECT {p.decision_target} AS target, {p.decision_policy} AS policy) d
+ORDER BY id"""
+
+
+# A submitter row per address with a confirmed notice (as confirm_notice creates them), keyed
+# by the lower-cased address; counters are filled after the load.
+def _submitters(p: Fragments) -> str:
+    return f"""
 INSERT INTO takedowns_submitter (id, email, trusted_flagger, notices, removed_items, rejected_items, created_at)
 SELECT sub + 1, 'rights.agent' || sub || '@brand' || (sub % 400) || '.example', {_trusted_sql('sub')}, 0, 0, 0,
        min(confirmed_at)
-FROM bench_n WHERE confirmed_at IS NOT NULL GROUP BY sub ORDER BY sub"""),
-        # Item states fit the notice status: in_review has at least one item in review (position 1),
-        # awaiting_submitter one waiting for the submitter (position 1, pointing at the notice's
-        # information request, whose id is the notice id) and none in review; closed ones are all
-        # decided or resolved otherwise. Listings uniformly over the catalogue. Planned before the
-        # notices are inserted: the notice's reason_mask is made from its items' reasons.
-        ("item plan", f"""
+FROM bench_n WHERE confirmed_at IS NOT NULL GROUP BY sub ORDER BY sub"""
+
+
+# Item states fit the notice status: in_review has at least one item in review (position 1),
+# awaiting_submitter one waiting for the submitter (position 1, pointing at the notice's
+# information request, whose id is the notice id) and none in review; closed ones are all
+# decided or resolved otherwise. Listings uniformly over the catalogue. Planned before the
+# notices are inserted: the notice's reason_mask is made from its items' reasons.
+def _item_plan(p: Fragments) -> str:
+    return f"""
 CREATE UNLOGGED TABLE bench_i AS
 WITH x AS (
   SELECT n.id AS notice_id, p AS position, n.status, n.right_type, n.routed,
@@ -195,8 +252,11 @@ SELECT x.*, CASE
                   WHEN 'copyright' THEN CASE WHEN ur < 0.6 THEN 'copyright_images' ELSE 'copyright_text' END
                   WHEN 'design' THEN CASE WHEN ur < 0.6 THEN 'design' ELSE 'counterfeit' END
                   ELSE 'patent' END AS reason
-FROM x"""),
-        ("notices", f"""
+FROM x"""
+
+
+def _notices(p: Fragments) -> str:
+    return f"""
 INSERT INTO takedowns_notice (id, reference, status, submission_key, tracking_token, confirmation_token,
   submitter_name, submitter_organisation, submitter_email, submitter_country, submitter_role, language,
   submitter_id, trust, right_type, right_registration_number, right_office, right_owner, verified_right_id, description,
@@ -206,7 +266,7 @@ SELECT id, {_reference_sql('id')}, status, gen_random_uuid(),
   md5(random()::text) || left(md5(random()::text), 11), md5(random()::text) || left(md5(random()::text), 11),
   'Agent ' || sub, 'Brand Protection ' || (sub % 400),
   CASE WHEN id % 10 = 0 THEN 'Rights.Agent' ELSE 'rights.agent' END || sub || '@brand' || (sub % 400) || '.example',
-  ({countries})[1 + sub % 10], CASE WHEN sub % 3 = 0 THEN 'owner' ELSE 'agent' END, language,
+  ({p.countries})[1 + sub % 10], CASE WHEN sub % 3 = 0 THEN 'owner' ELSE 'agent' END, language,
   submitter_id, trust, right_type, lpad((id * 7919 % 1000000000)::text, 9, '0'),
   (ARRAY['EUIPO','USPTO','DPMA','WIPO'])[1 + sub % 4],
   'Brand Owner ' || (sub % 400), verified_right_id, '{DESCRIPTION} Notice ' || id || '.',
@@ -214,30 +274,36 @@ SELECT id, {_reference_sql('id')}, status, gen_random_uuid(),
   created_at, created_at + interval '7 days', confirmed_at, routed_at, closed_at, escalated_at, due_at,
   -- set at confirmation (confirm_notice: reason_mask of the items' reasons)
   CASE WHEN confirmed_at IS NOT NULL THEN m.mask ELSE 0 END
-FROM bench_n n JOIN (SELECT notice_id, bit_or({reason_bit}) AS mask FROM bench_i GROUP BY 1) m ON m.notice_id = n.id
-ORDER BY id"""),
-        ("info requests", """
+FROM bench_n n JOIN (SELECT notice_id, bit_or({p.reason_bit}) AS mask FROM bench_i GROUP BY 1) m ON m.notice_id = n.id
+ORDER BY id"""
+
+
+def _info_requests(p: Fragments) -> str:
+    return """
 INSERT INTO takedowns_inforequest (id, notice_id, message, requested_by_id, requested_at, due_at, answer,
                                    answered_at, expired_at)
 SELECT id, id, 'Please send the registration certificate that covers these listings.', user_id,
        LEAST(now(), routed_at + interval '1 day'), LEAST(now(), routed_at + interval '1 day') + interval '7 days',
        '', NULL, NULL
-FROM bench_n WHERE status = 'awaiting_submitter' ORDER BY id"""),
-        # One SLA clock row per clock the workflow starts for a notice (workflow/clocks.py): the
-        # acknowledgement clock of every confirmed notice (stopped at routing, cancelled at a withdrawal
-        # before routing, running while confirmed), and the takedown-decision clock of every routed
-        # notice (running in review, paused while awaiting the submitter, stopped at closing,
-        # cancelled at a withdrawal). In the order the app records them. No clock events.
-        ("clocks", f"""
+FROM bench_n WHERE status = 'awaiting_submitter' ORDER BY id"""
+
+
+# One SLA clock row per clock the workflow starts for a notice (workflow/clocks.py): the
+# acknowledgement clock of every confirmed notice (stopped at routing, cancelled at a withdrawal
+# before routing, running while confirmed), and the takedown-decision clock of every routed
+# notice (running in review, paused while awaiting the submitter, stopped at closing,
+# cancelled at a withdrawal). In the order the app records them. No clock events.
+def _clocks(p: Fragments) -> str:
+    return f"""
 INSERT INTO takedowns_slaclock (kind, notice_id, item_id, strike_id, counter_notice_id, appeal_id, policy_id, target,
   calendar, started_at, due_at, warn_at, paused_at, paused_for, warned_at, breached_at, stopped_at, cancelled, elapsed)
-SELECT kind, notice_id, NULL, NULL, NULL, NULL, policy_id, target, '{calendar}'::jsonb, started_at, due_at, warn_at,
+SELECT kind, notice_id, NULL, NULL, NULL, NULL, policy_id, target, '{p.calendar}'::jsonb, started_at, due_at, warn_at,
   paused_at, interval '0',
   CASE WHEN warn_at + lag < LEAST(now(), stopped_at, paused_at) THEN warn_at + lag END,
   CASE WHEN due_at + lag < LEAST(now(), stopped_at, paused_at) THEN due_at + lag END,
   stopped_at, cancelled, CASE WHEN stopped_at IS NOT NULL THEN GREATEST(stopped_at - started_at, interval '0') END
 FROM (
-  SELECT 'acknowledgement' AS kind, id AS notice_id, {ack_policy} AS policy_id, {ACK_TARGET_SQL} AS target,
+  SELECT 'acknowledgement' AS kind, id AS notice_id, {p.ack_policy} AS policy_id, {ACK_TARGET_SQL} AS target,
          confirmed_at AS started_at, confirmed_at + {ACK_TARGET_SQL} AS due_at,
          confirmed_at + {ACK_TARGET_SQL} * {WARN_RATIO} AS warn_at, NULL::timestamptz AS paused_at,
          CASE WHEN routed THEN routed_at WHEN status = 'withdrawn' THEN closed_at END AS stopped_at,
@@ -250,8 +316,11 @@ FROM (
          CASE WHEN status IN ('closed', 'withdrawn') THEN closed_at END, status = 'withdrawn', routed_at,
          random() * interval '15 seconds'
   FROM bench_n WHERE routed
-) c ORDER BY recorded_at, kind"""),
-        ("items", """
+) c ORDER BY recorded_at, kind"""
+
+
+def _items(p: Fragments) -> str:
+    return """
 INSERT INTO takedowns_noticeitem (notice_id, position, reported, reason, state, listing_id, listing_snapshot,
                                   duplicate_of_id, info_request_id)
 SELECT y.notice_id, y.position,
@@ -265,32 +334,41 @@ SELECT y.notice_id, y.position,
     'seller', s.external_id, 'seller_name', s.name) END,
   NULL, CASE WHEN y.state = 'info_requested' THEN y.notice_id END
 FROM bench_i y JOIN takedowns_listing l ON l.id = y.lid JOIN takedowns_seller s ON s.id = l.seller_id
-ORDER BY y.notice_id, y.position"""),
-        ("decisions", f"""
+ORDER BY y.notice_id, y.position"""
+
+
+def _decisions(p: Fragments) -> str:
+    return f"""
 INSERT INTO takedowns_decision (item_id, outcome, reason_code_id, note, decided_by_id, decided_at, legal_ground,
   explanation, territorial_scope, automated_detection, automated_decision, seller_token, listing_removed_at)
 SELECT i.id, CASE WHEN i.state = 'removed' THEN 'remove' ELSE 'reject' END,
-  CASE WHEN i.state = 'rejected' THEN ({codes})[1 + floor(random() * {len(reason_codes)})::int] END,
+  CASE WHEN i.state = 'rejected' THEN ({p.codes})[1 + floor(random() * {len(p.reason_codes)})::int] END,
   CASE WHEN random() < 0.2 THEN 'Checked against the registration and the test-buy report.' ELSE '' END,
   n.user_id, d.decided_at,
-  CASE WHEN i.state = 'removed' THEN {grounds} ELSE '' END,
+  CASE WHEN i.state = 'removed' THEN {p.grounds} ELSE '' END,
   CASE WHEN i.state = 'removed' THEN '{DESCRIPTION}' ELSE '' END,
-  '{eea}'::jsonb, false, false,
+  '{p.eea}'::jsonb, false, false,
   CASE WHEN i.state = 'removed' THEN md5(random()::text) || left(md5(random()::text), 11) ELSE '' END,
   CASE WHEN i.state = 'removed' THEN d.decided_at + interval '2 seconds' END
 FROM takedowns_noticeitem i JOIN bench_n n ON n.id = i.notice_id
 CROSS JOIN LATERAL (SELECT CASE WHEN n.closed_at IS NOT NULL THEN n.routed_at + random() * (n.closed_at - n.routed_at)
                                 ELSE LEAST(now(), n.routed_at + random() * interval '2 days') END AS decided_at) d
-WHERE i.state IN ('removed', 'rejected') ORDER BY i.id"""),
-        ("evidence", """
+WHERE i.state IN ('removed', 'rejected') ORDER BY i.id"""
+
+
+def _evidence(p: Fragments) -> str:
+    return """
 INSERT INTO takedowns_evidence (notice_id, submission_key, kind, file, original_name, content_type, size, sha256,
                                 uploaded_at)
 SELECT id, gen_random_uuid(), 'test_buy', to_char(created_at, 'YYYY/MM/') || 'test-buy-' || id || '.pdf',
        'test-buy-' || id || '.pdf', 'application/pdf', 40000 + (id * 7919) % 900000, md5(id::text) || md5(id::text),
        created_at
-FROM bench_n WHERE id % 10 < 3 ORDER BY id"""),
-        # The timeline, as the app writes it, appended in time order.
-        ("events", f"""
+FROM bench_n WHERE id % 10 < 3 ORDER BY id"""
+
+
+# The timeline, as the app writes it, appended in time order.
+def _events(p: Fragments) -> str:
+    return f"""
 INSERT INTO takedowns_event (notice_id, item_id, kind, actor_kind, actor_user_id, from_status, to_status, details,
                              created_at)
 SELECT notice_id, item_id, kind, actor_kind, actor_user_id, from_status, to_status, details, created_at FROM (
@@ -314,7 +392,7 @@ SELECT notice_id, item_id, kind, actor_kind, actor_user_id, from_status, to_stat
   UNION ALL
   SELECT id, NULL, 'routed', 'system', NULL, 'confirmed', 'in_review',
          jsonb_build_object('reviewer',
-                            'rev' || lpad(COALESCE(array_position({reviewers}, assigned_to_id), 0)::text, 2, '0'),
+                            'rev' || lpad(COALESCE(array_position({p.reviewers}, assigned_to_id), 0)::text, 2, '0'),
                             'assignment_rule', right_type || ' skill, lowest open load',
                             'priority', priority, 'priority_rules', '[]'::jsonb), routed_at
   FROM bench_n WHERE routed
@@ -341,16 +419,22 @@ SELECT notice_id, item_id, kind, actor_kind, actor_user_id, from_status, to_stat
   SELECT id, NULL, 'withdrawn', 'submitter', NULL, CASE WHEN routed THEN 'in_review' ELSE 'confirmed' END, 'withdrawn',
          '{{}}'::jsonb, closed_at
   FROM bench_n WHERE status = 'withdrawn'
-) e ORDER BY created_at"""),
-        # The counters the workflow keeps (route_notice, decide_items, confirm_notice), from the data.
-        ("seller counters", """
+) e ORDER BY created_at"""
+
+
+# The counters the workflow keeps (route_notice, decide_items, confirm_notice), from the data.
+def _seller_counters(p: Fragments) -> str:
+    return """
 UPDATE takedowns_seller s SET reported_items = c.reported, removed_items = c.removed
 FROM (SELECT l.seller_id, count(*) AS reported, count(*) FILTER (WHERE d.outcome = 'remove') AS removed
       FROM takedowns_noticeitem i JOIN takedowns_listing l ON l.id = i.listing_id
       JOIN takedowns_notice n ON n.id = i.notice_id LEFT JOIN takedowns_decision d ON d.item_id = i.id
       WHERE n.routed_at IS NOT NULL GROUP BY 1) c
-WHERE s.id = c.seller_id"""),
-        ("submitter counters", """
+WHERE s.id = c.seller_id"""
+
+
+def _submitter_counters(p: Fragments) -> str:
+    return """
 UPDATE takedowns_submitter s SET notices = c.notices, removed_items = COALESCE(d.removed, 0),
                                  rejected_items = COALESCE(d.rejected, 0)
 FROM (SELECT submitter_id, count(*) AS notices FROM takedowns_notice WHERE submitter_id IS NOT NULL GROUP BY 1) c
@@ -359,8 +443,8 @@ LEFT JOIN (SELECT n.submitter_id, count(*) FILTER (WHERE d.outcome = 'remove') A
            FROM takedowns_decision d JOIN takedowns_noticeitem i ON i.id = d.item_id
            JOIN takedowns_notice n ON n.id = i.notice_id WHERE n.submitter_id IS NOT NULL GROUP BY 1) d
   ON d.submitter_id = c.submitter_id
-WHERE s.id = c.submitter_id"""),
-    ]
+WHERE s.id = c.submitter_id"""
+
 
 
 
