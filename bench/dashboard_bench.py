@@ -39,7 +39,7 @@ from harness import label
 SIZES = [100_000, 1_000_000]
 DB_PREFIX = "bench_dash"
 TARGET_P95_MS = 300.0
-SMOKE = {"sizes": [3_000], "rounds": 2, "warmup": 1, "no_rollup_rounds": 1, "page_cap_s": 5.0, "max_minutes": 3.0}
+SMOKE = {"sizes": [3_000], "rounds": 2, "warmup": 1, "no_rollup_rounds": 1, "page_cap_s": 5.0, "max_minutes": 1.5}
 
 
 def measure(args: argparse.Namespace, result: dict, deadline: float) -> None:

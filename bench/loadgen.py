@@ -57,7 +57,7 @@ def notice_fields(listings: list[str], submission_key: str, token: str) -> list[
     return fields
 
 
-def multipart(fields: list[tuple[str, str]], empty_files=FILE_FIELDS) -> bytes:
+def multipart(fields: list[tuple[str, str]], empty_files: tuple[str, ...] = FILE_FIELDS) -> bytes:
     parts = []
     for name, value in fields:
         parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n')

@@ -14,12 +14,13 @@ import time
 import urllib.parse
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest import mock
 
 import loadgen
 import run_phases
-from django.core.handlers.wsgi import WSGIRequest
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.core.wsgi import get_wsgi_application
 from django.db import connection
 from django.template.loader import render_to_string
@@ -32,7 +33,7 @@ from takedowns.models import Listing, Notice, NoticeItem, Reviewer
 from takedowns.tasks import send_email
 
 
-def timed(label: str, fn, n: int = 300, warm: int = 20) -> float:
+def timed(label: str, fn: Callable[[], object], n: int = 300, warm: int = 20) -> float:
     for _ in range(warm):
         fn()
     t0 = time.perf_counter()
@@ -69,7 +70,7 @@ class SqlTimer:
               f"{1000 * total / n:.2f} ms (execute only; BEGIN/COMMIT are not statements here)")
 
 
-def wsgi_call(app, method: str, path: str, body: bytes = b"", content_type: str = "", cookie: str = "",
+def wsgi_call(app: WSGIHandler, method: str, path: str, body: bytes = b"", content_type: str = "", cookie: str = "",
               port: int = 8000) -> tuple[str, dict, bytes]:
     environ = {
         "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
@@ -93,7 +94,7 @@ def wsgi_call(app, method: str, path: str, body: bytes = b"", content_type: str 
     return got["status"], got["headers"], content
 
 
-def cprofile(fn, n: int, path: Path, title: str) -> None:
+def cprofile(fn: Callable[[], object], n: int, path: Path, title: str) -> None:
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(n):
@@ -228,7 +229,8 @@ def route_notice(rng: random.Random, ids: list[str], site_url: str) -> None:
     route_notice_parts(rng, ids, site_url, high, todo)
 
 
-def route_notice_parts(rng: random.Random, ids: list[str], site_url: str, high: int, todo) -> None:
+def route_notice_parts(rng: random.Random, ids: list[str], site_url: str, high: int,
+                       todo: Iterator[int]) -> None:
     print("\n  parts compared:")
     last = list(NoticeItem.objects.filter(notice_id=high))
     timed("NoticeItem bulk_update(3 items, [listing, state, duplicate_of])  (before ebd1ffe)",

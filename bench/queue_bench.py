@@ -52,7 +52,7 @@ MAIN_PAGES = ["queue_first", "queue_filtered", "queue_reason", "queue_trusted", 
               "notice_heavy_submitter", "notice_big_seller"]
 TARGET_P95_MS, TARGET_RATIO = 30.0, 1.5
 DB_PREFIX = "bench_queue"
-SMOKE = {"sizes": [2_000], "requests": 3, "warmup": 1, "deep_pages": 2, "count_calls": 2, "max_minutes": 3.0}
+SMOKE = {"sizes": [2_000], "requests": 3, "warmup": 1, "deep_pages": 2, "count_calls": 2, "max_minutes": 1.5}
 
 
 def measure(args: argparse.Namespace, result: dict, deadline: float) -> None:
