@@ -26,6 +26,7 @@ environment.
 import argparse
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -60,7 +61,7 @@ OUT = Path(os.environ.get("BENCH_OUT") or BENCH / "out").resolve()
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 # The broker of bench/run's processes; bench/queue and bench/dashboard use database 15 as their cache.
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHE_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/15"
+CACHE_REDIS_URL = urlsplit(REDIS_URL)._replace(path="/15").geturl()
 # Databases no bench may create or drop: the test suite's, the server's own and the templates.
 FORBIDDEN_DBS = {"test", "postgres", "template0", "template1"}
 SMOKE_HELP = "a run with tiny sizes that checks the bench still works (its SQL, pages, checks); not a measurement"
@@ -132,7 +133,7 @@ def int_list(text: str) -> list[int]:
 
 def run_id(text: str) -> str:
     """A --run-id: it names the run's Redis keys and smoke databases, so letters a-z and digits only."""
-    if not (text.isascii() and text.isalnum() and text.islower() and len(text) <= 32):
+    if not re.fullmatch(r"[a-z0-9]{1,32}", text):
         raise argparse.ArgumentTypeError(f"{text!r}: up to 32 lower-case letters and digits")
     return text
 
@@ -200,7 +201,7 @@ def database_url(db: str) -> str:
 
 def check_database_name(db: str) -> str:
     """A bench creates and drops only databases of its own: named bench…, never the test database."""
-    if db in FORBIDDEN_DBS or not db.startswith("bench") or not db.replace("_", "").isalnum():
+    if db in FORBIDDEN_DBS or not re.fullmatch(r"bench\w*", db, re.ASCII):
         raise ValueError(f"not a bench database name: {db!r} (must start with 'bench'; letters, digits, _)")
     return db
 
@@ -221,12 +222,6 @@ def drop_database(db: str) -> None:
     check_database_name(db)
     close_connections()
     admin_execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-
-
-def databases_like(prefix: str) -> list[str]:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        rows = conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", [prefix]).fetchall()
-    return [row[0] for row in rows]
 
 
 def close_connections() -> None:
