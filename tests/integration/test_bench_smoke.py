@@ -120,6 +120,7 @@ def smoke(tmp_path):
         run_id = "smoke" + uuid.uuid4().hex[:12]
         run_ids.append(run_id)
         log = tmp_path / f"{script}.log"
+        timed_out = False
         with log.open("wb") as output:
             proc = subprocess.Popen([sys.executable, str(BENCH / script), "--smoke", "--run-id", run_id, *options],
                                     cwd=BENCH.parent, env=environment, stdin=subprocess.DEVNULL, stdout=output,
@@ -127,11 +128,13 @@ def smoke(tmp_path):
             try:
                 proc.wait(TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired:
-                _stop(proc)
-                pytest.fail(f"{script} --smoke did not finish in {TIMEOUT_SECONDS}s:\n{log.read_text()[-4000:]}")
+                timed_out = True
             finally:
-                _stop(proc)  # anything of its group still running
-        return SmokeRun(run_id, tmp_path / "out", proc.returncode, log.read_text(errors="replace"))
+                _stop(proc)
+        run = SmokeRun(run_id, tmp_path / "out", proc.returncode, log.read_text(errors="replace"))
+        if timed_out:
+            pytest.fail(f"{script} --smoke did not finish in {TIMEOUT_SECONDS}s:\n{run.tail()}")
+        return run
 
     yield run
     for run_id in run_ids:
