@@ -57,7 +57,7 @@ def notice_fields(listings: list[str], submission_key: str, token: str) -> list[
     return fields
 
 
-def multipart(fields: list[tuple[str, str]], empty_files=FILE_FIELDS) -> bytes:
+def multipart(fields: list[tuple[str, str]], empty_files: tuple[str, ...] = FILE_FIELDS) -> bytes:
     parts = []
     for name, value in fields:
         parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n')
@@ -191,10 +191,3 @@ def run_round(workers: list[Worker], seconds: float, max_requests: int) -> Resul
         result.failures += samples
     return result
 
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]

@@ -3,18 +3,23 @@ environment, DEBUG=false), plus a URLconf that adds the ceiling view /bench/inse
 
 Differences from production, all outside the measured code paths:
 - ROOT_URLCONF adds /bench/insert/ in front of portal.urls;
-- STATIC_ROOT points into bench/out/ so collectstatic does not write into the project;
-- the Celery worker's remote control (pidbox) is off, so the bench creates no shared keys in
-  Redis besides its own uniquely named queue.
+- STATIC_ROOT points into the bench's output folder (bench/out/, or $BENCH_OUT) so collectstatic
+  does not write into the project;
+- the Celery worker's remote control (pidbox) is off, and the cache keys carry the run's prefix
+  ($BENCH_CACHE_PREFIX, bench-<run id>-cache), so the bench creates no shared keys in Redis: all
+  its keys are named after the run and deleted at its end.
 """
 
+import os
 from pathlib import Path
 
-from portal.settings import *  # noqa: F401,F403
+from portal.settings import *  # noqa: F403
+from portal.settings import CACHES
 
-BENCH_OUT = Path(__file__).resolve().parent.parent / "out"
+BENCH_OUT = Path(os.environ.get("BENCH_OUT") or Path(__file__).resolve().parent.parent / "out")
 
 ROOT_URLCONF = "benchsite.urls"
 STATIC_ROOT = BENCH_OUT / "staticfiles"
 CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
-
+if os.environ.get("BENCH_CACHE_PREFIX"):
+    CACHES = {**CACHES, "default": {**CACHES["default"], "KEY_PREFIX": os.environ["BENCH_CACHE_PREFIX"]}}

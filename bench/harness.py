@@ -1,0 +1,702 @@
+"""What the benches share: bench/run (run.py with run_phases.py, loadgen.py, cpu.py, and its companions
+profile_paths.py and celery_ceiling.py), bench/queue (queue_bench.py) and bench/dashboard
+(dashboard_bench.py). Each bench keeps only what it measures; this module holds the machinery:
+
+- where results go (`OUT`: bench/out, or $BENCH_OUT), timestamped logging, free ports, git HEAD,
+  the machine, results JSON;
+- statistics: the two percentile definitions the benches report (`nearest_rank` for bench/run's
+  request latencies, `percentile`, linear interpolation, for the page timings), a p50/p95 summary,
+  and rounds that request every page once in rotating order;
+- PostgreSQL: the bench's own databases (names start with `bench`, never `test`), created, migrated
+  (and static files collected), dropped; a bulk-load session that rebuilds indexes after the load;
+  EXPLAIN ANALYZE; the SQL of a call, each statement timed;
+- the production environment of every process a bench runs (DEBUG=false, everything from the
+  environment), Django set up in it, and settings isolated per run (static files, cache keys);
+- processes: started in a process group of their own, stopped gracefully, then the group killed;
+  a child process under a deadline;
+- one recorded run: SIGTERM as an interrupt, the status on failure, cleanup in `finally`, the
+  results written even when it failed;
+- Redis: only the run's own keys (all named `bench-<run id>-…`) are ever deleted.
+
+Nothing here imports the app (takedowns): the benches import their app-side modules after
+`setup_django`, because the app's models can only be imported once Django is set up in the bench's
+environment.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import django
+import psycopg
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections
+from django.test.utils import override_settings
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+# The benches run as scripts from bench/ (first on sys.path); the app's packages are in the project root.
+if str(ROOT) not in sys.path:
+    sys.path.insert(1, str(ROOT))
+VENV_BIN = ROOT / ".venv" / "bin"
+# Results, logs, collected static files and the processes' VAR_DIR. The smoke test points it at a
+# temporary directory so that it never mixes with (or overwrites) the files of a real run.
+OUT = Path(os.environ.get("BENCH_OUT") or BENCH / "out").resolve()
+
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+# The broker of bench/run's processes; bench/queue and bench/dashboard use database 15 as their cache.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHE_REDIS_URL = urlsplit(REDIS_URL)._replace(path="/15").geturl()
+# Databases no bench may create or drop: the test suite's, the server's own and the templates.
+FORBIDDEN_DBS = {"test", "postgres", "template0", "template1"}
+SMOKE_HELP = "a run with tiny sizes that checks the bench still works (its SQL, pages, checks); not a measurement"
+
+
+# --- Basics. ---
+
+def log(message: str) -> None:
+    try:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+    except BrokenPipeError:
+        pass  # the reader is gone (`| head`): the run goes on, and its cleanup must not fail on a log line
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def label(n: int) -> str:
+    """10000 -> 10k, 1000000 -> 1m."""
+    return f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
+def shown(path: Path) -> str:
+    """A path as the logs show it: relative to the project where it is inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def git_head() -> str:
+    return git("rev-parse", "--short", "HEAD")
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def machine_info() -> dict:
+    info: dict[str, Any] = {"nproc": os.cpu_count(), "python": sys.version.split()[0], "django": django.get_version()}
+    with open("/proc/meminfo") as handle:
+        info["mem_total_mb"] = int(handle.readline().split()[1]) // 1024
+    with open("/proc/cpuinfo") as handle:
+        info["cpu"] = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "?")
+    with open("/proc/loadavg") as handle:
+        info["loadavg_at_start"] = handle.read().split()[:3]
+    return info
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, default=str))
+
+
+# --- Command line. ---
+
+def int_list(text: str) -> list[int]:
+    """"10000,100_000" -> [10000, 100000]."""
+    return [int(x.replace("_", "")) for x in text.split(",") if x]
+
+
+def run_id(text: str) -> str:
+    """A --run-id: it names the run's Redis keys and smoke databases, so letters a-z and digits only."""
+    if not re.fullmatch(r"[a-z0-9]{1,32}", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: up to 32 lower-case letters and digits")
+    return text
+
+
+def parse_args(parser: argparse.ArgumentParser, smoke: dict, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse, with the `smoke` values as the defaults when --smoke is given (explicit options still win)."""
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        parser.set_defaults(**smoke)
+        args = parser.parse_args(argv)
+    return args
+
+
+# --- Statistics. ---
+
+def nearest_rank(values: list[float], q: float) -> float:
+    """The q-th percentile as the sample nearest to its rank (bench/run's request latencies)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default; the page timings)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def summary_ms(samples: list[float], digits: int, percentiles: Iterable[int] = (50, 95), mean: bool = True) -> dict:
+    """n, the percentiles, min and max (and the mean) of samples in milliseconds."""
+    out: dict[str, float] = {"n": len(samples)}
+    out.update({f"p{q}_ms": round(percentile(samples, q), digits) for q in percentiles})
+    out.update(min_ms=round(min(samples), digits), max_ms=round(max(samples), digits))
+    if mean:
+        out["mean_ms"] = round(statistics.mean(samples), digits)
+    return out
+
+
+def rotating_rounds(names: list[str], rounds: int, deadline: float, sample: Callable[[str], None]) -> int:
+    """`rounds` rounds in which every page is sampled once, each round starting one page further
+    along, so that drift and noise hit all pages alike; stops when the deadline has passed.
+    `sample(name)` takes one sample (or skips a page that has enough). Returns the rounds done."""
+    for r in range(rounds):
+        if time.perf_counter() > deadline:
+            return r
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            sample(name)
+    return rounds
+
+
+# --- PostgreSQL. ---
+
+def database_url(db: str) -> str:
+    """The URL of database `db` on the server of PG_ADMIN."""
+    return urlsplit(PG_ADMIN)._replace(path="/" + db).geturl()
+
+
+def check_database_name(db: str) -> str:
+    """A bench creates and drops only databases of its own: named bench…, never the test database."""
+    if db in FORBIDDEN_DBS or not re.fullmatch(r"bench\w*", db, re.ASCII):
+        raise ValueError(f"not a bench database name: {db!r} (must start with 'bench'; letters, digits, _)")
+    return db
+
+
+def admin_execute(*statements: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def create_database(db: str) -> None:
+    """A fresh, empty database (an older one of that name is dropped)."""
+    check_database_name(db)
+    admin_execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', f'CREATE DATABASE "{db}"')
+
+
+def drop_database(db: str) -> None:
+    check_database_name(db)
+    close_connections()
+    admin_execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def close_connections() -> None:
+    if not settings.configured:  # a parent process that never set Django up has none
+        return
+    try:
+        connections.close_all()
+    except Exception as exc:  # cleanup goes on; a broken connection is closed anyway
+        log(f"closing the database connections: {exc!r}")
+
+
+def migrate(collectstatic_always: bool = False) -> float:
+    """Migrate the (empty) database with the app's migrations and collect the static files that the
+    production settings' manifest storage needs; returns the seconds taken."""
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    if collectstatic_always or not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        call_command("collectstatic", verbosity=0, interactive=False)
+    return time.perf_counter() - t0
+
+
+# The bulk loads of bench/queue and bench/dashboard: one session with FK triggers off (the generator
+# keeps the references valid) and a statement timeout, so that no statement outlives the bench
+# (client_connection_check_interval ends it if the bench dies).
+LOAD_SETTINGS = ("session_replication_role = replica", "maintenance_work_mem = '1GB'", "work_mem = '256MB'",
+                 "synchronous_commit = off", "client_connection_check_interval = '2s'",
+                 "max_parallel_maintenance_workers = 2")
+
+
+@contextmanager
+def load_session(db: str, statement_timeout: str) -> Iterator[psycopg.Cursor]:
+    with psycopg.connect(database_url(db), autocommit=True) as conn, conn.cursor() as cur:
+        for setting in (*LOAD_SETTINGS, f"statement_timeout = '{statement_timeout}'"):
+            cur.execute("SET " + setting)
+        cur.execute("SELECT setseed(0.42)")
+        yield cur
+
+
+def secondary_indexes(cur: psycopg.Cursor, tables: list[str]) -> tuple[list[str], list[str]]:
+    """(drop statements, create statements) of the tables' unique constraints and non-primary indexes."""
+    drops, creates = [], []
+    for table in tables:
+        cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype = 'u'", [table])
+        for name, definition in cur.fetchall():
+            drops.append(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            creates.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        cur.execute("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                    "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
+                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)", [table])
+        for name, definition in cur.fetchall():
+            drops.append(f'DROP INDEX "{name}"')
+            creates.append(definition)
+    return drops, creates
+
+
+def bulk_load(cur: psycopg.Cursor, statements: list[tuple[str, str]], indexed_tables: list[str],
+              id_tables: list[str]) -> dict[str, float]:
+    """Run the named load statements with the secondary indexes of `indexed_tables` dropped, rebuild
+    them, and restart the id sequences of `id_tables` after the ids the load wrote. Returns seconds
+    per statement (and "indexes")."""
+    timings = {}
+    drops, creates = secondary_indexes(cur, indexed_tables)
+    for statement in drops:
+        cur.execute(statement)
+    for name, sql in statements:
+        t0 = time.perf_counter()
+        cur.execute(sql)
+        timings[name] = time.perf_counter() - t0
+        log(f"  {name}: {cur.rowcount if cur.rowcount >= 0 else '-'} rows in {timings[name]:.1f}s")
+    t0 = time.perf_counter()
+    for statement in creates:
+        cur.execute(statement)
+    timings["indexes"] = time.perf_counter() - t0
+    log(f"  {len(creates)} indexes/constraints rebuilt in {timings['indexes']:.1f}s")
+    for table in id_tables:
+        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(max(id), 0) + 1 FROM {table}), false)")
+    return timings
+
+
+def settle(cur: psycopg.Cursor, scratch_tables: list[str]) -> float:
+    """After a load: drop its scratch tables, FK triggers on again, VACUUM (ANALYZE) and CHECKPOINT, so
+    that the measurement starts from the state autovacuum would leave. Returns the seconds taken."""
+    cur.execute("DROP TABLE " + ", ".join(scratch_tables))
+    t0 = time.perf_counter()
+    cur.execute("SET session_replication_role = origin")
+    cur.execute("VACUUM (ANALYZE)")
+    cur.execute("CHECKPOINT")
+    seconds = time.perf_counter() - t0
+    log(f"  VACUUM (ANALYZE) + CHECKPOINT in {seconds:.1f}s")
+    return seconds
+
+
+def postgres_settings(*names: str) -> dict:
+    """The server's version and the named settings, as a measurement records them."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT version()" + ", current_setting(%s)" * len(names), names)
+        version, *values = cur.fetchone()
+    return {"version": version.split(" on ")[0], **dict(zip(names, values, strict=True))}
+
+
+def explain_analyze(sql: str) -> dict:
+    """EXPLAIN (ANALYZE, BUFFERS) of a statement on Django's connection: the plan and its execution time."""
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    return {"sql": sql, "execution_ms": float(plan.rsplit("Execution Time: ", 1)[1].split(" ms")[0]), "plan": plan}
+
+
+def capture_sql(call: Callable[[], Any]) -> tuple[list[dict], Any]:
+    """The SQL of one call, each statement timed around the driver call (an unmeasured call: the
+    wrapper adds a little overhead), and the call's result. CaptureQueriesContext's times are
+    rounded to milliseconds, too coarse here."""
+    captured = []
+
+    def wrapper(execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            ms = 1000 * (time.perf_counter() - t0)
+            try:
+                text = connection.ops.last_executed_query(context["cursor"], sql, params)
+            except Exception:  # the statement without its parameters will do
+                text = sql
+            captured.append({"sql": text, "ms": round(ms, 3)})
+
+    with connection.execute_wrapper(wrapper):
+        result = call()
+    return captured, result
+
+
+# --- The environment. ---
+
+def production_env(db: str, **overrides: str) -> dict[str, str]:
+    """The environment of a bench process: the production settings (DEBUG=false, everything from the
+    environment) on the bench's database. The caller's CELERY_*, EMAIL_* and DJANGO_* are dropped."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_", "CELERY_"))}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT)]),
+        "DEBUG": "false", "DEMO_MODE": "false",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex + uuid.uuid4().hex,
+        "ALLOWED_HOSTS": "127.0.0.1,testserver", "SITE_URL": "http://127.0.0.1:8000",
+        "DATABASE_URL": database_url(check_database_name(db)),
+        "REDIS_URL": CACHE_REDIS_URL, "EMAIL_URL": "smtp://127.0.0.1:1",
+        "DEFAULT_FROM_EMAIL": "Takedown Portal <takedowns@bench.example>",
+        "SECURE_SSL_REDIRECT": "false", "VAR_DIR": str(OUT / "var"),
+        "BENCH_OUT": str(OUT),
+    })
+    env.update(overrides)
+    return env
+
+
+def setup_django(env: dict[str, str]) -> None:
+    """This process runs with exactly `env` (as the processes it starts do), then Django is set up."""
+    if env is not os.environ:
+        os.environ.clear()
+        os.environ.update(env)
+    django.setup()
+
+
+@contextmanager
+def in_process_settings(cache_prefix: str) -> Iterator[None]:
+    """The only settings a bench that measures in-process overrides: collectstatic must not write
+    into the project, and the cache keys are the run's own (a concurrent run, or a test, shares the
+    Redis database); the keys are deleted at the end."""
+    cache = {**settings.CACHES["default"], "KEY_PREFIX": cache_prefix + "cache"}
+    try:
+        with override_settings(STATIC_ROOT=OUT / "staticfiles", CACHES={"default": cache}):
+            yield
+    finally:
+        delete_keys(cache_prefix, CACHE_REDIS_URL)
+
+
+# --- Processes. ---
+
+def on_sigterm_interrupt() -> None:
+    """SIGTERM (a parent's deadline, `kill`) ends this process as Ctrl-C does: its `finally` blocks run."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def stop_process_group(proc: subprocess.Popen, grace: float) -> None:
+    """SIGTERM to the process itself (gunicorn, celery and the benches' children shut down gracefully),
+    then SIGKILL to its whole process group: whatever it started and left behind."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            log(f"pid {proc.pid} did not stop in {grace}s; killing its process group")
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(10)
+
+
+class Processes:
+    """The long-running processes a bench starts (servers, workers, samplers), each in a process group
+    of its own, so that stopping one stops everything it started."""
+
+    def __init__(self) -> None:
+        self.running: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, argv: list[str], env: dict, logfile: Path, cwd: Path = ROOT) -> subprocess.Popen:
+        logfile.parent.mkdir(parents=True, exist_ok=True)
+        with open(logfile, "ab") as handle:
+            proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        self.running.append((name, proc))
+        log(f"started {name} (pid {proc.pid}), log {shown(logfile)}")
+        return proc
+
+    def stop(self, proc: subprocess.Popen, grace: float = 30.0) -> None:
+        name = next((n for n, p in self.running if p is proc), "?")
+        stop_process_group(proc, grace)
+        self.running = [(n, p) for n, p in self.running if p is not proc]
+        log(f"stopped {name} (pid {proc.pid})")
+
+    def stop_all(self) -> None:
+        for _name, proc in reversed(list(self.running)):
+            try:
+                self.stop(proc, grace=20)
+            except Exception as exc:  # keep stopping the others
+                log(f"could not stop pid {proc.pid}: {exc!r}")
+
+
+def run_child(argv: list[str], env: dict[str, str], timeout: float) -> int | None:
+    """Run a child process in a process group of its own for at most `timeout` seconds. On overrun, or
+    when this process is interrupted meanwhile, the child gets SIGTERM (it records what it has) and
+    then its group is killed. Returns its exit status, None if it had to be stopped."""
+    proc = subprocess.Popen(argv, env=env, cwd=ROOT, start_new_session=True)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        log(f"child pid {proc.pid} is over the deadline; stopping it")
+        return None
+    finally:
+        stop_process_group(proc, grace=15)
+
+
+# --- One recorded run. ---
+
+@contextmanager
+def recorded(result: dict, path: Path | Callable[[], Path] | None, tag: str = "",
+             cleanup: Iterable[Callable[[], Any]] = ()) -> Iterator[dict]:
+    """Run the body as one recorded run: SIGTERM interrupts it like Ctrl-C; a failure is recorded in
+    result["status"] (and raised again); `cleanup` steps run in order whatever happens (a failing step
+    does not stop the others); the database connections are closed; result["seconds"] is the run's
+    wall time; the result is written to `path` (a callable is asked at the end, for a name with the
+    end time; None: not written) even when the run failed. A body that sets no status ends "ok"."""
+    on_sigterm_interrupt()
+    began = time.perf_counter()
+    prefix = f"{tag}: " if tag else ""
+    try:
+        yield result
+        result.setdefault("status", "ok")
+    except BaseException as exc:
+        result["status"] = f"failed: {exc!r}"
+        log(f"{prefix}FAILED: {exc!r}")
+        raise
+    finally:
+        for step in cleanup:
+            try:
+                step()
+            except Exception as exc:  # cleanup goes on
+                log(f"{prefix}cleanup {getattr(step, '__name__', step)!s}: {exc!r}")
+        close_connections()
+        result["seconds"] = round(time.perf_counter() - began, 1)
+        target = path() if callable(path) else path
+        if target is not None:
+            write_json(target, result)
+            log(f"{prefix}results written to {shown(target)} ({result['seconds']}s)")
+
+
+# --- Redis. ---
+
+def redis_client(url: str = REDIS_URL) -> redis.Redis:
+    return redis.Redis.from_url(url)
+
+
+def delete_keys(prefix: str, url: str = REDIS_URL) -> int:
+    """Delete the run's keys (all named <prefix>...: queues, cache entries), the bindings of its
+    queues, and any of its messages left in kombu's shared 'unacked' hash (only after a crash)."""
+    if not prefix.startswith("bench-"):
+        raise ValueError(f"not a bench key prefix: {prefix!r}")
+    client = redis_client(url)
+    keys = []
+    for pattern in (f"{prefix}*", f"_kombu.binding.{prefix}*", f"_kombu.binding_permanent.{prefix}*"):
+        keys += list(client.scan_iter(match=pattern, count=1000))
+    removed = client.delete(*keys) if keys else 0
+    for tag, raw in client.hscan_iter("unacked", count=1000):
+        try:
+            routing_key = json.loads(raw)[2]
+        except (ValueError, IndexError, TypeError):
+            continue
+        if isinstance(routing_key, str) and routing_key.startswith(prefix):
+            client.hdel("unacked", tag)
+            client.zrem("unacked_index", tag)
+            removed += 1
+    return removed
+
+
+# --- Benches with one child process per size (bench/queue, bench/dashboard). ---
+
+def add_size_arguments(parser: argparse.ArgumentParser, sizes: list[int], max_minutes: float, db_prefix: str) -> None:
+    """The options of a bench that measures each size in its own child process and database."""
+    parser.add_argument("--sizes", type=int_list, default=sizes, help="notices per database, e.g. "
+                        + ",".join(map(str, sizes)))
+    parser.add_argument("--explain-sizes", type=int_list, default=None,
+                        help="sizes at which to EXPLAIN ANALYZE the pages' queries (default: the largest)")
+    parser.add_argument("--keep", action="store_true", help=f"keep the databases {db_prefix}_<N> for inspection")
+    parser.add_argument("--db-prefix", default=None, help=f"database names: <prefix>_<N> (default {db_prefix}, with "
+                        f"--smoke {db_prefix.replace('bench_', 'bench_smoke_')}_<run id>)")
+    parser.add_argument("--run-id", type=run_id, default=None,
+                        help="names the run's Redis keys bench-<id>-… (default: random)")
+    parser.add_argument("--max-minutes", type=float, default=max_minutes, help="deadline of the whole run")
+    # Internal: one size in a child process.
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--key-prefix", help=argparse.SUPPRESS)
+    parser.add_argument("--budget", type=float, default=60 * max_minutes, help=argparse.SUPPRESS)
+
+
+def check_size_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace, db_prefix: str) -> None:
+    """Resolve the defaults that depend on other options; refuse database names that are not the bench's."""
+    args.run_id = args.run_id or new_run_id()
+    smoke_prefix = db_prefix.replace("bench_", "bench_smoke_")
+    args.db_prefix = args.db_prefix or (f"{smoke_prefix}_{args.run_id}" if args.smoke else db_prefix)
+    if not args.db_prefix.startswith((db_prefix, smoke_prefix)):
+        parser.error(f"--db-prefix must start with {db_prefix} or {smoke_prefix}")
+    check_database_name(args.db_prefix)
+    if args.explain_sizes is None:
+        args.explain_sizes = [max(args.sizes)] if not args.child else []
+
+
+def child_argv(script: str, args: argparse.Namespace, n: int, db: str, out: Path, remaining: float) -> list[str]:
+    """The command line of the child process that measures size n (the bench's own options follow)."""
+    return [sys.executable, script, "--child", "--n", str(n), "--db", db, "--out", str(out),
+            "--budget", str(int(remaining)), "--key-prefix", f"bench-{args.run_id}-{label(n)}-",
+            "--explain-sizes", ",".join(map(str, args.explain_sizes))]
+
+
+def size_child(args: argparse.Namespace, measure: Callable[[dict, float], None]) -> int:
+    """The child process of one size (--child): Django set up in the environment the parent gave,
+    `measure(result, deadline)` recorded into the --out file the parent reads, under --budget."""
+    result: dict = {"n": args.n, "db": args.db}
+    deadline = time.perf_counter() + args.budget
+    with recorded(result, Path(args.out), tag=f"N={label(args.n)}"):
+        django.setup()
+        measure(result, deadline)
+    return 0
+
+
+def run_sizes(kind: str, script: str, args: argparse.Namespace,
+              child_options: Callable[[argparse.Namespace], list[str]], finish: "SizesReport",
+              min_seconds: float = 30) -> int:
+    """The parent of a bench with one child process per size (bench/queue, bench/dashboard): one
+    deadline for the run, each size in a child process (`script` --child …) on a database of its own,
+    dropped unless --keep (also on Ctrl-C or SIGTERM), the report and explain file in
+    OUT/<kind>-<time>.*, a summary. Exit status 0 = every size ok."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    began = time.perf_counter()
+    deadline = began + 60 * args.max_minutes
+    report = _sizes_report(args)
+    created: list[str] = []
+    on_sigterm_interrupt()
+    try:
+        for n in args.sizes:
+            remaining = deadline - time.perf_counter()
+            if remaining < min_seconds:
+                report["sizes"][str(n)] = {"status": "skipped: --max-minutes reached"}
+                log(f"N={label(n)}: skipped, the run's deadline is reached")
+                continue
+            db, out = f"{args.db_prefix}_{label(n)}", OUT / f"{kind}-{stamp}-{label(n)}.part.json"
+            argv = child_argv(script, args, n, db, out, remaining) + child_options(args)
+            created.append(db)
+            report["sizes"][str(n)] = _one_size(args, n, db, argv, out, remaining, created)
+            _note_head_change(report, n)
+    except BaseException as exc:
+        report["status"] = f"interrupted: {exc!r}"
+        log(f"interrupted: {exc!r}")
+    finally:
+        if not args.keep:
+            for db in created:
+                try:
+                    drop_database(db)
+                    log(f"dropped database {db}")
+                except Exception as exc:  # try the others
+                    log(f"could not drop {db}: {exc!r}")
+        delete_keys(f"bench-{args.run_id}-", CACHE_REDIS_URL)  # what a killed child left in the cache
+        finish.write(report, kind, stamp, began)
+    finish.print_summary(report)
+    return 0 if report["status"] == "ok" else 1
+
+
+def _sizes_report(args: argparse.Namespace) -> dict:
+    app_files = ("portal/", "takedowns/", "templates/")
+    report = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args), "git_head": git_head(),
+              "git_dirty_app_files": [line for line in git("status", "--short").splitlines()
+                                      if any(p in line for p in app_files)],
+              "machine": machine_info(), "uptime_before": uptime(), "sizes": {}}
+    log(f"uptime before: {report['uptime_before']}")
+    return report
+
+
+def _one_size(args: argparse.Namespace, n: int, db: str, argv: list[str], out: Path, remaining: float,
+              created: list[str]) -> dict:
+    """Size n in its child process: its result, or why there is none; its database dropped unless --keep."""
+    log(f"N={label(n)}: child process for database {db} (at most {remaining:.0f}s left)")
+    t0 = time.perf_counter()
+    run_child(argv, production_env(db), remaining)
+    result = json.loads(out.read_text()) if out.exists() else {"status": "failed: no result (killed or crashed)"}
+    out.unlink(missing_ok=True)
+    result["wall_s"] = round(time.perf_counter() - t0, 1)
+    result["git_head_after"] = git_head()
+    if not args.keep:
+        drop_database(db)
+        created.remove(db)
+        log(f"N={label(n)}: dropped database {db}")
+    return result
+
+
+def _note_head_change(report: dict, n: int) -> None:
+    """Other engineers commit while a bench runs: a size measured after a change ran the newer code."""
+    after = report["sizes"][str(n)].get("git_head_after")
+    if after is None or after == report["git_head"]:
+        return
+    warning = (f"the app changed during the run (HEAD {report['git_head']} -> {after} by the end of N={label(n)}); "
+               f"sizes measured after the change ran the newer code")
+    if warning not in report.setdefault("warnings", []):
+        report["warnings"].append(warning)
+    log("WARNING: " + warning)
+
+
+class SizesReport:
+    """How a bench with one child per size reports: its summary table, its explain file, its printout."""
+
+    def summarize(self, report: dict) -> dict:
+        raise NotImplementedError
+
+    def print_summary(self, report: dict) -> None:
+        raise NotImplementedError
+
+    def plans(self, measured: dict) -> dict[str, list[dict]]:
+        """The EXPLAIN ANALYZE plans of one measurement, by page."""
+        return measured.get("explain") or {}
+
+    def write(self, report: dict, kind: str, stamp: str, began: float) -> None:
+        report["uptime_after"] = uptime()
+        report["seconds"] = round(time.perf_counter() - began, 1)
+        failures = [f"N={n}: {r['check_failures']}" for n, r in report["sizes"].items() if r.get("check_failures")]
+        if failures:
+            report["status"] = "problems: failed checks: " + "; ".join(failures)
+        report.setdefault("status", "ok" if all(r.get("status") == "ok" for r in report["sizes"].values())
+                          else "problems")
+        report["summary"] = self.summarize(report)
+        path, explain_path = OUT / f"{kind}-{stamp}.json", OUT / f"{kind}-{stamp}-explain.txt"
+        write_json(path, report)
+        explain_path.write_text(self.explain_text(report))
+        log(f"uptime after: {report['uptime_after']}")
+        log(f"results written to {shown(path)} and {shown(explain_path)} ({report['seconds']}s)")
+
+    def explain_text(self, report: dict) -> str:
+        lines = []
+        for n, r in report["sizes"].items():
+            for tag, measured in (("current", r), ("proposed", r.get("proposals") or {})):
+                for page, plans in self.plans(measured).items():
+                    for p in plans:
+                        lines += [f"==== N={n} {tag} {page}: execution {p['execution_ms']} ms "
+                                  f"(in the request: {p['captured_ms']} ms)", p["sql"], "", p["plan"], ""]
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,572 @@
+"""bench/run's work with the app (imported after django.setup(), in the bench's environment): the
+database and its seed, part A (notice POST against the ceiling, through gunicorn) and part B (routing
+throughput of one celery worker). run.py is the command; what is measured how: bench/README.md.
+"""
+
+import argparse
+import csv
+import http.client
+import logging
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import celery
+import gunicorn
+import harness
+import loadgen
+import redis
+from aiosmtpd.controller import Controller
+from cpu import CpuMeter, children_of, cpu_breakdown, start_pyspy, stop_pyspy
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import Max, Min, QuerySet
+from django.utils import timezone
+from harness import BENCH, OUT, ROOT, VENV_BIN, log, nearest_rank
+
+from portal.celery import app
+from takedowns import seeding
+from takedowns.enums import REASONS_FOR_RIGHT, ActorKind, EventKind, NoticeStatus
+from takedowns.models import Event, Listing, Notice, NoticeItem, OutboundEmail, Reviewer, ReviewerSkill, Seller
+from takedowns.tasks import route_notice
+from takedowns.workflow import new_reference
+
+# Routing variants: "current" is the app as it is. To measure a proposed change without editing app
+# code, add a module under benchsite/ that patches it in each worker process (connect to celery's
+# worker_process_init) and name it here; its reps interleave with "current". "baseline" (with
+# --baseline-tree DIR) is the worker running the app code of another checkout, e.g.
+# `git worktree add /tmp/base main`, for before/after rep by rep; the schema must be the same (the
+# database is migrated with this tree's migrations).
+VARIANTS = {
+    "current": ("portal", {}),
+    "baseline": ("portal", {}),
+}
+OPEN = "('confirmed', 'in_review')"
+
+
+class SmtpSink:
+    """An SMTP server in this process that counts what it receives (the routed notices' e-mails)."""
+
+    def __init__(self, port: int) -> None:
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                sink.received += 1
+                return "250 OK"
+
+        self.received = 0
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+@dataclass
+class Run:
+    """What the phases of one bench/run share."""
+
+    args: argparse.Namespace
+    env: dict[str, str]
+    prefix: str  # of the run's Redis keys: bench-<run id>-
+    smtp_port: int
+    procs: harness.Processes = field(default_factory=harness.Processes)
+    rng: random.Random = field(default_factory=lambda: random.Random(42))
+    listing_ids: list[str] = field(default_factory=list)
+    sink: SmtpSink | None = None
+
+    @property
+    def db(self) -> str:
+        return self.args.db
+
+    @property
+    def port(self) -> int:
+        return int(self.env["PORT"])
+
+    def stop(self) -> None:
+        """Stop what the run started: gunicorn, workers, samplers, the SMTP sink."""
+        self.procs.stop_all()
+        if self.sink is not None:
+            self.sink.stop()
+
+
+def run_all(run: Run, report: dict) -> None:
+    """Reset and seed the database, then part A and part B (their reps interleaved by variant)."""
+    unknown = [v for v in run.args.routing_variants.split(",") if v not in VARIANTS]
+    if unknown:
+        raise ValueError(f"unknown routing variants {unknown}: not in VARIANTS ({', '.join(VARIANTS)})")
+    log(f"run {run.args.run_id}: resetting database {run.db}")
+    harness.create_database(run.db)
+    prepare_database()
+    report["seed"] = seed(run.rng, run.args.sellers, run.args.listings)
+    report["machine"] = machine_info()
+    report["git_head"] = harness.git_head()
+    log(f"seeded {report['seed']}; machine {report['machine']}")
+    run.listing_ids = list(Listing.objects.order_by("pk").values_list("external_id", flat=True))
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line
+    run.sink = SmtpSink(run.smtp_port)
+    run.sink.start()
+    if not run.args.skip_web:
+        report["web"] = part_a(run)
+        harness.delete_keys(f"{run.prefix}web")
+    if not run.args.skip_routing:
+        if run.args.history:
+            t0 = time.perf_counter()
+            report["history"] = seed_history(run.args.history, run.rng, run.listing_ids, run.env["SITE_URL"])
+            log(f"seeded a history of {run.args.history} closed notices in {time.perf_counter() - t0:.1f}s")
+        # Variants interleaved rep by rep (current, fixes, current, fixes, ...), like part A.
+        routing = [part_b_rep(run, variant, concurrency, rep)
+                   for concurrency in [int(c) for c in run.args.concurrency.split(",")]
+                   for rep in range(1, run.args.reps + 1)
+                   for variant in run.args.routing_variants.split(",")]
+        report["routing"] = {"reps": routing, "summary": routing_summary(routing)}
+    head_now = harness.git_head()
+    if head_now != report["git_head"]:
+        report["warning"] = (f"the app code changed during the run (HEAD {report['git_head']} -> {head_now}); "
+                             f"processes started later ran the newer code")
+        log("WARNING: " + report["warning"])
+
+
+def routing_summary(routing: list[dict]) -> dict:
+    summary = {}
+    for variant, concurrency in sorted({(r["variant"], r["concurrency"]) for r in routing}):
+        rates = [r["notices_per_s"] for r in routing if (r["variant"], r["concurrency"]) == (variant, concurrency)]
+        summary[f"{variant} c={concurrency}"] = {"notices_per_s": rates, "median": round(statistics.median(rates), 1),
+                                                "target": 200, "target_met": statistics.median(rates) >= 200}
+    return summary
+
+
+
+# --- The database. ---
+
+def prepare_database() -> float:
+    """Migrate, the ceiling's table bench_ping (raw SQL), and collectstatic: DEBUG=false uses
+    whitenoise's manifest storage, and the form page needs the manifest."""
+    seconds = harness.migrate(collectstatic_always=True)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_ping (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL, "
+                       "payload text NOT NULL)")
+    return seconds
+
+
+# Reviewers: skills across the right types, several languages, one inactive.
+STAFF = [
+    ("tm1", ["trademark"], "en,de", True), ("tm2", ["trademark", "design"], "en,fr", True),
+    ("cr1", ["copyright"], "en,fr", True), ("cr2", ["copyright", "trademark"], "en,es", True),
+    ("ds1", ["design"], "en,it", True), ("pt1", ["patent"], "en,de", True),
+    ("all", ["trademark", "copyright", "design", "patent"], "en", True),
+    ("away", ["trademark"], "en", False),
+]
+
+
+def seed(rng: random.Random, n_sellers: int, n_listings: int) -> dict:
+    categories = ["shoes", "bags", "clothing", "watches", "toys", "cosmetics", "electrical", "books",
+                  "jewellery", "baby", "car-parts", "sports"]
+    countries = ["DE", "FR", "CN", "US", "PL", "IT", "ES", "NL", "CZ", "PT"]
+    with transaction.atomic():
+        sellers = Seller.objects.bulk_create(
+            Seller(external_id=f"S-{3001 + i}", name=f"Bench Seller {i + 1}", country=rng.choice(countries),
+                   strike_count=rng.choice([0, 0, 0, 1, 2, 4]))
+            for i in range(n_sellers))
+        Listing.objects.bulk_create(
+            Listing(external_id=f"L-{200001 + i}", seller=rng.choice(sellers), title=f"Bench listing {i + 1}",
+                    description="A listing created by the bench.", category=rng.choice(categories),
+                    price=Decimal(f"{rng.uniform(5, 500):.2f}"),
+                    status="removed" if rng.random() < 0.05 else "active")
+            for i in range(n_listings))
+        rights = seeding.load_rights(ROOT / "seeds")
+        for username, skills, languages, active in STAFF:
+            user = get_user_model()(username=username, email=f"{username}@portal.example", is_staff=True)
+            user.set_unusable_password()
+            user.save()
+            reviewer = Reviewer.objects.create(user=user, languages=languages, is_active=active)
+            ReviewerSkill.objects.bulk_create(ReviewerSkill(reviewer=reviewer, right_type=s) for s in skills)
+    return {"sellers": n_sellers, "listings": n_listings, "rights": rights, "reviewers": len(STAFF)}
+
+
+def rights_rows() -> list[dict]:
+    with (ROOT / "seeds" / "rights.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _notice(rng: random.Random, rights: list[dict], reference: str, now) -> Notice:
+    if rng.random() < 0.3:
+        right = rng.choice(rights)
+        right_type, number, office = right["right_type"], right["registration_number"], right["office"]
+    else:
+        right_type = rng.choices(["trademark", "copyright", "design", "patent"], [6, 3, 1, 0.5])[0]
+        number, office = f"{rng.randrange(10**8):09d}", rng.choice(["EUIPO", "USPTO", "DPMA", "WIPO"])
+    return Notice(
+        reference=reference, status=NoticeStatus.CONFIRMED, submission_key=uuid.uuid4(),
+        tracking_token=secrets.token_urlsafe(32), confirmation_token=secrets.token_urlsafe(32),
+        submitter_name="Bench Submitter", submitter_organisation="Bench Rights Ltd",
+        submitter_email="rights@bench.example", submitter_country="DE", submitter_role="owner",
+        language=rng.choice(["en", "en", "de", "fr", "es", "it"]), right_type=right_type,
+        right_registration_number=number, right_office=office, right_owner="Bench Rights Ltd",
+        description="Counterfeits of our goods, confirmed by a test buy.", good_faith_statement=True,
+        accuracy_statement=True, signature="Bench Submitter", created_at=now - timedelta(minutes=5),
+        expires_at=now + timedelta(days=7), confirmed_at=now)
+
+
+def _items_and_events(notice: Notice, rng: random.Random, listing_ids: list[str], site_url: str,
+                      now) -> tuple[list[NoticeItem], list[Event]]:
+    reasons = sorted(REASONS_FOR_RIGHT[notice.right_type])
+    items = []
+    for position, listing in enumerate(rng.sample(listing_ids, 3), start=1):
+        roll = rng.random()
+        if roll < 0.1:
+            reported = f"L-{rng.randrange(900000, 999999)}"  # not in the catalogue
+        elif roll < 0.35:
+            reported = f"{site_url}/listings/{listing}/"
+        else:
+            reported = listing
+        items.append(NoticeItem(notice=notice, position=position, reported=reported, reason=rng.choice(reasons)))
+    events = [Event(notice=notice, kind=EventKind.FILED, actor_kind=ActorKind.SUBMITTER,
+                    to_status=NoticeStatus.UNCONFIRMED, details={"items": 3, "evidence_files": 0},
+                    created_at=notice.created_at),
+              Event(notice=notice, kind=EventKind.CONFIRMED, actor_kind=ActorKind.SUBMITTER,
+                    from_status=NoticeStatus.UNCONFIRMED, to_status=NoticeStatus.CONFIRMED, created_at=now)]
+    return items, events
+
+
+def create_confirmed_notices(n: int, rng: random.Random, listing_ids: list[str], site_url: str) -> tuple[int, int]:
+    """N confirmed notices with 3 items each, inserted in bulk (status 'confirmed', with their
+    filed/confirmed events; no e-mail rows, no tasks). Returns (min id, max id)."""
+    rights = rights_rows()
+    taken = set(Notice.objects.values_list("reference", flat=True))
+    now = timezone.now()
+    notices = []
+    for _ in range(n):
+        reference = new_reference()
+        while reference in taken:
+            reference = new_reference()
+        taken.add(reference)
+        notices.append(_notice(rng, rights, reference, now))
+    with transaction.atomic():
+        notices = Notice.objects.bulk_create(notices, batch_size=500)
+        items, events = [], []
+        for notice in notices:
+            notice_items, notice_events = _items_and_events(notice, rng, listing_ids, site_url, now)
+            items += notice_items
+            events += notice_events
+        NoticeItem.objects.bulk_create(items, batch_size=2000)
+        Event.objects.bulk_create(events, batch_size=2000)
+    ids = [notice.pk for notice in notices]
+    return min(ids), max(ids)
+
+
+def close_notices(low: int, high: int) -> int:
+    """Mark notices closed with raw SQL (the bench's stand-in for reviewers' decisions)."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE takedowns_notice SET status = 'closed', closed_at = now() "
+                       f"WHERE id BETWEEN %s AND %s AND status IN {OPEN}", [low, high])
+        closed = cursor.rowcount
+    recount_open_load()
+    return closed
+
+
+def recount_open_load() -> None:
+    """If the app keeps a per-reviewer open-notice counter (Reviewer.open_load, since 753dfb1),
+    set it to the truth after the bench changed notices behind the app's back."""
+    if not any(getattr(f, "name", "") == "open_load" for f in Reviewer._meta.get_fields()):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE takedowns_reviewer AS r SET open_load = (SELECT count(*) FROM takedowns_notice n "
+                       f"WHERE n.assigned_to_id = r.id AND n.status IN {OPEN})")
+
+
+def seed_history(n: int, rng: random.Random, listing_ids: list[str], site_url: str) -> dict:
+    """N closed notices spread over the active reviewers: the history a portal accumulates."""
+    low, high = create_confirmed_notices(n, rng, listing_ids, site_url)
+    reviewers = list(Reviewer.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE takedowns_notice SET status = 'closed', routed_at = now(), closed_at = now(), "
+                       "assigned_to_id = (%s::bigint[])[1 + id %% %s] WHERE id BETWEEN %s AND %s",
+                       [reviewers, len(reviewers), low, high])
+        cursor.execute("ANALYZE")
+    recount_open_load()
+    return {"closed_notices": n, "reviewers": len(reviewers)}
+
+
+def queue_length(queue: str) -> int:
+    return harness.redis_client().llen(queue)
+
+
+def pg_backends(db_name: str) -> list[int]:
+    """The PostgreSQL backend processes serving the bench database (except this process's own)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+                       "AND backend_type = 'client backend'", [db_name])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def pg_sessions(db_name: str) -> int:
+    """Connections ever opened to the bench database (pg_stat_database.sessions, PostgreSQL 14+)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", [db_name])
+        return cursor.fetchone()[0]
+
+
+def machine_info() -> dict:
+    pg = harness.postgres_settings("synchronous_commit", "fsync", "shared_buffers")
+    return {**harness.machine_info(), "celery": celery.__version__, "gunicorn": gunicorn.__version__,
+            "redis_py": redis.__version__, "postgresql": pg["version"],
+            "pg_synchronous_commit": pg["synchronous_commit"], "pg_fsync": pg["fsync"],
+            "pg_shared_buffers": pg["shared_buffers"],
+            "redis_server": harness.redis_client().info("server")["redis_version"]}
+
+
+# --- Part A: notice POST vs. ceiling. ---
+
+def wait_http(port: int, path: str, timeout: float, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}; see its log")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            status = conn.getresponse().status
+            conn.close()
+            if status < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server on port {port} not ready after {timeout}s")
+
+
+def summarize_rounds(results: list[loadgen.Result]) -> dict:
+    latencies = [x for r in results for x in r.latencies]
+    return {
+        "rounds": len(results),
+        "requests_ok": sum(r.ok for r in results),
+        "failures": sum(r.failed for r in results),
+        "failure_samples": [f for r in results for f in r.failures][:5],
+        "rps_per_round": [round(r.rps, 1) for r in results],
+        "rps_median": round(statistics.median(r.rps for r in results), 1),
+        "p50_ms": round(1000 * nearest_rank(latencies, 50), 2),
+        "p90_ms": round(1000 * nearest_rank(latencies, 90), 2),
+        "p99_ms": round(1000 * nearest_rank(latencies, 99), 2),
+        "client_cpu_ms_per_req": round(1000 * sum(r.client_cpu for r in results)
+                                       / max(1, sum(r.ok for r in results)), 2),
+    }
+
+
+def part_a(run: Run) -> dict:
+    """gunicorn with 4 sync workers; warm-up, then ceiling and notice rounds in ABBA order; each pair
+    gives one notice/ceiling ratio; then the database cross-check."""
+    argv = [str(VENV_BIN / "gunicorn"), "portal.wsgi:application", "--workers", "4", "--worker-class", "sync",
+            "--bind", f"127.0.0.1:{run.port}", "--log-level", "warning"]
+    server = run.procs.start("gunicorn", argv, run.env, OUT / "gunicorn.log")
+    wait_http(run.port, "/", 60, server)
+    log(f"gunicorn ready on 127.0.0.1:{run.port}, workers {children_of(server.pid)}")
+    refs = run.listing_ids[:]  # as typed by submitters: bare IDs and URLs of this site
+    refs += [f"{run.env['SITE_URL']}/listings/{x}/" for x in run.listing_ids[::3]]
+
+    def make(kind: str, base_seed: int) -> list[loadgen.Worker]:
+        workers = [loadgen.Worker(kind, "127.0.0.1", run.port, refs, base_seed + i)
+                   for i in range(run.args.connections)]
+        for worker in workers:
+            worker.prepare()
+        return workers
+
+    clients = {"ceiling": make("ceiling", 1000), "notice": make("notice", 2000)}
+    log(f"warm-up: {run.args.warmup_seconds}s of each workload")
+    warmup_ok = {}
+    for kind in ("ceiling", "notice"):
+        warm = loadgen.run_round(clients[kind], run.args.warmup_seconds, run.args.max_requests)
+        if warm.failed:
+            raise RuntimeError(f"warm-up {kind}: {warm.failed} failures, e.g. {warm.failures}")
+        warmup_ok[kind] = warm.ok
+    out = abba_rounds(run, server, clients)
+    run.procs.stop(server)
+    out["warmup_ok"] = warmup_ok
+    out.update(web_db_check(out, warmup_ok, run.env["CELERY_QUEUE"]))
+    log(f"database cross-check: {out['db_check']}")
+    return out
+
+
+def abba_rounds(run: Run, server: subprocess.Popen, clients: dict[str, list[loadgen.Worker]]) -> dict:
+    """C N | N C | C N | ... : drift and noise hit both workloads; each pair yields one ratio."""
+    meter = CpuMeter({"gunicorn_workers": lambda: children_of(server.pid),
+                      "postgres_bench_backends": lambda: pg_backends(run.db)})
+    results: dict[str, list[loadgen.Result]] = {"ceiling": [], "notice": []}
+    cpu: dict[str, list[dict]] = {"ceiling": [], "notice": []}
+    ratios = []
+    for pair in range(run.args.rounds):
+        for kind in ("ceiling", "notice") if pair % 2 == 0 else ("notice", "ceiling"):
+            spy = start_pyspy(run.procs, server.pid, f"gunicorn-{kind}") if run.args.py_spy and pair == 0 else None
+            meter.start()
+            result = loadgen.run_round(clients[kind], run.args.round_seconds, run.args.max_requests)
+            usage = meter.stop()
+            if spy:
+                stop_pyspy(run.procs, *spy)
+            results[kind].append(result)
+            cpu[kind].append(usage)
+            log(f"pair {pair + 1}/{run.args.rounds} {kind:8s}: {result.rps:7.1f} req/s  ok={result.ok} "
+                f"failed={result.failed}  p50={1000 * nearest_rank(result.latencies, 50):.1f}ms "
+                f"p99={1000 * nearest_rank(result.latencies, 99):.1f}ms  "
+                f"machine busy {usage['machine_busy_pct']:.0f}% steal {usage['machine_steal_pct']:.0f}%")
+        ratios.append(results["notice"][-1].rps / results["ceiling"][-1].rps)
+    out: dict = {kind: summarize_rounds(results[kind]) for kind in results}
+    for kind in results:
+        out[kind]["cpu"] = cpu_breakdown(cpu[kind], sum(r.ok for r in results[kind]))
+    out["ratio_per_pair"] = [round(r, 3) for r in ratios]
+    out["ratio_median"] = round(statistics.median(ratios), 3)
+    out["target_ratio"] = 0.5
+    out["target_met"] = out["ratio_median"] >= 0.5
+    return out
+
+
+def web_db_check(out: dict, warmup_ok: dict, web_queue: str) -> dict:
+    """Every 302 is a filed notice, every ceiling 200 a row; rows = warm-up + measured successes (a failed
+    request must leave no row); one send task per notice in the web queue."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM bench_ping")
+        rows = cursor.fetchone()[0]
+    notices = Notice.objects.filter(status="unconfirmed").count()
+    messages = queue_length(web_queue)
+    return {"db_bench_ping_rows": rows, "db_unconfirmed_notices": notices, "web_queue_messages": messages,
+            "db_check": {"bench_ping_rows_match": rows == warmup_ok["ceiling"] + out["ceiling"]["requests_ok"],
+                         "notices_match": notices == warmup_ok["notice"] + out["notice"]["requests_ok"],
+                         "one_send_task_per_notice": messages == notices}}
+
+
+# --- Part B: routing throughput. ---
+
+def part_b_rep(run: Run, variant: str, concurrency: int, rep: int) -> dict:
+    """One repetition: N confirmed notices and their route_notice messages, then one worker started;
+    throughput = (N-1) / (last routed_at - first routed_at); then its e-mails drained, the notices closed."""
+    queue = f"{run.prefix}{variant}-c{concurrency}-r{rep}"
+    low, high, n = publish_routing(run, queue, concurrency, rep)
+    in_range = Notice.objects.filter(pk__gte=low, pk__lte=high)
+    assert run.sink is not None
+    sent_before = run.sink.received
+    started = time.perf_counter()
+    sessions_before = pg_sessions(run.db)
+    worker = start_worker(run, variant, queue, concurrency, rep)
+    spy = None
+    if run.args.py_spy and rep == 1:
+        time.sleep(1.0)  # let the worker exec before attaching
+        spy = start_pyspy(run.procs, worker.pid, f"celery-{variant}-c{concurrency}")
+    routed, stalled, wall_s, usage = wait_routed(run, worker, in_range, n, started, f"rep {rep} {variant}")
+    if spy:
+        stop_pyspy(run.procs, *spy)
+    sessions = pg_sessions(run.db) - sessions_before
+    span = in_range.filter(status="in_review").aggregate(first=Min("routed_at"), last=Max("routed_at"))
+    seconds = (span["last"] - span["first"]).total_seconds() if routed > 1 else float("nan")
+    rate = (routed - 1) / seconds if routed > 1 and seconds > 0 else float("nan")
+    log(f"rep {rep} {variant} c={concurrency}: {routed}/{n} routed; "
+        f"first->last routed_at {seconds:.2f}s = {rate:.1f}/s "
+        f"(wall from worker start {wall_s:.1f}s, celery CPU {usage['cpu_s']['celery_worker']:.1f}s, "
+        f"machine busy {usage['machine_busy_pct']:.0f}%, {sessions} new PostgreSQL connections)")
+    emails = drain_emails(run, worker, queue, low, high, stalled, sent_before)
+    log(f"rep {rep} c={concurrency}: e-mails {emails}")
+    run.procs.stop(worker)
+    task_errors, first_error = worker_errors(queue)
+    if task_errors:
+        log(f"rep {rep} {variant}: {task_errors} task errors in the worker log, first: {first_error}")
+    left = queue_length(queue)
+    harness.delete_keys(queue)
+    # Reviewers "finish" this rep's notices, so every rep starts with no open backlog (the closed
+    # history still grows by N per rep, as it would in production).
+    closed = close_notices(low, high)
+    return {"variant": variant, "rep": rep, "concurrency": concurrency, "notices": n,
+            "new_pg_connections_while_routing": sessions, "task_errors": task_errors,
+            "first_task_error": first_error, "stalled": stalled, "routed": routed,
+            "first_to_last_s": round(seconds, 3), "notices_per_s": round(rate, 1),
+            "wall_from_worker_start_s": round(wall_s, 2), "cpu": cpu_breakdown([usage], routed),
+            "emails": emails, "messages_left_in_queue": left, "closed_after_rep": closed}
+
+
+def publish_routing(run: Run, queue: str, concurrency: int, rep: int) -> tuple[int, int, int]:
+    """The rep's confirmed notices, and a route_notice message for each in `queue` (no worker yet)."""
+    t0 = time.perf_counter()
+    low, high = create_confirmed_notices(run.args.notices, run.rng, run.listing_ids, run.env["SITE_URL"])
+    in_range = Notice.objects.filter(pk__gte=low, pk__lte=high)
+    n = in_range.count()
+    created_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with app.producer_or_acquire() as producer:
+        for notice_id in in_range.order_by("pk").values_list("pk", flat=True):
+            route_notice.apply_async(kwargs={"notice_id": notice_id}, queue=queue, producer=producer)
+    published_s = time.perf_counter() - t0
+    log(f"rep {rep} c={concurrency}: {n} confirmed notices created in {created_s:.1f}s, "
+        f"{queue_length(queue)} tasks published in {published_s:.1f}s to {queue}")
+    return low, high, n
+
+
+def start_worker(run: Run, variant: str, queue: str, concurrency: int, rep: int) -> subprocess.Popen:
+    app_module, extra_env = VARIANTS[variant]
+    worker_env = dict(run.env, CELERY_QUEUE=queue, **extra_env)
+    tree = ROOT
+    if variant == "baseline":
+        # Celery puts the working directory first on sys.path when it loads the app, so the
+        # other checkout must be the working directory as well as on PYTHONPATH.
+        tree = Path(run.args.baseline_tree).resolve()
+        worker_env["PYTHONPATH"] = os.pathsep.join([str(BENCH), str(tree)])
+    argv = [str(VENV_BIN / "celery"), "-A", app_module, "worker", "-Q", queue, f"--concurrency={concurrency}",
+            "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--loglevel=INFO"]
+    return run.procs.start(f"celery worker ({variant}) c={concurrency} rep {rep}", argv, worker_env,
+                           OUT / f"{queue}.log", cwd=tree)
+
+
+def wait_routed(run: Run, worker: subprocess.Popen, in_range: QuerySet, n: int, started: float,
+                what: str) -> tuple[int, bool, float, dict]:
+    """Poll the database until all N are in review, the worker exits, nothing moved for
+    --stall-seconds or --routing-timeout passed. Returns (routed, stalled, wall seconds, CPU usage)."""
+    meter = CpuMeter({"celery_worker": lambda: [worker.pid, *children_of(worker.pid)],
+                      "postgres_bench_backends": lambda: pg_backends(run.db)})
+    meter.start()
+    deadline = started + run.args.routing_timeout
+    routed, last_progress, stalled = 0, started, False
+    while time.perf_counter() < deadline:
+        now_routed = in_range.filter(status="in_review").count()
+        if now_routed > routed:
+            routed, last_progress = now_routed, time.perf_counter()
+        if routed >= n or worker.poll() is not None:
+            break
+        meter.sample()
+        if time.perf_counter() - last_progress > run.args.stall_seconds:
+            stalled = True
+            log(f"{what}: no progress for {run.args.stall_seconds}s; giving up on this rep")
+            break
+        time.sleep(0.2)
+    wall_s = time.perf_counter() - started
+    return routed, stalled, wall_s, meter.stop()
+
+
+def drain_emails(run: Run, worker: subprocess.Popen, queue: str, low: int, high: int, stalled: bool,
+                 sent_before: int) -> dict:
+    """The notice_routed e-mails queued behind the routing tasks: let the worker deliver them (not timed)."""
+    mails = OutboundEmail.objects.filter(notice_id__gte=low, notice_id__lte=high, kind="notice_routed")
+    t0 = time.perf_counter()
+    while time.perf_counter() < t0 + run.args.email_timeout and worker.poll() is None and not stalled:
+        if not mails.exclude(status__in=["sent", "failed"]).exists() and queue_length(queue) == 0:
+            break
+        time.sleep(0.2)
+    email_s = time.perf_counter() - t0
+    assert run.sink is not None
+    return {"queued_rows": mails.count(), "sent": mails.filter(status="sent").count(),
+            "failed": mails.filter(status="failed").count(), "smtp_received": run.sink.received - sent_before,
+            "drain_seconds_after_routing": round(email_s, 1)}
+
+
+def worker_errors(queue: str) -> tuple[int, str]:
+    """The tasks that raised, from the worker's log: how many, and the first."""
+    worker_log = (OUT / f"{queue}.log").read_text(errors="replace")
+    first = next((line.strip()[:400] for line in worker_log.splitlines() if " raised unexpected: " in line), "")
+    return worker_log.count(" raised unexpected: "), first

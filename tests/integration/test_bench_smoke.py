@@ -1,0 +1,218 @@
+"""The benchmarks in smoke mode: each bench command runs with tiny sizes against the real PostgreSQL
+and Redis, so that the raw SQL the benches write (their INSERT … SELECT generate_series loads, the
+checks' counts) and their use of the app cannot rot unnoticed between the runs that measure.
+
+Each run has a run id of its own: its databases are bench_smoke_<bench>_<id>… (never `bench`,
+`bench_queue_*` or `test`) and its Redis keys bench-<id>-…. The bench drops and deletes them itself;
+the test checks that it did, and drops and deletes whatever is left if it did not (a failed or
+killed run). Results go to a temporary BENCH_OUT, never into bench/out.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+import redis
+
+pytestmark = pytest.mark.integration
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+# A smoke run takes 10-20 s here; the bound leaves room for a loaded machine, and the benches' own
+# deadlines (1.5 minutes for bench/queue and bench/dashboard, the routing timeouts of bench/run) come first.
+TIMEOUT_SECONDS = 150
+STOP_GRACE_SECONDS = 30
+# The benches' cache is database 15 of the broker's Redis (bench/harness.py, CACHE_REDIS_URL).
+CACHE_DB = 15
+
+
+@dataclass
+class SmokeRun:
+    run_id: str
+    out: Path
+    returncode: int
+    output: str
+
+    def results(self, pattern: str) -> dict:
+        found = sorted(self.out.glob(pattern))
+        assert len(found) == 1, f"expected one {pattern} in {self.out}, found {found}\n{self.tail()}"
+        return json.loads(found[0].read_text())
+
+    def tail(self, lines: int = 60) -> str:
+        return "\n".join(self.output.splitlines()[-lines:])
+
+
+def _admin() -> psycopg.Connection:
+    return psycopg.connect(os.environ["DATABASE_URL"], dbname="postgres", autocommit=True, connect_timeout=5)
+
+
+def _redis_urls() -> list[str]:
+    broker = os.environ["REDIS_URL"]
+    return [broker, urlsplit(broker)._replace(path=f"/{CACHE_DB}").geturl()]
+
+
+def _leftover_databases(run_id: str) -> list[str]:
+    with _admin() as conn:
+        rows = conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, 'bench_smoke_') "
+                            "AND strpos(datname, %s) > 0", [run_id]).fetchall()
+    return [row[0] for row in rows]
+
+
+def _leftover_keys(run_id: str) -> list[bytes]:
+    keys = []
+    for url in _redis_urls():
+        client = redis.Redis.from_url(url, socket_timeout=5)
+        keys += list(client.scan_iter(match=f"*bench-{run_id}-*", count=1000))
+        client.close()
+    return keys
+
+
+def _clean_up(run_id: str) -> None:
+    """Whatever a failed or killed run left: its databases and its keys (both named after its id)."""
+    for db in _leftover_databases(run_id):
+        with _admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    for url in _redis_urls():
+        client = redis.Redis.from_url(url, socket_timeout=5)
+        keys = list(client.scan_iter(match=f"*bench-{run_id}-*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """A bench still running gets SIGTERM (the benches clean up on it, as on Ctrl-C); then whatever is
+    left of its process group gets SIGKILL."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(10)
+
+
+@pytest.fixture
+def smoke(tmp_path):
+    """run(script, *options) runs bench/<script> --smoke with a run id of its own, its results in a
+    temporary BENCH_OUT; whatever the run leaves behind is removed afterwards, pass or fail."""
+    run_ids: list[str] = []
+    environment = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
+    environment.update({
+        "BENCH_OUT": str(tmp_path / "out"),
+        "BENCH_PG_ADMIN": urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres").geturl(),
+        "BENCH_REDIS_URL": os.environ["REDIS_URL"],
+        "PYTHONUNBUFFERED": "1",
+    })
+
+    def run(script: str, *options: str) -> SmokeRun:
+        run_id = "smoke" + uuid.uuid4().hex[:12]
+        run_ids.append(run_id)
+        log = tmp_path / f"{script}.log"
+        timed_out = False
+        with log.open("wb") as output:
+            proc = subprocess.Popen([sys.executable, str(BENCH / script), "--smoke", "--run-id", run_id, *options],
+                                    cwd=BENCH.parent, env=environment, stdin=subprocess.DEVNULL, stdout=output,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+            try:
+                proc.wait(TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                _stop(proc)
+        run = SmokeRun(run_id, tmp_path / "out", proc.returncode, log.read_text(errors="replace"))
+        if timed_out:
+            pytest.fail(f"{script} --smoke did not finish in {TIMEOUT_SECONDS}s:\n{run.tail()}")
+        return run
+
+    yield run
+    for run_id in run_ids:
+        _clean_up(run_id)
+
+
+def _assert_ran_clean(run: SmokeRun) -> None:
+    assert run.returncode == 0, f"exit status {run.returncode}:\n{run.tail()}"
+    # The bench dropped its databases and deleted its Redis keys itself (the fixture only catches up).
+    assert _leftover_databases(run.run_id) == [], run.tail()
+    assert _leftover_keys(run.run_id) == [], run.tail()
+
+
+def test_bench_run_smoke(smoke):
+    run = smoke("run.py")
+    _assert_ran_clean(run)
+    report = run.results("results-*.json")
+    assert report["status"] == "ok"
+    assert report["run_id"] == run.run_id
+    assert report["args"]["db"] == f"bench_smoke_run_{run.run_id}"
+    assert {"seed", "machine", "git_head", "web", "routing", "seconds"} <= report.keys()
+    web = report["web"]
+    for kind in ("ceiling", "notice"):
+        assert web[kind]["requests_ok"] > 0 and web[kind]["failures"] == 0
+        assert {"rps_median", "p50_ms", "p99_ms", "cpu"} <= web[kind].keys()
+    assert web["db_check"] == {"bench_ping_rows_match": True, "notices_match": True, "one_send_task_per_notice": True}
+    [rep] = report["routing"]["reps"]
+    assert rep["routed"] == rep["notices"] == 50
+    assert rep["task_errors"] == 0 and rep["emails"]["sent"] == 50
+    assert rep["notices_per_s"] > 0
+    assert list(report["routing"]["summary"]) == ["current c=2"]
+
+
+def test_bench_queue_smoke(smoke):
+    run = smoke("queue_bench.py")
+    _assert_ran_clean(run)
+    report = run.results("queue-*[0-9].json")
+    assert report["status"] == "ok"
+    size = report["sizes"]["2000"]
+    assert size["status"] == "ok" and size["check_failures"] == []
+    assert size["db"] == f"bench_smoke_queue_{run.run_id}_2k"
+    # The server-side load wrote what the data set describes.
+    assert size["load"]["rows"]["notice"] == 2000
+    assert size["load"]["rows"]["noticeitem"] > 2000 and size["load"]["rows"]["event"] > 2000
+    assert size["load"]["rows"]["slaclock"] > 0 and size["load"]["open_notices_without_reason_mask"] == 0
+    assert size["page_info"]["deep_page"]["walk_matches_queue_order"] is True
+    for page in ("queue_first", "queue_filtered", "queue_reason", "queue_trusted", "queue_deep", "notice",
+                 "notice_heavy_submitter", "notice_big_seller"):
+        assert size["timing"][page]["n"] == 3 and size["queries"][page] > 0
+    assert size["queue_counts"]["refresh"]["n"] == 2
+    assert size["proposals"]["checks"] == {"notice_shows_counted_history": True,
+                                           "notice_heavy_submitter_shows_counted_history": True,
+                                           "notice_big_seller_shows_counted_history": True,
+                                           "queue_counts_same": True}
+    assert report["summary"]["current"]["table"]["queue_first"]["2000"]["p95_ms"] > 0
+    assert "Execution Time" in next(run.out.glob("queue-*-explain.txt")).read_text()
+
+
+def test_bench_dashboard_smoke(smoke):
+    run = smoke("dashboard_bench.py")
+    _assert_ran_clean(run)
+    report = run.results("dashboard-*[0-9].json")
+    assert report["status"] == "ok"
+    size = report["sizes"]["3000"]
+    assert size["status"] == "ok" and size["check_failures"] == []
+    assert size["db"] == f"bench_smoke_dash_{run.run_id}_3k"
+    assert size["load"]["rows"]["notice"] == 3000
+    for table in ("noticeitem", "event", "decision", "slaclock", "strike", "penalty"):
+        assert size["load"]["rows"][table] > 0, table
+    # The figures on the pages agree with independent SQL over the loaded rows.
+    assert {name: check["ok"] for name, check in size["checks"].items()} == {
+        "report_month_json": True, "report_half_json": True, "report_month_page_received": True,
+        "running_clocks_by_state": True, "dashboard_breach_total": True, "durations_csv_lines": True,
+        "durations_30d": True, "durations_6m": True}
+    assert set(size["no_rollup"]["timing"]) == {"dashboard_30d", "dashboard_6m", "figures_csv"}
+    assert {"rollup_backfill", "rollup_next_run", "report_snapshots"} <= size["rollups"].keys()
+    for page in ("dashboard_30d", "dashboard_6m", "figures_csv", "durations_csv_30d", "report_month", "report_half",
+                 "report_half_json"):
+        assert size["timing"][page]["n"] == 2 and size["queries"][page] > 0
+    assert "proposals" in size
+    assert "Execution Time" in next(run.out.glob("dashboard-*-explain.txt")).read_text()
