@@ -6,11 +6,20 @@ with a message naming the variable, instead of quietly falling back to a default
 
 import os
 from pathlib import Path
+from typing import overload
 from urllib.parse import parse_qs, unquote, urlsplit
 
 
 class ImproperlyConfiguredEnv(Exception):
     """A setting from the environment is missing or malformed."""
+
+
+@overload
+def env_str(name: str, default: str) -> str: ...
+
+
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 
 
 def env_str(name: str, default: str | None = None) -> str | None:

@@ -59,6 +59,8 @@ try:
 
     _email_url = env_required("EMAIL_URL", _needed) if PRODUCTION else env_str("EMAIL_URL", "file:")
     globals().update(email_settings(_email_url, VAR_DIR / "mail"))
+    # Declared for the type checker: set just above when EMAIL_URL is file: (read by takedowns/mailfiles.py).
+    EMAIL_FILE_PATH: str
     DEFAULT_FROM_EMAIL = (env_required("DEFAULT_FROM_EMAIL", _needed) if PRODUCTION
                           else env_str("DEFAULT_FROM_EMAIL", "Takedown Portal <takedowns@localhost>"))
     SERVER_EMAIL = DEFAULT_FROM_EMAIL

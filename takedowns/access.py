@@ -18,8 +18,10 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome
 from takedowns.models import Decision, Notice, Penalty, Reviewer
@@ -27,11 +29,17 @@ from takedowns.models import Decision, Notice, Penalty, Reviewer
 PUBLIC, TOKEN, REVIEWER, LEAD = "public", "token", "reviewer", "lead"
 LOGIN_URL = "takedowns:review_login"
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
+
+
+class ReviewerRequest(HttpRequest):
+    """The request a REVIEWER or LEAD view receives: logged in, with the active reviewer profile."""
+    user: User
+    reviewer: Reviewer
 
 
 def _labelled(view: View, rule: str) -> View:
-    view.access = rule  # type: ignore[attr-defined]
+    view.access = rule  # type: ignore[attr-defined]  # a label on the function itself, which no type declares
     return view
 
 
@@ -50,7 +58,7 @@ def token_matches(stored: str, given: str) -> bool:
 def _notice_link(field: str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, reference: str, token: str, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, reference: str, token: str, **kwargs: Any) -> HttpResponseBase:
             notice = Notice.objects.filter(reference=reference).first()
             if notice is None or not token_matches(getattr(notice, field), token):
                 raise Http404("No such notice.")
@@ -67,7 +75,7 @@ confirmation_link = _notice_link("confirmation_token")
 def removal_link(view: View) -> View:
     """The seller's private statement of reasons for a removed listing."""
     @wraps(view)
-    def wrapper(request: HttpRequest, decision_id: int, token: str, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, decision_id: int, token: str, **kwargs: Any) -> HttpResponseBase:
         decision = (Decision.objects.select_related("item__listing__seller", "item__notice")
                     .filter(pk=decision_id, outcome=DecisionOutcome.REMOVE).first())
         if decision is None or not token_matches(decision.seller_token, token):
@@ -79,7 +87,7 @@ def removal_link(view: View) -> View:
 def penalty_link(view: View) -> View:
     """The seller's private statement of reasons for a penalty on their account."""
     @wraps(view)
-    def wrapper(request: HttpRequest, penalty_id: int, token: str, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, penalty_id: int, token: str, **kwargs: Any) -> HttpResponseBase:
         penalty = Penalty.objects.select_related("seller", "strike__notice").filter(pk=penalty_id).first()
         if penalty is None or not token_matches(penalty.seller_token, token):
             raise Http404("No such penalty.")
@@ -89,11 +97,11 @@ def penalty_link(view: View) -> View:
 
 # --- Staff. ---
 
-def is_lead(user: Any) -> bool:
+def is_lead(user: User | AnonymousUser) -> bool:
     return user.groups.filter(name=LEAD_GROUP).exists()
 
 
-def _reviewer_of(request: HttpRequest) -> Reviewer:
+def _reviewer_of(request: ReviewerRequest) -> Reviewer:
     reviewer = Reviewer.objects.select_related("user").filter(user=request.user, is_active=True).first()
     if reviewer is None or not request.user.groups.filter(name__in=[REVIEWER_GROUP, LEAD_GROUP]).exists():
         raise PermissionDenied("The reviewer area is for reviewers and leads.")
@@ -103,8 +111,8 @@ def _reviewer_of(request: HttpRequest) -> Reviewer:
 def reviewer_required(view: View) -> View:
     @login_required(login_url=LOGIN_URL)
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        request.reviewer = _reviewer_of(request)  # type: ignore[attr-defined]
+    def wrapper(request: ReviewerRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        request.reviewer = _reviewer_of(request)
         return view(request, *args, **kwargs)
     return _labelled(wrapper, REVIEWER)
 
@@ -112,8 +120,8 @@ def reviewer_required(view: View) -> View:
 def lead_required(view: View) -> View:
     @login_required(login_url=LOGIN_URL)
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        request.reviewer = _reviewer_of(request)  # type: ignore[attr-defined]
+    def wrapper(request: ReviewerRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        request.reviewer = _reviewer_of(request)
         if not is_lead(request.user):
             raise PermissionDenied("This is for leads.")
         return view(request, *args, **kwargs)

@@ -1,5 +1,8 @@
 """Staff views of the data. Statuses are read-only here: only workflow.py changes them."""
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -41,6 +44,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyInline(admin.TabularInline):
+    """Subclasses name their columns once, `fields = readonly_fields = (...)`: a tuple, whose type
+    fits both attributes (the stubs type a list differently for each)."""
+
     extra = 0
     can_delete = False
 
@@ -88,14 +94,12 @@ class ReviewerAdmin(admin.ModelAdmin):
 
 class ItemInline(ReadOnlyInline):
     model = NoticeItem
-    fields = ["position", "reported", "reason", "listing", "state"]
-    readonly_fields = fields
+    fields = readonly_fields = ("position", "reported", "reason", "listing", "state")
 
 
 class EvidenceInline(ReadOnlyInline):
     model = Evidence
-    fields = ["kind", "download", "content_type", "size", "sha256"]
-    readonly_fields = fields
+    fields = readonly_fields = ("kind", "download", "content_type", "size", "sha256")
 
     @admin.display(description="file")
     def download(self, evidence):
@@ -105,8 +109,7 @@ class EvidenceInline(ReadOnlyInline):
 
 class EventInline(ReadOnlyInline):
     model = Event
-    fields = ["created_at", "kind", "actor_kind", "from_status", "to_status", "details"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "kind", "actor_kind", "from_status", "to_status", "details")
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(item=None)
@@ -159,15 +162,18 @@ class SubmitterAdmin(admin.ModelAdmin):
         return False
 
 
-class SlaPolicyForm(admin.ModelAdmin.form):
-    def clean(self):
-        cleaned = super().clean()
-        try:
-            sla.Calendar(business_hours=cleaned.get("business_hours", False), timezone=cleaned.get("timezone") or "",
-                         country=cleaned.get("country") or "", subdivision=cleaned.get("subdivision") or "",
-                         day_start=cleaned.get("day_start"), day_end=cleaned.get("day_end"))
-        except (ValueError, TypeError) as exc:
-            raise ValidationError(str(exc)) from exc
+class SlaPolicyForm(forms.ModelForm):  # what ModelAdmin.form is by default
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        day_start, day_end = cleaned.get("day_start"), cleaned.get("day_end")
+        if day_start is not None and day_end is not None:  # else the time field's own error says what is wrong
+            try:
+                sla.Calendar(business_hours=cleaned.get("business_hours", False),
+                             timezone=cleaned.get("timezone") or "", country=cleaned.get("country") or "",
+                             subdivision=cleaned.get("subdivision") or "", day_start=day_start, day_end=day_end)
+            except (ValueError, TypeError) as exc:
+                raise ValidationError(str(exc)) from exc
         ratio = cleaned.get("warn_ratio")
         if ratio is not None and not 0 < ratio <= 1:
             self.add_error("warn_ratio", "Give a share of the target between 0 and 1, e.g. 0.8.")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.utils import dateformat, timezone
 
 from takedowns.enums import Appellant, DecisionOutcome, ItemState, NoticeStatus
@@ -22,10 +23,25 @@ def when(moment: datetime) -> str:
     return dateformat.format(timezone.localtime(moment), "j F Y, H:i e")
 
 
+def _appealed(decision: Decision | None, penalty: Penalty | None) -> Decision | Penalty:
+    """What an appeal is against: the decision, or else the penalty (callers pass one of them)."""
+    if decision is not None:
+        return decision
+    if penalty is None:
+        raise ValueError("An appeal is against a decision or a penalty; neither was given.")
+    return penalty
+
+
+def subject(appeal: Appeal) -> Decision | Penalty:
+    """What a filed appeal is against (the database holds exactly one of a decision and a penalty)."""
+    if appeal.decision is not None:  # no query when the appeal has none
+        return appeal.decision
+    return _appealed(None, appeal.penalty)
+
+
 def deadline(*, decision: Decision | None = None, penalty: Penalty | None = None) -> datetime:
     """The last moment an appeal can be filed: the window counts from the decision (or penalty)."""
-    decided_at = decision.decided_at if decision is not None else penalty.decided_at
-    return decided_at + timedelta(days=settings.APPEAL_WINDOW_DAYS)
+    return _appealed(decision, penalty).decided_at + timedelta(days=settings.APPEAL_WINDOW_DAYS)
 
 
 def refusal(decision: Decision | None, penalty: Penalty | None, appellant: str, now: datetime) -> str:
@@ -33,26 +49,41 @@ def refusal(decision: Decision | None, penalty: Penalty | None, appellant: str, 
     if appellant not in Appellant.values:
         return "Only the seller or the submitter can appeal."
     if penalty is not None:
-        if appellant != Appellant.SELLER:
-            return "A penalty on a seller's account can only be appealed by the seller."
-        if penalty.lifted_at is not None:
-            return f"This measure was lifted on {when(penalty.lifted_at)}; there is nothing left to appeal."
-    elif decision.outcome == DecisionOutcome.REMOVE:
-        if appellant != Appellant.SELLER:
-            return "A removal can only be appealed by the seller of the listing; a submitter can appeal a rejection."
-        if decision.reversed_at is not None or decision.item.state == ItemState.RESTORED:
-            return "This listing has been restored; there is nothing left to appeal."
+        why = _penalty_refusal(penalty, appellant)
+    elif decision is not None:
+        why = _decision_refusal(decision, appellant)
     else:
-        if appellant != Appellant.SUBMITTER:
-            return "A rejected report can only be appealed by the submitter who filed it."
-        if decision.reversed_at is not None:
-            return f"This decision was set aside on {when(decision.reversed_at)}; there is nothing left to appeal."
-        if decision.item.notice.status == NoticeStatus.WITHDRAWN:
-            return "This notice was withdrawn; its decisions can no longer be appealed."
+        raise ValueError("An appeal is against a decision or a penalty; neither was given.")
+    if why:
+        return why
     last = deadline(decision=decision, penalty=penalty)
     if now > last:
         return (f"The time to appeal ended on {when(last)}: an appeal can be filed within "
                 f"{settings.APPEAL_WINDOW_DAYS} days of the decision.")
+    return ""
+
+
+def _penalty_refusal(penalty: Penalty, appellant: str) -> str:
+    if appellant != Appellant.SELLER:
+        return "A penalty on a seller's account can only be appealed by the seller."
+    if penalty.lifted_at is not None:
+        return f"This measure was lifted on {when(penalty.lifted_at)}; there is nothing left to appeal."
+    return ""
+
+
+def _decision_refusal(decision: Decision, appellant: str) -> str:
+    if decision.outcome == DecisionOutcome.REMOVE:
+        if appellant != Appellant.SELLER:
+            return "A removal can only be appealed by the seller of the listing; a submitter can appeal a rejection."
+        if decision.reversed_at is not None or decision.item.state == ItemState.RESTORED:
+            return "This listing has been restored; there is nothing left to appeal."
+        return ""
+    if appellant != Appellant.SUBMITTER:
+        return "A rejected report can only be appealed by the submitter who filed it."
+    if decision.reversed_at is not None:
+        return f"This decision was set aside on {when(decision.reversed_at)}; there is nothing left to appeal."
+    if decision.item.notice.status == NoticeStatus.WITHDRAWN:
+        return "This notice was withdrawn; its decisions can no longer be appealed."
     return ""
 
 
@@ -89,20 +120,22 @@ def existing_appeal(decision: Decision | None, penalty: Penalty | None, appellan
 def original_decider_ids(appeal: Appeal) -> set[int]:
     """The users who took part in what is appealed: the decision's reviewer, or for a penalty
     everyone who decided a removal of the strike's notice against that seller."""
-    if appeal.decision_id is not None:
-        return {appeal.decision.decided_by_id}
-    strike = appeal.penalty.strike
+    against = subject(appeal)
+    if isinstance(against, Decision):
+        return {against.decided_by_id}
+    strike = against.strike
     return set(Decision.objects.filter(item__notice_id=strike.notice_id, item__listing__seller_id=strike.seller_id,
                                        outcome=DecisionOutcome.REMOVE).values_list("decided_by_id", flat=True))
 
 
-def conflict(appeal: Appeal, user) -> str:
+def conflict(appeal: Appeal, user: User | AnonymousUser) -> str:
     """Why this user may not decide the appeal; "" when they may."""
     if user.pk not in original_decider_ids(appeal):
         return ""
-    if appeal.penalty_id is not None:
+    against = subject(appeal)
+    if isinstance(against, Penalty):
         what = "a removal behind this penalty's strike"
     else:
-        what = f"the original {'removal' if appeal.decision.outcome == DecisionOutcome.REMOVE else 'rejection'}"
+        what = f"the original {'removal' if against.outcome == DecisionOutcome.REMOVE else 'rejection'}"
     return (f"You decided {what}, so another reviewer must decide this appeal: an appeal is decided by "
             "someone who took no part in the decision (DSA Art. 20).")

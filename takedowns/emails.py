@@ -6,16 +6,35 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from takedowns import legal, outbox
+from takedowns import appeal_rules, legal, outbox
 from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP
-from takedowns.models import Notice, OutboundEmail
+from takedowns.models import (
+    Appeal,
+    CounterNotice,
+    Decision,
+    InfoRequest,
+    Notice,
+    NoticeItem,
+    OutboundEmail,
+    Penalty,
+    Reviewer,
+    SlaClock,
+)
 
 
 def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
+
+
+def _when(moment: datetime | None) -> datetime:
+    """When the step a message reports happened: the step is recorded before its message is written."""
+    if moment is None:
+        raise ValueError("A message reports a step that has happened, but the step has no time.")
+    return moment
 
 
 def make_message(kind: str, to: str, context: dict, notice: Notice | None, now: datetime) -> OutboundEmail:
@@ -43,37 +62,38 @@ def confirmation_request(notice: Notice, item_count: int) -> OutboundEmail:
 
 def notice_received(notice: Notice) -> OutboundEmail:
     context = {"item_count": notice.items.count()}
-    return make_message("notice_received", notice.submitter_email, context, notice, notice.confirmed_at)
+    return make_message("notice_received", notice.submitter_email, context, notice, _when(notice.confirmed_at))
 
 
-def notice_routed(notice: Notice, items: list, reviewer) -> list[OutboundEmail]:
+def notice_routed(notice: Notice, items: list[NoticeItem], reviewer: Reviewer) -> list[OutboundEmail]:
     """Routing's two e-mails: the submitter's "with a reviewer" and the reviewer's new assignment,
     stored in one INSERT and sent by one task."""
     context = {"items": sorted(items, key=lambda item: item.position)}
-    messages = [_render("notice_routed", notice.submitter_email, context, notice, notice.routed_at)]
+    messages = [_render("notice_routed", notice.submitter_email, context, notice, _when(notice.routed_at))]
     if reviewer.user.email:
-        messages.append(_new_assignment(notice, reviewer, notice.routed_at))
+        messages.append(_new_assignment(notice, reviewer, _when(notice.routed_at)))
     return outbox.store(messages)
 
 
-def items_decided(notice: Notice, decisions: list) -> OutboundEmail:
+def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail:
     return make_message("items_decided", notice.submitter_email, {"decisions": decisions}, notice,
                         decisions[0].decided_at)
 
 
-def statement_of_reasons(decision) -> OutboundEmail | None:
+def statement_of_reasons(decision: Decision) -> OutboundEmail | None:
     """To the seller of a removed listing (DSA Art. 17). Sellers without an address on file get
     theirs through the marketplace; the statement stays on their private page either way."""
-    seller = decision.item.listing.seller
+    listing = decision.item.decided_listing
+    seller = listing.seller
     if not seller.email:
         return None
     # Not attached to the notice: the submitter's tracking page must not show the seller's private link.
     context = {"decision": decision, "case": decision.item.notice, "item": decision.item,
-               "listing": decision.item.listing, "seller": seller, "seller_url": absolute(decision.seller_path())}
+               "listing": listing, "seller": seller, "seller_url": absolute(decision.seller_path())}
     return make_message("statement_of_reasons", seller.email, context, None, decision.decided_at)
 
 
-def penalty_statement(penalty) -> OutboundEmail | None:
+def penalty_statement(penalty: Penalty) -> OutboundEmail | None:
     """To the seller: the account measure and its reasons (DSA Art. 17), with the private link to appeal."""
     seller = penalty.seller
     if not seller.email:
@@ -81,27 +101,27 @@ def penalty_statement(penalty) -> OutboundEmail | None:
     context = {"penalty": penalty, "seller": seller, "case": penalty.strike.notice,
                "seller_url": absolute(penalty.seller_path()), "territorial_scope": ", ".join(EEA_COUNTRIES),
                "strike_days": settings.STRIKE_EXPIRY_DAYS}
-    return make_message("penalty_statement", seller.email, context, None, penalty.applied_at)
+    return make_message("penalty_statement", seller.email, context, None, _when(penalty.applied_at))
 
 
-def information_requested(notice: Notice, request, items: list) -> OutboundEmail:
+def information_requested(notice: Notice, request: InfoRequest, items: list[NoticeItem]) -> OutboundEmail:
     return make_message("information_requested", notice.submitter_email, {"request": request, "items": items},
                         notice, request.requested_at)
 
 
-def information_expired(notice: Notice, request, items: list) -> OutboundEmail:
+def information_expired(notice: Notice, request: InfoRequest, items: list[NoticeItem]) -> OutboundEmail:
     return make_message("information_expired", notice.submitter_email, {"request": request, "items": items},
-                        notice, request.expired_at)
+                        notice, _when(request.expired_at))
 
 
-def new_assignment(notice: Notice, reviewer, now: datetime) -> OutboundEmail | None:
+def new_assignment(notice: Notice, reviewer: Reviewer, now: datetime) -> OutboundEmail | None:
     """To the reviewer who now has the notice (a reassignment; routing sends it with notice_routed)."""
     if not reviewer.user.email:
         return None
     return outbox.store([_new_assignment(notice, reviewer, now)])[0]
 
 
-def _new_assignment(notice: Notice, reviewer, now: datetime) -> OutboundEmail:
+def _new_assignment(notice: Notice, reviewer: Reviewer, now: datetime) -> OutboundEmail:
     # Staff mail is not attached to the notice: the submitter's tracking page shows only the
     # submitter's own e-mails.
     context = {"case": notice, "reviewer": reviewer,
@@ -109,7 +129,7 @@ def _new_assignment(notice: Notice, reviewer, now: datetime) -> OutboundEmail:
     return _render("new_assignment", reviewer.user.email, context, None, now)
 
 
-def information_answered(notice: Notice, request, items: list) -> OutboundEmail | None:
+def information_answered(notice: Notice, request: InfoRequest, items: list[NoticeItem]) -> OutboundEmail | None:
     """To the reviewer working the notice: the listings they asked about are back with them."""
     reviewer = notice.assigned_to
     if reviewer is None or not reviewer.user.email:
@@ -117,46 +137,46 @@ def information_answered(notice: Notice, request, items: list) -> OutboundEmail 
     context = {"case": notice, "request": request, "items": items, "reviewer": reviewer,
                "files": list(request.files.order_by("id")),
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
-    return make_message("information_answered", reviewer.user.email, context, None, request.answered_at)
+    return make_message("information_answered", reviewer.user.email, context, None, _when(request.answered_at))
 
 
-def _clock_context(clock) -> dict:
+def _clock_context(clock: SlaClock) -> dict:
     return {"clock": clock, "case": clock.notice,
             "review_url": absolute(reverse("takedowns:review_notice", args=[clock.notice.reference]))}
 
 
-def clock_warning(clock, recipients: list, now: datetime) -> list[OutboundEmail]:
+def clock_warning(clock: SlaClock, recipients: list[User], now: datetime) -> list[OutboundEmail]:
     """To the notice's reviewer (or the leads when nobody has it): a clock is about to breach."""
     return [make_message("clock_warning", user.email, {**_clock_context(clock), "user": user}, None, now)
             for user in recipients]
 
 
-def clock_breached(clock, leads: list, now: datetime) -> list[OutboundEmail]:
+def clock_breached(clock: SlaClock, leads: list[User], now: datetime) -> list[OutboundEmail]:
     return [make_message("clock_breached", lead.email, {**_clock_context(clock), "user": lead}, None, now)
             for lead in leads]
 
 
-def escalation(notice: Notice, reviewer, note: str, now: datetime) -> list[OutboundEmail]:
+def escalation(notice: Notice, reviewer: Reviewer, note: str, now: datetime) -> list[OutboundEmail]:
     leads = get_user_model().objects.filter(groups__name=LEAD_GROUP, is_active=True).exclude(email="")
     context = {"case": notice, "reviewer": reviewer, "note": note,
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
     return [make_message("escalation", lead.email, context, None, now) for lead in leads.order_by("pk")]
 
 
-def _appeal_context(appeal) -> dict:
+def _appeal_context(appeal: Appeal) -> dict:
     """What every appeal e-mail names: what was appealed, on which case, and the appellant's page."""
-    decision, penalty = appeal.decision, appeal.penalty
-    if penalty is not None:
-        case, page = penalty.strike.notice, penalty.seller_path()
-    else:
-        case, page = decision.item.notice, decision.seller_path() if decision.seller_token else None
-    return {"appeal": appeal, "decision": decision, "penalty": penalty, "case": case,
-            "item": decision.item if decision else None, "listing": decision.item.listing if decision else None,
-            "seller": penalty.seller if penalty else decision.item.listing.seller,
-            "seller_url": absolute(page) if page else "", "window_days": settings.APPEAL_WINDOW_DAYS}
+    against = appeal_rules.subject(appeal)
+    context = {"appeal": appeal, "decision": appeal.decision, "penalty": appeal.penalty,
+               "window_days": settings.APPEAL_WINDOW_DAYS}
+    if isinstance(against, Penalty):
+        return {**context, "case": against.strike.notice, "item": None, "listing": None, "seller": against.seller,
+                "seller_url": absolute(against.seller_path())}
+    listing = against.item.decided_listing
+    return {**context, "case": against.item.notice, "item": against.item, "listing": listing,
+            "seller": listing.seller, "seller_url": absolute(against.seller_path()) if against.seller_token else ""}
 
 
-def _to_appellant(kind: str, appeal, context: dict, now: datetime) -> OutboundEmail | None:
+def _to_appellant(kind: str, appeal: Appeal, context: dict, now: datetime) -> OutboundEmail | None:
     """A seller's mail goes to the address on file and stays off the notice (the submitter's
     tracking page must not show the seller's private link); a submitter's is attached to the notice."""
     if appeal.appellant == "seller":
@@ -166,82 +186,83 @@ def _to_appellant(kind: str, appeal, context: dict, now: datetime) -> OutboundEm
     return make_message(kind, case.submitter_email, context, case, now)
 
 
-def appeal_received(appeal, due_at: datetime) -> OutboundEmail | None:
+def appeal_received(appeal: Appeal, due_at: datetime) -> OutboundEmail | None:
     return _to_appellant("appeal_received", appeal, {**_appeal_context(appeal), "due_at": due_at}, appeal.filed_at)
 
 
-def appeal_decided(appeal) -> OutboundEmail | None:
-    return _to_appellant("appeal_decided", appeal, _appeal_context(appeal), appeal.decided_at)
+def appeal_decided(appeal: Appeal) -> OutboundEmail | None:
+    return _to_appellant("appeal_decided", appeal, _appeal_context(appeal), _when(appeal.decided_at))
 
 
-def appeal_listing_restored(appeal) -> OutboundEmail:
+def appeal_listing_restored(appeal: Appeal) -> OutboundEmail:
     """To the submitter: the seller's appeal reversed the removal of a listing they reported."""
     context = _appeal_context(appeal)
     return make_message("appeal_listing_restored", context["case"].submitter_email, context, context["case"],
-                        appeal.decided_at)
+                        _when(appeal.decided_at))
 
 
 def notice_withdrawn(notice: Notice) -> OutboundEmail:
-    return make_message("notice_withdrawn", notice.submitter_email, {}, notice, notice.closed_at)
+    return make_message("notice_withdrawn", notice.submitter_email, {}, notice, _when(notice.closed_at))
 
 
 # --- Counter-notices (DMCA 512(g)). The seller's mail goes to the address in the counter-notice and
 # is not attached to the notice: the tracking page must not show the seller's private link. The
 # rights holder's mail is attached, so it shows on the tracking page too. ---
 
-def _counter_notice_context(counter_notice) -> dict:
+def _counter_notice_context(counter_notice: CounterNotice) -> dict:
     item = counter_notice.decision.item
     return {"counter_notice": counter_notice, "decision": counter_notice.decision, "item": item,
             "listing": item.listing, "case": item.notice, "statement_mistake": legal.STATEMENT_MISTAKE,
             "statement_jurisdiction": legal.STATEMENT_JURISDICTION, "window": legal.window_text()}
 
 
-def _to_seller(kind: str, counter_notice, now: datetime) -> OutboundEmail:
+def _to_seller(kind: str, counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     context = {**_counter_notice_context(counter_notice),
                "seller_url": absolute(counter_notice.decision.seller_path())}
     return make_message(kind, counter_notice.email, context, None, now)
 
 
-def _to_rights_holder(kind: str, counter_notice, now: datetime) -> OutboundEmail:
+def _to_rights_holder(kind: str, counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     notice = counter_notice.decision.item.notice
     return make_message(kind, notice.submitter_email, _counter_notice_context(counter_notice), notice, now)
 
 
-def counter_notice_filed(counter_notice, now: datetime) -> OutboundEmail:
+def counter_notice_filed(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     return _to_seller("counter_notice_filed", counter_notice, now)
 
 
-def counter_notice_incomplete(counter_notice, now: datetime) -> OutboundEmail:
+def counter_notice_incomplete(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     return _to_seller("counter_notice_incomplete", counter_notice, now)
 
 
-def counter_notice_accepted(counter_notice, now: datetime) -> OutboundEmail:
+def counter_notice_accepted(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     return _to_seller("counter_notice_accepted", counter_notice, now)
 
 
-def counter_notice_copy(counter_notice, now: datetime) -> OutboundEmail:
+def counter_notice_copy(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     """The copy of the counter-notice that 512(g)(2)(B) requires, with the restore date."""
     return _to_rights_holder("counter_notice_copy", counter_notice, now)
 
 
-def counter_notice_lawsuit_received(counter_notice, now: datetime) -> OutboundEmail:
+def counter_notice_lawsuit_received(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     return _to_rights_holder("counter_notice_lawsuit_received", counter_notice, now)
 
 
-def counter_notice_lawsuit_seller(counter_notice, now: datetime) -> OutboundEmail:
+def counter_notice_lawsuit_seller(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     return _to_seller("counter_notice_lawsuit_seller", counter_notice, now)
 
 
-def counter_notice_lawsuit_staff(counter_notice, users: list, now: datetime) -> list[OutboundEmail]:
+def counter_notice_lawsuit_staff(counter_notice: CounterNotice, users: list[User],
+                                 now: datetime) -> list[OutboundEmail]:
     context = {**_counter_notice_context(counter_notice),
                "review_url": absolute(reverse("takedowns:review_counter_notice", args=[counter_notice.pk]))}
     return [make_message("counter_notice_lawsuit_staff", user.email, {**context, "user": user}, None, now)
             for user in users]
 
 
-def counter_notice_restored_seller(counter_notice, now: datetime) -> OutboundEmail:
+def counter_notice_restored_seller(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     return _to_seller("counter_notice_restored_seller", counter_notice, now)
 
 
-def counter_notice_restored_rights_holder(counter_notice, now: datetime) -> OutboundEmail:
+def counter_notice_restored_rights_holder(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     return _to_rights_holder("counter_notice_restored_rights_holder", counter_notice, now)

@@ -1,5 +1,7 @@
 """Choices and the allowed status transitions. workflow.py is the only code that applies them."""
 
+from collections.abc import Iterable
+
 from django.db import models
 
 
@@ -48,7 +50,7 @@ class DecisionOutcome(models.TextChoices):
 
 
 # The item states a reviewer's decision moves an item to.
-DECIDED_STATE = {DecisionOutcome.REMOVE: ItemState.REMOVED, DecisionOutcome.REJECT: ItemState.REJECTED}
+DECIDED_STATE: dict[str, str] = {DecisionOutcome.REMOVE: ItemState.REMOVED, DecisionOutcome.REJECT: ItemState.REJECTED}
 
 
 class RightType(models.TextChoices):
@@ -84,7 +86,7 @@ class InfringementReason(models.TextChoices):
 REASON_BITS = {reason: 1 << position for position, reason in enumerate(InfringementReason.values)}
 
 
-def reason_mask(reasons) -> int:
+def reason_mask(reasons: Iterable[str]) -> int:
     mask = 0
     for reason in reasons:
         mask |= REASON_BITS[reason]
@@ -179,8 +181,8 @@ class PenaltyLevel(models.TextChoices):
 
 
 # Higher is more severe: a new penalty is applied only when the ladder climbs.
-PENALTY_SEVERITY = {PenaltyLevel.WARNING: 1, PenaltyLevel.RESTRICTION: 2, PenaltyLevel.SUSPENSION: 3,
-                    PenaltyLevel.TERMINATION: 4}
+PENALTY_SEVERITY: dict[str, int] = {PenaltyLevel.WARNING: 1, PenaltyLevel.RESTRICTION: 2, PenaltyLevel.SUSPENSION: 3,
+                                     PenaltyLevel.TERMINATION: 4}
 
 
 class SellerAccount(models.TextChoices):
@@ -237,7 +239,7 @@ EEA_COUNTRIES = (
 )
 
 # The legal ground a removal rests on, per right type (statement of reasons, DSA Art. 17(3)(d)).
-LEGAL_GROUNDS = {
+LEGAL_GROUNDS: dict[str, str] = {
     RightType.TRADEMARK: "Infringement of a registered trademark (EU Trade Mark Regulation 2017/1001 Art. 9 "
                          "and the national trademark law of the countries concerned)",
     RightType.COPYRIGHT: "Infringement of copyright (Directive 2001/29/EC Arts. 2-4 and national copyright law)",

@@ -7,7 +7,7 @@ import uuid
 import filetype
 from django.core.files.uploadedfile import UploadedFile
 
-from takedowns.models import Evidence
+from takedowns.models import Evidence, InfoRequest, Notice
 
 # What we accept, as identified by content, and the file extension we store it under.
 ACCEPTED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -24,14 +24,23 @@ def sniff_content_type(upload: UploadedFile) -> str | None:
     return kind.mime
 
 
+def size_of(upload: UploadedFile) -> int:
+    """The upload's size in bytes: Django sets it on every file a request brings."""
+    if upload.size is None:
+        raise ValueError(f"The upload {upload.name!r} has no size.")
+    return upload.size
+
+
 def store(submission_key: uuid.UUID, kind: str, upload: UploadedFile, content_type: str,
-          notice=None, info_request=None) -> Evidence:
+          notice: Notice | None = None, info_request: InfoRequest | None = None) -> Evidence:
+    if upload.name is None:
+        raise ValueError("An upload without a file name cannot be kept.")
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
     evidence = Evidence(submission_key=submission_key, notice=notice, info_request=info_request, kind=kind,
-                        original_name=upload.name[:255], content_type=content_type, size=upload.size,
+                        original_name=upload.name[:255], content_type=content_type, size=size_of(upload),
                         sha256=digest.hexdigest())
     # The stored name is random: the submitter's file name is kept only as data.
     evidence.file.save(f"{uuid.uuid4().hex}.{ACCEPTED_TYPES[content_type]}", upload, save=False)

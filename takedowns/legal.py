@@ -48,7 +48,7 @@ def signature_matches(full_name: str, signature: str) -> bool:
 def counter_notice_refusal(decision: Decision) -> str:
     """Why the seller cannot counter this decision now; "" when they can. 512(g) sets the seller no
     deadline: a counter-notice answers a removal in force, its listing down and not restored."""
-    listing = decision.item.listing.external_id
+    listing = decision.item.decided_listing.external_id
     if decision.outcome != DecisionOutcome.REMOVE:
         return "A counter-notice answers a removal; this decision removed nothing."
     if decision.reversed_at is not None:

@@ -23,9 +23,9 @@ _LISTING_ID = re.compile(r"^L-?(\d{1,12})$", re.IGNORECASE)
 _LISTING_PATH = re.compile(r"^/listings/(L-\d{1,12})/?$", re.IGNORECASE)
 
 
-ACCOUNT_FOR_PENALTY = {PenaltyLevel.RESTRICTION: SellerAccount.RESTRICTED,
-                       PenaltyLevel.SUSPENSION: SellerAccount.SUSPENDED,
-                       PenaltyLevel.TERMINATION: SellerAccount.TERMINATED}
+ACCOUNT_FOR_PENALTY: dict[str, str] = {PenaltyLevel.RESTRICTION: SellerAccount.RESTRICTED,
+                                       PenaltyLevel.SUSPENSION: SellerAccount.SUSPENDED,
+                                       PenaltyLevel.TERMINATION: SellerAccount.TERMINATED}
 
 
 class MarketplaceUnavailable(Exception):
@@ -91,7 +91,7 @@ class LocalCatalogue:
         return timezone.now()
 
     def apply_penalty(self, seller: Seller, level: str | None, until: datetime | None) -> None:
-        account = ACCOUNT_FOR_PENALTY.get(level, SellerAccount.ACTIVE)
+        account = ACCOUNT_FOR_PENALTY.get(level, SellerAccount.ACTIVE) if level is not None else SellerAccount.ACTIVE
         Seller.objects.filter(pk=seller.pk).update(account=account,
                                                    account_until=until if account != SellerAccount.ACTIVE else None)
 

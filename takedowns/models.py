@@ -263,6 +263,8 @@ class NoticeItem(models.Model):
     # The listing as it was when routing looked it up: what the reviewer decides on, even if
     # the seller edits the listing afterwards.
     listing_snapshot = models.JSONField(null=True, blank=True)
+    # Not columns: the review page's seller figures, set by selectors.review_page for its template.
+    seller_history: dict[str, int]
 
     class Meta:
         ordering = ["notice_id", "position"]
@@ -271,6 +273,14 @@ class NoticeItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id}#{self.position} {self.reported}"
+
+    @property
+    def decided_listing(self) -> Listing:
+        """The listing of an item that reached a decision: only an item whose listing routing found
+        goes to review, so a decided item always has one."""
+        if self.listing is None:
+            raise ValueError(f"Listing {self.position} of notice {self.notice_id} was never found at the marketplace.")
+        return self.listing
 
     @cached_property
     def decision(self) -> "Decision | None":
@@ -592,6 +602,8 @@ class SlaClock(models.Model):
     # Stopped because the case ended without the measured step (e.g. withdrawn): not in the figures.
     cancelled = models.BooleanField(default=False)
     elapsed = models.DurationField(null=True, blank=True, help_text="Stopped minus started, minus paused.")
+    # Not a column: the clock's state at page time (an sla.ClockState), set by the selectors that show it.
+    state: str
 
     class Meta:
         indexes = [

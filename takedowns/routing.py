@@ -14,7 +14,7 @@ VERIFIED_RIGHT_POINTS = 10
 STRIKE_POINTS = 5
 STRIKE_POINTS_CAP = 25
 # Trusted flaggers' notices are handled with priority (DSA Art. 22); good-faith notifiers come next.
-TRUST_POINTS = {SubmitterTrust.TRUSTED_FLAGGER: 40, SubmitterTrust.GOOD_FAITH: 20}
+TRUST_POINTS: dict[str, int] = {SubmitterTrust.TRUSTED_FLAGGER: 40, SubmitterTrust.GOOD_FAITH: 20}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ created_at are set by the TDB itself from the platform's API account.
 """
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.utils import timezone
@@ -50,7 +51,7 @@ AUTOMATED_DETECTION_YES, AUTOMATED_DETECTION_NO = "Yes", "No"
 AUTOMATED_DECISION_PARTIALLY = "AUTOMATED_DECISION_PARTIALLY"
 AUTOMATED_DECISION_NOT_AUTOMATED = "AUTOMATED_DECISION_NOT_AUTOMATED"
 
-KEYWORD_FOR_RIGHT = {
+KEYWORD_FOR_RIGHT: dict[str, str] = {
     RightType.TRADEMARK: "KEYWORD_TRADEMARK_INFRINGEMENT",
     RightType.COPYRIGHT: "KEYWORD_COPYRIGHT_INFRINGEMENT",
     RightType.DESIGN: "KEYWORD_DESIGN_INFRINGEMENT",
@@ -58,7 +59,7 @@ KEYWORD_FOR_RIGHT = {
 }
 
 # Why the listing is illegal, per right and reported reason: the combinations REASONS_FOR_RIGHT allows.
-_WHY_ILLEGAL = {
+_WHY_ILLEGAL: dict[tuple[str, str], str] = {
     (RightType.TRADEMARK, InfringementReason.COUNTERFEIT):
         "The listing offers goods bearing a sign identical with, or indistinguishable from, the notified "
         "registered trademark, made without the trademark owner's consent (counterfeit goods).",
@@ -118,10 +119,10 @@ class Measure:
 LISTING_REMOVAL = Measure(visibility=(DECISION_VISIBILITY_CONTENT_REMOVED,))
 
 # The ladder's account measures; a warning restricts nothing and has no statement.
-PENALTY_MEASURES = {
-    PenaltyLevel.RESTRICTION: {"provision": "DECISION_PROVISION_PARTIAL_SUSPENSION"},  # no new listings
-    PenaltyLevel.SUSPENSION: {"account": "DECISION_ACCOUNT_SUSPENDED"},
-    PenaltyLevel.TERMINATION: {"account": "DECISION_ACCOUNT_TERMINATED"},
+PENALTY_MEASURES: dict[str, Measure] = {
+    PenaltyLevel.RESTRICTION: Measure(provision="DECISION_PROVISION_PARTIAL_SUSPENSION"),  # no new listings
+    PenaltyLevel.SUSPENSION: Measure(account="DECISION_ACCOUNT_SUSPENDED"),
+    PenaltyLevel.TERMINATION: Measure(account="DECISION_ACCOUNT_TERMINATED"),
 }
 PENALTY_LEGAL_GROUND = ("Measures against recipients who frequently provide manifestly illegal content "
                         "(Regulation (EU) 2022/2065, Art. 23); repeat-infringer policy (17 U.S.C. 512(i)).")
@@ -139,7 +140,7 @@ def statement_for(decision: Decision) -> dict:
         raise NotARemoval(f"Decision {decision.pk} is not a removal ({decision.get_outcome_display()}): only a "
                           "removal restricts a listing, so only a removal has a statement of reasons.")
     item = decision.item
-    notice, listing = item.notice, item.listing
+    notice, listing = item.notice, item.decided_listing
     source_type = source_type_for(notice)
     return {
         **LISTING_REMOVAL.fields(),
@@ -165,7 +166,7 @@ def statement_for_penalty(penalty: Penalty) -> dict:
     notice = penalty.strike.notice
     seller_id = re.sub(r"[^A-Za-z0-9_-]", "_", penalty.seller.external_id)
     return {
-        **Measure(**PENALTY_MEASURES[penalty.level],
+        **replace(PENALTY_MEASURES[penalty.level],
                   ends_on=timezone.localtime(penalty.ends_at).date() if penalty.ends_at else None).fields(),
         **_illegal_content(PENALTY_LEGAL_GROUND, (
             f"The seller reached {penalty.live_strikes} live strike(s) under the marketplace's published "
@@ -187,7 +188,7 @@ def statement_for_penalty(penalty: Penalty) -> dict:
     }
 
 
-def statements(decisions) -> list[dict]:
+def statements(decisions: Iterable[Decision]) -> list[dict]:
     """Statements for several removals, in the order given (the TDB's multiple endpoint takes a
     list of up to BATCH_LIMIT). A rejection among them raises NotARemoval."""
     return [statement_for(decision) for decision in decisions]
@@ -202,7 +203,7 @@ def explanation_for(right_type: str, reason: str) -> str:
 
 def puid_for(decision: Decision) -> str:
     # The API accepts letters, digits, '-' and '_' only; the decision id alone keeps it unique.
-    listing_id = re.sub(r"[^A-Za-z0-9_-]", "_", decision.item.listing.external_id)
+    listing_id = re.sub(r"[^A-Za-z0-9_-]", "_", decision.item.decided_listing.external_id)
     return f"listing-{listing_id}-decision-{decision.pk}"
 
 

@@ -47,7 +47,8 @@ class PeriodForm(forms.Form):
         return self.cleaned_data["from"]  # read against "to" in clean(), which is cleaned after it
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         raw_from, last = cleaned.get("from"), cleaned.get("to")
         try:
             first = _day(raw_from, "first") if raw_from else (last or self.today) - timedelta(days=DEFAULT_DAYS - 1)
@@ -88,7 +89,7 @@ class PeriodForm(forms.Form):
     @property
     def error_items(self) -> list[tuple[str, str]]:
         """(field, message) pairs; errors of the period as a whole are named "period"."""
-        return [("period" if name == "__all__" else name, message)
+        return [("period" if name == "__all__" else name, str(message))
                 for name, messages in self.errors.items() for message in messages]
 
     @property

@@ -3,17 +3,21 @@ reporting a lawsuit against a counter-notice. Validation only: the views store u
 the workflow."""
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
+from django.forms.formsets import BaseFormSet
 from django.template.defaultfilters import filesizeformat
 from django_countries import countries
 
 from takedowns import legal
 from takedowns.enums import REASONS_FOR_RIGHT, EvidenceKind, InfringementReason, Language, RightType, SubmitterRole
-from takedowns.evidence import sniff_content_type
+from takedowns.evidence import size_of, sniff_content_type
 from takedowns.models import Evidence
 from takedowns.workflow import ReportedItem
 
@@ -50,15 +54,16 @@ def _same_listing_key(text: str) -> str:
     return text.strip().rstrip("/").lower()
 
 
-def check_upload(upload) -> str:
+def check_upload(upload: UploadedFile) -> str:
     """The upload's content type if it is an acceptable evidence file; else a specific error."""
     content_type = sniff_content_type(upload)
     if content_type is None:
         raise ValidationError(f"“{upload.name}” is not a PDF, PNG or JPEG file (we check the content, not the name).")
-    if upload.size > settings.EVIDENCE_MAX_FILE_BYTES:
-        raise ValidationError(f"“{upload.name}” is {filesizeformat(upload.size)}; each file may be at most "
+    size = size_of(upload)
+    if size > settings.EVIDENCE_MAX_FILE_BYTES:
+        raise ValidationError(f"“{upload.name}” is {filesizeformat(size)}; each file may be at most "
                               f"{filesizeformat(settings.EVIDENCE_MAX_FILE_BYTES)}.")
-    if upload.size == 0:
+    if size == 0:
         raise ValidationError(f"“{upload.name}” is empty.")
     return content_type
 
@@ -98,8 +103,9 @@ class ItemForm(forms.Form):
     reason = forms.ChoiceField(label="Infringement", required=False,
                                choices=_blank_choice("Choose the infringement…", InfringementReason.choices))
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         reported, reason = (data.get("reported") or "").strip(), data.get("reason")
         if reported:
             try:
@@ -113,7 +119,7 @@ class ItemForm(forms.Form):
         return data
 
 
-def item_formset_class():
+def item_formset_class() -> type[BaseFormSet]:
     return forms.formset_factory(ItemForm, extra=0, min_num=3, max_num=settings.NOTICE_MAX_ITEMS,
                                  absolute_max=settings.NOTICE_MAX_ITEMS, validate_max=True)
 
@@ -167,14 +173,17 @@ class NoticeForm(forms.Form):
     signature = forms.CharField(label="Electronic signature", max_length=200,
                                 help_text="Type your full name exactly as above; it signs this notice.")
 
-    def __init__(self, *args, item_rows=None, kept: list[Evidence] = (), **kwargs):
+    def __init__(self, *args: Any, item_rows: BaseFormSet | None = None, kept: Iterable[Evidence] = (),
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.item_rows = item_rows
         self.kept = list(kept)
-        self.fields["remove_evidence"].choices = [(evidence.pk, evidence.original_name) for evidence in self.kept]
+        remove = self.fields["remove_evidence"]
+        assert isinstance(remove, forms.TypedMultipleChoiceField)  # Form.fields is typed as plain fields
+        remove.choices = [(evidence.pk, evidence.original_name) for evidence in self.kept]
         # Files that passed their checks, stored by the view even when another field has an error,
         # so the submitter never uploads them twice.
-        self.accepted_uploads: list[tuple[str, object, str]] = []
+        self.accepted_uploads: list[tuple[str, UploadedFile, str]] = []
         self.items: list[ReportedItem] = []
 
     def _check_uploads(self, name: str):
@@ -218,7 +227,7 @@ class NoticeForm(forms.Form):
     def _check_evidence_totals(self) -> None:
         kept = self.kept_after_removal()
         count = len(kept) + len(self.accepted_uploads)
-        total = sum(evidence.size for evidence in kept) + sum(upload.size for _, upload, _ in self.accepted_uploads)
+        total = sum(evidence.size for evidence in kept) + sum(size_of(upload) for _, upload, _ in self.accepted_uploads)
         if count > settings.EVIDENCE_MAX_FILES:
             self.add_error(None, f"A notice may carry at most {settings.EVIDENCE_MAX_FILES} evidence files; "
                                  f"you attached {count}.")
@@ -246,7 +255,7 @@ class NoticeForm(forms.Form):
         """All reported listings, from the rows and the pasted list, checked together: each listing
         once, with an infringement that fits the right, and no more than a notice may carry."""
         right_type = self.cleaned_data.get("right_type")
-        allowed = REASONS_FOR_RIGHT.get(right_type, frozenset())
+        allowed = REASONS_FOR_RIGHT.get(right_type, frozenset()) if right_type else frozenset()
         seen: dict[str, str] = {}  # same-listing key -> where it was first reported
         row_items, rows_valid = self._items_from_rows(right_type, allowed, seen)
         pasted_items, pasted_valid = self._items_from_paste(right_type, allowed, seen)
@@ -286,7 +295,7 @@ class NoticeForm(forms.Form):
         reason = self.cleaned_data.get("pasted_reason")
         if pasted and not reason:
             self.add_error("pasted_reason", "Choose the infringement for the pasted listings.")
-        elif pasted and right_type and reason not in allowed:
+        elif pasted and reason and right_type and reason not in allowed:
             self.add_error("pasted_reason", self._reason_mismatch(reason, right_type))
         items, problems = [], []
         for line_number, line in enumerate(pasted, start=1):
@@ -329,7 +338,8 @@ class AnswerForm(forms.Form):
 
     answer = forms.CharField(label="Your answer", max_length=10000, widget=forms.Textarea(attrs={"rows": 4}),
                              error_messages={"required": "Write your answer before sending it."})
-    files = MultipleFileField(label="Files (PDF, PNG or JPEG)")
+    # Django's form metaclass moves declared fields into base_fields, so BaseForm.files stays the uploads.
+    files = MultipleFileField(label="Files (PDF, PNG or JPEG)")  # type: ignore[assignment]  # not BaseForm.files
 
     def clean_files(self):
         files = self.cleaned_data.get("files") or []

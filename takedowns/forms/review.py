@@ -2,6 +2,7 @@
 the queue's filters, a counter-notice's completeness check and an appeal's outcome. Validation
 only; the views call one workflow function with what these clean."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -21,6 +22,20 @@ ACTIONS = [*DecisionOutcome.choices, (ASK, "Ask the submitter")]
 NEEDS_REASON = "A rejection needs a reason code the submitter can act on."
 STALE = ("A listing on this form was decided since the page was loaded (or the form was sent twice); nothing "
          "was recorded. Check the listings below and record your decisions again.")
+
+
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's choice field `name`, to set its choices (Form.fields is typed as plain fields)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField), name
+    return field
+
+
+def _reason_code_field(form: forms.BaseForm, name: str) -> "ReasonCodeField":
+    """The form's reason-code field `name`, to give it the codes (Form.fields is typed as plain fields)."""
+    field = form.fields[name]
+    assert isinstance(field, ReasonCodeField), name
+    return field
 
 
 class CompactForm(forms.Form):
@@ -80,7 +95,7 @@ class DecisionForm(CompactForm):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.items = items
-        self.fields["reason_code"].set_codes(reason_codes)
+        _reason_code_field(self, "reason_code").set_codes(reason_codes)
         self.fields["note"].widget.attrs["placeholder"] = "Note to submitter and seller (optional)"
         position = getattr(self.listing, "position", "")
         for name, what in (("action", "Decision"), ("reason_code", "Reason code"), ("note", "Note")):
@@ -103,17 +118,20 @@ class DecisionForm(CompactForm):
 
 
 class BaseDecisionFormSet(forms.BaseFormSet):
-    def __init__(self, *args: Any, items: list[NoticeItem], reason_codes: list[ReasonCode], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, items: Iterable[NoticeItem], reason_codes: Iterable[ReasonCode],
+                 **kwargs: Any) -> None:
         waiting = {item.pk: item for item in items}
         kwargs.setdefault("initial", [{"item": pk} for pk in waiting])
-        codes = {code.pk: code for code in reason_codes}
-        super().__init__(*args, form_kwargs={"items": waiting, "reason_codes": codes}, **kwargs)
+        kwargs["form_kwargs"] = {"items": waiting, "reason_codes": {code.pk: code for code in reason_codes}}
+        super().__init__(*args, **kwargs)
 
 
 def decision_formset_class() -> type[BaseDecisionFormSet]:
     # A row per listing the page showed; a tampered TOTAL_FORMS cannot make more than a notice holds.
-    return forms.formset_factory(DecisionForm, formset=BaseDecisionFormSet, extra=0,
-                                 max_num=settings.NOTICE_MAX_ITEMS, absolute_max=settings.NOTICE_MAX_ITEMS)
+    formset = forms.formset_factory(DecisionForm, formset=BaseDecisionFormSet, extra=0,
+                                    max_num=settings.NOTICE_MAX_ITEMS, absolute_max=settings.NOTICE_MAX_ITEMS)
+    assert issubclass(formset, BaseDecisionFormSet)  # the stubs type the result as a plain BaseFormSet
+    return formset
 
 
 class DecisionBatchForm(CompactForm):
@@ -129,9 +147,9 @@ class DecisionBatchForm(CompactForm):
         error_messages={"max_length": "Keep the question within %(limit_value)d characters "
                                       "(you wrote %(show_value)d)."})
 
-    def __init__(self, *args: Any, reason_codes: list[ReasonCode], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, reason_codes: Iterable[ReasonCode], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["all_reason_code"].set_codes({code.pk: code for code in reason_codes})
+        _reason_code_field(self, "all_reason_code").set_codes({code.pk: code for code in reason_codes})
         self.fields["all_reason_code"].widget.attrs["aria-label"] = "Reason code for all"
 
 
@@ -140,7 +158,7 @@ class ReviewForm:
     the batch fields. Valid when every row and the batch are, at least one listing is decided or
     asked about, every rejection has a reason code, and a question goes with every "ask"."""
 
-    def __init__(self, items: list[NoticeItem], reason_codes: list[ReasonCode], data: Any = None) -> None:
+    def __init__(self, items: list[NoticeItem], reason_codes: Iterable[ReasonCode], data: Any = None) -> None:
         reason_codes = list(reason_codes)
         self.rows = decision_formset_class()(data, prefix="item", items=items, reason_codes=reason_codes)
         self.batch = DecisionBatchForm(data, reason_codes=reason_codes)
@@ -252,7 +270,7 @@ class CounterNoticeFilterForm(CursorForm):
 
     def __init__(self, *args: Any, statuses: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = statuses
+        _choice_field(self, "status").choices = statuses
 
 
 class IncompleteForm(forms.Form):

@@ -1,6 +1,8 @@
 """The seller's forms, on the private statement pages (and the submitter's appeal, which takes the
 same form): the counter-notice of DMCA 512(g)(3) and the appeal of DSA Art. 20. Validation only."""
 
+from typing import Any
+
 from django import forms
 
 from takedowns import legal
@@ -39,8 +41,9 @@ class CounterNoticeForm(forms.Form):
         help_text="Type your full name again, exactly as above: this signs the counter-notice.",
         error_messages={"required": "Sign the counter-notice: type your full name again."})
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         full_name, signature = cleaned.get("full_name"), cleaned.get("signature")
         if full_name and signature and not legal.signature_matches(full_name, signature):
             self.add_error("signature", f"The signature must be your full name exactly as typed above "

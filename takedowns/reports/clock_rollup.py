@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
 from math import floor
+from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Min, Model, Q, QuerySet, Sum
+from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Cast, ExtractIsoYear, ExtractWeek, Floor, Ln, TruncDate
 from django.utils import timezone
 
@@ -122,7 +123,10 @@ def _first_day(through: datetime | None) -> date | None:
     return timezone.localdate(min(first)) if first else None
 
 
-def _upsert(model: type[Model], objects: Iterable[Model], *, unique: list[str], figures: list[str]) -> int:
+_RollupRow = TypeVar("_RollupRow", ClockDurationsDay, ClockBreachesDay)
+
+
+def _upsert(model: type[_RollupRow], objects: Iterable[_RollupRow], *, unique: list[str], figures: list[str]) -> int:
     written = 0
     objects = iter(objects)
     while batch := list(islice(objects, 1000)):
@@ -206,7 +210,7 @@ class Histogram:
                 index -= bucket.count
             raise IndexError(index)
 
-        results = []
+        results: list[timedelta | None] = []
         for fraction in fractions:
             position = fraction * (self.count - 1)
             below = floor(position)

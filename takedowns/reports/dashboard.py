@@ -2,9 +2,10 @@
 over a period (from the daily roll-up in clock_rollup.py plus what came after its mark, read
 live), the weekly trend, the workload per reviewer, and the rows of the two CSV downloads."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connections, transaction
 from django.db.models import (
@@ -47,7 +48,8 @@ def running_clocks() -> dict[str, dict[str, int]]:
     """{kind: {state: count}} of the clocks running now, every kind and state present."""
     rows = (SlaClock.objects.filter(stopped_at=None).values("kind")
             .annotate(**{state: Count("pk", filter=where) for state, where in _STATE_FILTERS.items()}).order_by())
-    found = {row.pop("kind"): row for row in rows}
+    # The stubs cannot name counts annotated from a dict, hence a plain Mapping per row.
+    found: dict[str, Mapping[str, Any]] = {row["kind"]: row for row in rows}
     return {kind: {state: found.get(kind, {}).get(state, 0) for state, _ in RUNNING_STATES}
             for kind in ClockKind.values}
 
@@ -121,10 +123,12 @@ def workload() -> list[Workload]:
     """Per reviewer: open notices (kept on the reviewer row) and the running and breached running
     clocks of the notices assigned to them; a last row for clocks of unassigned notices. Counted
     from the running clocks (a small, indexed set), not from every notice a reviewer ever had."""
-    clocks = {row["notice__assigned_to"]: row for row in SlaClock.objects.filter(stopped_at=None)
-              .values("notice__assigned_to").annotate(running=Count("pk"),
-                                                      breached=Count("pk", filter=Q(breached_at__isnull=False)))
-              .order_by()}
+    # Keyed by reviewer id, None for unassigned notices.
+    clocks: dict[int | None, Mapping[str, Any]] = {
+        row["notice__assigned_to"]: row for row in SlaClock.objects.filter(stopped_at=None)
+        .values("notice__assigned_to").annotate(running=Count("pk"),
+                                                breached=Count("pk", filter=Q(breached_at__isnull=False)))
+        .order_by()}
     reviewers = (Reviewer.objects.filter(Q(is_active=True) | Q(pk__in=[pk for pk in clocks if pk is not None]))
                  .select_related("user").order_by("user__username"))
     rows = [Workload(reviewer.user.get_username(), reviewer.open_load, clocks.get(reviewer.pk, {}).get("running", 0),
@@ -226,10 +230,10 @@ def figure_rows(period: Period) -> Iterator[tuple]:
         yield "weekly_count", ClockKind.TAKEDOWN_DECISION, week.monday.isoformat(), week.count
         yield "weekly_median_elapsed_seconds", ClockKind.TAKEDOWN_DECISION, week.monday.isoformat(), _blank(
             seconds(week.median))
-    for row in workload():
-        yield "workload_open_notices", "", row.reviewer, _blank(row.open_notices)
-        yield "workload_running_clocks", "", row.reviewer, row.running
-        yield "workload_breached_running_clocks", "", row.reviewer, row.breached
+    for load in workload():
+        yield "workload_open_notices", "", load.reviewer, _blank(load.open_notices)
+        yield "workload_running_clocks", "", load.reviewer, load.running
+        yield "workload_breached_running_clocks", "", load.reviewer, load.breached
 
 
 def _moment(value: datetime) -> str:

@@ -57,7 +57,8 @@ def percentiles(queryset: QuerySet, field: str | Expression, fractions: Sequence
         position = fraction * (count - 1)
         below = floor(position)
         # LIMIT 2 OFFSET below; numbers as floats, as percentile_cont returns them on PostgreSQL.
-        values = [value if isinstance(value, timedelta) else float(value) for value in ordered[below:below + 2]]
+        values: list[Any] = [  # durations or numbers, whichever the field holds
+            value if isinstance(value, timedelta) else float(value) for value in ordered[below:below + 2]]
         weight = position - below
         results.append(values[0] if weight == 0 or len(values) == 1
                        else values[0] + (values[1] - values[0]) * weight)

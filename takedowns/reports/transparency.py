@@ -3,7 +3,7 @@ figures as plain data (the JSON as published; the page and the CSV read it), and
 snapshot per period that visitors read (ReportSnapshot, refreshed by beat; the only writer)."""
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -67,6 +67,7 @@ def _report_period(first: date, last: date, slug: str, title: str, now: datetime
 def report_period(slug: str, now: datetime) -> ReportPeriod:
     """The month ("2026-11") or half-year ("2026-H2") named in a report URL; BadPeriod says why not."""
     month, half = _MONTH.fullmatch(slug), _HALF.fullmatch(slug)
+    make: Callable[[int, int, datetime], ReportPeriod]  # _month or _half
     if month and int(month[1]) >= 1 and 1 <= int(month[2]) <= 12:
         year, number, make = int(month[1]), int(month[2]), _month
         starts = date(year, number, 1)

@@ -127,10 +127,12 @@ def submitter_appeals(notice: Notice, items: list[NoticeItem], now: datetime) ->
                 decision=decision, appellant=Appellant.SUBMITTER, now=now, appeal=filed.pop(decision.pk, None))))
     by_item = {item.pk: item for item in items}
     for appeal in sorted(filed.values(), key=lambda a: a.filed_at):
-        item = by_item.get(appeal.decision.item_id)
-        if item is not None:
-            rows.append(SubmitterAppeal(item, appeal.decision, appeal_rules.Window(
-                appeal, appeal_rules.deadline(decision=appeal.decision), "")))
+        set_aside = appeal.decision
+        assert set_aside is not None  # the appeals were looked up through their decision
+        appealed_item = by_item.get(set_aside.item_id)
+        if appealed_item is not None:
+            rows.append(SubmitterAppeal(appealed_item, set_aside, appeal_rules.Window(
+                appeal, appeal_rules.deadline(decision=set_aside), "")))
     return rows
 
 
@@ -159,7 +161,7 @@ def review_page(notice: Notice) -> ReviewPage:
     the page costs the same for a seller or a submitter with a long history."""
     items = list(with_decisions(notice.items.select_related("listing__seller")).order_by("position"))
     outcomes = [item.decision.outcome if item.decision else None for item in items]
-    own = defaultdict(lambda: {"reported": 0, "removed": 0})
+    own: defaultdict[int, dict[str, int]] = defaultdict(lambda: {"reported": 0, "removed": 0})
     for item, outcome in zip(items, outcomes, strict=True):
         if item.listing and notice.routed_at:  # routing counted the notice's listings
             own[item.listing.seller_id]["reported"] += 1

@@ -131,7 +131,8 @@ def count_open_notices(now: datetime) -> dict:
     for value, bit in REASON_BITS.items():
         open_notices = open_notices.alias(**{f"has_{value}": F("reason_mask").bitand(bit)})
         aggregates[f"reason:{value}"] = Count("status", filter=Q(**{f"has_{value}__gt": 0}))
-    per_status = {row.pop("status"): row for row in open_notices.values("status").annotate(**aggregates).order_by()}
+    rows = open_notices.values("status").annotate(**aggregates).order_by()
+    per_status = {row["status"]: {name: count for name, count in row.items() if name != "status"} for row in rows}
     counts = {"per_status": per_status, "counted_at": now}
     cache.set(QUEUE_COUNTS_KEY, counts, QUEUE_COUNTS_SECONDS)
     return counts

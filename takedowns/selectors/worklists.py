@@ -3,8 +3,10 @@ their completeness check, appeals waiting for a decision), and what an appeal's 
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 
+from takedowns import appeal_rules
 from takedowns.enums import AppealStatus, ClockKind, DecisionOutcome
 from takedowns.models import Appeal, CounterNotice, Decision, Notice, SlaClock
 from takedowns.selectors.keyset import Keyset, Page
@@ -25,7 +27,7 @@ def counter_notice(counter_notice_id: int) -> CounterNotice | None:
             .filter(pk=counter_notice_id).first())
 
 
-def appeals_page(user: object, cursor: str | None) -> Page:
+def appeals_page(user: User, cursor: str | None) -> Page:
     """Filed appeals, oldest first, each marked with its clock's due time (`due_at`) and whether
     `user` took part in the original decision (`conflicted`: they may not decide it)."""
     took_part_in_strike = Decision.objects.filter(
@@ -59,12 +61,14 @@ class AppealPage:
 def appeal_page(appeal: Appeal) -> AppealPage:
     """The appeal with its case, its clock, and for a penalty the removals that brought the strike
     (what the penalty rests on)."""
-    if appeal.decision_id:
-        notice, removals = appeal.decision.item.notice, []
+    against = appeal_rules.subject(appeal)
+    removals: list[Decision] = []
+    if isinstance(against, Decision):
+        notice = against.item.notice
     else:
-        notice = appeal.penalty.strike.notice
+        notice = against.strike.notice
         removals = list(Decision.objects.filter(
-            item__notice=notice, item__listing__seller=appeal.penalty.seller_id, outcome=DecisionOutcome.REMOVE)
+            item__notice=notice, item__listing__seller=against.seller_id, outcome=DecisionOutcome.REMOVE)
             .select_related("item__listing", "decided_by").order_by("item__position", "decided_at"))
     clock = appeal.clocks.filter(kind=ClockKind.APPEAL_DECISION).order_by("-started_at").first()
     return AppealPage(appeal, notice, removals, clock)

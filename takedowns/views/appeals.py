@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from takedowns import appeal_rules
-from takedowns.access import penalty_link, removal_link, reviewer_required, tracking_link
+from takedowns.access import ReviewerRequest, penalty_link, removal_link, reviewer_required, tracking_link
 from takedowns.enums import AppealStatus, Appellant, DecisionOutcome
 from takedowns.forms.review import AppealDecisionForm, CursorForm
 from takedowns.forms.seller import AppealForm
@@ -74,7 +74,7 @@ def submitter_appeal(request: HttpRequest, notice: Notice, decision_id: int) -> 
 # --- The reviewer area. ---
 
 @reviewer_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: ReviewerRequest) -> HttpResponse:
     form = CursorForm(request.GET)
     page = worklists.appeals_page(request.user, form.cleaned_data["after"] if form.is_valid() else None)
     return render(request, "takedowns/appeals/queue.html", {"appeals": page.rows, "next_cursor": page.next_cursor})
@@ -87,25 +87,25 @@ def _appeal(appeal_id: int) -> Appeal:
     return appeal
 
 
-def _appeal_response(request: HttpRequest, appeal: Appeal, form: AppealDecisionForm | None = None,
+def _appeal_response(request: ReviewerRequest, appeal: Appeal, form: AppealDecisionForm | None = None,
                      status: int = 200) -> HttpResponse:
     page = worklists.appeal_page(appeal)
     return render(request, "takedowns/appeals/appeal.html", {
         "appeal": appeal, "decision": appeal.decision, "penalty": appeal.penalty, "notice": page.notice,
-        "item": appeal.decision.item if appeal.decision_id else None, "removals": page.removals,
+        "item": appeal.decision.item if appeal.decision is not None else None, "removals": page.removals,
         "clock": page.clock, "conflict": appeal_rules.conflict(appeal, request.user),
         "form": form or AppealDecisionForm(),
     }, status=status)
 
 
 @reviewer_required
-def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def appeal_detail(request: ReviewerRequest, appeal_id: int) -> HttpResponse:
     return _appeal_response(request, _appeal(appeal_id))
 
 
 @reviewer_required
 @require_POST
-def decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def decide(request: ReviewerRequest, appeal_id: int) -> HttpResponse:
     appeal = _appeal(appeal_id)
     form = AppealDecisionForm(request.POST)
     if not form.is_valid():

@@ -2,13 +2,13 @@
 oldest first, and a page per counter-notice to find it complete or return it. Any reviewer or lead."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from takedowns import legal
-from takedowns.access import reviewer_required
+from takedowns.access import ReviewerRequest, reviewer_required
 from takedowns.enums import CounterNoticeStatus
 from takedowns.forms.review import CounterNoticeFilterForm, IncompleteForm
 from takedowns.models import CounterNotice
@@ -17,7 +17,7 @@ from takedowns.workflow import TransitionNotAllowed, counter_notices
 
 
 @reviewer_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: ReviewerRequest) -> HttpResponse:
     form = CounterNoticeFilterForm(request.GET, statuses=CounterNoticeStatus.choices)
     form.is_valid()
     # No status chosen (or an unknown one, said beside the filter): those waiting for their check.
@@ -36,7 +36,7 @@ def _counter_notice(counter_notice_id: int) -> CounterNotice:
     return counter_notice
 
 
-def _detail(request: HttpRequest, counter_notice: CounterNotice, form: IncompleteForm | None = None,
+def _detail(request: ReviewerRequest, counter_notice: CounterNotice, form: IncompleteForm | None = None,
             status: int = 200) -> HttpResponse:
     return render(request, "takedowns/review/counter_notice.html", {
         "counter_notice": counter_notice, "decision": counter_notice.decision, "item": counter_notice.decision.item,
@@ -49,13 +49,13 @@ def _detail(request: HttpRequest, counter_notice: CounterNotice, form: Incomplet
 
 
 @reviewer_required
-def detail(request: HttpRequest, counter_notice_id: int) -> HttpResponse:
+def detail(request: ReviewerRequest, counter_notice_id: int) -> HttpResponse:
     return _detail(request, _counter_notice(counter_notice_id))
 
 
 @reviewer_required
 @require_POST
-def accept(request: HttpRequest, counter_notice_id: int) -> HttpResponse:
+def accept(request: ReviewerRequest, counter_notice_id: int) -> HttpResponse:
     counter_notice = _counter_notice(counter_notice_id)
     try:
         counter_notice = counter_notices.accept_counter_notice(counter_notice, request.reviewer, now=timezone.now())
@@ -70,7 +70,7 @@ def accept(request: HttpRequest, counter_notice_id: int) -> HttpResponse:
 
 @reviewer_required
 @require_POST
-def incomplete(request: HttpRequest, counter_notice_id: int) -> HttpResponse:
+def incomplete(request: ReviewerRequest, counter_notice_id: int) -> HttpResponse:
     counter_notice = _counter_notice(counter_notice_id)
     form = IncompleteForm(request.POST)
     if not form.is_valid():

@@ -11,6 +11,7 @@ from math import ceil
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -49,7 +50,8 @@ def svg_chart(title: str, series: list[tuple[str, float | None]], *, style: str 
     values = [value for _, value in series if value is not None]
     highest = max(values, default=0) or 1
     slot = plot_width / max(len(series), 1)
-    bars, dots, lines, segment = [], [], [], []
+    bars, dots, lines = [], [], []
+    segment: list[str] = []  # the points of the line drawn since the last gap
 
     def y(value: float) -> float:
         return top + plot_height - plot_height * value / highest
@@ -123,14 +125,14 @@ def _chosen_or_400(request: HttpRequest) -> Period | HttpResponse:
     return form.period
 
 
-def _attachment(response: HttpResponse, name: str, period: Period) -> HttpResponse:
+def _attachment(response: HttpResponseBase, name: str, period: Period) -> HttpResponseBase:
     response["Content-Disposition"] = f'attachment; filename="{name}-{period.first}-to-{period.last}.csv"'
     return response
 
 
 @lead_required
 @require_GET
-def figures_csv(request: HttpRequest) -> HttpResponse:
+def figures_csv(request: HttpRequest) -> HttpResponseBase:
     period = _chosen_or_400(request)
     if isinstance(period, HttpResponse):
         return period
@@ -141,13 +143,14 @@ def figures_csv(request: HttpRequest) -> HttpResponse:
 
 @lead_required
 @require_GET
-def durations_csv(request: HttpRequest) -> HttpResponse:
+def durations_csv(request: HttpRequest) -> HttpResponseBase:
     period = _chosen_or_400(request)
     if isinstance(period, HttpResponse):
         return period
     # Streamed as the rows come: PostgreSQL writes the CSV itself (COPY, ~10x faster than Python
     # for a big period); elsewhere Python formats the rows read from a cursor in chunks.
     header = _csv_lines([figures.DURATION_COLUMNS])
+    lines: Iterable[bytes | str]
     if connection.vendor == "postgresql":
         lines = chain((line.encode() for line in header), figures.duration_csv_copy(period))
     else:

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -43,7 +43,7 @@ def file_notice(request: HttpRequest) -> HttpResponse:
         form = NoticeForm(initial={"submission_key": uuid.uuid4()}, item_rows=rows)
         return render(request, "takedowns/public/file_notice.html", {"form": form, "rows": rows, "kept": []})
 
-    data = request.POST
+    data: QueryDict = request.POST
     key = _submission_key(data.get("submission_key"))
     if key is None:
         key = uuid.uuid4()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from takedowns import workflow
-from takedowns.access import is_lead, lead_required, reviewer_required
+from takedowns.access import ReviewerRequest, is_lead, lead_required, reviewer_required
 from takedowns.enums import InfringementReason, ItemState, RightType
 from takedowns.forms.review import EscalateForm, QueueFilterForm, ReassignForm, ReviewForm
 from takedowns.models import Notice, ReasonCode
@@ -25,7 +25,7 @@ def _options(choices: Any, counted: dict[str, int]) -> list[tuple[str, str, int 
 
 
 @reviewer_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: ReviewerRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     filters = form.filters()
     page = queue_selectors.review_queue(request.reviewer, filters, form.cleaned_data.get("after"))
@@ -50,7 +50,7 @@ def _notice(reference: str) -> Notice:
     return notice
 
 
-def _notice_response(request: HttpRequest, notice: Notice, status: int = 200, **bound: Any) -> HttpResponse:
+def _notice_response(request: ReviewerRequest, notice: Notice, status: int = 200, **bound: Any) -> HttpResponse:
     """The notice page. `bound` holds the forms posted with an error (review_form, escalate_form,
     reassign_form), shown with their errors and everything typed; the others are empty."""
     page = review_page(notice)
@@ -67,7 +67,7 @@ def _notice_response(request: HttpRequest, notice: Notice, status: int = 200, **
 
 
 @reviewer_required
-def notice_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def notice_detail(request: ReviewerRequest, reference: str) -> HttpResponse:
     return _notice_response(request, _notice(reference))
 
 
@@ -84,7 +84,7 @@ def _attempt(request: HttpRequest, change: Any, success: str) -> bool:
 
 @lead_required
 @require_POST
-def reassign(request: HttpRequest, reference: str) -> HttpResponse:
+def reassign(request: ReviewerRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
     form = ReassignForm(request.POST)
     if not form.is_valid():
@@ -97,7 +97,7 @@ def reassign(request: HttpRequest, reference: str) -> HttpResponse:
 
 @reviewer_required
 @require_POST
-def release(request: HttpRequest, reference: str) -> HttpResponse:
+def release(request: ReviewerRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
     _attempt(request, lambda: workflow.release_notice(notice, request.reviewer, now=timezone.now()),
              f"Notice {notice.reference} is back in the queue for any reviewer to claim.")
@@ -106,7 +106,7 @@ def release(request: HttpRequest, reference: str) -> HttpResponse:
 
 @reviewer_required
 @require_POST
-def escalate(request: HttpRequest, reference: str) -> HttpResponse:
+def escalate(request: ReviewerRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
     form = EscalateForm(request.POST)
     if not form.is_valid():
@@ -119,7 +119,7 @@ def escalate(request: HttpRequest, reference: str) -> HttpResponse:
 
 @reviewer_required
 @require_POST
-def claim(request: HttpRequest, reference: str) -> HttpResponse:
+def claim(request: ReviewerRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
     _attempt(request, lambda: workflow.claim_notice(notice, request.reviewer, now=timezone.now()),
              f"You are working notice {notice.reference}.")
@@ -128,7 +128,7 @@ def claim(request: HttpRequest, reference: str) -> HttpResponse:
 
 @reviewer_required
 @require_POST
-def decide(request: HttpRequest, reference: str) -> HttpResponse:
+def decide(request: ReviewerRequest, reference: str) -> HttpResponse:
     notice = _notice(reference)
     waiting = list(notice.items.filter(state=ItemState.IN_REVIEW).order_by("position"))
     form = ReviewForm(waiting, ReasonCode.objects.filter(is_active=True), request.POST)
@@ -151,7 +151,7 @@ def _decided_message(decided: int, asked: int) -> str:
 
 
 @reviewer_required
-def evidence_file(request: HttpRequest, evidence_id: int) -> FileResponse:
+def evidence_file(request: ReviewerRequest, evidence_id: int) -> FileResponse:
     evidence = evidence_file_of(evidence_id)
     if evidence is None:
         raise Http404("No such evidence file.")

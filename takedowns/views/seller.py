@@ -29,11 +29,11 @@ def _statement_response(request: HttpRequest, decision: Decision, counter_notice
     returned as incomplete: its text kept; statements and signature given again, since they
     cover the corrected text)."""
     page = statement_page(decision, timezone.now())
-    item = decision.item
+    item, listing = decision.item, decision.item.decided_listing
     if counter_notice_form is None and page.may_counter:
         counter_notice_form = CounterNoticeForm(initial=_counter_notice_initial(decision, page.counter_notice))
     return render(request, "takedowns/seller/statement.html", {
-        "decision": decision, "item": item, "listing": item.listing, "seller": item.listing.seller,
+        "decision": decision, "item": item, "listing": listing, "seller": listing.seller,
         "case": item.notice, "counter_notice": page.counter_notice,
         "counter_notice_form": counter_notice_form if page.may_counter else None,
         "counter_notice_window": legal.window_text(),
@@ -45,7 +45,7 @@ def _counter_notice_initial(decision: Decision, counter_notice: CounterNotice | 
     if counter_notice is not None:  # returned as incomplete: what the seller wrote, to correct
         return {name: getattr(counter_notice, name)
                 for name in ("material", "explanation", "full_name", "address", "phone", "email")}
-    item, listing = decision.item, decision.item.listing
+    item, listing = decision.item, decision.item.decided_listing
     where = f"{settings.SITE_URL}{reverse('takedowns:listing_detail', args=[listing.external_id])}"
     return {"email": listing.seller.email,
             "material": f"Listing {listing.external_id} “{listing.title}”, at {where}; removed on "

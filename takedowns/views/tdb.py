@@ -39,7 +39,7 @@ def _listed(ids: list[int]) -> str:
 def decision_statements(request: HttpRequest) -> JsonResponse:
     form = TdbIdsForm(request.GET)
     if not form.is_valid():
-        return _error(" ".join(form.errors["ids"]))
+        return _error(" ".join(str(error) for error in form.errors["ids"]))
     ids = form.cleaned_data["ids"]
     found = exports.decisions(ids)
     unknown = [pk for pk in ids if pk not in found]

@@ -75,6 +75,7 @@ def file_appeal(*, decision: Decision | None = None, penalty: Penalty | None = N
             decision = Decision.objects.select_related("item__listing__seller", "item__notice").get(pk=decision.pk)
             notice_id = decision.item.notice_id
         else:
+            assert penalty is not None  # checked above: exactly one of the two
             penalty = Penalty.objects.select_related("seller", "strike__notice").get(pk=penalty.pk)
             notice_id = penalty.strike.notice_id
         notice = Notice.objects.select_for_update().get(pk=notice_id)
@@ -94,7 +95,9 @@ def file_appeal(*, decision: Decision | None = None, penalty: Penalty | None = N
                 appeal = Appeal.objects.create(decision=decision, penalty=penalty, appellant=appellant, text=text,
                                                filed_at=now)
         except IntegrityError:  # a concurrent copy of the form won (on databases without the row lock)
-            return appeal_rules.existing_appeal(decision, penalty, appellant)
+            if (winner := appeal_rules.existing_appeal(decision, penalty, appellant)) is None:
+                raise
+            return winner
         item = decision.item if decision is not None else None
         filed = make_event(notice, EventKind.APPEAL_FILED, SELLER if appellant == Appellant.SELLER else SUBMITTER, now,
                        item=item, details=_subject(appeal))
@@ -125,9 +128,11 @@ def decide_appeal(appeal: Appeal, reviewer: Reviewer, outcome: str, reasons: str
         appeal = Appeal.objects.select_related(
             "decision__item__listing__seller", "decision__item__notice", "penalty__seller",
             "penalty__strike__notice", "penalty__strike__seller").get(pk=appeal.pk)
-        notice_id = appeal.decision.item.notice_id if appeal.decision_id else appeal.penalty.strike.notice_id
+        against = appeal_rules.subject(appeal)
+        notice_id = against.item.notice_id if isinstance(against, Decision) else against.strike.notice_id
         notice = Notice.objects.select_for_update().get(pk=notice_id)
         if appeal.status != AppealStatus.FILED:
+            assert appeal.decided_at is not None  # set in the same UPDATE as the status
             raise TransitionNotAllowed(f"This appeal was already decided on {appeal_rules.when(appeal.decided_at)}: "
                                        f"{appeal.get_status_display().lower()}.")
         refusal = appeal_rules.conflict(appeal, reviewer.user)
@@ -138,35 +143,34 @@ def decide_appeal(appeal: Appeal, reviewer: Reviewer, outcome: str, reasons: str
             raise TransitionNotAllowed("This appeal was decided by someone else meanwhile; reload the page.")
         appeal.status, appeal.decided_by, appeal.decided_at, appeal.reasons = outcome, reviewer.user, now, reasons
         decided = make_event(notice, EventKind.APPEAL_DECIDED, actor, now,
-                             item=appeal.decision.item_id if appeal.decision_id else None,
+                             item=against.item_id if isinstance(against, Decision) else None,
                              details={**_subject(appeal), "outcome": outcome})
         events = [decided]
         clocks.stop_clock(ClockKind.APPEAL_DECISION, now, appeal=appeal, events=events)
         if outcome == AppealStatus.UPHELD:
             Event.objects.bulk_create(events)
-        elif appeal.penalty_id is not None:
-            enforcement.reverse_strike(appeal.penalty.strike, now, "the measure was reversed on appeal", events)
+        elif isinstance(against, Penalty):
+            enforcement.reverse_strike(against.strike, now, "the measure was reversed on appeal", events)
             Event.objects.bulk_create(events)
-        elif appeal.decision.outcome == DecisionOutcome.REMOVE:
-            _restore(appeal, notice, actor, now, events)
+        elif against.outcome == DecisionOutcome.REMOVE:
+            _restore(against, notice, actor, now, events)
         else:
-            _reopen(appeal, notice, reviewer, actor, now, events)
+            _reopen(appeal, against, notice, reviewer, actor, now, events)
         emails.appeal_decided(appeal)
-        removal = appeal.decision_id is not None and appeal.decision.outcome == DecisionOutcome.REMOVE
+        removal = isinstance(against, Decision) and against.outcome == DecisionOutcome.REMOVE
         if outcome == AppealStatus.REVERSED and removal:
             emails.appeal_listing_restored(appeal)
     return appeal
 
 
-def _restore(appeal: Appeal, notice: Notice, actor: Actor, now: datetime, events: list[Event]) -> None:
+def _restore(decision: Decision, notice: Notice, actor: Actor, now: datetime, events: list[Event]) -> None:
     """The removal is set aside: the listing comes back (unless a counter-notice brought it back
     already) and no longer counts in the seller's or the submitter's record."""
-    decision = appeal.decision
     if decision.item.state == ItemState.REMOVED:
         enforcement.order_restore(decision, actor, now, "the removal was reversed on appeal", events)
     Decision.objects.filter(pk=decision.pk, reversed_at=None).update(reversed_at=now)
     decision.reversed_at = now
-    Seller.objects.filter(pk=decision.item.listing.seller_id, removed_items__gt=0).update(
+    Seller.objects.filter(pk=decision.item.decided_listing.seller_id, removed_items__gt=0).update(
         removed_items=F("removed_items") - 1)
     if notice.submitter_id:
         Submitter.objects.filter(pk=notice.submitter_id, removed_items__gt=0).update(
@@ -174,11 +178,10 @@ def _restore(appeal: Appeal, notice: Notice, actor: Actor, now: datetime, events
     Event.objects.bulk_create(events)
 
 
-def _reopen(appeal: Appeal, notice: Notice, reviewer: Reviewer, actor: Actor, now: datetime,
+def _reopen(appeal: Appeal, decision: Decision, notice: Notice, reviewer: Reviewer, actor: Actor, now: datetime,
             events: list[Event]) -> None:
     """The rejection is set aside and the listing goes back to review, with the appeal's decider,
     who decides it afresh. The takedown-decision clock is not restarted: it measured the notice once."""
-    decision = appeal.decision
     item = decision.item
     Decision.objects.filter(pk=decision.pk, reversed_at=None).update(reversed_at=now)
     decision.reversed_at = now

@@ -2,10 +2,11 @@
 See the package docstring for the rules every transition follows."""
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import F
 
 from takedowns.enums import NOTICE_TRANSITIONS, ActorKind, NoticeStatus
@@ -19,7 +20,7 @@ class TransitionNotAllowed(Exception):
 @dataclass(frozen=True)
 class Actor:
     kind: str
-    user: AbstractBaseUser | None = None
+    user: User | None = None
 
 
 SYSTEM = Actor(ActorKind.SYSTEM)
@@ -27,7 +28,7 @@ SUBMITTER = Actor(ActorKind.SUBMITTER)
 SELLER = Actor(ActorKind.SELLER)
 
 
-def reviewer_actor(reviewer) -> Actor:
+def reviewer_actor(reviewer: Reviewer) -> Actor:
     return Actor(ActorKind.REVIEWER, reviewer.user)
 
 
@@ -46,7 +47,7 @@ def record_event(notice: Notice, kind: str, actor: Actor, now: datetime, **kwarg
 
 
 def change_status(notice: Notice, to_status: str, *, kind: str, actor: Actor, now: datetime,
-                   details: dict | None = None, along_with: list[Event] = (), **fields) -> Event:
+                   details: dict | None = None, along_with: Sequence[Event] = (), **fields) -> Event:
     """Move the notice to `to_status` if the transition map allows it and nobody changed it
     meanwhile, and record the event, with `along_with` (events of the same step) in one INSERT."""
     from_status = notice.status
@@ -71,10 +72,10 @@ def release_load(reviewer_id: int | None) -> None:
         Reviewer.objects.filter(pk=reviewer_id, open_load__gt=0).update(open_load=F("open_load") - 1)
 
 
-def add_to_sellers(field: str, seller_ids) -> None:
+def add_to_sellers(field: str, seller_ids: Iterable[int]) -> None:
     """Add each seller's occurrences in `seller_ids` to the history counter `field`: one UPDATE per
     distinct count (usually one in all), not one per seller."""
-    sellers_by_count = defaultdict(list)
+    sellers_by_count: defaultdict[int, list[int]] = defaultdict(list)
     for seller_id, count in Counter(seller_ids).items():
         sellers_by_count[count].append(seller_id)
     for count, ids in sellers_by_count.items():

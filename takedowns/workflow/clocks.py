@@ -16,6 +16,7 @@ Due-time arithmetic is in takedowns.sla (pure functions); this module applies it
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from time import monotonic
 
@@ -32,7 +33,7 @@ from takedowns.workflow.base import SYSTEM, make_event
 logger = logging.getLogger(__name__)
 
 # Used when no active policy matches; leads set real targets as SLA policies in the admin.
-DEFAULT_TARGETS = {
+DEFAULT_TARGETS: dict[str, timedelta] = {
     ClockKind.ACKNOWLEDGEMENT: timedelta(minutes=15),
     ClockKind.TAKEDOWN_DECISION: timedelta(hours=24),
     ClockKind.TAKEDOWN_EXECUTED: timedelta(minutes=15),
@@ -45,7 +46,7 @@ DEFAULT_WARN_RATIO = 0.8
 NOTICE_CLOCKS = (ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION)
 
 
-def policy_for(kind: str, notice: Notice, reasons: list[str] = ()) -> SlaPolicy | None:
+def policy_for(kind: str, notice: Notice, reasons: Sequence[str] = ()) -> SlaPolicy | None:
     """The most specific active policy: right type, then reason, then the highest priority band."""
     candidates = [policy for policy in active_policies()
                   if policy.clock == kind and policy.min_priority <= notice.priority
@@ -113,7 +114,7 @@ def _save(events: list[Event] | None, event: Event) -> None:
         events.append(event)
 
 
-def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: list[str] = (), item=None,
+def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: Sequence[str] = (), item=None,
                 strike=None, counter_notice=None, appeal=None, due_at: datetime | None = None,
                 events: list[Event] | None = None, now: datetime | None = None, follow: bool = True) -> SlaClock:
     """Start a clock under the policy that applies now. `due_at` overrides the policy's target for
@@ -180,9 +181,11 @@ def stop_clock(kind: str, now: datetime, *, cancelled: bool = False, events: lis
 
 def stop_all(notice: Notice, now: datetime, events: list[Event] | None = None) -> None:
     """The case ended without the measured steps (withdrawn): stop its clocks, out of the figures."""
-    for clock in SlaClock.objects.filter(notice=notice, stopped_at=None).values("kind", "item", "strike",
-                                                                                  "counter_notice", "appeal"):
-        stop_clock(clock.pop("kind"), now, cancelled=True, events=events, notice=notice, **clock)
+    running = SlaClock.objects.filter(notice=notice, stopped_at=None).values_list("kind", "item", "strike",
+                                                                                  "counter_notice", "appeal")
+    for kind, item, strike, counter_notice, appeal in running:
+        stop_clock(kind, now, cancelled=True, events=events, notice=notice, item=item, strike=strike,
+                   counter_notice=counter_notice, appeal=appeal)
 
 
 def pause_clock(kind: str, now: datetime, *, events: list[Event] | None = None, **subject) -> None:
@@ -197,14 +200,16 @@ def resume_clock(kind: str, now: datetime, *, events: list[Event] | None = None,
     clock = _running(kind, paused_at__isnull=False, **subject)
     if clock is None:
         return
+    paused_at = clock.paused_at
+    assert paused_at is not None  # _running found it paused
     calendar = sla.Calendar.from_terms(clock.calendar)
-    due_at = sla.moved_by_pause(clock.due_at, clock.paused_at, now, calendar)
-    warn_at = sla.moved_by_pause(clock.warn_at, clock.paused_at, now, calendar)
-    if SlaClock.objects.filter(pk=clock.pk, paused_at=clock.paused_at).update(
-            paused_at=None, paused_for=F("paused_for") + (now - clock.paused_at), due_at=due_at, warn_at=warn_at):
+    due_at = sla.moved_by_pause(clock.due_at, paused_at, now, calendar)
+    warn_at = sla.moved_by_pause(clock.warn_at, paused_at, now, calendar)
+    if SlaClock.objects.filter(pk=clock.pk, paused_at=paused_at).update(
+            paused_at=None, paused_for=F("paused_for") + (now - paused_at), due_at=due_at, warn_at=warn_at):
         clock.due_at = due_at
         _follow(clock)
-        _save(events, _clock_event(clock, EventKind.CLOCK_RESUMED, now, paused=str(now - clock.paused_at)))
+        _save(events, _clock_event(clock, EventKind.CLOCK_RESUMED, now, paused=str(now - paused_at)))
 
 
 # --- The beat task: warnings and breaches. ---

@@ -58,7 +58,7 @@ def _counter_notice_event(counter_notice: CounterNotice, kind: str, actor: Actor
     item = counter_notice.decision.item
     event = make_event(item.notice, kind, actor, now, item=item, from_status=from_status, to_status=to_status, details={
         "counter_notice": counter_notice.pk, "decision": counter_notice.decision_id,
-        "listing": item.listing.external_id, **details})
+        "listing": item.decided_listing.external_id, **details})
     return event
 
 
@@ -164,7 +164,8 @@ def mark_incomplete(counter_notice: CounterNotice, reviewer: Reviewer, reason: s
 
 def _must_be_filed(counter_notice: CounterNotice, what: str) -> None:
     if counter_notice.status != CounterNoticeStatus.FILED:
-        raise TransitionNotAllowed(f"The counter-notice on listing {counter_notice.decision.item.listing.external_id} "
+        listing = counter_notice.decision.item.decided_listing
+        raise TransitionNotAllowed(f"The counter-notice on listing {listing.external_id} "
                                    f"is '{counter_notice.get_status_display()}'; only one waiting for its check "
                                    f"can be {what}.")
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from takedowns import dispatch, emails, penalties
 from takedowns.enums import PENALTY_SEVERITY, ClockKind, DecisionOutcome, EventKind, ItemState, PenaltyLevel
@@ -44,7 +44,7 @@ def record_strikes(notice: Notice, removals: list[Decision], now: datetime, even
     """One strike per seller with a removal in this notice (a second decision round on the same
     notice adds none), and the penalty each strike calls for."""
     recorded = []
-    for seller_id in sorted({decision.item.listing.seller_id for decision in removals}):
+    for seller_id in sorted({decision.item.decided_listing.seller_id for decision in removals}):
         strike, created = Strike.objects.get_or_create(
             seller_id=seller_id, notice=notice,
             defaults={"created_at": now, "expires_at": now + timedelta(days=settings.STRIKE_EXPIRY_DAYS)})
@@ -75,7 +75,7 @@ def _decide_penalty(strike: Strike, live: int, now: datetime, events: list[Event
     return penalty
 
 
-def in_force(seller_id: int, now: datetime):
+def in_force(seller_id: int, now: datetime) -> QuerySet[Penalty]:
     """Penalties applied, not lifted and not over."""
     return Penalty.objects.filter(seller_id=seller_id, applied_at__isnull=False, lifted_at=None).filter(
         Q(ends_at=None) | Q(ends_at__gt=now))
@@ -108,8 +108,10 @@ def _sync_account(seller: Seller, now: datetime, extra: Penalty | None = None) -
     if extra is not None:
         standing.append(extra)
     harshest = max(standing, key=lambda p: (PENALTY_SEVERITY[p.level], p.ends_at is None, p.ends_at), default=None)
-    level = harshest.level if harshest and harshest.level != PenaltyLevel.WARNING else None
-    get_marketplace().apply_penalty(seller, level, harshest.ends_at if level else None)
+    if harshest is None or harshest.level == PenaltyLevel.WARNING:
+        get_marketplace().apply_penalty(seller, None, None)
+    else:
+        get_marketplace().apply_penalty(seller, harshest.level, harshest.ends_at)
 
 
 def expire_strikes(now: datetime, limit: int = 500) -> int:
@@ -142,13 +144,13 @@ def record_takedown(decision_id: int) -> Decision | None:
     if decision.outcome != DecisionOutcome.REMOVE or decision.listing_removed_at is not None:
         return decision
     # The marketplace's own time: the clock stops when the listing is really down, not when we asked.
-    removed_at = get_marketplace().take_down(decision.item.listing)
+    removed_at = get_marketplace().take_down(decision.item.decided_listing)
     with transaction.atomic():
         if Decision.objects.filter(pk=decision.pk, listing_removed_at__isnull=True).update(
                 listing_removed_at=removed_at):
             decision.listing_removed_at = removed_at
             record_event(decision.item.notice, EventKind.LISTING_REMOVED, SYSTEM, removed_at, item=decision.item,
-                    details={"listing": decision.item.listing.external_id, "decision": decision.pk})
+                    details={"listing": decision.item.decided_listing.external_id, "decision": decision.pk})
             clocks.stop_clock(ClockKind.TAKEDOWN_EXECUTED, removed_at, item=decision.item)
     return decision
 
@@ -168,7 +170,7 @@ def order_restore(decision: Decision, actor: Actor, now: datetime, why: str, eve
                          from_status=ItemState.REMOVED, to_status=ItemState.RESTORED,
                          details={"decision": decision.pk, "why": why, "ordered": True}))
     clocks.stop_clock(ClockKind.TAKEDOWN_EXECUTED, now, item=item, cancelled=True, events=events)
-    seller_id = item.listing.seller_id
+    seller_id = item.decided_listing.seller_id
     still_removed = NoticeItem.objects.filter(notice=item.notice, listing__seller_id=seller_id,
                                               state=ItemState.REMOVED).exists()
     strike = Strike.objects.filter(seller_id=seller_id, notice=item.notice, reversed_at=None).first()
@@ -205,10 +207,10 @@ def record_restore(decision_id: int) -> Decision | None:
     decision = Decision.objects.select_related("item__listing", "item__notice").filter(pk=decision_id).first()
     if decision is None or decision.listing_restored_at is not None or decision.item.state != ItemState.RESTORED:
         return decision
-    restored_at = get_marketplace().restore(decision.item.listing)
+    restored_at = get_marketplace().restore(decision.item.decided_listing)
     with transaction.atomic():
         if Decision.objects.filter(pk=decision.pk, listing_restored_at=None).update(listing_restored_at=restored_at):
             decision.listing_restored_at = restored_at
             record_event(decision.item.notice, EventKind.LISTING_RESTORED, SYSTEM, restored_at, item=decision.item,
-                    details={"listing": decision.item.listing.external_id, "decision": decision.pk})
+                    details={"listing": decision.item.decided_listing.external_id, "decision": decision.pk})
     return decision

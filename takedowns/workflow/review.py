@@ -2,10 +2,14 @@
 carried out at the marketplace by enforcement.record_takedown, in a task after commit."""
 
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 
@@ -65,6 +69,9 @@ def claim_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
             if current.status != NoticeStatus.IN_REVIEW:
                 raise TransitionNotAllowed(f"Notice {current.reference} is '{current.get_status_display()}'; "
                                            "there is nothing to claim.")
+            if current.assigned_to is None:  # released between the UPDATE and this read (PostgreSQL)
+                raise TransitionNotAllowed(f"Notice {current.reference} was changed by someone else; "
+                                           "reload and try again.")
             raise TransitionNotAllowed(f"Notice {current.reference} is already being worked by "
                                        f"{current.assigned_to.user.get_username()}.")
         Reviewer.objects.filter(pk=reviewer.pk).update(open_load=F("open_load") + 1)
@@ -89,7 +96,7 @@ def release_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
     return notice
 
 
-def reassign_notice(notice: Notice, to: Reviewer, lead, now: datetime) -> Notice:
+def reassign_notice(notice: Notice, to: Reviewer, lead: User, now: datetime) -> Notice:
     """A lead hands an open notice to another reviewer (e.g. a specialist, or one who is not away)."""
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
@@ -272,13 +279,14 @@ def _count_in_records(notice: Notice, made: list[Decision]) -> None:
         Submitter.objects.filter(pk=notice.submitter_id).update(
             removed_items=F("removed_items") + len(removed),
             rejected_items=F("rejected_items") + len(made) - len(removed))
-    add_to_sellers("removed_items", [decision.item.listing.seller_id for decision in removed])
+    add_to_sellers("removed_items", [decision.item.decided_listing.seller_id for decision in removed])
 
 
 def settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) -> None:
     """After items changed: the notice is in review while a listing waits for the reviewer,
     waits for the submitter while only questions are open, and closes when nothing is left."""
     states = set(notice.items.values_list("state", flat=True))
+    clock_step: Callable[..., object]
     if ItemState.IN_REVIEW in states:
         target, kind, clock_step = NoticeStatus.IN_REVIEW, EventKind.BACK_IN_REVIEW, clocks.resume_clock
     elif ItemState.INFO_REQUESTED in states:
@@ -288,8 +296,8 @@ def settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) -> 
     if target == notice.status:
         Event.objects.bulk_create(events)
     else:
-        change_status(notice, target, kind=kind, actor=actor, now=now, along_with=events,
-                       **({"closed_at": now} if target == NoticeStatus.CLOSED else {}))
+        closing: dict[str, Any] = {"closed_at": now} if target == NoticeStatus.CLOSED else {}
+        change_status(notice, target, kind=kind, actor=actor, now=now, along_with=events, **closing)
         if target == NoticeStatus.CLOSED:
             release_load(notice.assigned_to_id)
     # After the status event, so that the log reads "waiting for the submitter", then "clock paused".
@@ -301,7 +309,8 @@ def _item_event(notice: Notice, item: NoticeItem, kind: str, actor: Actor, now: 
     return make_event(notice, kind, actor, now, item=item, from_status=item.state, to_status=to_state, details=details)
 
 
-def answer_information(notice: Notice, answer: str, now: datetime, files: list = ()) -> InfoRequest:
+def answer_information(notice: Notice, answer: str, now: datetime,
+                       files: Sequence[tuple[UploadedFile, str]] = ()) -> InfoRequest:
     """The submitter answers the open question on the tracking page, with files (pairs of upload and
     checked content type) stored with the answer; its listings go back to the reviewer, who is told."""
     answer = answer.strip()

@@ -43,7 +43,7 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
         if assignment.reviewer is None:
             _defer(notice, assignment, events, now)
         else:
-            _assign(notice, items, found, assignment, priority, verified_right, events, now)
+            _assign(notice, items, found, assignment.reviewer, assignment.rule, priority, verified_right, events, now)
     return notice
 
 
@@ -62,11 +62,11 @@ def _defer(notice: Notice, assignment: rules.Assignment, events: list[Event], no
     Event.objects.bulk_create(events)
 
 
-def _assign(notice: Notice, items: list[NoticeItem], found: list[Listing], assignment: rules.Assignment,
+def _assign(notice: Notice, items: list[NoticeItem], found: list[Listing], reviewer: Reviewer, rule: str,
             priority: rules.Priority, verified_right: Right | None, events: list[Event], now: datetime) -> None:
     """Hand the notice to the chosen reviewer: the acknowledgement clock stops, the decision clock
     starts, the status and every event of the step are written, and both sides are e-mailed."""
-    reviewer = assignment.reviewer
+    assert notice.confirmed_at is not None  # only a confirmed notice is routed
     # The decision clock's policy depends on the priority just computed.
     notice.priority = priority.score
     clocks.stop_clock(ClockKind.ACKNOWLEDGEMENT, now, notice=notice, events=events)
@@ -79,7 +79,7 @@ def _assign(notice: Notice, items: list[NoticeItem], found: list[Listing], assig
         due_at=decision_clock.due_at,
         details={
             "reviewer": reviewer.user.get_username(),
-            "assignment_rule": assignment.rule,
+            "assignment_rule": rule,
             "priority": priority.score,
             "priority_rules": priority.rules,
             "items": {state: sum(1 for item in items if item.state == state) for state in
