@@ -122,7 +122,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # Shared by the web processes and the worker: the queue's counts are computed by a beat task
-# and read by every page view (takedowns/selectors.py). Locally, files under var/cache.
+# and read by every page view (takedowns/selectors/queue.py). Locally, files under var/cache.
 CACHES = {"default": (
     {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "takedowns"}
     if REDIS_URL else

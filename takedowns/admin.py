@@ -1,4 +1,4 @@
-"""Staff views of the data. Statuses are read-only here: only workflow.py changes them."""
+"""Staff views of the data. Statuses are read-only here: only the workflow (takedowns/workflow/) changes them."""
 
 from typing import Any
 

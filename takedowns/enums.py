@@ -1,4 +1,5 @@
-"""Choices and the allowed status transitions. workflow.py is the only code that applies them."""
+"""Choices and the allowed status transitions. The workflow (takedowns/workflow/) is the only code that
+applies them."""
 
 from collections.abc import Iterable
 

@@ -1,4 +1,5 @@
-"""Data only. Status fields are written by workflow.py, nowhere else."""
+"""Data only. Status fields are written by the workflow (takedowns/workflow/), nowhere else; README.md
+("Who writes what") names the one writer of every other piece of state."""
 
 
 from datetime import time, timedelta
@@ -44,7 +45,7 @@ class Seller(models.Model):
     country = CountryField()
     # Strikes under the repeat-infringer policy; raises the priority of notices against the seller.
     strike_count = models.PositiveIntegerField(default=0)
-    # The seller's history on the review page, kept by workflow.py: counting it on every page view
+    # The seller's history on the review page, kept by the workflow: counting it on every page view
     # would read every item ever reported against the seller (bench/RESULTS.md, "Review queue").
     reported_items = models.PositiveIntegerField(default=0, editable=False)
     removed_items = models.PositiveIntegerField(default=0, editable=False)
@@ -104,7 +105,7 @@ class Reviewer(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer")
     languages = models.CharField(max_length=60, default="en", help_text="Comma-separated language codes.")
     is_active = models.BooleanField(default=True)
-    # Open notices assigned to this reviewer, kept by workflow.py; counting them on every
+    # Open notices assigned to this reviewer, kept by the workflow; counting them on every
     # assignment would read every open notice.
     open_load = models.PositiveIntegerField(default=0, editable=False)
 
@@ -136,7 +137,7 @@ class Submitter(models.Model):
     email = models.EmailField(unique=True, help_text="Lower-cased.")
     trusted_flagger = models.BooleanField(
         default=False, help_text="Trusted flagger status awarded under DSA Art. 22; set by a lead.")
-    # Kept by workflow.py, so the review page reads one row instead of the whole history.
+    # Kept by the workflow, so the review page reads one row instead of the whole history.
     notices = models.PositiveIntegerField(default=0, editable=False)
     removed_items = models.PositiveIntegerField(default=0, editable=False)
     rejected_items = models.PositiveIntegerField(default=0, editable=False)
@@ -639,7 +640,7 @@ class ReportSnapshot(models.Model):
 
 
 class ClockDurationsDay(models.Model):
-    """Roll-up for the leads' dashboard, written only by takedowns/clock_rollup.py: the clocks of
+    """Roll-up for the leads' dashboard, written only by takedowns/reports/clock_rollup.py: the clocks of
     one kind that stopped on one day (settings.TIME_ZONE), cancelled ones left out, counted per
     elapsed-time bucket (clock_rollup.BUCKETS_PER_E: 5 % wide). A period's counts are sums of these
     rows; its medians and p90 come from the buckets (see clock_rollup)."""
@@ -666,7 +667,7 @@ class ClockDurationsDay(models.Model):
 
 
 class ClockRollupMark(models.Model):
-    """How far the clock roll-up goes: one row, written only by takedowns/clock_rollup.py. The two
+    """How far the clock roll-up goes: one row, written only by takedowns/reports/clock_rollup.py. The two
     roll-up tables count exactly the clocks stopped, and the breaches, before `through`; readers
     add what came later live from the clock table. Empty (None) until the first refresh."""
 
@@ -677,7 +678,7 @@ class ClockRollupMark(models.Model):
 
 
 class ClockBreachesDay(models.Model):
-    """Roll-up for the leads' dashboard, written only by takedowns/clock_rollup.py: the clocks of
+    """Roll-up for the leads' dashboard, written only by takedowns/reports/clock_rollup.py: the clocks of
     one kind that breached on one day (settings.TIME_ZONE), one per clock_breached event."""
 
     day = models.DateField()
