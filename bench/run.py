@@ -11,6 +11,9 @@ Design, in short:
   each notice POST carries the CSRF cookie/token (one GET per connection) and a fresh
   submission_key and must answer 302 to /notices/filed/<that key>/. No Celery worker runs:
   the confirmation e-mail's send task is only published to a unique Redis queue.
+  `--baseline-tree DIR` adds a second gunicorn running DIR's app code (its own port, both up
+  together, one loaded at a time; checked through GET /bench/app-code/ before measuring), rounds
+  C N Cb Nb | Nb Cb N C | ..., a ratio per pair per server and current/baseline quotients.
 - Part B (routing): per repetition, N confirmed notices with 3 items each are bulk-inserted
   (no tasks published by that), N route_notice tasks are published to a fresh Redis queue,
   one `celery -A portal worker -Q <queue> --concurrency=C` is started and the database is
@@ -74,7 +77,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--routing-variants", default="current",
                         help="comma-separated names of VARIANTS in run_phases.py: current (the app as it is), "
                              "baseline (with --baseline-tree), proposed changes")
-    parser.add_argument("--baseline-tree", help="checkout whose app code the 'baseline' variant's worker runs")
+    parser.add_argument("--baseline-tree", help="checkout whose app code the 'baseline' routing variant's worker "
+                        "and a second gunicorn in part A run (notice POST ratio current vs. baseline)")
     parser.add_argument("--routing-timeout", type=float, default=90.0)
     parser.add_argument("--stall-seconds", type=float, default=20.0,
                         help="give up a routing rep when nothing was routed for this long")
@@ -90,6 +94,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = harness.parse_args(parser, SMOKE, argv)
     if "baseline" in args.routing_variants.split(",") and not args.baseline_tree:
         parser.error("the 'baseline' variant needs --baseline-tree")
+    if args.baseline_tree and not (Path(args.baseline_tree) / "portal" / "wsgi.py").is_file():
+        parser.error(f"--baseline-tree {args.baseline_tree}: not a checkout of the portal (no portal/wsgi.py)")
     args.run_id = args.run_id or harness.new_run_id()
     args.db = args.db or (f"bench_smoke_run_{args.run_id}" if args.smoke else os.environ.get("BENCH_DB", "bench"))
     try:
@@ -131,8 +137,9 @@ def status(report: dict) -> str:
     """ok, or the problems of the run: failed requests or tasks, a database mismatch, lost e-mails."""
     problems = []
     web = report.get("web")
-    if web and (web["ceiling"]["failures"] or web["notice"]["failures"]):
-        problems.append("failed HTTP requests")
+    for server in (web, (web or {}).get("baseline")):
+        if server and (server["ceiling"]["failures"] or server["notice"]["failures"]):
+            problems.append("failed HTTP requests")
     if web and not all(web["db_check"].values()):
         problems.append(f"database cross-check {web['db_check']}")
     for r in report.get("routing", {}).get("reps", []):
@@ -153,13 +160,12 @@ def print_summary(report: dict) -> None:
           f"status: {report.get('status')}) ====")
     web = report.get("web")
     if web:
-        for kind, label in (("ceiling", "ceiling  POST /bench/insert/"), ("notice", "notice   POST /notices/new/")):
-            w = web[kind]
-            print(f"{label}: median {w['rps_median']:7.1f} req/s  p50 {w['p50_ms']:6.1f} ms  p99 {w['p99_ms']:6.1f} ms"
-                  f"  ok {w['requests_ok']}  failed {w['failures']}")
-            print(f"    CPU ms per request: {w['cpu']['ms_per_unit']}")
-        print(f"ratio notice/ceiling (median of {len(web['ratio_per_pair'])} pairs): {web['ratio_median']}  "
-              f"per pair {web['ratio_per_pair']}  target >= 0.5: {'MET' if web['target_met'] else 'NOT MET'}")
+        print_web(web)
+    if web and "baseline" in web:
+        code = web["compare"]["app_code"]["baseline"]
+        print(f"-- baseline server: the app code of {code['tree']} (git {code['git_head']}) --")
+        print_web(web["baseline"])
+        print_compare(web["compare"])
     routing = report.get("routing")
     if routing:
         for r in routing["reps"]:
@@ -168,6 +174,25 @@ def print_summary(report: dict) -> None:
         for key, s in routing["summary"].items():
             print(f"routing, 1 worker, {key}: {s['notices_per_s']} notices/s, median "
                   f"{s['median']}  target >= 200/s: {'MET' if s['target_met'] else 'NOT MET'}")
+
+
+def print_web(web: dict) -> None:
+    """One server's part A: both workloads, then its notice/ceiling ratio."""
+    for kind, label in (("ceiling", "ceiling  POST /bench/insert/"), ("notice", "notice   POST /notices/new/")):
+        w = web[kind]
+        print(f"{label}: median {w['rps_median']:7.1f} req/s  p50 {w['p50_ms']:6.1f} ms  p99 {w['p99_ms']:6.1f} ms"
+              f"  ok {w['requests_ok']}  failed {w['failures']}")
+        print(f"    CPU ms per request: {w['cpu']['ms_per_unit']}")
+    print(f"ratio notice/ceiling (median of {len(web['ratio_per_pair'])} pairs): {web['ratio_median']}  "
+          f"per pair {web['ratio_per_pair']}  target >= 0.5: {'MET' if web['target_met'] else 'NOT MET'}")
+
+
+def print_compare(compare: dict) -> None:
+    for key, what in (("ratio", "ratio notice/ceiling"), ("notice_rps", "notice req/s"),
+                      ("ceiling_rps", "ceiling req/s")):
+        print(f"current/baseline, {what}: of the medians {compare[f'{key}_current_over_baseline_median']}  "
+              f"median of pairs {compare[f'{key}_current_over_baseline_median_of_pairs']}  "
+              f"per pair {compare[f'{key}_current_over_baseline_per_pair']}")
 
 
 if __name__ == "__main__":

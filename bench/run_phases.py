@@ -6,6 +6,7 @@ throughput of one celery worker). run.py is the command; what is measured how: b
 import argparse
 import csv
 import http.client
+import json
 import logging
 import os
 import random
@@ -329,6 +330,22 @@ def machine_info() -> dict:
 
 # --- Part A: notice POST vs. ceiling. ---
 
+WORKLOADS = ("ceiling", "notice")
+# The rounds of part A by (server, workload): each a loadgen result, or the CPU usage measured around it.
+Rounds = dict[tuple[str, str], list]
+
+
+@dataclass
+class WebServer:
+    """One gunicorn of part A: "current" runs this tree's app, "baseline" the app of --baseline-tree."""
+
+    name: str
+    tree: Path
+    port: int
+    proc: subprocess.Popen
+    clients: dict[str, list[loadgen.Worker]] = field(default_factory=dict)
+
+
 def wait_http(port: int, path: str, timeout: float, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -365,64 +382,152 @@ def summarize_rounds(results: list[loadgen.Result]) -> dict:
 
 
 def part_a(run: Run) -> dict:
-    """gunicorn with 4 sync workers; warm-up, then ceiling and notice rounds in ABBA order; each pair
-    gives one notice/ceiling ratio; then the database cross-check."""
-    argv = [str(VENV_BIN / "gunicorn"), "portal.wsgi:application", "--workers", "4", "--worker-class", "sync",
-            "--bind", f"127.0.0.1:{run.port}", "--log-level", "warning"]
-    server = run.procs.start("gunicorn", argv, run.env, OUT / "gunicorn.log")
-    wait_http(run.port, "/", 60, server)
-    log(f"gunicorn ready on 127.0.0.1:{run.port}, workers {children_of(server.pid)}")
+    """gunicorn with 4 sync workers (with --baseline-tree a second one, up at the same time, running that
+    checkout's app code); warm-up, then rounds of every workload in ABBA order; each pair gives one
+    notice/ceiling ratio per server; then the database cross-check over all servers' requests."""
+    servers = [start_server(run, "current", ROOT, run.port)]
+    if run.args.baseline_tree:
+        servers.append(start_server(run, "baseline", Path(run.args.baseline_tree).resolve(), harness.free_port()))
+    app_code = {server.name: check_app_code(server) for server in servers} if len(servers) > 1 else {}
     refs = run.listing_ids[:]  # as typed by submitters: bare IDs and URLs of this site
     refs += [f"{run.env['SITE_URL']}/listings/{x}/" for x in run.listing_ids[::3]]
-
-    def make(kind: str, base_seed: int) -> list[loadgen.Worker]:
-        workers = [loadgen.Worker(kind, "127.0.0.1", run.port, refs, base_seed + i)
-                   for i in range(run.args.connections)]
-        for worker in workers:
-            worker.prepare()
-        return workers
-
-    clients = {"ceiling": make("ceiling", 1000), "notice": make("notice", 2000)}
-    log(f"warm-up: {run.args.warmup_seconds}s of each workload")
-    warmup_ok = {}
-    for kind in ("ceiling", "notice"):
-        warm = loadgen.run_round(clients[kind], run.args.warmup_seconds, run.args.max_requests)
-        if warm.failed:
-            raise RuntimeError(f"warm-up {kind}: {warm.failed} failures, e.g. {warm.failures}")
-        warmup_ok[kind] = warm.ok
-    out = abba_rounds(run, server, clients)
-    run.procs.stop(server)
-    out["warmup_ok"] = warmup_ok
-    out.update(web_db_check(out, warmup_ok, run.env["CELERY_QUEUE"]))
+    for server in servers:
+        make_clients(run, server, refs)
+    warmup_ok = warm_up(run, servers)
+    results, cpu = abba_rounds(run, servers)
+    for server in servers:
+        run.procs.stop(server.proc)
+    out = server_summary(results, cpu, "current")
+    out["warmup_ok"] = warmup_ok["current"]
+    if app_code:
+        out["baseline"] = {**server_summary(results, cpu, "baseline"), "warmup_ok": warmup_ok["baseline"]}
+        out["compare"] = {**compare_servers(results), "app_code": app_code}
+    out.update(web_db_check(results, warmup_ok, run.env["CELERY_QUEUE"]))
     log(f"database cross-check: {out['db_check']}")
     return out
 
 
-def abba_rounds(run: Run, server: subprocess.Popen, clients: dict[str, list[loadgen.Worker]]) -> dict:
-    """C N | N C | C N | ... : drift and noise hit both workloads; each pair yields one ratio."""
-    meter = CpuMeter({"gunicorn_workers": lambda: children_of(server.pid),
-                      "postgres_bench_backends": lambda: pg_backends(run.db)})
-    results: dict[str, list[loadgen.Result]] = {"ceiling": [], "notice": []}
-    cpu: dict[str, list[dict]] = {"ceiling": [], "notice": []}
-    ratios = []
+def start_server(run: Run, name: str, tree: Path, port: int) -> WebServer:
+    """gunicorn with 4 sync workers on `port`, running the app code of `tree` (this tree's .venv either way:
+    only the app code differs)."""
+    env = run.env
+    if tree != ROOT:
+        # As the baseline routing variant's worker: gunicorn puts its working directory first on sys.path,
+        # so the other checkout's portal and takedowns are imported, and this tree's bench/ on PYTHONPATH
+        # gives both servers the same benchsite (settings wrapper, ceiling view). SITE_URL stays the
+        # current server's, so that the listing URLs in the notices mean the same to both.
+        env = dict(run.env, PORT=str(port), PYTHONPATH=os.pathsep.join([str(BENCH), str(tree)]))
+    argv = [str(VENV_BIN / "gunicorn"), "portal.wsgi:application", "--workers", "4", "--worker-class", "sync",
+            "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    title, logfile = ("gunicorn", "gunicorn.log") if name == "current" else (f"gunicorn ({name})",
+                                                                            f"gunicorn-{name}.log")
+    proc = run.procs.start(title, argv, env, OUT / logfile, cwd=tree)
+    wait_http(port, "/", 60, proc)
+    log(f"{title} ready on 127.0.0.1:{port}, workers {children_of(proc.pid)}")
+    return WebServer(name, tree, port, proc)
+
+
+def check_app_code(server: WebServer, asks: int = 8) -> dict:
+    """Where the server's workers imported the app from (GET /bench/app-code/, asked a few times since each
+    request reaches one of its workers): refuse to measure unless portal, takedowns and the notice form's
+    view all come from the server's tree, so a baseline that silently ran this tree's code cannot pass."""
+    answers = []
+    for _ in range(asks):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("GET", "/bench/app-code/")
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        if response.status != 200:
+            raise RuntimeError(f"{server.name} server: GET /bench/app-code/ returned {response.status}")
+        answers.append(json.loads(body))
+    files = {key: sorted({answer[key] for answer in answers}) for key in ("portal", "takedowns", "notice_view")}
+    packages = [Path(f).resolve().parent.parent for key in ("portal", "takedowns") for f in files[key]]
+    views_ok = all(Path(f).resolve().is_relative_to(server.tree / "takedowns") for f in files["notice_view"])
+    if not views_ok or any(package != server.tree for package in packages):
+        raise RuntimeError(f"the {server.name} server does not run the app code of {server.tree}: {files}")
+    head = subprocess.run(["git", "-C", str(server.tree), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, check=False).stdout.strip()
+    log(f"{server.name} server runs the app code of {server.tree} (git {head}): {files}")
+    return {"tree": str(server.tree), "git_head": head, "worker_pids": sorted({a["pid"] for a in answers}), **files}
+
+
+def make_clients(run: Run, server: WebServer, refs: list[str]) -> None:
+    """--connections clients per workload, each with its CSRF cookie and token; the same seeds on every
+    server, so that each gets the same sequence of reported listings."""
+    for kind, base_seed in (("ceiling", 1000), ("notice", 2000)):
+        server.clients[kind] = [loadgen.Worker(kind, "127.0.0.1", server.port, refs, base_seed + i)
+                                for i in range(run.args.connections)]
+        for worker in server.clients[kind]:
+            worker.prepare()
+
+
+def warm_up(run: Run, servers: list[WebServer]) -> dict[str, dict[str, int]]:
+    """--warmup-seconds of every workload on every server; the successes by server and workload."""
+    log(f"warm-up: {run.args.warmup_seconds}s of each workload")
+    warmup_ok: dict[str, dict[str, int]] = {}
+    for server in servers:
+        for kind in WORKLOADS:
+            warm = loadgen.run_round(server.clients[kind], run.args.warmup_seconds, run.args.max_requests)
+            if warm.failed:
+                raise RuntimeError(f"warm-up {round_label(server, kind)}: {warm.failed} failures, e.g. {warm.failures}")
+            warmup_ok.setdefault(server.name, {})[kind] = warm.ok
+    return warmup_ok
+
+
+def round_label(server: WebServer, kind: str) -> str:
+    return kind if server.name == "current" else f"{kind} ({server.name})"
+
+
+def abba_rounds(run: Run, servers: list[WebServer]) -> tuple[Rounds, Rounds]:
+    """C N | N C | C N | ..., with a baseline server C N Cb Nb | Nb Cb N C | ...: drift and noise hit every
+    workload alike, only one server is loaded at a time, and each pair yields one ratio per server.
+    Returns the loadgen results and the CPU usage of every round, by (server, workload)."""
+    order = [(server, kind) for server in servers for kind in WORKLOADS]
+    meters = {server.name: web_meter(run, server, servers) for server in servers}
+    results: Rounds = {(server.name, kind): [] for server, kind in order}
+    cpu: Rounds = {(server.name, kind): [] for server, kind in order}
+    width = max(8, *(len(round_label(server, kind)) for server, kind in order))
     for pair in range(run.args.rounds):
-        for kind in ("ceiling", "notice") if pair % 2 == 0 else ("notice", "ceiling"):
-            spy = start_pyspy(run.procs, server.pid, f"gunicorn-{kind}") if run.args.py_spy and pair == 0 else None
-            meter.start()
-            result = loadgen.run_round(clients[kind], run.args.round_seconds, run.args.max_requests)
-            usage = meter.stop()
+        for server, kind in order if pair % 2 == 0 else order[::-1]:
+            name = f"gunicorn-{kind}" if server.name == "current" else f"gunicorn-{server.name}-{kind}"
+            spy = start_pyspy(run.procs, server.proc.pid, name) if run.args.py_spy and pair == 0 else None
+            meters[server.name].start()
+            result = loadgen.run_round(server.clients[kind], run.args.round_seconds, run.args.max_requests)
+            usage = meters[server.name].stop()
             if spy:
                 stop_pyspy(run.procs, *spy)
-            results[kind].append(result)
-            cpu[kind].append(usage)
-            log(f"pair {pair + 1}/{run.args.rounds} {kind:8s}: {result.rps:7.1f} req/s  ok={result.ok} "
-                f"failed={result.failed}  p50={1000 * nearest_rank(result.latencies, 50):.1f}ms "
+            results[(server.name, kind)].append(result)
+            cpu[(server.name, kind)].append(usage)
+            log(f"pair {pair + 1}/{run.args.rounds} {round_label(server, kind):{width}s}: {result.rps:7.1f} req/s  "
+                f"ok={result.ok} failed={result.failed}  p50={1000 * nearest_rank(result.latencies, 50):.1f}ms "
                 f"p99={1000 * nearest_rank(result.latencies, 99):.1f}ms  "
                 f"machine busy {usage['machine_busy_pct']:.0f}% steal {usage['machine_steal_pct']:.0f}%")
-        ratios.append(results["notice"][-1].rps / results["ceiling"][-1].rps)
-    out: dict = {kind: summarize_rounds(results[kind]) for kind in results}
-    for kind in results:
-        out[kind]["cpu"] = cpu_breakdown(cpu[kind], sum(r.ok for r in results[kind]))
+    return results, cpu
+
+
+def web_meter(run: Run, server: WebServer, servers: list[WebServer]) -> CpuMeter:
+    """The CPU meter of the rounds that load `server`."""
+    groups = {"gunicorn_workers": lambda: children_of(server.proc.pid),
+              "postgres_bench_backends": lambda: pg_backends(run.db)}
+    idle = [other for other in servers if other is not server]
+    if idle:  # named, so that what the idle server's workers do (next to nothing) is not hidden in other_processes
+        groups["gunicorn_idle_server"] = lambda: [pid for other in idle for pid in children_of(other.proc.pid)]
+    return CpuMeter(groups)
+
+
+def pair_ratios(results: Rounds, name: str) -> list[float]:
+    """notice/ceiling req/s of one server, per pair of rounds."""
+    return [notice.rps / ceiling.rps
+            for ceiling, notice in zip(results[(name, "ceiling")], results[(name, "notice")], strict=True)]
+
+
+def server_summary(results: Rounds, cpu: Rounds, name: str) -> dict:
+    """One server's workloads, CPU per request, and its notice/ceiling ratio per pair and their median."""
+    out: dict = {kind: summarize_rounds(results[(name, kind)]) for kind in WORKLOADS}
+    for kind in WORKLOADS:
+        out[kind]["cpu"] = cpu_breakdown(cpu[(name, kind)], sum(r.ok for r in results[(name, kind)]))
+    ratios = pair_ratios(results, name)
     out["ratio_per_pair"] = [round(r, 3) for r in ratios]
     out["ratio_median"] = round(statistics.median(ratios), 3)
     out["target_ratio"] = 0.5
@@ -430,17 +535,38 @@ def abba_rounds(run: Run, server: subprocess.Popen, clients: dict[str, list[load
     return out
 
 
-def web_db_check(out: dict, warmup_ok: dict, web_queue: str) -> dict:
-    """Every 302 is a filed notice, every ceiling 200 a row; rows = warm-up + measured successes (a failed
-    request must leave no row); one send task per notice in the web queue."""
+def compare_servers(results: Rounds) -> dict:
+    """current/baseline of the notice/ceiling ratio and of each workload's req/s: per pair (the rounds of a
+    pair are neighbours, so drift cancels best there), the median of those, and the quotient of the two
+    servers' medians. Both serve the same ceiling view, so its quotient shows what the two apps' settings
+    and middleware (and the noise) do to the cheapest request."""
+    series = {"ratio": {name: pair_ratios(results, name) for name in ("current", "baseline")}}
+    for kind in ("notice", "ceiling"):
+        series[f"{kind}_rps"] = {name: [r.rps for r in results[(name, kind)]] for name in ("current", "baseline")}
+    out = {}
+    for key, values in series.items():
+        current, baseline = values["current"], values["baseline"]
+        per_pair = [c / b for c, b in zip(current, baseline, strict=True)]
+        out[f"{key}_current_over_baseline_per_pair"] = [round(q, 3) for q in per_pair]
+        out[f"{key}_current_over_baseline_median_of_pairs"] = round(statistics.median(per_pair), 3)
+        out[f"{key}_current_over_baseline_median"] = round(statistics.median(current) / statistics.median(baseline), 3)
+    return out
+
+
+def web_db_check(results: Rounds, warmup_ok: dict[str, dict[str, int]], web_queue: str) -> dict:
+    """Over all servers' requests: every 302 is a filed notice, every ceiling 200 a row; rows = warm-up +
+    measured successes (a failed request must leave no row); one send task per notice in the web queue
+    (every server publishes to it)."""
+    ok = {kind: sum(w[kind] for w in warmup_ok.values())
+          + sum(r.ok for (_name, k), rounds in results.items() if k == kind for r in rounds) for kind in WORKLOADS}
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM bench_ping")
         rows = cursor.fetchone()[0]
     notices = Notice.objects.filter(status="unconfirmed").count()
     messages = queue_length(web_queue)
     return {"db_bench_ping_rows": rows, "db_unconfirmed_notices": notices, "web_queue_messages": messages,
-            "db_check": {"bench_ping_rows_match": rows == warmup_ok["ceiling"] + out["ceiling"]["requests_ok"],
-                         "notices_match": notices == warmup_ok["notice"] + out["notice"]["requests_ok"],
+            "db_check": {"bench_ping_rows_match": rows == ok["ceiling"],
+                         "notices_match": notices == ok["notice"],
                          "one_send_task_per_notice": messages == notices}}
 
 

@@ -31,6 +31,8 @@ TIMEOUT_SECONDS = 150
 STOP_GRACE_SECONDS = 30
 # The benches' cache is database 15 of the broker's Redis (bench/harness.py, CACHE_REDIS_URL).
 CACHE_DB = 15
+# A checkout of an earlier commit for bench/run --baseline-tree: on the bench machine, not in CI's clone.
+BASELINE_TREE = Path(os.environ.get("BENCH_BASELINE_TREE", "/work/baseline"))
 
 
 @dataclass
@@ -161,11 +163,39 @@ def test_bench_run_smoke(smoke):
         assert web[kind]["requests_ok"] > 0 and web[kind]["failures"] == 0
         assert {"rps_median", "p50_ms", "p99_ms", "cpu"} <= web[kind].keys()
     assert web["db_check"] == {"bench_ping_rows_match": True, "notices_match": True, "one_send_task_per_notice": True}
+    assert "baseline" not in web and "compare" not in web
     [rep] = report["routing"]["reps"]
     assert rep["routed"] == rep["notices"] == 50
     assert rep["task_errors"] == 0 and rep["emails"]["sent"] == 50
     assert rep["notices_per_s"] > 0
     assert list(report["routing"]["summary"]) == ["current c=2"]
+
+
+def test_bench_run_baseline_smoke(smoke):
+    """--baseline-tree: part A's second gunicorn and the routing variant run the other checkout's app."""
+    if not (BASELINE_TREE / "portal" / "wsgi.py").is_file():
+        pytest.skip(f"no baseline checkout at {BASELINE_TREE} (set BENCH_BASELINE_TREE)")
+    run = smoke("run.py", "--baseline-tree", str(BASELINE_TREE), "--routing-variants", "baseline,current")
+    _assert_ran_clean(run)
+    report = run.results("results-*.json")
+    assert report["status"] == "ok"
+    web = report["web"]
+    for server in (web, web["baseline"]):
+        for kind in ("ceiling", "notice"):
+            assert server[kind]["requests_ok"] > 0 and server[kind]["failures"] == 0
+        assert len(server["ratio_per_pair"]) == 1 and server["ratio_median"] > 0
+    # The database cross-check counts both servers' requests.
+    assert web["db_check"] == {"bench_ping_rows_match": True, "notices_match": True, "one_send_task_per_notice": True}
+    notices_ok = sum(s["notice"]["requests_ok"] + s["warmup_ok"]["notice"] for s in (web, web["baseline"]))
+    assert web["db_unconfirmed_notices"] == notices_ok
+    code = web["compare"]["app_code"]
+    assert code["baseline"]["takedowns"] == [str(BASELINE_TREE.resolve() / "takedowns" / "__init__.py")]
+    assert code["current"]["takedowns"] == [str(BENCH.parent / "takedowns" / "__init__.py")]
+    for key in ("ratio", "notice_rps", "ceiling_rps"):
+        assert web["compare"][f"{key}_current_over_baseline_median"] > 0
+        assert len(web["compare"][f"{key}_current_over_baseline_per_pair"]) == 1
+    assert list(report["routing"]["summary"]) == ["baseline c=2", "current c=2"]
+    assert all(rep["routed"] == 50 and rep["task_errors"] == 0 for rep in report["routing"]["reps"])
 
 
 def test_bench_queue_smoke(smoke):
