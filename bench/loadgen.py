@@ -184,10 +184,15 @@ def run_round(workers: list[Worker], seconds: float, max_requests: int) -> Resul
         thread.join(seconds + 60)
     result.client_cpu = time.process_time() - cpu0
     result.elapsed = (max(ends) if ends else time.perf_counter()) - result.started
+    _add_threads(result, per_thread)
+    return result
+
+
+def _add_threads(result: Result, per_thread: list[tuple[list[float], int, list[str]]]) -> None:
+    """Each thread's latencies, failures and failure samples, into the round's result."""
     for latencies, failed, samples in per_thread:
         result.latencies += latencies
         result.ok += len(latencies)
         result.failed += failed
         result.failures += samples
-    return result
 

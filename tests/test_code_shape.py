@@ -10,7 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 APP = sorted(path for folder in ("takedowns", "portal") for path in (ROOT / folder).rglob("*.py")
              if "migrations" not in path.parts)
-CHECKED = sorted({*APP, *(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").glob("*.py")})
+BENCH = sorted((ROOT / "bench").glob("*.py"))
+CHECKED = sorted({*APP, *(ROOT / "tests").rglob("*.py"), *BENCH})
 MAX_FUNCTION_LINES = 50
 # A noqa comment for PLC0415 (ruff's import-outside-top-level) followed by words that say why.
 REASONED = re.compile(r"#\s*noqa:[A-Z0-9, ]*PLC0415[A-Z0-9, ]*\W+\w+")
@@ -22,9 +23,18 @@ def _functions(path: Path):
             yield node
 
 
-def test_no_function_of_the_app_is_longer_than_50_lines():
+def _is_text(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A function whose body (its docstring aside) returns one string: an SQL statement of the
+    bench's loads, which is data however long, not logic."""
+    body = [node for node in function.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    returns_text = len(body) == 1 and isinstance(body[0], ast.Return)
+    return returns_text and isinstance(body[0].value, (ast.JoinedStr, ast.Constant))
+
+
+def test_no_function_of_the_app_or_the_bench_is_longer_than_50_lines():
     long = [f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
-            for path in APP for node in _functions(path) if node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
+            for path in [*APP, *BENCH] for node in _functions(path)
+            if node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES and not _is_text(node)]
     assert long == []
 
 
