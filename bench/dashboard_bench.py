@@ -34,6 +34,7 @@ import argparse
 import sys
 
 import harness
+import sizes
 from harness import label
 
 SIZES = [100_000, 1_000_000]
@@ -55,7 +56,7 @@ def child_options(args: argparse.Namespace) -> list[str]:
             *(["--reuse"] if args.reuse else []), *(["--smoke"] if args.smoke else [])]
 
 
-class DashboardReport(harness.SizesReport):
+class DashboardReport(sizes.SizesReport):
     def summarize(self, report: dict) -> dict:
         summary: dict = {}
         for n, r in report["sizes"].items():
@@ -99,7 +100,7 @@ def _print_table(variant: str, table: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    harness.add_size_arguments(parser, SIZES, max_minutes=20.0, db_prefix=DB_PREFIX)
+    sizes.add_size_arguments(parser, SIZES, max_minutes=20.0, db_prefix=DB_PREFIX)
     parser.add_argument("--rounds", type=int, default=30, help="timed rounds (every page once per round)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed requests per page first")
     parser.add_argument("--page-cap-s", type=float, default=60.0,
@@ -110,10 +111,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="rounds of the dashboard pages before the roll-up is built (0: skip)")
     parser.add_argument("--reuse", action="store_true", help="measure a kept, loaded database instead of loading anew")
     args = harness.parse_args(parser, SMOKE, argv)
-    harness.check_size_arguments(parser, args, DB_PREFIX)
+    sizes.check_size_arguments(parser, args, DB_PREFIX)
     if args.child:
-        return harness.size_child(args, lambda result, deadline: measure(args, result, deadline))
-    return harness.run_sizes("dashboard", __file__, args, child_options, DashboardReport(), min_seconds=60)
+        return sizes.size_child(args, lambda result, deadline: measure(args, result, deadline))
+    return sizes.run_sizes("dashboard", __file__, args, child_options, DashboardReport(), min_seconds=60)
 
 
 if __name__ == "__main__":

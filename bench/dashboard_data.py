@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-import harness
+import pg
 import psycopg
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -641,9 +641,9 @@ def load(n: int, db: str) -> dict:
     ladder = penalties.parse_ladder(settings.PENALTY_LADDER)
     timings["users_policies"] = time.perf_counter() - t0
     statements = load_statements(n, reviewer_ids, user_ids, codes, policies, ladder)
-    with harness.load_session(db, statement_timeout="15min") as cur:
-        timings.update(harness.bulk_load(cur, statements, BIG_TABLES, COUNTED_TABLES))
-        timings["vacuum_analyze_checkpoint"] = harness.settle(cur, SCRATCH_TABLES)
+    with pg.load_session(db, statement_timeout="15min") as cur:
+        timings.update(pg.bulk_load(cur, statements, BIG_TABLES, COUNTED_TABLES))
+        timings["vacuum_analyze_checkpoint"] = pg.settle(cur, SCRATCH_TABLES)
         return {"timings_s": {k: round(v, 2) for k, v in timings.items()}, **describe(cur)}
 
 

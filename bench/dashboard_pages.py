@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import dashboard_data
 import harness
+import pg
 import psycopg
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -42,7 +43,7 @@ def measure_size(args: argparse.Namespace, result: dict, deadline: float) -> Non
     n = args.n
     reuse = args.reuse and loaded(args.db)
     if not reuse:
-        harness.create_database(args.db)
+        pg.create_database(args.db)
     with harness.in_process_settings(args.key_prefix):
         prepare(args, result, reuse)
         log(f"N={label(n)}: loaded{' in ' + str(result.get('load_s')) + 's' if not reuse else ''}: "
@@ -63,7 +64,7 @@ def measure_size(args: argparse.Namespace, result: dict, deadline: float) -> Non
         log(f"N={label(n)}: checks " + json.dumps({k: v["ok"] for k, v in result["checks"].items()}))
         do_explain = n in args.explain_sizes
         result.update(measure(clients, pages, args, deadline, n, "current", do_explain))
-        result["postgres"] = harness.postgres_settings("shared_buffers", "work_mem",
+        result["postgres"] = pg.postgres_settings("shared_buffers", "work_mem",
                                                       "max_parallel_workers_per_gather", "jit")
         # A smoke run goes through the proposals' steps with none pending, so that they cannot rot.
         if args.proposals and do_explain and (PROPOSALS or args.smoke):
@@ -86,7 +87,7 @@ def prepare(args: argparse.Namespace, result: dict, reuse: bool) -> None:
             result["load"] = dashboard_data.describe(cur)
         result["reused"] = True
         return
-    result["migrate_s"] = round(harness.migrate(), 1)
+    result["migrate_s"] = round(pg.migrate(), 1)
     log(f"N={label(args.n)}: database {args.db} migrated; loading")
     t0 = time.perf_counter()
     result["load"] = dashboard_data.load(args.n, args.db)
@@ -178,7 +179,7 @@ def capture_pages(clients: dict, pages: dict) -> dict:
     streamed export reads a server-side cursor: only its first fetch is inside the timed execute."""
     out = {}
     for name, page in pages.items():
-        queries, (_, body) = harness.capture_sql(lambda page=page: fetch(clients, page))
+        queries, (_, body) = pg.capture_sql(lambda page=page: fetch(clients, page))
         out[name] = {"queries": len(queries), "sql_ms": round(sum(q["ms"] for q in queries), 1),
                      "bytes": len(body), "sql": queries}
     return out
@@ -192,7 +193,7 @@ def explain_slowest(captured: dict, per_page: int = 3, min_ms: float = 5.0) -> d
         export = [q for q in selects
                   if '"elapsed", (' in q["sql"] or 'ORDER BY "takedowns_slaclock"."stopped_at"' in q["sql"]]
         slowest = [q for q in sorted(selects, key=lambda q: -q["ms"])[:per_page] if q["ms"] >= min_ms]
-        out[name] = [{**harness.explain_analyze(q["sql"]), "captured_ms": q["ms"]}
+        out[name] = [{**pg.explain_analyze(q["sql"]), "captured_ms": q["ms"]}
                      for q in slowest + [q for q in export if q not in slowest]]
     return out
 

@@ -7,9 +7,8 @@ profile_paths.py and celery_ceiling.py), bench/queue (queue_bench.py) and bench/
 - statistics: the two percentile definitions the benches report (`nearest_rank` for bench/run's
   request latencies, `percentile`, linear interpolation, for the page timings), a p50/p95 summary,
   and rounds that request every page once in rotating order;
-- PostgreSQL: the bench's own databases (names start with `bench`, never `test`), created, migrated
-  (and static files collected), dropped; a bulk-load session that rebuilds indexes after the load;
-  EXPLAIN ANALYZE; the SQL of a call, each statement timed;
+- the bench's databases: their names (start with `bench`, never `test`), URLs and connections
+  (creating, migrating, loading and dropping them is pg.py's);
 - the production environment of every process a bench runs (DEBUG=false, everything from the
   environment), Django set up in it, and settings isolated per run (static files, cache keys);
 - processes: started in a process group of their own, stopped gracefully, then the group killed;
@@ -17,6 +16,9 @@ profile_paths.py and celery_ceiling.py), bench/queue (queue_bench.py) and bench/
 - one recorded run: SIGTERM as an interrupt, the status on failure, cleanup in `finally`, the
   results written even when it failed;
 - Redis: only the run's own keys (all named `bench-<run id>-…`) are ever deleted.
+
+pg.py holds PostgreSQL (creating, migrating, bulk loads, EXPLAIN, SQL capture) and sizes.py the
+benches with one child process per size (bench/queue, bench/dashboard).
 
 Nothing here imports the app (takedowns): the benches import their app-side modules after
 `setup_django`, because the app's models can only be imported once Django is set up in the bench's
@@ -41,11 +43,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import django
-import psycopg
 import redis
 from django.conf import settings
-from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 from django.test.utils import override_settings
 
 BENCH = Path(__file__).resolve().parent
@@ -191,8 +191,7 @@ def rotating_rounds(names: list[str], rounds: int, deadline: float, sample: Call
             sample(name)
     return rounds
 
-
-# --- PostgreSQL. ---
+# --- The bench's databases: their names (never the test database's) and connections. ---
 
 def database_url(db: str) -> str:
     """The URL of database `db` on the server of PG_ADMIN."""
@@ -206,24 +205,6 @@ def check_database_name(db: str) -> str:
     return db
 
 
-def admin_execute(*statements: str) -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
-
-
-def create_database(db: str) -> None:
-    """A fresh, empty database (an older one of that name is dropped)."""
-    check_database_name(db)
-    admin_execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', f'CREATE DATABASE "{db}"')
-
-
-def drop_database(db: str) -> None:
-    check_database_name(db)
-    close_connections()
-    admin_execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-
-
 def close_connections() -> None:
     if not settings.configured:  # a parent process that never set Django up has none
         return
@@ -231,128 +212,6 @@ def close_connections() -> None:
         connections.close_all()
     except Exception as exc:  # cleanup goes on; a broken connection is closed anyway
         log(f"closing the database connections: {exc!r}")
-
-
-def migrate(collectstatic_always: bool = False) -> float:
-    """Migrate the (empty) database with the app's migrations and collect the static files that the
-    production settings' manifest storage needs; returns the seconds taken."""
-    t0 = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    if collectstatic_always or not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        call_command("collectstatic", verbosity=0, interactive=False)
-    return time.perf_counter() - t0
-
-
-# The bulk loads of bench/queue and bench/dashboard: one session with FK triggers off (the generator
-# keeps the references valid) and a statement timeout, so that no statement outlives the bench
-# (client_connection_check_interval ends it if the bench dies).
-LOAD_SETTINGS = ("session_replication_role = replica", "maintenance_work_mem = '1GB'", "work_mem = '256MB'",
-                 "synchronous_commit = off", "client_connection_check_interval = '2s'",
-                 "max_parallel_maintenance_workers = 2")
-
-
-@contextmanager
-def load_session(db: str, statement_timeout: str) -> Iterator[psycopg.Cursor]:
-    with psycopg.connect(database_url(db), autocommit=True) as conn, conn.cursor() as cur:
-        for setting in (*LOAD_SETTINGS, f"statement_timeout = '{statement_timeout}'"):
-            cur.execute("SET " + setting)
-        cur.execute("SELECT setseed(0.42)")
-        yield cur
-
-
-def secondary_indexes(cur: psycopg.Cursor, tables: list[str]) -> tuple[list[str], list[str]]:
-    """(drop statements, create statements) of the tables' unique constraints and non-primary indexes."""
-    drops, creates = [], []
-    for table in tables:
-        cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                    "WHERE conrelid = %s::regclass AND contype = 'u'", [table])
-        for name, definition in cur.fetchall():
-            drops.append(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-            creates.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        cur.execute("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                    "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
-                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)", [table])
-        for name, definition in cur.fetchall():
-            drops.append(f'DROP INDEX "{name}"')
-            creates.append(definition)
-    return drops, creates
-
-
-def bulk_load(cur: psycopg.Cursor, statements: list[tuple[str, str]], indexed_tables: list[str],
-              id_tables: list[str]) -> dict[str, float]:
-    """Run the named load statements with the secondary indexes of `indexed_tables` dropped, rebuild
-    them, and restart the id sequences of `id_tables` after the ids the load wrote. Returns seconds
-    per statement (and "indexes")."""
-    timings = {}
-    drops, creates = secondary_indexes(cur, indexed_tables)
-    for statement in drops:
-        cur.execute(statement)
-    for name, sql in statements:
-        t0 = time.perf_counter()
-        cur.execute(sql)
-        timings[name] = time.perf_counter() - t0
-        log(f"  {name}: {cur.rowcount if cur.rowcount >= 0 else '-'} rows in {timings[name]:.1f}s")
-    t0 = time.perf_counter()
-    for statement in creates:
-        cur.execute(statement)
-    timings["indexes"] = time.perf_counter() - t0
-    log(f"  {len(creates)} indexes/constraints rebuilt in {timings['indexes']:.1f}s")
-    for table in id_tables:
-        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT COALESCE(max(id), 0) + 1 FROM {table}), false)")
-    return timings
-
-
-def settle(cur: psycopg.Cursor, scratch_tables: list[str]) -> float:
-    """After a load: drop its scratch tables, FK triggers on again, VACUUM (ANALYZE) and CHECKPOINT, so
-    that the measurement starts from the state autovacuum would leave. Returns the seconds taken."""
-    cur.execute("DROP TABLE " + ", ".join(scratch_tables))
-    t0 = time.perf_counter()
-    cur.execute("SET session_replication_role = origin")
-    cur.execute("VACUUM (ANALYZE)")
-    cur.execute("CHECKPOINT")
-    seconds = time.perf_counter() - t0
-    log(f"  VACUUM (ANALYZE) + CHECKPOINT in {seconds:.1f}s")
-    return seconds
-
-
-def postgres_settings(*names: str) -> dict:
-    """The server's version and the named settings, as a measurement records them."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT version()" + ", current_setting(%s)" * len(names), names)
-        version, *values = cur.fetchone()
-    return {"version": version.split(" on ")[0], **dict(zip(names, values, strict=True))}
-
-
-def explain_analyze(sql: str) -> dict:
-    """EXPLAIN (ANALYZE, BUFFERS) of a statement on Django's connection: the plan and its execution time."""
-    with connection.cursor() as cur:
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-        plan = "\n".join(row[0] for row in cur.fetchall())
-    return {"sql": sql, "execution_ms": float(plan.rsplit("Execution Time: ", 1)[1].split(" ms")[0]), "plan": plan}
-
-
-def capture_sql(call: Callable[[], Any]) -> tuple[list[dict], Any]:
-    """The SQL of one call, each statement timed around the driver call (an unmeasured call: the
-    wrapper adds a little overhead), and the call's result. CaptureQueriesContext's times are
-    rounded to milliseconds, too coarse here."""
-    captured = []
-
-    def wrapper(execute, sql, params, many, context):
-        t0 = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            ms = 1000 * (time.perf_counter() - t0)
-            try:
-                text = connection.ops.last_executed_query(context["cursor"], sql, params)
-            except Exception:  # the statement without its parameters will do
-                text = sql
-            captured.append({"sql": text, "ms": round(ms, 3)})
-
-    with connection.execute_wrapper(wrapper):
-        result = call()
-    return captured, result
 
 
 # --- The environment. ---
@@ -527,176 +386,3 @@ def delete_keys(prefix: str, url: str = REDIS_URL) -> int:
             client.zrem("unacked_index", tag)
             removed += 1
     return removed
-
-
-# --- Benches with one child process per size (bench/queue, bench/dashboard). ---
-
-def add_size_arguments(parser: argparse.ArgumentParser, sizes: list[int], max_minutes: float, db_prefix: str) -> None:
-    """The options of a bench that measures each size in its own child process and database."""
-    parser.add_argument("--sizes", type=int_list, default=sizes, help="notices per database, e.g. "
-                        + ",".join(map(str, sizes)))
-    parser.add_argument("--explain-sizes", type=int_list, default=None,
-                        help="sizes at which to EXPLAIN ANALYZE the pages' queries (default: the largest)")
-    parser.add_argument("--keep", action="store_true", help=f"keep the databases {db_prefix}_<N> for inspection")
-    parser.add_argument("--db-prefix", default=None, help=f"database names: <prefix>_<N> (default {db_prefix}, with "
-                        f"--smoke {db_prefix.replace('bench_', 'bench_smoke_')}_<run id>)")
-    parser.add_argument("--run-id", type=run_id, default=None,
-                        help="names the run's Redis keys bench-<id>-… (default: random)")
-    parser.add_argument("--max-minutes", type=float, default=max_minutes, help="deadline of the whole run")
-    # Internal: one size in a child process.
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--db", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
-    parser.add_argument("--key-prefix", help=argparse.SUPPRESS)
-    parser.add_argument("--budget", type=float, default=60 * max_minutes, help=argparse.SUPPRESS)
-
-
-def check_size_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace, db_prefix: str) -> None:
-    """Resolve the defaults that depend on other options; refuse database names that are not the bench's."""
-    args.run_id = args.run_id or new_run_id()
-    smoke_prefix = db_prefix.replace("bench_", "bench_smoke_")
-    args.db_prefix = args.db_prefix or (f"{smoke_prefix}_{args.run_id}" if args.smoke else db_prefix)
-    if not args.db_prefix.startswith((db_prefix, smoke_prefix)):
-        parser.error(f"--db-prefix must start with {db_prefix} or {smoke_prefix}")
-    check_database_name(args.db_prefix)
-    if args.explain_sizes is None:
-        args.explain_sizes = [max(args.sizes)] if not args.child else []
-
-
-def child_argv(script: str, args: argparse.Namespace, n: int, db: str, out: Path, remaining: float) -> list[str]:
-    """The command line of the child process that measures size n (the bench's own options follow)."""
-    return [sys.executable, script, "--child", "--n", str(n), "--db", db, "--out", str(out),
-            "--budget", str(int(remaining)), "--key-prefix", f"bench-{args.run_id}-{label(n)}-",
-            "--explain-sizes", ",".join(map(str, args.explain_sizes))]
-
-
-def size_child(args: argparse.Namespace, measure: Callable[[dict, float], None]) -> int:
-    """The child process of one size (--child): Django set up in the environment the parent gave,
-    `measure(result, deadline)` recorded into the --out file the parent reads, under --budget."""
-    result: dict = {"n": args.n, "db": args.db}
-    deadline = time.perf_counter() + args.budget
-    with recorded(result, Path(args.out), tag=f"N={label(args.n)}"):
-        django.setup()
-        measure(result, deadline)
-    return 0
-
-
-def run_sizes(kind: str, script: str, args: argparse.Namespace,
-              child_options: Callable[[argparse.Namespace], list[str]], finish: "SizesReport",
-              min_seconds: float = 30) -> int:
-    """The parent of a bench with one child process per size (bench/queue, bench/dashboard): one
-    deadline for the run, each size in a child process (`script` --child …) on a database of its own,
-    dropped unless --keep (also on Ctrl-C or SIGTERM), the report and explain file in
-    OUT/<kind>-<time>.*, a summary. Exit status 0 = every size ok."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    began = time.perf_counter()
-    deadline = began + 60 * args.max_minutes
-    report = _sizes_report(args)
-    created: list[str] = []
-    on_sigterm_interrupt()
-    try:
-        for n in args.sizes:
-            remaining = deadline - time.perf_counter()
-            if remaining < min_seconds:
-                report["sizes"][str(n)] = {"status": "skipped: --max-minutes reached"}
-                log(f"N={label(n)}: skipped, the run's deadline is reached")
-                continue
-            db, out = f"{args.db_prefix}_{label(n)}", OUT / f"{kind}-{stamp}-{label(n)}.part.json"
-            argv = child_argv(script, args, n, db, out, remaining) + child_options(args)
-            created.append(db)
-            report["sizes"][str(n)] = _one_size(args, n, db, argv, out, remaining, created)
-            _note_head_change(report, n)
-    except BaseException as exc:
-        report["status"] = f"interrupted: {exc!r}"
-        log(f"interrupted: {exc!r}")
-    finally:
-        if not args.keep:
-            for db in created:
-                try:
-                    drop_database(db)
-                    log(f"dropped database {db}")
-                except Exception as exc:  # try the others
-                    log(f"could not drop {db}: {exc!r}")
-        delete_keys(f"bench-{args.run_id}-", CACHE_REDIS_URL)  # what a killed child left in the cache
-        finish.write(report, kind, stamp, began)
-    finish.print_summary(report)
-    return 0 if report["status"] == "ok" else 1
-
-
-def _sizes_report(args: argparse.Namespace) -> dict:
-    app_files = ("portal/", "takedowns/", "templates/")
-    report = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args), "git_head": git_head(),
-              "git_dirty_app_files": [line for line in git("status", "--short").splitlines()
-                                      if any(p in line for p in app_files)],
-              "machine": machine_info(), "uptime_before": uptime(), "sizes": {}}
-    log(f"uptime before: {report['uptime_before']}")
-    return report
-
-
-def _one_size(args: argparse.Namespace, n: int, db: str, argv: list[str], out: Path, remaining: float,
-              created: list[str]) -> dict:
-    """Size n in its child process: its result, or why there is none; its database dropped unless --keep."""
-    log(f"N={label(n)}: child process for database {db} (at most {remaining:.0f}s left)")
-    t0 = time.perf_counter()
-    run_child(argv, production_env(db), remaining)
-    result = json.loads(out.read_text()) if out.exists() else {"status": "failed: no result (killed or crashed)"}
-    out.unlink(missing_ok=True)
-    result["wall_s"] = round(time.perf_counter() - t0, 1)
-    result["git_head_after"] = git_head()
-    if not args.keep:
-        drop_database(db)
-        created.remove(db)
-        log(f"N={label(n)}: dropped database {db}")
-    return result
-
-
-def _note_head_change(report: dict, n: int) -> None:
-    """Other engineers commit while a bench runs: a size measured after a change ran the newer code."""
-    after = report["sizes"][str(n)].get("git_head_after")
-    if after is None or after == report["git_head"]:
-        return
-    warning = (f"the app changed during the run (HEAD {report['git_head']} -> {after} by the end of N={label(n)}); "
-               f"sizes measured after the change ran the newer code")
-    if warning not in report.setdefault("warnings", []):
-        report["warnings"].append(warning)
-    log("WARNING: " + warning)
-
-
-class SizesReport:
-    """How a bench with one child per size reports: its summary table, its explain file, its printout."""
-
-    def summarize(self, report: dict) -> dict:
-        raise NotImplementedError
-
-    def print_summary(self, report: dict) -> None:
-        raise NotImplementedError
-
-    def plans(self, measured: dict) -> dict[str, list[dict]]:
-        """The EXPLAIN ANALYZE plans of one measurement, by page."""
-        return measured.get("explain") or {}
-
-    def write(self, report: dict, kind: str, stamp: str, began: float) -> None:
-        report["uptime_after"] = uptime()
-        report["seconds"] = round(time.perf_counter() - began, 1)
-        failures = [f"N={n}: {r['check_failures']}" for n, r in report["sizes"].items() if r.get("check_failures")]
-        if failures:
-            report["status"] = "problems: failed checks: " + "; ".join(failures)
-        report.setdefault("status", "ok" if all(r.get("status") == "ok" for r in report["sizes"].values())
-                          else "problems")
-        report["summary"] = self.summarize(report)
-        path, explain_path = OUT / f"{kind}-{stamp}.json", OUT / f"{kind}-{stamp}-explain.txt"
-        write_json(path, report)
-        explain_path.write_text(self.explain_text(report))
-        log(f"uptime after: {report['uptime_after']}")
-        log(f"results written to {shown(path)} and {shown(explain_path)} ({report['seconds']}s)")
-
-    def explain_text(self, report: dict) -> str:
-        lines = []
-        for n, r in report["sizes"].items():
-            for tag, measured in (("current", r), ("proposed", r.get("proposals") or {})):
-                for page, plans in self.plans(measured).items():
-                    for p in plans:
-                        lines += [f"==== N={n} {tag} {page}: execution {p['execution_ms']} ms "
-                                  f"(in the request: {p['captured_ms']} ms)", p["sql"], "", p["plan"], ""]
-        return "\n".join(lines) + "\n"

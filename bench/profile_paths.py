@@ -21,6 +21,7 @@ import argparse
 import sys
 
 import harness
+import pg
 import run
 
 
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     result: dict = {"args": vars(args)}
     with harness.recorded(result, None, cleanup=[clean_redis]):
-        harness.create_database(args.db)
+        pg.create_database(args.db)
         profile_steps.profile(args.n, prefix, port, env["SITE_URL"])
     return 0
 

@@ -45,6 +45,7 @@ import argparse
 import sys
 
 import harness
+import sizes
 from harness import label
 
 SIZES = [10_000, 100_000, 1_000_000]
@@ -68,7 +69,7 @@ def child_options(args: argparse.Namespace) -> list[str]:
             *(["--smoke"] if args.smoke else [])]
 
 
-class QueueReport(harness.SizesReport):
+class QueueReport(sizes.SizesReport):
     def plans(self, measured: dict) -> dict[str, list[dict]]:
         plans = dict(measured.get("explain") or {})
         if (measured.get("queue_counts") or {}).get("explain"):
@@ -182,7 +183,7 @@ def _size_line(n: int, r: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    harness.add_size_arguments(parser, SIZES, max_minutes=15.0, db_prefix=DB_PREFIX)
+    sizes.add_size_arguments(parser, SIZES, max_minutes=15.0, db_prefix=DB_PREFIX)
     parser.add_argument("--requests", type=int, default=100, help="timed requests per page")
     parser.add_argument("--count-calls", type=int, default=20,
                         help="selectors.count_open_notices calls (the beat task's counts refresh) per size")
@@ -191,10 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-proposals", dest="proposals", action="store_false",
                         help="skip measuring the pending proposals of bench/queue_proposals.py (if any)")
     args = harness.parse_args(parser, SMOKE, argv)
-    harness.check_size_arguments(parser, args, DB_PREFIX)
+    sizes.check_size_arguments(parser, args, DB_PREFIX)
     if args.child:
-        return harness.size_child(args, lambda result, deadline: measure(args, result, deadline))
-    return harness.run_sizes("queue", __file__, args, child_options, QueueReport())
+        return sizes.size_child(args, lambda result, deadline: measure(args, result, deadline))
+    return sizes.run_sizes("queue", __file__, args, child_options, QueueReport())
 
 
 if __name__ == "__main__":

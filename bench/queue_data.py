@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import harness
+import pg
 import psycopg
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -471,11 +472,11 @@ def load(n: int, db: str) -> dict:
     rights, codes, policies = reference_rows()
     timings["reviewers_rights"] = time.perf_counter() - t0
     statements = load_statements(n, reviewer_ids, user_ids, rights, codes, policies)
-    with harness.load_session(db, statement_timeout="20min") as cur:
-        timings.update(harness.bulk_load(cur, statements, BIG_TABLES, ID_TABLES))
+    with pg.load_session(db, statement_timeout="20min") as cur:
+        timings.update(pg.bulk_load(cur, statements, BIG_TABLES, ID_TABLES))
         cur.execute("UPDATE takedowns_reviewer AS r SET open_load = (SELECT count(*) FROM takedowns_notice n "
                     f"WHERE n.assigned_to_id = r.id AND n.status IN {OPEN})")
-        timings["vacuum_analyze_checkpoint"] = harness.settle(cur, ["bench_n", "bench_i"])
+        timings["vacuum_analyze_checkpoint"] = pg.settle(cur, ["bench_n", "bench_i"])
         return {"timings_s": {k: round(v, 2) for k, v in timings.items()}, **describe(cur),
                 "reviewer_ids": reviewer_ids}
 

@@ -9,6 +9,7 @@ import json
 import time
 
 import harness
+import pg
 import queue_data
 import queue_proposals
 from django.conf import settings
@@ -32,9 +33,9 @@ def measure_size(args: argparse.Namespace, result: dict, deadline: float, main_p
     """One size, in its child process: create, migrate and load the database, measure, check. `main_pages` are
     timed again after the proposals (the pages the issue names)."""
     n = args.n
-    harness.create_database(args.db)
+    pg.create_database(args.db)
     with harness.in_process_settings(args.key_prefix):
-        result["migrate_s"] = round(harness.migrate(), 1)
+        result["migrate_s"] = round(pg.migrate(), 1)
         log(f"N={n}: database {args.db} migrated; loading")
         t0 = time.perf_counter()
         result["load"] = queue_data.load(n, args.db)
@@ -51,7 +52,7 @@ def measure_size(args: argparse.Namespace, result: dict, deadline: float, main_p
         result.update(measure(client, pages, args, deadline, "current", n, explain))
         result["queue_counts"] = measure_counts(me, n, args.count_calls, explain)
         result["settings"] = {"DEBUG": settings.DEBUG, "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"]}
-        result["postgres"] = harness.postgres_settings("shared_buffers", "work_mem", "random_page_cost", "jit")
+        result["postgres"] = pg.postgres_settings("shared_buffers", "work_mem", "random_page_cost", "jit")
         failures = [key for key in NOTICE_PAGES if not info[key]["page_shows_counted_history"]]
         if not info["deep_page"]["walk_matches_queue_order"]:
             failures.append("keyset walk != queue order")
@@ -74,7 +75,7 @@ def get(client: Client, url: str, expect: str | None = None) -> HttpResponse:
 
 def capture(client: Client, url: str) -> tuple[list[dict], int]:
     """The SQL of one (unmeasured) request, each statement timed, and the queue rows on the page."""
-    captured, response = harness.capture_sql(lambda: get(client, url))
+    captured, response = pg.capture_sql(lambda: get(client, url))
     return captured, response.content.count(b"<tr data-reference=")
 
 
@@ -104,8 +105,8 @@ def measure_counts(me: Reviewer, n: int, calls: int, explain: bool, budget_s: fl
         t0 = time.perf_counter()
         counts = selectors.queue_counts(me, "in_review", timezone.now())
         cached.append(1000 * (time.perf_counter() - t0))
-    queries, _ = harness.capture_sql(lambda: selectors.count_open_notices(timezone.now()))
-    cached_queries, _ = harness.capture_sql(lambda: selectors.queue_counts(me, "in_review", timezone.now()))
+    queries, _ = pg.capture_sql(lambda: selectors.count_open_notices(timezone.now()))
+    cached_queries, _ = pg.capture_sql(lambda: selectors.queue_counts(me, "in_review", timezone.now()))
     out = {"refresh": summary_ms(refresh, 2, mean=False), "cached": summary_ms(cached, 2, mean=False), "sql": queries,
            "sql_ms": [q["ms"] for q in queries], "cached_sql": cached_queries,
            "cached_sql_ms": [q["ms"] for q in cached_queries],
@@ -267,7 +268,7 @@ def notice_page_check(notice: Notice) -> dict:
 
 def explain_all(queries: list[dict]) -> list[dict]:
     """EXPLAIN (ANALYZE, BUFFERS) of the app's SELECTs of a request (not session/auth lookups)."""
-    return [{**harness.explain_analyze(q["sql"]), "captured_ms": q["ms"]} for q in queries
+    return [{**pg.explain_analyze(q["sql"]), "captured_ms": q["ms"]} for q in queries
             if q["sql"].lstrip().upper().startswith("SELECT") and any(t in q["sql"] for t in APP_TABLES)]
 
 

@@ -46,6 +46,7 @@ import time
 from pathlib import Path
 
 import harness
+import pg
 from harness import log
 
 SMOKE = {"rounds": 1, "round_seconds": 1.0, "warmup_seconds": 0.5, "notices": 50, "reps": 1, "listings": 60,
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def drop_smoke_database() -> None:
         if args.smoke:  # a real run's database is kept for inspection (and reset by the next run)
-            harness.drop_database(args.db)
+            pg.drop_database(args.db)
 
     def results_path() -> Path:  # named by the end time, as before the harness
         return harness.OUT / f"results-{time.strftime('%Y%m%d-%H%M%S')}.json"

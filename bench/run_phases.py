@@ -24,6 +24,7 @@ import celery
 import gunicorn
 import harness
 import loadgen
+import pg
 import redis
 from aiosmtpd.controller import Controller
 from cpu import CpuMeter, children_of, cpu_breakdown, start_pyspy, stop_pyspy
@@ -108,7 +109,7 @@ def run_all(run: Run, report: dict) -> None:
     if unknown:
         raise ValueError(f"unknown routing variants {unknown}: not in VARIANTS ({', '.join(VARIANTS)})")
     log(f"run {run.args.run_id}: resetting database {run.db}")
-    harness.create_database(run.db)
+    pg.create_database(run.db)
     prepare_database()
     report["seed"] = seed(run.rng, run.args.sellers, run.args.listings)
     report["machine"] = machine_info()
@@ -154,7 +155,7 @@ def routing_summary(routing: list[dict]) -> dict:
 def prepare_database() -> float:
     """Migrate, the ceiling's table bench_ping (raw SQL), and collectstatic: DEBUG=false uses
     whitenoise's manifest storage, and the form page needs the manifest."""
-    seconds = harness.migrate(collectstatic_always=True)
+    seconds = pg.migrate(collectstatic_always=True)
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_ping (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL, "
                        "payload text NOT NULL)")
@@ -320,11 +321,11 @@ def pg_sessions(db_name: str) -> int:
 
 
 def machine_info() -> dict:
-    pg = harness.postgres_settings("synchronous_commit", "fsync", "shared_buffers")
+    server = pg.postgres_settings("synchronous_commit", "fsync", "shared_buffers")
     return {**harness.machine_info(), "celery": celery.__version__, "gunicorn": gunicorn.__version__,
-            "redis_py": redis.__version__, "postgresql": pg["version"],
-            "pg_synchronous_commit": pg["synchronous_commit"], "pg_fsync": pg["fsync"],
-            "pg_shared_buffers": pg["shared_buffers"],
+            "redis_py": redis.__version__, "postgresql": server["version"],
+            "pg_synchronous_commit": server["synchronous_commit"], "pg_fsync": server["fsync"],
+            "pg_shared_buffers": server["shared_buffers"],
             "redis_server": harness.redis_client().info("server")["redis_version"]}
 
 
