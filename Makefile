@@ -14,7 +14,11 @@ PYTHON ?= $(or $(PYTHON_FOUND),python3)
 # Embedded defaults for a laptop: SQLite, a file-system broker and e-mails as files under var/.
 # The demo restores a counter-noticed listing 2 minutes after the check instead of 10 business days.
 COUNTER_NOTICE_WINDOW_SECONDS ?= 120
-DEMO_ENV := DEBUG=true DEMO_MODE=true PORT=$(PORT) COUNTER_NOTICE_WINDOW_SECONDS=$(COUNTER_NOTICE_WINDOW_SECONDS)
+# One SITE_URL for web, worker and beat: honcho gives each Procfile process a PORT of its own (web the
+# base PORT, worker +100, beat +200), so a SITE_URL derived from PORT would put the worker's and beat's
+# e-mail links on ports nobody listens on.
+SITE_URL ?= http://127.0.0.1:$(PORT)
+DEMO_ENV := DEBUG=true DEMO_MODE=true PORT=$(PORT) SITE_URL=$(SITE_URL) COUNTER_NOTICE_WINDOW_SECONDS=$(COUNTER_NOTICE_WINDOW_SECONDS)
 
 .PHONY: run test lint clean
 
@@ -39,10 +43,10 @@ run: $(VENV)/.installed
 	@echo "  Admin:           http://127.0.0.1:$(PORT)/admin/  (lead / lead)"
 	@echo "  Dashboard:       http://127.0.0.1:$(PORT)/review/dashboard/  (lead / lead)"
 	@echo "  Transparency:    http://127.0.0.1:$(PORT)/transparency/"
-	@echo "  E-mails:         $(CURDIR)/var/mail/  (one .eml file per message)"
+	@echo "  E-mails:         $(or $(VAR_DIR),$(CURDIR)/var)/mail/  (one .eml file per message)"
 	@echo "  Stop with Ctrl-C."
 	@echo ""
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEMO_ENV) $(BIN)/honcho -f Procfile.dev start
+	PATH="$(abspath $(BIN)):$$PATH" $(DEMO_ENV) $(BIN)/honcho -f Procfile.dev start
 
 # The tools that keep the style run first, so a new finding fails `make test` (and CI) like a failed test:
 # ruff (lint rules in pyproject.toml), import-linter (the layers and no cycles), mypy (types of takedowns/ and portal/).
