@@ -30,6 +30,12 @@ try:
     # Demo mode creates the demo logins and loads seeds/; never on a real deployment.
     DEMO_MODE = env_bool("DEMO_MODE", False)
     PRODUCTION = not DEBUG
+    if DEMO_MODE and PRODUCTION:
+        # Demo mode switches the password validators off and lets load_seeds create logins whose
+        # passwords are in the README; checked again by `check --deploy` (takedowns/checks.py).
+        raise ImproperlyConfiguredEnv("DEMO_MODE=true is refused with DEBUG=false: demo mode turns the password "
+                                      "validators off and creates demo logins with published passwords. "
+                                      "Set DEMO_MODE=false in production (or DEBUG=true for a demo).")
     _needed = "required when DEBUG=false"
 
     SECRET_KEY = env_required("SECRET_KEY", _needed) if PRODUCTION else env_str(
@@ -87,9 +93,9 @@ try:
                                       "must be between 10 and 14 (DMCA 512(g)(2)(C)).")
     # Demo only: restore this many seconds after the check instead (0: off, the window above applies).
     COUNTER_NOTICE_WINDOW_SECONDS = env_int("COUNTER_NOTICE_WINDOW_SECONDS", 0)
-    if COUNTER_NOTICE_WINDOW_SECONDS and PRODUCTION and not DEMO_MODE:
+    if COUNTER_NOTICE_WINDOW_SECONDS and PRODUCTION:
         raise ImproperlyConfiguredEnv("COUNTER_NOTICE_WINDOW_SECONDS shortens the legal restore window; "
-                                      "it is for demos only (DEBUG=true or DEMO_MODE=true).")
+                                      "it is for demos only (DEBUG=true).")
     COUNTER_NOTICE_HOLIDAY_COUNTRY = env_str("COUNTER_NOTICE_HOLIDAY_COUNTRY", "US").upper()
     try:
         import holidays

@@ -428,4 +428,4 @@ def test_the_demo_window_is_refused_in_production():
     result = run_manage({**PRODUCTION, "COUNTER_NOTICE_WINDOW_SECONDS": "120"}, "check")
     assert (result.returncode, result.stderr.strip()) == (
         1, "Configuration error: COUNTER_NOTICE_WINDOW_SECONDS shortens the legal restore window; it is for demos "
-           "only (DEBUG=true or DEMO_MODE=true).")
+           "only (DEBUG=true).")

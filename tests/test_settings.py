@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.core.checks import ERROR, Tags, run_checks
 
 from portal.env import ImproperlyConfiguredEnv, email_settings, env_bool, env_int, env_str
 from tests.commands import PRODUCTION, run_manage
@@ -82,3 +83,35 @@ def test_email_urls():
     assert email_settings("file:///srv/mail", Path("/x"))["EMAIL_FILE_PATH"] == "/srv/mail"
     with pytest.raises(ImproperlyConfiguredEnv, match="has no host"):
         email_settings("smtp://", Path("/tmp"))
+
+
+# --- Demo mode is never production (issue 10, item 9). ---
+
+def test_demo_mode_with_debug_off_stops_the_start_naming_both_settings():
+    result = run_manage({**PRODUCTION, "DEMO_MODE": "true"}, "check", "--deploy")
+    assert (result.returncode, result.stderr.strip()) == (
+        1, "Configuration error: DEMO_MODE=true is refused with DEBUG=false: demo mode turns the password validators "
+           "off and creates demo logins with published passwords. Set DEMO_MODE=false in production (or DEBUG=true "
+           "for a demo).")
+
+
+def test_demo_mode_with_debug_on_starts():
+    result = run_manage({"DEBUG": "true", "DEMO_MODE": "true"}, "check")
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def demo_mode_errors() -> list:
+    return [message for message in run_checks(include_deployment_checks=True, tags=[Tags.security])
+            if message.id == "takedowns.E002"]
+
+
+def test_the_deploy_check_reports_demo_mode_where_settings_come_another_way(settings):
+    settings.DEBUG, settings.DEMO_MODE = False, True
+    [error] = demo_mode_errors()
+    assert (error.level, error.msg, error.hint) == (
+        ERROR, "DEMO_MODE=true with DEBUG=false: demo mode turns the password validators off and creates demo logins "
+               "with published passwords.", "Set DEMO_MODE=false in production.")
+    settings.DEMO_MODE = False
+    assert demo_mode_errors() == []
+    settings.DEBUG, settings.DEMO_MODE = True, True
+    assert demo_mode_errors() == []
