@@ -104,7 +104,7 @@ try:
     MARKETPLACE_HOSTS = env_list("MARKETPLACE_HOSTS", [])
 
     # --- Retention of personal data: takedowns/workflow/retention.py applies it (beat, hourly); the
-    # README ("Retention") gives the reasons for these defaults and /privacy/ tells the public. ---
+    # README ("Retention of personal data") gives the reasons for these defaults and /privacy/ tells the public. ---
     # An unconfirmed notice was never received (its address was never proven): deleted this many days
     # after filing. Longer than the confirmation window, so no notice that can still be confirmed goes.
     RETENTION_UNCONFIRMED_DAYS = env_int("RETENTION_UNCONFIRMED_DAYS", 30, minimum=1)

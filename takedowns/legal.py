@@ -111,7 +111,7 @@ def _calendar() -> sla.Calendar:
 
 
 # --- Retention (GDPR Art. 5(1)(e), storage limitation): how long people's data is kept. The reasons
-# for the defaults are in README "Retention"; workflow/retention.py applies these cut-offs and the
+# for the defaults are in README "Retention of personal data"; workflow/retention.py applies these cut-offs and the
 # privacy page states them, so the policy published is the policy run. ---
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Retention: the only code that deletes or anonymises people's data once the policy says it is no
-longer needed (settings RETENTION_*, their cut-offs in legal.py; README "Retention"; the public page
+longer needed (settings RETENTION_*, their cut-offs in legal.py; README "Retention of personal data"; the public page
 /privacy/). The beat runs apply_retention(now) every hour. Each rule reads a bounded batch of due rows
 and claims each with a conditional UPDATE (or DELETE) in a transaction of its own, so two runs that
 overlap never act on a row twice, and a run that dies leaves every row either untouched or done.
