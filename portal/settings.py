@@ -109,6 +109,25 @@ try:
     ROUTING_GRACE_SECONDS = env_int("ROUTING_GRACE_SECONDS", 120, minimum=1)
     # Other host names under which the local catalogue's listing URLs are recognised.
     MARKETPLACE_HOSTS = env_list("MARKETPLACE_HOSTS", [])
+
+    # --- Retention of personal data: takedowns/workflow/retention.py applies it (beat, hourly); the
+    # README ("Retention of personal data") gives the reasons for these defaults and /privacy/ tells the public. ---
+    # An unconfirmed notice was never received (its address was never proven): deleted this many days
+    # after filing. Longer than the confirmation window, so no notice that can still be confirmed goes.
+    RETENTION_UNCONFIRMED_DAYS = env_int("RETENTION_UNCONFIRMED_DAYS", 30, minimum=1)
+    if RETENTION_UNCONFIRMED_DAYS <= NOTICE_CONFIRMATION_DAYS:
+        raise ImproperlyConfiguredEnv(
+            f"RETENTION_UNCONFIRMED_DAYS={RETENTION_UNCONFIRMED_DAYS} must be more than NOTICE_CONFIRMATION_DAYS="
+            f"{NOTICE_CONFIRMATION_DAYS}: a notice that can still be confirmed is not deleted.")
+    # A closed case's personal data is anonymised this many years after its last step (closing, or a
+    # later counter-notice, restore or appeal): past the appeal window and the limitation periods of claims.
+    RETENTION_CASE_YEARS = env_int("RETENTION_CASE_YEARS", 6, minimum=1)
+    if RETENTION_CASE_YEARS * 365 < APPEAL_WINDOW_DAYS:
+        raise ImproperlyConfiguredEnv(
+            f"RETENTION_CASE_YEARS={RETENTION_CASE_YEARS} must cover APPEAL_WINDOW_DAYS={APPEAL_WINDOW_DAYS}: "
+            "a case is kept whole while it can still be appealed (DSA Art. 20).")
+    # Where people send requests about their personal data (access, correction, erasure); on /privacy/.
+    PRIVACY_CONTACT = env_str("PRIVACY_CONTACT", DEFAULT_FROM_EMAIL)
 except ImproperlyConfiguredEnv as exc:
     sys.exit(f"Configuration error: {exc}")
 
@@ -300,6 +319,8 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-transparency-reports": {"task": "takedowns.tasks.refresh_transparency_reports", "schedule": 600.0},
     # The dashboard reads what came after the roll-up's mark live, so this only sets how much that is.
     "refresh-clock-rollup": {"task": "takedowns.tasks.refresh_clock_rollup", "schedule": 300.0},
+    # Retention (see RETENTION_* above): hourly, a bounded batch per run, so a backlog drains in steps.
+    "apply-retention": {"task": "takedowns.tasks.apply_retention", "schedule": 3600.0},
 }
 
 LOGGING = {

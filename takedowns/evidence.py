@@ -57,3 +57,14 @@ def discard(submission_key: uuid.UUID, evidence_ids: list[int]) -> None:
     for evidence in Evidence.objects.filter(submission_key=submission_key, notice=None, pk__in=evidence_ids):
         evidence.file.delete(save=False)
         evidence.delete()
+
+
+def erase(notice_id: int) -> int:
+    """Delete a notice's evidence, files and rows (retention, workflow/retention.py); returns how many.
+    Files first, in the caller's transaction: a rollback brings back rows whose files are gone, which
+    the next run deletes again, whereas rows first could leave a file on disk that nothing points to."""
+    files = list(Evidence.objects.filter(notice_id=notice_id))
+    for evidence in files:
+        evidence.file.delete(save=False)
+    Evidence.objects.filter(notice_id=notice_id).delete()
+    return len(files)

@@ -4,6 +4,7 @@ window (512(g)(2)(B)-(C)). Pages, e-mails, forms and the workflow all read these
 text a person swears to is the text we store and show.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -58,6 +59,11 @@ def counter_notice_refusal(decision: Decision) -> str:
     if decision.item.state != ItemState.REMOVED:
         return (f"Listing {listing} is '{decision.item.get_state_display()}': a counter-notice answers a removal "
                 "in force.")
+    # 512(g)(2)(B) asks for a copy to the rights holder, whose address retention has deleted.
+    if decision.item.notice.anonymised_at is not None:
+        return (f"The case behind the removal of listing {listing} ended years ago and its personal data was "
+                "deleted under our retention policy, so a counter-notice can no longer reach the rights holder. "
+                "Please contact the marketplace's seller support.")
     return ""
 
 
@@ -102,3 +108,37 @@ def window_text() -> str:
 
 def _calendar() -> sla.Calendar:
     return sla.Calendar(country=settings.COUNTER_NOTICE_HOLIDAY_COUNTRY)
+
+
+# --- Retention (GDPR Art. 5(1)(e), storage limitation): how long people's data is kept. The reasons
+# for the defaults are in README "Retention of personal data"; workflow/retention.py applies these cut-offs and the
+# privacy page states them, so the policy published is the policy run. ---
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    unconfirmed_days: int  # an unconfirmed notice is deleted this long after filing
+    case_years: int  # a case's personal data is anonymised this long after its last step
+    confirmation_days: int
+    appeal_window_days: int
+
+
+def retention_policy() -> RetentionPolicy:
+    return RetentionPolicy(unconfirmed_days=settings.RETENTION_UNCONFIRMED_DAYS,
+                           case_years=settings.RETENTION_CASE_YEARS,
+                           confirmation_days=settings.NOTICE_CONFIRMATION_DAYS,
+                           appeal_window_days=settings.APPEAL_WINDOW_DAYS)
+
+
+def unconfirmed_deletion_cutoff(now: datetime) -> datetime:
+    """Unconfirmed notices filed at or before this moment are deleted."""
+    return now - timedelta(days=settings.RETENTION_UNCONFIRMED_DAYS)
+
+
+def case_anonymisation_cutoff(now: datetime) -> datetime:
+    """Cases whose last step came at or before this moment lose their personal data; so does mail
+    written then that no case holds. Calendar years: the same day and time, RETENTION_CASE_YEARS ago."""
+    years = settings.RETENTION_CASE_YEARS
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:  # 29 February, in a year without one
+        return now.replace(year=now.year - years, day=28)

@@ -195,6 +195,9 @@ class Notice(models.Model):
     # The infringement reasons of the items, one bit each (enums.REASON_BITS), set at confirmation:
     # the queue's reason filter and counts read the notice row instead of joining every item.
     reason_mask = models.PositiveIntegerField(default=0)
+    # When workflow/retention.py removed the case's personal data (or claimed an unconfirmed notice
+    # for deletion): the claim two overlapping retention runs race for, and what the pages say.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -213,6 +216,11 @@ class Notice(models.Model):
             models.Index(fields=["assigned_to", "status", "due_at", "-priority", "id"], name="notice_assignee_queue"),
             # The submitter's record on the review page (iexact compares UPPER() on PostgreSQL).
             models.Index(Upper("submitter_email"), name="notice_submitter_email"),
+            # Retention's two scans: closed cases not yet anonymised, and unconfirmed notices by age.
+            models.Index(fields=["closed_at"], name="notice_retention_due",
+                         condition=models.Q(anonymised_at__isnull=True, closed_at__isnull=False)),
+            models.Index(fields=["created_at"], name="notice_unconfirmed_age",
+                         condition=models.Q(confirmed_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
@@ -381,7 +389,9 @@ class ImmutableRowError(Exception):
 
 
 class Event(models.Model):
-    """An immutable record of something that happened to a notice: the source of every SLA figure."""
+    """An immutable record of something that happened to a notice: the source of every SLA figure.
+    One exception, by design: workflow/retention.py blanks the words people wrote (RETENTION_FREE_TEXT
+    there) in `details` when the case's personal data is removed; the row, its kind and times stay."""
 
     notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="events")
     item = models.ForeignKey(NoticeItem, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
@@ -429,7 +439,10 @@ class OutboundEmail(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["status", "created_at"], name="email_status_created")]
+        indexes = [models.Index(fields=["status", "created_at"], name="email_status_created"),
+                   # Retention deletes mail attached to no notice (to sellers, to staff) by age.
+                   models.Index(fields=["created_at"], name="email_unattached_created",
+                                condition=models.Q(notice__isnull=True))]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to}"

@@ -11,7 +11,7 @@ from takedowns import outbox, workflow
 from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
-from takedowns.workflow import clocks, counter_notices, enforcement
+from takedowns.workflow import clocks, counter_notices, enforcement, retention
 
 logger = logging.getLogger(__name__)
 
@@ -134,3 +134,8 @@ def refresh_transparency_reports() -> list[str]:
 @shared_task
 def refresh_clock_rollup() -> dict[str, int]:
     return clock_rollup.refresh(timezone.now())
+
+
+@shared_task
+def apply_retention() -> dict[str, int]:
+    return retention.apply_retention(timezone.now())

@@ -2,7 +2,18 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import path
 
 from takedowns.access import public as public_page
-from takedowns.views import appeals, catalogue, counter_notices, dashboard, public, review, seller, tdb, transparency
+from takedowns.views import (
+    appeals,
+    catalogue,
+    counter_notices,
+    dashboard,
+    privacy,
+    public,
+    review,
+    seller,
+    tdb,
+    transparency,
+)
 
 app_name = "takedowns"
 
@@ -18,6 +29,7 @@ urlpatterns = [
          name="appeal_rejection"),
     path("track/<str:reference>/<str:token>/counter-notices/<int:counter_notice_id>/lawsuit/", public.report_lawsuit,
          name="report_lawsuit"),
+    path("privacy/", privacy.privacy, name="privacy"),
     path("listings/", catalogue.listing_index, name="listing_index"),
     path("listings/<str:external_id>/", catalogue.listing_detail, name="listing_detail"),
     path("statement/<int:decision_id>/<str:token>/", seller.statement, name="statement"),

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -19,8 +20,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from takedowns import tdb, workflow
 from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome, ListingStatus
+from takedowns.evidence import store
 from takedowns.models import Decision, Listing, Notice, Penalty, ReasonCode, Reviewer, ReviewerSkill, Seller
-from takedowns.workflow import enforcement
+from takedowns.workflow import appeals, counter_notices, enforcement
 
 REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
 
@@ -233,3 +235,49 @@ SELLER_APPEAL_TEXT = ("The sneakers are genuine: I bought them from the brand's 
                       "attached.")
 SUBMITTER_APPEAL_TEXT = ("The registration number was right: the mark is registered at EUIPO under 018234567 since "
                          "2019.")
+
+
+# --- Retention: a closed case that holds every kind of personal data the portal keeps. ---
+
+CASE_FILED_AT = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)  # a Monday
+CASE_LAST_STEP = CASE_FILED_AT + timedelta(days=30)  # the counter-notice's restore
+H = timedelta(hours=1)
+D = timedelta(days=1)
+
+
+def case_with_everything(checker: Reviewer, other: Reviewer, at: datetime = CASE_FILED_AT) -> Notice:
+    """Anna Berger's notice about Bright Store's L-100003 and L-100004 (the `bright` fixture's seller,
+    with an address), filed at `at` with a certificate, routed to tm: escalated with a note; a question
+    about L-100004 answered with a receipt; L-100003 removed and L-100004 rejected, each with a note;
+    the removal taken down (the marketplace's clock held at the decision), the strike's warning applied.
+    Bright Store's counter-notice: returned as incomplete, filed again, found complete by `checker`, the
+    listing restored 30 days after filing (CASE_LAST_STEP, the case's last step). The submitter's appeal
+    against the rejection and the seller's against the warning, both upheld by `other`. Reloaded."""
+    put_back_online(["L-100003", "L-100004"])
+    notice = routed(at, [("L-100003", "counterfeit"), ("L-100004", "counterfeit")])
+    store(notice.submission_key, "registration_certificate", upload("certificate.pdf", PDF_BYTES),
+          "application/pdf", notice=notice)
+    workflow.escalate_notice(notice, notice.assigned_to, "Anna Berger says the seller threatened her.", at + H)
+    item4 = notice.items.get(listing__external_id="L-100004")
+    workflow.request_information(notice, notice.assigned_to, [item4.pk], "Anna, please send the test-buy receipt.",
+                                 at + 2 * H)
+    workflow.answer_information(notice, "Attached, Anna Berger (+49 30 555 0101).", at + 3 * H,
+                                files=[(upload("receipt.png", PNG_BYTES), "image/png")])
+    notice.refresh_from_db()
+    removal, rejection = decide(notice, at + 4 * H, {"L-100003": REMOVE, "L-100004": REJECT},
+                                note="Checked with Anna Berger of Aerostride.")
+    with mock.patch("django.utils.timezone.now", return_value=at + 4 * H):  # the marketplace's clock
+        workflow.record_takedown(removal.pk)
+    apply_penalties(at + 5 * H)
+    counter_notice = counter_notices.file_counter_notice(removal, COUNTER_NOTICE_FIELDS, at + D)
+    counter_notices.mark_incomplete(counter_notice, checker, "Li Wei, your telephone number lacks a digit.", at + 2 * D)
+    counter_notice = counter_notices.file_counter_notice(removal, COUNTER_NOTICE_FIELDS, at + 3 * D)
+    counter_notices.accept_counter_notice(counter_notice, checker, at + 4 * D)
+    for appeal in (appeals.file_appeal(decision=rejection, appellant="submitter", now=at + 5 * D,
+                                       text=f"{SUBMITTER_APPEAL_TEXT} Anna Berger"),
+                   appeals.file_appeal(penalty=Penalty.objects.get(strike__notice=notice), appellant="seller",
+                                       now=at + 5 * D, text=f"{SELLER_APPEAL_TEXT} Li Wei")):
+        appeals.decide_appeal(appeal, other, "upheld", "Ms Berger and Mr Li: the decision stands.", at + 6 * D)
+    assert counter_notices.restore_due(CASE_LAST_STEP) == 1
+    notice.refresh_from_db()
+    return notice

@@ -112,10 +112,14 @@ def confirm_notice(notice: Notice, now: datetime) -> Notice:
 
 
 def _submitter_for(email: str, now: datetime) -> Submitter:
-    """The record of the confirmed address, with this notice counted in it."""
-    submitter, _ = Submitter.objects.get_or_create(email=email.lower(), defaults={"created_at": now})
-    Submitter.objects.filter(pk=submitter.pk).update(notices=F("notices") + 1)
-    return submitter
+    """The record of the confirmed address, with this notice counted in it. Retention deletes a record
+    no notice refers to (workflow/retention.py): if it did so between the read and the count, the
+    count finds no row, and a new record is made."""
+    for _attempt in range(2):
+        submitter, _ = Submitter.objects.get_or_create(email=email.lower(), defaults={"created_at": now})
+        if Submitter.objects.filter(pk=submitter.pk).update(notices=F("notices") + 1):
+            return submitter
+    raise RuntimeError(f"The record of {email} vanished twice while a notice was being confirmed.")
 
 
 def expire_unconfirmed(now: datetime, limit: int = 500) -> int:

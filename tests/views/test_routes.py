@@ -25,6 +25,7 @@ ROUTES = {
     "takedowns:answer": TOKEN,
     "takedowns:appeal_rejection": TOKEN,
     "takedowns:report_lawsuit": TOKEN,
+    "takedowns:privacy": PUBLIC,
     "takedowns:listing_index": PUBLIC,
     "takedowns:listing_detail": PUBLIC,
     "takedowns:statement": TOKEN,
