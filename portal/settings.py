@@ -6,7 +6,9 @@ under var/mail. With DEBUG=false the production settings are required and checke
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -203,7 +205,8 @@ AUTH_PASSWORD_VALIDATORS = [] if DEMO_MODE else [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+
+
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -331,3 +334,44 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Log-in: one login page, throttled (django-axes), with a second factor (django-otp). ---
+# Reviewers and leads log in at /review/login/; /admin/login/ sends there too. Who may open which
+# page, the admin included, is decided in takedowns/access.py.
+LOGIN_URL = "/review/login/"
+try:
+    # Locked out after this many failed log-ins for one user name, or from one client address...
+    LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    # ...for this long after the last failure (a lead can unlock sooner in the admin).
+    LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+    # Behind a reverse proxy: the header it sets to the client's address (X-Forwarded-For: its
+    # right-most entry, the one the proxy added; X-Real-IP). Empty: the connection's own address.
+    CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
+    # Leads always need a second factor outside demo mode; reviewers too when this is true.
+    TWO_FACTOR_FOR_REVIEWERS = env_bool("TWO_FACTOR_FOR_REVIEWERS", False)
+except ImproperlyConfiguredEnv as exc:
+    sys.exit(f"Configuration error: {exc}")
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "takedowns.apps.LeadAdminConfig"
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+# OTPMiddleware marks a session that gave its code (request.user.is_verified()); AxesMiddleware turns
+# a lockout into the login page with its message, so it comes last.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# AxesStandaloneBackend refuses a locked-out log-in before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Failures are rows in the database (web processes share them; no cache or Redis needed).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "takedowns.access.client_ip"
+AXES_LOCKOUT_CALLABLE = "takedowns.views.accounts.locked_out"
+# Never kept in the admin's record of failed attempts.
+AXES_SENSITIVE_PARAMETERS = ["password", "csrfmiddlewaretoken", "code"]
+# The authenticator app shows this name; the admin never shows a device's key or recovery codes.
+OTP_TOTP_ISSUER = "Takedown Portal"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Failures and lock-outs are logged as warnings; a line for every successful log-in is noise.
+cast(dict, LOGGING["loggers"])["axes"] = {"level": "WARNING"}

@@ -1,12 +1,24 @@
-"""Staff views of the data. Statuses are read-only here: only the workflow (takedowns/workflow/) changes them."""
+"""Staff views of the data, for leads only (takedowns/access.py's LeadAdminSite). Statuses are read-only
+here: only the workflow (takedowns/workflow/) changes them.
 
+No page of the admin shows a secret, searches it, filters by it or sorts by it: private links'
+tokens (whoever holds one acts as the submitter or the seller), the form's one-time key, e-mail
+bodies (they carry those links), authenticator keys and recovery codes. A lookup in the URL, e.g.
+?tracking_token__startswith=a, would answer one character at a time: it is refused (400)."""
+
+import re
 from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import Model
 from django.urls import reverse
 from django.utils.html import format_html
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from takedowns import sla
 from takedowns.models import (
@@ -31,8 +43,55 @@ from takedowns.models import (
     Submitter,
 )
 
+SECRET_FIELDS: dict[str, frozenset[str]] = {
+    "takedowns.notice": frozenset({"tracking_token", "confirmation_token", "submission_key"}),
+    "takedowns.evidence": frozenset({"submission_key"}),
+    "takedowns.decision": frozenset({"seller_token"}),
+    "takedowns.penalty": frozenset({"seller_token"}),
+    "takedowns.outboundemail": frozenset({"body_text", "body_html"}),
+    "otp_totp.totpdevice": frozenset({"key"}),
+    "otp_static.statictoken": frozenset({"token"}),
+    "auth.user": frozenset({"password"}),
+}
+# Every link of an e-mail: to the site's private pages or not, it is hidden the same way.
+_LINK = re.compile(r"(?:https?://|/(?:track|confirm|statement|penalty|notices/filed)/)[^\s<>\"']*")
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+def secrets_of(model: type[Model]) -> frozenset[str]:
+    return SECRET_FIELDS.get(model._meta.label_lower, frozenset())
+
+
+def touches_secret(model: type[Model], lookup: str) -> bool:
+    """Whether a lookup (field__relation__field__startswith) reads a secret field on its way."""
+    for part in lookup.split("__"):
+        if part in secrets_of(model):
+            return True
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if not field.is_relation or field.related_model is None:
+            return False
+        model = field.related_model
+    return False
+
+
+def without_links(text: str) -> str:
+    return _LINK.sub("[link hidden]", text)
+
+
+class HidesSecrets(admin.ModelAdmin):
+    """The base of every ModelAdmin here: its model's secret fields are never on a form or a page,
+    and no URL lookup may go through one."""
+
+    def get_exclude(self, request, obj=None):
+        return [*(super().get_exclude(request, obj) or ()), *secrets_of(self.model)]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return not touches_secret(self.model, lookup) and super().lookup_allowed(lookup, value, request)
+
+
+class ReadOnlyAdmin(HidesSecrets):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -58,7 +117,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 @admin.register(Seller)
-class SellerAdmin(admin.ModelAdmin):
+class SellerAdmin(HidesSecrets):
     list_display = ["external_id", "name", "email", "country", "strike_count", "account", "account_until"]
     list_filter = ["account"]
     search_fields = ["external_id", "name"]
@@ -67,7 +126,7 @@ class SellerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin):
+class ListingAdmin(HidesSecrets):
     list_display = ["external_id", "title", "category", "seller", "status"]
     list_filter = ["status", "category"]
     search_fields = ["external_id", "title"]
@@ -76,7 +135,7 @@ class ListingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Right)
-class RightAdmin(admin.ModelAdmin):
+class RightAdmin(HidesSecrets):
     list_display = ["right_type", "registration_number", "office", "owner_name", "title"]
     list_filter = ["right_type"]
 
@@ -87,7 +146,7 @@ class SkillInline(admin.TabularInline):
 
 
 @admin.register(Reviewer)
-class ReviewerAdmin(admin.ModelAdmin):
+class ReviewerAdmin(HidesSecrets):
     list_display = ["user", "languages", "is_active"]
     inlines = [SkillInline]
 
@@ -125,7 +184,7 @@ class NoticeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReasonCode)
-class ReasonCodeAdmin(admin.ModelAdmin):
+class ReasonCodeAdmin(HidesSecrets):
     list_display = ["code", "title", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "title"]
@@ -146,12 +205,19 @@ class EventAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ReadOnlyAdmin):
+    """Who was written to, when and about what; the text with every link hidden (the HTML is the same
+    text, so it is not shown)."""
     list_display = ["created_at", "kind", "to", "subject", "status", "attempts"]
     list_filter = ["status", "kind"]
+    readonly_fields = ["text"]
+
+    @admin.display(description="text (links hidden)")
+    def text(self, email: OutboundEmail) -> str:
+        return without_links(email.body_text)
 
 
 @admin.register(Submitter)
-class SubmitterAdmin(admin.ModelAdmin):
+class SubmitterAdmin(HidesSecrets):
     """Leads award trusted-flagger status here; the record's counters are the workflow's."""
     list_display = ["email", "trusted_flagger", "notices", "removed_items", "rejected_items", "created_at"]
     list_filter = ["trusted_flagger"]
@@ -184,7 +250,7 @@ class SlaPolicyForm(forms.ModelForm):  # what ModelAdmin.form is by default
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(HidesSecrets):
     """Leads set SLA targets here; a running clock keeps the terms it started with."""
     form = SlaPolicyForm
     list_display = ["clock", "right_type", "reason", "min_priority", "target", "warn_ratio", "business_hours",
@@ -222,3 +288,20 @@ class CounterNoticeAdmin(ReadOnlyAdmin):
 class AppealAdmin(ReadOnlyAdmin):
     list_display = ["pk", "appellant", "decision", "penalty", "status", "filed_at", "decided_by", "decided_at"]
     list_filter = ["status", "appellant"]
+
+
+# --- Two-factor devices: a lead sees who has one and removes a lost one; the reviewer enrols anew. ---
+
+class DeviceAdmin(HidesSecrets):
+    """Nobody adds or edits a device here: whoever knew its key could log in as its owner."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+for _model, _admin in ((TOTPDevice, TOTPDeviceAdmin), (StaticDevice, StaticDeviceAdmin)):
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(f"Private{_admin.__name__}", (DeviceAdmin, _admin), {}))

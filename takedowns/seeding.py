@@ -9,12 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from takedowns import workflow
-from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP
+from takedowns import roles, workflow
 from takedowns.models import Listing, Notice, Reviewer, ReviewerSkill, Right, Seller
 
 
@@ -55,30 +54,42 @@ def load_rights(seeds: Path) -> int:
 
 @transaction.atomic
 def load_reviewers(seeds: Path) -> list[dict]:
-    """Reviewer accounts with their skills. Only ever called in demo mode (see the command)."""
-    group, _ = Group.objects.get_or_create(name=REVIEWER_GROUP)
-    group.permissions.set(Permission.objects.filter(content_type__app_label="takedowns", codename__startswith="view_"))
-    leads, _ = Group.objects.get_or_create(name=LEAD_GROUP)
+    """Reviewer accounts with their skills. Only ever called in demo mode (see the command).
+    Least privilege (takedowns/roles.py): reviewers work in /review/ only, with no staff flag and
+    no permission; leads are staff with the Lead group's permissions. Loading again also takes the
+    staff flag and the permissions from a database loaded before this rule (every reviewer was
+    staff then, with every view permission of the app)."""
+    group, leads = roles.grant_lead_permissions()
+    group.permissions.clear()
     people = json.loads((seeds / "reviewers.json").read_text())
-    user_model = get_user_model()
     for person in people:
-        first, _, last = person["name"].partition(" ")
-        user, created = user_model.objects.get_or_create(username=person["username"], defaults={
-            "email": person["email"], "first_name": first, "last_name": last, "is_staff": True,
-            "is_superuser": person["lead"]})
-        if created:
-            if person["password"]:
-                user.set_password(person["password"])
-            else:
-                user.set_unusable_password()
-            user.save()
+        user = _demo_user(person)
         user.groups.add(group)
         if person["lead"]:
             user.groups.add(leads)
+        else:
+            user.groups.remove(leads)
         reviewer, _ = Reviewer.objects.get_or_create(user=user, defaults={"languages": person["languages"]})
         for right_type in person["skills"]:
             ReviewerSkill.objects.get_or_create(reviewer=reviewer, right_type=right_type)
     return [person for person in people if person["password"]]
+
+
+def _demo_user(person: dict) -> User:
+    """The demo login, created with its password once; its flags and permissions set every time."""
+    first, _, last = person["name"].partition(" ")
+    user, created = get_user_model().objects.update_or_create(username=person["username"], defaults={
+        "is_staff": person["lead"], "is_superuser": person["lead"]}, create_defaults={
+        "email": person["email"], "first_name": first, "last_name": last, "is_staff": person["lead"],
+        "is_superuser": person["lead"]})
+    user.user_permissions.clear()
+    if created:
+        if person["password"]:
+            user.set_password(person["password"])
+        else:
+            user.set_unusable_password()
+        user.save()
+    return user
 
 
 def load_notices(seeds: Path) -> int:

@@ -1,8 +1,9 @@
-from django.contrib.auth.views import LoginView, LogoutView
+from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from takedowns.access import public as public_page
 from takedowns.views import (
+    accounts,
     appeals,
     catalogue,
     counter_notices,
@@ -38,8 +39,10 @@ urlpatterns = [
          name="file_counter_notice"),
     path("penalty/<int:penalty_id>/<str:token>/", seller.penalty_statement, name="penalty_statement"),
     path("penalty/<int:penalty_id>/<str:token>/appeal/", appeals.seller_penalty_appeal, name="appeal_penalty"),
-    path("review/login/", public_page(LoginView.as_view(template_name="takedowns/review/login.html",
-                                                        next_page="takedowns:review_queue")), name="review_login"),
+    path("review/login/", public_page(accounts.LoginPage.as_view()), name="review_login"),
+    path("review/login/verify/", accounts.verify, name="two_factor_verify"),
+    path("review/account/two-factor/", accounts.enrolment, name="two_factor"),
+    path("review/account/two-factor/recovery-codes/", accounts.recovery_codes, name="two_factor_recovery_codes"),
     path("review/logout/", public_page(LogoutView.as_view(next_page="takedowns:review_login")), name="review_logout"),
     path("review/", review.queue, name="review_queue"),
     path("review/notices/<str:reference>/", review.notice_detail, name="review_notice"),

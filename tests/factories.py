@@ -8,6 +8,7 @@ live in tests/conftest.py; the one dataset built row by row on purpose, for figu
 hand, lives in tests/datasets.py.
 """
 
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -15,8 +16,11 @@ from decimal import Decimal
 from unittest import mock
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from takedowns import tdb, workflow
 from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome, ListingStatus
@@ -68,12 +72,42 @@ def make_reviewer(username: str, skills: Iterable[str], languages: str = "en", a
     return reviewer
 
 
-def make_lead(username: str = "lead", skills: Iterable[str] = ()) -> Reviewer:
-    """A reviewer who is also in the Lead group. Without skills by default, so that routing never
-    prefers the lead to the skilled reviewers a test expects a notice to go to."""
+def make_lead(username: str = "lead", skills: Iterable[str] = (), authenticator: bool = True) -> Reviewer:
+    """A reviewer who is also in the Lead group, staff (the admin is theirs), with an authenticator
+    app as production asks of a lead. Without skills by default, so that routing never prefers the
+    lead to the skilled reviewers a test expects a notice to go to."""
     lead = make_reviewer(username, skills)
     lead.user.groups.add(Group.objects.get_or_create(name=LEAD_GROUP)[0])
+    lead.user.is_staff = True
+    lead.user.save(update_fields=["is_staff"])
+    if authenticator:
+        give_authenticator(lead.user)
     return lead
+
+
+def give_authenticator(user: User) -> TOTPDevice:
+    """A confirmed authenticator app (a TOTP device) for `user`; totp_code() tells its current code."""
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def totp_code(device: TOTPDevice, offset_steps: int = 0) -> str:
+    """The six digits the app shows now (or `offset_steps` periods of 30 s later)."""
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + offset_steps * device.step
+    return f"{totp.token():06d}"
+
+
+def log_in(client, person: Reviewer | User) -> None:
+    """Logged in as `person` the way the login page leaves a session: with the code of their
+    authenticator given, where they have one (every lead from make_lead)."""
+    user = person.user if isinstance(person, Reviewer) else person
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
 
 
 # --- Notices: filed, confirmed, routed. ---

@@ -5,4 +5,5 @@ public.py   the rights holder's: the notice, an answer, withdrawing, a lawsuit; 
 seller.py   the counter-notice and the appeal (the submitter's appeal takes the same form)
 review.py   the reviewer's: decisions, escalating, reassigning, the queue's filters, checks, appeals
 leads.py    the dashboard's period and the Transparency Database export's ids
+accounts.py the log-in's second step: a code of the authenticator app or a recovery code
 """

@@ -142,7 +142,7 @@ def notice_for_review(reference: str) -> Notice | None:
 
 def evidence_file_of(evidence_id: int) -> Evidence | None:
     """An evidence file that belongs to a notice (not one left on a form that was never sent)."""
-    return Evidence.objects.filter(pk=evidence_id, notice__isnull=False).first()
+    return Evidence.objects.select_related("notice").filter(pk=evidence_id, notice__isnull=False).first()
 
 
 @dataclass

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from takedowns import workflow
-from takedowns.access import ReviewerRequest, is_lead, lead_required, reviewer_required
+from takedowns.access import ReviewerRequest, check_notice, lead_required, may_open_notice, reviewer_required
 from takedowns.enums import InfringementReason, ItemState, RightType
 from takedowns.forms.review import EscalateForm, QueueFilterForm, ReassignForm, ReviewForm
 from takedowns.models import Notice, ReasonCode
@@ -30,8 +30,10 @@ def queue(request: ReviewerRequest) -> HttpResponse:
     filters = form.filters()
     page = queue_selectors.review_queue(request.reviewer, filters, form.cleaned_data.get("after"))
     counts = queue_selectors.queue_counts(request.reviewer, filters.status, timezone.now())
+    for notice in page.rows:
+        notice.may_open = may_open_notice(request, notice)
     return render(request, "takedowns/review/queue.html", {
-        "page": page, "filters": filters, "counted_at": counts.counted_at, "lead": is_lead(request.user),
+        "page": page, "filters": filters, "counted_at": counts.counted_at, "lead": request.lead,
         "filter_errors": [(name, error) for name, errors in form.errors.items() for error in errors],
         "selects": [
             ("status", filters.status, None, _options(queue_selectors.open_statuses(), counts.status)),
@@ -43,10 +45,12 @@ def queue(request: ReviewerRequest) -> HttpResponse:
     }, status=400 if form.errors else 200)
 
 
-def _notice(reference: str) -> Notice:
+def _notice(request: ReviewerRequest, reference: str) -> Notice:
+    """The notice, for a reviewer who may open it (access.may_open_notice), else 403."""
     notice = notice_for_review(reference)
     if notice is None:
         raise Http404("No such notice.")
+    check_notice(request, notice)
     return notice
 
 
@@ -59,7 +63,7 @@ def _notice_response(request: ReviewerRequest, notice: Notice, status: int = 200
     rows = review_form.rows_by_item()
     return render(request, "takedowns/review/notice.html", {
         "page": page, "notice": notice, "mine": notice.assigned_to_id == request.reviewer.pk,
-        "lead": is_lead(request.user), "review_form": review_form,
+        "lead": request.lead, "review_form": review_form,
         "item_rows": [(item, rows.get(item.pk)) for item in page.items],
         "escalate_form": EscalateForm(), "reassign_form": ReassignForm(initial={"reviewer": notice.assigned_to_id}),
         **bound,
@@ -68,7 +72,7 @@ def _notice_response(request: ReviewerRequest, notice: Notice, status: int = 200
 
 @reviewer_required
 def notice_detail(request: ReviewerRequest, reference: str) -> HttpResponse:
-    return _notice_response(request, _notice(reference))
+    return _notice_response(request, _notice(request, reference))
 
 
 def _attempt(request: HttpRequest, change: Any, success: str) -> bool:
@@ -85,7 +89,7 @@ def _attempt(request: HttpRequest, change: Any, success: str) -> bool:
 @lead_required
 @require_POST
 def reassign(request: ReviewerRequest, reference: str) -> HttpResponse:
-    notice = _notice(reference)
+    notice = _notice(request, reference)
     form = ReassignForm(request.POST)
     if not form.is_valid():
         return _notice_response(request, notice, status=400, reassign_form=form)
@@ -98,7 +102,7 @@ def reassign(request: ReviewerRequest, reference: str) -> HttpResponse:
 @reviewer_required
 @require_POST
 def release(request: ReviewerRequest, reference: str) -> HttpResponse:
-    notice = _notice(reference)
+    notice = _notice(request, reference)
     _attempt(request, lambda: workflow.release_notice(notice, request.reviewer, now=timezone.now()),
              f"Notice {notice.reference} is back in the queue for any reviewer to claim.")
     return redirect("takedowns:review_queue")
@@ -107,7 +111,7 @@ def release(request: ReviewerRequest, reference: str) -> HttpResponse:
 @reviewer_required
 @require_POST
 def escalate(request: ReviewerRequest, reference: str) -> HttpResponse:
-    notice = _notice(reference)
+    notice = _notice(request, reference)
     form = EscalateForm(request.POST)
     if not form.is_valid():
         return _notice_response(request, notice, status=400, escalate_form=form)
@@ -120,7 +124,7 @@ def escalate(request: ReviewerRequest, reference: str) -> HttpResponse:
 @reviewer_required
 @require_POST
 def claim(request: ReviewerRequest, reference: str) -> HttpResponse:
-    notice = _notice(reference)
+    notice = _notice(request, reference)
     _attempt(request, lambda: workflow.claim_notice(notice, request.reviewer, now=timezone.now()),
              f"You are working notice {notice.reference}.")
     return redirect("takedowns:review_notice", reference=notice.reference)
@@ -129,7 +133,7 @@ def claim(request: ReviewerRequest, reference: str) -> HttpResponse:
 @reviewer_required
 @require_POST
 def decide(request: ReviewerRequest, reference: str) -> HttpResponse:
-    notice = _notice(reference)
+    notice = _notice(request, reference)
     waiting = list(notice.items.filter(state=ItemState.IN_REVIEW).order_by("position"))
     form = ReviewForm(waiting, ReasonCode.objects.filter(is_active=True), request.POST)
     if not form.is_valid():
@@ -138,7 +142,7 @@ def decide(request: ReviewerRequest, reference: str) -> HttpResponse:
         made = workflow.decide_items(notice, request.reviewer, form.decisions, timezone.now(), question=form.question)
     except workflow.TransitionNotAllowed as exc:
         form.non_field_errors.append(str(exc))
-        return _notice_response(request, _notice(reference), status=409, review_form=form)
+        return _notice_response(request, _notice(request, reference), status=409, review_form=form)
     messages.success(request, _decided_message(len(made), len(form.question.item_ids) if form.question else 0))
     return redirect("takedowns:review_notice", reference=notice.reference)
 
@@ -153,8 +157,9 @@ def _decided_message(decided: int, asked: int) -> str:
 @reviewer_required
 def evidence_file(request: ReviewerRequest, evidence_id: int) -> FileResponse:
     evidence = evidence_file_of(evidence_id)
-    if evidence is None:
+    if evidence is None or evidence.notice is None:
         raise Http404("No such evidence file.")
+    check_notice(request, evidence.notice)  # the same people as the notice's page
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
                         content_type=evidence.content_type)
 

@@ -6,14 +6,17 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from takedowns.models import Notice, SlaClock, SlaPolicy
-from tests.factories import file_notice, routed
+from tests.factories import file_notice, give_authenticator, log_in, routed
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(get_user_model().objects.create_superuser("boss", "boss@portal.test", "pw"))
+    """A superuser with an authenticator, logged in with its code (tests/views/test_two_factor.py)."""
+    boss = get_user_model().objects.create_superuser("boss", "boss@portal.test", "pw")
+    give_authenticator(boss)
+    log_in(client, boss)
     return client
 
 

@@ -8,7 +8,7 @@ from takedowns import workflow
 from takedowns.enums import NoticeStatus
 from takedowns.models import CounterNotice, Event, Notice
 from takedowns.workflow import counter_notices
-from tests.factories import COUNTER_NOTICE_FIELDS, routed, taken_down
+from tests.factories import COUNTER_NOTICE_FIELDS, log_in, routed, taken_down
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_escalating_without_a_note_shows_the_error_beside_the_note(client, notic
 
 
 def test_reassigning_to_an_unknown_or_inactive_reviewer_is_refused_beside_the_choice(client, notice, reviewers, lead):
-    client.force_login(lead.user)
+    log_in(client, lead)
     reviewers["cr"].is_active = False
     reviewers["cr"].save()
     for chosen in ("999999", str(reviewers["cr"].pk), "x"):

@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from takedowns.workflow import filing
 from takedowns.workflow.retention import apply_retention
-from tests.factories import routed, taken_down
+from tests.factories import log_in, routed, taken_down
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,7 @@ def test_the_tracking_page_of_an_anonymised_case_says_so(client, anonymised):
 
 
 def test_the_reviewers_notice_page_of_an_anonymised_case_says_so(client, anonymised, lead):
-    client.force_login(lead.user)
+    log_in(client, lead)
     page = client.get(f"/review/notices/{anonymised.reference}/").content.decode()
     assert 'id="anonymised"' in page and "Personal data removed on" in page
     assert "Anna Berger" not in page and "anna@aerostride.example" not in page and "Filed by" not in page

@@ -1,5 +1,6 @@
 """The reviewer area: access, the queue's order and filters, claiming and deciding through the pages."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from takedowns import workflow
 from takedowns.enums import LEAD_GROUP, ItemState, NoticeStatus
 from takedowns.models import Decision, Notice, ReasonCode, Reviewer
 from takedowns.selectors.queue import QUEUE
-from tests.factories import decision_form, routed
+from tests.factories import decision_form, give_authenticator, log_in, make_reviewer, routed
 
 pytestmark = pytest.mark.django_db
 
@@ -95,8 +96,9 @@ def test_the_notice_page_shows_what_is_needed_to_decide(client, notice, reviewer
         assert expected in body
 
 
-def test_another_reviewer_sees_no_decision_form_and_cannot_claim_a_worked_notice(client, notice, reviewers):
-    client.force_login(reviewers["cr"].user)
+def test_another_reviewer_sees_no_decision_form_and_cannot_claim_a_worked_notice(client, notice, reviewers,
+                                                                                 other_reviewer):
+    client.force_login(other_reviewer.user)  # a trademark reviewer too, as the notice's reviewer tm
     page = client.get(f"/review/notices/{notice.reference}/").content.decode()
     assert 'name="item-0-action"' not in page
     response = client.post(f"/review/notices/{notice.reference}/claim/", follow=True)
@@ -105,13 +107,13 @@ def test_another_reviewer_sees_no_decision_form_and_cannot_claim_a_worked_notice
     assert notice.assigned_to == reviewers["tm"]
 
 
-def test_claiming_an_unassigned_notice(client, notice, reviewers):
+def test_claiming_an_unassigned_notice(client, notice, reviewers, other_reviewer):
     Notice.objects.filter(pk=notice.pk).update(assigned_to=None)
-    client.force_login(reviewers["cr"].user)
+    client.force_login(other_reviewer.user)
     response = client.post(f"/review/notices/{notice.reference}/claim/", follow=True)
     assert f"You are working notice {notice.reference}." in response.content.decode()
     notice.refresh_from_db()
-    assert notice.assigned_to == reviewers["cr"]
+    assert notice.assigned_to == other_reviewer
 
 
 def test_deciding_from_the_page_with_apply_to_all(client, notice, reviewers, django_capture_on_commit_callbacks):
@@ -161,7 +163,7 @@ def test_a_lead_without_a_reviewer_profile_is_refused(client, notice):
 
 
 def test_a_lead_reassigns_and_the_loads_follow(client, notice, reviewers, lead):
-    client.force_login(lead.user)
+    log_in(client, lead)
     assert 'id="reassign"' in client.get(f"/review/notices/{notice.reference}/").content.decode()
     response = client.post(f"/review/notices/{notice.reference}/reassign/", {"reviewer": reviewers["cr"].pk},
                            follow=True)
@@ -186,7 +188,7 @@ def test_a_reviewer_cannot_reassign(client, notice, reviewers):
 
 def test_a_closed_notice_cannot_be_reassigned(client, notice, reviewers, lead, now):
     workflow.withdraw_notice(notice, now)
-    client.force_login(lead.user)
+    log_in(client, lead)
     response = client.post(f"/review/notices/{notice.reference}/reassign/", {"reviewer": reviewers["cr"].pk},
                            follow=True)
     assert "only a notice in review can be reassigned" in response.content.decode()
@@ -208,7 +210,7 @@ def test_escalating_emails_every_lead_and_flags_the_notice(client, notice, revie
     notice.refresh_from_db()
     assert notice.escalated_at is not None
     assert notice.events.get(kind="escalated").details == {"note": "Looks like a competitor's bulk claim."}
-    client.force_login(lead.user)
+    log_in(client, lead)
     listed = client.get("/review/", {"scope": "escalated"}).context["page"].rows
     assert [n.reference for n in listed] == [notice.reference]
     again = client.post(f"/review/notices/{notice.reference}/escalate/", {"note": "again"}, follow=True)
@@ -296,8 +298,9 @@ def test_the_notice_page_reads_the_sellers_history_and_submitters_record(client,
     assert 'id="submitter-trust">Confirmed e-mail address<' in body
 
 
-def test_the_assigned_reviewer_hands_a_notice_back_and_another_claims_it(client, notice, reviewers, now):
-    client.force_login(reviewers["cr"].user)
+def test_the_assigned_reviewer_hands_a_notice_back_and_another_claims_it(client, notice, reviewers, now,
+                                                                         other_reviewer):
+    client.force_login(other_reviewer.user)
     page = client.get(f"/review/notices/{notice.reference}/").content.decode()
     assert 'id="claim"' not in page and 'id="release"' not in page  # tm has it
     refused = client.post(f"/review/notices/{notice.reference}/release/", follow=True).content.decode()
@@ -312,16 +315,46 @@ def test_the_assigned_reviewer_hands_a_notice_back_and_another_claims_it(client,
     event = notice.events.get(kind="released")
     assert (event.actor_user, event.details) == (reviewers["tm"].user, {"reviewer": "tm"})
 
-    client.force_login(reviewers["cr"].user)
+    client.force_login(other_reviewer.user)
     assert 'id="claim"' in client.get(f"/review/notices/{notice.reference}/").content.decode()
     client.post(f"/review/notices/{notice.reference}/claim/")
     notice.refresh_from_db()
-    assert notice.assigned_to == reviewers["cr"]
-    assert Reviewer.objects.get(pk=reviewers["cr"].pk).open_load == 1
+    assert notice.assigned_to == other_reviewer
+    assert Reviewer.objects.get(pk=other_reviewer.pk).open_load == 1
 
 
 def test_only_leads_see_the_dashboard_link(client, reviewers):
     client.force_login(reviewers["tm"].user)
     assert 'id="dashboard-link"' not in client.get("/review/").content.decode()
     reviewers["tm"].user.groups.add(Group.objects.get_or_create(name=LEAD_GROUP)[0])
+    give_authenticator(reviewers["tm"].user)  # a lead needs a second factor (tests/views/test_two_factor.py)
+    log_in(client, reviewers["tm"])
     assert 'href="/review/dashboard/" id="dashboard-link"' in client.get("/review/").content.decode()
+
+
+# --- Least privilege (issue 10, item 4): one notice's case (the submitter, the description, the
+# evidence) opens for its reviewer, reviewers with the skill for its right, and leads.
+
+def test_a_reviewer_without_the_skill_sees_the_notice_in_the_queue_but_cannot_open_it(client, notice, reviewers):
+    pat = make_reviewer("pat", ["patent"])
+    client.force_login(pat.user)
+    queue = client.get("/review/").content.decode()
+    row = re.search(rf'<tr data-reference="{notice.reference}">.*?</tr>', queue, re.S).group(0)
+    assert "not your skill" in row and f'href="/review/notices/{notice.reference}/"' not in row
+    page = client.get(f"/review/notices/{notice.reference}/")
+    assert page.status_code == 403
+    assert notice.description not in page.content.decode() and notice.submitter_email not in page.content.decode()
+    assert client.post(f"/review/notices/{notice.reference}/claim/").status_code == 403
+    Notice.objects.filter(pk=notice.pk).update(assigned_to=None)
+    assert client.post(f"/review/notices/{notice.reference}/claim/").status_code == 403
+    notice.refresh_from_db()
+    assert notice.assigned_to is None and not notice.events.filter(kind="claimed").exists()
+
+
+def test_a_notice_routed_to_a_reviewer_without_the_skill_opens_for_that_reviewer(client, now, catalogue):
+    pat = make_reviewer("pat", ["patent"])  # nobody has the trademark skill: routing falls back to pat
+    notice = routed(now)
+    assert notice.assigned_to == pat
+    client.force_login(pat.user)
+    assert f'href="/review/notices/{notice.reference}/"' in client.get("/review/").content.decode()
+    assert notice.description in client.get(f"/review/notices/{notice.reference}/").content.decode()

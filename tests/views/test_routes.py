@@ -1,16 +1,18 @@
 """Every URL of the site with its access rule (takedowns/access.py). A new page that is not in this
 table, or whose view carries no rule, fails here; each rule is then tried for real on every page:
-anonymous visitors, a logged-in user outside the reviewer groups, a reviewer who is not a lead, and
-private links with a wrong token."""
+anonymous visitors, a logged-in user outside the reviewer groups, a reviewer who is not a lead,
+private links with a wrong token, the pages of one notice's case for a reviewer without its skill,
+and the log-in's own steps (ACCOUNT) for whoever is logged in. The second factor's gate in front of
+the staff pages is tried in tests/views/test_two_factor.py."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from takedowns.access import LEAD, PUBLIC, REVIEWER, TOKEN
+from takedowns.access import ACCOUNT, LEAD, PUBLIC, REVIEWER, TOKEN
 from takedowns.evidence import store
 from takedowns.models import Decision, Penalty
-from tests.factories import PDF_BYTES, decide, routed, upload
+from tests.factories import PDF_BYTES, decide, log_in, make_reviewer, routed, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +37,9 @@ ROUTES = {
     "takedowns:appeal_penalty": TOKEN,
     "takedowns:review_login": PUBLIC,
     "takedowns:review_logout": PUBLIC,
+    "takedowns:two_factor_verify": ACCOUNT,
+    "takedowns:two_factor": ACCOUNT,
+    "takedowns:two_factor_recovery_codes": ACCOUNT,
     "takedowns:review_queue": REVIEWER,
     "takedowns:review_notice": REVIEWER,
     "takedowns:review_claim": REVIEWER,
@@ -60,13 +65,18 @@ ROUTES = {
     "takedowns:transparency_report": PUBLIC,
     "takedowns:transparency_json": PUBLIC,
     "takedowns:transparency_csv": PUBLIC,
-    # Not the site's own rules: Django's admin site checks is_staff itself.
+    # The admin site (takedowns.access.LeadAdminSite) checks its own rule: tried at the end.
     "admin:*": ADMIN,
 }
+# The pages of one notice's case (REVIEWER pages): only for its reviewer, reviewers with the skill
+# for its right, and leads (access.may_open_notice).
+CASE_PAGES = {"takedowns:review_notice", "takedowns:review_claim", "takedowns:review_release",
+              "takedowns:review_decide", "takedowns:review_escalate", "takedowns:evidence_file"}
 # The pages that only take a POST (a state change), tried with one.
 POSTS = {"withdraw", "answer", "appeal_rejection", "report_lawsuit", "appeal_removal", "file_counter_notice",
          "appeal_penalty", "review_logout", "review_claim", "review_release", "review_decide", "review_reassign",
-         "review_escalate", "appeal_decide", "review_counter_notice_accept", "review_counter_notice_incomplete"}
+         "review_escalate", "appeal_decide", "review_counter_notice_accept", "review_counter_notice_incomplete",
+         "two_factor_recovery_codes"}
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):
@@ -154,20 +164,60 @@ def test_a_reviewer_who_is_not_a_lead_is_refused_every_lead_page(client, case, r
     assert _request(client, name, url_of(name, case)).status_code == 403
 
 
-@pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == REVIEWER])
+def _let_in(response) -> bool:
+    """In: whatever the page then says (404 for an id that does not exist, 400 for an empty form, a
+    redirect after an action), but not refused and not sent to the login or its second step."""
+    return response.status_code != 403 and not response.get("Location", "").startswith(("/review/login/",
+                                                                                         "/review/account/"))
+
+
+@pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == REVIEWER and name not in CASE_PAGES])
 def test_a_reviewer_is_let_in_to_every_reviewer_page(client, case, reviewers, name):
     client.force_login(reviewers["cr"].user)
+    assert _let_in(_request(client, name, url_of(name, case)))
+
+
+@pytest.mark.parametrize("name", sorted(CASE_PAGES))
+def test_a_reviewer_without_the_notices_skill_is_refused_its_case(client, case, reviewers, name):
+    client.force_login(reviewers["cr"].user)  # copyright only; the case is a trademark notice, tm's
     response = _request(client, name, url_of(name, case))
-    # In: whatever the page then says (404 for an id that does not exist, 400 for an empty form, a
-    # redirect after an action), but not refused and not sent to the login.
-    assert response.status_code != 403 and not response.get("Location", "").startswith("/review/login/")
+    assert response.status_code == 403
+    assert "it opens for reviewers with that skill, the reviewer it is assigned to and leads" in \
+        response.content.decode()
+
+
+@pytest.mark.parametrize("name", sorted(CASE_PAGES))
+def test_the_notices_reviewer_and_a_reviewer_with_its_skill_are_let_in_to_its_case(client, case, reviewers, name):
+    client.force_login(reviewers["tm"].user)
+    assert _let_in(_request(client, name, url_of(name, case)))
+    client.force_login(make_reviewer("ola", ["trademark"]).user)
+    assert _let_in(_request(client, name, url_of(name, case)))
+
+
+@pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == REVIEWER])
+def test_a_lead_is_let_in_to_every_reviewer_page_whatever_the_skill(client, case, lead, name):
+    log_in(client, lead)  # a lead without any skill
+    assert _let_in(_request(client, name, url_of(name, case)))
+
+
+@pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == ACCOUNT])
+def test_anonymous_visitors_of_a_log_in_step_are_sent_to_the_login(client, case, name):
+    url = url_of(name, case)
+    response = _request(client, name, url)
+    assert (response.status_code, response["Location"]) == (302, f"/review/login/?next={url}")
+
+
+@pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == ACCOUNT])
+def test_a_log_in_step_opens_for_whoever_is_logged_in(client, case, name):
+    client.force_login(get_user_model().objects.create_user("someone", password="pw"))
+    response = _request(client, name, url_of(name, case))
+    assert response.status_code in (200, 302) and "/review/login/?" not in response.get("Location", "")
 
 
 @pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == LEAD])
 def test_a_lead_is_let_in_to_every_lead_page(client, case, lead, name):
-    client.force_login(lead.user)
-    response = _request(client, name, url_of(name, case))
-    assert response.status_code != 403 and not response.get("Location", "").startswith("/review/login/")
+    log_in(client, lead)
+    assert _let_in(_request(client, name, url_of(name, case)))
 
 
 @pytest.mark.parametrize("name", [name for name, rule in ROUTES.items() if rule == TOKEN])
@@ -193,7 +243,28 @@ def test_a_public_page_opens_for_anybody(client, case, name):
     assert "/review/login/" not in response.get("Location", "") or name == "takedowns:review_logout"
 
 
-def test_the_admin_site_asks_anonymous_visitors_to_log_in(client):
+def test_the_admin_site_asks_anonymous_visitors_to_log_in_on_the_sites_one_login_page(client):
     response = client.get("/admin/")
     assert (response.status_code, response["Location"]) == (302, "/admin/login/?next=/admin/")
+    response = client.get(response["Location"])
+    assert (response.status_code, response["Location"]) == (302, "/review/login/?next=/admin/")
+
+
+@pytest.mark.parametrize("page", ["/admin/", "/admin/takedowns/notice/", "/admin/takedowns/outboundemail/",
+                                  "/admin/auth/user/"])
+def test_the_admin_site_refuses_reviewers_and_users_outside_the_groups(client, reviewers, page):
+    staff = get_user_model().objects.create_user("someone", password="pw", is_staff=True)
+    for user in (reviewers["cr"].user, staff):
+        user.is_staff = True  # what the demo loader used to give every reviewer
+        user.save()
+        client.force_login(user)
+        response = client.get(page)
+        assert response.status_code == 403
+        assert "The admin is for leads; reviewers work in the review area." in response.content.decode()
+
+
+def test_the_admin_site_opens_for_a_lead(client, lead):
+    log_in(client, lead)
+    response = client.get("/admin/")
+    assert response.status_code == 200 and "Takedown Portal · leads" in response.content.decode()
 

@@ -1,0 +1,24 @@
+"""The log-in's second step and the enrolment of an authenticator: one code each. Validation only;
+whether the code is right is for takedowns/two_factor.py, which the view asks."""
+
+from django import forms
+
+
+class CodeForm(forms.Form):
+    """A six-digit code of the authenticator app, or one of the recovery codes."""
+
+    code = forms.CharField(
+        label="Code", max_length=20, strip=True,
+        help_text="The six digits your authenticator app shows now, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+        error_messages={"required": "Type the code your authenticator app shows."})
+
+
+class EnrolForm(forms.Form):
+    """The first code of a new authenticator, which proves the app has read the key."""
+
+    code = forms.RegexField(
+        label="Code from the app", regex=r"^\s*\d{6}\s*$", strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        error_messages={"required": "Type the six digits the app shows for this portal.",
+                        "invalid": "Type the six digits the app shows for this portal, e.g. 123456."})

@@ -1,0 +1,138 @@
+"""Nobody reads a private link in the admin (issue 10, item 4): whoever holds a submitter's tracking
+token or a seller's statement token acts as them, anonymously. Every page of every registered model
+is read as a lead and searched for every secret the case holds; URL lookups through a secret (an
+oracle, one character at a time) are refused; search and filters never touch one."""
+
+import re
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.test import RequestFactory
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticToken
+
+from takedowns import two_factor
+from takedowns.evidence import store
+from takedowns.models import Decision, Notice, OutboundEmail, Penalty
+from tests.factories import PDF_BYTES, apply_penalties, decide, give_authenticator, log_in, routed, upload
+
+pytestmark = pytest.mark.django_db
+
+# The secrets of each model, as the test knows them (not read from the code under test).
+SECRETS = {
+    "takedowns.notice": {"tracking_token", "confirmation_token", "submission_key"},
+    "takedowns.evidence": {"submission_key"},
+    "takedowns.decision": {"seller_token"},
+    "takedowns.penalty": {"seller_token"},
+    "takedowns.outboundemail": {"body_text", "body_html"},
+    "otp_totp.totpdevice": {"key"},
+    "otp_static.statictoken": {"token"},
+}
+# The same secrets reached through a relation: each is an oracle too.
+RELATED = {
+    "takedowns.decision": ["item__notice__tracking_token", "item__notice__confirmation_token"],
+    "takedowns.event": ["notice__tracking_token"],
+    "takedowns.slaclock": ["notice__tracking_token", "strike__notice__tracking_token"],
+    "takedowns.counternotice": ["decision__seller_token"],
+    "takedowns.appeal": ["decision__seller_token", "penalty__seller_token"],
+    "takedowns.strike": ["notice__tracking_token"],
+    "takedowns.penalty": ["strike__notice__tracking_token"],
+}
+
+
+@pytest.fixture
+def boss(client):
+    """A superuser (sees every model) with an authenticator and recovery codes, logged in with a code."""
+    user = get_user_model().objects.create_superuser("boss", "boss@portal.test", "pw")
+    give_authenticator(user)
+    two_factor.new_recovery_codes(user)
+    log_in(client, user)
+    return user
+
+
+@pytest.fixture
+def secrets(now, catalogue, reviewers, bright, boss) -> list[str]:
+    """A routed notice with one removal (a seller statement, a strike, a penalty statement), its
+    evidence and every e-mail of it; every secret value those rows hold."""
+    notice = routed(now, [("L-100003", "counterfeit"), ("L-100001", "counterfeit")])
+    decide(notice, now, {"L-100003": "remove"})
+    apply_penalties(now)
+    evidence = store(notice.submission_key, "other", upload("x.pdf", PDF_BYTES), "application/pdf", notice=notice)
+    notice = Notice.objects.get(pk=notice.pk)
+    values = [notice.tracking_token, notice.confirmation_token, str(notice.submission_key),
+              notice.submission_key.hex, str(evidence.submission_key)]
+    values += [d.seller_token for d in Decision.objects.exclude(seller_token="")]
+    values += [p.seller_token for p in Penalty.objects.all()]
+    values += [device.key for device in boss.totpdevice_set.all()]
+    values += list(StaticToken.objects.values_list("token", flat=True))
+    kinds = set(OutboundEmail.objects.values_list("kind", flat=True))
+    assert {"confirm_notice", "notice_received", "statement_of_reasons", "penalty_statement"} <= kinds
+    assert len(set(values)) >= 10 and all(len(value) >= 8 for value in values)
+    return values
+
+
+def pages(model_admin) -> list[str]:
+    """The changelist and up to three change pages of a registered model."""
+    meta = model_admin.model._meta
+    changelist = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+    objects = model_admin.model._default_manager.order_by("pk")[:3]
+    return [changelist] + [reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+                           for obj in objects]
+
+
+def test_no_admin_page_shows_a_token_a_key_a_recovery_code_or_a_private_link(client, secrets):
+    read = 0
+    for model_admin in admin.site._registry.values():
+        for url in pages(model_admin):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            body = response.content.decode()
+            assert [secret for secret in secrets if secret in body] == [], url
+            assert not re.search(r"/(track|confirm|statement|penalty)/[^\s\"'<]+/[\w-]{20,}", body), url
+            read += 1
+    assert read > 40
+
+
+def test_an_e_mail_shows_who_when_and_what_with_its_links_hidden(client, secrets):
+    email = OutboundEmail.objects.get(kind="notice_received")
+    body = client.get(reverse("admin:takedowns_outboundemail_change", args=[email.pk])).content.decode()
+    assert email.to in body and email.subject in body
+    assert "[link hidden]" in body
+    assert "https://portal.test/track/" in email.body_text and "portal.test/track" not in body
+
+
+# Evidence and recovery codes have no list of their own (inlines only: no URL to look up through).
+LISTED = {model: fields for model, fields in SECRETS.items() if model not in ("takedowns.evidence",
+                                                                               "otp_static.statictoken")}
+
+
+@pytest.mark.parametrize("model, lookup", [(model, field) for model, fields in LISTED.items() for field in fields]
+                         + [(model, lookup) for model, lookups in RELATED.items() for lookup in lookups])
+def test_a_url_lookup_through_a_secret_is_refused(client, secrets, model, lookup):
+    app_label, model_name = model.split(".")
+    url = reverse(f"admin:{app_label}_{model_name}_changelist")
+    for query in ({f"{lookup}__startswith": "a"}, {lookup: "a"}, {f"{lookup}__regex": "^a"}):
+        assert client.get(url, query).status_code == 400, (url, query)
+
+
+def test_search_and_filters_never_touch_a_secret(secrets):
+    for model_admin in admin.site._registry.values():
+        label = model_admin.model._meta.label_lower
+        names = [*model_admin.search_fields, *(f if isinstance(f, str) else f[0] for f in model_admin.list_filter
+                                              if not isinstance(f, type)), *model_admin.list_display]
+        parts = {part.lstrip("^=@") for name in names if isinstance(name, str) for part in name.split("__")}
+        assert parts.isdisjoint(SECRETS.get(label, set()) | {"tracking_token", "confirmation_token", "seller_token",
+                                                              "submission_key", "body_text", "body_html"}), label
+
+
+def test_no_admin_exports_or_acts_on_rows_but_deleting(secrets):
+    """No export action (CSV or other) exists to carry a secret out; django-axes adds a clean-up."""
+    for model_admin in admin.site._registry.values():
+        assert set(model_admin.get_actions(_lead_request())) <= {"delete_selected", "cleanup_expired_attempts"}
+
+
+def _lead_request():
+    request = RequestFactory().get("/admin/")
+    request.user = get_user_model().objects.get(username="boss")
+    return request
