@@ -103,6 +103,18 @@ def targets(args: argparse.Namespace, fault: str) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        report = measure(args)
+    except BaseException:  # the bench broke, or was interrupted: it has cleaned up and written what it had
+        traceback.print_exc()
+        return BROKE
+    print_summary(report)
+    return 0 if report["status"] == "ok" else 1
+
+
+def measure(args: argparse.Namespace) -> dict:
+    """The run, recorded: whatever happens, the stack is stopped, the database dropped (unless --keep)
+    and the JSON written."""
     run_dir = harness.OUT / f"faults-{args.run_id}"
     procs = harness.Processes()
     redis = harness.PrivateRedis(procs, run_dir / "redis")
@@ -124,14 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     def results_path() -> Path:
         return harness.OUT / f"faults-{time.strftime('%Y%m%d-%H%M%S')}.json"
 
-    try:
-        with harness.recorded(report, results_path, cleanup=[stop_stack, drop_database]):
-            run_faults(args, env, run_dir, redis, sink, procs, report)
-    except BaseException:  # the bench broke, or was interrupted: recorded() has cleaned up and written the JSON
-        traceback.print_exc()
-        return BROKE
-    print_summary(report)
-    return 0 if report["status"] == "ok" else 1
+    with harness.recorded(report, results_path, cleanup=[stop_stack, drop_database]):
+        run_faults(args, env, run_dir, redis, sink, procs, report)
+    return report
 
 
 def run_faults(args: argparse.Namespace, env: dict[str, str], run_dir: Path, redis: harness.PrivateRedis,
