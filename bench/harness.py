@@ -15,7 +15,10 @@ profile_paths.py and celery_ceiling.py), bench/queue (queue_bench.py) and bench/
   a child process under a deadline;
 - one recorded run: SIGTERM as an interrupt, the status on failure, cleanup in `finally`, the
   results written even when it failed;
-- Redis: only the run's own keys (all named `bench-<run id>-…`) are ever deleted.
+- Redis: only the run's own keys (all named `bench-<run id>-…`) are ever deleted; a bench that must
+  stop its broker runs a private redis-server of its own (`PrivateRedis`), never the shared one;
+- an SMTP server in the bench's process (`SmtpSink`, aiosmtpd) that counts, and can keep, what it
+  receives, and can be stopped and started again (a mail server's outage).
 
 pg.py holds PostgreSQL (creating, migrating, bulk loads, EXPLAIN, SQL capture) and sizes.py the
 benches with one child process per size (bench/queue, bench/dashboard).
@@ -27,26 +30,33 @@ environment.
 
 import argparse
 import json
+import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import django
 import redis
+from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connections
 from django.test.utils import override_settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -304,6 +314,17 @@ class Processes:
         self.running = [(n, p) for n, p in self.running if p is not proc]
         log(f"stopped {name} (pid {proc.pid})")
 
+    def kill(self, proc: subprocess.Popen) -> None:
+        """SIGKILL to the process and its whole group at once, with no warning: a crash, not a shutdown."""
+        name = next((n for n, p in self.running if p is proc), "?")
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(10)
+        self.running = [(n, p) for n, p in self.running if p is not proc]
+        log(f"killed {name} (pid {proc.pid}) with SIGKILL")
+
     def stop_all(self) -> None:
         for _name, proc in reversed(list(self.running)):
             try:
@@ -386,3 +407,111 @@ def delete_keys(prefix: str, url: str = REDIS_URL) -> int:
             client.zrem("unacked_index", tag)
             removed += 1
     return removed
+
+
+class PrivateRedis:
+    """A redis-server of the run's own on a free port of 127.0.0.1, for a bench that stops its broker: the
+    machine's shared Redis serves other developers' tests and is never stopped. Its data lives in
+    `directory`; `stop()` is a clean shutdown that saves it (as a production Redis with persistence
+    does), so the messages queued when it stopped are there again after `start()`."""
+
+    def __init__(self, procs: Processes, directory: Path) -> None:
+        self.procs, self.directory = procs, directory
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self._client: redis.Redis | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        # No retries: redis-py's default backs off for seconds on a refused connection, and the bench
+        # wants to know at once whether the server is up (and to stop it at a moment it chooses).
+        if self._client is None:
+            self._client = redis.Redis(port=self.port, socket_timeout=5, socket_connect_timeout=5,
+                                       retry=Retry(NoBackoff(), 0))
+        return self._client
+
+    def start(self, timeout: float = 15.0) -> None:
+        server = shutil.which("redis-server")
+        if server is None:
+            raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        argv = [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", str(self.directory), "--dbfilename", "dump.rdb"]
+        self.proc = self.procs.start(f"redis-server :{self.port}", argv, {"PATH": os.environ.get("PATH", "")},
+                                     self.directory / "redis.log")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.client().ping()
+                return
+            except redis.ConnectionError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"private redis-server on port {self.port} did not start") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        """SHUTDOWN SAVE: the data set is written to the directory, then the server exits."""
+        if self.proc is None:
+            return
+        try:
+            self.client().shutdown(save=True)
+        except redis.ConnectionError:
+            pass  # already gone
+        self.procs.stop(self.proc, grace=20)
+        self.proc = None
+
+    def remove_data(self) -> None:
+        for name in ("dump.rdb", "temp.rdb"):
+            (self.directory / name).unlink(missing_ok=True)
+
+
+# --- An SMTP server in the bench's process. ---
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    at: float  # time.time() when the message was accepted
+    recipients: tuple[str, ...]
+    content: bytes
+
+
+class SmtpSink:
+    """An SMTP server (aiosmtpd) on 127.0.0.1:`port` in this process. It counts the messages it accepts
+    and, with keep=True, keeps each with its time of arrival. `stop()` closes the port (senders get
+    "connection refused", as from a mail server that is down) and `start()` opens it again."""
+
+    def __init__(self, port: int, keep: bool = False) -> None:
+        self.port, self.keep = port, keep
+        self.received = 0
+        self._messages: list[ReceivedMail] = []
+        self._lock = threading.Lock()
+        self.controller: Controller | None = None
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's hook for a message
+        with self._lock:
+            self.received += 1
+            if self.keep:
+                content = envelope.original_content or envelope.content
+                self._messages.append(ReceivedMail(time.time(), tuple(envelope.rcpt_tos), bytes(content)))
+        return "250 OK"
+
+    @property
+    def running(self) -> bool:
+        return self.controller is not None
+
+    def start(self) -> None:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line
+        # A new controller each time: a stopped one's event loop and thread are gone.
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, ready_timeout=10)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def messages(self) -> list[ReceivedMail]:
+        with self._lock:
+            return list(self._messages)

@@ -68,6 +68,12 @@ def multipart(fields: list[tuple[str, str]], empty_files: tuple[str, ...] = FILE
     return "".join(parts).encode()
 
 
+def filed_as(status: int, location: str, key: str) -> bool:
+    """The notice form's success: 302 to /notices/filed/<the form's submission key>/."""
+    match = _FILED.match(location)
+    return status == 302 and match is not None and match.group(1) == key
+
+
 @dataclass
 class Result:
     kind: str
@@ -115,20 +121,23 @@ class Worker:
             raise RuntimeError("GET /notices/new/ gave no CSRF cookie or token")
         self.cookie, self.token = cookie.group(1), token.group(1)
 
+    def post_notice(self, key: str) -> tuple[int, str]:
+        """POST the notice form (3 listings) with submission key `key`: the status and Location."""
+        body = multipart(notice_fields(self.rng.sample(self.listing_refs, 3), key, self.token))
+        headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+                   "Cookie": f"csrftoken={self.cookie}", "Origin": self.origin}
+        self.conn.request("POST", "/notices/new/", body=body, headers=headers)
+        response = self.conn.getresponse()
+        response.read()
+        return response.status, response.getheader("Location") or ""
+
     def one(self) -> tuple[bool, str]:
         if self.kind == "notice":
             key = str(uuid.uuid4())
-            body = multipart(notice_fields(self.rng.sample(self.listing_refs, 3), key, self.token))
-            headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-                       "Cookie": f"csrftoken={self.cookie}", "Origin": self.origin}
-            self.conn.request("POST", "/notices/new/", body=body, headers=headers)
-            response = self.conn.getresponse()
-            response.read()
-            location = response.getheader("Location") or ""
-            match = _FILED.match(location)
-            if response.status == 302 and match and match.group(1) == key:
+            status, location = self.post_notice(key)
+            if filed_as(status, location, key):
                 return True, ""
-            return False, f"{response.status} {location[:80]}"
+            return False, f"{status} {location[:80]}"
         body = f"payload=ping-{self.rng.getrandbits(32):08x}".encode()
         self.conn.request("POST", "/bench/insert/", body=body,
                           headers={"Content-Type": "application/x-www-form-urlencoded"})

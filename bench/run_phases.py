@@ -7,7 +7,6 @@ import argparse
 import csv
 import http.client
 import json
-import logging
 import os
 import random
 import secrets
@@ -26,13 +25,12 @@ import harness
 import loadgen
 import pg
 import redis
-from aiosmtpd.controller import Controller
 from cpu import CpuMeter, children_of, cpu_breakdown, start_pyspy, stop_pyspy
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
-from harness import BENCH, OUT, ROOT, VENV_BIN, log, nearest_rank
+from harness import BENCH, OUT, ROOT, VENV_BIN, SmtpSink, log, nearest_rank
 
 from portal.celery import app
 from takedowns import seeding
@@ -52,27 +50,6 @@ VARIANTS = {
     "baseline": ("portal", {}),
 }
 OPEN = "('confirmed', 'in_review')"
-
-
-class SmtpSink:
-    """An SMTP server in this process that counts what it receives (the routed notices' e-mails)."""
-
-    def __init__(self, port: int) -> None:
-        sink = self
-
-        class Handler:
-            async def handle_DATA(self, server, session, envelope):
-                sink.received += 1
-                return "250 OK"
-
-        self.received = 0
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-
-    def start(self) -> None:
-        self.controller.start()
-
-    def stop(self) -> None:
-        self.controller.stop()
 
 
 @dataclass
@@ -116,7 +93,6 @@ def run_all(run: Run, report: dict) -> None:
     report["git_head"] = harness.git_head()
     log(f"seeded {report['seed']}; machine {report['machine']}")
     run.listing_ids = list(Listing.objects.order_by("pk").values_list("external_id", flat=True))
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line
     run.sink = SmtpSink(run.smtp_port)
     run.sink.start()
     if not run.args.skip_web:

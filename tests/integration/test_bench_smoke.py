@@ -1,6 +1,7 @@
 """The benchmarks in smoke mode: each bench command runs with tiny sizes against the real PostgreSQL
 and Redis, so that the raw SQL the benches write (their INSERT … SELECT generate_series loads, the
 checks' counts) and their use of the app cannot rot unnoticed between the runs that measure.
+bench/faults brings its own private redis-server and SMTP sink, and must leave no process behind.
 
 Each run has a run id of its own: its databases are bench_smoke_<bench>_<id>… (never `bench`,
 `bench_queue_*` or `test`) and its Redis keys bench-<id>-…. The bench drops and deletes them itself;
@@ -118,7 +119,7 @@ def smoke(tmp_path):
         "PYTHONUNBUFFERED": "1",
     })
 
-    def run(script: str, *options: str) -> SmokeRun:
+    def run(script: str, *options: str, timeout: float = TIMEOUT_SECONDS) -> SmokeRun:
         run_id = "smoke" + uuid.uuid4().hex[:12]
         run_ids.append(run_id)
         log = tmp_path / f"{script}.log"
@@ -128,14 +129,14 @@ def smoke(tmp_path):
                                     cwd=BENCH.parent, env=environment, stdin=subprocess.DEVNULL, stdout=output,
                                     stderr=subprocess.STDOUT, start_new_session=True)
             try:
-                proc.wait(TIMEOUT_SECONDS)
+                proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 timed_out = True
             finally:
                 _stop(proc)
         run = SmokeRun(run_id, tmp_path / "out", proc.returncode, log.read_text(errors="replace"))
         if timed_out:
-            pytest.fail(f"{script} --smoke did not finish in {TIMEOUT_SECONDS}s:\n{run.tail()}")
+            pytest.fail(f"{script} --smoke did not finish in {timeout:.0f}s:\n{run.tail()}")
         return run
 
     yield run
@@ -246,3 +247,71 @@ def test_bench_dashboard_smoke(smoke):
         assert size["timing"][page]["n"] == 2 and size["queries"][page] > 0
     assert "proposals" in size
     assert "Execution Time" in next(run.out.glob("dashboard-*-explain.txt")).read_text()
+
+
+# --- bench/faults: the fault-injection run of issue 10. ---
+
+# On the code before issue 10's fixes (233fb31) the faults show the defects the issue is about (500s
+# for saved work while the broker is down, e-mails left for a 10-minute lease or sent twice), so
+# bench/faults exits 1 there: this test asks only that it ran and reported (0 or 1; 2 = the bench
+# itself broke). Once the fixes of items 1 (a durable outbox of dispatches) and 2 (each e-mail once,
+# a short lease) are merged, set REQUIRE_CLEAN = True: exit status 0 is then required, and each fault
+# may take up to the issue's 2 minutes to recover (the app retries a refused e-mail after a minute),
+# so the run may take several minutes.
+REQUIRE_CLEAN = False
+FAULTS_SMOKE_OPTIONS = ("--recovery-seconds", "130") if REQUIRE_CLEAN else ()
+# ~1.5-2 minutes here (4 faults of ~10 s, each waiting at most 15 s for recovery, plus the stack's start).
+FAULTS_TIMEOUT_SECONDS = 900 if REQUIRE_CLEAN else 300
+FAULTS = ["worker_kill", "broker_down", "smtp_down", "db_terminate"]
+
+
+def _processes_of_run(run_id: str) -> list[str]:
+    """Processes that name the run in their command line, environment or working directory: its
+    database is in every stack process's DATABASE_URL; redis-server rewrites its command line and
+    environment (its process title) but works in the run's folder. None may outlive the run."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes()
+            names = command + (proc / "environ").read_bytes() + os.readlink(proc / "cwd").encode()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if run_id.encode() in names:
+            found.append(proc.name + ": " + command.replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
+def test_bench_faults_smoke(smoke):
+    run = smoke("faults.py", *FAULTS_SMOKE_OPTIONS, timeout=FAULTS_TIMEOUT_SECONDS)
+    accepted = (0,) if REQUIRE_CLEAN else (0, 1)
+    assert run.returncode in accepted, f"exit status {run.returncode}:\n{run.tail()}"
+    # It cleaned up after itself: its database, the shared Redis untouched, no process left.
+    assert _leftover_databases(run.run_id) == [], run.tail()
+    assert _leftover_keys(run.run_id) == [], run.tail()
+    assert _processes_of_run(run.run_id) == [], run.tail()
+    assert not list((run.out / f"faults-{run.run_id}" / "redis").glob("*.rdb"))
+    report = run.results("faults-*.json")
+    assert report["run_id"] == run.run_id and report["args"]["db"] == f"bench_smoke_faults_{run.run_id}"
+    assert report["status"] == ("ok" if run.returncode == 0 else "problems")
+    assert bool(report["problems"]) == (run.returncode == 1)
+    assert list(report["faults"]) == FAULTS
+    for name, fault in report["faults"].items():
+        notices, routed, mails, requests = (fault[k] for k in ("notices", "routed", "emails", "requests"))
+        assert notices["filed"] == 10 and notices["saved"] > 0, name
+        # Every notice's confirmation e-mail is a row; the counts add up.
+        assert mails["rows"] >= notices["saved"], name
+        assert mails["delivered_once"] + mails["missing"] <= mails["rows"], name
+        assert routed["routed"] <= routed["confirmed"] == notices["confirmed"], name
+        assert requests["by_kind"]["file"]["sent"] == 10, name
+        assert fault["timeline_s"]["fault"] > 0, name
+        assert bool(fault["problems"]) == any(f"{name}: " in line for line in report["problems"])
+    # Each fault happened: the worker was killed with tasks in hand, redis and the sink were down
+    # for their outage, connections were terminated.
+    faults = report["faults"]
+    assert "in_flight_at_kill" in faults["worker_kill"]["notes"]
+    assert faults["broker_down"]["timeline_s"]["fault"] >= 8 and faults["smtp_down"]["timeline_s"]["fault"] >= 8
+    assert faults["db_terminate"]["notes"]["terminated"] > 0
+    assert report["stack"]["messages_matching_no_row"] == 0
+    assert "==== bench/faults" in run.output and all(name in run.output for name in FAULTS)
