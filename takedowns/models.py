@@ -690,3 +690,29 @@ class ClockBreachesDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind}: {self.breaches}"
+
+
+# --- The outbox of task dispatches. ---
+
+class TaskDispatch(models.Model):
+    """A task the domain asked for, written only by takedowns/dispatch.py in the same transaction as
+    the change that needs it, and published to the broker after commit: by the process that wrote
+    it, or, if the broker was down then, by the relay (a beat task). Published rows are pruned."""
+
+    task = models.CharField(max_length=100)
+    kwargs = models.JSONField()
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Attempts to publish it, and the last one's error (the broker was down) if it failed.
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            # The relay's "unpublished, oldest first": only the rows still waiting are in it.
+            models.Index(fields=["created_at", "id"], condition=models.Q(published_at__isnull=True),
+                         name="dispatch_unpublished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}({self.kwargs})"

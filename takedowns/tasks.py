@@ -7,7 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from takedowns import outbox, workflow
+from takedowns import dispatch, outbox, workflow
 from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
@@ -60,6 +60,16 @@ def send_emails(self, *, email_ids: list[int]) -> None:
 
 def _email_retry_countdown(retries: int) -> int:
     return min(60 * 2 ** retries, 3600)
+
+
+@shared_task
+def relay_dispatches() -> int:
+    return dispatch.relay(timezone.now())
+
+
+@shared_task
+def prune_dispatches() -> int:
+    return dispatch.prune(timezone.now())
 
 
 @shared_task
