@@ -3,7 +3,9 @@
 No work may be lost between the database and the broker, so tasks are acknowledged only
 after they finish (acks_late), a task whose worker dies is put back (reject_on_worker_lost),
 and each worker takes one message at a time. Tasks are therefore written to be idempotent.
-A beat sweep re-enqueues what a lost message would have left behind.
+The domain records each task it asks for in the database before it is published
+(takedowns/dispatch.py: beat's relay publishes what the broker refused), and a beat sweep
+re-enqueues what a lost message would have left behind.
 """
 
 import os

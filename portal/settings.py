@@ -151,7 +151,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # Shared by the web processes and the worker: the queue's counts are computed by a beat task
 # and read by every page view (takedowns/selectors/queue.py). Locally, files under var/cache.
-CACHES = {"default": (
+CACHES: dict[str, dict[str, object]] = {"default": (
     {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "takedowns"}
     if REDIS_URL else
     {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")})}
@@ -310,7 +310,6 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sweep-unrouted-notices": {"task": "takedowns.tasks.sweep_unrouted", "schedule": 60.0},
-    "sweep-unsent-emails": {"task": "takedowns.tasks.sweep_unsent_emails", "schedule": 60.0},
     "expire-unconfirmed-notices": {"task": "takedowns.tasks.expire_unconfirmed", "schedule": 3600.0},
     "expire-information-requests": {"task": "takedowns.tasks.expire_information_requests", "schedule": 900.0},
     # Often enough that a one-minute demo target warns and breaches while a person watches.
@@ -325,6 +324,31 @@ CELERY_BEAT_SCHEDULE = {
     # Retention (see RETENTION_* above): hourly, a bounded batch per run, so a backlog drains in steps.
     "apply-retention": {"task": "takedowns.tasks.apply_retention", "schedule": 3600.0},
 }
+
+# --- Faults: a broker, cache or database that goes away (issue 10). ---
+# Work the domain asks for is recorded in the database first (takedowns/dispatch.py), so a
+# publish that fails loses nothing: it must only fail fast and quietly. A broker that refuses
+# connections fails a publish in milliseconds, one that does not answer within about two seconds;
+# the relay (beat, every 5 s) publishes what the web processes could not.
+# One reconnection (a pooled connection may be stale after a broker restart), then give up.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update({"socket_connect_timeout": 1, "socket_timeout": 2})
+if REDIS_URL:
+    # The cache: every read of it has a fallback (the queue's counts are counted live, the SLA
+    # policies read from the database), which must not wait long for a server that is gone.
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+CELERY_BEAT_SCHEDULE.update({
+    # Short expiry: relays queued while no worker ran are dropped, not run one after another.
+    "relay-task-dispatches": {"task": "takedowns.tasks.relay_dispatches", "schedule": 5.0,
+                              "options": {"expires": 10}},
+    "prune-task-dispatches": {"task": "takedowns.tasks.prune_dispatches", "schedule": 3600.0},
+    # A send claim abandoned by a killed worker is free again after outbox.SEND_LEASE (a minute):
+    # swept twice a minute, its e-mail goes out within two minutes of the worker's return.
+    "sweep-unsent-emails": {"task": "takedowns.tasks.sweep_unsent_emails", "schedule": 30.0,
+                            "options": {"expires": 30}},
+})
 
 LOGGING = {
     "version": 1,

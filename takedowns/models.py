@@ -3,6 +3,7 @@
 
 
 from datetime import time, timedelta
+from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.db import models
@@ -419,6 +420,14 @@ class Event(models.Model):
         raise ImmutableRowError("Events are immutable and are never deleted.")
 
 
+def new_message_id() -> str:
+    """The Message-ID of a new e-mail, on the sender's domain. Stored on the row when it is written,
+    so every attempt to send that e-mail carries the same one: a resend after an attempt whose
+    outcome is unknown can be recognised as the same message by the receiving side."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return make_msgid(domain=domain)
+
+
 class OutboundEmail(models.Model):
     """An e-mail written in the same transaction as the change it reports (an outbox), then sent
     by a task. The tracking page shows these rows, so the submitter sees every e-mail."""
@@ -429,10 +438,17 @@ class OutboundEmail(models.Model):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField()
+    # Blank only on rows written before Message-IDs were stored (migration 0011 gave unsent ones one),
+    # or by code of that time (db_default: a release still running while this one migrates).
+    message_id = models.CharField(max_length=320, blank=True, default=new_message_id, db_default="")
     status = models.CharField(max_length=8, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
+    # Attempts to send, each recorded (committed) before it talks to the SMTP server.
     attempts = models.PositiveIntegerField(default=0)
-    # When a sender claimed the row; a claim older than emails.SEND_LEASE was abandoned (worker died).
+    # When a sender claimed the row; a claim older than outbox.SEND_LEASE was abandoned (worker died).
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Claims taken over from a sender lost mid-attempt: each such attempt's outcome was unknown, so
+    # each takeover may have delivered the e-mail a second time (with the same Message-ID).
+    takeovers = models.PositiveIntegerField(default=0, db_default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -703,3 +719,29 @@ class ClockBreachesDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind}: {self.breaches}"
+
+
+# --- The outbox of task dispatches. ---
+
+class TaskDispatch(models.Model):
+    """A task the domain asked for, written only by takedowns/dispatch.py in the same transaction as
+    the change that needs it, and published to the broker after commit: by the process that wrote
+    it, or, if the broker was down then, by the relay (a beat task). Published rows are pruned."""
+
+    task = models.CharField(max_length=100)
+    kwargs = models.JSONField()
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Attempts to publish it, and the last one's error (the broker was down) if it failed.
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            # The relay's "unpublished, oldest first": only the rows still waiting are in it.
+            models.Index(fields=["created_at", "id"], condition=models.Q(published_at__isnull=True),
+                         name="dispatch_unpublished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}({self.kwargs})"

@@ -1,13 +1,18 @@
 """Thin Celery tasks: ids in, call the domain function with `now`. The domain asks for them after
-commit by name (dispatch.py) and never imports this module: it is a leaf that imports the domain."""
+commit by name (dispatch.py) and never imports this module: it is a leaf that imports the domain.
+
+Every task retries a database error (a dropped connection: failover, a restart, a killed backend)
+with back-off instead of dropping its work; the worker's task_prerun (portal/celery.py) closes the
+broken connection before the next try. Tasks are idempotent, so a retry is safe."""
 
 import logging
-from datetime import timedelta
+from typing import TypedDict
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from takedowns import outbox, workflow
+from takedowns import dispatch, outbox, workflow
 from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
@@ -15,54 +20,91 @@ from takedowns.workflow import clocks, counter_notices, enforcement, retention
 
 logger = logging.getLogger(__name__)
 
-# Unsent mail is retried for about a day: 1, 2, 4 … minutes, capped at an hour between tries.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+class Retrying(TypedDict):
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: int
+    retry_backoff_max: int
+    retry_jitter: bool
+    max_retries: int
+
+
+# 5, 10, 20 … seconds, capped at five minutes: a database back after a failover is used at once.
+RETRY_DATABASE = Retrying(autoretry_for=DATABASE_ERRORS, retry_backoff=5, retry_backoff_max=300, retry_jitter=True,
+                          max_retries=30)
+# Only an unreachable marketplace (or database) is retried; anything else is a bug.
+RETRY_MARKETPLACE = Retrying(autoretry_for=(MarketplaceUnavailable, *DATABASE_ERRORS), retry_backoff=30,
+                             retry_backoff_max=3600, retry_jitter=True, max_retries=50)
+# Unsent mail is retried for about a day: 1, 2, 4 … minutes, capped at an hour between tries (the
+# task's own retry, below; a database error is retried sooner). A sender is killed after
+# outbox.SEND_TIME_LIMIT, well within the lease that protects its claim.
 MAX_EMAIL_RETRIES = 30
+RETRY_SENDING = Retrying(autoretry_for=DATABASE_ERRORS, retry_backoff=5, retry_backoff_max=300, retry_jitter=True,
+                         max_retries=MAX_EMAIL_RETRIES)
+# The beat's jobs: a few quick tries get past a dropped connection; in a longer outage their next
+# scheduled run is the retry (more would pile up copies of the same job).
+RETRY_PERIODIC = Retrying(autoretry_for=DATABASE_ERRORS, retry_backoff=5, retry_backoff_max=60, retry_jitter=True,
+                          max_retries=3)
 
 
-@shared_task
+@shared_task(**RETRY_DATABASE)
 def route_notice(*, notice_id: int) -> None:
     workflow.route_notice(notice_id, now=timezone.now())
 
 
-@shared_task(autoretry_for=(MarketplaceUnavailable,), retry_backoff=30, retry_backoff_max=3600,
-             retry_jitter=True, max_retries=50)
+@shared_task(**RETRY_MARKETPLACE)
 def enforce_removal(*, decision_id: int) -> None:
-    # Only an unreachable marketplace is retried (with exponential back-off); anything else is a bug.
     enforcement.record_takedown(decision_id)
 
 
-@shared_task(bind=True, max_retries=MAX_EMAIL_RETRIES)
-def send_email(self, *, email_id: int) -> None:
-    try:
-        outbox.deliver(email_id, now=timezone.now())
-    except outbox.TransientMailError as exc:
-        countdown = _email_retry_countdown(self.request.retries)
-        logger.info("e-mail %s: transient failure (%s); retrying in %ss", email_id, exc, countdown)
-        raise self.retry(exc=exc, countdown=countdown) from exc
+@shared_task(bind=True, time_limit=outbox.SEND_TIME_LIMIT, soft_time_limit=outbox.SEND_TIME_LIMIT - 5,
+             **RETRY_SENDING)
+def send_email(self: Task, *, email_id: int, sent: dict[str, str] | None = None) -> None:
+    _deliver(self, [email_id], sent, single=True)
 
 
-@shared_task(bind=True, max_retries=MAX_EMAIL_RETRIES)
-def send_emails(self, *, email_ids: list[int]) -> None:
+@shared_task(bind=True, time_limit=outbox.SEND_TIME_LIMIT, soft_time_limit=outbox.SEND_TIME_LIMIT - 5,
+             **RETRY_SENDING)
+def send_emails(self: Task, *, email_ids: list[int], sent: dict[str, str] | None = None) -> None:
     """E-mails written together (routing's two): one message and one task instead of one each.
-    A retry carries only those that failed transiently."""
-    failed, error = [], None
-    for email_id in email_ids:
-        try:
-            outbox.deliver(email_id, now=timezone.now())
-        except outbox.TransientMailError as exc:
-            failed.append(email_id)
-            error = exc
-    if failed:
-        countdown = _email_retry_countdown(self.request.retries)
-        logger.info("e-mails %s: transient failure (%s); retrying in %ss", failed, error, countdown)
-        raise self.retry(exc=error, countdown=countdown, kwargs={"email_ids": failed})
+    A retry carries only those that failed (and which of them only need recording as sent)."""
+    _deliver(self, email_ids, sent, single=False)
+
+
+def _deliver(task: Task, email_ids: list[int], sent: dict[str, str] | None, single: bool) -> None:
+    result = outbox.deliver_all(email_ids, timezone.now(), sent)
+    if not result.retry:
+        return
+    countdown = _database_retry_countdown(task.request.retries) if result.database \
+        else _email_retry_countdown(task.request.retries)
+    logger.info("e-mails %s: %s; retrying in %ss", result.retry, result.error, countdown)
+    kwargs: dict[str, object] = {"email_id": result.retry[0]} if single else {"email_ids": result.retry}
+    if result.sent:
+        kwargs["sent"] = result.sent
+    raise task.retry(exc=result.error, countdown=countdown, kwargs=kwargs)
 
 
 def _email_retry_countdown(retries: int) -> int:
     return min(60 * 2 ** retries, 3600)
 
 
-@shared_task
+def _database_retry_countdown(retries: int) -> int:
+    return min(5 * 2 ** retries, 300)
+
+
+@shared_task(**RETRY_PERIODIC)
+def relay_dispatches() -> int:
+    return dispatch.relay(timezone.now())
+
+
+@shared_task(**RETRY_PERIODIC)
+def prune_dispatches() -> int:
+    return dispatch.prune(timezone.now())
+
+
+@shared_task(**RETRY_PERIODIC)
 def sweep_unrouted() -> int:
     ids = workflow.unrouted_notice_ids(timezone.now())
     for notice_id in ids:
@@ -70,68 +112,65 @@ def sweep_unrouted() -> int:
     return len(ids)
 
 
-@shared_task
+@shared_task(**RETRY_PERIODIC)
 def sweep_unsent_emails() -> int:
-    ids = outbox.unsent_email_ids(timezone.now(), grace=timedelta(minutes=10))
+    ids = outbox.unsent_email_ids(timezone.now(), grace=outbox.LOST_MESSAGE_GRACE)
     for email_id in ids:
         send_email.delay(email_id=email_id)
     return len(ids)
 
 
-@shared_task
+@shared_task(**RETRY_PERIODIC)
 def expire_unconfirmed() -> int:
     return workflow.expire_unconfirmed(timezone.now())
 
 
-@shared_task
+@shared_task(**RETRY_PERIODIC)
 def expire_information_requests() -> int:
     return workflow.expire_information_requests(timezone.now())
 
 
-@shared_task
+@shared_task(**RETRY_PERIODIC)
 def process_sla_clocks() -> tuple[int, int]:
     return clocks.process_due(timezone.now())
 
 
-@shared_task(autoretry_for=(MarketplaceUnavailable,), retry_backoff=30, retry_backoff_max=3600,
-             retry_jitter=True, max_retries=50)
+@shared_task(**RETRY_MARKETPLACE)
 def apply_penalty(*, penalty_id: int) -> None:
     enforcement.apply_penalty(penalty_id, timezone.now())
 
 
-@shared_task(autoretry_for=(MarketplaceUnavailable,), retry_backoff=30, retry_backoff_max=3600,
-             retry_jitter=True, max_retries=50)
+@shared_task(**RETRY_MARKETPLACE)
 def sync_seller_account(*, seller_id: int) -> None:
     enforcement.sync_seller_account(seller_id, timezone.now())
 
 
-@shared_task(autoretry_for=(MarketplaceUnavailable,), retry_backoff=30, retry_backoff_max=3600,
-             retry_jitter=True, max_retries=50)
+@shared_task(**RETRY_MARKETPLACE)
 def restore_listing(*, decision_id: int) -> None:
     enforcement.record_restore(decision_id)
 
 
-@shared_task
+@shared_task(**RETRY_PERIODIC)
 def expire_strikes() -> int:
     return enforcement.expire_strikes(timezone.now())
 
 
-@shared_task
+@shared_task(**RETRY_PERIODIC)
 def refresh_queue_counts() -> None:
     queue.count_open_notices(timezone.now())
 
 
-@shared_task
+@shared_task(**RETRY_PERIODIC)
 def restore_counter_noticed_listings() -> int:
     return counter_notices.restore_due(timezone.now())
 
 
-@shared_task
+@shared_task(**RETRY_PERIODIC)
 def refresh_transparency_reports() -> list[str]:
     return transparency.refresh_current_reports(timezone.now())
 
 
-@shared_task
+@shared_task(**RETRY_PERIODIC)
 def refresh_clock_rollup() -> dict[str, int]:
     return clock_rollup.refresh(timezone.now())
 

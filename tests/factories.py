@@ -129,6 +129,17 @@ def notice_fields(**overrides) -> dict:
     return fields
 
 
+def notice_form_post(submission_key: object, items: Iterable[tuple[str, str]] = ONE_COUNTERFEIT, **fields) -> dict:
+    """The public form's POST of notice_fields(**fields) about `items`, as the browser sends it."""
+    items = list(items)
+    data = {name: ("on" if value is True else value) for name, value in notice_fields(**fields).items()}
+    data.update({"submission_key": str(submission_key), "items-TOTAL_FORMS": str(max(len(items), 3)),
+                 "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "3", "items-MAX_NUM_FORMS": "200"})
+    for index, (reported, reason) in enumerate(items):
+        data.update({f"items-{index}-reported": reported, f"items-{index}-reason": reason})
+    return data
+
+
 def file_notice(now: datetime, items: Iterable[tuple[str, str]] = ONE_COUNTERFEIT, **fields) -> Notice:
     """A notice filed at `now` about `items` (listing reference, reason), not yet confirmed."""
     notice, _ = workflow.file_notice(

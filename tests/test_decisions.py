@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.db import InterfaceError, OperationalError
 
 from takedowns import workflow
 from takedowns.enums import DecisionOutcome, EventKind, ItemState, NoticeStatus
@@ -202,6 +203,6 @@ def test_takedown_is_idempotent_and_retried_while_the_marketplace_is_down(notice
     assert workflow.record_takedown(10**9) is None
 
 
-def test_the_removal_task_retries_only_an_unavailable_marketplace():
-    assert enforce_removal.autoretry_for == (MarketplaceUnavailable,)
+def test_the_removal_task_retries_only_an_unavailable_marketplace_or_database():
+    assert enforce_removal.autoretry_for == (MarketplaceUnavailable, OperationalError, InterfaceError)
     assert enforce_removal.retry_backoff == 30 and enforce_removal.max_retries == 50

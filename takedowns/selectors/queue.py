@@ -1,6 +1,7 @@
 """The review queue: notices in the order reviewers work them, its filters, and the counts beside
 the filters (counted by a beat task into the shared cache)."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
@@ -23,6 +24,8 @@ from takedowns.enums import (
 )
 from takedowns.models import Notice, NoticeItem, Reviewer, SlaClock
 from takedowns.selectors.keyset import Keyset, Page
+
+logger = logging.getLogger(__name__)
 
 # The queue's filters beside the status and the right: whose notices, and which submitters'.
 QUEUE_SCOPES = {"all": "Everyone's", "mine": "Assigned to me", "unassigned": "Unassigned",
@@ -103,8 +106,8 @@ def queue_counts(reviewer: Reviewer, status: str, now: datetime) -> QueueCounts:
     """The counts beside the queue's filters, as the beat task last counted them (refresh_queue_counts):
     counting on every page view would read every open notice each time. Only "assigned to me" is
     counted per view, over the reviewer's own index range. Without a recent count (beat not
-    running yet) the page counts once itself."""
-    counts = cache.get(QUEUE_COUNTS_KEY) or count_open_notices(now)
+    running yet, or the cache unreachable) the page counts itself."""
+    counts = _stored_counts() or count_open_notices(now)
     mine = Notice.objects.filter(assigned_to=reviewer, status=status).count()
     per_status = counts["per_status"].get(status, {})
     return QueueCounts(
@@ -134,8 +137,19 @@ def count_open_notices(now: datetime) -> dict:
     rows = open_notices.values("status").annotate(**aggregates).order_by()
     per_status = {row["status"]: {name: count for name, count in row.items() if name != "status"} for row in rows}
     counts = {"per_status": per_status, "counted_at": now}
-    cache.set(QUEUE_COUNTS_KEY, counts, QUEUE_COUNTS_SECONDS)
+    try:
+        cache.set(QUEUE_COUNTS_KEY, counts, QUEUE_COUNTS_SECONDS)
+    except Exception:  # the cache (Redis) is down: the counts are still right, only not shared
+        logger.warning("queue counts not stored in the cache", exc_info=True)
     return counts
+
+
+def _stored_counts() -> dict | None:
+    try:
+        return cache.get(QUEUE_COUNTS_KEY)
+    except Exception:  # the cache (Redis) is down: the queue counts live rather than failing
+        logger.warning("queue counts unreadable from the cache; counting live", exc_info=True)
+        return None
 
 
 def open_statuses() -> list[tuple[str, str]]:

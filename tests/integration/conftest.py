@@ -11,10 +11,12 @@ the local SMTP server. Tests that use it need committed data: mark them
 `django_db(transaction=True)`.
 """
 
+import contextlib
 import email
 import email.policy
 import importlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -280,10 +282,11 @@ def _use_queue(name: str) -> None:
 
 
 class Worker:
-    def __init__(self, process: subprocess.Popen, log_path: Path, queue: str):
+    def __init__(self, process: subprocess.Popen, log_path: Path, queue: str, broker_url: str):
         self.process = process
         self.log_path = log_path
         self.queue = queue
+        self.broker_url = broker_url
         self.test_log_offset = 0
 
     def log(self, since: int = 0) -> str:
@@ -316,20 +319,30 @@ class Worker:
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, smtp_server, tmp_path_factory):
     """A real `celery -A portal worker` on the test database, for the whole session."""
-    database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.postgresql":
-        pytest.fail(f"the integration layer needs PostgreSQL; the test database is {database['ENGINE']}", pytrace=False)
     broker_url = celery_app.conf.broker_url
     if not str(broker_url).startswith(("redis://", "rediss://")):
         pytest.fail(f"the integration layer needs the Redis broker; celery is configured for {broker_url}",
                     pytrace=False)
+    worker = start_worker(broker_url, os.environ["REDIS_URL"], smtp_server, tmp_path_factory.mktemp("worker-var"))
+    try:
+        with publishing_to(broker_url, worker.queue):
+            yield worker
+    finally:
+        _stop(worker)
 
+
+def start_worker(broker_url: str, redis_url: str, smtp_server: MailSink, var_dir: Path,
+                 extra_args: tuple[str, ...] = ()) -> Worker:
+    """Start `celery -A portal worker` on the test database and this broker, consuming a queue of its
+    own, and wait until it is ready. `extra_args` e.g. ("--beat", …) for an embedded beat."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        pytest.fail(f"the integration layer needs PostgreSQL; the test database is {database['ENGINE']}", pytrace=False)
     worker_database_url = database_url(database)
     if dj_database_url.parse(worker_database_url)["NAME"] != database["NAME"]:
         pytest.fail(f"cannot express the test database {database['NAME']!r} as a URL for the worker", pytrace=False)
 
     queue = f"takedowns-it-{uuid.uuid4().hex}"
-    var_dir = tmp_path_factory.mktemp("worker-var")
     log_path = var_dir / "worker.log"
     environment = {name: value for name, value in os.environ.items()
                    if name not in ("DEMO_MODE", "EMAIL_URL", "CELERY_BROKER_URL", "DATABASE_URL", "SITE_URL")}
@@ -337,7 +350,7 @@ def celery_worker(django_db_setup, smtp_server, tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DEBUG": "true",
         "DATABASE_URL": worker_database_url,
-        "REDIS_URL": os.environ["REDIS_URL"],
+        "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": broker_url,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}?timeout=10",
         "SITE_URL": SITE_URL,
@@ -346,36 +359,58 @@ def celery_worker(django_db_setup, smtp_server, tmp_path_factory):
         "PYTHONUNBUFFERED": "1",
     })
     command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=INFO",
-               "--hostname", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+               "--hostname", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+               *extra_args]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=environment, stdin=subprocess.DEVNULL,
                                    stdout=log, stderr=subprocess.STDOUT)
-    worker = Worker(process, log_path, queue)
+    worker = Worker(process, log_path, queue, broker_url)
     try:
-        deadline = time.monotonic() + WORKER_READY_SECONDS
-        while " ready." not in worker.log():
-            if not worker.alive():
-                pytest.fail(f"celery worker exited with {process.returncode} before it was ready:\n"
-                            f"{worker.log_tail()}", pytrace=False)
-            if time.monotonic() > deadline:
-                pytest.fail(f"celery worker not ready within {WORKER_READY_SECONDS}s:\n{worker.log_tail()}",
-                            pytrace=False)
-            time.sleep(0.2)
-        if f".> {queue} " not in worker.log():
-            pytest.fail(f"celery worker does not consume {queue} (CELERY_QUEUE ignored?):\n{worker.log_tail()}",
-                        pytrace=False)
-
-        previous_queue = celery_app.conf.task_default_queue
-        queue_setting = override_settings(CELERY_TASK_DEFAULT_QUEUE=queue)
-        queue_setting.enable()
-        _use_queue(queue)
-        try:
-            yield worker
-        finally:
-            _use_queue(previous_queue)
-            queue_setting.disable()
-    finally:
+        _wait_until_ready(worker)
+    except BaseException:
         _stop(worker)
+        raise
+    return worker
+
+
+def _wait_until_ready(worker: Worker) -> None:
+    deadline = time.monotonic() + WORKER_READY_SECONDS
+    while " ready." not in worker.log():
+        if not worker.alive():
+            pytest.fail(f"celery worker exited with {worker.process.returncode} before it was ready:\n"
+                        f"{worker.log_tail()}", pytrace=False)
+        if time.monotonic() > deadline:
+            pytest.fail(f"celery worker not ready within {WORKER_READY_SECONDS}s:\n{worker.log_tail()}",
+                        pytrace=False)
+        time.sleep(0.2)
+    if f".> {worker.queue} " not in worker.log():
+        pytest.fail(f"celery worker does not consume {worker.queue} (CELERY_QUEUE ignored?):\n{worker.log_tail()}",
+                    pytrace=False)
+
+
+@contextlib.contextmanager
+def publishing_to(broker_url: str, queue: str):
+    """This process publishes to `queue` on `broker_url` (a worker's), then as before."""
+    previous_broker, previous_queue = celery_app.conf.broker_url, celery_app.conf.task_default_queue
+    queue_setting = override_settings(CELERY_TASK_DEFAULT_QUEUE=queue)
+    queue_setting.enable()
+    _use_broker(broker_url)
+    _use_queue(queue)
+    try:
+        yield
+    finally:
+        _use_broker(previous_broker)
+        _use_queue(previous_queue)
+        queue_setting.disable()
+
+
+def _use_broker(url: str) -> None:
+    """Publish from this process to the broker at `url`: drop the pools of connections to the last one."""
+    if celery_app.conf.broker_url == url:
+        return
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def _stop(worker: Worker) -> None:
@@ -387,7 +422,7 @@ def _stop(worker: Worker) -> None:
             worker.process.kill()
             worker.process.wait(timeout=WORKER_STOP_SECONDS)
     try:
-        client = redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=SERVICE_TIMEOUT_SECONDS,
+        client = redis.Redis.from_url(worker.broker_url, socket_connect_timeout=SERVICE_TIMEOUT_SECONDS,
                                       socket_timeout=SERVICE_TIMEOUT_SECONDS)
         # The queue, its bindings and any priority lists: every key that names this unique queue.
         leftovers = list(client.scan_iter(match=f"*{worker.queue}*", count=1000))
@@ -421,13 +456,81 @@ def new_sla_policy_token() -> None:
     RedisCache(config["LOCATION"], config).set(clocks.POLICY_TOKEN_KEY, uuid.uuid4().hex, timeout=None)
 
 
+# --- A Redis of a test's own, to stop and start again (never the machine's shared one). ---
+
+class PrivateRedis:
+    """redis-server on a free port of 127.0.0.1, without persistence: stopped and started again, it has
+    lost what it held, as a Redis restarted without persistence has."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.port = _free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                   "--save", "", "--appendonly", "no", "--dir", str(self.directory)]
+        with (self.directory / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=1)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    pytest.fail(f"private redis-server on port {self.port} did not start:\n"
+                                f"{(self.directory / 'redis.log').read_text()}", pytrace=False)
+                time.sleep(0.1)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path, skip_or_fail):
+    """A running private Redis; stopped at the end of the test."""
+    if shutil.which("redis-server") is None:
+        skip_or_fail("redis-server is not installed (apt-get install redis-server)")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_worker(private_redis, smtp_server, settings, tmp_path, django_db_setup) -> Worker:
+    """A worker with an embedded beat (the relay, the sweeps) whose broker and cache are the private
+    Redis; this process publishes to it and caches in it too, as web processes share one Redis."""
+    var_dir = tmp_path / "private-worker"
+    var_dir.mkdir()
+    worker = start_worker(private_redis.url, private_redis.url, smtp_server, var_dir,
+                          ("--beat", "--schedule", str(var_dir / "celerybeat-schedule")))
+    settings.CACHES = {"default": {**portal_settings.CACHES["default"], "LOCATION": private_redis.url}}
+    try:
+        with publishing_to(private_redis.url, worker.queue):
+            yield worker
+    finally:
+        _stop(worker)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
     item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
-    if report.failed and "worker" in getattr(item, "fixturenames", ()):
-        session_worker = item.funcargs.get("worker") if hasattr(item, "funcargs") else None
-        if isinstance(session_worker, Worker):
-            report.sections.append(("celery worker log (this test)",
-                                    session_worker.log_tail(since=session_worker.test_log_offset)))
+    for name in ("worker", "private_worker"):
+        if report.failed and name in getattr(item, "fixturenames", ()):
+            test_worker = item.funcargs.get(name) if hasattr(item, "funcargs") else None
+            if isinstance(test_worker, Worker):
+                report.sections.append((f"celery worker log (this test, {name})",
+                                        test_worker.log_tail(since=test_worker.test_log_offset)))
     return report
