@@ -175,6 +175,6 @@ def refresh_clock_rollup() -> dict[str, int]:
     return clock_rollup.refresh(timezone.now())
 
 
-@shared_task
+@shared_task(**RETRY_PERIODIC)
 def apply_retention() -> dict[str, int]:
     return retention.apply_retention(timezone.now())

@@ -16,7 +16,7 @@ def give_unsent_emails_a_message_id(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('takedowns', '0011_task_dispatch'),
+        ('takedowns', '0012_task_dispatch'),
     ]
 
     operations = [

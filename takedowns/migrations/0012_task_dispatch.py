@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('takedowns', '0010_clock_rollups'),
+        ('takedowns', '0011_retention'),
     ]
 
     operations = [
