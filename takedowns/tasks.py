@@ -7,7 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from takedowns import outbox, workflow
+from takedowns import evidence, outbox, workflow
 from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
@@ -134,3 +134,8 @@ def refresh_transparency_reports() -> list[str]:
 @shared_task
 def refresh_clock_rollup() -> dict[str, int]:
     return clock_rollup.refresh(timezone.now())
+
+
+@shared_task
+def sweep_orphan_evidence() -> int:
+    return evidence.sweep_orphans(timezone.now())

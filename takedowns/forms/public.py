@@ -165,6 +165,9 @@ class NoticeForm(forms.Form):
     other_evidence = MultipleFileField(label="Other evidence")
     remove_evidence = forms.TypedMultipleChoiceField(label="Remove", required=False, coerce=int,
                                                      widget=forms.CheckboxSelectMultiple)
+    # The files the page listed as already uploaded: one no longer kept was swept (EVIDENCE_ORPHAN_HOURS),
+    # and the submitter must hear it rather than file a notice without it.
+    kept_evidence = forms.TypedMultipleChoiceField(required=False, coerce=int, widget=forms.MultipleHiddenInput)
 
     good_faith_statement = forms.BooleanField(label=legal.GOOD_FAITH_TEXT, error_messages={
         "required": "The notice can only be filed with the good-faith statement."})
@@ -181,6 +184,12 @@ class NoticeForm(forms.Form):
         remove = self.fields["remove_evidence"]
         assert isinstance(remove, forms.TypedMultipleChoiceField)  # Form.fields is typed as plain fields
         remove.choices = [(evidence.pk, evidence.original_name) for evidence in self.kept]
+        listed = self.fields["kept_evidence"]
+        assert isinstance(listed, forms.TypedMultipleChoiceField)
+        listed.choices = [(evidence.pk, evidence.pk) for evidence in self.kept]
+        listed.error_messages["invalid_choice"] = (
+            "Files you uploaded earlier on this form are no longer kept: a form left unsent for "
+            f"{settings.EVIDENCE_ORPHAN_HOURS} hours loses them. Attach them again.")
         # Files that passed their checks, stored by the view even when another field has an error,
         # so the submitter never uploads them twice.
         self.accepted_uploads: list[tuple[str, UploadedFile, str]] = []
