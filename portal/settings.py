@@ -80,6 +80,18 @@ try:
     EVIDENCE_MAX_FILE_BYTES = env_int("EVIDENCE_MAX_FILE_MB", 10, minimum=1) * 1024 * 1024
     EVIDENCE_MAX_TOTAL_BYTES = env_int("EVIDENCE_MAX_TOTAL_MB", 25, minimum=1) * 1024 * 1024
     EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10, minimum=1)
+    # --- Request bodies and kept uploads (issue 10, item 6): what a hostile client can make us store. ---
+    # A body larger than this is refused from its Content-Length alone, before anything reads it
+    # (takedowns/middleware.py). By default one notice's evidence and its form fields: nothing larger can
+    # be valid. It must carry at least one file of the largest size allowed, and the form with it.
+    _evidence_max_file_mb = EVIDENCE_MAX_FILE_BYTES // (1024 * 1024)
+    REQUEST_MAX_BODY_BYTES = env_int(
+        "REQUEST_MAX_BODY_MB", max(EVIDENCE_MAX_TOTAL_BYTES // (1024 * 1024), _evidence_max_file_mb) + 3,
+        minimum=_evidence_max_file_mb + 1) * 1024 * 1024
+    # The form fields of one request (every field but the files): Django refuses more with a 400.
+    DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
+    # Files accepted on a notice form that was never filed are deleted this many hours after their upload.
+    EVIDENCE_ORPHAN_HOURS = env_int("EVIDENCE_ORPHAN_HOURS", 6, minimum=1)
     INFO_REQUEST_DAYS = env_int("INFO_REQUEST_DAYS", 7, minimum=1)
     # Appeals (DSA Art. 20) are open this many days after the decision; the law asks for at least six months.
     APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 183)
@@ -173,6 +185,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (the CSRF check reads the form): refuses one too large (issue 10).
+    "takedowns.middleware.RequestSizeLimit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -311,6 +325,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sweep-unrouted-notices": {"task": "takedowns.tasks.sweep_unrouted", "schedule": 60.0},
     "expire-unconfirmed-notices": {"task": "takedowns.tasks.expire_unconfirmed", "schedule": 3600.0},
+    # Uploads of forms never filed (EVIDENCE_ORPHAN_HOURS): often, so that they go within the hour after.
+    "sweep-orphan-evidence": {"task": "takedowns.tasks.sweep_orphan_evidence", "schedule": 900.0},
     "expire-information-requests": {"task": "takedowns.tasks.expire_information_requests", "schedule": 900.0},
     # Often enough that a one-minute demo target warns and breaches while a person watches.
     "process-sla-clocks": {"task": "takedowns.tasks.process_sla_clocks", "schedule": 20.0},

@@ -1,16 +1,37 @@
 """Evidence uploads: checked by their content (magic bytes), never by their name, and stored
-under MEDIA storage outside the web root."""
+under MEDIA storage outside the web root. The only writer of evidence files and their rows.
+
+A file's name is the submitter's text, kept only to show (escaped) beside the file: it is stored and
+downloaded under a name whose extension is the type its content shows (`poly.html` that is a JPEG
+is a `.jpg`), so no name makes a browser or a desktop treat evidence as a page or a program.
+
+Files accepted on a form that comes back with an error are kept under the form's submission key,
+so the submitter need not upload them again: at most one notice's worth per key
+(EVIDENCE_MAX_FILES, EVIDENCE_MAX_TOTAL_BYTES), deleted after EVIDENCE_ORPHAN_HOURS unless the
+notice is filed (sweep_orphans, run by beat).
+"""
 
 import hashlib
+import re
+import unicodedata
 import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import PurePosixPath
 
 import filetype
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Count, Sum
 
 from takedowns.models import Evidence, InfoRequest, Notice
 
 # What we accept, as identified by content, and the file extension we store it under.
 ACCEPTED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+# A download name keeps letters, digits and a few harmless marks of the original's stem.
+_UNSAFE_IN_NAME = re.compile(r"[^\w .()+-]+")
+SWEEP_BATCH = 500
 
 
 def sniff_content_type(upload: UploadedFile) -> str | None:
@@ -31,21 +52,52 @@ def size_of(upload: UploadedFile) -> int:
     return upload.size
 
 
+def shown_name(name: str | None) -> str:
+    """The submitter's file name as text to show: without control characters (a NUL, which
+    PostgreSQL refuses, a line break, a bidirectional override that disguises the extension)."""
+    text = "".join(char for char in (name or "") if unicodedata.category(char)[0] != "C")
+    return text.strip()[:255] or "unnamed"
+
+
+def download_name(evidence: Evidence) -> str:
+    """The name a reviewer downloads the file under: the original's stem, made harmless, with the
+    extension of the type its content shows (never the extension the submitter gave)."""
+    stem = PurePosixPath(shown_name(evidence.original_name).replace("\\", "/")).name.split(".")[0]
+    stem = _UNSAFE_IN_NAME.sub("_", stem).strip(" ._")[:100] or "evidence"
+    return f"{stem}.{ACCEPTED_TYPES.get(evidence.content_type, 'bin')}"
+
+
 def store(submission_key: uuid.UUID, kind: str, upload: UploadedFile, content_type: str,
           notice: Notice | None = None, info_request: InfoRequest | None = None) -> Evidence:
-    if upload.name is None:
-        raise ValueError("An upload without a file name cannot be kept.")
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
     evidence = Evidence(submission_key=submission_key, notice=notice, info_request=info_request, kind=kind,
-                        original_name=upload.name[:255], content_type=content_type, size=size_of(upload),
+                        original_name=shown_name(upload.name), content_type=content_type, size=size_of(upload),
                         sha256=digest.hexdigest())
-    # The stored name is random: the submitter's file name is kept only as data.
+    # The stored name is random, its extension the content's: the submitter's name is kept only as text.
     evidence.file.save(f"{uuid.uuid4().hex}.{ACCEPTED_TYPES[content_type]}", upload, save=False)
     evidence.save()
     return evidence
+
+
+def keep(submission_key: uuid.UUID, uploads: Iterable[tuple[str, UploadedFile, str]]) -> list[Evidence]:
+    """Keep the form's accepted uploads (kind, upload, content type) under its key until the notice
+    is filed, up to one notice's worth per key: an upload that would pass EVIDENCE_MAX_FILES or
+    EVIDENCE_MAX_TOTAL_BYTES is not kept. The form checks the same limits and says so; this holds
+    them whatever posts to the key (two tabs, a script). Returns the files kept."""
+    kept: list[Evidence] = []
+    with transaction.atomic():
+        held = Evidence.objects.filter(submission_key=submission_key, notice=None).aggregate(
+            files=Count("id"), bytes=Sum("size"))
+        files, total = held["files"], held["bytes"] or 0
+        for kind, upload, content_type in uploads:
+            if files + 1 > settings.EVIDENCE_MAX_FILES or total + size_of(upload) > settings.EVIDENCE_MAX_TOTAL_BYTES:
+                continue
+            kept.append(store(submission_key, kind, upload, content_type))
+            files, total = files + 1, total + size_of(upload)
+    return kept
 
 
 def kept_for(submission_key: uuid.UUID) -> list[Evidence]:
@@ -53,10 +105,35 @@ def kept_for(submission_key: uuid.UUID) -> list[Evidence]:
     return list(Evidence.objects.filter(submission_key=submission_key, notice=None).order_by("id"))
 
 
+def attach_kept(submission_key: uuid.UUID, notice: Notice) -> int:
+    """The form's kept files join its notice, in the notice's filing transaction. Returns how many."""
+    return Evidence.objects.filter(submission_key=submission_key, notice=None).update(notice=notice)
+
+
 def discard(submission_key: uuid.UUID, evidence_ids: list[int]) -> None:
     for evidence in Evidence.objects.filter(submission_key=submission_key, notice=None, pk__in=evidence_ids):
-        evidence.file.delete(save=False)
-        evidence.delete()
+        _delete_orphan(evidence)
+
+
+def sweep_orphans(now: datetime) -> int:
+    """Delete the files of forms never filed, EVIDENCE_ORPHAN_HOURS after their upload (beat runs
+    this). Returns how many it deleted."""
+    stale = now - timedelta(hours=settings.EVIDENCE_ORPHAN_HOURS)
+    deleted = 0
+    while True:
+        batch = list(Evidence.objects.filter(notice=None, uploaded_at__lt=stale).order_by("id")[:SWEEP_BATCH])
+        deleted += sum(_delete_orphan(evidence) for evidence in batch)
+        if len(batch) < SWEEP_BATCH:
+            return deleted
+
+
+def _delete_orphan(evidence: Evidence) -> bool:
+    # The row goes first, and only while no notice holds it: a notice filed at this moment keeps its
+    # file. A crash between the two steps leaves a file without a row, never a row without its file.
+    if not Evidence.objects.filter(pk=evidence.pk, notice=None).delete()[0]:
+        return False
+    evidence.file.delete(save=False)
+    return True
 
 
 def erase(notice_id: int) -> int:

@@ -12,7 +12,7 @@ from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from takedowns import dispatch, outbox, workflow
+from takedowns import dispatch, evidence, outbox, workflow
 from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
@@ -178,3 +178,8 @@ def refresh_clock_rollup() -> dict[str, int]:
 @shared_task(**RETRY_PERIODIC)
 def apply_retention() -> dict[str, int]:
     return retention.apply_retention(timezone.now())
+
+
+@shared_task(**RETRY_PERIODIC)
+def sweep_orphan_evidence() -> int:
+    return evidence.sweep_orphans(timezone.now())

@@ -1,5 +1,5 @@
 from django.contrib.auth.views import LogoutView
-from django.urls import path
+from django.urls import path, register_converter
 
 from takedowns.access import public as public_page
 from takedowns.views import (
@@ -16,41 +16,58 @@ from takedowns.views import (
     transparency,
 )
 
+
+class TextConverter:
+    """A path segment of printable text: the `str` converter less the control characters. A reference,
+    a token, a listing id or a report period never holds one, and PostgreSQL refuses a NUL in any
+    query, so a URL with one is no page of ours (404) rather than a database error (500)."""
+
+    regex = r"[^/\x00-\x1f\x7f-\x9f]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(TextConverter, "text")
+
 app_name = "takedowns"
 
 urlpatterns = [
     path("", public.home, name="home"),
     path("notices/new/", public.file_notice, name="file_notice"),
     path("notices/filed/<uuid:submission_key>/", public.notice_filed, name="notice_filed"),
-    path("confirm/<str:reference>/<str:token>/", public.confirm, name="confirm"),
-    path("track/<str:reference>/<str:token>/", public.track, name="track"),
-    path("track/<str:reference>/<str:token>/withdraw/", public.withdraw, name="withdraw"),
-    path("track/<str:reference>/<str:token>/answer/", public.answer, name="answer"),
-    path("track/<str:reference>/<str:token>/appeal/<int:decision_id>/", appeals.submitter_appeal,
+    path("confirm/<text:reference>/<text:token>/", public.confirm, name="confirm"),
+    path("track/<text:reference>/<text:token>/", public.track, name="track"),
+    path("track/<text:reference>/<text:token>/withdraw/", public.withdraw, name="withdraw"),
+    path("track/<text:reference>/<text:token>/answer/", public.answer, name="answer"),
+    path("track/<text:reference>/<text:token>/appeal/<int:decision_id>/", appeals.submitter_appeal,
          name="appeal_rejection"),
-    path("track/<str:reference>/<str:token>/counter-notices/<int:counter_notice_id>/lawsuit/", public.report_lawsuit,
+    path("track/<text:reference>/<text:token>/counter-notices/<int:counter_notice_id>/lawsuit/", public.report_lawsuit,
          name="report_lawsuit"),
     path("privacy/", privacy.privacy, name="privacy"),
     path("listings/", catalogue.listing_index, name="listing_index"),
-    path("listings/<str:external_id>/", catalogue.listing_detail, name="listing_detail"),
-    path("statement/<int:decision_id>/<str:token>/", seller.statement, name="statement"),
-    path("statement/<int:decision_id>/<str:token>/appeal/", appeals.seller_removal_appeal, name="appeal_removal"),
-    path("statement/<int:decision_id>/<str:token>/counter-notice/", seller.file_counter_notice,
+    path("listings/<text:external_id>/", catalogue.listing_detail, name="listing_detail"),
+    path("statement/<int:decision_id>/<text:token>/", seller.statement, name="statement"),
+    path("statement/<int:decision_id>/<text:token>/appeal/", appeals.seller_removal_appeal, name="appeal_removal"),
+    path("statement/<int:decision_id>/<text:token>/counter-notice/", seller.file_counter_notice,
          name="file_counter_notice"),
-    path("penalty/<int:penalty_id>/<str:token>/", seller.penalty_statement, name="penalty_statement"),
-    path("penalty/<int:penalty_id>/<str:token>/appeal/", appeals.seller_penalty_appeal, name="appeal_penalty"),
+    path("penalty/<int:penalty_id>/<text:token>/", seller.penalty_statement, name="penalty_statement"),
+    path("penalty/<int:penalty_id>/<text:token>/appeal/", appeals.seller_penalty_appeal, name="appeal_penalty"),
     path("review/login/", public_page(accounts.LoginPage.as_view()), name="review_login"),
     path("review/login/verify/", accounts.verify, name="two_factor_verify"),
     path("review/account/two-factor/", accounts.enrolment, name="two_factor"),
     path("review/account/two-factor/recovery-codes/", accounts.recovery_codes, name="two_factor_recovery_codes"),
     path("review/logout/", public_page(LogoutView.as_view(next_page="takedowns:review_login")), name="review_logout"),
     path("review/", review.queue, name="review_queue"),
-    path("review/notices/<str:reference>/", review.notice_detail, name="review_notice"),
-    path("review/notices/<str:reference>/claim/", review.claim, name="review_claim"),
-    path("review/notices/<str:reference>/release/", review.release, name="review_release"),
-    path("review/notices/<str:reference>/decide/", review.decide, name="review_decide"),
-    path("review/notices/<str:reference>/reassign/", review.reassign, name="review_reassign"),
-    path("review/notices/<str:reference>/escalate/", review.escalate, name="review_escalate"),
+    path("review/notices/<text:reference>/", review.notice_detail, name="review_notice"),
+    path("review/notices/<text:reference>/claim/", review.claim, name="review_claim"),
+    path("review/notices/<text:reference>/release/", review.release, name="review_release"),
+    path("review/notices/<text:reference>/decide/", review.decide, name="review_decide"),
+    path("review/notices/<text:reference>/reassign/", review.reassign, name="review_reassign"),
+    path("review/notices/<text:reference>/escalate/", review.escalate, name="review_escalate"),
     path("review/evidence/<int:evidence_id>/", review.evidence_file, name="evidence_file"),
     path("review/appeals/", appeals.queue, name="appeal_queue"),
     path("review/appeals/<int:appeal_id>/", appeals.appeal_detail, name="appeal_detail"),
@@ -69,7 +86,7 @@ urlpatterns = [
     path("review/dashboard/figures.csv", dashboard.figures_csv, name="dashboard_figures_csv"),
     path("review/dashboard/durations.csv", dashboard.durations_csv, name="dashboard_durations_csv"),
     path("transparency/", transparency.index, name="transparency_index"),
-    path("transparency/<str:period>/", transparency.report, name="transparency_report"),
-    path("transparency/<str:period>.json", transparency.report_json, name="transparency_json"),
-    path("transparency/<str:period>.csv", transparency.report_csv, name="transparency_csv"),
+    path("transparency/<text:period>/", transparency.report, name="transparency_report"),
+    path("transparency/<text:period>.json", transparency.report_json, name="transparency_json"),
+    path("transparency/<text:period>.csv", transparency.report_csv, name="transparency_csv"),
 ]

@@ -157,16 +157,6 @@ def test_expire_unconfirmed_expires_only_due_notices(now):
     assert due.events.filter(kind=EventKind.EXPIRED).count() == 1
 
 
-def test_expire_unconfirmed_deletes_orphan_uploads(now):
-    orphan = Evidence.objects.create(submission_key=uuid.uuid4(), kind="other", file="o.pdf", original_name="o.pdf",
-                                     content_type="application/pdf", size=1, sha256="0" * 64)
-    Evidence.objects.filter(pk=orphan.pk).update(uploaded_at=now - timedelta(days=8))
-    recent = Evidence.objects.create(submission_key=uuid.uuid4(), kind="other", file="r.pdf", original_name="r.pdf",
-                                     content_type="application/pdf", size=1, sha256="0" * 64)
-    workflow.expire_unconfirmed(now)
-    assert list(Evidence.objects.values_list("pk", flat=True)) == [recent.pk]
-
-
 ALL_PAIRS = [(source, target) for source in NoticeStatus.values for target in NoticeStatus.values]
 FORBIDDEN = [(s, t) for s, t in ALL_PAIRS if t not in NOTICE_TRANSITIONS[s]]
 

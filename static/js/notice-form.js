@@ -18,7 +18,29 @@
       total.value = String(index + 1);
     });
   }
-  form.addEventListener("submit", function () {
+  // The server refuses a body over data-max-body before reading it, and so cannot keep what was
+  // typed: files that could not fit are caught here, before anything is sent or lost.
+  var maxBody = parseInt(form.getAttribute("data-max-body") || "0", 10);
+  function attachedBytes() {
+    var bytes = 0;
+    form.querySelectorAll("input[type='file']").forEach(function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) { bytes += file.size; });
+    });
+    return bytes;
+  }
+  function megabytes(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }
+  form.addEventListener("submit", function (event) {
+    var attached = attachedBytes();
+    var warning = document.getElementById("upload-too-large");
+    if (maxBody && attached > maxBody - 1048576) {
+      event.preventDefault();
+      warning.textContent = "The files you attached add up to " + megabytes(attached) + "; at most " +
+        megabytes(maxBody - 1048576) + " can be sent at once. Nothing was sent and everything you typed is " +
+        "still here: attach fewer or smaller files.";
+      warning.hidden = false;
+      warning.scrollIntoView();
+      return;
+    }
     var button = document.getElementById("submit-notice");
     if (button) { button.disabled = true; button.textContent = "Sending…"; }
   });

@@ -16,15 +16,21 @@ DEFAULT_DAYS = 30
 # Long enough for a year's trend, short enough that a week-by-week chart stays readable.
 MAX_DAYS = 366
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_ID = 2 ** 63 - 1  # the largest BigAutoField
+EARLIEST = date(2000, 1, 1)
 
 
 def _day(raw: str, what: str) -> date:
     if not _ISO_DATE.fullmatch(raw):
         raise ValidationError(f"“{raw[:40]}” is not a date: write the {what} day as YYYY-MM-DD, e.g. 2026-11-01.")
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ValidationError(f"{raw} is not a day of the calendar: check the month and the day.") from None
+    if day < EARLIEST:
+        # Nothing happened before it, and a day near year 1 would overflow the period's arithmetic.
+        raise ValidationError(f"{raw} is before {EARLIEST}: choose the {what} day from then on.")
+    return day
 
 
 class PeriodForm(forms.Form):
@@ -111,7 +117,8 @@ class TdbIdsForm(forms.Form):
             raise ValidationError("Give the decision ids to export, e.g. ?ids=1,2,3.")
         ids: list[int] = []
         for part in parts:
-            if not part.isascii() or not part.isdigit() or int(part) == 0:
+            # An id the database cannot hold (over 2^63 - 1) is no decision's either: SQLite would fail on it.
+            if not part.isascii() or not part.isdigit() or not 0 < int(part) <= MAX_ID:
                 raise ValidationError(f"'{part[:40]}' is not a decision id: give whole numbers separated by commas, "
                                       "e.g. ?ids=1,2,3.")
             if int(part) not in ids:

@@ -23,6 +23,7 @@ from takedowns.workflow import ReportedItem
 
 _LISTING_ID = re.compile(r"^L-?\d{1,12}$", re.IGNORECASE)
 _url_validator = URLValidator(schemes=["http", "https"])
+REPORTED_MAX = 500  # NoticeItem.reported
 
 # The upload fields, one per kind of evidence.
 EVIDENCE_FIELDS = {
@@ -37,8 +38,12 @@ def _blank_choice(label: str, choices) -> list:
 
 
 def check_reported(value: str) -> str:
-    """A reported listing must be a web address or a listing ID."""
+    """A reported listing must be a web address or a listing ID, and fit its column (the rows' field
+    says so too; a pasted line has only this check)."""
     text = value.strip()
+    if len(text) > REPORTED_MAX:
+        raise ValidationError(f"“{text[:80]}…” is {len(text)} characters long; a listing's address may have at most "
+                              f"{REPORTED_MAX}.")
     if _LISTING_ID.match(text):
         return text.upper()
     try:
@@ -98,7 +103,7 @@ class ItemForm(forms.Form):
     """One reported listing row."""
 
     reported = forms.CharField(
-        label="Listing URL or ID", max_length=500, required=False,
+        label="Listing URL or ID", max_length=REPORTED_MAX, required=False,
         widget=forms.TextInput(attrs={"placeholder": "https://…/listings/L-100001/ or L-100001"}))
     reason = forms.ChoiceField(label="Infringement", required=False,
                                choices=_blank_choice("Choose the infringement…", InfringementReason.choices))
@@ -130,8 +135,12 @@ class NoticeForm(forms.Form):
     submitter_name = forms.CharField(label="Your full name", max_length=200)
     submitter_organisation = forms.CharField(label="Organisation", max_length=200, required=False,
                                              help_text="The company or law firm you file for, if any.")
+    # 254 characters: what the column (and SMTP) holds; Django's EmailField would take up to 320.
     submitter_email = forms.EmailField(
-        label="E-mail address", help_text="We send a confirmation link here; the notice is queued once you follow it.")
+        label="E-mail address", max_length=254,
+        help_text="We send a confirmation link here; the notice is queued once you follow it.",
+        error_messages={"max_length": "An e-mail address has at most %(limit_value)d characters; this one has "
+                                      "%(show_value)d."})
     # A callable, so that each form instance does not deep-copy 250 countries.
     submitter_country = CountryChoiceField(label="Country",
                                            choices=lambda: _blank_choice("Choose your country…", countries))
@@ -165,6 +174,9 @@ class NoticeForm(forms.Form):
     other_evidence = MultipleFileField(label="Other evidence")
     remove_evidence = forms.TypedMultipleChoiceField(label="Remove", required=False, coerce=int,
                                                      widget=forms.CheckboxSelectMultiple)
+    # The files the page listed as already uploaded: one no longer kept was swept (EVIDENCE_ORPHAN_HOURS),
+    # and the submitter must hear it rather than file a notice without it.
+    kept_evidence = forms.TypedMultipleChoiceField(required=False, coerce=int, widget=forms.MultipleHiddenInput)
 
     good_faith_statement = forms.BooleanField(label=legal.GOOD_FAITH_TEXT, error_messages={
         "required": "The notice can only be filed with the good-faith statement."})
@@ -181,6 +193,12 @@ class NoticeForm(forms.Form):
         remove = self.fields["remove_evidence"]
         assert isinstance(remove, forms.TypedMultipleChoiceField)  # Form.fields is typed as plain fields
         remove.choices = [(evidence.pk, evidence.original_name) for evidence in self.kept]
+        listed = self.fields["kept_evidence"]
+        assert isinstance(listed, forms.TypedMultipleChoiceField)
+        listed.choices = [(evidence.pk, evidence.pk) for evidence in self.kept]
+        listed.error_messages["invalid_choice"] = (
+            "Files you uploaded earlier on this form are no longer kept: a form left unsent for "
+            f"{settings.EVIDENCE_ORPHAN_HOURS} hours loses them. Attach them again.")
         # Files that passed their checks, stored by the view even when another field has an error,
         # so the submitter never uploads them twice.
         self.accepted_uploads: list[tuple[str, UploadedFile, str]] = []

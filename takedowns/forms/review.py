@@ -122,7 +122,10 @@ class BaseDecisionFormSet(forms.BaseFormSet):
                  **kwargs: Any) -> None:
         waiting = {item.pk: item for item in items}
         kwargs.setdefault("initial", [{"item": pk} for pk in waiting])
-        kwargs["form_kwargs"] = {"items": waiting, "reason_codes": {code.pk: code for code in reason_codes}}
+        # Every row is checked in full: a tampered INITIAL_FORMS would otherwise make the rows "extra"
+        # ones, skipped when unchanged, and leave them without cleaned data.
+        kwargs["form_kwargs"] = {"items": waiting, "reason_codes": {code.pk: code for code in reason_codes},
+                                 "empty_permitted": False}
         super().__init__(*args, **kwargs)
 
 

@@ -33,9 +33,11 @@ class CounterNoticeForm(forms.Form):
                               error_messages={"required": "Enter your postal address, with the country."})
     phone = forms.CharField(label="Telephone number", max_length=40, error_messages={
         "required": "Enter a telephone number where you can be reached."})
-    email = forms.EmailField(label="E-mail address", error_messages={
+    # 254 characters: what the column (and SMTP) holds; Django's EmailField would take up to 320.
+    email = forms.EmailField(label="E-mail address", max_length=254, error_messages={
         "required": "Enter your e-mail address: we write to you there about this counter-notice.",
-        "invalid": "Enter a valid e-mail address, such as name@example.com."})
+        "invalid": "Enter a valid e-mail address, such as name@example.com.",
+        "max_length": "An e-mail address has at most %(limit_value)d characters; this one has %(show_value)d."})
     signature = forms.CharField(
         label="Electronic signature", max_length=200,
         help_text="Type your full name again, exactly as above: this signs the counter-notice.",

@@ -5,9 +5,11 @@ comes back with status 400, the error beside the field and what was typed kept."
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -41,10 +43,11 @@ def file_notice(request: HttpRequest) -> HttpResponse:
         first = request.GET.get("listing", "")
         rows = item_rows_class(prefix="items", initial=[{"reported": first}] if first else None)
         form = NoticeForm(initial={"submission_key": uuid.uuid4()}, item_rows=rows)
-        return render(request, "takedowns/public/file_notice.html", {"form": form, "rows": rows, "kept": []})
+        return _notice_form_page(request, form, rows, [])
 
     data: QueryDict = request.POST
     key = _submission_key(data.get("submission_key"))
+    from_the_form = key is not None
     if key is None:
         key = uuid.uuid4()
         data = data.copy()  # request.POST is immutable; copying it costs, so only when needed
@@ -58,21 +61,44 @@ def file_notice(request: HttpRequest) -> HttpResponse:
     rows = item_rows_class(data, prefix="items")
     form = NoticeForm(data, request.FILES, item_rows=rows, kept=evidence.kept_for(key))
     complete = form.is_complete()
-    # Keep every good upload under the form's key, even if another field has an error.
     removed = form.cleaned_data.get("remove_evidence")  # is_complete() has validated the form
     if removed:
         evidence.discard(key, removed)
-    for kind, upload, content_type in form.accepted_uploads:
-        evidence.store(key, kind, upload, content_type)
-    if complete:
+    if _keep_uploads(form, key, from_the_form=from_the_form or complete) and complete:
         with_evidence = bool(form.accepted_uploads or form.kept_after_removal())
         workflow.file_notice(form.notice_fields(), form.items, key, now=timezone.now(), with_evidence=with_evidence)
         return redirect("takedowns:notice_filed", submission_key=key)
     if Notice.objects.filter(submission_key=key).exists():
         # A resent POST that no longer validates, because the files it relied on joined the notice.
         return redirect("takedowns:notice_filed", submission_key=key)
-    return render(request, "takedowns/public/file_notice.html",
-                  {"form": form, "rows": rows, "kept": evidence.kept_for(key)}, status=400)
+    return _notice_form_page(request, form, rows, evidence.kept_for(key), status=400)
+
+
+def _keep_uploads(form: NoticeForm, key: uuid.UUID, from_the_form: bool) -> bool:
+    """Keep every good upload under the form's key, even if another field has an error, so that the
+    submitter need not upload it again. Not for a POST that did not come from the form's page (no
+    key of its own) and does not file a notice: it would have nothing to come back to. False, with
+    the error on the form, when an upload is not kept."""
+    if not form.accepted_uploads:
+        return True
+    if not from_the_form:
+        form.add_error(None, "The files you attached were not kept, because the form was not sent from its page; "
+                             "attach them again.")
+        return False
+    kept = evidence.keep(key, form.accepted_uploads)
+    if len(kept) < len(form.accepted_uploads):  # another tab filled the key meanwhile
+        form.add_error(None, f"{len(form.accepted_uploads) - len(kept)} of the files you attached would take this "
+                             f"notice past {settings.EVIDENCE_MAX_FILES} files or "
+                             f"{filesizeformat(settings.EVIDENCE_MAX_TOTAL_BYTES)} and were not kept.")
+        return False
+    return True
+
+
+def _notice_form_page(request: HttpRequest, form: NoticeForm, rows: Any, kept: list, status: int = 200) -> HttpResponse:
+    return render(request, "takedowns/public/file_notice.html", {
+        "form": form, "rows": rows, "kept": kept, "limits": {
+            "file": settings.EVIDENCE_MAX_FILE_BYTES, "total": settings.EVIDENCE_MAX_TOTAL_BYTES,
+            "files": settings.EVIDENCE_MAX_FILES, "request": settings.REQUEST_MAX_BODY_BYTES}}, status=status)
 
 
 @public

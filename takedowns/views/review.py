@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from takedowns import workflow
+from takedowns import evidence, workflow
 from takedowns.access import ReviewerRequest, check_notice, lead_required, may_open_notice, reviewer_required
 from takedowns.enums import InfringementReason, ItemState, RightType
 from takedowns.forms.review import EscalateForm, QueueFilterForm, ReassignForm, ReviewForm
@@ -156,10 +156,14 @@ def _decided_message(decided: int, asked: int) -> str:
 
 @reviewer_required
 def evidence_file(request: ReviewerRequest, evidence_id: int) -> FileResponse:
-    evidence = evidence_file_of(evidence_id)
-    if evidence is None or evidence.notice is None:
+    stored = evidence_file_of(evidence_id)
+    if stored is None or stored.notice is None:
         raise Http404("No such evidence file.")
-    check_notice(request, evidence.notice)  # the same people as the notice's page
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
-                        content_type=evidence.content_type)
+    check_notice(request, stored.notice)  # the same people as the notice's page
+    # Always a download, under a name whose extension is the type its content shows (a `poly.html`
+    # that is a JPEG comes down as `poly.jpg`), and never sniffed into something else.
+    response = FileResponse(stored.file.open("rb"), as_attachment=True, filename=evidence.download_name(stored),
+                            content_type=stored.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from takedowns import dispatch, emails
+from takedowns import dispatch, emails, evidence
 from takedowns.enums import OPEN_NOTICE_STATUSES, ClockKind, EventKind, ItemState, NoticeStatus, reason_mask
-from takedowns.models import Evidence, Notice, NoticeItem, Submitter
+from takedowns.models import Notice, NoticeItem, Submitter
 from takedowns.trust import submitter_trust
 from takedowns.workflow import clocks
 from takedowns.workflow.base import SUBMITTER, SYSTEM, TransitionNotAllowed, change_status, record_event, release_load
@@ -72,8 +72,7 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
                 )
                 evidence_count = 0
                 if with_evidence:
-                    evidence_count = Evidence.objects.filter(submission_key=submission_key, notice=None) \
-                        .update(notice=notice)
+                    evidence_count = evidence.attach_kept(submission_key, notice)
                 record_event(notice, EventKind.FILED, SUBMITTER, now, to_status=NoticeStatus.UNCONFIRMED,
                         details={"items": len(items), "evidence_files": evidence_count})
                 emails.confirmation_request(notice, item_count=len(items))
@@ -135,11 +134,6 @@ def expire_unconfirmed(now: datetime, limit: int = 500) -> int:
             expired += 1
         except TransitionNotAllowed:
             continue  # confirmed or expired by someone else meanwhile
-    # Files uploaded on a form that was never sent.
-    stale = now - timedelta(days=settings.NOTICE_CONFIRMATION_DAYS)
-    for evidence in Evidence.objects.filter(notice=None, uploaded_at__lt=stale)[:limit]:
-        evidence.file.delete(save=False)
-        evidence.delete()
     return expired
 
 

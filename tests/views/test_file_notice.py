@@ -1,10 +1,12 @@
 """The public notice form: what is filed, every error and what survives it, uploads, double submits."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 
+from takedowns import evidence
 from takedowns.enums import NoticeStatus
 from takedowns.models import Event, Evidence, Notice
 from tests.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, upload
@@ -290,3 +292,67 @@ def test_a_tampered_submission_key_still_gets_a_working_form(client):
     response = client.post(URL, form_data(submission_key="not-a-uuid", submitter_name=""))
     assert response.status_code == 400
     assert uuid.UUID(response.context["form"].data["submission_key"])
+
+
+# --- What a form keeps, and for how long (issue 10: uploads kept from invalid forms). ---
+
+def test_files_of_a_post_without_the_forms_key_are_not_kept(client):
+    # Five POSTs with a file and an empty name, none from the form's page (no key): each used to keep its
+    # file for days under a key of its own, which nobody could ever come back to.
+    for attempt in range(5):
+        response = client.post(URL, form_data(submission_key=None, submitter_name="",
+                                               test_buy=upload(f"buy-{attempt}.pdf", PDF_BYTES + b"0" * 100_000)))
+        assert response.status_code == 400
+        assert errors_of(response)["__all__"] == [
+            "The files you attached were not kept, because the form was not sent from its page; attach them again."]
+    assert Evidence.objects.count() == 0
+    assert Notice.objects.count() == 0
+
+
+def test_a_complete_notice_without_the_forms_key_is_filed_with_its_files(client):
+    response = client.post(URL, form_data(submission_key=None, test_buy=upload("buy.pdf", PDF_BYTES)))
+    assert response.status_code == 302
+    assert list(Notice.objects.get().evidence.values_list("original_name", flat=True)) == ["buy.pdf"]
+
+
+def test_a_key_keeps_no_more_than_a_notice_may_carry_even_from_two_tabs_at_once(client, settings, monkeypatch):
+    settings.EVIDENCE_MAX_FILES = 2
+    key = uuid.uuid4()
+    two = [upload("a.pdf", PDF_BYTES), upload("b.pdf", PDF_BYTES)]
+    assert client.post(URL, form_data(key, submitter_name="", test_buy=two)).status_code == 400
+    # The second tab's form was checked before the first one's files were kept: it sees none of them.
+    monkeypatch.setattr("takedowns.views.public.evidence.kept_for", lambda key: [])
+    response = client.post(URL, form_data(key, test_buy=[upload("c.pdf", PDF_BYTES), upload("d.pdf", PDF_BYTES)]))
+    assert response.status_code == 400
+    assert errors_of(response)["__all__"] == [
+        "2 of the files you attached would take this notice past 2 files or 25.0\xa0MB and were not kept."]
+    assert sorted(Evidence.objects.values_list("original_name", flat=True)) == ["a.pdf", "b.pdf"]
+    assert Notice.objects.count() == 0
+
+
+def test_files_swept_while_the_form_stayed_open_are_reported_not_silently_dropped(client, settings, now):
+    key = uuid.uuid4()
+    first = client.post(URL, form_data(key, submitter_name="", test_buy=upload("buy.pdf", PDF_BYTES)))
+    kept = Evidence.objects.get()
+    assert f'<input type="hidden" name="kept_evidence" value="{kept.pk}">' in first.content.decode()
+    Evidence.objects.update(uploaded_at=now - timedelta(hours=settings.EVIDENCE_ORPHAN_HOURS, minutes=1))
+    assert evidence.sweep_orphans(now) == 1
+
+    response = client.post(URL, form_data(key, kept_evidence=[str(kept.pk)]))
+    assert response.status_code == 400
+    assert errors_of(response) == {"kept_evidence": [
+        "Files you uploaded earlier on this form are no longer kept: a form left unsent for 6 hours loses them. "
+        "Attach them again."]}
+    assert 'id="kept-evidence-error">Files you uploaded earlier' in response.content.decode()
+    assert Notice.objects.count() == 0
+    # Attached again, the notice is filed with it.
+    again = client.post(URL, form_data(key, test_buy=upload("buy.pdf", PDF_BYTES)))
+    assert again.status_code == 302
+    assert list(Notice.objects.get().evidence.values_list("original_name", flat=True)) == ["buy.pdf"]
+
+
+def test_the_form_states_the_evidence_limits(client):
+    html = client.get(URL).content.decode()
+    text = " ".join(html.replace("\xa0", " ").split())
+    assert "PDF, PNG or JPEG: each file at most 10.0 MB, at most 10 files of 25.0 MB together." in text
+    assert 'data-max-body="29360128"' in html  # 28 MB: what the server accepts in one sending
