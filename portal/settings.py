@@ -120,7 +120,7 @@ try:
     # The repeat-infringer ladder, strikes:level[:days] (takedowns/penalties.py); checked at start.
     PENALTY_LADDER = env_str("PENALTY_LADDER", "1:warning, 2:restriction:7, 3:suspension:30, 4:termination")
     STRIKE_EXPIRY_DAYS = env_int("STRIKE_EXPIRY_DAYS", 365, minimum=1)
-    ROUTING_GRACE_SECONDS = env_int("ROUTING_GRACE_SECONDS", 120, minimum=1)
+    ROUTING_GRACE_SECONDS = env_int("ROUTING_GRACE_SECONDS", 60, minimum=1)
     # Other host names under which the local catalogue's listing URLs are recognised.
     MARKETPLACE_HOSTS = env_list("MARKETPLACE_HOSTS", [])
 
@@ -323,7 +323,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "sweep-unrouted-notices": {"task": "takedowns.tasks.sweep_unrouted", "schedule": 60.0},
+    # A notice whose routing message a killed worker held (unacknowledged: Redis hands it back only after
+    # the visibility timeout, an hour) is routed by this sweep: within ROUTING_GRACE_SECONDS + 20 s.
+    "sweep-unrouted-notices": {"task": "takedowns.tasks.sweep_unrouted", "schedule": 20.0,
+                               "options": {"expires": 20}},
     "expire-unconfirmed-notices": {"task": "takedowns.tasks.expire_unconfirmed", "schedule": 3600.0},
     # Uploads of forms never filed (EVIDENCE_ORPHAN_HOURS): often, so that they go within the hour after.
     "sweep-orphan-evidence": {"task": "takedowns.tasks.sweep_orphan_evidence", "schedule": 900.0},

@@ -23,7 +23,6 @@ import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, Sum
 
 from takedowns.models import Evidence, InfoRequest, Notice
 
@@ -67,15 +66,19 @@ def download_name(evidence: Evidence) -> str:
     return f"{stem}.{ACCEPTED_TYPES.get(evidence.content_type, 'bin')}"
 
 
-def store(submission_key: uuid.UUID, kind: str, upload: UploadedFile, content_type: str,
-          notice: Notice | None = None, info_request: InfoRequest | None = None) -> Evidence:
+def sha256_of(upload: UploadedFile) -> str:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    return digest.hexdigest()
+
+
+def store(submission_key: uuid.UUID, kind: str, upload: UploadedFile, content_type: str,
+          notice: Notice | None = None, info_request: InfoRequest | None = None, sha256: str = "") -> Evidence:
     evidence = Evidence(submission_key=submission_key, notice=notice, info_request=info_request, kind=kind,
                         original_name=shown_name(upload.name), content_type=content_type, size=size_of(upload),
-                        sha256=digest.hexdigest())
+                        sha256=sha256 or sha256_of(upload))
     # The stored name is random, its extension the content's: the submitter's name is kept only as text.
     evidence.file.save(f"{uuid.uuid4().hex}.{ACCEPTED_TYPES[content_type]}", upload, save=False)
     evidence.save()
@@ -86,17 +89,23 @@ def keep(submission_key: uuid.UUID, uploads: Iterable[tuple[str, UploadedFile, s
     """Keep the form's accepted uploads (kind, upload, content type) under its key until the notice
     is filed, up to one notice's worth per key: an upload that would pass EVIDENCE_MAX_FILES or
     EVIDENCE_MAX_TOTAL_BYTES is not kept. The form checks the same limits and says so; this holds
-    them whatever posts to the key (two tabs, a script). Returns the files kept."""
+    them whatever posts to the key (two tabs, a script). A file already kept under the key as the
+    same kind, name and content is that file, not a second copy: the form sent twice (a resend, or
+    the page run once more after a lost database connection, views/reconnect.py). Returns the
+    files held for `uploads`."""
     kept: list[Evidence] = []
     with transaction.atomic():
-        held = Evidence.objects.filter(submission_key=submission_key, notice=None).aggregate(
-            files=Count("id"), bytes=Sum("size"))
-        files, total = held["files"], held["bytes"] or 0
+        already = list(Evidence.objects.filter(submission_key=submission_key, notice=None))
+        held = {(row.kind, row.original_name, row.sha256): row for row in already}
+        files, total = len(already), sum(row.size for row in already)
         for kind, upload, content_type in uploads:
-            if files + 1 > settings.EVIDENCE_MAX_FILES or total + size_of(upload) > settings.EVIDENCE_MAX_TOTAL_BYTES:
-                continue
-            kept.append(store(submission_key, kind, upload, content_type))
-            files, total = files + 1, total + size_of(upload)
+            same = (kind, shown_name(upload.name), sha256_of(upload))
+            if same in held:
+                kept.append(held[same])
+            elif files < settings.EVIDENCE_MAX_FILES and total + size_of(upload) <= settings.EVIDENCE_MAX_TOTAL_BYTES:
+                held[same] = store(submission_key, kind, upload, content_type, sha256=same[2])
+                kept.append(held[same])
+                files, total = files + 1, total + size_of(upload)
     return kept
 
 

@@ -39,8 +39,10 @@ SEND_TIME_LIMIT = 45
 # worker died) and may be taken over; short, so its e-mail goes out about a minute later.
 SEND_LEASE = timedelta(seconds=SEND_TIME_LIMIT + 15)
 # A row still queued and never tried this long after it was written lost its send message (the
-# broker lost it, or a killed worker held it): the sweep sends it.
-LOST_MESSAGE_GRACE = timedelta(minutes=2)
+# broker lost it, or a killed worker held it unacknowledged): the sweep (every 30 s) sends it, so it
+# goes out within 90 s. A row merely waiting behind a long queue may get a second send message;
+# the claim in `deliver` makes that one do nothing.
+LOST_MESSAGE_GRACE = timedelta(seconds=60)
 
 
 class TransientMailError(Exception):

@@ -6,8 +6,10 @@ from django.shortcuts import render
 from takedowns.access import public
 from takedowns.forms.public import CatalogueFilterForm
 from takedowns.selectors import catalogue
+from takedowns.views.reconnect import once_more_if_disconnected
 
 
+@once_more_if_disconnected
 @public
 def listing_index(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET)
@@ -20,6 +22,7 @@ def listing_index(request: HttpRequest) -> HttpResponse:
     }, status=400 if form.errors else 200)
 
 
+@once_more_if_disconnected
 @public
 def listing_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     listing = catalogue.listing(external_id)

@@ -20,9 +20,11 @@ from takedowns.forms.public import AnswerForm, LawsuitForm, NoticeForm, Withdraw
 from takedowns.forms.seller import AppealForm
 from takedowns.models import Notice
 from takedowns.selectors.notices import counter_notice_of, tracking_page
+from takedowns.views.reconnect import once_more_if_disconnected
 from takedowns.workflow import counter_notices
 
 
+@once_more_if_disconnected
 @public
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "takedowns/public/home.html")
@@ -35,6 +37,7 @@ def _submission_key(raw: str | None) -> uuid.UUID | None:
         return None
 
 
+@once_more_if_disconnected
 @public
 @require_http_methods(["GET", "POST"])
 def file_notice(request: HttpRequest) -> HttpResponse:
@@ -101,6 +104,7 @@ def _notice_form_page(request: HttpRequest, form: NoticeForm, rows: Any, kept: l
             "files": settings.EVIDENCE_MAX_FILES, "request": settings.REQUEST_MAX_BODY_BYTES}}, status=status)
 
 
+@once_more_if_disconnected
 @public
 def notice_filed(request: HttpRequest, submission_key: uuid.UUID) -> HttpResponse:
     # The submission key is the form's own random one-time key: only its sender knows it.
@@ -108,6 +112,7 @@ def notice_filed(request: HttpRequest, submission_key: uuid.UUID) -> HttpRespons
     return render(request, "takedowns/public/notice_filed.html", {"notice": notice})
 
 
+@once_more_if_disconnected
 @confirmation_link
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, notice: Notice) -> HttpResponse:
@@ -124,6 +129,7 @@ def confirm(request: HttpRequest, notice: Notice) -> HttpResponse:
     return redirect(notice.tracking_path())
 
 
+@once_more_if_disconnected
 @tracking_link
 def track(request: HttpRequest, notice: Notice) -> HttpResponse:
     return _tracking_response(request, notice)

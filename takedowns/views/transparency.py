@@ -22,10 +22,12 @@ from takedowns.enums import (
 )
 from takedowns.reports import transparency as figures
 from takedowns.reports.measures import duration_text, percent
+from takedowns.views.reconnect import once_more_if_disconnected
 
 Rows = list[tuple[str, object]]
 
 
+@once_more_if_disconnected
 @public
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
@@ -96,6 +98,7 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
     ]
 
 
+@once_more_if_disconnected
 @public
 @require_GET
 def report(request: HttpRequest, period: str) -> HttpResponse:
@@ -106,6 +109,7 @@ def report(request: HttpRequest, period: str) -> HttpResponse:
     return render(request, "takedowns/report/report.html", {"period": chosen, "sections": sections(data)})
 
 
+@once_more_if_disconnected
 @public
 @require_GET
 def report_json(request: HttpRequest, period: str) -> JsonResponse:
@@ -123,6 +127,7 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
+@once_more_if_disconnected
 @public
 @require_GET
 def report_csv(request: HttpRequest, period: str) -> HttpResponse:
