@@ -17,6 +17,7 @@ from typing import Any
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from psycopg import pq
 
 logger = logging.getLogger(__name__)
 
@@ -28,14 +29,35 @@ def once_more_if_disconnected(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
-        except (OperationalError, InterfaceError):
-            if connection.in_atomic_block or still_connected():
+        except (OperationalError, InterfaceError) as exc:
+            if connection.in_atomic_block or not connection_lost(exc):
                 raise  # an error of the query itself, or inside a caller's transaction: not ours to repeat
             logger.warning("database connection lost during %s %s; running it once more on a new one",
                            request.method, request.path)
             connection.close()
             return view(request, *args, **kwargs)
     return wrapper
+
+
+# PostgreSQL's SQLSTATE for a lost connection: class 08 (connection exception), and the server
+# shutting the session down (57P01 admin shutdown: pg_terminate_backend; 57P02 crash; 57P03 starting).
+_SHUTDOWN = {"57P01", "57P02", "57P03"}
+
+
+def connection_lost(exc: Exception) -> bool:
+    """Whether `exc` says the connection itself went away, not that a query failed on it. Django
+    reconnects as soon as a transaction block closes on a dead connection, so the error's own
+    account (its SQLSTATE, the state of the connection it came from) is what tells."""
+    if isinstance(exc, InterfaceError):  # "connection already closed"
+        return True
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or ""
+    if sqlstate.startswith("08") or sqlstate in _SHUTDOWN:
+        return True
+    pgconn = getattr(cause, "pgconn", None)
+    if pgconn is not None and pgconn.status != pq.ConnStatus.OK:
+        return True
+    return not still_connected()
 
 
 def still_connected() -> bool:

@@ -11,6 +11,7 @@ from takedowns import workflow
 from takedowns.enums import EventKind, NoticeStatus
 from takedowns.models import Notice
 from takedowns.views import public
+from takedowns.workflow import filing
 from tests.factories import file_notice
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -49,3 +50,17 @@ def test_the_tracking_page_whose_connection_is_terminated_answers_all_the_same(c
         response = client.get(notice.tracking_path())
     assert response.status_code == 200 and notice.reference in response.content.decode()
     assert len(calls) == 2
+
+
+def test_a_connection_terminated_inside_the_confirmations_transaction_is_rolled_back_and_run_again(
+        client, now, catalogue, reviewers):
+    """The cut the fault bench found: in the middle of confirm_notice's transaction (its clock's
+    INSERT), after which Django has already reconnected by the time the error reaches the page."""
+    notice = file_notice(now)
+    call, calls = terminating_once(filing.clocks.start_clock)
+    with mock.patch.object(filing.clocks, "start_clock", call):
+        response = client.post(notice.confirmation_path())
+    assert (response.status_code, response["Location"]) == (302, notice.tracking_path())
+    assert len(calls) == 2
+    assert notice.events.filter(kind=EventKind.CONFIRMED).count() == 1
+    assert notice.clocks.count() == 1
