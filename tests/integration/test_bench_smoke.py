@@ -251,14 +251,13 @@ def test_bench_dashboard_smoke(smoke):
 
 # --- bench/faults: the fault-injection run of issue 10. ---
 
-# On the code before issue 10's fixes (233fb31) the faults show the defects the issue is about (500s
-# for saved work while the broker is down, e-mails left for a 10-minute lease or sent twice), so
-# bench/faults exits 1 there: this test asks only that it ran and reported (0 or 1; 2 = the bench
-# itself broke). Once the fixes of items 1 (a durable outbox of dispatches) and 2 (each e-mail once,
-# a short lease) are merged, set REQUIRE_CLEAN = True: exit status 0 is then required, and each fault
-# may take up to the issue's 2 minutes to recover (the app retries a refused e-mail after a minute),
-# so the run may take several minutes.
-REQUIRE_CLEAN = False
+# On the code before issue 10's fixes (233fb31) the faults showed the defects the issue is about (500s
+# for saved work while the broker was down, e-mails left for a 10-minute lease or sent twice), and
+# bench/faults exited 1. With the fixes (a durable outbox of dispatches, each e-mail once with a short
+# lease, a page run once more on a cut database connection) every fault must come out clean: exit
+# status 0 is required, and each fault may take up to the issue's 2 minutes to recover (the app
+# retries a refused e-mail after a minute), so the run may take several minutes.
+REQUIRE_CLEAN = True
 FAULTS_SMOKE_OPTIONS = ("--recovery-seconds", "130") if REQUIRE_CLEAN else ()
 # ~1.5-2 minutes here (4 faults of ~10 s, each waiting at most 15 s for recovery, plus the stack's start).
 FAULTS_TIMEOUT_SECONDS = 900 if REQUIRE_CLEAN else 300
