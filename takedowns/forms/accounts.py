@@ -1,7 +1,23 @@
-"""The log-in's second step and the enrolment of an authenticator: one code each. Validation only;
-whether the code is right is for takedowns/two_factor.py, which the view asks."""
+"""The log-in (user name and password), its second step and the enrolment of an authenticator: one
+code each. Validation only; whether the code is right is for takedowns/two_factor.py, which the view
+asks."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form, which sets the user name's maximum length only as an HTML attribute: a
+    longer name went on to authenticate(), and django-axes' record of the failure (a 255-character
+    column) broke on PostgreSQL with a server error. A name no account can have is refused here."""
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        limit = self.fields["username"].max_length
+        if limit is not None and len(username) > limit:
+            raise forms.ValidationError(f"A user name has at most {limit} characters; this one has "
+                                        f"{len(username)}.", code="max_length")
+        return username
 
 
 class CodeForm(forms.Form):

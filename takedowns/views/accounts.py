@@ -6,7 +6,6 @@ codes. Who must give a code, and when, is decided in takedowns/access.py."""
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,13 +15,14 @@ from django.views.decorators.http import require_POST
 
 from takedowns import two_factor
 from takedowns.access import VERIFY_URL, AccountRequest, account_page, is_verified, two_factor_required
-from takedowns.forms.accounts import CodeForm, EnrolForm
+from takedowns.forms.accounts import CodeForm, EnrolForm, LoginForm
 
 LOGIN_TEMPLATE = "takedowns/review/login.html"
 
 
 class LoginPage(LoginView):
     template_name = LOGIN_TEMPLATE
+    authentication_form = LoginForm
     next_page = "takedowns:review_queue"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def locked_out(request: HttpRequest, response: HttpResponse | None = None, crede
                ) -> HttpResponse:
     """django-axes' answer once the limit is reached: the login page again, saying why and for how
     long (429 Too Many Requests), with the user name kept."""
-    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")[:150]})
+    form = LoginForm(request, initial={"username": request.POST.get("username", "")[:150]})
     return render(request, LOGIN_TEMPLATE, {
         "form": form, "next": _next(request), "demo_mode": settings.DEMO_MODE, "locked_out": True,
         "lockout_minutes": settings.LOGIN_LOCKOUT_MINUTES, "failure_limit": settings.LOGIN_FAILURE_LIMIT,

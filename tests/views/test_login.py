@@ -140,3 +140,20 @@ def test_a_spoofed_forwarded_header_does_not_dodge_the_lock(client, settings, re
     response = attempt(client, "rev", "pw", address="10.0.0.2", **{"X-Forwarded-For": "9.9.9.9, 203.0.113.7"})
     assert response.status_code == 429
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+
+
+@pytest.mark.parametrize("username", ["r" * 151, "tm".ljust(256, "b")])
+def test_a_user_name_longer_than_any_account_can_have_is_refused_by_the_form(client, rev, username):
+    """Django's log-in form sets the length only as an HTML attribute; a longer name went on to the
+    password check, and django-axes' record of the failure (255 characters) broke on PostgreSQL."""
+    response = attempt(client, username, "guess")
+    page = " ".join(response.content.decode().split())
+    assert response.status_code == 200 and not logged_in(client)
+    assert f"A user name has at most 150 characters; this one has {len(username)}." in page
+    assert AccessAttempt.objects.count() == 0  # no password was tried, so no failure recorded
+
+
+def test_a_user_name_of_exactly_the_longest_length_is_checked_as_usual(client, rev):
+    response = attempt(client, "r" * 150, "guess")
+    assert response.status_code == 200 and WRONG in response.content.decode()
+    assert AccessAttempt.objects.get().username == "r" * 150
