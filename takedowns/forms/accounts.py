@@ -13,8 +13,8 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
-        limit = self.fields["username"].max_length
-        if limit is not None and len(username) > limit:
+        limit = self.username_field.max_length or 254  # as Django's form reads it
+        if len(username) > limit:
             raise forms.ValidationError(f"A user name has at most {limit} characters; this one has "
                                         f"{len(username)}.", code="max_length")
         return username
