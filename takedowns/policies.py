@@ -12,6 +12,7 @@ The texts around these values (the law, in plain words) are in templates/takedow
 This module sits above the workflow (it reads the workflow's own rules) and below the views.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -212,14 +213,28 @@ def _policy_target(policy: SlaPolicy, *, others: bool) -> Target:
                   calendar_text(calendar))
 
 
+# Policies that can never apply to a clock of this kind, for what its start does not know: the
+# acknowledgement clock starts at confirmation, before routing scores the priority (it is 0 then),
+# and a strike's seller-penalty clock starts without the reported reasons (workflow/enforcement.py).
+_NEVER_APPLIES: dict[str, Callable[[SlaPolicy], bool]] = {
+    ClockKind.ACKNOWLEDGEMENT: lambda policy: policy.min_priority > 0,
+    ClockKind.SELLER_PENALTY: lambda policy: bool(policy.reason),
+}
+
+
 def targets_for(kind: str, policies: list[SlaPolicy]) -> ClockTargets:
     """The targets a clock of this kind starts under, the most specific first. Not for the
     counter-notice restore clock, whose due time is the law's (legal.py), whatever a policy says."""
     if kind == ClockKind.COUNTER_NOTICE_RESTORE:
         raise ValueError("The counter-notice restore window is legal.window_text(), not an SLA policy.")
-    mine = sorted((policy for policy in policies if policy.clock == kind), key=_precedence, reverse=True)
+    never = _NEVER_APPLIES.get(kind, lambda policy: False)
+    mine = sorted((policy for policy in policies if policy.clock == kind and not never(policy)), key=_precedence,
+                  reverse=True)
+    catch_all = next((index for index, policy in enumerate(mine) if _is_catch_all(policy)), None)
+    if catch_all is not None:
+        mine = mine[:catch_all + 1]  # the first policy that fits every case hides those after it
     targets = [_policy_target(policy, others=index > 0) for index, policy in enumerate(mine)]
-    if not any(_is_catch_all(policy) for policy in mine):  # start_clock's default applies to the rest
+    if catch_all is None:  # start_clock's default applies to the rest
         targets.append(Target("All other cases" if mine else "Every case",
                               duration_text(clocks.DEFAULT_TARGETS[kind]), calendar_text(sla.ROUND_THE_CLOCK)))
     return ClockTargets(kind, ClockKind(kind).label, CLOCK_MEASURES[kind], targets)

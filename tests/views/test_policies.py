@@ -311,3 +311,18 @@ def test_the_statement_emails_link_the_pages_with_absolute_addresses(removal):
         in measure.body_html
     assert '<a href="https://portal.test/policies/contesting-decisions/">how to contest a decision</a>' \
         in measure.body_html
+
+
+def test_policies_a_clock_can_never_start_under_are_not_listed(client, now, catalogue, reviewers):
+    """The acknowledgement clock starts before routing scores the priority, and a strike's clock
+    without the reported reasons: a policy scoped so is never used, so the page does not promise it."""
+    SlaPolicy.objects.create(clock=ClockKind.ACKNOWLEDGEMENT, min_priority=1, target=timedelta(minutes=2))
+    SlaPolicy.objects.create(clock=ClockKind.SELLER_PENALTY, reason="counterfeit", target=timedelta(hours=1))
+    SlaPolicy.objects.create(clock=ClockKind.SELLER_PENALTY, target=timedelta(hours=5))  # a second catch-all, unused
+    notice = decided(now, {"L-100001": REMOVE}, reviewers["tm"])  # a counterfeit, priority above 1
+    assert notice.priority > 1
+    assert notice.clocks.get(kind=ClockKind.ACKNOWLEDGEMENT).target == timedelta(minutes=15)
+    assert notice.clocks.get(kind=ClockKind.SELLER_PENALTY).target == timedelta(hours=72)
+    assert "2 minutes" not in section(client, HANDLING, f"targets-{ClockKind.ACKNOWLEDGEMENT}")
+    penalty = section(client, REPEAT, f"targets-{ClockKind.SELLER_PENALTY}")
+    assert "1 hour" not in penalty and "5 hours" not in penalty and "Every case: <strong>3 days</strong>" in penalty
