@@ -326,3 +326,24 @@ def test_policies_a_clock_can_never_start_under_are_not_listed(client, now, cata
     assert "2 minutes" not in section(client, HANDLING, f"targets-{ClockKind.ACKNOWLEDGEMENT}")
     penalty = section(client, REPEAT, f"targets-{ClockKind.SELLER_PENALTY}")
     assert "1 hour" not in penalty and "5 hours" not in penalty and "Every case: <strong>3 days</strong>" in penalty
+
+
+def test_the_statements_and_the_decision_email_state_the_configured_appeal_window(client, settings, now, bright,
+                                                                                 reviewers):
+    """What the policy page says of appeals, the messages of each decision say too: the window is
+    APPEAL_WINDOW_DAYS, not a fixed six months."""
+    settings.APPEAL_WINDOW_DAYS = 365
+    decision = decision_of(decided(now, {"L-100003": REMOVE}, reviewers["tm"]))
+    apply_penalties(now)
+    said = "free of charge, within 365 days of the decision (DSA Art. 20)"
+    statement = OutboundEmail.objects.get(kind="statement_of_reasons")
+    measure = OutboundEmail.objects.get(kind="penalty_statement")
+    for email in (statement, measure):
+        assert said in email.body_text and said in email.body_html and "six months" not in email.body_text
+    assert said in client.get(decision.seller_path()).content.decode()
+    assert said in client.get(Penalty.objects.get().seller_path()).content.decode()
+    submitter = OutboundEmail.objects.get(kind="items_decided")
+    assert submitter.to == "anna@aerostride.example"
+    assert "free of charge, within 365 days of this decision (internal complaint handling, DSA Art. 20)" \
+        in submitter.body_text
+    assert "within 365 days of this decision" in submitter.body_html
