@@ -43,7 +43,9 @@ def make_message(kind: str, to: str, context: dict, notice: Notice | None, now: 
 
 def _render(kind: str, to: str, context: dict, notice: Notice | None, now: datetime) -> OutboundEmail:
     """The e-mail as a row, not saved yet."""
-    context = {"site_url": settings.SITE_URL, "notice": notice, **context}
+    # The appeal window: the redress every decision's message states (DSA Art. 16(5), 17(3)(f), 20).
+    context = {"site_url": settings.SITE_URL, "notice": notice, "appeal_window_days": settings.APPEAL_WINDOW_DAYS,
+               **context}
     if notice is not None:
         context.setdefault("tracking_url", absolute(notice.tracking_path()))
     subject = " ".join(render_to_string(f"emails/{kind}.subject.txt", context).split())

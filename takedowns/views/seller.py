@@ -38,6 +38,7 @@ def _statement_response(request: HttpRequest, decision: Decision, counter_notice
         "counter_notice_form": counter_notice_form if page.may_counter else None,
         "counter_notice_window": legal.window_text(),
         "window": page.appeal, "appeal_form": AppealForm(auto_id="appeal-%s"),
+        "appeal_window_days": settings.APPEAL_WINDOW_DAYS,
     }, status=status)
 
 
@@ -74,4 +75,5 @@ def penalty_statement(request: HttpRequest, penalty: Penalty) -> HttpResponse:
         "penalty": penalty, "seller": penalty.seller, "case": penalty.strike.notice,
         "territorial_scope": ", ".join(EEA_COUNTRIES), "strike_days": settings.STRIKE_EXPIRY_DAYS,
         "window": penalty_appeal(penalty, timezone.now()), "appeal_form": AppealForm(auto_id="appeal-%s"),
+        "appeal_window_days": settings.APPEAL_WINDOW_DAYS,
     })

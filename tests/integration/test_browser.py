@@ -17,6 +17,7 @@ import contextlib
 import re
 import struct
 import zlib
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,7 +28,18 @@ from django.utils import timezone
 
 from takedowns import workflow
 from takedowns.enums import EventKind, EvidenceKind, ItemState, NoticeStatus
-from takedowns.models import ClockRollupMark, Decision, Event, Evidence, InfoRequest, Listing, Notice, Seller
+from takedowns.models import (
+    ClockRollupMark,
+    Decision,
+    Event,
+    Evidence,
+    InfoRequest,
+    Listing,
+    Notice,
+    ReasonCode,
+    Seller,
+    SlaPolicy,
+)
 from tests import factories
 from tests.factories import confirmed
 
@@ -681,3 +693,38 @@ def test_files_too_large_to_send_are_caught_in_the_browser_and_nothing_typed_is_
     page.locator("#submit-notice").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
     assert list(Notice.objects.get().evidence.values_list("original_name", flat=True)) == ["receipt.pdf"]
+
+
+# --- Issue 11, item 4: the published policies read on a phone and on a desktop. ---
+
+POLICY_PAGES = ["/policies/", "/policies/repeat-infringers/", "/policies/notice-handling/",
+                "/policies/contesting-decisions/"]
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_the_policy_pages_fit_a_phone_and_a_desktop_under_the_content_security_policy(
+        live_server, transactional_db, page, browser_problems):
+    """Nothing scrolls sideways at 390 px or on a desktop (the longest lines: a business-hours SLA
+    policy, the sworn statements), the footer links the index, and nothing is refused by the CSP."""
+    from playwright.sync_api import expect  # noqa: PLC0415 - playwright is optional here: `page` skips (fails under CI) without it
+
+    SlaPolicy.objects.create(clock="takedown_decision", right_type="trademark", reason="counterfeit", min_priority=40,
+                             target=timedelta(hours=4), business_hours=True, country="DE", subdivision="BY")
+    ReasonCode.objects.get_or_create(code="not-enough-evidence", defaults={
+        "title": "Not enough evidence", "submitter_text": "Add a test-buy report or the registration certificate."})
+    screenshot = Screenshots(page, "policies")
+    for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
+        page.set_viewport_size(size)
+        for path in POLICY_PAGES:
+            page.goto(f"{live_server.url}{path}")
+            expect(page.locator("h1")).to_be_visible()
+            assert page.evaluate(SIDEWAYS) <= 0, f"{path} scrolls sideways at {size['width']} px"
+            expect(page.locator("#footer-policies")).to_have_attribute("href", "/policies/")
+            screenshot(f"{name}-{path.strip('/').replace('/', '-')}")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/")
+    page.locator("#footer-policies").click()
+    page.get_by_role("link", name="How to contest a decision").click()
+    expect(page.locator("h1")).to_have_text("How to contest a decision")
+    assert browser_problems.found == []

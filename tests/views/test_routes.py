@@ -28,6 +28,11 @@ ROUTES = {
     "takedowns:appeal_rejection": TOKEN,
     "takedowns:report_lawsuit": TOKEN,
     "takedowns:privacy": PUBLIC,
+    # The published policies (issue 11, item 4).
+    "takedowns:policies": PUBLIC,
+    "takedowns:policy_repeat_infringers": PUBLIC,
+    "takedowns:policy_notice_handling": PUBLIC,
+    "takedowns:policy_contesting_decisions": PUBLIC,
     "takedowns:listing_index": PUBLIC,
     "takedowns:listing_detail": PUBLIC,
     "takedowns:statement": TOKEN,
