@@ -1,0 +1,327 @@
+"""Competitor-abuse screening of notices (PRODUCT.md "Trust, abuse and priority": fake law firms, bulk
+false claims). At routing each enabled rule (a RiskRule row a lead tunes in the admin) looks at the
+facts gathered once for the notice and, when it fires, adds its points to the notice's risk score
+with a sentence naming the facts. The score's band decides the handling (workflow/routing.py): a
+high-risk notice goes only to a reviewer a lead designated, and never down the good-faith fast path.
+
+gather_facts reads at most four indexed queries (rules, earlier notices, linked sellers, the seller
+burst); the rules themselves are pure functions of the facts. The sentences carry no personal data
+(domains, seller IDs, register data and counts), so retention leaves them as they are.
+"""
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Upper
+
+from takedowns.enums import RiskBand, RiskRuleCode
+from takedowns.models import Listing, Notice, NoticeItem, Right, RiskRule, Seller, address_key, domain_of
+
+# Where anyone can get an address: an organisation writing from one is not shown to be that
+# organisation. RISK_FREE_MAIL_DOMAINS (a setting) replaces this list.
+DEFAULT_FREE_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "ymail.com", "outlook.com",
+    "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "live.com", "msn.com", "aol.com", "icloud.com",
+    "me.com", "mac.com", "gmx.de", "gmx.net", "gmx.com", "web.de", "t-online.de", "freenet.de", "mail.ru",
+    "yandex.ru", "yandex.com", "proton.me", "protonmail.com", "tutanota.com", "zoho.com", "mail.com", "qq.com",
+    "163.com", "126.com", "sina.com", "libero.it", "orange.fr", "laposte.net", "free.fr", "wp.pl", "o2.pl",
+    "seznam.cz", "gmx.at",
+})
+
+# The parameters each rule needs (the admin's form requires them): threshold, window.
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    RiskRuleCode.NEW_DOMAIN_COMPANY: ("window",),
+    RiskRuleCode.SELLER_BURST: ("threshold", "window"),
+    RiskRuleCode.FIRST_NOTICE_MANY_LISTINGS: ("threshold",),
+    RiskRuleCode.REGISTRATION_REUSED: ("threshold", "window"),
+}
+LINKED_SELLERS_SHOWN = 20  # a notifier linked to more sellers than this is named by the first ones
+
+
+def span(window: timedelta) -> str:
+    """1 day, 30 days, 6 hours, 90 minutes: a rule's window in a reason's sentence."""
+    seconds = int(window.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}{'s' if seconds // size != 1 else ''}"
+    return f"{seconds} seconds"
+
+
+def free_mail_domains() -> frozenset[str]:
+    return frozenset(settings.RISK_FREE_MAIL_DOMAINS) or DEFAULT_FREE_MAIL_DOMAINS
+
+
+def band_for(score: int) -> str:
+    if score >= settings.RISK_HIGH_SCORE:
+        return RiskBand.HIGH
+    if score >= settings.RISK_MEDIUM_SCORE:
+        return RiskBand.MEDIUM
+    return RiskBand.LOW
+
+
+def name_tokens(name: str) -> frozenset[str]:
+    """A company or person's name as a set of lower-case words, punctuation ignored."""
+    return frozenset(re.findall(r"\w+", name.casefold()))
+
+
+def same_owner(named: str, registered: str) -> bool:
+    """Whether the owner a notice names is the register's: one's words contain the other's
+    ("Aerostride" and "Aerostride GmbH" match, "Aerostride GmbH" and "Stride Sports Ltd" do not)."""
+    ours, theirs = name_tokens(named), name_tokens(registered)
+    return bool(ours and theirs) and (ours <= theirs or theirs <= ours)
+
+
+# --- The facts, gathered once per notice. ---
+
+@dataclass(frozen=True)
+class LinkedSeller:
+    """A seller that shares something with the notifier: its e-mail address or domain, or (through
+    a seller of that address or domain) its registered address or payout account."""
+    pk: int
+    external_id: str
+    email: str
+    email_domain: str
+    address_key: str
+    payment_identity: str
+    competing_category: str | None  # a category of the reported listings it sells in, if any
+
+
+@dataclass(frozen=True)
+class Facts:
+    email: str
+    domain: str
+    organisation_claimed: bool
+    right_owner: str
+    registration: str
+    verified_owner: str | None  # None: the registration is not in the verified register
+    first_notice: bool
+    listings_per_seller: dict[str, int]  # reported listings found, by seller external ID
+    reported_sellers: frozenset[int]
+    domain_seen: bool = False
+    other_owners: int = 0
+    linked: list[LinkedSeller] = field(default_factory=list)
+    burst: dict[str, int] = field(default_factory=dict)  # notices against each reported seller in the window
+
+
+def enabled_rules() -> dict[str, RiskRule]:
+    return {rule.code: rule for rule in RiskRule.objects.filter(enabled=True)}
+
+
+def gather_facts(notice: Notice, found: list[Listing], verified_right: Right | None,
+                 rules: dict[str, RiskRule]) -> Facts:
+    """What the enabled rules look at, in at most three queries (each only when a rule needs it)."""
+    email = notice.submitter_email.strip().lower()
+    domain = email.rpartition("@")[2]
+    distinct = {listing.pk: listing for listing in found}.values()
+    facts = Facts(
+        email=email, domain=domain, organisation_claimed=bool(notice.submitter_organisation.strip()),
+        right_owner=notice.right_owner, registration=f"{notice.right_registration_number} ({notice.right_office})",
+        verified_owner=verified_right.owner_name if verified_right else None,
+        first_notice=notice.submitter is not None and notice.submitter.notices <= 1,
+        listings_per_seller=dict(Counter(listing.seller.external_id for listing in distinct)),
+        reported_sellers=frozenset(listing.seller_id for listing in distinct),
+    )
+    return replace(facts, **_earlier_notices(notice, facts, rules), linked=_linked_sellers(facts, found, rules),
+                   burst=_burst(notice, found, rules))
+
+
+def _earlier_notices(notice: Notice, facts: Facts, rules: dict[str, RiskRule]) -> dict:
+    """One aggregate over earlier confirmed notices: any from the same domain within the new-domain
+    window, and the other owners named for the same registration within the reuse window."""
+    domain_rule, reuse_rule = rules.get(RiskRuleCode.NEW_DOMAIN_COMPANY), rules.get(RiskRuleCode.REGISTRATION_REUSED)
+    if domain_rule and (not facts.organisation_claimed or facts.domain in free_mail_domains()):
+        domain_rule = None  # the rule cannot fire: spare its part of the query
+    if notice.confirmed_at is None or not (domain_rule or reuse_rule):
+        return {}
+    at, where = notice.confirmed_at, Q()
+    counts: dict[str, Count] = {}
+    if domain_rule and domain_rule.window:
+        same_domain = Q(submitter_domain=facts.domain, confirmed_at__gte=at - domain_rule.window)
+        where |= same_domain
+        counts["domain_seen"] = Count("pk", filter=same_domain)
+    if reuse_rule and reuse_rule.window:
+        same_registration = Q(right_type=notice.right_type,
+                              right_registration_number__iexact=notice.right_registration_number.strip(),
+                              confirmed_at__gte=at - reuse_rule.window) & ~Q(right_owner__iexact=notice.right_owner)
+        where |= same_registration
+        counts["other_owners"] = Count(Upper("right_owner"), distinct=True, filter=same_registration)
+    if not counts:
+        return {}
+    found = (Notice.objects.alias(submitter_domain=domain_of("submitter_email")).filter(where, confirmed_at__lt=at)
+             .exclude(pk=notice.pk).aggregate(**counts))
+    return {"domain_seen": bool(found.get("domain_seen")), "other_owners": found.get("other_owners", 0)}
+
+
+def _linked_sellers(facts: Facts, found: list[Listing], rules: dict[str, RiskRule]) -> list[LinkedSeller]:
+    """Sellers with the notifier's address or (not free-mail) domain, and the sellers sharing a
+    registered address or payout account with those; with a category of the reported listings each sells in."""
+    if not ({RiskRuleCode.NOTIFIER_IS_SELLER, RiskRuleCode.COMPETING_SELLER} & rules.keys()):
+        return []
+    notifiers = Q(email__iexact=facts.email)
+    if facts.domain not in free_mail_domains():
+        notifiers |= Q(email_domain=facts.domain)
+    # Each filter on an expression an index of Seller.Meta has (seller_email, seller_email_domain, seller_address).
+    sellers = Seller.objects.alias(email_domain=domain_of("email"), address_key=address_key("address"))
+    own = sellers.filter(notifiers)
+    categories = sorted({listing.category for listing in found})
+    competing = Listing.objects.filter(seller=OuterRef("pk"), category__in=categories).values("category")[:1]
+    rows = (sellers.filter(
+        notifiers | Q(address_key__in=own.exclude(address="").annotate(key=address_key("address")).values("key"))
+        | Q(payment_identity__in=own.exclude(payment_identity="").values("payment_identity")))
+        .annotate(competing_category=Subquery(competing), domain=domain_of("email"), address_of=address_key("address"))
+        .order_by(Exists(competing).desc(), "pk")
+        .values_list("pk", "external_id", "email", "domain", "address_of", "payment_identity",
+                     "competing_category")[:LINKED_SELLERS_SHOWN])
+    return [LinkedSeller(*row) for row in rows]
+
+
+def _burst(notice: Notice, found: list[Listing], rules: dict[str, RiskRule]) -> dict[str, int]:
+    """Per reported seller: the notices naming its listings filed within the burst window, this one included."""
+    rule = rules.get(RiskRuleCode.SELLER_BURST)
+    if rule is None or rule.window is None or not found:
+        return {}
+    rows = (NoticeItem.objects.filter(listing__seller_id__in={listing.seller_id for listing in found},
+                                      notice__created_at__gt=notice.created_at - rule.window,
+                                      notice__created_at__lte=notice.created_at)
+            .exclude(notice=notice).values("listing__seller__external_id")
+            .annotate(notices=Count("notice", distinct=True)).order_by())
+    return {row["listing__seller__external_id"]: row["notices"] + 1 for row in rows}
+
+
+# --- The rules: each returns the sentence a reviewer reads when it fires, else None. ---
+
+def _free_mail_company(rule: RiskRule, facts: Facts) -> str | None:
+    if facts.organisation_claimed and facts.domain in free_mail_domains():
+        return f"writes from the free-mail domain {facts.domain} while naming an organisation"
+    return None
+
+
+def _new_domain_company(rule: RiskRule, facts: Facts) -> str | None:
+    if facts.organisation_claimed and facts.domain not in free_mail_domains() and not facts.domain_seen \
+            and rule.window is not None:
+        return (f"first notice from this e-mail domain in {span(rule.window)}, "
+                "from a notifier naming an organisation")
+    return None
+
+
+def _owner_mismatch(rule: RiskRule, facts: Facts) -> str | None:
+    if facts.verified_owner is not None and not same_owner(facts.right_owner, facts.verified_owner):
+        return f"the rights owner named is not the verified right's owner, {facts.verified_owner}"
+    return None
+
+
+def _notifier_is_seller(rule: RiskRule, facts: Facts) -> str | None:
+    own = [seller.external_id for seller in facts.linked if seller.email.lower() == facts.email]
+    if own:
+        return f"the notifier's e-mail address is that of seller {', '.join(own)} on the marketplace"
+    return None
+
+
+def _links(seller: LinkedSeller, facts: Facts) -> list[str]:
+    """What `seller` shares with the notifier (directly, or with the notifier's own seller accounts)."""
+    own = [s for s in facts.linked if s.email.lower() == facts.email
+           or (s.email_domain == facts.domain and facts.domain not in free_mail_domains())]
+    links = []
+    if seller.email.lower() == facts.email:
+        links.append("e-mail address")
+    elif seller.email_domain == facts.domain and facts.domain not in free_mail_domains():
+        links.append("e-mail domain")
+    if seller.address_key and any(s.address_key == seller.address_key and s.pk != seller.pk for s in own):
+        links.append("registered address")
+    if seller.payment_identity and any(s.payment_identity == seller.payment_identity and s.pk != seller.pk
+                                       for s in own):
+        links.append("payout account")
+    return links
+
+
+def _competing_seller(rule: RiskRule, facts: Facts) -> str | None:
+    sentences = []
+    for seller in facts.linked:
+        if seller.competing_category is None or seller.pk in facts.reported_sellers:
+            continue
+        links = _links(seller, facts)
+        if links:
+            sentences.append(f"seller {seller.external_id}, which also sells {seller.competing_category}, shares the "
+                             f"notifier's {' and '.join(links)}")
+    return "; ".join(sentences) or None
+
+
+def _seller_burst(rule: RiskRule, facts: Facts) -> str | None:
+    hit = [(seller, count) for seller, count in sorted(facts.burst.items())
+           if rule.threshold is not None and count >= rule.threshold]
+    if hit and rule.window is not None:
+        return "; ".join(f"{count} notices against seller {seller} within {span(rule.window)}, "
+                         "this one included" for seller, count in hit)
+    return None
+
+
+def _first_notice_many_listings(rule: RiskRule, facts: Facts) -> str | None:
+    hit = [(seller, count) for seller, count in sorted(facts.listings_per_seller.items())
+           if rule.threshold is not None and count >= rule.threshold]
+    if facts.first_notice and hit:
+        return "first notice from this address, naming " + "; ".join(
+            f"{count} listings of seller {seller}" for seller, count in hit)
+    return None
+
+
+def _registration_unknown(rule: RiskRule, facts: Facts) -> str | None:
+    if facts.verified_owner is None:
+        return f"registration {facts.registration} is not in the verified register"
+    return None
+
+
+def _registration_reused(rule: RiskRule, facts: Facts) -> str | None:
+    if rule.threshold is not None and rule.window is not None and facts.other_owners >= rule.threshold:
+        return (f"registration {facts.registration} was named for {facts.other_owners} other owners in "
+                f"{span(rule.window)}")
+    return None
+
+
+RULES: dict[str, Callable[[RiskRule, Facts], str | None]] = {
+    RiskRuleCode.FREE_MAIL_COMPANY: _free_mail_company,
+    RiskRuleCode.NEW_DOMAIN_COMPANY: _new_domain_company,
+    RiskRuleCode.OWNER_MISMATCH: _owner_mismatch,
+    RiskRuleCode.NOTIFIER_IS_SELLER: _notifier_is_seller,
+    RiskRuleCode.COMPETING_SELLER: _competing_seller,
+    RiskRuleCode.SELLER_BURST: _seller_burst,
+    RiskRuleCode.FIRST_NOTICE_MANY_LISTINGS: _first_notice_many_listings,
+    RiskRuleCode.REGISTRATION_UNKNOWN: _registration_unknown,
+    RiskRuleCode.REGISTRATION_REUSED: _registration_reused,
+}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    score: int
+    band: str
+    reasons: list[dict]  # {"code", "points", "text"}, in RiskRuleCode order
+
+    @property
+    def high(self) -> bool:
+        return self.band == RiskBand.HIGH
+
+
+def assess(rules: dict[str, RiskRule], facts: Facts) -> Assessment:
+    """The score is the sum of the points of the rules that fire; the band follows from it."""
+    reasons: list[dict] = []
+    score = 0
+    for code in RiskRuleCode.values:
+        rule = rules.get(code)
+        text = RULES[code](rule, facts) if rule is not None else None
+        if rule is not None and text is not None:
+            reasons.append({"code": code, "points": rule.points, "text": text})
+            score += rule.points
+    return Assessment(score, band_for(score), reasons)
+
+
+def screen(notice: Notice, found: list[Listing], verified_right: Right | None) -> Assessment:
+    """Routing's one call: the enabled rules, their facts, the assessment."""
+    rules = enabled_rules()
+    if not rules:
+        return Assessment(0, RiskBand.LOW, [])
+    return assess(rules, gather_facts(notice, found, verified_right, rules))
