@@ -247,7 +247,7 @@ class Notice(models.Model):
             models.Index(fields=["confirmed_at"], name="notice_confirmed"),
             # The queue's counts: one index-only scan over open notices on PostgreSQL (bench/queue proposal 4).
             models.Index(fields=["status"],
-                         include=["assigned_to", "escalated_at", "right_type", "trust", "reason_mask"],
+                         include=["assigned_to", "escalated_at", "right_type", "trust", "reason_mask", "risk_band"],
                          condition=models.Q(status__in=OPEN_NOTICE_STATUSES), name="notice_open_counts"),
             models.Index(fields=["status", "expires_at"], name="notice_status_expires"),
             # "Assigned to me" in queue order; its prefix serves the reviewer's load queries too.

@@ -81,6 +81,15 @@ class Migration(migrations.Migration):
             name='payment_identity',
             field=models.CharField(blank=True, help_text="The marketplace's fingerprint of the payout account (e.g. a hash of the IBAN); never the account itself.", max_length=64),
         ),
+        # The queue's counts (one index-only scan over open notices on PostgreSQL) now count by risk band too.
+        migrations.RemoveIndex(
+            model_name='notice',
+            name='notice_open_counts',
+        ),
+        migrations.AddIndex(
+            model_name='notice',
+            index=models.Index(condition=models.Q(('status__in', ('confirmed', 'in_review', 'awaiting_submitter'))), fields=['status'], include=('assigned_to', 'escalated_at', 'right_type', 'trust', 'reason_mask', 'risk_band'), name='notice_open_counts'),
+        ),
         migrations.AddIndex(
             model_name='notice',
             index=models.Index(django.db.models.functions.text.Lower(django.db.models.functions.text.Substr('submitter_email', django.db.models.expressions.CombinedExpression(django.db.models.functions.text.StrIndex('submitter_email', models.Value('@')), '+', models.Value(1)))), models.F('confirmed_at'), name='notice_domain_confirmed'),
