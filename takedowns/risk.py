@@ -299,7 +299,7 @@ RULES: dict[str, Callable[[RiskRule, Facts], str | None]] = {
 class Assessment:
     score: int
     band: str
-    reasons: list[dict]  # {"code", "points", "text"}, in RiskRuleCode order
+    reasons: list[dict]  # {"code", "points", "text"}, the most points first
 
     @property
     def high(self) -> bool:
@@ -316,6 +316,7 @@ def assess(rules: dict[str, RiskRule], facts: Facts) -> Assessment:
         if rule is not None and text is not None:
             reasons.append({"code": code, "points": rule.points, "text": text})
             score += rule.points
+    reasons.sort(key=lambda reason: -reason["points"])  # the weightiest first, ties in RiskRuleCode order
     return Assessment(score, band_for(score), reasons)
 
 
