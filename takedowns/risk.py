@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Upper
 
 from takedowns.enums import RiskBand, RiskRuleCode
@@ -40,7 +40,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     RiskRuleCode.FIRST_NOTICE_MANY_LISTINGS: ("threshold",),
     RiskRuleCode.REGISTRATION_REUSED: ("threshold", "window"),
 }
-LINKED_SELLERS_SHOWN = 20  # a notifier linked to more sellers than this is named by the first ones
+LINKED_SELLERS_SHOWN = 50  # a notifier linked to more sellers than this is named by the first ones
 
 
 def span(window: timedelta) -> str:
@@ -165,18 +165,22 @@ def _linked_sellers(facts: Facts, found: list[Listing], rules: dict[str, RiskRul
     notifiers = Q(email__iexact=facts.email)
     if facts.domain not in free_mail_domains():
         notifiers |= Q(email_domain=facts.domain)
-    # Each filter on an expression an index of Seller.Meta has (seller_email, seller_email_domain, seller_address).
+    # A UNION of three arms, each an index scan (seller_email and seller_email_domain; seller_address;
+    # seller_payment_identity): with the three in one OR, PostgreSQL would scan every seller.
     sellers = Seller.objects.alias(email_domain=domain_of("email"), address_key=address_key("address"))
     own = sellers.filter(notifiers)
     categories = sorted({listing.category for listing in found})
     competing = Listing.objects.filter(seller=OuterRef("pk"), category__in=categories).values("category")[:1]
-    rows = (sellers.filter(
-        notifiers | Q(address_key__in=own.exclude(address="").annotate(key=address_key("address")).values("key"))
-        | Q(payment_identity__in=own.exclude(payment_identity="").values("payment_identity")))
-        .annotate(competing_category=Subquery(competing), domain=domain_of("email"), address_of=address_key("address"))
-        .order_by(Exists(competing).desc(), "pk")
-        .values_list("pk", "external_id", "email", "domain", "address_of", "payment_identity",
-                     "competing_category")[:LINKED_SELLERS_SHOWN])
+    arms = [sellers.filter(where).annotate(competing_category=Subquery(competing), domain=domain_of("email"),
+                                           address_of=address_key("address"))
+            .values_list("pk", "external_id", "email", "domain", "address_of", "payment_identity", "competing_category")
+            for where in (notifiers,
+                          # The partial indexes hold only sellers with an address (a payout account): say so.
+                          ~Q(address="") & Q(address_key__in=own.exclude(address="")
+                                                  .annotate(key=address_key("address")).values("key")),
+                          ~Q(payment_identity="") & Q(payment_identity__in=own.exclude(payment_identity="")
+                                                      .values("payment_identity")))]
+    rows = arms[0].union(*arms[1:]).order_by("pk")[:LINKED_SELLERS_SHOWN]
     return [LinkedSeller(*row) for row in rows]
 
 
