@@ -4,8 +4,10 @@ facts gathered once for the notice and, when it fires, adds its points to the no
 with a sentence naming the facts. The score's band decides the handling (workflow/routing.py): a
 high-risk notice goes only to a reviewer a lead designated, and never down the good-faith fast path.
 
-gather_facts reads at most four indexed queries (rules, earlier notices, linked sellers, the seller
-burst); the rules themselves are pure functions of the facts. The sentences carry no personal data
+Screening reads four indexed queries for a notice (the enabled rules, earlier notices, sellers linked
+to the notifier, the seller burst), up to three more when the notifier has seller accounts of its own
+(sellers sharing their address or payout account, the categories they sell in); a disabled rule's
+query is skipped. The rules themselves are pure functions of the facts. The sentences carry no personal data
 (domains, seller IDs, register data and counts), so retention leaves them as they are.
 """
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Upper
 
 from takedowns.enums import RiskBand, RiskRuleCode
@@ -80,21 +82,20 @@ def same_owner(named: str, registered: str) -> bool:
 
 @dataclass(frozen=True)
 class LinkedSeller:
-    """A seller that shares something with the notifier: its e-mail address or domain, or (through
-    a seller of that address or domain) its registered address or payout account."""
+    """A seller that shares something with the notifier (`links`): its e-mail address or domain, or,
+    with one of the notifier's own seller accounts, its registered address or payout account."""
     pk: int
     external_id: str
     email: str
-    email_domain: str
-    address_key: str
-    payment_identity: str
-    competing_category: str | None  # a category of the reported listings it sells in, if any
+    links: tuple[str, ...]
+    competing_category: str | None = None  # a category of the reported listings it sells in, if any
 
 
 @dataclass(frozen=True)
 class Facts:
     email: str
     domain: str
+    free_mail: bool
     organisation_claimed: bool
     right_owner: str
     registration: str
@@ -114,12 +115,13 @@ def enabled_rules() -> dict[str, RiskRule]:
 
 def gather_facts(notice: Notice, found: list[Listing], verified_right: Right | None,
                  rules: dict[str, RiskRule]) -> Facts:
-    """What the enabled rules look at, in at most three queries (each only when a rule needs it)."""
+    """What the enabled rules look at (see the module's docstring for the queries)."""
     email = notice.submitter_email.strip().lower()
     domain = email.rpartition("@")[2]
     distinct = {listing.pk: listing for listing in found}.values()
     facts = Facts(
-        email=email, domain=domain, organisation_claimed=bool(notice.submitter_organisation.strip()),
+        email=email, domain=domain, free_mail=domain in free_mail_domains(),
+        organisation_claimed=bool(notice.submitter_organisation.strip()),
         right_owner=notice.right_owner, registration=f"{notice.right_registration_number} ({notice.right_office})",
         verified_owner=verified_right.owner_name if verified_right else None,
         first_notice=notice.submitter is not None and notice.submitter.notices <= 1,
@@ -134,7 +136,7 @@ def _earlier_notices(notice: Notice, facts: Facts, rules: dict[str, RiskRule]) -
     """One aggregate over earlier confirmed notices: any from the same domain within the new-domain
     window, and the other owners named for the same registration within the reuse window."""
     domain_rule, reuse_rule = rules.get(RiskRuleCode.NEW_DOMAIN_COMPANY), rules.get(RiskRuleCode.REGISTRATION_REUSED)
-    if domain_rule and (not facts.organisation_claimed or facts.domain in free_mail_domains()):
+    if domain_rule and (not facts.organisation_claimed or facts.free_mail):
         domain_rule = None  # the rule cannot fire: spare its part of the query
     if notice.confirmed_at is None or not (domain_rule or reuse_rule):
         return {}
@@ -158,30 +160,42 @@ def _earlier_notices(notice: Notice, facts: Facts, rules: dict[str, RiskRule]) -
 
 
 def _linked_sellers(facts: Facts, found: list[Listing], rules: dict[str, RiskRule]) -> list[LinkedSeller]:
-    """Sellers with the notifier's address or (not free-mail) domain, and the sellers sharing a
-    registered address or payout account with those; with a category of the reported listings each sells in."""
+    """Sellers with the notifier's address or (not free-mail) domain: one query on the seller_email and
+    seller_email_domain indexes, which usually finds none. When it finds some, the sellers sharing their
+    registered address or payout account (a query each, on seller_address and seller_payment_identity)
+    and, for all of them, a category of the reported listings each sells in (one query)."""
     if not ({RiskRuleCode.NOTIFIER_IS_SELLER, RiskRuleCode.COMPETING_SELLER} & rules.keys()):
         return []
     notifiers = Q(email__iexact=facts.email)
-    if facts.domain not in free_mail_domains():
+    if not facts.free_mail:
         notifiers |= Q(email_domain=facts.domain)
-    # A UNION of three arms, each an index scan (seller_email and seller_email_domain; seller_address;
-    # seller_payment_identity): with the three in one OR, PostgreSQL would scan every seller.
-    sellers = Seller.objects.alias(email_domain=domain_of("email"), address_key=address_key("address"))
-    own = sellers.filter(notifiers)
-    categories = sorted({listing.category for listing in found})
-    competing = Listing.objects.filter(seller=OuterRef("pk"), category__in=categories).values("category")[:1]
-    arms = [sellers.filter(where).annotate(competing_category=Subquery(competing), domain=domain_of("email"),
-                                           address_of=address_key("address"))
-            .values_list("pk", "external_id", "email", "domain", "address_of", "payment_identity", "competing_category")
-            for where in (notifiers,
-                          # The partial indexes hold only sellers with an address (a payout account): say so.
-                          ~Q(address="") & Q(address_key__in=own.exclude(address="")
-                                                  .annotate(key=address_key("address")).values("key")),
-                          ~Q(payment_identity="") & Q(payment_identity__in=own.exclude(payment_identity="")
-                                                      .values("payment_identity")))]
-    rows = arms[0].union(*arms[1:]).order_by("pk")[:LINKED_SELLERS_SHOWN]
-    return [LinkedSeller(*row) for row in rows]
+    own = Seller.objects.alias(email_domain=domain_of("email")).filter(notifiers)
+    rows = list(own.values_list("pk", "external_id", "email", "address", "payment_identity")[:LINKED_SELLERS_SHOWN])
+    linked = {pk: LinkedSeller(pk, external_id, email, ("e-mail address" if email.lower() == facts.email
+                                                         else "e-mail domain",))
+              for pk, external_id, email, _, _ in rows}
+    shared: list[tuple[str, QuerySet]] = []
+    if any(address for *_, address, _ in rows):
+        keys = own.exclude(address="").annotate(key=address_key("address")).values("key")
+        shared.append(("registered address", Seller.objects.alias(key=address_key("address"))
+                       .filter(~Q(address=""), key__in=keys)))  # ~Q(address=""): seller_address is partial
+    if any(payment for *_, payment in rows):
+        shared.append(("payout account", Seller.objects.filter(
+            ~Q(payment_identity=""), payment_identity__in=own.exclude(payment_identity="").values("payment_identity"))))
+    for link, sellers in shared:
+        for pk, external_id, email in sellers.exclude(pk__in=[row[0] for row in rows]).values_list(
+                "pk", "external_id", "email")[:LINKED_SELLERS_SHOWN]:
+            known = linked.get(pk) or LinkedSeller(pk, external_id, email, ())
+            linked[pk] = replace(known, links=(*known.links, link))
+    return _with_categories(list(linked.values()), {listing.category for listing in found})
+
+
+def _with_categories(linked: list[LinkedSeller], categories: set[str]) -> list[LinkedSeller]:
+    if not linked or not categories:
+        return linked
+    sells = dict(Listing.objects.filter(seller_id__in=[seller.pk for seller in linked], category__in=categories)
+                 .order_by("seller_id", "category").values_list("seller_id", "category").distinct())
+    return [replace(seller, competing_category=sells.get(seller.pk)) for seller in linked]
 
 
 def _burst(notice: Notice, found: list[Listing], rules: dict[str, RiskRule]) -> dict[str, int]:
@@ -200,14 +214,13 @@ def _burst(notice: Notice, found: list[Listing], rules: dict[str, RiskRule]) -> 
 # --- The rules: each returns the sentence a reviewer reads when it fires, else None. ---
 
 def _free_mail_company(rule: RiskRule, facts: Facts) -> str | None:
-    if facts.organisation_claimed and facts.domain in free_mail_domains():
+    if facts.organisation_claimed and facts.free_mail:
         return f"writes from the free-mail domain {facts.domain} while naming an organisation"
     return None
 
 
 def _new_domain_company(rule: RiskRule, facts: Facts) -> str | None:
-    if facts.organisation_claimed and facts.domain not in free_mail_domains() and not facts.domain_seen \
-            and rule.window is not None:
+    if facts.organisation_claimed and not facts.free_mail and not facts.domain_seen and rule.window is not None:
         return (f"first notice from this e-mail domain in {span(rule.window)}, "
                 "from a notifier naming an organisation")
     return None
@@ -220,38 +233,17 @@ def _owner_mismatch(rule: RiskRule, facts: Facts) -> str | None:
 
 
 def _notifier_is_seller(rule: RiskRule, facts: Facts) -> str | None:
-    own = [seller.external_id for seller in facts.linked if seller.email.lower() == facts.email]
+    own = [seller.external_id for seller in facts.linked if "e-mail address" in seller.links]
     if own:
         return f"the notifier's e-mail address is that of seller {', '.join(own)} on the marketplace"
     return None
 
 
-def _links(seller: LinkedSeller, facts: Facts) -> list[str]:
-    """What `seller` shares with the notifier (directly, or with the notifier's own seller accounts)."""
-    own = [s for s in facts.linked if s.email.lower() == facts.email
-           or (s.email_domain == facts.domain and facts.domain not in free_mail_domains())]
-    links = []
-    if seller.email.lower() == facts.email:
-        links.append("e-mail address")
-    elif seller.email_domain == facts.domain and facts.domain not in free_mail_domains():
-        links.append("e-mail domain")
-    if seller.address_key and any(s.address_key == seller.address_key and s.pk != seller.pk for s in own):
-        links.append("registered address")
-    if seller.payment_identity and any(s.payment_identity == seller.payment_identity and s.pk != seller.pk
-                                       for s in own):
-        links.append("payout account")
-    return links
-
-
 def _competing_seller(rule: RiskRule, facts: Facts) -> str | None:
-    sentences = []
-    for seller in facts.linked:
-        if seller.competing_category is None or seller.pk in facts.reported_sellers:
-            continue
-        links = _links(seller, facts)
-        if links:
-            sentences.append(f"seller {seller.external_id}, which also sells {seller.competing_category}, shares the "
-                             f"notifier's {' and '.join(links)}")
+    sentences = [f"seller {seller.external_id}, which also sells {seller.competing_category}, shares the "
+                 f"notifier's {' and '.join(seller.links)}"
+                 for seller in sorted(facts.linked, key=lambda seller: seller.pk)
+                 if seller.competing_category is not None and seller.pk not in facts.reported_sellers]
     return "; ".join(sentences) or None
 
 

@@ -162,10 +162,14 @@ def test_a_competing_seller_sharing_the_notifiers_address_or_payout_account_fire
           payment_identity="iban-7f3a")
     rival(email="x@shoe-twin.example", category="shoes", external_id="S-10", address="  HAFENSTRASSE 1, hamburg ")
     rival(email="y@pay-twin.example", category="shoes", external_id="S-11", payment_identity="iban-7f3a")
+    rival(email="z@twin.example", category="shoes", external_id="S-12", address="Hafenstrasse 1, Hamburg",
+          payment_identity="iban-7f3a")
     notice = routed(now, submitter_email="anna.berger@gmail.com", submitter_organisation="")
     assert reasons(notice) == [("competing_seller", 60,
                                 "seller S-10, which also sells shoes, shares the notifier's registered address; "
-                                "seller S-11, which also sells shoes, shares the notifier's payout account")]
+                                "seller S-11, which also sells shoes, shares the notifier's payout account; "
+                                "seller S-12, which also sells shoes, shares the notifier's registered address and "
+                                "payout account")]
 
 
 def test_the_reported_seller_is_not_its_own_competitor(now, catalogue, reviewers):
