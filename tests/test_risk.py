@@ -13,6 +13,7 @@ from takedowns import risk, workflow
 from takedowns.enums import EventKind, NoticeStatus, RiskBand, RiskRuleCode
 from takedowns.models import Listing, Notice, Right, RiskRule, Seller, Submitter
 from takedowns.workflow import TransitionNotAllowed
+from tests.commands import PRODUCTION, run_manage
 from tests.factories import confirmed, make_lead, make_reviewer, routed
 
 pytestmark = pytest.mark.django_db
@@ -263,6 +264,14 @@ def test_bands_start_at_the_settings_thresholds(settings, score, band):
 def test_the_thresholds_are_settings(settings):
     settings.RISK_MEDIUM_SCORE, settings.RISK_HIGH_SCORE = 10, 20
     assert [risk.band_for(score) for score in (9, 10, 20)] == ["low", "medium", "high"]
+
+
+def test_a_high_band_not_above_the_medium_one_stops_the_start():
+    result = run_manage({**PRODUCTION, "RISK_MEDIUM_SCORE": "50", "RISK_HIGH_SCORE": "50"}, "check")
+    assert (result.returncode, result.stderr.strip()) == (
+        1, "Configuration error: RISK_HIGH_SCORE=50 must be more than RISK_MEDIUM_SCORE=50.")
+    assert run_manage({**PRODUCTION, "RISK_MEDIUM_SCORE": "20", "RISK_HIGH_SCORE": "40",
+                       "RISK_FREE_MAIL_DOMAINS": "GMAIL.com, example.org"}, "check").returncode == 0
 
 
 # --- High risk: a designated reviewer, no fast path, or the leads. ---
