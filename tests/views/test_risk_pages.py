@@ -65,6 +65,23 @@ def test_the_notice_page_shows_the_score_each_reason_and_the_high_risk_banner(cl
             "check who is behind the notice before deciding.") in html
 
 
+def test_only_a_designated_reviewer_is_offered_to_claim_an_unassigned_high_risk_notice(client, now, rival, reviewers):
+    make_lead("boss")
+    notice = high_risk(now)
+    assert notice.assigned_to is None  # nobody designated: it waits for the leads
+    log_in(client, reviewers["tm"])
+    html = client.get(f"/review/notices/{notice.reference}/").content.decode()
+    assert 'id="claim"' not in html
+    assert "Only a reviewer designated for high-risk notices may claim it." in html
+    response = client.post(f"/review/notices/{notice.reference}/claim/", follow=True)
+    assert "is high risk: only a reviewer a lead designated for high-risk notices may work it." in (
+        response.content.decode().replace("&#x27;", "'"))
+    assert Notice.objects.get(pk=notice.pk).assigned_to is None
+    reviewers["tm"].risk_reviewer = True
+    reviewers["tm"].save()
+    assert 'id="claim"' in client.get(f"/review/notices/{notice.reference}/").content.decode()
+
+
 def test_a_low_risk_notice_has_no_banner(client, now, catalogue, reviewers):
     RiskRule.objects.update(enabled=False)
     notice = routed(now)
