@@ -70,8 +70,9 @@ class Seller(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Risk screening (takedowns/risk.py): who the seller is, as the marketplace verified it (KYC), to
     # find a notifier that is itself a seller or shares an identity with a competing one.
-    address = models.CharField(max_length=300, blank=True, help_text="Registered business address.")
-    payment_identity = models.CharField(max_length=64, blank=True, help_text=(
+    # db_default: rows written by code without these fields (a release still running while this one migrates).
+    address = models.CharField(max_length=300, blank=True, db_default="", help_text="Registered business address.")
+    payment_identity = models.CharField(max_length=64, blank=True, db_default="", help_text=(
         "The marketplace's fingerprint of the payout account (e.g. a hash of the IBAN); never the account itself."))
 
     class Meta:
@@ -139,8 +140,9 @@ class Reviewer(models.Model):
     # assignment would read every open notice.
     open_load = models.PositiveIntegerField(default=0, editable=False)
     # Risk screening: only reviewers a lead designated here receive (or claim) high-risk notices.
-    risk_reviewer = models.BooleanField(default=False, verbose_name="designated for high-risk notices", help_text=(
-        "High-risk notices (possible competitor abuse) are assigned only to designated reviewers."))
+    risk_reviewer = models.BooleanField(
+        default=False, db_default=False, verbose_name="designated for high-risk notices",
+        help_text="High-risk notices (possible competitor abuse) are assigned only to designated reviewers.")
 
     def __str__(self) -> str:
         return self.user.get_username()
@@ -233,9 +235,10 @@ class Notice(models.Model):
     anonymised_at = models.DateTimeField(null=True, blank=True)
     # Risk screening (takedowns/risk.py), set by routing: the score, its band and the reasons, each
     # {"code", "points", "text"} naming the facts (no personal data: retention leaves them).
-    risk_score = models.PositiveIntegerField(default=0)
-    risk_band = models.CharField(max_length=8, choices=RiskBand.choices, default=RiskBand.LOW)
-    risk_reasons = models.JSONField(default=list, blank=True)
+    # db_default: rows written without them (a release still running while this one migrates; bench loads).
+    risk_score = models.PositiveIntegerField(default=0, db_default=0)
+    risk_band = models.CharField(max_length=8, choices=RiskBand.choices, default=RiskBand.LOW, db_default=RiskBand.LOW)
+    risk_reasons = models.JSONField(default=list, blank=True, db_default=models.Value([], models.JSONField()))
 
     class Meta:
         indexes = [

@@ -1,7 +1,8 @@
 """Risk screening of notices (takedowns/risk.py): the rules as data with their default tuning, the
 score, band and reasons on the notice, the reviewers designated for high-risk notices, what the
 seller mirror needs to link a notifier to a seller (registered address, payout fingerprint), and
-the indexes screening reads through (e-mail domains as expressions)."""
+the indexes screening reads through (e-mail domains as expressions). The new columns have database
+defaults: a release still running while this one migrates (and the bench's SQL loads) writes rows without them."""
 
 from datetime import timedelta
 
@@ -51,40 +52,40 @@ class Migration(migrations.Migration):
                 'ordering': ['code'],
             },
         ),
+        # The queue's counts (one index-only scan over open notices on PostgreSQL) count by risk band too.
+        migrations.RemoveIndex(
+            model_name='notice',
+            name='notice_open_counts',
+        ),
         migrations.AddField(
             model_name='notice',
             name='risk_band',
-            field=models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='low', max_length=8),
+            field=models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], db_default='low', default='low', max_length=8),
         ),
         migrations.AddField(
             model_name='notice',
             name='risk_reasons',
-            field=models.JSONField(blank=True, default=list),
+            field=models.JSONField(blank=True, db_default=models.Value([], models.JSONField()), default=list),
         ),
         migrations.AddField(
             model_name='notice',
             name='risk_score',
-            field=models.PositiveIntegerField(default=0),
+            field=models.PositiveIntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
             model_name='reviewer',
             name='risk_reviewer',
-            field=models.BooleanField(default=False, help_text='High-risk notices (possible competitor abuse) are assigned only to designated reviewers.', verbose_name='designated for high-risk notices'),
+            field=models.BooleanField(db_default=False, default=False, help_text='High-risk notices (possible competitor abuse) are assigned only to designated reviewers.', verbose_name='designated for high-risk notices'),
         ),
         migrations.AddField(
             model_name='seller',
             name='address',
-            field=models.CharField(blank=True, help_text='Registered business address.', max_length=300),
+            field=models.CharField(blank=True, db_default='', help_text='Registered business address.', max_length=300),
         ),
         migrations.AddField(
             model_name='seller',
             name='payment_identity',
-            field=models.CharField(blank=True, help_text="The marketplace's fingerprint of the payout account (e.g. a hash of the IBAN); never the account itself.", max_length=64),
-        ),
-        # The queue's counts (one index-only scan over open notices on PostgreSQL) now count by risk band too.
-        migrations.RemoveIndex(
-            model_name='notice',
-            name='notice_open_counts',
+            field=models.CharField(blank=True, db_default='', help_text="The marketplace's fingerprint of the payout account (e.g. a hash of the IBAN); never the account itself.", max_length=64),
         ),
         migrations.AddIndex(
             model_name='notice',
