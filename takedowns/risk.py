@@ -15,11 +15,13 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Upper
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from takedowns.enums import RiskBand, RiskRuleCode
 from takedowns.models import Listing, Notice, NoticeItem, Right, RiskRule, Seller, address_key, domain_of
@@ -132,30 +134,47 @@ def gather_facts(notice: Notice, found: list[Listing], verified_right: Right | N
                    burst=_burst(notice, found, rules))
 
 
+@cache
+def _domain_sql(model: type[Notice] | type[Seller], field: str, vendor: str) -> tuple[str, tuple]:
+    """The SQL of models.domain_of(field), as Django compiles it for this database (so that it is the
+    very expression the indexes hold), compiled once per process: see _earlier_notices."""
+    query = model.objects.annotate(domain=domain_of(field)).query
+    sql, params = query.get_compiler(connection=connection).compile(query.annotations["domain"])
+    return sql, tuple(params)
+
+
+def _at(moment: datetime) -> Any:
+    """A moment as a raw query's parameter, in the form Django stores it (on SQLite: UTC text)."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
 def _earlier_notices(notice: Notice, facts: Facts, rules: dict[str, RiskRule]) -> dict:
     """One aggregate over earlier confirmed notices: any from the same domain within the new-domain
-    window, and the other owners named for the same registration within the reuse window."""
+    window, and the other owners named for the same registration within the reuse window. Plain SQL:
+    the ORM took ~4 ms of CPU to build this query, a third of what routing spent on everything else."""
     domain_rule, reuse_rule = rules.get(RiskRuleCode.NEW_DOMAIN_COMPANY), rules.get(RiskRuleCode.REGISTRATION_REUSED)
     if domain_rule and (not facts.organisation_claimed or facts.free_mail):
         domain_rule = None  # the rule cannot fire: spare its part of the query
-    if notice.confirmed_at is None or not (domain_rule or reuse_rule):
+    at = notice.confirmed_at
+    conditions: list[tuple[str, str, list]] = []  # (name, aggregate, condition with its parameters)
+    if at is not None and domain_rule and domain_rule.window:
+        domain, domain_params = _domain_sql(Notice, "submitter_email", connection.vendor)
+        conditions.append(("domain_seen", "COUNT(*)", [f"{domain} = %s AND confirmed_at >= %s",
+                                                       *domain_params, facts.domain, _at(at - domain_rule.window)]))
+    if at is not None and reuse_rule and reuse_rule.window:
+        conditions.append(("other_owners", "COUNT(DISTINCT UPPER(right_owner))", [
+            "right_type = %s AND UPPER(right_registration_number) = UPPER(%s) AND confirmed_at >= %s "
+            "AND UPPER(right_owner) <> UPPER(%s)", notice.right_type, notice.right_registration_number.strip(),
+            _at(at - reuse_rule.window), notice.right_owner]))
+    if at is None or not conditions:
         return {}
-    at, where = notice.confirmed_at, Q()
-    counts: dict[str, Count] = {}
-    if domain_rule and domain_rule.window:
-        same_domain = Q(submitter_domain=facts.domain, confirmed_at__gte=at - domain_rule.window)
-        where |= same_domain
-        counts["domain_seen"] = Count("pk", filter=same_domain)
-    if reuse_rule and reuse_rule.window:
-        same_registration = Q(right_type=notice.right_type,
-                              right_registration_number__iexact=notice.right_registration_number.strip(),
-                              confirmed_at__gte=at - reuse_rule.window) & ~Q(right_owner__iexact=notice.right_owner)
-        where |= same_registration
-        counts["other_owners"] = Count(Upper("right_owner"), distinct=True, filter=same_registration)
-    if not counts:
-        return {}
-    found = (Notice.objects.alias(submitter_domain=domain_of("submitter_email")).filter(where, confirmed_at__lt=at)
-             .exclude(pk=notice.pk).aggregate(**counts))
+    select = ", ".join(f"{aggregate} FILTER (WHERE {where[0]})" for _, aggregate, where in conditions)
+    anywhere = " OR ".join(f"({where[0]})" for _, _, where in conditions)
+    params = [value for _, _, where in conditions for value in where[1:]] * 2 + [_at(at), notice.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select} FROM {Notice._meta.db_table} WHERE ({anywhere}) AND confirmed_at < %s "
+                       f"AND id <> %s", params)
+        found = dict(zip([name for name, _, _ in conditions], cursor.fetchone(), strict=True))
     return {"domain_seen": bool(found.get("domain_seen")), "other_owners": found.get("other_owners", 0)}
 
 
@@ -199,16 +218,22 @@ def _with_categories(linked: list[LinkedSeller], categories: set[str]) -> list[L
 
 
 def _burst(notice: Notice, found: list[Listing], rules: dict[str, RiskRule]) -> dict[str, int]:
-    """Per reported seller: the notices naming its listings filed within the burst window, this one included."""
+    """Per reported seller: the notices naming its listings filed within the burst window, this one
+    included. Plain SQL, like _earlier_notices (the ORM's three joins cost ~1.5 ms to build)."""
     rule = rules.get(RiskRuleCode.SELLER_BURST)
     if rule is None or rule.window is None or not found:
         return {}
-    rows = (NoticeItem.objects.filter(listing__seller_id__in={listing.seller_id for listing in found},
-                                      notice__created_at__gt=notice.created_at - rule.window,
-                                      notice__created_at__lte=notice.created_at)
-            .exclude(notice=notice).values("listing__seller__external_id")
-            .annotate(notices=Count("notice", distinct=True)).order_by())
-    return {row["listing__seller__external_id"]: row["notices"] + 1 for row in rows}
+    sellers = sorted({listing.seller_id for listing in found})
+    tables = {model: connection.ops.quote_name(model._meta.db_table) for model in (NoticeItem, Listing, Seller, Notice)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.external_id, COUNT(DISTINCT i.notice_id) FROM {tables[NoticeItem]} i "
+            f"JOIN {tables[Listing]} l ON l.id = i.listing_id JOIN {tables[Seller]} s ON s.id = l.seller_id "
+            f"JOIN {tables[Notice]} n ON n.id = i.notice_id "
+            f"WHERE l.seller_id IN ({', '.join(['%s'] * len(sellers))}) AND n.created_at > %s AND n.created_at <= %s "
+            f"AND i.notice_id <> %s GROUP BY s.external_id",
+            [*sellers, _at(notice.created_at - rule.window), _at(notice.created_at), notice.pk])
+        return {external_id: notices + 1 for external_id, notices in cursor.fetchall()}
 
 
 # --- The rules: each returns the sentence a reviewer reads when it fires, else None. ---
