@@ -186,14 +186,20 @@ def _linked_sellers(facts: Facts, found: list[Listing], rules: dict[str, RiskRul
     if not ({RiskRuleCode.NOTIFIER_IS_SELLER, RiskRuleCode.COMPETING_SELLER} & rules.keys()):
         return []
     notifiers = Q(email__iexact=facts.email)
+    where, params = "UPPER(email) = UPPER(%s)", [facts.email]
     if not facts.free_mail:
         notifiers |= Q(email_domain=facts.domain)
-    own = Seller.objects.alias(email_domain=domain_of("email")).filter(notifiers)
-    rows = list(own.values_list("pk", "external_id", "email", "address", "payment_identity")[:LINKED_SELLERS_SHOWN])
+        domain, domain_params = _domain_sql(Seller, "email", connection.vendor)
+        where, params = f"{where} OR {domain} = %s", [*params, *domain_params, facts.domain]
+    with connection.cursor() as cursor:  # plain SQL on the usual path, as in _earlier_notices
+        cursor.execute(f"SELECT id, external_id, email, address, payment_identity FROM {Seller._meta.db_table} "
+                       f"WHERE {where} ORDER BY id LIMIT {LINKED_SELLERS_SHOWN}", params)
+        rows = cursor.fetchall()
     linked = {pk: LinkedSeller(pk, external_id, email, ("e-mail address" if email.lower() == facts.email
                                                          else "e-mail domain",))
               for pk, external_id, email, _, _ in rows}
     shared: list[tuple[str, QuerySet]] = []
+    own = Seller.objects.alias(email_domain=domain_of("email")).filter(notifiers) if rows else Seller.objects.none()
     if any(address for *_, address, _ in rows):
         keys = own.exclude(address="").annotate(key=address_key("address")).values("key")
         shared.append(("registered address", Seller.objects.alias(key=address_key("address"))
