@@ -265,7 +265,8 @@ class Notice(models.Model):
             # Risk screening: a domain's earlier notices; a registration named before (iexact: UPPER());
             # the dashboard's high-risk notices of a period; the queue filtered to medium or high risk.
             models.Index(domain_of("submitter_email"), "confirmed_at", name="notice_domain_confirmed"),
-            models.Index(Upper("right_registration_number"), "confirmed_at", name="notice_registration"),
+            models.Index(Upper("right_registration_number"), Upper("right_owner"), "confirmed_at",
+                         name="notice_registration"),
             models.Index(fields=["risk_band", "confirmed_at"], name="notice_risk_confirmed"),
             models.Index(fields=["status", "risk_band", "due_at", "-priority", "id"], name="notice_risky_queue",
                          condition=~models.Q(risk_band=RiskBand.LOW)),

@@ -149,32 +149,33 @@ def _at(moment: datetime) -> Any:
 
 
 def _earlier_notices(notice: Notice, facts: Facts, rules: dict[str, RiskRule]) -> dict:
-    """One aggregate over earlier confirmed notices: any from the same domain within the new-domain
-    window, and the other owners named for the same registration within the reuse window. Plain SQL:
-    the ORM took ~4 ms of CPU to build this query, a third of what routing spent on everything else."""
+    """One statement about earlier confirmed notices: whether any came from the same domain within the
+    new-domain window (EXISTS: it stops at the first), and how many other owners named the same
+    registration within the reuse window (its index skips the notice's own owner's notices). Plain
+    SQL: the ORM took ~4 ms of CPU to build such a query, a third of what routing spends on the rest."""
     domain_rule, reuse_rule = rules.get(RiskRuleCode.NEW_DOMAIN_COMPANY), rules.get(RiskRuleCode.REGISTRATION_REUSED)
-    if domain_rule and (not facts.organisation_claimed or facts.free_mail):
-        domain_rule = None  # the rule cannot fire: spare its part of the query
-    at = notice.confirmed_at
-    conditions: list[tuple[str, str, list]] = []  # (name, aggregate, condition with its parameters)
-    if at is not None and domain_rule and domain_rule.window:
-        domain, domain_params = _domain_sql(Notice, "submitter_email", connection.vendor)
-        conditions.append(("domain_seen", "COUNT(*)", [f"{domain} = %s AND confirmed_at >= %s",
-                                                       *domain_params, facts.domain, _at(at - domain_rule.window)]))
-    if at is not None and reuse_rule and reuse_rule.window:
-        conditions.append(("other_owners", "COUNT(DISTINCT UPPER(right_owner))", [
-            "right_type = %s AND UPPER(right_registration_number) = UPPER(%s) AND confirmed_at >= %s "
-            "AND UPPER(right_owner) <> UPPER(%s)", notice.right_type, notice.right_registration_number.strip(),
-            _at(at - reuse_rule.window), notice.right_owner]))
-    if at is None or not conditions:
+    at, table = notice.confirmed_at, Notice._meta.db_table
+    if at is None:
         return {}
-    select = ", ".join(f"{aggregate} FILTER (WHERE {where[0]})" for _, aggregate, where in conditions)
-    anywhere = " OR ".join(f"({where[0]})" for _, _, where in conditions)
-    params = [value for _, _, where in conditions for value in where[1:]] * 2 + [_at(at), notice.pk]
+    parts: list[tuple[str, str, list]] = []  # (name, scalar subquery, its parameters)
+    if domain_rule and domain_rule.window and facts.organisation_claimed and not facts.free_mail:
+        domain, domain_params = _domain_sql(Notice, "submitter_email", connection.vendor)
+        parts.append(("domain_seen", f"EXISTS (SELECT 1 FROM {table} WHERE {domain} = %s AND confirmed_at >= %s "
+                                     "AND confirmed_at < %s AND id <> %s)",
+                      [*domain_params, facts.domain, _at(at - domain_rule.window), _at(at), notice.pk]))
+    if reuse_rule and reuse_rule.window:
+        parts.append(("other_owners", f"(SELECT COUNT(DISTINCT UPPER(right_owner)) FROM {table} "
+                                      "WHERE UPPER(right_registration_number) = UPPER(%s) AND (UPPER(right_owner) < "
+                                      "UPPER(%s) OR UPPER(right_owner) > UPPER(%s)) AND confirmed_at >= %s "
+                                      "AND confirmed_at < %s AND right_type = %s AND id <> %s)",
+                      [notice.right_registration_number.strip(), notice.right_owner, notice.right_owner,
+                       _at(at - reuse_rule.window), _at(at), notice.right_type, notice.pk]))
+    if not parts:
+        return {}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {select} FROM {Notice._meta.db_table} WHERE ({anywhere}) AND confirmed_at < %s "
-                       f"AND id <> %s", params)
-        found = dict(zip([name for name, _, _ in conditions], cursor.fetchone(), strict=True))
+        cursor.execute("SELECT " + ", ".join(sql for _, sql, _ in parts), [value for *_, values in parts
+                                                                             for value in values])
+        found = dict(zip([name for name, _, _ in parts], cursor.fetchone(), strict=True))
     return {"domain_seen": bool(found.get("domain_seen")), "other_owners": found.get("other_owners", 0)}
 
 

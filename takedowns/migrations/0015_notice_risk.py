@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='notice',
-            index=models.Index(django.db.models.functions.text.Upper('right_registration_number'), models.F('confirmed_at'), name='notice_registration'),
+            index=models.Index(django.db.models.functions.text.Upper('right_registration_number'), django.db.models.functions.text.Upper('right_owner'), models.F('confirmed_at'), name='notice_registration'),
         ),
         migrations.AddIndex(
             model_name='notice',
