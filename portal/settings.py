@@ -124,6 +124,16 @@ try:
     # Other host names under which the local catalogue's listing URLs are recognised.
     MARKETPLACE_HOSTS = env_list("MARKETPLACE_HOSTS", [])
 
+    # --- Risk screening of notices (takedowns/risk.py; the rules themselves are data leads tune in the admin). ---
+    # A notice's risk band: medium from this score, high (a designated reviewer, no fast path) from the next.
+    RISK_MEDIUM_SCORE = env_int("RISK_MEDIUM_SCORE", 30, minimum=1)
+    RISK_HIGH_SCORE = env_int("RISK_HIGH_SCORE", 60, minimum=1)
+    if RISK_HIGH_SCORE <= RISK_MEDIUM_SCORE:
+        raise ImproperlyConfiguredEnv(f"RISK_HIGH_SCORE={RISK_HIGH_SCORE} must be more than "
+                                      f"RISK_MEDIUM_SCORE={RISK_MEDIUM_SCORE}.")
+    # Free-mail domains, comma-separated and lower-cased; empty: risk.DEFAULT_FREE_MAIL_DOMAINS.
+    RISK_FREE_MAIL_DOMAINS = [domain.lower() for domain in env_list("RISK_FREE_MAIL_DOMAINS", [])]
+
     # --- Retention of personal data: takedowns/workflow/retention.py applies it (beat, hourly); the
     # README ("Retention of personal data") gives the reasons for these defaults and /privacy/ tells the public. ---
     # An unconfirmed notice was never received (its address was never proven): deleted this many days

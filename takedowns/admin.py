@@ -20,7 +20,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from takedowns import sla
+from takedowns import risk, sla
 from takedowns.models import (
     Appeal,
     CounterNotice,
@@ -36,6 +36,7 @@ from takedowns.models import (
     Reviewer,
     ReviewerSkill,
     Right,
+    RiskRule,
     Seller,
     SlaClock,
     SlaPolicy,
@@ -120,7 +121,7 @@ class ReadOnlyInline(admin.TabularInline):
 class SellerAdmin(HidesSecrets):
     list_display = ["external_id", "name", "email", "country", "strike_count", "account", "account_until"]
     list_filter = ["account"]
-    search_fields = ["external_id", "name"]
+    search_fields = ["external_id", "name", "email", "payment_identity"]
     # The ladder and the marketplace set these; editing them here would bypass both.
     readonly_fields = ["strike_count", "account", "account_until"]
 
@@ -147,7 +148,8 @@ class SkillInline(admin.TabularInline):
 
 @admin.register(Reviewer)
 class ReviewerAdmin(HidesSecrets):
-    list_display = ["user", "languages", "is_active"]
+    list_display = ["user", "languages", "is_active", "risk_reviewer"]
+    list_filter = ["is_active", "risk_reviewer"]
     inlines = [SkillInline]
 
 
@@ -176,8 +178,9 @@ class EventInline(ReadOnlyInline):
 
 @admin.register(Notice)
 class NoticeAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "status", "right_type", "priority", "assigned_to", "confirmed_at", "routed_at"]
-    list_filter = ["status", "right_type"]
+    list_display = ["reference", "status", "right_type", "priority", "risk_score", "risk_band", "assigned_to",
+                    "confirmed_at", "routed_at"]
+    list_filter = ["status", "right_type", "risk_band"]
     search_fields = ["reference", "submitter_email"]
     exclude = ["tracking_token", "confirmation_token", "submission_key"]
     inlines = [ItemInline, EvidenceInline, EventInline]
@@ -288,6 +291,33 @@ class CounterNoticeAdmin(ReadOnlyAdmin):
 class AppealAdmin(ReadOnlyAdmin):
     list_display = ["pk", "appellant", "decision", "penalty", "status", "filed_at", "decided_by", "decided_at"]
     list_filter = ["status", "appellant"]
+
+
+# --- Risk screening: leads tune the rules (takedowns/risk.py evaluates them at routing). ---
+
+class RiskRuleForm(forms.ModelForm):  # what ModelAdmin.form is by default
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        for name in risk.PARAMETERS.get(cleaned.get("code") or "", ()):
+            if cleaned.get(name) is None and name not in self.errors:
+                self.add_error(name, f"This rule needs a {name}.")
+        window = cleaned.get("window")
+        if window is not None and window.total_seconds() <= 0:
+            self.add_error("window", "The window must be longer than zero.")
+        if cleaned.get("threshold") == 0:
+            self.add_error("threshold", "The threshold must be at least 1.")
+        return cleaned
+
+
+@admin.register(RiskRule)
+class RiskRuleAdmin(HidesSecrets):
+    """Each rule on or off, its points and parameters; the next notice routed is screened with them.
+    Bands: RISK_MEDIUM_SCORE and RISK_HIGH_SCORE (settings)."""
+    form = RiskRuleForm
+    list_display = ["code", "enabled", "points", "threshold", "window"]
+    list_editable = ["enabled", "points"]
+    list_filter = ["enabled"]
 
 
 # --- Two-factor devices: a lead sees who has one and removes a lost one; the reviewer enrols anew. ---

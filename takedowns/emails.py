@@ -67,12 +67,17 @@ def notice_received(notice: Notice) -> OutboundEmail:
     return make_message("notice_received", notice.submitter_email, context, notice, _when(notice.confirmed_at))
 
 
-def notice_routed(notice: Notice, items: list[NoticeItem], reviewer: Reviewer) -> list[OutboundEmail]:
-    """Routing's two e-mails: the submitter's "with a reviewer" and the reviewer's new assignment,
-    stored in one INSERT and sent by one task."""
+def notice_routed(notice: Notice, items: list[NoticeItem], reviewer: Reviewer | None) -> list[OutboundEmail]:
+    """Routing's e-mails: the submitter's "with a reviewer" and the reviewer's new assignment, or,
+    for a high-risk notice no designated reviewer could take, one to each lead; stored in one INSERT
+    and sent by one task."""
     context = {"items": sorted(items, key=lambda item: item.position)}
     messages = [_render("notice_routed", notice.submitter_email, context, notice, _when(notice.routed_at))]
-    if reviewer.user.email:
+    if reviewer is None:
+        review_url = absolute(reverse("takedowns:review_notice", args=[notice.reference]))
+        messages += [_render("high_risk_waiting", lead.email, {"case": notice, "review_url": review_url}, None,
+                             _when(notice.routed_at)) for lead in _leads()]
+    elif reviewer.user.email:
         messages.append(_new_assignment(notice, reviewer, _when(notice.routed_at)))
     return outbox.store(messages)
 
@@ -158,11 +163,15 @@ def clock_breached(clock: SlaClock, leads: list[User], now: datetime) -> list[Ou
             for lead in leads]
 
 
+def _leads() -> list[User]:
+    return list(get_user_model().objects.filter(groups__name=LEAD_GROUP, is_active=True).exclude(email="")
+                .order_by("pk"))
+
+
 def escalation(notice: Notice, reviewer: Reviewer, note: str, now: datetime) -> list[OutboundEmail]:
-    leads = get_user_model().objects.filter(groups__name=LEAD_GROUP, is_active=True).exclude(email="")
     context = {"case": notice, "reviewer": reviewer, "note": note,
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
-    return [make_message("escalation", lead.email, context, None, now) for lead in leads.order_by("pk")]
+    return [make_message("escalation", lead.email, context, None, now) for lead in _leads()]
 
 
 def _appeal_context(appeal: Appeal) -> dict:

@@ -253,3 +253,24 @@ LEGAL_GROUNDS: dict[str, str] = {
 # Django auth groups of the reviewer area: reviewers decide notices, leads also reassign.
 REVIEWER_GROUP = "Reviewer"
 LEAD_GROUP = "Lead"
+
+
+# --- Competitor-abuse screening (takedowns/risk.py). ---
+
+class RiskBand(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class RiskRuleCode(models.TextChoices):
+    """The screening rules risk.py knows how to evaluate; a RiskRule row tunes each (on, points, parameters)."""
+    FREE_MAIL_COMPANY = "free_mail_company", "Free-mail address, organisation claimed"
+    NEW_DOMAIN_COMPANY = "new_domain_company", "Newly seen e-mail domain, organisation claimed"
+    OWNER_MISMATCH = "owner_mismatch", "Rights owner named is not the verified right's owner"
+    NOTIFIER_IS_SELLER = "notifier_is_seller", "Notifier's address is a seller's"
+    COMPETING_SELLER = "competing_seller", "Notifier linked to a competing seller in the same category"
+    SELLER_BURST = "seller_burst", "Burst of notices against one seller"
+    FIRST_NOTICE_MANY_LISTINGS = "first_notice_many_listings", "First notice, many listings of one seller"
+    REGISTRATION_UNKNOWN = "registration_unknown", "Registration not in the verified register"
+    REGISTRATION_REUSED = "registration_reused", "Registration named by other owners"

@@ -7,7 +7,7 @@ from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, StrIndex, Substr, Trim, Upper
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django_countries.fields import CountryField
@@ -32,10 +32,24 @@ from takedowns.enums import (
     NoticeStatus,
     PenaltyLevel,
     RightType,
+    RiskBand,
+    RiskRuleCode,
     SellerAccount,
     SubmitterRole,
     SubmitterTrust,
 )
+
+
+def domain_of(field: str) -> Lower:
+    """The lower-cased part of an e-mail address after its @, as the database computes it: risk
+    screening filters on it through indexes on this very expression (Seller, Notice)."""
+    return Lower(Substr(field, StrIndex(field, models.Value("@")) + 1))
+
+
+def address_key(field: str) -> Lower:
+    """An address as compared: case and surrounding spaces ignored (indexed on Seller)."""
+    return Lower(Trim(field))
+
 
 # --- The marketplace mirror: the local catalogue that the default adapter works on. ---
 
@@ -54,6 +68,22 @@ class Seller(models.Model):
     account = models.CharField(max_length=16, choices=SellerAccount.choices, default=SellerAccount.ACTIVE)
     account_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Risk screening (takedowns/risk.py): who the seller is, as the marketplace verified it (KYC), to
+    # find a notifier that is itself a seller or shares an identity with a competing one.
+    # db_default: rows written by code without these fields (a release still running while this one migrates).
+    address = models.CharField(max_length=300, blank=True, db_default="", help_text="Registered business address.")
+    payment_identity = models.CharField(max_length=64, blank=True, db_default="", help_text=(
+        "The marketplace's fingerprint of the payout account (e.g. a hash of the IBAN); never the account itself."))
+
+    class Meta:
+        indexes = [
+            # Risk screening's one query for sellers linked to a notifier (risk.gather_facts).
+            models.Index(Upper("email"), name="seller_email"),
+            models.Index(domain_of("email"), name="seller_email_domain"),
+            models.Index(address_key("address"), name="seller_address", condition=~models.Q(address="")),
+            models.Index(fields=["payment_identity"], name="seller_payment_identity",
+                         condition=~models.Q(payment_identity="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
@@ -109,6 +139,10 @@ class Reviewer(models.Model):
     # Open notices assigned to this reviewer, kept by the workflow; counting them on every
     # assignment would read every open notice.
     open_load = models.PositiveIntegerField(default=0, editable=False)
+    # Risk screening: only reviewers a lead designated here receive (or claim) high-risk notices.
+    risk_reviewer = models.BooleanField(
+        default=False, db_default=False, verbose_name="designated for high-risk notices",
+        help_text="High-risk notices (possible competitor abuse) are assigned only to designated reviewers.")
 
     def __str__(self) -> str:
         return self.user.get_username()
@@ -199,6 +233,12 @@ class Notice(models.Model):
     # When workflow/retention.py removed the case's personal data (or claimed an unconfirmed notice
     # for deletion): the claim two overlapping retention runs race for, and what the pages say.
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # Risk screening (takedowns/risk.py), set by routing: the score, its band and the reasons, each
+    # {"code", "points", "text"} naming the facts (no personal data: retention leaves them).
+    # db_default: rows written without them (a release still running while this one migrates; bench loads).
+    risk_score = models.PositiveIntegerField(default=0, db_default=0)
+    risk_band = models.CharField(max_length=8, choices=RiskBand.choices, default=RiskBand.LOW, db_default=RiskBand.LOW)
+    risk_reasons = models.JSONField(default=list, blank=True, db_default=models.Value([], models.JSONField()))
 
     class Meta:
         indexes = [
@@ -210,7 +250,7 @@ class Notice(models.Model):
             models.Index(fields=["confirmed_at"], name="notice_confirmed"),
             # The queue's counts: one index-only scan over open notices on PostgreSQL (bench/queue proposal 4).
             models.Index(fields=["status"],
-                         include=["assigned_to", "escalated_at", "right_type", "trust", "reason_mask"],
+                         include=["assigned_to", "escalated_at", "right_type", "trust", "reason_mask", "risk_band"],
                          condition=models.Q(status__in=OPEN_NOTICE_STATUSES), name="notice_open_counts"),
             models.Index(fields=["status", "expires_at"], name="notice_status_expires"),
             # "Assigned to me" in queue order; its prefix serves the reviewer's load queries too.
@@ -222,6 +262,14 @@ class Notice(models.Model):
                          condition=models.Q(anonymised_at__isnull=True, closed_at__isnull=False)),
             models.Index(fields=["created_at"], name="notice_unconfirmed_age",
                          condition=models.Q(confirmed_at__isnull=True)),
+            # Risk screening: a domain's earlier notices; a registration named before (iexact: UPPER());
+            # the dashboard's high-risk notices of a period; the queue filtered to medium or high risk.
+            models.Index(domain_of("submitter_email"), "confirmed_at", name="notice_domain_confirmed"),
+            models.Index(Upper("right_registration_number"), Upper("right_owner"), "confirmed_at",
+                         name="notice_registration"),
+            models.Index(fields=["risk_band", "confirmed_at"], name="notice_risk_confirmed"),
+            models.Index(fields=["status", "risk_band", "due_at", "-priority", "id"], name="notice_risky_queue",
+                         condition=~models.Q(risk_band=RiskBand.LOW)),
         ]
 
     def __str__(self) -> str:
@@ -745,3 +793,23 @@ class TaskDispatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}({self.kwargs})"
+
+
+# --- Risk screening of notices (takedowns/risk.py): the rules as data a lead tunes in the admin. ---
+
+class RiskRule(models.Model):
+    """One screening rule: whether it runs, the points it adds to a notice's risk score when it fires,
+    and its parameters (which rule uses which: risk.PARAMETERS; the admin's form requires them)."""
+
+    code = models.CharField(max_length=40, choices=RiskRuleCode.choices, unique=True)
+    enabled = models.BooleanField(default=True)
+    points = models.PositiveSmallIntegerField(help_text="Added to the risk score when the rule fires.")
+    threshold = models.PositiveIntegerField(null=True, blank=True,
+                                            help_text="A count the rule fires at (see the rule's description).")
+    window = models.DurationField(null=True, blank=True, help_text="How far back the rule looks, e.g. 1 00:00:00.")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()} (+{self.points}{'' if self.enabled else ', off'})"

@@ -24,11 +24,14 @@ class Priority:
 
 
 def score_priority(reasons: list[str], listings: list[Listing], right_verified: bool,
-                   trust: str = SubmitterTrust.VERIFIED) -> Priority:
+                   trust: str = SubmitterTrust.VERIFIED, high_risk: bool = False) -> Priority:
     """Higher is reviewed sooner. `listings` are the reported listings found at the marketplace;
-    `trust` is the submitter's rung on the trust ladder when the notice was confirmed."""
+    `trust` is the submitter's rung on the trust ladder when the notice was confirmed. A high-risk
+    notice (risk.py) gets no points for that rung: the good-faith fast path is closed to it."""
     score, rules = 0, []
-    if trust in TRUST_POINTS:
+    if trust in TRUST_POINTS and high_risk:
+        rules.append(f"{SubmitterTrust(trust).label.lower()}: no points, high risk (+0)")
+    elif trust in TRUST_POINTS:
         score += TRUST_POINTS[trust]
         rules.append(f"{SubmitterTrust(trust).label.lower()} (+{TRUST_POINTS[trust]})")
     if InfringementReason.COUNTERFEIT in reasons:
@@ -54,17 +57,21 @@ class Assignment:
     rule: str
 
 
-def choose_reviewer(right_type: str, language: str) -> Assignment:
+def choose_reviewer(right_type: str, language: str, high_risk: bool = False) -> Assignment:
     """The active reviewer with the skill for this right and the lowest open load; among equals
     one who speaks the notice's language, then the longest-standing. Without a skilled reviewer
-    the least-loaded active reviewer takes it, so that no notice waits for a specialist."""
+    the least-loaded active reviewer takes it, so that no notice waits for a specialist. A high-risk
+    notice goes only to a reviewer a lead designated for them (Reviewer.risk_reviewer)."""
     speaks = Case(When(languages__contains=language, then=Value(0)), default=Value(1), output_field=IntegerField())
     active = Reviewer.objects.filter(is_active=True).select_related("user").annotate(speaks=speaks)
+    among = "active reviewer"
+    if high_risk:
+        active, among = active.filter(risk_reviewer=True), "reviewer designated for high-risk notices"
     skilled = active.filter(skills__right_type=right_type).order_by("open_load", "speaks", "id").first()
     if skilled:
-        return Assignment(skilled, f"{right_type} skill, lowest open load ({skilled.open_load})")
+        return Assignment(skilled, f"{'high risk: designated, ' if high_risk else ''}{right_type} skill, "
+                                   f"lowest open load ({skilled.open_load})")
     fallback = active.order_by("open_load", "speaks", "id").first()
     if fallback:
-        return Assignment(fallback, f"no active reviewer with {right_type} skill; "
-                                    f"lowest open load ({fallback.open_load})")
-    return Assignment(None, "no active reviewer")
+        return Assignment(fallback, f"no {among} with {right_type} skill; lowest open load ({fallback.open_load})")
+    return Assignment(None, f"no {among}")

@@ -28,7 +28,8 @@ def load_catalogue(seeds: Path) -> tuple[int, int]:
     for row in _rows(seeds / "sellers.csv"):
         sellers[row["external_id"]], _ = Seller.objects.update_or_create(
             external_id=row["external_id"], defaults={"name": row["name"], "email": row["email"],
-                                                      "country": row["country"]})
+                                                      "country": row["country"], "address": row["address"],
+                                                      "payment_identity": row["payment_identity"]})
     listings = _rows(seeds / "listings.csv")
     existing = set(Listing.objects.filter(external_id__in=[row["external_id"] for row in listings])
                    .values_list("external_id", flat=True))
@@ -69,7 +70,9 @@ def load_reviewers(seeds: Path) -> list[dict]:
             user.groups.add(leads)
         else:
             user.groups.remove(leads)
-        reviewer, _ = Reviewer.objects.get_or_create(user=user, defaults={"languages": person["languages"]})
+        reviewer, _ = Reviewer.objects.update_or_create(
+            user=user, defaults={"risk_reviewer": person.get("risk_reviewer", False)},
+            create_defaults={"languages": person["languages"], "risk_reviewer": person.get("risk_reviewer", False)})
         for right_type in person["skills"]:
             ReviewerSkill.objects.get_or_create(reviewer=reviewer, right_type=right_type)
     return [person for person in people if person["password"]]

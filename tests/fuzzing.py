@@ -467,7 +467,8 @@ def review_targets(world: World) -> list[Target]:
     return [
         Target("the review queue", "reviewer", "GET", "/review/", params={
             "status": ("", "in_review"), "right_type": ("", "trademark"), "reason": ("", "counterfeit"),
-            "scope": ("", "mine", "all"), "trust": ("", "trusted_flagger"), "after": ("",)}, examples=160),
+            "scope": ("", "mine", "all"), "trust": ("", "trusted_flagger"), "risk": ("", "high"), "after": ("",)},
+               examples=160),
         Target("the notice page", "reviewer", "GET", "/review/notices/{reference}/", notice,
                expected=FOUND, examples=60),
         Target("the decision form", "reviewer", "POST", "/review/notices/{reference}/decide/", notice,

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
+from takedowns import workflow
 from takedowns.enums import NoticeStatus
 from takedowns.models import Event, Listing, Notice, Reviewer, Right, Seller
 
@@ -86,3 +87,17 @@ def test_seeds_refuse_to_load_outside_demo_mode(settings):
     with pytest.raises(CommandError, match="DEMO_MODE=true"):
         call_command("load_seeds")
     assert counts()[:4] == (0, 0, 0, 0)
+
+
+def test_the_demo_has_a_high_risk_notice_for_the_designated_lead(settings, now):
+    """Borsa Rossi's notice is about a bag, and a bag seller of the marketplace writes from borsarossi.example:
+    risk screening makes it high risk, and routing gives it to the lead, the demo's designated reviewer."""
+    settings.DEMO_MODE = True
+    call_command("load_seeds")
+    assert list(Reviewer.objects.filter(risk_reviewer=True).values_list("user__username", flat=True)) == ["lead"]
+    notice = Notice.objects.get(submitter_email="marta@borsarossi.example")
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    assert (notice.risk_band, notice.assigned_to.user.username) == ("high", "lead")
+    assert notice.risk_reasons[0]["text"] == (
+        "seller S-2037, which also sells bags, shares the notifier's e-mail domain")

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from takedowns.enums import DecisionOutcome, InfringementReason, NoticeStatus, RightType
 from takedowns.forms.seller import APPEAL_TEXT_MAX
 from takedowns.models import NoticeItem, ReasonCode, Reviewer
-from takedowns.selectors.queue import QUEUE_SCOPES, QUEUE_TRUSTS, QueueFilters
+from takedowns.selectors.queue import QUEUE_RISKS, QUEUE_SCOPES, QUEUE_TRUSTS, QueueFilters
 from takedowns.workflow import ItemDecision, Question
 
 NOTE_MAX = 2000
@@ -260,11 +260,13 @@ class QueueFilterForm(CursorForm):
     reason = forms.ChoiceField(choices=InfringementReason.choices, required=False)
     scope = forms.ChoiceField(choices=list(QUEUE_SCOPES.items()), required=False)
     trust = forms.ChoiceField(choices=QUEUE_TRUSTS, required=False)
+    risk = forms.ChoiceField(choices=QUEUE_RISKS, required=False)
 
     def filters(self) -> QueueFilters:
         """The filters to apply: each valid one as chosen, the others at their default."""
         self.is_valid()
-        chosen = {name: self.cleaned_data.get(name) for name in ("status", "right_type", "reason", "scope", "trust")}
+        chosen = {name: self.cleaned_data.get(name)
+                  for name in ("status", "right_type", "reason", "scope", "trust", "risk")}
         return QueueFilters(**{name: value for name, value in chosen.items() if value})
 
 

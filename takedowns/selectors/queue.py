@@ -20,6 +20,7 @@ from takedowns.enums import (
     ItemState,
     NoticeStatus,
     RightType,
+    RiskBand,
     SubmitterTrust,
 )
 from takedowns.models import Notice, NoticeItem, Reviewer, SlaClock
@@ -32,6 +33,8 @@ QUEUE_SCOPES = {"all": "Everyone's", "mine": "Assigned to me", "unassigned": "Un
                 "escalated": "Escalated to leads"}
 QUEUE_TRUSTS = [(SubmitterTrust.TRUSTED_FLAGGER.value, "Trusted flaggers"),
                 (SubmitterTrust.GOOD_FAITH.value, "Good-faith programme")]
+# Risk screening's bands worth a filter (the notice_risky_queue index holds just these notices).
+QUEUE_RISKS = [(RiskBand.HIGH.value, "High risk"), (RiskBand.MEDIUM.value, "Medium risk")]
 
 # The queue's order, matching the notice_queue index.
 QUEUE = Keyset(("due_at", "-priority", "id"), size=50)
@@ -44,10 +47,11 @@ class QueueFilters:
     reason: str = ""
     scope: str = "all"  # all, mine, unassigned, escalated
     trust: str = ""  # a SubmitterTrust rung, or "" for every submitter
+    risk: str = ""  # a RiskBand of QUEUE_RISKS, or "" for every notice
 
     def query(self) -> str:
         return urlencode({"status": self.status, "right_type": self.right_type, "reason": self.reason,
-                          "scope": self.scope, "trust": self.trust})
+                          "scope": self.scope, "trust": self.trust, "risk": self.risk})
 
 
 def review_queue(reviewer: Reviewer, filters: QueueFilters, cursor: str | None) -> Page:
@@ -62,6 +66,8 @@ def review_queue(reviewer: Reviewer, filters: QueueFilters, cursor: str | None) 
         notices = notices.alias(has_reason=has_reason).filter(has_reason__gt=0)
     if filters.trust:
         notices = notices.filter(trust=filters.trust)
+    if filters.risk:
+        notices = notices.filter(risk_band=filters.risk)
     scope = filters.scope
     if scope == "mine":
         notices = notices.filter(assigned_to=reviewer)
@@ -99,6 +105,7 @@ class QueueCounts:
     reason: dict[str, int]
     scope: dict[str, int]
     trust: dict[str, int]
+    risk: dict[str, int]
     counted_at: datetime
 
 
@@ -117,6 +124,7 @@ def queue_counts(reviewer: Reviewer, status: str, now: datetime) -> QueueCounts:
         scope={"all": per_status.get("all", 0), "mine": mine, "unassigned": per_status.get("unassigned", 0),
                "escalated": per_status.get("escalated", 0)},
         trust={value: per_status.get(f"trust:{value}", 0) for value in SubmitterTrust.values},
+        risk={value: per_status.get(f"risk:{value}", 0) for value in RiskBand.values},
         counted_at=counts["counted_at"],
     )
 
@@ -130,6 +138,7 @@ def count_open_notices(now: datetime) -> dict:
     aggregates.update({f"right_type:{value}": Count("status", filter=Q(right_type=value))
                        for value in RightType.values})
     aggregates.update({f"trust:{value}": Count("status", filter=Q(trust=value)) for value in SubmitterTrust.values})
+    aggregates.update({f"risk:{value}": Count("status", filter=Q(risk_band=value)) for value in RiskBand.values})
     open_notices = Notice.objects.filter(status__in=OPEN_NOTICE_STATUSES)
     for value, bit in REASON_BITS.items():
         open_notices = open_notices.alias(**{f"has_{value}": F("reason_mask").bitand(bit)})

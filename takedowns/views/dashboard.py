@@ -22,6 +22,7 @@ from takedowns.forms.leads import PeriodForm
 from takedowns.reports import dashboard as figures
 from takedowns.reports.measures import duration_text, percent
 from takedowns.reports.periods import Period
+from takedowns.reports.risk import risk_figures
 
 # --- Charts: a series drawn as inline SVG on the server (no JavaScript, no CDN). ---
 
@@ -95,6 +96,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                            for kind, counts in figures.running_clocks().items()]}
     if form.period:
         shown = figures.period_figures(form.period)
+        risk = risk_figures(form.period)
+        context.update(risk=risk, high_rejected_share=percent(risk.high_rejected_share))
         context.update(shown=shown, breach_total=sum(count for _, count in shown.breaches), charts=[
             svg_chart("Breaches per day", [(day.strftime("%d %b"), count) for day, count in shown.breaches]),
             svg_chart("Takedown decision: weekly median time", [

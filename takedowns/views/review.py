@@ -41,6 +41,7 @@ def queue(request: ReviewerRequest) -> HttpResponse:
             ("reason", filters.reason, "All reasons", _options(InfringementReason.choices, counts.reason)),
             ("scope", filters.scope, None, _options(queue_selectors.QUEUE_SCOPES.items(), counts.scope)),
             ("trust", filters.trust, "All submitters", _options(queue_selectors.QUEUE_TRUSTS, counts.trust)),
+            ("risk", filters.risk, "Any risk", _options(queue_selectors.QUEUE_RISKS, counts.risk)),
         ],
     }, status=400 if form.errors else 200)
 

@@ -24,6 +24,7 @@ from takedowns.enums import (
     EvidenceKind,
     ItemState,
     NoticeStatus,
+    RiskBand,
 )
 from takedowns.models import Decision, Event, InfoRequest, Notice, NoticeItem, ReasonCode, Reviewer, Submitter
 from takedowns.workflow import clocks, enforcement
@@ -39,6 +40,9 @@ from takedowns.workflow.base import (
     release_load,
     reviewer_actor,
 )
+
+HIGH_RISK_ONLY = ("Notice {reference} is high risk: only a reviewer a lead designated for high-risk notices "
+                  "may work it.")
 
 
 @dataclass(frozen=True)
@@ -58,14 +62,19 @@ class Question:
 
 def claim_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
     """Take a notice that nobody works. The conditional UPDATE lets exactly one of two
-    concurrent claims win; the other is refused with who has it."""
+    concurrent claims win; the other is refused with who has it. A high-risk notice is only for a
+    reviewer a lead designated (risk screening, takedowns/risk.py)."""
     with transaction.atomic():
-        claimed = Notice.objects.filter(pk=notice.pk, status=NoticeStatus.IN_REVIEW,
-                                        assigned_to__isnull=True).update(assigned_to=reviewer)
+        claimable = Notice.objects.filter(pk=notice.pk, status=NoticeStatus.IN_REVIEW, assigned_to__isnull=True)
+        if not reviewer.risk_reviewer:
+            claimable = claimable.exclude(risk_band=RiskBand.HIGH)
+        claimed = claimable.update(assigned_to=reviewer)
         current = Notice.objects.select_related("assigned_to__user").get(pk=notice.pk)
         if not claimed:
             if current.assigned_to_id == reviewer.pk:
                 return current
+            if current.risk_band == RiskBand.HIGH and not reviewer.risk_reviewer:
+                raise TransitionNotAllowed(HIGH_RISK_ONLY.format(reference=current.reference))
             if current.status != NoticeStatus.IN_REVIEW:
                 raise TransitionNotAllowed(f"Notice {current.reference} is '{current.get_status_display()}'; "
                                            "there is nothing to claim.")
@@ -105,6 +114,9 @@ def reassign_notice(notice: Notice, to: Reviewer, lead: User, now: datetime) -> 
                                        "only a notice in review can be reassigned.")
         if not to.is_active:
             raise TransitionNotAllowed(f"{to.user.get_username()} is not an active reviewer.")
+        if notice.risk_band == RiskBand.HIGH and not to.risk_reviewer:
+            raise TransitionNotAllowed(HIGH_RISK_ONLY.format(reference=notice.reference)
+                                       + f" {to.user.get_username()} is not designated.")
         previous = notice.assigned_to_id
         if previous == to.pk:
             return notice

@@ -1,5 +1,7 @@
 """Routing: a confirmed notice's listings are resolved at the marketplace, its priority scored and a
-reviewer chosen (the rules are in takedowns/routing.py), and it moves to 'in review'.
+reviewer chosen (the rules are in takedowns/routing.py), and it moves to 'in review'. Its risk of
+competitor abuse is screened on the way (takedowns/risk.py): a high-risk notice goes only to a reviewer a
+lead designated, gets no good-faith priority, and waits unassigned for the leads when none is designated.
 
 Runs in a task after confirmation (dispatch.ROUTE_NOTICE), and again from the beat's sweep for a
 notice whose message was lost or that found no reviewer free. Idempotent: the row lock and the
@@ -13,7 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
-from takedowns import emails
+from takedowns import emails, risk
 from takedowns import routing as rules
 from takedowns.enums import ActorKind, ClockKind, EventKind, ItemState, ListingStatus, NoticeStatus
 from takedowns.marketplace import get_marketplace
@@ -27,7 +29,8 @@ logger = logging.getLogger(__name__)
 def route_notice(notice_id: int, now: datetime) -> Notice | None:
     """Resolve every listing, mark duplicates, score priority and assign a reviewer."""
     with transaction.atomic():
-        notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
+        # The submitter's record comes along for risk screening; only the notice's row is locked.
+        notice = Notice.objects.select_for_update(of=("self",)).select_related("submitter").filter(pk=notice_id).first()
         if notice is None:
             logger.warning("route_notice: notice %s no longer exists", notice_id)
             return None
@@ -37,13 +40,14 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
         events = _resolve_items(notice, items, get_marketplace().resolve_many([item.reported for item in items]), now)
         found = [item.listing for item in items if item.listing is not None]
         verified_right = _verified_right(notice)
+        screened = risk.screen(notice, found, verified_right)
         priority = rules.score_priority([item.reason for item in items], found, verified_right is not None,
-                                        notice.trust)
-        assignment = rules.choose_reviewer(notice.right_type, notice.language)
-        if assignment.reviewer is None:
+                                        notice.trust, high_risk=screened.high)
+        assignment = rules.choose_reviewer(notice.right_type, notice.language, high_risk=screened.high)
+        if assignment.reviewer is None and not screened.high:
             _defer(notice, assignment, events, now)
-        else:
-            _assign(notice, items, found, assignment.reviewer, assignment.rule, priority, verified_right, events, now)
+        else:  # a high-risk notice nobody may take waits in review, unassigned, for the leads
+            _assign(notice, items, found, assignment, priority, verified_right, screened, events, now)
     return notice
 
 
@@ -62,10 +66,13 @@ def _defer(notice: Notice, assignment: rules.Assignment, events: list[Event], no
     Event.objects.bulk_create(events)
 
 
-def _assign(notice: Notice, items: list[NoticeItem], found: list[Listing], reviewer: Reviewer, rule: str,
-            priority: rules.Priority, verified_right: Right | None, events: list[Event], now: datetime) -> None:
-    """Hand the notice to the chosen reviewer: the acknowledgement clock stops, the decision clock
+def _assign(notice: Notice, items: list[NoticeItem], found: list[Listing], assignment: rules.Assignment,
+            priority: rules.Priority, verified_right: Right | None, screened: risk.Assessment, events: list[Event],
+            now: datetime) -> None:
+    """Hand the notice to the chosen reviewer (none: a high-risk notice no designated reviewer can
+    take, which the leads are e-mailed about): the acknowledgement clock stops, the decision clock
     starts, the status and every event of the step are written, and both sides are e-mailed."""
+    reviewer = assignment.reviewer
     assert notice.confirmed_at is not None  # only a confirmed notice is routed
     # The decision clock's policy depends on the priority just computed.
     notice.priority = priority.score
@@ -76,18 +83,20 @@ def _assign(notice: Notice, items: list[NoticeItem], found: list[Listing], revie
     change_status(
         notice, NoticeStatus.IN_REVIEW, kind=EventKind.ROUTED, actor=SYSTEM, now=now,
         assigned_to=reviewer, routed_at=now, priority=priority.score, verified_right=verified_right,
-        due_at=decision_clock.due_at,
+        due_at=decision_clock.due_at, risk_score=screened.score, risk_band=screened.band, risk_reasons=screened.reasons,
         details={
-            "reviewer": reviewer.user.get_username(),
-            "assignment_rule": rule,
+            "reviewer": reviewer.user.get_username() if reviewer else None,
+            "assignment_rule": assignment.rule,
             "priority": priority.score,
             "priority_rules": priority.rules,
+            "risk": {"score": screened.score, "band": screened.band},
             "items": {state: sum(1 for item in items if item.state == state) for state in
                       sorted({item.state for item in items})},
         },
         along_with=events,
     )
-    Reviewer.objects.filter(pk=reviewer.pk).update(open_load=F("open_load") + 1)
+    if reviewer is not None:
+        Reviewer.objects.filter(pk=reviewer.pk).update(open_load=F("open_load") + 1)
     add_to_sellers("reported_items", [listing.seller_id for listing in found])
     emails.notice_routed(notice, items, reviewer)
 
