@@ -239,7 +239,7 @@ def route_notice_parts(rng: random.Random, ids: list[str], site_url: str, high: 
         NoticeItem.objects.filter(pk=i.pk).update(listing_id=i.listing_id, state=i.state,
                                                   duplicate_of_id=i.duplicate_of_id) for i in last])
     timed("  one UPDATE ... FROM (VALUES ...) for all items  (the app since ebd1ffe)",
-          lambda: workflow.save_resolution(last))
+          lambda: workflow.save_resolution(Notice.objects.get(pk=high), last))
     before_ms = timed("routing.choose_reviewer('trademark', 'de')", lambda: routing.choose_reviewer(
         "trademark", "de"), 200)
     history_low, history_high = run_phases.create_confirmed_notices(30000, rng, ids, site_url)

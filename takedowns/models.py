@@ -321,13 +321,20 @@ class NoticeItem(models.Model):
     # The listing as it was when routing looked it up: what the reviewer decides on, even if
     # the seller edits the listing afterwards.
     listing_snapshot = models.JSONField(null=True, blank=True)
+    # Copies that routing writes with the listing, so risk screening's burst rule counts a seller's
+    # notices in a window on one index range (item_seller_filed) however long its history.
+    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
+    filed_at = models.DateTimeField(null=True, blank=True, help_text="When the notice was filed (its created_at).")
     # Not columns: the review page's seller figures, set by selectors.review_page for its template.
     seller_history: dict[str, int]
 
     class Meta:
         ordering = ["notice_id", "position"]
         constraints = [models.UniqueConstraint(fields=["notice", "position"], name="unique_item_position")]
-        indexes = [models.Index(fields=["listing", "state"], name="item_listing_state")]
+        indexes = [models.Index(fields=["listing", "state"], name="item_listing_state"),
+                   models.Index(fields=["seller", "filed_at"], include=["notice"], name="item_seller_filed",
+                                condition=models.Q(seller__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.notice_id}#{self.position} {self.reported}"

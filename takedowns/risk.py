@@ -230,17 +230,17 @@ def _with_categories(linked: list[LinkedSeller], categories: set[str]) -> list[L
 
 def _burst(notice: Notice, found: list[Listing], rules: dict[str, RiskRule]) -> list[tuple[str, str, list]]:
     """Per reported seller, a scalar subquery for _earlier_notices: the other notices naming its
-    listings filed within the burst window (the rule adds this one)."""
+    listings filed within the burst window (the rule adds this one). It reads the items' copies of
+    the seller and the filing time (written by routing) on item_seller_filed: one index range the
+    size of the window, however many notices the seller has had before it."""
     rule = rules.get(RiskRuleCode.SELLER_BURST)
     if rule is None or rule.window is None:
         return []
-    items, listings, notices = (connection.ops.quote_name(model._meta.db_table)
-                                for model in (NoticeItem, Listing, Notice))
+    items = connection.ops.quote_name(NoticeItem._meta.db_table)
     sellers = sorted({(listing.seller_id, listing.seller.external_id) for listing in found})
     return [(f"burst:{external_id}",
-             f"(SELECT COUNT(DISTINCT i.notice_id) FROM {items} i JOIN {listings} l ON l.id = i.listing_id "
-             f"JOIN {notices} n ON n.id = i.notice_id WHERE l.seller_id = %s AND n.created_at > %s "
-             f"AND n.created_at <= %s AND i.notice_id <> %s)",
+             f"(SELECT COUNT(DISTINCT notice_id) FROM {items} WHERE seller_id = %s AND filed_at > %s "
+             f"AND filed_at <= %s AND notice_id <> %s)",
              [seller_id, _at(notice.created_at - rule.window), _at(notice.created_at), notice.pk])
             for seller_id, external_id in sellers]
 

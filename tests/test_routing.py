@@ -48,6 +48,10 @@ def test_routing_resolves_each_listing_and_flags_what_cannot_be_reviewed(now, ca
         (i.position, ItemState.NEW, i.state) for i in items]
     assert resolved[0].details == {"reported": "https://portal.test/listings/L-100001/", "listing": "L-100001",
                                    "seller": "S-1"}
+    # The copies risk screening's burst rule counts on (item_seller_filed): the seller of each found
+    # listing (none for a listing that was not found) and the notice's filing time.
+    assert [i.seller.external_id if i.seller else None for i in items] == ["S-1", None, None, "S-1", "S-1", "S-1"]
+    assert {i.filed_at for i in items} == {notice.created_at}
 
 
 def test_routing_assigns_the_skilled_reviewer_and_records_why(now, catalogue, reviewers,

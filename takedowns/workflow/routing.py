@@ -127,7 +127,7 @@ def _resolve_items(notice: Notice, items: list[NoticeItem], resolved: dict, now:
         else:
             item.state = ItemState.IN_REVIEW
             first_in_this_notice[listing.pk] = item
-    save_resolution(items)
+    save_resolution(notice, items)
     return [
         Event(notice=notice, item=item, kind=EventKind.ITEM_RESOLVED, actor_kind=ActorKind.SYSTEM,
               from_status=ItemState.NEW, to_status=item.state, created_at=now,
@@ -146,8 +146,9 @@ def _snapshot(listing: Listing | None) -> dict | None:
             "seller_name": listing.seller.name}
 
 
-def save_resolution(items: list[NoticeItem]) -> None:
-    """One UPDATE … FROM (VALUES …) for all items. QuerySet.bulk_update builds a CASE expression
+def save_resolution(notice: Notice, items: list[NoticeItem]) -> None:
+    """One UPDATE … FROM (VALUES …) for all the notice's items, with each listing's seller and the
+    notice's filing time copied for the burst rule's index. QuerySet.bulk_update builds a CASE expression
     per field and row, which cost routing more than a quarter of its time (bench/RESULTS.md).
     Plain SQL that PostgreSQL and SQLite (3.33+) both run; VALUES columns are column1, column2, …"""
     if not items:
@@ -155,15 +156,18 @@ def save_resolution(items: list[NoticeItem]) -> None:
     table = connection.ops.quote_name(NoticeItem._meta.db_table)
     json_type = "jsonb" if connection.vendor == "postgresql" else "text"
     rows = ", ".join([f"(CAST(%s AS bigint), CAST(%s AS bigint), CAST(%s AS varchar(16)), CAST(%s AS bigint), "
-                      f"CAST(%s AS {json_type}))"] * len(items))
+                      f"CAST(%s AS {json_type}), CAST(%s AS bigint))"] * len(items))
     snapshot_field = NoticeItem._meta.get_field("listing_snapshot")
     params = [value for item in items for value in (
         item.pk, item.listing_id, item.state, item.duplicate_of_id,
-        snapshot_field.get_db_prep_value(item.listing_snapshot, connection))]
+        snapshot_field.get_db_prep_value(item.listing_snapshot, connection),
+        item.listing.seller_id if item.listing else None)]
+    filed_at = NoticeItem._meta.get_field("filed_at").get_db_prep_value(notice.created_at, connection)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET listing_id = v.column2, state = v.column3, duplicate_of_id = v.column4, "
-            f"listing_snapshot = v.column5 FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1", params)
+            f"listing_snapshot = v.column5, seller_id = v.column6, filed_at = %s "
+            f"FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1", [filed_at, *params])
 
 
 def unrouted_notice_ids(now: datetime, limit: int = 500) -> list[int]:
