@@ -42,7 +42,8 @@ from tests.commands import PRODUCTION, run_manage
 
 pytestmark = pytest.mark.django_db
 
-NOTHING = {"unconfirmed_deleted": 0, "cases_anonymised": 0, "submitters_deleted": 0, "emails_deleted": 0}
+NOTHING = {"unconfirmed_deleted": 0, "cases_anonymised": 0, "submitters_deleted": 0, "emails_deleted": 0,
+           "notifier_cases_anonymised": 0}
 # The defaults: 30 days for an unconfirmed notice, 6 years after a case's last step.
 DUE = factories.CASE_LAST_STEP.replace(year=factories.CASE_LAST_STEP.year + 6)
 SECOND = timedelta(seconds=1)

@@ -127,3 +127,32 @@ class TdbIdsForm(forms.Form):
             raise ValidationError(f"{len(ids)} decisions asked for; the Transparency Database takes at most "
                                   f"{tdb.BATCH_LIMIT} statements per submission.")
         return ids
+
+
+STATEMENT_MAX = 5000
+
+
+class NotifierMeasureForm(forms.Form):
+    """A lead's statement of reasons for the measure the notifier misuse ladder calls for."""
+
+    statement = forms.CharField(
+        label="Statement of reasons", min_length=20, max_length=STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Sent to the notifier with the figures. Weigh the number of manifestly unfounded notices, their "
+                  "share, their gravity and the notifier's apparent intent (DSA Art. 23(3)).",
+        error_messages={
+            "required": "Write the statement of reasons: the notifier receives it.",
+            "min_length": "Give the notifier your reasons in at least %(limit_value)d characters (you wrote "
+                          "%(show_value)d).",
+            "max_length": "Keep the statement within %(limit_value)d characters (you wrote %(show_value)d)."})
+
+
+class NotifierDismissForm(forms.Form):
+    """A lead's reasons for taking no measure on a proposal."""
+
+    reasons = forms.CharField(
+        label="Why no measure is called for", max_length=STATEMENT_MAX, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the case; the notifier is not told, as nothing happens to them.",
+        error_messages={
+            "required": "Write why no measure is called for: the case keeps your reasons.",
+            "max_length": "Keep the reasons within %(limit_value)d characters (you wrote %(show_value)d)."})
