@@ -9,7 +9,8 @@ and the public page /policies/notifier-misuse/ renders `policy()`, so the page s
 - Manifestly unfounded: a listing a reviewer rejected with a reason code a lead marked so
   (ReasonCode.manifestly_unfounded). Counted over the listings decided in the last
   NOTIFIER_MISUSE_WINDOW_DAYS (decisions set aside on appeal do not count; the ones that replaced
-  them do), of notices confirmed after the notifier's last measure or dismissed proposal.
+  them do), of notices confirmed after the last measure or dismissed proposal about the notifier, its
+  organisation or (for an organisation) one of its addresses: no notice counts in two decisions.
 - The threshold: at least NOTIFIER_MISUSE_MIN_COUNT such listings, and at least
   NOTIFIER_MISUSE_MIN_SHARE_PERCENT % of the listings decided. Crossing it raises a proposal for the
   leads; a lead decides, with a statement of reasons, or dismisses it.

@@ -125,7 +125,7 @@ def test_a_run_after_the_deadline_blanks_the_personal_data_and_keeps_the_rows(ca
         "Li Wei, your telephone number lacks a digit."]
 
     assert apply_retention(DUE) == {"unconfirmed_deleted": 0, "cases_anonymised": 1, "submitters_deleted": 1,
-                                    "emails_deleted": 11}
+                                    "emails_deleted": 11, "notifier_cases_anonymised": 0}
     assert everything() == _expected_after(before, case)
     assert not any(default_storage.exists(name) for name in files)
 

@@ -32,6 +32,7 @@ from takedowns.notifier_ladder import (
     Step,
     appeal_deadline,
     appeal_refusal,
+    domain_of,
     organisation_domain,
     share_percent,
     step_for,
@@ -121,9 +122,14 @@ def busy_notifiers(now: datetime) -> set[tuple[str, str]]:
 
 
 def last_closed(scope: str, notifier: str) -> datetime | None:
-    """When the notifier's last proposal was decided or dismissed: only notices confirmed after it count next."""
-    return NotifierProposal.objects.filter(scope=scope, notifier=notifier, closed_at__isnull=False).aggregate(
-        last=Max("closed_at"))["last"]
+    """When the last proposal about this notifier, its organisation (for an address) or one of its addresses
+    (for an organisation) was decided or dismissed: only notices confirmed after it count next, so that no
+    notice is counted in two decisions."""
+    if scope == NotifierScope.EMAIL:
+        related = Q(scope=scope, notifier=notifier) | Q(scope=NotifierScope.DOMAIN, notifier=domain_of(notifier))
+    else:
+        related = Q(scope=scope, notifier=notifier) | Q(scope=NotifierScope.EMAIL, notifier__endswith=f"@{notifier}")
+    return NotifierProposal.objects.filter(related, closed_at__isnull=False).aggregate(last=Max("closed_at"))["last"]
 
 
 def measures_counting(scope: str, notifier: str, since: datetime) -> int:

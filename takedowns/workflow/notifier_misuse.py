@@ -111,8 +111,8 @@ def _open(proposal: NotifierProposal) -> NotifierProposal:
     proposal = NotifierProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != NotifierProposalStatus.OPEN:
         assert proposal.closed_at is not None  # set with the status
-        raise TransitionNotAllowed(f"This proposal was already {proposal.get_status_display().lower()} on "
-                                   f"{notifier_ladder.when(proposal.closed_at)}.")
+        done = "dismissed" if proposal.status == NotifierProposalStatus.DISMISSED else "decided: a measure was taken"
+        raise TransitionNotAllowed(f"This proposal was already {done} on {notifier_ladder.when(proposal.closed_at)}.")
     return proposal
 
 
