@@ -386,10 +386,11 @@ class Decision(models.Model):
                          condition=models.Q(listing_restored_at__isnull=False)),
             models.Index(fields=["reversed_at"], name="decision_reversed",
                          condition=models.Q(reversed_at__isnull=False)),
-            # The notifier misuse check (selectors/notifiers.py): decisions in force over a window, with
-            # what it counts, read without the table on PostgreSQL.
-            models.Index(fields=["decided_at"], include=["item", "outcome", "reason_code"],
-                         condition=models.Q(reversed_at__isnull=True), name="decision_in_force_window"),
+            # The notifier misuse check (selectors/notifiers.crossing): the rejections in force of a window
+            # with the reason codes marked manifestly unfounded, without reading any other decision.
+            models.Index(fields=["reason_code", "decided_at"], include=["item"],
+                         condition=models.Q(reversed_at__isnull=True, outcome=DecisionOutcome.REJECT),
+                         name="decision_unfounded_window"),
         ]
 
     def __str__(self) -> str:

@@ -4,8 +4,9 @@ configuration and their inputs; selectors/notifiers.py counts, workflow/notifier
 and the public page /policies/notifier-misuse/ renders `policy()`, so the page states what runs.
 
 - A notifier is a confirmed e-mail address, or an organisation: the part of the addresses after the
-  "@", when two or more of its addresses filed the notices counted. Free-mail domains
-  (FREE_MAIL_DOMAINS) are nobody's organisation and are never looked at as one.
+  "@", when two or more of its addresses sent the manifestly unfounded notices counted (one address
+  alone is looked at as itself). Free-mail domains (FREE_MAIL_DOMAINS) are nobody's organisation and
+  are never looked at as one.
 - Manifestly unfounded: a listing a reviewer rejected with a reason code a lead marked so
   (ReasonCode.manifestly_unfounded). Counted over the listings decided in the last
   NOTIFIER_MISUSE_WINDOW_DAYS (decisions set aside on appeal do not count; the ones that replaced

@@ -1,7 +1,8 @@
 """The notifier misuse policy's reads (DSA Art. 23): the threshold check's aggregates, what a lead
 weighs, the measures a notifier's pages show and the one confirmation checks. The counting is SQL:
-one GROUP BY per scope over the decisions in force of the window (index decision_in_force_window),
-whose HAVING clause returns only the notifiers that cross the threshold."""
+GROUP BY notifier with HAVING, first over the manifestly unfounded rejections of the window alone
+(index decision_unfounded_window), then over all the decided listings of the few notifiers found, so
+that only the notifiers that cross come back, and no query reads every decision of the window."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,25 +73,42 @@ class Figures:
     rejected: int
     unfounded: int
     notices: int
-    addresses: list[str]
+    addresses: list[str]  # whose notices were counted
+    unfounded_addresses: int  # how many of them sent manifestly unfounded ones
     by_reason_code: dict[str, int]
 
 
 def crossing(policy: Policy, now: datetime) -> list[tuple[str, str]]:
     """(scope, notifier) of every notifier whose listings decided in the window cross the threshold,
-    before any reset by an earlier measure: an address, and a non-free-mail domain with two or more
-    addresses among the notices counted. Two aggregate queries, whatever the number of decisions."""
+    before any reset by an earlier decision: an address, and a non-free-mail domain whose manifestly
+    unfounded listings came from two or more of its addresses. At most five aggregate queries,
+    whatever the number of decisions: the codes marked (none: nothing more is read); per scope, the
+    notifiers with at least the count of manifestly unfounded rejections, reading only those rows
+    (index decision_unfounded_window); then the share over all the decided listings of just them."""
+    codes = list(ReasonCode.objects.filter(manifestly_unfounded=True).values_list("pk", flat=True))
+    if not codes:
+        return []
     threshold, start = policy.threshold, policy.window_start(now)
+    unfounded = _in_window(start, now).filter(outcome=DecisionOutcome.REJECT, reason_code__in=codes)
+    enough = Q(unfounded__gte=threshold.min_count)
+    submitters = list(unfounded.values(key=F("item__notice__submitter")).annotate(unfounded=Count("pk"))
+                      .filter(enough).values_list("key", flat=True))
+    domains = list(unfounded.annotate(key=domain_expression(EMAIL)).exclude(key__in=sorted(policy.free_mail_domains))
+                   .exclude(key="").values("key")
+                   .annotate(unfounded=Count("pk"), addresses=Count("item__notice__submitter", distinct=True))
+                   .filter(enough, addresses__gte=2).values_list("key", flat=True))
     counts = {"decided": Count("pk"), "unfounded": Count("pk", filter=UNFOUNDED)}
-    having = Q(unfounded__gte=threshold.min_count, scaled__gte=F("decided") * threshold.min_share_percent)
-    by_email = (_in_window(start, now).values(key=F(EMAIL)).annotate(**counts)
-                .alias(scaled=F("unfounded") * 100).filter(having).values_list("key", flat=True))
-    by_domain = (_in_window(start, now).annotate(key=domain_expression(EMAIL))
-                 .exclude(key__in=sorted(policy.free_mail_domains)).exclude(key="")
-                 .values("key").annotate(**counts, addresses=Count("item__notice__submitter", distinct=True))
-                 .alias(scaled=F("unfounded") * 100).filter(having, addresses__gte=2)
-                 .values_list("key", flat=True))
-    return sorted([(NotifierScope.EMAIL, key) for key in by_email] + [(NotifierScope.DOMAIN, key) for key in by_domain])
+    having = Q(enough, scaled__gte=F("decided") * threshold.min_share_percent)
+    found = []
+    if submitters:  # filtered by the notices' own column: no join to the submitters to find the rows
+        found += [(NotifierScope.EMAIL, key) for key in _in_window(start, now)
+                  .filter(item__notice__submitter__in=submitters).values(key=F(EMAIL)).annotate(**counts)
+                  .alias(scaled=F("unfounded") * 100).filter(having).values_list("key", flat=True)]
+    if domains:
+        found += [(NotifierScope.DOMAIN, key) for key in _in_window(start, now)
+                  .annotate(key=domain_expression(EMAIL)).filter(key__in=domains).values("key").annotate(**counts)
+                  .alias(scaled=F("unfounded") * 100).filter(having).values_list("key", flat=True)]
+    return sorted(found)
 
 
 def counted(scope: str, notifier: str, start: datetime, now: datetime,
@@ -105,12 +123,13 @@ def figures(decisions: QuerySet[Decision]) -> Figures:
     """The figures of counted decisions, in three aggregate queries."""
     totals = decisions.aggregate(decided=Count("pk"), rejected=Count("pk", filter=REJECTED),
                                  unfounded=Count("pk", filter=UNFOUNDED),
-                                 notices=Count("item__notice", distinct=True))
+                                 notices=Count("item__notice", distinct=True),
+                                 unfounded_addresses=Count(EMAIL, distinct=True, filter=UNFOUNDED))
     addresses = sorted(decisions.order_by().values_list(EMAIL, flat=True).distinct())
     by_code = dict(decisions.filter(UNFOUNDED).order_by().values("reason_code__code")
                    .annotate(listings=Count("pk")).values_list("reason_code__code", "listings"))
     return Figures(decided=totals["decided"], rejected=totals["rejected"], unfounded=totals["unfounded"],
-                   notices=totals["notices"], addresses=addresses,
+                   notices=totals["notices"], addresses=addresses, unfounded_addresses=totals["unfounded_addresses"],
                    by_reason_code=dict(sorted(by_code.items(), key=lambda pair: (-pair[1], pair[0]))))
 
 

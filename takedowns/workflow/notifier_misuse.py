@@ -85,7 +85,7 @@ def _raise(policy: notifier_ladder.Policy, scope: str, notifier: str, now: datet
     found = notifiers.figures(notifiers.counted(scope, notifier, start, now, confirmed_after))
     if not policy.threshold.crossed(found.decided, found.unfounded):
         return None
-    if scope == NotifierScope.DOMAIN and len(found.addresses) < 2:
+    if scope == NotifierScope.DOMAIN and found.unfounded_addresses < 2:
         return None  # one address: that address is the notifier, and is proposed as such
     step = notifiers.next_step(policy, scope, notifier, now)
     try:
