@@ -111,6 +111,14 @@ def test_an_organisations_addresses_together_are_one_notifier(unfounded):
             proposal.decided_listings, proposal.notices) == ("domain", "aerostride.example", [ANNA, BEN], 12, 16, 4)
 
 
+def test_an_organisation_is_looked_at_only_when_two_of_its_addresses_sent_manifestly_unfounded_notices(
+        unfounded, settings):
+    settings.NOTIFIER_MISUSE_MIN_COUNT = 9
+    notifier_notices(NOW, ANNA, notices=3, unfounded=9, listings=4)  # 9 of 12
+    notifier_notices(NOW, BEN, notices=1, unfounded=0, listings=1)  # Ben's one listing, removed
+    assert _raise(NOW) == [("email", ANNA, 9, 12)]  # Anna herself, not her organisation (9 of 13)
+
+
 def test_free_mail_addresses_are_never_one_organisation(unfounded):
     notifier_notices(NOW, "anna.berger@gmail.com", notices=2, unfounded=6, listings=4)
     notifier_notices(NOW, "ben.brandt@gmail.com", notices=2, unfounded=6, listings=4)
@@ -344,7 +352,8 @@ def test_the_lead_who_decided_cannot_decide_the_appeal_another_one_upholds_it(un
     told = OutboundEmail.objects.get(kind="notifier_appeal_decided")
     assert (told.to, told.subject) == (ANNA, "Your appeal against the suspension of notice handling of your notices: "
                                              "measure upheld")
-    assert "The measure stands: notices confirmed before 2 May 2026, 11:00 UTC are refused." in told.body_text
+    assert "The measure stands: until 2 May 2026, 11:00 UTC, new notices are refused when they are confirmed." in \
+        told.body_text
     assert "Refer the dispute to a certified out-of-court dispute settlement body (DSA Art. 21)" in told.body_text
     with pytest.raises(TransitionNotAllowed, match="This appeal was already decided on 4 April 2026"):
         notifier_misuse.decide_appeal(appeal, other.user, "reversed", "Changed my mind.", NOW + 4 * D)
@@ -444,3 +453,13 @@ def test_notices_an_organisations_decision_took_in_do_not_count_again_for_its_ad
     notifier_misuse.decide_proposal(domain, lead.user, REASONS, NOW + D + 2 * H)
     notifier_notices(NOW + 2 * D, BEN, notices=1, unfounded=4, listings=4)
     assert _raise(NOW + 2 * D + H) == []  # Ben: 4 since the organisation's warning, not 10
+
+
+def test_a_refused_notice_is_deleted_like_an_unconfirmed_one_and_its_refusal_stays_counted(unfounded, lead):
+    _suspend(lead)
+    refused = workflow.confirm_notice(file_notice(NOW + 2 * D, submitter_email=ANNA), NOW + 2 * D)
+    assert retention.apply_retention(NOW + 2 * D + timedelta(days=30))["unconfirmed_deleted"] == 1
+    assert not type(refused).objects.filter(pk=refused.pk).exists()
+    assert NotifierEvent.objects.get(kind=NotifierEventKind.NOTICE_REFUSED).details["notice"] == refused.reference
+    period = transparency.report_period("2026-04", datetime(2026, 6, 1, tzinfo=UTC))
+    assert transparency.report_figures(period)["notifier_measures"]["notices_refused"] == 1

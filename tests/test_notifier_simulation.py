@@ -97,7 +97,7 @@ def test_a_notifier_with_90_percent_manifestly_unfounded_rejections_is_warned_th
     statement = OutboundEmail.objects.filter(kind="notifier_measure", to=ANNA).latest("pk")
     assert statement.subject == "Your notices: handling suspended until 14 March 2026 (statement of reasons)"
     assert "We suspend the handling of notices from your e-mail address anna@aerostride.example from 12 February " \
-           "2026, 12:00 UTC until 14 March 2026, 12:00 UTC. A notice confirmed before that date is refused when its " \
+           "2026, 12:00 UTC until 14 March 2026, 12:00 UTC. Until then, a new notice is refused when its " \
            "confirmation link is followed, and is not reviewed. Notices confirmed before this decision are still " \
            "decided as usual." in statement.body_text
     assert "in 20 notices confirmed after our previous decision about your notices (2 February 2026), we rejected " \

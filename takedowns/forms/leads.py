@@ -10,6 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import QueryDict
 
 from takedowns import tdb
+from takedowns.forms.review import AppealDecisionForm
 from takedowns.reports.periods import Period
 
 DEFAULT_DAYS = 30
@@ -156,3 +157,14 @@ class NotifierDismissForm(forms.Form):
         error_messages={
             "required": "Write why no measure is called for: the case keeps your reasons.",
             "max_length": "Keep the reasons within %(limit_value)d characters (you wrote %(show_value)d)."})
+
+
+class NotifierAppealDecisionForm(AppealDecisionForm):
+    """A lead's outcome of a notifier's appeal, with reasons the notifier receives."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        outcome, reasons = self.fields["outcome"], self.fields["reasons"]
+        assert isinstance(outcome, forms.ChoiceField)  # declared so by AppealDecisionForm
+        outcome.choices = [("upheld", "Uphold the measure"), ("reversed", "Reverse the measure and lift it")]
+        reasons.help_text = "Sent to the notifier, at every address the measure was sent to."

@@ -13,9 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from takedowns import notifier_ladder
 from takedowns.access import ReviewerRequest, lead_required, notifier_measure_link, tracking_link
 from takedowns.enums import AppealStatus
-from takedowns.forms.leads import NotifierDismissForm, NotifierMeasureForm
-from takedowns.forms.review import AppealDecisionForm
-from takedowns.forms.seller import AppealForm
+from takedowns.forms.leads import NotifierAppealDecisionForm, NotifierDismissForm, NotifierMeasureForm
+from takedowns.forms.seller import NotifierAppealForm
 from takedowns.models import Notice, NotifierAppeal, NotifierMeasure, NotifierProposal
 from takedowns.selectors import notifiers
 from takedowns.workflow import TransitionNotAllowed, notifier_misuse
@@ -33,14 +32,14 @@ def _statement_context(measure: NotifierMeasure) -> dict:
 @require_GET
 def measure_page(request: HttpRequest, measure: NotifierMeasure) -> HttpResponse:
     return render(request, "takedowns/notifiers/measure.html", {
-        **_statement_context(measure), "appeal_form": AppealForm(auto_id="notifier-appeal-%s"),
+        **_statement_context(measure), "appeal_form": NotifierAppealForm(auto_id="notifier-appeal-%s"),
         "appeal_action": reverse("takedowns:notifier_measure_appeal", args=[measure.pk, measure.token])})
 
 
 def _file(request: HttpRequest, measure: NotifierMeasure, *, back: str, action: str,
           appellant_email: str = "") -> HttpResponse:
     """File the appeal; a form error or a refusal shows the form again on a page of its own, the text kept."""
-    form = AppealForm(request.POST, auto_id="notifier-appeal-%s")
+    form = NotifierAppealForm(request.POST, auto_id="notifier-appeal-%s")
     status = 400
     if form.is_valid():
         try:
@@ -157,12 +156,12 @@ def _appeal(appeal_id: int) -> NotifierAppeal:
     return found
 
 
-def _appeal_response(request: ReviewerRequest, appeal: NotifierAppeal, form: AppealDecisionForm | None = None,
-                     status: int = 200) -> HttpResponse:
+def _appeal_response(request: ReviewerRequest, appeal: NotifierAppeal,
+                     form: NotifierAppealDecisionForm | None = None, status: int = 200) -> HttpResponse:
     measure = appeal.measure
     return render(request, "takedowns/notifiers/appeal.html", {
         **_statement_context(measure), "appeal": appeal, "conflict": notifier_ladder.appeal_conflict(
-            measure, request.user), "form": form or AppealDecisionForm(),
+            measure, request.user), "form": form or NotifierAppealDecisionForm(),
         "history": notifiers.history(measure.scope, measure.notifier)}, status=status)
 
 
@@ -176,7 +175,7 @@ def appeal_page(request: ReviewerRequest, appeal_id: int) -> HttpResponse:
 @require_POST
 def decide_appeal(request: ReviewerRequest, appeal_id: int) -> HttpResponse:
     appeal = _appeal(appeal_id)
-    form = AppealDecisionForm(request.POST)
+    form = NotifierAppealDecisionForm(request.POST)
     if not form.is_valid():
         return _appeal_response(request, appeal, form, status=400)
     try:

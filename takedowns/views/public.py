@@ -17,7 +17,7 @@ from takedowns import evidence, workflow
 from takedowns.access import confirmation_link, public, tracking_link
 from takedowns.enums import OPEN_NOTICE_STATUSES, NoticeStatus
 from takedowns.forms.public import AnswerForm, LawsuitForm, NoticeForm, WithdrawForm, item_formset_class
-from takedowns.forms.seller import AppealForm
+from takedowns.forms.seller import AppealForm, NotifierAppealForm
 from takedowns.models import Notice
 from takedowns.selectors import notifiers
 from takedowns.selectors.notices import counter_notice_of, tracking_page
@@ -154,7 +154,7 @@ def _tracking_response(request: HttpRequest, notice: Notice, status: int = 200, 
     return render(request, "takedowns/public/track.html", {
         "page": page, "notice": notice,
         # Measures about the notifier's notices (DSA Art. 23), each with its appeal form.
-        "notifier_rows": [(row, AppealForm(auto_id=f"notifier-appeal-{row.measure.pk}-%s"))
+        "notifier_rows": [(row, NotifierAppealForm(auto_id=f"notifier-appeal-{row.measure.pk}-%s"))
                           for row in notifiers.measures_concerning(notice.submitter_email, now)],
         "refused_by": notifiers.measure_of_refusal(notice) if notice.status == NoticeStatus.REFUSED else None,
         "answer_form": AnswerForm(), "withdraw_form": WithdrawForm(), "lawsuit_form": LawsuitForm(), **bound,

@@ -191,9 +191,10 @@ def test_the_private_page_shows_the_statement_and_takes_an_appeal_once(client, n
     assert response.status_code == 200
     page = text(response)
     assert "Statement of reasons: suspension of notice handling" in page
-    assert "In force until" in page and "notices confirmed before then are refused" in page
+    assert "In force until" in page and "until then, new notices are refused when they are confirmed" in page
     assert "Your notice named a listing that does not use your right." in page  # the lead's words
     assert "we rejected 1 (100 %) as manifestly unfounded" in page
+    assert "Why the measure is wrong" in page and "the reviewer got wrong" not in page
     url = f"{measure.private_path()}appeal/"
     response = client.post(url, {"text": "Too short"})
     assert response.status_code == 400 and "in at least 20 characters" in text(response)
