@@ -46,9 +46,9 @@ def test_the_policy_page_states_the_configured_policy_to_anyone(client, db):
     response = client.get("/policies/notifier-misuse/")
     assert response.status_code == 200
     page = text(response)
-    assert "over the listings we decided in the last 90 days , those rejected as manifestly unfounded. A notifier " \
-           "is looked at when at least 10 of their listings were, and they make at least 50 % of the listings " \
-           "decided." in page
+    assert "We count the listings of each notifier we decided in the last 90 days , and those of them rejected as " \
+           "manifestly unfounded. A notifier is looked at when at least 10 of their listings were rejected as " \
+           "manifestly unfounded, and these make at least 50 % of their listings decided." in page
     assert "1st A warning" in page and "2nd Suspension of notice handling for 30 days" in page
     assert "3rd and any later Suspension of notice handling for 90 days" in page
     assert "A measure counts towards the next one for 365 days after it was decided" in page
@@ -245,6 +245,7 @@ def test_a_suspended_notifier_is_refused_at_confirmation_with_why_and_until_when
     assert again.status_code == 403 and f"suspended until {until}" in text(again)
     tracking = text(client.get(notice.tracking_path()))
     assert "Refused: notices from this notifier are suspended" in tracking
+    assert "Not reviewed: the notice was refused" in tracking and "Waiting for routing" not in tracking
     assert f"This notice was refused when it was confirmed, on {now:%-d %b %Y}" in tracking
     assert f"Notice {notice.reference} refused: your notices are suspended until" in tracking  # its e-mail
 
