@@ -131,8 +131,32 @@ try:
     if RISK_HIGH_SCORE <= RISK_MEDIUM_SCORE:
         raise ImproperlyConfiguredEnv(f"RISK_HIGH_SCORE={RISK_HIGH_SCORE} must be more than "
                                       f"RISK_MEDIUM_SCORE={RISK_MEDIUM_SCORE}.")
-    # Free-mail domains, comma-separated and lower-cased; empty: risk.DEFAULT_FREE_MAIL_DOMAINS.
-    RISK_FREE_MAIL_DOMAINS = [domain.lower() for domain in env_list("RISK_FREE_MAIL_DOMAINS", [])]
+    # Free-mail domains: FREE_MAIL_DOMAINS below, shared with the notifier misuse ladder.
+
+    # --- Notifier misuse (DSA Art. 23(2)-(4)): takedowns/notifier_ladder.py reads these, checks.py checks
+    # them at start, README ("Notifier misuse") explains them and /policies/notifier-misuse/ publishes them. ---
+    # A notifier is looked at when, over the listings decided in the last WINDOW_DAYS, at least MIN_COUNT
+    # were rejected with a reason code a lead marked as manifestly unfounded, and at least
+    # MIN_SHARE_PERCENT % of them were.
+    NOTIFIER_MISUSE_WINDOW_DAYS = env_int("NOTIFIER_MISUSE_WINDOW_DAYS", 90, minimum=1)
+    NOTIFIER_MISUSE_MIN_COUNT = env_int("NOTIFIER_MISUSE_MIN_COUNT", 10, minimum=1)
+    NOTIFIER_MISUSE_MIN_SHARE_PERCENT = env_int("NOTIFIER_MISUSE_MIN_SHARE_PERCENT", 50, minimum=1)
+    if NOTIFIER_MISUSE_MIN_SHARE_PERCENT > 100:
+        raise ImproperlyConfiguredEnv(f"NOTIFIER_MISUSE_MIN_SHARE_PERCENT={NOTIFIER_MISUSE_MIN_SHARE_PERCENT} must "
+                                      "be at most 100 (a share of the listings decided, in per cent).")
+    # The measures, measure:level[:days], the nth measure of a notifier; checked at start.
+    NOTIFIER_MISUSE_LADDER = env_str("NOTIFIER_MISUSE_LADDER", "1:warning, 2:suspension:30, 3:suspension:90")
+    # A measure counts towards the next step for this many days (one reversed on appeal never does).
+    NOTIFIER_MEASURE_EXPIRY_DAYS = env_int("NOTIFIER_MEASURE_EXPIRY_DAYS", 365, minimum=1)
+    # Domains anyone can have an address at: never looked at as an organisation (the misuse ladder), and
+    # an organisation writing from one is not shown to be it (risk screening's free_mail_company rule).
+    FREE_MAIL_DOMAINS = [domain.lower() for domain in env_list("FREE_MAIL_DOMAINS", [
+        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "ymail.com", "outlook.com",
+        "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "live.com", "msn.com", "aol.com", "icloud.com",
+        "me.com", "mac.com", "gmx.de", "gmx.net", "gmx.com", "gmx.at", "web.de", "t-online.de", "freenet.de",
+        "mail.ru", "yandex.ru", "yandex.com", "proton.me", "protonmail.com", "tutanota.com", "zoho.com", "mail.com",
+        "qq.com", "163.com", "126.com", "sina.com", "libero.it", "orange.fr", "laposte.net", "free.fr", "wp.pl",
+        "o2.pl", "seznam.cz"])]
 
     # --- Retention of personal data: takedowns/workflow/retention.py applies it (beat, hourly); the
     # README ("Retention of personal data") gives the reasons for these defaults and /privacy/ tells the public. ---
@@ -352,6 +376,8 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-clock-rollup": {"task": "takedowns.tasks.refresh_clock_rollup", "schedule": 300.0},
     # Retention (see RETENTION_* above): hourly, a bounded batch per run, so a backlog drains in steps.
     "apply-retention": {"task": "takedowns.tasks.apply_retention", "schedule": 3600.0},
+    # Notifiers whose notices crossed the misuse threshold are proposed to the leads (a lead decides).
+    "raise-notifier-proposals": {"task": "takedowns.tasks.raise_notifier_proposals", "schedule": 600.0},
 }
 
 # --- Faults: a broker, cache or database that goes away (issue 10). ---

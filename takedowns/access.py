@@ -40,7 +40,7 @@ from django.urls import reverse
 
 from takedowns import two_factor
 from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome
-from takedowns.models import Decision, Notice, Penalty, Reviewer
+from takedowns.models import Decision, Notice, NotifierMeasure, Penalty, Reviewer
 
 PUBLIC, TOKEN, REVIEWER, LEAD, ACCOUNT = "public", "token", "reviewer", "lead", "account"
 LOGIN_URL = "takedowns:review_login"
@@ -118,6 +118,17 @@ def penalty_link(view: View) -> View:
         if penalty is None or not token_matches(penalty.seller_token, token):
             raise Http404("No such penalty.")
         return view(request, penalty, **kwargs)
+    return _labelled(wrapper, TOKEN)
+
+
+def notifier_measure_link(view: View) -> View:
+    """The notifier's private statement of reasons for a measure about their notices (DSA Art. 23)."""
+    @wraps(view)
+    def wrapper(request: HttpRequest, measure_id: int, token: str, **kwargs: Any) -> HttpResponseBase:
+        measure = NotifierMeasure.objects.select_related("proposal").filter(pk=measure_id).first()
+        if measure is None or not token_matches(measure.token, token):
+            raise Http404("No such measure.")
+        return view(request, measure, **kwargs)
     return _labelled(wrapper, TOKEN)
 
 

@@ -30,6 +30,10 @@ from takedowns.models import (
     Listing,
     Notice,
     NoticeItem,
+    NotifierAppeal,
+    NotifierEvent,
+    NotifierMeasure,
+    NotifierProposal,
     OutboundEmail,
     Penalty,
     ReasonCode,
@@ -49,13 +53,14 @@ SECRET_FIELDS: dict[str, frozenset[str]] = {
     "takedowns.evidence": frozenset({"submission_key"}),
     "takedowns.decision": frozenset({"seller_token"}),
     "takedowns.penalty": frozenset({"seller_token"}),
+    "takedowns.notifiermeasure": frozenset({"token"}),
     "takedowns.outboundemail": frozenset({"body_text", "body_html"}),
     "otp_totp.totpdevice": frozenset({"key"}),
     "otp_static.statictoken": frozenset({"token"}),
     "auth.user": frozenset({"password"}),
 }
 # Every link of an e-mail: to the site's private pages or not, it is hidden the same way.
-_LINK = re.compile(r"(?:https?://|/(?:track|confirm|statement|penalty|notices/filed)/)[^\s<>\"']*")
+_LINK = re.compile(r"(?:https?://|/(?:track|confirm|statement|penalty|notices/filed|notifier-measures)/)[^\s<>\"']*")
 
 
 def secrets_of(model: type[Model]) -> frozenset[str]:
@@ -188,8 +193,10 @@ class NoticeAdmin(ReadOnlyAdmin):
 
 @admin.register(ReasonCode)
 class ReasonCodeAdmin(HidesSecrets):
-    list_display = ["code", "title", "is_active"]
-    list_filter = ["is_active"]
+    """Leads mark here which rejections count as manifestly unfounded (the notifier misuse policy,
+    /policies/notifier-misuse/, lists them as they are marked)."""
+    list_display = ["code", "title", "is_active", "manifestly_unfounded"]
+    list_filter = ["is_active", "manifestly_unfounded"]
     search_fields = ["code", "title"]
 
 
@@ -318,6 +325,37 @@ class RiskRuleAdmin(HidesSecrets):
     list_display = ["code", "enabled", "points", "threshold", "window"]
     list_editable = ["enabled", "points"]
     list_filter = ["enabled"]
+
+
+# --- Notifier misuse (DSA Art. 23): leads decide on their pages in /review/notifiers/; here, the rows. ---
+
+@admin.register(NotifierProposal)
+class NotifierProposalAdmin(ReadOnlyAdmin):
+    list_display = ["notifier", "scope", "status", "raised_at", "decided_listings", "unfounded_listings", "notices",
+                    "step_level", "closed_by", "closed_at"]
+    list_filter = ["status", "scope"]
+    search_fields = ["notifier"]
+
+
+@admin.register(NotifierMeasure)
+class NotifierMeasureAdmin(ReadOnlyAdmin):
+    list_display = ["notifier", "scope", "level", "decided_at", "decided_by", "ends_at", "lifted_at"]
+    list_filter = ["level", "scope"]
+    search_fields = ["notifier"]
+    exclude = ["token"]
+
+
+@admin.register(NotifierAppeal)
+class NotifierAppealAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "measure", "status", "filed_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+
+
+@admin.register(NotifierEvent)
+class NotifierEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "notifier", "kind", "actor_kind", "actor_user"]
+    list_filter = ["kind"]
+    search_fields = ["notifier"]
 
 
 # --- Two-factor devices: a lead sees who has one and removes a lost one; the reviewer enrols anew. ---

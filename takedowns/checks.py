@@ -4,7 +4,7 @@ every process start) with a message that names the setting. And one deploy check
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-from takedowns import penalties
+from takedowns import notifier_ladder, penalties
 
 
 @register()
@@ -15,6 +15,13 @@ def penalty_ladder(app_configs, **kwargs) -> list[Error]:
         return [Error(f"PENALTY_LADDER: {exc}", hint="e.g. 1:warning, 2:restriction:7, 3:suspension:30, 4:termination",
                       id="takedowns.E001")]
     return []
+
+
+@register()
+def notifier_misuse_policy(app_configs, **kwargs) -> list[Error]:
+    return [Error(message, hint="See README, \"Notifier misuse\"; e.g. NOTIFIER_MISUSE_LADDER=1:warning, "
+                                "2:suspension:30, 3:suspension:90", id="takedowns.E003")
+            for message in notifier_ladder.configuration_errors()]
 
 
 @register(Tags.security, deploy=True)

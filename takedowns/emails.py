@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from takedowns import appeal_rules, legal, outbox
+from takedowns import appeal_rules, legal, notifier_ladder, outbox
 from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP
 from takedowns.models import (
     Appeal,
@@ -19,11 +19,15 @@ from takedowns.models import (
     InfoRequest,
     Notice,
     NoticeItem,
+    NotifierAppeal,
+    NotifierMeasure,
+    NotifierProposal,
     OutboundEmail,
     Penalty,
     Reviewer,
     SlaClock,
 )
+from takedowns.selectors import notifiers
 
 
 def absolute(path: str) -> str:
@@ -277,3 +281,68 @@ def counter_notice_restored_seller(counter_notice: CounterNotice, now: datetime)
 
 def counter_notice_restored_rights_holder(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     return _to_rights_holder("counter_notice_restored_rights_holder", counter_notice, now)
+
+
+# --- Notifier misuse (DSA Art. 23(2)-(3)). A measure concerns the notifier, not one notice: its mail
+# is attached to none (the tracking pages show the measure itself). The refusal of a notice is
+# attached to it, so it shows on that notice's tracking page. Leads are e-mailed each proposal and
+# each appeal: their page (/review/notifiers/) is the work list. ---
+
+def _proposal_context(proposal: NotifierProposal) -> dict:
+    return {"proposal": proposal, "codes": notifiers.reason_titles(proposal),
+            "share": notifier_ladder.share_percent(proposal.unfounded_listings, proposal.decided_listings),
+            "policy_url": absolute(reverse("takedowns:policy_notifier_misuse"))}
+
+
+def notifier_proposal_raised(proposal: NotifierProposal, now: datetime) -> list[OutboundEmail]:
+    """To every lead: a notifier crossed the threshold, with the figures; a lead decides or dismisses."""
+    context = {**_proposal_context(proposal),
+               "review_url": absolute(reverse("takedowns:notifier_proposal", args=[proposal.pk]))}
+    return outbox.store([_render("notifier_proposal_raised", lead.email, {**context, "user": lead}, None, now)
+                         for lead in _leads()])
+
+
+def _measure_context(measure: NotifierMeasure) -> dict:
+    return {**_proposal_context(measure.proposal), "measure": measure,
+            "measure_url": absolute(measure.private_path()), "window_days": settings.APPEAL_WINDOW_DAYS,
+            "appeal_deadline": notifier_ladder.appeal_deadline(measure)}
+
+
+def notifier_measure_statement(measure: NotifierMeasure, following: notifier_ladder.Step) -> list[OutboundEmail]:
+    """The statement of reasons (DSA Art. 23(3)) to each of the notifier's addresses, with the private
+    link to appeal; `following` is the ladder's step after this one."""
+    context = {**_measure_context(measure), "following": following}
+    return outbox.store([_render("notifier_measure", to, context, None, _when(measure.decided_at))
+                         for to in measure.recipients])
+
+
+def notifier_notice_refused(notice: Notice, measure: NotifierMeasure) -> OutboundEmail:
+    """To the submitter: the notice was refused at confirmation, why and until when."""
+    context = {"measure": measure, "policy_url": absolute(reverse("takedowns:policy_notifier_misuse")),
+               "tracking_url": absolute(notice.tracking_path())}
+    return make_message("notifier_notice_refused", notice.submitter_email, context, notice, _when(notice.closed_at))
+
+
+def _appellants(appeal: NotifierAppeal) -> list[str]:
+    """Everyone the measure was sent to, and whoever filed the appeal from a notice's page."""
+    return sorted({*appeal.measure.recipients, appeal.appellant_email} - {""})
+
+
+def notifier_appeal_received(appeal: NotifierAppeal) -> list[OutboundEmail]:
+    context = {**_measure_context(appeal.measure), "appeal": appeal}
+    return outbox.store([_render("notifier_appeal_received", to, context, None, appeal.filed_at)
+                         for to in _appellants(appeal)])
+
+
+def notifier_appeal_to_leads(appeal: NotifierAppeal) -> list[OutboundEmail]:
+    """To every lead: an appeal waits; the lead who decided the measure may not decide it."""
+    context = {**_measure_context(appeal.measure), "appeal": appeal,
+               "review_url": absolute(reverse("takedowns:notifier_appeal", args=[appeal.pk]))}
+    return outbox.store([_render("notifier_appeal_to_leads", lead.email, {**context, "user": lead}, None,
+                                 appeal.filed_at) for lead in _leads()])
+
+
+def notifier_appeal_decided(appeal: NotifierAppeal) -> list[OutboundEmail]:
+    context = {**_measure_context(appeal.measure), "appeal": appeal}
+    return outbox.store([_render("notifier_appeal_decided", to, context, None, _when(appeal.decided_at))
+                         for to in _appellants(appeal)])

@@ -14,10 +14,12 @@ class NoticeStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
     WITHDRAWN = "withdrawn", "Withdrawn by the submitter"
     EXPIRED = "expired", "Expired without confirmation"
+    # Confirmed by a notifier whose notice handling is suspended (DSA Art. 23(2)): never routed.
+    REFUSED = "refused", "Refused: notices from this notifier are suspended"
 
 
 NOTICE_TRANSITIONS: dict[str, frozenset[str]] = {
-    NoticeStatus.UNCONFIRMED: frozenset({NoticeStatus.CONFIRMED, NoticeStatus.EXPIRED}),
+    NoticeStatus.UNCONFIRMED: frozenset({NoticeStatus.CONFIRMED, NoticeStatus.EXPIRED, NoticeStatus.REFUSED}),
     NoticeStatus.CONFIRMED: frozenset({NoticeStatus.IN_REVIEW, NoticeStatus.WITHDRAWN}),
     NoticeStatus.IN_REVIEW: frozenset({NoticeStatus.AWAITING_SUBMITTER, NoticeStatus.CLOSED, NoticeStatus.WITHDRAWN}),
     NoticeStatus.AWAITING_SUBMITTER: frozenset({NoticeStatus.IN_REVIEW, NoticeStatus.CLOSED, NoticeStatus.WITHDRAWN}),
@@ -25,6 +27,7 @@ NOTICE_TRANSITIONS: dict[str, frozenset[str]] = {
     NoticeStatus.CLOSED: frozenset({NoticeStatus.IN_REVIEW}),
     NoticeStatus.WITHDRAWN: frozenset(),
     NoticeStatus.EXPIRED: frozenset(),
+    NoticeStatus.REFUSED: frozenset(),
 }
 
 # Statuses in which a notice counts towards a reviewer's load and its listings are "under review".
@@ -130,6 +133,7 @@ class EventKind(models.TextChoices):
     ROUTING_DEFERRED = "routing_deferred", "No reviewer available yet"
     WITHDRAWN = "withdrawn", "Withdrawn"
     EXPIRED = "expired", "Expired without confirmation"
+    REFUSED = "refused", "Refused: the notifier's notices are suspended"
     CLAIMED = "claimed", "Claimed by a reviewer"
     RELEASED = "released", "Handed back to the queue"
     REASSIGNED = "reassigned", "Reassigned by a lead"
@@ -274,3 +278,38 @@ class RiskRuleCode(models.TextChoices):
     FIRST_NOTICE_MANY_LISTINGS = "first_notice_many_listings", "First notice, many listings of one seller"
     REGISTRATION_UNKNOWN = "registration_unknown", "Registration not in the verified register"
     REGISTRATION_REUSED = "registration_reused", "Registration named by other owners"
+
+
+# --- Notifier misuse (DSA Art. 23(2)-(3)): takedowns/notifier_ladder.py has the rules,
+# takedowns/workflow/notifier_misuse.py writes the rows. ---
+
+class NotifierScope(models.TextChoices):
+    """Who a measure concerns: one confirmed e-mail address, or every address of an organisation's
+    e-mail domain (never a free-mail domain, which is nobody's organisation)."""
+    EMAIL = "email", "E-mail address"
+    DOMAIN = "domain", "Organisation (e-mail domain)"
+
+
+class NotifierMeasureLevel(models.TextChoices):
+    WARNING = "warning", "Warning"
+    SUSPENSION = "suspension", "Suspension of notice handling"
+
+
+# Higher is more severe: the ladder never steps down.
+NOTIFIER_SEVERITY: dict[str, int] = {NotifierMeasureLevel.WARNING: 1, NotifierMeasureLevel.SUSPENSION: 2}
+
+
+class NotifierProposalStatus(models.TextChoices):
+    OPEN = "open", "Waiting for a lead"
+    DECIDED = "decided", "Measure decided"
+    DISMISSED = "dismissed", "Dismissed by a lead"
+
+
+class NotifierEventKind(models.TextChoices):
+    PROPOSAL_RAISED = "proposal_raised", "Threshold crossed: a measure proposed to the leads"
+    PROPOSAL_DISMISSED = "proposal_dismissed", "Proposal dismissed by a lead"
+    MEASURE_DECIDED = "measure_decided", "Measure decided by a lead"
+    NOTICE_REFUSED = "notice_refused", "Notice refused at confirmation: notice handling suspended"
+    APPEAL_FILED = "appeal_filed", "Appeal filed by the notifier"
+    APPEAL_DECIDED = "appeal_decided", "Appeal decided"
+    MEASURE_LIFTED = "measure_lifted", "Measure lifted"

@@ -30,6 +30,10 @@ from takedowns.enums import (
     Language,
     ListingStatus,
     NoticeStatus,
+    NotifierEventKind,
+    NotifierMeasureLevel,
+    NotifierProposalStatus,
+    NotifierScope,
     PenaltyLevel,
     RightType,
     RiskBand,
@@ -383,6 +387,12 @@ class ReasonCode(models.Model):
     title = models.CharField(max_length=120)
     submitter_text = models.TextField(help_text="Shown to the submitter: what is wrong and how to fix it.")
     is_active = models.BooleanField(default=True)
+    # Read by the notifier misuse ladder (takedowns/notifier_ladder.py) each time it counts, so a change
+    # here changes what counts from then on, for every decision in the window.
+    manifestly_unfounded = models.BooleanField(
+        default=False, help_text="A rejection with this reason shows the notice was manifestly unfounded: it "
+                                 "counts towards the notifier misuse policy (DSA Art. 23(2)), published at "
+                                 "/policies/notifier-misuse/.")
 
     class Meta:
         ordering = ["title"]
@@ -431,6 +441,11 @@ class Decision(models.Model):
                          condition=models.Q(listing_restored_at__isnull=False)),
             models.Index(fields=["reversed_at"], name="decision_reversed",
                          condition=models.Q(reversed_at__isnull=False)),
+            # The notifier misuse check (selectors/notifiers.crossing): the rejections in force of a window
+            # with the reason codes marked manifestly unfounded, without reading any other decision.
+            models.Index(fields=["reason_code", "decided_at"], include=["item"],
+                         condition=models.Q(reversed_at__isnull=True, outcome=DecisionOutcome.REJECT),
+                         name="decision_unfounded_window"),
         ]
 
     def __str__(self) -> str:
@@ -820,3 +835,152 @@ class RiskRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_code_display()} (+{self.points}{'' if self.enabled else ', off'})"
+
+
+# --- Notifier misuse (DSA Art. 23(2)-(3)): written only by takedowns/workflow/notifier_misuse.py, by
+# the rules of takedowns/notifier_ladder.py. A notifier is a confirmed e-mail address, or the e-mail
+# domain of an organisation (never a free-mail domain); the key is lower-cased. ---
+
+class NotifierProposal(models.Model):
+    """The system's finding that a notifier's notices crossed the misuse threshold, with the figures a
+    lead weighs (DSA Art. 23(3)): decided by a lead (the ladder's next step) or dismissed. At most one
+    open proposal per notifier."""
+
+    scope = models.CharField(max_length=8, choices=NotifierScope.choices)
+    notifier = models.CharField(max_length=254, help_text="The e-mail address or the domain, lower-cased.")
+    status = models.CharField(max_length=12, choices=NotifierProposalStatus.choices,
+                              default=NotifierProposalStatus.OPEN)
+    raised_at = models.DateTimeField()
+    # What was counted: listings decided from window_start to raised_at, of notices confirmed after
+    # confirmed_after (the notifier's previous measure or dismissal), if any.
+    window_start = models.DateTimeField()
+    confirmed_after = models.DateTimeField(null=True, blank=True)
+    decided_listings = models.PositiveIntegerField()
+    rejected_listings = models.PositiveIntegerField()
+    unfounded_listings = models.PositiveIntegerField(help_text="Rejected with a manifestly unfounded reason.")
+    notices = models.PositiveIntegerField()
+    # The notifier's addresses whose notices were counted (one for an e-mail address): who is told.
+    addresses = models.JSONField(default=list)
+    # {reason code: listings} of the manifestly unfounded rejections.
+    by_reason_code = models.JSONField(default=dict)
+    # The ladder's next step when the proposal was raised (the decision applies the one in force then).
+    step_level = models.CharField(max_length=12, choices=NotifierMeasureLevel.choices)
+    step_days = models.PositiveIntegerField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    dismissal_reasons = models.TextField(blank=True)
+    # When workflow/retention.py removed the case's personal data (the addresses and the words people wrote).
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "notifier"],
+                                               condition=models.Q(status=NotifierProposalStatus.OPEN),
+                                               name="one_open_proposal_per_notifier")]
+        indexes = [models.Index(fields=["scope", "notifier", "raised_at"], name="notifier_proposal_notifier"),
+                   models.Index(fields=["status", "raised_at"], name="notifier_proposal_status"),
+                   # Retention's scan: closed cases not yet anonymised, oldest first.
+                   models.Index(fields=["closed_at"], name="notifier_proposal_retention",
+                                condition=models.Q(anonymised_at__isnull=True, closed_at__isnull=False))]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.notifier}: {self.unfounded_listings}/{self.decided_listings}"
+
+    @property
+    def share(self) -> float:
+        return self.unfounded_listings / self.decided_listings if self.decided_listings else 0.0
+
+
+class NotifierMeasure(models.Model):
+    """A warning, or a suspension of the handling of a notifier's notices, decided by a lead on a
+    proposal, with the statement of reasons e-mailed to the notifier. A suspension is in force from
+    its decision until ends_at (checked by date: it ends by itself) unless lifted on appeal."""
+
+    proposal = models.OneToOneField(NotifierProposal, on_delete=models.PROTECT, related_name="measure")
+    scope = models.CharField(max_length=8, choices=NotifierScope.choices)
+    notifier = models.CharField(max_length=254)
+    level = models.CharField(max_length=12, choices=NotifierMeasureLevel.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Blank for a warning.")
+    statement = models.TextField(help_text="The lead's reasons, e-mailed to the notifier.")
+    recipients = models.JSONField(default=list)
+    # The notifier's private link to the statement of reasons and its appeal.
+    token = models.CharField(max_length=64)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            # Confirmation's check and the tracking page: the measures of one address or domain.
+            models.Index(fields=["scope", "notifier", "decided_at"], name="notifier_measure_notifier"),
+            # The transparency report: measures decided, and lifted, in a period.
+            models.Index(fields=["decided_at"], name="notifier_measure_decided"),
+            models.Index(fields=["lifted_at"], name="notifier_measure_lifted",
+                         condition=models.Q(lifted_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} of {self.notifier}"
+
+    def private_path(self) -> str:
+        return reverse("takedowns:notifier_measure", args=[self.pk, self.token])
+
+
+class NotifierAppeal(models.Model):
+    """The notifier's internal complaint (DSA Art. 20) against a measure, once per measure, decided
+    by a lead other than the one who decided the measure."""
+
+    measure = models.OneToOneField(NotifierMeasure, on_delete=models.PROTECT, related_name="appeal")
+    # Who filed it from a notice's tracking page (blank: from the statement's private link).
+    appellant_email = models.EmailField(blank=True)
+    text = models.TextField()
+    filed_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=AppealStatus.choices, default=AppealStatus.FILED)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reasons = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "filed_at"], name="notifier_appeal_status"),
+                   models.Index(fields=["filed_at"], name="notifier_appeal_filed")]
+
+    def __str__(self) -> str:
+        return f"Appeal against {self.measure_id} ({self.get_status_display()})"
+
+
+class NotifierEvent(models.Model):
+    """An immutable record of a step of a notifier's misuse case (the notice's own events record the
+    refusal of a notice as well). Like Event, only workflow/retention.py touches one: it blanks the
+    notifier and the words people wrote, years later."""
+
+    scope = models.CharField(max_length=8, choices=NotifierScope.choices)
+    notifier = models.CharField(max_length=254)
+    proposal = models.ForeignKey(NotifierProposal, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="events")
+    measure = models.ForeignKey(NotifierMeasure, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="events")
+    kind = models.CharField(max_length=24, choices=NotifierEventKind.choices)
+    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["scope", "notifier", "created_at"], name="notifier_event_notifier"),
+                   # The transparency report: notices refused in a period.
+                   models.Index(fields=["kind", "created_at"], name="notifier_event_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.notifier} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableRowError("Events are immutable; write a new event instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRowError("Events are immutable and are never deleted.")

@@ -27,17 +27,6 @@ from django.db.models import Q, QuerySet
 from takedowns.enums import RiskBand, RiskRuleCode
 from takedowns.models import Listing, Notice, NoticeItem, Right, RiskRule, Seller, address_key, domain_of
 
-# Where anyone can get an address: an organisation writing from one is not shown to be that
-# organisation. RISK_FREE_MAIL_DOMAINS (a setting) replaces this list.
-DEFAULT_FREE_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "ymail.com", "outlook.com",
-    "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "live.com", "msn.com", "aol.com", "icloud.com",
-    "me.com", "mac.com", "gmx.de", "gmx.net", "gmx.com", "web.de", "t-online.de", "freenet.de", "mail.ru",
-    "yandex.ru", "yandex.com", "proton.me", "protonmail.com", "tutanota.com", "zoho.com", "mail.com", "qq.com",
-    "163.com", "126.com", "sina.com", "libero.it", "orange.fr", "laposte.net", "free.fr", "wp.pl", "o2.pl",
-    "seznam.cz", "gmx.at",
-})
-
 # The parameters each rule needs (the admin's form requires them): threshold, window.
 PARAMETERS: dict[str, tuple[str, ...]] = {
     RiskRuleCode.NEW_DOMAIN_COMPANY: ("window",),
@@ -58,7 +47,9 @@ def span(window: timedelta) -> str:
 
 
 def free_mail_domains() -> frozenset[str]:
-    return frozenset(settings.RISK_FREE_MAIL_DOMAINS) or DEFAULT_FREE_MAIL_DOMAINS
+    """Where anyone can get an address: an organisation writing from one is not shown to be that
+    organisation (the setting FREE_MAIL_DOMAINS, which the notifier misuse ladder reads too)."""
+    return frozenset(settings.FREE_MAIL_DOMAINS)
 
 
 def band_for(score: int) -> str:

@@ -16,7 +16,7 @@ from takedowns import dispatch, evidence, outbox, workflow
 from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
-from takedowns.workflow import clocks, counter_notices, enforcement, retention
+from takedowns.workflow import clocks, counter_notices, enforcement, notifier_misuse, retention
 
 logger = logging.getLogger(__name__)
 
@@ -183,3 +183,8 @@ def apply_retention() -> dict[str, int]:
 @shared_task(**RETRY_PERIODIC)
 def sweep_orphan_evidence() -> int:
     return evidence.sweep_orphans(timezone.now())
+
+
+@shared_task(**RETRY_PERIODIC)
+def raise_notifier_proposals() -> int:
+    return len(notifier_misuse.raise_proposals(timezone.now()))

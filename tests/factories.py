@@ -18,6 +18,7 @@ from unittest import mock
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -25,8 +26,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from takedowns import tdb, workflow
 from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome, ListingStatus
 from takedowns.evidence import store
-from takedowns.models import Decision, Listing, Notice, Penalty, ReasonCode, Reviewer, ReviewerSkill, Seller
-from takedowns.workflow import appeals, counter_notices, enforcement
+from takedowns.models import (
+    Decision,
+    Listing,
+    Notice,
+    NotifierMeasure,
+    Penalty,
+    ReasonCode,
+    Reviewer,
+    ReviewerSkill,
+    Seller,
+)
+from takedowns.workflow import appeals, counter_notices, enforcement, notifier_misuse
 
 REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
 
@@ -170,15 +181,16 @@ def routed(now: datetime, items: Iterable[tuple[str, str]] = ONE_COUNTERFEIT, *,
 # --- Decisions. ---
 
 def decide(notice: Notice, now: datetime, outcomes: dict[str, str], by: Reviewer | None = None,
-           note: str = "") -> list[Decision]:
+           note: str = "", code: str = "genuine-goods") -> list[Decision]:
     """The notice's reviewer (`by`, where a test names who routing gave it to) decides its listings
-    at `now`, each as `outcomes` says by its listing id; a rejection gets the reason code
-    genuine-goods. Returns the decisions, in the order of `outcomes`."""
-    code = ReasonCode.objects.get(code="genuine-goods")
+    at `now`, each as `outcomes` says by its listing id; a rejection gets the reason code `code`
+    (genuine-goods unless told). Returns the decisions, in the order of `outcomes`."""
+    reason_code = ReasonCode.objects.get(code=code)
     items = {item.listing.external_id: item for item in notice.items.select_related("listing")
              if item.listing is not None}
     return workflow.decide_items(notice, by or notice.assigned_to, [
-        workflow.ItemDecision(items[listing].pk, outcome, reason_code=code if outcome == REJECT else None, note=note)
+        workflow.ItemDecision(items[listing].pk, outcome, reason_code=reason_code if outcome == REJECT else None,
+                              note=note)
         for listing, outcome in outcomes.items()], now)
 
 
@@ -188,12 +200,12 @@ def put_back_online(listings: Iterable[str]) -> None:
 
 
 def decided(now: datetime, outcomes: dict[str, str], by: Reviewer | None = None, *, reason: str = "counterfeit",
-            note: str = "", **fields) -> Notice:
+            note: str = "", code: str = "genuine-goods", **fields) -> Notice:
     """A notice reporting the listings of `outcomes` for `reason` (each put back online first), filed,
     confirmed, routed and decided at `now` as `outcomes` says (see decide). Returns it, reloaded."""
     put_back_online(outcomes)
     notice = routed(now, [(listing, reason) for listing in outcomes], **fields)
-    decide(notice, now, outcomes, by, note)
+    decide(notice, now, outcomes, by, note, code)
     notice.refresh_from_db()
     return notice
 
@@ -326,3 +338,43 @@ def case_with_everything(checker: Reviewer, other: Reviewer, at: datetime = CASE
     assert counter_notices.restore_due(CASE_LAST_STEP) == 1
     notice.refresh_from_db()
     return notice
+
+
+# --- Notifier misuse (DSA Art. 23): a notifier's record of decided notices. ---
+
+# A seeded reason code (migration 0002) that tests mark as manifestly unfounded, as a lead would.
+UNFOUNDED_CODE = "no-use-of-right"
+
+
+def mark_manifestly_unfounded(*codes: str) -> None:
+    """What a lead does in the admin: these reason codes count as manifestly unfounded."""
+    ReasonCode.objects.filter(code__in=codes or (UNFOUNDED_CODE,)).update(manifestly_unfounded=True)
+
+
+def notifier_notices(now: datetime, email: str, notices: int, unfounded: int, *, listings: int = 1,
+                     code: str = UNFOUNDED_CODE, **fields) -> list[Notice]:
+    """`notices` notices from `email` (and `fields`), each reporting `listings` listings of Acme and Bright,
+    filed, confirmed, routed and decided at `now`: the first `unfounded` listings (counted over all the
+    notices, in order) rejected with `code`, the others removed. Returns them, reloaded."""
+    reported = ["L-100001", "L-100002", "L-100003", "L-100004"][:listings]
+    made, left = [], unfounded
+    for _ in range(notices):
+        outcomes = {}
+        for listing in reported:
+            outcomes[listing] = REJECT if left > 0 else REMOVE
+            left -= 1
+        made.append(decided(now, outcomes, code=code, submitter_email=email, **fields))
+    return made
+
+
+def warned(now: datetime, lead: Reviewer, email: str = "anna@aerostride.example", listing: str = "L-100002",
+           **fields) -> NotifierMeasure:
+    """A warning for `email`, decided by `lead` at `now`: one notice of theirs about `listing`, rejected
+    as manifestly unfounded at `now`, crosses a threshold lowered to one listing, and the proposal
+    raised is decided. Returns the measure."""
+    mark_manifestly_unfounded()
+    decided(now, {listing: REJECT}, code=UNFOUNDED_CODE, submitter_email=email, **fields)
+    with override_settings(NOTIFIER_MISUSE_MIN_COUNT=1, NOTIFIER_MISUSE_MIN_SHARE_PERCENT=1):
+        proposal = next(p for p in notifier_misuse.raise_proposals(now) if p.notifier == email)
+    return notifier_misuse.decide_proposal(proposal, lead.user, "Your notice named a listing that does not use "
+                                                                "your right.", now)

@@ -28,14 +28,25 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import got_request_exception
 from django.db import transaction
 from django.http.response import HttpResponseBase
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from django.test.client import ClientHandler, encode_multipart
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from takedowns import evidence, workflow
-from takedowns.models import Decision, Listing, Notice, Penalty, ReasonCode, Reviewer, Seller
-from takedowns.workflow import appeals, counter_notices
+from takedowns.models import (
+    Decision,
+    Listing,
+    Notice,
+    NotifierAppeal,
+    NotifierMeasure,
+    NotifierProposal,
+    Penalty,
+    ReasonCode,
+    Reviewer,
+    Seller,
+)
+from takedowns.workflow import appeals, counter_notices, notifier_misuse
 from tests import factories
 
 OMIT = "<omitted>"  # the name is left out of the request altogether
@@ -321,13 +332,16 @@ class World:
     reviewer: Reviewer
     lead: Reviewer
     reason_codes: tuple[str, ...]
+    notifier_measure: NotifierMeasure  # a warning for the submitter of `review`, not appealed
+    notifier_appeal: int  # an appeal against another notifier's warning, which `lead` did not decide
+    notifier_proposal: int  # a third notifier's proposal, waiting for a lead
 
 
 def build_world(now: datetime, reviewers: dict[str, Reviewer], lead: Reviewer) -> World:
     """Every kind of case a form acts on, built through the workflow (on factories.make_catalogue)."""
     acme, bright = Seller.objects.get(external_id="S-1"), Seller.objects.get(external_id="S-2")
-    for number in range(1, 9):
-        Listing.objects.create(external_id=f"L-30000{number}", seller=bright if number > 4 else acme,
+    for number in range(1, 12):
+        Listing.objects.create(external_id=f"L-3000{number:02d}", seller=bright if number > 4 else acme,
                                title=f"Fuzz {number}", category="shoes", price=Decimal("9.99"))
     review = factories.routed(now, [("L-300001", "counterfeit"), ("L-300002", "counterfeit")])
     file = SimpleUploadedFile("buy.pdf", factories.PDF_BYTES)
@@ -345,10 +359,26 @@ def build_world(now: datetime, reviewers: dict[str, Reviewer], lead: Reviewer) -
     penalty = Penalty.objects.order_by("id").first()
     assert penalty is not None, "the demo seller's third strike brings a penalty"
     appeal = appeals.file_appeal(penalty=penalty, appellant="seller", text=factories.SELLER_APPEAL_TEXT, now=now)
+    notifier_measure, notifier_appeal, notifier_proposal = _notifier_cases(now)
     return World(factories.file_notice(now), review, asked, removal, checked.pk, waiting.pk,
                  Notice.objects.get(items__decisions__counter_notice=waiting), rejection, penalty,
                  appeal.pk, stored.pk, review.assigned_to, lead,
-                 tuple(str(pk) for pk in ReasonCode.objects.values_list("pk", flat=True)))
+                 tuple(str(pk) for pk in ReasonCode.objects.values_list("pk", flat=True)),
+                 notifier_measure, notifier_appeal.pk, notifier_proposal.pk)
+
+
+def _notifier_cases(now: datetime) -> tuple[NotifierMeasure, NotifierAppeal, NotifierProposal]:
+    """Notifier misuse (DSA Art. 23): a warning for Anna (who filed `review`), decided by another lead;
+    Bob's warning, appealed; and a proposal about Cora, waiting."""
+    judge = factories.make_lead("judge")
+    measure = factories.warned(now, judge, listing="L-300008")
+    bobs = factories.warned(now, judge, email="bob@brand.example", listing="L-300009")
+    appeal = notifier_misuse.file_appeal(bobs, "My notices were right: the listings sell copies of our goods.", now)
+    factories.decided(now, {"L-300010": factories.REJECT}, code=factories.UNFOUNDED_CODE,
+                      submitter_email="cora@corabrands.example")
+    with override_settings(NOTIFIER_MISUSE_MIN_COUNT=1, NOTIFIER_MISUSE_MIN_SHARE_PERCENT=1):
+        [proposal] = notifier_misuse.raise_proposals(now)
+    return measure, appeal, proposal
 
 
 def visitors_for(world: World) -> dict[str, Visitor]:
@@ -421,9 +451,28 @@ def public_targets(world: World) -> list[Target]:
                expected=FOUND, examples=60),
         Target("the report as CSV", "anonymous", "GET", "/transparency/{period}.csv", {"period": ("2026-10",)},
                expected=FOUND, examples=60),
+        *notifier_targets(world),
         Target("logging in", "anonymous", "POST", "/review/login/",
                params={"username": ("tm", "nobody"), "password": ("wrong",), "next": ("/review/", OMIT)},
                expected=frozenset({200, 302, 403, 429}), examples=160),
+    ]
+
+
+def notifier_targets(world: World) -> list[Target]:
+    """The notifier's pages about a measure (DSA Art. 23) and the public policy."""
+    measure = world.notifier_measure
+    link = {"measure": (str(measure.pk),), "token": (measure.token,)}
+    text = {"text": ("The listings do use our mark: see the photos in each notice.",)}
+    return [
+        Target("the notifier misuse policy", "anonymous", "GET", "/policies/notifier-misuse/",
+               params={"x": ("",)}, expected=OK, examples=20),
+        Target("a notifier's measure", "anonymous", "GET", "/notifier-measures/{measure}/{token}/", link,
+               expected=FOUND, examples=40),
+        Target("a notifier's appeal", "anonymous", "POST", "/notifier-measures/{measure}/{token}/appeal/", link,
+               text, expected=FORM, examples=60),
+        Target("a notifier's appeal from a tracking page", "anonymous", "POST",
+               "/track/{reference}/{token}/notifier-measures/{measure}/appeal/",
+               {**_track(world.review), "measure": (str(measure.pk),)}, text, expected=FORM, examples=60),
     ]
 
 
@@ -506,6 +555,7 @@ def lead_targets(world: World) -> list[Target]:
         Target("deciding an appeal", "lead", "POST", "/review/appeals/{appeal}/decide/", appeal,
                {"outcome": ("upheld", "reversed"), "reasons": ("The penalty follows the ladder.",)},
                expected=FORM | {403}, examples=80),
+        *notifier_lead_targets(world),
         Target("the dashboard", "lead", "GET", "/review/dashboard/", params=period, examples=120),
         Target("the dashboard's figures", "lead", "GET", "/review/dashboard/figures.csv", params=period,
                examples=80),
@@ -517,4 +567,26 @@ def lead_targets(world: World) -> list[Target]:
                {"decision": (str(world.removal.pk),)}, expected=FOUND, examples=60),
         Target("a penalty's TDB statement", "lead", "GET", "/review/penalties/{penalty}/tdb.json",
                {"penalty": (str(world.penalty.pk),)}, expected=FOUND, examples=60),
+    ]
+
+
+def notifier_lead_targets(world: World) -> list[Target]:
+    """The leads' notifier misuse pages: proposals to decide or dismiss, appeals to decide."""
+    proposal = {"proposal": (str(world.notifier_proposal),)}
+    appeal = {"appeal": (str(world.notifier_appeal),)}
+    return [
+        Target("the notifier cases", "lead", "GET", "/review/notifiers/", params={"x": ("",)}, expected=OK,
+               examples=20),
+        Target("a notifier proposal", "lead", "GET", "/review/notifiers/proposals/{proposal}/", proposal,
+               expected=FOUND, examples=30),
+        Target("deciding a notifier proposal", "lead", "POST", "/review/notifiers/proposals/{proposal}/decide/",
+               proposal, {"statement": ("Nine in ten of your notices named listings that do not use your mark.",)},
+               expected=FORM, examples=60),
+        Target("dismissing a notifier proposal", "lead", "POST", "/review/notifiers/proposals/{proposal}/dismiss/",
+               proposal, {"reasons": ("The listings were ambiguous.",)}, expected=FORM, examples=60),
+        Target("a notifier appeal", "lead", "GET", "/review/notifiers/appeals/{appeal}/", appeal, expected=FOUND,
+               examples=30),
+        Target("deciding a notifier appeal", "lead", "POST", "/review/notifiers/appeals/{appeal}/decide/", appeal,
+               {"outcome": ("upheld", "reversed"), "reasons": ("The figures stand.",)}, expected=FORM | {403},
+               examples=60),
     ]

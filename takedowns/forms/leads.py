@@ -10,6 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import QueryDict
 
 from takedowns import tdb
+from takedowns.forms.review import AppealDecisionForm
 from takedowns.reports.periods import Period
 
 DEFAULT_DAYS = 30
@@ -127,3 +128,43 @@ class TdbIdsForm(forms.Form):
             raise ValidationError(f"{len(ids)} decisions asked for; the Transparency Database takes at most "
                                   f"{tdb.BATCH_LIMIT} statements per submission.")
         return ids
+
+
+STATEMENT_MAX = 5000
+
+
+class NotifierMeasureForm(forms.Form):
+    """A lead's statement of reasons for the measure the notifier misuse ladder calls for."""
+
+    statement = forms.CharField(
+        label="Statement of reasons", min_length=20, max_length=STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Sent to the notifier with the figures. Weigh the number of manifestly unfounded notices, their "
+                  "share, their gravity and the notifier's apparent intent (DSA Art. 23(3)).",
+        error_messages={
+            "required": "Write the statement of reasons: the notifier receives it.",
+            "min_length": "Give the notifier your reasons in at least %(limit_value)d characters (you wrote "
+                          "%(show_value)d).",
+            "max_length": "Keep the statement within %(limit_value)d characters (you wrote %(show_value)d)."})
+
+
+class NotifierDismissForm(forms.Form):
+    """A lead's reasons for taking no measure on a proposal."""
+
+    reasons = forms.CharField(
+        label="Why no measure is called for", max_length=STATEMENT_MAX, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the case; the notifier is not told, as nothing happens to them.",
+        error_messages={
+            "required": "Write why no measure is called for: the case keeps your reasons.",
+            "max_length": "Keep the reasons within %(limit_value)d characters (you wrote %(show_value)d)."})
+
+
+class NotifierAppealDecisionForm(AppealDecisionForm):
+    """A lead's outcome of a notifier's appeal, with reasons the notifier receives."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        outcome, reasons = self.fields["outcome"], self.fields["reasons"]
+        assert isinstance(outcome, forms.ChoiceField)  # declared so by AppealDecisionForm
+        outcome.choices = [("upheld", "Uphold the measure"), ("reversed", "Reverse the measure and lift it")]
+        reasons.help_text = "Sent to the notifier, at every address the measure was sent to."

@@ -1,5 +1,6 @@
-"""The seller's forms, on the private statement pages (and the submitter's appeal, which takes the
-same form): the counter-notice of DMCA 512(g)(3) and the appeal of DSA Art. 20. Validation only."""
+"""The seller's forms, on the private statement pages (and the submitter's and the notifier's appeals,
+which take the same form): the counter-notice of DMCA 512(g)(3) and the appeal of DSA Art. 20.
+Validation only."""
 
 from typing import Any
 
@@ -73,3 +74,14 @@ class AppealForm(forms.Form):
                           "(you wrote %(show_value)d).",
             "max_length": "Keep your appeal within %(limit_value)d characters (you wrote %(show_value)d).",
         })
+
+
+class NotifierAppealForm(AppealForm):
+    """The notifier's appeal against a measure about their notices (DSA Art. 20): the appeal form, in
+    the words of a measure."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = "Why the measure is wrong"
+        self.fields["text"].help_text = ("Say what the figures or our reasons get wrong, and what shows it: a lead "
+                                         "who took no part in the decision reads this.")

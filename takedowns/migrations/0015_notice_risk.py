@@ -34,7 +34,7 @@ def create_default_rules(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('takedowns', '0013_outbound_email_message_id_and_takeovers'),
+        ('takedowns', '0014_notifier_misuse'),
     ]
 
     operations = [

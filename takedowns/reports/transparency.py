@@ -19,11 +19,25 @@ from takedowns.enums import (
     CounterNoticeStatus,
     DecisionOutcome,
     InfringementReason,
+    NotifierEventKind,
+    NotifierMeasureLevel,
+    NotifierScope,
     PenaltyLevel,
     RightType,
     SubmitterTrust,
 )
-from takedowns.models import Appeal, CounterNotice, Decision, Notice, NoticeItem, Penalty, ReportSnapshot
+from takedowns.models import (
+    Appeal,
+    CounterNotice,
+    Decision,
+    Notice,
+    NoticeItem,
+    NotifierAppeal,
+    NotifierEvent,
+    NotifierMeasure,
+    Penalty,
+    ReportSnapshot,
+)
 from takedowns.reports import clock_rollup
 from takedowns.reports.measures import percentile, seconds, share
 from takedowns.reports.periods import Period
@@ -124,6 +138,7 @@ def report_figures(period: ReportPeriod) -> dict:
         "counter_notices": _counter_notices(period),
         "appeals": _appeals(period),
         "penalties": _penalties(period),
+        "notifier_measures": _notifier_measures(period),
     }
 
 
@@ -207,6 +222,33 @@ def _penalties(period: ReportPeriod) -> dict:
     return {"decided": penalties["decided"], "by_level": _picked(penalties, "level", PenaltyLevel.values)}
 
 
+def _notifier_measures(period: ReportPeriod) -> dict:
+    """Measures against notifiers for manifestly unfounded notices (DSA Art. 23(2); Art. 24(1)(b) asks
+    for suspensions of notifiers apart from those of sellers, which _penalties counts): warnings and
+    suspensions of notice handling decided by a lead in the period, by level and by who they concern (an
+    address, or an organisation's domain); those lifted on appeal in the period; notices refused at
+    confirmation in the period because their notifier was suspended (counted from the case's events,
+    which outlive the refused notices retention deletes); and the notifiers' appeals filed in the
+    period, by where they stand now."""
+    decided = period.where("decided_at")
+    measures = NotifierMeasure.objects.filter(decided | period.where("lifted_at")).aggregate(
+        decided=Count("pk", filter=decided), lifted=Count("pk", filter=period.where("lifted_at")),
+        **{f"{field}_{value}": Count("pk", filter=decided & Q(**{field: value}))
+           for field, values in (("level", NotifierMeasureLevel.values), ("scope", NotifierScope.values))
+           for value in values})
+    refused = NotifierEvent.objects.filter(period.where("created_at"), kind=NotifierEventKind.NOTICE_REFUSED).count()
+    appeals = NotifierAppeal.objects.filter(period.where("filed_at")).aggregate(
+        filed=Count("pk"), **_by("status", AppealStatus.values))
+    return {"decided": measures["decided"], "by_level": _picked(measures, "level", NotifierMeasureLevel.values),
+            "by_scope": _picked(measures, "scope", NotifierScope.values), "lifted_on_appeal": measures["lifted"],
+            "notices_refused": refused,
+            "appeals": {"filed": appeals["filed"], "by_status": _picked(appeals, "status", AppealStatus.values)}}
+
+
+# Every section of the figures, as report_figures writes them.
+SECTIONS = frozenset({"notices", "actions", "removals_by_initiative", "automated_means",
+                      "median_time_to_action_seconds", "decided_within_target", "counter_notices", "appeals",
+                      "penalties", "notifier_measures"})
 # How long a stored report stays current: the period in progress changes all the time, a closed
 # one only through late events (a counter-notice filed in it restored later, an appeal decided).
 CURRENT_REPORT_FRESH = timedelta(minutes=15)
@@ -217,7 +259,8 @@ def published_report(period: ReportPeriod, now: datetime) -> dict:
     """The report as visitors read it: the stored roll-up while fresh, otherwise computed and stored."""
     stored = ReportSnapshot.objects.filter(period=period.slug).first()
     fresh_for = CLOSED_REPORT_FRESH if period.complete else CURRENT_REPORT_FRESH
-    if stored and stored.computed_at > now - fresh_for and stored.figures["complete"] == period.complete:
+    if (stored and stored.computed_at > now - fresh_for and stored.figures["complete"] == period.complete
+            and SECTIONS <= stored.figures.keys()):  # one stored before a section was added is recomputed
         return stored.figures
     return refresh_report(period, now)
 

@@ -17,8 +17,9 @@ from takedowns import evidence, workflow
 from takedowns.access import confirmation_link, public, tracking_link
 from takedowns.enums import OPEN_NOTICE_STATUSES, NoticeStatus
 from takedowns.forms.public import AnswerForm, LawsuitForm, NoticeForm, WithdrawForm, item_formset_class
-from takedowns.forms.seller import AppealForm
+from takedowns.forms.seller import AppealForm, NotifierAppealForm
 from takedowns.models import Notice
+from takedowns.selectors import notifiers
 from takedowns.selectors.notices import counter_notice_of, tracking_page
 from takedowns.views.reconnect import once_more_if_disconnected
 from takedowns.workflow import counter_notices
@@ -120,13 +121,23 @@ def confirm(request: HttpRequest, notice: Notice) -> HttpResponse:
         # A GET never changes state (mail scanners follow links); the page asks for one click.
         if notice.confirmed_at is not None:
             return redirect(notice.tracking_path())
+        if notice.status == NoticeStatus.REFUSED:
+            return _refused(request, notice)
         return render(request, "takedowns/public/confirm.html", {"notice": notice})
     try:
         notice = workflow.confirm_notice(notice, now=timezone.now())
     except workflow.TransitionNotAllowed as exc:
         return render(request, "takedowns/public/confirm.html", {"notice": notice, "error": str(exc)}, status=409)
+    if notice.status == NoticeStatus.REFUSED:
+        return _refused(request, notice)
     messages.success(request, f"Thank you: notice {notice.reference} is confirmed and queued for review.")
     return redirect(notice.tracking_path())
+
+
+def _refused(request: HttpRequest, notice: Notice) -> HttpResponse:
+    """The notifier's notice handling is suspended (DSA Art. 23(2)): why, and until when."""
+    return render(request, "takedowns/public/confirm.html", {
+        "notice": notice, "refused_by": notifiers.measure_of_refusal(notice)}, status=403)
 
 
 @once_more_if_disconnected
@@ -138,9 +149,14 @@ def track(request: HttpRequest, notice: Notice) -> HttpResponse:
 def _tracking_response(request: HttpRequest, notice: Notice, status: int = 200, **bound: Any) -> HttpResponse:
     """The tracking page; `bound` holds a form posted with an error (answer_form, withdraw_form, or
     lawsuit_form with lawsuit_for, the counter-notice it was about)."""
-    page = tracking_page(notice, timezone.now())
+    now = timezone.now()
+    page = tracking_page(notice, now)
     return render(request, "takedowns/public/track.html", {
         "page": page, "notice": notice,
+        # Measures about the notifier's notices (DSA Art. 23), each with its appeal form.
+        "notifier_rows": [(row, NotifierAppealForm(auto_id=f"notifier-appeal-{row.measure.pk}-%s"))
+                          for row in notifiers.measures_concerning(notice.submitter_email, now)],
+        "refused_by": notifiers.measure_of_refusal(notice) if notice.status == NoticeStatus.REFUSED else None,
         "answer_form": AnswerForm(), "withdraw_form": WithdrawForm(), "lawsuit_form": LawsuitForm(), **bound,
         "appeal_rows": [(row, AppealForm(auto_id=f"appeal-{row.decision.pk}-%s")) for row in page.appeals],
         "can_withdraw": notice.status in OPEN_NOTICE_STATUSES,

@@ -17,6 +17,8 @@ from takedowns.enums import (
     Appellant,
     CounterNoticeStatus,
     InfringementReason,
+    NotifierMeasureLevel,
+    NotifierScope,
     PenaltyLevel,
     RightType,
 )
@@ -92,10 +94,36 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
           *_labelled(data["counter_notices"]["by_status"], CounterNoticeStatus.choices)]),
         ("Appeals (DSA Art. 20)", "Internal complaints filed in the period, by who filed them and their outcome.",
          appeal_rows),
-        ("Seller penalties (DSA Art. 23, DMCA 512(i))", "Penalties decided against repeat infringers in the period.",
-         [("Penalties decided", data["penalties"]["decided"]),
-          *_labelled(data["penalties"]["by_level"], PenaltyLevel.choices)]),
+        *_measure_sections(data),
     ]
+
+
+def _measure_sections(data: dict) -> list[tuple[str, str, Rows]]:
+    """The measures against sellers (repeat infringers) and, apart from them (DSA Art. 24(1)(b)), against
+    notifiers (manifestly unfounded notices)."""
+    sellers = ("Seller penalties (DSA Art. 23, DMCA 512(i))", "Penalties decided against repeat infringers in the "
+                                                              "period.",
+               [("Penalties decided", data["penalties"]["decided"]),
+                *_labelled(data["penalties"]["by_level"], PenaltyLevel.choices)])
+    return [sellers, _notifier_section(data["notifier_measures"])]
+
+
+def _notifier_section(notifier: dict) -> tuple[str, str, Rows]:
+    appeals = notifier["appeals"]
+    return ("Notifiers: manifestly unfounded notices (DSA Art. 23(2), 24(1)(b))",
+            "Warnings and suspensions of notice handling decided by a lead against notifiers who frequently sent "
+            "manifestly unfounded notices, apart from the measures against sellers above; those lifted on appeal, "
+            "the notices refused during a suspension, and the notifiers' appeals, all dated in the period.", [
+                ("Measures decided", notifier["decided"]),
+                *[(f"{label}s" if value == "warning" else "Suspensions of notifiers", notifier["by_level"][value])
+                  for value, label in NotifierMeasureLevel.choices],
+                *[(f"about {'an e-mail address' if value == 'email' else 'an organisation (e-mail domain)'}",
+                   notifier["by_scope"][value]) for value in NotifierScope.values],
+                ("Measures lifted on appeal", notifier["lifted_on_appeal"]),
+                ("Notices refused during a suspension", notifier["notices_refused"]),
+                ("Appeals by notifiers", appeals["filed"]),
+                *[(f"appeals: {label.lower()}", appeals["by_status"][value]) for value, label in AppealStatus.choices],
+            ])
 
 
 @once_more_if_disconnected

@@ -14,7 +14,7 @@ from takedowns import dispatch, emails, evidence
 from takedowns.enums import OPEN_NOTICE_STATUSES, ClockKind, EventKind, ItemState, NoticeStatus, reason_mask
 from takedowns.models import Notice, NoticeItem, Submitter
 from takedowns.trust import submitter_trust
-from takedowns.workflow import clocks
+from takedowns.workflow import clocks, notifier_misuse
 from takedowns.workflow.base import SUBMITTER, SYSTEM, TransitionNotAllowed, change_status, record_event, release_load
 
 # Crockford's base-32 alphabet: no I, L, O or U, so a reference read out on the phone is unambiguous.
@@ -88,14 +88,18 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
 
 def confirm_notice(notice: Notice, now: datetime) -> Notice:
     """The submitter followed the link in the confirmation e-mail. Confirming twice is harmless;
-    confirming too late expires the notice (committed) and then refuses."""
+    confirming too late expires the notice (committed) and then refuses. A notifier whose notice
+    handling is suspended (DSA Art. 23(2)) has the notice refused (status REFUSED, committed, with the
+    reason and end date e-mailed): it is returned unrouted, and the caller shows why."""
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
-        if notice.confirmed_at is not None:
+        if notice.confirmed_at is not None or notice.status == NoticeStatus.REFUSED:
             return notice
         if notice.status == NoticeStatus.UNCONFIRMED and notice.expires_at <= now:
             change_status(notice, NoticeStatus.EXPIRED, kind=EventKind.EXPIRED, actor=SYSTEM, now=now,
                            closed_at=now)
+        elif notice.status == NoticeStatus.UNCONFIRMED and notifier_misuse.refuse_if_suspended(notice, now):
+            return notice
         elif notice.status == NoticeStatus.UNCONFIRMED:
             submitter = _submitter_for(notice.submitter_email, now)
             trust = submitter_trust(submitter, now)

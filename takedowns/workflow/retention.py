@@ -18,6 +18,11 @@ The rules, in the order a run applies them:
    a lead made it a trusted flagger (that status is the record; revoking it lets the next run go on).
 4. An e-mail that no notice holds (to a seller, to staff) is deleted RETENTION_CASE_YEARS after it was
    written: it is a copy of what the pages show, and no page lists it.
+5. A notifier's misuse case (DSA Art. 23: a proposal, its measure, the appeal and their events) loses
+   the notifier's address or domain, the addresses it was sent to and the words people wrote (the
+   statement of reasons, the dismissal's and the appeal's) RETENTION_CASE_YEARS after its last step,
+   never while its suspension runs or its appeal waits. A notice refused during a suspension was never
+   received: rule 1 deletes it with the unconfirmed ones; the case's event of the refusal stays.
 
 What stays, so that every figure reads the same before and after: every row the transparency report,
 the dashboard, the roll-ups and the counters are computed from (notices, listings, decisions, clocks,
@@ -32,7 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from takedowns import evidence, legal
-from takedowns.enums import AppealStatus, CounterNoticeStatus, EventKind, NoticeStatus
+from takedowns.enums import AppealStatus, CounterNoticeStatus, EventKind, NoticeStatus, NotifierEventKind
 from takedowns.models import (
     Appeal,
     CounterNotice,
@@ -41,6 +46,10 @@ from takedowns.models import (
     InfoRequest,
     Notice,
     NoticeItem,
+    NotifierAppeal,
+    NotifierEvent,
+    NotifierMeasure,
+    NotifierProposal,
     OutboundEmail,
     Submitter,
 )
@@ -53,6 +62,12 @@ RETENTION_FREE_TEXT: dict[str, str] = {
     EventKind.ESCALATED: "note",
     EventKind.COUNTER_NOTICE_INCOMPLETE: "reason",
     EventKind.LAWSUIT_REPORTED: "details",
+}
+# The same in a notifier's case: a lead's statement of reasons or dismissal, an appeal's reasons.
+NOTIFIER_FREE_TEXT: dict[str, str] = {
+    NotifierEventKind.MEASURE_DECIDED: "statement",
+    NotifierEventKind.PROPOSAL_DISMISSED: "reasons",
+    NotifierEventKind.APPEAL_DECIDED: "reasons",
 }
 # A case's fields that carry personal data, and what they become. Blank, not a placeholder: the pages
 # say "removed under the retention policy" from Notice.anonymised_at.
@@ -74,6 +89,7 @@ def apply_retention(now: datetime, batch: int = BATCH) -> dict[str, int]:
         # After the cases: a record they were the last to refer to goes in the same run.
         "submitters_deleted": forget_submitters(batch),
         "emails_deleted": delete_unattached_mail(now, batch),
+        "notifier_cases_anonymised": anonymise_notifier_cases(now, batch),
     }
     if any(done.values()):
         logger.info("retention: %s", ", ".join(f"{name} {count}" for name, count in done.items()))
@@ -205,3 +221,42 @@ def delete_unattached_mail(now: datetime, batch: int = BATCH) -> int:
     # The DELETE is its own claim: a second run's finds the rows gone.
     _, deleted = due.filter(pk__in=ids).delete()
     return deleted.get(OutboundEmail._meta.label, 0)
+
+
+# --- 5. Notifiers' misuse cases. ---
+
+def _notifier_case_settled(cutoff: datetime) -> Q:
+    """Nothing happened in the case after `cutoff`, its suspension (if any) ended by then, and no appeal of
+    it waits."""
+    case = OuterRef("pk")
+    return (~Q(Exists(NotifierEvent.objects.filter(proposal=case, created_at__gt=cutoff)))
+            & ~Q(Exists(NotifierMeasure.objects.filter(proposal=case, ends_at__gt=cutoff)))
+            & ~Q(Exists(NotifierAppeal.objects.filter(measure__proposal=case, status=AppealStatus.FILED))))
+
+
+def _due_notifier_cases(cutoff: datetime) -> QuerySet[NotifierProposal]:
+    return NotifierProposal.objects.filter(_notifier_case_settled(cutoff), anonymised_at=None, closed_at__lte=cutoff)
+
+
+def anonymise_notifier_cases(now: datetime, batch: int = BATCH) -> int:
+    cutoff = legal.case_anonymisation_cutoff(now)
+    due = list(_due_notifier_cases(cutoff).order_by("closed_at", "pk").values_list("pk", flat=True)[:batch])
+    return sum(_anonymise_notifier_case(proposal_id, cutoff, now) for proposal_id in due)
+
+
+def _anonymise_notifier_case(proposal_id: int, cutoff: datetime, now: datetime) -> bool:
+    with transaction.atomic():
+        # The claim: a second run finds the row claimed. The figures (dates, levels, counts) stay.
+        if not _due_notifier_cases(cutoff).filter(pk=proposal_id).update(anonymised_at=now, notifier="", addresses=[],
+                                                                          dismissal_reasons=""):
+            return False
+        NotifierMeasure.objects.filter(proposal_id=proposal_id).update(notifier="", recipients=[], statement="")
+        NotifierAppeal.objects.filter(measure__proposal_id=proposal_id).update(appellant_email="", text="", reasons="")
+        events = list(NotifierEvent.objects.filter(proposal_id=proposal_id))
+        for event in events:
+            words = NOTIFIER_FREE_TEXT.get(event.kind)
+            event.notifier = ""
+            event.details = {**event.details, **({words: ""} if words in event.details else {})}
+        # bulk_update writes with UPDATE, past NotifierEvent.save's refusal, as for the notices' events.
+        NotifierEvent.objects.bulk_update(events, ["notifier", "details"])
+    return True

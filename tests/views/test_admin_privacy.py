@@ -15,7 +15,18 @@ from django_otp.plugins.otp_static.models import StaticToken
 from takedowns import two_factor
 from takedowns.evidence import store
 from takedowns.models import Decision, Notice, OutboundEmail, Penalty
-from tests.factories import PDF_BYTES, apply_penalties, decide, give_authenticator, log_in, routed, upload
+from takedowns.workflow import notifier_misuse
+from tests.factories import (
+    PDF_BYTES,
+    apply_penalties,
+    decide,
+    give_authenticator,
+    log_in,
+    make_lead,
+    routed,
+    upload,
+    warned,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +36,7 @@ SECRETS = {
     "takedowns.evidence": {"submission_key"},
     "takedowns.decision": {"seller_token"},
     "takedowns.penalty": {"seller_token"},
+    "takedowns.notifiermeasure": {"token"},
     "takedowns.outboundemail": {"body_text", "body_html"},
     "otp_totp.totpdevice": {"key"},
     "otp_static.statictoken": {"token"},
@@ -38,6 +50,9 @@ RELATED = {
     "takedowns.appeal": ["decision__seller_token", "penalty__seller_token"],
     "takedowns.strike": ["notice__tracking_token"],
     "takedowns.penalty": ["strike__notice__tracking_token"],
+    "takedowns.notifierappeal": ["measure__token"],
+    "takedowns.notifierevent": ["measure__token"],
+    "takedowns.notifierproposal": ["measure__token"],
 }
 
 
@@ -59,15 +74,19 @@ def secrets(now, catalogue, reviewers, bright, boss) -> list[str]:
     decide(notice, now, {"L-100003": "remove"})
     apply_penalties(now)
     evidence = store(notice.submission_key, "other", upload("x.pdf", PDF_BYTES), "application/pdf", notice=notice)
+    measure = warned(now, make_lead("judge"))  # the notifier's private link to a measure (DSA Art. 23)
+    notifier_misuse.file_appeal(measure, "My notice was right: the listing sells copies of our shoes.", now)
     notice = Notice.objects.get(pk=notice.pk)
     values = [notice.tracking_token, notice.confirmation_token, str(notice.submission_key),
               notice.submission_key.hex, str(evidence.submission_key)]
     values += [d.seller_token for d in Decision.objects.exclude(seller_token="")]
     values += [p.seller_token for p in Penalty.objects.all()]
+    values.append(measure.token)
     values += [device.key for device in boss.totpdevice_set.all()]
     values += list(StaticToken.objects.values_list("token", flat=True))
     kinds = set(OutboundEmail.objects.values_list("kind", flat=True))
-    assert {"confirm_notice", "notice_received", "statement_of_reasons", "penalty_statement"} <= kinds
+    assert {"confirm_notice", "notice_received", "statement_of_reasons", "penalty_statement", "notifier_measure",
+            "notifier_appeal_received"} <= kinds
     assert len(set(values)) >= 10 and all(len(value) >= 8 for value in values)
     return values
 
@@ -89,13 +108,17 @@ def test_no_admin_page_shows_a_token_a_key_a_recovery_code_or_a_private_link(cli
             assert response.status_code == 200, url
             body = response.content.decode()
             assert [secret for secret in secrets if secret in body] == [], url
-            assert not re.search(r"/(track|confirm|statement|penalty)/[^\s\"'<]+/[\w-]{20,}", body), url
+            private = r"/(track|confirm|statement|penalty|notifier-measures)/[^\s\"'<]+/[\w-]{20,}"
+            assert not re.search(private, body), url
             read += 1
     assert read > 40
 
 
 def test_an_e_mail_shows_who_when_and_what_with_its_links_hidden(client, secrets):
-    email = OutboundEmail.objects.get(kind="notice_received")
+    statement = OutboundEmail.objects.get(kind="notifier_measure")
+    body = client.get(reverse("admin:takedowns_outboundemail_change", args=[statement.pk])).content.decode()
+    assert "https://portal.test/notifier-measures/" in statement.body_text and "notifier-measures" not in body
+    email = OutboundEmail.objects.filter(kind="notice_received").first()
     body = client.get(reverse("admin:takedowns_outboundemail_change", args=[email.pk])).content.decode()
     assert email.to in body and email.subject in body
     assert "[link hidden]" in body

@@ -44,11 +44,15 @@ def section(client, url: str, element_id: str) -> str:
 def test_the_index_links_every_policy_page(client):
     page = client.get(INDEX).content.decode()
     listed = section(client, INDEX, "policy-pages")
-    for url in (REPEAT, HANDLING, CONTESTING):
+    for url in (REPEAT, HANDLING, CONTESTING, "/policies/notifier-misuse/"):
         assert f'href="{url}"' in listed
     assert "Every number on these pages" in page
-    # The notifier misuse policy's place is kept for the lead, as a comment that does not render.
-    assert "NOTIFIER MISUSE" not in page
+
+
+def test_the_notifier_misuse_policy_leads_back_to_the_index(client):
+    page = client.get("/policies/notifier-misuse/").content.decode()
+    assert '<li class="breadcrumb-item"><a href="/policies/">Our policies</a></li>' in page
+    assert '<li class="breadcrumb-item active" aria-current="page">Manifestly unfounded notices</li>' in page
 
 
 @pytest.mark.parametrize("url", [INDEX, REPEAT, HANDLING, CONTESTING])

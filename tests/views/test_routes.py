@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from takedowns.access import ACCOUNT, LEAD, PUBLIC, REVIEWER, TOKEN
 from takedowns.evidence import store
 from takedowns.models import Decision, Penalty
-from tests.factories import PDF_BYTES, decide, log_in, make_reviewer, routed, upload
+from tests.factories import PDF_BYTES, decide, log_in, make_lead, make_reviewer, routed, upload, warned
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +27,16 @@ ROUTES = {
     "takedowns:answer": TOKEN,
     "takedowns:appeal_rejection": TOKEN,
     "takedowns:report_lawsuit": TOKEN,
+    "takedowns:tracking_notifier_appeal": TOKEN,
     "takedowns:privacy": PUBLIC,
     # The published policies (issue 11, item 4).
     "takedowns:policies": PUBLIC,
     "takedowns:policy_repeat_infringers": PUBLIC,
     "takedowns:policy_notice_handling": PUBLIC,
     "takedowns:policy_contesting_decisions": PUBLIC,
+    "takedowns:policy_notifier_misuse": PUBLIC,
+    "takedowns:notifier_measure": TOKEN,
+    "takedowns:notifier_measure_appeal": TOKEN,
     "takedowns:listing_index": PUBLIC,
     "takedowns:listing_detail": PUBLIC,
     "takedowns:statement": TOKEN,
@@ -63,6 +67,12 @@ ROUTES = {
     "takedowns:tdb_statements": LEAD,
     "takedowns:tdb_statement": LEAD,
     "takedowns:tdb_penalty_statement": LEAD,
+    "takedowns:notifier_cases": LEAD,
+    "takedowns:notifier_proposal": LEAD,
+    "takedowns:notifier_proposal_decide": LEAD,
+    "takedowns:notifier_proposal_dismiss": LEAD,
+    "takedowns:notifier_appeal": LEAD,
+    "takedowns:notifier_appeal_decide": LEAD,
     "takedowns:dashboard": LEAD,
     "takedowns:dashboard_figures_csv": LEAD,
     "takedowns:dashboard_durations_csv": LEAD,
@@ -81,7 +91,8 @@ CASE_PAGES = {"takedowns:review_notice", "takedowns:review_claim", "takedowns:re
 POSTS = {"withdraw", "answer", "appeal_rejection", "report_lawsuit", "appeal_removal", "file_counter_notice",
          "appeal_penalty", "review_logout", "review_claim", "review_release", "review_decide", "review_reassign",
          "review_escalate", "appeal_decide", "review_counter_notice_accept", "review_counter_notice_incomplete",
-         "two_factor_recovery_codes"}
+         "two_factor_recovery_codes", "tracking_notifier_appeal", "notifier_measure_appeal", "notifier_proposal_decide",
+         "notifier_proposal_dismiss", "notifier_appeal_decide"}
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):
@@ -110,8 +121,9 @@ def case(now, catalogue, reviewers):
     [removal] = decide(notice, now, {"L-100003": "remove"})
     penalty = Penalty.objects.get()
     evidence = store(notice.submission_key, "other", upload("x.pdf", PDF_BYTES), "application/pdf", notice=notice)
+    measure = warned(now, make_lead("judge"))  # a measure about the notice's sender (DSA Art. 23)
     return {"notice": notice, "decision": Decision.objects.get(pk=removal.pk), "penalty": penalty,
-            "evidence": evidence}
+            "evidence": evidence, "measure": measure}
 
 
 WRONG = "w" * 43
@@ -119,7 +131,7 @@ WRONG = "w" * 43
 
 def url_of(name: str, case: dict, token_ok: bool = True) -> str:
     """The URL of a named page for the objects of `case`; private links with their own token or a wrong one."""
-    notice, decision, penalty = case["notice"], case["decision"], case["penalty"]
+    notice, decision, penalty, measure = case["notice"], case["decision"], case["penalty"], case["measure"]
     tracking = notice.tracking_token if token_ok else WRONG
     by_name = {
         "notice_filed": [notice.submission_key], "confirm": [notice.reference, notice.confirmation_token if token_ok
@@ -138,6 +150,11 @@ def url_of(name: str, case: dict, token_ok: bool = True) -> str:
         "appeal_decide": [1], "review_counter_notice": [1], "review_counter_notice_accept": [1],
         "review_counter_notice_incomplete": [1], "tdb_statement": [decision.pk], "tdb_penalty_statement": [penalty.pk],
         "transparency_report": ["2026-11"], "transparency_json": ["2026-11"], "transparency_csv": ["2026-11"],
+        "tracking_notifier_appeal": [notice.reference, tracking, measure.pk],
+        "notifier_measure": [measure.pk, measure.token if token_ok else WRONG],
+        "notifier_measure_appeal": [measure.pk, measure.token if token_ok else WRONG],
+        "notifier_proposal": [measure.proposal_id], "notifier_proposal_decide": [measure.proposal_id],
+        "notifier_proposal_dismiss": [measure.proposal_id], "notifier_appeal": [1], "notifier_appeal_decide": [1],
     }
     short = name.split(":")[1]
     return reverse(name, args=by_name.get(short, []))
