@@ -222,6 +222,13 @@ class Notice(models.Model):
                          condition=models.Q(anonymised_at__isnull=True, closed_at__isnull=False)),
             models.Index(fields=["created_at"], name="notice_unconfirmed_age",
                          condition=models.Q(confirmed_at__isnull=True)),
+            # The rate limits (takedowns/limits.py): an address's notices waiting for confirmation, at most
+            # a few rows read whatever the address's volume; and a submitter's last confirmed notice (its
+            # stamped rung: trust.standing).
+            models.Index(Upper("submitter_email"), "expires_at", name="notice_pending_by_email",
+                         condition=models.Q(status=NoticeStatus.UNCONFIRMED)),
+            models.Index(fields=["submitter", "-confirmed_at"], name="notice_submitter_confirmed",
+                         condition=models.Q(confirmed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
