@@ -196,8 +196,10 @@ CACHES: dict[str, dict[str, object]] = {"default": (
 # every web process shares: Redis (INCR). Without Redis (`make run`) the web is one process (runserver,
 # threads), so its own memory counts for all its requests (LocMemCache increments under a lock); a file
 # cache would not do: its increment is a read and a write, and two requests at once count as one.
+# (takedowns/counting.py: Django's Redis cache, its increment one atomic step.)
 CACHES["limits"] = (
-    {**CACHES["default"], "KEY_PREFIX": "takedowns-limits"} if REDIS_URL else
+    {**CACHES["default"], "BACKEND": "takedowns.counting.CounterCache", "KEY_PREFIX": "takedowns-limits"}
+    if REDIS_URL else
     {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rate-limits"})
 RATELIMIT_USE_CACHE = "limits"
 RATELIMIT_CACHE_PREFIX = "rl:"

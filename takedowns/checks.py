@@ -31,7 +31,8 @@ def demo_mode_in_production(app_configs, **kwargs) -> list[Error]:
 
 # Caches whose increment is atomic and shared by every process (django-ratelimit's own check predates
 # Django's Redis backend; it is not installed as an app, see pyproject.toml).
-SHARED_COUNTING_CACHES = {"django.core.cache.backends.redis.RedisCache", "django_redis.cache.RedisCache",
+SHARED_COUNTING_CACHES = {"takedowns.counting.CounterCache", "django.core.cache.backends.redis.RedisCache",
+                          "django_redis.cache.RedisCache",
                           "django.core.cache.backends.memcached.PyMemcacheCache",
                           "django.core.cache.backends.memcached.PyLibMCCache"}
 
