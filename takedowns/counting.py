@@ -13,10 +13,10 @@ _INCR_EXISTING = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('
 
 
 class CounterClient(RedisCacheClient):
-    def incr(self, key: str, delta: int) -> int:
+    def incr(self, key: str | bytes | memoryview, delta: int) -> int:
         value = self.get_client(key, write=True).eval(_INCR_EXISTING, 1, key, delta)
         if value is None:
-            raise ValueError(f"Key '{key}' not found.")  # what Django's incr raises; django-ratelimit expects it
+            raise ValueError(f"Key '{key!s}' not found.")  # what Django's incr raises; django-ratelimit expects it
         return int(value)
 
 
