@@ -134,12 +134,18 @@ def confirmation_mails(sink) -> Counter:
 
 def run(args, stack, report: dict) -> None:
     problems: list[str] = []
-    per_address, per_email = limit_count("filing", "address"), limit_count("filing", "email")
-    cap = settings.RATE_LIMIT_PENDING_CONFIRMATIONS
-    report["limits"] = {"filing": settings.RATE_LIMITS["filing"], "pending_confirmations": cap}
+    report["limits"] = {"filing": settings.RATE_LIMITS["filing"],
+                        "pending_confirmations": settings.RATE_LIMIT_PENDING_CONFIRMATIONS}
+    report["phases"] = {"one_address": one_address(args, stack, report, problems),
+                        "one_email": one_email(args, stack, problems)}
+    report["emails"] = emails(args, stack, report, problems)
+    report["problems"] = problems
+
+
+def one_address(args, stack, report: dict, problems: list[str]) -> dict:
+    """The incident: one address, a notice for another victim each time; a bystander files meanwhile."""
     log(f"phase one_address: {args.notices} notices from {ABUSER}, {args.connections} connections, "
         f"at most {args.seconds:.0f} s (limit {settings.RATE_LIMITS['filing']['address']})")
-
     bystander: list[Answer] = []
     thread = threading.Thread(target=lambda: (time.sleep(1.0), bystander.extend(flood(
         stack.port, stack.listing_refs, [("bystander@rights.example", BYSTANDER)], 1, 30, 7)[0])), daemon=True)
@@ -152,42 +158,49 @@ def run(args, stack, report: dict) -> None:
     first_refusal = min(refused, key=lambda a: a.started) if refused else None
     flood_end = max((a.started + a.ms / 1000 for a in answers), default=0.0)
     windows = 1 if first_refusal is None or first_refusal.started + first_refusal.retry_after > flood_end else 2
-    phases = {"one_address": phase_report(answers, elapsed, per_address * windows, True, problems, "one_address")}
-    phases["one_address"]["limit_windows"] = windows
+    phase = phase_report(answers, elapsed, limit_count("filing", "address") * windows, True, problems,
+                         "one_address")
+    phase["limit_windows"] = windows
     if len(answers) < args.notices:
         problems.append(f"one_address: only {len(answers)} of {args.notices} sent within {args.seconds:.0f} s")
     report["bystander"] = {"accepted": bool(bystander) and bystander[0].accepted,
                            "status": bystander[0].status if bystander else None}
     if not report["bystander"]["accepted"]:
         problems.append(f"the bystander's notice was not accepted ({report['bystander']['status']})")
+    return phase
 
+
+def one_email(args, stack, problems: list[str]) -> dict:
+    """The incident's second half: one e-mail address, each notice from an address of its own."""
     log(f"phase one_email: {args.same_email_notices} notices for {SAME_EMAIL}, each from an address of its own")
     jobs = [(SAME_EMAIL, f"192.0.2.{n % 250}" if n < 250 else f"198.18.{n // 250}.{n % 250}")
             for n in range(args.same_email_notices)]
     answers, elapsed = flood(stack.port, stack.listing_refs, jobs, args.connections, args.seconds, 2)
-    phases["one_email"] = phase_report(answers, elapsed, min(per_email, cap), False, problems, "one_email")
-    report["phases"] = phases
+    expected = min(limit_count("filing", "email"), settings.RATE_LIMIT_PENDING_CONFIRMATIONS)
+    return phase_report(answers, elapsed, expected, False, problems, "one_email")
 
-    accepted_keys = set(Notice.objects.values_list("submission_key", flat=True))
+
+def emails(args, stack, report: dict, problems: list[str]) -> dict:
+    """Waits (at most --mail-seconds) for the confirmation e-mails the database holds, then counts them."""
+    phases = report["phases"]
+    notices = Notice.objects.count()
     rows = OutboundEmail.objects.filter(kind="confirm_notice").count()
     deadline = time.monotonic() + args.mail_seconds
     while sum(confirmation_mails(stack.sink).values()) < rows and time.monotonic() < deadline:
         time.sleep(0.5)
     time.sleep(2.0)  # a late second copy would show now
     received = confirmation_mails(stack.sink)
-    accepted_total = sum(p["accepted"] for p in phases.values()) + int(report["bystander"]["accepted"])
-    report["emails"] = {"accepted_notices": accepted_total, "notices_in_database": len(accepted_keys),
-                        "confirmation_rows": rows, "confirmation_received": sum(received.values()),
-                        "most_to_one_address": max(received.values(), default=0),
-                        "to_the_one_email_address": received[SAME_EMAIL],
-                        "at_most": per_address * phases["one_address"]["limit_windows"] + cap + 1}
-    mails = report["emails"]
-    if not mails["confirmation_received"] == mails["confirmation_rows"] == mails["notices_in_database"] \
-            == accepted_total:
+    accepted = sum(p["accepted"] for p in phases.values()) + int(report["bystander"]["accepted"])
+    cap = min(limit_count("filing", "email"), settings.RATE_LIMIT_PENDING_CONFIRMATIONS)
+    mails = {"accepted_notices": accepted, "notices_in_database": notices, "confirmation_rows": rows,
+             "confirmation_received": sum(received.values()), "most_to_one_address": max(received.values(), default=0),
+             "to_the_one_email_address": received[SAME_EMAIL],
+             "at_most": limit_count("filing", "address") * phases["one_address"]["limit_windows"] + cap + 1}
+    if not mails["confirmation_received"] == rows == notices == accepted:
         problems.append(f"confirmation e-mails {mails['confirmation_received']} received, {rows} rows, "
-                        f"{len(accepted_keys)} notices, {accepted_total} accepted: not one e-mail per accepted notice")
-    if mails["to_the_one_email_address"] > min(per_email, cap):
+                        f"{notices} notices, {accepted} accepted: not one e-mail per accepted notice")
+    if mails["to_the_one_email_address"] > cap:
         problems.append(f"{SAME_EMAIL} received {mails['to_the_one_email_address']} confirmation e-mails")
     if mails["confirmation_received"] > mails["at_most"]:
         problems.append(f"{mails['confirmation_received']} confirmation e-mails, more than {mails['at_most']}")
-    report["problems"] = problems
+    return mails

@@ -71,14 +71,10 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
         try:
             # The notice is the transaction's first write, so a clash rolls back the whole
             # transaction and the loop starts a new one: no savepoint (two round trips) needed.
-            # Before it, the address's place for one more confirmation e-mail, held until commit.
             with transaction.atomic():
-                refusal = limits.confirmations_waiting(notice.submitter_email, now)
-                if refusal is not None:
-                    existing = Notice.objects.filter(submission_key=submission_key).first()
-                    if existing:  # this form, filed already (a resend): not a new notice
-                        return existing, False
-                    raise ConfirmationsWaiting(refusal)
+                filed = _place_for_confirmation(notice, now)
+                if filed is not None:
+                    return filed, False
                 try:
                     notice.save()
                 except IntegrityError as exc:
@@ -101,6 +97,19 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
             if existing:
                 return existing, False
     raise RuntimeError("Could not draw a unique notice reference.")
+
+
+def _place_for_confirmation(notice: Notice, now: datetime) -> Notice | None:
+    """In the filing transaction, before the notice is saved: its address's place for one more confirmation
+    e-mail, held until commit (limits.confirmations_waiting). None: there is one; else the notice this
+    form filed already (a resend, which is no new notice). Raises ConfirmationsWaiting."""
+    refusal = limits.confirmations_waiting(notice.submitter_email, now)
+    if refusal is None:
+        return None
+    filed = Notice.objects.filter(submission_key=notice.submission_key).first()
+    if filed is None:
+        raise ConfirmationsWaiting(refusal)
+    return filed
 
 
 def confirm_notice(notice: Notice, now: datetime) -> Notice:
