@@ -72,8 +72,6 @@ CACHE_PAUSE_SECONDS = 10.0
 # EVIDENCE_ORPHAN_HOURS) for its first few sendings over the limit; beyond those, a key of one's own
 # per sending would let a flood store a notice's worth of files each time.
 KEEP_FILES_OVER_LIMIT = 3
-# The advisory locks of the confirmation e-mails' cap: (this class, the address's hash).
-_LOCK_CLASS = 1111
 # Longer than any value an address or user name can validly have; what is longer is still one key.
 _KEY_MAX = 320
 
@@ -84,7 +82,7 @@ _RATE = re.compile(r"(\d+)/(\d*)([smhd])")
 
 _paused_until = 0.0
 
-# The same expression as the index notice_pending_by_email (UPPER of the column), so that it is used.
+# SQLite's count (PostgreSQL's is migration 0016's function): the index notice_pending_by_email's expression.
 _PENDING_SQL = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {Notice._meta.db_table} WHERE UPPER(submitter_email) = "
                 "UPPER(%s) AND status = %s AND expires_at > %s LIMIT %s) AS waiting")
 
@@ -155,9 +153,6 @@ def confirmations_waiting(email: str, now: datetime) -> Refusal | None:
     address; SQLite: the transaction's write lock, IMMEDIATE), so that two at the same instant cannot both
     pass with one place left."""
     email = email.strip().lower()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_LOCK_CLASS, email])
     return _pending_refusal(email, _Standing(email, submitter=True), now)
 
 
@@ -217,11 +212,15 @@ def _pending_refusal(email: str, standing: _Standing, now: datetime) -> Refusal 
 
 def pending_confirmations(email: str, now: datetime, at_most: int) -> int:
     """How many of the address's notices wait for confirmation, counting up to `at_most`: from the index
-    notice_pending_by_email, a few rows whatever the address's volume. In SQL of its own: it runs on
-    every filing, and the ORM's building of the query cost more than the query."""
+    notice_pending_by_email, a few rows whatever the address's volume. In SQL of its own, as it runs on
+    every filing (the ORM's building of the query cost more than the query); on PostgreSQL the function
+    of migration 0016, which takes the address's advisory lock first, in the same round trip."""
     with connection.cursor() as cursor:
-        cursor.execute(_PENDING_SQL, [email, NoticeStatus.UNCONFIRMED,
-                                      connection.ops.adapt_datetimefield_value(now), at_most])
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT takedowns_pending_confirmations(%s, %s, %s)", [email, now, at_most])
+        else:
+            cursor.execute(_PENDING_SQL, [email, NoticeStatus.UNCONFIRMED,
+                                          connection.ops.adapt_datetimefield_value(now), at_most])
         return cursor.fetchone()[0]
 
 
