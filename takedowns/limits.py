@@ -83,8 +83,9 @@ _RATE = re.compile(r"(\d+)/(\d*)([smhd])")
 _paused_until = 0.0
 
 # SQLite's count (PostgreSQL's is migration 0016's function): the index notice_pending_by_email's expression.
-_PENDING_SQL = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {Notice._meta.db_table} WHERE UPPER(submitter_email) = "
-                "UPPER(%s) AND status = %s AND expires_at > %s LIMIT %s) AS waiting")
+_PENDING_SQL = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {Notice._meta.db_table} WHERE (CASE WHEN status = "
+                f"'{NoticeStatus.UNCONFIRMED.value}' THEN UPPER(submitter_email) ELSE NULL END) = UPPER(%s) "
+                "AND expires_at > %s LIMIT %s) AS waiting")
 
 
 @dataclass(frozen=True)
@@ -219,8 +220,7 @@ def pending_confirmations(email: str, now: datetime, at_most: int) -> int:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT takedowns_pending_confirmations(%s, %s, %s)", [email, now, at_most])
         else:
-            cursor.execute(_PENDING_SQL, [email, NoticeStatus.UNCONFIRMED,
-                                          connection.ops.adapt_datetimefield_value(now), at_most])
+            cursor.execute(_PENDING_SQL, [email, connection.ops.adapt_datetimefield_value(now), at_most])
         return cursor.fetchone()[0]
 
 
