@@ -91,7 +91,7 @@ def stack_env(args: argparse.Namespace, port: int, smtp_port: int, redis_url: st
     return harness.production_env(
         args.db, DJANGO_SETTINGS_MODULE="benchsite.settings", ALLOWED_HOSTS="127.0.0.1",
         SITE_URL=f"http://127.0.0.1:{port}", PORT=str(port), REDIS_URL=redis_url,
-        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}", VAR_DIR=str(run_dir / "var"), **extra)
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}", VAR_DIR=str(run_dir / "var"), **harness.ONE_CLIENT_LIMITS, **extra)
 
 
 def targets(args: argparse.Namespace, fault: str) -> dict[str, float]:

@@ -132,7 +132,7 @@ def notice_post(n: int, rng: random.Random, ids: list[str], port: int) -> None:
 
     def post_notice():
         key = str(uuid.uuid4())
-        body = loadgen.multipart(loadgen.notice_fields(rng.sample(ids, 3), key, token))
+        body = loadgen.multipart(loadgen.notice_fields(rng.sample(ids, 3), key, token, loadgen.submitter_email(key)))
         status, headers, _ = wsgi_call(app, "POST", "/notices/new/", body,
                                        f"multipart/form-data; boundary={loadgen.BOUNDARY}",
                                        f"csrftoken={cookie}", port)

@@ -59,7 +59,8 @@ def run_env(db: str, port: int, smtp_port: int, prefix: str) -> dict[str, str]:
     return harness.production_env(
         db, DJANGO_SETTINGS_MODULE="benchsite.settings", ALLOWED_HOSTS="127.0.0.1",
         SITE_URL=f"http://127.0.0.1:{port}", PORT=str(port), REDIS_URL=harness.REDIS_URL,
-        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}", CELERY_QUEUE=f"{prefix}web", BENCH_CACHE_PREFIX=f"{prefix}cache")
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}", CELERY_QUEUE=f"{prefix}web", BENCH_CACHE_PREFIX=f"{prefix}cache",
+        **harness.ONE_CLIENT_LIMITS)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -5,6 +5,7 @@ with a message naming the variable, instead of quietly falling back to a default
 """
 
 import os
+import re
 from pathlib import Path
 from typing import overload
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -66,6 +67,20 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     if number < minimum:
         raise ImproperlyConfiguredEnv(f"{name}={number} must be at least {minimum}.")
     return number
+
+
+# A rate as django-ratelimit writes it: a count per period, the period in seconds, minutes, hours or days,
+# optionally a multiple of it ("20/h", "5/15m", "100/d").
+_RATE = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)?([smhd])")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as 20/h (twenty per hour) or 5/15m (five per quarter of an hour)."""
+    value = (env_str(name) or default).strip().lower()
+    if not _RATE.fullmatch(value):
+        raise ImproperlyConfiguredEnv(f"{name}={value!r} is not a rate: write a count per period, e.g. 20/h, 5/15m, "
+                                      "100/d (s, m, h, d: seconds, minutes, hours, days).")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -20,6 +20,7 @@ from portal.env import (
     env_bool,
     env_int,
     env_list,
+    env_rate,
     env_required,
     env_str,
 )
@@ -176,6 +177,30 @@ try:
             "a case is kept whole while it can still be appealed (DSA Art. 20).")
     # Where people send requests about their personal data (access, correction, erasure); on /privacy/.
     PRIVACY_CONTACT = env_str("PRIVACY_CONTACT", DEFAULT_FROM_EMAIL)
+
+    # --- Rate limits (issue 11; takedowns/limits.py applies them, the README's "Rate limits" explains
+    # them). Each public step, per client address and per e-mail address (the log-in: per user name), as
+    # a count per period ("20/h": twenty an hour). A request over a limit gets its page again, with
+    # everything typed kept, status 429 and when to try again. ---
+    RATE_LIMITS = {
+        action: {"address": env_rate(f"RATE_LIMIT_{action.upper()}_ADDRESS", address),
+                 "email": env_rate(f"RATE_LIMIT_{action.upper()}_EMAIL", email)}
+        for action, address, email in (
+            ("filing", "20/h", "10/h"),
+            ("confirmation", "60/h", "30/h"),
+            ("answer", "30/h", "30/h"),
+            ("appeal", "60/h", "60/h"),  # one appeal per decided listing: a notice may have many
+            ("counter_notice", "30/h", "30/h"),
+            ("lawsuit", "30/h", "30/h"),
+            ("login", "30/15m", "10/15m"),  # "email": the user name typed
+        )
+    }
+    # An e-mail address with this many notices waiting for confirmation (unconfirmed, not yet expired) is
+    # sent no more confirmation e-mails: a new notice for it is refused until one is confirmed or expires.
+    RATE_LIMIT_PENDING_CONFIRMATIONS = env_int("RATE_LIMIT_PENDING_CONFIRMATIONS", 5, minimum=1)
+    # Submitters whose standing is higher (takedowns/trust.py) get their limits multiplied by these.
+    RATE_LIMIT_GOOD_FAITH_FACTOR = env_int("RATE_LIMIT_GOOD_FAITH_FACTOR", 5, minimum=1)
+    RATE_LIMIT_TRUSTED_FLAGGER_FACTOR = env_int("RATE_LIMIT_TRUSTED_FLAGGER_FACTOR", 20, minimum=1)
 except ImproperlyConfiguredEnv as exc:
     sys.exit(f"Configuration error: {exc}")
 
@@ -201,6 +226,19 @@ CACHES: dict[str, dict[str, object]] = {"default": (
     {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "takedowns"}
     if REDIS_URL else
     {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")})}
+# The rate limits' counters (takedowns/limits.py, through django-ratelimit) need an atomic increment that
+# every web process shares: Redis (INCR). Without Redis (`make run`) the web is one process (runserver,
+# threads), so its own memory counts for all its requests (LocMemCache increments under a lock); a file
+# cache would not do: its increment is a read and a write, and two requests at once count as one.
+# (takedowns/counting.py: Django's Redis cache, its increment one atomic step.)
+CACHES["limits"] = (
+    {**CACHES["default"], "BACKEND": "takedowns.counting.CounterCache", "KEY_PREFIX": "takedowns-limits"}
+    if REDIS_URL else
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rate-limits"})
+RATELIMIT_USE_CACHE = "limits"
+RATELIMIT_CACHE_PREFIX = "rl:"
+# A counter the cache could not read or write does not refuse the request (fail open: takedowns/limits.py).
+RATELIMIT_FAIL_OPEN = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -393,7 +431,9 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 if REDIS_URL:
     # The cache: every read of it has a fallback (the queue's counts are counted live, the SLA
     # policies read from the database), which must not wait long for a server that is gone.
-    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # The rate limits' counters fail open (takedowns/limits.py), and as fast.
+    for _alias in ("default", "limits"):
+        CACHES[_alias]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 CELERY_BEAT_SCHEDULE.update({
     # Short expiry: relays queued while no worker ran are dropped, not run one after another.
     "relay-task-dispatches": {"task": "takedowns.tasks.relay_dispatches", "schedule": 5.0,

@@ -2,7 +2,8 @@
 every process start) with a message that names the setting. And one deploy check (`check --deploy`)."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import Warning as CheckWarning
 
 from takedowns import notifier_ladder, penalties
 
@@ -32,4 +33,28 @@ def demo_mode_in_production(app_configs, **kwargs) -> list[Error]:
         return [Error("DEMO_MODE=true with DEBUG=false: demo mode turns the password validators off and creates "
                       "demo logins with published passwords.", hint="Set DEMO_MODE=false in production.",
                       id="takedowns.E002")]
+    return []
+
+
+# Caches whose increment is atomic and shared by every process (django-ratelimit's own check predates
+# Django's Redis backend; it is not installed as an app, see pyproject.toml).
+SHARED_COUNTING_CACHES = {"takedowns.counting.CounterCache", "django.core.cache.backends.redis.RedisCache",
+                          "django_redis.cache.RedisCache",
+                          "django.core.cache.backends.memcached.PyMemcacheCache",
+                          "django.core.cache.backends.memcached.PyLibMCCache"}
+
+
+@register(Tags.caches)
+def rate_limit_cache(app_configs, **kwargs) -> list[CheckMessage]:
+    """The rate limits count in the cache RATELIMIT_USE_CACHE names (takedowns/limits.py). In production it
+    must be one every web process shares, or each gunicorn worker counts alone and the limits multiply;
+    `make run`'s one web process may count in its memory."""
+    config = settings.CACHES.get(settings.RATELIMIT_USE_CACHE)
+    if config is None:
+        return [Error(f"RATELIMIT_USE_CACHE={settings.RATELIMIT_USE_CACHE!r} is not a cache in CACHES.",
+                      id="takedowns.E003")]
+    if not settings.DEBUG and config["BACKEND"] not in SHARED_COUNTING_CACHES:
+        return [CheckWarning(f"The rate limits count in {config['BACKEND']}, which each process keeps alone: with "
+                        "several web processes every limit is multiplied by their number.",
+                        hint="Set REDIS_URL (the limits count in Redis).", id="takedowns.W003")]
     return []

@@ -7,6 +7,7 @@ from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, When
 from django.db.models.functions import Lower, StrIndex, Substr, Trim, Upper
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -274,6 +275,15 @@ class Notice(models.Model):
             models.Index(fields=["risk_band", "confirmed_at"], name="notice_risk_confirmed"),
             models.Index(fields=["status", "risk_band", "due_at", "-priority", "id"], name="notice_risky_queue",
                          condition=~models.Q(risk_band=RiskBand.LOW)),
+            # The rate limits (takedowns/limits.py): an address's notices waiting for confirmation, at most
+            # a few rows read whatever the address's volume; and a submitter's last confirmed notice (its
+            # stamped rung: trust.standing).
+            # The address is the key only while the notice waits for confirmation (NULL after): no other
+            # index answers that key, so the plan is this index's whatever the statistics say.
+            models.Index(Case(When(status=NoticeStatus.UNCONFIRMED, then=Upper("submitter_email"))), "expires_at",
+                         name="notice_pending_by_email"),
+            models.Index(fields=["submitter", "-confirmed_at"], name="notice_submitter_confirmed",
+                         condition=models.Q(confirmed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

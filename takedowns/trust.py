@@ -7,10 +7,10 @@ loses the good-faith rung on their next notice, automatically."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from takedowns.enums import CounterNoticeStatus, DecisionOutcome, SubmitterTrust
-from takedowns.models import Decision, Submitter
+from takedowns.models import Decision, Notice, Submitter
 
 # Alibaba's good-faith takedown programme, as PRODUCT.md describes it: a strong record over three months.
 GOOD_FAITH_WINDOW = timedelta(days=90)
@@ -49,3 +49,22 @@ def submitter_trust(submitter: Submitter, now: datetime) -> str:
     if submitter.trusted_flagger:  # no need to read the record
         return SubmitterTrust.TRUSTED_FLAGGER
     return trust_for(False, recent_record(submitter, now))
+
+
+def standing(email: str) -> str:
+    """The rung of the submitter with this address as the portal last established it, for their rate
+    limits (takedowns/limits.py): trusted flagger from the record's flag (a lead sets it; read live), the
+    good-faith rung as stamped on their last confirmed notice (the record is weighed at each
+    confirmation, above), UNVERIFIED for an address that never confirmed. One query on unique and
+    indexed columns (Submitter.email, the index notice_submitter_confirmed), whatever the volume."""
+    last_rung = Notice.objects.filter(submitter=OuterRef("pk"), confirmed_at__isnull=False) \
+        .order_by("-confirmed_at").values("trust")[:1]
+    row = Submitter.objects.filter(email=email.strip().lower()).annotate(last_rung=Subquery(last_rung)) \
+        .values_list("trusted_flagger", "last_rung").first()
+    if row is None:
+        return SubmitterTrust.UNVERIFIED
+    trusted_flagger, last = row
+    if trusted_flagger:
+        return SubmitterTrust.TRUSTED_FLAGGER
+    # A flagger whose status a lead withdrew keeps no more than the good-faith rung it may have earned.
+    return SubmitterTrust.GOOD_FAITH if last == SubmitterTrust.GOOD_FAITH else SubmitterTrust.VERIFIED

@@ -2,7 +2,7 @@
 dataset of tests/datasets.py); test modules import builders from there, never from each other."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils import timezone
 
 from portal.celery import app as celery_app
@@ -22,8 +22,11 @@ def _isolated(request, settings, tmp_path):
     """Unit tests run tasks in-process (after commit, like the real thing) and keep files in tmp."""
     # The queue's counts live in the cache: each test gets its own, empty (a shared file cache
     # would let concurrent test runs see each other's counts).
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The rate limits' counters too (takedowns/limits.py): a test starts with none counted.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+                       "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"}}
     cache.clear()
+    caches["limits"].clear()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://portal.test"
     settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS

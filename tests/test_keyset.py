@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 def notices(now):
     """Nine notices with due times and priorities that tie on purpose."""
     made = []
-    for n in range(9):
-        notice = file_notice(now)
+    for n in range(9):  # each from an address of its own: one address may hold only 5 waiting for confirmation
+        notice = file_notice(now, submitter_email=f"anna{n}@aerostride.example")
         Notice.objects.filter(pk=notice.pk).update(due_at=now + timedelta(hours=n % 3), priority=n % 2)
         made.append(notice.pk)
     return made

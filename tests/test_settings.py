@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.checks import ERROR, Tags, run_checks
 
-from portal.env import ImproperlyConfiguredEnv, email_settings, env_bool, env_int, env_str
+from portal.env import ImproperlyConfiguredEnv, email_settings, env_bool, env_int, env_rate, env_str
 from tests.commands import PRODUCTION, run_manage
 
 
@@ -36,6 +36,9 @@ def test_a_missing_production_setting_stops_the_start_with_its_name(missing, mes
     ("EMAIL_URL", "pigeon://coop", "EMAIL_URL='pigeon://coop': unknown scheme 'pigeon'; use smtp, smtp+tls, smtps, "
                                    "file, console or locmem."),
     ("NOTICE_CONFIRMATION_DAYS", "seven", "NOTICE_CONFIRMATION_DAYS='seven' is not a whole number."),
+    ("RATE_LIMIT_FILING_ADDRESS", "20 per hour", "RATE_LIMIT_FILING_ADDRESS='20 per hour' is not a rate: write a "
+                                                 "count per period, e.g. 20/h, 5/15m, 100/d (s, m, h, d: seconds, "
+                                                 "minutes, hours, days)."),
 ])
 def test_a_malformed_setting_stops_the_start_with_its_name(name, value, message):
     result = run_manage({**PRODUCTION, name: value}, "check")
@@ -63,6 +66,18 @@ def test_env_bool_accepts_only_booleans(monkeypatch):
     monkeypatch.setenv("FLAG", "yes please")
     with pytest.raises(ImproperlyConfiguredEnv):
         env_bool("FLAG", True)
+
+
+def test_rates_are_a_count_per_period(monkeypatch):
+    for value, expected in (("20/h", "20/h"), (" 5/15M ", "5/15m"), ("100/d", "100/d")):
+        monkeypatch.setenv("RATE", value)
+        assert env_rate("RATE", "1/s") == expected
+    for value in ("0/h", "20", "20/w", "h/20", "-1/h"):
+        monkeypatch.setenv("RATE", value)
+        with pytest.raises(ImproperlyConfiguredEnv, match="is not a rate"):
+            env_rate("RATE", "1/s")
+    monkeypatch.delenv("RATE")
+    assert env_rate("RATE", "1/s") == "1/s"
 
 
 def test_env_int_has_a_minimum(monkeypatch):

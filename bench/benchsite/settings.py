@@ -22,4 +22,7 @@ ROOT_URLCONF = "benchsite.urls"
 STATIC_ROOT = BENCH_OUT / "staticfiles"
 CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 if os.environ.get("BENCH_CACHE_PREFIX"):
-    CACHES = {**CACHES, "default": {**CACHES["default"], "KEY_PREFIX": os.environ["BENCH_CACHE_PREFIX"]}}
+    # Every cache the app has (the rate limits' counters too, where it has them) under the run's prefix.
+    CACHES = {alias: {**config, "KEY_PREFIX": os.environ["BENCH_CACHE_PREFIX"] + ("" if alias == "default" else
+                                                                                 f"-{alias}")}
+              for alias, config in CACHES.items()}

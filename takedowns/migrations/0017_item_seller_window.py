@@ -18,7 +18,7 @@ WHERE state <> 'new'
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('takedowns', '0015_notice_risk'),
+        ('takedowns', '0016_rate_limits'),
     ]
 
     operations = [

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from takedowns import two_factor
+from takedowns import limits, two_factor
 from takedowns.access import VERIFY_URL, AccountRequest, account_page, is_verified, two_factor_required
 from takedowns.forms.accounts import CodeForm, EnrolForm, LoginForm
+from takedowns.views import limited
 
 LOGIN_TEMPLATE = "takedowns/review/login.html"
 
@@ -27,6 +28,18 @@ class LoginPage(LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "demo_mode": settings.DEMO_MODE}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Every attempt counts (limits.py), per address and per user name, before the password is
+        checked: django-axes locks after failures, this bounds attempts (a right password between
+        failures resets axes' count, and each check of a password costs a hash)."""
+        username = request.POST.get("username", "")[:150]
+        refusal = limited.check(request, limits.LOGIN, username, submitter=False)
+        if refusal is not None:
+            return limited.refused(request, LOGIN_TEMPLATE, {  # the password is never shown back
+                "form": LoginForm(request, initial={"username": username}), "next": _next(request),
+                "demo_mode": settings.DEMO_MODE}, refusal, kept="Your user name is kept; type the password again then.")
+        return super().post(request, *args, **kwargs)
 
 
 def locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: dict | None = None

@@ -2,6 +2,8 @@
 and appeal page. The rules are in appeal_rules.py and workflow/appeals.py; these views parse, call
 the workflow and redirect."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from takedowns import appeal_rules
+from takedowns import appeal_rules, limits
 from takedowns.access import ReviewerRequest, penalty_link, removal_link, reviewer_required, tracking_link
 from takedowns.enums import AppealStatus, Appellant, DecisionOutcome
 from takedowns.forms.review import AppealDecisionForm, CursorForm
@@ -17,17 +19,26 @@ from takedowns.forms.seller import AppealForm
 from takedowns.models import Appeal, Decision, Notice, Penalty
 from takedowns.selectors import worklists
 from takedowns.selectors.notices import decision_of
+from takedowns.views import limited
 from takedowns.workflow import TransitionNotAllowed, appeals
+
+APPEAL_PAGE = "takedowns/appeals/file.html"
 
 # --- Filing, on the appellant's private page. ---
 
 
-def _file(request: HttpRequest, *, back: str, action: str, appellant: str, decision: Decision | None = None,
-          penalty: Penalty | None = None) -> HttpResponse:
-    """Validate the form and file the appeal. A form error, or a refusal, shows the form again on
-    its own page with the text kept; success goes back to the page the appeal came from."""
+def _file(request: HttpRequest, *, back: str, action: str, appellant: str, email: str,
+          decision: Decision | None = None, penalty: Penalty | None = None) -> HttpResponse:
+    """Validate the form and file the appeal. A form error, a refusal, or too many appeals (limits.py:
+    per address and per the appellant's e-mail address) show the form again on its own page with the
+    text kept; success goes back to the page the appeal came from."""
     form = AppealForm(request.POST, auto_id="appeal-%s")
     status = 400
+    refusal = limited.check(request, limits.APPEAL, email, submitter=appellant == Appellant.SUBMITTER)
+    if refusal is not None:
+        return limited.refused(request, APPEAL_PAGE, _appeal_form_context(form, back, action, appellant, decision,
+                                                                          penalty), refusal,
+                               kept="Your appeal's text is still in its box below.")
     if form.is_valid():
         try:
             appeals.file_appeal(decision=decision, penalty=penalty, appellant=appellant,
@@ -39,17 +50,24 @@ def _file(request: HttpRequest, *, back: str, action: str, appellant: str, decis
             messages.success(request, "Your appeal is filed. We e-mail you when it is decided; "
                                       "its state is on this page.")
             return redirect(back)
-    return render(request, "takedowns/appeals/file.html", {
+    return render(request, APPEAL_PAGE, _appeal_form_context(form, back, action, appellant, decision, penalty),
+                  status=status)
+
+
+def _appeal_form_context(form: AppealForm, back: str, action: str, appellant: str, decision: Decision | None,
+                         penalty: Penalty | None) -> dict[str, Any]:
+    return {
         "form": form, "back": back, "action": action, "decision": decision, "penalty": penalty,
         "appellant": appellant, "item": decision.item if decision else None,
         "window": appeal_rules.window(decision=decision, penalty=penalty, appellant=appellant, now=timezone.now()),
-    }, status=status)
+    }
 
 
 @removal_link
 @require_POST
 def seller_removal_appeal(request: HttpRequest, decision: Decision) -> HttpResponse:
     return _file(request, decision=decision, appellant=Appellant.SELLER, back=decision.seller_path(),
+                 email=decision.item.listing.seller.email if decision.item.listing else "",
                  action=reverse("takedowns:appeal_removal", args=[decision.pk, decision.seller_token]))
 
 
@@ -57,6 +75,7 @@ def seller_removal_appeal(request: HttpRequest, decision: Decision) -> HttpRespo
 @require_POST
 def seller_penalty_appeal(request: HttpRequest, penalty: Penalty) -> HttpResponse:
     return _file(request, penalty=penalty, appellant=Appellant.SELLER, back=penalty.seller_path(),
+                 email=penalty.seller.email,
                  action=reverse("takedowns:appeal_penalty", args=[penalty.pk, penalty.seller_token]))
 
 
@@ -67,6 +86,7 @@ def submitter_appeal(request: HttpRequest, notice: Notice, decision_id: int) -> 
     if decision is None:
         raise Http404("No such decision on this notice.")
     return _file(request, decision=decision, appellant=Appellant.SUBMITTER, back=notice.tracking_path(),
+                 email=notice.submitter_email,
                  action=reverse("takedowns:appeal_rejection", args=[notice.reference, notice.tracking_token,
                                                                     decision.pk]))
 

@@ -13,7 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from takedowns import evidence, workflow
+from takedowns import evidence, limits, workflow
 from takedowns.access import confirmation_link, public, tracking_link
 from takedowns.enums import OPEN_NOTICE_STATUSES, NoticeStatus
 from takedowns.forms.public import AnswerForm, LawsuitForm, NoticeForm, WithdrawForm, item_formset_class
@@ -21,8 +21,12 @@ from takedowns.forms.seller import AppealForm, NotifierAppealForm
 from takedowns.models import Notice
 from takedowns.selectors import notifiers
 from takedowns.selectors.notices import counter_notice_of, tracking_page
+from takedowns.views import limited
 from takedowns.views.reconnect import once_more_if_disconnected
 from takedowns.workflow import counter_notices
+
+NOTICE_FORM = "takedowns/public/file_notice.html"
+TRACKING_PAGE = "takedowns/public/track.html"
 
 
 @once_more_if_disconnected
@@ -52,6 +56,8 @@ def file_notice(request: HttpRequest) -> HttpResponse:
     data: QueryDict = request.POST
     key = _submission_key(data.get("submission_key"))
     from_the_form = key is not None
+    # Every sending counts, valid or not (limits.py); the e-mail address as typed.
+    refusal = limited.check(request, limits.FILING, data.get("submitter_email", ""))
     if key is None:
         key = uuid.uuid4()
         data = data.copy()  # request.POST is immutable; copying it costs, so only when needed
@@ -68,14 +74,37 @@ def file_notice(request: HttpRequest) -> HttpResponse:
     removed = form.cleaned_data.get("remove_evidence")  # is_complete() has validated the form
     if removed:
         evidence.discard(key, removed)
+    if refusal is not None:
+        return _refused_notice(request, form, rows, key, refusal, from_the_form)
     if _keep_uploads(form, key, from_the_form=from_the_form or complete) and complete:
         with_evidence = bool(form.accepted_uploads or form.kept_after_removal())
-        workflow.file_notice(form.notice_fields(), form.items, key, now=timezone.now(), with_evidence=with_evidence)
+        try:
+            workflow.file_notice(form.notice_fields(), form.items, key, now=timezone.now(),
+                                 with_evidence=with_evidence)
+        except workflow.ConfirmationsWaiting as waiting:  # its files are kept already (just above)
+            return _refused_notice(request, form, rows, key, waiting.refusal, from_the_form)
         return redirect("takedowns:notice_filed", submission_key=key)
     if Notice.objects.filter(submission_key=key).exists():
         # A resent POST that no longer validates, because the files it relied on joined the notice.
         return redirect("takedowns:notice_filed", submission_key=key)
     return _notice_form_page(request, form, rows, evidence.kept_for(key), status=400)
+
+
+def _refused_notice(request: HttpRequest, form: NoticeForm, rows: Any, key: uuid.UUID, refusal: limits.Refusal,
+                    from_the_form: bool) -> HttpResponse:
+    """Over a limit: the form again (429) with all that was typed and, for the first sendings over it, the
+    files kept under the form's key like a form with an error; what it found wrong is marked too."""
+    if Notice.objects.filter(submission_key=key).exists():
+        return redirect("takedowns:notice_filed", submission_key=key)  # a double click: filed by the first
+    # (_keep_uploads finds files kept by an earlier step of this request, and does not keep them twice.)
+    files_kept = bool(form.accepted_uploads) and refusal.keep_files and _keep_uploads(form, key, from_the_form)
+    kept = "Everything you typed is still in the form below"
+    if files_kept:
+        kept += ", and the files you attached are kept with it (no need to attach them again)"
+    elif form.accepted_uploads:
+        kept += "; the files you attached were not kept: attach them again"
+    return limited.refused(request, NOTICE_FORM, _notice_form_context(form, rows, evidence.kept_for(key)), refusal,
+                           kept=kept + ".")
 
 
 def _keep_uploads(form: NoticeForm, key: uuid.UUID, from_the_form: bool) -> bool:
@@ -99,10 +128,13 @@ def _keep_uploads(form: NoticeForm, key: uuid.UUID, from_the_form: bool) -> bool
 
 
 def _notice_form_page(request: HttpRequest, form: NoticeForm, rows: Any, kept: list, status: int = 200) -> HttpResponse:
-    return render(request, "takedowns/public/file_notice.html", {
-        "form": form, "rows": rows, "kept": kept, "limits": {
-            "file": settings.EVIDENCE_MAX_FILE_BYTES, "total": settings.EVIDENCE_MAX_TOTAL_BYTES,
-            "files": settings.EVIDENCE_MAX_FILES, "request": settings.REQUEST_MAX_BODY_BYTES}}, status=status)
+    return render(request, NOTICE_FORM, _notice_form_context(form, rows, kept), status=status)
+
+
+def _notice_form_context(form: NoticeForm, rows: Any, kept: list) -> dict[str, Any]:
+    return {"form": form, "rows": rows, "kept": kept, "limits": {
+        "file": settings.EVIDENCE_MAX_FILE_BYTES, "total": settings.EVIDENCE_MAX_TOTAL_BYTES,
+        "files": settings.EVIDENCE_MAX_FILES, "request": settings.REQUEST_MAX_BODY_BYTES}}
 
 
 @once_more_if_disconnected
@@ -124,6 +156,10 @@ def confirm(request: HttpRequest, notice: Notice) -> HttpResponse:
         if notice.status == NoticeStatus.REFUSED:
             return _refused(request, notice)
         return render(request, "takedowns/public/confirm.html", {"notice": notice})
+    refusal = limited.check(request, limits.CONFIRMATION, notice.submitter_email)
+    if refusal is not None:
+        return limited.refused(request, "takedowns/public/confirm.html", {"notice": notice}, refusal,
+                               kept="Your notice is kept as it is, waiting for this confirmation.")
     try:
         notice = workflow.confirm_notice(notice, now=timezone.now())
     except workflow.TransitionNotAllowed as exc:
@@ -149,9 +185,18 @@ def track(request: HttpRequest, notice: Notice) -> HttpResponse:
 def _tracking_response(request: HttpRequest, notice: Notice, status: int = 200, **bound: Any) -> HttpResponse:
     """The tracking page; `bound` holds a form posted with an error (answer_form, withdraw_form, or
     lawsuit_form with lawsuit_for, the counter-notice it was about)."""
+    return render(request, TRACKING_PAGE, _tracking_context(notice, **bound), status=status)
+
+
+def _refused_on_tracking_page(request: HttpRequest, notice: Notice, refusal: limits.Refusal, kept: str,
+                              **bound: Any) -> HttpResponse:
+    return limited.refused(request, TRACKING_PAGE, _tracking_context(notice, **bound), refusal, kept)
+
+
+def _tracking_context(notice: Notice, **bound: Any) -> dict[str, Any]:
     now = timezone.now()
     page = tracking_page(notice, now)
-    return render(request, "takedowns/public/track.html", {
+    return {
         "page": page, "notice": notice,
         # Measures about the notifier's notices (DSA Art. 23), each with its appeal form.
         "notifier_rows": [(row, NotifierAppealForm(auto_id=f"notifier-appeal-{row.measure.pk}-%s"))
@@ -161,13 +206,18 @@ def _tracking_response(request: HttpRequest, notice: Notice, status: int = 200, 
         "appeal_rows": [(row, AppealForm(auto_id=f"appeal-{row.decision.pk}-%s")) for row in page.appeals],
         "can_withdraw": notice.status in OPEN_NOTICE_STATUSES,
         "unconfirmed": notice.status == NoticeStatus.UNCONFIRMED,
-    }, status=status)
+    }
 
 
 @tracking_link
 @require_POST
 def answer(request: HttpRequest, notice: Notice) -> HttpResponse:
     form = AnswerForm(request.POST, request.FILES)
+    refusal = limited.check(request, limits.ANSWER, notice.submitter_email)
+    if refusal is not None:
+        kept = "Your answer is still in its box below" + (
+            "; the files you attached were not kept: attach them again." if request.FILES else ".")
+        return _refused_on_tracking_page(request, notice, refusal, kept, answer_form=form)
     if not form.is_valid():
         return _tracking_response(request, notice, status=400, answer_form=form)
     try:
@@ -204,6 +254,10 @@ def report_lawsuit(request: HttpRequest, notice: Notice, counter_notice_id: int)
     if counter_notice is None:
         raise Http404("No such counter-notice on this notice.")
     form = LawsuitForm(request.POST)
+    refusal = limited.check(request, limits.LAWSUIT, notice.submitter_email)
+    if refusal is not None:
+        return _refused_on_tracking_page(request, notice, refusal, "What you wrote is still in its box below.",
+                                         lawsuit_form=form, lawsuit_for=counter_notice.pk)
     if not form.is_valid():
         return _tracking_response(request, notice, status=400, lawsuit_form=form, lawsuit_for=counter_notice.pk)
     try:

@@ -1,5 +1,7 @@
 """Pages for sellers, who reach them through the private link in their statement of reasons."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -8,13 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from takedowns import legal
+from takedowns import legal, limits
 from takedowns.access import penalty_link, removal_link
 from takedowns.enums import EEA_COUNTRIES
 from takedowns.forms.seller import AppealForm, CounterNoticeForm
 from takedowns.models import CounterNotice, Decision, Penalty
 from takedowns.selectors.seller import penalty_appeal, statement_page
+from takedowns.views import limited
 from takedowns.workflow import TransitionNotAllowed, counter_notices
+
+STATEMENT_PAGE = "takedowns/seller/statement.html"
 
 
 @removal_link
@@ -28,18 +33,22 @@ def _statement_response(request: HttpRequest, decision: Decision, counter_notice
     any, and the form while one may be filed (a first one, or the correction of one a reviewer
     returned as incomplete: its text kept; statements and signature given again, since they
     cover the corrected text)."""
+    return render(request, STATEMENT_PAGE, _statement_context(decision, counter_notice_form), status=status)
+
+
+def _statement_context(decision: Decision, counter_notice_form: CounterNoticeForm | None) -> dict[str, Any]:
     page = statement_page(decision, timezone.now())
     item, listing = decision.item, decision.item.decided_listing
     if counter_notice_form is None and page.may_counter:
         counter_notice_form = CounterNoticeForm(initial=_counter_notice_initial(decision, page.counter_notice))
-    return render(request, "takedowns/seller/statement.html", {
+    return {
         "decision": decision, "item": item, "listing": listing, "seller": listing.seller,
         "case": item.notice, "counter_notice": page.counter_notice,
         "counter_notice_form": counter_notice_form if page.may_counter else None,
         "counter_notice_window": legal.window_text(),
         "window": page.appeal, "appeal_form": AppealForm(auto_id="appeal-%s"),
         "appeal_window_days": settings.APPEAL_WINDOW_DAYS,
-    }, status=status)
+    }
 
 
 def _counter_notice_initial(decision: Decision, counter_notice: CounterNotice | None) -> dict:
@@ -57,6 +66,11 @@ def _counter_notice_initial(decision: Decision, counter_notice: CounterNotice | 
 @require_POST
 def file_counter_notice(request: HttpRequest, decision: Decision) -> HttpResponse:
     form = CounterNoticeForm(request.POST)
+    # Per address and per the e-mail address typed (the receipt goes there).
+    refusal = limited.check(request, limits.COUNTER_NOTICE, request.POST.get("email", ""), submitter=False)
+    if refusal is not None:
+        return limited.refused(request, STATEMENT_PAGE, _statement_context(decision, form), refusal,
+                               kept="Your counter-notice is still in the form below, as you wrote it.")
     if not form.is_valid():
         return _statement_response(request, decision, counter_notice_form=form, status=400)
     try:

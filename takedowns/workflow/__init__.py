@@ -19,6 +19,7 @@ counter_notices.py, appeals.py  the seller's and the submitter's answers to a de
 from takedowns.workflow.base import SUBMITTER, SYSTEM, Actor, TransitionNotAllowed, change_status
 from takedowns.workflow.enforcement import record_takedown
 from takedowns.workflow.filing import (
+    ConfirmationsWaiting,
     ReportedItem,
     confirm_notice,
     expire_unconfirmed,
@@ -41,7 +42,8 @@ from takedowns.workflow.review import (
 from takedowns.workflow.routing import route_notice, save_resolution, unrouted_notice_ids
 
 __all__ = [
-    "SUBMITTER", "SYSTEM", "Actor", "ItemDecision", "Question", "ReportedItem", "TransitionNotAllowed",
+    "SUBMITTER", "SYSTEM", "Actor", "ConfirmationsWaiting", "ItemDecision", "Question", "ReportedItem",
+    "TransitionNotAllowed",
     "answer_information", "change_status", "claim_notice", "confirm_notice", "decide_items", "escalate_notice",
     "expire_information_requests", "expire_unconfirmed", "file_notice", "new_reference", "reassign_notice",
     "record_takedown", "release_notice", "request_information", "route_notice", "save_resolution",

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from takedowns import dispatch, emails, evidence
+from takedowns import dispatch, emails, evidence, limits
 from takedowns.enums import OPEN_NOTICE_STATUSES, ClockKind, EventKind, ItemState, NoticeStatus, reason_mask
 from takedowns.models import Notice, NoticeItem, Submitter
 from takedowns.trust import submitter_trust
@@ -40,13 +40,23 @@ class _NoticeClash(Exception):
     """The notice's INSERT broke a unique constraint (its submission key or reference)."""
 
 
+class ConfirmationsWaiting(Exception):
+    """The address has as many notices waiting for confirmation as it may (limits.py): no notice is
+    filed, no e-mail sent."""
+
+    def __init__(self, refusal: limits.Refusal) -> None:
+        super().__init__(refusal.reason)
+        self.refusal = refusal
+
+
 def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UUID, now: datetime,
                 with_evidence: bool = True) -> tuple[Notice, bool]:
     """Create an unconfirmed notice and send the confirmation e-mail.
 
     `fields` are Notice model fields from the form. Returns (notice, created); a second call
     with the same submission key (a double click, a resent POST) returns the first notice.
-    `with_evidence=False` says no file was uploaded under the key, which saves a query.
+    `with_evidence=False` says no file was uploaded under the key, which saves a query. Raises
+    ConfirmationsWaiting when the address may be sent no more confirmation e-mails (limits.py).
     """
     notice = Notice(
         **fields,
@@ -62,6 +72,9 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
             # The notice is the transaction's first write, so a clash rolls back the whole
             # transaction and the loop starts a new one: no savepoint (two round trips) needed.
             with transaction.atomic():
+                filed = _place_for_confirmation(notice, now)
+                if filed is not None:
+                    return filed, False
                 try:
                     notice.save()
                 except IntegrityError as exc:
@@ -84,6 +97,19 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
             if existing:
                 return existing, False
     raise RuntimeError("Could not draw a unique notice reference.")
+
+
+def _place_for_confirmation(notice: Notice, now: datetime) -> Notice | None:
+    """In the filing transaction, before the notice is saved: its address's place for one more confirmation
+    e-mail, held until commit (limits.confirmations_waiting). None: there is one; else the notice this
+    form filed already (a resend, which is no new notice). Raises ConfirmationsWaiting."""
+    refusal = limits.confirmations_waiting(notice.submitter_email, now)
+    if refusal is None:
+        return None
+    filed = Notice.objects.filter(submission_key=notice.submission_key).first()
+    if filed is None:
+        raise ConfirmationsWaiting(refusal)
+    return filed
 
 
 def confirm_notice(notice: Notice, now: datetime) -> Notice:

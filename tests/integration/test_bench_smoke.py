@@ -329,3 +329,27 @@ def test_bench_faults_smoke(smoke):
     assert faults["db_terminate"]["notes"]["terminated"] > 0
     assert report["stack"]["messages_matching_no_row"] == 0
     assert "==== bench/faults" in run.output and all(name in run.output for name in FAULTS)
+
+
+# --- bench/abuse: the rate limits against a flood (issue 11). ---
+
+def test_bench_abuse_smoke(smoke):
+    """One address floods the notice form on a production-like stack: the first N (the per-address
+    limit) accepted, the rest refused with 429, no server error, one confirmation e-mail per accepted
+    notice; one e-mail address from many addresses stops at its limits. The run cleans up after itself."""
+    run = smoke("abuse.py", timeout=300)
+    _assert_ran_clean(run)
+    assert _processes_of_run(run.run_id) == [], run.tail()
+    assert not list((run.out / f"abuse-{run.run_id}" / "redis").glob("*.rdb"))
+    report = run.results("abuse-*.json")
+    assert report["status"] == "ok" and report["problems"] == []
+    assert report["args"]["db"] == f"bench_smoke_abuse_{run.run_id}"
+    flood, same = report["phases"]["one_address"], report["phases"]["one_email"]
+    assert flood["sent"] == 200 and flood["server_errors"] == flood["other"] == 0
+    assert flood["accepted"] == flood["expected_accepted"] == 20 * flood["limit_windows"]
+    assert flood["refused_429"] == 200 - flood["accepted"]
+    assert same["sent"] == 20 and same["accepted"] <= 5 and same["server_errors"] == 0
+    mails = report["emails"]
+    assert mails["confirmation_received"] == mails["accepted_notices"] <= mails["at_most"]
+    assert report["bystander"]["accepted"] is True
+    assert "==== bench/abuse" in run.output

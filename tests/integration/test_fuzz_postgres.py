@@ -46,8 +46,9 @@ def test_an_email_address_longer_than_its_column_is_a_400_on_postgresql(client, 
 
 
 def test_no_page_or_form_answers_hostile_input_with_a_server_error_on_postgresql(now, catalogue, reviewers, lead,
-                                                                                 reason_codes, capsys):
+                                                                                 reason_codes, capsys, settings):
     assert connection.vendor == "postgresql"
+    fuzzing.counted_never_refused(settings)
     world = fuzzing.build_world(now, reviewers, lead)
     visitors, total = fuzzing.visitors_for(world), fuzzing.Tally()
     for target in fuzzing.all_targets(world):

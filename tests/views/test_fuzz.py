@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 MIN_HOSTILE_VALUES = 10_000
 
 
-def test_no_page_or_form_answers_hostile_input_with_a_server_error(now, catalogue, reviewers, lead, capsys):
+def test_no_page_or_form_answers_hostile_input_with_a_server_error(now, catalogue, reviewers, lead, capsys, settings):
+    fuzzing.counted_never_refused(settings)
     world = fuzzing.build_world(now, reviewers, lead)
     visitors = fuzzing.visitors_for(world)
     total, failures = fuzzing.Tally(), []
