@@ -16,7 +16,7 @@ TOO_MANY_REQUESTS = 429
 
 
 def check(request: HttpRequest, action: str, email: str, submitter: bool = True) -> limits.Refusal | None:
-    """Count this request against the limits of `action` (once per request: a page run once more on
+    """Count this request against the limits of `action` (once per request: a page run again on
     a new database connection, views/reconnect.py, is not counted twice) and say whether it is refused."""
     done: dict[str, limits.Refusal | None] = getattr(request, "_rate_limits_checked", {})
     if action not in done:

@@ -47,11 +47,17 @@ def test_a_cut_connection_runs_the_page_once_more_on_a_new_one(cut):
     assert len(calls) == 2 and cut.call_count == 1
 
 
-def test_a_second_cut_is_shown_as_the_error_it_is(cut):
+def test_a_second_cut_runs_it_a_third_time(cut):
     view, calls = flaky(CUT, CUT)
+    assert view(RequestFactory().get("/")).content == b"done"
+    assert len(calls) == 3 and cut.call_count == 2
+
+
+def test_a_third_cut_is_shown_as_the_error_it_is(cut):
+    view, calls = flaky(CUT, CUT, CUT)
     with pytest.raises(OperationalError):
         view(RequestFactory().get("/"))
-    assert len(calls) == 2
+    assert len(calls) == 3 and cut.call_count == 2
 
 
 def test_an_error_of_the_query_itself_is_not_repeated():
