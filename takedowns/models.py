@@ -469,7 +469,23 @@ class ImmutableRowError(Exception):
     pass
 
 
-class Event(models.Model):
+class ImmutableRow(models.Model):
+    """A record written once: saving it again or deleting it raises (updates with QuerySet.update,
+    such as retention's blanking of personal data, are the deliberate exception)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableRowError("Events are immutable; write a new event instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRowError("Events are immutable and are never deleted.")
+
+
+class Event(ImmutableRow):
     """An immutable record of something that happened to a notice: the source of every SLA figure.
     One exception, by design: workflow/retention.py blanks the words people wrote (RETENTION_FREE_TEXT
     there) in `details` when the case's personal data is removed; the row, its kind and times stay."""
@@ -490,14 +506,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id} {self.kind} {self.from_status}->{self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ImmutableRowError("Events are immutable; write a new event instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRowError("Events are immutable and are never deleted.")
 
 
 def new_message_id() -> str:
@@ -960,7 +968,7 @@ class NotifierAppeal(models.Model):
         return f"Appeal against {self.measure_id} ({self.get_status_display()})"
 
 
-class NotifierEvent(models.Model):
+class NotifierEvent(ImmutableRow):
     """An immutable record of a step of a notifier's misuse case (the notice's own events record the
     refusal of a notice as well). Like Event, only workflow/retention.py touches one: it blanks the
     notifier and the words people wrote, years later."""
@@ -986,11 +994,3 @@ class NotifierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notifier} {self.kind}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ImmutableRowError("Events are immutable; write a new event instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRowError("Events are immutable and are never deleted.")
