@@ -36,14 +36,12 @@ Exit status 2: the bench itself broke (or was interrupted).
 import argparse
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import harness
 import pg
 
 SMOKE = {"notices": 200, "same_email_notices": 20, "mail_seconds": 30.0, "listings": 60, "sellers": 10}
-BROKE = 2
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -78,13 +76,7 @@ def stack_env(args: argparse.Namespace, port: int, smtp_port: int, redis_url: st
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        report = measure(args)
-    except BaseException:  # the bench broke, or was interrupted: it has cleaned up and written what it had
-        traceback.print_exc()
-        return BROKE
-    print_summary(report)
-    return 0 if report["status"] == "ok" else 1
+    return harness.exit_status(lambda: measure(args), print_summary)
 
 
 def measure(args: argparse.Namespace) -> dict:

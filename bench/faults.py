@@ -34,7 +34,6 @@ bench runs, not a measurement.
 import argparse
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import harness
@@ -43,7 +42,6 @@ import pg
 FAULT_NAMES = ("worker_kill", "broker_down", "smtp_down", "db_terminate")
 SMOKE = {"notices": 10, "filing_seconds": 5.0, "worker_down_seconds": 2.0, "broker_down_seconds": 8.0,
          "smtp_down_seconds": 8.0, "recovery_seconds": 15.0, "settle_seconds": 1.0, "listings": 60, "sellers": 10}
-BROKE = 2
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -103,13 +101,7 @@ def targets(args: argparse.Namespace, fault: str) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        report = measure(args)
-    except BaseException:  # the bench broke, or was interrupted: it has cleaned up and written what it had
-        traceback.print_exc()
-        return BROKE
-    print_summary(report)
-    return 0 if report["status"] == "ok" else 1
+    return harness.exit_status(lambda: measure(args), print_summary)
 
 
 def measure(args: argparse.Namespace) -> dict:

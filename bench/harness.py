@@ -41,6 +41,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -386,6 +387,23 @@ def recorded(result: dict, path: Path | Callable[[], Path] | None, tag: str = ""
         if target is not None:
             write_json(target, result)
             log(f"{prefix}results written to {shown(target)} ({result['seconds']}s)")
+
+
+# The exit statuses of a whole-stack bench (bench/faults, bench/abuse): 0 all clean, 1 problems found
+# (listed in its summary), 2 the bench itself broke.
+BROKE = 2
+
+
+def exit_status(measure: Callable[[], dict], print_summary: Callable[[dict], None]) -> int:
+    """Measure, print the summary and say how it went; a bench that broke or was interrupted has
+    cleaned up and written what it had (recorded), so its traceback is all that is left to show."""
+    try:
+        report = measure()
+    except BaseException:
+        traceback.print_exc()
+        return BROKE
+    print_summary(report)
+    return 0 if report["status"] == "ok" else 1
 
 
 # --- Redis. ---
