@@ -5,6 +5,7 @@ of tests/views/test_fuzz.py (which runs it all when the whole suite runs on Post
 import pytest
 from django.db import connection
 
+from takedowns.models import CounterNotice, Notice
 from tests import fuzzing
 from tests.factories import routed, taken_down
 
@@ -37,12 +38,14 @@ def test_an_email_address_longer_than_its_column_is_a_400_on_postgresql(client, 
             "items-TOTAL_FORMS": "3", "items-INITIAL_FORMS": "0", "items-0-reported": "L-100001",
             "items-0-reason": "counterfeit"}
     assert client.post("/notices/new/", data).status_code == 400
+    assert not Notice.objects.filter(submitter_email=LONG_EMAIL).exists()
     removal = taken_down(now, "L-100003")
     response = client.post(f"{removal.seller_path()}counter-notice/", {
         "material": "Listing L-100003", "explanation": "Genuine goods.", "statement_mistake": "on",
         "consent_jurisdiction": "on", "full_name": "Li Wei", "address": "Shenzhen, China", "phone": "+86 755 1",
         "email": LONG_EMAIL, "signature": "Li Wei"})
     assert response.status_code == 400
+    assert not CounterNotice.objects.exists()
 
 
 def test_no_page_or_form_answers_hostile_input_with_a_server_error_on_postgresql(now, catalogue, reviewers, lead,

@@ -184,9 +184,12 @@ def test_an_address_that_never_confirms_gets_no_more_confirmation_e_mails(
 def test_expired_notices_do_not_count_against_the_address(client, settings, catalogue, now):
     set_limits(settings)
     settings.RATE_LIMIT_PENDING_CONFIRMATIONS = 1
-    file_notice(now - timedelta(days=settings.NOTICE_CONFIRMATION_DAYS + 1))  # anna's, past its window
+    expired = file_notice(now - timedelta(days=settings.NOTICE_CONFIRMATION_DAYS + 1))  # anna's, past its window
     assert file(client).status_code == 302
     assert file(client).status_code == 429
+    # The expired one and the one it let through; the refused filing stored nothing.
+    assert Notice.objects.count() == 2
+    assert Notice.objects.exclude(pk=expired.pk).get().status == NoticeStatus.UNCONFIRMED
 
 
 def test_a_double_click_over_the_limit_still_finds_its_notice(client, settings, catalogue):
