@@ -329,8 +329,9 @@ def test_a_notice_with_nothing_to_decide_closes_at_routing_and_tells_the_submitt
     workflow.route_notice(notice.pk, at)
 
     notice.refresh_from_db()
-    assert (notice.status, notice.closed_at, notice.assigned_to, notice.routed_at) == (
-        NoticeStatus.CLOSED, at, None, None)
+    # Routed (handled by routing, screened: risk band low) to no reviewer, and closed at once.
+    assert (notice.status, notice.closed_at, notice.assigned_to, notice.routed_at, notice.risk_band) == (
+        NoticeStatus.CLOSED, at, None, at, "low")
     assert list(notice.items.order_by("position").values_list("state", flat=True)) == [
         ItemState.NOT_FOUND, ItemState.ALREADY_REMOVED, ItemState.DUPLICATE, ItemState.DUPLICATE]
     # The acknowledgement clock stops as at any routing; no decision clock starts.
@@ -392,6 +393,8 @@ def test_the_tracking_page_shows_the_notice_closed_at_routing_with_each_listings
     assert '<span class="badge fs-6 bg-info text-dark" id="notice-status">Closed</span>' in page
     assert "none of the listings it reports could be reviewed" in page
     assert "with a reviewer since" not in page.lower()
+    assert f'Closed at routing</dt><dd class="col-sm-9" id="routed-at">{notice.routed_at:%-d %b %Y, %H:%M} UTC: no ' \
+           "listing could be reviewed</dd>" in page
     rows = re.findall(r'<tr class="[^"]*" data-state="([a-z_]+)">', page)
     assert rows == ["not_found", "already_removed", "duplicate", "duplicate"]
     for text in ("Listing not found at the marketplace", "Listing already removed",

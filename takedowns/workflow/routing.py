@@ -45,12 +45,15 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
         items = list(notice.items.all())
         events = _resolve_items(notice, items, get_marketplace().resolve_many([item.reported for item in items]), now)
         found = [item.listing for item in items if item.listing is not None]
-        if rules.nothing_to_decide(item.state for item in items):
-            add_to_sellers("reported_items", [listing.seller_id for listing in found])
-            _close_undecidable(notice, items, events, now)
-            return notice
         verified_right = _verified_right(notice)
         screened = risk.screen(notice, found, verified_right)
+        if rules.nothing_to_decide(item.state for item in items):
+            # Routed all the same (routed_at: routing handled it, counted its listings against their sellers
+            # and screened it, as the review page and the dashboard's risk bands read it), to no reviewer.
+            add_to_sellers("reported_items", [listing.seller_id for listing in found])
+            _close_undecidable(notice, items, events, now, routed_at=now, verified_right=verified_right,
+                               risk_score=screened.score, risk_band=screened.band, risk_reasons=screened.reasons)
+            return notice
         priority = rules.score_priority([item.reason for item in items], found, verified_right is not None,
                                         notice.trust, high_risk=screened.high)
         assignment = rules.choose_reviewer(notice.right_type, notice.language, high_risk=screened.high)
@@ -61,18 +64,20 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
     return notice
 
 
-def _close_undecidable(notice: Notice, items: list[NoticeItem], events: list[Event], now: datetime) -> None:
+def _close_undecidable(notice: Notice, items: list[NoticeItem], events: list[Event], now: datetime,
+                       **fields) -> None:
     """Close a notice none of whose listings can be decided, from routing (confirmed) or the beat (left in
     review before this rule): the acknowledgement clock stops as at any routing (the notice is answered);
     a decision clock started by the old routing is cancelled (it measured nothing a reviewer could do); the
-    reviewer it was assigned to is relieved; the submitter is told each listing's outcome (DSA Art. 16(5))."""
+    reviewer it was assigned to is relieved; the submitter is told each listing's outcome (DSA Art. 16(5)).
+    `fields`: routing's findings written with the status (the verified right, the risk screening)."""
     clocks.stop_clock(ClockKind.ACKNOWLEDGEMENT, now, notice=notice, events=events)
     clocks.stop_clock(ClockKind.TAKEDOWN_DECISION, now, notice=notice, cancelled=True, events=events)
     was_assigned_to = notice.assigned_to_id
     change_status(notice, NoticeStatus.CLOSED, kind=EventKind.NOTHING_TO_DECIDE, actor=SYSTEM, now=now,
                   closed_at=now, details={"items": {state: sum(1 for item in items if item.state == state)
                                                     for state in sorted({item.state for item in items})}},
-                  along_with=events)
+                  along_with=events, **fields)
     release_load(was_assigned_to)
     emails.nothing_to_decide(notice, items)
 
