@@ -13,7 +13,7 @@ from takedowns import routing, tasks, workflow
 from takedowns.enums import ClockKind, EventKind, ItemState, NoticeStatus
 from takedowns.marketplace import LocalCatalogue, parse_listing_reference
 from takedowns.models import Event, Notice, OutboundEmail, Reviewer, Right, SlaClock
-from takedowns.reports import clock_rollup
+from takedowns.reports import clock_rollup, dashboard
 from takedowns.workflow import clocks
 from tests.factories import confirmed, file_notice, make_reviewer
 
@@ -437,6 +437,25 @@ def test_a_notice_left_in_review_with_nothing_to_decide_is_closed_by_the_beat(no
     waiting.refresh_from_db()
     assert waiting.status == NoticeStatus.IN_REVIEW
     assert workflow.close_undecidable_notices(at) == 0
+
+
+def test_a_stuck_notice_whose_clock_already_breached_leaves_the_running_and_the_duration_figures(now, catalogue,
+                                                                                                reviewers):
+    """The breach it already had stays in the event log (it happened); the cancelled clock is no longer
+    running (the dashboard's breached clocks) and measures nothing (durations, share within target)."""
+    stuck = confirmed(now, items=[("L-100001", "counterfeit")])
+    workflow.route_notice(stuck.pk, now)
+    stuck.items.update(state=ItemState.DUPLICATE)
+    clocks.process_due(now + timedelta(days=2))
+    clock = SlaClock.objects.get(notice=stuck, kind=ClockKind.TAKEDOWN_DECISION)
+    assert clock.breached_at is not None and clock.stopped_at is None
+    assert dashboard.running_clocks()[ClockKind.TAKEDOWN_DECISION]["breached"] == 1
+
+    assert workflow.close_undecidable_notices(now + timedelta(days=3)) == 1
+    clock.refresh_from_db()
+    assert (clock.stopped_at, clock.cancelled) == (now + timedelta(days=3), True)
+    assert dashboard.running_clocks()[ClockKind.TAKEDOWN_DECISION]["breached"] == 0
+    assert not clock_rollup.counted_clocks().filter(pk=clock.pk).exists()
 
 
 def test_the_hourly_beat_task_closes_the_notices_left_in_review_with_nothing_to_decide(now, catalogue, reviewers):
