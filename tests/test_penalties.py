@@ -243,3 +243,15 @@ def test_the_submitters_tracking_page_keeps_the_sellers_account_private(client, 
         assert private not in page
     assert 'data-clock="seller_penalty"' not in page and 'data-clock="appeal_decision"' not in page
     assert 'data-clock="takedown_executed"' in page
+
+
+def test_a_termination_decided_but_not_yet_applied_already_stops_the_ladder(now, bright, reviewers):
+    """The task that applies the termination may not have run when the next removal comes: the
+    decided termination stands all the same (one termination, one statement to come)."""
+    for n in range(5):
+        decided(now + timedelta(hours=n), {"L-100003": REMOVE}, reviewers["tm"])
+    assert list(Penalty.objects.order_by("pk").values_list("level", "applied_at")) == [
+        ("warning", None), ("restriction", None), ("suspension", None), ("termination", None)]
+    assert Strike.objects.count() == 5
+    apply_penalties(now + timedelta(hours=5))
+    assert OutboundEmail.objects.filter(kind="penalty_statement", subject__contains="termination").count() == 1
