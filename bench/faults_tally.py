@@ -77,6 +77,10 @@ def email_rows(notices: list[dict], since: float) -> list[dict]:
     return rows + [row for row in staff.values(*fields) if references & set(REFERENCE.findall(row["body_text"]))]
 
 
+# Routing's last step for a notice: assigned (routed), or closed with no listing to decide (issue 12).
+ROUTING_DONE = [EventKind.ROUTED, EventKind.NOTHING_TO_DECIDE]
+
+
 def notices_of(keys: list[str]) -> list[dict]:
     return list(Notice.objects.filter(submission_key__in=keys).values("pk", "reference", "submission_key",
                                                                        "confirmed_at"))
@@ -87,7 +91,7 @@ def outstanding(run: "FaultRun", received: list[ReceivedMail]) -> dict[str, int]
     sent, e-mail rows whose message has not arrived."""
     notices = notices_of(run.filer.keys)
     unrouted = (Notice.objects.filter(pk__in=[n["pk"] for n in notices], confirmed_at__isnull=False)
-                .annotate(routed=Count("events", filter=Q(events__kind=EventKind.ROUTED))).filter(routed=0).count())
+                .annotate(routed=Count("events", filter=Q(events__kind__in=ROUTING_DONE))).filter(routed=0).count())
     rows = email_rows(notices, run.filer.started)
     expected = Counter(row_key(row) for row in rows)
     arrived = Counter(mail.key for mail in mails_of(received))
@@ -135,7 +139,7 @@ def notice_counts(run: "FaultRun", saved: set[str], confirmed: set[str]) -> dict
 
 
 def routing_counts(run: "FaultRun", confirmed_ids: list[int]) -> dict:
-    events = (Event.objects.filter(notice_id__in=confirmed_ids, kind=EventKind.ROUTED).values("notice_id")
+    events = (Event.objects.filter(notice_id__in=confirmed_ids, kind__in=ROUTING_DONE).values("notice_id")
               .annotate(n=Count("id"), first=Min("created_at")))
     firsts = [e["first"].timestamp() for e in events]
     in_bound = [t for t in firsts if t <= run.bound_end]

@@ -568,7 +568,7 @@ def part_b_rep(run: Run, variant: str, concurrency: int, rep: int) -> dict:
     if spy:
         stop_pyspy(run.procs, *spy)
     sessions = pg_sessions(run.db) - sessions_before
-    span = in_range.filter(status="in_review").aggregate(first=Min("routed_at"), last=Max("routed_at"))
+    span = in_range.filter(routed_at__isnull=False).aggregate(first=Min("routed_at"), last=Max("routed_at"))
     seconds = (span["last"] - span["first"]).total_seconds() if routed > 1 else float("nan")
     rate = (routed - 1) / seconds if routed > 1 and seconds > 0 else float("nan")
     log(f"rep {rep} {variant} c={concurrency}: {routed}/{n} routed; "
@@ -637,7 +637,8 @@ def wait_routed(run: Run, worker: subprocess.Popen, in_range: QuerySet, n: int, 
     deadline = started + run.args.routing_timeout
     routed, last_progress, stalled = 0, started, False
     while time.perf_counter() < deadline:
-        now_routed = in_range.filter(status="in_review").count()
+        # Routed: to a reviewer (in review), or closed at routing with no listing to decide (issue 12).
+        now_routed = in_range.filter(routed_at__isnull=False).count()
         if now_routed > routed:
             routed, last_progress = now_routed, time.perf_counter()
         if routed >= n or worker.poll() is not None:
@@ -654,8 +655,10 @@ def wait_routed(run: Run, worker: subprocess.Popen, in_range: QuerySet, n: int, 
 
 def drain_emails(run: Run, worker: subprocess.Popen, queue: str, low: int, high: int, stalled: bool,
                  sent_before: int) -> dict:
-    """The notice_routed e-mails queued behind the routing tasks: let the worker deliver them (not timed)."""
-    mails = OutboundEmail.objects.filter(notice_id__gte=low, notice_id__lte=high, kind="notice_routed")
+    """The submitters' routing e-mails queued behind the routing tasks (with a reviewer, or closed with no
+    listing to decide): let the worker deliver them (not timed)."""
+    mails = OutboundEmail.objects.filter(notice_id__gte=low, notice_id__lte=high,
+                                         kind__in=["notice_routed", "nothing_to_decide"])
     t0 = time.perf_counter()
     while time.perf_counter() < t0 + run.args.email_timeout and worker.poll() is None and not stalled:
         if not mails.exclude(status__in=["sent", "failed"]).exists() and queue_length(queue) == 0:

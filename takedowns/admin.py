@@ -283,7 +283,7 @@ class StrikeAdmin(ReadOnlyAdmin):
 
 @admin.register(Penalty)
 class PenaltyAdmin(ReadOnlyAdmin):
-    list_display = ["seller", "level", "live_strikes", "decided_at", "applied_at", "ends_at", "lifted_at"]
+    list_display = ["seller", "level", "live_strikes", "decided_at", "applied_at", "ends_at", "lifted_at", "automated"]
     list_filter = ["level"]
     exclude = ["seller_token"]
 

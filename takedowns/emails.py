@@ -86,6 +86,21 @@ def notice_routed(notice: Notice, items: list[NoticeItem], reviewer: Reviewer | 
     return outbox.store(messages)
 
 
+def nothing_to_decide(notice: Notice, items: list[NoticeItem]) -> OutboundEmail:
+    """To the submitter of a notice closed at routing because none of its listings can be decided: each
+    listing's outcome and how to file it again (DSA Art. 16(5): the decision, without undue delay, with
+    the redress). A duplicate names the open notice it duplicates only when that notice is the submitter's
+    own: another notifier's reference is theirs."""
+    originals = NoticeItem.objects.select_related("notice").in_bulk(
+        [item.duplicate_of_id for item in items if item.duplicate_of_id])
+    rows = []
+    for item in sorted(items, key=lambda item: item.position):
+        original = originals.get(item.duplicate_of_id) if item.duplicate_of_id else None
+        yours = original is not None and original.notice.submitter_email.lower() == notice.submitter_email.lower()
+        rows.append({"item": item, "original": original, "yours": yours})
+    return make_message("nothing_to_decide", notice.submitter_email, {"rows": rows}, notice, _when(notice.closed_at))
+
+
 def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail:
     return make_message("items_decided", notice.submitter_email, {"decisions": decisions}, notice,
                         decisions[0].decided_at)

@@ -20,7 +20,8 @@ class NoticeStatus(models.TextChoices):
 
 NOTICE_TRANSITIONS: dict[str, frozenset[str]] = {
     NoticeStatus.UNCONFIRMED: frozenset({NoticeStatus.CONFIRMED, NoticeStatus.EXPIRED, NoticeStatus.REFUSED}),
-    NoticeStatus.CONFIRMED: frozenset({NoticeStatus.IN_REVIEW, NoticeStatus.WITHDRAWN}),
+    # Closed at routing when no reported listing is left to decide (not found, already removed, duplicate).
+    NoticeStatus.CONFIRMED: frozenset({NoticeStatus.IN_REVIEW, NoticeStatus.CLOSED, NoticeStatus.WITHDRAWN}),
     NoticeStatus.IN_REVIEW: frozenset({NoticeStatus.AWAITING_SUBMITTER, NoticeStatus.CLOSED, NoticeStatus.WITHDRAWN}),
     NoticeStatus.AWAITING_SUBMITTER: frozenset({NoticeStatus.IN_REVIEW, NoticeStatus.CLOSED, NoticeStatus.WITHDRAWN}),
     # An appeal that sets a rejection aside reopens its listing for a fresh decision.
@@ -141,6 +142,8 @@ class EventKind(models.TextChoices):
     ITEM_DECIDED = "item_decided", "Listing decided"
     LISTING_REMOVED = "listing_removed", "Listing taken down at the marketplace"
     CLOSED = "closed", "Every listing decided"
+    # Routing found no listing to decide (each not found, already removed or a duplicate): closed, never reviewed.
+    NOTHING_TO_DECIDE = "nothing_to_decide", "Closed: no reported listing could be reviewed"
     INFO_REQUESTED = "info_requested", "Information requested from the submitter"
     AWAITING_SUBMITTER = "awaiting_submitter", "Waiting for the submitter"
     INFO_ANSWERED = "info_answered", "The submitter answered"
@@ -159,6 +162,8 @@ class EventKind(models.TextChoices):
     PENALTY_DECIDED = "penalty_decided", "Seller penalty decided"
     PENALTY_APPLIED = "penalty_applied", "Seller penalty applied at the marketplace"
     PENALTY_LIFTED = "penalty_lifted", "Seller penalty lifted"
+    # The ladder stops at termination: a strike on a terminated account brings no second termination.
+    PENALTY_NOT_DECIDED = "penalty_not_decided", "No new penalty: the account is already terminated"
     COUNTER_NOTICE_FILED = "counter_notice_filed", "Counter-notice filed by the seller"
     COUNTER_NOTICE_INCOMPLETE = "counter_notice_incomplete", "Counter-notice returned as incomplete"
     COUNTER_NOTICE_ACCEPTED = "counter_notice_accepted", "Counter-notice complete: restore window started"

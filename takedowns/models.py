@@ -615,6 +615,10 @@ class Penalty(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True, help_text="Blank: no end (a warning, a termination).")
     lifted_at = models.DateTimeField(null=True, blank=True)
     lift_reason = models.TextField(blank=True)
+    # DSA Art. 15(1)(e), 17(3)(c): whether automated means took the decision. The strike ladder decides
+    # every penalty from the live strike count, no person involved (True); a penalty a person decides (a lead,
+    # on appeal) is not automated. The transparency report and the TDB statement both read this field.
+    automated = models.BooleanField(help_text="Decided by the strike ladder, without a person.")
     # The seller's private link to this penalty's statement of reasons and its appeal.
     seller_token = models.CharField(max_length=64)
 

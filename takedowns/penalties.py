@@ -3,6 +3,8 @@ call for. Pure functions; workflow/enforcement.py records strikes and applies wh
 
 The ladder is configuration (PENALTY_LADDER), e.g. "1:warning, 2:restriction:7, 3:suspension:30,
 4:termination": from 1 live strike a warning, from 2 a 7-day restriction on new listings, and so on.
+The ladder stops at termination: while a termination stands, further strikes count but bring no new
+penalty (workflow/enforcement.py, standing_termination).
 """
 
 from dataclasses import dataclass

@@ -1,11 +1,12 @@
 """Priority and assignment rules. Each rule that fires is named, so the tracking page and the
 event log can say why a notice got its priority and its reviewer."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Value, When
 
-from takedowns.enums import InfringementReason, SubmitterTrust
+from takedowns.enums import InfringementReason, ItemState, SubmitterTrust
 from takedowns.models import Listing, Reviewer
 
 COUNTERFEIT_POINTS = 30
@@ -15,6 +16,19 @@ STRIKE_POINTS = 5
 STRIKE_POINTS_CAP = 25
 # Trusted flaggers' notices are handled with priority (DSA Art. 22); good-faith notifiers come next.
 TRUST_POINTS: dict[str, int] = {SubmitterTrust.TRUSTED_FLAGGER: 40, SubmitterTrust.GOOD_FAITH: 20}
+
+
+# Routing's outcomes for a listing no reviewer can decide: not at the marketplace, already down, or
+# already under review in another open notice (or twice in this one).
+UNDECIDABLE_STATES = (ItemState.NOT_FOUND, ItemState.ALREADY_REMOVED, ItemState.DUPLICATE)
+
+
+def nothing_to_decide(states: Iterable[str]) -> bool:
+    """True when routing left no listing for a reviewer: the notice has listings and each ended in
+    an undecidable state. Such a notice closes at routing, with each listing's outcome told to the
+    submitter (DSA Art. 16(5)), instead of waiting in review for a decision nobody can take."""
+    states = list(states)
+    return bool(states) and all(state in UNDECIDABLE_STATES for state in states)
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,11 @@ def sweep_unrouted() -> int:
 
 
 @shared_task(**RETRY_PERIODIC)
+def close_undecidable_notices() -> int:
+    return workflow.close_undecidable_notices(timezone.now())
+
+
+@shared_task(**RETRY_PERIODIC)
 def sweep_unsent_emails() -> int:
     ids = outbox.unsent_email_ids(timezone.now(), grace=outbox.LOST_MESSAGE_GRACE)
     for email_id in ids:

@@ -178,12 +178,14 @@ def statement_for_penalty(penalty: Penalty) -> dict:
         "content_date": _day(penalty.strike.created_at),
         "application_date": _day(penalty.applied_at or penalty.decided_at),
         "decision_facts": (f"The account measure follows the seller's strike count ({penalty.live_strikes}); the "
-                           "strikes come from notices under Article 16 DSA decided by reviewers. The measure "
-                           "is applied automatically by the published ladder.")[:MAX_FACTS],
+                           "strikes come from notices under Article 16 DSA decided by reviewers. "
+                           + ("The measure is decided and applied automatically by the published ladder."
+                              if penalty.automated else "The measure was decided by a person."))[:MAX_FACTS],
         "source_type": source_type_for(notice),
-        # The ladder applies the measure by itself; the removals behind it were decided by people.
+        # Penalty.automated, which the transparency report counts too: the ladder decides the measure by
+        # itself, but the removals behind it were decided by people, hence "partially".
         "automated_detection": AUTOMATED_DETECTION_NO,
-        "automated_decision": AUTOMATED_DECISION_PARTIALLY,
+        "automated_decision": AUTOMATED_DECISION_PARTIALLY if penalty.automated else AUTOMATED_DECISION_NOT_AUTOMATED,
         "puid": f"seller-{seller_id}-penalty-{penalty.pk}",
     }
 

@@ -127,12 +127,14 @@ def build_dataset(reviewers: dict[str, Reviewer]) -> dict:
     strike1 = Strike.objects.create(seller=acme, notice=n1, created_at=at(10, 5, 13), expires_at=at(12, 31))
     strike2 = Strike.objects.create(seller=bright, notice=n2, created_at=at(10, 10, 14), expires_at=at(12, 31))
     strike3 = Strike.objects.create(seller=acme, notice=n3, created_at=at(11, 3, 8), expires_at=at(12, 31))
+    # The ladder decided the warning and the suspension (automated); the restriction a person decided.
     Penalty.objects.create(seller=acme, strike=strike1, level="warning", live_strikes=1, decided_at=at(10, 5, 14),
-                           applied_at=at(10, 5, 14), seller_token="t1")
+                           applied_at=at(10, 5, 14), seller_token="t1", automated=True)
     pe2 = Penalty.objects.create(seller=bright, strike=strike2, level="restriction", live_strikes=3,
-                                 decided_at=at(10, 11, 14), applied_at=at(10, 11, 14), seller_token="t2")
+                                 decided_at=at(10, 11, 14), applied_at=at(10, 11, 14), seller_token="t2",
+                                 automated=False)
     Penalty.objects.create(seller=acme, strike=strike3, level="suspension", live_strikes=2, decided_at=at(11, 3, 9),
-                           seller_token="t3")
+                           seller_token="t3", automated=True)
     clock_row(ClockKind.SELLER_PENALTY, n1, at(10, 5, 13), at(10, 8, 13), at(10, 5, 14), strike=strike1)
     clock_row(ClockKind.SELLER_PENALTY, n2, at(10, 10, 14), at(10, 13, 14), at(10, 11, 14), strike=strike2)
 

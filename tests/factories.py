@@ -71,6 +71,15 @@ def make_catalogue() -> dict[str, Listing]:
     return listings
 
 
+def more_listings(count: int, seller: Seller) -> list[str]:
+    """`count` more active listings of `seller` (L-200001, …), for tests that need many notices under review
+    at once: a notice on a listing another open notice has under review is a duplicate, closed at routing."""
+    listings = Listing.objects.bulk_create([
+        Listing(external_id=f"L-2{number:05d}", seller=seller, title=f"Extra listing {number}", category="shoes",
+                price=Decimal("19.99"), status="active") for number in range(1, count + 1)])
+    return [listing.external_id for listing in listings]
+
+
 # --- Reviewers and leads. ---
 
 def make_reviewer(username: str, skills: Iterable[str], languages: str = "en", active: bool = True) -> Reviewer:

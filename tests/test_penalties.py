@@ -11,7 +11,7 @@ from django.core.checks import run_checks
 from takedowns import penalties, workflow
 from takedowns.enums import ClockKind, EventKind, ItemState, PenaltyLevel, SellerAccount
 from takedowns.marketplace import LocalCatalogue, MarketplaceUnavailable
-from takedowns.models import Listing, Penalty, Seller, SlaClock, Strike
+from takedowns.models import Listing, OutboundEmail, Penalty, Seller, SlaClock, Strike
 from takedowns.penalties import Step
 from takedowns.workflow import appeals, enforcement
 from tests.factories import REMOVE, apply_penalties, decided, routed
@@ -46,7 +46,7 @@ def test_a_bad_ladder_is_refused_with_what_is_wrong(text, message):
 
 def test_the_seller_climbs_the_ladder_one_strike_per_notice(now, bright, reviewers):
     applied = []
-    for n in range(5):
+    for n in range(4):
         at = now + timedelta(days=n)
         notice = decided(at, {"L-100003": REMOVE}, reviewers["tm"])
         penalty = Penalty.objects.get(strike__notice=notice)
@@ -61,11 +61,66 @@ def test_the_seller_climbs_the_ladder_one_strike_per_notice(now, bright, reviewe
         ("suspension", 3, now + 2 * day + timedelta(days=30), 3, SellerAccount.SUSPENDED,
          now + 2 * day + timedelta(days=30)),
         ("termination", 4, None, 4, SellerAccount.TERMINATED, None),
-        ("termination", 5, None, 5, SellerAccount.TERMINATED, None),
     ]
     clocks = SlaClock.objects.filter(kind=ClockKind.SELLER_PENALTY).order_by("started_at")
     assert [(c.elapsed, c.stopped_at <= c.due_at, c.cancelled) for c in clocks] == [
-        (timedelta(minutes=5), True, False)] * 5
+        (timedelta(minutes=5), True, False)] * 4
+    # Every penalty of the ladder is an automated decision (DSA Art. 15(1)(e)).
+    assert list(Penalty.objects.values_list("automated", flat=True)) == [True] * 4
+
+
+def _penalty_statements() -> list[tuple[str, str, str]]:
+    return list(OutboundEmail.objects.filter(kind="penalty_statement").order_by("pk")
+                .values_list("to", "subject", "created_at"))
+
+
+def test_the_ladder_stops_at_termination_until_the_termination_is_reversed(now, bright, reviewers, other_reviewer):
+    day = timedelta(days=1)
+    for n in range(4):
+        decided(now + n * day, {"L-100003": REMOVE}, reviewers["tm"])
+        apply_penalties(now + n * day)
+    termination = Penalty.objects.get(level=PenaltyLevel.TERMINATION)
+    statements = _penalty_statements()
+    assert [subject for _, subject, _ in statements][-1] == (
+        "Your seller account: termination of the account (statement of reasons)")
+
+    # A fifth removal while the termination stands: the strike counts, but no penalty and no statement.
+    fifth = decided(now + 4 * day, {"L-100003": REMOVE}, reviewers["tm"])
+    apply_penalties(now + 4 * day)
+    strike = Strike.objects.get(notice=fifth)
+    bright.refresh_from_db()
+    assert (bright.strike_count, enforcement.live_strikes(bright.pk), bright.account) == (
+        5, 5, SellerAccount.TERMINATED)
+    assert not Penalty.objects.filter(strike=strike).exists()
+    assert Penalty.objects.filter(level=PenaltyLevel.TERMINATION).count() == 1
+    assert _penalty_statements() == statements
+    assert list(fifth.events.filter(kind__in=[EventKind.STRIKE_RECORDED, EventKind.PENALTY_NOT_DECIDED,
+                                               EventKind.PENALTY_DECIDED]).order_by("pk")
+                .values_list("kind", "details")) == [
+        (EventKind.STRIKE_RECORDED, {"seller": "S-2", "strike": strike.pk, "live_strikes": 5}),
+        (EventKind.PENALTY_NOT_DECIDED, {"seller": "S-2", "strike": strike.pk, "live_strikes": 5,
+                                         "termination": termination.pk, "why": "the account is already terminated"}),
+    ]
+    clock = SlaClock.objects.get(kind=ClockKind.SELLER_PENALTY, strike=strike)
+    assert (clock.stopped_at, clock.cancelled) == (now + 4 * day, True)  # nothing to apply: out of the figures
+
+    # The termination is reversed on appeal: its strike no longer counts, and the ladder works again.
+    appeal = appeals.file_appeal(penalty=termination, appellant="seller", text="The fourth report was false.",
+                                 now=now + 5 * day)
+    appeals.decide_appeal(appeal, other_reviewer, "reversed", "The fourth report came from a competitor.",
+                          now + 6 * day)
+    termination.refresh_from_db()
+    assert termination.lifted_at == now + 6 * day
+    sixth = decided(now + 7 * day, {"L-100003": REMOVE}, reviewers["tm"])
+    apply_penalties(now + 7 * day)
+    again = Penalty.objects.get(strike__notice=sixth)
+    assert (again.level, again.live_strikes, again.applied_at, again.automated) == (
+        PenaltyLevel.TERMINATION, 5, now + 7 * day, True)
+    assert _penalty_statements() == [*statements, (
+        "bright@sellers.example", "Your seller account: termination of the account (statement of reasons)",
+        now + 7 * day)]
+    bright.refresh_from_db()
+    assert bright.account == SellerAccount.TERMINATED
 
 
 def test_a_second_decision_round_on_the_same_notice_adds_no_strike(now, catalogue, reviewers):
@@ -188,3 +243,15 @@ def test_the_submitters_tracking_page_keeps_the_sellers_account_private(client, 
         assert private not in page
     assert 'data-clock="seller_penalty"' not in page and 'data-clock="appeal_decision"' not in page
     assert 'data-clock="takedown_executed"' in page
+
+
+def test_a_termination_decided_but_not_yet_applied_already_stops_the_ladder(now, bright, reviewers):
+    """The task that applies the termination may not have run when the next removal comes: the
+    decided termination stands all the same (one termination, one statement to come)."""
+    for n in range(5):
+        decided(now + timedelta(hours=n), {"L-100003": REMOVE}, reviewers["tm"])
+    assert list(Penalty.objects.order_by("pk").values_list("level", "applied_at")) == [
+        ("warning", None), ("restriction", None), ("suspension", None), ("termination", None)]
+    assert Strike.objects.count() == 5
+    apply_penalties(now + timedelta(hours=5))
+    assert OutboundEmail.objects.filter(kind="penalty_statement", subject__contains="termination").count() == 1

@@ -1,5 +1,6 @@
 """Routing: listing resolution, duplicates, priority, assignment by skill and load, idempotency."""
 
+import re
 from datetime import timedelta
 from unittest import mock
 
@@ -9,9 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from takedowns import routing, tasks, workflow
-from takedowns.enums import EventKind, ItemState, NoticeStatus
+from takedowns.enums import ClockKind, EventKind, ItemState, NoticeStatus
 from takedowns.marketplace import LocalCatalogue, parse_listing_reference
-from takedowns.models import Event, Notice, OutboundEmail, Reviewer, Right
+from takedowns.models import Event, Notice, OutboundEmail, Reviewer, Right, SlaClock
+from takedowns.reports import clock_rollup, dashboard
 from takedowns.workflow import clocks
 from tests.factories import confirmed, file_notice, make_reviewer
 
@@ -174,7 +176,8 @@ def test_the_least_loaded_skilled_reviewer_gets_the_notice(now, catalogue):
     busy = make_reviewer("busy", ["trademark"])
     idle = make_reviewer("idle", ["trademark"])
     make_reviewer("copyright-only", ["copyright"])
-    first, second = confirmed(now), confirmed(now)
+    # Two listings: a second notice on the first one's listing would be a duplicate, with nothing to decide.
+    first, second = confirmed(now), confirmed(now, items=[("L-100002", "counterfeit")])
     workflow.route_notice(first.pk, now)
     workflow.route_notice(second.pk, now)
     assert [Notice.objects.get(pk=n.pk).assigned_to for n in (first, second)] == [busy, idle]
@@ -184,7 +187,7 @@ def test_the_least_loaded_skilled_reviewer_gets_the_notice(now, catalogue):
     workflow.withdraw_notice(second, now)  # a withdrawn notice no longer counts as load
     idle.refresh_from_db()
     assert idle.open_load == 0
-    notice = confirmed(now)
+    notice = confirmed(now, items=[("L-100002", "counterfeit")])
     workflow.route_notice(notice.pk, now)
     notice.refresh_from_db()
     assert notice.assigned_to == idle
@@ -297,3 +300,169 @@ def test_routing_counts_each_found_listing_against_its_seller(now, catalogue, re
     acme.refresh_from_db()
     bright.refresh_from_db()
     assert (acme.reported_items, bright.reported_items) == (3, 2)
+
+
+# --- A notice with no listing left to decide (issue 12, item 6). ---
+
+def test_nothing_to_decide_is_a_pure_rule_over_the_listings_states():
+    assert routing.nothing_to_decide(["not_found", "already_removed", "duplicate"])
+    assert not routing.nothing_to_decide(["not_found", "in_review"])
+    assert not routing.nothing_to_decide([])  # a notice always has listings; no states decides nothing
+
+
+def _undecidable_notice(now):
+    """Anna's own notice has L-100002 under review, another notifier's has L-100004; then Anna files one
+    about those two, a listing that does not exist and a removed one (L-100005). Returns it, routed."""
+    mine = confirmed(now, items=[("L-100002", "counterfeit")])
+    theirs = confirmed(now, items=[("L-100004", "counterfeit")], submitter_email="legal@other-brand.example")
+    workflow.route_notice(mine.pk, now)
+    workflow.route_notice(theirs.pk, now)
+    notice = confirmed(now, items=[("https://portal.test/listings/L-999999/", "counterfeit"),
+                                   ("L-100005", "counterfeit"), ("L-100002", "counterfeit"),
+                                   ("L-100004", "counterfeit")])
+    return mine, notice
+
+
+def test_a_notice_with_nothing_to_decide_closes_at_routing_and_tells_the_submitter_why(now, catalogue, reviewers):
+    mine, notice = _undecidable_notice(now)
+    at = now + timedelta(minutes=3)
+    workflow.route_notice(notice.pk, at)
+
+    notice.refresh_from_db()
+    # Routed (handled by routing, screened: risk band low) to no reviewer, and closed at once.
+    assert (notice.status, notice.closed_at, notice.assigned_to, notice.routed_at, notice.risk_band) == (
+        NoticeStatus.CLOSED, at, None, at, "low")
+    assert list(notice.items.order_by("position").values_list("state", flat=True)) == [
+        ItemState.NOT_FOUND, ItemState.ALREADY_REMOVED, ItemState.DUPLICATE, ItemState.DUPLICATE]
+    # The acknowledgement clock stops as at any routing; no decision clock starts.
+    assert list(SlaClock.objects.filter(notice=notice).values_list("kind", "stopped_at", "cancelled")) == [
+        (ClockKind.ACKNOWLEDGEMENT, at, False)]
+    assert Reviewer.objects.get(pk=reviewers["tm"].pk).open_load == 2  # the two other notices
+    events = list(notice.events.filter(created_at=at).order_by("pk").values_list("kind", "from_status",
+                                                                                 "to_status", "details"))
+    assert [kind for kind, *_ in events] == [EventKind.ITEM_RESOLVED] * 4 + [EventKind.CLOCK_STOPPED,
+                                                                           EventKind.NOTHING_TO_DECIDE]
+    assert events[-1][1:] == (NoticeStatus.CONFIRMED, NoticeStatus.CLOSED,
+                              {"items": {"already_removed": 1, "duplicate": 2, "not_found": 1}})
+    assert events[-2][3]["clock"] == ClockKind.ACKNOWLEDGEMENT and events[-2][3]["cancelled"] is False
+
+    [email] = OutboundEmail.objects.filter(notice=notice).exclude(kind__in=["confirm_notice", "notice_received"])
+    assert (email.kind, email.to, email.subject) == (
+        "nothing_to_decide", "anna@aerostride.example",
+        f"Notice {notice.reference} is closed: none of its listings could be reviewed")
+    for text in (
+        "none of them can be reviewed. We have therefore closed the notice: no reviewer will decide it, and no "
+        "listing is taken down because of it.",
+        "  1. https://portal.test/listings/L-999999/\n     Not found at the marketplace: no listing has this address "
+        "or ID. Check it against the marketplace's listings (https://portal.test/listings/) and file the listing "
+        "again with its exact address or ID.",
+        "  2. L-100005\n     Already removed from the marketplace: there is nothing left to take down.",
+        f"  3. L-100002\n     Already under review in your notice {mine.reference}: its decision covers this listing.",
+        "  4. L-100004\n     Already under review in another notifier's open notice: its decision covers this "
+        "listing. If the listing is still online after that decision, file it again.",
+        "How to fix it: file a new notice for the listings you still want removed, with each listing's exact "
+        "address or ID as the marketplace shows it: https://portal.test/notices/new/",
+        "under Art. 16(5) of the EU Digital Services Act",
+    ):
+        assert text in email.body_text
+    # The other notifier's reference is theirs: not in Anna's e-mail.
+    other = Notice.objects.get(submitter_email="legal@other-brand.example")
+    assert other.reference not in email.body_text and other.reference not in email.body_html
+    assert f"Already under review in your notice {mine.reference}" in email.body_html
+
+    # Routing again does nothing: the notice is closed.
+    workflow.route_notice(notice.pk, at + timedelta(minutes=1))
+    assert OutboundEmail.objects.filter(notice=notice, kind="nothing_to_decide").count() == 1
+
+
+def test_a_closed_notice_cannot_be_reopened_for_review_by_routing_nor_closed_twice(now, catalogue, reviewers):
+    _, notice = _undecidable_notice(now)
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    assert workflow.close_undecidable_notices(now) == 0  # closed already: not in review
+    with pytest.raises(workflow.TransitionNotAllowed, match="'Closed' cannot become 'Withdrawn"):
+        workflow.withdraw_notice(notice, now)
+
+
+def test_the_tracking_page_shows_the_notice_closed_at_routing_with_each_listings_outcome(client, now, catalogue,
+                                                                                        reviewers):
+    _, notice = _undecidable_notice(now)
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    page = client.get(notice.tracking_path()).content.decode()
+    assert '<span class="badge fs-6 bg-info text-dark" id="notice-status">Closed</span>' in page
+    assert "none of the listings it reports could be reviewed" in page
+    assert "with a reviewer since" not in page.lower()
+    assert f'Closed at routing</dt><dd class="col-sm-9" id="routed-at">{notice.routed_at:%-d %b %Y, %H:%M} UTC: no ' \
+           "listing could be reviewed</dd>" in page
+    rows = re.findall(r'<tr class="[^"]*" data-state="([a-z_]+)">', page)
+    assert rows == ["not_found", "already_removed", "duplicate", "duplicate"]
+    for text in ("Listing not found at the marketplace", "Listing already removed",
+                 "already under review in another notice", "Closed: no reported listing could be reviewed",
+                 f"Notice {notice.reference} is closed: none of its listings could be reviewed"):
+        assert text in page
+
+
+def test_a_notice_left_in_review_with_nothing_to_decide_is_closed_by_the_beat(now, catalogue, reviewers):
+    """Before issue 12 routing put such a notice in review, with a decision clock nobody could stop. The
+    beat closes it: the clock cancelled (out of the figures, and it cannot breach any more), the reviewer
+    relieved, the submitter told; a notice with a listing to decide is left alone."""
+    stuck = confirmed(now, items=[("L-100001", "counterfeit")])
+    workflow.route_notice(stuck.pk, now)
+    # As routing left it before issue 12: the listing was already removed, the notice in review all the same.
+    stuck.items.update(state=ItemState.ALREADY_REMOVED)
+    waiting = confirmed(now, items=[("L-100002", "counterfeit")])
+    workflow.route_notice(waiting.pk, now)
+    tm = Reviewer.objects.get(pk=reviewers["tm"].pk)
+    assert tm.open_load == 2
+    assert workflow.routing.undecidable_notice_ids() == [stuck.pk]
+
+    at = now + timedelta(hours=5)
+    assert workflow.close_undecidable_notices(at) == 1
+
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.closed_at) == (NoticeStatus.CLOSED, at)
+    decision_clock = SlaClock.objects.get(notice=stuck, kind=ClockKind.TAKEDOWN_DECISION)
+    assert (decision_clock.stopped_at, decision_clock.cancelled, decision_clock.breached_at) == (at, True, None)
+    assert not clock_rollup.counted_clocks().filter(pk=decision_clock.pk).exists()
+    clocks.process_due(now + timedelta(days=3))  # long after its due time: no breach, no warning
+    assert not stuck.events.filter(kind__in=[EventKind.CLOCK_BREACHED, EventKind.CLOCK_WARNED]).exists()
+    tm.refresh_from_db()
+    assert tm.open_load == 1
+    assert list(stuck.events.filter(created_at=at).order_by("pk").values_list("kind", "from_status", "to_status")) == [
+        (EventKind.CLOCK_STOPPED, "", ""), (EventKind.NOTHING_TO_DECIDE, NoticeStatus.IN_REVIEW, NoticeStatus.CLOSED)]
+    [email] = OutboundEmail.objects.filter(notice=stuck, kind="nothing_to_decide")
+    assert email.to == "anna@aerostride.example"
+    assert "  1. L-100001\n     Already removed from the marketplace" in email.body_text
+    waiting.refresh_from_db()
+    assert waiting.status == NoticeStatus.IN_REVIEW
+    assert workflow.close_undecidable_notices(at) == 0
+
+
+def test_a_stuck_notice_whose_clock_already_breached_leaves_the_running_and_the_duration_figures(now, catalogue,
+                                                                                                reviewers):
+    """The breach it already had stays in the event log (it happened); the cancelled clock is no longer
+    running (the dashboard's breached clocks) and measures nothing (durations, share within target)."""
+    stuck = confirmed(now, items=[("L-100001", "counterfeit")])
+    workflow.route_notice(stuck.pk, now)
+    stuck.items.update(state=ItemState.DUPLICATE)
+    clocks.process_due(now + timedelta(days=2))
+    clock = SlaClock.objects.get(notice=stuck, kind=ClockKind.TAKEDOWN_DECISION)
+    assert clock.breached_at is not None and clock.stopped_at is None
+    assert dashboard.running_clocks()[ClockKind.TAKEDOWN_DECISION]["breached"] == 1
+
+    assert workflow.close_undecidable_notices(now + timedelta(days=3)) == 1
+    clock.refresh_from_db()
+    assert (clock.stopped_at, clock.cancelled) == (now + timedelta(days=3), True)
+    assert dashboard.running_clocks()[ClockKind.TAKEDOWN_DECISION]["breached"] == 0
+    assert not clock_rollup.counted_clocks().filter(pk=clock.pk).exists()
+
+
+def test_the_hourly_beat_task_closes_the_notices_left_in_review_with_nothing_to_decide(now, catalogue, reviewers):
+    stuck = confirmed(now, items=[("L-100001", "counterfeit")])
+    workflow.route_notice(stuck.pk, now)
+    stuck.items.update(state=ItemState.NOT_FOUND, listing=None)
+    assert tasks.close_undecidable_notices.apply().get() == 1
+    stuck.refresh_from_db()
+    assert stuck.status == NoticeStatus.CLOSED
+    assert tasks.close_undecidable_notices.apply().get() == 0

@@ -205,3 +205,23 @@ def test_an_account_measure_of_the_ladder_maps_to_its_statement(now, catalogue, 
     assert tdb.statement_for_penalty(restriction)["decision_provision"] == "DECISION_PROVISION_PARTIAL_SUSPENSION"
     with pytest.raises(tdb.NotARemoval, match="restricts nothing"):
         tdb.statement_for_penalty(Penalty.objects.select_related("seller", "strike__notice").get(level="warning"))
+
+
+def test_the_account_statement_says_automated_as_the_penalty_records_it(now, catalogue, reviewers):
+    """The TDB's automated_decision of an account measure reads Penalty.automated, the field the
+    transparency report counts (DSA Art. 15(1)(e)): the ladder's penalties are automated, one a person
+    decided is not."""
+    for _ in range(3):
+        decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+    suspension = Penalty.objects.select_related("seller", "strike__notice").get(level="suspension")
+    assert suspension.automated is True
+    statement = tdb.statement_for_penalty(suspension)
+    assert statement["automated_decision"] == "AUTOMATED_DECISION_PARTIALLY"
+    assert statement["decision_facts"].endswith("The measure is decided and applied automatically by the "
+                                                "published ladder.")
+    Penalty.objects.filter(pk=suspension.pk).update(automated=False)  # as if a lead had decided it
+    by_a_person = tdb.statement_for_penalty(Penalty.objects.select_related("seller", "strike__notice")
+                                            .get(pk=suspension.pk))
+    assert by_a_person["automated_decision"] == "AUTOMATED_DECISION_NOT_AUTOMATED"
+    assert by_a_person["automated_detection"] == "No"
+    assert by_a_person["decision_facts"].endswith("The measure was decided by a person.")

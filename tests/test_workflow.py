@@ -178,6 +178,7 @@ def test_the_transition_map_allows_exactly_the_life_of_a_notice():
     assert {(s, t) for s, targets in NOTICE_TRANSITIONS.items() for t in targets} == {
         ("unconfirmed", "confirmed"), ("unconfirmed", "expired"),
         ("unconfirmed", "refused"),  # its notifier's notice handling is suspended (DSA Art. 23(2))
+        ("confirmed", "closed"),  # routing found no listing to decide
         ("confirmed", "in_review"), ("confirmed", "withdrawn"),
         ("in_review", "awaiting_submitter"), ("in_review", "closed"), ("in_review", "withdrawn"),
         ("awaiting_submitter", "in_review"), ("awaiting_submitter", "closed"), ("awaiting_submitter", "withdrawn"),

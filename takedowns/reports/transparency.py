@@ -132,7 +132,7 @@ def report_figures(period: ReportPeriod) -> dict:
         # Every removal today follows a notice; own-initiative detection comes with a later issue.
         "removals_by_initiative": {"reactive": decisions["actions"]["by_outcome"][DecisionOutcome.REMOVE],
                                    "proactive": 0},
-        "automated_means": decisions["automated_means"],
+        "automated_means": _automated_means(period, decisions["automated_means"]),
         "median_time_to_action_seconds": _median_time_to_action(period),
         "decided_within_target": _decided_within_target(period),
         "counter_notices": _counter_notices(period),
@@ -179,6 +179,22 @@ def _decisions(period: ReportPeriod) -> dict:
         "automated_means": {"decisions": decisions["decisions"], "automated_detection": decisions["detected"],
                             "automated_decision": decisions["decided"]},
     }
+
+
+def _automated_means(period: ReportPeriod, listings: dict) -> dict:
+    """DSA Art. 15(1)(e), use of automated means, over two kinds of decision taken in the period:
+    - listing decisions (`listings`, from _decisions): decided in the period (Decision.decided_at); those
+      whose listing automated means detected (automated_detection) and those taken by automated means
+      (automated_decision), as the reviewer recorded them;
+    - seller penalties: decided in the period (Penalty.decided_at), and those decided by automated means
+      (Penalty.automated: the strike ladder decides each from the live strike count, no person involved;
+      one a person decides is not). The TDB statement of each account measure reads the same field.
+    taken_by_automated_means adds the two."""
+    penalties = Penalty.objects.filter(period.where("decided_at")).aggregate(
+        decided=Count("pk"), automated=Count("pk", filter=Q(automated=True)))
+    return {**listings, "penalty_decisions": penalties["decided"],
+            "penalty_decisions_automated": penalties["automated"],
+            "taken_by_automated_means": listings["automated_decision"] + penalties["automated"]}
 
 
 def _median_time_to_action(period: ReportPeriod) -> int | None:

@@ -47,7 +47,7 @@ def with_decisions(items: QuerySet[NoticeItem]) -> QuerySet[NoticeItem]:
 # notice-level events (item=None) appeal events are those of penalty appeals: a listing's appeal is an item event.
 SELLER_ACCOUNT_EVENTS = [EventKind.STRIKE_RECORDED, EventKind.STRIKE_EXPIRED, EventKind.STRIKE_REVERSED,
                          EventKind.PENALTY_DECIDED, EventKind.PENALTY_APPLIED, EventKind.PENALTY_LIFTED,
-                         EventKind.APPEAL_FILED, EventKind.APPEAL_DECIDED]
+                         EventKind.PENALTY_NOT_DECIDED, EventKind.APPEAL_FILED, EventKind.APPEAL_DECIDED]
 
 
 def tracking_page(notice: Notice, now: datetime) -> TrackingPage:

@@ -78,11 +78,7 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
                                    "infringements on its own initiative, so proactive removals are zero.", [
             ("After a notice (reactive)", data["removals_by_initiative"]["reactive"]),
             ("On our own initiative (proactive)", data["removals_by_initiative"]["proactive"])]),
-        ("Use of automated means", "Decisions in the period where automated means detected the listing or took "
-                                   "the decision.", [
-            ("Decisions", automated["decisions"]),
-            ("with automated detection", automated["automated_detection"]),
-            ("taken by automated means", automated["automated_decision"])]),
+        _automated_section(automated),
         ("Time to action", "From the notice's receipt (its confirmation) to the decision on each listing, over the "
                            "decisions of the period; and the share of notices whose listings were all decided "
                            "within the SLA target, over the notices completed in the period.", [
@@ -96,6 +92,20 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
          appeal_rows),
         *_measure_sections(data),
     ]
+
+
+def _automated_section(automated: dict) -> tuple[str, str, Rows]:
+    """DSA Art. 15(1)(e): listing decisions and seller penalties (reports/transparency.py, _automated_means)."""
+    return ("Use of automated means (DSA Art. 15(1)(e))",
+            "Decisions taken in the period: on reported listings, where automated means detected the listing or "
+            "took the decision; and seller penalties, each decided by the published strike ladder from the seller's "
+            "live strikes without a person (a penalty a person decides is not counted as automated).", [
+                ("Listing decisions", automated["decisions"]),
+                ("with automated detection", automated["automated_detection"]),
+                ("taken by automated means", automated["automated_decision"]),
+                ("Seller penalty decisions", automated["penalty_decisions"]),
+                ("taken by automated means (the strike ladder)", automated["penalty_decisions_automated"]),
+                ("All decisions taken by automated means", automated["taken_by_automated_means"])])
 
 
 def _measure_sections(data: dict) -> list[tuple[str, str, Rows]]:

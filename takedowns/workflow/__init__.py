@@ -39,12 +39,13 @@ from takedowns.workflow.review import (
     release_notice,
     request_information,
 )
-from takedowns.workflow.routing import route_notice, save_resolution, unrouted_notice_ids
+from takedowns.workflow.routing import close_undecidable_notices, route_notice, save_resolution, unrouted_notice_ids
 
 __all__ = [
     "SUBMITTER", "SYSTEM", "Actor", "ConfirmationsWaiting", "ItemDecision", "Question", "ReportedItem",
     "TransitionNotAllowed",
-    "answer_information", "change_status", "claim_notice", "confirm_notice", "decide_items", "escalate_notice",
+    "answer_information", "change_status", "claim_notice", "close_undecidable_notices", "confirm_notice",
+    "decide_items", "escalate_notice",
     "expire_information_requests", "expire_unconfirmed", "file_notice", "new_reference", "reassign_notice",
     "record_takedown", "release_notice", "request_information", "route_notice", "save_resolution",
     "unrouted_notice_ids", "withdraw_notice",

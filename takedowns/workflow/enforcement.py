@@ -9,6 +9,11 @@ count, and when a removed listing came down and went back up.
   record_strikes). Every strike takes the seller to the ladder step its live strikes reach
   (takedowns.penalties); the penalty is applied at the marketplace by a task, which stops the
   strike's seller-penalty clock and sends the seller a statement of reasons.
+- The ladder stops at termination: while a termination of the seller's account stands (decided and
+  not lifted), a further strike is recorded and counts, but no penalty is decided, so no second
+  termination and no second statement of reasons; an event says why and the strike's penalty clock is
+  cancelled (there is nothing to apply). Once the termination is lifted (its strike reversed on appeal
+  or by a restore), the next strike goes up the ladder again.
 - Strikes expire after STRIKE_EXPIRY_DAYS (beat task); a restore (counter-notice, appeal) reverses
   the strike when no other removal of that notice against the seller stands, and lifts the
   penalties that strike brought.
@@ -60,13 +65,30 @@ def record_strikes(notice: Notice, removals: list[Decision], now: datetime, even
     return recorded
 
 
+def standing_termination(seller_id: int) -> Penalty | None:
+    """The seller's termination decided and not lifted (applied, or about to be by its task): the
+    account is closed for good, so the ladder has nothing left to decide."""
+    return (Penalty.objects.filter(seller_id=seller_id, level=PenaltyLevel.TERMINATION, lifted_at=None)
+            .order_by("decided_at", "pk").first())
+
+
 def _decide_penalty(strike: Strike, live: int, now: datetime, events: list[Event]) -> Penalty | None:
+    # record_strikes's UPDATE of the seller's strike count holds the seller's row lock until commit, so
+    # a concurrent strike against the same seller reads this termination once it is committed.
+    terminated = standing_termination(strike.seller_id)
+    if terminated is not None:
+        events.append(make_event(strike.notice, EventKind.PENALTY_NOT_DECIDED, SYSTEM, now, details={
+            "seller": strike.seller.external_id, "strike": strike.pk, "live_strikes": live,
+            "termination": terminated.pk, "why": "the account is already terminated"}))
+        clocks.stop_clock(ClockKind.SELLER_PENALTY, now, strike=strike, cancelled=True, events=events)
+        return None
     step = penalties.step_for(live, ladder())
     if step is None:  # a ladder whose first step needs more strikes: nothing to apply yet
         clocks.stop_clock(ClockKind.SELLER_PENALTY, now, strike=strike, cancelled=True, events=events)
         return None
+    # The ladder decides from the live strike count alone: an automated decision (Penalty.automated).
     penalty = Penalty.objects.create(seller_id=strike.seller_id, strike=strike, level=step.level, live_strikes=live,
-                                     decided_at=now, ends_at=step.ends_at(now),
+                                     decided_at=now, ends_at=step.ends_at(now), automated=True,
                                      seller_token=secrets.token_urlsafe(32))
     events.append(make_event(strike.notice, EventKind.PENALTY_DECIDED, SYSTEM, now, details={
         "seller": strike.seller.external_id, "penalty": penalty.pk, "level": step.level, "live_strikes": live,

@@ -3,6 +3,12 @@ reviewer chosen (the rules are in takedowns/routing.py), and it moves to 'in rev
 competitor abuse is screened on the way (takedowns/risk.py): a high-risk notice goes only to a reviewer a
 lead designated, gets no good-faith priority, and waits unassigned for the leads when none is designated.
 
+A notice with no listing left to decide (each not found, already removed or a duplicate:
+routing.nothing_to_decide) is not routed to anyone: it closes at routing, the acknowledgement clock
+stops as usual, no decision clock starts, and the submitter is e-mailed each listing's outcome and how
+to file it again (DSA Art. 16(5)). Notices that routing left in review in that state before this rule
+existed are closed by the beat (close_undecidable_notices), their decision clock cancelled.
+
 Runs in a task after confirmation (dispatch.ROUTE_NOTICE), and again from the beat's sweep for a
 notice whose message was lost or that found no reviewer free. Idempotent: the row lock and the
 status check mean a second run does nothing once the notice has been routed.
@@ -13,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 
 from takedowns import emails, risk
 from takedowns import routing as rules
@@ -21,7 +27,7 @@ from takedowns.enums import ActorKind, ClockKind, EventKind, ItemState, ListingS
 from takedowns.marketplace import get_marketplace
 from takedowns.models import Event, Listing, Notice, NoticeItem, Reviewer, Right
 from takedowns.workflow import clocks
-from takedowns.workflow.base import SYSTEM, add_to_sellers, change_status, make_event
+from takedowns.workflow.base import SYSTEM, add_to_sellers, change_status, make_event, release_load
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +47,13 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
         found = [item.listing for item in items if item.listing is not None]
         verified_right = _verified_right(notice)
         screened = risk.screen(notice, found, verified_right)
+        if rules.nothing_to_decide(item.state for item in items):
+            # Routed all the same (routed_at: routing handled it, counted its listings against their sellers
+            # and screened it, as the review page and the dashboard's risk bands read it), to no reviewer.
+            add_to_sellers("reported_items", [listing.seller_id for listing in found])
+            _close_undecidable(notice, items, events, now, routed_at=now, verified_right=verified_right,
+                               risk_score=screened.score, risk_band=screened.band, risk_reasons=screened.reasons)
+            return notice
         priority = rules.score_priority([item.reason for item in items], found, verified_right is not None,
                                         notice.trust, high_risk=screened.high)
         assignment = rules.choose_reviewer(notice.right_type, notice.language, high_risk=screened.high)
@@ -49,6 +62,48 @@ def route_notice(notice_id: int, now: datetime) -> Notice | None:
         else:  # a high-risk notice nobody may take waits in review, unassigned, for the leads
             _assign(notice, items, found, assignment, priority, verified_right, screened, events, now)
     return notice
+
+
+def _close_undecidable(notice: Notice, items: list[NoticeItem], events: list[Event], now: datetime,
+                       **fields) -> None:
+    """Close a notice none of whose listings can be decided, from routing (confirmed) or the beat (left in
+    review before this rule): the acknowledgement clock stops as at any routing (the notice is answered);
+    a decision clock started by the old routing is cancelled (it measured nothing a reviewer could do); the
+    reviewer it was assigned to is relieved; the submitter is told each listing's outcome (DSA Art. 16(5)).
+    `fields`: routing's findings written with the status (the verified right, the risk screening)."""
+    clocks.stop_clock(ClockKind.ACKNOWLEDGEMENT, now, notice=notice, events=events)
+    clocks.stop_clock(ClockKind.TAKEDOWN_DECISION, now, notice=notice, cancelled=True, events=events)
+    was_assigned_to = notice.assigned_to_id
+    change_status(notice, NoticeStatus.CLOSED, kind=EventKind.NOTHING_TO_DECIDE, actor=SYSTEM, now=now,
+                  closed_at=now, details={"items": {state: sum(1 for item in items if item.state == state)
+                                                    for state in sorted({item.state for item in items})}},
+                  along_with=events, **fields)
+    release_load(was_assigned_to)
+    emails.nothing_to_decide(notice, items)
+
+
+def undecidable_notice_ids(limit: int = 500) -> list[int]:
+    """Notices in review none of whose listings can be decided: left so by routing before it closed
+    such notices itself. The partial index of open notices finds those in review; each is checked for
+    a listing outside routing's undecidable states."""
+    decidable = NoticeItem.objects.filter(notice=OuterRef("pk")).exclude(state__in=rules.UNDECIDABLE_STATES)
+    return list(Notice.objects.filter(status=NoticeStatus.IN_REVIEW).exclude(Exists(decidable))
+                .order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def close_undecidable_notices(now: datetime, limit: int = 500) -> int:
+    """The beat's work: close each notice undecidable_notice_ids finds, under its row lock, after
+    checking again that it is in review with nothing to decide (a concurrent step may have moved it)."""
+    closed = 0
+    for notice_id in undecidable_notice_ids(limit):
+        with transaction.atomic():
+            notice = Notice.objects.select_for_update().filter(pk=notice_id, status=NoticeStatus.IN_REVIEW).first()
+            items = list(notice.items.order_by("position")) if notice else []
+            if notice is None or not rules.nothing_to_decide(item.state for item in items):
+                continue
+            _close_undecidable(notice, items, [], now)
+            closed += 1
+    return closed
 
 
 def _verified_right(notice: Notice) -> Right | None:

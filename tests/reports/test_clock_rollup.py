@@ -221,7 +221,9 @@ def test_through_the_workflow_the_figures_match_the_event_log(catalogue, reviewe
     stopped clocks and breaches per day are the clock_stopped and clock_breached events, live and
     from the roll-up alike."""
     start = datetime(2026, 11, 2, 9, tzinfo=UTC)
-    quick, slow, withdrawn = (routed(start + timedelta(hours=n), routed_after=2 * MIN) for n in range(3))
+    # Three listings: a second notice on the same listing would be a duplicate, closed at routing.
+    quick, slow, withdrawn = (routed(start + timedelta(hours=n), [(f"L-10000{n + 1}", "counterfeit")],
+                                     routed_after=2 * MIN) for n in range(3))
     clocks.stop_clock(ClockKind.TAKEDOWN_DECISION, start + timedelta(hours=20), notice=quick)  # in time
     clocks.process_due(start + timedelta(hours=30))  # the other two breach (24 h target)
     workflow.withdraw_notice(Notice.objects.get(pk=withdrawn.pk), start + timedelta(hours=31))

@@ -37,8 +37,10 @@ def test_a_lead_sets_a_one_minute_target_in_the_admin(admin_client):
 
 
 def decision_clock(now) -> SlaClock:
-    """The takedown decision clock of a notice routed at `now`."""
-    return SlaClock.objects.get(notice=routed(now), kind="takedown_decision")
+    """The takedown decision clock of a notice routed at `now`, each on a listing of its own (a second
+    notice on a listing under review would be a duplicate, closed at routing without a decision clock)."""
+    listing = f"L-10000{Notice.objects.count() % 4 + 1}"
+    return SlaClock.objects.get(notice=routed(now, [(listing, "counterfeit")]), kind="takedown_decision")
 
 
 def test_a_lead_s_edit_applies_to_the_next_clock_although_policies_are_cached(

@@ -12,7 +12,7 @@ from takedowns import workflow
 from takedowns.enums import LEAD_GROUP, ItemState, NoticeStatus
 from takedowns.models import Decision, Notice, ReasonCode, Reviewer
 from takedowns.selectors.queue import QUEUE
-from tests.factories import decision_form, give_authenticator, log_in, make_reviewer, routed
+from tests.factories import decision_form, give_authenticator, log_in, make_reviewer, more_listings, routed
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +77,10 @@ def test_the_queue_filters_by_right_and_assignee(client, now, catalogue, reviewe
 
 
 def test_the_queue_pages_by_keyset_without_gaps_or_repeats(client, now, catalogue, reviewers):
-    for n in range(QUEUE.size + 5):
-        routed(now - timedelta(minutes=n % 7), items=[("L-100001", "trademark_misuse")])
+    # One listing per notice: a second notice on a listing under review would be a duplicate, closed at routing.
+    listings = more_listings(QUEUE.size + 5, catalogue["L-100001"].seller)
+    for n, listing in enumerate(listings):
+        routed(now - timedelta(minutes=n % 7), items=[(listing, "trademark_misuse")])
     client.force_login(reviewers["tm"].user)
     first = client.get("/review/").context["page"]
     second = client.get("/review/", {"after": first.next_cursor}).context["page"]
