@@ -215,7 +215,7 @@ def file_notice_parts(ids: list[str]) -> None:
 
 def route_notice(rng: random.Random, ids: list[str], site_url: str) -> None:
     print("\n2. workflow.route_notice in one process (no Celery), connection reused")
-    low, high = run_phases.create_confirmed_notices(1000, rng, ids, site_url)
+    low, high = run_phases.create_confirmed_notices(1000, rng, run_phases.ListingPool(ids, rng), site_url)
     todo = iter(range(low, high + 1))
     timed("route_notice, incl. e-mail row and publish", lambda: workflow.route_notice(next(todo), timezone.now()),
           200, 20)
@@ -242,7 +242,8 @@ def route_notice_parts(rng: random.Random, ids: list[str], site_url: str, high: 
           lambda: workflow.save_resolution(Notice.objects.get(pk=high), last))
     before_ms = timed("routing.choose_reviewer('trademark', 'de')", lambda: routing.choose_reviewer(
         "trademark", "de"), 200)
-    history_low, history_high = run_phases.create_confirmed_notices(30000, rng, ids, site_url)
+    history_low, history_high = run_phases.create_confirmed_notices(30000, rng, run_phases.ListingPool(ids, rng),
+                                                                    site_url)
     reviewers = list(Reviewer.objects.values_list("pk", flat=True))
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE takedowns_notice SET status = 'closed', closed_at = now(), "

@@ -49,7 +49,7 @@ import harness
 import pg
 from harness import log
 
-SMOKE = {"rounds": 1, "round_seconds": 1.0, "warmup_seconds": 0.5, "notices": 50, "reps": 1, "listings": 60,
+SMOKE = {"rounds": 1, "round_seconds": 1.0, "warmup_seconds": 0.5, "notices": 50, "reps": 1, "listings": 200,
          "sellers": 10, "routing_timeout": 60.0, "email_timeout": 30.0}
 
 
@@ -85,7 +85,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stall-seconds", type=float, default=20.0,
                         help="give up a routing rep when nothing was routed for this long")
     parser.add_argument("--email-timeout", type=float, default=45.0)
-    parser.add_argument("--listings", type=int, default=600)
+    parser.add_argument("--listings", type=int, default=40000,
+                        help="catalogue size; routing's notices draw distinct listings until all were drawn")
     parser.add_argument("--history", type=int, default=0,
                         help="closed notices assigned to reviewers before routing (realistic history)")
     parser.add_argument("--sellers", type=int, default=40)

@@ -63,6 +63,7 @@ class Run:
     procs: harness.Processes = field(default_factory=harness.Processes)
     rng: random.Random = field(default_factory=lambda: random.Random(42))
     listing_ids: list[str] = field(default_factory=list)
+    listings: "ListingPool | None" = None
     sink: SmtpSink | None = None
 
     @property
@@ -93,6 +94,7 @@ def run_all(run: Run, report: dict) -> None:
     report["git_head"] = harness.git_head()
     log(f"seeded {report['seed']}; machine {report['machine']}")
     run.listing_ids = list(Listing.objects.order_by("pk").values_list("external_id", flat=True))
+    run.listings = ListingPool(run.listing_ids, run.rng)
     run.sink = SmtpSink(run.smtp_port)
     run.sink.start()
     if not run.args.skip_web:
@@ -101,7 +103,7 @@ def run_all(run: Run, report: dict) -> None:
     if not run.args.skip_routing:
         if run.args.history:
             t0 = time.perf_counter()
-            report["history"] = seed_history(run.args.history, run.rng, run.listing_ids, run.env["SITE_URL"])
+            report["history"] = seed_history(run.args.history, run.rng, run.listings, run.env["SITE_URL"])
             log(f"seeded a history of {run.args.history} closed notices in {time.perf_counter() - t0:.1f}s")
         # Variants interleaved rep by rep (current, fixes, current, fixes, ...), like part A.
         routing = [part_b_rep(run, variant, concurrency, rep)
@@ -197,11 +199,27 @@ def _notice(rng: random.Random, rights: list[dict], reference: str, now) -> Noti
         expires_at=now + timedelta(days=7), confirmed_at=now)
 
 
-def _items_and_events(notice: Notice, rng: random.Random, listing_ids: list[str], site_url: str,
+class ListingPool:
+    """The catalogue's listing ids, drawn without replacement (all again, reshuffled, once every one was
+    drawn). Routing marks a listing already under review in another open notice a duplicate, and a notice
+    with nothing but duplicates closes at routing (issue 12) without the reviewer's assignment and decision
+    clock that the routing bench measures; distinct listings keep the bench's notices ordinary ones."""
+
+    def __init__(self, listing_ids: list[str], rng: random.Random):
+        self._ids, self._rng, self._left = list(listing_ids), rng, []
+
+    def take(self, n: int) -> list[str]:
+        if len(self._left) < n:
+            self._left = self._ids[:]
+            self._rng.shuffle(self._left)
+        return [self._left.pop() for _ in range(n)]
+
+
+def _items_and_events(notice: Notice, rng: random.Random, listings: ListingPool, site_url: str,
                       now) -> tuple[list[NoticeItem], list[Event]]:
     reasons = sorted(REASONS_FOR_RIGHT[notice.right_type])
     items = []
-    for position, listing in enumerate(rng.sample(listing_ids, 3), start=1):
+    for position, listing in enumerate(listings.take(3), start=1):
         roll = rng.random()
         if roll < 0.1:
             reported = f"L-{rng.randrange(900000, 999999)}"  # not in the catalogue
@@ -218,7 +236,7 @@ def _items_and_events(notice: Notice, rng: random.Random, listing_ids: list[str]
     return items, events
 
 
-def create_confirmed_notices(n: int, rng: random.Random, listing_ids: list[str], site_url: str) -> tuple[int, int]:
+def create_confirmed_notices(n: int, rng: random.Random, listings: ListingPool, site_url: str) -> tuple[int, int]:
     """N confirmed notices with 3 items each, inserted in bulk (status 'confirmed', with their
     filed/confirmed events; no e-mail rows, no tasks). Returns (min id, max id)."""
     rights = rights_rows()
@@ -235,7 +253,7 @@ def create_confirmed_notices(n: int, rng: random.Random, listing_ids: list[str],
         notices = Notice.objects.bulk_create(notices, batch_size=500)
         items, events = [], []
         for notice in notices:
-            notice_items, notice_events = _items_and_events(notice, rng, listing_ids, site_url, now)
+            notice_items, notice_events = _items_and_events(notice, rng, listings, site_url, now)
             items += notice_items
             events += notice_events
         NoticeItem.objects.bulk_create(items, batch_size=2000)
@@ -264,9 +282,9 @@ def recount_open_load() -> None:
                        f"WHERE n.assigned_to_id = r.id AND n.status IN {OPEN})")
 
 
-def seed_history(n: int, rng: random.Random, listing_ids: list[str], site_url: str) -> dict:
+def seed_history(n: int, rng: random.Random, listings: ListingPool, site_url: str) -> dict:
     """N closed notices spread over the active reviewers: the history a portal accumulates."""
-    low, high = create_confirmed_notices(n, rng, listing_ids, site_url)
+    low, high = create_confirmed_notices(n, rng, listings, site_url)
     reviewers = list(Reviewer.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
     with connection.cursor() as cursor:
         cursor.execute("UPDATE takedowns_notice SET status = 'closed', routed_at = now(), closed_at = now(), "
@@ -597,7 +615,7 @@ def part_b_rep(run: Run, variant: str, concurrency: int, rep: int) -> dict:
 def publish_routing(run: Run, queue: str, concurrency: int, rep: int) -> tuple[int, int, int]:
     """The rep's confirmed notices, and a route_notice message for each in `queue` (no worker yet)."""
     t0 = time.perf_counter()
-    low, high = create_confirmed_notices(run.args.notices, run.rng, run.listing_ids, run.env["SITE_URL"])
+    low, high = create_confirmed_notices(run.args.notices, run.rng, run.listings, run.env["SITE_URL"])
     in_range = Notice.objects.filter(pk__gte=low, pk__lte=high)
     n = in_range.count()
     created_s = time.perf_counter() - t0
