@@ -139,15 +139,36 @@ def workload() -> list[Workload]:
 
 
 @dataclass(frozen=True)
+class NoticesDecided:
+    """The takedown-decision clocks stopped in the period, told apart: `notices` decided for the
+    first time (each notice has one first decision clock, so it counts once, ever) and
+    `redecisions`, the decision rounds of notices an appeal reopened (SlaClock.reopened)."""
+    notices: int
+    redecisions: int
+
+
+def notices_decided(period: Period, durations: list[ClockDurations]) -> NoticesDecided:
+    """From the roll-up's count of decision clocks, less the re-decisions (few: read over the
+    clock_redecided index)."""
+    clocks = next(row.count for row in durations if row.kind == ClockKind.TAKEDOWN_DECISION)
+    redecisions = clock_rollup.counted_clocks().filter(
+        period.where("stopped_at"), reopened=True, kind=ClockKind.TAKEDOWN_DECISION).count()
+    return NoticesDecided(clocks - redecisions, redecisions)
+
+
+@dataclass(frozen=True)
 class PeriodFigures:
     period: Period
     breaches: list[tuple[date, int]]
     durations: list[ClockDurations]
     weeks: list[Week]
+    decided: NoticesDecided
 
 
 def period_figures(period: Period) -> PeriodFigures:
-    return PeriodFigures(period, breaches_per_day(period), durations_per_kind(period), weekly_medians(period))
+    durations = durations_per_kind(period)
+    return PeriodFigures(period, breaches_per_day(period), durations, weekly_medians(period),
+                         notices_decided(period, durations))
 
 
 DURATION_COLUMNS = ("clock_id", "kind", "notice", "started_at", "due_at", "stopped_at", "elapsed_seconds",
@@ -226,6 +247,8 @@ def figure_rows(period: Period) -> Iterator[tuple]:
             ("count", row.count), ("within_target", row.within), ("within_target_share", row.share),
             ("breached", row.breached), ("median_elapsed_seconds", seconds(row.median)),
             ("p90_elapsed_seconds", seconds(row.p90))))
+    yield "notices_decided", ClockKind.TAKEDOWN_DECISION, "first_decisions", shown.decided.notices
+    yield "notices_decided", ClockKind.TAKEDOWN_DECISION, "redecisions", shown.decided.redecisions
     for week in shown.weeks:
         yield "weekly_count", ClockKind.TAKEDOWN_DECISION, week.monday.isoformat(), week.count
         yield "weekly_median_elapsed_seconds", ClockKind.TAKEDOWN_DECISION, week.monday.isoformat(), _blank(

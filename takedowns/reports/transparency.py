@@ -189,12 +189,20 @@ def _median_time_to_action(period: ReportPeriod) -> int | None:
 
 
 def _decided_within_target(period: ReportPeriod) -> dict:
-    """Notices whose takedown-decision clock stopped in the period (cancelled ones measured
-    nothing), and how many of them stopped by their due time."""
+    """Notices decided: notices whose first takedown-decision clock stopped in the period (every
+    listing decided; cancelled clocks measured nothing). A notice has one first decision clock
+    (routing starts it once), so each notice counts once, ever. Within target: those stopped by
+    their due time (moved later by the submitter's waits). Re-decisions apart: decision clocks of
+    notices an appeal reopened (SlaClock.reopened), stopped in the period, and how many in time."""
+    first, again = Q(reopened=False), Q(reopened=True)
     target = (clock_rollup.counted_clocks().filter(period.where("stopped_at"), kind=ClockKind.TAKEDOWN_DECISION)
-              .aggregate(decided=Count("pk"), within=Count("pk", filter=clock_rollup.WITHIN_TARGET)))
+              .aggregate(decided=Count("pk", filter=first),
+                         within=Count("pk", filter=first & clock_rollup.WITHIN_TARGET),
+                         redecided=Count("pk", filter=again),
+                         redecided_within=Count("pk", filter=again & clock_rollup.WITHIN_TARGET)))
     return {"decided": target["decided"], "within_target": target["within"],
-            "share": share(target["within"], target["decided"])}
+            "share": share(target["within"], target["decided"]),
+            "redecisions": target["redecided"], "redecisions_within_target": target["redecided_within"]}
 
 
 def _counter_notices(period: ReportPeriod) -> dict:

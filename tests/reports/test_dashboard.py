@@ -4,10 +4,14 @@ fixed dataset of tests/datasets.py (dates in October 2026, with rows just outsid
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from takedowns.enums import ClockKind
+from takedowns.models import SlaClock
 from takedowns.reports import dashboard
+from takedowns.reports.periods import Period
 from tests.datasets import MIN, OCTOBER, H
+from tests.factories import D, redecided
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +91,21 @@ def test_duration_rows_are_the_stopped_clocks_of_the_period_in_order(dataset):
         ("counter_notice_restore", "TD-N2", 13 * 24 * H, True, False),
         ("appeal_decision", "TD-N3", 6 * 24 * H, True, False),
     ]
+
+
+def test_a_notice_reopened_by_an_appeal_is_one_notice_decided_and_one_re_decision(now, catalogue, reviewers):
+    # Issue 12, item 2: two decision clocks stop for the notice; it is one notice decided, the
+    # second round a re-decision shown apart.
+    from_day = timezone.localdate(now)
+    notice = redecided(now, "L-100001", reviewers["tm"], reviewers["cr"])
+    assert list(SlaClock.objects.filter(notice=notice, kind=ClockKind.TAKEDOWN_DECISION).order_by("started_at")
+                .values_list("reopened", "stopped_at")) == [(False, now), (True, now + 3 * D)]
+    period = Period(from_day, from_day + 3 * D)
+    shown = dashboard.period_figures(period)
+    assert shown.decided == dashboard.NoticesDecided(notices=1, redecisions=1)
+    assert {row.kind: row.count for row in shown.durations}[ClockKind.TAKEDOWN_DECISION] == 2  # the clocks
+    rows = list(dashboard.figure_rows(period))
+    assert ("notices_decided", ClockKind.TAKEDOWN_DECISION, "first_decisions", 1) in rows
+    assert ("notices_decided", ClockKind.TAKEDOWN_DECISION, "redecisions", 1) in rows
+    # Only the re-decision falls in a period that starts after the first decision.
+    assert dashboard.period_figures(Period(from_day + D, from_day + 3 * D)).decided == dashboard.NoticesDecided(0, 1)

@@ -186,6 +186,8 @@ def test_the_figures_csv_holds_every_figure_of_the_page(as_lead, dataset):
           for day in range(1, 32)],
         *[["stopped_clocks", kind, key, value]
           for kind, values in stopped.items() for key, value in zip(keys, values, strict=True)],
+        ["notices_decided", "takedown_decision", "first_decisions", "3"],
+        ["notices_decided", "takedown_decision", "redecisions", "0"],
         *[row for monday, count, median in weeks for row in (
             ["weekly_count", "takedown_decision", monday, count],
             ["weekly_median_elapsed_seconds", "takedown_decision", monday, median])],
@@ -259,11 +261,12 @@ def test_the_page_costs_the_same_queries_whether_the_figures_are_rolled_up_or_li
                                                                                   django_assert_num_queries):
     # Session, user, the session's authenticator (its second factor), reviewer, groups (2), running
     # clocks, workload (2); then breaches, durations and weekly durations: each asks how far the
-    # roll-up goes, then reads it or the clocks; risk screening's two aggregates (bands, high-risk rejected).
-    with django_assert_num_queries(17):
+    # roll-up goes, then reads it or the clocks; the re-decisions; risk screening's two aggregates (bands,
+    # high-risk rejected).
+    with django_assert_num_queries(18):
         live = as_lead.get("/review/dashboard/", OCTOBER)
     clock_rollup.refresh(timezone.now())
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         rolled_up = as_lead.get("/review/dashboard/", OCTOBER)
     assert live.status_code == rolled_up.status_code == 200
     # Tables and charts alike; only the logout form's CSRF token differs.

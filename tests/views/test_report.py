@@ -35,7 +35,8 @@ OCTOBER = {
     "removals_by_initiative": {"reactive": 4, "proactive": 0},
     "automated_means": {"decisions": 6, "automated_detection": 2, "automated_decision": 1},
     "median_time_to_action_seconds": 79200,
-    "decided_within_target": {"decided": 3, "within_target": 2, "share": 0.6667},
+    "decided_within_target": {"decided": 3, "within_target": 2, "share": 0.6667, "redecisions": 0,
+                              "redecisions_within_target": 0},
     "counter_notices": {"filed": 2, "by_status": {"filed": 0, "incomplete": 1, "waiting": 0, "restored": 1,
                                                   "lawsuit": 0}},
     "appeals": {"filed": 3, "by_appellant": {
@@ -96,7 +97,8 @@ def test_the_page_shows_the_figures_with_their_labels_to_anyone(client, dataset)
         "Listings restored after a counter-notice or appeal 1", "Decisions reversed on appeal 1",
         "After a notice (reactive) 4", "On our own initiative (proactive) 0", "with automated detection 2",
         "taken by automated means 1", "Median time to action 22 h", "Notices decided 3",
-        "decided within target 2 (66.7 %)", "Counter-notices filed 2", "Incomplete: returned to the seller 1",
+        "decided within target 2 (66.7 %)", "Re-decisions after an appeal reopened a notice 0",
+        "re-decided within target 0", "Counter-notices filed 2", "Incomplete: returned to the seller 1",
         "by sellers 2", "by sellers: original decision upheld 1", "by submitters: original decision reversed 1",
         "Penalties decided 2", "Restriction on new listings 1", "Temporary suspension 0",
     } <= rows
@@ -119,7 +121,8 @@ def test_a_period_without_events_reports_zeros(client, dataset):
     data = json.loads(client.get("/transparency/2026-05.json").content)
     assert data["notices"]["received"] == 0
     assert data["median_time_to_action_seconds"] is None
-    assert data["decided_within_target"] == {"decided": 0, "within_target": 0, "share": None}
+    assert data["decided_within_target"] == {"decided": 0, "within_target": 0, "share": None, "redecisions": 0,
+                                             "redecisions_within_target": 0}
 
 
 def test_the_index_lists_the_periods_from_the_first_notice_to_now(client, dataset):
