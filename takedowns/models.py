@@ -582,7 +582,8 @@ class SlaPolicy(models.Model):
         ordering = ["clock", "right_type", "reason", "-min_priority"]
 
     def __str__(self) -> str:
-        scope = " ".join(part for part in (self.right_type, self.reason) if part) or "any"
+        scope = " ".join(part for part in ("trusted flaggers" if self.trusted_flagger_only else "", self.right_type,
+                                           self.reason) if part) or "any"
         return f"{self.get_clock_display()} ({scope}, priority ≥ {self.min_priority}): {self.target}"
 
 

@@ -10,7 +10,7 @@ from django.core import mail
 
 from takedowns import workflow
 from takedowns.enums import ClockKind, EventKind
-from takedowns.models import Event, Notice, OutboundEmail, SlaClock, SlaPolicy
+from takedowns.models import Event, Notice, OutboundEmail, SlaClock, SlaPolicy, Submitter
 from takedowns.workflow import clocks
 from tests.factories import file_notice, routed
 
@@ -255,3 +255,41 @@ def test_a_business_hours_clock_stopped_after_its_due_time_counts_the_working_ti
     clock = SlaClock.objects.get(notice=notice, kind=DECISION)
     assert (clock.elapsed, clock.stopped_at > clock.due_at) == (timedelta(hours=9), True)
     assert notice.events.get(kind=EventKind.CLOCK_STOPPED, details__clock=DECISION).details["within_target"] is False
+
+
+def test_trusted_flaggers_notices_get_their_own_shorter_targets_and_come_first_in_the_queue(client, now, catalogue,
+                                                                                             reviewers):
+    # Issue 12, item 13 (DSA Art. 22(1)): migration 0018's trusted-flagger policies, 5 min and 12 h.
+    assert sorted(SlaPolicy.objects.filter(trusted_flagger_only=True).values_list("clock", "target")) == [
+        (ACK, timedelta(minutes=5)), (DECISION, timedelta(hours=12))]
+    earlier = routed(now - timedelta(hours=6), [("L-100002", "counterfeit")], routed_after=ROUTING)
+    Submitter.objects.create(email="flagger@brand.example", trusted_flagger=True, created_at=now)
+    flagged = routed(now, routed_after=ROUTING, submitter_email="flagger@brand.example")
+    assert flagged.trust == "trusted_flagger"
+    ack = SlaClock.objects.get(notice=flagged, kind=ACK)
+    decision = SlaClock.objects.get(notice=flagged, kind=DECISION)
+    assert (ack.target, ack.due_at, str(ack.policy)) == (
+        timedelta(minutes=5), now + timedelta(minutes=5), "Acknowledgement (trusted flaggers, priority ≥ 0): 0:05:00")
+    assert (decision.target, decision.due_at) == (timedelta(hours=12), now + timedelta(hours=12))
+    assert SlaClock.objects.get(notice=earlier, kind=DECISION).due_at == now + timedelta(hours=18)
+    client.force_login(reviewers["tm"].user)
+    response = client.get("/review/")
+    assert [n.reference for n in response.context["page"].rows] == [flagged.reference, earlier.reference]
+    assert ("Ordered by due time (the SLA target of each notice's next step), then priority. Trusted flaggers' "
+            "notices (DSA Art. 22) are decided with priority: their decision target is 12 hours, shorter than "
+            "other notices', so they fall due and come up sooner.") in response.content.decode()
+
+
+def test_a_trusted_flagger_policy_wins_over_a_more_specific_one_and_applies_to_nobody_else(
+        now, catalogue, reviewers, django_capture_on_commit_callbacks):
+    SlaPolicy.objects.create(clock=DECISION, right_type="trademark", reason="counterfeit", target=timedelta(hours=20))
+    Submitter.objects.create(email="flagger@brand.example", trusted_flagger=True, created_at=now)
+    flagged = routed(now, routed_after=ROUTING, submitter_email="flagger@brand.example")
+    other = routed(now, [("L-100002", "counterfeit")], routed_after=ROUTING)
+    assert SlaClock.objects.get(notice=flagged, kind=DECISION).target == timedelta(hours=12)
+    assert SlaClock.objects.get(notice=other, kind=DECISION).target == timedelta(hours=20)
+    with django_capture_on_commit_callbacks(execute=True):  # as the admin saves it
+        for policy in SlaPolicy.objects.filter(trusted_flagger_only=True):
+            policy.is_active = False
+            policy.save()
+    assert clocks.trusted_flagger_target() is None

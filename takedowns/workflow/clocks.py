@@ -63,6 +63,13 @@ def policy_for(kind: str, notice: Notice, reasons: Sequence[str] = ()) -> SlaPol
                                           -p.pk), default=None)
 
 
+def trusted_flagger_target(kind: str = ClockKind.TAKEDOWN_DECISION) -> timedelta | None:
+    """The shortest target of an active trusted-flagger policy for this clock (what the review queue
+    says of its order), None when leads have none."""
+    return min((policy.target for policy in active_policies() if policy.clock == kind and policy.trusted_flagger_only),
+               default=None)
+
+
 # --- The active policies, kept per process. Every clock start needs them and leads change them
 # rarely, so each process keeps a copy and reads it again when a policy changed: saving or
 # deleting one (the admin does) writes a new token into the shared cache once its transaction
@@ -141,9 +148,10 @@ def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: Seq
         # The target in the clock's own time, so that sla.elapsed_in_own_time holds for these clocks too.
         target = sla.working_time_between(started_at, due_at, calendar)
         warn_at = started_at + (due_at - started_at) * ratio
-    # A second decision round (an appeal reopened the decided notice) is a re-decision, counted apart.
-    reopened = kind == ClockKind.TAKEDOWN_DECISION and SlaClock.objects.filter(
-        notice=notice, kind=kind, stopped_at__isnull=False, cancelled=False).exists()
+    # The first decision clock starts as routing hands the notice over (routed_at is written after
+    # it); one started on a notice routed before is a new round, an appeal having reopened the
+    # decided notice: a re-decision, counted apart from the notices decided.
+    reopened = kind == ClockKind.TAKEDOWN_DECISION and notice.routed_at is not None
     clock = SlaClock.objects.create(
         kind=kind, notice=notice, item=item, strike=strike, counter_notice=counter_notice, appeal=appeal,
         policy=policy, target=target, calendar=calendar.terms(), started_at=started_at, due_at=due_at,
