@@ -1,10 +1,11 @@
 """The public transparency report (DSA Art. 15 and 24): per month or half-year, as a page, as JSON
-and as CSV, all three from the same stored figures (reports/transparency.published_report). No
+and as CSV, all three from the same figures (reports/transparency.live_report: the stored snapshot and
+what came after it). No
 login: the report holds counts only, nothing that identifies a person."""
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -137,8 +138,10 @@ def report(request: HttpRequest, period: str) -> HttpResponse:
     chosen = _period(period)
     if isinstance(chosen, str):
         return render(request, "takedowns/report/unknown_period.html", {"message": chosen}, status=404)
-    data = figures.published_report(chosen, timezone.now())
-    return render(request, "takedowns/report/report.html", {"period": chosen, "sections": sections(data)})
+    data = figures.live_report(chosen, timezone.now())
+    return render(request, "takedowns/report/report.html", {
+        "period": chosen, "sections": sections(data), "as_of": datetime.fromisoformat(data["as_of"]),
+        "computed_at": datetime.fromisoformat(data["computed_at"])})
 
 
 @once_more_if_disconnected
@@ -148,7 +151,7 @@ def report_json(request: HttpRequest, period: str) -> JsonResponse:
     chosen = _period(period)
     if isinstance(chosen, str):
         return JsonResponse({"error": chosen}, status=404)
-    return JsonResponse(figures.published_report(chosen, timezone.now()),
+    return JsonResponse(figures.live_report(chosen, timezone.now()),
                         json_dumps_params={"indent": 2, "ensure_ascii": False})
 
 
@@ -169,7 +172,7 @@ def report_csv(request: HttpRequest, period: str) -> HttpResponse:
     body = io.StringIO()
     writer = csv.writer(body)
     writer.writerow(("figure", "value"))
-    for key, value in figures.flattened(figures.published_report(chosen, timezone.now())):
+    for key, value in figures.flattened(figures.live_report(chosen, timezone.now())):
         writer.writerow((key, _cell(value)))
     response = HttpResponse(body.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="transparency-report-{chosen.slug}.csv"'

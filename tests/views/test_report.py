@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from takedowns.models import ReportSnapshot
 from takedowns.reports import transparency as figures
+from tests.factories import decided
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,9 @@ def test_the_json_report_of_a_month_equals_the_figures_worked_out_by_hand(client
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     data = json.loads(response.content)
-    assert datetime.fromisoformat(data.pop("computed_at")).tzinfo is not None  # when the roll-up was computed
+    computed_at = data.pop("computed_at")
+    assert datetime.fromisoformat(computed_at).tzinfo is not None  # when the roll-up was computed
+    assert data.pop("as_of") == computed_at  # a closed month: nothing after the snapshot to add
     assert data == OCTOBER
 
 
@@ -78,8 +81,8 @@ def test_the_csv_report_has_the_json_figures_one_per_row(client, dataset):
                 yield from flat(value, f"{prefix}{key}.")
             else:
                 yield [f"{prefix}{key}", "true" if value is True else str(value)]
-    assert rows[1:-1] == list(flat(OCTOBER))
-    assert rows[-1][0] == "computed_at"
+    assert rows[1:-2] == list(flat(OCTOBER))
+    assert [row[0] for row in rows[-2:]] == ["computed_at", "as_of"]
     assert ["median_time_to_action_seconds", "79200"] in rows
     assert ["appeals.by_appellant.seller.by_status.upheld", "1"] in rows
     assert ["removals_by_initiative.proactive", "0"] in rows
@@ -183,3 +186,26 @@ def test_the_beat_task_keeps_the_current_and_previous_periods_computed(dataset):
 
 def test_the_site_navigation_links_to_the_report(client, db):
     assert '<a class="nav-link" href="/transparency/">Transparency report</a>' in client.get("/").content.decode()
+
+
+def test_the_report_in_progress_adds_what_came_after_its_snapshot_and_says_as_of_when(client, catalogue, reviewers):
+    # Issue 12, item 17: the stored snapshot may be minutes old; the counts dated after it are added live.
+    month = f"{timezone.localdate():%Y-%m}"
+    before = client.get(f"/transparency/{month}.json").json()
+    assert (before["notices"]["received"], before["as_of"]) == (0, before["computed_at"])
+    decided(timezone.now(), {"L-100001": "remove"})  # confirmed, routed and decided after the snapshot
+    after = client.get(f"/transparency/{month}.json").json()
+    assert after["computed_at"] == before["computed_at"]  # the same stored snapshot, still fresh
+    assert after["as_of"] > after["computed_at"]
+    assert (after["notices"]["received"], after["notices"]["by_source"]["other"]) == (1, 1)
+    assert (after["actions"]["decisions"], after["actions"]["by_outcome"]["remove"]) == (1, 1)
+    assert after["removals_by_initiative"]["reactive"] == 1
+    assert after["decided_within_target"] == {"decided": 1, "within_target": 1, "share": 1.0, "redecisions": 0,
+                                              "redecisions_within_target": 0}
+    assert after["median_time_to_action_seconds"] is None  # as of the snapshot: a median is not added
+    page = client.get(f"/transparency/{month}/").content.decode()
+    assert re.search(r"<tr><th scope=\"row\" class=\"fw-normal\">Notices received</th><td class=\"text-end\">1</td>",
+                     page)
+    as_of = timezone.localtime(datetime.fromisoformat(after["as_of"]))
+    assert f"Figures as of {as_of:%-d %B %Y}, " in page
+    assert "read live on top of the figures stored at" in page
