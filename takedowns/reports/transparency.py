@@ -310,7 +310,8 @@ def live_report(period: ReportPeriod, now: datetime) -> dict:
     after = _After(period.first, period.last, slug=period.slug, title=period.title, complete=period.complete,
                    since=computed_at, until=until)
     decisions = _decisions(after)
-    fresh = {"notices": _notices(after), "actions": decisions["actions"], "automated_means": decisions["automated_means"],
+    fresh = {"notices": _notices(after), "actions": decisions["actions"],
+             "automated_means": decisions["automated_means"],
              "removals_by_initiative": {"reactive": decisions["actions"]["by_outcome"][DecisionOutcome.REMOVE],
                                         "proactive": 0},
              "decided_within_target": _decided_within_target(after), "counter_notices": _counter_notices(after),

@@ -12,8 +12,8 @@ from takedowns.enums import ClockKind
 from takedowns.models import SlaClock, SlaPolicy
 from takedowns.reports import dashboard, transparency
 from takedowns.reports.periods import Period
-from tests.datasets import MIN, OCTOBER, H
 from takedowns.workflow import appeals
+from tests.datasets import MIN, OCTOBER, H
 from tests.factories import D, decide, decided, decision_of, redecided, routed
 
 pytestmark = pytest.mark.django_db

@@ -161,8 +161,8 @@ def test_the_priority_points_and_the_good_faith_programme_are_routings_and_trust
 def test_the_targets_are_the_active_policies_with_the_defaults_of_the_clocks(client):
     text = text_of(client, HANDLING)
     assert ("Acknowledgement — from your confirming the notice to its being with a reviewer. Notices from trusted "
-            "flaggers (DSA Art. 22): 5 minutes; the clock runs round the clock, every day. All other cases: 15 minutes; "
-            "the clock runs round the clock, every day.") in text
+            "flaggers (DSA Art. 22): 5 minutes; the clock runs round the clock, every day. All other cases: "
+            "15 minutes; the clock runs round the clock, every day.") in text
     assert ("Notices from trusted flaggers (DSA Art. 22): 12 hours; the clock runs round the clock, every day. All "
             "other cases: 24 hours;") in text
     assert "Takedown executed" in text
