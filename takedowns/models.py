@@ -565,8 +565,8 @@ class SlaPolicy(models.Model):
     min_priority = models.IntegerField(default=0, help_text="Applies to notices of at least this priority.")
     # DSA Art. 22(1): trusted flaggers' notices are decided with priority; their own (shorter)
     # targets put them first in the queue, which is ordered by due time.
-    trusted_flagger_only = models.BooleanField(
-        default=False, help_text="Applies only to notices from trusted flaggers (DSA Art. 22), before any other.")
+    trusted_flagger_only = models.BooleanField(default=False, db_default=False, help_text=(
+        "Applies only to notices from trusted flaggers (DSA Art. 22), before any other."))
     target = models.DurationField(help_text="e.g. 24:00:00, or 00:01:00 to watch a clock breach in the demo.")
     warn_ratio = models.FloatField(default=0.8, help_text="Warn when this share of the target has passed (0-1].")
     business_hours = models.BooleanField(default=False, help_text="Off: the clock runs round the clock.")
@@ -729,7 +729,8 @@ class SlaClock(models.Model):
         "(wall-clock time round the clock)."))
     # A takedown-decision clock started when an appeal reopened a decided notice: a re-decision,
     # counted apart from the notices decided (their first decision clock).
-    reopened = models.BooleanField(default=False)
+    # db_default too: the benches write clock rows with SQL.
+    reopened = models.BooleanField(default=False, db_default=False)
     # Not a column: the clock's state at page time (an sla.ClockState), set by the selectors that show it.
     state: str
 

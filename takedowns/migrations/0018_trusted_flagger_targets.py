@@ -94,12 +94,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='slaclock',
             name='reopened',
-            field=models.BooleanField(default=False),
+            field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
             model_name='slapolicy',
             name='trusted_flagger_only',
-            field=models.BooleanField(default=False, help_text='Applies only to notices from trusted flaggers (DSA Art. 22), before any other.'),
+            field=models.BooleanField(db_default=False, default=False, help_text='Applies only to notices from trusted flaggers (DSA Art. 22), before any other.'),
         ),
         migrations.AlterField(
             model_name='slaclock',
