@@ -52,8 +52,7 @@ def _labelled(counts: dict[str, int], choices) -> Rows:
 def sections(data: dict) -> list[tuple[str, str, Rows]]:
     """(title, what is counted, rows) for the page, labelled with the choices' display names."""
     notices, actions, automated = data["notices"], data["actions"], data["automated_means"]
-    target, appeals = data["decided_within_target"], data["appeals"]["by_appellant"]
-    median = data["median_time_to_action_seconds"]
+    appeals = data["appeals"]["by_appellant"]
     appeal_rows: Rows = [("Appeals filed", data["appeals"]["filed"])]
     for who, label in Appellant.choices:
         appeal_rows.append((f"by {label.lower()}s", appeals[who]["filed"]))
@@ -84,16 +83,7 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
             ("Decisions", automated["decisions"]),
             ("with automated detection", automated["automated_detection"]),
             ("taken by automated means", automated["automated_decision"])]),
-        ("Time to action", "From the notice's receipt (its confirmation) to the decision on each listing, over the "
-                           "decisions of the period; the notices whose listings were all decided for the first "
-                           "time in the period (each notice counts once), and the share decided within the SLA "
-                           "target (its time waiting for the notifier's answer left out); apart, the notices "
-                           "decided again in the period after an appeal reopened them.", [
-            ("Median time to action", duration_text(None if median is None else timedelta(seconds=median))),
-            ("Notices decided", target["decided"]),
-            ("decided within target", f"{target['within_target']} ({percent(target['share'])})"),
-            ("Re-decisions after an appeal reopened a notice", target["redecisions"]),
-            ("re-decided within target", target["redecisions_within_target"])]),
+        _time_to_action(data),
         ("Counter-notices (DMCA 512(g))", "Counter-notices filed by sellers in the period, by where they stand now.",
          [("Counter-notices filed", data["counter_notices"]["filed"]),
           *_labelled(data["counter_notices"]["by_status"], CounterNoticeStatus.choices)]),
@@ -101,6 +91,20 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
          appeal_rows),
         *_measure_sections(data),
     ]
+
+
+def _time_to_action(data: dict) -> tuple[str, str, Rows]:
+    target, median = data["decided_within_target"], data["median_time_to_action_seconds"]
+    return ("Time to action",
+            "From the notice's receipt (its confirmation) to the decision on each listing, over the decisions of the "
+            "period; the notices whose listings were all decided for the first time in the period (each notice "
+            "counts once), and the share decided within the SLA target (its time waiting for the notifier's answer "
+            "left out); apart, the notices decided again in the period after an appeal reopened them.", [
+                ("Median time to action", duration_text(None if median is None else timedelta(seconds=median))),
+                ("Notices decided", target["decided"]),
+                ("decided within target", f"{target['within_target']} ({percent(target['share'])})"),
+                ("Re-decisions after an appeal reopened a notice", target["redecisions"]),
+                ("re-decided within target", target["redecisions_within_target"])])
 
 
 def _measure_sections(data: dict) -> list[tuple[str, str, Rows]]:
