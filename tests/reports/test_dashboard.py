@@ -10,7 +10,7 @@ from django.utils import timezone
 from takedowns import workflow
 from takedowns.enums import ClockKind
 from takedowns.models import SlaClock, SlaPolicy
-from takedowns.reports import dashboard, transparency
+from takedowns.reports import clock_rollup, dashboard, transparency
 from takedowns.reports.periods import Period
 from takedowns.workflow import appeals
 from tests.datasets import MIN, OCTOBER, H
@@ -139,8 +139,10 @@ def test_a_notice_closed_unanswered_while_its_clock_was_paused_counts_within_tar
     workflow.request_information(notice, reviewers["tm"], [notice.items.get().pk], "Which test buy?", start + H)
     assert workflow.expire_information_requests(start + H + 7 * D) == 1
     november = Period(date(2026, 11, 1), date(2026, 11, 30))
-    decision = {row.kind: row for row in dashboard.durations_per_kind(november)}[ClockKind.TAKEDOWN_DECISION]
-    assert (decision.count, decision.within, decision.breached, decision.median) == (1, 1, 0, H)
+    live = {row.kind: row for row in dashboard.durations_per_kind(november)}[ClockKind.TAKEDOWN_DECISION]
+    assert (live.count, live.within, live.breached, live.median) == (1, 1, 0, H)
+    clock_rollup.refresh(start + 30 * D)  # the same figures from the daily roll-up
+    assert {row.kind: row for row in dashboard.durations_per_kind(november)}[ClockKind.TAKEDOWN_DECISION] == live
     report = transparency.report_figures(transparency.report_period("2026-11", start + 30 * D))
     assert report["decided_within_target"]["within_target"] == 1
 
