@@ -637,7 +637,8 @@ def load(n: int, db: str) -> dict:
                                               target=timedelta(hours=hours), warn_ratio=WARN_RATIO).pk
                 for key, hours in DECISION_TARGET_HOURS.items()}
     for kind in ("acknowledgement", "takedown_executed", "seller_penalty", "appeal_decision"):
-        policies[kind] = SlaPolicy.objects.get(clock=kind, right_type="", reason="", min_priority=0).pk
+        policies[kind] = SlaPolicy.objects.get(clock=kind, right_type="", reason="", min_priority=0,
+                                               trusted_flagger_only=False).pk
     ladder = penalties.parse_ladder(settings.PENALTY_LADDER)
     timings["users_policies"] = time.perf_counter() - t0
     statements = load_statements(n, reviewer_ids, user_ids, codes, policies, ladder)

@@ -493,7 +493,7 @@ def reference_rows() -> tuple[dict[str, int], list[int], dict]:
                                               target=timedelta(hours=hours), warn_ratio=WARN_RATIO).pk
                 for key, hours in DECISION_TARGET_HOURS.items()}
     policies["acknowledgement"] = SlaPolicy.objects.get(clock="acknowledgement", right_type="", reason="",
-                                                        min_priority=0).pk
+                                                        min_priority=0, trusted_flagger_only=False).pk
     return rights, codes, policies
 
 

@@ -263,9 +263,9 @@ class SlaPolicyForm(forms.ModelForm):  # what ModelAdmin.form is by default
 class SlaPolicyAdmin(HidesSecrets):
     """Leads set SLA targets here; a running clock keeps the terms it started with."""
     form = SlaPolicyForm
-    list_display = ["clock", "right_type", "reason", "min_priority", "target", "warn_ratio", "business_hours",
-                    "country", "is_active"]
-    list_filter = ["clock", "is_active", "business_hours"]
+    list_display = ["clock", "trusted_flagger_only", "right_type", "reason", "min_priority", "target", "warn_ratio",
+                    "business_hours", "country", "is_active"]
+    list_filter = ["clock", "is_active", "trusted_flagger_only", "business_hours"]
 
 
 @admin.register(SlaClock)

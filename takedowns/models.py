@@ -563,6 +563,10 @@ class SlaPolicy(models.Model):
     right_type = models.CharField(max_length=16, choices=RightType.choices, blank=True, help_text="Blank: any.")
     reason = models.CharField(max_length=24, choices=InfringementReason.choices, blank=True, help_text="Blank: any.")
     min_priority = models.IntegerField(default=0, help_text="Applies to notices of at least this priority.")
+    # DSA Art. 22(1): trusted flaggers' notices are decided with priority; their own (shorter)
+    # targets put them first in the queue, which is ordered by due time.
+    trusted_flagger_only = models.BooleanField(default=False, db_default=False, help_text=(
+        "Applies only to notices from trusted flaggers (DSA Art. 22), before any other."))
     target = models.DurationField(help_text="e.g. 24:00:00, or 00:01:00 to watch a clock breach in the demo.")
     warn_ratio = models.FloatField(default=0.8, help_text="Warn when this share of the target has passed (0-1].")
     business_hours = models.BooleanField(default=False, help_text="Off: the clock runs round the clock.")
@@ -578,7 +582,8 @@ class SlaPolicy(models.Model):
         ordering = ["clock", "right_type", "reason", "-min_priority"]
 
     def __str__(self) -> str:
-        scope = " ".join(part for part in (self.right_type, self.reason) if part) or "any"
+        scope = " ".join(part for part in ("trusted flaggers" if self.trusted_flagger_only else "", self.right_type,
+                                           self.reason) if part) or "any"
         return f"{self.get_clock_display()} ({scope}, priority ≥ {self.min_priority}): {self.target}"
 
 
@@ -723,7 +728,13 @@ class SlaClock(models.Model):
     stopped_at = models.DateTimeField(null=True, blank=True)
     # Stopped because the case ended without the measured step (e.g. withdrawn): not in the figures.
     cancelled = models.BooleanField(default=False)
-    elapsed = models.DurationField(null=True, blank=True, help_text="Stopped minus started, minus paused.")
+    elapsed = models.DurationField(null=True, blank=True, help_text=(
+        "The clock's own time from start to stop, pauses left out: working time on its calendar "
+        "(wall-clock time round the clock)."))
+    # A takedown-decision clock started when an appeal reopened a decided notice: a re-decision,
+    # counted apart from the notices decided (their first decision clock).
+    # db_default too: the benches write clock rows with SQL.
+    reopened = models.BooleanField(default=False, db_default=False)
     # Not a column: the clock's state at page time (an sla.ClockState), set by the selectors that show it.
     state: str
 
@@ -741,6 +752,9 @@ class SlaClock(models.Model):
             models.Index(fields=["stopped_at"], name="clock_counted",
                          condition=models.Q(stopped_at__isnull=False, cancelled=False)),
             models.Index(fields=["breached_at"], name="clock_breached", condition=models.Q(breached_at__isnull=False)),
+            # The dashboard's re-decisions over a period: a handful of rows.
+            models.Index(fields=["stopped_at"], name="clock_redecided",
+                         condition=models.Q(reopened=True, cancelled=False, stopped_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -179,11 +179,12 @@ class ClockTargets:
 
 def _precedence(policy: SlaPolicy) -> tuple:
     """clocks.policy_for's order: the most specific policy first."""
-    return bool(policy.right_type), bool(policy.reason), policy.min_priority, -policy.pk
+    return policy.trusted_flagger_only, bool(policy.right_type), bool(policy.reason), policy.min_priority, -policy.pk
 
 
 def _is_catch_all(policy: SlaPolicy) -> bool:
-    return not policy.right_type and not policy.reason and policy.min_priority <= 0
+    return (not policy.trusted_flagger_only and not policy.right_type and not policy.reason
+            and policy.min_priority <= 0)
 
 
 def _trust_reaching(min_priority: int) -> str:
@@ -196,7 +197,7 @@ def _trust_reaching(min_priority: int) -> str:
 def scope_text(policy: SlaPolicy, *, others: bool) -> str:
     if _is_catch_all(policy):
         return "All other cases" if others else "Every case"
-    parts = []
+    parts = ["Notices from trusted flaggers (DSA Art. 22)"] if policy.trusted_flagger_only else []
     if policy.right_type:
         parts.append(f"{RightType(policy.right_type).label} notices")
     if policy.reason:

@@ -167,6 +167,25 @@ def moved_by_pause(due_at: datetime, paused_at: datetime, resumed_at: datetime, 
     return add_working_time(due_at, working_time_between(paused_at, resumed_at, calendar), calendar)
 
 
+def elapsed_in_own_time(target: timedelta, due_at: datetime, stopped_at: datetime, calendar: Calendar) -> timedelta:
+    """A stopped clock's elapsed time in its own time, the time its target counts: working time on
+    its calendar from start to stop, the pauses left out (round the clock: stopped minus started,
+    minus paused).
+
+    Why from the due time: every pause moved the due time later by exactly the working time it
+    lasted (workflow/clocks.py: resume_clock, stop_clock), so the working time from the start to
+    the due time is the target plus every pause, and the clock ran `target` plus the working time
+    from the due time to the stop (less, when stopped before it).
+
+    Within target stays "stopped by the due time" (stopped_at <= due_at, the due time moved by every
+    pause): the one definition the CLOCK_STOPPED event, the roll-up, the report, the dashboard and
+    the pages use. It agrees with elapsed <= target except for a clock stopped outside working
+    hours after its due time: it ran exactly its target but breached when the due time passed."""
+    if stopped_at >= due_at:
+        return target + working_time_between(due_at, stopped_at, calendar)
+    return max(target - working_time_between(stopped_at, due_at, calendar), timedelta(0))
+
+
 def warning_at(started_at: datetime, target: timedelta, warn_ratio: float, calendar: Calendar) -> datetime:
     """When a clock started at `started_at` with `target` warns: after `warn_ratio` of the target's
     working time (0 < warn_ratio <= 1; 1 warns at the due time itself)."""

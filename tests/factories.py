@@ -311,6 +311,21 @@ H = timedelta(hours=1)
 D = timedelta(days=1)
 
 
+def redecided(now: datetime, listing: str, by: Reviewer, other: Reviewer) -> Notice:
+    """A notice about `listing` routed to `by`, who rejects it at `now`; the submitter appeals a day
+    later, `other` sets the rejection aside two days later (the notice reopens, with its second
+    decision clock, assigned to `other`), and `other` removes the listing three days after `now`.
+    Reloaded."""
+    notice = decided(now, {listing: REJECT}, by)
+    appeal = appeals.file_appeal(decision=decision_of(notice), appellant="submitter", now=now + D,
+                                 text=SUBMITTER_APPEAL_TEXT)
+    appeals.decide_appeal(appeal, other, "reversed", "The registration is valid.", now + 2 * D)
+    notice.refresh_from_db()
+    decide(notice, now + 3 * D, {listing: REMOVE}, other)
+    notice.refresh_from_db()
+    return notice
+
+
 def case_with_everything(checker: Reviewer, other: Reviewer, at: datetime = CASE_FILED_AT) -> Notice:
     """Anna Berger's notice about Bright Store's L-100003 and L-100004 (the `bright` fixture's seller,
     with an address), filed at `at` with a certificate, routed to tm: escalated with a note; a question

@@ -10,7 +10,7 @@ from django.core import mail
 
 from takedowns import workflow
 from takedowns.enums import ClockKind, EventKind
-from takedowns.models import Event, Notice, OutboundEmail, SlaClock, SlaPolicy
+from takedowns.models import Event, Notice, OutboundEmail, SlaClock, SlaPolicy, Submitter
 from takedowns.workflow import clocks
 from tests.factories import file_notice, routed
 
@@ -186,3 +186,110 @@ def test_the_tracking_page_and_the_queue_show_due_times_and_states(client, now, 
     assert [(n.reference, n.due_at, n.clock_state) for n in queue] == [
         (late.reference, now - timedelta(hours=6), "breached"),
         (notice.reference, now + timedelta(hours=24), "on_time")]
+
+
+def test_a_clock_stopped_while_paused_has_its_due_time_moved_by_the_wait_and_is_within_target(now, catalogue,
+                                                                                               reviewers):
+    # Issue 12, item 1: the submitter never answers; the notice closes while its decision clock is
+    # paused. The clock ran 1 h of its 24 h: it never breached and must count as within target.
+    notice = routed(now, routed_after=ROUTING)
+    asked = now + timedelta(hours=1)
+    workflow.request_information(notice, reviewers["tm"], [notice.items.get().pk], "Which test buy?", asked)
+    closed = asked + timedelta(days=7)
+    assert workflow.expire_information_requests(closed) == 1
+    clock = SlaClock.objects.get(notice=notice, kind=DECISION)
+    assert (clock.stopped_at, clock.paused_at, clock.paused_for, clock.elapsed) == (
+        closed, None, timedelta(days=7), timedelta(hours=1))
+    assert (clock.due_at, clock.warn_at) == (now + timedelta(hours=24 + 7 * 24),
+                                             now + timedelta(hours=7 * 24 + 19, minutes=12))
+    stopped = notice.events.get(kind=EventKind.CLOCK_STOPPED, details__clock=DECISION)
+    assert (stopped.details["within_target"], stopped.details["elapsed"], stopped.details["due_at"]) == (
+        True, "1:00:00", (now + timedelta(hours=24 + 7 * 24)).isoformat())
+    assert clocks.process_due(closed + timedelta(days=1)) == (0, 0)
+
+
+def test_a_business_hours_clock_stopped_while_paused_moves_by_the_working_time_of_the_wait(now, catalogue,
+                                                                                             reviewers):
+    berlin = ZoneInfo("Europe/Berlin")
+    monday_9am = datetime(2026, 12, 7, 9, 0, tzinfo=berlin)
+    SlaPolicy.objects.filter(clock=DECISION).update(target=timedelta(hours=8), business_hours=True,
+                                                    timezone="Europe/Berlin", country="DE")
+    notice = routed(monday_9am, routed_after=ROUTING)
+    clock = SlaClock.objects.get(notice=notice, kind=DECISION)
+    assert clock.due_at == datetime(2026, 12, 7, 17, 0, tzinfo=berlin)
+    # Asked Monday 11:00 (2 working hours run); nobody answers; closed Tuesday 13:00 (6 + 4 working hours waited).
+    asked, closed = datetime(2026, 12, 7, 11, 0, tzinfo=berlin), datetime(2026, 12, 8, 13, 0, tzinfo=berlin)
+    workflow.request_information(notice, reviewers["tm"], [notice.items.get().pk], "Which?", asked)
+    clocks.stop_clock(DECISION, closed, notice=notice)
+    clock.refresh_from_db()
+    assert clock.due_at == datetime(2026, 12, 9, 11, 0, tzinfo=berlin)  # Monday 17:00 moved by 10 working hours
+    assert (clock.elapsed, clock.paused_for) == (timedelta(hours=2), timedelta(hours=26))
+
+
+def test_elapsed_time_of_a_business_hours_clock_is_working_time(now, catalogue, reviewers):
+    # Issue 12, item 8: the elapsed time is in the clock's own time, as its target is. Confirmed
+    # Friday 16:00, decided Monday 10:00: 2 working hours, not the 66 wall-clock hours in between.
+    berlin = ZoneInfo("Europe/Berlin")
+    friday_4pm = datetime(2026, 12, 4, 16, 0, tzinfo=berlin)
+    SlaPolicy.objects.filter(clock=DECISION).update(target=timedelta(hours=8), business_hours=True,
+                                                    timezone="Europe/Berlin", country="DE")
+    notice = routed(friday_4pm, routed_after=ROUTING)
+    monday_10am = datetime(2026, 12, 7, 10, 0, tzinfo=berlin)
+    workflow.decide_items(Notice.objects.get(pk=notice.pk), reviewers["tm"],
+                          [workflow.ItemDecision(notice.items.get().pk, "remove")], monday_10am)
+    clock = SlaClock.objects.get(notice=notice, kind=DECISION)
+    assert (clock.due_at, clock.elapsed) == (datetime(2026, 12, 7, 16, 0, tzinfo=berlin), timedelta(hours=2))
+    stopped = notice.events.get(kind=EventKind.CLOCK_STOPPED, details__clock=DECISION)
+    assert (stopped.details["elapsed"], stopped.details["within_target"]) == ("2:00:00", True)
+
+
+def test_a_business_hours_clock_stopped_after_its_due_time_counts_the_working_time_past_it(now, catalogue,
+                                                                                             reviewers):
+    berlin = ZoneInfo("Europe/Berlin")
+    monday_9am = datetime(2026, 12, 7, 9, 0, tzinfo=berlin)
+    SlaPolicy.objects.filter(clock=DECISION).update(target=timedelta(hours=4), business_hours=True,
+                                                    timezone="Europe/Berlin", country="DE")
+    notice = routed(monday_9am, routed_after=ROUTING)
+    tuesday_10am = datetime(2026, 12, 8, 10, 0, tzinfo=berlin)  # due Monday 13:00; 4 + 5 working hours later
+    clocks.stop_clock(DECISION, tuesday_10am, notice=notice)
+    clock = SlaClock.objects.get(notice=notice, kind=DECISION)
+    assert (clock.elapsed, clock.stopped_at > clock.due_at) == (timedelta(hours=9), True)
+    assert notice.events.get(kind=EventKind.CLOCK_STOPPED, details__clock=DECISION).details["within_target"] is False
+
+
+def test_trusted_flaggers_notices_get_their_own_shorter_targets_and_come_first_in_the_queue(client, now, catalogue,
+                                                                                             reviewers):
+    # Issue 12, item 13 (DSA Art. 22(1)): migration 0018's trusted-flagger policies, 5 min and 12 h.
+    assert sorted(SlaPolicy.objects.filter(trusted_flagger_only=True).values_list("clock", "target")) == [
+        (ACK, timedelta(minutes=5)), (DECISION, timedelta(hours=12))]
+    earlier = routed(now - timedelta(hours=6), [("L-100002", "counterfeit")], routed_after=ROUTING)
+    Submitter.objects.create(email="flagger@brand.example", trusted_flagger=True, created_at=now)
+    flagged = routed(now, routed_after=ROUTING, submitter_email="flagger@brand.example")
+    assert flagged.trust == "trusted_flagger"
+    ack = SlaClock.objects.get(notice=flagged, kind=ACK)
+    decision = SlaClock.objects.get(notice=flagged, kind=DECISION)
+    assert (ack.target, ack.due_at, str(ack.policy)) == (
+        timedelta(minutes=5), now + timedelta(minutes=5), "Acknowledgement (trusted flaggers, priority ≥ 0): 0:05:00")
+    assert (decision.target, decision.due_at) == (timedelta(hours=12), now + timedelta(hours=12))
+    assert SlaClock.objects.get(notice=earlier, kind=DECISION).due_at == now + timedelta(hours=18)
+    client.force_login(reviewers["tm"].user)
+    response = client.get("/review/")
+    assert [n.reference for n in response.context["page"].rows] == [flagged.reference, earlier.reference]
+    assert ("Ordered by due time (the SLA target of each notice's next step), then priority. Trusted flaggers' "
+            "notices (DSA Art. 22) are decided with priority: their decision target is 12 hours, shorter than "
+            "other notices', so they fall due and come up sooner.") in response.content.decode()
+
+
+def test_a_trusted_flagger_policy_wins_over_a_more_specific_one_and_applies_to_nobody_else(
+        now, catalogue, reviewers, django_capture_on_commit_callbacks):
+    SlaPolicy.objects.create(clock=DECISION, right_type="trademark", reason="counterfeit", target=timedelta(hours=20))
+    Submitter.objects.create(email="flagger@brand.example", trusted_flagger=True, created_at=now)
+    flagged = routed(now, routed_after=ROUTING, submitter_email="flagger@brand.example")
+    other = routed(now, [("L-100002", "counterfeit")], routed_after=ROUTING)
+    assert SlaClock.objects.get(notice=flagged, kind=DECISION).target == timedelta(hours=12)
+    assert SlaClock.objects.get(notice=other, kind=DECISION).target == timedelta(hours=20)
+    with django_capture_on_commit_callbacks(execute=True):  # as the admin saves it
+        for policy in SlaPolicy.objects.filter(trusted_flagger_only=True):
+            policy.is_active = False
+            policy.save()
+    assert clocks.trusted_flagger_target() is None

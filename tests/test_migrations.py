@@ -1,13 +1,19 @@
 """Data migrations run on rows written before them."""
 
 import importlib
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from takedowns.models import NoticeItem
-from tests.factories import routed
+from takedowns import workflow
+from takedowns.enums import ClockKind
+from takedowns.models import ClockDurationsDay, ClockRollupMark, NoticeItem, ReasonCode, SlaClock, SlaPolicy
+from takedowns.reports import clock_rollup
+from tests.factories import D, H, redecided, routed
+
+MIN = timedelta(minutes=1)
 
 ITEM_SELLER_WINDOW = "0017_item_seller_window"
 
@@ -31,3 +37,45 @@ def test_items_routed_before_0017_get_their_seller_and_filing_time(now, catalogu
     items = list(NoticeItem.objects.filter(notice=notice).select_related("seller").order_by("position"))
     assert [(i.seller.external_id if i.seller else None, i.filed_at) for i in items] == [
         ("S-1", notice.created_at), (None, notice.created_at)]
+
+
+FIGURES = "0018_trusted_flagger_targets"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0018_moves_clocks_stopped_while_paused_and_marks_re_decisions(now, catalogue, reviewers):
+    """Clocks stopped while paused before 0018 kept the due time of before their last pause (late
+    though they never breached); 0018 moves it by that pause, marks the decision rounds of reopened
+    notices as re-decisions, and empties the roll-up for its next refresh to rebuild."""
+    # A transactional test starts without the rows migrations seed: the reason code, the roll-up's mark.
+    ReasonCode.objects.get_or_create(code="genuine-goods", defaults={"title": "Genuine goods",
+                                                                     "submitter_text": "Resold lawfully."})
+    SlaPolicy.objects.all().delete()  # so 0018's defaults are written whatever an earlier test left
+    ClockRollupMark.objects.get_or_create(pk=1)
+    paused = routed(now)
+    workflow.request_information(paused, reviewers["tm"], [paused.items.get().pk], "Which test buy?", now + H)
+    workflow.expire_information_requests(now + H + 7 * D)
+    redone = redecided(now, "L-100002", reviewers["tm"], reviewers["cr"])
+    # As they were before 0018: the paused clock's old due and warning times, no re-decision mark.
+    SlaClock.objects.filter(notice=paused, kind=ClockKind.TAKEDOWN_DECISION).update(
+        due_at=now + 24 * H, warn_at=now + timedelta(hours=19, minutes=12))
+    SlaClock.objects.update(reopened=False)
+    clock_rollup.refresh(now + 30 * D)
+    assert ClockRollupMark.objects.get().through is not None
+    before = importlib.import_module(f"takedowns.migrations.{FIGURES}").Migration.dependencies
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate(before)
+        executor.loader.build_graph()
+        executor.migrate([("takedowns", FIGURES)])
+    finally:  # the next tests need the schema of today
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    clock = SlaClock.objects.get(notice=paused, kind=ClockKind.TAKEDOWN_DECISION)
+    assert (clock.due_at, clock.warn_at, clock.elapsed) == (
+        now + 24 * H + 7 * D, now + timedelta(hours=19, minutes=12) + 7 * D, H)
+    assert list(SlaClock.objects.filter(notice=redone, kind=ClockKind.TAKEDOWN_DECISION).order_by("started_at")
+                .values_list("reopened", flat=True)) == [False, True]
+    assert (ClockDurationsDay.objects.count(), ClockRollupMark.objects.get().through) == (0, None)
+    assert sorted(SlaPolicy.objects.filter(trusted_flagger_only=True).values_list("clock", "target")) == [
+        (ClockKind.ACKNOWLEDGEMENT, 5 * MIN), (ClockKind.TAKEDOWN_DECISION, 12 * H)]

@@ -15,6 +15,7 @@ from takedowns.sla import (
     add_business_days,
     add_working_time,
     clock_state,
+    elapsed_in_own_time,
     is_working_time,
     moved_by_pause,
     warning_at,
@@ -394,3 +395,27 @@ def test_warn_ratio_out_of_range_is_refused(ratio):
 def test_resume_before_pause_is_refused():
     with pytest.raises(ValueError, match="resumed_at .* is before paused_at"):
         moved_by_pause(utc(2026, 1, 13), utc(2026, 1, 12, 12), utc(2026, 1, 12, 10), BERLIN)
+
+
+# --- elapsed_in_own_time: a stopped clock's elapsed time, in the time its target counts (issue 12, item 8). ---
+
+@pytest.mark.parametrize("stopped, elapsed", [
+    (berlin(2026, 12, 8, 13), 8 * HOURS),  # exactly on the due time (Tuesday 13:00): the whole target
+    (berlin(2026, 12, 8, 9), 4 * HOURS),  # Tuesday's opening: Monday 13:00-17:00 ran
+    (berlin(2026, 12, 7, 20), 4 * HOURS),  # Monday evening: nothing ran since 17:00
+    (berlin(2026, 12, 8, 16), 11 * HOURS),  # three working hours past the due time
+    (berlin(2026, 12, 9, 8), 12 * HOURS),  # Wednesday before opening: past due by Tuesday 13:00-17:00
+    (berlin(2026, 12, 7, 13, 30), HOURS / 2),
+])
+def test_elapsed_in_own_time_counts_working_hours_from_start_to_stop(stopped, elapsed):
+    # A clock started Monday 7 December 13:00 with 8 working hours: due Tuesday 13:00.
+    due = add_working_time(berlin(2026, 12, 7, 13), 8 * HOURS, BERLIN)
+    assert due == berlin(2026, 12, 8, 13)
+    assert elapsed_in_own_time(8 * HOURS, due, stopped, BERLIN) == elapsed
+
+
+def test_elapsed_in_own_time_round_the_clock_is_stopped_minus_started_minus_paused():
+    started, paused = utc(2026, 12, 7, 9), 3 * HOURS
+    due = started + 24 * HOURS + paused  # moved later by the pause
+    assert elapsed_in_own_time(24 * HOURS, due, started + 10 * HOURS, ROUND_THE_CLOCK) == 7 * HOURS
+    assert elapsed_in_own_time(24 * HOURS, due, due + HOURS, ROUND_THE_CLOCK) == 25 * HOURS

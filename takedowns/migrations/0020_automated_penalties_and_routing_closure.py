@@ -17,7 +17,7 @@ def drop_stored_reports(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("takedowns", "0017_item_seller_window"),
+        ("takedowns", "0018_trusted_flagger_targets"),
     ]
 
     operations = [

@@ -58,6 +58,9 @@ class _Seconds(Func):
 
 SECONDS = _Seconds("elapsed")
 BUCKET = Cast(Floor(Ln(SECONDS + 1) * BUCKETS_PER_E), IntegerField())
+# Within target: stopped by the due time, which every wait for the submitter moved later by the
+# working time it lasted (workflow/clocks.py: resume_clock, and stop_clock for a clock stopped while
+# waiting). The CLOCK_STOPPED event, the report, the dashboard and the pages all use this definition.
 WITHIN_TARGET = Q(stopped_at__lte=F("due_at"))
 BREACHED = Q(breached_at__isnull=False)
 

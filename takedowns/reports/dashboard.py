@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 
-from takedowns.enums import ClockKind
+from takedowns.enums import OPEN_NOTICE_STATUSES, ClockKind
 from takedowns.models import Reviewer, SlaClock
 from takedowns.reports import clock_rollup
 from takedowns.reports.measures import seconds, share
@@ -114,28 +114,60 @@ def weekly_medians(period: Period, kind: str = ClockKind.TAKEDOWN_DECISION) -> l
 @dataclass(frozen=True)
 class Workload:
     reviewer: str
-    open_notices: int | None  # None: the row of unassigned notices
+    open_notices: int | None  # None: the rows of unassigned notices and of appeals
     running: int
     breached: int
 
 
+# The clocks a reviewer's own work stops: the steps of the notices they hold (workflow/clocks.py,
+# NOTICE_CLOCKS). The others are not one reviewer's: an appeal goes to any reviewer who took no part
+# in the decision (appeal_rules), the restore waits out the DMCA window and the beat restores, the
+# penalty ladder and the marketplace stop the penalty and takedown clocks.
+REVIEWER_CLOCKS = (ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION)
+APPEALS_ROW = "Appeals (any reviewer but the original decider)"
+
+
 def workload() -> list[Workload]:
-    """Per reviewer: open notices (kept on the reviewer row) and the running and breached running
-    clocks of the notices assigned to them; a last row for clocks of unassigned notices. Counted
-    from the running clocks (a small, indexed set), not from every notice a reviewer ever had."""
+    """Per reviewer: open notices (kept on the reviewer row), and the running and breached clocks
+    the reviewer can act on: those of the open notices assigned to them (a closed notice's later
+    clocks, a restore or an appeal, are not its first reviewer's work, who may not decide the
+    appeal). Then a row for the open notices nobody holds, and one for the running appeal clocks,
+    which any reviewer who took no part in the original decision may decide. Counted from the
+    running clocks (a small, indexed set), not from every notice a reviewer ever had."""
+    breached = Count("pk", filter=Q(breached_at__isnull=False))
     # Keyed by reviewer id, None for unassigned notices.
     clocks: dict[int | None, Mapping[str, Any]] = {
-        row["notice__assigned_to"]: row for row in SlaClock.objects.filter(stopped_at=None)
-        .values("notice__assigned_to").annotate(running=Count("pk"),
-                                                breached=Count("pk", filter=Q(breached_at__isnull=False)))
-        .order_by()}
+        row["notice__assigned_to"]: row for row in SlaClock.objects.filter(
+            stopped_at=None, kind__in=REVIEWER_CLOCKS, notice__status__in=OPEN_NOTICE_STATUSES)
+        .values("notice__assigned_to").annotate(running=Count("pk"), breached=breached).order_by()}
     reviewers = (Reviewer.objects.filter(Q(is_active=True) | Q(pk__in=[pk for pk in clocks if pk is not None]))
                  .select_related("user").order_by("user__username"))
     rows = [Workload(reviewer.user.get_username(), reviewer.open_load, clocks.get(reviewer.pk, {}).get("running", 0),
                      clocks.get(reviewer.pk, {}).get("breached", 0)) for reviewer in reviewers]
     if None in clocks:
         rows.append(Workload("Unassigned", None, clocks[None]["running"], clocks[None]["breached"]))
+    appeals = SlaClock.objects.filter(stopped_at=None, kind=ClockKind.APPEAL_DECISION).aggregate(
+        running=Count("pk"), breached=breached)
+    rows.append(Workload(APPEALS_ROW, None, appeals["running"], appeals["breached"]))
     return rows
+
+
+@dataclass(frozen=True)
+class NoticesDecided:
+    """The takedown-decision clocks stopped in the period, told apart: `notices` decided for the
+    first time (each notice has one first decision clock, so it counts once, ever) and
+    `redecisions`, the decision rounds of notices an appeal reopened (SlaClock.reopened)."""
+    notices: int
+    redecisions: int
+
+
+def notices_decided(period: Period, durations: list[ClockDurations]) -> NoticesDecided:
+    """From the roll-up's count of decision clocks, less the re-decisions (few: read over the
+    clock_redecided index)."""
+    clocks = next(row.count for row in durations if row.kind == ClockKind.TAKEDOWN_DECISION)
+    redecisions = clock_rollup.counted_clocks().filter(
+        period.where("stopped_at"), reopened=True, kind=ClockKind.TAKEDOWN_DECISION).count()
+    return NoticesDecided(clocks - redecisions, redecisions)
 
 
 @dataclass(frozen=True)
@@ -144,10 +176,13 @@ class PeriodFigures:
     breaches: list[tuple[date, int]]
     durations: list[ClockDurations]
     weeks: list[Week]
+    decided: NoticesDecided
 
 
 def period_figures(period: Period) -> PeriodFigures:
-    return PeriodFigures(period, breaches_per_day(period), durations_per_kind(period), weekly_medians(period))
+    durations = durations_per_kind(period)
+    return PeriodFigures(period, breaches_per_day(period), durations, weekly_medians(period),
+                         notices_decided(period, durations))
 
 
 DURATION_COLUMNS = ("clock_id", "kind", "notice", "started_at", "due_at", "stopped_at", "elapsed_seconds",
@@ -226,6 +261,8 @@ def figure_rows(period: Period) -> Iterator[tuple]:
             ("count", row.count), ("within_target", row.within), ("within_target_share", row.share),
             ("breached", row.breached), ("median_elapsed_seconds", seconds(row.median)),
             ("p90_elapsed_seconds", seconds(row.p90))))
+    yield "notices_decided", ClockKind.TAKEDOWN_DECISION, "first_decisions", shown.decided.notices
+    yield "notices_decided", ClockKind.TAKEDOWN_DECISION, "redecisions", shown.decided.redecisions
     for week in shown.weeks:
         yield "weekly_count", ClockKind.TAKEDOWN_DECISION, week.monday.isoformat(), week.count
         yield "weekly_median_elapsed_seconds", ClockKind.TAKEDOWN_DECISION, week.monday.isoformat(), _blank(

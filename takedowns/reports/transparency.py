@@ -205,12 +205,20 @@ def _median_time_to_action(period: ReportPeriod) -> int | None:
 
 
 def _decided_within_target(period: ReportPeriod) -> dict:
-    """Notices whose takedown-decision clock stopped in the period (cancelled ones measured
-    nothing), and how many of them stopped by their due time."""
+    """Notices decided: notices whose first takedown-decision clock stopped in the period (every
+    listing decided; cancelled clocks measured nothing). A notice has one first decision clock
+    (routing starts it once), so each notice counts once, ever. Within target: those stopped by
+    their due time (moved later by the submitter's waits). Re-decisions apart: decision clocks of
+    notices an appeal reopened (SlaClock.reopened), stopped in the period, and how many in time."""
+    first, again = Q(reopened=False), Q(reopened=True)
     target = (clock_rollup.counted_clocks().filter(period.where("stopped_at"), kind=ClockKind.TAKEDOWN_DECISION)
-              .aggregate(decided=Count("pk"), within=Count("pk", filter=clock_rollup.WITHIN_TARGET)))
+              .aggregate(decided=Count("pk", filter=first),
+                         within=Count("pk", filter=first & clock_rollup.WITHIN_TARGET),
+                         redecided=Count("pk", filter=again),
+                         redecided_within=Count("pk", filter=again & clock_rollup.WITHIN_TARGET)))
     return {"decided": target["decided"], "within_target": target["within"],
-            "share": share(target["within"], target["decided"])}
+            "share": share(target["within"], target["decided"]),
+            "redecisions": target["redecided"], "redecisions_within_target": target["redecided_within"]}
 
 
 def _counter_notices(period: ReportPeriod) -> dict:
@@ -279,6 +287,66 @@ def published_report(period: ReportPeriod, now: datetime) -> dict:
             and SECTIONS <= stored.figures.keys()):  # one stored before a section was added is recomputed
         return stored.figures
     return refresh_report(period, now)
+
+
+# --- The report as shown: the stored snapshot plus what came after it, read live (issue 12, item 17). ---
+
+@dataclass(frozen=True)
+class _After(ReportPeriod):
+    """The part of a period after its snapshot, [since, until): the sections' filters read start and end."""
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def start(self) -> datetime:
+        assert self.since is not None
+        return self.since
+
+    @property
+    def end(self) -> datetime:
+        assert self.until is not None
+        return self.until
+
+
+def live_report(period: ReportPeriod, now: datetime) -> dict:
+    """The report as the page, the JSON and the CSV show it, with `as_of`: the moment its counts
+    reach. The snapshot (published_report, up to 15 minutes old in a period in progress) plus,
+    read live, what its sections count after it, as the dashboard adds the clocks after its roll-up:
+    the counts of rows dated in the period by their event (notices received, decisions, notices
+    decided, filings, penalties, notifier measures) are the snapshot's plus those dated from its
+    `computed_at` to now, and the within-target share is computed again from the sums. As of the
+    snapshot's `computed_at` stay: the median time to action (a median cannot be added), where the
+    cases counted in the snapshot stood then (the by-status breakdowns), and any section not named
+    here. A few indexed aggregates over minutes of rows."""
+    stored = published_report(period, now)
+    computed_at = datetime.fromisoformat(stored["computed_at"])
+    until = min(now, period.end)
+    if computed_at >= until:
+        return {**stored, "as_of": computed_at.isoformat()}
+    after = _After(period.first, period.last, slug=period.slug, title=period.title, complete=period.complete,
+                   since=computed_at, until=until)
+    decisions = _decisions(after)
+    fresh = {"notices": _notices(after), "actions": decisions["actions"],
+             "automated_means": decisions["automated_means"],
+             "removals_by_initiative": {"reactive": decisions["actions"]["by_outcome"][DecisionOutcome.REMOVE],
+                                        "proactive": 0},
+             "decided_within_target": _decided_within_target(after), "counter_notices": _counter_notices(after),
+             "appeals": _appeals(after), "penalties": _penalties(after),
+             "notifier_measures": _notifier_measures(after)}
+    shown = {**stored, **{key: _added(stored[key], value) for key, value in fresh.items() if key in stored},
+             "as_of": until.isoformat()}
+    target = shown["decided_within_target"]
+    target["share"] = share(target["within_target"], target["decided"])
+    return shown
+
+
+def _added(stored: Any, fresh: Any) -> Any:
+    """Counts added leaf by leaf; anything else (a share, a flag) as stored."""
+    if isinstance(stored, dict) and isinstance(fresh, dict):
+        return {key: _added(value, fresh.get(key)) for key, value in stored.items()}
+    if isinstance(stored, int) and not isinstance(stored, bool) and isinstance(fresh, int):
+        return stored + fresh
+    return stored
 
 
 def refresh_report(period: ReportPeriod, now: datetime) -> dict:

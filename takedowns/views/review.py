@@ -16,8 +16,10 @@ from takedowns.access import ReviewerRequest, check_notice, lead_required, may_o
 from takedowns.enums import InfringementReason, ItemState, RightType
 from takedowns.forms.review import EscalateForm, QueueFilterForm, ReassignForm, ReviewForm
 from takedowns.models import Notice, ReasonCode
+from takedowns.policies import duration_text
 from takedowns.selectors import queue as queue_selectors
 from takedowns.selectors.notices import evidence_file_of, notice_for_review, review_page
+from takedowns.workflow import clocks
 
 
 def _options(choices: Any, counted: dict[str, int]) -> list[tuple[str, str, int | None]]:
@@ -34,6 +36,7 @@ def queue(request: ReviewerRequest) -> HttpResponse:
         notice.may_open = may_open_notice(request, notice)
     return render(request, "takedowns/review/queue.html", {
         "page": page, "filters": filters, "counted_at": counts.counted_at, "lead": request.lead,
+        "trusted_flagger_target": _trusted_flagger_target(),
         "filter_errors": [(name, error) for name, errors in form.errors.items() for error in errors],
         "selects": [
             ("status", filters.status, None, _options(queue_selectors.open_statuses(), counts.status)),
@@ -44,6 +47,12 @@ def queue(request: ReviewerRequest) -> HttpResponse:
             ("risk", filters.risk, "Any risk", _options(queue_selectors.QUEUE_RISKS, counts.risk)),
         ],
     }, status=400 if form.errors else 200)
+
+
+def _trusted_flagger_target() -> str:
+    """The trusted flaggers' decision target in words, for the queue's line on its order; "" without one."""
+    target = clocks.trusted_flagger_target()
+    return "" if target is None else duration_text(target)
 
 
 def _notice(request: ReviewerRequest, reference: str) -> Notice:

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import F
 
 from takedowns import emails, sla
-from takedowns.enums import LEAD_GROUP, OPEN_NOTICE_STATUSES, ClockKind, EventKind
+from takedowns.enums import LEAD_GROUP, OPEN_NOTICE_STATUSES, ClockKind, EventKind, SubmitterTrust
 from takedowns.models import Event, Notice, SlaClock, SlaPolicy
 from takedowns.workflow.base import SYSTEM, make_event
 
@@ -47,11 +47,27 @@ NOTICE_CLOCKS = (ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION)
 
 
 def policy_for(kind: str, notice: Notice, reasons: Sequence[str] = ()) -> SlaPolicy | None:
-    """The most specific active policy: right type, then reason, then the highest priority band."""
+    """The most specific active policy: for a trusted flagger's notice a trusted-flagger policy
+    first, then right type, then reason, then the highest priority band.
+
+    DSA Art. 22(1): notices of trusted flaggers are "processed and decided upon with priority and
+    without undue delay". The queue is ordered by due time, so priority means an earlier due time:
+    their own, shorter targets (the default policies of migration 0018) win over every other
+    policy, whatever the notice's priority score (which other rules raise too)."""
+    trusted = notice.trust == SubmitterTrust.TRUSTED_FLAGGER
     candidates = [policy for policy in active_policies()
                   if policy.clock == kind and policy.min_priority <= notice.priority
+                  and (trusted or not policy.trusted_flagger_only)
                   and policy.right_type in ("", notice.right_type) and (not policy.reason or policy.reason in reasons)]
-    return max(candidates, key=lambda p: (bool(p.right_type), bool(p.reason), p.min_priority, -p.pk), default=None)
+    return max(candidates, key=lambda p: (p.trusted_flagger_only, bool(p.right_type), bool(p.reason), p.min_priority,
+                                          -p.pk), default=None)
+
+
+def trusted_flagger_target(kind: str = ClockKind.TAKEDOWN_DECISION) -> timedelta | None:
+    """The shortest target of an active trusted-flagger policy for this clock (what the review queue
+    says of its order), None when leads have none."""
+    return min((policy.target for policy in active_policies() if policy.clock == kind and policy.trusted_flagger_only),
+               default=None)
 
 
 # --- The active policies, kept per process. Every clock start needs them and leads change them
@@ -129,12 +145,17 @@ def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: Seq
         due_at = sla.add_working_time(started_at, target, calendar)
         warn_at = sla.warning_at(started_at, target, ratio, calendar)
     else:
-        target = due_at - started_at
-        warn_at = started_at + target * ratio
+        # The target in the clock's own time, so that sla.elapsed_in_own_time holds for these clocks too.
+        target = sla.working_time_between(started_at, due_at, calendar)
+        warn_at = started_at + (due_at - started_at) * ratio
+    # The first decision clock starts as routing hands the notice over (routed_at is written after
+    # it); one started on a notice routed before is a new round, an appeal having reopened the
+    # decided notice: a re-decision, counted apart from the notices decided.
+    reopened = kind == ClockKind.TAKEDOWN_DECISION and notice.routed_at is not None
     clock = SlaClock.objects.create(
         kind=kind, notice=notice, item=item, strike=strike, counter_notice=counter_notice, appeal=appeal,
         policy=policy, target=target, calendar=calendar.terms(), started_at=started_at, due_at=due_at,
-        warn_at=warn_at)
+        warn_at=warn_at, reopened=reopened)
     if follow:
         _follow(clock)
     _save(events, _clock_event(clock, EventKind.CLOCK_STARTED, now or started_at, target=str(target),
@@ -168,14 +189,25 @@ def stop_clock(kind: str, now: datetime, *, cancelled: bool = False, events: lis
     clock = _running(kind, **subject)
     if clock is None:
         return None
-    paused_for = clock.paused_for + (now - clock.paused_at if clock.paused_at else timedelta(0))
-    elapsed = max(now - clock.started_at - paused_for, timedelta(0))
+    calendar = sla.Calendar.from_terms(clock.calendar)
+    due_at, warn_at, paused_for = clock.due_at, clock.warn_at, clock.paused_for
+    if clock.paused_at is not None:
+        # Stopped while paused (the notice closed because the submitter never answered): the last
+        # wait moves the due and warning times as a resume would, so the clock is judged on the
+        # working time it ran, like every other clock (issue 12, item 1).
+        due_at = sla.moved_by_pause(due_at, clock.paused_at, now, calendar)
+        warn_at = sla.moved_by_pause(warn_at, clock.paused_at, now, calendar)
+        paused_for += now - clock.paused_at
+    elapsed = sla.elapsed_in_own_time(clock.target, due_at, now, calendar)
     if not SlaClock.objects.filter(pk=clock.pk, stopped_at=None).update(
-            stopped_at=now, paused_at=None, paused_for=paused_for, elapsed=elapsed, cancelled=cancelled):
+            stopped_at=now, paused_at=None, paused_for=paused_for, elapsed=elapsed, cancelled=cancelled,
+            due_at=due_at, warn_at=warn_at):
         return None
-    clock.stopped_at, clock.elapsed, clock.cancelled = now, elapsed, cancelled
+    clock.stopped_at, clock.elapsed, clock.cancelled, clock.due_at, clock.warn_at = (
+        now, elapsed, cancelled, due_at, warn_at)
+    clock.paused_at, clock.paused_for = None, paused_for
     _save(events, _clock_event(clock, EventKind.CLOCK_STOPPED, now, elapsed=str(elapsed), cancelled=cancelled,
-                               within_target=now <= clock.due_at))
+                               within_target=now <= due_at))
     return clock
 
 

@@ -1,13 +1,20 @@
 """reports/dashboard.py: the SLA dashboard's figures, against values worked out by hand on the
 fixed dataset of tests/datasets.py (dates in October 2026, with rows just outside it on purpose)."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
+from takedowns import workflow
 from takedowns.enums import ClockKind
-from takedowns.reports import dashboard
+from takedowns.models import SlaClock, SlaPolicy
+from takedowns.reports import clock_rollup, dashboard, transparency
+from takedowns.reports.periods import Period
+from takedowns.workflow import appeals
 from tests.datasets import MIN, OCTOBER, H
+from tests.factories import D, decide, decided, decision_of, redecided, routed
 
 pytestmark = pytest.mark.django_db
 
@@ -63,11 +70,28 @@ def test_weekly_medians_of_the_takedown_decision_clock(dataset):
     ]
 
 
-def test_workload_per_reviewer_with_a_row_for_unassigned_notices(dataset):
+def test_workload_per_reviewer_with_rows_for_unassigned_notices_and_appeals(dataset):
+    # cr: N10's paused decision clock (N2's breached appeal clock is not cr's: the appeals row);
+    # tm: N8's decision clock (its takedown-executed clock waits for the marketplace).
     assert dashboard.workload() == [
-        dashboard.Workload("cr", 2, 2, 1),
-        dashboard.Workload("tm", 1, 2, 0),
+        dashboard.Workload("cr", 2, 1, 0),
+        dashboard.Workload("tm", 1, 1, 0),
         dashboard.Workload("Unassigned", None, 1, 1),
+        dashboard.Workload(dashboard.APPEALS_ROW, None, 1, 1),
+    ]
+
+
+def test_workload_leaves_a_closed_notices_appeal_and_takedown_out_of_its_reviewers_load(now, catalogue, reviewers):
+    # Issue 12, item 7: tm removed the listing and the notice closed; the seller's appeal is not tm's
+    # to decide, the takedown is the marketplace's.
+    notice = decided(now, {"L-100001": "remove"}, reviewers["tm"])
+    appeals.file_appeal(decision=decision_of(notice), appellant="seller", text="Genuine goods.", now=now + H)
+    assert set(SlaClock.objects.filter(stopped_at=None).values_list("kind", flat=True)) == {
+        ClockKind.TAKEDOWN_EXECUTED, ClockKind.SELLER_PENALTY, ClockKind.APPEAL_DECISION}
+    assert dashboard.workload() == [
+        dashboard.Workload("cr", 0, 0, 0),
+        dashboard.Workload("tm", 0, 0, 0),
+        dashboard.Workload(dashboard.APPEALS_ROW, None, 1, 0),
     ]
 
 
@@ -87,3 +111,48 @@ def test_duration_rows_are_the_stopped_clocks_of_the_period_in_order(dataset):
         ("counter_notice_restore", "TD-N2", 13 * 24 * H, True, False),
         ("appeal_decision", "TD-N3", 6 * 24 * H, True, False),
     ]
+
+
+def test_a_notice_reopened_by_an_appeal_is_one_notice_decided_and_one_re_decision(now, catalogue, reviewers):
+    # Issue 12, item 2: two decision clocks stop for the notice; it is one notice decided, the
+    # second round a re-decision shown apart.
+    from_day = timezone.localdate(now)
+    notice = redecided(now, "L-100001", reviewers["tm"], reviewers["cr"])
+    assert list(SlaClock.objects.filter(notice=notice, kind=ClockKind.TAKEDOWN_DECISION).order_by("started_at")
+                .values_list("reopened", "stopped_at")) == [(False, now), (True, now + 3 * D)]
+    period = Period(from_day, from_day + 3 * D)
+    shown = dashboard.period_figures(period)
+    assert shown.decided == dashboard.NoticesDecided(notices=1, redecisions=1)
+    assert {row.kind: row.count for row in shown.durations}[ClockKind.TAKEDOWN_DECISION] == 2  # the clocks
+    rows = list(dashboard.figure_rows(period))
+    assert ("notices_decided", ClockKind.TAKEDOWN_DECISION, "first_decisions", 1) in rows
+    assert ("notices_decided", ClockKind.TAKEDOWN_DECISION, "redecisions", 1) in rows
+    # Only the re-decision falls in a period that starts after the first decision.
+    assert dashboard.period_figures(Period(from_day + D, from_day + 3 * D)).decided == dashboard.NoticesDecided(0, 1)
+
+
+def test_a_notice_closed_unanswered_while_its_clock_was_paused_counts_within_target(now, catalogue, reviewers):
+    # Issue 12, item 1: the decision clock ran 1 h of its 24 h, then waited 7 days for an answer that
+    # never came; the dashboard and the report count it within target, as the clock's event says.
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    notice = routed(start)
+    workflow.request_information(notice, reviewers["tm"], [notice.items.get().pk], "Which test buy?", start + H)
+    assert workflow.expire_information_requests(start + H + 7 * D) == 1
+    november = Period(date(2026, 11, 1), date(2026, 11, 30))
+    live = {row.kind: row for row in dashboard.durations_per_kind(november)}[ClockKind.TAKEDOWN_DECISION]
+    assert (live.count, live.within, live.breached, live.median) == (1, 1, 0, H)
+    clock_rollup.refresh(start + 30 * D)  # the same figures from the daily roll-up
+    assert {row.kind: row for row in dashboard.durations_per_kind(november)}[ClockKind.TAKEDOWN_DECISION] == live
+    report = transparency.report_figures(transparency.report_period("2026-11", start + 30 * D))
+    assert report["decided_within_target"]["within_target"] == 1
+
+
+def test_durations_of_business_hours_clocks_are_in_working_time(now, catalogue, reviewers):
+    # Issue 12, item 8: Friday 16:00 to Monday 10:00 is 2 working hours against an 8-hour working target.
+    berlin = ZoneInfo("Europe/Berlin")
+    SlaPolicy.objects.filter(clock=ClockKind.TAKEDOWN_DECISION).update(
+        target=8 * H, business_hours=True, timezone="Europe/Berlin", country="DE")
+    notice = routed(datetime(2026, 12, 4, 16, 0, tzinfo=berlin))
+    decide(notice, datetime(2026, 12, 7, 10, 0, tzinfo=berlin), {"L-100001": "remove"})
+    rows = {row.kind: row for row in dashboard.durations_per_kind(Period(date(2026, 12, 1), date(2026, 12, 31)))}
+    assert (rows[ClockKind.TAKEDOWN_DECISION].median, rows[ClockKind.TAKEDOWN_DECISION].within) == (2 * H, 1)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from takedowns.reports import transparency
+from tests.factories import redecided
 
 NOW = datetime(2026, 11, 29, 19, 0, tzinfo=UTC)
 
@@ -43,3 +44,11 @@ def test_report_periods_run_from_the_first_confirmed_notice_to_now(dataset):
     halves, months = transparency.report_periods(NOW)
     assert [p.slug for p in halves] == ["2026-H2"]
     assert [(p.slug, p.complete) for p in months] == [("2026-11", False), ("2026-10", True), ("2026-09", True)]
+
+
+@pytest.mark.django_db
+def test_notices_decided_count_each_notice_once_and_re_decisions_apart(catalogue, reviewers):
+    # Issue 12, item 2: a notice reopened by an appeal and decided again is one notice decided.
+    redecided(datetime(2026, 11, 2, 9, 0, tzinfo=UTC), "L-100001", reviewers["tm"], reviewers["cr"])
+    assert transparency.report_figures(transparency.report_period("2026-11", NOW))["decided_within_target"] == {
+        "decided": 1, "within_target": 1, "share": 1.0, "redecisions": 1, "redecisions_within_target": 1}

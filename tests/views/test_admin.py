@@ -29,7 +29,7 @@ def policy_form(policy: SlaPolicy, **changes) -> dict:
 
 
 def test_a_lead_sets_a_one_minute_target_in_the_admin(admin_client):
-    policy = SlaPolicy.objects.get(clock="takedown_decision", right_type="")
+    policy = SlaPolicy.objects.get(clock="takedown_decision", right_type="", trusted_flagger_only=False)
     response = admin_client.post(f"/admin/takedowns/slapolicy/{policy.pk}/change/", policy_form(policy))
     assert response.status_code == 302
     policy.refresh_from_db()
@@ -46,7 +46,7 @@ def decision_clock(now) -> SlaClock:
 def test_a_lead_s_edit_applies_to_the_next_clock_although_policies_are_cached(
         admin_client, now, catalogue, reviewers, django_capture_on_commit_callbacks):
     assert decision_clock(now).target == timedelta(hours=24)  # this process now holds a copy of the policies
-    policy = SlaPolicy.objects.get(clock="takedown_decision", right_type="")
+    policy = SlaPolicy.objects.get(clock="takedown_decision", right_type="", trusted_flagger_only=False)
     with django_capture_on_commit_callbacks(execute=True):  # the edit commits
         response = admin_client.post(f"/admin/takedowns/slapolicy/{policy.pk}/change/", policy_form(policy))
     assert response.status_code == 302
@@ -72,7 +72,7 @@ def test_a_deleted_policy_no_longer_applies(admin_client, now, catalogue, review
     ({"target": "00:00:00"}, "The target must be longer than zero."),
 ])
 def test_a_policy_with_an_impossible_calendar_is_refused_with_why(admin_client, changes, message):
-    policy = SlaPolicy.objects.get(clock="takedown_decision", right_type="")
+    policy = SlaPolicy.objects.get(clock="takedown_decision", right_type="", trusted_flagger_only=False)
     response = admin_client.post(f"/admin/takedowns/slapolicy/{policy.pk}/change/", policy_form(policy, **changes))
     assert response.status_code == 200 and message in response.content.decode()
     policy.refresh_from_db()

@@ -12,7 +12,7 @@ from django.http import StreamingHttpResponse
 from django.test import override_settings
 from django.utils import timezone
 
-from takedowns.reports import clock_rollup
+from takedowns.reports import clock_rollup, dashboard
 from tests.datasets import at, clock_row, notice_row
 from tests.factories import log_in
 
@@ -120,7 +120,7 @@ def test_the_page_shows_the_figures_of_the_period(as_lead, dataset):
         "Appeal decision 0 0 1 0",
     ]
     assert text_of(html, "durations") == [
-        "Clock Stopped Median p90 Within target Breached",
+        "Clock Stopped Median elapsed p90 elapsed Within target Breached",
         "Acknowledgement 4 7 min 24 min 75.0 % (3) 1",
         "Takedown decision 3 20 h 2 d 13 h 66.7 % (2) 1",
         "Takedown executed 0 – – – 0",
@@ -130,8 +130,12 @@ def test_the_page_shows_the_figures_of_the_period(as_lead, dataset):
     ]
     assert text_of(html, "workload") == [
         "Reviewer Open notices Running clocks Breached running clocks",
-        "cr 2 2 1", "lead 0 0 0", "tm 1 2 0", "Unassigned – 1 1",
+        "cr 2 1 0", "lead 0 0 0", "tm 1 1 0", "Unassigned – 1 1",
+        "Appeals (any reviewer but the original decider) – 1 1",
     ]
+    assert ("Takedown decisions: <strong>3</strong> notices decided for the first time, <strong>0</strong> "
+            "re-decisions after an appeal reopened a notice") in html
+    assert "working hours for a clock on a business-hours calendar" in html
     assert '<strong id="breach-total">4</strong> breaches in the period.' in html
     assert ("otherwise off by at most 5&nbsp;% (usually far\n  less). The durations CSV has every clock's exact "
             "time.") in html
@@ -186,11 +190,14 @@ def test_the_figures_csv_holds_every_figure_of_the_page(as_lead, dataset):
           for day in range(1, 32)],
         *[["stopped_clocks", kind, key, value]
           for kind, values in stopped.items() for key, value in zip(keys, values, strict=True)],
+        ["notices_decided", "takedown_decision", "first_decisions", "3"],
+        ["notices_decided", "takedown_decision", "redecisions", "0"],
         *[row for monday, count, median in weeks for row in (
             ["weekly_count", "takedown_decision", monday, count],
             ["weekly_median_elapsed_seconds", "takedown_decision", monday, median])],
-        *[row for name, load, running_, breached in [("cr", "2", "2", "1"), ("lead", "0", "0", "0"),
-                                                     ("tm", "1", "2", "0"), ("Unassigned", "", "1", "1")]
+        *[row for name, load, running_, breached in [("cr", "2", "1", "0"), ("lead", "0", "0", "0"),
+                                                     ("tm", "1", "1", "0"), ("Unassigned", "", "1", "1"),
+                                                     (dashboard.APPEALS_ROW, "", "1", "1")]
           for row in (["workload_open_notices", "", name, load], ["workload_running_clocks", "", name, running_],
                       ["workload_breached_running_clocks", "", name, breached])],
     ]
@@ -258,12 +265,13 @@ def test_the_durations_csv_writes_local_times_with_their_offset_and_rounds_halve
 def test_the_page_costs_the_same_queries_whether_the_figures_are_rolled_up_or_live(as_lead, dataset,
                                                                                   django_assert_num_queries):
     # Session, user, the session's authenticator (its second factor), reviewer, groups (2), running
-    # clocks, workload (2); then breaches, durations and weekly durations: each asks how far the
-    # roll-up goes, then reads it or the clocks; risk screening's two aggregates (bands, high-risk rejected).
-    with django_assert_num_queries(17):
+    # clocks, workload (3); then breaches, durations and weekly durations: each asks how far the
+    # roll-up goes, then reads it or the clocks; the re-decisions; risk screening's two aggregates (bands,
+    # high-risk rejected).
+    with django_assert_num_queries(19):
         live = as_lead.get("/review/dashboard/", OCTOBER)
     clock_rollup.refresh(timezone.now())
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         rolled_up = as_lead.get("/review/dashboard/", OCTOBER)
     assert live.status_code == rolled_up.status_code == 200
     # Tables and charts alike; only the logout form's CSRF token differs.

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from takedowns.models import ReportSnapshot
 from takedowns.reports import transparency as figures
+from tests.factories import decided
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,8 @@ OCTOBER = {
     "automated_means": {"decisions": 6, "automated_detection": 2, "automated_decision": 1, "penalty_decisions": 2,
                         "penalty_decisions_automated": 1, "taken_by_automated_means": 2},
     "median_time_to_action_seconds": 79200,
-    "decided_within_target": {"decided": 3, "within_target": 2, "share": 0.6667},
+    "decided_within_target": {"decided": 3, "within_target": 2, "share": 0.6667, "redecisions": 0,
+                              "redecisions_within_target": 0},
     "counter_notices": {"filed": 2, "by_status": {"filed": 0, "incomplete": 1, "waiting": 0, "restored": 1,
                                                   "lawsuit": 0}},
     "appeals": {"filed": 3, "by_appellant": {
@@ -57,7 +59,9 @@ def test_the_json_report_of_a_month_equals_the_figures_worked_out_by_hand(client
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     data = json.loads(response.content)
-    assert datetime.fromisoformat(data.pop("computed_at")).tzinfo is not None  # when the roll-up was computed
+    computed_at = data.pop("computed_at")
+    assert datetime.fromisoformat(computed_at).tzinfo is not None  # when the roll-up was computed
+    assert data.pop("as_of") == computed_at  # a closed month: nothing after the snapshot to add
     assert data == OCTOBER
 
 
@@ -79,8 +83,8 @@ def test_the_csv_report_has_the_json_figures_one_per_row(client, dataset):
                 yield from flat(value, f"{prefix}{key}.")
             else:
                 yield [f"{prefix}{key}", "true" if value is True else str(value)]
-    assert rows[1:-1] == list(flat(OCTOBER))
-    assert rows[-1][0] == "computed_at"
+    assert rows[1:-2] == list(flat(OCTOBER))
+    assert [row[0] for row in rows[-2:]] == ["computed_at", "as_of"]
     assert ["median_time_to_action_seconds", "79200"] in rows
     assert ["appeals.by_appellant.seller.by_status.upheld", "1"] in rows
     assert ["removals_by_initiative.proactive", "0"] in rows
@@ -100,7 +104,8 @@ def test_the_page_shows_the_figures_with_their_labels_to_anyone(client, dataset)
         "taken by automated means 1", "Listing decisions 6", "Seller penalty decisions 2",
         "taken by automated means (the strike ladder) 1", "All decisions taken by automated means 2",
         "Median time to action 22 h", "Notices decided 3",
-        "decided within target 2 (66.7 %)", "Counter-notices filed 2", "Incomplete: returned to the seller 1",
+        "decided within target 2 (66.7 %)", "Re-decisions after an appeal reopened a notice 0",
+        "re-decided within target 0", "Counter-notices filed 2", "Incomplete: returned to the seller 1",
         "by sellers 2", "by sellers: original decision upheld 1", "by submitters: original decision reversed 1",
         "Penalties decided 2", "Restriction on new listings 1", "Temporary suspension 0",
     } <= rows
@@ -123,7 +128,8 @@ def test_a_period_without_events_reports_zeros(client, dataset):
     data = json.loads(client.get("/transparency/2026-05.json").content)
     assert data["notices"]["received"] == 0
     assert data["median_time_to_action_seconds"] is None
-    assert data["decided_within_target"] == {"decided": 0, "within_target": 0, "share": None}
+    assert data["decided_within_target"] == {"decided": 0, "within_target": 0, "share": None, "redecisions": 0,
+                                             "redecisions_within_target": 0}
 
 
 def test_the_index_lists_the_periods_from_the_first_notice_to_now(client, dataset):
@@ -184,3 +190,26 @@ def test_the_beat_task_keeps_the_current_and_previous_periods_computed(dataset):
 
 def test_the_site_navigation_links_to_the_report(client, db):
     assert '<a class="nav-link" href="/transparency/">Transparency report</a>' in client.get("/").content.decode()
+
+
+def test_the_report_in_progress_adds_what_came_after_its_snapshot_and_says_as_of_when(client, catalogue, reviewers):
+    # Issue 12, item 17: the stored snapshot may be minutes old; the counts dated after it are added live.
+    month = f"{timezone.localdate():%Y-%m}"
+    before = client.get(f"/transparency/{month}.json").json()
+    assert (before["notices"]["received"], before["as_of"]) == (0, before["computed_at"])
+    decided(timezone.now(), {"L-100001": "remove"})  # confirmed, routed and decided after the snapshot
+    after = client.get(f"/transparency/{month}.json").json()
+    assert after["computed_at"] == before["computed_at"]  # the same stored snapshot, still fresh
+    assert after["as_of"] > after["computed_at"]
+    assert (after["notices"]["received"], after["notices"]["by_source"]["other"]) == (1, 1)
+    assert (after["actions"]["decisions"], after["actions"]["by_outcome"]["remove"]) == (1, 1)
+    assert after["removals_by_initiative"]["reactive"] == 1
+    assert after["decided_within_target"] == {"decided": 1, "within_target": 1, "share": 1.0, "redecisions": 0,
+                                              "redecisions_within_target": 0}
+    assert after["median_time_to_action_seconds"] is None  # as of the snapshot: a median is not added
+    page = client.get(f"/transparency/{month}/").content.decode()
+    assert re.search(r"<tr><th scope=\"row\" class=\"fw-normal\">Notices received</th><td class=\"text-end\">1</td>",
+                     page)
+    as_of = timezone.localtime(datetime.fromisoformat(after["as_of"]))
+    assert f"Figures as of {as_of:%-d %B %Y}, " in page
+    assert "read live on top of the figures stored at" in page
