@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -99,13 +100,22 @@ try:
     if APPEAL_WINDOW_DAYS < 183:
         raise ImproperlyConfiguredEnv(f"APPEAL_WINDOW_DAYS={APPEAL_WINDOW_DAYS} must be at least 183: appeals stay "
                                       "open for at least six months (DSA Art. 20).")
-    # DMCA 512(g)(2)(C): a complete counter-notice's listing is restored after 10 to 14 business days
-    # (weekends and the public holidays of COUNTER_NOTICE_HOLIDAY_COUNTRY do not count) unless the
-    # rights holder reports a lawsuit first.
+    # DMCA 512(g)(2)(C): a complete counter-notice's listing is restored "not less than 10, nor more
+    # than 14, business days following receipt of the counter notice" unless the rights holder reports
+    # a lawsuit first: at the end of this many business days after the day of receipt (legal.py).
+    # At most 13, so that the restore lands a whole business day before the 14th ends.
     COUNTER_NOTICE_RESTORE_BUSINESS_DAYS = env_int("COUNTER_NOTICE_RESTORE_BUSINESS_DAYS", 10)
-    if not 10 <= COUNTER_NOTICE_RESTORE_BUSINESS_DAYS <= 14:
+    if not 10 <= COUNTER_NOTICE_RESTORE_BUSINESS_DAYS <= 13:
         raise ImproperlyConfiguredEnv(f"COUNTER_NOTICE_RESTORE_BUSINESS_DAYS={COUNTER_NOTICE_RESTORE_BUSINESS_DAYS} "
-                                      "must be between 10 and 14 (DMCA 512(g)(2)(C)).")
+                                      "must be between 10 and 13 (DMCA 512(g)(2)(C): not less than 10 business "
+                                      "days, and the restore done before the 14th ends).")
+    # The time zone whose dates the 512(g) business days are (a US statute, a US calendar).
+    COUNTER_NOTICE_TIME_ZONE = env_str("COUNTER_NOTICE_TIME_ZONE", "America/New_York")
+    try:
+        ZoneInfo(COUNTER_NOTICE_TIME_ZONE)
+    except (ValueError, KeyError):
+        raise ImproperlyConfiguredEnv(f"COUNTER_NOTICE_TIME_ZONE={COUNTER_NOTICE_TIME_ZONE!r} is not an IANA time "
+                                      "zone name (e.g. America/New_York).") from None
     # Demo only: restore this many seconds after the check instead (0: off, the window above applies).
     COUNTER_NOTICE_WINDOW_SECONDS = env_int("COUNTER_NOTICE_WINDOW_SECONDS", 0)
     if COUNTER_NOTICE_WINDOW_SECONDS and PRODUCTION:

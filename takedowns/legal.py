@@ -5,7 +5,8 @@ text a person swears to is the text we store and show.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
@@ -75,28 +76,69 @@ def may_file_counter_notice(decision: Decision, counter_notice: CounterNotice | 
     return not counter_notice_refusal(decision)
 
 
-# --- The restore window of 512(g)(2)(B)-(C): "not less than 10, nor more than 14, business days
-# following receipt of the counter notice". An incomplete counter-notice is not a 512(g)(3) one, so
-# the window counts from the reviewer's finding it complete, which is also when the rights holder
-# receives the copy and their time to sue starts. Business days: weekends and the public holidays
-# of COUNTER_NOTICE_HOLIDAY_COUNTRY do not count. ---
+# --- The restore window of 512(g)(2)(B)-(C). The statute: the provider "(B) upon receipt of a counter
+# notification described in paragraph (3), promptly provides the person who provided the notification
+# ... with a copy of the counter notification, and informs that person that it will replace the removed
+# material or cease disabling access to it in 10 business days; and (C) replaces the removed material
+# and ceases disabling access to it not less than 10, nor more than 14, business days following
+# receipt of the counter notice, unless its designated agent first receives notice from the person who
+# submitted the notification ... that such person has filed an action seeking a court order".
+#
+# From which event: RECEIPT of the counter-notice, i.e. the moment the seller filed it (the filing that
+# was found complete: a counter-notice returned as incomplete and corrected is received when the
+# corrected one is filed). The reviewer's completeness check does not move the window; it has its own
+# SLA clock (ClockKind.COUNTER_NOTICE_CHECK, two business days by default) so that it comes long before.
+#
+# On which calendar: US business days, Monday to Friday minus the public holidays of
+# COUNTER_NOTICE_HOLIDAY_COUNTRY (US: the federal holidays, with the observed Friday or Monday when one
+# falls on a weekend), as dates in COUNTER_NOTICE_TIME_ZONE (America/New_York by default). The day of
+# receipt never counts: "following receipt".
+#
+# The rule we run: the listing is restored at the END of the Nth business day following the day of
+# receipt (N = COUNTER_NOTICE_RESTORE_BUSINESS_DAYS, 10 by default), i.e. at 00:00 local time of the next
+# calendar day. Then N >= 10 whole business days have passed after receipt ("not less than 10"), and the
+# restore comes whole business days before the 14th ends ("nor more than 14"), which is the restore
+# clock's due time. If the check comes late, the date still counts from receipt; a check after that
+# moment restores at the check itself (promptly, and still never before the 10th business day ended).
+#
+# The copy to the rights holder, (B): it is sent when a reviewer finds the counter-notice complete. Only
+# "a counter notification described in paragraph (3)" obliges us to forward it; whether it is one is
+# what the check finds, and forwarding an incomplete one would hand the seller's address and telephone
+# to the rights holder for nothing. "Promptly" is held by the check clock (it warns and breaches like
+# every clock). The copy states the restore date, which lies 10 business days after receipt, as (B)
+# asks us to inform. ---
 
-# The law's upper bound: the restore clock breaches if the listing is not back by then.
+# The law's upper bound: the restore clock breaches if the listing is not back by the end of this day.
 LATEST_RESTORE_BUSINESS_DAYS = 14
 
 
-def restore_due_at(accepted_at: datetime) -> datetime:
-    """When the listing of a counter-notice found complete at `accepted_at` is restored."""
+def restore_due_at(received_at: datetime, checked_at: datetime) -> datetime:
+    """When the listing of a counter-notice received (filed) at `received_at` and found complete at
+    `checked_at` is restored: the end of the Nth US business day after the day of receipt, or the
+    check itself when that comes later. The demo's COUNTER_NOTICE_WINDOW_SECONDS counts from the check
+    instead, so that a demo shows the whole window after the reviewer's click."""
     if settings.COUNTER_NOTICE_WINDOW_SECONDS:
-        return accepted_at + timedelta(seconds=settings.COUNTER_NOTICE_WINDOW_SECONDS)
-    return sla.add_business_days(accepted_at, settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS, _calendar())
+        return checked_at + timedelta(seconds=settings.COUNTER_NOTICE_WINDOW_SECONDS)
+    return max(end_of_business_day(received_at, settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS), checked_at)
 
 
-def latest_restore_at(accepted_at: datetime) -> datetime:
-    """The restore clock's due time: the law's 14th business day, never before the planned restore.
-    Due at the planned restore itself, every restore would count as late by the beat's interval."""
-    latest = sla.add_business_days(accepted_at, LATEST_RESTORE_BUSINESS_DAYS, _calendar())
-    return max(latest, restore_due_at(accepted_at))
+def latest_restore_at(received_at: datetime, checked_at: datetime) -> datetime:
+    """The restore clock's due time: the end of the 14th business day after receipt (the law's bound),
+    never before the planned restore (the demo's seconds can plan it later)."""
+    latest = end_of_business_day(received_at, LATEST_RESTORE_BUSINESS_DAYS)
+    return max(latest, restore_due_at(received_at, checked_at))
+
+
+def end_of_business_day(received_at: datetime, days: int) -> datetime:
+    """The end (24:00 local time, which is 00:00 of the next calendar day) of the `days`-th business
+    day after the day of `received_at`, on the counter-notice calendar, in UTC."""
+    zone = ZoneInfo(settings.COUNTER_NOTICE_TIME_ZONE)
+    receipt_day = received_at.astimezone(zone).date()
+    # add_business_days keeps the wall-clock time: from 00:00 of the day of receipt to 00:00 of the
+    # Nth business day after it, whose end is the next calendar day's 00:00.
+    start_of_receipt_day = datetime.combine(receipt_day, time(0, 0), tzinfo=zone)
+    nth_day = sla.add_business_days(start_of_receipt_day, days, _calendar()).astimezone(zone).date()
+    return datetime.combine(nth_day + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC)
 
 
 def window_text() -> str:
@@ -107,7 +149,8 @@ def window_text() -> str:
 
 
 def _calendar() -> sla.Calendar:
-    return sla.Calendar(country=settings.COUNTER_NOTICE_HOLIDAY_COUNTRY)
+    # Round the clock: add_business_days then counts Monday to Friday minus the country's holidays.
+    return sla.Calendar(timezone=settings.COUNTER_NOTICE_TIME_ZONE, country=settings.COUNTER_NOTICE_HOLIDAY_COUNTRY)
 
 
 # --- Retention (GDPR Art. 5(1)(e), storage limitation): how long people's data is kept. The reasons

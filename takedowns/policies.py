@@ -159,6 +159,8 @@ CLOCK_MEASURES: dict[str, str] = {
     ClockKind.TAKEDOWN_EXECUTED: "from a decision to remove a listing to the listing's being down at the marketplace",
     ClockKind.SELLER_PENALTY: "from a strike to the account measure it calls for being applied",
     ClockKind.APPEAL_DECISION: "from the appeal's being filed to its decision",
+    ClockKind.COUNTER_NOTICE_CHECK: "from a counter-notice's being filed to a reviewer's finding it complete or "
+                                    "returning it; the restore window counts from the filing whatever the check's date",
 }
 
 
@@ -316,6 +318,7 @@ class Contesting:
     restore_business_days: int | None  # None under the demo's seconds
     latest_restore_business_days: int
     holiday_country: str
+    restore_time_zone: str
     counter_notice_fields: list[str]
     statement_mistake: str
     statement_jurisdiction: str
@@ -333,6 +336,7 @@ def contesting() -> Contesting:
         else settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS,
         latest_restore_business_days=legal.LATEST_RESTORE_BUSINESS_DAYS,
         holiday_country=country_name(settings.COUNTER_NOTICE_HOLIDAY_COUNTRY),
+        restore_time_zone=settings.COUNTER_NOTICE_TIME_ZONE,
         counter_notice_fields=list(counter_notices.FIELDS.values()),
         statement_mistake=legal.STATEMENT_MISTAKE, statement_jurisdiction=legal.STATEMENT_JURISDICTION,
         reason_codes=ReasonCode.objects.filter(is_active=True).order_by("title"),

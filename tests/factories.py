@@ -267,8 +267,10 @@ def apply_penalties(now: datetime) -> None:
 # Found complete on a Wednesday; the 10 US business days after it skip two weekends and Thanksgiving
 # (27 November 2025).
 ACCEPTED_AT = datetime(2025, 11, 19, 12, 0, tzinfo=UTC)
-RESTORE_DUE_AT = datetime(2025, 12, 4, 12, 0, tzinfo=UTC)
-LATEST_RESTORE_AT = datetime(2025, 12, 10, 12, 0, tzinfo=UTC)  # the 14th business day: the restore clock's due time
+# The counter-notice is received (filed) on Tuesday 18 Nov 2025, 07:00 New York time; the 10th US business
+# day after it (Thanksgiving, 27 Nov, not counted) is Wednesday 3 Dec, which ends at 00:00 New York = 05:00 UTC.
+RESTORE_DUE_AT = datetime(2025, 12, 4, 5, 0, tzinfo=UTC)
+LATEST_RESTORE_AT = datetime(2025, 12, 10, 5, 0, tzinfo=UTC)  # the end of the 14th: the restore clock's due time
 REMOVED_AT = ACCEPTED_AT - timedelta(days=3)
 FILED_AT = ACCEPTED_AT - timedelta(days=1)
 
