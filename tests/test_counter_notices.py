@@ -11,6 +11,7 @@ from takedowns import legal, tasks, workflow
 from takedowns.enums import ClockKind, CounterNoticeStatus, EventKind, ItemState, SellerAccount
 from takedowns.models import (
     CounterNotice,
+    CounterNoticeFiling,
     Decision,
     Event,
     Listing,
@@ -19,7 +20,7 @@ from takedowns.models import (
     SlaClock,
     Strike,
 )
-from takedowns.workflow import counter_notices, enforcement
+from takedowns.workflow import clocks, counter_notices, enforcement
 from tests.commands import PRODUCTION, run_manage
 from tests.factories import (
     ACCEPTED_AT,
@@ -165,6 +166,86 @@ def test_an_incomplete_counter_notice_is_corrected_and_filed_again(filed_counter
     assert events == [("", "filed", False), ("incomplete", "filed", True)]
     assert [e.kind for e in cn_emails()] == ["counter_notice_filed", "counter_notice_incomplete",
                                              "counter_notice_filed"]
+
+
+def test_every_filing_is_kept_and_a_refiling_overwrites_none(filed_counter_notice, checker):
+    counter_notices.mark_incomplete(filed_counter_notice, checker, "The address has no country.", ACCEPTED_AT)
+    later = ACCEPTED_AT + timedelta(hours=2)
+    counter_notices.file_counter_notice(filed_counter_notice.decision, COUNTER_NOTICE_FIELDS, later)
+
+    filings = list(CounterNoticeFiling.objects.order_by("filed_at").values_list("counter_notice_id", "filed_at",
+                                                                                 "refiling"))
+    assert filings == [(filed_counter_notice.pk, FILED_AT, False), (filed_counter_notice.pk, later, True)]
+    # The counter-notice keeps the latest filing: the receipt of the one a reviewer will check.
+    assert CounterNotice.objects.get().filed_at == later
+
+
+def test_the_completeness_check_has_its_own_clock_from_each_filing(filed_counter_notice, checker):
+    [check] = SlaClock.objects.filter(kind=ClockKind.COUNTER_NOTICE_CHECK)
+    # The default policy of migration 0019: two business days (16 working hours, 09:00-17:00 New York,
+    # US holidays). Filed Tuesday 18 Nov 2025 07:00 New York: due Wednesday 19 Nov 17:00 New York.
+    assert (check.counter_notice_id, check.item_id, check.started_at, check.stopped_at) == (
+        filed_counter_notice.pk, filed_counter_notice.decision.item_id, FILED_AT, None)
+    assert (check.target, check.due_at) == (timedelta(hours=16), datetime(2025, 11, 19, 22, 0, tzinfo=UTC))
+    assert check.calendar["timezone"] == "America/New_York" and check.calendar["country"] == "US"
+    # 512(g)(2)(B): the rights holder gets the copy of a complete counter-notice, i.e. at the check, not before.
+    assert not cn_emails(kind="counter_notice_copy")
+
+    counter_notices.mark_incomplete(filed_counter_notice, checker, "No country.", ACCEPTED_AT)
+    check.refresh_from_db()
+    assert (check.stopped_at, check.elapsed, check.cancelled) == (ACCEPTED_AT, ACCEPTED_AT - FILED_AT, False)
+    refiled_at = ACCEPTED_AT + timedelta(hours=1)
+    again = counter_notices.file_counter_notice(filed_counter_notice.decision, COUNTER_NOTICE_FIELDS, refiled_at)
+    counter_notices.accept_counter_notice(again, checker, refiled_at + timedelta(hours=1))
+    checks = list(SlaClock.objects.filter(kind=ClockKind.COUNTER_NOTICE_CHECK).order_by("started_at")
+                  .values_list("started_at", "stopped_at"))
+    assert checks == [(FILED_AT, ACCEPTED_AT), (refiled_at, refiled_at + timedelta(hours=1))]
+    notice = filed_counter_notice.decision.item.notice
+    assert list(notice.events.filter(details__clock="counter_notice_check").order_by("id")
+                .values_list("kind", flat=True)) == ["clock_started", "clock_stopped", "clock_started",
+                                                     "clock_stopped"]
+
+
+def test_the_check_clock_is_a_default_target_too():
+    assert clocks.DEFAULT_TARGETS[ClockKind.COUNTER_NOTICE_CHECK] == timedelta(days=2)
+
+
+def test_a_friday_evening_counter_notice_is_restored_after_ten_whole_us_business_days(bright_removal, checker):
+    # Filed Friday 6 June 2025, 20:30 New York (Saturday 00:30 UTC), checked the next Monday: the days count
+    # from the Friday, on New York dates; Juneteenth (Thu 19 June) is no business day. The 10th business
+    # day is Monday 23 June; the listing comes back at its end, 00:00 Tuesday 24 June New York.
+    received = datetime(2025, 6, 7, 0, 30, tzinfo=UTC)
+    checked = datetime(2025, 6, 9, 14, 0, tzinfo=UTC)
+    filed = counter_notices.file_counter_notice(bright_removal, COUNTER_NOTICE_FIELDS, received)
+    counter_notices.accept_counter_notice(filed, checker, checked)
+    row = CounterNotice.objects.get()
+    restore = datetime(2025, 6, 24, 4, 0, tzinfo=UTC)
+    assert (row.filed_at, row.checked_at, row.restore_due_at) == (received, checked, restore)
+    clock = SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE)
+    # The restore clock counts from receipt; due at the end of the 14th business day (Friday 27 June).
+    assert (clock.started_at, clock.due_at) == (received, datetime(2025, 6, 28, 4, 0, tzinfo=UTC))
+    accepted = row.decision.item.events.get(kind=EventKind.COUNTER_NOTICE_ACCEPTED)
+    assert (accepted.details["received_at"], accepted.details["restore_due_at"]) == (
+        "2025-06-07T00:30:00+00:00", "2025-06-24T04:00:00+00:00")
+    assert counter_notices.restore_due(restore - timedelta(seconds=1)) == 0
+    assert counter_notices.restore_due(restore) == 1
+    assert CounterNotice.objects.get().status == CounterNoticeStatus.RESTORED
+
+
+def test_a_late_check_restores_at_once_but_never_before_the_window(bright_removal, checker):
+    # Received Monday 2 June 2025 10:00 New York; the window opens at 00:00 Tuesday 17 June. A check on
+    # Wednesday 18 June (the 12th business day) restores at the check: promptly, before the 14th ends.
+    received = datetime(2025, 6, 2, 14, 0, tzinfo=UTC)
+    checked = datetime(2025, 6, 18, 15, 0, tzinfo=UTC)
+    filed = counter_notices.file_counter_notice(bright_removal, COUNTER_NOTICE_FIELDS, received)
+    counter_notices.accept_counter_notice(filed, checker, checked)
+    row = CounterNotice.objects.get()
+    assert row.restore_due_at == checked
+    assert SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE).due_at == datetime(2025, 6, 24, 4, 0,
+                                                                                          tzinfo=UTC)
+    check = SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_CHECK)
+    assert check.stopped_at == checked and check.stopped_at > check.due_at  # the check itself was late
+    assert counter_notices.restore_due(checked) == 1
 
 
 def test_returning_needs_a_reason_and_a_counter_notice_waiting_for_its_check(filed_counter_notice, checker):

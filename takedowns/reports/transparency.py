@@ -203,10 +203,14 @@ def _counter_notices(period: ReportPeriod) -> dict:
     after a reviewer returned one as incomplete (CounterNoticeFiling rows, which a refiling never
     overwrites: equal to the counter_notice_filed events of the period). "by_status": the
     counter-notices whose latest filing falls in the period, by where they stand now."""
-    filed = CounterNoticeFiling.objects.filter(period.where("filed_at")).aggregate(filed=Count("pk"))["filed"]
-    counter = CounterNotice.objects.filter(period.where("filed_at")).aggregate(
-        **_by("status", CounterNoticeStatus.values))
-    return {"filed": filed, "by_status": _picked(counter, "status", CounterNoticeStatus.values)}
+    # One aggregate over the period's filings: a counter-notice last filed in the period has that
+    # filing among them, and is counted once per status (distinct).
+    last_filed_here = period.where("counter_notice__filed_at")
+    counter = CounterNoticeFiling.objects.filter(period.where("filed_at")).aggregate(
+        filed=Count("pk"), **{f"status_{value}": Count("counter_notice", distinct=True,
+                                                         filter=last_filed_here & Q(counter_notice__status=value))
+                              for value in CounterNoticeStatus.values})
+    return {"filed": counter["filed"], "by_status": _picked(counter, "status", CounterNoticeStatus.values)}
 
 
 def _appeals(period: ReportPeriod) -> dict:
