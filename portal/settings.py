@@ -95,10 +95,14 @@ try:
     # Files accepted on a notice form that was never filed are deleted this many hours after their upload.
     EVIDENCE_ORPHAN_HOURS = env_int("EVIDENCE_ORPHAN_HOURS", 6, minimum=1)
     INFO_REQUEST_DAYS = env_int("INFO_REQUEST_DAYS", 7, minimum=1)
-    # Appeals (DSA Art. 20) are open this many days after the decision; the law asks for at least six months.
-    APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 183)
-    if APPEAL_WINDOW_DAYS < 183:
-        raise ImproperlyConfiguredEnv(f"APPEAL_WINDOW_DAYS={APPEAL_WINDOW_DAYS} must be at least 183: appeals stay "
+    # Appeals (DSA Art. 20) are open this many calendar months after the decision, to the end of the
+    # same date (legal.appeal_deadline); the law asks for at least six months.
+    if env_str("APPEAL_WINDOW_DAYS") is not None:
+        raise ImproperlyConfiguredEnv("APPEAL_WINDOW_DAYS is gone: the appeal window is counted in calendar months, "
+                                      "set APPEAL_WINDOW_MONTHS (at least 6, DSA Art. 20).")
+    APPEAL_WINDOW_MONTHS = env_int("APPEAL_WINDOW_MONTHS", 6)
+    if APPEAL_WINDOW_MONTHS < 6:
+        raise ImproperlyConfiguredEnv(f"APPEAL_WINDOW_MONTHS={APPEAL_WINDOW_MONTHS} must be at least 6: appeals stay "
                                       "open for at least six months (DSA Art. 20).")
     # DMCA 512(g)(2)(C): a complete counter-notice's listing is restored "not less than 10, nor more
     # than 14, business days following receipt of the counter notice" unless the rights holder reports
@@ -181,9 +185,9 @@ try:
     # A closed case's personal data is anonymised this many years after its last step (closing, or a
     # later counter-notice, restore or appeal): past the appeal window and the limitation periods of claims.
     RETENTION_CASE_YEARS = env_int("RETENTION_CASE_YEARS", 6, minimum=1)
-    if RETENTION_CASE_YEARS * 365 < APPEAL_WINDOW_DAYS:
+    if RETENTION_CASE_YEARS * 12 < APPEAL_WINDOW_MONTHS:
         raise ImproperlyConfiguredEnv(
-            f"RETENTION_CASE_YEARS={RETENTION_CASE_YEARS} must cover APPEAL_WINDOW_DAYS={APPEAL_WINDOW_DAYS}: "
+            f"RETENTION_CASE_YEARS={RETENTION_CASE_YEARS} must cover APPEAL_WINDOW_MONTHS={APPEAL_WINDOW_MONTHS}: "
             "a case is kept whole while it can still be appealed (DSA Art. 20).")
     # Where people send requests about their personal data (access, correction, erasure); on /privacy/.
     PRIVACY_CONTACT = env_str("PRIVACY_CONTACT", DEFAULT_FROM_EMAIL)

@@ -4,11 +4,13 @@ window (512(g)(2)(B)-(C)). Pages, e-mails, forms and the workflow all read these
 text a person swears to is the text we store and show.
 """
 
+import calendar
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
 from takedowns import sla
 from takedowns.enums import CounterNoticeStatus, DecisionOutcome, ItemState
@@ -153,6 +155,36 @@ def _calendar() -> sla.Calendar:
     return sla.Calendar(timezone=settings.COUNTER_NOTICE_TIME_ZONE, country=settings.COUNTER_NOTICE_HOLIDAY_COUNTRY)
 
 
+# --- The appeal window of DSA Art. 20(1): the internal complaint-handling system is available "for a
+# period of at least six months following the decision". Six CALENDAR months, not 183 days (which is
+# one day short after a decision in March, May, July or August), counted as EU law counts periods
+# (Regulation (EEC, Euratom) No 1182/71, Art. 3(1) and 3(2)(c)): the day of the decision does not
+# count, and the period ends with the expiry of the last hour of the day of the sixth following month
+# that has the same date as the day of the decision; if that month has no such date (31 August ->
+# February), with the last hour of that month's last day. So 15 March 10:00 -> 15 September 23:59:59,
+# 31 August -> 28 February (29 in a leap year), 29 February -> 29 August. The dates are those of the
+# site's time zone (TIME_ZONE, in which pages and e-mails show the deadline). The window always covers
+# six months and the rest of the decision's day, so "at least six months" holds. Art. 3(4) of that
+# Regulation would move a period ending on a weekend or holiday to the next working day; we do not
+# need to: complaints are filed online, at any hour. APPEAL_WINDOW_MONTHS (at least 6) sets the months. ---
+
+def appeal_deadline(decided_at: datetime) -> datetime:
+    """The last moment (23:59:59.999999 local time) an appeal against a decision taken at `decided_at`
+    can be filed, in UTC. Used for decisions on listings, seller penalties and notifier measures alike."""
+    zone = timezone.get_default_timezone()
+    day = decided_at.astimezone(zone).date()
+    year, month_index = divmod(day.month - 1 + settings.APPEAL_WINDOW_MONTHS, 12)
+    year, month = day.year + year, month_index + 1
+    last_day = date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return datetime.combine(last_day, time.max, tzinfo=zone).astimezone(UTC)
+
+
+def appeal_window_text() -> str:
+    """The appeal window in words, for pages and e-mails ("within 6 months of the decision")."""
+    months = settings.APPEAL_WINDOW_MONTHS
+    return f"{months} month{'s' if months != 1 else ''}"
+
+
 # --- Retention (GDPR Art. 5(1)(e), storage limitation): how long people's data is kept. The reasons
 # for the defaults are in README "Retention of personal data"; workflow/retention.py applies these cut-offs and the
 # privacy page states them, so the policy published is the policy run. ---
@@ -162,14 +194,14 @@ class RetentionPolicy:
     unconfirmed_days: int  # an unconfirmed notice is deleted this long after filing
     case_years: int  # a case's personal data is anonymised this long after its last step
     confirmation_days: int
-    appeal_window_days: int
+    appeal_window: str
 
 
 def retention_policy() -> RetentionPolicy:
     return RetentionPolicy(unconfirmed_days=settings.RETENTION_UNCONFIRMED_DAYS,
                            case_years=settings.RETENTION_CASE_YEARS,
                            confirmation_days=settings.NOTICE_CONFIRMATION_DAYS,
-                           appeal_window_days=settings.APPEAL_WINDOW_DAYS)
+                           appeal_window=appeal_window_text())
 
 
 def unconfirmed_deletion_cutoff(now: datetime) -> datetime:

@@ -63,7 +63,8 @@ def test_the_seller_files_a_counter_notice_and_gets_a_receipt(bright_removal):
     assert (receipt.kind, receipt.to, receipt.notice_id) == ("counter_notice_filed", "li.wei@bright.example", None)
     assert receipt.subject == "Counter-notice received: listing L-100003"
     for text in ("Hello Li Wei,", "we received your counter-notice against the removal of listing L-100003",
-                 "DMCA 512(g)(3)", "We restore the listing at the end of the 10 business days that follow the day we received it", "12 Harbour Road",
+                 "DMCA 512(g)(3)", "12 Harbour Road",
+                 "We restore the listing at the end of the 10 business days that follow the day we received it",
                  "[x] I swear, under penalty of perjury", "Signature: /li  wei/",
                  f"https://portal.test/statement/{bright_removal.pk}/{bright_removal.seller_token}/"):
         assert text in receipt.body_text

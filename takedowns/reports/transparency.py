@@ -28,7 +28,6 @@ from takedowns.enums import (
 )
 from takedowns.models import (
     Appeal,
-    CounterNotice,
     CounterNoticeFiling,
     Decision,
     Notice,
