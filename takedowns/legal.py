@@ -13,19 +13,33 @@ from django.conf import settings
 from django.utils import timezone
 
 from takedowns import sla
-from takedowns.enums import CounterNoticeStatus, DecisionOutcome, ItemState
+from takedowns.enums import CounterNoticeStatus, DecisionOutcome, ItemState, RightType
 from takedowns.models import CounterNotice, Decision
 
-# --- The notice (DMCA 512(c)(3)(A)(v) and (vi); DSA Art. 16(2)(d)). ---
+# --- The notice (DMCA 512(c)(3)(A)(v) and (vi); DSA Art. 16(2)(d)). DSA Art. 16(2)(d) asks for "a statement
+# confirming the bona fide belief of the individual or entity submitting the notice that the information
+# and allegations contained therein are accurate and complete"; DMCA 512(c)(3)(A)(vi) for "a statement
+# that the information in the notification is accurate, and under penalty of perjury, that the complaining
+# party is authorized to act on behalf of the owner". The one statement covers both. ---
 
 GOOD_FAITH_TEXT = (
     "I have a good-faith belief that the use of the material in the manner complained of is not "
     "authorised by the rights owner, its agent, or the law."
 )
 ACCURACY_TEXT = (
-    "The information in this notice is accurate, and under penalty of perjury, I am the owner, or "
-    "authorised to act on behalf of the owner, of the right that is allegedly infringed."
+    "I believe in good faith that the information and allegations in this notice are accurate and complete; "
+    "the information in this notice is accurate, and under penalty of perjury, I am the owner, or authorised to "
+    "act on behalf of the owner, of the right that is allegedly infringed."
 )
+
+
+def is_dmca_notice(right_type: str) -> bool:
+    """Whether a notice is also a DMCA 512(c)(3) notification: 512(c) is the notice-and-takedown of
+    copyright infringement only; a trademark, design or patent notice is a DSA Art. 16 notice alone.
+    A DMCA notice must give "information reasonably sufficient to permit the service provider to
+    contact the complaining party, such as an address, telephone number, and, if available, an
+    electronic mail address" (512(c)(3)(A)(iv)): the form asks the postal address and telephone then."""
+    return right_type == RightType.COPYRIGHT
 
 # --- The counter-notice (DMCA 512(g)(3)(C) and (D)), as the seller makes them and the rights holder reads them. ---
 
@@ -108,7 +122,10 @@ def may_file_counter_notice(decision: Decision, counter_notice: CounterNotice | 
 # what the check finds, and forwarding an incomplete one would hand the seller's address and telephone
 # to the rights holder for nothing. "Promptly" is held by the check clock (it warns and breaches like
 # every clock). The copy states the restore date, which lies 10 business days after receipt, as (B)
-# asks us to inform. ---
+# asks us to inform. The copy carries the seller's name, address, telephone and e-mail (what (3)(D) makes
+# them give so that the rights holder can serve process); nothing obliges us to hand the rights holder's
+# postal address or telephone (512(c)(3)(A)(iv), given for US to reach them) to the seller, so neither
+# goes to the seller (least privilege): the rights holder answers through the court action of (C). ---
 
 # The law's upper bound: the restore clock breaches if the listing is not back by the end of this day.
 LATEST_RESTORE_BUSINESS_DAYS = 14

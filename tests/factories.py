@@ -126,6 +126,11 @@ def log_in(client, person: Reviewer | User) -> None:
 ONE_COUNTERFEIT = (("L-100001", "counterfeit"),)
 
 
+# The contact details of a copyright (DMCA) notice, 17 U.S.C. 512(c)(3)(A)(iv).
+DMCA_ADDRESS = "Aerostride GmbH\nSchillerstrasse 12\n10625 Berlin\nGermany"
+DMCA_PHONE = "+49 30 1234567"
+
+
 def notice_fields(**overrides) -> dict:
     """The public form's fields of Anna Berger's trademark notice, with `overrides`."""
     fields = {
@@ -136,6 +141,8 @@ def notice_fields(**overrides) -> dict:
         "description": "These sneakers carry our mark but we never made them; a test buy proved it.",
         "good_faith_statement": True, "accuracy_statement": True, "signature": "Anna Berger",
     }
+    if overrides.get("right_type") == "copyright":  # a DMCA notice: the form asks a postal address and telephone
+        fields.update(submitter_address=DMCA_ADDRESS, submitter_phone=DMCA_PHONE)
     fields.update(overrides)
     return fields
 
@@ -305,15 +312,16 @@ D = timedelta(days=1)
 
 
 def case_with_everything(checker: Reviewer, other: Reviewer, at: datetime = CASE_FILED_AT) -> Notice:
-    """Anna Berger's notice about Bright Store's L-100003 and L-100004 (the `bright` fixture's seller,
-    with an address), filed at `at` with a certificate, routed to tm: escalated with a note; a question
-    about L-100004 answered with a receipt; L-100003 removed and L-100004 rejected, each with a note;
-    the removal taken down (the marketplace's clock held at the decision), the strike's warning applied.
-    Bright Store's counter-notice: returned as incomplete, filed again, found complete by `checker`, the
-    listing restored 30 days after filing (CASE_LAST_STEP, the case's last step). The submitter's appeal
+    """Anna Berger's notice (with her postal address and telephone) about Bright Store's L-100003 and L-100004
+    (the `bright` fixture's seller, with an address), filed at `at` with a certificate, routed to tm: escalated
+    with a note; a question about L-100004 answered with a receipt; L-100003 removed and L-100004 rejected, each
+    with a note; the removal taken down (the marketplace's clock held at the decision), the strike's warning
+    applied. Bright Store's counter-notice: returned as incomplete, filed again, found complete by `checker`,
+    the listing restored 30 days after filing (CASE_LAST_STEP, the case's last step). The submitter's appeal
     against the rejection and the seller's against the warning, both upheld by `other`. Reloaded."""
     put_back_online(["L-100003", "L-100004"])
-    notice = routed(at, [("L-100003", "counterfeit"), ("L-100004", "counterfeit")])
+    notice = routed(at, [("L-100003", "counterfeit"), ("L-100004", "counterfeit")],
+                    submitter_address=DMCA_ADDRESS, submitter_phone=DMCA_PHONE)
     store(notice.submission_key, "registration_certificate", upload("certificate.pdf", PDF_BYTES),
           "application/pdf", notice=notice)
     workflow.escalate_notice(notice, notice.assigned_to, "Anna Berger says the seller threatened her.", at + H)

@@ -91,6 +91,7 @@ def _expected_after(before: dict[str, list[dict]], notice: Notice) -> dict[str, 
     notice holds, the evidence and the submitter's record deleted."""
     expected = copy.deepcopy(before)
     expected["Notice"] = [{**row, "submitter_name": "", "submitter_organisation": "", "submitter_email": "",
+                           "submitter_address": "", "submitter_phone": "",
                            "signature": "", "right_owner": "", "description": "", "submitter_id": None,
                            "anonymised_at": DUE} for row in before["Notice"]]
     expected["Evidence"] = []

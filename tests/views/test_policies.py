@@ -226,8 +226,8 @@ def test_the_contesting_page_states_the_appeal_window_the_counter_notice_and_out
     assert 'id="statement-jurisdiction">I consent to the jurisdiction of the Federal District Court' in page
 
 
-@override_settings(APPEAL_WINDOW_MONTHS=12, COUNTER_NOTICE_RESTORE_BUSINESS_DAYS=13, COUNTER_NOTICE_HOLIDAY_COUNTRY="DE",
-                   COUNTER_NOTICE_TIME_ZONE="America/Chicago", INFO_REQUEST_DAYS=3)
+@override_settings(APPEAL_WINDOW_MONTHS=12, COUNTER_NOTICE_RESTORE_BUSINESS_DAYS=13,
+                   COUNTER_NOTICE_HOLIDAY_COUNTRY="DE", COUNTER_NOTICE_TIME_ZONE="America/Chicago", INFO_REQUEST_DAYS=3)
 def test_the_contesting_page_follows_the_window_settings(client):
     text = text_of(client, CONTESTING)
     assert "It is open for 12 months after the decision" in text
