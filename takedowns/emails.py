@@ -228,7 +228,9 @@ def _counter_notice_context(counter_notice: CounterNotice) -> dict:
     item = counter_notice.decision.item
     return {"counter_notice": counter_notice, "decision": counter_notice.decision, "item": item,
             "listing": item.listing, "case": item.notice, "statement_mistake": legal.STATEMENT_MISTAKE,
-            "statement_jurisdiction": legal.STATEMENT_JURISDICTION, "window": legal.window_text()}
+            "statement_jurisdiction": legal.STATEMENT_JURISDICTION, "window": legal.window_text(),
+            "window_from_receipt": not settings.COUNTER_NOTICE_WINDOW_SECONDS,
+            "restore_rule": legal.restore_rule_text()}
 
 
 def _to_seller(kind: str, counter_notice: CounterNotice, now: datetime) -> OutboundEmail:

@@ -167,6 +167,15 @@ def window_text() -> str:
     return f"{settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS} business days"
 
 
+def restore_rule_text() -> str:
+    """When the listing comes back, in words that hold before and after the filing ("we restore the
+    listing <this>"): counted from the filing, or under the demo's seconds from the check."""
+    if settings.COUNTER_NOTICE_WINDOW_SECONDS:
+        return f"{settings.COUNTER_NOTICE_WINDOW_SECONDS} seconds after the reviewer's check (demo setting)"
+    return (f"at the end of the {settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS}th US business day after the day "
+            "the counter-notice is filed (not the day of the check)")
+
+
 def _calendar() -> sla.Calendar:
     # Round the clock: add_business_days then counts Monday to Friday minus the country's holidays.
     return sla.Calendar(timezone=settings.COUNTER_NOTICE_TIME_ZONE, country=settings.COUNTER_NOTICE_HOLIDAY_COUNTRY)

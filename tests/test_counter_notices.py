@@ -64,7 +64,8 @@ def test_the_seller_files_a_counter_notice_and_gets_a_receipt(bright_removal):
     assert receipt.subject == "Counter-notice received: listing L-100003"
     for text in ("Hello Li Wei,", "we received your counter-notice against the removal of listing L-100003",
                  "DMCA 512(g)(3)", "12 Harbour Road",
-                 "We restore the listing at the end of the 10 business days that follow the day we received it",
+                 "We restore the listing at the end of the 10th US business day after the day the counter-notice is "
+                 "filed (not the day of the check), unless",
                  "[x] I swear, under penalty of perjury", "Signature: /li  wei/",
                  f"https://portal.test/statement/{bright_removal.pk}/{bright_removal.seller_token}/"):
         assert text in receipt.body_text
@@ -290,6 +291,10 @@ def test_a_complete_counter_notice_starts_the_window_and_goes_to_the_rights_hold
                  "E-mail: li.wei@bright.example", "[x] I swear, under penalty of perjury",
                  "[x] I consent to the jurisdiction of the Federal District Court",
                  "We will restore the listing on 4 December 2025, 05:00 UTC unless",
+                 "We received it on 18 November 2025, 12:00 UTC; a reviewer found it complete on 19 November 2025, "
+                 "12:00 UTC.",
+                 "The date is the end of the 10 business days (US business days) that follow the day we received "
+                 "the counter-notice, as 512(g)(2)(C) provides.",
                  f"https://portal.test{notice.tracking_path()}"):
         assert text in copy.body_text
     assert "statement/" not in copy.body_text + copy.body_html  # never the seller's private link
@@ -380,8 +385,9 @@ def test_the_demo_override_restores_after_seconds(settings, bright_removal, chec
     row = CounterNotice.objects.get()
     assert row.restore_due_at == ACCEPTED_AT + timedelta(seconds=120)
     assert SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE).due_at == LATEST_RESTORE_AT
-    assert ("We restore the listing at the end of the 120 seconds (demo setting) that follow the day we received it"
+    assert ("We restore the listing 120 seconds after the reviewer's check (demo setting), unless"
             in cn_emails(kind="counter_notice_filed")[0].body_text)
+    assert "(US business days)" not in cn_emails(kind="counter_notice_copy")[0].body_text
     assert counter_notices.restore_due(ACCEPTED_AT + timedelta(seconds=119)) == 0
     assert counter_notices.restore_due(ACCEPTED_AT + timedelta(seconds=120)) == 1
 

@@ -40,7 +40,8 @@ def test_the_statement_page_offers_the_form_prefilled(client, bright_removal):
     assert (f"Listing L-100003 “Listing 3”, at https://portal.test/listings/L-100003/; removed on 16 November 2025 "
             f"after notice {bright_removal.item.notice.reference}.") in body
     assert 'value="bright@sellers.example"' in body
-    assert "restore the listing at the end of the 10 business days that follow the day we receive it" in body
+    assert ("restore the listing at the end of the 10th US business day after the day the counter-notice is filed "
+            "(not the day of the check) unless the rights holder") in body
     for label in ("I swear, under penalty of perjury", "I consent to the jurisdiction of the Federal District Court",
                   "Electronic signature", "Postal address", "Telephone number"):
         assert label in body
