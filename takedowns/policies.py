@@ -317,6 +317,7 @@ class Contesting:
     appeal_time_zone: str  # whose dates the appeal window's months are (legal.appeal_deadline)
     appeal_targets: ClockTargets
     restore_window: str
+    check_targets: ClockTargets  # how soon a reviewer checks a counter-notice (before the window counts far)
     restore_business_days: int | None  # None under the demo's seconds
     latest_restore_business_days: int
     holiday_country: str
@@ -335,6 +336,7 @@ def contesting() -> Contesting:
         appeal_time_zone=settings.TIME_ZONE,
         appeal_targets=targets_for(ClockKind.APPEAL_DECISION, policies),
         restore_window=legal.window_text(),
+        check_targets=targets_for(ClockKind.COUNTER_NOTICE_CHECK, policies),
         restore_business_days=None if settings.COUNTER_NOTICE_WINDOW_SECONDS
         else settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS,
         latest_restore_business_days=legal.LATEST_RESTORE_BUSINESS_DAYS,

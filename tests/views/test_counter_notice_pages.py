@@ -287,3 +287,15 @@ def test_the_lawsuit_url_needs_the_tracking_token_its_own_notice_and_a_post(clie
     lawsuit_url = f"{notice.tracking_path()}counter-notices/{waiting_counter_notice.pk}/lawsuit/"
     assert client.get(lawsuit_url).status_code == 405
     assert CounterNotice.objects.get().status == CounterNoticeStatus.WAITING
+
+
+def test_the_contesting_page_states_the_completeness_check_target(client, db):
+    body = html.unescape(client.get("/policies/contesting-decisions/").content.decode())
+    [section] = re.findall(r'<div class="mb-3" id="targets-counter_notice_check">(.*?)</div>', body, re.S)
+    text = " ".join(re.sub(r"<[^>]+>", " ", section).split())
+    assert text.startswith("Counter-notice completeness check — from a counter-notice's being filed to a reviewer's "
+                           "finding it complete or returning it; the restore window counts from the filing whatever "
+                           "the check's date.")
+    assert text.endswith("Every case: 16 hours of working time ; the clock runs working hours only: 09:00 to 17:00 "
+                         "(America/New_York time), Monday to Friday; public holidays in United States of America do "
+                         "not count.")
