@@ -205,8 +205,9 @@ class Notice(models.Model):
     # DMCA 512(c)(3)(A)(iv): a copyright notice gives "information reasonably sufficient to permit the
     # service provider to contact the complaining party, such as an address, telephone number": the form
     # asks both for copyright notices (blank otherwise). Anonymised with the rest (workflow/retention.py).
-    submitter_address = models.TextField(blank=True)
-    submitter_phone = models.CharField(max_length=40, blank=True)
+    # A database default too, so that rows written by SQL (the benches' loaders) need not name them.
+    submitter_address = models.TextField(blank=True, default="", db_default="")
+    submitter_phone = models.CharField(max_length=40, blank=True, default="", db_default="")
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
     # Set when the address is confirmed, with the trust the record earned at that moment.
     submitter = models.ForeignKey(Submitter, null=True, blank=True, on_delete=models.PROTECT, related_name="notice_set")
