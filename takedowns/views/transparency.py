@@ -89,10 +89,8 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
             ("Median time to action", duration_text(None if median is None else timedelta(seconds=median))),
             ("Notices decided", target["decided"]),
             ("decided within target", f"{target['within_target']} ({percent(target['share'])})")]),
-        ("Counter-notices (DMCA 512(g))",
-         "Every counter-notice filing by sellers in the period (a counter-notice corrected and filed again after "
-         "being returned as incomplete counts each time); then the counter-notices last filed in the period, by "
-         "where they stand now.",
+        ("Counter-notices (DMCA 512(g))", "Every filing in the period (one corrected and filed again after being "
+         "returned as incomplete counts again); then the counter-notices last filed in it, by where they stand now.",
          [("Counter-notices filed", data["counter_notices"]["filed"]),
           *_labelled(data["counter_notices"]["by_status"], CounterNoticeStatus.choices)]),
         ("Appeals (DSA Art. 20)", "Internal complaints filed in the period, by who filed them and their outcome.",
