@@ -1,7 +1,8 @@
-"""What the law makes us say and when: the sworn statements of a DMCA notice (512(c)(3)(A)(v)-(vi))
-and counter-notice (512(g)(3)(C)-(D)), the electronic signature, and the counter-notice's restore
-window (512(g)(2)(B)-(C)). Pages, e-mails, forms and the workflow all read these from here, so the
-text a person swears to is the text we store and show.
+"""What the law makes us say and when: the sworn statements of a notice (DMCA 512(c)(3)(A)(v)-(vi), DSA
+Art. 16(2)(d)) and counter-notice (512(g)(3)(C)-(D)), the electronic signature, which notices are DMCA
+notices (512(c)(3)(A)(iv) contact), the counter-notice's restore window (512(g)(2)(B)-(C)) and the
+appeal window (DSA Art. 20(1)). Pages, e-mails, forms and the workflow all read these from here, so the
+text a person swears to is the text we store and show, and every deadline shown is the one enforced.
 """
 
 import calendar
