@@ -33,7 +33,7 @@ from takedowns.models import ReasonCode, Reviewer, SlaPolicy
 SUBMITTERS, LISTINGS_PER_SELLER = 2_000, 3
 BIG_TABLES = ["takedowns_notice", "takedowns_noticeitem", "takedowns_event", "takedowns_decision",
               "takedowns_inforequest", "takedowns_slaclock", "takedowns_strike", "takedowns_penalty",
-              "takedowns_counternotice", "takedowns_appeal"]
+              "takedowns_counternotice", "takedowns_counternoticefiling", "takedowns_appeal"]
 COUNTED_TABLES = ["takedowns_seller", "takedowns_listing", "takedowns_submitter", *BIG_TABLES]
 SCRATCH_TABLES = ["bench_n", "bench_i", "bench_d", "bench_s", "bench_cn", "bench_ap"]
 
@@ -124,6 +124,7 @@ def load_statements(n: int, reviewer_ids: list[int], user_ids: list[int], codes:
         ("strikes", _strikes(p)),
         ("penalties", _penalties(p)),
         ("counter-notices", _counter_notices(p)),
+        ("counter-notice filings", _counter_notice_filings()),
         ("appeals", _appeals(p)),
         ("clocks", _clocks(p)),
         ("events", _events(p)),
@@ -479,6 +480,13 @@ SELECT c.cid, c.did, 'Seller ' || c.seller_id, 'Market Street ' || c.seller_id |
   CASE WHEN c.status = 'lawsuit' THEN c.lawsuit_at END,
   CASE WHEN c.status = 'lawsuit' THEN 'Case filed at the Regional Court.' ELSE '' END
 FROM bench_cn c JOIN takedowns_decision d ON d.id = c.did ORDER BY c.cid"""
+
+
+def _counter_notice_filings() -> str:
+    """One filing per counter-notice, at its filed_at (the bench plans no refilings)."""
+    return """
+INSERT INTO takedowns_counternoticefiling (counter_notice_id, filed_at, refiling)
+SELECT c.cid, c.filed_at, false FROM bench_cn c ORDER BY c.cid"""
 
 
 def _appeals(p: Fragments) -> str:

@@ -318,7 +318,8 @@ def check_report(clients: dict, page: dict) -> dict:
         cur.execute("SELECT level, count(*) FROM takedowns_penalty WHERE decided_at >= %s AND decided_at < %s "
                     "GROUP BY 1", bounds)
         levels = dict(cur.fetchall())
-        cur.execute("SELECT count(*) FROM takedowns_counternotice WHERE filed_at >= %s AND filed_at < %s", bounds)
+        cur.execute("SELECT count(*) FROM takedowns_counternoticefiling WHERE filed_at >= %s AND filed_at < %s",
+                    bounds)
         counter = cur.fetchone()[0]
     counted = {"by_right_type": {t: by_type.get(t, 0) for t in shown["notices"]["by_right_type"]},
                "trusted_flagger": trusted,

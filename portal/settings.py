@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -94,18 +95,31 @@ try:
     # Files accepted on a notice form that was never filed are deleted this many hours after their upload.
     EVIDENCE_ORPHAN_HOURS = env_int("EVIDENCE_ORPHAN_HOURS", 6, minimum=1)
     INFO_REQUEST_DAYS = env_int("INFO_REQUEST_DAYS", 7, minimum=1)
-    # Appeals (DSA Art. 20) are open this many days after the decision; the law asks for at least six months.
-    APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 183)
-    if APPEAL_WINDOW_DAYS < 183:
-        raise ImproperlyConfiguredEnv(f"APPEAL_WINDOW_DAYS={APPEAL_WINDOW_DAYS} must be at least 183: appeals stay "
+    # Appeals (DSA Art. 20) are open this many calendar months after the decision, to the end of the
+    # same date (legal.appeal_deadline); the law asks for at least six months.
+    if env_str("APPEAL_WINDOW_DAYS") is not None:
+        raise ImproperlyConfiguredEnv("APPEAL_WINDOW_DAYS is gone: the appeal window is counted in calendar months, "
+                                      "set APPEAL_WINDOW_MONTHS (at least 6, DSA Art. 20).")
+    APPEAL_WINDOW_MONTHS = env_int("APPEAL_WINDOW_MONTHS", 6)
+    if APPEAL_WINDOW_MONTHS < 6:
+        raise ImproperlyConfiguredEnv(f"APPEAL_WINDOW_MONTHS={APPEAL_WINDOW_MONTHS} must be at least 6: appeals stay "
                                       "open for at least six months (DSA Art. 20).")
-    # DMCA 512(g)(2)(C): a complete counter-notice's listing is restored after 10 to 14 business days
-    # (weekends and the public holidays of COUNTER_NOTICE_HOLIDAY_COUNTRY do not count) unless the
-    # rights holder reports a lawsuit first.
+    # DMCA 512(g)(2)(C): a complete counter-notice's listing is restored "not less than 10, nor more
+    # than 14, business days following receipt of the counter notice" unless the rights holder reports
+    # a lawsuit first: at the end of this many business days after the day of receipt (legal.py).
+    # At most 13, so that the restore lands a whole business day before the 14th ends.
     COUNTER_NOTICE_RESTORE_BUSINESS_DAYS = env_int("COUNTER_NOTICE_RESTORE_BUSINESS_DAYS", 10)
-    if not 10 <= COUNTER_NOTICE_RESTORE_BUSINESS_DAYS <= 14:
+    if not 10 <= COUNTER_NOTICE_RESTORE_BUSINESS_DAYS <= 13:
         raise ImproperlyConfiguredEnv(f"COUNTER_NOTICE_RESTORE_BUSINESS_DAYS={COUNTER_NOTICE_RESTORE_BUSINESS_DAYS} "
-                                      "must be between 10 and 14 (DMCA 512(g)(2)(C)).")
+                                      "must be between 10 and 13 (DMCA 512(g)(2)(C): not less than 10 business "
+                                      "days, and the restore done before the 14th ends).")
+    # The time zone whose dates the 512(g) business days are (a US statute, a US calendar).
+    COUNTER_NOTICE_TIME_ZONE = env_str("COUNTER_NOTICE_TIME_ZONE", "America/New_York")
+    try:
+        ZoneInfo(COUNTER_NOTICE_TIME_ZONE)
+    except (ValueError, KeyError):
+        raise ImproperlyConfiguredEnv(f"COUNTER_NOTICE_TIME_ZONE={COUNTER_NOTICE_TIME_ZONE!r} is not an IANA time "
+                                      "zone name (e.g. America/New_York).") from None
     # Demo only: restore this many seconds after the check instead (0: off, the window above applies).
     COUNTER_NOTICE_WINDOW_SECONDS = env_int("COUNTER_NOTICE_WINDOW_SECONDS", 0)
     if COUNTER_NOTICE_WINDOW_SECONDS and PRODUCTION:
@@ -171,9 +185,9 @@ try:
     # A closed case's personal data is anonymised this many years after its last step (closing, or a
     # later counter-notice, restore or appeal): past the appeal window and the limitation periods of claims.
     RETENTION_CASE_YEARS = env_int("RETENTION_CASE_YEARS", 6, minimum=1)
-    if RETENTION_CASE_YEARS * 365 < APPEAL_WINDOW_DAYS:
+    if RETENTION_CASE_YEARS * 12 < APPEAL_WINDOW_MONTHS:
         raise ImproperlyConfiguredEnv(
-            f"RETENTION_CASE_YEARS={RETENTION_CASE_YEARS} must cover APPEAL_WINDOW_DAYS={APPEAL_WINDOW_DAYS}: "
+            f"RETENTION_CASE_YEARS={RETENTION_CASE_YEARS} must cover APPEAL_WINDOW_MONTHS={APPEAL_WINDOW_MONTHS}: "
             "a case is kept whole while it can still be appealed (DSA Art. 20).")
     # Where people send requests about their personal data (access, correction, erasure); on /privacy/.
     PRIVACY_CONTACT = env_str("PRIVACY_CONTACT", DEFAULT_FROM_EMAIL)

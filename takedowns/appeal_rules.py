@@ -2,19 +2,20 @@
 appellant's pages show and workflow/appeals.py enforces.
 
 - The seller appeals the removal of their listing or a penalty on their account; the submitter
-  appeals the rejection of a reported listing. Free of charge, for APPEAL_WINDOW_DAYS (at least six
-  months) after the decision, once per decision and side (once per penalty).
+  appeals the rejection of a reported listing. Free of charge, for APPEAL_WINDOW_MONTHS (at least six)
+  calendar months after the decision (legal.appeal_deadline: to the end of the same date), once per
+  decision and side (once per penalty).
 - An appeal is decided by a reviewer who took no part in the original: not the one who decided the
   listing, and for a penalty nobody who decided a removal behind its strike.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils import dateformat, timezone
 
+from takedowns import legal
 from takedowns.enums import Appellant, DecisionOutcome, ItemState, NoticeStatus
 from takedowns.models import Appeal, Decision, Penalty
 
@@ -40,8 +41,9 @@ def subject(appeal: Appeal) -> Decision | Penalty:
 
 
 def deadline(*, decision: Decision | None = None, penalty: Penalty | None = None) -> datetime:
-    """The last moment an appeal can be filed: the window counts from the decision (or penalty)."""
-    return _appealed(decision, penalty).decided_at + timedelta(days=settings.APPEAL_WINDOW_DAYS)
+    """The last moment an appeal can be filed: six calendar months from the decision (or penalty),
+    to the end of that day (DSA Art. 20(1); legal.appeal_deadline)."""
+    return legal.appeal_deadline(_appealed(decision, penalty).decided_at)
 
 
 def refusal(decision: Decision | None, penalty: Penalty | None, appellant: str, now: datetime) -> str:
@@ -59,7 +61,7 @@ def refusal(decision: Decision | None, penalty: Penalty | None, appellant: str, 
     last = deadline(decision=decision, penalty=penalty)
     if now > last:
         return (f"The time to appeal ended on {when(last)}: an appeal can be filed within "
-                f"{settings.APPEAL_WINDOW_DAYS} days of the decision.")
+                f"{legal.appeal_window_text()} of the decision.")
     return ""
 
 

@@ -48,7 +48,7 @@ def make_message(kind: str, to: str, context: dict, notice: Notice | None, now: 
 def _render(kind: str, to: str, context: dict, notice: Notice | None, now: datetime) -> OutboundEmail:
     """The e-mail as a row, not saved yet."""
     # The appeal window: the redress every decision's message states (DSA Art. 16(5), 17(3)(f), 20).
-    context = {"site_url": settings.SITE_URL, "notice": notice, "appeal_window_days": settings.APPEAL_WINDOW_DAYS,
+    context = {"site_url": settings.SITE_URL, "notice": notice, "appeal_window": legal.appeal_window_text(),
                **context}
     if notice is not None:
         context.setdefault("tracking_url", absolute(notice.tracking_path()))
@@ -197,7 +197,7 @@ def _appeal_context(appeal: Appeal) -> dict:
     """What every appeal e-mail names: what was appealed, on which case, and the appellant's page."""
     against = appeal_rules.subject(appeal)
     context = {"appeal": appeal, "decision": appeal.decision, "penalty": appeal.penalty,
-               "window_days": settings.APPEAL_WINDOW_DAYS}
+               "appeal_window": legal.appeal_window_text()}
     if isinstance(against, Penalty):
         return {**context, "case": against.strike.notice, "item": None, "listing": None, "seller": against.seller,
                 "seller_url": absolute(against.seller_path())}
@@ -243,7 +243,9 @@ def _counter_notice_context(counter_notice: CounterNotice) -> dict:
     item = counter_notice.decision.item
     return {"counter_notice": counter_notice, "decision": counter_notice.decision, "item": item,
             "listing": item.listing, "case": item.notice, "statement_mistake": legal.STATEMENT_MISTAKE,
-            "statement_jurisdiction": legal.STATEMENT_JURISDICTION, "window": legal.window_text()}
+            "statement_jurisdiction": legal.STATEMENT_JURISDICTION, "window": legal.window_text(),
+            "window_from_receipt": not settings.COUNTER_NOTICE_WINDOW_SECONDS,
+            "restore_rule": legal.restore_rule_text()}
 
 
 def _to_seller(kind: str, counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
@@ -319,7 +321,7 @@ def notifier_proposal_raised(proposal: NotifierProposal, now: datetime) -> list[
 
 def _measure_context(measure: NotifierMeasure) -> dict:
     return {**_proposal_context(measure.proposal), "measure": measure,
-            "measure_url": absolute(measure.private_path()), "window_days": settings.APPEAL_WINDOW_DAYS,
+            "measure_url": absolute(measure.private_path()), "appeal_window": legal.appeal_window_text(),
             "appeal_deadline": notifier_ladder.appeal_deadline(measure)}
 
 

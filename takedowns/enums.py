@@ -181,6 +181,7 @@ class ClockKind(models.TextChoices):
     SELLER_PENALTY = "seller_penalty", "Seller penalty"
     COUNTER_NOTICE_RESTORE = "counter_notice_restore", "Counter-notice restore"
     APPEAL_DECISION = "appeal_decision", "Appeal decision"
+    COUNTER_NOTICE_CHECK = "counter_notice_check", "Counter-notice completeness check"
 
 
 class PenaltyLevel(models.TextChoices):

@@ -1,28 +1,46 @@
-"""What the law makes us say and when: the sworn statements of a DMCA notice (512(c)(3)(A)(v)-(vi))
-and counter-notice (512(g)(3)(C)-(D)), the electronic signature, and the counter-notice's restore
-window (512(g)(2)(B)-(C)). Pages, e-mails, forms and the workflow all read these from here, so the
-text a person swears to is the text we store and show.
+"""What the law makes us say and when: the sworn statements of a notice (DMCA 512(c)(3)(A)(v)-(vi), DSA
+Art. 16(2)(d)) and counter-notice (512(g)(3)(C)-(D)), the electronic signature, which notices are DMCA
+notices (512(c)(3)(A)(iv) contact), the counter-notice's restore window (512(g)(2)(B)-(C)) and the
+appeal window (DSA Art. 20(1)). Pages, e-mails, forms and the workflow all read these from here, so the
+text a person swears to is the text we store and show, and every deadline shown is the one enforced.
 """
 
+import calendar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
 from takedowns import sla
-from takedowns.enums import CounterNoticeStatus, DecisionOutcome, ItemState
+from takedowns.enums import CounterNoticeStatus, DecisionOutcome, ItemState, RightType
 from takedowns.models import CounterNotice, Decision
 
-# --- The notice (DMCA 512(c)(3)(A)(v) and (vi); DSA Art. 16(2)(d)). ---
+# --- The notice (DMCA 512(c)(3)(A)(v) and (vi); DSA Art. 16(2)(d)). DSA Art. 16(2)(d) asks for "a statement
+# confirming the bona fide belief of the individual or entity submitting the notice that the information
+# and allegations contained therein are accurate and complete"; DMCA 512(c)(3)(A)(vi) for "a statement
+# that the information in the notification is accurate, and under penalty of perjury, that the complaining
+# party is authorized to act on behalf of the owner". The one statement covers both. ---
 
 GOOD_FAITH_TEXT = (
     "I have a good-faith belief that the use of the material in the manner complained of is not "
     "authorised by the rights owner, its agent, or the law."
 )
 ACCURACY_TEXT = (
-    "The information in this notice is accurate, and under penalty of perjury, I am the owner, or "
-    "authorised to act on behalf of the owner, of the right that is allegedly infringed."
+    "I believe in good faith that the information and allegations in this notice are accurate and complete; "
+    "the information in this notice is accurate, and under penalty of perjury, I am the owner, or authorised to "
+    "act on behalf of the owner, of the right that is allegedly infringed."
 )
+
+
+def is_dmca_notice(right_type: str) -> bool:
+    """Whether a notice is also a DMCA 512(c)(3) notification: 512(c) is the notice-and-takedown of
+    copyright infringement only; a trademark, design or patent notice is a DSA Art. 16 notice alone.
+    A DMCA notice must give "information reasonably sufficient to permit the service provider to
+    contact the complaining party, such as an address, telephone number, and, if available, an
+    electronic mail address" (512(c)(3)(A)(iv)): the form asks the postal address and telephone then."""
+    return right_type == RightType.COPYRIGHT
 
 # --- The counter-notice (DMCA 512(g)(3)(C) and (D)), as the seller makes them and the rights holder reads them. ---
 
@@ -75,28 +93,72 @@ def may_file_counter_notice(decision: Decision, counter_notice: CounterNotice | 
     return not counter_notice_refusal(decision)
 
 
-# --- The restore window of 512(g)(2)(B)-(C): "not less than 10, nor more than 14, business days
-# following receipt of the counter notice". An incomplete counter-notice is not a 512(g)(3) one, so
-# the window counts from the reviewer's finding it complete, which is also when the rights holder
-# receives the copy and their time to sue starts. Business days: weekends and the public holidays
-# of COUNTER_NOTICE_HOLIDAY_COUNTRY do not count. ---
+# --- The restore window of 512(g)(2)(B)-(C). The statute: the provider "(B) upon receipt of a counter
+# notification described in paragraph (3), promptly provides the person who provided the notification
+# ... with a copy of the counter notification, and informs that person that it will replace the removed
+# material or cease disabling access to it in 10 business days; and (C) replaces the removed material
+# and ceases disabling access to it not less than 10, nor more than 14, business days following
+# receipt of the counter notice, unless its designated agent first receives notice from the person who
+# submitted the notification ... that such person has filed an action seeking a court order".
+#
+# From which event: RECEIPT of the counter-notice, i.e. the moment the seller filed it (the filing that
+# was found complete: a counter-notice returned as incomplete and corrected is received when the
+# corrected one is filed). The reviewer's completeness check does not move the window; it has its own
+# SLA clock (ClockKind.COUNTER_NOTICE_CHECK, two business days by default) so that it comes long before.
+#
+# On which calendar: US business days, Monday to Friday minus the public holidays of
+# COUNTER_NOTICE_HOLIDAY_COUNTRY (US: the federal holidays, with the observed Friday or Monday when one
+# falls on a weekend), as dates in COUNTER_NOTICE_TIME_ZONE (America/New_York by default). The day of
+# receipt never counts: "following receipt".
+#
+# The rule we run: the listing is restored at the END of the Nth business day following the day of
+# receipt (N = COUNTER_NOTICE_RESTORE_BUSINESS_DAYS, 10 by default), i.e. at 00:00 local time of the next
+# calendar day. Then N >= 10 whole business days have passed after receipt ("not less than 10"), and the
+# restore comes whole business days before the 14th ends ("nor more than 14"), which is the restore
+# clock's due time. If the check comes late, the date still counts from receipt; a check after that
+# moment restores at the check itself (promptly, and still never before the 10th business day ended).
+#
+# The copy to the rights holder, (B): it is sent when a reviewer finds the counter-notice complete. Only
+# "a counter notification described in paragraph (3)" obliges us to forward it; whether it is one is
+# what the check finds, and forwarding an incomplete one would hand the seller's address and telephone
+# to the rights holder for nothing. "Promptly" is held by the check clock (it warns and breaches like
+# every clock). The copy states the restore date, which lies 10 business days after receipt, as (B)
+# asks us to inform. The copy carries the seller's name, address, telephone and e-mail (what (3)(D) makes
+# them give so that the rights holder can serve process); nothing obliges us to hand the rights holder's
+# postal address or telephone (512(c)(3)(A)(iv), given for US to reach them) to the seller, so neither
+# goes to the seller (least privilege): the rights holder answers through the court action of (C). ---
 
-# The law's upper bound: the restore clock breaches if the listing is not back by then.
+# The law's upper bound: the restore clock breaches if the listing is not back by the end of this day.
 LATEST_RESTORE_BUSINESS_DAYS = 14
 
 
-def restore_due_at(accepted_at: datetime) -> datetime:
-    """When the listing of a counter-notice found complete at `accepted_at` is restored."""
+def restore_due_at(received_at: datetime, checked_at: datetime) -> datetime:
+    """When the listing of a counter-notice received (filed) at `received_at` and found complete at
+    `checked_at` is restored: the end of the Nth US business day after the day of receipt, or the
+    check itself when that comes later. The demo's COUNTER_NOTICE_WINDOW_SECONDS counts from the check
+    instead, so that a demo shows the whole window after the reviewer's click."""
     if settings.COUNTER_NOTICE_WINDOW_SECONDS:
-        return accepted_at + timedelta(seconds=settings.COUNTER_NOTICE_WINDOW_SECONDS)
-    return sla.add_business_days(accepted_at, settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS, _calendar())
+        return checked_at + timedelta(seconds=settings.COUNTER_NOTICE_WINDOW_SECONDS)
+    return max(end_of_business_day(received_at, settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS), checked_at)
 
 
-def latest_restore_at(accepted_at: datetime) -> datetime:
-    """The restore clock's due time: the law's 14th business day, never before the planned restore.
-    Due at the planned restore itself, every restore would count as late by the beat's interval."""
-    latest = sla.add_business_days(accepted_at, LATEST_RESTORE_BUSINESS_DAYS, _calendar())
-    return max(latest, restore_due_at(accepted_at))
+def latest_restore_at(received_at: datetime, checked_at: datetime) -> datetime:
+    """The restore clock's due time: the end of the 14th business day after receipt (the law's bound),
+    never before the planned restore (the demo's seconds can plan it later)."""
+    latest = end_of_business_day(received_at, LATEST_RESTORE_BUSINESS_DAYS)
+    return max(latest, restore_due_at(received_at, checked_at))
+
+
+def end_of_business_day(received_at: datetime, days: int) -> datetime:
+    """The end (24:00 local time, which is 00:00 of the next calendar day) of the `days`-th business
+    day after the day of `received_at`, on the counter-notice calendar, in UTC."""
+    zone = ZoneInfo(settings.COUNTER_NOTICE_TIME_ZONE)
+    receipt_day = received_at.astimezone(zone).date()
+    # add_business_days keeps the wall-clock time: from 00:00 of the day of receipt to 00:00 of the
+    # Nth business day after it, whose end is the next calendar day's 00:00.
+    start_of_receipt_day = datetime.combine(receipt_day, time(0, 0), tzinfo=zone)
+    nth_day = sla.add_business_days(start_of_receipt_day, days, _calendar()).astimezone(zone).date()
+    return datetime.combine(nth_day + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC)
 
 
 def window_text() -> str:
@@ -106,8 +168,48 @@ def window_text() -> str:
     return f"{settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS} business days"
 
 
+def restore_rule_text() -> str:
+    """When the listing comes back, in words that hold before and after the filing ("we restore the
+    listing <this>"): counted from the filing, or under the demo's seconds from the check."""
+    if settings.COUNTER_NOTICE_WINDOW_SECONDS:
+        return f"{settings.COUNTER_NOTICE_WINDOW_SECONDS} seconds after the reviewer's check (demo setting)"
+    return (f"at the end of the {settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS}th US business day after the day "
+            "the counter-notice is filed (not the day of the check)")
+
+
 def _calendar() -> sla.Calendar:
-    return sla.Calendar(country=settings.COUNTER_NOTICE_HOLIDAY_COUNTRY)
+    # Round the clock: add_business_days then counts Monday to Friday minus the country's holidays.
+    return sla.Calendar(timezone=settings.COUNTER_NOTICE_TIME_ZONE, country=settings.COUNTER_NOTICE_HOLIDAY_COUNTRY)
+
+
+# --- The appeal window of DSA Art. 20(1): the internal complaint-handling system is available "for a
+# period of at least six months following the decision". Six CALENDAR months, not 183 days (which is
+# one day short after a decision in March, May, July or August), counted as EU law counts periods
+# (Regulation (EEC, Euratom) No 1182/71, Art. 3(1) and 3(2)(c)): the day of the decision does not
+# count, and the period ends with the expiry of the last hour of the day of the sixth following month
+# that has the same date as the day of the decision; if that month has no such date (31 August ->
+# February), with the last hour of that month's last day. So 15 March 10:00 -> 15 September 23:59:59,
+# 31 August -> 28 February (29 in a leap year), 29 February -> 29 August. The dates are those of the
+# site's time zone (TIME_ZONE, in which pages and e-mails show the deadline). The window always covers
+# six months and the rest of the decision's day, so "at least six months" holds. Art. 3(4) of that
+# Regulation would move a period ending on a weekend or holiday to the next working day; we do not
+# need to: complaints are filed online, at any hour. APPEAL_WINDOW_MONTHS (at least 6) sets the months. ---
+
+def appeal_deadline(decided_at: datetime) -> datetime:
+    """The last moment (23:59:59.999999 local time) an appeal against a decision taken at `decided_at`
+    can be filed, in UTC. Used for decisions on listings, seller penalties and notifier measures alike."""
+    zone = timezone.get_default_timezone()
+    day = decided_at.astimezone(zone).date()
+    year, month_index = divmod(day.month - 1 + settings.APPEAL_WINDOW_MONTHS, 12)
+    year, month = day.year + year, month_index + 1
+    last_day = date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return datetime.combine(last_day, time.max, tzinfo=zone).astimezone(UTC)
+
+
+def appeal_window_text() -> str:
+    """The appeal window in words, for pages and e-mails ("within 6 months of the decision")."""
+    months = settings.APPEAL_WINDOW_MONTHS
+    return f"{months} month{'s' if months != 1 else ''}"
 
 
 # --- Retention (GDPR Art. 5(1)(e), storage limitation): how long people's data is kept. The reasons
@@ -119,14 +221,14 @@ class RetentionPolicy:
     unconfirmed_days: int  # an unconfirmed notice is deleted this long after filing
     case_years: int  # a case's personal data is anonymised this long after its last step
     confirmation_days: int
-    appeal_window_days: int
+    appeal_window: str
 
 
 def retention_policy() -> RetentionPolicy:
     return RetentionPolicy(unconfirmed_days=settings.RETENTION_UNCONFIRMED_DAYS,
                            case_years=settings.RETENTION_CASE_YEARS,
                            confirmation_days=settings.NOTICE_CONFIRMATION_DAYS,
-                           appeal_window_days=settings.APPEAL_WINDOW_DAYS)
+                           appeal_window=appeal_window_text())
 
 
 def unconfirmed_deletion_cutoff(now: datetime) -> datetime:

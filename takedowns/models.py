@@ -2,7 +2,7 @@
 ("Who writes what") names the one writer of every other piece of state."""
 
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
@@ -202,6 +202,12 @@ class Notice(models.Model):
     submitter_email = models.EmailField()
     submitter_country = CountryField()
     submitter_role = models.CharField(max_length=16, choices=SubmitterRole.choices)
+    # DMCA 512(c)(3)(A)(iv): a copyright notice gives "information reasonably sufficient to permit the
+    # service provider to contact the complaining party, such as an address, telephone number": the form
+    # asks both for copyright notices (blank otherwise). Anonymised with the rest (workflow/retention.py).
+    # A database default too, so that rows written by SQL (the benches' loaders) need not name them.
+    submitter_address = models.TextField(blank=True, default="", db_default="")
+    submitter_phone = models.CharField(max_length=40, blank=True, default="", db_default="")
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
     # Set when the address is confirmed, with the trust the record earned at that moment.
     submitter = models.ForeignKey(Submitter, null=True, blank=True, on_delete=models.PROTECT, related_name="notice_set")
@@ -674,6 +680,22 @@ class CounterNotice(models.Model):
         return f"Counter-notice on decision {self.decision_id}"
 
 
+class CounterNoticeFiling(models.Model):
+    """One filing of a counter-notice: the first, and each correction filed after a reviewer returned
+    it as incomplete. CounterNotice.filed_at is the latest (the receipt the restore window counts
+    from); these rows keep every one, for the report's "counter-notices filed"."""
+
+    counter_notice = models.ForeignKey(CounterNotice, on_delete=models.PROTECT, related_name="filings")
+    filed_at = models.DateTimeField()
+    refiling = models.BooleanField(help_text="Filed again after a reviewer returned it as incomplete.")
+
+    class Meta:
+        indexes = [models.Index(fields=["filed_at"], name="counter_notice_filing_filed")]
+
+    def __str__(self) -> str:
+        return f"Filing of counter-notice {self.counter_notice_id} at {self.filed_at:%Y-%m-%d %H:%M}"
+
+
 class Appeal(models.Model):
     """An internal complaint (DSA Art. 20) against a decision on a listing or a seller penalty,
     decided by someone other than whoever decided the original."""
@@ -737,6 +759,8 @@ class SlaClock(models.Model):
     reopened = models.BooleanField(default=False, db_default=False)
     # Not a column: the clock's state at page time (an sla.ClockState), set by the selectors that show it.
     state: str
+    # Not a column: the date the tracking page shows as due (selectors/notices.submitter_clocks).
+    shown_due: datetime
 
     class Meta:
         indexes = [

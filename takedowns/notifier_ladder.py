@@ -29,6 +29,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils import dateformat, timezone
 
+from takedowns import legal
 from takedowns.enums import NOTIFIER_SEVERITY, NotifierMeasureLevel, NotifierScope
 from takedowns.models import NotifierAppeal, NotifierMeasure
 
@@ -139,7 +140,7 @@ class Policy:
     threshold: Threshold
     measure_expiry_days: int
     free_mail_domains: frozenset[str]
-    appeal_window_days: int
+    appeal_window: str
 
     def window_start(self, now: datetime) -> datetime:
         return now - timedelta(days=self.threshold.window_days)
@@ -157,7 +158,7 @@ def policy() -> Policy:
                             min_share_percent=settings.NOTIFIER_MISUSE_MIN_SHARE_PERCENT),
         measure_expiry_days=settings.NOTIFIER_MEASURE_EXPIRY_DAYS,
         free_mail_domains=frozenset(domain.lower() for domain in settings.FREE_MAIL_DOMAINS),
-        appeal_window_days=settings.APPEAL_WINDOW_DAYS,
+        appeal_window=legal.appeal_window_text(),
     )
 
 
@@ -206,7 +207,8 @@ def concerns(measure: NotifierMeasure, email: str) -> bool:
 
 
 def appeal_deadline(measure: NotifierMeasure) -> datetime:
-    return measure.decided_at + timedelta(days=settings.APPEAL_WINDOW_DAYS)
+    """Six calendar months from the measure, to the end of that day (DSA Art. 20(1), legal.appeal_deadline)."""
+    return legal.appeal_deadline(measure.decided_at)
 
 
 def appeal_refusal(measure: NotifierMeasure, appeal: NotifierAppeal | None, now: datetime) -> str:
@@ -218,7 +220,7 @@ def appeal_refusal(measure: NotifierMeasure, appeal: NotifierAppeal | None, now:
         return f"This measure was lifted on {when(measure.lifted_at)}; there is nothing left to appeal."
     if now > appeal_deadline(measure):
         return (f"The time to appeal ended on {when(appeal_deadline(measure))}: an appeal can be filed within "
-                f"{settings.APPEAL_WINDOW_DAYS} days of the decision.")
+                f"{legal.appeal_window_text()} of the decision.")
     return ""
 
 

@@ -6,7 +6,8 @@ page never promises what the code does not do:
 - the SLA targets are the active SlaPolicy rows that workflow.clocks starts clocks under, and its
   default targets where no policy applies; the counter-notice restore window is legal.py's;
 - priority is routing.py's points, the good-faith programme trust.py's thresholds;
-- the appeal window is APPEAL_WINDOW_DAYS, the reason codes a rejection can give the active ReasonCode rows.
+- the appeal window is APPEAL_WINDOW_MONTHS (legal.appeal_window_text()), the reason codes a rejection can
+  give the active ReasonCode rows.
 
 The texts around these values (the law, in plain words) are in templates/takedowns/policies/.
 This module sits above the workflow (it reads the workflow's own rules) and below the views.
@@ -131,7 +132,7 @@ class RepeatInfringerPolicy:
     first_strikes: int  # below this many live strikes nothing happens beyond the removal itself
     warns_first: bool  # the first step is a warning (DSA Art. 23(1) asks for one before a suspension)
     strike_days: int
-    appeal_window_days: int
+    appeal_window: str
     restore_window: str
     penalty_targets: "ClockTargets"  # how soon a strike's measure is applied
 
@@ -144,7 +145,7 @@ def repeat_infringer_policy() -> RepeatInfringerPolicy:
     return RepeatInfringerPolicy(rungs=rungs, first_strikes=ladder[0].strikes,
                                  warns_first=ladder[0].level == PenaltyLevel.WARNING,
                                  strike_days=settings.STRIKE_EXPIRY_DAYS,
-                                 appeal_window_days=settings.APPEAL_WINDOW_DAYS, restore_window=legal.window_text(),
+                                 appeal_window=legal.appeal_window_text(), restore_window=legal.window_text(),
                                  penalty_targets=targets_for(ClockKind.SELLER_PENALTY, clocks.active_policies()))
 
 
@@ -159,6 +160,8 @@ CLOCK_MEASURES: dict[str, str] = {
     ClockKind.TAKEDOWN_EXECUTED: "from a decision to remove a listing to the listing's being down at the marketplace",
     ClockKind.SELLER_PENALTY: "from a strike to the account measure it calls for being applied",
     ClockKind.APPEAL_DECISION: "from the appeal's being filed to its decision",
+    ClockKind.COUNTER_NOTICE_CHECK: "from a counter-notice's being filed to a reviewer's finding it complete or "
+                                    "returning it; the restore window counts from the filing whatever the check's date",
 }
 
 
@@ -311,12 +314,15 @@ def notice_handling() -> NoticeHandling:
 
 @dataclass(frozen=True)
 class Contesting:
-    appeal_window_days: int
+    appeal_window: str
+    appeal_time_zone: str  # whose dates the appeal window's months are (legal.appeal_deadline)
     appeal_targets: ClockTargets
     restore_window: str
+    check_targets: ClockTargets  # how soon a reviewer checks a counter-notice (before the window counts far)
     restore_business_days: int | None  # None under the demo's seconds
     latest_restore_business_days: int
     holiday_country: str
+    restore_time_zone: str
     counter_notice_fields: list[str]
     statement_mistake: str
     statement_jurisdiction: str
@@ -327,13 +333,16 @@ class Contesting:
 def contesting() -> Contesting:
     policies = clocks.active_policies()
     return Contesting(
-        appeal_window_days=settings.APPEAL_WINDOW_DAYS,
+        appeal_window=legal.appeal_window_text(),
+        appeal_time_zone=settings.TIME_ZONE,
         appeal_targets=targets_for(ClockKind.APPEAL_DECISION, policies),
         restore_window=legal.window_text(),
+        check_targets=targets_for(ClockKind.COUNTER_NOTICE_CHECK, policies),
         restore_business_days=None if settings.COUNTER_NOTICE_WINDOW_SECONDS
         else settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS,
         latest_restore_business_days=legal.LATEST_RESTORE_BUSINESS_DAYS,
         holiday_country=country_name(settings.COUNTER_NOTICE_HOLIDAY_COUNTRY),
+        restore_time_zone=settings.COUNTER_NOTICE_TIME_ZONE,
         counter_notice_fields=list(counter_notices.FIELDS.values()),
         statement_mistake=legal.STATEMENT_MISTAKE, statement_jurisdiction=legal.STATEMENT_JURISDICTION,
         reason_codes=ReasonCode.objects.filter(is_active=True).order_by("title"),

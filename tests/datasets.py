@@ -12,6 +12,7 @@ from takedowns.enums import ClockKind
 from takedowns.models import (
     Appeal,
     CounterNotice,
+    CounterNoticeFiling,
     Decision,
     Notice,
     NoticeItem,
@@ -138,11 +139,17 @@ def build_dataset(reviewers: dict[str, Reviewer]) -> dict:
     clock_row(ClockKind.SELLER_PENALTY, n1, at(10, 5, 13), at(10, 8, 13), at(10, 5, 14), strike=strike1)
     clock_row(ClockKind.SELLER_PENALTY, n2, at(10, 10, 14), at(10, 13, 14), at(10, 11, 14), strike=strike2)
 
-    # Counter-notices: two filed in October (restored after 13 days; incomplete), one in November.
+    # Counter-notices: two filed in October (restored after 13 days; incomplete), one last filed in
+    # November after a first filing in October that was returned as incomplete: three filings in October.
     cn1 = CounterNotice.objects.create(decision=d3, filed_at=at(10, 12, 9), status="restored",
                                        restored_at=at(10, 25, 10), **COUNTER_NOTICE)
-    CounterNotice.objects.create(decision=d1, filed_at=at(10, 20, 9), status="incomplete", **COUNTER_NOTICE)
-    CounterNotice.objects.create(decision=d4, filed_at=at(11, 2, 9), status="waiting", **COUNTER_NOTICE)
+    cn2 = CounterNotice.objects.create(decision=d1, filed_at=at(10, 20, 9), status="incomplete", **COUNTER_NOTICE)
+    cn3 = CounterNotice.objects.create(decision=d4, filed_at=at(11, 2, 9), status="waiting", **COUNTER_NOTICE)
+    CounterNoticeFiling.objects.bulk_create([
+        CounterNoticeFiling(counter_notice=cn1, filed_at=at(10, 12, 9), refiling=False),
+        CounterNoticeFiling(counter_notice=cn2, filed_at=at(10, 20, 9), refiling=False),
+        CounterNoticeFiling(counter_notice=cn3, filed_at=at(10, 28, 9), refiling=False),
+        CounterNoticeFiling(counter_notice=cn3, filed_at=at(11, 2, 9), refiling=True)])
     clock_row(ClockKind.COUNTER_NOTICE_RESTORE, n2, at(10, 12, 10), at(10, 26, 10), at(10, 25, 10), counter_notice=cn1)
 
     # Appeals: three filed in October (a submitter's, reversed; a seller's, upheld; a seller's against a

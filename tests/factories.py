@@ -135,6 +135,11 @@ def log_in(client, person: Reviewer | User) -> None:
 ONE_COUNTERFEIT = (("L-100001", "counterfeit"),)
 
 
+# The contact details of a copyright (DMCA) notice, 17 U.S.C. 512(c)(3)(A)(iv).
+DMCA_ADDRESS = "Aerostride GmbH\nSchillerstrasse 12\n10625 Berlin\nGermany"
+DMCA_PHONE = "+49 30 1234567"
+
+
 def notice_fields(**overrides) -> dict:
     """The public form's fields of Anna Berger's trademark notice, with `overrides`."""
     fields = {
@@ -145,6 +150,8 @@ def notice_fields(**overrides) -> dict:
         "description": "These sneakers carry our mark but we never made them; a test buy proved it.",
         "good_faith_statement": True, "accuracy_statement": True, "signature": "Anna Berger",
     }
+    if overrides.get("right_type") == "copyright":  # a DMCA notice: the form asks a postal address and telephone
+        fields.update(submitter_address=DMCA_ADDRESS, submitter_phone=DMCA_PHONE)
     fields.update(overrides)
     return fields
 
@@ -276,8 +283,10 @@ def apply_penalties(now: datetime) -> None:
 # Found complete on a Wednesday; the 10 US business days after it skip two weekends and Thanksgiving
 # (27 November 2025).
 ACCEPTED_AT = datetime(2025, 11, 19, 12, 0, tzinfo=UTC)
-RESTORE_DUE_AT = datetime(2025, 12, 4, 12, 0, tzinfo=UTC)
-LATEST_RESTORE_AT = datetime(2025, 12, 10, 12, 0, tzinfo=UTC)  # the 14th business day: the restore clock's due time
+# The counter-notice is received (filed) on Tuesday 18 Nov 2025, 07:00 New York time; the 10th US business
+# day after it (Thanksgiving, 27 Nov, not counted) is Wednesday 3 Dec, which ends at 00:00 New York = 05:00 UTC.
+RESTORE_DUE_AT = datetime(2025, 12, 4, 5, 0, tzinfo=UTC)
+LATEST_RESTORE_AT = datetime(2025, 12, 10, 5, 0, tzinfo=UTC)  # the end of the 14th: the restore clock's due time
 REMOVED_AT = ACCEPTED_AT - timedelta(days=3)
 FILED_AT = ACCEPTED_AT - timedelta(days=1)
 
@@ -327,15 +336,16 @@ def redecided(now: datetime, listing: str, by: Reviewer, other: Reviewer) -> Not
 
 
 def case_with_everything(checker: Reviewer, other: Reviewer, at: datetime = CASE_FILED_AT) -> Notice:
-    """Anna Berger's notice about Bright Store's L-100003 and L-100004 (the `bright` fixture's seller,
-    with an address), filed at `at` with a certificate, routed to tm: escalated with a note; a question
-    about L-100004 answered with a receipt; L-100003 removed and L-100004 rejected, each with a note;
-    the removal taken down (the marketplace's clock held at the decision), the strike's warning applied.
-    Bright Store's counter-notice: returned as incomplete, filed again, found complete by `checker`, the
-    listing restored 30 days after filing (CASE_LAST_STEP, the case's last step). The submitter's appeal
+    """Anna Berger's notice (with her postal address and telephone) about Bright Store's L-100003 and L-100004
+    (the `bright` fixture's seller, with an address), filed at `at` with a certificate, routed to tm: escalated
+    with a note; a question about L-100004 answered with a receipt; L-100003 removed and L-100004 rejected, each
+    with a note; the removal taken down (the marketplace's clock held at the decision), the strike's warning
+    applied. Bright Store's counter-notice: returned as incomplete, filed again, found complete by `checker`,
+    the listing restored 30 days after filing (CASE_LAST_STEP, the case's last step). The submitter's appeal
     against the rejection and the seller's against the warning, both upheld by `other`. Reloaded."""
     put_back_online(["L-100003", "L-100004"])
-    notice = routed(at, [("L-100003", "counterfeit"), ("L-100004", "counterfeit")])
+    notice = routed(at, [("L-100003", "counterfeit"), ("L-100004", "counterfeit")],
+                    submitter_address=DMCA_ADDRESS, submitter_phone=DMCA_PHONE)
     store(notice.submission_key, "registration_certificate", upload("certificate.pdf", PDF_BYTES),
           "application/pdf", notice=notice)
     workflow.escalate_notice(notice, notice.assigned_to, "Anna Berger says the seller threatened her.", at + H)

@@ -1,13 +1,13 @@
 """Appeals (DSA Art. 20): who may appeal what and until when, once per side; decided by someone who
 took no part in the original; what a reversal undoes; the events, the clock and the e-mails."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core import mail
 from django.db import IntegrityError
 
-from takedowns import workflow
+from takedowns import appeal_rules, legal, workflow
 from takedowns.enums import (
     AppealStatus,
     ClockKind,
@@ -140,35 +140,78 @@ def test_any_other_combination_is_refused_with_why(now, bright, reviewers, outco
     assert not Appeal.objects.exists() and not SlaClock.objects.filter(kind=ClockKind.APPEAL_DECISION).exists()
 
 
+# DSA Art. 20(1): "at least six months following the decision", counted in calendar months as EU law counts
+# periods (Regulation 1182/71 Art. 3(2)(c)): to the end of the same date six months later, or of the month's
+# last day. Each case: the decision, the last moment an appeal is accepted (site time zone UTC).
+END = time(23, 59, 59, 999999)
+
+
+@pytest.mark.parametrize("decided_at, last", [
+    # March, May, July, August: 183 days fell one day short of six months.
+    (datetime(2026, 3, 1, 12, 0, tzinfo=UTC), datetime.combine(date(2026, 9, 1), END, UTC)),
+    (datetime(2026, 3, 15, 9, 30, tzinfo=UTC), datetime.combine(date(2026, 9, 15), END, UTC)),
+    (datetime(2026, 3, 31, 23, 59, tzinfo=UTC), datetime.combine(date(2026, 9, 30), END, UTC)),
+    (datetime(2026, 5, 1, 0, 0, tzinfo=UTC), datetime.combine(date(2026, 11, 1), END, UTC)),
+    (datetime(2026, 5, 31, 8, 0, tzinfo=UTC), datetime.combine(date(2026, 11, 30), END, UTC)),
+    (datetime(2026, 7, 1, 12, 0, tzinfo=UTC), datetime.combine(date(2027, 1, 1), END, UTC)),
+    (datetime(2026, 7, 31, 12, 0, tzinfo=UTC), datetime.combine(date(2027, 1, 31), END, UTC)),
+    (datetime(2026, 8, 1, 12, 0, tzinfo=UTC), datetime.combine(date(2027, 2, 1), END, UTC)),
+    # 31 August: February has no 31st, so the window ends with its last day (29th in a leap year).
+    (datetime(2026, 8, 31, 12, 0, tzinfo=UTC), datetime.combine(date(2027, 2, 28), END, UTC)),
+    (datetime(2027, 8, 31, 12, 0, tzinfo=UTC), datetime.combine(date(2028, 2, 29), END, UTC)),
+    # 29 February: 29 August; and across the year's end.
+    (datetime(2028, 2, 29, 18, 0, tzinfo=UTC), datetime.combine(date(2028, 8, 29), END, UTC)),
+    (datetime(2026, 12, 31, 23, 0, tzinfo=UTC), datetime.combine(date(2027, 6, 30), END, UTC)),
+])
+def test_the_appeal_window_is_six_calendar_months_to_the_end_of_the_day(decided_at, last):
+    assert legal.appeal_deadline(decided_at) == last
+
+
+def test_the_appeal_window_counts_dates_in_the_site_time_zone(settings):
+    # 31 Aug 2026, 23:30 UTC is already 1 September in Berlin: the window runs to the end of 1 March, Berlin.
+    decided_at = datetime(2026, 8, 31, 23, 30, tzinfo=UTC)
+    settings.TIME_ZONE = "Europe/Berlin"
+    assert legal.appeal_deadline(decided_at) == datetime(2027, 3, 1, 22, 59, 59, 999999, tzinfo=UTC)
+    settings.TIME_ZONE = "UTC"
+    assert legal.appeal_deadline(decided_at) == datetime.combine(date(2027, 2, 28), END, UTC)
+
+
 @pytest.mark.parametrize("against", ["removal", "rejection", "penalty"])
-def test_an_appeal_is_open_until_day_183_and_refused_after_with_the_deadline(now, bright, reviewers, against):
-    notice = decided(now, {"L-100003": REJECT if against == "rejection" else REMOVE}, reviewers["tm"])
+def test_an_appeal_is_open_to_the_end_of_the_same_date_six_months_later(bright, reviewers, against):
+    decided_at = datetime(2026, 3, 31, 10, 0, tzinfo=UTC)
+    notice = decided(decided_at, {"L-100003": REJECT if against == "rejection" else REMOVE}, reviewers["tm"])
     subject = {"penalty": Penalty.objects.get()} if against == "penalty" else {"decision": decision_of(notice)}
     appellant = "submitter" if against == "rejection" else "seller"
-    last = now + timedelta(days=183)
+    last = datetime.combine(date(2026, 9, 30), END, UTC)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
-        appeals.file_appeal(**subject, appellant=appellant, text=SELLER_APPEAL_TEXT, now=last + timedelta(seconds=1))
-    assert str(refused.value) == (f"The time to appeal ended on {last.strftime('%-d %B %Y, %H:%M')} UTC: an appeal "
-                                  "can be filed within 183 days of the decision.")
+        appeals.file_appeal(**subject, appellant=appellant, text=SELLER_APPEAL_TEXT,
+                            now=datetime(2026, 10, 1, 0, 0, tzinfo=UTC))
+    assert str(refused.value) == ("The time to appeal ended on 30 September 2026, 23:59 UTC: an appeal can be filed "
+                                  "within 6 months of the decision.")
     assert not Appeal.objects.exists()
+    # 183 days after the decision (30 September, 10:00) was the old end; the appeal is still open then and after.
     assert appeals.file_appeal(**subject, appellant=appellant, text=SELLER_APPEAL_TEXT, now=last).filed_at == last
 
 
-def test_a_longer_window_in_the_settings_keeps_appeals_open_longer(now, bright, reviewers, settings):
-    settings.APPEAL_WINDOW_DAYS = 365
-    notice = decided(now, {"L-100003": REMOVE}, reviewers["tm"])
+def test_a_longer_window_in_the_settings_keeps_appeals_open_longer(bright, reviewers, settings):
+    settings.APPEAL_WINDOW_MONTHS = 12
+    decided_at = datetime(2026, 3, 31, 10, 0, tzinfo=UTC)
+    notice = decided(decided_at, {"L-100003": REMOVE}, reviewers["tm"])
+    assert appeal_rules.deadline(decision=decision_of(notice)) == datetime.combine(date(2027, 3, 31), END, UTC)
     appeal = appeals.file_appeal(decision=decision_of(notice), appellant="seller", text=SELLER_APPEAL_TEXT,
-                                 now=now + timedelta(days=300))
+                                 now=datetime(2027, 3, 31, 23, 0, tzinfo=UTC))
     assert appeal.pk is not None
 
 
-@pytest.mark.parametrize("days, message", [
-    ("90", "Configuration error: APPEAL_WINDOW_DAYS=90 must be at least 183: appeals stay open for at least "
-           "six months (DSA Art. 20)."),
-    ("six months", "Configuration error: APPEAL_WINDOW_DAYS='six months' is not a whole number."),
+@pytest.mark.parametrize("env, message", [
+    ({"APPEAL_WINDOW_MONTHS": "5"}, "Configuration error: APPEAL_WINDOW_MONTHS=5 must be at least 6: appeals stay "
+                                    "open for at least six months (DSA Art. 20)."),
+    ({"APPEAL_WINDOW_MONTHS": "six"}, "Configuration error: APPEAL_WINDOW_MONTHS='six' is not a whole number."),
+    ({"APPEAL_WINDOW_DAYS": "183"}, "Configuration error: APPEAL_WINDOW_DAYS is gone: the appeal window is counted "
+                                    "in calendar months, set APPEAL_WINDOW_MONTHS (at least 6, DSA Art. 20)."),
 ])
-def test_a_window_under_six_months_stops_the_start(days, message):
-    result = run_manage({"DEBUG": "true", "APPEAL_WINDOW_DAYS": days}, "check")
+def test_a_window_under_six_months_stops_the_start(env, message):
+    result = run_manage({"DEBUG": "true", **env}, "check")
     assert result.returncode == 1
     assert result.stderr.strip() == message
 

@@ -2,6 +2,7 @@
 days, the lawsuit stop, and the restore through enforcement."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -10,6 +11,7 @@ from takedowns import legal, tasks, workflow
 from takedowns.enums import ClockKind, CounterNoticeStatus, EventKind, ItemState, SellerAccount
 from takedowns.models import (
     CounterNotice,
+    CounterNoticeFiling,
     Decision,
     Event,
     Listing,
@@ -18,7 +20,7 @@ from takedowns.models import (
     SlaClock,
     Strike,
 )
-from takedowns.workflow import counter_notices, enforcement
+from takedowns.workflow import clocks, counter_notices, enforcement
 from tests.commands import PRODUCTION, run_manage
 from tests.factories import (
     ACCEPTED_AT,
@@ -61,7 +63,9 @@ def test_the_seller_files_a_counter_notice_and_gets_a_receipt(bright_removal):
     assert (receipt.kind, receipt.to, receipt.notice_id) == ("counter_notice_filed", "li.wei@bright.example", None)
     assert receipt.subject == "Counter-notice received: listing L-100003"
     for text in ("Hello Li Wei,", "we received your counter-notice against the removal of listing L-100003",
-                 "DMCA 512(g)(3)", "We restore the listing 10 business days after that", "12 Harbour Road",
+                 "DMCA 512(g)(3)", "12 Harbour Road",
+                 "We restore the listing at the end of the 10th US business day after the day the counter-notice is "
+                 "filed (not the day of the check), unless",
                  "[x] I swear, under penalty of perjury", "Signature: /li  wei/",
                  f"https://portal.test/statement/{bright_removal.pk}/{bright_removal.seller_token}/"):
         assert text in receipt.body_text
@@ -119,7 +123,7 @@ def test_one_counter_notice_per_removal(filed_counter_notice, checker):
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
         counter_notices.file_counter_notice(filed_counter_notice.decision, COUNTER_NOTICE_FIELDS, ACCEPTED_AT)
     assert str(refused.value) == ("Your counter-notice against this removal is complete; the listing is due to be "
-                                  "restored on 04 Dec 2025, 12:00 UTC.")
+                                  "restored on 04 Dec 2025, 05:00 UTC.")
     counter_notices.report_lawsuit(filed_counter_notice.decision.item.notice, filed_counter_notice,
                                    "N.D. Cal. 5:25-cv-01234", ACCEPTED_AT)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
@@ -166,6 +170,88 @@ def test_an_incomplete_counter_notice_is_corrected_and_filed_again(filed_counter
                                              "counter_notice_filed"]
 
 
+def test_every_filing_is_kept_and_a_refiling_overwrites_none(filed_counter_notice, checker):
+    counter_notices.mark_incomplete(filed_counter_notice, checker, "The address has no country.", ACCEPTED_AT)
+    later = ACCEPTED_AT + timedelta(hours=2)
+    counter_notices.file_counter_notice(filed_counter_notice.decision, COUNTER_NOTICE_FIELDS, later)
+
+    filings = list(CounterNoticeFiling.objects.order_by("filed_at").values_list("counter_notice_id", "filed_at",
+                                                                                 "refiling"))
+    assert filings == [(filed_counter_notice.pk, FILED_AT, False), (filed_counter_notice.pk, later, True)]
+    # The counter-notice keeps the latest filing: the receipt of the one a reviewer will check.
+    assert CounterNotice.objects.get().filed_at == later
+
+
+def test_the_completeness_check_has_its_own_clock_from_each_filing(filed_counter_notice, checker):
+    [check] = SlaClock.objects.filter(kind=ClockKind.COUNTER_NOTICE_CHECK)
+    # The default policy of migration 0019: two business days (16 working hours, 09:00-17:00 New York,
+    # US holidays). Filed Tuesday 18 Nov 2025 07:00 New York: due Wednesday 19 Nov 17:00 New York.
+    assert (check.counter_notice_id, check.item_id, check.started_at, check.stopped_at) == (
+        filed_counter_notice.pk, filed_counter_notice.decision.item_id, FILED_AT, None)
+    assert (check.target, check.due_at) == (timedelta(hours=16), datetime(2025, 11, 19, 22, 0, tzinfo=UTC))
+    assert check.calendar["timezone"] == "America/New_York" and check.calendar["country"] == "US"
+    # 512(g)(2)(B): the rights holder gets the copy of a complete counter-notice, i.e. at the check, not before.
+    assert not cn_emails(kind="counter_notice_copy")
+
+    counter_notices.mark_incomplete(filed_counter_notice, checker, "No country.", ACCEPTED_AT)
+    check.refresh_from_db()
+    # Elapsed is the clock's own time: Tuesday 09:00-17:00 New York, the one working day between the two
+    # 07:00s (New York) of the filing and the check.
+    assert (check.stopped_at, check.elapsed, check.cancelled) == (ACCEPTED_AT, timedelta(hours=8), False)
+    refiled_at = ACCEPTED_AT + timedelta(hours=1)
+    again = counter_notices.file_counter_notice(filed_counter_notice.decision, COUNTER_NOTICE_FIELDS, refiled_at)
+    counter_notices.accept_counter_notice(again, checker, refiled_at + timedelta(hours=1))
+    checks = list(SlaClock.objects.filter(kind=ClockKind.COUNTER_NOTICE_CHECK).order_by("started_at")
+                  .values_list("started_at", "stopped_at"))
+    assert checks == [(FILED_AT, ACCEPTED_AT), (refiled_at, refiled_at + timedelta(hours=1))]
+    notice = filed_counter_notice.decision.item.notice
+    assert list(notice.events.filter(details__clock="counter_notice_check").order_by("id")
+                .values_list("kind", flat=True)) == ["clock_started", "clock_stopped", "clock_started",
+                                                     "clock_stopped"]
+
+
+def test_the_check_clock_is_a_default_target_too():
+    assert clocks.DEFAULT_TARGETS[ClockKind.COUNTER_NOTICE_CHECK] == timedelta(days=2)
+
+
+def test_a_friday_evening_counter_notice_is_restored_after_ten_whole_us_business_days(bright_removal, checker):
+    # Filed Friday 6 June 2025, 20:30 New York (Saturday 00:30 UTC), checked the next Monday: the days count
+    # from the Friday, on New York dates; Juneteenth (Thu 19 June) is no business day. The 10th business
+    # day is Monday 23 June; the listing comes back at its end, 00:00 Tuesday 24 June New York.
+    received = datetime(2025, 6, 7, 0, 30, tzinfo=UTC)
+    checked = datetime(2025, 6, 9, 14, 0, tzinfo=UTC)
+    filed = counter_notices.file_counter_notice(bright_removal, COUNTER_NOTICE_FIELDS, received)
+    counter_notices.accept_counter_notice(filed, checker, checked)
+    row = CounterNotice.objects.get()
+    restore = datetime(2025, 6, 24, 4, 0, tzinfo=UTC)
+    assert (row.filed_at, row.checked_at, row.restore_due_at) == (received, checked, restore)
+    clock = SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE)
+    # The restore clock counts from receipt; due at the end of the 14th business day (Friday 27 June).
+    assert (clock.started_at, clock.due_at) == (received, datetime(2025, 6, 28, 4, 0, tzinfo=UTC))
+    accepted = row.decision.item.events.get(kind=EventKind.COUNTER_NOTICE_ACCEPTED)
+    assert (accepted.details["received_at"], accepted.details["restore_due_at"]) == (
+        "2025-06-07T00:30:00+00:00", "2025-06-24T04:00:00+00:00")
+    assert counter_notices.restore_due(restore - timedelta(seconds=1)) == 0
+    assert counter_notices.restore_due(restore) == 1
+    assert CounterNotice.objects.get().status == CounterNoticeStatus.RESTORED
+
+
+def test_a_late_check_restores_at_once_but_never_before_the_window(bright_removal, checker):
+    # Received Monday 2 June 2025 10:00 New York; the window opens at 00:00 Tuesday 17 June. A check on
+    # Wednesday 18 June (the 12th business day) restores at the check: promptly, before the 14th ends.
+    received = datetime(2025, 6, 2, 14, 0, tzinfo=UTC)
+    checked = datetime(2025, 6, 18, 15, 0, tzinfo=UTC)
+    filed = counter_notices.file_counter_notice(bright_removal, COUNTER_NOTICE_FIELDS, received)
+    counter_notices.accept_counter_notice(filed, checker, checked)
+    row = CounterNotice.objects.get()
+    assert row.restore_due_at == checked
+    assert SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE).due_at == datetime(2025, 6, 24, 4, 0,
+                                                                                          tzinfo=UTC)
+    check = SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_CHECK)
+    assert check.stopped_at == checked and check.stopped_at > check.due_at  # the check itself was late
+    assert counter_notices.restore_due(checked) == 1
+
+
 def test_returning_needs_a_reason_and_a_counter_notice_waiting_for_its_check(filed_counter_notice, checker):
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
         counter_notices.mark_incomplete(filed_counter_notice, checker, "   ", ACCEPTED_AT)
@@ -192,10 +278,10 @@ def test_a_complete_counter_notice_starts_the_window_and_goes_to_the_rights_hold
     accepted = notice.events.get(kind=EventKind.COUNTER_NOTICE_ACCEPTED)
     assert (accepted.actor_user, accepted.from_status, accepted.to_status, accepted.item_id) == (
         checker.user, "filed", "waiting", row.decision.item_id)
-    assert accepted.details["restore_due_at"] == "2025-12-04T12:00:00+00:00"
+    assert accepted.details["restore_due_at"] == "2025-12-04T05:00:00+00:00"
     clock = SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE)
     assert (clock.counter_notice_id, clock.item_id, clock.started_at, clock.due_at, clock.stopped_at) == (
-        row.pk, row.decision.item_id, ACCEPTED_AT, LATEST_RESTORE_AT, None)
+        row.pk, row.decision.item_id, FILED_AT, LATEST_RESTORE_AT, None)
     assert notice.events.filter(kind=EventKind.CLOCK_STARTED, details__clock="counter_notice_restore").count() == 1
 
     copy, to_seller = cn_emails(created_at=ACCEPTED_AT)
@@ -206,34 +292,92 @@ def test_a_complete_counter_notice_starts_the_window_and_goes_to_the_rights_hold
                  "Address: 12 Harbour Road\nShenzhen 518000\nChina", "Telephone: +86 755 1234 5678",
                  "E-mail: li.wei@bright.example", "[x] I swear, under penalty of perjury",
                  "[x] I consent to the jurisdiction of the Federal District Court",
-                 "We will restore the listing on 4 December 2025, 12:00 UTC unless",
+                 "We will restore the listing on 4 December 2025, 05:00 UTC unless",
+                 "We received it on 18 November 2025, 12:00 UTC; a reviewer found it complete on 19 November 2025, "
+                 "12:00 UTC.",
+                 "The date is the end of the 10 business days (US business days) that follow the day we received "
+                 "the counter-notice, as 512(g)(2)(C) provides.",
                  f"https://portal.test{notice.tracking_path()}"):
         assert text in copy.body_text
     assert "statement/" not in copy.body_text + copy.body_html  # never the seller's private link
-    for text in ("Li Wei", "+86 755 1234 5678", "li.wei@bright.example", "4 December 2025, 12:00 UTC",
+    for text in ("Li Wei", "+86 755 1234 5678", "li.wei@bright.example", "4 December 2025, 05:00 UTC",
                  "penalty of perjury", f"https://portal.test{notice.tracking_path()}"):
         assert text in copy.body_html
     assert (to_seller.kind, to_seller.to, to_seller.notice_id) == (
         "counter_notice_accepted", "li.wei@bright.example", None)
     assert to_seller.subject == "Counter-notice complete: listing L-100003 to be restored on 4 December 2025"
     for body in (to_seller.body_text, to_seller.body_html):
-        assert "4 December 2025, 12:00 UTC" in body and "We will e-mail you either way." in body
+        assert "4 December 2025, 05:00 UTC" in body and "We will e-mail you either way." in body
 
 
-@pytest.mark.parametrize("accepted, due", [
-    (datetime(2025, 11, 19, 12, 0, tzinfo=UTC), datetime(2025, 12, 4, 12, 0, tzinfo=UTC)),  # Thanksgiving
-    (datetime(2025, 12, 19, 9, 30, tzinfo=UTC), datetime(2026, 1, 6, 9, 30, tzinfo=UTC)),  # Christmas, New Year
-    (datetime(2025, 3, 8, 15, 0, tzinfo=UTC), datetime(2025, 3, 21, 15, 0, tzinfo=UTC)),  # from a Saturday
+NY_ZONE = ZoneInfo("America/New_York")
+
+
+def ny(*args) -> datetime:
+    return datetime(*args, tzinfo=NY_ZONE)
+
+
+# Each case: receipt (the filing), the planned restore = end of the 10th US business day after the day of
+# receipt in New York, and the law's latest = end of the 14th. DMCA 512(g)(2)(C).
+@pytest.mark.parametrize("received, restore, latest", [
+    # Friday evening in New York (already Saturday 00:30 in UTC): the day of receipt is the Friday, so the
+    # 10th business day is Monday 23 June (Juneteenth, Thu 19, skipped), whose end is 00:00 Tuesday.
+    (ny(2025, 6, 6, 20, 30), ny(2025, 6, 24, 0, 0), ny(2025, 6, 28, 0, 0)),
+    # Just before midnight New York (04:59 UTC next day): Monday counts as the day of receipt.
+    (ny(2025, 6, 2, 23, 59, 59), ny(2025, 6, 17, 0, 0), ny(2025, 6, 24, 0, 0)),
+    # Just after midnight New York: Tuesday is the day of receipt, one business day later.
+    (ny(2025, 6, 3, 0, 0, 1), ny(2025, 6, 18, 0, 0), ny(2025, 6, 25, 0, 0)),
+    # Juneteenth (Thu 19 Jun 2025) and 4 July (Friday) are federal holidays.
+    (ny(2025, 6, 16, 10, 0), ny(2025, 7, 2, 0, 0), ny(2025, 7, 9, 0, 0)),
+    # Thanksgiving (Thu 27 Nov 2025).
+    (ny(2025, 11, 19, 7, 0), ny(2025, 12, 5, 0, 0), ny(2025, 12, 11, 0, 0)),
+    # Christmas (Thu) and New Year's Day (Thu).
+    (ny(2025, 12, 19, 4, 30), ny(2026, 1, 7, 0, 0), ny(2026, 1, 13, 0, 0)),
+    # 4 July 2026 is a Saturday: the holiday is observed on Friday 3 July.
+    (ny(2026, 6, 26, 12, 0), ny(2026, 7, 14, 0, 0), ny(2026, 7, 18, 0, 0)),
+    # Christmas 2027 is a Saturday, observed Friday 24 Dec; New Year 2028 a Saturday, observed Friday 31 Dec.
+    (ny(2027, 12, 17, 12, 0), ny(2028, 1, 5, 0, 0), ny(2028, 1, 11, 0, 0)),
+    # A DST change inside the window (Sunday 9 Mar 2025): the restore is at 00:00 New York all the same.
+    (ny(2025, 3, 3, 9, 0), ny(2025, 3, 18, 0, 0), ny(2025, 3, 22, 0, 0)),
+    # Received on a Saturday: the first business day is the Monday.
+    (ny(2025, 3, 8, 10, 0), ny(2025, 3, 22, 0, 0), ny(2025, 3, 28, 0, 0)),
 ])
-def test_the_window_counts_us_business_days(settings, accepted, due):
+def test_the_window_counts_us_business_days_from_receipt_in_new_york(settings, received, restore, latest):
     settings.COUNTER_NOTICE_HOLIDAY_COUNTRY = "US"
-    assert legal.restore_due_at(accepted) == due
+    received = received.astimezone(UTC)
+    checked = received + timedelta(hours=3)
+    assert legal.restore_due_at(received, checked) == restore.astimezone(UTC)
+    assert legal.latest_restore_at(received, checked) == latest.astimezone(UTC)
+    assert legal.restore_due_at(received, checked).tzinfo == UTC
+
+
+def test_the_window_uses_the_time_zone_setting(settings):
+    # Received Monday 2 June 2025 22:00 New York, which is Tuesday 02:00 UTC.
+    received = ny(2025, 6, 2, 22, 0).astimezone(UTC)
+    assert legal.restore_due_at(received, received) == ny(2025, 6, 17, 0, 0).astimezone(UTC)
+    settings.COUNTER_NOTICE_TIME_ZONE = "UTC"
+    assert legal.restore_due_at(received, received) == datetime(2025, 6, 18, 0, 0, tzinfo=UTC)
+
+
+def test_a_late_check_does_not_move_the_restore_date(settings):
+    received = ny(2025, 6, 2, 10, 0).astimezone(UTC)
+    planned = ny(2025, 6, 17, 0, 0).astimezone(UTC)
+    # Checked on the 5th business day: the restore stays on the date counted from receipt.
+    assert legal.restore_due_at(received, ny(2025, 6, 9, 16, 0).astimezone(UTC)) == planned
+    # Checked one second before the window would open: same date.
+    assert legal.restore_due_at(received, planned - timedelta(seconds=1)) == planned
+    # Checked after it opened (the 12th business day): restored at the check itself, never before the
+    # 10th ended and still before the 14th ends.
+    late = ny(2025, 6, 18, 11, 0).astimezone(UTC)
+    assert legal.restore_due_at(received, late) == late
+    assert legal.latest_restore_at(received, late) == ny(2025, 6, 24, 0, 0).astimezone(UTC)
 
 
 def test_the_window_is_configurable_within_the_law(settings):
-    settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS = 14
-    assert legal.restore_due_at(ACCEPTED_AT) == LATEST_RESTORE_AT
-    assert legal.latest_restore_at(ACCEPTED_AT) == LATEST_RESTORE_AT
+    settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS = 13
+    # The 13th business day after Tue 18 Nov 2025 (Thanksgiving skipped) is Monday 8 Dec.
+    assert legal.restore_due_at(FILED_AT, ACCEPTED_AT) == ny(2025, 12, 9, 0, 0).astimezone(UTC)
+    assert legal.latest_restore_at(FILED_AT, ACCEPTED_AT) == LATEST_RESTORE_AT
 
 
 def test_the_demo_override_restores_after_seconds(settings, bright_removal, checker):
@@ -243,8 +387,9 @@ def test_the_demo_override_restores_after_seconds(settings, bright_removal, chec
     row = CounterNotice.objects.get()
     assert row.restore_due_at == ACCEPTED_AT + timedelta(seconds=120)
     assert SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE).due_at == LATEST_RESTORE_AT
-    assert "We restore the listing 120 seconds (demo setting) after that" in cn_emails(
-        kind="counter_notice_filed")[0].body_text
+    assert ("We restore the listing 120 seconds after the reviewer's check (demo setting), unless"
+            in cn_emails(kind="counter_notice_filed")[0].body_text)
+    assert "(US business days)" not in cn_emails(kind="counter_notice_copy")[0].body_text
     assert counter_notices.restore_due(ACCEPTED_AT + timedelta(seconds=119)) == 0
     assert counter_notices.restore_due(ACCEPTED_AT + timedelta(seconds=120)) == 1
 
@@ -290,7 +435,7 @@ def test_the_listing_is_restored_once_when_the_window_ends(waiting_counter_notic
     assert (bright.strike_count, bright.account) == (0, SellerAccount.ACTIVE)
     assert Penalty.objects.get().lifted_at == at
     clock = SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE)
-    assert (clock.stopped_at, clock.cancelled, clock.elapsed) == (at, False, at - ACCEPTED_AT)
+    assert (clock.stopped_at, clock.cancelled, clock.elapsed) == (at, False, at - FILED_AT)
     kinds = list(item.notice.events.filter(created_at=at).values_list("kind", "details__clock"))
     assert kinds == [(EventKind.LISTING_RESTORED, None), (EventKind.STRIKE_REVERSED, None),
                      (EventKind.PENALTY_LIFTED, None), (EventKind.CLOCK_STOPPED, "counter_notice_restore")]
@@ -305,7 +450,7 @@ def test_the_listing_is_restored_once_when_the_window_ends(waiting_counter_notic
     seller, holder = sent["li.wei@bright.example"], sent["anna@aerostride.example"]
     assert seller.subject == "Listing L-100003 is restored after your counter-notice"
     assert holder.subject == f"Listing L-100003 restored after a counter-notice (notice {item.notice.reference})"
-    assert "no lawsuit was reported by 4 December 2025, 12:00 UTC" in seller.body
+    assert "no lawsuit was reported by 4 December 2025, 05:00 UTC" in seller.body
     assert "The strike that came with the removal is withdrawn" in seller.alternatives[0][0]
     assert "after the counter-notice of Li Wei" in holder.body
     assert "after the counter-notice of Li Wei" in holder.alternatives[0][0]
@@ -372,7 +517,7 @@ def test_a_reported_lawsuit_stops_the_restore_for_good(waiting_counter_notice, c
         assert "N.D. Cal., case 5:25-cv-01234" in message.body_html
     assert "512(g)(2)(C)" in seller.body_text and "512(g)(2)(C)" in seller.body_html
     assert f"https://portal.test/review/counter-notices/{row.pk}/" in staff.body_text
-    assert "The restore planned for 4 December 2025, 12:00 UTC is cancelled" in staff.body_html
+    assert "The restore planned for 4 December 2025, 05:00 UTC is cancelled" in staff.body_html
 
 
 def test_a_lawsuit_needs_details_and_a_waiting_counter_notice(filed_counter_notice, checker):
@@ -396,7 +541,7 @@ def test_a_lawsuit_comes_too_late_after_the_restore(waiting_counter_notice):
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
         counter_notices.report_lawsuit(waiting_counter_notice.decision.item.notice, waiting_counter_notice,
                                        "N.D. Cal.", RESTORE_DUE_AT)
-    assert str(refused.value) == ("The listing was restored on 04 Dec 2025, 12:00 UTC; a lawsuit can no longer be "
+    assert str(refused.value) == ("The listing was restored on 04 Dec 2025, 05:00 UTC; a lawsuit can no longer be "
                                   "reported here.")
 
 
@@ -412,9 +557,17 @@ def test_a_lawsuit_is_refused_through_another_notice(waiting_counter_notice, rev
 
 @pytest.mark.parametrize("env, message", [
     ({"COUNTER_NOTICE_RESTORE_BUSINESS_DAYS": "9"},
-     "Configuration error: COUNTER_NOTICE_RESTORE_BUSINESS_DAYS=9 must be between 10 and 14 (DMCA 512(g)(2)(C))."),
+     "Configuration error: COUNTER_NOTICE_RESTORE_BUSINESS_DAYS=9 must be between 10 and 13 (DMCA 512(g)(2)(C): "
+     "not less than 10 business days, and the restore done before the 14th ends)."),
     ({"COUNTER_NOTICE_RESTORE_BUSINESS_DAYS": "15"},
-     "Configuration error: COUNTER_NOTICE_RESTORE_BUSINESS_DAYS=15 must be between 10 and 14 (DMCA 512(g)(2)(C))."),
+     "Configuration error: COUNTER_NOTICE_RESTORE_BUSINESS_DAYS=15 must be between 10 and 13 (DMCA 512(g)(2)(C): "
+     "not less than 10 business days, and the restore done before the 14th ends)."),
+    ({"COUNTER_NOTICE_RESTORE_BUSINESS_DAYS": "14"},
+     "Configuration error: COUNTER_NOTICE_RESTORE_BUSINESS_DAYS=14 must be between 10 and 13 (DMCA 512(g)(2)(C): "
+     "not less than 10 business days, and the restore done before the 14th ends)."),
+    ({"COUNTER_NOTICE_TIME_ZONE": "America/Nowhere"},
+     "Configuration error: COUNTER_NOTICE_TIME_ZONE='America/Nowhere' is not an IANA time zone name "
+     "(e.g. America/New_York)."),
     ({"COUNTER_NOTICE_HOLIDAY_COUNTRY": "xx"},
      "Configuration error: COUNTER_NOTICE_HOLIDAY_COUNTRY='XX' is not a country code the holidays library knows "
      "(e.g. US, DE)."),

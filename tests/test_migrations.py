@@ -9,8 +9,19 @@ from django.db.migrations.executor import MigrationExecutor
 
 from takedowns import workflow
 from takedowns.enums import ClockKind
-from takedowns.models import ClockDurationsDay, ClockRollupMark, NoticeItem, ReasonCode, SlaClock, SlaPolicy
+from takedowns.models import (
+    ClockDurationsDay,
+    ClockRollupMark,
+    CounterNotice,
+    CounterNoticeFiling,
+    NoticeItem,
+    ReasonCode,
+    SlaClock,
+    SlaPolicy,
+)
 from takedowns.reports import clock_rollup
+from takedowns.workflow import counter_notices
+from tests import factories
 from tests.factories import D, H, redecided, routed
 
 MIN = timedelta(minutes=1)
@@ -79,3 +90,40 @@ def test_0018_moves_clocks_stopped_while_paused_and_marks_re_decisions(now, cata
     assert (ClockDurationsDay.objects.count(), ClockRollupMark.objects.get().through) == (0, None)
     assert sorted(SlaPolicy.objects.filter(trusted_flagger_only=True).values_list("clock", "target")) == [
         (ClockKind.ACKNOWLEDGEMENT, 5 * MIN), (ClockKind.TAKEDOWN_DECISION, 12 * H)]
+
+
+FILINGS_AND_CONTACT = "0019_counter_notice_filings_and_contact"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counter_notices_filed_before_0019_get_one_filing_per_filing_event(bright, reviewers, checker):
+    """Every filing of a counter-notice is a counter_notice_filed event; the migration writes a filing
+    row for each (a refiling counts again), and one at filed_at for a counter-notice without events.
+    It also adds the completeness check's default policy: two business days, New York, US holidays."""
+    # A transactional test before this one flushed the rows of the data migrations; decide() reads this one.
+    ReasonCode.objects.get_or_create(code="genuine-goods", defaults={"title": "Genuine goods",
+                                                                     "submitter_text": "The goods are genuine."})
+    removal = factories.taken_down(factories.REMOVED_AT, "L-100003", by=reviewers["tm"])
+    filed = counter_notices.file_counter_notice(removal, factories.COUNTER_NOTICE_FIELDS, factories.FILED_AT)
+    counter_notices.mark_incomplete(filed, checker, "No country.", factories.ACCEPTED_AT)
+    refiled_at = factories.ACCEPTED_AT + timedelta(hours=1)
+    counter_notices.file_counter_notice(removal, factories.COUNTER_NOTICE_FIELDS, refiled_at)
+    other = factories.taken_down(factories.REMOVED_AT, "L-100004", by=reviewers["tm"])
+    silent = CounterNotice.objects.create(decision=other, filed_at=factories.FILED_AT, status="filed",
+                                          **{name: factories.COUNTER_NOTICE_FIELDS[name]
+                                             for name in counter_notices.FIELDS}, statement_mistake=True,
+                                          consent_jurisdiction=True)
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([("takedowns", ITEM_SELLER_WINDOW)])
+        executor.loader.build_graph()
+        executor.migrate([("takedowns", FILINGS_AND_CONTACT)])
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert list(CounterNoticeFiling.objects.order_by("counter_notice_id", "filed_at")
+                .values_list("counter_notice_id", "filed_at", "refiling")) == [
+        (filed.pk, factories.FILED_AT, False), (filed.pk, refiled_at, True), (silent.pk, factories.FILED_AT, False)]
+    policy = SlaPolicy.objects.get(clock=ClockKind.COUNTER_NOTICE_CHECK)
+    assert (policy.target, policy.business_hours, policy.timezone, policy.country, policy.right_type,
+            policy.min_priority) == (timedelta(hours=16), True, "America/New_York", "US", "", 0)

@@ -96,8 +96,8 @@ def test_the_policy_is_read_from_the_settings(settings):
     policy = notifier_ladder.policy()
     assert policy.ladder == [Step(1, "warning"), Step(2, "suspension", 14)]
     assert policy.threshold == Threshold(60, 25, 80)
-    assert (policy.measure_expiry_days, policy.free_mail_domains, policy.appeal_window_days) == (
-        200, frozenset({"mail.example"}), 183)
+    assert (policy.measure_expiry_days, policy.free_mail_domains, policy.appeal_window) == (
+        200, frozenset({"mail.example"}), "6 months")
     now = datetime(2026, 3, 1, tzinfo=UTC)
     assert (policy.window_start(now), policy.counts_since(now)) == (now - timedelta(days=60), now - timedelta(days=200))
 
@@ -143,11 +143,12 @@ def _measure(**fields) -> SimpleNamespace:
 
 
 def test_a_measure_can_be_appealed_for_the_appeal_window_once_and_not_once_lifted():
-    last = DECIDED + timedelta(days=183)
+    # Six calendar months, to the end of the day (DSA Art. 20(1)); 183 days ended a day short, on 31 August.
+    last = datetime(2026, 9, 1, 23, 59, 59, 999999, tzinfo=UTC)
     assert notifier_ladder.appeal_deadline(_measure()) == last
     assert notifier_ladder.appeal_refusal(_measure(), None, last) == ""
     assert notifier_ladder.appeal_refusal(_measure(), None, last + timedelta(seconds=1)) == (
-        "The time to appeal ended on 31 August 2026, 12:00 UTC: an appeal can be filed within 183 days of the "
+        "The time to appeal ended on 1 September 2026, 23:59 UTC: an appeal can be filed within 6 months of the "
         "decision.")
     lifted = _measure(lifted_at=DECIDED + timedelta(days=2))
     assert notifier_ladder.appeal_refusal(lifted, None, DECIDED + timedelta(days=3)) == (

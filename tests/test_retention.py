@@ -91,6 +91,7 @@ def _expected_after(before: dict[str, list[dict]], notice: Notice) -> dict[str, 
     notice holds, the evidence and the submitter's record deleted."""
     expected = copy.deepcopy(before)
     expected["Notice"] = [{**row, "submitter_name": "", "submitter_organisation": "", "submitter_email": "",
+                           "submitter_address": "", "submitter_phone": "",
                            "signature": "", "right_owner": "", "description": "", "submitter_id": None,
                            "anonymised_at": DUE} for row in before["Notice"]]
     expected["Evidence"] = []
@@ -340,8 +341,8 @@ def test_the_beat_runs_the_task_every_hour_and_the_task_runs_the_policy(case):
      "RETENTION_UNCONFIRMED_DAYS=7 must be more than NOTICE_CONFIRMATION_DAYS=7: a notice that can still be "
      "confirmed is not deleted."),
     ({"RETENTION_CASE_YEARS": "0"}, "RETENTION_CASE_YEARS=0 must be at least 1."),
-    ({"RETENTION_CASE_YEARS": "1", "APPEAL_WINDOW_DAYS": "400"},
-     "RETENTION_CASE_YEARS=1 must cover APPEAL_WINDOW_DAYS=400: a case is kept whole while it can still be "
+    ({"RETENTION_CASE_YEARS": "1", "APPEAL_WINDOW_MONTHS": "13"},
+     "RETENTION_CASE_YEARS=1 must cover APPEAL_WINDOW_MONTHS=13: a case is kept whole while it can still be "
      "appealed (DSA Art. 20)."),
 ])
 def test_a_retention_setting_that_breaks_the_law_or_the_workflow_stops_the_start(env, message):

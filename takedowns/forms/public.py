@@ -22,6 +22,7 @@ from takedowns.models import Evidence
 from takedowns.workflow import ReportedItem
 
 _LISTING_ID = re.compile(r"^L-?\d{1,12}$", re.IGNORECASE)
+_PHONE = re.compile(r"\+?[0-9 ()./-]+")
 _url_validator = URLValidator(schemes=["http", "https"])
 REPORTED_MAX = 500  # NoticeItem.reported
 
@@ -141,6 +142,17 @@ class NoticeForm(forms.Form):
         help_text="We send a confirmation link here; the notice is queued once you follow it.",
         error_messages={"max_length": "An e-mail address has at most %(limit_value)d characters; this one has "
                                       "%(show_value)d."})
+    # Required for a copyright (DMCA) notice, optional otherwise: clean() says which (legal.is_dmca_notice).
+    submitter_address = forms.CharField(
+        label="Postal address", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required for a copyright notice (US DMCA, 17 U.S.C. 512(c)(3)(A)(iv)); optional otherwise.",
+        error_messages={"max_length": "A postal address has at most %(limit_value)d characters; this one has "
+                                      "%(show_value)d."})
+    submitter_phone = forms.CharField(
+        label="Telephone", max_length=40, required=False,
+        help_text="With the country code, e.g. +49 30 1234567. Required for a copyright notice; optional otherwise.",
+        error_messages={"max_length": "A telephone number has at most %(limit_value)d characters; this one has "
+                                      "%(show_value)d."})
     # A callable, so that each form instance does not deep-copy 250 countries.
     submitter_country = CountryChoiceField(label="Country",
                                            choices=lambda: _blank_choice("Choose your country…", countries))
@@ -234,8 +246,20 @@ class NoticeForm(forms.Form):
         removed = set(self.cleaned_data.get("remove_evidence") or [])
         return [evidence for evidence in self.kept if evidence.pk not in removed]
 
+    def clean_submitter_phone(self) -> str:
+        phone = self.cleaned_data.get("submitter_phone", "")
+        if phone and not _PHONE.fullmatch(phone):
+            raise ValidationError("Write the telephone number with digits, spaces and + - ( ) . only, "
+                                  "e.g. +49 30 1234567.")
+        digits = sum(character.isdigit() for character in phone)
+        if phone and not 6 <= digits <= 20:
+            raise ValidationError(f"A telephone number has 6 to 20 digits with its country code; this one has "
+                                  f"{digits}.")
+        return phone
+
     def clean(self):
         data = super().clean()
+        self._check_dmca_contact()
         self._check_evidence_totals()
         self._check_role_evidence()
         self._check_signature()
@@ -254,6 +278,15 @@ class NoticeForm(forms.Form):
             self.add_error(None, f"The evidence files add up to {filesizeformat(total)}; a notice may carry at most "
                                  f"{filesizeformat(settings.EVIDENCE_MAX_TOTAL_BYTES)}. Remove or shrink some files.")
             self.accepted_uploads.clear()
+
+    def _check_dmca_contact(self) -> None:
+        if not legal.is_dmca_notice(self.cleaned_data.get("right_type") or ""):
+            return
+        why = "a copyright notice must say how to reach you (US DMCA, 17 U.S.C. 512(c)(3)(A)(iv))"
+        if not self.cleaned_data.get("submitter_address") and "submitter_address" not in self.errors:
+            self.add_error("submitter_address", f"Give your postal address: {why}.")
+        if not self.cleaned_data.get("submitter_phone") and "submitter_phone" not in self.errors:
+            self.add_error("submitter_phone", f"Give your telephone number: {why}.")
 
     def _check_role_evidence(self) -> None:
         if self.cleaned_data.get("submitter_role") != SubmitterRole.AGENT or "authorisation_letter" in self.errors:
@@ -341,9 +374,10 @@ class NoticeForm(forms.Form):
 
     def notice_fields(self) -> dict:
         """The Notice model fields, for workflow.file_notice."""
-        names = ["submitter_name", "submitter_organisation", "submitter_email", "submitter_country",
-                 "submitter_role", "language", "right_type", "right_registration_number", "right_office",
-                 "right_owner", "description", "good_faith_statement", "accuracy_statement", "signature"]
+        names = ["submitter_name", "submitter_organisation", "submitter_email", "submitter_address", "submitter_phone",
+                 "submitter_country", "submitter_role", "language", "right_type", "right_registration_number",
+                 "right_office", "right_owner", "description", "good_faith_statement", "accuracy_statement",
+                 "signature"]
         return {name: self.cleaned_data[name] for name in names}
 
     def is_complete(self) -> bool:

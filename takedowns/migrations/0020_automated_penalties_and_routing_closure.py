@@ -17,7 +17,7 @@ def drop_stored_reports(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("takedowns", "0018_trusted_flagger_targets"),
+        ("takedowns", "0019_counter_notice_filings_and_contact"),
     ]
 
     operations = [

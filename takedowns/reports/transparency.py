@@ -28,7 +28,7 @@ from takedowns.enums import (
 )
 from takedowns.models import (
     Appeal,
-    CounterNotice,
+    CounterNoticeFiling,
     Decision,
     Notice,
     NoticeItem,
@@ -222,9 +222,17 @@ def _decided_within_target(period: ReportPeriod) -> dict:
 
 
 def _counter_notices(period: ReportPeriod) -> dict:
-    """Counter-notices filed in the period, by where they stand now."""
-    counter = CounterNotice.objects.filter(period.where("filed_at")).aggregate(
-        filed=Count("pk"), **_by("status", CounterNoticeStatus.values))
+    """"filed": every filing of a counter-notice in the period, the first and each correction filed
+    after a reviewer returned one as incomplete (CounterNoticeFiling rows, which a refiling never
+    overwrites: equal to the counter_notice_filed events of the period). "by_status": the
+    counter-notices whose latest filing falls in the period, by where they stand now."""
+    # One aggregate over the period's filings: a counter-notice last filed in the period has that
+    # filing among them, and is counted once per status (distinct).
+    last_filed_here = period.where("counter_notice__filed_at")
+    counter = CounterNoticeFiling.objects.filter(period.where("filed_at")).aggregate(
+        filed=Count("pk"), **{f"status_{value}": Count("counter_notice", distinct=True,
+                                                         filter=last_filed_here & Q(counter_notice__status=value))
+                              for value in CounterNoticeStatus.values})
     return {"filed": counter["filed"], "by_status": _picked(counter, "status", CounterNoticeStatus.values)}
 
 

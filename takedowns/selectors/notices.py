@@ -72,13 +72,22 @@ def tracking_page(notice: Notice, now: datetime) -> TrackingPage:
 
 def submitter_clocks(notice: Notice, now: datetime) -> list[SlaClock]:
     """The deadlines the submitter is owed: every clock of the notice but the seller's penalty
-    (the seller's account is not the submitter's business). Each has .state (sla.ClockState)."""
-    found = list(notice.clocks.exclude(kind=ClockKind.SELLER_PENALTY).exclude(appeal__penalty__isnull=False)
-                 .select_related("item")
+    (the seller's account is not the submitter's business) and a counter-notice's completeness check
+    (the rights holder learns of a counter-notice from its copy, once found complete). Each has
+    .state (sla.ClockState) and .shown_due: the due time, except for a counter-notice's restore,
+    where it is the planned restore (CounterNotice.restore_due_at, the one date the counter-notice
+    card shows too); the clock's own due time is then the law's latest (14th business day)."""
+    found = list(notice.clocks.exclude(kind__in=[ClockKind.SELLER_PENALTY, ClockKind.COUNTER_NOTICE_CHECK])
+                 .exclude(appeal__penalty__isnull=False)
+                 .select_related("item", "counter_notice")
                  .order_by("started_at", "id"))
     for clock in found:
         clock.state = sla.clock_state(now, due_at=clock.due_at, warn_at=clock.warn_at, paused_at=clock.paused_at,
                                       stopped_at=clock.stopped_at)
+        clock.shown_due = clock.due_at
+        planned = clock.counter_notice.restore_due_at if clock.counter_notice is not None else None
+        if clock.kind == ClockKind.COUNTER_NOTICE_RESTORE and planned is not None:
+            clock.shown_due = planned
     return found
 
 

@@ -226,10 +226,15 @@ def measure_view(measure: NotifierMeasure, now: datetime) -> MeasureView:
 def measures_concerning(email: str, now: datetime) -> list[MeasureView]:
     """The measures a notice's tracking page shows: those about its address or its organisation that are
     in force, still appealable or appealed, newest first. Two queries when there are none."""
-    recent = Q(decided_at__gte=now - timedelta(days=settings.APPEAL_WINDOW_DAYS)) | Q(ends_at__gt=now)
+    # A month has at most 31 days: every measure still appealable was decided after `since`; the
+    # few decided just before their window ended are dropped by the exact deadline below.
+    since = now - timedelta(days=31 * settings.APPEAL_WINDOW_MONTHS + 1)
+    recent = Q(decided_at__gte=since) | Q(ends_at__gt=now)
     found = (NotifierMeasure.objects.filter(_keys(email)).filter(recent | Q(appeal__isnull=False))
              .select_related("appeal", "proposal").order_by("-decided_at", "-pk"))
-    return [measure_view(measure, now) for measure in found]
+    return [measure_view(measure, now) for measure in found
+            if appeal_deadline(measure) >= now or (measure.ends_at and measure.ends_at > now)
+            or appeal_against(measure) is not None]
 
 
 def measure_of_refusal(notice: Notice) -> NotifierMeasure | None:

@@ -45,9 +45,9 @@ def _statement_context(decision: Decision, counter_notice_form: CounterNoticeFor
         "decision": decision, "item": item, "listing": listing, "seller": listing.seller,
         "case": item.notice, "counter_notice": page.counter_notice,
         "counter_notice_form": counter_notice_form if page.may_counter else None,
-        "counter_notice_window": legal.window_text(),
+        "counter_notice_restore_rule": legal.restore_rule_text(),
         "window": page.appeal, "appeal_form": AppealForm(auto_id="appeal-%s"),
-        "appeal_window_days": settings.APPEAL_WINDOW_DAYS,
+        "appeal_window": legal.appeal_window_text(),
     }
 
 
@@ -89,5 +89,5 @@ def penalty_statement(request: HttpRequest, penalty: Penalty) -> HttpResponse:
         "penalty": penalty, "seller": penalty.seller, "case": penalty.strike.notice,
         "territorial_scope": ", ".join(EEA_COUNTRIES), "strike_days": settings.STRIKE_EXPIRY_DAYS,
         "window": penalty_appeal(penalty, timezone.now()), "appeal_form": AppealForm(auto_id="appeal-%s"),
-        "appeal_window_days": settings.APPEAL_WINDOW_DAYS,
+        "appeal_window": legal.appeal_window_text(),
     })

@@ -80,7 +80,8 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
             ("On our own initiative (proactive)", data["removals_by_initiative"]["proactive"])]),
         _automated_section(automated),
         _time_to_action(data),
-        ("Counter-notices (DMCA 512(g))", "Counter-notices filed by sellers in the period, by where they stand now.",
+        ("Counter-notices (DMCA 512(g))", "Every filing in the period (one corrected and filed again after being "
+         "returned as incomplete counts again); then the counter-notices last filed in it, by where they stand now.",
          [("Counter-notices filed", data["counter_notices"]["filed"]),
           *_labelled(data["counter_notices"]["by_status"], CounterNoticeStatus.choices)]),
         ("Appeals (DSA Art. 20)", "Internal complaints filed in the period, by who filed them and their outcome.",

@@ -4,7 +4,7 @@ Who may appeal what, on their own private page:
 - the seller, against the removal of their listing (statement page) or a penalty on their account
   (penalty page);
 - the submitter, against the rejection of a reported listing (tracking page).
-Free of charge, for APPEAL_WINDOW_DAYS (at least six months) after the decision, once per decision
+Free of charge, for APPEAL_WINDOW_MONTHS (at least six) calendar months after the decision, once per decision
 and side (once per penalty); a resent form finds the appeal it already filed.
 
 An appeal is decided by a reviewer who took no part in the original: not the one who decided the

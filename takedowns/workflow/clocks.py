@@ -40,6 +40,9 @@ DEFAULT_TARGETS: dict[str, timedelta] = {
     ClockKind.SELLER_PENALTY: timedelta(hours=72),
     ClockKind.COUNTER_NOTICE_RESTORE: timedelta(days=14),
     ClockKind.APPEAL_DECISION: timedelta(days=7),
+    # Two days round the clock (the default policy: two business days, New York): well inside the
+    # 10 business days of DMCA 512(g)(2)(C), which count from the filing (legal.py).
+    ClockKind.COUNTER_NOTICE_CHECK: timedelta(days=2),
 }
 DEFAULT_WARN_RATIO = 0.8
 # The clocks of the notice's own next step, whose due time orders the review queue.

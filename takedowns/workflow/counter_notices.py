@@ -5,7 +5,12 @@ The life of a counter-notice, one function per step:
     file_counter_notice   seller, on the private statement page         → filed
     mark_incomplete       reviewer: something is missing               filed → incomplete
     file_counter_notice   seller corrects and files again         incomplete → filed
-    accept_counter_notice reviewer: complete; the restore window starts filed → waiting
+    accept_counter_notice reviewer: complete; the copy goes out        filed → waiting
+
+Every filing (the first and each correction) is a CounterNoticeFiling row; CounterNotice.filed_at is
+the latest, the receipt of the counter-notice found complete, from which the DMCA 512(g)(2)(C) window
+counts (legal.restore_due_at), whenever the check comes. The check has its own SLA clock
+(COUNTER_NOTICE_CHECK, filing → found complete or returned) so that it comes long before the window ends.
     report_lawsuit        rights holder, on the tracking page         waiting → lawsuit
     restore_due           beat task, when the window has run out      waiting → restored
 
@@ -33,7 +38,7 @@ from takedowns.enums import (
     CounterNoticeStatus,
     EventKind,
 )
-from takedowns.models import CounterNotice, Decision, Event, Notice, Reviewer
+from takedowns.models import CounterNotice, CounterNoticeFiling, Decision, Event, Notice, Reviewer
 from takedowns.workflow import clocks, enforcement
 from takedowns.workflow.base import SELLER, SUBMITTER, SYSTEM, Actor, TransitionNotAllowed, make_event, reviewer_actor
 
@@ -122,8 +127,14 @@ def file_counter_notice(decision: Decision, fields: dict, now: datetime) -> Coun
                 raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
             counter_notice, from_status = _reload(existing.pk), CounterNoticeStatus.INCOMPLETE
         counter_notice.decision = decision
-        _counter_notice_event(counter_notice, EventKind.COUNTER_NOTICE_FILED, SELLER, now, from_status=from_status,
-                              to_status=CounterNoticeStatus.FILED, refiled=bool(from_status)).save()
+        CounterNoticeFiling.objects.create(counter_notice=counter_notice, filed_at=now, refiling=bool(from_status))
+        events = [_counter_notice_event(counter_notice, EventKind.COUNTER_NOTICE_FILED, SELLER, now,
+                                        from_status=from_status, to_status=CounterNoticeStatus.FILED,
+                                        refiled=bool(from_status))]
+        item = decision.item
+        clocks.start_clock(ClockKind.COUNTER_NOTICE_CHECK, item.notice, now, reasons=[item.reason], item=item,
+                           counter_notice=counter_notice, events=events)
+        Event.objects.bulk_create(events)
         emails.counter_notice_filed(counter_notice, now)
     return counter_notice
 
@@ -155,9 +166,11 @@ def mark_incomplete(counter_notice: CounterNotice, reviewer: Reviewer, reason: s
                 checked_at=now):
             raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
         counter_notice = _reload(counter_notice.pk)
-        _counter_notice_event(counter_notice, EventKind.COUNTER_NOTICE_INCOMPLETE, reviewer_actor(reviewer), now,
-                              from_status=CounterNoticeStatus.FILED, to_status=CounterNoticeStatus.INCOMPLETE,
-                              reason=reason).save()
+        events = [_counter_notice_event(counter_notice, EventKind.COUNTER_NOTICE_INCOMPLETE, reviewer_actor(reviewer),
+                                        now, from_status=CounterNoticeStatus.FILED,
+                                        to_status=CounterNoticeStatus.INCOMPLETE, reason=reason)]
+        clocks.stop_clock(ClockKind.COUNTER_NOTICE_CHECK, now, counter_notice=counter_notice, events=events)
+        Event.objects.bulk_create(events)
         emails.counter_notice_incomplete(counter_notice, now)
     return counter_notice
 
@@ -171,15 +184,17 @@ def _must_be_filed(counter_notice: CounterNotice, what: str) -> None:
 
 
 def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now: datetime) -> CounterNotice:
-    """A reviewer finds the counter-notice complete: the restore window starts, the rights holder
-    receives a copy (512(g)(2)(B)) by e-mail and on the tracking page with the restore date, and
-    the seller learns the date too."""
+    """A reviewer finds the counter-notice complete: the rights holder receives a copy (512(g)(2)(B))
+    by e-mail and on the tracking page with the restore date, and the seller learns the date too. The
+    date counts from the receipt (filed_at), not from this check (legal.py, 512(g)(2)(C)); so does
+    the restore clock, started dated back to the receipt."""
     with transaction.atomic():
         counter_notice = _locked(counter_notice)
         _must_be_filed(counter_notice, "found complete")
         decision = counter_notice.decision
         _removal_stands(decision)
-        due = legal.restore_due_at(now)
+        received_at = counter_notice.filed_at
+        due = legal.restore_due_at(received_at, now)
         if not CounterNotice.objects.filter(pk=counter_notice.pk, status=CounterNoticeStatus.FILED).update(
                 status=CounterNoticeStatus.WAITING, checked_by=reviewer.user, checked_at=now, restore_due_at=due):
             raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
@@ -188,9 +203,11 @@ def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now
         events = [_counter_notice_event(
             counter_notice, EventKind.COUNTER_NOTICE_ACCEPTED, reviewer_actor(reviewer), now,
             from_status=CounterNoticeStatus.FILED, to_status=CounterNoticeStatus.WAITING,
-            restore_due_at=due.isoformat())]
-        clocks.start_clock(ClockKind.COUNTER_NOTICE_RESTORE, item.notice, now, reasons=[item.reason], item=item,
-                           counter_notice=counter_notice, due_at=legal.latest_restore_at(now), events=events)
+            received_at=received_at.isoformat(), restore_due_at=due.isoformat())]
+        clocks.stop_clock(ClockKind.COUNTER_NOTICE_CHECK, now, counter_notice=counter_notice, events=events)
+        clocks.start_clock(ClockKind.COUNTER_NOTICE_RESTORE, item.notice, received_at, reasons=[item.reason],
+                           item=item, counter_notice=counter_notice, due_at=legal.latest_restore_at(received_at, now),
+                           events=events, now=now)
         Event.objects.bulk_create(events)
         emails.counter_notice_copy(counter_notice, now)
         emails.counter_notice_accepted(counter_notice, now)

@@ -16,8 +16,8 @@ notifier_ladder.py, the counting in selectors/notifiers.py.
   Notices confirmed before are decided as usual. A suspension ends by itself at its end date: every
   check compares the date, so no job has to lift it.
 - file_appeal / decide_appeal: the notifier's complaint (DSA Art. 20), once per measure, within
-  APPEAL_WINDOW_DAYS, decided by a lead other than the one who decided the measure. A reversal lifts
-  the measure, which then no longer counts towards the next step.
+  APPEAL_WINDOW_MONTHS (legal.appeal_deadline), decided by a lead other than the one who decided the
+  measure. A reversal lifts the measure, which then no longer counts towards the next step.
 
 Every step writes a NotifierEvent in its transaction; e-mails are stored in the outbox in the same
 transaction and sent after commit.

@@ -9,8 +9,8 @@ The rules, in the order a run applies them:
    RETENTION_UNCONFIRMED_DAYS after filing, with its listings, events, e-mails and evidence files.
 2. A case (a confirmed notice, closed or withdrawn) loses its personal data RETENTION_CASE_YEARS after
    its last step, unless an appeal or a counter-notice is still open: the submitter's name,
-   organisation, e-mail address and signature, the right owner's name and the description; the
-   evidence files; the questions and answers; the reviewers' notes and the explanations; the
+   organisation, e-mail address, postal address, telephone and signature, the right owner's name and the
+   description; the evidence files; the questions and answers; the reviewers' notes and the explanations; the
    counter-notices' contact details and texts; the appeals' texts and reasons; the seller's name
    in the listing snapshots; the addresses and bodies of the e-mails kept on the notice; and the
    words people wrote in its events (RETENTION_FREE_TEXT). The link to the submitter's record goes too.
@@ -72,7 +72,7 @@ NOTIFIER_FREE_TEXT: dict[str, str] = {
 # A case's fields that carry personal data, and what they become. Blank, not a placeholder: the pages
 # say "removed under the retention policy" from Notice.anonymised_at.
 NOTICE_BLANKS = {"submitter_name": "", "submitter_organisation": "", "submitter_email": "", "signature": "",
-                 "right_owner": "", "description": ""}
+                 "right_owner": "", "description": "", "submitter_address": "", "submitter_phone": ""}
 COUNTER_NOTICE_BLANKS = {"full_name": "", "address": "", "phone": "", "email": "", "signature": "", "material": "",
                          "explanation": "", "incomplete_reason": "", "lawsuit_details": ""}
 EMAIL_BLANKS = {"to": "", "body_text": "", "body_html": "", "last_error": ""}

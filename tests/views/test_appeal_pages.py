@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 
+from takedowns import legal
 from takedowns.enums import AppealStatus, ItemState, NoticeStatus
 from takedowns.forms.seller import APPEAL_TEXT_MAX
 from takedowns.models import Appeal, Decision, Notice, OutboundEmail, Penalty
@@ -49,7 +50,7 @@ def test_the_statement_page_offers_the_appeal_with_its_deadline(client, removal)
     page = client.get(removal.seller_path()).content.decode()
     assert "Appeal against the removal (DSA Art. 20)" in page and "free of charge" in page
     assert f'action="{appeal_url(removal)}"' in page
-    assert (removal.decided_at + timedelta(days=183)).strftime("%-d %b %Y") in page
+    assert legal.appeal_deadline(removal.decided_at).strftime("%-d %b %Y") in page
 
 
 def test_the_seller_files_an_appeal_and_the_page_shows_it(client, removal):
@@ -94,8 +95,9 @@ def test_a_second_different_appeal_is_refused_with_the_text_kept(client, removal
 
 
 def test_after_the_window_the_page_says_so_and_a_post_is_refused(client, now, bright, reviewers):
-    removal = decision_of(decided(now - timedelta(days=184), {"L-100003": REMOVE}, reviewers["tm"]))
-    deadline = (removal.decided_at + timedelta(days=183)).strftime("%-d %B %Y, %H:%M")
+    removal = decision_of(decided(now - timedelta(days=185), {"L-100003": REMOVE}, reviewers["tm"]))
+    deadline = legal.appeal_deadline(removal.decided_at).strftime("%-d %B %Y, %H:%M")
+    assert deadline.endswith("23:59")
     page = client.get(removal.seller_path()).content.decode()
     assert f"The time to appeal ended on {deadline} UTC" in page and 'id="file-appeal"' not in page
     response = client.post(appeal_url(removal), {"text": SELLER_APPEAL_TEXT})

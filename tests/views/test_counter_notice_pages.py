@@ -2,6 +2,7 @@
 and check, and the rights holder's copy and lawsuit report on the tracking page."""
 
 import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -39,7 +40,8 @@ def test_the_statement_page_offers_the_form_prefilled(client, bright_removal):
     assert (f"Listing L-100003 “Listing 3”, at https://portal.test/listings/L-100003/; removed on 16 November 2025 "
             f"after notice {bright_removal.item.notice.reference}.") in body
     assert 'value="bright@sellers.example"' in body
-    assert "restore the listing 10 business days later" in body
+    assert ("restore the listing at the end of the 10th US business day after the day the counter-notice is filed "
+            "(not the day of the check) unless the rights holder") in body
     for label in ("I swear, under penalty of perjury", "I consent to the jurisdiction of the Federal District Court",
                   "Electronic signature", "Postal address", "Telephone number"):
         assert label in body
@@ -112,7 +114,7 @@ def test_an_incomplete_counter_notice_shows_the_reason_and_the_form_to_correct(c
 
 def test_a_waiting_counter_notice_shows_its_restore_date_and_no_form(client, waiting_counter_notice):
     body = page(client.get(waiting_counter_notice.decision.seller_path()))
-    assert "4 Dec 2025, 12:00 UTC, unless the rights holder reports a lawsuit before then" in body
+    assert "4 Dec 2025, 05:00 UTC, unless the rights holder reports a lawsuit before then" in body
     assert "Found complete" in body and "19 Nov 2025, 12:00 UTC" in body
     assert 'id="counter-notice-form"' not in body
 
@@ -176,7 +178,7 @@ def test_the_list_shows_counter_notices_waiting_for_a_check_oldest_first_a_page_
     assert f'data-counter-notice="{made[0].pk}"' in second and 'id="next-page"' not in second
     assert f'data-counter-notice="{made[1].pk}"' not in second
     waiting_list = page(client.get("/review/counter-notices/?status=waiting"))
-    assert f'data-counter-notice="{made[3].pk}"' in waiting_list and "4 Dec 2025, 12:00" in waiting_list
+    assert f'data-counter-notice="{made[3].pk}"' in waiting_list and "4 Dec 2025, 05:00" in waiting_list
 
 
 def test_the_queue_links_to_the_counter_notices(client, checker):
@@ -233,13 +235,26 @@ def test_the_tracking_page_shows_a_checked_counter_notice_and_the_lawsuit_form(c
     assert "Counter-notices from sellers" not in page(client.get(notice.tracking_path()))  # not checked yet
     counter_notices.accept_counter_notice(filed_counter_notice, checker, ACCEPTED_AT)
     body = page(client.get(notice.tracking_path()))
-    for text in ("Counter-notices from sellers", "L-100003", "to be restored on 4 Dec 2025, 12:00 UTC",
+    for text in ("Counter-notices from sellers", "L-100003", "to be restored on 4 Dec 2025, 05:00 UTC",
                  "Li Wei", "12 Harbour Road", "+86 755 1234 5678 · li.wei@bright.example",
                  "The toys are genuine", "We filed a lawsuit.", "Report the lawsuit",
                  # the copy e-mail shows on the tracking page too
                  f"Counter-notice on listing L-100003 (notice {notice.reference})"):
         assert text in body
     assert filed_counter_notice.decision.seller_token not in body
+
+
+def test_the_deadlines_row_and_the_counter_notice_card_show_one_restore_date(client, waiting_counter_notice):
+    notice = waiting_counter_notice.decision.item.notice
+    body = page(client.get(notice.tracking_path()))
+    [row] = re.findall(r'<tr data-clock="counter_notice_restore">(.*?)</tr>', body, re.S)
+    [due_cell] = re.findall(r'<td class="clock-due">(.*?)</td>', row, re.S)
+    [card_date] = re.findall(r'<strong class="restore-due">to be restored on (.*?)</strong>', body)
+    assert card_date == "4 Dec 2025, 05:00 UTC"
+    assert due_cell.startswith(card_date + "<br>")
+    assert "planned restore; the law's latest: 10 Dec 2025, 05:00 UTC" in due_cell
+    # The completeness check is the seller's and the reviewer's business: not a deadline shown here.
+    assert 'data-clock="counter_notice_check"' not in body
 
 
 def test_the_rights_holder_reports_a_lawsuit(client, waiting_counter_notice):
@@ -272,3 +287,15 @@ def test_the_lawsuit_url_needs_the_tracking_token_its_own_notice_and_a_post(clie
     lawsuit_url = f"{notice.tracking_path()}counter-notices/{waiting_counter_notice.pk}/lawsuit/"
     assert client.get(lawsuit_url).status_code == 405
     assert CounterNotice.objects.get().status == CounterNoticeStatus.WAITING
+
+
+def test_the_contesting_page_states_the_completeness_check_target(client, db):
+    body = html.unescape(client.get("/policies/contesting-decisions/").content.decode())
+    [section] = re.findall(r'<div class="mb-3" id="targets-counter_notice_check">(.*?)</div>', body, re.S)
+    text = " ".join(re.sub(r"<[^>]+>", " ", section).split())
+    assert text.startswith("Counter-notice completeness check — from a counter-notice's being filed to a reviewer's "
+                           "finding it complete or returning it; the restore window counts from the filing whatever "
+                           "the check's date.")
+    assert text.endswith("Every case: 16 hours of working time ; the clock runs working hours only: 09:00 to 17:00 "
+                         "(America/New_York time), Monday to Friday; public holidays in United States of America do "
+                         "not count.")

@@ -118,6 +118,7 @@ def test_the_page_shows_the_figures_of_the_period(as_lead, dataset):
         "Seller penalty 0 0 0 0",
         "Counter-notice restore 0 0 0 0",
         "Appeal decision 0 0 1 0",
+        "Counter-notice completeness check 0 0 0 0",
     ]
     assert text_of(html, "durations") == [
         "Clock Stopped Median elapsed p90 elapsed Within target Breached",
@@ -127,6 +128,7 @@ def test_the_page_shows_the_figures_of_the_period(as_lead, dataset):
         "Seller penalty 2 12 h 30 min 21 h 42 min 100.0 % (2) 0",
         "Counter-notice restore 1 13 d 13 d 100.0 % (1) 0",
         "Appeal decision 2 6 d 12 h 6 d 21 h 100.0 % (2) 0",
+        "Counter-notice completeness check 0 – – – 0",
     ]
     assert text_of(html, "workload") == [
         "Reviewer Open notices Running clocks Breached running clocks",
@@ -167,7 +169,7 @@ def test_the_figures_csv_holds_every_figure_of_the_page(as_lead, dataset):
     zero = {"on_time": "0", "warning": "0", "breached": "0", "paused": "0"}
     running = {"acknowledgement": zero, "takedown_decision": {**zero, "on_time": "1", "breached": "1", "paused": "1"},
                "takedown_executed": {**zero, "warning": "1"}, "seller_penalty": zero, "counter_notice_restore": zero,
-               "appeal_decision": {**zero, "breached": "1"}}
+               "appeal_decision": {**zero, "breached": "1"}, "counter_notice_check": zero}
     stopped = {  # count, within, share, breached, median s, p90 s
         "acknowledgement": ("4", "3", "0.75", "1", "450", "1440"),
         "takedown_decision": ("3", "2", "0.6667", "1", "72000", "221760"),
@@ -175,6 +177,7 @@ def test_the_figures_csv_holds_every_figure_of_the_page(as_lead, dataset):
         "seller_penalty": ("2", "2", "1.0", "0", "45000", "78120"),
         "counter_notice_restore": ("1", "1", "1.0", "0", "1123200", "1123200"),
         "appeal_decision": ("2", "2", "1.0", "0", "561600", "596160"),
+        "counter_notice_check": ("0", "0", "", "0", "", ""),
     }
     keys = ("count", "within_target", "within_target_share", "breached", "median_elapsed_seconds",
             "p90_elapsed_seconds")

@@ -9,7 +9,7 @@ from django.core import mail
 from takedowns import evidence
 from takedowns.enums import NoticeStatus
 from takedowns.models import Event, Evidence, Notice
-from tests.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, upload
+from tests.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, log_in, routed, upload
 
 pytestmark = pytest.mark.django_db
 URL = "/notices/new/"
@@ -356,3 +356,77 @@ def test_the_form_states_the_evidence_limits(client):
     text = " ".join(html.replace("\xa0", " ").split())
     assert "PDF, PNG or JPEG: each file at most 10.0 MB, at most 10 files of 25.0 MB together." in text
     assert 'data-max-body="29360128"' in html  # 28 MB: what the server accepts in one sending
+
+
+# --- The sworn statement (DSA Art. 16(2)(d)) and a copyright notice's contact details (DMCA 512(c)(3)(A)(iv)). ---
+
+COPYRIGHT_ROWS = (("L-100001", "copyright_images"),)
+
+
+def copyright_form(**overrides) -> dict:
+    return form_data(rows=COPYRIGHT_ROWS, right_type="copyright", right_registration_number="product photos 2024",
+                     right_office="US", **overrides)
+
+
+def test_the_accuracy_statement_covers_accurate_and_complete(client):
+    body = client.get(URL).content.decode()
+    sworn = ("I believe in good faith that the information and allegations in this notice are accurate and complete; "
+             "the information in this notice is accurate, and under penalty of perjury, I am the owner, or authorised "
+             "to act on behalf of the owner, of the right that is allegedly infringed.")
+    assert sworn in body.replace("&#x27;", "'")
+    errors = errors_of(client.post(URL, form_data(accuracy_statement=None)))
+    assert errors["accuracy_statement"] == [
+        "The notice can only be filed with the statement of accuracy and authority."]
+
+
+def test_a_copyright_notice_needs_a_postal_address_and_a_telephone_and_keeps_what_was_typed(client):
+    response = client.post(URL, copyright_form(submitter_address="   ", submitter_phone=""))
+    assert response.status_code == 400
+    assert Notice.objects.count() == 0
+    why = "a copyright notice must say how to reach you (US DMCA, 17 U.S.C. 512(c)(3)(A)(iv))."
+    errors = errors_of(response)
+    assert errors["submitter_address"] == [f"Give your postal address: {why}"]
+    assert errors["submitter_phone"] == [f"Give your telephone number: {why}"]
+    assert 'value="product photos 2024"' in response.content.decode()
+
+    response = client.post(URL, copyright_form(submitter_address="Schillerstrasse 12\r\n10625 Berlin",
+                                                submitter_phone="phone me"))
+    assert errors_of(response) == {"submitter_phone": [
+        "Write the telephone number with digits, spaces and + - ( ) . only, e.g. +49 30 1234567."]}
+    assert "Schillerstrasse 12" in response.content.decode() and 'value="phone me"' in response.content.decode()
+    assert errors_of(client.post(URL, copyright_form(submitter_address="Berlin", submitter_phone="+49 12"))) == {
+        "submitter_phone": ["A telephone number has 6 to 20 digits with its country code; this one has 4."]}
+    assert Notice.objects.count() == 0
+
+
+def test_a_copyright_notice_stores_its_address_and_telephone(client):
+    response = client.post(URL, copyright_form(submitter_address="Schillerstrasse 12\r\n10625 Berlin\r\nGermany",
+                                                submitter_phone=" +49 (30) 123-4567 "))
+    assert response.status_code == 302
+    notice = Notice.objects.get()
+    assert (notice.right_type, notice.submitter_address, notice.submitter_phone) == (
+        "copyright", "Schillerstrasse 12\r\n10625 Berlin\r\nGermany", "+49 (30) 123-4567")
+
+
+def test_other_notices_may_leave_address_and_telephone_out(client):
+    assert client.post(URL, form_data()).status_code == 302
+    assert Notice.objects.values_list("submitter_address", "submitter_phone").get() == ("", "")
+    assert client.post(URL, form_data(submitter_phone="+33 1 23 45 67 89")).status_code == 302
+    assert Notice.objects.order_by("-pk").values_list("submitter_phone", flat=True)[0] == "+33 1 23 45 67 89"
+
+
+def test_the_staff_notice_page_shows_the_dmca_contact_on_copyright_notices_only(client, now, catalogue, reviewers):
+    copyright_notice = routed(now, [("L-100001", "copyright_images")], right_type="copyright",
+                              right_registration_number="product photos 2024", right_office="US")
+    trademark_notice = routed(now, [("L-100002", "counterfeit")], submitter_phone="+49 30 7654321")
+    log_in(client, reviewers["cr"])
+    body = client.get(f"/review/notices/{copyright_notice.reference}/").content.decode()
+    assert ('<p class="mb-1 small" id="dmca-contact">Contact for this copyright notice (DMCA 512(c)(3)(A)(iv); '
+            "shown on copyright notices only): Aerostride GmbH<br>Schillerstrasse 12<br>10625 Berlin<br>Germany · "
+            "+49 30 1234567</p>") in body
+    # Given on a trademark notice, it stays out of the page: no reviewer needs it there.
+    log_in(client, reviewers["tm"])
+    body = client.get(f"/review/notices/{trademark_notice.reference}/").content.decode()
+    assert 'id="dmca-contact"' not in body and "+49 30 7654321" not in body
+    # Nor does the public tracking page show it.
+    assert "Schillerstrasse" not in client.get(copyright_notice.tracking_path()).content.decode()

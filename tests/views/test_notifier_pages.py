@@ -52,7 +52,7 @@ def test_the_policy_page_states_the_configured_policy_to_anyone(client, db):
     assert "1st A warning" in page and "2nd Suspension of notice handling for 30 days" in page
     assert "3rd and any later Suspension of notice handling for 90 days" in page
     assert "A measure counts towards the next one for 365 days after it was decided" in page
-    assert "within 183 days of the decision (DSA Art. 20)" in page
+    assert "within 6 months of the decision (DSA Art. 20)" in page
     assert "gmail.com" in page and "outlook.com" in page
     assert "No rejection reason is currently marked as manifestly unfounded" in page
 
@@ -61,13 +61,13 @@ def test_the_policy_page_changes_with_the_settings_and_the_codes_leads_mark(clie
     settings.NOTIFIER_MISUSE_LADDER = "1:warning, 2:warning, 4:suspension:14"
     settings.NOTIFIER_MISUSE_WINDOW_DAYS, settings.NOTIFIER_MISUSE_MIN_COUNT = 30, 25
     settings.NOTIFIER_MISUSE_MIN_SHARE_PERCENT, settings.NOTIFIER_MEASURE_EXPIRY_DAYS = 75, 180
-    settings.APPEAL_WINDOW_DAYS = 200
+    settings.APPEAL_WINDOW_MONTHS = 9
     settings.FREE_MAIL_DOMAINS = ["mail.example"]
     mark_manifestly_unfounded("no-use-of-right", "registration-mismatch")
     page = text(client.get("/policies/notifier-misuse/"))
     assert "in the last 30 days" in page and "at least 25 of their listings" in page and "at least 75 %" in page
     assert "1st A warning 2nd A warning 4th and any later Suspension of notice handling for 14 days" in page
-    assert "for 180 days after it was decided" in page and "within 200 days of the decision" in page
+    assert "for 180 days after it was decided" in page and "within 9 months of the decision" in page
     assert "( mail.example )" in page and "gmail.com" not in page
     assert "No rejection reason is currently marked" not in page
     assert "The listing does not use the right : The listing does not show or name the protected mark" in page

@@ -1,5 +1,5 @@
 """The published policies (/policies/): public pages whose every number is the value the code runs
-with (PENALTY_LADDER, STRIKE_EXPIRY_DAYS, the SlaPolicy rows, APPEAL_WINDOW_DAYS, the counter-notice
+with (PENALTY_LADDER, STRIKE_EXPIRY_DAYS, the SlaPolicy rows, APPEAL_WINDOW_MONTHS, the counter-notice
 window, the routing and trust rules, the reason codes), so a changed setting or row changes the page;
 and the links to them from the form, the tracking page, the statements of reasons and the footer."""
 
@@ -77,13 +77,13 @@ def test_the_repeat_infringer_page_states_the_configured_ladder_and_strike_expir
     for law in ("512(i)(1)(A)", "Art. 23(1), (3) and (4)", "DSA Art. 17", "DSA Art. 20", "DMCA 512(g)"):
         assert law in text
     assert "we put the listing back after 10 business days" in text
-    assert "filed free of charge within 183 days of the decision" in text
+    assert "filed free of charge within 6 months of the decision" in text
     assert "Seller penalty — from a strike to the account measure it calls for being applied. Every case: 3 days;" \
         in text
 
 
 @override_settings(PENALTY_LADDER="2:warning, 4:suspension:14, 7:termination", STRIKE_EXPIRY_DAYS=180,
-                   APPEAL_WINDOW_DAYS=200, COUNTER_NOTICE_RESTORE_BUSINESS_DAYS=12)
+                   APPEAL_WINDOW_MONTHS=9, COUNTER_NOTICE_RESTORE_BUSINESS_DAYS=12)
 def test_the_repeat_infringer_page_follows_the_ladder_setting(client):
     text = text_of(client, REPEAT)
     assert "With fewer than 2 live strikes nothing happens to your account" in text
@@ -93,7 +93,7 @@ def test_the_repeat_infringer_page_follows_the_ladder_setting(client):
     assert "7 or more live strikes: Termination of the account" in text
     assert "Restriction" not in text and "30 days" not in text
     assert "A strike counts for 180 days" in text and "It expires 180 days after it was recorded" in text
-    assert "within 200 days of the decision" in text and "back after 12 business days" in text
+    assert "within 9 months of the decision" in text and "back after 12 business days" in text
     steps = re.findall(r'data-strikes="(\d+)" data-level="(\w+)"', client.get(REPEAT).content.decode())
     assert steps == [("2", "warning"), ("4", "suspension"), ("7", "termination")]
 
@@ -130,7 +130,10 @@ def test_the_notice_handling_page_states_what_a_notice_needs_and_the_configured_
     page = client.get(HANDLING).content.decode()
     assert ('id="good-faith-text">I have a good-faith belief that the use of the material in the manner complained '
             'of is not authorised by the rights owner, its agent, or the law.</blockquote>') in page
-    assert 'id="accuracy-text">The information in this notice is accurate, and under penalty of perjury' in page
+    assert ('id="accuracy-text">I believe in good faith that the information and allegations in this notice are '
+            "accurate and complete; the information in this notice is accurate, and under penalty of perjury") in page
+    assert ("For a copyright notice, which is also a US DMCA notice, your postal address and telephone number too "
+            "(DMCA 512(c)(3)(A)(iv)); for other rights they are optional.") in text
 
 
 @override_settings(NOTICE_MAX_ITEMS=80, EVIDENCE_MAX_FILES=3, EVIDENCE_MAX_FILE_BYTES=2 * 1024 * 1024,
@@ -211,11 +214,15 @@ def test_the_contesting_page_states_the_appeal_window_the_counter_notice_and_out
     for law in ("Art. 20", "Art. 20(4) and (6)", "512(g)(3)", "512(g)(2)(B)", "512(g)(2)(C)", "Art. 21",
                 "Art. 21(5)"):
         assert law in text
-    assert "It is open for 183 days after the decision (the law asks for at least six months)" in text
+    assert ("It is open for 6 months after the decision (the law asks for at least six months): until the end of "
+            "the same date that many months later, or of the month's last day when that month is shorter (a decision "
+            "of 31 August: until the end of 28 or 29 February), dates in UTC time.") in text
     assert "Appeal decision — from the appeal's being filed to its decision. Every case: 7 days;" in text
-    assert ("We put the listing back after 10 business days from our finding it complete, and at the latest on the "
-            "14th business day") in text
-    assert "Business days are Monday to Friday, without the public holidays of United States of America." in text
+    assert ("We put the listing back after 10 business days counted from the day we received the counter-notice, "
+            "not from our check: at the end of that business day, and at the latest on the 14th business day (the law "
+            "allows 10 to 14 business days following receipt, 512(g)(2)(C)).") in text
+    assert ("Business days are Monday to Friday, without the public holidays of United States of America, as dates "
+            "in America/New_York time; the day of receipt does not count.") in text
     for element in ("The removed listing and where it appeared", "Why the removal was a mistake", "Full name",
                     "Address", "Telephone number", "E-mail address", "Signature"):
         assert f"<li>{element}</li>" in section(client, CONTESTING, "counter-notice-elements")
@@ -224,14 +231,14 @@ def test_the_contesting_page_states_the_appeal_window_the_counter_notice_and_out
     assert 'id="statement-jurisdiction">I consent to the jurisdiction of the Federal District Court' in page
 
 
-@override_settings(APPEAL_WINDOW_DAYS=365, COUNTER_NOTICE_RESTORE_BUSINESS_DAYS=13, COUNTER_NOTICE_HOLIDAY_COUNTRY="DE",
-                   INFO_REQUEST_DAYS=3)
+@override_settings(APPEAL_WINDOW_MONTHS=12, COUNTER_NOTICE_RESTORE_BUSINESS_DAYS=13,
+                   COUNTER_NOTICE_HOLIDAY_COUNTRY="DE", COUNTER_NOTICE_TIME_ZONE="America/Chicago", INFO_REQUEST_DAYS=3)
 def test_the_contesting_page_follows_the_window_settings(client):
     text = text_of(client, CONTESTING)
-    assert "It is open for 365 days after the decision" in text
-    assert "appeal on your tracking page within 365 days" in text
-    assert "We put the listing back after 13 business days from our finding it complete" in text
-    assert "without the public holidays of Germany." in text
+    assert "It is open for 12 months after the decision" in text
+    assert "appeal on your tracking page within 12 months" in text
+    assert "We put the listing back after 13 business days counted from the day we received the counter-notice" in text
+    assert "without the public holidays of Germany, as dates in America/Chicago time;" in text
     assert "answer a reviewer's question within 3 days" in text
 
 
@@ -337,11 +344,11 @@ def test_policies_a_clock_can_never_start_under_are_not_listed(client, now, cata
 def test_the_statements_and_the_decision_email_state_the_configured_appeal_window(client, settings, now, bright,
                                                                                  reviewers):
     """What the policy page says of appeals, the messages of each decision say too: the window is
-    APPEAL_WINDOW_DAYS, not a fixed six months."""
-    settings.APPEAL_WINDOW_DAYS = 365
+    APPEAL_WINDOW_MONTHS, not a fixed six months."""
+    settings.APPEAL_WINDOW_MONTHS = 12
     decision = decision_of(decided(now, {"L-100003": REMOVE}, reviewers["tm"]))
     apply_penalties(now)
-    said = "free of charge, within 365 days of the decision (DSA Art. 20)"
+    said = "free of charge, within 12 months of the decision (DSA Art. 20)"
     statement = OutboundEmail.objects.get(kind="statement_of_reasons")
     measure = OutboundEmail.objects.get(kind="penalty_statement")
     for email in (statement, measure):
@@ -350,6 +357,6 @@ def test_the_statements_and_the_decision_email_state_the_configured_appeal_windo
     assert said in client.get(Penalty.objects.get().seller_path()).content.decode()
     submitter = OutboundEmail.objects.get(kind="items_decided")
     assert submitter.to == "anna@aerostride.example"
-    assert "free of charge, within 365 days of this decision (internal complaint handling, DSA Art. 20)" \
+    assert "free of charge, within 12 months of this decision (internal complaint handling, DSA Art. 20)" \
         in submitter.body_text
-    assert "within 365 days of this decision" in submitter.body_html
+    assert "within 12 months of this decision" in submitter.body_html

@@ -24,7 +24,7 @@ def test_the_privacy_page_says_what_is_kept_why_who_sees_it_for_how_long_and_the
     assert "deleted 30 days after it was filed" in page
     assert "removed 6 years after the case's last step" in page
     assert "deleted 6 years after they were sent" in page
-    assert "window is 183 days (the DSA asks for at least six months)" in page
+    assert "window is 6 months (the DSA asks for at least six months)" in page
     assert '<strong id="privacy-contact">Takedown Portal &lt;takedowns@localhost&gt;</strong>' in page
 
 
