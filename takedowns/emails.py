@@ -24,6 +24,7 @@ from takedowns.models import (
     NotifierProposal,
     OutboundEmail,
     Penalty,
+    Resubmission,
     Reviewer,
     SlaClock,
 )
@@ -149,6 +150,27 @@ def information_answered(notice: Notice, request: InfoRequest, items: list[Notic
                "files": list(request.files.order_by("id")),
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
     return make_message("information_answered", reviewer.user.email, context, None, _when(request.answered_at))
+
+
+def resubmission_received(resubmission: Resubmission) -> OutboundEmail:
+    """To the submitter: their fix of a rejected listing is back with a reviewer (fix and resubmit)."""
+    notice = resubmission.notice
+    context = {"resubmission": resubmission, "item": resubmission.item, "decision": resubmission.decision,
+               "files": list(resubmission.files.order_by("id"))}
+    return make_message("resubmission_received", notice.submitter_email, context, notice, resubmission.filed_at)
+
+
+def resubmission_to_review(resubmission: Resubmission) -> OutboundEmail | None:
+    """To the reviewer the fixed listing went to (none: it waits in the shared queue)."""
+    reviewer = resubmission.reviewer
+    if reviewer is None or not reviewer.user.email:
+        return None
+    notice = resubmission.notice
+    context = {"case": notice, "resubmission": resubmission, "item": resubmission.item, "reviewer": reviewer,
+               "decision": resubmission.decision, "files": list(resubmission.files.order_by("id")),
+               "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
+    # Staff mail is not attached to the notice: the tracking page shows only the submitter's e-mails.
+    return make_message("resubmission_to_review", reviewer.user.email, context, None, resubmission.filed_at)
 
 
 def _clock_context(clock: SlaClock) -> dict:
