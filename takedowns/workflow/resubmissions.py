@@ -55,14 +55,7 @@ def resubmit_listing(notice: Notice, decision: Decision, text: str, now: datetim
         for upload, content_type in files:
             evidence.store(notice.submission_key, EvidenceKind.OTHER, upload, content_type, notice=notice,
                            resubmission=resubmission)
-        Decision.objects.filter(pk=decision.pk, superseded_at=None).update(superseded_at=now)
-        decision.superseded_at = now
-        if not NoticeItem.objects.filter(pk=item.pk, state=ItemState.REJECTED).update(state=ItemState.IN_REVIEW):
-            raise TransitionNotAllowed(f"Listing {item.position} changed meanwhile; reload the page.")
-        item.state = ItemState.IN_REVIEW
-        if notice.submitter_id:  # the fresh decision is counted when it is made
-            Submitter.objects.filter(pk=notice.submitter_id, rejected_items__gt=0).update(
-                rejected_items=F("rejected_items") - 1)
+        _set_aside(notice, decision, now)
         events = [make_event(notice, EventKind.RESUBMITTED, SUBMITTER, now, item=item,
                              from_status=ItemState.REJECTED, to_status=ItemState.IN_REVIEW, details={
                                  "resubmission": resubmission.pk, "decision": decision.pk,
@@ -76,6 +69,19 @@ def resubmit_listing(notice: Notice, decision: Decision, text: str, now: datetim
         emails.resubmission_received(resubmission)
         emails.resubmission_to_review(resubmission)
     return resubmission
+
+
+def _set_aside(notice: Notice, decision: Decision, now: datetime) -> None:
+    """The rejection leaves force (superseded, not reversed) and its listing waits for a decision again."""
+    item = decision.item
+    Decision.objects.filter(pk=decision.pk, superseded_at=None).update(superseded_at=now)
+    decision.superseded_at = now
+    if not NoticeItem.objects.filter(pk=item.pk, state=ItemState.REJECTED).update(state=ItemState.IN_REVIEW):
+        raise TransitionNotAllowed(f"Listing {item.position} changed meanwhile; reload the page.")
+    item.state = ItemState.IN_REVIEW
+    if notice.submitter_id:  # the fresh decision is counted when it is made
+        Submitter.objects.filter(pk=notice.submitter_id, rejected_items__gt=0).update(
+            rejected_items=F("rejected_items") - 1)
 
 
 def _reviewer_for(notice: Notice, decision: Decision) -> Reviewer | None:
