@@ -22,6 +22,7 @@ from takedowns.models import (
     Submitter,
 )
 from takedowns.workflow import appeals, resubmissions
+from takedowns.workflow.retention import apply_retention
 from tests.factories import PDF_BYTES, REJECT, REMOVE, decide, routed, upload
 
 pytestmark = pytest.mark.django_db
@@ -193,6 +194,16 @@ def test_a_resubmitted_rejection_can_no_longer_be_appealed(notice):
     resubmissions.resubmit_listing(notice, rejected, FIX, T + timedelta(days=1))
     with pytest.raises(workflow.TransitionNotAllowed, match="You fixed and resubmitted this listing on"):
         appeals.file_appeal(decision=rejected, appellant="submitter", text="Wrong.", now=T + timedelta(days=2))
+
+
+def test_retention_blanks_the_text_of_a_fix_with_the_rest_of_the_case(notice):
+    fix = resubmissions.resubmit_listing(notice, rejection(notice), FIX, T + timedelta(days=1),
+                                         files=[(upload("test-buy.pdf", PDF_BYTES), "application/pdf")])
+    decide(Notice.objects.get(pk=notice.pk), T + timedelta(days=2), {"L-100001": REMOVE})
+    assert apply_retention(T.replace(year=T.year + 7))["cases_anonymised"] == 1
+    fix.refresh_from_db()
+    assert (fix.text, fix.filed_at) == ("", T + timedelta(days=1))
+    assert not Evidence.objects.filter(resubmission=fix).exists()
 
 
 def test_an_empty_text_is_refused(notice):

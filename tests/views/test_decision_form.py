@@ -8,9 +8,10 @@ from html import unescape
 import pytest
 
 from takedowns import workflow
+from takedowns.workflow import resubmissions
 from takedowns.enums import ItemState, NoticeStatus
 from takedowns.models import Decision, Event, InfoRequest, Notice, OutboundEmail, ReasonCode, RemovalGround
-from tests.factories import decision_form, routed
+from tests.factories import PDF_BYTES, decision_form, routed, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +190,20 @@ def test_a_rejection_ignores_the_prefilled_grounds(as_tm, notice):
     assert decide(as_tm, notice, decision_form(notice, {1: {"action": "reject", "reason_code": code.pk}})
                   ).status_code == 302
     assert Decision.objects.get(item__position=1, item__notice=notice).grounds == ""
+
+
+def test_a_fixed_and_resubmitted_listing_shows_the_fix_beside_it_for_the_fresh_decision(as_tm, notice):
+    code = ReasonCode.objects.get(code="insufficient-evidence")
+    assert decide(as_tm, notice, decision_form(notice, {1: {"action": "reject", "reason_code": code.pk}})
+                  ).status_code == 302
+    rejected = Decision.objects.get(item__notice=notice, item__position=1)
+    fix = resubmissions.resubmit_listing(notice, rejected, "Test-buy report attached: order 4471, fake label.",
+                                         notice.routed_at, files=[(upload("buy.pdf", PDF_BYTES), "application/pdf")])
+    html = as_tm.get(f"/review/notices/{notice.reference}/").content.decode()
+    stored = fix.files.get()
+    assert (f'data-resubmission="{fix.pk}"><strong>Fixed and resubmitted</strong> '
+            f'{fix.filed_at.strftime("%-d %b, %H:%M")} (rejected as “Not enough evidence”):<br>'
+            "Test-buy report attached: order 4471, fake label.<br>"
+            f'Files: <a href="/review/evidence/{stored.pk}/">buy.pdf</a></div>') in html
+    assert textarea(html, "item-0-grounds") == RemovalGround.objects.get(right_type="trademark",
+                                                                         reason="counterfeit").text
