@@ -8,9 +8,9 @@ from html import unescape
 import pytest
 
 from takedowns import workflow
-from takedowns.workflow import resubmissions
 from takedowns.enums import ItemState, NoticeStatus
 from takedowns.models import Decision, Event, InfoRequest, Notice, OutboundEmail, ReasonCode, RemovalGround
+from takedowns.workflow import resubmissions
 from tests.factories import PDF_BYTES, decision_form, routed, upload
 
 pytestmark = pytest.mark.django_db
