@@ -32,7 +32,7 @@ def resubmit_listing(notice: Notice, decision: Decision, text: str, now: datetim
     if not text:
         raise TransitionNotAllowed("Say what you fixed or what the new files show.")
     with transaction.atomic():
-        notice = Notice.objects.select_for_update().select_related("assigned_to__user").get(pk=notice.pk)
+        notice = Notice.objects.select_for_update(of=("self",)).select_related("assigned_to__user").get(pk=notice.pk)
         found = (Decision.objects.select_related("item", "reason_code", "decided_by")
                  .filter(pk=decision.pk, item__notice=notice).first())
         if found is None:
