@@ -142,6 +142,28 @@ def test_a_deciding_reviewer_who_left_sends_the_fix_to_the_queue(notice, reviewe
                                                                      "resubmission_received")]
 
 
+def test_a_notice_waiting_for_the_submitter_is_back_in_review_and_its_paused_clock_resumes(catalogue, reviewers):
+    notice = routed(T, [("L-100001", "counterfeit"), ("L-100002", "counterfeit")])
+    decide(notice, DECIDED, {"L-100001": REJECT}, code="insufficient-evidence")
+    workflow.request_information(notice, reviewers["tm"], [notice.items.get(position=2).pk], "Which model?", DECIDED)
+    clock = SlaClock.objects.get(notice=notice, kind=ClockKind.TAKEDOWN_DECISION)
+    assert (Notice.objects.get(pk=notice.pk).status, clock.paused_at) == (NoticeStatus.AWAITING_SUBMITTER, DECIDED)
+    now = DECIDED + timedelta(hours=10)
+    resubmissions.resubmit_listing(notice, rejection(notice), FIX, now)
+    clock.refresh_from_db()
+    assert (clock.paused_at, clock.stopped_at, clock.due_at) == (None, None, T + timedelta(hours=34))
+    assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.IN_REVIEW
+    assert list(Event.objects.filter(notice=notice, created_at=now).order_by("id").values_list("kind", flat=True)) == [
+        EventKind.RESUBMITTED, EventKind.BACK_IN_REVIEW, EventKind.CLOCK_RESUMED]
+
+
+def test_a_decider_no_longer_designated_for_a_high_risk_notice_sends_the_fix_to_the_queue(notice, reviewers):
+    Notice.objects.filter(pk=notice.pk).update(risk_band="high")
+    fix = resubmissions.resubmit_listing(Notice.objects.get(pk=notice.pk), rejection(notice), FIX,
+                                         T + timedelta(days=1))
+    assert (fix.reviewer, Notice.objects.get(pk=notice.pk).assigned_to) == (None, None)
+
+
 def refused(notice: Notice, decision: Decision, now: datetime, message: str) -> None:
     """The resubmission is refused with `message`, and nothing is written."""
     before = (Event.objects.count(), OutboundEmail.objects.count(), SlaClock.objects.count())
