@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from takedowns import appeal_rules, legal, notifier_ladder, outbox
+from takedowns import appeal_rules, legal, notifier_ladder, outbox, resubmission_rules
 from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP
 from takedowns.models import (
     Appeal,
@@ -88,8 +88,9 @@ def notice_routed(notice: Notice, items: list[NoticeItem], reviewer: Reviewer | 
 
 
 def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail:
-    return make_message("items_decided", notice.submitter_email, {"decisions": decisions}, notice,
-                        decisions[0].decided_at)
+    # Decided in one step, so one deadline for every fixable rejection among them.
+    context = {"decisions": decisions, "resubmission_deadline": resubmission_rules.deadline(decisions[0])}
+    return make_message("items_decided", notice.submitter_email, context, notice, decisions[0].decided_at)
 
 
 def statement_of_reasons(decision: Decision) -> OutboundEmail | None:

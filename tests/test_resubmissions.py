@@ -48,6 +48,18 @@ def rejection(notice: Notice, position: int = 1) -> Decision:
                                                        reversed_at=None, superseded_at=None)
 
 
+def test_the_decision_e_mail_offers_the_fix_for_a_fixable_rejection_only(catalogue, reviewers):
+    notice = routed(T, [("L-100001", "counterfeit"), ("L-100002", "counterfeit")])
+    decide(notice, DECIDED, {"L-100001": REJECT}, code="insufficient-evidence")
+    decide(notice, DECIDED, {"L-100002": REJECT}, code="genuine-goods")
+    fixable, unfixable = OutboundEmail.objects.filter(kind="items_decided").order_by("id")
+    assert fixable.to == unfixable.to == "anna@aerostride.example"
+    offer = ("   Fix and resubmit it on your tracking page until 1 April 2026, 11:00 UTC: the same notice, the same "
+             "deadline.\n")
+    assert offer in fixable.body_text and "Use “Fix and resubmit” on your tracking page" in fixable.body_text
+    assert "Fix and resubmit" not in unfixable.body_text
+
+
 def test_a_fixed_listing_goes_back_to_its_reviewer_on_the_same_case_with_the_text_and_files(notice, reviewers):
     rejected = rejection(notice)
     now = T + timedelta(days=3)

@@ -207,3 +207,11 @@ def test_a_fixed_and_resubmitted_listing_shows_the_fix_beside_it_for_the_fresh_d
             f'Files: <a href="/review/evidence/{stored.pk}/">buy.pdf</a></div>') in html
     assert textarea(html, "item-0-grounds") == RemovalGround.objects.get(right_type="trademark",
                                                                          reason="counterfeit").text
+
+
+def test_apply_to_all_removals_record_each_listings_own_prefilled_grounds(as_tm, notice):
+    assert decide(as_tm, notice, decision_form(notice, all_action="remove")).status_code == 302
+    grounds = dict(Decision.objects.filter(item__notice=notice).values_list("item__position", "grounds"))
+    counterfeit = RemovalGround.objects.get(right_type="trademark", reason="counterfeit").text
+    misuse = RemovalGround.objects.get(right_type="trademark", reason="trademark_misuse").text
+    assert grounds == {1: counterfeit, 2: counterfeit, 3: misuse}
