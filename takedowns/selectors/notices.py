@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from takedowns import appeal_rules, resubmission_rules, sla
+from takedowns import appeal_rules, resubmission_rules, sla, tdb
 from takedowns.enums import AppealStatus, Appellant, ClockKind, CounterNoticeStatus, DecisionOutcome, EventKind
 from takedowns.models import (
     Appeal,
@@ -192,10 +192,12 @@ def submitter_appeals(notice: Notice, items: list[NoticeItem], now: datetime) ->
 def removal_grounds_for(notice: Notice, items: Iterable[NoticeItem]) -> dict[int, str]:
     """The default grounds of a removal for each listing (by NoticeItem id): the active RemovalGround of
     the notice's right type and the listing's reported reason, else the one of the right type for any
-    reason, else none (""). One query."""
+    reason, else the standard sentence of the right and reason (tdb.explanation_for), so that a removal
+    is never offered without grounds when a lead deactivated a row. One query."""
     texts = {ground.reason: ground.text
              for ground in RemovalGround.objects.filter(right_type=notice.right_type, is_active=True)}
-    return {item.pk: texts.get(item.reason) or texts.get("", "") for item in items}
+    return {item.pk: texts.get(item.reason) or texts.get("") or tdb.explanation_for(notice.right_type, item.reason)
+            for item in items}
 
 
 def notice_for_review(reference: str) -> Notice | None:

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from takedowns import workflow
 from takedowns.enums import EventKind
-from takedowns.models import Decision, Event, Notice, OutboundEmail, Resubmission
+from takedowns.models import Decision, Event, Notice, OutboundEmail, ReasonCode, Resubmission
 from takedowns.workflow import resubmissions
 from tests.factories import REJECT, REMOVE, decide, routed
 
@@ -18,8 +18,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 FIX = "Attached: test-buy report of 20 Feb 2026 (order 4471) with photos of the fake serial label."
 
 
-def test_two_concurrent_resubmissions_of_one_listing_write_one(catalogue, reviewers, now):
+def test_two_concurrent_resubmissions_of_one_listing_write_one(catalogue, reviewers, reason_codes, now):
     assert connection.vendor == "postgresql"
+    # reason_codes wrote migration 0002's rows again (a transactional test flushes them); 0021 marks this one fixable.
+    ReasonCode.objects.filter(code="insufficient-evidence").update(fixable=True)
     notice = routed(now, [("L-100001", "counterfeit")])
     rejected, = decide(notice, now, {"L-100001": REJECT}, code="insufficient-evidence")
     barrier = threading.Barrier(2)

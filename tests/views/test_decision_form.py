@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 
-from takedowns import workflow
+from takedowns import tdb, workflow
 from takedowns.enums import ItemState, NoticeStatus
 from takedowns.models import Decision, Event, InfoRequest, Notice, OutboundEmail, ReasonCode, RemovalGround
 from takedowns.workflow import resubmissions
@@ -155,7 +155,7 @@ def test_a_leads_edit_of_the_grounds_is_what_the_form_prefills(as_tm, notice):
         text="The listing names the mark in its title for goods of the same kind (Art. 9(2)(b) EUTMR).")
     RemovalGround.objects.filter(right_type="trademark", reason="counterfeit").update(is_active=False)
     html = as_tm.get(f"/review/notices/{notice.reference}/").content.decode()
-    assert textarea(html, "item-0-grounds") == ""
+    assert textarea(html, "item-0-grounds") == tdb.explanation_for("trademark", "counterfeit")  # never blank
     assert textarea(html, "item-2-grounds") == ("The listing names the mark in its title for goods of the same kind "
                                                 "(Art. 9(2)(b) EUTMR).")
 
