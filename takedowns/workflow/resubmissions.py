@@ -63,7 +63,7 @@ def resubmit_listing(notice: Notice, decision: Decision, text: str, now: datetim
                                  "files": len(files),
                                  "reviewer": reviewer.user.get_username() if reviewer else None})]
         if notice.status == NoticeStatus.CLOSED:
-            _reopen(notice, item, reviewer, now, events)
+            _reopen(notice, resubmission, now, events)
         else:
             settle(notice, SUBMITTER, now, events)
         emails.resubmission_received(resubmission)
@@ -96,13 +96,12 @@ def _reviewer_for(notice: Notice, decision: Decision) -> Reviewer | None:
     return decider
 
 
-def _reopen(notice: Notice, item: NoticeItem, reviewer: Reviewer | None, now: datetime,
-            events: list[Event]) -> None:
+def _reopen(notice: Notice, resubmission: Resubmission, now: datetime, events: list[Event]) -> None:
     """A closed notice is back in review, with the reviewer chosen (their load counts it), and a
     decision clock that keeps the original's time (resubmission_rules.py, "The clock")."""
+    reviewer = resubmission.reviewer
     change_status(notice, NoticeStatus.IN_REVIEW, kind=EventKind.REOPENED, actor=SUBMITTER, now=now,
-                  details={"resubmission": events[0].details["resubmission"]}, along_with=events,
-                  assigned_to=reviewer, closed_at=None)
+                  details={"resubmission": resubmission.pk}, along_with=events, assigned_to=reviewer, closed_at=None)
     if reviewer is not None:
         Reviewer.objects.filter(pk=reviewer.pk).update(open_load=F("open_load") + 1)
     original = (SlaClock.objects.filter(notice=notice, kind=ClockKind.TAKEDOWN_DECISION, cancelled=False)
@@ -113,4 +112,4 @@ def _reopen(notice: Notice, item: NoticeItem, reviewer: Reviewer | None, now: da
         # The wait for the fix counts like a pause for the submitter's answer: the due time moves on by it.
         due_at = max(sla.moved_by_pause(original.due_at, original.stopped_at, now,
                                         sla.Calendar.from_terms(original.calendar)), now)
-    clocks.start_clock(ClockKind.TAKEDOWN_DECISION, notice, now, reasons=[item.reason], due_at=due_at)
+    clocks.start_clock(ClockKind.TAKEDOWN_DECISION, notice, now, reasons=[resubmission.item.reason], due_at=due_at)

@@ -6,6 +6,7 @@ import re
 from html import unescape
 
 import pytest
+from django.utils.html import escape
 
 from takedowns import tdb, workflow
 from takedowns.enums import ItemState, NoticeStatus
@@ -167,6 +168,8 @@ def test_the_reviewers_own_grounds_are_stored_on_the_decision(as_tm, notice, dja
     assert response.status_code == 302
     removal = Decision.objects.get(item__position=1, item__notice=notice)
     assert (removal.outcome, removal.grounds, removal.explanation) == ("remove", own, notice.description)
+    page = as_tm.get(f"/review/notices/{notice.reference}/").content.decode()
+    assert f'<span class="small" data-grounds="1">Grounds: {escape(own)}</span>' in page
 
 
 def test_a_removal_with_its_grounds_emptied_is_refused_beside_them_and_nothing_is_recorded(as_tm, notice):
