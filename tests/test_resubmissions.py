@@ -244,3 +244,11 @@ def test_an_empty_text_is_refused(notice):
     with pytest.raises(workflow.TransitionNotAllowed, match="Say what you fixed or what the new files show."):
         resubmissions.resubmit_listing(notice, rejection(notice), "   ", T + timedelta(days=1))
     assert not Resubmission.objects.exists()
+
+
+def test_the_fixable_reasons_are_missing_evidence_a_missing_authorisation_and_where_the_right_is_used(db):
+    fixable = dict(ReasonCode.objects.filter(fixable=True).values_list("code", "submitter_text"))
+    assert sorted(fixable) == ["authorisation-missing", "insufficient-evidence", "no-use-of-right"]
+    assert all("Use “Fix and resubmit” on your tracking page" in text for text in fixable.values())
+    assert set(ReasonCode.objects.filter(fixable=False).values_list("code", flat=True)) == {
+        "genuine-goods", "registration-mismatch"}
