@@ -37,6 +37,8 @@ from takedowns.models import (
     OutboundEmail,
     Penalty,
     ReasonCode,
+    RemovalGround,
+    Resubmission,
     Reviewer,
     ReviewerSkill,
     Right,
@@ -195,9 +197,24 @@ class NoticeAdmin(ReadOnlyAdmin):
 class ReasonCodeAdmin(HidesSecrets):
     """Leads mark here which rejections count as manifestly unfounded (the notifier misuse policy,
     /policies/notifier-misuse/, lists them as they are marked)."""
-    list_display = ["code", "title", "is_active", "manifestly_unfounded"]
-    list_filter = ["is_active", "manifestly_unfounded"]
+    list_display = ["code", "title", "is_active", "manifestly_unfounded", "fixable"]
+    list_filter = ["is_active", "manifestly_unfounded", "fixable"]
     search_fields = ["code", "title"]
+
+
+@admin.register(RemovalGround)
+class RemovalGroundAdmin(HidesSecrets):
+    """Leads write here the grounds the decision form prefills for a removal, per right type and reported
+    reason (the seller's statement of reasons gives them as ours, DSA Art. 17(3)(d); the Transparency
+    Database publishes them): the marketplace's finding with its legal provision, no names."""
+    list_display = ["right_type", "reason", "is_active"]
+    list_filter = ["right_type", "is_active"]
+    search_fields = ["text"]
+
+
+@admin.register(Resubmission)
+class ResubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["filed_at", "notice", "item", "decision", "reviewer"]
 
 
 @admin.register(Decision)

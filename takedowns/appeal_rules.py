@@ -84,6 +84,9 @@ def _decision_refusal(decision: Decision, appellant: str) -> str:
         return "A rejected report can only be appealed by the submitter who filed it."
     if decision.reversed_at is not None:
         return f"This decision was set aside on {when(decision.reversed_at)}; there is nothing left to appeal."
+    if decision.superseded_at is not None:
+        return (f"You fixed and resubmitted this listing on {when(decision.superseded_at)}: it is decided afresh, "
+                "and that decision is the one to appeal.")
     if decision.item.notice.status == NoticeStatus.WITHDRAWN:
         return "This notice was withdrawn; its decisions can no longer be appealed."
     return ""

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from takedowns import appeal_rules, legal, notifier_ladder, outbox
+from takedowns import appeal_rules, legal, notifier_ladder, outbox, resubmission_rules
 from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP
 from takedowns.models import (
     Appeal,
@@ -24,6 +24,7 @@ from takedowns.models import (
     NotifierProposal,
     OutboundEmail,
     Penalty,
+    Resubmission,
     Reviewer,
     SlaClock,
 )
@@ -102,8 +103,9 @@ def nothing_to_decide(notice: Notice, items: list[NoticeItem]) -> OutboundEmail:
 
 
 def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail:
-    return make_message("items_decided", notice.submitter_email, {"decisions": decisions}, notice,
-                        decisions[0].decided_at)
+    # Decided in one step, so one deadline for every fixable rejection among them.
+    context = {"decisions": decisions, "resubmission_deadline": resubmission_rules.deadline(decisions[0])}
+    return make_message("items_decided", notice.submitter_email, context, notice, decisions[0].decided_at)
 
 
 def statement_of_reasons(decision: Decision) -> OutboundEmail | None:
@@ -164,6 +166,27 @@ def information_answered(notice: Notice, request: InfoRequest, items: list[Notic
                "files": list(request.files.order_by("id")),
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
     return make_message("information_answered", reviewer.user.email, context, None, _when(request.answered_at))
+
+
+def resubmission_received(resubmission: Resubmission) -> OutboundEmail:
+    """To the submitter: their fix of a rejected listing is back with a reviewer (fix and resubmit)."""
+    notice = resubmission.notice
+    context = {"resubmission": resubmission, "item": resubmission.item, "decision": resubmission.decision,
+               "files": list(resubmission.files.order_by("id"))}
+    return make_message("resubmission_received", notice.submitter_email, context, notice, resubmission.filed_at)
+
+
+def resubmission_to_review(resubmission: Resubmission) -> OutboundEmail | None:
+    """To the reviewer the fixed listing went to (none: it waits in the shared queue)."""
+    reviewer = resubmission.reviewer
+    if reviewer is None or not reviewer.user.email:
+        return None
+    notice = resubmission.notice
+    context = {"case": notice, "resubmission": resubmission, "item": resubmission.item, "reviewer": reviewer,
+               "decision": resubmission.decision, "files": list(resubmission.files.order_by("id")),
+               "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
+    # Staff mail is not attached to the notice: the tracking page shows only the submitter's e-mails.
+    return make_message("resubmission_to_review", reviewer.user.email, context, None, resubmission.filed_at)
 
 
 def _clock_context(clock: SlaClock) -> dict:

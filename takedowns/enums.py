@@ -171,6 +171,7 @@ class EventKind(models.TextChoices):
     LISTING_RESTORED = "listing_restored", "Listing restored at the marketplace"
     APPEAL_FILED = "appeal_filed", "Appeal filed"
     APPEAL_DECIDED = "appeal_decided", "Appeal decided"
+    RESUBMITTED = "resubmitted", "Listing fixed and resubmitted by the submitter"
 
 
 class ClockKind(models.TextChoices):

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from takedowns.models import Evidence, InfoRequest, Notice
+from takedowns.models import Evidence, InfoRequest, Notice, Resubmission
 
 # What we accept, as identified by content, and the file extension we store it under.
 ACCEPTED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -75,8 +75,10 @@ def sha256_of(upload: UploadedFile) -> str:
 
 
 def store(submission_key: uuid.UUID, kind: str, upload: UploadedFile, content_type: str,
-          notice: Notice | None = None, info_request: InfoRequest | None = None, sha256: str = "") -> Evidence:
-    evidence = Evidence(submission_key=submission_key, notice=notice, info_request=info_request, kind=kind,
+          notice: Notice | None = None, info_request: InfoRequest | None = None, sha256: str = "",
+          resubmission: Resubmission | None = None) -> Evidence:
+    evidence = Evidence(submission_key=submission_key, notice=notice, info_request=info_request,
+                        resubmission=resubmission, kind=kind,
                         original_name=shown_name(upload.name), content_type=content_type, size=size_of(upload),
                         sha256=sha256 or sha256_of(upload))
     # The stored name is random, its extension the content's: the submitter's name is kept only as text.

@@ -348,6 +348,8 @@ class NoticeItem(models.Model):
     filed_at = models.DateTimeField(null=True, blank=True, help_text="When the notice was filed (its created_at).")
     # Not columns: the review page's seller figures, set by selectors.review_page for its template.
     seller_history: dict[str, int]
+    # Not a column: the submitter's fix of this listing, set by selectors.review_page (None: none).
+    fix: "Resubmission | None"
 
     class Meta:
         ordering = ["notice_id", "position"]
@@ -372,7 +374,7 @@ class NoticeItem(models.Model):
         """The decision in force on this listing, if any. Pages prefetch it with selectors.DECISION_IN_FORCE."""
         if hasattr(self, "decisions_in_force"):
             return self.decisions_in_force[0] if self.decisions_in_force else None
-        return self.decisions.filter(reversed_at=None).select_related("reason_code").first()
+        return self.decisions.filter(reversed_at=None, superseded_at=None).select_related("reason_code").first()
 
 
 class Evidence(models.Model):
@@ -382,6 +384,9 @@ class Evidence(models.Model):
     notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
     # Set for files the submitter sent with an answer to a reviewer's question.
     info_request = models.ForeignKey(InfoRequest, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="files")
+    # Set for files the submitter sent with the fix of a rejected listing (workflow/resubmissions.py).
+    resubmission = models.ForeignKey("Resubmission", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="files")
     submission_key = models.UUIDField(db_index=True)
     kind = models.CharField(max_length=32, choices=EvidenceKind.choices)
@@ -409,6 +414,11 @@ class ReasonCode(models.Model):
         default=False, help_text="A rejection with this reason shows the notice was manifestly unfounded: it "
                                  "counts towards the notifier misuse policy (DSA Art. 23(2)), published at "
                                  "/policies/notifier-misuse/.")
+    # Read by resubmission_rules.py: what the submitter can fix on the same case (missing evidence, a
+    # missing authorisation) rather than contest by appeal (a finding on the merits, a wrong right).
+    fixable = models.BooleanField(
+        default=False, help_text="The submitter can fix this on the same case: the tracking page offers "
+                                 "“fix and resubmit” (text and files) instead of only an appeal.")
 
     class Meta:
         ordering = ["title"]
@@ -435,7 +445,12 @@ class Decision(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
     legal_ground = models.CharField(max_length=300, blank=True)
-    explanation = models.TextField(blank=True, help_text="Why the listing infringes (removals).")
+    # The marketplace's own reasoning (DSA Art. 17(3)(d)), prefilled from a RemovalGround and edited by
+    # the reviewer; blank on removals decided before grounds were recorded (the statement says so).
+    grounds = models.TextField(blank=True, help_text="Why the marketplace finds the listing infringing "
+                                                     "(removals), as the reviewer recorded it.")
+    explanation = models.TextField(blank=True, help_text="What the notice claimed: the notifier's description, "
+                                                         "quoted in the statement as theirs (removals).")
     territorial_scope = models.JSONField(default=_eea_countries)
     automated_detection = models.BooleanField(default=False)
     automated_decision = models.BooleanField(default=False)
@@ -446,9 +461,15 @@ class Decision(models.Model):
     listing_restored_at = models.DateTimeField(null=True, blank=True,
                                                help_text="When the listing was put back (counter-notice or appeal).")
     reversed_at = models.DateTimeField(null=True, blank=True, help_text="When an appeal set this decision aside.")
+    # Not a reversal: the submitter fixed what the rejection asked for, and the listing is decided afresh
+    # (workflow/resubmissions.py). Kept apart from reversed_at, which counts reversals on appeal.
+    superseded_at = models.DateTimeField(null=True, blank=True,
+                                         help_text="When the submitter's fix and resubmission set this rejection "
+                                                   "aside for a fresh decision.")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["item"], condition=models.Q(reversed_at__isnull=True),
+        constraints = [models.UniqueConstraint(fields=["item"],
+                                               condition=models.Q(reversed_at__isnull=True, superseded_at__isnull=True),
                                                name="one_decision_in_force_per_item")]
         indexes = [
             models.Index(fields=["decided_at"], name="decision_decided_at"),
@@ -469,6 +490,42 @@ class Decision(models.Model):
 
     def seller_path(self) -> str:
         return reverse("takedowns:statement", args=[self.pk, self.seller_token])
+
+
+class RemovalGround(models.Model):
+    """The grounds of a removal, per right type and reported reason, in the marketplace's words: the
+    decision form prefills a removal's grounds from the matching row, and the reviewer edits them for
+    the listing. Leads edit these in the admin; a row without a reason covers every reason of its right."""
+
+    right_type = models.CharField(max_length=16, choices=RightType.choices)
+    reason = models.CharField(max_length=24, choices=InfringementReason.choices, blank=True)
+    text = models.TextField(help_text="Our reasons, as the seller's statement of reasons gives them (DSA Art. "
+                                      "17(3)(d)) and the Transparency Database publishes them: no names.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["right_type", "reason"]
+        constraints = [models.UniqueConstraint(fields=["right_type", "reason"], name="one_ground_per_right_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.get_right_type_display()}: {self.get_reason_display() or 'any reason'}"
+
+
+class Resubmission(models.Model):
+    """The submitter's fix of a listing rejected for a fixable reason, on the same case: their text
+    and files, and the reviewer it went back to. One per listing (resubmission_rules.py says why)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="resubmissions")
+    item = models.OneToOneField(NoticeItem, on_delete=models.CASCADE, related_name="resubmission")
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="resubmission",
+                                    help_text="The rejection the fix answers.")
+    text = models.TextField()
+    filed_at = models.DateTimeField()
+    reviewer = models.ForeignKey(Reviewer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 help_text="Who it went back to; none: it waits in the queue.")
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}#{self.item_id} resubmitted"
 
 
 class ImmutableRowError(Exception):

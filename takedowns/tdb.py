@@ -6,8 +6,11 @@ validation rules in app/Services/GroupedSubmissionsService.php).
 
 Pure mapping, no queries: pass decisions loaded with `select_related(*RELATED)`.
 
-No personal data goes out (Art. 24(5) puts that duty on us). Every free-text field is written
-here from fixed sentences chosen by the right type and the infringement reason, and the legal
+No personal data goes out (Art. 24(5) puts that duty on us). The explanation is the grounds the
+reviewer recorded for the removal (Decision.grounds: the marketplace's reasoning, prefilled from a
+RemovalGround that names nobody, and labelled on the decision form as published without names);
+a removal decided before grounds were recorded gets the fixed sentence of its right type and
+infringement reason. Every other free-text field is written here from fixed sentences, and the legal
 ground is the fixed text decide_items takes from LEGAL_GROUNDS. The submitter's
 description (which decide_items copies into Decision.explanation), the reviewer's note, and any
 name, e-mail address or token stay out. The puid is built from the listing's catalogue id and
@@ -144,7 +147,8 @@ def statement_for(decision: Decision) -> dict:
     source_type = source_type_for(notice)
     return {
         **LISTING_REMOVAL.fields(),
-        **_illegal_content(decision.legal_ground, explanation_for(notice.right_type, item.reason)),
+        **_illegal_content(decision.legal_ground,
+                           decision.grounds.strip() or explanation_for(notice.right_type, item.reason)),
         **_ip_category(notice.right_type),
         "content_type": [CONTENT_TYPE_PRODUCT],
         "territorial_scope": _territorial_scope(decision.territorial_scope),

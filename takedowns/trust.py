@@ -37,9 +37,9 @@ def trust_for(trusted_flagger: bool, record: Record) -> str:
 
 
 def recent_record(submitter: Submitter, now: datetime) -> Record:
-    # Decisions set aside on appeal do not count: the one that replaced them does.
+    # Decisions set aside on appeal or by a resubmission do not count: the one that replaced them does.
     counts = Decision.objects.filter(item__notice__submitter=submitter, decided_at__gte=now - GOOD_FAITH_WINDOW,
-                                     reversed_at=None) \
+                                     reversed_at=None, superseded_at=None) \
         .aggregate(decided=Count("id"), removed=Count("id", filter=Q(outcome=DecisionOutcome.REMOVE)),
                    countered=Count("id", filter=Q(counter_notice__status=CounterNoticeStatus.RESTORED)))
     return Record(decided=counts["decided"], removed=counts["removed"], countered=counts["countered"])

@@ -46,6 +46,7 @@ urlpatterns = [
     path("track/<text:reference>/<text:token>/", public.track, name="track"),
     path("track/<text:reference>/<text:token>/withdraw/", public.withdraw, name="withdraw"),
     path("track/<text:reference>/<text:token>/answer/", public.answer, name="answer"),
+    path("track/<text:reference>/<text:token>/resubmit/<int:decision_id>/", public.resubmit, name="resubmit"),
     path("track/<text:reference>/<text:token>/appeal/<int:decision_id>/", appeals.submitter_appeal,
          name="appeal_rejection"),
     path("track/<text:reference>/<text:token>/counter-notices/<int:counter_notice_id>/lawsuit/", public.report_lawsuit,

@@ -37,6 +37,7 @@ from takedowns.models import (
     ReviewerSkill,
     Seller,
 )
+from takedowns.selectors.notices import removal_grounds_for
 from takedowns.workflow import appeals, counter_notices, enforcement, notifier_misuse
 
 REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
@@ -255,13 +256,16 @@ def taken_down(now: datetime, listing: str, by: Reviewer | None = None) -> Decis
 
 def decision_form(notice: Notice, rows: dict | None = None, **batch) -> dict:
     """The POST of the notice page's decision form: `rows` maps a listing's position to its fields
-    (action, reason_code, note); `batch` holds all_action, all_reason_code and question. Every
-    listing waiting for a decision gets its row, as the page renders them."""
+    (action, reason_code, note, grounds); `batch` holds all_action, all_reason_code and question. Every
+    listing waiting for a decision gets its row, as the page renders them (grounds prefilled with the
+    default RemovalGround of the listing's right and reason)."""
     waiting = list(notice.items.filter(state="in_review").order_by("position"))
+    grounds = removal_grounds_for(notice, waiting)
     data = {"item-TOTAL_FORMS": str(len(waiting)), "item-INITIAL_FORMS": str(len(waiting)),
             "item-MIN_NUM_FORMS": "0", "item-MAX_NUM_FORMS": str(len(waiting))}
     for index, item in enumerate(waiting):
-        fields = {"action": "", "reason_code": "", "note": "", **(rows or {}).get(item.position, {})}
+        fields = {"action": "", "reason_code": "", "note": "", "grounds": grounds[item.pk],
+                  **(rows or {}).get(item.position, {})}
         data[f"item-{index}-item"] = str(item.pk)
         data.update({f"item-{index}-{name}": str(value) for name, value in fields.items()})
     data.update({"all_action": "", "all_reason_code": "", "question": ""})

@@ -1,16 +1,18 @@
 """Claiming and deciding: one reviewer per notice, one decision per listing, removal carried out
 at the marketplace after commit, the submitter and the seller told."""
 
+import re
 from unittest import mock
 
 import pytest
 from django.core import mail
 from django.db import InterfaceError, OperationalError
+from django.utils.html import escape
 
-from takedowns import workflow
-from takedowns.enums import DecisionOutcome, EventKind, ItemState, NoticeStatus
+from takedowns import emails, tdb, workflow
+from takedowns.enums import REASONS_FOR_RIGHT, DecisionOutcome, EventKind, ItemState, NoticeStatus
 from takedowns.marketplace import LocalCatalogue, MarketplaceUnavailable
-from takedowns.models import Decision, Event, Listing, Notice, ReasonCode, Reviewer
+from takedowns.models import Decision, Event, Listing, Notice, OutboundEmail, ReasonCode, RemovalGround, Reviewer
 from takedowns.tasks import enforce_removal
 from tests.factories import file_notice, make_reviewer, routed
 
@@ -206,3 +208,82 @@ def test_takedown_is_idempotent_and_retried_while_the_marketplace_is_down(notice
 def test_the_removal_task_retries_only_an_unavailable_marketplace_or_database():
     assert enforce_removal.autoretry_for == (MarketplaceUnavailable, OperationalError, InterfaceError)
     assert enforce_removal.retry_backoff == 30 and enforce_removal.max_retries == 50
+
+
+# --- The grounds of a removal (DSA Art. 17(3)(d)): ours, recorded per listing; the notice's claim quoted
+# as the notifier's. ---
+
+CLAIM = "These sneakers carry our mark but we never made them; a test buy proved it."  # tests/factories.py
+TM_LEGAL_GROUND = ("Infringement of a registered trademark (EU Trade Mark Regulation 2017/1001 Art. 9 and the "
+                   "national trademark law of the countries concerned)")
+
+
+def test_the_statement_gives_the_reviewers_grounds_as_ours_and_quotes_the_notice_separately(
+        notice, reviewers, now, django_capture_on_commit_callbacks):
+    items = items_of(notice)
+    grounds = ("The listing shows the registered word mark on the tongue and the box; the test-buy photos show "
+               "stitching and a label the owner's genuine goods do not have (Art. 9(2)(a) EUTMR).")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(items[1].pk, REMOVE, grounds=grounds)],
+                              now)
+    removal = Decision.objects.get(item=items[1])
+    assert (removal.grounds, removal.explanation, removal.legal_ground) == (grounds, CLAIM, TM_LEGAL_GROUND)
+    statement, = [m for m in mail.outbox if m.subject == "Your listing L-100001 was removed: statement of reasons"]
+    assert statement.to == ["s-1@sellers.example"]
+    assert ("4. Legal ground\n"
+            f"   {TM_LEGAL_GROUND}.\n"
+            f"   Why we consider the listing infringing: {grounds}\n"
+            "   What the notice claimed (the rights holder's words, quoted as they wrote them; not our finding):\n"
+            f'   "{CLAIM}"\n\n'
+            "5. Contractual ground\n") in statement.body
+    html = statement.alternatives[0][0]
+    assert f'<p id="our-grounds"><strong>Why we consider the listing infringing:</strong> {escape(grounds)}' in html
+    assert "<strong>What the notice claimed</strong>" in html and f"{escape(CLAIM)}</blockquote>" in html
+    assert "Why the listing is considered infringing" not in statement.body
+
+
+def test_a_removal_recorded_without_grounds_gets_the_default_of_its_right_and_reason(notice, reviewers, now):
+    items = items_of(notice)
+    workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(items[1].pk, REMOVE),
+                                                    workflow.ItemDecision(items[2].pk, REMOVE)], now)
+    counterfeit, misuse = (Decision.objects.get(item=items[position]) for position in (1, 2))
+    assert counterfeit.grounds == RemovalGround.objects.get(right_type="trademark", reason="counterfeit").text
+    assert counterfeit.grounds.startswith("The listing offers goods bearing a sign identical with the registered "
+                                          "trademark, for goods identical with those for which the mark is registered")
+    assert misuse.grounds == RemovalGround.objects.get(right_type="trademark", reason="trademark_misuse").text
+    assert CLAIM not in counterfeit.grounds + misuse.grounds
+
+
+def test_a_rejection_records_no_grounds(notice, reviewers, now):
+    items = items_of(notice)
+    code = ReasonCode.objects.get(code="genuine-goods")
+    workflow.decide_items(notice, reviewers["tm"], [
+        workflow.ItemDecision(items[1].pk, REJECT, reason_code=code, grounds="not used")], now)
+    assert (Decision.objects.get(item=items[1]).grounds, Decision.objects.get(item=items[1]).explanation) == ("", "")
+
+
+def test_a_removal_decided_before_grounds_were_recorded_says_so_and_never_gives_the_claim_as_ours(
+        notice, reviewers, now):
+    items = items_of(notice)
+    workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(items[1].pk, REMOVE)], now)
+    Decision.objects.filter(item=items[1]).update(grounds="")  # as every removal before issue 12
+    OutboundEmail.objects.all().delete()
+    statement = emails.statement_of_reasons(Decision.objects.get(item=items[1]))
+    assert statement is not None and statement.to == "s-1@sellers.example"
+    assert ("   Why we consider the listing infringing: this removal was decided before our reviewers recorded "
+            "their grounds for each listing. A reviewer checked the notice and its evidence against the listing and "
+            "found it infringes the trademark named above (counterfeit goods), on the legal ground given here.\n"
+            "   What the notice claimed (the rights holder's words, quoted as they wrote them; not our finding):\n"
+            f'   "{CLAIM}"') in statement.body_text
+    assert f"infringing: {CLAIM}" not in statement.body_text
+
+
+@pytest.mark.parametrize(("right_type", "reason"), [(right_type, reason) for right_type, reasons in
+                                                    sorted(REASONS_FOR_RIGHT.items()) for reason in sorted(reasons)])
+def test_every_right_and_reason_starts_with_grounds_that_cite_their_provision(right_type, reason):
+    ground = RemovalGround.objects.get(right_type=right_type, reason=reason, is_active=True)
+    assert ground.text.startswith("The listing ") and "without the" in ground.text
+    assert re.search(r"Arts?\. \d+", ground.text), ground.text
+    assert ground.text.endswith("We checked the notice and its evidence against the listing and found this "
+                                "established.")
+    assert len(ground.text) <= tdb.MAX_EXPLANATION

@@ -54,10 +54,14 @@ def test_a_removal_maps_to_every_tdb_field(removal, django_assert_num_queries):
         "illegal_content_legal_ground": (
             "Infringement of a registered trademark (EU Trade Mark Regulation 2017/1001 Art. 9 and the national "
             "trademark law of the countries concerned)"),
+        # The grounds recorded on the decision: here the default ones of a trademark counterfeit.
         "illegal_content_explanation": (
-            "The listing offers goods bearing a sign identical with, or indistinguishable from, the notified "
-            "registered trademark, made without the trademark owner's consent (counterfeit goods). The marketplace "
-            "reviewed the notice and the evidence supplied with it and found the infringement established."),
+            "The listing offers goods bearing a sign identical with the registered trademark, for goods identical "
+            "with those for which the mark is registered, without the trademark owner's consent (Art. 9(2)(a) "
+            "Regulation (EU) 2017/1001 (EUTMR); for a national mark, the provision implementing Art. 10(2)(a) "
+            "Directive (EU) 2015/2436). The goods are not shown to have been put on the market in the EEA by the "
+            "owner or with its consent, so the owner's rights are not exhausted (Art. 15 EUTMR). We checked the "
+            "notice and its evidence against the listing and found this established."),
         "category": "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
         "category_specification": ["KEYWORD_TRADEMARK_INFRINGEMENT"],
         "content_type": ["CONTENT_TYPE_PRODUCT"],
@@ -86,6 +90,22 @@ def test_nothing_in_the_statement_identifies_the_submitter_the_seller_or_the_rev
                      seller.name, "Acme", seller.email, "Jonas", "Weber", "@", removal.decided_by.email,
                      notice.reference, notice.tracking_token, removal.seller_token):
         assert personal not in text, personal
+
+
+def test_the_explanation_is_the_grounds_the_reviewer_recorded_not_the_notifiers_claim(removal):
+    grounds = "The listing shows the registered word mark on the shoe's tongue; the test buy showed a copy."
+    Decision.objects.filter(pk=removal.pk).update(grounds=grounds, explanation="KESTREL is our mark.")
+    statement = tdb.statement_for(reload(removal))
+    assert statement["illegal_content_explanation"] == grounds
+    assert "KESTREL" not in json.dumps(statement)
+
+
+def test_a_removal_decided_before_grounds_were_recorded_gets_the_standard_explanation(removal):
+    Decision.objects.filter(pk=removal.pk).update(grounds="")
+    assert tdb.statement_for(reload(removal))["illegal_content_explanation"] == (
+        "The listing offers goods bearing a sign identical with, or indistinguishable from, the notified "
+        "registered trademark, made without the trademark owner's consent (counterfeit goods). The marketplace "
+        "reviewed the notice and the evidence supplied with it and found the infringement established.")
 
 
 def test_a_verified_right_is_stated_in_the_facts(removal):

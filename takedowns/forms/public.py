@@ -406,6 +406,25 @@ class AnswerForm(forms.Form):
         return files
 
 
+class ResubmitForm(forms.Form):
+    """The submitter's fix of a rejected listing, on the tracking page: what they fixed, and files checked
+    as the filing form checks them (evidence.check_upload)."""
+
+    text = forms.CharField(
+        label="What you fixed", min_length=20, max_length=10000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Say what the new files show, or where the listing uses your right; the reviewer reads this "
+                  "with your notice.",
+        error_messages={"required": "Say what you fixed or what the new files show.",
+                        "min_length": "Say what you fixed in at least %(limit_value)d characters "
+                                      "(you wrote %(show_value)d).",
+                        "max_length": "Keep it within %(limit_value)d characters (you wrote %(show_value)d)."})
+    files = MultipleFileField(label="Files (PDF, PNG or JPEG)")  # type: ignore[assignment]  # not BaseForm.files
+    # (upload, content type) of each file that passed the checks, as the workflow stores them.
+    accepted_uploads: list[tuple[UploadedFile, str]]
+
+    clean_files = AnswerForm.clean_files
+
+
 class WithdrawForm(forms.Form):
     """Withdrawing a notice from the tracking page: a box to tick, so that one click does not."""
 

@@ -16,6 +16,9 @@ from takedowns.selectors.queue import QUEUE_RISKS, QUEUE_SCOPES, QUEUE_TRUSTS, Q
 from takedowns.workflow import ItemDecision, Question
 
 NOTE_MAX = 2000
+GROUNDS_MAX = 4000
+NEEDS_GROUNDS = ("A removal needs its grounds: the seller's statement of reasons gives them as ours. Write why the "
+                 "listing infringes, or restore the default text by reloading the page.")
 # The decision form's third choice beside the two outcomes: the listing waits for the submitter's answer.
 ASK = "ask"
 ACTIONS = [*DecisionOutcome.choices, (ASK, "Ask the submitter")]
@@ -90,6 +93,10 @@ class DecisionForm(CompactForm):
     reason_code = ReasonCodeField()
     note = forms.CharField(max_length=NOTE_MAX, required=False, error_messages={
         "max_length": "Keep the note within %(limit_value)d characters (you wrote %(show_value)d)."})
+    # Prefilled with the RemovalGround of the listing's right and reason; only a removal uses it.
+    grounds = forms.CharField(max_length=GROUNDS_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                              error_messages={"max_length": "Keep the grounds within %(limit_value)d characters "
+                                                            "(you wrote %(show_value)d)."})
 
     def __init__(self, *args: Any, items: dict[int, NoticeItem], reason_codes: dict[int, ReasonCode],
                  **kwargs: Any) -> None:
@@ -98,7 +105,8 @@ class DecisionForm(CompactForm):
         _reason_code_field(self, "reason_code").set_codes(reason_codes)
         self.fields["note"].widget.attrs["placeholder"] = "Note to submitter and seller (optional)"
         position = getattr(self.listing, "position", "")
-        for name, what in (("action", "Decision"), ("reason_code", "Reason code"), ("note", "Note")):
+        for name, what in (("action", "Decision"), ("reason_code", "Reason code"), ("note", "Note"),
+                           ("grounds", "Grounds of a removal")):
             self.fields[name].widget.attrs["aria-label"] = f"{what} for listing {position}"
 
     @property
@@ -119,9 +127,10 @@ class DecisionForm(CompactForm):
 
 class BaseDecisionFormSet(forms.BaseFormSet):
     def __init__(self, *args: Any, items: Iterable[NoticeItem], reason_codes: Iterable[ReasonCode],
-                 **kwargs: Any) -> None:
+                 grounds: dict[int, str] | None = None, **kwargs: Any) -> None:
         waiting = {item.pk: item for item in items}
-        kwargs.setdefault("initial", [{"item": pk} for pk in waiting])
+        grounds = grounds or {}
+        kwargs.setdefault("initial", [{"item": pk, "grounds": grounds.get(pk, "")} for pk in waiting])
         # Every row is checked in full: a tampered INITIAL_FORMS would otherwise make the rows "extra"
         # ones, skipped when unchanged, and leave them without cleaned data.
         kwargs["form_kwargs"] = {"items": waiting, "reason_codes": {code.pk: code for code in reason_codes},
@@ -161,9 +170,13 @@ class ReviewForm:
     the batch fields. Valid when every row and the batch are, at least one listing is decided or
     asked about, every rejection has a reason code, and a question goes with every "ask"."""
 
-    def __init__(self, items: list[NoticeItem], reason_codes: Iterable[ReasonCode], data: Any = None) -> None:
+    def __init__(self, items: list[NoticeItem], reason_codes: Iterable[ReasonCode], data: Any = None,
+                 grounds: dict[int, str] | None = None) -> None:
+        """`grounds`: each listing's default grounds of a removal (selectors.notices.removal_grounds_for),
+        prefilled in its row."""
         reason_codes = list(reason_codes)
-        self.rows = decision_formset_class()(data, prefix="item", items=items, reason_codes=reason_codes)
+        self.rows = decision_formset_class()(data, prefix="item", items=items, reason_codes=reason_codes,
+                                             grounds=grounds)
         self.batch = DecisionBatchForm(data, reason_codes=reason_codes)
         self.non_field_errors: list[str] = []
         self._decisions: list[ItemDecision] = []
@@ -201,11 +214,15 @@ class ReviewForm:
                 elif "all_reason_code" not in self.batch.errors:  # once, however many rows it fills
                     self.batch.add_error("all_reason_code", NEEDS_REASON)
                 continue
+            grounds = own["grounds"].strip() if action == DecisionOutcome.REMOVE else ""
+            if action == DecisionOutcome.REMOVE and not grounds:
+                form.add_error("grounds", NEEDS_GROUNDS)
+                continue
             if action == ASK:
                 self._asked.append(own["item"])
             elif action:
                 self._decisions.append(ItemDecision(own["item"], action, reason_code=reason,
-                                                    note=own["note"].strip()))
+                                                    note=own["note"].strip(), grounds=grounds))
         question = batch["question"].strip()
         if not self._decisions and not self._asked and not self._has_errors():
             self.non_field_errors.append("Choose a decision for at least one listing.")

@@ -2,13 +2,14 @@
 notice page. Each is read in a fixed number of queries, whatever the size of the case."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from takedowns import appeal_rules, sla
-from takedowns.enums import Appellant, ClockKind, CounterNoticeStatus, DecisionOutcome, EventKind
+from takedowns import appeal_rules, resubmission_rules, sla, tdb
+from takedowns.enums import AppealStatus, Appellant, ClockKind, CounterNoticeStatus, DecisionOutcome, EventKind
 from takedowns.models import (
     Appeal,
     CounterNotice,
@@ -19,6 +20,8 @@ from takedowns.models import (
     Notice,
     NoticeItem,
     OutboundEmail,
+    RemovalGround,
+    Resubmission,
     SlaClock,
 )
 
@@ -34,13 +37,15 @@ class TrackingPage:
     clocks: list[SlaClock]
     counter_notices: list[CounterNotice]
     appeals: list["SubmitterAppeal"]
+    fixes: list[resubmission_rules.Offer]
+    badge: str
 
 
 def with_decisions(items: QuerySet[NoticeItem]) -> QuerySet[NoticeItem]:
     """Items with the decision in force on each (NoticeItem.decision), in one extra query."""
     return items.prefetch_related(Prefetch(
-        "decisions", queryset=Decision.objects.filter(reversed_at=None).select_related("reason_code"),
-        to_attr="decisions_in_force"))
+        "decisions", to_attr="decisions_in_force",
+        queryset=Decision.objects.filter(reversed_at=None, superseded_at=None).select_related("reason_code")))
 
 
 # The seller's account (strikes, penalties and their appeals) is not the submitter's business. Among
@@ -67,7 +72,55 @@ def tracking_page(notice: Notice, now: datetime) -> TrackingPage:
         clocks=submitter_clocks(notice, now),
         counter_notices=counter_notices_shown(notice),
         appeals=submitter_appeals(notice, items, now),
+        fixes=resubmission_offers(notice, items, now),
+        badge=status_badge(notice),
     )
+
+
+def resubmission_offers(notice: Notice, items: list[NoticeItem], now: datetime) -> list[resubmission_rules.Offer]:
+    """Each fixable rejection in force (with whether it can still be fixed and resubmitted, or why
+    not), then each resubmission already filed, by listing. Two queries, however many listings."""
+    fixed = {fix.item_id: fix for fix in Resubmission.objects.filter(notice=notice)
+             .select_related("decision__reason_code").prefetch_related("files")}
+    appealed = set(Appeal.objects.filter(decision__item__notice=notice, appellant=Appellant.SUBMITTER)
+                   .values_list("decision_id", flat=True))
+    offers = []
+    for item in items:
+        decision = item.decision
+        if decision is not None and resubmission_rules.is_fixable(decision):
+            decision.item = item
+            refusal = resubmission_rules.refusal(decision, resubmitted=item.pk in fixed,
+                                                 appealed=decision.pk in appealed, now=now)
+            offers.append(resubmission_rules.Offer(decision, resubmission_rules.deadline(decision), refusal))
+    for item in items:
+        fix = fixed.get(item.pk)
+        if fix is not None:
+            fix.item = item
+            offers.append(resubmission_rules.Offer(fix.decision, resubmission_rules.deadline(fix.decision),
+                                                   "", resubmission=fix))
+    return offers
+
+
+# What may still change a decided case, as the tracking page's badge names it beside the status.
+OPEN_COUNTER_NOTICE = {CounterNoticeStatus.FILED: "counter-notice under review",
+                       CounterNoticeStatus.WAITING: "counter-notice accepted, restore pending"}
+
+
+def status_badge(notice: Notice) -> str:
+    """The tracking page's badge: the notice's status, then what is still open on its listings'
+    decisions — appeals (the submitter's or a seller's) not yet decided, counter-notices being checked
+    or waiting for their restore — e.g. "Closed — appeal open". A penalty's appeal concerns the
+    seller's account, not the notice, and is left out. Two queries."""
+    appeals = Appeal.objects.filter(decision__item__notice=notice, status=AppealStatus.FILED).count()
+    counted = CounterNotice.objects.filter(decision__item__notice=notice).aggregate(**{
+        status: Count("pk", filter=Q(status=status)) for status in OPEN_COUNTER_NOTICE})
+    parts = [f"{appeals} appeals open" if appeals > 1 else "appeal open"] if appeals else []
+    for status, words in OPEN_COUNTER_NOTICE.items():
+        if counted[status]:
+            parts.append(f"{counted[status]} {words.replace('counter-notice', 'counter-notices')}"
+                         if counted[status] > 1 else words)
+    label = notice.get_status_display()
+    return f"{label} — {', '.join(parts)}" if parts else label
 
 
 def submitter_clocks(notice: Notice, now: datetime) -> list[SlaClock]:
@@ -145,6 +198,17 @@ def submitter_appeals(notice: Notice, items: list[NoticeItem], now: datetime) ->
     return rows
 
 
+def removal_grounds_for(notice: Notice, items: Iterable[NoticeItem]) -> dict[int, str]:
+    """The default grounds of a removal for each listing (by NoticeItem id): the active RemovalGround of
+    the notice's right type and the listing's reported reason, else the one of the right type for any
+    reason, else the standard sentence of the right and reason (tdb.explanation_for), so that a removal
+    is never offered without grounds when a lead deactivated a row. One query."""
+    texts = {ground.reason: ground.text
+             for ground in RemovalGround.objects.filter(right_type=notice.right_type, is_active=True)}
+    return {item.pk: texts.get(item.reason) or texts.get("") or tdb.explanation_for(notice.right_type, item.reason)
+            for item in items}
+
+
 def notice_for_review(reference: str) -> Notice | None:
     return Notice.objects.select_related("assigned_to__user", "submitter").filter(reference=reference).first()
 
@@ -175,7 +239,10 @@ def review_page(notice: Notice) -> ReviewPage:
         if item.listing and notice.routed_at:  # routing counted the notice's listings
             own[item.listing.seller_id]["reported"] += 1
             own[item.listing.seller_id]["removed"] += outcome == DecisionOutcome.REMOVE
+    fixes = {fix.item_id: fix for fix in Resubmission.objects.filter(notice=notice)
+             .select_related("decision__reason_code").prefetch_related("files")}
     for item in items:
+        item.fix = fixes.get(item.pk)
         if item.listing:
             seller, mine = item.listing.seller, own[item.listing.seller_id]
             item.seller_history = {"reported": seller.reported_items - mine["reported"],

@@ -54,7 +54,7 @@ def domain_expression(field: str) -> Expression:
 def _in_window(start: datetime, now: datetime) -> QuerySet[Decision]:
     """Decisions in force taken in [start, now] on confirmed notices (an anonymised case, years old, has
     no submitter and is never in a window)."""
-    return Decision.objects.filter(reversed_at=None, decided_at__gte=start, decided_at__lte=now,
+    return Decision.objects.filter(reversed_at=None, superseded_at=None, decided_at__gte=start, decided_at__lte=now,
                                    item__notice__submitter__isnull=False)
 
 

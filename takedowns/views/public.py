@@ -16,14 +16,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from takedowns import evidence, limits, workflow
 from takedowns.access import confirmation_link, public, tracking_link
 from takedowns.enums import OPEN_NOTICE_STATUSES, NoticeStatus
-from takedowns.forms.public import AnswerForm, LawsuitForm, NoticeForm, WithdrawForm, item_formset_class
+from takedowns.forms.public import (
+    AnswerForm,
+    LawsuitForm,
+    NoticeForm,
+    ResubmitForm,
+    WithdrawForm,
+    item_formset_class,
+)
 from takedowns.forms.seller import AppealForm, NotifierAppealForm
 from takedowns.models import Notice
 from takedowns.selectors import notifiers
-from takedowns.selectors.notices import counter_notice_of, tracking_page
+from takedowns.selectors.notices import counter_notice_of, decision_of, tracking_page
 from takedowns.views import limited
 from takedowns.views.reconnect import once_more_if_disconnected
-from takedowns.workflow import counter_notices
+from takedowns.workflow import counter_notices, resubmissions
 
 NOTICE_FORM = "takedowns/public/file_notice.html"
 TRACKING_PAGE = "takedowns/public/track.html"
@@ -204,9 +211,39 @@ def _tracking_context(notice: Notice, **bound: Any) -> dict[str, Any]:
         "refused_by": notifiers.measure_of_refusal(notice) if notice.status == NoticeStatus.REFUSED else None,
         "answer_form": AnswerForm(), "withdraw_form": WithdrawForm(), "lawsuit_form": LawsuitForm(), **bound,
         "appeal_rows": [(row, AppealForm(auto_id=f"appeal-{row.decision.pk}-%s")) for row in page.appeals],
+        # Each fixable rejection with its form; the one posted with an error comes back bound.
+        "fix_rows": [(offer, bound["resubmit_form"] if offer.decision.pk == bound.get("resubmit_for")
+                      else ResubmitForm(auto_id=f"fix-{offer.decision.pk}-%s")) for offer in page.fixes],
         "can_withdraw": notice.status in OPEN_NOTICE_STATUSES,
         "unconfirmed": notice.status == NoticeStatus.UNCONFIRMED,
     }
+
+
+@tracking_link
+@require_POST
+def resubmit(request: HttpRequest, notice: Notice, decision_id: int) -> HttpResponse:
+    """Fix and resubmit a rejected listing (resubmission_rules.py): text and files, on the same case."""
+    decision = decision_of(notice, decision_id)
+    if decision is None:
+        raise Http404("No such decision on this notice.")
+    form = ResubmitForm(request.POST, request.FILES, auto_id=f"fix-{decision.pk}-%s")
+    refusal = limited.check(request, limits.ANSWER, notice.submitter_email)
+    if refusal is not None:
+        kept = "What you wrote is still in its box below" + (
+            "; the files you attached were not kept: attach them again." if request.FILES else ".")
+        return _refused_on_tracking_page(request, notice, refusal, kept, resubmit_form=form,
+                                         resubmit_for=decision.pk)
+    if not form.is_valid():
+        return _tracking_response(request, notice, status=400, resubmit_form=form, resubmit_for=decision.pk)
+    try:
+        resubmissions.resubmit_listing(notice, decision, form.cleaned_data["text"], now=timezone.now(),
+                                       files=form.accepted_uploads)
+    except workflow.TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+        return redirect(notice.tracking_path())
+    messages.success(request, f"Thank you: listing {decision.item.position} is back with a reviewer, "
+                              "on this notice and its clock.")
+    return redirect(f"{notice.tracking_path()}#fix-{decision.pk}")
 
 
 @tracking_link

@@ -18,7 +18,7 @@ from takedowns.forms.review import EscalateForm, QueueFilterForm, ReassignForm, 
 from takedowns.models import Notice, ReasonCode
 from takedowns.policies import duration_text
 from takedowns.selectors import queue as queue_selectors
-from takedowns.selectors.notices import evidence_file_of, notice_for_review, review_page
+from takedowns.selectors.notices import evidence_file_of, notice_for_review, removal_grounds_for, review_page
 from takedowns.workflow import clocks
 
 
@@ -69,7 +69,8 @@ def _notice_response(request: ReviewerRequest, notice: Notice, status: int = 200
     reassign_form), shown with their errors and everything typed; the others are empty."""
     page = review_page(notice)
     waiting = [item for item in page.items if item.state == ItemState.IN_REVIEW]
-    review_form = bound.pop("review_form", None) or ReviewForm(waiting, ReasonCode.objects.filter(is_active=True))
+    review_form = bound.pop("review_form", None) or ReviewForm(
+        waiting, ReasonCode.objects.filter(is_active=True), grounds=removal_grounds_for(notice, waiting))
     rows = review_form.rows_by_item()
     return render(request, "takedowns/review/notice.html", {
         "page": page, "notice": notice, "mine": notice.assigned_to_id == request.reviewer.pk,

@@ -10,7 +10,8 @@ The rules, in the order a run applies them:
 2. A case (a confirmed notice, closed or withdrawn) loses its personal data RETENTION_CASE_YEARS after
    its last step, unless an appeal or a counter-notice is still open: the submitter's name,
    organisation, e-mail address, postal address, telephone and signature, the right owner's name and the
-   description; the evidence files; the questions and answers; the reviewers' notes and the explanations; the
+   description; the evidence files; the questions and answers; the texts of fixes resubmitted; the reviewers'
+   notes and the explanations (the notice's claim copied on removals; the grounds are ours and stay); the
    counter-notices' contact details and texts; the appeals' texts and reasons; the seller's name
    in the listing snapshots; the addresses and bodies of the e-mails kept on the notice; and the
    words people wrote in its events (RETENTION_FREE_TEXT). The link to the submitter's record goes too.
@@ -51,6 +52,7 @@ from takedowns.models import (
     NotifierMeasure,
     NotifierProposal,
     OutboundEmail,
+    Resubmission,
     Submitter,
 )
 
@@ -169,6 +171,7 @@ def _anonymise_case_rows(notice_id: int) -> None:
     """Everything of the case but the notice row, which the claim blanked."""
     evidence.erase(notice_id)
     InfoRequest.objects.filter(notice_id=notice_id).update(message="", answer="")
+    Resubmission.objects.filter(notice_id=notice_id).update(text="")
     Decision.objects.filter(item__notice_id=notice_id).update(note="", explanation="")
     CounterNotice.objects.filter(decision__item__notice_id=notice_id).update(**COUNTER_NOTICE_BLANKS)
     Appeal.objects.filter(Q(decision__item__notice_id=notice_id) | Q(penalty__strike__notice_id=notice_id)) \

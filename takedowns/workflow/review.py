@@ -27,6 +27,7 @@ from takedowns.enums import (
     RiskBand,
 )
 from takedowns.models import Decision, Event, InfoRequest, Notice, NoticeItem, ReasonCode, Reviewer, Submitter
+from takedowns.selectors.notices import removal_grounds_for
 from takedowns.workflow import clocks, enforcement
 from takedowns.workflow.base import (
     SUBMITTER,
@@ -51,6 +52,9 @@ class ItemDecision:
     outcome: str
     reason_code: ReasonCode | None = None
     note: str = ""
+    # A removal's grounds, the marketplace's reasoning in the statement (DSA Art. 17(3)(d)); blank: the
+    # default RemovalGround of the listing's right and reason (callers without a form: seeding, tests).
+    grounds: str = ""
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,8 @@ def _record_decisions(notice: Notice, reviewer: Reviewer, decisions: list[ItemDe
     """The Decision rows and the items' new states; then what removals start (clocks, strikes)."""
     actor = reviewer_actor(reviewer)
     items = notice.items.select_related("listing__seller").in_bulk([d.item_id for d in decisions])
+    default_grounds = removal_grounds_for(notice, items.values()) if any(
+        d.outcome == DecisionOutcome.REMOVE and not d.grounds.strip() for d in decisions) else {}
     made = []
     for choice in decisions:
         item = _decidable(notice, items.get(choice.item_id), choice)
@@ -217,6 +223,8 @@ def _record_decisions(notice: Notice, reviewer: Reviewer, decisions: list[ItemDe
             item=item, outcome=choice.outcome, reason_code=choice.reason_code if not removal else None,
             note=choice.note, decided_by=reviewer.user, decided_at=now,
             legal_ground=LEGAL_GROUNDS[notice.right_type] if removal else "",
+            grounds=(choice.grounds.strip() or default_grounds.get(item.pk, "")) if removal else "",
+            # The notifier's claim, kept to be quoted as theirs, never given as our reasoning.
             explanation=notice.description if removal else "",
             seller_token=secrets.token_urlsafe(32) if removal else "",
         ))

@@ -3,13 +3,16 @@ decision, "apply to all", the question; one workflow call per POST. On bad input
 back with 400, the error beside its field and every choice the reviewer made still chosen."""
 
 import re
+from html import unescape
 
 import pytest
+from django.utils.html import escape
 
-from takedowns import workflow
+from takedowns import tdb, workflow
 from takedowns.enums import ItemState, NoticeStatus
-from takedowns.models import Decision, Event, InfoRequest, Notice, OutboundEmail, ReasonCode
-from tests.factories import decision_form, routed
+from takedowns.models import Decision, Event, InfoRequest, Notice, OutboundEmail, ReasonCode, RemovalGround
+from takedowns.workflow import resubmissions
+from tests.factories import PDF_BYTES, decision_form, routed, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +132,89 @@ def test_a_form_for_a_listing_decided_meanwhile_records_nothing(as_tm, notice):
     assert response.status_code == 400
     assert Decision.objects.count() == 1
     assert notice.items.get(position=2).state == ItemState.IN_REVIEW
+
+
+# --- The grounds of a removal: prefilled per listing from the leads' texts, edited by the reviewer. ---
+
+def textarea(html: str, name: str) -> str | None:
+    """The text in the <textarea name=...>, unescaped as the browser shows it."""
+    found = re.search(rf'<textarea name="{re.escape(name)}"[^>]*>\n?(.*?)</textarea>', html, re.S)
+    return unescape(found.group(1)) if found else None
+
+
+def test_each_listing_is_prefilled_with_the_grounds_of_its_right_and_reason(as_tm, notice):
+    html = as_tm.get(f"/review/notices/{notice.reference}/").content.decode()
+    counterfeit = RemovalGround.objects.get(right_type="trademark", reason="counterfeit").text
+    misuse = RemovalGround.objects.get(right_type="trademark", reason="trademark_misuse").text
+    assert (textarea(html, "item-0-grounds"), textarea(html, "item-1-grounds"), textarea(html, "item-2-grounds")) == (
+        counterfeit, counterfeit, misuse)
+    assert 'aria-label="Grounds of a removal for listing 3"' in html
+
+
+def test_a_leads_edit_of_the_grounds_is_what_the_form_prefills(as_tm, notice):
+    RemovalGround.objects.filter(right_type="trademark", reason="trademark_misuse").update(
+        text="The listing names the mark in its title for goods of the same kind (Art. 9(2)(b) EUTMR).")
+    RemovalGround.objects.filter(right_type="trademark", reason="counterfeit").update(is_active=False)
+    html = as_tm.get(f"/review/notices/{notice.reference}/").content.decode()
+    assert textarea(html, "item-0-grounds") == tdb.explanation_for("trademark", "counterfeit")  # never blank
+    assert textarea(html, "item-2-grounds") == ("The listing names the mark in its title for goods of the same kind "
+                                                "(Art. 9(2)(b) EUTMR).")
+
+
+def test_the_reviewers_own_grounds_are_stored_on_the_decision(as_tm, notice, django_capture_on_commit_callbacks):
+    own = "The title reads “Aerostride Runner”; the test-buy pair has no serial label (Art. 9(2)(a) EUTMR)."
+    with django_capture_on_commit_callbacks(execute=True):
+        response = decide(as_tm, notice, decision_form(notice, {1: {"action": "remove", "grounds": f"  {own}\n"}}))
+    assert response.status_code == 302
+    removal = Decision.objects.get(item__position=1, item__notice=notice)
+    assert (removal.outcome, removal.grounds, removal.explanation) == ("remove", own, notice.description)
+    page = as_tm.get(f"/review/notices/{notice.reference}/").content.decode()
+    assert f'<span class="small" data-grounds="1">Grounds: {escape(own)}</span>' in page
+
+
+def test_a_removal_with_its_grounds_emptied_is_refused_beside_them_and_nothing_is_recorded(as_tm, notice):
+    code = ReasonCode.objects.get(code="no-use-of-right")
+    response = decide(as_tm, notice, decision_form(
+        notice, {1: {"action": "remove", "grounds": "  ", "note": "See test buy."},
+                 2: {"action": "reject", "reason_code": code.pk}}))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert ('id="id_item-0-grounds-error">A removal needs its grounds: the seller&#x27;s statement of reasons gives '
+            'them as ours. Write why the listing infringes, or restore the default text by reloading the page.</div>'
+            ) in html
+    assert (selected(html, "item-0-action"), selected(html, "item-1-action")) == ("remove", "reject")
+    assert 'name="item-0-note" value="See test buy."' in html
+    assert not Decision.objects.exists()
+    assert set(notice.items.values_list("state", flat=True)) == {ItemState.IN_REVIEW}
+
+
+def test_a_rejection_ignores_the_prefilled_grounds(as_tm, notice):
+    code = ReasonCode.objects.get(code="no-use-of-right")
+    assert decide(as_tm, notice, decision_form(notice, {1: {"action": "reject", "reason_code": code.pk}})
+                  ).status_code == 302
+    assert Decision.objects.get(item__position=1, item__notice=notice).grounds == ""
+
+
+def test_a_fixed_and_resubmitted_listing_shows_the_fix_beside_it_for_the_fresh_decision(as_tm, notice):
+    code = ReasonCode.objects.get(code="insufficient-evidence")
+    assert decide(as_tm, notice, decision_form(notice, {1: {"action": "reject", "reason_code": code.pk}})
+                  ).status_code == 302
+    rejected = Decision.objects.get(item__notice=notice, item__position=1)
+    fix = resubmissions.resubmit_listing(notice, rejected, "Test-buy report attached: order 4471, fake label.",
+                                         notice.routed_at, files=[(upload("buy.pdf", PDF_BYTES), "application/pdf")])
+    html = as_tm.get(f"/review/notices/{notice.reference}/").content.decode()
+    stored = fix.files.get()
+    assert (f'data-resubmission="{fix.pk}"><strong>Fixed and resubmitted</strong> '
+            f'{fix.filed_at.strftime("%-d %b, %H:%M")} (rejected as “Not enough evidence”):<br>'
+            "Test-buy report attached: order 4471, fake label.<br>"
+            f'Files: <a href="/review/evidence/{stored.pk}/">buy.pdf</a></div>') in html
+    assert textarea(html, "item-0-grounds") == RemovalGround.objects.get(right_type="trademark",
+                                                                         reason="counterfeit").text
+
+
+def test_apply_to_all_removals_record_each_listings_own_prefilled_grounds(as_tm, notice):
+    assert decide(as_tm, notice, decision_form(notice, all_action="remove")).status_code == 302
+    grounds = dict(Decision.objects.filter(item__notice=notice).values_list("item__position", "grounds"))
+    counterfeit = RemovalGround.objects.get(right_type="trademark", reason="counterfeit").text
+    misuse = RemovalGround.objects.get(right_type="trademark", reason="trademark_misuse").text
+    assert grounds == {1: counterfeit, 2: counterfeit, 3: misuse}

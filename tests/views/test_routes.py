@@ -25,6 +25,7 @@ ROUTES = {
     "takedowns:track": TOKEN,
     "takedowns:withdraw": TOKEN,
     "takedowns:answer": TOKEN,
+    "takedowns:resubmit": TOKEN,
     "takedowns:appeal_rejection": TOKEN,
     "takedowns:report_lawsuit": TOKEN,
     "takedowns:tracking_notifier_appeal": TOKEN,
@@ -88,11 +89,11 @@ ROUTES = {
 CASE_PAGES = {"takedowns:review_notice", "takedowns:review_claim", "takedowns:review_release",
               "takedowns:review_decide", "takedowns:review_escalate", "takedowns:evidence_file"}
 # The pages that only take a POST (a state change), tried with one.
-POSTS = {"withdraw", "answer", "appeal_rejection", "report_lawsuit", "appeal_removal", "file_counter_notice",
-         "appeal_penalty", "review_logout", "review_claim", "review_release", "review_decide", "review_reassign",
-         "review_escalate", "appeal_decide", "review_counter_notice_accept", "review_counter_notice_incomplete",
-         "two_factor_recovery_codes", "tracking_notifier_appeal", "notifier_measure_appeal", "notifier_proposal_decide",
-         "notifier_proposal_dismiss", "notifier_appeal_decide"}
+POSTS = {"withdraw", "answer", "resubmit", "appeal_rejection", "report_lawsuit", "appeal_removal",
+         "file_counter_notice", "appeal_penalty", "review_logout", "review_claim", "review_release", "review_decide",
+         "review_reassign", "review_escalate", "appeal_decide", "review_counter_notice_accept",
+         "review_counter_notice_incomplete", "two_factor_recovery_codes", "tracking_notifier_appeal",
+         "notifier_measure_appeal", "notifier_proposal_decide", "notifier_proposal_dismiss", "notifier_appeal_decide"}
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):
@@ -137,7 +138,8 @@ def url_of(name: str, case: dict, token_ok: bool = True) -> str:
         "notice_filed": [notice.submission_key], "confirm": [notice.reference, notice.confirmation_token if token_ok
                                                                 else WRONG],
         "track": [notice.reference, tracking], "withdraw": [notice.reference, tracking],
-        "answer": [notice.reference, tracking], "appeal_rejection": [notice.reference, tracking, decision.pk],
+        "answer": [notice.reference, tracking], "resubmit": [notice.reference, tracking, decision.pk],
+        "appeal_rejection": [notice.reference, tracking, decision.pk],
         "report_lawsuit": [notice.reference, tracking, 1], "listing_detail": ["L-100001"],
         "statement": [decision.pk, decision.seller_token if token_ok else WRONG],
         "appeal_removal": [decision.pk, decision.seller_token if token_ok else WRONG],

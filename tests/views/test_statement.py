@@ -1,6 +1,7 @@
 """The seller's private statement-of-reasons page."""
 
 import pytest
+from django.utils.html import escape
 
 from tests.factories import REMOVE, decided, decision_of
 
@@ -24,3 +25,16 @@ def test_the_seller_reads_every_element_of_the_statement(client, decision):
 def test_a_wrong_token_or_a_rejection_gets_404(client, decision):
     assert client.get(f"/statement/{decision.pk}/{'x' * 43}/").status_code == 404
     assert client.get(f"/statement/{decision.pk + 1}/{decision.seller_token}/").status_code == 404
+
+
+def test_the_legal_ground_gives_our_reasons_and_the_notices_claim_apart_labelled_as_such(client, decision):
+    body = client.get(decision.seller_path()).content.decode()
+    grounds = escape(decision.grounds)
+    assert decision.grounds.startswith("The listing offers goods bearing a sign identical with the registered")
+    assert f'<p id="our-grounds"><strong>Why we consider the listing infringing:</strong> {grounds}</p>' in body
+    assert ('<p class="mb-1" id="notice-claim"><strong>What the notice claimed</strong> '
+            "(the rights holder's words, quoted as they wrote them; not our finding):</p>") in body
+    claim = escape(decision.item.notice.description)
+    assert f"{claim}</blockquote>" in body
+    assert body.index(grounds) < body.index(claim)
+    assert f"infringing:</strong> {claim}" not in body
