@@ -693,7 +693,10 @@ class Appeal(models.Model):
             models.UniqueConstraint(fields=["penalty"], name="one_appeal_per_penalty"),
         ]
         indexes = [models.Index(fields=["status", "filed_at"], name="appeal_status"),
-                   models.Index(fields=["filed_at"], name="appeal_filed")]
+                   models.Index(fields=["filed_at"], name="appeal_filed"),
+                   # The report's complaints decided in a period (reports/harmonised.complaints).
+                   models.Index(fields=["decided_at"], name="appeal_decided",
+                                condition=models.Q(decided_at__isnull=False))]
 
     def __str__(self) -> str:
         return f"Appeal {self.pk} ({self.get_status_display()})"
@@ -967,7 +970,9 @@ class NotifierAppeal(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "filed_at"], name="notifier_appeal_status"),
-                   models.Index(fields=["filed_at"], name="notifier_appeal_filed")]
+                   models.Index(fields=["filed_at"], name="notifier_appeal_filed"),
+                   models.Index(fields=["decided_at"], name="notifier_appeal_decided",
+                                condition=models.Q(decided_at__isnull=False))]
 
     def __str__(self) -> str:
         return f"Appeal against {self.measure_id} ({self.get_status_display()})"
@@ -1074,7 +1079,11 @@ class TdbSubmission(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "id"], name="tdb_submission_status")]
+        indexes = [models.Index(fields=["status", "id"], name="tdb_submission_status"),
+                   models.Index(fields=["sent_at"], name="tdb_submission_sent",
+                                condition=models.Q(sent_at__isnull=False)),
+                   # The dashboard's last error.
+                   models.Index(fields=["-claimed_at"], name="tdb_submission_error", condition=~models.Q(last_error=""))]
         constraints = [models.CheckConstraint(
             condition=models.Q(decision__isnull=False, penalty__isnull=True)
             | models.Q(decision__isnull=True, penalty__isnull=False), name="tdb_submission_one_source")]
