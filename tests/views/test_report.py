@@ -230,3 +230,36 @@ def test_the_beat_task_keeps_the_current_and_previous_periods_computed(dataset):
 
 def test_the_site_navigation_links_to_the_report(client, db):
     assert '<a class="nav-link" href="/transparency/">Transparency report</a>' in client.get("/").content.decode()
+
+
+def test_the_page_groups_the_sections_like_the_harmonised_template_with_the_figures_it_adds(client, dataset):
+    html = client.get("/transparency/2026-10/").content.decode()
+    groups = re.findall(r'<h2 class="h4[^"]*">(.*?)</h2>', html)
+    assert groups == ["Identification", "Orders from authorities", "Notices and actions (DSA Art. 16)",
+                      "Own initiative", "Complaints and disputes", "Suspensions and measures (DSA Art. 23)",
+                      "Recipients"]
+    rows = {re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+            for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)}
+    assert {
+        "Provider Takedown Portal demo marketplace", "Orders received 0", "by Member State none",
+        "Notices from trusted flaggers 1", "Median time to action 20 h", "On a legal ground 4",
+        "On the terms and conditions alone 0",
+        "Design infringement 1 notices (0 from trusted flaggers), 2 listings; 1 removed, 1 rejected",
+        "Complaints received 3", "Original decision reversed 1", "Complaints omitted not recorded",
+        "About: rejection of a notice (listing left online) 1 received, 1 decided, 1 reversed; median 6 d",
+        "Disputes submitted 0", "Manifestly illegal content: sellers restricted (partial suspension) 1",
+        "Manifestly unfounded complaints not recorded", "Average monthly active recipients not stated",
+    } <= rows
+    assert 'href="/transparency/2026-10/template.csv"' in html
+
+
+def test_a_snapshot_stored_before_the_harmonised_sections_is_recomputed_and_keeps_its_first_publication(client,
+                                                                                                       dataset):
+    first = client.get("/transparency/2026-10.json").json()
+    stored = ReportSnapshot.objects.get(period="2026-10")
+    old = {key: value for key, value in stored.figures.items() if key != "complaints"}
+    ReportSnapshot.objects.filter(pk=stored.pk).update(figures=old)
+    data = client.get("/transparency/2026-10.json").json()
+    assert data["complaints"]["received"] == 3
+    assert data["computed_at"] != first["computed_at"]
+    assert data["publication"] == {"first_published_at": first["computed_at"], "updated_at": data["computed_at"]}
