@@ -365,12 +365,9 @@ class NotifierEventAdmin(ReadOnlyAdmin):
 # --- The transparency report's records that only leads can give (DSA Art. 9, 10, 21), and the TDB queue. ---
 
 class OutOfCourtDisputeForm(forms.ModelForm):  # what ModelAdmin.form is by default
-    class Meta:
-        model = OutOfCourtDispute
-        fields = "__all__"
-
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         outcome, submitted, closed = data.get("outcome"), data.get("submitted_at"), data.get("closed_at")
         if outcome == DisputeOutcome.PENDING and closed:
             self.add_error("closed_at", "A dispute not yet decided has no closing date: choose its outcome, or leave "
@@ -394,12 +391,9 @@ class OutOfCourtDisputeAdmin(HidesSecrets):
 
 
 class AuthorityOrderForm(forms.ModelForm):  # what ModelAdmin.form is by default
-    class Meta:
-        model = AuthorityOrder
-        fields = "__all__"
-
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         received = data.get("received_at")
         for field, what in (("acknowledged_at", "acknowledged"), ("given_effect_at", "given effect")):
             if received and data.get(field) and data[field] < received:

@@ -1083,7 +1083,8 @@ class TdbSubmission(models.Model):
                    models.Index(fields=["sent_at"], name="tdb_submission_sent",
                                 condition=models.Q(sent_at__isnull=False)),
                    # The dashboard's last error.
-                   models.Index(fields=["-claimed_at"], name="tdb_submission_error", condition=~models.Q(last_error=""))]
+                   models.Index(fields=["-claimed_at"], name="tdb_submission_error",
+                                condition=~models.Q(last_error=""))]
         constraints = [models.CheckConstraint(
             condition=models.Q(decision__isnull=False, penalty__isnull=True)
             | models.Q(decision__isnull=True, penalty__isnull=False), name="tdb_submission_one_source")]

@@ -114,7 +114,7 @@ def post(statements: list[dict]) -> tuple[int, dict]:
         headers={"Authorization": f"Bearer {settings.TDB_API_TOKEN}", "Content-Type": "application/json",
                  "Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (an http(s) URL, settings)
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             return response.status, _json(response.read())
     except urllib.error.HTTPError as error:
         return error.code, _json(error.read())
@@ -162,7 +162,9 @@ def _send_batch(token: uuid.UUID, rows: list[TdbSubmission], now: datetime, slee
     """Sends one claimed batch and records the answer; False when the run should stop."""
     statements = [statement_of(row) for row in rows]
     mine = TdbSubmission.objects.filter(claim=token)
-    status, answer, error = None, {}, ""
+    status: int | None = None
+    answer: dict = {}
+    error = ""
     for delay in (*RETRY_DELAYS, None):
         try:
             status, answer = post(statements)
@@ -188,7 +190,8 @@ def _send_batch(token: uuid.UUID, rows: list[TdbSubmission], now: datetime, slee
     return False
 
 
-def _record_accepted(mine: QuerySet[TdbSubmission], rows: list[TdbSubmission], answer: dict, now: datetime, result: RunResult) -> bool:
+def _record_accepted(mine: QuerySet[TdbSubmission], rows: list[TdbSubmission], answer: dict, now: datetime,
+                     result: RunResult) -> bool:
     accepted = {item.get("puid"): item for item in answer.get("statements") or [] if isinstance(item, dict)}
     for row in rows:
         item = accepted.get(row.puid)
@@ -205,8 +208,9 @@ def _record_accepted(mine: QuerySet[TdbSubmission], rows: list[TdbSubmission], a
     return True
 
 
-def _record_refused(mine: QuerySet[TdbSubmission], rows: list[TdbSubmission], answer: dict, now: datetime, result: RunResult) -> bool:
-    errors = answer.get("errors") if isinstance(answer.get("errors"), dict) else {}
+def _record_refused(mine: QuerySet[TdbSubmission], rows: list[TdbSubmission], answer: dict, now: datetime,
+                    result: RunResult) -> bool:
+    errors: dict = answer["errors"] if isinstance(answer.get("errors"), dict) else {}
     existing = set(errors.get("existing_puids") or [])
     invalid = {int(key.removeprefix("statement_")): value for key, value in errors.items()
                if key.startswith("statement_") and key.removeprefix("statement_").isdigit()}

@@ -58,7 +58,7 @@ def serving() -> Iterator[FakeTdb]:
     fake = FakeTdb()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the http.server name)
+        def do_POST(self) -> None:
             if self.path != "/api/v1/statements":
                 self._reply(404, {"message": "Not Found"})
                 return

@@ -84,7 +84,8 @@ def trusted_flaggers(period: Period) -> dict:
     trusted flaggers, the removals among them, and the median time from the notice's receipt (its
     confirmation) to the decision, over those decisions, in whole seconds."""
     trusted = Q(trust=SubmitterTrust.TRUSTED_FLAGGER)
-    items = NoticeItem.objects.filter(period.where("notice__confirmed_at"), notice__trust=SubmitterTrust.TRUSTED_FLAGGER)
+    items = NoticeItem.objects.filter(period.where("notice__confirmed_at"),
+                                      notice__trust=SubmitterTrust.TRUSTED_FLAGGER)
     decided = Decision.objects.filter(period.where("decided_at"), item__notice__trust=SubmitterTrust.TRUSTED_FLAGGER)
     counts = decided.aggregate(decisions=Count("pk"), removals=Count("pk", filter=Q(outcome=DecisionOutcome.REMOVE)))
     return {

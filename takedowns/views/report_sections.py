@@ -54,9 +54,9 @@ def harmonised_sections(data: dict) -> list[Section]:
              ("Receipt acknowledged", orders["acknowledged"]), ("Given effect", orders["given_effect"]),
              ("Median time to acknowledge", _duration(orders["median_time_to_acknowledge_seconds"])),
              ("Median time to give effect", _duration(orders["median_time_to_effect_seconds"]))]),
-        ("Trusted flaggers (DSA Art. 22)", "Notices from trusted flaggers confirmed in the period and the listings they "
-                                           "reported; decisions on their listings taken in the period and the median "
-                                           "time from the notice's receipt to the decision.", [
+        ("Trusted flaggers (DSA Art. 22)",
+         "Notices from trusted flaggers confirmed in the period and the listings they reported; decisions on their "
+         "listings taken in the period and the median time from the notice's receipt to the decision.", [
             ("Notices from trusted flaggers", trusted["notices"]), ("Listings reported", trusted["items"]),
             ("Decisions", trusted["decisions"]), ("Listings removed", trusted["removals"]),
             ("Median time to action", _duration(trusted["median_time_to_action_seconds"]))]),
@@ -80,8 +80,9 @@ def harmonised_sections(data: dict) -> list[Section]:
                f"{row['received']} received, {row['decided']} decided, {row['reversed']} reversed; median "
                f"{_duration(row['median_decision_seconds'])}")
               for value, label in ComplainedOf.choices for row in [complaints["by_complained_of"][value]]]]),
-        ("Out-of-court disputes (DSA Art. 21)", "Disputes taken to a certified settlement body, as recorded by the leads: "
-                                                "submitted in the period; closed in the period, by outcome.", [
+        ("Out-of-court disputes (DSA Art. 21)",
+         "Disputes taken to a certified settlement body, as recorded by the leads: submitted in the period; closed "
+         "in the period, by outcome.", [
             ("Disputes submitted", disputes["submitted"]), ("Disputes closed", disputes["closed"]),
             *[(label, disputes["by_outcome"][value]) for value, label in DisputeOutcome.choices
               if value != DisputeOutcome.PENDING],

@@ -25,8 +25,8 @@ from takedowns.enums import (
 from takedowns.reports import transparency as figures
 from takedowns.reports.measures import duration_text, percent
 from takedowns.reports.template_csv import template_rows
-from takedowns.views.report_sections import grouped, harmonised_sections
 from takedowns.views.reconnect import once_more_if_disconnected
+from takedowns.views.report_sections import grouped, harmonised_sections
 
 Rows = list[tuple[str, object]]
 
