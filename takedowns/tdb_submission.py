@@ -160,8 +160,10 @@ def submit_pending(now: datetime, sleep: Callable[[float], None] = time.sleep) -
 def _send_batch(token: uuid.UUID, rows: list[TdbSubmission], now: datetime, sleep: Callable[[float], None],
                 result: RunResult) -> bool:
     """Sends one claimed batch and records the answer; False when the run should stop."""
-    statements = [statement_of(row) for row in rows]
     mine = TdbSubmission.objects.filter(claim=token)
+    rows, statements = _statements(mine, rows, result)
+    if not rows:
+        return True
     status: int | None = None
     answer: dict = {}
     error = ""
@@ -188,6 +190,24 @@ def _send_batch(token: uuid.UUID, rows: list[TdbSubmission], now: datetime, slee
     result.errors.append(error)
     logger.warning("TDB submission stopped: %s", error)
     return False
+
+
+def _statements(mine: QuerySet[TdbSubmission], rows: list[TdbSubmission],
+                result: RunResult) -> tuple[list[TdbSubmission], list[dict]]:
+    """The batch's statements. A row whose statement cannot be written (its decision is no longer a
+    removal, its listing is gone) fails at once, with why, rather than hold its batch up at every run."""
+    kept, statements = [], []
+    for row in rows:
+        try:
+            statements.append(statement_of(row))
+        except ValueError as exc:  # tdb.NotARemoval, NoticeItem.decided_listing
+            message = f"No statement could be written: {exc}"
+            mine.filter(pk=row.pk).update(status=TdbSubmissionStatus.FAILED, claim=None, last_error=message)
+            result.failed += 1
+            result.errors.append(message)
+        else:
+            kept.append(row)
+    return kept, statements
 
 
 def _record_accepted(mine: QuerySet[TdbSubmission], rows: list[TdbSubmission], answer: dict, now: datetime,

@@ -173,3 +173,16 @@ def test_the_beat_task_sends_what_is_pending(fake, removals, settings):
     assert settings.CELERY_BEAT_SCHEDULE["submit-tdb-statements"]["task"] == "takedowns.tasks.submit_tdb_statements"
     assert submit_tdb_statements() == {"sent": 5, "already_sent": 0, "failed": 0, "enqueued": 5, "stopped": ""}
     assert set(fake.stored) == set(puids(removals))
+
+
+def test_a_statement_that_cannot_be_written_fails_alone_without_holding_up_its_batch(fake, removals, now):
+    tdb_submission.enqueue(now)
+    broken = TdbSubmission.objects.get(decision=removals[0])
+    # A removal turned into a rejection by hand in the database: it has no statement of reasons.
+    Decision.objects.filter(pk=removals[0].pk).update(outcome="reject")
+    result = tdb_submission.submit_pending(now, sleep=no_sleep([]))
+    assert (result.sent, result.failed) == (4, 1)
+    status, error, _ = rows()[broken.puid]
+    assert status == "failed" and error.startswith(f"No statement could be written: Decision {removals[0].pk} is "
+                                                   "not a removal")
+    assert fake.batches == [[puid for puid in puids(removals) if puid != broken.puid]]
