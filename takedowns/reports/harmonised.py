@@ -50,7 +50,7 @@ from takedowns.models import (
     OutOfCourtDispute,
     Penalty,
 )
-from takedowns.reports.measures import percentile, seconds
+from takedowns.reports.measures import percentile, seconds, share
 from takedowns.reports.periods import Period
 from takedowns.tdb import KEYWORD_FOR_RIGHT, STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS
 
@@ -169,7 +169,9 @@ def complaints(period: Period) -> dict:
 def out_of_court_disputes(period: Period) -> dict:
     """Disputes taken to a certified out-of-court body (DSA Art. 21, Art. 24(1)(a)), as leads record them:
     "submitted" in the period (by the type of decision disputed); "closed" in the period, by outcome, how
-    many of those the marketplace implemented, and the median time from submission to closing over them."""
+    many of those the marketplace implemented and their share of the closed ones (Art. 24(1)(a): "the share
+    of disputes where the provider implemented the decisions of the body"), and the median time from
+    submission to closing over them."""
     submitted = OutOfCourtDispute.objects.filter(period.where("submitted_at")).aggregate(
         submitted=Count("pk"), **{about: Count("pk", filter=Q(complained_of=about)) for about in ComplainedOf.values})
     closed = OutOfCourtDispute.objects.filter(period.where("closed_at"))
@@ -179,7 +181,7 @@ def out_of_court_disputes(period: Period) -> dict:
     return {"submitted": submitted["submitted"],
             "by_complained_of": {about: submitted[about] for about in ComplainedOf.values},
             "closed": counts["closed"], "by_outcome": {outcome: counts[outcome] for outcome in outcomes},
-            "implemented": counts["implemented"],
+            "implemented": counts["implemented"], "implemented_share": share(counts["implemented"], counts["closed"]),
             "median_duration_seconds": median_seconds(closed, "submitted_at", "closed_at")}
 
 
@@ -235,12 +237,14 @@ def harmonised_figures(period: Period) -> dict:
             "actions_by_ground": actions_by_ground(period), "by_keyword": by_keyword(period),
             "complaints": complaints(period), "out_of_court_disputes": out_of_court_disputes(period),
             "suspensions": suspensions(period), "authority_orders": authority_orders(period),
-            "active_recipients": active_recipients(period)}
+            "active_recipients": active_recipients(period),
+            # Published with the figures, so that a null in the JSON says why it is null.
+            "not_recorded": NOT_RECORDED}
 
 
 HARMONISED_SECTIONS = frozenset({"provider", "trusted_flaggers", "actions_by_ground", "by_keyword", "complaints",
                                  "out_of_court_disputes", "suspensions", "authority_orders", "active_recipients",
-                                 "publication"})
+                                 "not_recorded", "publication"})
 
 
 def publication(stored: dict | None, now: datetime) -> dict:

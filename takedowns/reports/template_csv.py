@@ -115,6 +115,8 @@ def _lines() -> Iterator[Line]:
         if outcome != DisputeOutcome.PENDING:
             yield Line(disputes, "Outcomes", f"out_of_court_disputes.by_outcome.{outcome}", outcome)
     yield Line(disputes, "Decisions of the body implemented by the provider", "out_of_court_disputes.implemented")
+    yield Line(disputes, "Share of disputes where the provider implemented the decision of the body",
+               "out_of_court_disputes.implemented_share")
     yield Line(disputes, "Median time to complete a dispute (seconds)",
                "out_of_court_disputes.median_duration_seconds")
 

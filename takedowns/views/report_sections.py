@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 
 from takedowns.enums import ComplainedOf, DisputeOutcome, OrderType
 from takedowns.reports.harmonised import NOT_RECORDED
-from takedowns.reports.measures import duration_text
+from takedowns.reports.measures import duration_text, percent
 
 Rows = list[tuple[str, object]]
 Section = tuple[str, str, Rows]
@@ -86,7 +86,8 @@ def harmonised_sections(data: dict) -> list[Section]:
             ("Disputes submitted", disputes["submitted"]), ("Disputes closed", disputes["closed"]),
             *[(label, disputes["by_outcome"][value]) for value, label in DisputeOutcome.choices
               if value != DisputeOutcome.PENDING],
-            ("Decisions implemented by the marketplace", disputes["implemented"]),
+            ("Decisions implemented by the marketplace",
+             f"{disputes['implemented']} ({percent(disputes['implemented_share'])})"),
             ("Median time to close", _duration(disputes["median_duration_seconds"]))]),
         ("Suspensions (DSA Art. 23)", "Measures decided in the period, by what they answer. "
                                       + NOT_RECORDED["suspensions.manifestly_unfounded_complaints"], [

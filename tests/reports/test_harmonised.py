@@ -41,7 +41,7 @@ def test_out_of_court_disputes_count_submissions_and_closings_in_the_period(db):
         "submitted": 3, "by_complained_of": {"listing_removed": 1, "notice_rejected": 1, "account_measure": 1,
                                              "notifier_measure": 0},
         "closed": 2, "by_outcome": {"for_recipient": 1, "for_provider": 1, "settled": 0, "discontinued": 0},
-        "implemented": 1,
+        "implemented": 1, "implemented_share": 0.5,
         "median_duration_seconds": int(timedelta(days=5, hours=12, minutes=30).total_seconds())}
 
 

@@ -81,7 +81,7 @@ OCTOBER = {
                                                                    "account_measure": 0, "notifier_measure": 0},
                               "closed": 0, "by_outcome": {"for_recipient": 0, "for_provider": 0, "settled": 0,
                                                           "discontinued": 0},
-                              "implemented": 0, "median_duration_seconds": None},
+                              "implemented": 0, "implemented_share": None, "median_duration_seconds": None},
     # October's penalties: a warning (no suspension) and a restriction on new listings (a partial one).
     "suspensions": {"manifestly_illegal_content": {"partial_suspensions": 1, "suspensions": 0, "terminations": 0},
                     "manifestly_unfounded_notices": 0, "manifestly_unfounded_complaints": None},
@@ -93,6 +93,13 @@ OCTOBER = {
                          "acknowledged": 0, "given_effect": 0, "median_time_to_acknowledge_seconds": None,
                          "median_time_to_effect_seconds": None},
     "active_recipients": {"average_monthly": None},
+    "not_recorded": {
+        "complaints.omitted": "An appeal filed late or about something that cannot be appealed is refused by the "
+                              "appeal form (appeal_rules.py) and never stored, so there is no count of complaints "
+                              "received and then omitted.",
+        "suspensions.manifestly_unfounded_complaints": "The marketplace has no measure against people who "
+                                                       "frequently file manifestly unfounded complaints (Art. "
+                                                       "23(3)): none is taken, and none is recorded."},
 }
 
 
