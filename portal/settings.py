@@ -32,6 +32,8 @@ try:
     DEBUG = env_bool("DEBUG", False)
     # Demo mode creates the demo logins and loads seeds/; never on a real deployment.
     DEMO_MODE = env_bool("DEMO_MODE", False)
+    # The demo marketplace's stated average monthly active recipients (a round, invented figure).
+    DEMO_ACTIVE_RECIPIENTS = 25_000
     PRODUCTION = not DEBUG
     if DEMO_MODE and PRODUCTION:
         # Demo mode switches the password validators off and lets load_seeds create logins whose
@@ -125,9 +127,11 @@ try:
     # Other host names under which the local catalogue's listing URLs are recognised.
     MARKETPLACE_HOSTS = env_list("MARKETPLACE_HOSTS", [])
     # The marketplace's average monthly active recipients in the Union (DSA Art. 24(2)), as its operator
-    # states it; the local catalogue has no visitors to count and reports this figure (blank: not stated).
+    # states it; the local catalogue has no visitors to count and reports this figure (unset: not stated).
+    # The demo states one, so that its report shows where the figure goes.
     MARKETPLACE_ACTIVE_RECIPIENTS: int | None = (
-        None if env_str("MARKETPLACE_ACTIVE_RECIPIENTS") is None else env_int("MARKETPLACE_ACTIVE_RECIPIENTS", 0))
+        env_int("MARKETPLACE_ACTIVE_RECIPIENTS", 0) if env_str("MARKETPLACE_ACTIVE_RECIPIENTS") is not None
+        else DEMO_ACTIVE_RECIPIENTS if DEMO_MODE else None)
     # Who publishes the transparency report (DSA Art. 15/24; Implementing Regulation (EU) 2024/2835).
     PROVIDER_NAME = env_str("PROVIDER_NAME", "Takedown Portal demo marketplace")
     SERVICE_NAME = env_str("SERVICE_NAME", "Marketplace")
