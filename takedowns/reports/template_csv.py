@@ -104,7 +104,12 @@ def _lines() -> Iterator[Line]:
         yield Line(complaints, "Decisions reversed, by type of decision complained of",
                    f"complaints.by_complained_of.{about}.reversed", about)
     yield Line(complaints, "Complaints omitted", None, note=NOT_RECORDED["complaints.omitted"])
-    yield Line(complaints, "Median time to decide a complaint (seconds)", "complaints.median_decision_seconds")
+    yield Line(complaints, "Median time to decide a complaint (seconds)", "complaints.median_decision_seconds",
+               note="Over sellers' and submitters' appeals; notifiers' appeals have their own median in our JSON "
+                    "(complaints.by_complained_of.notifier_measure).")
+    for about in ComplainedOf.values:
+        yield Line(complaints, "Median time to decide a complaint, by type of decision complained of (seconds)",
+                   f"complaints.by_complained_of.{about}.median_decision_seconds", about)
 
     disputes = "Out-of-court dispute settlements (Art. 21)"
     yield Line(disputes, "Disputes submitted", "out_of_court_disputes.submitted")

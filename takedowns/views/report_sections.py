@@ -75,7 +75,8 @@ def harmonised_sections(data: dict) -> list[Section]:
             ("Complaints received", complaints["received"]), ("Decisions taken", complaints["decided"]),
             ("Original decision upheld", complaints["upheld"]), ("Original decision reversed", complaints["reversed"]),
             ("Complaints omitted", NOT_RECORDED_TEXT),
-            ("Median time to decide", _duration(complaints["median_decision_seconds"])),
+            ("Median time to decide (sellers' and submitters' appeals)",
+             _duration(complaints["median_decision_seconds"])),
             *[(f"About: {label.lower()}",
                f"{row['received']} received, {row['decided']} decided, {row['reversed']} reversed; median "
                f"{_duration(row['median_decision_seconds'])}")
