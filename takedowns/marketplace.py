@@ -100,7 +100,6 @@ class LocalCatalogue:
         Seller.objects.filter(pk=seller.pk).update(account=account,
                                                    account_until=until if account != SellerAccount.ACTIVE else None)
 
-
     def average_monthly_active_recipients(self, first: date, last: date) -> int | None:
         # The local catalogue has no visitors to count: it reports the figure its operator states
         # (MARKETPLACE_ACTIVE_RECIPIENTS), the same for every period, or None when none is stated.
