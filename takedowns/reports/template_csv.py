@@ -44,7 +44,7 @@ class Line:
     note: str = ""
 
 
-def _lines() -> Iterator[Line]:
+def _identification() -> Iterator[Line]:
     ident = "Identification"
     yield Line(ident, "Name of the provider", "provider.name")
     yield Line(ident, "Name of the service", "provider.service")
@@ -53,6 +53,8 @@ def _lines() -> Iterator[Line]:
     yield Line(ident, "Date of publication", "publication.first_published_at")
     yield Line(ident, "Date of the last update", "publication.updated_at")
 
+
+def _orders() -> Iterator[Line]:
     orders = "Orders from Member State authorities (Art. 9, 10)"
     yield Line(orders, "Orders received", "authority_orders.received")
     for kind in OrderType.values:
@@ -66,6 +68,8 @@ def _lines() -> Iterator[Line]:
                "authority_orders.median_time_to_acknowledge_seconds")
     yield Line(orders, "Median time to give effect (seconds)", "authority_orders.median_time_to_effect_seconds")
 
+
+def _notices() -> Iterator[Line]:
     notices = "Notices (Art. 16)"
     yield Line(notices, "Notices received", "notices.received", CATEGORY)
     for keyword in KEYWORDS:
@@ -87,11 +91,12 @@ def _lines() -> Iterator[Line]:
                    keyword)
     yield Line(notices, "Notices processed by automated means", "automated_means.automated_decision")
     yield Line(notices, "Median time to take action (seconds)", "median_time_to_action_seconds")
-
-    own = "Content moderation on the provider's own initiative"
-    yield Line(own, "Actions taken on the provider's own initiative", "removals_by_initiative.proactive",
+    yield Line("Content moderation on the provider's own initiative",
+               "Actions taken on the provider's own initiative", "removals_by_initiative.proactive",
                note=NO_OWN_INITIATIVE)
 
+
+def _complaints() -> Iterator[Line]:
     complaints = "Complaints through the internal complaint-handling system (Art. 20)"
     yield Line(complaints, "Complaints received", "complaints.received")
     for about in ComplainedOf.values:
@@ -111,6 +116,8 @@ def _lines() -> Iterator[Line]:
         yield Line(complaints, "Median time to decide a complaint, by type of decision complained of (seconds)",
                    f"complaints.by_complained_of.{about}.median_decision_seconds", about)
 
+
+def _disputes_and_suspensions() -> Iterator[Line]:
     disputes = "Out-of-court dispute settlements (Art. 21)"
     yield Line(disputes, "Disputes submitted", "out_of_court_disputes.submitted")
     for about in ComplainedOf.values:
@@ -124,7 +131,6 @@ def _lines() -> Iterator[Line]:
                "out_of_court_disputes.implemented_share")
     yield Line(disputes, "Median time to complete a dispute (seconds)",
                "out_of_court_disputes.median_duration_seconds")
-
     suspensions = "Suspensions (Art. 23)"
     for what in ("partial_suspensions", "suspensions", "terminations"):
         yield Line(suspensions, "Suspensions for manifestly illegal content",
@@ -133,16 +139,23 @@ def _lines() -> Iterator[Line]:
     yield Line(suspensions, "Suspensions for manifestly unfounded complaints", None,
                note=NOT_RECORDED["suspensions.manifestly_unfounded_complaints"])
 
-    recipients = "Average monthly active recipients (Art. 24(2))"
-    yield Line(recipients, "Average monthly active recipients in the Union", "active_recipients.average_monthly")
 
+def _recipients_and_means() -> Iterator[Line]:
+    yield Line("Average monthly active recipients (Art. 24(2))", "Average monthly active recipients in the Union",
+               "active_recipients.average_monthly")
     automated = "Use of automated means (Art. 15(1)(e))"
     yield Line(automated, "Decisions", "automated_means.decisions")
     yield Line(automated, "Decisions with automated detection", "automated_means.automated_detection")
     yield Line(automated, "Decisions taken by automated means", "automated_means.automated_decision")
-
     yield Line("Human resources (Art. 42(2))", "Content moderators by official language", None,
                note=NOT_APPLICABLE_VLOP)
+
+
+def _lines() -> Iterator[Line]:
+    """The template's sections in its order."""
+    for section in (_identification, _orders, _notices, _complaints, _disputes_and_suspensions,
+                    _recipients_and_means):
+        yield from section()
 
 
 LINES = tuple(_lines())

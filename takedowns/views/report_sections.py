@@ -34,10 +34,12 @@ def _day(value: str | None) -> str:
 
 
 def harmonised_sections(data: dict) -> list[Section]:
-    provider, trusted, ground = data["provider"], data["trusted_flaggers"], data["actions_by_ground"]
-    complaints, disputes, suspensions = data["complaints"], data["out_of_court_disputes"], data["suspensions"]
-    orders, recipients = data["authority_orders"], data["active_recipients"]["average_monthly"]
-    illegal = suspensions["manifestly_illegal_content"]
+    return [*_identification_and_orders(data), *_notices(data), *_complaints_and_disputes(data),
+            *_suspensions_and_recipients(data)]
+
+
+def _identification_and_orders(data: dict) -> list[Section]:
+    provider, orders = data["provider"], data["authority_orders"]
     states = ", ".join(f"{code} {count}" for code, count in orders["by_member_state"].items() if count) or "none"
     return [
         ("Provider and publication", "Who publishes this report, for which days, and when it was first published and "
@@ -54,6 +56,12 @@ def harmonised_sections(data: dict) -> list[Section]:
              ("Receipt acknowledged", orders["acknowledged"]), ("Given effect", orders["given_effect"]),
              ("Median time to acknowledge", _duration(orders["median_time_to_acknowledge_seconds"])),
              ("Median time to give effect", _duration(orders["median_time_to_effect_seconds"]))]),
+    ]
+
+
+def _notices(data: dict) -> list[Section]:
+    trusted, ground = data["trusted_flaggers"], data["actions_by_ground"]
+    return [
         ("Trusted flaggers (DSA Art. 22)",
          "Notices from trusted flaggers confirmed in the period and the listings they reported; decisions on their "
          "listings taken in the period and the median time from the notice's receipt to the decision.", [
@@ -70,6 +78,12 @@ def harmonised_sections(data: dict) -> list[Section]:
                                       f"flaggers), {row['items']} listings; {row['removals']} removed, "
                                       f"{row['rejections']} rejected")
             for keyword, row in data["by_keyword"]["keywords"].items()]),
+    ]
+
+
+def _complaints_and_disputes(data: dict) -> list[Section]:
+    complaints, disputes = data["complaints"], data["out_of_court_disputes"]
+    return [
         ("Complaints (DSA Art. 20)", "Appeals of sellers, submitters and notifiers: received in the period, and "
                                      "decided in the period with their outcome, by the decision complained of.", [
             ("Complaints received", complaints["received"]), ("Decisions taken", complaints["decided"]),
@@ -90,6 +104,13 @@ def harmonised_sections(data: dict) -> list[Section]:
             ("Decisions implemented by the marketplace",
              f"{disputes['implemented']} ({percent(disputes['implemented_share'])})"),
             ("Median time to close", _duration(disputes["median_duration_seconds"]))]),
+    ]
+
+
+def _suspensions_and_recipients(data: dict) -> list[Section]:
+    suspensions, recipients = data["suspensions"], data["active_recipients"]["average_monthly"]
+    illegal = suspensions["manifestly_illegal_content"]
+    return [
         ("Suspensions (DSA Art. 23)", "Measures decided in the period, by what they answer. "
                                       + NOT_RECORDED["suspensions.manifestly_unfounded_complaints"], [
             ("Manifestly illegal content: sellers restricted (partial suspension)", illegal["partial_suspensions"]),
