@@ -33,6 +33,8 @@ try:
     DEBUG = env_bool("DEBUG", False)
     # Demo mode creates the demo logins and loads seeds/; never on a real deployment.
     DEMO_MODE = env_bool("DEMO_MODE", False)
+    # The demo marketplace's stated average monthly active recipients (a round, invented figure).
+    DEMO_ACTIVE_RECIPIENTS = 25_000
     PRODUCTION = not DEBUG
     if DEMO_MODE and PRODUCTION:
         # Demo mode switches the password validators off and lets load_seeds create logins whose
@@ -138,6 +140,21 @@ try:
     ROUTING_GRACE_SECONDS = env_int("ROUTING_GRACE_SECONDS", 60, minimum=1)
     # Other host names under which the local catalogue's listing URLs are recognised.
     MARKETPLACE_HOSTS = env_list("MARKETPLACE_HOSTS", [])
+    # The marketplace's average monthly active recipients in the Union (DSA Art. 24(2)), as its operator
+    # states it; the local catalogue has no visitors to count and reports this figure (unset: not stated).
+    # The demo states one, so that its report shows where the figure goes.
+    MARKETPLACE_ACTIVE_RECIPIENTS: int | None = (
+        env_int("MARKETPLACE_ACTIVE_RECIPIENTS", 0) if env_str("MARKETPLACE_ACTIVE_RECIPIENTS") is not None
+        else DEMO_ACTIVE_RECIPIENTS if DEMO_MODE else None)
+    # Who publishes the transparency report (DSA Art. 15/24; Implementing Regulation (EU) 2024/2835).
+    PROVIDER_NAME = env_str("PROVIDER_NAME", "Takedown Portal demo marketplace")
+    SERVICE_NAME = env_str("SERVICE_NAME", "Marketplace")
+    # The DSA Transparency Database API (Art. 24(5); takedowns/tdb_submission.py): statements are sent
+    # only when both are set, e.g. https://transparency.dsa.ec.europa.eu and the platform's API token.
+    TDB_API_URL = (env_str("TDB_API_URL") or "").rstrip("/")
+    TDB_API_TOKEN = env_str("TDB_API_TOKEN") or ""
+    if TDB_API_URL and urlsplit(TDB_API_URL).scheme not in ("http", "https"):
+        raise ImproperlyConfiguredEnv(f"TDB_API_URL={TDB_API_URL!r} must be an absolute http(s) URL.")
 
     # --- Risk screening of notices (takedowns/risk.py; the rules themselves are data leads tune in the admin). ---
     # A notice's risk band: medium from this score, high (a designated reviewer, no fast path) from the next.
@@ -426,6 +443,8 @@ CELERY_BEAT_SCHEDULE = {
                                          "schedule": 60.0},
     "refresh-queue-counts": {"task": "takedowns.tasks.refresh_queue_counts", "schedule": 15.0},
     "refresh-transparency-reports": {"task": "takedowns.tasks.refresh_transparency_reports", "schedule": 600.0},
+    # Statements of reasons to the DSA Transparency Database (does nothing while TDB_API_URL is unset).
+    "submit-tdb-statements": {"task": "takedowns.tasks.submit_tdb_statements", "schedule": 300.0},
     # The dashboard reads what came after the roll-up's mark live, so this only sets how much that is.
     "refresh-clock-rollup": {"task": "takedowns.tasks.refresh_clock_rollup", "schedule": 300.0},
     # Retention (see RETENTION_* above): hourly, a bounded batch per run, so a backlog drains in steps.

@@ -21,8 +21,10 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from takedowns import risk, sla
+from takedowns.enums import DisputeOutcome
 from takedowns.models import (
     Appeal,
+    AuthorityOrder,
     CounterNotice,
     Decision,
     Event,
@@ -35,6 +37,7 @@ from takedowns.models import (
     NotifierMeasure,
     NotifierProposal,
     OutboundEmail,
+    OutOfCourtDispute,
     Penalty,
     ReasonCode,
     RemovalGround,
@@ -48,6 +51,7 @@ from takedowns.models import (
     SlaPolicy,
     Strike,
     Submitter,
+    TdbSubmission,
 )
 
 SECRET_FIELDS: dict[str, frozenset[str]] = {
@@ -373,6 +377,62 @@ class NotifierEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "notifier", "kind", "actor_kind", "actor_user"]
     list_filter = ["kind"]
     search_fields = ["notifier"]
+
+
+# --- The transparency report's records that only leads can give (DSA Art. 9, 10, 21), and the TDB queue. ---
+
+class OutOfCourtDisputeForm(forms.ModelForm):  # what ModelAdmin.form is by default
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        outcome, submitted, closed = data.get("outcome"), data.get("submitted_at"), data.get("closed_at")
+        if outcome == DisputeOutcome.PENDING and closed:
+            self.add_error("closed_at", "A dispute not yet decided has no closing date: choose its outcome, or leave "
+                                        "this empty.")
+        if outcome and outcome != DisputeOutcome.PENDING and not closed:
+            self.add_error("closed_at", "Give the date the body decided or closed the dispute (its outcome is set).")
+        if submitted and closed and closed < submitted:
+            self.add_error("closed_at", "The dispute cannot close before it was submitted.")
+        if data.get("implemented") and outcome != DisputeOutcome.FOR_RECIPIENT:
+            self.add_error("implemented", "Only a decision in the complainant's favour is implemented by the "
+                                          "marketplace.")
+        return data
+
+
+@admin.register(OutOfCourtDispute)
+class OutOfCourtDisputeAdmin(HidesSecrets):
+    form = OutOfCourtDisputeForm
+    list_display = ["pk", "body", "reference", "complained_of", "submitted_at", "outcome", "closed_at", "implemented"]
+    list_filter = ["outcome", "complained_of"]
+    search_fields = ["body", "reference"]
+
+
+class AuthorityOrderForm(forms.ModelForm):  # what ModelAdmin.form is by default
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        received = data.get("received_at")
+        for field, what in (("acknowledged_at", "acknowledged"), ("given_effect_at", "given effect")):
+            if received and data.get(field) and data[field] < received:
+                self.add_error(field, f"An order cannot be {what} before it was received.")
+        return data
+
+
+@admin.register(AuthorityOrder)
+class AuthorityOrderAdmin(HidesSecrets):
+    form = AuthorityOrderForm
+    list_display = ["pk", "member_state", "authority", "order_type", "reference", "received_at", "acknowledged_at",
+                    "given_effect_at"]
+    list_filter = ["order_type", "member_state"]
+    search_fields = ["authority", "reference"]
+
+
+@admin.register(TdbSubmission)
+class TdbSubmissionAdmin(ReadOnlyAdmin):
+    """Written only by takedowns/tdb_submission.py; a lead reads why a statement was refused."""
+    list_display = ["puid", "kind", "status", "attempts", "tdb_uuid", "sent_at", "created_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["puid"]
 
 
 # --- Two-factor devices: a lead sees who has one and removes a lost one; the reviewer enrols anew. ---

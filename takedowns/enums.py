@@ -320,3 +320,43 @@ class NotifierEventKind(models.TextChoices):
     APPEAL_FILED = "appeal_filed", "Appeal filed by the notifier"
     APPEAL_DECIDED = "appeal_decided", "Appeal decided"
     MEASURE_LIFTED = "measure_lifted", "Measure lifted"
+
+
+# --- Transparency report (DSA Art. 15/24) and Transparency Database submission (Art. 24(5)). ---
+
+class ComplainedOf(models.TextChoices):
+    """The type of decision a complaint or an out-of-court dispute is about (Implementing Regulation
+    (EU) 2024/2835, Annex I: complaints and disputes by type of decision complained of)."""
+    LISTING_REMOVED = "listing_removed", "Removal of a listing"
+    NOTICE_REJECTED = "notice_rejected", "Rejection of a notice (listing left online)"
+    ACCOUNT_MEASURE = "account_measure", "Measure against a seller's account"
+    NOTIFIER_MEASURE = "notifier_measure", "Measure against a notifier"
+
+
+class DisputeOutcome(models.TextChoices):
+    """How an out-of-court dispute (DSA Art. 21) ended, as the certified body reported it."""
+    PENDING = "pending", "Not yet decided"
+    FOR_RECIPIENT = "for_recipient", "Decided in favour of the complainant"
+    FOR_PROVIDER = "for_provider", "Decided in favour of the marketplace"
+    SETTLED = "settled", "Settled between the parties"
+    DISCONTINUED = "discontinued", "Discontinued without a decision"
+
+
+class OrderType(models.TextChoices):
+    """Orders from Member State authorities: to act against illegal content (DSA Art. 9), or to
+    provide information about recipients (Art. 10)."""
+    ACT_AGAINST = "act_against", "Order to act against illegal content (Art. 9)"
+    PROVIDE_INFORMATION = "provide_information", "Order to provide information (Art. 10)"
+
+
+class TdbSubmissionStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Accepted by the Transparency Database"
+    ALREADY_SENT = "already_sent", "Already in the Transparency Database (its puid was known)"
+    FAILED = "failed", "Refused by the Transparency Database"
+
+
+class TdbStatementKind(models.TextChoices):
+    REMOVAL = "removal", "Listing removal"
+    ACCOUNT_MEASURE = "account_measure", "Account measure"

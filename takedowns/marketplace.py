@@ -7,7 +7,7 @@ to them.
 """
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -46,6 +46,11 @@ class Marketplace(Protocol):
     def apply_penalty(self, seller: Seller, level: str | None, until: datetime | None) -> None:
         """Set the seller's account to the penalty `level` (restriction, suspension, termination;
         None: no account measure) until `until` (None: no end). Raises MarketplaceUnavailable."""
+
+    def average_monthly_active_recipients(self, first: date, last: date) -> int | None:
+        """The average monthly number of active recipients of the service in the Union over the days
+        `first` to `last` (DSA Art. 24(2); counted as the Commission's guidance on active recipients
+        says), or None when the marketplace states none. Only the marketplace sees its visitors."""
 
 
 def catalogue_hosts() -> set[str]:
@@ -94,6 +99,11 @@ class LocalCatalogue:
         account = ACCOUNT_FOR_PENALTY.get(level, SellerAccount.ACTIVE) if level is not None else SellerAccount.ACTIVE
         Seller.objects.filter(pk=seller.pk).update(account=account,
                                                    account_until=until if account != SellerAccount.ACTIVE else None)
+
+    def average_monthly_active_recipients(self, first: date, last: date) -> int | None:
+        # The local catalogue has no visitors to count: it reports the figure its operator states
+        # (MARKETPLACE_ACTIVE_RECIPIENTS), the same for every period, or None when none is stated.
+        return settings.MARKETPLACE_ACTIVE_RECIPIENTS
 
 
 def get_marketplace() -> Marketplace:

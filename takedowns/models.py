@@ -21,8 +21,10 @@ from takedowns.enums import (
     AppealStatus,
     Appellant,
     ClockKind,
+    ComplainedOf,
     CounterNoticeStatus,
     DecisionOutcome,
+    DisputeOutcome,
     EmailStatus,
     EventKind,
     EvidenceKind,
@@ -35,6 +37,7 @@ from takedowns.enums import (
     NotifierMeasureLevel,
     NotifierProposalStatus,
     NotifierScope,
+    OrderType,
     PenaltyLevel,
     RightType,
     RiskBand,
@@ -42,6 +45,8 @@ from takedowns.enums import (
     SellerAccount,
     SubmitterRole,
     SubmitterTrust,
+    TdbStatementKind,
+    TdbSubmissionStatus,
 )
 
 
@@ -776,7 +781,10 @@ class Appeal(models.Model):
             models.UniqueConstraint(fields=["penalty"], name="one_appeal_per_penalty"),
         ]
         indexes = [models.Index(fields=["status", "filed_at"], name="appeal_status"),
-                   models.Index(fields=["filed_at"], name="appeal_filed")]
+                   models.Index(fields=["filed_at"], name="appeal_filed"),
+                   # The report's complaints decided in a period (reports/harmonised.complaints).
+                   models.Index(fields=["decided_at"], name="appeal_decided",
+                                condition=models.Q(decided_at__isnull=False))]
 
     def __str__(self) -> str:
         return f"Appeal {self.pk} ({self.get_status_display()})"
@@ -1061,7 +1069,9 @@ class NotifierAppeal(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "filed_at"], name="notifier_appeal_status"),
-                   models.Index(fields=["filed_at"], name="notifier_appeal_filed")]
+                   models.Index(fields=["filed_at"], name="notifier_appeal_filed"),
+                   models.Index(fields=["decided_at"], name="notifier_appeal_decided",
+                                condition=models.Q(decided_at__isnull=False))]
 
     def __str__(self) -> str:
         return f"Appeal against {self.measure_id} ({self.get_status_display()})"
@@ -1093,3 +1103,90 @@ class NotifierEvent(ImmutableRow):
 
     def __str__(self) -> str:
         return f"{self.notifier} {self.kind}"
+
+
+# --- Transparency report (DSA Art. 15/24) and the Transparency Database (Art. 24(5)). ---
+
+class OutOfCourtDispute(models.Model):
+    """A dispute a party took to a certified out-of-court settlement body (DSA Art. 21), as a lead
+    records it when a party or the body reports it, and later its outcome. Leads are its only
+    writers (in /admin/); the transparency report counts it."""
+
+    complained_of = models.CharField(max_length=20, choices=ComplainedOf.choices)
+    body = models.CharField(max_length=200, help_text="The certified out-of-court dispute settlement body.")
+    reference = models.CharField(max_length=80, blank=True, help_text="The body's case reference.")
+    submitted_at = models.DateTimeField(help_text="When the dispute was submitted to the body.")
+    outcome = models.CharField(max_length=16, choices=DisputeOutcome.choices, default=DisputeOutcome.PENDING)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When the body decided or closed it.")
+    implemented = models.BooleanField(default=False, help_text="The marketplace complied with the body's decision.")
+    notes = models.TextField(blank=True, help_text="No personal data: the case reference says which case it is.")
+
+    class Meta:
+        indexes = [models.Index(fields=["submitted_at"], name="dispute_submitted"),
+                   models.Index(fields=["closed_at"], name="dispute_closed",
+                                condition=models.Q(closed_at__isnull=False))]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(outcome=DisputeOutcome.PENDING, closed_at__isnull=True)
+            | (~models.Q(outcome=DisputeOutcome.PENDING) & models.Q(closed_at__isnull=False)),
+            name="dispute_closed_when_decided")]
+
+    def __str__(self) -> str:
+        return f"{self.body} {self.reference}".strip()
+
+
+class AuthorityOrder(models.Model):
+    """An order from a Member State's judicial or administrative authority (DSA Art. 9: act against
+    illegal content; Art. 10: provide information), recorded by a lead in /admin/ (its only writer)."""
+
+    authority = models.CharField(max_length=200, help_text="The issuing judicial or administrative authority.")
+    member_state = models.CharField(max_length=2, choices=[(code, code) for code in EEA_COUNTRIES])
+    order_type = models.CharField(max_length=20, choices=OrderType.choices)
+    right_type = models.CharField(max_length=16, choices=RightType.choices, blank=True,
+                                  help_text="The right the illegal content infringes, where the order says.")
+    reference = models.CharField(max_length=80, blank=True, help_text="The authority's reference.")
+    received_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True,
+                                           help_text="When the receipt was confirmed to the authority.")
+    given_effect_at = models.DateTimeField(null=True, blank=True,
+                                           help_text="When the order was carried out (or the information given).")
+
+    class Meta:
+        indexes = [models.Index(fields=["received_at"], name="authority_order_received")]
+
+    def __str__(self) -> str:
+        return f"{self.member_state} {self.authority} {self.reference}".strip()
+
+
+class TdbSubmission(models.Model):
+    """One statement of reasons on its way to the DSA Transparency Database (Art. 24(5)), keyed by our
+    puid so that it is never sent twice: takedowns/tdb_submission.py is its only writer (a row is
+    created pending, claimed before each send, and records the TDB's uuid once accepted)."""
+
+    puid = models.CharField(max_length=500, unique=True)
+    kind = models.CharField(max_length=16, choices=TdbStatementKind.choices)
+    decision = models.OneToOneField(Decision, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="tdb_submission")
+    penalty = models.OneToOneField(Penalty, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="tdb_submission")
+    status = models.CharField(max_length=16, choices=TdbSubmissionStatus.choices, default=TdbSubmissionStatus.PENDING)
+    claim = models.UUIDField(null=True, blank=True, help_text="The sending run that holds it.")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    tdb_uuid = models.CharField(max_length=64, blank=True, help_text="The statement's id in the TDB.")
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "id"], name="tdb_submission_status"),
+                   models.Index(fields=["sent_at"], name="tdb_submission_sent",
+                                condition=models.Q(sent_at__isnull=False)),
+                   # The dashboard's last error.
+                   models.Index(fields=["-claimed_at"], name="tdb_submission_error",
+                                condition=~models.Q(last_error=""))]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(decision__isnull=False, penalty__isnull=True)
+            | models.Q(decision__isnull=True, penalty__isnull=False), name="tdb_submission_one_source")]
+
+    def __str__(self) -> str:
+        return f"{self.puid} ({self.status})"

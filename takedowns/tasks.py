@@ -12,7 +12,7 @@ from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from takedowns import dispatch, evidence, outbox, workflow
+from takedowns import dispatch, evidence, outbox, tdb_submission, workflow
 from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
@@ -193,3 +193,11 @@ def sweep_orphan_evidence() -> int:
 @shared_task(**RETRY_PERIODIC)
 def raise_notifier_proposals() -> int:
     return len(notifier_misuse.raise_proposals(timezone.now()))
+
+
+@shared_task(**RETRY_PERIODIC)
+def submit_tdb_statements() -> dict[str, object]:
+    """DSA Art. 24(5): pending statements of reasons to the Transparency Database (off while unconfigured)."""
+    result = tdb_submission.submit_pending(timezone.now())
+    return {"sent": result.sent, "already_sent": result.already_sent, "failed": result.failed,
+            "enqueued": result.enqueued, "stopped": result.stopped}

@@ -168,7 +168,6 @@ def statement_for_penalty(penalty: Penalty) -> dict:
         raise NotARemoval(f"Penalty {penalty.pk} is a {penalty.get_level_display().lower()}: it restricts "
                           "nothing, so it has no statement of reasons.")
     notice = penalty.strike.notice
-    seller_id = re.sub(r"[^A-Za-z0-9_-]", "_", penalty.seller.external_id)
     return {
         **replace(PENALTY_MEASURES[penalty.level],
                   ends_on=timezone.localtime(penalty.ends_at).date() if penalty.ends_at else None).fields(),
@@ -190,7 +189,7 @@ def statement_for_penalty(penalty: Penalty) -> dict:
         # itself, but the removals behind it were decided by people, hence "partially".
         "automated_detection": AUTOMATED_DETECTION_NO,
         "automated_decision": AUTOMATED_DECISION_PARTIALLY if penalty.automated else AUTOMATED_DECISION_NOT_AUTOMATED,
-        "puid": f"seller-{seller_id}-penalty-{penalty.pk}",
+        "puid": penalty_puid_for(penalty),
     }
 
 
@@ -211,6 +210,12 @@ def puid_for(decision: Decision) -> str:
     # The API accepts letters, digits, '-' and '_' only; the decision id alone keeps it unique.
     listing_id = re.sub(r"[^A-Za-z0-9_-]", "_", decision.item.decided_listing.external_id)
     return f"listing-{listing_id}-decision-{decision.pk}"
+
+
+def penalty_puid_for(penalty: Penalty) -> str:
+    # As puid_for: the API's characters only, the penalty id alone keeps it unique.
+    seller_id = re.sub(r"[^A-Za-z0-9_-]", "_", penalty.seller.external_id)
+    return f"seller-{seller_id}-penalty-{penalty.pk}"
 
 
 def _illegal_content(legal_ground: str, explanation: str) -> dict:

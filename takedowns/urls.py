@@ -111,6 +111,7 @@ urlpatterns = [
     path("review/dashboard/durations.csv", dashboard.durations_csv, name="dashboard_durations_csv"),
     path("transparency/", transparency.index, name="transparency_index"),
     path("transparency/<text:period>/", transparency.report, name="transparency_report"),
+    path("transparency/<text:period>/template.csv", transparency.report_template_csv, name="transparency_template_csv"),
     path("transparency/<text:period>.json", transparency.report_json, name="transparency_json"),
     path("transparency/<text:period>.csv", transparency.report_csv, name="transparency_csv"),
 ]

@@ -8,7 +8,7 @@ round medians. Everything else is built through the workflow by tests/factories.
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from takedowns.enums import ClockKind
+from takedowns.enums import LEGAL_GROUNDS, ClockKind
 from takedowns.models import (
     Appeal,
     CounterNotice,
@@ -93,8 +93,10 @@ def build_dataset(reviewers: dict[str, Reviewer]) -> dict:
 
     # Decisions: time to action (decided - confirmed) in October is 4, 20, 2, 72, 24 and 216 hours.
     def decide(notice, position, outcome, decided_at, **fields) -> Decision:
+        # A removal records the legal ground of the notice's right, as workflow/review.decide_items does.
+        ground = LEGAL_GROUNDS[notice.right_type] if outcome == "remove" else ""
         return Decision.objects.create(item=_item(notice, position), outcome=outcome, decided_by=tm.user,
-                                       decided_at=decided_at, **fields)
+                                       decided_at=decided_at, legal_ground=ground, **fields)
     d1 = decide(n1, 1, "remove", at(10, 5, 13), automated_detection=True, listing_removed_at=at(10, 5, 13, 5))
     decide(n1, 2, "reject", at(10, 6, 5))
     d3 = decide(n2, 1, "remove", at(10, 10, 14), automated_detection=True, automated_decision=True,

@@ -39,6 +39,9 @@ def test_a_missing_production_setting_stops_the_start_with_its_name(missing, mes
     ("RATE_LIMIT_FILING_ADDRESS", "20 per hour", "RATE_LIMIT_FILING_ADDRESS='20 per hour' is not a rate: write a "
                                                  "count per period, e.g. 20/h, 5/15m, 100/d (s, m, h, d: seconds, "
                                                  "minutes, hours, days)."),
+    ("TDB_API_URL", "transparency.dsa.ec.europa.eu",
+     "TDB_API_URL='transparency.dsa.ec.europa.eu' must be an absolute http(s) URL."),
+    ("MARKETPLACE_ACTIVE_RECIPIENTS", "many", "MARKETPLACE_ACTIVE_RECIPIENTS='many' is not a whole number."),
 ])
 def test_a_malformed_setting_stops_the_start_with_its_name(name, value, message):
     result = run_manage({**PRODUCTION, name: value}, "check")
@@ -130,3 +133,18 @@ def test_the_deploy_check_reports_demo_mode_where_settings_come_another_way(sett
     assert demo_mode_errors() == []
     settings.DEBUG, settings.DEMO_MODE = True, True
     assert demo_mode_errors() == []
+
+
+@pytest.mark.parametrize(("env", "printed"), [
+    ({"DEBUG": "true"}, "None '' ''"),
+    ({"DEBUG": "true", "DEMO_MODE": "true"}, "25000 '' ''"),
+    ({"DEBUG": "true", "DEMO_MODE": "true", "MARKETPLACE_ACTIVE_RECIPIENTS": "1200",
+      "TDB_API_URL": "https://transparency.example/", "TDB_API_TOKEN": "t"}, "1200 'https://transparency.example' 't'"),
+])
+def test_the_report_s_active_recipients_and_the_tdb_api_come_from_the_environment(env, printed):
+    code = ("from django.conf import settings as s; "
+            "print(s.MARKETPLACE_ACTIVE_RECIPIENTS, repr(s.TDB_API_URL), repr(s.TDB_API_TOKEN))")
+    clean = {"MARKETPLACE_ACTIVE_RECIPIENTS": "", "TDB_API_URL": "", "TDB_API_TOKEN": "", "DEMO_MODE": "false"}
+    result = run_manage({**clean, **env}, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == printed  # after the shell's own line

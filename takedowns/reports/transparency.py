@@ -39,6 +39,7 @@ from takedowns.models import (
     ReportSnapshot,
 )
 from takedowns.reports import clock_rollup
+from takedowns.reports.harmonised import HARMONISED_SECTIONS, harmonised_figures, publication
 from takedowns.reports.measures import percentile, seconds, share
 from takedowns.reports.periods import Period
 
@@ -139,6 +140,8 @@ def report_figures(period: ReportPeriod) -> dict:
         "appeals": _appeals(period),
         "penalties": _penalties(period),
         "notifier_measures": _notifier_measures(period),
+        # What the harmonised templates add (Implementing Regulation (EU) 2024/2835): reports/harmonised.py.
+        **harmonised_figures(period),
     }
 
 
@@ -280,7 +283,7 @@ def _notifier_measures(period: ReportPeriod) -> dict:
 # Every section of the figures, as report_figures writes them.
 SECTIONS = frozenset({"notices", "actions", "removals_by_initiative", "automated_means",
                       "median_time_to_action_seconds", "decided_within_target", "counter_notices", "appeals",
-                      "penalties", "notifier_measures"})
+                      "penalties", "notifier_measures"}) | HARMONISED_SECTIONS
 # How long a stored report stays current: the period in progress changes all the time, a closed
 # one only through late events (a counter-notice filed in it restored later, an appeal decided).
 CURRENT_REPORT_FRESH = timedelta(minutes=15)
@@ -358,7 +361,8 @@ def _added(stored: Any, fresh: Any) -> Any:
 
 
 def refresh_report(period: ReportPeriod, now: datetime) -> dict:
-    data = {**report_figures(period), "computed_at": now.isoformat()}
+    stored = ReportSnapshot.objects.filter(period=period.slug).values_list("figures", flat=True).first()
+    data = {**report_figures(period), "publication": publication(stored, now), "computed_at": now.isoformat()}
     ReportSnapshot.objects.update_or_create(period=period.slug, defaults={"figures": data, "computed_at": now})
     return data
 

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from takedowns import tdb_submission
 from takedowns.access import lead_required
 from takedowns.enums import ClockKind
 from takedowns.forms.leads import PeriodForm
@@ -94,6 +95,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                "states": figures.RUNNING_STATES, "workload": figures.workload(),
                "running": [(ClockKind(kind).label, list(counts.values()))
                            for kind, counts in figures.running_clocks().items()]}
+    # The statements of reasons' way to the Transparency Database (tdb_submission.submission_counts).
+    context["tdb"] = tdb_submission.submission_counts(form.period)
     if form.period:
         shown = figures.period_figures(form.period)
         risk = risk_figures(form.period)

@@ -25,7 +25,9 @@ from takedowns.enums import (
 )
 from takedowns.reports import transparency as figures
 from takedowns.reports.measures import duration_text, percent
+from takedowns.reports.template_csv import template_rows
 from takedowns.views.reconnect import once_more_if_disconnected
+from takedowns.views.report_sections import grouped, harmonised_sections
 
 Rows = list[tuple[str, object]]
 
@@ -125,7 +127,7 @@ def _measure_sections(data: dict) -> list[tuple[str, str, Rows]]:
                                                               "period.",
                [("Penalties decided", data["penalties"]["decided"]),
                 *_labelled(data["penalties"]["by_level"], PenaltyLevel.choices)])
-    return [sellers, _notifier_section(data["notifier_measures"])]
+    return [sellers, _notifier_section(data["notifier_measures"]), *harmonised_sections(data)]
 
 
 def _notifier_section(notifier: dict) -> tuple[str, str, Rows]:
@@ -154,8 +156,9 @@ def report(request: HttpRequest, period: str) -> HttpResponse:
     if isinstance(chosen, str):
         return render(request, "takedowns/report/unknown_period.html", {"message": chosen}, status=404)
     data = figures.live_report(chosen, timezone.now())
+    shown = sections(data)
     return render(request, "takedowns/report/report.html", {
-        "period": chosen, "sections": sections(data), "as_of": datetime.fromisoformat(data["as_of"]),
+        "period": chosen, "sections": shown, "groups": grouped(shown), "as_of": datetime.fromisoformat(data["as_of"]),
         "computed_at": datetime.fromisoformat(data["computed_at"])})
 
 
@@ -191,4 +194,20 @@ def report_csv(request: HttpRequest, period: str) -> HttpResponse:
         writer.writerow((key, _cell(value)))
     response = HttpResponse(body.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="transparency-report-{chosen.slug}.csv"'
+    return response
+
+
+@once_more_if_disconnected
+@public
+@require_GET
+def report_template_csv(request: HttpRequest, period: str) -> HttpResponse:
+    """The same figures in the layout of the harmonised quantitative template (Implementing Regulation
+    (EU) 2024/2835, Annex I); its column mapping is in reports/template_csv.py."""
+    chosen = _period(period)
+    if isinstance(chosen, str):
+        return HttpResponse(chosen + "\n", status=404, content_type="text/plain; charset=utf-8")
+    body = io.StringIO()
+    csv.writer(body).writerows(template_rows(figures.live_report(chosen, timezone.now())))
+    response = HttpResponse(body.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="transparency-report-{chosen.slug}-template.csv"'
     return response

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from takedowns.enums import EEA_COUNTRIES
 from takedowns.models import ReportSnapshot
 from takedowns.reports import transparency as figures
 from tests.factories import decided
@@ -52,6 +53,58 @@ OCTOBER = {
     "notifier_measures": {"decided": 0, "by_level": {"warning": 0, "suspension": 0},
                           "by_scope": {"email": 0, "domain": 0}, "lifted_on_appeal": 0, "notices_refused": 0,
                           "appeals": {"filed": 0, "by_status": {"filed": 0, "upheld": 0, "reversed": 0}}},
+    # What the harmonised templates add (reports/harmonised.py), worked out from the same dataset.
+    "provider": {"name": "Takedown Portal demo marketplace", "service": "Marketplace", "first_day": "2026-10-01",
+                 "last_day": "2026-10-31"},
+    # N1 (two listings) is the trusted flagger's October notice; decided in October on trusted flaggers'
+    # listings: N1's removal after 4 h and rejection after 20 h, N4's removal after 72 h (median 20 h).
+    "trusted_flaggers": {"notices": 1, "items": 2, "decisions": 3, "removals": 2,
+                         "median_time_to_action_seconds": 72000},
+    "actions_by_ground": {"legal_ground": 4, "terms_and_conditions": 0},
+    "by_keyword": {"category": "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS", "keywords": {
+        "KEYWORD_TRADEMARK_INFRINGEMENT": {"notices": 1, "trusted_flagger_notices": 1, "items": 2, "removals": 2,
+                                           "rejections": 1},
+        "KEYWORD_COPYRIGHT_INFRINGEMENT": {"notices": 2, "trusted_flagger_notices": 0, "items": 2, "removals": 1,
+                                           "rejections": 0},
+        "KEYWORD_DESIGN_INFRINGEMENT": {"notices": 1, "trusted_flagger_notices": 0, "items": 2, "removals": 1,
+                                        "rejections": 1},
+        "KEYWORD_PATENT_INFRINGEMENT": {"notices": 0, "trusted_flagger_notices": 0, "items": 0, "removals": 0,
+                                        "rejections": 0}}},
+    # Filed in October: the submitter's appeal of a rejection, the seller's of a removal, the seller's of a
+    # penalty; decided in October: the first reversed after 6 days, the second upheld after 7 (median 6.5 d).
+    "complaints": {"received": 3, "decided": 2, "upheld": 1, "reversed": 1, "omitted": None,
+                   "median_decision_seconds": 561600, "by_complained_of": {
+                       "listing_removed": {"received": 1, "decided": 1, "upheld": 1, "reversed": 0,
+                                           "median_decision_seconds": 604800},
+                       "notice_rejected": {"received": 1, "decided": 1, "upheld": 0, "reversed": 1,
+                                           "median_decision_seconds": 518400},
+                       "account_measure": {"received": 1, "decided": 0, "upheld": 0, "reversed": 0,
+                                           "median_decision_seconds": None},
+                       "notifier_measure": {"received": 0, "decided": 0, "upheld": 0, "reversed": 0,
+                                            "median_decision_seconds": None}}},
+    "out_of_court_disputes": {"submitted": 0, "by_complained_of": {"listing_removed": 0, "notice_rejected": 0,
+                                                                   "account_measure": 0, "notifier_measure": 0},
+                              "closed": 0, "by_outcome": {"for_recipient": 0, "for_provider": 0, "settled": 0,
+                                                          "discontinued": 0},
+                              "implemented": 0, "implemented_share": None, "median_duration_seconds": None},
+    # October's penalties: a warning (no suspension) and a restriction on new listings (a partial one).
+    "suspensions": {"manifestly_illegal_content": {"partial_suspensions": 1, "suspensions": 0, "terminations": 0},
+                    "manifestly_unfounded_notices": 0, "manifestly_unfounded_complaints": None},
+    "authority_orders": {"received": 0, "by_type": {"act_against": 0, "provide_information": 0},
+                         "by_member_state": dict.fromkeys(EEA_COUNTRIES, 0),
+                         "by_keyword": {"KEYWORD_TRADEMARK_INFRINGEMENT": 0, "KEYWORD_COPYRIGHT_INFRINGEMENT": 0,
+                                        "KEYWORD_DESIGN_INFRINGEMENT": 0, "KEYWORD_PATENT_INFRINGEMENT": 0,
+                                        "unspecified": 0},
+                         "acknowledged": 0, "given_effect": 0, "median_time_to_acknowledge_seconds": None,
+                         "median_time_to_effect_seconds": None},
+    "active_recipients": {"average_monthly": None},
+    "not_recorded": {
+        "complaints.omitted": "An appeal filed late or about something that cannot be appealed is refused by the "
+                              "appeal form (appeal_rules.py) and never stored, so there is no count of complaints "
+                              "received and then omitted.",
+        "suspensions.manifestly_unfounded_complaints": "The marketplace has no measure against people who "
+                                                       "frequently file manifestly unfounded complaints (Art. "
+                                                       "23(3)): none is taken, and none is recorded."},
 }
 
 
@@ -63,6 +116,8 @@ def test_the_json_report_of_a_month_equals_the_figures_worked_out_by_hand(client
     computed_at = data.pop("computed_at")
     assert datetime.fromisoformat(computed_at).tzinfo is not None  # when the roll-up was computed
     assert data.pop("as_of") == computed_at  # a closed month: nothing after the snapshot to add
+    # First computed now, so first published now.
+    assert data.pop("publication") == {"first_published_at": computed_at, "updated_at": computed_at}
     assert data == OCTOBER
 
 
@@ -83,9 +138,10 @@ def test_the_csv_report_has_the_json_figures_one_per_row(client, dataset):
             if isinstance(value, dict):
                 yield from flat(value, f"{prefix}{key}.")
             else:
-                yield [f"{prefix}{key}", "true" if value is True else str(value)]
-    assert rows[1:-2] == list(flat(OCTOBER))
-    assert [row[0] for row in rows[-2:]] == ["computed_at", "as_of"]
+                yield [f"{prefix}{key}", "true" if value is True else "" if value is None else str(value)]
+    assert rows[1:-4] == list(flat(OCTOBER))
+    assert [row[0] for row in rows[-4:]] == ["publication.first_published_at", "publication.updated_at",
+                                             "computed_at", "as_of"]
     assert ["median_time_to_action_seconds", "79200"] in rows
     assert ["appeals.by_appellant.seller.by_status.upheld", "1"] in rows
     assert ["removals_by_initiative.proactive", "0"] in rows
@@ -166,8 +222,8 @@ def test_a_bad_period_is_a_404_that_says_why_in_every_format(client, db, slug, m
 def test_the_report_is_a_fixed_number_of_aggregate_queries(client, dataset, django_assert_max_num_queries):
     # Notices, items, decisions, restorations, median (one query, or a count and one LIMIT 2 on SQLite),
     # within target, counter-notices, appeals, penalties, automated penalties, notifier measures (measures,
-    # refusals, appeals): no query per row.
-    with django_assert_max_num_queries(21):  # ...and the stored roll-up: read, then written (update_or_create)
+    # refusals, appeals), the harmonised templates' sections (reports/harmonised.py): no query per row.
+    with django_assert_max_num_queries(60):  # ...and the stored roll-up: read, then written (update_or_create)
         assert client.get("/transparency/2026-10.json").status_code == 200
 
 
@@ -214,3 +270,36 @@ def test_the_report_in_progress_adds_what_came_after_its_snapshot_and_says_as_of
     as_of = timezone.localtime(datetime.fromisoformat(after["as_of"]))
     assert f"Figures as of {as_of:%-d %B %Y}, " in page
     assert "read live on top of the figures stored at" in page
+
+
+def test_the_page_groups_the_sections_like_the_harmonised_template_with_the_figures_it_adds(client, dataset):
+    html = client.get("/transparency/2026-10/").content.decode()
+    groups = re.findall(r'<h2 class="h4[^"]*">(.*?)</h2>', html)
+    assert groups == ["Identification", "Orders from authorities", "Notices and actions (DSA Art. 16)",
+                      "Own initiative", "Complaints and disputes", "Suspensions and measures (DSA Art. 23)",
+                      "Recipients"]
+    rows = {re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+            for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)}
+    assert {
+        "Provider Takedown Portal demo marketplace", "Orders received 0", "by Member State none",
+        "Notices from trusted flaggers 1", "Median time to action 20 h", "On a legal ground 4",
+        "On the terms and conditions alone 0",
+        "Design infringement 1 notices (0 from trusted flaggers), 2 listings; 1 removed, 1 rejected",
+        "Complaints received 3", "Original decision reversed 1", "Complaints omitted not recorded",
+        "About: rejection of a notice (listing left online) 1 received, 1 decided, 1 reversed; median 6 d",
+        "Disputes submitted 0", "Manifestly illegal content: sellers restricted (partial suspension) 1",
+        "Manifestly unfounded complaints not recorded", "Average monthly active recipients not stated",
+    } <= rows
+    assert 'href="/transparency/2026-10/template.csv"' in html
+
+
+def test_a_snapshot_stored_before_the_harmonised_sections_is_recomputed_and_keeps_its_first_publication(client,
+                                                                                                       dataset):
+    first = client.get("/transparency/2026-10.json").json()
+    stored = ReportSnapshot.objects.get(period="2026-10")
+    old = {key: value for key, value in stored.figures.items() if key != "complaints"}
+    ReportSnapshot.objects.filter(pk=stored.pk).update(figures=old)
+    data = client.get("/transparency/2026-10.json").json()
+    assert data["complaints"]["received"] == 3
+    assert data["computed_at"] != first["computed_at"]
+    assert data["publication"] == {"first_published_at": first["computed_at"], "updated_at": data["computed_at"]}

@@ -81,6 +81,7 @@ ROUTES = {
     "takedowns:transparency_report": PUBLIC,
     "takedowns:transparency_json": PUBLIC,
     "takedowns:transparency_csv": PUBLIC,
+    "takedowns:transparency_template_csv": PUBLIC,
     # The admin site (takedowns.access.LeadAdminSite) checks its own rule: tried at the end.
     "admin:*": ADMIN,
 }
@@ -152,6 +153,7 @@ def url_of(name: str, case: dict, token_ok: bool = True) -> str:
         "appeal_decide": [1], "review_counter_notice": [1], "review_counter_notice_accept": [1],
         "review_counter_notice_incomplete": [1], "tdb_statement": [decision.pk], "tdb_penalty_statement": [penalty.pk],
         "transparency_report": ["2026-11"], "transparency_json": ["2026-11"], "transparency_csv": ["2026-11"],
+        "transparency_template_csv": ["2026-11"],
         "tracking_notifier_appeal": [notice.reference, tracking, measure.pk],
         "notifier_measure": [measure.pk, measure.token if token_ok else WRONG],
         "notifier_measure_appeal": [measure.pk, measure.token if token_ok else WRONG],

@@ -1,0 +1,46 @@
+"""The leads' dashboard card of the Transparency Database submission (DSA Art. 24(5)): what is pending, what
+the TDB refused, what was sent in the period, and the last error, from the TdbSubmission rows."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from takedowns import tdb_submission
+from tests import fake_tdb
+from tests.factories import log_in, taken_down
+
+pytestmark = pytest.mark.django_db
+
+
+def card(html: str) -> str:
+    section = re.search(r'<section[^>]*id="tdb-submission".*?</section>', html, re.S).group(0)
+    return " ".join(re.sub(r"<[^>]+>", " ", section).split())
+
+
+def test_the_card_shows_pending_failed_sent_in_the_period_and_the_last_error(client, lead, catalogue, reviewers,
+                                                                             settings):
+    now = datetime.now(UTC)
+    removals = [taken_down(now + timedelta(minutes=n), listing) for n, listing in enumerate(["L-100001", "L-100002",
+                                                                                             "L-100004"])]
+    with fake_tdb.serving() as fake:
+        settings.TDB_API_URL, settings.TDB_API_TOKEN = fake.url, fake_tdb.TOKEN
+        tdb_submission.enqueue(now)
+        fake.invalid_puids = {tdb_submission.TdbSubmission.objects.get(decision=removals[1]).puid}
+        tdb_submission.submit_pending(now, sleep=lambda delay: None)
+    log_in(client, lead)
+    day = now.date().isoformat()
+    html = client.get("/review/dashboard/", {"from": day, "to": day}).content.decode()
+    assert card(html) == (
+        "Transparency Database (DSA Art. 24(5)) Pending (waiting or being sent) 0 "
+        "Failed (refused: see Tdb submissions in the admin) 1 Sent in the period 2 "
+        f"Last error ({now:%-d %b %Y %H:%M}): Refused by the Transparency Database: "
+        "{&quot;decision_facts&quot;: [&quot;The decision facts field is required.&quot;]}")
+
+
+def test_the_card_says_when_nothing_is_sent_because_the_tdb_is_not_configured(client, lead, settings):
+    settings.TDB_API_URL, settings.TDB_API_TOKEN = "", ""
+    log_in(client, lead)
+    html = client.get("/review/dashboard/").content.decode()
+    assert "Not sending: TDB_API_URL and TDB_API_TOKEN are not both set." in card(html)
+    assert "Pending (waiting or being sent) 0" in card(html)
