@@ -422,8 +422,9 @@ class ReasonCode(models.Model):
     # Read by resubmission_rules.py: what the submitter can fix on the same case (missing evidence, a
     # missing authorisation) rather than contest by appeal (a finding on the merits, a wrong right).
     fixable = models.BooleanField(
-        default=False, help_text="The submitter can fix this on the same case: the tracking page offers "
-                                 "“fix and resubmit” (text and files) instead of only an appeal.")
+        default=False, db_default=False,
+        help_text="The submitter can fix this on the same case: the tracking page offers “fix and resubmit” (text and "
+                  "files) instead of only an appeal.")
 
     class Meta:
         ordering = ["title"]
@@ -452,7 +453,7 @@ class Decision(models.Model):
     legal_ground = models.CharField(max_length=300, blank=True)
     # The marketplace's own reasoning (DSA Art. 17(3)(d)), prefilled from a RemovalGround and edited by
     # the reviewer; blank on removals decided before grounds were recorded (the statement says so).
-    grounds = models.TextField(blank=True, help_text="Why the marketplace finds the listing infringing "
+    grounds = models.TextField(blank=True, db_default="", help_text="Why the marketplace finds the listing infringing "
                                                      "(removals), as the reviewer recorded it.")
     explanation = models.TextField(blank=True, help_text="What the notice claimed: the notifier's description, "
                                                          "quoted in the statement as theirs (removals).")
@@ -691,7 +692,8 @@ class Penalty(models.Model):
     # DSA Art. 15(1)(e), 17(3)(c): whether automated means took the decision. The strike ladder decides
     # every penalty from the live strike count, no person involved (True); a penalty a person decides (a lead,
     # on appeal) is not automated. The transparency report and the TDB statement both read this field.
-    automated = models.BooleanField(help_text="Decided by the strike ladder, without a person.")
+    # db_default: rows the benches insert with SQL are the ladder's, as every penalty the code creates.
+    automated = models.BooleanField(db_default=True, help_text="Decided by the strike ladder, without a person.")
     # The seller's private link to this penalty's statement of reasons and its appeal.
     seller_token = models.CharField(max_length=64)
 

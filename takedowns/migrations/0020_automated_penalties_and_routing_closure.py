@@ -24,8 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="penalty",
             name="automated",
-            field=models.BooleanField(default=True, help_text="Decided by the strike ladder, without a person."),
-            preserve_default=False,
+            field=models.BooleanField(db_default=True, help_text="Decided by the strike ladder, without a person."),
         ),
         migrations.AlterField(
             model_name="event",

@@ -131,7 +131,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='decision',
             name='grounds',
-            field=models.TextField(blank=True, help_text='Why the marketplace finds the listing infringing (removals), as the reviewer recorded it.'),
+            field=models.TextField(blank=True, db_default='', help_text='Why the marketplace finds the listing infringing (removals), as the reviewer recorded it.'),
         ),
         migrations.AddField(
             model_name='decision',
@@ -141,7 +141,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='reasoncode',
             name='fixable',
-            field=models.BooleanField(default=False, help_text='The submitter can fix this on the same case: the tracking page offers “fix and resubmit” (text and files) instead of only an appeal.'),
+            field=models.BooleanField(default=False, db_default=False, help_text='The submitter can fix this on the same case: the tracking page offers “fix and resubmit” (text and files) instead of only an appeal.'),
         ),
         migrations.AlterField(
             model_name='decision',

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from takedowns import dispatch
 from takedowns.models import Event, Listing, Notice, TaskDispatch
-from tests.factories import decision_form, notice_form_post
+from tests.factories import decision_form, more_listings, notice_form_post
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -38,12 +38,12 @@ def eventually(check, what: str, timeout: float = RECOVERY_SECONDS, interval: fl
     return result
 
 
-def file_and_confirm(client: Client, submitter: str) -> tuple[Notice, list[tuple[int, str]]]:
-    """File a notice on the public form and confirm it (the link from the database: the e-mail may be
-    waiting for the broker). Returns it with what each request answered (status, Location)."""
+def file_and_confirm(client: Client, submitter: str, listing: str = "L-100001") -> tuple[Notice, list[tuple[int, str]]]:
+    """File a notice about `listing` on the public form and confirm it (the link from the database: the
+    e-mail may be waiting for the broker). Returns it with what each request answered (status, Location)."""
     key = str(client.get("/notices/new/").context["form"].initial["submission_key"])
     started = time.monotonic()
-    filed = client.post("/notices/new/", notice_form_post(key, submitter_email=submitter))
+    filed = client.post("/notices/new/", notice_form_post(key, [(listing, "counterfeit")], submitter_email=submitter))
     notice = Notice.objects.get(submission_key=key)
     confirmed = client.post(notice.confirmation_path())
     tracking = client.get(notice.tracking_path())
@@ -65,11 +65,14 @@ def test_with_the_broker_down_every_page_answers_as_with_it_up_and_each_notice_i
     assert answers_up == [(302, "/notices/filed/<key>/"), (302, "<tracking>"), (200, "")]
     eventually(lambda: routed_events(up) == 1, "the worker routes the notice filed while the broker is up", 30)
 
+    # A listing each: a notice on a listing under review in another notice (or removed meanwhile) would
+    # close at routing with nothing to decide (issue 12) instead of going to a reviewer.
+    listings = more_listings(OUTAGE_NOTICES, catalogue["L-100002"].seller)
     private_redis.stop()
     submitters = [f"outage{index}-{uuid.uuid4().hex[:10]}@aerostride.example" for index in range(OUTAGE_NOTICES)]
     down = []
-    for submitter in submitters:
-        notice, answers = file_and_confirm(client, submitter)
+    for submitter, listing in zip(submitters, listings, strict=True):
+        notice, answers = file_and_confirm(client, submitter, listing)
         assert answers == answers_up
         down.append(notice)
     _a_reviewer_works_as_usual(up, reviewers)

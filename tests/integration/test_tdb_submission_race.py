@@ -16,7 +16,7 @@ from tests.factories import taken_down
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def test_two_concurrent_runs_send_each_statement_once(catalogue, reviewers, now, settings, monkeypatch):
+def test_two_concurrent_runs_send_each_statement_once(catalogue, reviewers, reason_codes, now, settings, monkeypatch):
     assert connection.vendor == "postgresql"
     for n in range(8):
         taken_down(now + timedelta(minutes=n), f"L-10000{n % 4 + 1}")
