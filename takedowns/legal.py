@@ -28,9 +28,9 @@ GOOD_FAITH_TEXT = (
     "authorised by the rights owner, its agent, or the law."
 )
 ACCURACY_TEXT = (
-    "I believe in good faith that the information and allegations in this notice are accurate and complete; "
-    "the information in this notice is accurate, and under penalty of perjury, I am the owner, or authorised to "
-    "act on behalf of the owner, of the right that is allegedly infringed."
+    "I believe in good faith that the information and allegations in this notice are accurate and complete, "
+    "and I state under penalty of perjury that I am the owner, or authorised to act on behalf of the owner, of "
+    "the right that is allegedly infringed."
 )
 
 

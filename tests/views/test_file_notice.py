@@ -370,9 +370,11 @@ def copyright_form(**overrides) -> dict:
 
 def test_the_accuracy_statement_covers_accurate_and_complete(client):
     body = client.get(URL).content.decode()
-    sworn = ("I believe in good faith that the information and allegations in this notice are accurate and complete; "
-             "the information in this notice is accurate, and under penalty of perjury, I am the owner, or authorised "
-             "to act on behalf of the owner, of the right that is allegedly infringed.")
+    # Art. 16(2)(d)'s "accurate and complete" covers DMCA 512(c)(3)(A)(vi)'s "the information … is accurate";
+    # the penalty of perjury goes with the authority to act, as (vi) words it.
+    sworn = ("I believe in good faith that the information and allegations in this notice are accurate and complete, "
+             "and I state under penalty of perjury that I am the owner, or authorised to act on behalf of the owner, "
+             "of the right that is allegedly infringed.")
     assert sworn in body.replace("&#x27;", "'")
     errors = errors_of(client.post(URL, form_data(accuracy_statement=None)))
     assert errors["accuracy_statement"] == [

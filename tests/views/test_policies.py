@@ -131,7 +131,7 @@ def test_the_notice_handling_page_states_what_a_notice_needs_and_the_configured_
     assert ('id="good-faith-text">I have a good-faith belief that the use of the material in the manner complained '
             'of is not authorised by the rights owner, its agent, or the law.</blockquote>') in page
     assert ('id="accuracy-text">I believe in good faith that the information and allegations in this notice are '
-            "accurate and complete; the information in this notice is accurate, and under penalty of perjury") in page
+            "accurate and complete, and I state under penalty of perjury that I am the owner") in page
     assert ("For a copyright notice, which is also a US DMCA notice, your postal address and telephone number too "
             "(DMCA 512(c)(3)(A)(iv)); for other rights they are optional.") in text
 
