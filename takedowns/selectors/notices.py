@@ -9,7 +9,15 @@ from datetime import datetime
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from takedowns import appeal_rules, resubmission_rules, sla, tdb
-from takedowns.enums import AppealStatus, Appellant, ClockKind, CounterNoticeStatus, DecisionOutcome, EventKind
+from takedowns.enums import (
+    AppealStatus,
+    Appellant,
+    ClockKind,
+    CounterNoticeStatus,
+    DecisionOutcome,
+    EmailStatus,
+    EventKind,
+)
 from takedowns.models import (
     Appeal,
     CounterNotice,
@@ -263,3 +271,9 @@ def review_page(notice: Notice) -> ReviewPage:
         submitter_record=record,
         questions=questions_of(notice),
     )
+
+
+def confirmation_sent(notice: Notice) -> bool:
+    """Whether the e-mail with the confirmation link has left (the outbox sends it from a task, so with
+    the worker or the mail server down it waits, queued): the page that follows filing says "sent" only then."""
+    return notice.emails.filter(kind="confirm_notice", status=EmailStatus.SENT).exists()

@@ -27,7 +27,7 @@ from takedowns.forms.public import (
 from takedowns.forms.seller import AppealForm, NotifierAppealForm
 from takedowns.models import Notice
 from takedowns.selectors import notifiers
-from takedowns.selectors.notices import counter_notice_of, decision_of, tracking_page
+from takedowns.selectors.notices import confirmation_sent, counter_notice_of, decision_of, tracking_page
 from takedowns.views import limited
 from takedowns.views.reconnect import once_more_if_disconnected
 from takedowns.workflow import counter_notices, resubmissions
@@ -149,7 +149,8 @@ def _notice_form_context(form: NoticeForm, rows: Any, kept: list) -> dict[str, A
 def notice_filed(request: HttpRequest, submission_key: uuid.UUID) -> HttpResponse:
     # The submission key is the form's own random one-time key: only its sender knows it.
     notice = get_object_or_404(Notice, submission_key=submission_key)
-    return render(request, "takedowns/public/notice_filed.html", {"notice": notice})
+    return render(request, "takedowns/public/notice_filed.html",
+                  {"notice": notice, "confirmation_sent": confirmation_sent(notice)})
 
 
 @once_more_if_disconnected

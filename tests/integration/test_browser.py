@@ -259,7 +259,7 @@ def test_a_rights_holder_reports_a_listing_from_the_catalogue_and_a_resent_form_
 
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
     expect(page).to_have_url(f"{site}/notices/filed/{key}/")
-    expect(page.locator("main")).to_contain_text(f"We have sent a confirmation link to {submitter}.")
+    expect(page.locator("main")).to_contain_text(f"a confirmation link to {submitter}")
     screenshot("filed")
     notice = Notice.objects.get()
     assert (str(notice.submission_key), notice.status, notice.submitter_email) == (key, "unconfirmed", submitter)

@@ -60,12 +60,18 @@ def test_filing_with_the_broker_down_answers_as_with_it_up_and_the_relay_sends_t
     assert (email.kind, email.status, email.attempts) == ("confirm_notice", "queued", 0)
     assert waiting_dispatches() == [(dispatch.SEND_EMAIL, {"email_id": email.pk})]
     assert mail.outbox == []
-    assert "Check your e-mail" in client.get(response["Location"]).content.decode()
+    page = client.get(response["Location"]).content.decode()
+    # Saved, but the e-mail has not left: the page does not say it was sent.
+    assert "Check your e-mail" in page and "We have sent" not in page
+    assert ("We are sending a confirmation link to <strong>anna@aerostride.example</strong>: your notice is "
+            "saved") in page
 
     broker.up = True
     assert relay_after_the_broker_is_back() == 1
     assert [(m.to, m.subject) for m in mail.outbox] == [(["anna@aerostride.example"],
                                                          "Confirm your notice about 1 listing")]
+    page = client.get(response["Location"]).content.decode()
+    assert "We have sent a confirmation link to <strong>anna@aerostride.example</strong>." in page
     assert TaskDispatch.objects.get().published_at is not None
 
 
