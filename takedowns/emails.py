@@ -103,8 +103,16 @@ def nothing_to_decide(notice: Notice, items: list[NoticeItem]) -> OutboundEmail:
 
 
 def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail:
-    # Decided in one step, so one deadline for every fixable rejection among them.
-    context = {"decisions": decisions, "resubmission_deadline": resubmission_rules.deadline(decisions[0])}
+    # Decided in one step, so one deadline for every fixable rejection among them. The fix is offered
+    # only where resubmission_rules would accept it now: not for a listing already fixed once.
+    # Each decision with why its fix cannot be offered ("" when it can; resubmission_rules.refusal): a
+    # fixable reason whose fix is refused gets that refusal, not the reason's text pointing to the button.
+    fixed = set(Resubmission.objects.filter(item__in=[decision.item_id for decision in decisions])
+                .values_list("item_id", flat=True))
+    rows = [(decision, resubmission_rules.refusal(decision, resubmitted=decision.item_id in fixed, appealed=False,
+                                                  now=decision.decided_at)) for decision in decisions]
+    context = {"decisions": decisions, "rows": rows,
+               "resubmission_deadline": resubmission_rules.deadline(decisions[0])}
     return make_message("items_decided", notice.submitter_email, context, notice, decisions[0].decided_at)
 
 

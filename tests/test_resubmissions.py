@@ -3,9 +3,11 @@ reason goes back to review on the same case, with the submitter's text and files
 decision clock; once per listing, within RESUBMISSION_DAYS, never for a removal, an unfixable reason or
 an appealed rejection."""
 
+import importlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 
 from takedowns import resubmission_rules, workflow
 from takedowns.enums import ClockKind, EventKind, ItemState, NoticeStatus
@@ -206,6 +208,13 @@ def test_a_listing_is_fixed_once(notice):
     refused(notice, rejection(notice), T + timedelta(days=2),
             "Listing 1 was already fixed and resubmitted once; if you think this rejection is wrong, appeal it.")
     assert Resubmission.objects.count() == 1
+    # The second rejection's e-mail offers no second fix: it says why, and points to the appeal.
+    second, = OutboundEmail.objects.filter(kind="items_decided")
+    assert second.to == "anna@aerostride.example"
+    assert ("   What you can do: Listing 1 was already fixed and resubmitted once; if you think this rejection is "
+            "wrong, appeal it.\n") in second.body_text
+    assert "Fix and resubmit" not in second.body_text and "Fix and resubmit" not in second.body_html
+    assert "Listing 1 was already fixed and resubmitted once" in second.body_html
 
 
 def test_the_window_ends_thirty_days_after_the_rejection(notice):
@@ -252,3 +261,17 @@ def test_the_fixable_reasons_are_missing_evidence_a_missing_authorisation_and_wh
     assert all("Use “Fix and resubmit” on your tracking page" in text for text in fixable.values())
     assert set(ReasonCode.objects.filter(fixable=False).values_list("code", flat=True)) == {
         "genuine-goods", "registration-mismatch"}
+
+
+def test_the_default_text_promises_a_reviewer_not_the_same_one_and_a_leads_text_is_kept(db):
+    # A fix goes to the reviewer who rejected the listing only when they can still take it (_reviewer_for).
+    text = ReasonCode.objects.get(code="insufficient-evidence").submitter_text
+    assert text.endswith("or the registration certificate; a reviewer decides it again.")
+    assert "same reviewer" not in text
+    migration = importlib.import_module("takedowns.migrations.0025_appeal_and_grounds_fixes")
+    ReasonCode.objects.filter(code="insufficient-evidence").update(submitter_text=migration.OLD_TEXT)
+    migration.reword(django_apps, None)
+    assert ReasonCode.objects.get(code="insufficient-evidence").submitter_text == migration.NEW_TEXT
+    ReasonCode.objects.filter(code="insufficient-evidence").update(submitter_text="Our lead's own words.")
+    migration.reword(django_apps, None)
+    assert ReasonCode.objects.get(code="insufficient-evidence").submitter_text == "Our lead's own words."
