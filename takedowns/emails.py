@@ -109,8 +109,10 @@ def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail:
     # fixable reason whose fix is refused gets that refusal, not the reason's text pointing to the button.
     fixed = set(Resubmission.objects.filter(item__in=[decision.item_id for decision in decisions])
                 .values_list("item_id", flat=True))
+    suspension = notifiers.suspension_for(notice.submitter_email, decisions[0].decided_at)
     rows = [(decision, resubmission_rules.refusal(decision, resubmitted=decision.item_id in fixed, appealed=False,
-                                                  now=decision.decided_at)) for decision in decisions]
+                                                  now=decision.decided_at, suspension=suspension))
+            for decision in decisions]
     context = {"decisions": decisions, "rows": rows,
                "resubmission_deadline": resubmission_rules.deadline(decisions[0])}
     return make_message("items_decided", notice.submitter_email, context, notice, decisions[0].decided_at)
