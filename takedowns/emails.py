@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from takedowns import appeal_rules, legal, notifier_ladder, outbox, resubmission_rules
+from takedowns import appeal_rules, legal, notifier_ladder, outbox, resubmission_rules, tdb
 from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP
 from takedowns.models import (
     Appeal,
@@ -127,7 +127,8 @@ def statement_of_reasons(decision: Decision) -> OutboundEmail | None:
         return None
     # Not attached to the notice: the submitter's tracking page must not show the seller's private link.
     context = {"decision": decision, "case": decision.item.notice, "item": decision.item,
-               "listing": listing, "seller": seller, "seller_url": absolute(decision.seller_path())}
+               "listing": listing, "seller": seller, "seller_url": absolute(decision.seller_path()),
+               "grounds": tdb.grounds_of(decision)}
     return make_message("statement_of_reasons", seller.email, context, None, decision.decided_at)
 
 
