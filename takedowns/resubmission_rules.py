@@ -108,7 +108,7 @@ def suspension_refusal(suspension: NotifierMeasure) -> str:
     until = dateformat.format(timezone.localtime(suspension.ends_at), "j F Y, H:i e")
     return (f"The handling of notices from {who} is suspended until {until}, because too many of them were "
             "manifestly unfounded (DSA Art. 23(2)): no listing can be fixed and resubmitted while it lasts. "
-            "The measure, and how to appeal it, are on this page.")
+            "The measure, and how to appeal it, are on the notice's tracking page.")
 
 
 def evidence_kind(decision: Decision) -> str:

@@ -228,10 +228,10 @@ def test_a_notifier_whose_notice_handling_is_suspended_cannot_resubmit(notice, l
     # DSA Art. 23(2): a suspended notifier's new notices are refused; a fix would put a listing back in review.
     suspension = suspended(T + timedelta(days=1), lead)
     assert (suspension.level, suspension.notifier) == ("suspension", "anna@aerostride.example")
-    message = (f"The handling of notices from anna@aerostride.example is suspended until "
+    message = ("The handling of notices from anna@aerostride.example is suspended until "
                f"{suspension.ends_at:%-d %B %Y, %H:%M} UTC, because too many of them were manifestly unfounded "
                "(DSA Art. 23(2)): no listing can be fixed and resubmitted while it lasts. The measure, and how to "
-               "appeal it, are on this page.")
+               "appeal it, are on the notice's tracking page.")
     refused(notice, rejection(notice), T + timedelta(days=2), message)
     assert not Resubmission.objects.exists()
     # The tracking page says so in place of the form.
@@ -319,3 +319,19 @@ def test_the_workflow_counts_a_fixs_files_with_the_notices_own(notice, settings)
     assert str(refusal.value) == ("A notice may carry at most 1 evidence files; this one carries 0 already, so you "
                                   "can add 1 (you attached 2).")
     assert not Evidence.objects.exists() and not Resubmission.objects.exists()
+
+
+def test_the_decision_e_mail_offers_no_fix_while_the_notifiers_notice_handling_is_suspended(catalogue, reviewers,
+                                                                                              lead):
+    # Notices confirmed before a suspension are decided as usual; their fix waits for the suspension's end.
+    notice = routed(T, [("L-100001", "counterfeit")])
+    suspension = suspended(T + timedelta(hours=1), lead)
+    OutboundEmail.objects.all().delete()
+    decide(Notice.objects.get(pk=notice.pk), T + timedelta(hours=3), {"L-100001": REJECT},
+           code="insufficient-evidence")
+    email, = OutboundEmail.objects.filter(kind="items_decided")
+    assert email.to == "anna@aerostride.example"
+    assert (f"   What you can do: The handling of notices from anna@aerostride.example is suspended until "
+            f"{suspension.ends_at:%-d %B %Y, %H:%M} UTC, because too many of them were manifestly unfounded (DSA "
+            "Art. 23(2)): no listing can be fixed and resubmitted while it lasts.") in email.body_text
+    assert "Fix and resubmit it on your tracking page" not in email.body_text
