@@ -59,6 +59,12 @@ class Offer:
     refusal: str
     resubmission: Resubmission | None = None
 
+    @property
+    def file_needed(self) -> str:
+        """The document the fix must attach (FILE_NEEDED), or "" when files are optional."""
+        code = self.decision.reason_code.code if self.decision.reason_code else ""
+        return FILE_NEEDED.get(code, (EvidenceKind.OTHER, ""))[1]
+
 
 def deadline(decision: Decision) -> datetime:
     return decision.decided_at + timedelta(days=RESUBMISSION_DAYS)
@@ -129,6 +135,9 @@ def files_refusal(decision: Decision, sizes: list[int], held_files: int, held_by
     limit_files, limit_bytes = settings.EVIDENCE_MAX_FILES, settings.EVIDENCE_MAX_TOTAL_BYTES
     if held_files + len(sizes) > limit_files:
         room = max(limit_files - held_files, 0)
+        if room == 0:  # full: the evidence can only come with a new notice
+            return (f"A notice may carry at most {limit_files} evidence files and this one carries {held_files} "
+                    "already, so no file can be added to it: file a new notice with the new evidence.")
         return (f"A notice may carry at most {limit_files} evidence files; this one carries {held_files} already, "
                 f"so you can add {room} (you attached {len(sizes)}).")
     if held_bytes + sum(sizes) > limit_bytes:

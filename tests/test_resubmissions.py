@@ -319,6 +319,9 @@ def test_the_workflow_counts_a_fixs_files_with_the_notices_own(notice, settings)
     assert str(refusal.value) == ("A notice may carry at most 1 evidence files; this one carries 0 already, so you "
                                   "can add 1 (you attached 2).")
     assert not Evidence.objects.exists() and not Resubmission.objects.exists()
+    settings.EVIDENCE_MAX_FILES = 0  # a notice that is full
+    refused(notice, rejection(notice), T + timedelta(days=1), "A notice may carry at most 0 evidence files and this "
+            "one carries 0 already, so no file can be added to it: file a new notice with the new evidence.")
 
 
 def test_the_decision_e_mail_offers_no_fix_while_the_notifiers_notice_handling_is_suspended(catalogue, reviewers,

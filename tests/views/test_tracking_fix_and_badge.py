@@ -56,6 +56,9 @@ def test_a_fixable_rejection_offers_fix_and_resubmit_and_an_unfixable_one_only_t
     assert "Fix and resubmit listing 1</button>" in fixes
     deadline = timezone.localtime(fixable.decided_at + timedelta(days=30)).strftime("%-d %b %Y, %H:%M")
     assert f"You can fix and resubmit this listing until {deadline} UTC." in fixes
+    assert ("<p class=\"small mb-1\" data-file-needed>Attach the new evidence (a test-buy report, photos comparing "
+            "the genuine and the listed item, or the registration certificate): it is what this rejection asked "
+            "for.</p>") in fixes
     assert 'data-fix-item="2"' not in fixes and 'data-fix-item="3"' not in fixes
     # The appeal stays open for both rejections (DSA Art. 20); the page says which route is which.
     appeal_section = section(html, "appeals")
