@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from takedowns import appeal_rules, legal, notifier_ladder, outbox, resubmission_rules
+from takedowns import appeal_rules, legal, notifier_ladder, outbox, resubmission_rules, tdb
 from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP
 from takedowns.models import (
     Appeal,
@@ -103,8 +103,18 @@ def nothing_to_decide(notice: Notice, items: list[NoticeItem]) -> OutboundEmail:
 
 
 def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail:
-    # Decided in one step, so one deadline for every fixable rejection among them.
-    context = {"decisions": decisions, "resubmission_deadline": resubmission_rules.deadline(decisions[0])}
+    # Decided in one step, so one deadline for every fixable rejection among them. The fix is offered
+    # only where resubmission_rules would accept it now: not for a listing already fixed once.
+    # Each decision with why its fix cannot be offered ("" when it can; resubmission_rules.refusal): a
+    # fixable reason whose fix is refused gets that refusal, not the reason's text pointing to the button.
+    fixed = set(Resubmission.objects.filter(item__in=[decision.item_id for decision in decisions])
+                .values_list("item_id", flat=True))
+    suspension = notifiers.suspension_for(notice.submitter_email, decisions[0].decided_at)
+    rows = [(decision, resubmission_rules.refusal(decision, resubmitted=decision.item_id in fixed, appealed=False,
+                                                  now=decision.decided_at, suspension=suspension))
+            for decision in decisions]
+    context = {"decisions": decisions, "rows": rows,
+               "resubmission_deadline": resubmission_rules.deadline(decisions[0])}
     return make_message("items_decided", notice.submitter_email, context, notice, decisions[0].decided_at)
 
 
@@ -117,7 +127,8 @@ def statement_of_reasons(decision: Decision) -> OutboundEmail | None:
         return None
     # Not attached to the notice: the submitter's tracking page must not show the seller's private link.
     context = {"decision": decision, "case": decision.item.notice, "item": decision.item,
-               "listing": listing, "seller": seller, "seller_url": absolute(decision.seller_path())}
+               "listing": listing, "seller": seller, "seller_url": absolute(decision.seller_path()),
+               "grounds": tdb.grounds_of(decision)}
     return make_message("statement_of_reasons", seller.email, context, None, decision.decided_at)
 
 

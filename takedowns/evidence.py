@@ -23,6 +23,7 @@ import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Count, Sum
 
 from takedowns.models import Evidence, InfoRequest, Notice, Resubmission
 
@@ -85,6 +86,13 @@ def store(submission_key: uuid.UUID, kind: str, upload: UploadedFile, content_ty
     evidence.file.save(f"{uuid.uuid4().hex}.{ACCEPTED_TYPES[content_type]}", upload, save=False)
     evidence.save()
     return evidence
+
+
+def held_by(notice: Notice) -> tuple[int, int]:
+    """How many evidence files the notice carries and their bytes together (those filed with it, the
+    answers to questions, earlier fixes): what EVIDENCE_MAX_FILES and EVIDENCE_MAX_TOTAL_BYTES count."""
+    held = Evidence.objects.filter(notice=notice).aggregate(files=Count("pk"), total=Sum("size"))
+    return held["files"], held["total"] or 0
 
 
 def keep(submission_key: uuid.UUID, uploads: Iterable[tuple[str, UploadedFile, str]]) -> list[Evidence]:

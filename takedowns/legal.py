@@ -195,9 +195,27 @@ def _calendar() -> sla.Calendar:
 # Regulation would move a period ending on a weekend or holiday to the next working day; we do not
 # need to: complaints are filed online, at any hour. APPEAL_WINDOW_MONTHS (at least 6) sets the months. ---
 
+# The moment the month rule took effect. Statements and e-mails sent before it promised an appeal
+# "within 183 days of the decision"; six months to the end of the same date is up to two days shorter
+# for some dates (2 Nov 12:00 -> 183 days is 4 May 12:00, six months ends 2 May). A promise made is kept:
+# a decision, penalty or notifier measure decided before this moment can be appealed until the later
+# of the two. No deploy moment is recorded in the repository; this is the release of the month rule.
+APPEAL_MONTH_RULE_FROM = datetime(2026, 12, 6, 0, 0, tzinfo=UTC)
+APPEAL_DAYS_PROMISED_BEFORE = 183
+
+
 def appeal_deadline(decided_at: datetime) -> datetime:
-    """The last moment (23:59:59.999999 local time) an appeal against a decision taken at `decided_at`
-    can be filed, in UTC. Used for decisions on listings, seller penalties and notifier measures alike."""
+    """The last moment an appeal against a decision taken at `decided_at` can be filed, in UTC: six
+    calendar months (23:59:59.999999 local time of the same date), or for a decision taken before
+    APPEAL_MONTH_RULE_FROM the later of that and decided_at + 183 days (what its statement promised).
+    Used for decisions on listings, seller penalties and notifier measures alike."""
+    months = _six_calendar_months(decided_at)
+    if decided_at < APPEAL_MONTH_RULE_FROM:
+        return max(months, decided_at + timedelta(days=APPEAL_DAYS_PROMISED_BEFORE))
+    return months
+
+
+def _six_calendar_months(decided_at: datetime) -> datetime:
     zone = timezone.get_default_timezone()
     day = decided_at.astimezone(zone).date()
     year, month_index = divmod(day.month - 1 + settings.APPEAL_WINDOW_MONTHS, 12)

@@ -13,6 +13,15 @@ workflow/resubmissions.py applies them, the tracking page shows them.
   enough to order and receive a test buy or get a signed authorisation letter, short enough that the
   listing and its seller are still those the notice described; later, a new notice.
 - Not while the submitter's appeal of the same rejection is open or decided: one route per rejection.
+- Not while the handling of the notifier's notices is suspended (DSA Art. 23(2)): a fix puts a listing
+  back in review as a new notice would, and a suspended notifier's new notices are refused at
+  confirmation (workflow/notifier_misuse.refuse_if_suspended); the fix can be sent once it ends, if the
+  thirty days still run.
+- Evidence: the files of a fix count with the notice's own (EVIDENCE_MAX_FILES, EVIDENCE_MAX_TOTAL_BYTES,
+  as on the form). A rejection for want of a document (FILE_NEEDED: not enough evidence, no authorisation)
+  is fixed by that document, so its fix needs a file, stored as the kind the reason asks for. The rule
+  is keyed by the default codes rather than a ReasonCode flag: a code a lead adds and marks fixable
+  asks for no file, and its text says what to send.
 - The clock: a notice still open keeps its running takedown-decision clock. A closed notice reopens
   with a decision clock due at the original due time moved later by the working time the case waited
   for the fix (from the original clock's stop to the resubmission), as a pause for the submitter's
@@ -22,10 +31,23 @@ workflow/resubmissions.py applies them, the tracking page shows them.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from takedowns.enums import DecisionOutcome, ItemState, NoticeStatus
-from takedowns.models import Decision, Resubmission
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils import dateformat, timezone
+
+from takedowns.enums import DecisionOutcome, EvidenceKind, ItemState, NoticeStatus, NotifierScope
+from takedowns.models import Decision, NotifierMeasure, Resubmission
 
 RESUBMISSION_DAYS = 30
+
+# The reasons fixed only by a document: the kind its files are stored as, and what to attach.
+FILE_NEEDED = {
+    "insufficient-evidence": (EvidenceKind.OTHER,
+                              "the new evidence (a test-buy report, photos comparing the genuine and the listed "
+                              "item, or the registration certificate)"),
+    "authorisation-missing": (EvidenceKind.AUTHORISATION_LETTER,
+                              "the rights owner's signed letter authorising you for this right"),
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +59,12 @@ class Offer:
     refusal: str
     resubmission: Resubmission | None = None
 
+    @property
+    def file_needed(self) -> str:
+        """The document the fix must attach (FILE_NEEDED), or "" when files are optional."""
+        code = self.decision.reason_code.code if self.decision.reason_code else ""
+        return FILE_NEEDED.get(code, (EvidenceKind.OTHER, ""))[1]
+
 
 def deadline(decision: Decision) -> datetime:
     return decision.decided_at + timedelta(days=RESUBMISSION_DAYS)
@@ -47,10 +75,12 @@ def is_fixable(decision: Decision) -> bool:
             and decision.reason_code.fixable)
 
 
-def refusal(decision: Decision, *, resubmitted: bool, appealed: bool, now: datetime) -> str:
+def refusal(decision: Decision, *, resubmitted: bool, appealed: bool, now: datetime,
+            suspension: NotifierMeasure | None = None) -> str:
     """Why this decision cannot be fixed and resubmitted now, or "" when it can. `resubmitted`: the
     listing was resubmitted once already (whichever decision it answered); `appealed`: the submitter
-    appealed this decision."""
+    appealed this decision; `suspension`: the suspension of the submitter's notice handling in force at
+    `now` (selectors.notifiers.suspension_for), if any."""
     item = decision.item
     if decision.outcome != DecisionOutcome.REJECT or item.state != ItemState.REJECTED:
         return f"Listing {item.position} is '{item.get_state_display()}': only a rejected listing can be resubmitted."
@@ -71,4 +101,47 @@ def refusal(decision: Decision, *, resubmitted: bool, appealed: bool, now: datet
     if now > deadline(decision):
         return (f"A listing can be fixed and resubmitted within {RESUBMISSION_DAYS} days of its rejection; "
                 "that time is over. File a new notice with the evidence.")
+    if suspension is not None and suspension.ends_at is not None:
+        return suspension_refusal(suspension)
+    return ""
+
+
+def suspension_refusal(suspension: NotifierMeasure) -> str:
+    """The refusal of a fix while the notifier's notice handling is suspended (DSA Art. 23(2))."""
+    assert suspension.ends_at is not None  # a suspension always has its end
+    who = (suspension.notifier if suspension.scope == NotifierScope.EMAIL
+           else f"the addresses at {suspension.notifier}")
+    until = dateformat.format(timezone.localtime(suspension.ends_at), "j F Y, H:i e")
+    return (f"The handling of notices from {who} is suspended until {until}, because too many of them were "
+            "manifestly unfounded (DSA Art. 23(2)): no listing can be fixed and resubmitted while it lasts. "
+            "The measure, and how to appeal it, are on the notice's tracking page.")
+
+
+def evidence_kind(decision: Decision) -> str:
+    """The kind a fix's files are stored as: the document the rejection asked for, else other evidence."""
+    code = decision.reason_code.code if decision.reason_code else ""
+    return FILE_NEEDED.get(code, (EvidenceKind.OTHER, ""))[0]
+
+
+def files_refusal(decision: Decision, sizes: list[int], held_files: int, held_bytes: int) -> str:
+    """Why a fix with files of these `sizes` cannot be accepted on a notice already carrying `held_files`
+    files of `held_bytes` (evidence.held_by), or "" when it can: a document the reason asks for, and the
+    notice's limits counted with what it carries."""
+    position = decision.item.position
+    needed = FILE_NEEDED.get(decision.reason_code.code if decision.reason_code else "")
+    if needed is not None and not sizes:
+        return (f"Listing {position} was rejected for want of a document: attach {needed[1]} "
+                "(PDF, PNG or JPEG) to fix it.")
+    limit_files, limit_bytes = settings.EVIDENCE_MAX_FILES, settings.EVIDENCE_MAX_TOTAL_BYTES
+    if held_files + len(sizes) > limit_files:
+        room = max(limit_files - held_files, 0)
+        if room == 0:  # full: the evidence can only come with a new notice
+            return (f"A notice may carry at most {limit_files} evidence files and this one carries {held_files} "
+                    "already, so no file can be added to it: file a new notice with the new evidence.")
+        return (f"A notice may carry at most {limit_files} evidence files; this one carries {held_files} already, "
+                f"so you can add {room} (you attached {len(sizes)}).")
+    if held_bytes + sum(sizes) > limit_bytes:
+        return (f"With your files the notice's evidence would add up to {filesizeformat(held_bytes + sum(sizes))}; "
+                f"a notice may carry at most {filesizeformat(limit_bytes)} and this one carries "
+                f"{filesizeformat(held_bytes)} already. Remove or shrink some files.")
     return ""

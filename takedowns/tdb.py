@@ -147,8 +147,7 @@ def statement_for(decision: Decision) -> dict:
     source_type = source_type_for(notice)
     return {
         **LISTING_REMOVAL.fields(),
-        **_illegal_content(decision.legal_ground,
-                           decision.grounds.strip() or explanation_for(notice.right_type, item.reason)),
+        **_illegal_content(decision.legal_ground, grounds_of(decision)),
         **_ip_category(notice.right_type),
         "content_type": [CONTENT_TYPE_PRODUCT],
         "territorial_scope": _territorial_scope(decision.territorial_scope),
@@ -197,6 +196,12 @@ def statements(decisions: Iterable[Decision]) -> list[dict]:
     """Statements for several removals, in the order given (the TDB's multiple endpoint takes a
     list of up to BATCH_LIMIT). A rejection among them raises NotARemoval."""
     return [statement_for(decision) for decision in decisions]
+
+
+def grounds_of(decision: Decision) -> str:
+    """Our grounds of a removal, as the seller's statement of reasons and the TDB give them alike: those the
+    reviewer recorded, or for a removal decided before grounds were recorded, explanation_for's sentence."""
+    return decision.grounds.strip() or explanation_for(decision.item.notice.right_type, decision.item.reason)
 
 
 def explanation_for(right_type: str, reason: str) -> str:

@@ -416,3 +416,12 @@ def warned(now: datetime, lead: Reviewer, email: str = "anna@aerostride.example"
         proposal = next(p for p in notifier_misuse.raise_proposals(now) if p.notifier == email)
     return notifier_misuse.decide_proposal(proposal, lead.user, "Your notice named a listing that does not use "
                                                                 "your right.", now)
+
+
+def suspended(now: datetime, lead: Reviewer, email: str = "anna@aerostride.example",
+              listings: tuple[str, str] = ("L-100003", "L-100004")) -> NotifierMeasure:
+    """The ladder's second step for `email`: warned at `now` (about the first listing), then a second
+    unfounded notice (about the second) an hour later, whose proposal `lead` decides: a suspension of
+    their notice handling from then on. Returns the suspension."""
+    warned(now, lead, email, listing=listings[0])
+    return warned(now + timedelta(hours=1), lead, email, listing=listings[1])

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError
 
-from takedowns import appeal_rules, legal, workflow
+from takedowns import appeal_rules, legal, notifier_ladder, workflow
 from takedowns.enums import (
     AppealStatus,
     ClockKind,
@@ -23,6 +23,7 @@ from takedowns.models import (
     Listing,
     Notice,
     NoticeItem,
+    NotifierMeasure,
     OutboundEmail,
     Penalty,
     ReasonCode,
@@ -157,7 +158,7 @@ END = time(23, 59, 59, 999999)
     (datetime(2026, 7, 31, 12, 0, tzinfo=UTC), datetime.combine(date(2027, 1, 31), END, UTC)),
     (datetime(2026, 8, 1, 12, 0, tzinfo=UTC), datetime.combine(date(2027, 2, 1), END, UTC)),
     # 31 August: February has no 31st, so the window ends with its last day (29th in a leap year).
-    (datetime(2026, 8, 31, 12, 0, tzinfo=UTC), datetime.combine(date(2027, 2, 28), END, UTC)),
+    (datetime(2028, 8, 31, 12, 0, tzinfo=UTC), datetime.combine(date(2029, 2, 28), END, UTC)),
     (datetime(2027, 8, 31, 12, 0, tzinfo=UTC), datetime.combine(date(2028, 2, 29), END, UTC)),
     # 29 February: 29 August; and across the year's end.
     (datetime(2028, 2, 29, 18, 0, tzinfo=UTC), datetime.combine(date(2028, 8, 29), END, UTC)),
@@ -168,12 +169,45 @@ def test_the_appeal_window_is_six_calendar_months_to_the_end_of_the_day(decided_
 
 
 def test_the_appeal_window_counts_dates_in_the_site_time_zone(settings):
-    # 31 Aug 2026, 23:30 UTC is already 1 September in Berlin: the window runs to the end of 1 March, Berlin.
-    decided_at = datetime(2026, 8, 31, 23, 30, tzinfo=UTC)
+    # 31 Aug 2028, 23:30 UTC is already 1 September in Berlin: the window runs to the end of 1 March, Berlin.
+    decided_at = datetime(2028, 8, 31, 23, 30, tzinfo=UTC)
     settings.TIME_ZONE = "Europe/Berlin"
-    assert legal.appeal_deadline(decided_at) == datetime(2027, 3, 1, 22, 59, 59, 999999, tzinfo=UTC)
+    assert legal.appeal_deadline(decided_at) == datetime(2029, 3, 1, 22, 59, 59, 999999, tzinfo=UTC)
     settings.TIME_ZONE = "UTC"
-    assert legal.appeal_deadline(decided_at) == datetime.combine(date(2027, 2, 28), END, UTC)
+    assert legal.appeal_deadline(decided_at) == datetime.combine(date(2029, 2, 28), END, UTC)
+
+
+# Before legal.APPEAL_MONTH_RULE_FROM (6 Dec 2026, 00:00 UTC) statements promised "within 183 days of the
+# decision": a decision taken before it keeps the later of that promise and the six calendar months.
+@pytest.mark.parametrize("decided_at, last", [
+    # The promise wins: 2 Nov + 183 days is 4 May 12:00; six months end with 2 May.
+    (datetime(2026, 11, 2, 12, 0, tzinfo=UTC), datetime(2027, 5, 4, 12, 0, tzinfo=UTC)),
+    (datetime(2026, 8, 31, 12, 0, tzinfo=UTC), datetime(2027, 3, 2, 12, 0, tzinfo=UTC)),
+    # The last moment before the cut-over: 183 days (6 June, 23:59:59) beat the end of 5 June.
+    (datetime(2026, 12, 5, 23, 59, 59, tzinfo=UTC), datetime(2027, 6, 6, 23, 59, 59, tzinfo=UTC)),
+    # The month rule wins: 31 March + 183 days is 30 September 10:00, six months end with that day.
+    (datetime(2026, 3, 31, 10, 0, tzinfo=UTC), datetime.combine(date(2026, 9, 30), END, UTC)),
+    # From the cut-over on, the month rule alone: 183 days would run to 7 June 00:00.
+    (datetime(2026, 12, 6, 0, 0, tzinfo=UTC), datetime.combine(date(2027, 6, 6), END, UTC)),
+    (datetime(2027, 11, 2, 12, 0, tzinfo=UTC), datetime.combine(date(2028, 5, 2), END, UTC)),
+])
+def test_a_decision_before_the_month_rule_keeps_the_183_days_it_was_promised(decided_at, last):
+    assert legal.appeal_deadline(decided_at) == last
+    assert notifier_ladder.appeal_deadline(NotifierMeasure(decided_at=decided_at)) == last
+
+
+@pytest.mark.parametrize("against", ["removal", "penalty"])
+def test_an_appeal_against_an_old_decision_is_accepted_until_the_promised_day(bright, reviewers, against):
+    notice = decided(datetime(2026, 11, 2, 12, 0, tzinfo=UTC), {"L-100003": REMOVE}, reviewers["tm"])
+    subject = {"penalty": Penalty.objects.get()} if against == "penalty" else {"decision": decision_of(notice)}
+    promised = datetime(2027, 5, 4, 12, 0, tzinfo=UTC)
+    with pytest.raises(workflow.TransitionNotAllowed) as refused:
+        appeals.file_appeal(**subject, appellant="seller", text=SELLER_APPEAL_TEXT,
+                            now=promised + timedelta(microseconds=1))
+    assert str(refused.value) == ("The time to appeal ended on 4 May 2027, 12:00 UTC: an appeal can be filed "
+                                  "within 6 months of the decision.")
+    appeal = appeals.file_appeal(**subject, appellant="seller", text=SELLER_APPEAL_TEXT, now=promised)
+    assert (appeal.filed_at, Appeal.objects.count()) == (promised, 1)
 
 
 @pytest.mark.parametrize("against", ["removal", "rejection", "penalty"])

@@ -262,7 +262,7 @@ def test_a_rejection_records_no_grounds(notice, reviewers, now):
     assert (Decision.objects.get(item=items[1]).grounds, Decision.objects.get(item=items[1]).explanation) == ("", "")
 
 
-def test_a_removal_decided_before_grounds_were_recorded_says_so_and_never_gives_the_claim_as_ours(
+def test_a_removal_decided_before_grounds_were_recorded_gets_the_standard_text_never_the_claim_as_ours(
         notice, reviewers, now):
     items = items_of(notice)
     workflow.decide_items(notice, reviewers["tm"], [workflow.ItemDecision(items[1].pk, REMOVE)], now)
@@ -270,9 +270,11 @@ def test_a_removal_decided_before_grounds_were_recorded_says_so_and_never_gives_
     OutboundEmail.objects.all().delete()
     statement = emails.statement_of_reasons(Decision.objects.get(item=items[1]))
     assert statement is not None and statement.to == "s-1@sellers.example"
-    assert ("   Why we consider the listing infringing: this removal was decided before our reviewers recorded "
-            "their grounds for each listing. A reviewer checked the notice and its evidence against the listing and "
-            "found it infringes the trademark named above (counterfeit goods), on the legal ground given here.\n"
+    # The standard explanation of its right and reason, as the Transparency Database gets it (tdb.grounds_of).
+    assert ("   Why we consider the listing infringing: The listing offers goods bearing a sign identical with, or "
+            "indistinguishable from, the notified registered trademark, made without the trademark owner's consent "
+            "(counterfeit goods). The marketplace reviewed the notice and the evidence supplied with it and found "
+            "the infringement established.\n"
             "   What the notice claimed (the rights holder's words, quoted as they wrote them; not our finding):\n"
             f'   "{CLAIM}"') in statement.body_text
     assert f"infringing: {CLAIM}" not in statement.body_text

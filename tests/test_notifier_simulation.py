@@ -77,7 +77,8 @@ def test_a_notifier_with_90_percent_manifestly_unfounded_rejections_is_warned_th
            "rejected 18 (90 %) as manifestly unfounded, for these reasons:\n   - The listing does not use the " \
            "right: 18 listings" in body
     assert "Eighteen of your twenty reports named listings that do not use your mark at all." in body
-    assert "Appeal to us, free of charge, until 2 August 2026, 23:59 UTC (DSA Art. 20)" in body
+    # Decided before the month rule (legal.APPEAL_MONTH_RULE_FROM): the 183 days promised then run past 2 August.
+    assert "Appeal to us, free of charge, until 4 August 2026, 12:00 UTC (DSA Art. 20)" in body
     assert f"https://portal.test/notifier-measures/{warning.pk}/{warning.token}/" in body
     assert "https://portal.test/policies/notifier-misuse/" in body
 

@@ -3,9 +3,11 @@ reason goes back to review on the same case, with the submitter's text and files
 decision clock; once per listing, within RESUBMISSION_DAYS, never for a removal, an unfixable reason or
 an appealed rejection."""
 
+import importlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 
 from takedowns import resubmission_rules, workflow
 from takedowns.enums import ClockKind, EventKind, ItemState, NoticeStatus
@@ -21,9 +23,10 @@ from takedowns.models import (
     SlaClock,
     Submitter,
 )
+from takedowns.selectors.notices import tracking_page
 from takedowns.workflow import appeals, resubmissions
 from takedowns.workflow.retention import apply_retention
-from tests.factories import PDF_BYTES, REJECT, REMOVE, decide, routed, upload
+from tests.factories import PDF_BYTES, REJECT, REMOVE, decide, routed, suspended, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +44,11 @@ def notice(catalogue, reviewers):
     assert (notice.status, notice.assigned_to) == (NoticeStatus.CLOSED, reviewers["tm"])
     OutboundEmail.objects.all().delete()
     return notice
+
+
+def a_test_buy() -> list[tuple]:
+    """The file a fix of "Not enough evidence" needs (resubmission_rules.FILE_NEEDED)."""
+    return [(upload("test-buy.pdf", PDF_BYTES), "application/pdf")]
 
 
 def rejection(notice: Notice, position: int = 1) -> Decision:
@@ -112,7 +120,7 @@ def test_the_decision_clock_keeps_the_time_it_had_left_when_the_case_closed(noti
     original = SlaClock.objects.get(notice=notice, kind=ClockKind.TAKEDOWN_DECISION)
     assert (original.started_at, original.due_at, original.stopped_at) == (T, T + timedelta(hours=24), DECIDED)
     now = T + timedelta(days=3)
-    resubmissions.resubmit_listing(notice, rejection(notice), FIX, now)
+    resubmissions.resubmit_listing(notice, rejection(notice), FIX, now, files=a_test_buy())
 
     # 22 hours were left at the rejection; the three days of waiting for the fix do not count.
     fresh = SlaClock.objects.get(notice=notice, kind=ClockKind.TAKEDOWN_DECISION, stopped_at=None)
@@ -124,7 +132,7 @@ def test_the_decision_clock_keeps_the_time_it_had_left_when_the_case_closed(noti
 
 def test_the_reviewer_decides_the_fixed_listing_afresh_and_the_rejection_stays_on_record(notice, reviewers):
     rejected = rejection(notice)
-    resubmissions.resubmit_listing(notice, rejected, FIX, T + timedelta(days=3))
+    resubmissions.resubmit_listing(notice, rejected, FIX, T + timedelta(days=3), files=a_test_buy())
     decided, = decide(Notice.objects.get(pk=notice.pk), T + timedelta(days=3, hours=1), {"L-100001": REMOVE})
     assert rejection(notice) == decided and decided.outcome == REMOVE
     assert list(Decision.objects.filter(item=rejected.item).order_by("id").values_list("outcome", "superseded_at")) == [
@@ -136,7 +144,7 @@ def test_a_notice_still_open_keeps_its_reviewer_and_its_running_clock(catalogue,
     notice = routed(T, [("L-100001", "counterfeit"), ("L-100002", "counterfeit")])
     decide(notice, DECIDED, {"L-100001": REJECT}, code="authorisation-missing")
     clock = SlaClock.objects.get(notice=notice, kind=ClockKind.TAKEDOWN_DECISION)
-    resubmissions.resubmit_listing(notice, rejection(notice), FIX, T + timedelta(hours=5))
+    resubmissions.resubmit_listing(notice, rejection(notice), FIX, T + timedelta(hours=5), files=a_test_buy())
     notice.refresh_from_db()
     assert (notice.status, notice.assigned_to) == (NoticeStatus.IN_REVIEW, reviewers["tm"])
     assert list(SlaClock.objects.filter(notice=notice, kind=ClockKind.TAKEDOWN_DECISION)) == [clock]
@@ -147,7 +155,7 @@ def test_a_notice_still_open_keeps_its_reviewer_and_its_running_clock(catalogue,
 
 def test_a_deciding_reviewer_who_left_sends_the_fix_to_the_queue(notice, reviewers):
     Reviewer.objects.filter(pk=reviewers["tm"].pk).update(is_active=False)
-    fix = resubmissions.resubmit_listing(notice, rejection(notice), FIX, T + timedelta(days=1))
+    fix = resubmissions.resubmit_listing(notice, rejection(notice), FIX, T + timedelta(days=1), files=a_test_buy())
     notice.refresh_from_db()
     assert (fix.reviewer, notice.status, notice.assigned_to) == (None, NoticeStatus.IN_REVIEW, None)
     assert list(OutboundEmail.objects.values_list("to", "kind")) == [("anna@aerostride.example",
@@ -161,7 +169,7 @@ def test_a_notice_waiting_for_the_submitter_is_back_in_review_and_its_paused_clo
     clock = SlaClock.objects.get(notice=notice, kind=ClockKind.TAKEDOWN_DECISION)
     assert (Notice.objects.get(pk=notice.pk).status, clock.paused_at) == (NoticeStatus.AWAITING_SUBMITTER, DECIDED)
     now = DECIDED + timedelta(hours=10)
-    resubmissions.resubmit_listing(notice, rejection(notice), FIX, now)
+    resubmissions.resubmit_listing(notice, rejection(notice), FIX, now, files=a_test_buy())
     clock.refresh_from_db()
     assert (clock.paused_at, clock.stopped_at, clock.due_at) == (None, None, T + timedelta(hours=34))
     assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.IN_REVIEW
@@ -172,15 +180,16 @@ def test_a_notice_waiting_for_the_submitter_is_back_in_review_and_its_paused_clo
 def test_a_decider_no_longer_designated_for_a_high_risk_notice_sends_the_fix_to_the_queue(notice, reviewers):
     Notice.objects.filter(pk=notice.pk).update(risk_band="high")
     fix = resubmissions.resubmit_listing(Notice.objects.get(pk=notice.pk), rejection(notice), FIX,
-                                         T + timedelta(days=1))
+                                         T + timedelta(days=1), files=a_test_buy())
     assert (fix.reviewer, Notice.objects.get(pk=notice.pk).assigned_to) == (None, None)
 
 
-def refused(notice: Notice, decision: Decision, now: datetime, message: str) -> None:
-    """The resubmission is refused with `message`, and nothing is written."""
+def refused(notice: Notice, decision: Decision, now: datetime, message: str, files: list | None = None) -> None:
+    """The resubmission (with a test-buy report unless `files` says otherwise) is refused with `message`,
+    and nothing is written."""
     before = (Event.objects.count(), OutboundEmail.objects.count(), SlaClock.objects.count())
     with pytest.raises(workflow.TransitionNotAllowed) as refusal:
-        resubmissions.resubmit_listing(notice, decision, FIX, now)
+        resubmissions.resubmit_listing(notice, decision, FIX, now, files=a_test_buy() if files is None else files)
     assert str(refusal.value) == message
     assert (Event.objects.count(), OutboundEmail.objects.count(), SlaClock.objects.count()) == before
     assert Decision.objects.get(pk=decision.pk).superseded_at is None
@@ -200,12 +209,34 @@ def test_an_unfixable_rejection_is_for_an_appeal(notice):
 
 
 def test_a_listing_is_fixed_once(notice):
-    resubmissions.resubmit_listing(notice, rejection(notice), FIX, T + timedelta(days=1))
+    resubmissions.resubmit_listing(notice, rejection(notice), FIX, T + timedelta(days=1), files=a_test_buy())
     decide(Notice.objects.get(pk=notice.pk), T + timedelta(days=1, hours=1), {"L-100001": REJECT},
            code="insufficient-evidence")
     refused(notice, rejection(notice), T + timedelta(days=2),
             "Listing 1 was already fixed and resubmitted once; if you think this rejection is wrong, appeal it.")
     assert Resubmission.objects.count() == 1
+    # The second rejection's e-mail offers no second fix: it says why, and points to the appeal.
+    second, = OutboundEmail.objects.filter(kind="items_decided")
+    assert second.to == "anna@aerostride.example"
+    assert ("   What you can do: Listing 1 was already fixed and resubmitted once; if you think this rejection is "
+            "wrong, appeal it.\n") in second.body_text
+    assert "Fix and resubmit" not in second.body_text and "Fix and resubmit" not in second.body_html
+    assert "Listing 1 was already fixed and resubmitted once" in second.body_html
+
+
+def test_a_notifier_whose_notice_handling_is_suspended_cannot_resubmit(notice, lead):
+    # DSA Art. 23(2): a suspended notifier's new notices are refused; a fix would put a listing back in review.
+    suspension = suspended(T + timedelta(days=1), lead)
+    assert (suspension.level, suspension.notifier) == ("suspension", "anna@aerostride.example")
+    message = ("The handling of notices from anna@aerostride.example is suspended until "
+               f"{suspension.ends_at:%-d %B %Y, %H:%M} UTC, because too many of them were manifestly unfounded "
+               "(DSA Art. 23(2)): no listing can be fixed and resubmitted while it lasts. The measure, and how to "
+               "appeal it, are on the notice's tracking page.")
+    refused(notice, rejection(notice), T + timedelta(days=2), message)
+    assert not Resubmission.objects.exists()
+    # The tracking page says so in place of the form.
+    offer, = tracking_page(Notice.objects.get(pk=notice.pk), T + timedelta(days=2)).fixes
+    assert (offer.decision, offer.refusal) == (rejection(notice), message)
 
 
 def test_the_window_ends_thirty_days_after_the_rejection(notice):
@@ -213,7 +244,8 @@ def test_the_window_ends_thirty_days_after_the_rejection(notice):
     refused(notice, rejection(notice), deadline + timedelta(seconds=1),
             "A listing can be fixed and resubmitted within 30 days of its rejection; that time is over. File a "
             "new notice with the evidence.")
-    assert resubmissions.resubmit_listing(notice, rejection(notice), FIX, deadline).filed_at == deadline
+    fix = resubmissions.resubmit_listing(notice, rejection(notice), FIX, deadline, files=a_test_buy())
+    assert fix.filed_at == deadline
 
 
 def test_an_appealed_rejection_is_left_to_the_appeal(notice):
@@ -225,7 +257,7 @@ def test_an_appealed_rejection_is_left_to_the_appeal(notice):
 
 def test_a_resubmitted_rejection_can_no_longer_be_appealed(notice):
     rejected = rejection(notice)
-    resubmissions.resubmit_listing(notice, rejected, FIX, T + timedelta(days=1))
+    resubmissions.resubmit_listing(notice, rejected, FIX, T + timedelta(days=1), files=a_test_buy())
     with pytest.raises(workflow.TransitionNotAllowed, match="You fixed and resubmitted this listing on"):
         appeals.file_appeal(decision=rejected, appellant="submitter", text="Wrong.", now=T + timedelta(days=2))
 
@@ -252,3 +284,57 @@ def test_the_fixable_reasons_are_missing_evidence_a_missing_authorisation_and_wh
     assert all("Use “Fix and resubmit” on your tracking page" in text for text in fixable.values())
     assert set(ReasonCode.objects.filter(fixable=False).values_list("code", flat=True)) == {
         "genuine-goods", "registration-mismatch"}
+
+
+def test_the_default_text_promises_a_reviewer_not_the_same_one_and_a_leads_text_is_kept(db):
+    # A fix goes to the reviewer who rejected the listing only when they can still take it (_reviewer_for).
+    text = ReasonCode.objects.get(code="insufficient-evidence").submitter_text
+    assert text.endswith("or the registration certificate; a reviewer decides it again.")
+    assert "same reviewer" not in text
+    migration = importlib.import_module("takedowns.migrations.0025_appeal_and_grounds_fixes")
+    ReasonCode.objects.filter(code="insufficient-evidence").update(submitter_text=migration.OLD_TEXT)
+    migration.reword(django_apps, None)
+    assert ReasonCode.objects.get(code="insufficient-evidence").submitter_text == migration.NEW_TEXT
+    ReasonCode.objects.filter(code="insufficient-evidence").update(submitter_text="Our lead's own words.")
+    migration.reword(django_apps, None)
+    assert ReasonCode.objects.get(code="insufficient-evidence").submitter_text == "Our lead's own words."
+
+
+def test_a_missing_authorisation_is_fixed_with_the_letter_stored_as_one(notice):
+    Decision.objects.filter(pk=rejection(notice).pk).update(
+        reason_code=ReasonCode.objects.get(code="authorisation-missing"))
+    refused(notice, rejection(notice), T + timedelta(days=1),
+            "Listing 1 was rejected for want of a document: attach the rights owner's signed letter authorising you "
+            "for this right (PDF, PNG or JPEG) to fix it.", files=[])
+    fix = resubmissions.resubmit_listing(notice, rejection(notice), FIX, T + timedelta(days=1),
+                                         files=[(upload("letter.pdf", PDF_BYTES), "application/pdf")])
+    assert list(fix.files.values_list("original_name", "kind")) == [("letter.pdf", "authorisation_letter")]
+
+
+def test_the_workflow_counts_a_fixs_files_with_the_notices_own(notice, settings):
+    settings.EVIDENCE_MAX_FILES = 1
+    two = [(upload("a.pdf", PDF_BYTES), "application/pdf"), (upload("b.pdf", PDF_BYTES), "application/pdf")]
+    with pytest.raises(workflow.TransitionNotAllowed) as refusal:
+        resubmissions.resubmit_listing(notice, rejection(notice), FIX, T + timedelta(days=1), files=two)
+    assert str(refusal.value) == ("A notice may carry at most 1 evidence files; this one carries 0 already, so you "
+                                  "can add 1 (you attached 2).")
+    assert not Evidence.objects.exists() and not Resubmission.objects.exists()
+    settings.EVIDENCE_MAX_FILES = 0  # a notice that is full
+    refused(notice, rejection(notice), T + timedelta(days=1), "A notice may carry at most 0 evidence files and this "
+            "one carries 0 already, so no file can be added to it: file a new notice with the new evidence.")
+
+
+def test_the_decision_e_mail_offers_no_fix_while_the_notifiers_notice_handling_is_suspended(catalogue, reviewers,
+                                                                                              lead):
+    # Notices confirmed before a suspension are decided as usual; their fix waits for the suspension's end.
+    notice = routed(T, [("L-100001", "counterfeit")])
+    suspension = suspended(T + timedelta(hours=1), lead)
+    OutboundEmail.objects.all().delete()
+    decide(Notice.objects.get(pk=notice.pk), T + timedelta(hours=3), {"L-100001": REJECT},
+           code="insufficient-evidence")
+    email, = OutboundEmail.objects.filter(kind="items_decided")
+    assert email.to == "anna@aerostride.example"
+    assert (f"   What you can do: The handling of notices from anna@aerostride.example is suspended until "
+            f"{suspension.ends_at:%-d %B %Y, %H:%M} UTC, because too many of them were manifestly unfounded (DSA "
+            "Art. 23(2)): no listing can be fixed and resubmitted while it lasts.") in email.body_text
+    assert "Fix and resubmit it on your tracking page" not in email.body_text

@@ -6,8 +6,9 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils.html import escape
 
-from takedowns import tdb
+from takedowns import emails, tdb
 from takedowns.enums import REASONS_FOR_RIGHT
 from takedowns.models import Decision, Listing, Penalty
 from takedowns.workflow import enforcement
@@ -106,6 +107,20 @@ def test_a_removal_decided_before_grounds_were_recorded_gets_the_standard_explan
         "The listing offers goods bearing a sign identical with, or indistinguishable from, the notified "
         "registered trademark, made without the trademark owner's consent (counterfeit goods). The marketplace "
         "reviewed the notice and the evidence supplied with it and found the infringement established.")
+
+
+def test_the_seller_and_the_database_get_one_text_for_a_removal_without_grounds(removal, client):
+    # tdb.grounds_of: the seller's statement (e-mail and page) and the TDB give the same explanation.
+    Decision.objects.filter(pk=removal.pk).update(grounds="")
+    removal = reload(removal)
+    explanation = tdb.statement_for(removal)["illegal_content_explanation"]
+    assert explanation == tdb.grounds_of(removal)
+    statement = emails.statement_of_reasons(removal)
+    assert statement is not None and statement.to == "owner@acme-outlet.example"
+    assert f"   Why we consider the listing infringing: {explanation}\n" in statement.body_text
+    assert "decided before our reviewers recorded" not in statement.body_text
+    page = client.get(removal.seller_path()).content.decode()
+    assert f"<strong>Why we consider the listing infringing:</strong> {escape(explanation)}" in page
 
 
 def test_a_verified_right_is_stated_in_the_facts(removal):

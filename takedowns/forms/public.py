@@ -15,10 +15,10 @@ from django.forms.formsets import BaseFormSet
 from django.template.defaultfilters import filesizeformat
 from django_countries import countries
 
-from takedowns import legal
+from takedowns import evidence, legal, resubmission_rules
 from takedowns.enums import REASONS_FOR_RIGHT, EvidenceKind, InfringementReason, Language, RightType, SubmitterRole
 from takedowns.evidence import size_of, sniff_content_type
-from takedowns.models import Evidence
+from takedowns.models import Decision, Evidence
 from takedowns.workflow import ReportedItem
 
 _LISTING_ID = re.compile(r"^L-?\d{1,12}$", re.IGNORECASE)
@@ -422,7 +422,23 @@ class ResubmitForm(forms.Form):
     # (upload, content type) of each file that passed the checks, as the workflow stores them.
     accepted_uploads: list[tuple[UploadedFile, str]]
 
+    def __init__(self, *args: Any, decision: Decision | None = None, **kwargs: Any) -> None:
+        # The rejection being fixed (bound forms): whether it needs a file, and the notice's evidence so far.
+        super().__init__(*args, **kwargs)
+        self.decision = decision
+
     clean_files = AnswerForm.clean_files
+
+    def clean(self):
+        data = super().clean()
+        if self.decision is not None and "files" not in self.errors:
+            # The limits and the document the reason asks for, as the workflow checks them again under its lock.
+            problem = resubmission_rules.files_refusal(
+                self.decision, [size_of(upload) for upload, _ in self.accepted_uploads],
+                *evidence.held_by(self.decision.item.notice))
+            if problem:
+                self.add_error("files", problem)
+        return data
 
 
 class WithdrawForm(forms.Form):

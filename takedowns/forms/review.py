@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from takedowns import tdb
 from takedowns.enums import DecisionOutcome, InfringementReason, NoticeStatus, RightType
 from takedowns.forms.seller import APPEAL_TEXT_MAX
 from takedowns.models import NoticeItem, ReasonCode, Reviewer
@@ -16,7 +17,9 @@ from takedowns.selectors.queue import QUEUE_RISKS, QUEUE_SCOPES, QUEUE_TRUSTS, Q
 from takedowns.workflow import ItemDecision, Question
 
 NOTE_MAX = 2000
-GROUNDS_MAX = 4000
+# The Transparency Database takes no longer explanation (tdb.MAX_EXPLANATION), and the seller's statement
+# gives the same text: longer grounds would reach the database cut short.
+GROUNDS_MAX = tdb.MAX_EXPLANATION
 NEEDS_GROUNDS = ("A removal needs its grounds: the seller's statement of reasons gives them as ours. Write why the "
                  "listing infringes, or restore the default text by reloading the page.")
 # The decision form's third choice beside the two outcomes: the listing waits for the submitter's answer.
@@ -96,7 +99,9 @@ class DecisionForm(CompactForm):
     # Prefilled with the RemovalGround of the listing's right and reason; only a removal uses it.
     grounds = forms.CharField(max_length=GROUNDS_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4}),
                               error_messages={"max_length": "Keep the grounds within %(limit_value)d characters "
-                                                            "(you wrote %(show_value)d)."})
+                                                            "(you wrote %(show_value)d): the Transparency Database "
+                                                            "takes no more, and the seller's statement gives the "
+                                                            "same text."})
 
     def __init__(self, *args: Any, items: dict[int, NoticeItem], reason_codes: dict[int, ReasonCode],
                  **kwargs: Any) -> None:

@@ -32,6 +32,7 @@ from takedowns.models import (
     Resubmission,
     SlaClock,
 )
+from takedowns.selectors import notifiers
 
 
 @dataclass
@@ -87,18 +88,20 @@ def tracking_page(notice: Notice, now: datetime) -> TrackingPage:
 
 def resubmission_offers(notice: Notice, items: list[NoticeItem], now: datetime) -> list[resubmission_rules.Offer]:
     """Each fixable rejection in force (with whether it can still be fixed and resubmitted, or why
-    not), then each resubmission already filed, by listing. Two queries, however many listings."""
+    not), then each resubmission already filed, by listing. Three queries, however many listings
+    (the third: the notifier's suspension in force, which refuses every fix)."""
     fixed = {fix.item_id: fix for fix in Resubmission.objects.filter(notice=notice)
              .select_related("decision__reason_code").prefetch_related("files")}
     appealed = set(Appeal.objects.filter(decision__item__notice=notice, appellant=Appellant.SUBMITTER)
                    .values_list("decision_id", flat=True))
+    suspension = notifiers.suspension_for(notice.submitter_email, now)
     offers = []
     for item in items:
         decision = item.decision
         if decision is not None and resubmission_rules.is_fixable(decision):
             decision.item = item
             refusal = resubmission_rules.refusal(decision, resubmitted=item.pk in fixed,
-                                                 appealed=decision.pk in appealed, now=now)
+                                                 appealed=decision.pk in appealed, now=now, suspension=suspension)
             offers.append(resubmission_rules.Offer(decision, resubmission_rules.deadline(decision), refusal))
     for item in items:
         fix = fixed.get(item.pk)

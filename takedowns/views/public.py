@@ -227,7 +227,7 @@ def resubmit(request: HttpRequest, notice: Notice, decision_id: int) -> HttpResp
     decision = decision_of(notice, decision_id)
     if decision is None:
         raise Http404("No such decision on this notice.")
-    form = ResubmitForm(request.POST, request.FILES, auto_id=f"fix-{decision.pk}-%s")
+    form = ResubmitForm(request.POST, request.FILES, auto_id=f"fix-{decision.pk}-%s", decision=decision)
     refusal = limited.check(request, limits.ANSWER, notice.submitter_email)
     if refusal is not None:
         kept = "What you wrote is still in its box below" + (
@@ -240,8 +240,9 @@ def resubmit(request: HttpRequest, notice: Notice, decision_id: int) -> HttpResp
         resubmissions.resubmit_listing(notice, decision, form.cleaned_data["text"], now=timezone.now(),
                                        files=form.accepted_uploads)
     except workflow.TransitionNotAllowed as exc:
+        # Refused (a suspension, the limits reached meanwhile): the text comes back in its box.
         messages.error(request, str(exc))
-        return redirect(notice.tracking_path())
+        return _tracking_response(request, notice, status=409, resubmit_form=form, resubmit_for=decision.pk)
     messages.success(request, f"Thank you: listing {decision.item.position} is back with a reviewer, "
                               "on this notice and its clock.")
     return redirect(f"{notice.tracking_path()}#fix-{decision.pk}")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from takedowns import legal, limits
+from takedowns import legal, limits, tdb
 from takedowns.access import penalty_link, removal_link
 from takedowns.enums import EEA_COUNTRIES
 from takedowns.forms.seller import AppealForm, CounterNoticeForm
@@ -43,6 +43,7 @@ def _statement_context(decision: Decision, counter_notice_form: CounterNoticeFor
         counter_notice_form = CounterNoticeForm(initial=_counter_notice_initial(decision, page.counter_notice))
     return {
         "decision": decision, "item": item, "listing": listing, "seller": listing.seller,
+        "grounds": tdb.grounds_of(decision),  # the same text the Transparency Database gets
         "case": item.notice, "counter_notice": page.counter_notice,
         "counter_notice_form": counter_notice_form if page.may_counter else None,
         "counter_notice_restore_rule": legal.restore_rule_text(),

@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from takedowns import emails, evidence, resubmission_rules, sla
-from takedowns.enums import Appellant, ClockKind, EventKind, EvidenceKind, ItemState, NoticeStatus, RiskBand
+from takedowns.enums import Appellant, ClockKind, EventKind, ItemState, NoticeStatus, RiskBand
 from takedowns.models import Appeal, Decision, Event, Notice, NoticeItem, Resubmission, Reviewer, SlaClock, Submitter
+from takedowns.selectors import notifiers
 from takedowns.workflow import clocks
 from takedowns.workflow.base import SUBMITTER, TransitionNotAllowed, change_status, make_event
 from takedowns.workflow.review import settle
@@ -27,7 +28,8 @@ def resubmit_listing(notice: Notice, decision: Decision, text: str, now: datetim
                      files: Sequence[tuple[UploadedFile, str]] = ()) -> Resubmission:
     """The submitter's fix of a rejected listing (`decision`, a rejection on this notice) with their
     text and files (pairs of upload and checked content type, evidence.check_upload). Refused with
-    the reason when resubmission_rules.refusal says so."""
+    the reason when resubmission_rules.refusal or files_refusal says so (the notice's row lock makes
+    its evidence count exact)."""
     text = text.strip()
     if not text:
         raise TransitionNotAllowed("Say what you fixed or what the new files show.")
@@ -42,7 +44,10 @@ def resubmit_listing(notice: Notice, decision: Decision, text: str, now: datetim
         item.notice = notice  # as of the lock
         refusal = resubmission_rules.refusal(
             decision, resubmitted=Resubmission.objects.filter(item=item).exists(),
-            appealed=Appeal.objects.filter(decision=decision, appellant=Appellant.SUBMITTER).exists(), now=now)
+            appealed=Appeal.objects.filter(decision=decision, appellant=Appellant.SUBMITTER).exists(), now=now,
+            suspension=notifiers.suspension_for(notice.submitter_email, now))
+        refusal = refusal or resubmission_rules.files_refusal(
+            decision, [evidence.size_of(upload) for upload, _ in files], *evidence.held_by(notice))
         if refusal:
             raise TransitionNotAllowed(refusal)
         reviewer = _reviewer_for(notice, decision)
@@ -53,8 +58,8 @@ def resubmit_listing(notice: Notice, decision: Decision, text: str, now: datetim
         except IntegrityError:  # a concurrent copy of the form won (databases without the row lock)
             raise TransitionNotAllowed(f"Listing {item.position} was already resubmitted.") from None
         for upload, content_type in files:
-            evidence.store(notice.submission_key, EvidenceKind.OTHER, upload, content_type, notice=notice,
-                           resubmission=resubmission)
+            evidence.store(notice.submission_key, resubmission_rules.evidence_kind(decision), upload, content_type,
+                           notice=notice, resubmission=resubmission)
         _set_aside(notice, decision, now)
         events = [make_event(notice, EventKind.RESUBMITTED, SUBMITTER, now, item=item,
                              from_status=ItemState.REJECTED, to_status=ItemState.IN_REVIEW, details={

@@ -12,7 +12,7 @@ from takedowns import workflow
 from takedowns.enums import EventKind
 from takedowns.models import Decision, Event, Notice, OutboundEmail, ReasonCode, Resubmission
 from takedowns.workflow import resubmissions
-from tests.factories import REJECT, REMOVE, decide, routed
+from tests.factories import PDF_BYTES, REJECT, REMOVE, decide, routed, upload
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 FIX = "Attached: test-buy report of 20 Feb 2026 (order 4471) with photos of the fake serial label."
@@ -30,7 +30,9 @@ def test_two_concurrent_resubmissions_of_one_listing_write_one(catalogue, review
     def resubmit() -> None:
         try:
             barrier.wait(timeout=10)
-            resubmissions.resubmit_listing(notice, rejected, FIX, now + timedelta(hours=1))
+            # "Not enough evidence" is fixed with a file (resubmission_rules.FILE_NEEDED); each tab sends its own.
+            resubmissions.resubmit_listing(notice, rejected, FIX, now + timedelta(hours=1),
+                                           files=[(upload("test-buy.pdf", PDF_BYTES), "application/pdf")])
             outcomes.append("won")
         except workflow.TransitionNotAllowed as exc:
             outcomes.append(str(exc))

@@ -188,6 +188,24 @@ def test_a_removal_with_its_grounds_emptied_is_refused_beside_them_and_nothing_i
     assert set(notice.items.values_list("state", flat=True)) == {ItemState.IN_REVIEW}
 
 
+@pytest.mark.parametrize("length, recorded", [(2000, True), (2001, False)])
+def test_grounds_are_limited_to_what_the_transparency_database_takes(as_tm, notice, length, recorded):
+    # tdb.MAX_EXPLANATION: longer grounds would reach the database cut short, unlike the seller's statement.
+    own = "The listing shows the mark. " + "x" * (length - 28)
+    assert len(own) == length
+    response = decide(as_tm, notice, decision_form(notice, {1: {"action": "remove", "grounds": own}}))
+    if recorded:
+        assert response.status_code == 302
+        assert Decision.objects.get(item__position=1, item__notice=notice).grounds == own
+        return
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert ('id="id_item-0-grounds-error">Keep the grounds within 2000 characters (you wrote 2001): the Transparency '
+            'Database takes no more, and the seller&#x27;s statement gives the same text.</div>') in html
+    assert textarea(html, "item-0-grounds") == own
+    assert not Decision.objects.exists()
+
+
 def test_a_rejection_ignores_the_prefilled_grounds(as_tm, notice):
     code = ReasonCode.objects.get(code="no-use-of-right")
     assert decide(as_tm, notice, decision_form(notice, {1: {"action": "reject", "reason_code": code.pk}})

@@ -417,18 +417,21 @@ def test_other_notices_may_leave_address_and_telephone_out(client):
     assert Notice.objects.order_by("-pk").values_list("submitter_phone", flat=True)[0] == "+33 1 23 45 67 89"
 
 
-def test_the_staff_notice_page_shows_the_dmca_contact_on_copyright_notices_only(client, now, catalogue, reviewers):
+def test_the_staff_notice_page_shows_the_address_and_telephone_whenever_given(client, now, catalogue, reviewers):
     copyright_notice = routed(now, [("L-100001", "copyright_images")], right_type="copyright",
                               right_registration_number="product photos 2024", right_office="US")
     trademark_notice = routed(now, [("L-100002", "counterfeit")], submitter_phone="+49 30 7654321")
+    bare_notice = routed(now, [("L-100003", "counterfeit")])
     log_in(client, reviewers["cr"])
     body = client.get(f"/review/notices/{copyright_notice.reference}/").content.decode()
-    assert ('<p class="mb-1 small" id="dmca-contact">Contact for this copyright notice (DMCA 512(c)(3)(A)(iv); '
-            "shown on copyright notices only): Aerostride GmbH<br>Schillerstrasse 12<br>10625 Berlin<br>Germany · "
-            "+49 30 1234567</p>") in body
-    # Given on a trademark notice, it stays out of the page: no reviewer needs it there.
+    assert ('<p class="mb-1 small" id="submitter-contact">Contact for this copyright notice (DMCA 512(c)(3)(A)(iv)): '
+            "Aerostride GmbH<br>Schillerstrasse 12<br>10625 Berlin<br>Germany · +49 30 1234567</p>") in body
+    # Given on a trademark notice (optional there), the reviewer sees it too: the privacy page says so.
     log_in(client, reviewers["tm"])
     body = client.get(f"/review/notices/{trademark_notice.reference}/").content.decode()
-    assert 'id="dmca-contact"' not in body and "+49 30 7654321" not in body
-    # Nor does the public tracking page show it.
+    assert ('<p class="mb-1 small" id="submitter-contact">Postal address and telephone the submitter gave (optional '
+            "on this notice): +49 30 7654321</p>") in body
+    body = client.get(f"/review/notices/{bare_notice.reference}/").content.decode()
+    assert 'id="submitter-contact"' not in body
+    # The public tracking page does not show it.
     assert "Schillerstrasse" not in client.get(copyright_notice.tracking_path()).content.decode()

@@ -36,6 +36,20 @@ def test_the_privacy_page_states_the_periods_retention_runs_with(client):
     assert "privacy@market.example" in page
 
 
+def test_the_privacy_page_names_the_postal_address_and_telephone_why_who_sees_them_and_how_long(client):
+    page = " ".join(client.get("/privacy/").content.decode().split())
+    assert ('<li id="address-and-telephone"><strong>Your postal address and telephone number</strong>: required on a '
+            "copyright notice, because the US DMCA asks for the complaining party's address and telephone number "
+            "(17 U.S.C. 512(c)(3)(A)(iv)); optional on a notice about a trademark, design or patent. We use them only "
+            "to reach you about your notice when e-mail is not enough. Our reviewers and trust &amp; safety leads see "
+            "them on the notice, whatever its right; the seller, the public and the notice's tracking page do not. "
+            'They are removed with the notice\'s other personal details (see "How long we keep it").</li>') in page
+    assert ("not the reporter's name, e-mail address, postal address, telephone number or signature.") in page
+    # The retention row that removes them (workflow/retention.py clears both fields with the case's names).
+    assert ("<tr><td>A notice's personal details: names, e-mail addresses, the reporter's postal address and "
+            "telephone number, signatures,") in page
+
+
 def test_only_get_is_answered(client):
     assert client.post("/privacy/").status_code == 405
 

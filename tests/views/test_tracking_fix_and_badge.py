@@ -5,8 +5,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from takedowns import evidence
 from takedowns.models import Appeal, Decision, Evidence, Notice, Resubmission
 from takedowns.selectors.notices import status_badge
 from takedowns.workflow import appeals, counter_notices
@@ -54,6 +56,9 @@ def test_a_fixable_rejection_offers_fix_and_resubmit_and_an_unfixable_one_only_t
     assert "Fix and resubmit listing 1</button>" in fixes
     deadline = timezone.localtime(fixable.decided_at + timedelta(days=30)).strftime("%-d %b %Y, %H:%M")
     assert f"You can fix and resubmit this listing until {deadline} UTC." in fixes
+    assert ("<p class=\"small mb-1\" data-file-needed>Attach the new evidence (a test-buy report, photos comparing "
+            "the genuine and the listed item, or the registration certificate): it is what this rejection asked "
+            "for.</p>") in fixes
     assert 'data-fix-item="2"' not in fixes and 'data-fix-item="3"' not in fixes
     # The appeal stays open for both rejections (DSA Art. 20); the page says which route is which.
     appeal_section = section(html, "appeals")
@@ -86,6 +91,47 @@ def test_a_fix_with_too_little_text_or_a_bad_file_comes_back_with_the_error_and_
     assert "Say what you fixed in at least 20 characters (you wrote 8)." in html
     assert "see file</textarea>" in html
     assert "buy.exe" in html and not Resubmission.objects.exists() and not Evidence.objects.exists()
+
+
+def test_a_fix_of_missing_evidence_without_a_file_is_refused_with_the_text_kept(client, notice):
+    # "Not enough evidence" is fixed by evidence (resubmission_rules.FILE_NEEDED): text alone changes nothing.
+    response = client.post(fix_url(notice, decision(notice, 1)), {"text": FIX})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert ("Listing 1 was rejected for want of a document: attach the new evidence (a test-buy report, photos "
+            "comparing the genuine and the listed item, or the registration certificate) (PDF, PNG or JPEG) to fix "
+            "it.") in html
+    assert f"{FIX}</textarea>" in html
+    assert not Resubmission.objects.exists() and Decision.objects.get(pk=decision(notice, 1).pk).superseded_at is None
+
+
+def test_a_fixs_files_count_with_the_notices_evidence_against_its_limits(client, notice, settings):
+    # The notice was filed with a certificate: it counts with the fix's files.
+    evidence.store(notice.submission_key, "registration_certificate", upload("certificate.pdf", PDF_BYTES),
+                   "application/pdf", notice=notice)
+    held_files, held_bytes = evidence.held_by(notice)
+    assert (held_files, held_bytes) == (1, len(PDF_BYTES))
+    fixable = decision(notice, 1)
+    settings.EVIDENCE_MAX_FILES = held_files + 1
+    two = [upload("buy-1.pdf", PDF_BYTES), upload("buy-2.pdf", PDF_BYTES + b"2")]
+    response = client.post(fix_url(notice, fixable), {"text": FIX, "files": two})
+    assert response.status_code == 400
+    assert (f"A notice may carry at most {held_files + 1} evidence files; this one carries {held_files} already, "
+            "so you can add 1 (you attached 2).") in response.content.decode()
+    assert f"{FIX}</textarea>" in response.content.decode()
+    settings.EVIDENCE_MAX_FILES, settings.EVIDENCE_MAX_TOTAL_BYTES = 50, held_bytes + len(PDF_BYTES) - 1
+    response = client.post(fix_url(notice, fixable), {"text": FIX, "files": upload("buy.pdf", PDF_BYTES)})
+    assert response.status_code == 400
+    assert ("With your files the notice&#x27;s evidence would add up to "
+            f"{filesizeformat(held_bytes + len(PDF_BYTES))}; "
+            f"a notice may carry at most {filesizeformat(held_bytes + len(PDF_BYTES) - 1)} and this one carries "
+            f"{filesizeformat(held_bytes)} already.") in response.content.decode()
+    assert not Resubmission.objects.exists() and Evidence.objects.filter(notice=notice).count() == held_files
+    # Exactly at the limit: accepted.
+    settings.EVIDENCE_MAX_TOTAL_BYTES = held_bytes + len(PDF_BYTES)
+    assert client.post(fix_url(notice, fixable), {"text": FIX, "files": upload("buy.pdf", PDF_BYTES)}
+                       ).status_code == 302
+    assert Evidence.objects.filter(notice=notice).count() == held_files + 1
 
 
 def test_resubmitting_a_removal_or_an_unfixable_rejection_is_refused_and_writes_nothing(client, notice):
