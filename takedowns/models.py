@@ -485,7 +485,7 @@ class Decision(models.Model):
                          condition=models.Q(reversed_at__isnull=False)),
             # The TDB submitter's queue mark and its backlog count (tdb_submission.py): removals carried out,
             # by when the listing came down.
-            models.Index(fields=["listing_removed_at"], name="decision_tdb_eligible",
+            models.Index(fields=["listing_removed_at", "id"], name="decision_tdb_eligible",
                          condition=models.Q(outcome=DecisionOutcome.REMOVE, listing_removed_at__isnull=False)),
             # The notifier misuse check (selectors/notifiers.crossing): the rejections in force of a window
             # with the reason codes marked manifestly unfounded, without reading any other decision.
@@ -704,7 +704,7 @@ class Penalty(models.Model):
         indexes = [models.Index(fields=["decided_at"], name="penalty_decided_at"),
                    # The TDB submitter's queue mark and its backlog count (tdb_submission.py): account measures
                    # applied, by when. The levels are tdb.PENALTY_MEASURES'.
-                   models.Index(fields=["applied_at"], name="penalty_tdb_eligible",
+                   models.Index(fields=["applied_at", "id"], name="penalty_tdb_eligible",
                                 condition=models.Q(applied_at__isnull=False,
                                                    level__in=[PenaltyLevel.RESTRICTION, PenaltyLevel.SUSPENSION,
                                                               PenaltyLevel.TERMINATION]))]

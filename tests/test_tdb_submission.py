@@ -210,7 +210,7 @@ def test_a_backlog_is_queued_in_bounded_runs_from_the_mark_and_the_card_counts_w
     assert TdbQueueMark.objects.get(kind="removal").queued_until == removed[1][0]
     assert tdb_submission.not_yet_queued() == (3, False)
     monkeypatch.setattr(tdb_submission, "BACKLOG_COUNT_LIMIT", 2)
-    assert tdb_submission.not_yet_queued() == (2, True)  # shown as "more than 2"
+    assert tdb_submission.not_yet_queued() == (2, True)  # shown as "at least 2"
     assert tdb_submission.enqueue(later) == 2
     assert tdb_submission.enqueue(later) == 1
     # Everything read: the mark moves to now - LATE_COMMITS (never to a row's own time), and the last

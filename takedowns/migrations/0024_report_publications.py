@@ -44,11 +44,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='decision',
-            index=models.Index(condition=models.Q(('listing_removed_at__isnull', False), ('outcome', 'remove')), fields=['listing_removed_at'], name='decision_tdb_eligible'),
+            index=models.Index(condition=models.Q(('listing_removed_at__isnull', False), ('outcome', 'remove')), fields=['listing_removed_at', 'id'], name='decision_tdb_eligible'),
         ),
         migrations.AddIndex(
             model_name='penalty',
-            index=models.Index(condition=models.Q(('applied_at__isnull', False), ('level__in', ['restriction', 'suspension', 'termination'])), fields=['applied_at'], name='penalty_tdb_eligible'),
+            index=models.Index(condition=models.Q(('applied_at__isnull', False), ('level__in', ['restriction', 'suspension', 'termination'])), fields=['applied_at', 'id'], name='penalty_tdb_eligible'),
         ),
         migrations.RunPython(keep_publication_dates, migrations.RunPython.noop),
     ]
