@@ -863,7 +863,9 @@ class SlaClock(models.Model):
 class ReportSnapshot(models.Model):
     """The public transparency report of one period as last computed: a maintained roll-up, so
     that a visitor reads one row instead of aggregating a period of a million notices. A beat task
-    refreshes the current and the previous periods; figures.published_report recomputes a stale one."""
+    refreshes the current and the previous periods; figures.published_report recomputes a stale one.
+    A migration that changes a figure's definition deletes these rows to have them recomputed; the first
+    publication dates are in ReportPublication, which it must leave alone."""
 
     period = models.CharField(max_length=8, unique=True, help_text="2026-11 or 2026-H2.")
     figures = models.JSONField()
