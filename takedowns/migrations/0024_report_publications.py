@@ -8,12 +8,16 @@ from django.db import migrations, models
 
 def keep_publication_dates(apps, schema_editor):
     """The first-publication dates still held in stored snapshots of finished periods (0018 and 0020 deleted the
-    older ones: those dates are lost), moved to ReportPublication, which no migration deletes."""
+    older ones: those dates are lost), moved to ReportPublication, which no migration deletes. A date from before
+    the period's end was stamped on a snapshot taken while the period ran, not a publication: left out, so the
+    next computation records the real one."""
     snapshots = apps.get_model("takedowns", "ReportSnapshot").objects.all()
     publications = apps.get_model("takedowns", "ReportPublication").objects
     for snapshot in snapshots.iterator():
-        first = (snapshot.figures.get("publication") or {}).get("first_published_at")
-        if snapshot.figures.get("complete") and first:
+        figures = snapshot.figures
+        first = (figures.get("publication") or {}).get("first_published_at")
+        if (figures.get("complete") and first and figures.get("end")
+                and datetime.fromisoformat(first) >= datetime.fromisoformat(figures["end"])):
             publications.get_or_create(period=snapshot.period,
                                        defaults={"first_published_at": datetime.fromisoformat(first)})
 
