@@ -484,6 +484,10 @@ class Decision(models.Model):
                          condition=models.Q(listing_restored_at__isnull=False)),
             models.Index(fields=["reversed_at"], name="decision_reversed",
                          condition=models.Q(reversed_at__isnull=False)),
+            # The TDB submitter's queue mark and its backlog count (tdb_submission.py): removals carried out,
+            # by when the listing came down.
+            models.Index(fields=["listing_removed_at", "id"], name="decision_tdb_eligible",
+                         condition=models.Q(outcome=DecisionOutcome.REMOVE, listing_removed_at__isnull=False)),
             # The notifier misuse check (selectors/notifiers.crossing): the rejections in force of a window
             # with the reason codes marked manifestly unfounded, without reading any other decision.
             models.Index(fields=["reason_code", "decided_at"], include=["item"],
@@ -699,7 +703,13 @@ class Penalty(models.Model):
 
     class Meta:
         verbose_name_plural = "penalties"
-        indexes = [models.Index(fields=["decided_at"], name="penalty_decided_at")]
+        indexes = [models.Index(fields=["decided_at"], name="penalty_decided_at"),
+                   # The TDB submitter's queue mark and its backlog count (tdb_submission.py): account measures
+                   # applied, by when. The levels are tdb.PENALTY_MEASURES'.
+                   models.Index(fields=["applied_at", "id"], name="penalty_tdb_eligible",
+                                condition=models.Q(applied_at__isnull=False,
+                                                   level__in=[PenaltyLevel.RESTRICTION, PenaltyLevel.SUSPENSION,
+                                                              PenaltyLevel.TERMINATION]))]
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} for {self.seller_id}"
@@ -855,7 +865,9 @@ class SlaClock(models.Model):
 class ReportSnapshot(models.Model):
     """The public transparency report of one period as last computed: a maintained roll-up, so
     that a visitor reads one row instead of aggregating a period of a million notices. A beat task
-    refreshes the current and the previous periods; figures.published_report recomputes a stale one."""
+    refreshes the current and the previous periods; figures.published_report recomputes a stale one.
+    A migration that changes a figure's definition deletes these rows to have them recomputed; the first
+    publication dates are in ReportPublication, which it must leave alone."""
 
     period = models.CharField(max_length=8, unique=True, help_text="2026-11 or 2026-H2.")
     figures = models.JSONField()
@@ -863,6 +875,31 @@ class ReportSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} as of {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class ReportPublication(models.Model):
+    """When the transparency report of a finished period was first published: the first time its figures
+    were computed after the period ended (written once by reports/transparency.py, never updated). Kept apart
+    from ReportSnapshot so that throwing stored snapshots away (a migration that changes a definition does)
+    never loses the date; no migration deletes these rows. A period in progress has none."""
+
+    period = models.CharField(max_length=8, unique=True, help_text="2026-11 or 2026-H2.")
+    first_published_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.period} first published {self.first_published_at:%Y-%m-%d}"
+
+
+class TdbQueueMark(models.Model):
+    """How far the TDB submitter has queued statements (tdb_submission.py is its only writer): every
+    removal whose listing came down, and every account measure applied, before `queued_until` has a
+    TdbSubmission row. One row per kind of statement."""
+
+    kind = models.CharField(max_length=16, choices=TdbStatementKind.choices, unique=True)
+    queued_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} queued until {self.queued_until:%Y-%m-%d %H:%M}"
 
 
 class ClockDurationsDay(models.Model):

@@ -16,8 +16,14 @@ app/Exceptions/PuidNotUniqueMultipleException.php):
 How it goes:
 
 1. `enqueue` creates a pending row, keyed by the statement's puid (unique), for every removal whose
-   listing came down and every applied account measure decided in the last LOOKBACK (the indexed
-   decided_at of each table).
+   listing came down and every applied account measure, over the whole history: Art. 24(5) asks for
+   every statement, however old. A persisted high-water mark per kind (TdbQueueMark) says up to when
+   every one is queued, by when it became eligible (Decision.listing_removed_at, Penalty.applied_at,
+   each written once); a run reads on from the mark in that order, at most ENQUEUE_LIMIT rows per kind
+   (the first run after the API is configured over a million old removals is bounded; the backlog
+   goes over the next runs), and moves the mark on, never later than now - LATE_COMMITS, so a row
+   committed minutes after its date is still found. The dashboard card shows how many eligible
+   statements are not yet queued (not_yet_queued).
 2. `submit_pending` claims up to 100 pending rows with one conditional update (a row in "sending"
    whose claim is older than SEND_LEASE is claimed again: its run died), builds their statements,
    and posts them. A claimed row is never claimed by another run, so no statement goes out twice
@@ -48,16 +54,22 @@ from django.db.models import Count, F, Q, QuerySet
 
 from takedowns import tdb
 from takedowns.enums import DecisionOutcome, TdbStatementKind, TdbSubmissionStatus
-from takedowns.models import Decision, Penalty, TdbSubmission
+from takedowns.models import Decision, Penalty, TdbQueueMark, TdbSubmission
 from takedowns.reports.periods import Period
 
 logger = logging.getLogger(__name__)
 
 PATH = "/api/v1/statements"
-LOOKBACK = timedelta(days=30)
-ENQUEUE_LIMIT = 1000
 SEND_LEASE = timedelta(minutes=10)
 MAX_BATCHES_PER_RUN = 50
+# Per kind and run: as many as one run can send (MAX_BATCHES_PER_RUN batches of tdb.BATCH_LIMIT).
+ENQUEUE_LIMIT = 5000
+# How long a transaction may take to commit a row dated before its commit (as clock_rollup.LATE_COMMITS):
+# the queue mark stays that far behind now, and rows behind the mark are never read again.
+LATE_COMMITS = timedelta(minutes=10)
+# The card's count of statements not yet queued stops there ("at least"): two index scans of 1,001 entries
+# per kind, about 3 ms at a million removals with half of them queued (EXPLAIN ANALYZE on PostgreSQL).
+BACKLOG_COUNT_LIMIT = 1000
 RETRY_DELAYS = (1, 2, 4)  # seconds between the tries of one batch
 TIMEOUT = 30
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -69,21 +81,77 @@ def enabled() -> bool:
     return bool(settings.TDB_API_URL and settings.TDB_API_TOKEN)
 
 
+@dataclass(frozen=True)
+class _Source:
+    """One kind of statement: the rows that have one (eligible), by the moment they became eligible."""
+    kind: str
+    moment: str
+    related: str
+    link: str  # TdbSubmission's field that points at it
+
+    def eligible(self) -> QuerySet:
+        # Each filter matches its partial index (models.py: decision_tdb_eligible, penalty_tdb_eligible).
+        if self.kind == TdbStatementKind.REMOVAL:
+            return Decision.objects.filter(outcome=DecisionOutcome.REMOVE, listing_removed_at__isnull=False)
+        return Penalty.objects.filter(level__in=list(tdb.PENALTY_MEASURES), applied_at__isnull=False)
+
+    def unqueued(self, mark: datetime | None) -> QuerySet:
+        rows = self.eligible().filter(tdb_submission__isnull=True)
+        return rows if mark is None else rows.filter(**{f"{self.moment}__gte": mark})
+
+    def row(self, source: Decision | Penalty, now: datetime) -> TdbSubmission:
+        if isinstance(source, Decision):
+            return TdbSubmission(puid=tdb.puid_for(source), kind=self.kind, decision=source, created_at=now)
+        return TdbSubmission(puid=tdb.penalty_puid_for(source), kind=self.kind, penalty=source, created_at=now)
+
+
+SOURCES = (_Source(TdbStatementKind.REMOVAL, "listing_removed_at", "item__listing", "decision"),
+           _Source(TdbStatementKind.ACCOUNT_MEASURE, "applied_at", "seller", "penalty"))
+
+
+def _mark(kind: str) -> datetime | None:
+    return TdbQueueMark.objects.filter(kind=kind).values_list("queued_until", flat=True).first()
+
+
 def enqueue(now: datetime) -> int:
-    """Pending rows for the removals carried out and the account measures applied, decided since
-    now - LOOKBACK, that have none yet; how many were added."""
-    since = now - LOOKBACK
-    removals = (Decision.objects.select_related("item__listing")
-                .filter(decided_at__gte=since, outcome=DecisionOutcome.REMOVE, listing_removed_at__isnull=False,
-                        tdb_submission__isnull=True).order_by("decided_at")[:ENQUEUE_LIMIT])
-    measures = (Penalty.objects.select_related("seller")
-                .filter(decided_at__gte=since, level__in=list(tdb.PENALTY_MEASURES), applied_at__isnull=False,
-                        tdb_submission__isnull=True).order_by("decided_at")[:ENQUEUE_LIMIT])
-    rows = [TdbSubmission(puid=tdb.puid_for(decision), kind=TdbStatementKind.REMOVAL, decision=decision,
-                          created_at=now) for decision in removals]
-    rows += [TdbSubmission(puid=tdb.penalty_puid_for(penalty), kind=TdbStatementKind.ACCOUNT_MEASURE,
-                           penalty=penalty, created_at=now) for penalty in measures]
-    return len(TdbSubmission.objects.bulk_create(rows, ignore_conflicts=True))
+    """Pending rows for the removals carried out and the account measures applied that have none yet,
+    read on from each kind's mark in the order they became eligible, at most ENQUEUE_LIMIT per kind;
+    how many were added. The mark then moves to the last row read when the limit cut the run short,
+    else to now - LATE_COMMITS (a row dated before that and committed later is read no more; its
+    transaction would have taken longer than LATE_COMMITS); it never moves back."""
+    added = 0
+    for source in SOURCES:
+        mark = _mark(source.kind)
+        batch = list(source.unqueued(mark).select_related(source.related)
+                     .order_by(source.moment, "pk")[:ENQUEUE_LIMIT])
+        added += len(TdbSubmission.objects.bulk_create([source.row(item, now) for item in batch],
+                                                       ignore_conflicts=True))
+        # Every eligible row dated before the last one read is queued now (they were read in that order).
+        reached = now - LATE_COMMITS
+        if len(batch) == ENQUEUE_LIMIT:
+            reached = min(reached, getattr(batch[-1], source.moment))
+        if mark is None or reached > mark:
+            TdbQueueMark.objects.update_or_create(kind=source.kind, defaults={"queued_until": reached})
+    return added
+
+
+def not_yet_queued() -> tuple[int, bool]:
+    """Statements that should go to the TDB and have no TdbSubmission row yet, and whether there may be
+    more than counted (then the card says "at least"). Per kind: the ids of the first
+    BACKLOG_COUNT_LIMIT + 1 eligible rows from the mark on (an ordered scan of the partial index, however
+    long the backlog), less those of them with a row (probes of its unique index). Every eligible row
+    before the mark is queued, so under the limit the count is exact. (One anti-join instead makes the
+    planner hash the whole TdbSubmission table while a backlog is long: 200-400 ms at 1M rows.)"""
+    marks = dict(TdbQueueMark.objects.values_list("kind", "queued_until"))
+    total, more = 0, False
+    for source in SOURCES:
+        mark = marks.get(source.kind)
+        eligible = source.eligible() if mark is None else source.eligible().filter(**{f"{source.moment}__gte": mark})
+        ids = list(eligible.order_by(source.moment, "pk").values_list("pk", flat=True)[:BACKLOG_COUNT_LIMIT + 1])
+        queued = TdbSubmission.objects.filter(**{f"{source.link}__in": ids}).count() if ids else 0
+        total += min(len(ids) - queued, BACKLOG_COUNT_LIMIT)
+        more = more or len(ids) > BACKLOG_COUNT_LIMIT  # rows beyond those read
+    return total, more
 
 
 def _claim(now: datetime) -> tuple[uuid.UUID, list[TdbSubmission]]:
@@ -260,6 +328,8 @@ def _record_refused(mine: QuerySet[TdbSubmission], rows: list[TdbSubmission], an
 @dataclass(frozen=True)
 class SubmissionCounts:
     enabled: bool
+    not_queued: int
+    not_queued_more: bool  # "at least not_queued"
     pending: int
     failed: int
     sent_in_period: int | None
@@ -268,7 +338,8 @@ class SubmissionCounts:
 
 
 def submission_counts(period: Period | None) -> SubmissionCounts:
-    """For the leads' dashboard. pending: waiting or being sent now; failed: refused by the TDB (each
+    """For the leads' dashboard. not_queued: statements not yet queued (not_yet_queued); pending: waiting
+    or being sent now; failed: refused by the TDB (each
     needs a lead); sent in the period: accepted, or recognised as already there, with sent_at in the
     dashboard's period; the most recent error recorded on a row and when."""
     counts = TdbSubmission.objects.filter(status__in=[TdbSubmissionStatus.PENDING, TdbSubmissionStatus.SENDING,
@@ -278,5 +349,5 @@ def submission_counts(period: Period | None) -> SubmissionCounts:
     sent = None if period is None else TdbSubmission.objects.filter(period.where("sent_at")).count()
     last = TdbSubmission.objects.exclude(last_error="").order_by("-claimed_at").values_list(
         "last_error", "claimed_at").first()
-    return SubmissionCounts(enabled(), counts["pending"], counts["failed"], sent, last[0] if last else "",
-                            last[1] if last else None)
+    return SubmissionCounts(enabled(), *not_yet_queued(), counts["pending"], counts["failed"], sent,
+                            last[0] if last else "", last[1] if last else None)

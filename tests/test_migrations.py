@@ -1,9 +1,10 @@
 """Data migrations run on rows written before them."""
 
 import importlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -16,6 +17,8 @@ from takedowns.models import (
     CounterNoticeFiling,
     NoticeItem,
     ReasonCode,
+    ReportPublication,
+    ReportSnapshot,
     SlaClock,
     SlaPolicy,
 )
@@ -127,3 +130,18 @@ def test_counter_notices_filed_before_0019_get_one_filing_per_filing_event(brigh
     policy = SlaPolicy.objects.get(clock=ClockKind.COUNTER_NOTICE_CHECK)
     assert (policy.target, policy.business_hours, policy.timezone, policy.country, policy.right_type,
             policy.min_priority) == (timedelta(hours=16), True, "America/New_York", "US", "", 0)
+
+
+def test_0024_keeps_the_first_publication_dates_of_finished_periods_only(db):
+    """Snapshots still hold the dates 0018 and 0020 did not delete: a finished period's, stamped after it
+    ended, moves to ReportPublication; one stamped while its period ran, or a period in progress, does not."""
+    def snapshot(period: str, end: str, complete: bool, first: str) -> None:
+        ReportSnapshot.objects.create(period=period, computed_at=datetime(2026, 12, 5, tzinfo=UTC), figures={
+            "complete": complete, "end": end, "publication": {"first_published_at": first}})
+
+    snapshot("2026-10", "2026-11-01T00:00:00+00:00", True, "2026-11-01T00:10:00+00:00")
+    snapshot("2026-09", "2026-10-01T00:00:00+00:00", True, "2026-09-20T00:00:00+00:00")  # stamped while running
+    snapshot("2026-12", "2027-01-01T00:00:00+00:00", False, "2026-12-05T00:00:00+00:00")
+    importlib.import_module("takedowns.migrations.0024_report_publications").keep_publication_dates(apps, None)
+    assert list(ReportPublication.objects.values_list("period", "first_published_at")) == [
+        ("2026-10", datetime(2026, 11, 1, 0, 10, tzinfo=UTC))]

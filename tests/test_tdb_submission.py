@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from takedowns import tdb, tdb_submission
-from takedowns.models import Decision, Penalty, TdbSubmission
+from takedowns.models import Decision, Penalty, TdbQueueMark, TdbSubmission
 from takedowns.tasks import submit_tdb_statements
 from tests import fake_tdb
 from tests.factories import apply_penalties, taken_down
@@ -186,3 +186,49 @@ def test_a_statement_that_cannot_be_written_fails_alone_without_holding_up_its_b
     assert status == "failed" and error.startswith(f"No statement could be written: Decision {removals[0].pk} is "
                                                    "not a removal")
     assert fake.batches == [[puid for puid in puids(removals) if puid != broken.puid]]
+
+
+# --- The whole history, queued in bounded runs from a persisted mark (Art. 24(5): every statement). ---
+
+def test_a_removal_decided_90_days_ago_is_queued_and_sent(fake, now, catalogue, reviewers):
+    # Issue 12 (audit, point 7): a 30-day look-back used to leave older statements out for good.
+    old = taken_down(now - timedelta(days=90), "L-100001")
+    result = tdb_submission.submit_pending(now, sleep=no_sleep([]))
+    assert (result.enqueued, result.sent) == (1, 1)
+    assert rows() == {puids([old])[0]: ("sent", "", 1)}
+    assert set(fake.stored) == set(puids([old]))
+
+
+def test_a_backlog_is_queued_in_bounded_runs_from_the_mark_and_the_card_counts_what_is_left(fake, removals, now,
+                                                                                            monkeypatch):
+    monkeypatch.setattr(tdb_submission, "ENQUEUE_LIMIT", 2)
+    assert tdb_submission.not_yet_queued() == (5, False)
+    later = now + timedelta(hours=1)
+    assert tdb_submission.enqueue(later) == 2
+    removed = sorted(Decision.objects.filter(pk__in=[d.pk for d in removals]).values_list("listing_removed_at", "pk"))
+    # The limit cut the run short: the mark stops at the last row read, not at now.
+    assert TdbQueueMark.objects.get(kind="removal").queued_until == removed[1][0]
+    assert tdb_submission.not_yet_queued() == (3, False)
+    monkeypatch.setattr(tdb_submission, "BACKLOG_COUNT_LIMIT", 2)
+    assert tdb_submission.not_yet_queued() == (2, True)  # shown as "at least 2"
+    assert tdb_submission.enqueue(later) == 2
+    assert tdb_submission.enqueue(later) == 1
+    # Everything read: the mark moves to now - LATE_COMMITS (never to a row's own time), and the last
+    # run queued each once.
+    assert TdbQueueMark.objects.get(kind="removal").queued_until == later - tdb_submission.LATE_COMMITS
+    assert tdb_submission.enqueue(later) == 0
+    assert set(TdbSubmission.objects.values_list("decision", flat=True)) == {d.pk for d in removals}
+    assert tdb_submission.not_yet_queued() == (0, False)
+
+
+def test_a_removal_committed_late_behind_the_mark_is_still_queued_within_the_margin(fake, now, catalogue, reviewers):
+    first = taken_down(now, "L-100001")
+    tdb_submission.enqueue(now + timedelta(minutes=1))
+    mark = TdbQueueMark.objects.get(kind="removal").queued_until
+    assert mark == now + timedelta(minutes=1) - tdb_submission.LATE_COMMITS
+    # Dated after the mark, committed after the run (a slow transaction): the next run finds it.
+    late = taken_down(now, "L-100002")
+    Decision.objects.filter(pk=late.pk).update(listing_removed_at=mark + timedelta(seconds=1))
+    assert tdb_submission.not_yet_queued() == (1, False)
+    assert tdb_submission.enqueue(now + timedelta(minutes=2)) == 1
+    assert set(TdbSubmission.objects.values_list("decision", flat=True)) == {first.pk, late.pk}

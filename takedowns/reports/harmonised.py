@@ -247,7 +247,8 @@ HARMONISED_SECTIONS = frozenset({"provider", "trusted_flaggers", "actions_by_gro
                                  "not_recorded", "publication"})
 
 
-def publication(stored: dict | None, now: datetime) -> dict:
-    """When the report was first published (the first time its figures were stored) and last updated."""
-    first = (stored or {}).get("publication", {}).get("first_published_at") or now.isoformat()
-    return {"first_published_at": first, "updated_at": now.isoformat()}
+def publication(first_published_at: datetime | None, now: datetime) -> dict:
+    """When the report was first published (the first computation after its period ended, kept in
+    ReportPublication; None while the period is in progress: "in_progress") and last updated (now)."""
+    return {"first_published_at": None if first_published_at is None else first_published_at.isoformat(),
+            "in_progress": first_published_at is None, "updated_at": now.isoformat()}

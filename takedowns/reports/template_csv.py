@@ -24,7 +24,7 @@ Only the figures' layout is the template's; the template's own cell codes are no
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from takedowns.enums import EEA_COUNTRIES, ComplainedOf, DisputeOutcome, OrderType
+from takedowns.enums import EEA_COUNTRIES, ComplainedOf, DisputeOutcome, OrderType, PenaltyLevel
 from takedowns.reports.harmonised import CATEGORY, KEYWORDS, NOT_RECORDED
 
 COLUMNS = ("section", "field", "breakdown", "value", "source", "note")
@@ -42,6 +42,7 @@ class Line:
     source: str | None  # a dotted path into the report's JSON; None: not recorded
     breakdown: str = ""
     note: str = ""
+    empty_note: str = ""  # why the value may be empty, when it is
 
 
 def _identification() -> Iterator[Line]:
@@ -50,7 +51,8 @@ def _identification() -> Iterator[Line]:
     yield Line(ident, "Name of the service", "provider.service")
     yield Line(ident, "Start of the reporting period", "provider.first_day")
     yield Line(ident, "End of the reporting period", "provider.last_day")
-    yield Line(ident, "Date of publication", "publication.first_published_at")
+    yield Line(ident, "Date of publication", "publication.first_published_at",
+               empty_note="The period is in progress: its report is first published once the period has ended.")
     yield Line(ident, "Date of the last update", "publication.updated_at")
 
 
@@ -146,7 +148,20 @@ def _recipients_and_means() -> Iterator[Line]:
     automated = "Use of automated means (Art. 15(1)(e))"
     yield Line(automated, "Decisions", "automated_means.decisions")
     yield Line(automated, "Decisions with automated detection", "automated_means.automated_detection")
-    yield Line(automated, "Decisions taken by automated means", "automated_means.automated_decision")
+    yield Line(automated, "Decisions taken by automated means", "automated_means.taken_by_automated_means",
+               note="Listing decisions taken by automated means and seller penalties decided by the strike ladder "
+                    "without a person, on strikes from removals decided by people (\"partially automated\" in our "
+                    "Transparency Database statements).")
+    yield Line(automated, "Listing decisions taken by automated means", "automated_means.automated_decision")
+    yield Line(automated, "Seller penalty decisions", "automated_means.penalty_decisions")
+    yield Line(automated, "Seller penalty decisions taken by automated means (partially automated)",
+               "automated_means.penalty_decisions_automated")
+    for level in PenaltyLevel.values:
+        yield Line(automated, "Seller penalty decisions taken by automated means, by level",
+                   f"automated_means.penalty_decisions_automated_by_level.{level}", level)
+    yield Line(automated, "Seller penalty decisions taken by automated means with a Transparency Database statement",
+               "automated_means.penalty_decisions_automated_with_tdb_statement",
+               note="Restrictions, suspensions and terminations; a warning restricts nothing and has no statement.")
     yield Line("Human resources (Art. 42(2))", "Content moderators by official language", None,
                note=NOT_APPLICABLE_VLOP)
 
@@ -180,6 +195,6 @@ def template_rows(figures: dict) -> Iterator[tuple[object, ...]]:
     yield COLUMNS
     for line in LINES:
         value = None if line.source is None else _at(figures, line.source)
-        note = line.note or ("" if value is not None else "No value for this period (nothing to measure, or not "
-                                                              "stated by the marketplace).")
+        note = line.note or ("" if value is not None else line.empty_note or "No value for this period (nothing to "
+                                                              "measure, or not stated by the marketplace).")
         yield line.section, line.field, line.breakdown, _cell(value), line.source or "", note

@@ -12,6 +12,7 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from takedowns import tdb
 from takedowns.enums import (
     AppealStatus,
     Appellant,
@@ -36,6 +37,7 @@ from takedowns.models import (
     NotifierEvent,
     NotifierMeasure,
     Penalty,
+    ReportPublication,
     ReportSnapshot,
 )
 from takedowns.reports import clock_rollup
@@ -120,14 +122,41 @@ def _picked(row: dict, field: str, values: Sequence[str]) -> dict[str, int]:
     return {value: row[f"{field}_{value}"] for value in values}
 
 
-def report_figures(period: ReportPeriod) -> dict:
+@dataclass(frozen=True)
+class _Part(ReportPeriod):
+    """A part of a period, [since, until): the sections' filters read start and end. The stored snapshot
+    counts [period start, its bound); the live report adds [the bound, now)."""
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def start(self) -> datetime:
+        assert self.since is not None
+        return self.since
+
+    @property
+    def end(self) -> datetime:
+        assert self.until is not None
+        return self.until
+
+
+def _part(period: ReportPeriod, since: datetime, until: datetime) -> _Part:
+    return _Part(period.first, period.last, slug=period.slug, title=period.title, complete=period.complete,
+                 since=since, until=until)
+
+
+def report_figures(period: ReportPeriod, until: datetime | None = None) -> dict:
     """The report's figures as plain data: the JSON as published, the CSV and the page read it.
     Each section is one aggregate over the rows dated in the period by the event it counts (the
-    definitions are beside each section's function)."""
+    definitions are beside each section's function); with `until`, over those dated before it only
+    (the stored snapshot's bound, refresh_report)."""
+    header = {"period": period.slug, "title": period.title, "start": period.start.isoformat(),
+              "end": period.end.isoformat(), "complete": period.complete}
+    if until is not None:
+        period = _part(period, period.start, until)
     decisions = _decisions(period)
     return {
-        "period": period.slug, "title": period.title, "start": period.start.isoformat(),
-        "end": period.end.isoformat(), "complete": period.complete,
+        **header,
         "notices": _notices(period),
         "actions": decisions["actions"],
         # Every removal today follows a notice; own-initiative detection comes with a later issue.
@@ -189,15 +218,24 @@ def _automated_means(period: ReportPeriod, listings: dict) -> dict:
     - listing decisions (`listings`, from _decisions): decided in the period (Decision.decided_at); those
       whose listing automated means detected (automated_detection) and those taken by automated means
       (automated_decision), as the reviewer recorded them;
-    - seller penalties: decided in the period (Penalty.decided_at), and those decided by automated means
-      (Penalty.automated: the strike ladder decides each from the live strike count, no person involved;
-      one a person decides is not). The TDB statement of each account measure reads the same field.
-    taken_by_automated_means adds the two."""
+    - seller penalties: decided in the period (Penalty.decided_at), and those the strike ladder decided
+      without a person (Penalty.automated), on strikes from removals decided by people: what the TDB
+      statements call "partially automated" (tdb.statement_for_penalty, AUTOMATED_DECISION_PARTIALLY).
+      A penalty a person decides is not counted. By level; and, for reconciling with the Transparency
+      Database, those of a level that has a TDB statement (restriction, suspension, termination:
+      tdb.PENALTY_MEASURES; a warning restricts nothing and has none).
+    taken_by_automated_means adds the listing decisions and the penalties taken by automated means
+    (live_report sums it again from its parts)."""
+    automated = Q(automated=True)
     penalties = Penalty.objects.filter(period.where("decided_at")).aggregate(
-        decided=Count("pk"), automated=Count("pk", filter=Q(automated=True)))
+        decided=Count("pk"), by_ladder=Count("pk", filter=automated),
+        **{f"level_{level}": Count("pk", filter=automated & Q(level=level)) for level in PenaltyLevel.values})
+    by_level = _picked(penalties, "level", PenaltyLevel.values)
     return {**listings, "penalty_decisions": penalties["decided"],
-            "penalty_decisions_automated": penalties["automated"],
-            "taken_by_automated_means": listings["automated_decision"] + penalties["automated"]}
+            "penalty_decisions_automated": penalties["by_ladder"],
+            "penalty_decisions_automated_by_level": by_level,
+            "penalty_decisions_automated_with_tdb_statement": sum(by_level[level] for level in tdb.PENALTY_MEASURES),
+            "taken_by_automated_means": listings["automated_decision"] + penalties["by_ladder"]}
 
 
 def _median_time_to_action(period: ReportPeriod) -> int | None:
@@ -295,50 +333,42 @@ def published_report(period: ReportPeriod, now: datetime) -> dict:
     stored = ReportSnapshot.objects.filter(period=period.slug).first()
     fresh_for = CLOSED_REPORT_FRESH if period.complete else CURRENT_REPORT_FRESH
     if (stored and stored.computed_at > now - fresh_for and stored.figures["complete"] == period.complete
-            and SECTIONS <= stored.figures.keys()):  # one stored before a section was added is recomputed
+            and SECTIONS | {"counted_until"} <= stored.figures.keys()):  # one stored before a section (or its
+        # bound) was added is recomputed
         return stored.figures
     return refresh_report(period, now)
 
 
 # --- The report as shown: the stored snapshot plus what came after it, read live (issue 12, item 17). ---
 
-@dataclass(frozen=True)
-class _After(ReportPeriod):
-    """The part of a period after its snapshot, [since, until): the sections' filters read start and end."""
-    since: datetime | None = None
-    until: datetime | None = None
-
-    @property
-    def start(self) -> datetime:
-        assert self.since is not None
-        return self.since
-
-    @property
-    def end(self) -> datetime:
-        assert self.until is not None
-        return self.until
+# Figures of a state (where the cases counted stand now), not counts of events: a case counted in the
+# snapshot and again after it (a counter-notice refiled, an appeal decided) would count twice if added.
+# They stay as of the snapshot, as the page says.
+AS_OF_SNAPSHOT = frozenset({"by_status"})
 
 
 def live_report(period: ReportPeriod, now: datetime) -> dict:
     """The report as the page, the JSON and the CSV show it, with `as_of`: the moment its counts
-    reach. The snapshot (published_report, up to 15 minutes old in a period in progress) plus,
-    read live, what its sections count after it, as the dashboard adds the clocks after its roll-up:
-    the counts of rows dated in the period by their event (notices received, decisions, notices
-    decided, filings, penalties, notifier measures) are the snapshot's plus those dated from its
-    `computed_at` to now, and the within-target share is computed again from the sums. As of the
-    snapshot's `computed_at` stay: the median time to action (a median cannot be added), where the
-    cases counted in the snapshot stood then (the by-status breakdowns), and any section not named
-    here. A few indexed aggregates over minutes of rows."""
+    reach. The snapshot (published_report, up to 15 minutes old in a period in progress) counts the
+    rows dated before its `counted_until`; read live, what its sections count from `counted_until` to
+    now is added, as the dashboard adds the clocks after its roll-up, so the two partition the period
+    (refresh_report). Added live: the counts of rows dated in the period by their event (notices
+    received, by source and right, and their listings; decisions by outcome, restorations, reversals,
+    removals by initiative; the use of automated means, its total summed again from its parts; notices
+    decided and re-decided, within target, the share computed again from the sums; counter-notice
+    filings; appeals filed by appellant; seller penalties by level; notifier measures, refusals and
+    notifiers' appeals filed). As of the snapshot stay: the median time to action (a median cannot be
+    added), the by-status breakdowns (AS_OF_SNAPSHOT), and the sections the harmonised templates add.
+    A few indexed aggregates over minutes of rows."""
     stored = published_report(period, now)
-    computed_at = datetime.fromisoformat(stored["computed_at"])
+    since = datetime.fromisoformat(stored["counted_until"])
     until = min(now, period.end)
-    if computed_at >= until:
-        return {**stored, "as_of": computed_at.isoformat()}
-    after = _After(period.first, period.last, slug=period.slug, title=period.title, complete=period.complete,
-                   since=computed_at, until=until)
+    if since >= until:  # a finished period stored whole: nothing to add, every figure as of its computation
+        return {**stored, "as_of": stored["computed_at"]}
+    after = _part(period, since, until)
     decisions = _decisions(after)
     fresh = {"notices": _notices(after), "actions": decisions["actions"],
-             "automated_means": decisions["automated_means"],
+             "automated_means": _automated_means(after, decisions["automated_means"]),
              "removals_by_initiative": {"reactive": decisions["actions"]["by_outcome"][DecisionOutcome.REMOVE],
                                         "proactive": 0},
              "decided_within_target": _decided_within_target(after), "counter_notices": _counter_notices(after),
@@ -348,23 +378,42 @@ def live_report(period: ReportPeriod, now: datetime) -> dict:
              "as_of": until.isoformat()}
     target = shown["decided_within_target"]
     target["share"] = share(target["within_target"], target["decided"])
+    automated = shown["automated_means"]
+    automated["taken_by_automated_means"] = automated["automated_decision"] + automated["penalty_decisions_automated"]
     return shown
 
 
 def _added(stored: Any, fresh: Any) -> Any:
-    """Counts added leaf by leaf; anything else (a share, a flag) as stored."""
+    """Counts added leaf by leaf; anything else (a share, a flag, a by-status breakdown) as stored."""
     if isinstance(stored, dict) and isinstance(fresh, dict):
-        return {key: _added(value, fresh.get(key)) for key, value in stored.items()}
+        return {key: value if key in AS_OF_SNAPSHOT else _added(value, fresh.get(key))
+                for key, value in stored.items()}
     if isinstance(stored, int) and not isinstance(stored, bool) and isinstance(fresh, int):
         return stored + fresh
     return stored
 
 
 def refresh_report(period: ReportPeriod, now: datetime) -> dict:
-    stored = ReportSnapshot.objects.filter(period=period.slug).values_list("figures", flat=True).first()
-    data = {**report_figures(period), "publication": publication(stored, now), "computed_at": now.isoformat()}
+    """Compute and store the period's snapshot. It counts the rows dated before its bound,
+    `counted_until` = the period's end or now - clock_rollup.LATE_COMMITS, whichever is first (never
+    before the period's start): a row committed late with an earlier date (a transaction that ran
+    for minutes) is still counted live after the snapshot, and one written while the snapshot is
+    computed is not counted by both. live_report adds what is dated from the bound on."""
+    counted_until = max(period.start, min(period.end, now - clock_rollup.LATE_COMMITS))
+    data = {**report_figures(period, until=counted_until),
+            "publication": publication(_first_published(period, now), now),
+            "computed_at": now.isoformat(), "counted_until": counted_until.isoformat()}
     ReportSnapshot.objects.update_or_create(period=period.slug, defaults={"figures": data, "computed_at": now})
     return data
+
+
+def _first_published(period: ReportPeriod, now: datetime) -> datetime | None:
+    """When the report of a finished period was first published: the first computation after the period
+    ended, kept in ReportPublication (which outlives the snapshots). A period in progress has none yet."""
+    if not period.complete:
+        return None
+    return ReportPublication.objects.get_or_create(period=period.slug,
+                                                   defaults={"first_published_at": now})[0].first_published_at
 
 
 def refresh_current_reports(now: datetime) -> list[str]:

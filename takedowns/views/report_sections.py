@@ -45,7 +45,8 @@ def _identification_and_orders(data: dict) -> list[Section]:
         ("Provider and publication", "Who publishes this report, for which days, and when it was first published and "
                                      "last updated.", [
             ("Provider", provider["name"]), ("Service", provider["service"]),
-            ("First published", _day(data.get("publication", {}).get("first_published_at"))),
+            ("First published", "in progress" if data["publication"].get("in_progress")
+             else _day(data["publication"].get("first_published_at"))),
             ("Last updated", _day(data.get("publication", {}).get("updated_at")))]),
         ("Orders from Member State authorities (DSA Art. 9, 10)",
          "Orders received in the period, as recorded by the trust and safety leads; how many were acknowledged and "

@@ -94,16 +94,23 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
 
 def _automated_section(automated: dict) -> tuple[str, str, Rows]:
     """DSA Art. 15(1)(e): listing decisions and seller penalties (reports/transparency.py, _automated_means)."""
+    by_level = automated["penalty_decisions_automated_by_level"]
     return ("Use of automated means (DSA Art. 15(1)(e))",
             "Decisions taken in the period: on reported listings, where automated means detected the listing or "
-            "took the decision; and seller penalties, each decided by the published strike ladder from the seller's "
-            "live strikes without a person (a penalty a person decides is not counted as automated).", [
+            "took the decision; and seller penalties decided by the published strike ladder without a person, on "
+            "strikes from removals decided by people: \"partially automated\" in the statements we send to the "
+            "DSA Transparency Database (a penalty a person decides is not counted). Only restrictions, suspensions "
+            "and terminations have a Transparency Database statement; a warning restricts nothing and has none.", [
                 ("Listing decisions", automated["decisions"]),
                 ("with automated detection", automated["automated_detection"]),
                 ("taken by automated means", automated["automated_decision"]),
                 ("Seller penalty decisions", automated["penalty_decisions"]),
-                ("taken by automated means (the strike ladder)", automated["penalty_decisions_automated"]),
-                ("All decisions taken by automated means", automated["taken_by_automated_means"])])
+                ("decided by the strike ladder without a person (partially automated)",
+                 automated["penalty_decisions_automated"]),
+                *[(f"partially automated: {label.lower()}", by_level[value]) for value, label in PenaltyLevel.choices],
+                ("partially automated with a Transparency Database statement",
+                 automated["penalty_decisions_automated_with_tdb_statement"]),
+                ("All decisions taken by automated means, fully or partially", automated["taken_by_automated_means"])])
 
 
 def _time_to_action(data: dict) -> tuple[str, str, Rows]:
@@ -159,7 +166,8 @@ def report(request: HttpRequest, period: str) -> HttpResponse:
     shown = sections(data)
     return render(request, "takedowns/report/report.html", {
         "period": chosen, "sections": shown, "groups": grouped(shown), "as_of": datetime.fromisoformat(data["as_of"]),
-        "computed_at": datetime.fromisoformat(data["computed_at"])})
+        "computed_at": datetime.fromisoformat(data["computed_at"]),
+        "counted_until": datetime.fromisoformat(data["counted_until"])})
 
 
 @once_more_if_disconnected

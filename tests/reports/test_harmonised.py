@@ -97,11 +97,12 @@ def test_the_provider_is_named_by_the_settings(db, settings):
                                              "first_day": "2026-11-01", "last_day": "2026-11-30"}
 
 
-def test_the_publication_date_is_kept_from_the_first_computation(db):
-    first = harmonised.publication(None, at(1, 3))
-    assert first == {"first_published_at": "2026-11-01T03:00:00+00:00", "updated_at": "2026-11-01T03:00:00+00:00"}
-    assert harmonised.publication({"publication": first}, at(2, 3)) == {
-        "first_published_at": "2026-11-01T03:00:00+00:00", "updated_at": "2026-11-02T03:00:00+00:00"}
+def test_the_publication_says_in_progress_without_a_first_publication_date(db):
+    assert harmonised.publication(None, at(1, 3)) == {"first_published_at": None, "in_progress": True,
+                                                      "updated_at": "2026-11-01T03:00:00+00:00"}
+    assert harmonised.publication(at(1, 3), at(2, 3)) == {
+        "first_published_at": "2026-11-01T03:00:00+00:00", "in_progress": False,
+        "updated_at": "2026-11-02T03:00:00+00:00"}
 
 
 # --- The template's CSV layout. ---

@@ -36,8 +36,12 @@ OCTOBER = {
                 "decisions_reversed_on_appeal": 1},
     "removals_by_initiative": {"reactive": 4, "proactive": 0},
     # Listing decisions 6 (1 by automated means); penalties 2, the warning by the ladder, the restriction by a person.
+    # The ladder's warning has no TDB statement (a warning restricts nothing).
     "automated_means": {"decisions": 6, "automated_detection": 2, "automated_decision": 1, "penalty_decisions": 2,
-                        "penalty_decisions_automated": 1, "taken_by_automated_means": 2},
+                        "penalty_decisions_automated": 1,
+                        "penalty_decisions_automated_by_level": {"warning": 1, "restriction": 0, "suspension": 0,
+                                                                 "termination": 0},
+                        "penalty_decisions_automated_with_tdb_statement": 0, "taken_by_automated_means": 2},
     "median_time_to_action_seconds": 79200,
     "decided_within_target": {"decided": 3, "within_target": 2, "share": 0.6667, "redecisions": 0,
                               "redecisions_within_target": 0},
@@ -116,8 +120,10 @@ def test_the_json_report_of_a_month_equals_the_figures_worked_out_by_hand(client
     computed_at = data.pop("computed_at")
     assert datetime.fromisoformat(computed_at).tzinfo is not None  # when the roll-up was computed
     assert data.pop("as_of") == computed_at  # a closed month: nothing after the snapshot to add
-    # First computed now, so first published now.
-    assert data.pop("publication") == {"first_published_at": computed_at, "updated_at": computed_at}
+    assert data.pop("counted_until") == "2026-11-01T00:00:00+00:00"  # the stored figures count the whole month
+    # First computed now, after the month ended, so first published now.
+    assert data.pop("publication") == {"first_published_at": computed_at, "in_progress": False,
+                                       "updated_at": computed_at}
     assert data == OCTOBER
 
 
@@ -139,9 +145,9 @@ def test_the_csv_report_has_the_json_figures_one_per_row(client, dataset):
                 yield from flat(value, f"{prefix}{key}.")
             else:
                 yield [f"{prefix}{key}", "true" if value is True else "" if value is None else str(value)]
-    assert rows[1:-4] == list(flat(OCTOBER))
-    assert [row[0] for row in rows[-4:]] == ["publication.first_published_at", "publication.updated_at",
-                                             "computed_at", "as_of"]
+    assert rows[1:-6] == list(flat(OCTOBER))
+    assert [row[0] for row in rows[-6:]] == ["publication.first_published_at", "publication.in_progress",
+                                             "publication.updated_at", "computed_at", "counted_until", "as_of"]
     assert ["median_time_to_action_seconds", "79200"] in rows
     assert ["appeals.by_appellant.seller.by_status.upheld", "1"] in rows
     assert ["removals_by_initiative.proactive", "0"] in rows
@@ -159,7 +165,10 @@ def test_the_page_shows_the_figures_with_their_labels_to_anyone(client, dataset)
         "Listings restored after a counter-notice or appeal 1", "Decisions reversed on appeal 1",
         "After a notice (reactive) 4", "On our own initiative (proactive) 0", "with automated detection 2",
         "taken by automated means 1", "Listing decisions 6", "Seller penalty decisions 2",
-        "taken by automated means (the strike ladder) 1", "All decisions taken by automated means 2",
+        "decided by the strike ladder without a person (partially automated) 1",
+        "partially automated: warning 1", "partially automated: restriction on new listings 0",
+        "partially automated with a Transparency Database statement 0",
+        "All decisions taken by automated means, fully or partially 2",
         "Median time to action 22 h", "Notices decided 3",
         "decided within target 2 (66.7 %)", "Re-decisions after an appeal reopened a notice 0",
         "re-decided within target 0", "Counter-notices filed 3", "Incomplete: returned to the seller 1",
@@ -269,7 +278,7 @@ def test_the_report_in_progress_adds_what_came_after_its_snapshot_and_says_as_of
                      page)
     as_of = timezone.localtime(datetime.fromisoformat(after["as_of"]))
     assert f"Figures as of {as_of:%-d %B %Y}, " in page
-    assert "read live on top of the figures stored at" in page
+    assert "Read live up to then, on top of the figures stored at" in page
 
 
 def test_the_page_groups_the_sections_like_the_harmonised_template_with_the_figures_it_adds(client, dataset):
@@ -302,4 +311,5 @@ def test_a_snapshot_stored_before_the_harmonised_sections_is_recomputed_and_keep
     data = client.get("/transparency/2026-10.json").json()
     assert data["complaints"]["received"] == 3
     assert data["computed_at"] != first["computed_at"]
-    assert data["publication"] == {"first_published_at": first["computed_at"], "updated_at": data["computed_at"]}
+    assert data["publication"] == {"first_published_at": first["computed_at"], "in_progress": False,
+                                   "updated_at": data["computed_at"]}

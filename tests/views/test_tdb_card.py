@@ -32,7 +32,8 @@ def test_the_card_shows_pending_failed_sent_in_the_period_and_the_last_error(cli
     day = now.date().isoformat()
     html = client.get("/review/dashboard/", {"from": day, "to": day}).content.decode()
     assert card(html) == (
-        "Transparency Database (DSA Art. 24(5)) Pending (waiting or being sent) 0 "
+        "Transparency Database (DSA Art. 24(5)) Not yet queued (every statement must go, Art. 24(5)) 0 "
+        "Pending (waiting or being sent) 0 "
         "Failed (refused: see Tdb submissions in the admin) 1 Sent in the period 2 "
         f"Last error ({now:%-d %b %Y %H:%M}): Refused by the Transparency Database: "
         "{&quot;decision_facts&quot;: [&quot;The decision facts field is required.&quot;]}")
@@ -44,3 +45,16 @@ def test_the_card_says_when_nothing_is_sent_because_the_tdb_is_not_configured(cl
     html = client.get("/review/dashboard/").content.decode()
     assert "Not sending: TDB_API_URL and TDB_API_TOKEN are not both set." in card(html)
     assert "Pending (waiting or being sent) 0" in card(html)
+
+
+def test_the_card_counts_the_statements_not_yet_queued_whatever_their_age(client, lead, catalogue, reviewers,
+                                                                          settings):
+    # Issue 12 (audit, point 7): statements older than the old 30-day look-back were never queued, and the card
+    # said nothing about them.
+    settings.TDB_API_URL, settings.TDB_API_TOKEN = "", ""
+    now = datetime.now(UTC)
+    for n, listing in enumerate(["L-100001", "L-100002"]):
+        taken_down(now - timedelta(days=90 + n), listing)
+    log_in(client, lead)
+    html = client.get("/review/dashboard/").content.decode()
+    assert "Not yet queued (every statement must go, Art. 24(5)) 2 Pending (waiting or being sent) 0" in card(html)
