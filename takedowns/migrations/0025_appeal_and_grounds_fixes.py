@@ -28,7 +28,7 @@ def unreword(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("takedowns", "0022_report_templates_and_tdb_submission"),
+        ("takedowns", "0024_report_publications"),
     ]
 
     operations = [
