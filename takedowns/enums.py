@@ -166,7 +166,7 @@ class EventKind(models.TextChoices):
     PENALTY_NOT_DECIDED = "penalty_not_decided", "No new penalty: the account is already terminated"
     COUNTER_NOTICE_FILED = "counter_notice_filed", "Counter-notice filed by the seller"
     COUNTER_NOTICE_INCOMPLETE = "counter_notice_incomplete", "Counter-notice returned as incomplete"
-    COUNTER_NOTICE_ACCEPTED = "counter_notice_accepted", "Counter-notice complete: restore window started"
+    COUNTER_NOTICE_ACCEPTED = "counter_notice_accepted", "Counter-notice complete: copy sent, restore planned"
     LAWSUIT_REPORTED = "lawsuit_reported", "Rights holder reported a lawsuit"
     LISTING_RESTORED = "listing_restored", "Listing restored at the marketplace"
     APPEAL_FILED = "appeal_filed", "Appeal filed"

@@ -7,10 +7,11 @@ of the 14th, as accept_counter_notice sets it today. Each moved date gets a coun
 (the event that set the date) by the system, whose details say it was moved and from when to when.
 
 Not under the demo's COUNTER_NOTICE_WINDOW_SECONDS, which counts seconds from the check on purpose.
-Backwards: nothing to undo (the old dates were outside the law)."""
+Backwards: nothing to undo (the old dates were outside the law). Also: the new label of the event kind
+counter_notice_accepted ("Counter-notice complete: copy sent, restore planned"; the value stays)."""
 
 from django.conf import settings
-from django.db import migrations
+from django.db import migrations, models
 from django.utils import timezone
 
 from takedowns import legal
@@ -54,4 +55,12 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("takedowns", "0022_report_templates_and_tdb_submission")]
 
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = [
+        # The label of counter_notice_accepted says what happens now (the value stays).
+        migrations.AlterField(
+            model_name="event",
+            name="kind",
+            field=models.CharField(choices=[('filed', 'Notice filed'), ('confirmed', 'E-mail address confirmed'), ('item_resolved', 'Listing looked up at the marketplace'), ('routed', 'Assigned to a reviewer'), ('routing_deferred', 'No reviewer available yet'), ('withdrawn', 'Withdrawn'), ('expired', 'Expired without confirmation'), ('refused', "Refused: the notifier's notices are suspended"), ('claimed', 'Claimed by a reviewer'), ('released', 'Handed back to the queue'), ('reassigned', 'Reassigned by a lead'), ('escalated', 'Escalated to a lead'), ('item_decided', 'Listing decided'), ('listing_removed', 'Listing taken down at the marketplace'), ('closed', 'Every listing decided'), ('nothing_to_decide', 'Closed: no reported listing could be reviewed'), ('info_requested', 'Information requested from the submitter'), ('awaiting_submitter', 'Waiting for the submitter'), ('info_answered', 'The submitter answered'), ('back_in_review', 'Back with the reviewer'), ('info_expired', 'No answer in time'), ('reopened', 'Reopened after an appeal'), ('clock_started', 'SLA clock started'), ('clock_paused', 'SLA clock paused'), ('clock_resumed', 'SLA clock resumed'), ('clock_stopped', 'SLA clock stopped'), ('clock_warned', 'SLA clock about to breach'), ('clock_breached', 'SLA target breached'), ('strike_recorded', 'Strike recorded against the seller'), ('strike_expired', 'Strike expired'), ('strike_reversed', 'Strike removed'), ('penalty_decided', 'Seller penalty decided'), ('penalty_applied', 'Seller penalty applied at the marketplace'), ('penalty_lifted', 'Seller penalty lifted'), ('penalty_not_decided', 'No new penalty: the account is already terminated'), ('counter_notice_filed', 'Counter-notice filed by the seller'), ('counter_notice_incomplete', 'Counter-notice returned as incomplete'), ('counter_notice_accepted', 'Counter-notice complete: copy sent, restore planned'), ('lawsuit_reported', 'Rights holder reported a lawsuit'), ('listing_restored', 'Listing restored at the marketplace'), ('appeal_filed', 'Appeal filed'), ('appeal_decided', 'Appeal decided'), ('resubmitted', 'Listing fixed and resubmitted by the submitter')], max_length=32),
+        ),
+        migrations.RunPython(forwards, migrations.RunPython.noop),
+    ]
