@@ -127,7 +127,8 @@ def may_file_counter_notice(decision: Decision, counter_notice: CounterNotice | 
 # what the check finds, and forwarding an incomplete one would hand the seller's address and telephone
 # to the rights holder for nothing. "Promptly" is held by the check clock (it warns and breaches like
 # every clock). The copy states the restore date (10 business days after receipt, as (B) asks us to
-# inform, or the later date of restore_plan and why), in COUNTER_NOTICE_TIME_ZONE. The copy carries the seller's name, address, telephone and e-mail (what (3)(D) makes
+# inform, or the later date of restore_plan and why), in COUNTER_NOTICE_TIME_ZONE. The copy carries the
+# seller's name, address, telephone and e-mail (what (3)(D) makes
 # them give so that the rights holder can serve process); nothing obliges us to hand the rights holder's
 # postal address or telephone (512(c)(3)(A)(iv), given for US to reach them) to the seller, so neither
 # goes to the seller (least privilege): the rights holder answers through the court action of (C). ---

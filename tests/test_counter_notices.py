@@ -293,7 +293,8 @@ def test_a_late_check_restores_at_the_end_of_the_14th_business_day_or_at_once_on
     assert [(mail.kind, mail.to) for mail in to_leads] == (
         [("counter_notice_window_missed_staff", "lead@portal.test")] if rule == "missed" else [])
     if to_leads:
-        assert to_leads[0].subject == f"Restore window missed: counter-notice on listing L-100003 (notice {notice.reference})"
+        assert to_leads[0].subject == (f"Restore window missed: counter-notice on listing L-100003 "
+                                       f"(notice {notice.reference})")
         assert ("was received on 2 June 2025, 14:00 UTC and found complete only on 24 June 2025, 15:00 UTC, after the "
                 "14th US business day following its receipt had ended. The window of 17 U.S.C. 512(g)(2)(C) is "
                 "missed: the listing is restored promptly, at 11:00 New York time on Tuesday 24 June 2025") in (
@@ -351,7 +352,7 @@ def test_a_complete_counter_notice_starts_the_window_and_goes_to_the_rights_hold
                  f"https://portal.test{notice.tracking_path()}"):
         assert text in copy.body_text
     assert "statement/" not in copy.body_text + copy.body_html  # never the seller's private link
-    for text in ("Li Wei", "+86 755 1234 5678", "li.wei@bright.example", "the end of Wednesday 3 December 2025, New York time",
+    for text in ("Li Wei", "+86 755 1234 5678", "li.wei@bright.example", E_3_DECEMBER,
                  "penalty of perjury", f"https://portal.test{notice.tracking_path()}"):
         assert text in copy.body_html
     assert (to_seller.kind, to_seller.to, to_seller.notice_id) == (

@@ -139,10 +139,11 @@ def submitter_clocks(notice: Notice, now: datetime) -> list[SlaClock]:
         clock.state = sla.clock_state(now, due_at=clock.due_at, warn_at=clock.warn_at, paused_at=clock.paused_at,
                                       stopped_at=clock.stopped_at)
         clock.shown_due = clock.due_at
-        planned = clock.counter_notice.restore_due_at if clock.counter_notice is not None else None
-        if clock.kind == ClockKind.COUNTER_NOTICE_RESTORE and planned is not None:
+        counter_notice = clock.counter_notice
+        planned = counter_notice.restore_due_at if counter_notice is not None else None
+        if clock.kind == ClockKind.COUNTER_NOTICE_RESTORE and counter_notice is not None and planned is not None:
             clock.shown_due = planned
-            clock.counter_notice.restore_at = legal.restore_time_text(planned)
+            counter_notice.restore_at = legal.restore_time_text(planned)
     return found
 
 

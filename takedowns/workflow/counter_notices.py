@@ -143,7 +143,7 @@ def _already_filed(existing: CounterNotice) -> str:
     if existing.status == CounterNoticeStatus.FILED:
         return ("You have already filed a counter-notice against this removal "
                 f"({existing.filed_at:%d %b %Y}); it is being checked for completeness.")
-    if existing.status == CounterNoticeStatus.WAITING:
+    if existing.status == CounterNoticeStatus.WAITING and existing.restore_due_at is not None:
         return ("Your counter-notice against this removal is complete; the listing is due to be restored at "
                 f"{legal.restore_time_text(existing.restore_due_at)}.")
     if existing.status == CounterNoticeStatus.LAWSUIT:

@@ -201,8 +201,9 @@ def test_the_check_page_shows_the_content_and_both_buttons(client, filed_counter
 
 @pytest.mark.parametrize("now, restore_text", [
     # Checked the day after receipt (Tue 18 Nov 2025): the 10th US business day after receipt.
-    (ACCEPTED_AT, "the listing is restored at <strong id=\"restore-if-accepted\">the end of Wednesday 3 December 2025, "
-                  "New York time</strong> (end of the 10th US business day after receipt) unless they report a lawsuit."),
+    (ACCEPTED_AT, "the listing is restored at <strong id=\"restore-if-accepted\">the end of Wednesday 3 December "
+                  "2025, New York time</strong> (end of the 10th US business day after receipt) unless they report "
+                  "a lawsuit."),
     # On the 11th business day (Thu 4 Dec): the 10th has ended, so the 14th (Tue 9 Dec).
     (ACCEPTED_AT + timedelta(days=15), "the listing is restored at <strong id=\"restore-if-accepted\">the end of "
      "Tuesday 9 December 2025, New York time</strong> (end of the 14th US business day after receipt: the 10th has "
@@ -255,7 +256,8 @@ def test_the_tracking_page_shows_a_checked_counter_notice_and_the_lawsuit_form(c
     assert "Li Wei" not in before and "The toys are genuine" not in before
     counter_notices.accept_counter_notice(filed_counter_notice, checker, ACCEPTED_AT)
     body = page(client.get(notice.tracking_path()))
-    for text in ("Counter-notices from sellers", "L-100003", "to be restored at the end of Wednesday 3 December 2025, New York time",
+    for text in ("Counter-notices from sellers", "L-100003",
+                 "to be restored at the end of Wednesday 3 December 2025, New York time",
                  "Li Wei", "12 Harbour Road", "+86 755 1234 5678 · li.wei@bright.example",
                  "The toys are genuine", "We filed a lawsuit.", "Report the lawsuit",
                  # the copy e-mail shows on the tracking page too
@@ -326,7 +328,8 @@ def test_the_tracking_page_shows_a_filed_counter_notice_without_the_seller_s_det
     notice = filed_counter_notice.decision.item.notice
     body = page(client.get(notice.tracking_path()))
     assert "counter-notice under review" in body  # the badge
-    [card] = re.findall(rf'<div class="card mb-3" id="counter-notice-{filed_counter_notice.pk}".*?</div></div>', body, re.S)
+    [card] = re.findall(rf'<div class="card mb-3" id="counter-notice-{filed_counter_notice.pk}".*?</div></div>',
+                        body, re.S)
     assert 'data-status="filed">Being checked for completeness</span>' in card
     assert ("The seller filed a counter-notice, received on 18 November 2025. A reviewer is checking it for "
             "completeness. You receive a copy, with the seller's contact details and the date the listing would be "
