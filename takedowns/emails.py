@@ -278,7 +278,8 @@ def _restore_context(counter_notice: CounterNotice) -> dict:
     plan = legal.restore_plan(counter_notice.filed_at, counter_notice.checked_at)
     return {"restore_at": legal.restore_time_text(counter_notice.restore_due_at),
             "restore_reason": legal.restore_reason_text(plan),
-            "restore_rule_planned": plan.rule == legal.RESTORE_PLANNED}
+            "restore_rule_planned": plan.rule == legal.RESTORE_PLANNED,
+            "restored_at": legal.restore_time_text(counter_notice.restored_at) if counter_notice.restored_at else ""}
 
 
 def _to_seller(kind: str, counter_notice: CounterNotice, now: datetime) -> OutboundEmail:

@@ -518,7 +518,10 @@ def test_the_listing_is_restored_once_when_the_window_ends(waiting_counter_notic
     seller, holder = sent["li.wei@bright.example"], sent["anna@aerostride.example"]
     assert seller.subject == "Listing L-100003 is restored after your counter-notice"
     assert holder.subject == f"Listing L-100003 restored after a counter-notice (notice {item.notice.reference})"
-    assert "no lawsuit was reported by the end of Wednesday 3 December 2025, New York time," in seller.body
+    assert ("no lawsuit was reported by the end of Wednesday 3 December 2025, New York time, so we restored listing "
+            "L-100003 \"Listing 3\" at 00:00 New York time on Thursday 4 December 2025,") in seller.body
+    assert ("we restored listing L-100003 \"Listing 3\" at 00:00 New York time on Thursday 4 December "
+            "2025 after the counter-notice of Li Wei") in holder.body
     assert "The strike that came with the removal is withdrawn" in seller.alternatives[0][0]
     assert "after the counter-notice of Li Wei" in holder.body
     assert "after the counter-notice of Li Wei" in holder.alternatives[0][0]
@@ -609,8 +612,8 @@ def test_a_lawsuit_comes_too_late_after_the_restore(waiting_counter_notice):
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
         counter_notices.report_lawsuit(waiting_counter_notice.decision.item.notice, waiting_counter_notice,
                                        "N.D. Cal.", RESTORE_DUE_AT)
-    assert str(refused.value) == ("The listing was restored on 04 Dec 2025, 05:00 UTC; a lawsuit can no longer be "
-                                  "reported here.")
+    assert str(refused.value) == ("The listing was restored at the end of Wednesday 3 December 2025, New York "
+                                  "time; a lawsuit can no longer be reported here.")
 
 
 def test_a_lawsuit_is_refused_through_another_notice(waiting_counter_notice, reviewers):
