@@ -250,7 +250,7 @@ def report_lawsuit(notice: Notice, counter_notice: CounterNotice, details: str, 
 def _no_lawsuit_now(counter_notice: CounterNotice) -> str:
     if counter_notice.status == CounterNoticeStatus.LAWSUIT:
         return f"You reported a lawsuit on {counter_notice.lawsuit_reported_at:%d %b %Y, %H:%M %Z} already."
-    if counter_notice.status == CounterNoticeStatus.RESTORED:
+    if counter_notice.status == CounterNoticeStatus.RESTORED and counter_notice.restored_at is not None:
         return (f"The listing was restored at {legal.restore_time_text(counter_notice.restored_at)}; a lawsuit "
                 "can no longer be reported here.")
     return "The counter-notice is still being checked for completeness; there is no restore to stop yet."
