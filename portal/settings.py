@@ -127,13 +127,15 @@ try:
     if COUNTER_NOTICE_WINDOW_SECONDS and PRODUCTION:
         raise ImproperlyConfiguredEnv("COUNTER_NOTICE_WINDOW_SECONDS shortens the legal restore window; "
                                       "it is for demos only (DEBUG=true).")
+    # 512(g)(2)(C) counts US business days: the holidays are those of the US, or of a US state or territory
+    # ("US-NY", the holidays library's subdivision codes: federal holidays plus the state's own).
     COUNTER_NOTICE_HOLIDAY_COUNTRY = env_str("COUNTER_NOTICE_HOLIDAY_COUNTRY", "US").upper()
-    try:
-        import holidays
-        holidays.country_holidays(COUNTER_NOTICE_HOLIDAY_COUNTRY)
-    except NotImplementedError:
-        raise ImproperlyConfiguredEnv(f"COUNTER_NOTICE_HOLIDAY_COUNTRY={COUNTER_NOTICE_HOLIDAY_COUNTRY!r} is not a "
-                                      "country code the holidays library knows (e.g. US, DE).") from None
+    import holidays
+    _us_country, _, _us_subdivision = COUNTER_NOTICE_HOLIDAY_COUNTRY.partition("-")
+    if _us_country != "US" or (_us_subdivision and _us_subdivision not in holidays.US.subdivisions):
+        raise ImproperlyConfiguredEnv(
+            f"COUNTER_NOTICE_HOLIDAY_COUNTRY={COUNTER_NOTICE_HOLIDAY_COUNTRY!r} is not the US: the DMCA 512(g) "
+            "restore window counts US business days; use US, or US-<state> for a state's holidays too (e.g. US-NY).")
     # The repeat-infringer ladder, strikes:level[:days] (takedowns/penalties.py); checked at start.
     PENALTY_LADDER = env_str("PENALTY_LADDER", "1:warning, 2:restriction:7, 3:suspension:30, 4:termination")
     STRIKE_EXPIRY_DAYS = env_int("STRIKE_EXPIRY_DAYS", 365, minimum=1)

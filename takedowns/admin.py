@@ -20,8 +20,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from takedowns import risk, sla
-from takedowns.enums import DisputeOutcome
+from takedowns import legal, risk, sla
+from takedowns.enums import ClockKind, DisputeOutcome
 from takedowns.models import (
     Appeal,
     AuthorityOrder,
@@ -277,6 +277,11 @@ class SlaPolicyForm(forms.ModelForm):  # what ModelAdmin.form is by default
         target = cleaned.get("target")
         if target is not None and target.total_seconds() <= 0:
             self.add_error("target", "The target must be longer than zero.")
+        elif (target is not None and cleaned.get("clock") == ClockKind.COUNTER_NOTICE_CHECK
+              and day_start is not None and day_end is not None):
+            refusal = legal.check_target_refusal(target, cleaned.get("business_hours", False), day_start, day_end)
+            if refusal:
+                self.add_error("target", refusal)
         return cleaned
 
 

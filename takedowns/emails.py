@@ -279,7 +279,18 @@ def _counter_notice_context(counter_notice: CounterNotice) -> dict:
             "listing": item.listing, "case": item.notice, "statement_mistake": legal.STATEMENT_MISTAKE,
             "statement_jurisdiction": legal.STATEMENT_JURISDICTION, "window": legal.window_text(),
             "window_from_receipt": not settings.COUNTER_NOTICE_WINDOW_SECONDS,
-            "restore_rule": legal.restore_rule_text()}
+            "restore_rule": legal.restore_rule_text(), **_restore_context(counter_notice)}
+
+
+def _restore_context(counter_notice: CounterNotice) -> dict:
+    """The restore date in the counter-notice's US time zone, and the rule that set it (legal.restore_plan)."""
+    if counter_notice.restore_due_at is None or counter_notice.checked_at is None:
+        return {}
+    plan = legal.restore_plan(counter_notice.filed_at, counter_notice.checked_at)
+    return {"restore_at": legal.restore_time_text(counter_notice.restore_due_at),
+            "restore_reason": legal.restore_reason_text(plan),
+            "restore_rule_planned": plan.rule == legal.RESTORE_PLANNED,
+            "restored_at": legal.restore_time_text(counter_notice.restored_at) if counter_notice.restored_at else ""}
 
 
 def _to_seller(kind: str, counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
@@ -324,6 +335,15 @@ def counter_notice_lawsuit_staff(counter_notice: CounterNotice, users: list[User
                "review_url": absolute(reverse("takedowns:review_counter_notice", args=[counter_notice.pk]))}
     return [make_message("counter_notice_lawsuit_staff", user.email, {**context, "user": user}, None, now)
             for user in users]
+
+
+def counter_notice_window_missed_staff(counter_notice: CounterNotice, now: datetime) -> list[OutboundEmail]:
+    """To every lead: a counter-notice was found complete after the 14th business day following its
+    receipt, so its restore comes after the latest date 512(g)(2)(C) allows."""
+    context = {**_counter_notice_context(counter_notice),
+               "review_url": absolute(reverse("takedowns:review_counter_notice", args=[counter_notice.pk]))}
+    return outbox.store([_render("counter_notice_window_missed_staff", lead.email, {**context, "user": lead}, None,
+                                 now) for lead in _leads()])
 
 
 def counter_notice_restored_seller(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:

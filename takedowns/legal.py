@@ -115,31 +115,72 @@ def may_file_counter_notice(decision: Decision, counter_notice: CounterNotice | 
 # receipt (N = COUNTER_NOTICE_RESTORE_BUSINESS_DAYS, 10 by default), i.e. at 00:00 local time of the next
 # calendar day. Then N >= 10 whole business days have passed after receipt ("not less than 10"), and the
 # restore comes whole business days before the 14th ends ("nor more than 14"), which is the restore
-# clock's due time. If the check comes late, the date still counts from receipt; a check after that
-# moment restores at the check itself (promptly, and still never before the 10th business day ended).
+# clock's due time. If the check comes late, the date still counts from receipt (restore_plan): a check
+# after the Nth business day ended restores at the end of the 14th business day after receipt, the
+# latest (C) allows, so that the rights holder still has the most time the law leaves to report a
+# lawsuit (not the copy and the restore in the same beat run); a check after the 14th ended has missed
+# the window: the listing is restored promptly, at the check, and the leads are told. The check clock's
+# policies are capped (CHECK_MAX_BUSINESS_DAYS) so that neither should happen.
 #
 # The copy to the rights holder, (B): it is sent when a reviewer finds the counter-notice complete. Only
 # "a counter notification described in paragraph (3)" obliges us to forward it; whether it is one is
 # what the check finds, and forwarding an incomplete one would hand the seller's address and telephone
 # to the rights holder for nothing. "Promptly" is held by the check clock (it warns and breaches like
-# every clock). The copy states the restore date, which lies 10 business days after receipt, as (B)
-# asks us to inform. The copy carries the seller's name, address, telephone and e-mail (what (3)(D) makes
+# every clock). The copy states the restore date (10 business days after receipt, as (B) asks us to
+# inform, or the later date of restore_plan and why), in COUNTER_NOTICE_TIME_ZONE. The copy carries the
+# seller's name, address, telephone and e-mail (what (3)(D) makes
 # them give so that the rights holder can serve process); nothing obliges us to hand the rights holder's
 # postal address or telephone (512(c)(3)(A)(iv), given for US to reach them) to the seller, so neither
 # goes to the seller (least privilege): the rights holder answers through the court action of (C). ---
 
 # The law's upper bound: the restore clock breaches if the listing is not back by the end of this day.
 LATEST_RESTORE_BUSINESS_DAYS = 14
+# The longest completeness-check target a lead may set (SlaPolicy for ClockKind.COUNTER_NOTICE_CHECK):
+# a check within 3 business days of receipt comes long before the 10th business day ends, so the copy
+# reaches the rights holder "promptly" (B) and the restore keeps the 10th-day date.
+CHECK_MAX_BUSINESS_DAYS = 3
+
+# Which rule set a restore date (RestorePlan.rule).
+RESTORE_PLANNED = "planned"  # the end of the Nth business day after receipt, the rule
+RESTORE_LATEST = "latest"  # the check came after the Nth ended: the end of the 14th, the law's latest
+RESTORE_MISSED = "missed"  # the check came after the 14th ended: the window is missed, restore at the check
+RESTORE_DEMO = "demo"  # COUNTER_NOTICE_WINDOW_SECONDS after the check (demo setting)
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    due_at: datetime  # when the listing is restored, in UTC
+    rule: str  # RESTORE_PLANNED, RESTORE_LATEST, RESTORE_MISSED or RESTORE_DEMO
+
+
+def restore_plan(received_at: datetime, checked_at: datetime) -> RestorePlan:
+    """When the listing of a counter-notice received (filed) at `received_at` and found complete at
+    `checked_at` is restored, and under which rule (512(g)(2)(C), see above): the end of the Nth US
+    business day after the day of receipt when the check comes before that ends; else the end of the
+    14th; else, the window missed, the check itself. The demo's COUNTER_NOTICE_WINDOW_SECONDS counts
+    from the check instead, so that a demo shows the whole window after the reviewer's click."""
+    if settings.COUNTER_NOTICE_WINDOW_SECONDS:
+        return RestorePlan(checked_at + timedelta(seconds=settings.COUNTER_NOTICE_WINDOW_SECONDS), RESTORE_DEMO)
+    planned = end_of_business_day(received_at, settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS)
+    if checked_at < planned:
+        return RestorePlan(planned, RESTORE_PLANNED)
+    latest = end_of_business_day(received_at, LATEST_RESTORE_BUSINESS_DAYS)
+    if checked_at < latest:
+        return RestorePlan(latest, RESTORE_LATEST)
+    return RestorePlan(checked_at, RESTORE_MISSED)
 
 
 def restore_due_at(received_at: datetime, checked_at: datetime) -> datetime:
-    """When the listing of a counter-notice received (filed) at `received_at` and found complete at
-    `checked_at` is restored: the end of the Nth US business day after the day of receipt, or the
-    check itself when that comes later. The demo's COUNTER_NOTICE_WINDOW_SECONDS counts from the check
-    instead, so that a demo shows the whole window after the reviewer's click."""
-    if settings.COUNTER_NOTICE_WINDOW_SECONDS:
-        return checked_at + timedelta(seconds=settings.COUNTER_NOTICE_WINDOW_SECONDS)
-    return max(end_of_business_day(received_at, settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS), checked_at)
+    """The restore date of restore_plan."""
+    return restore_plan(received_at, checked_at).due_at
+
+
+def clamp_restore_due_at(received_at: datetime, due_at: datetime) -> datetime:
+    """A restore date planned under an older rule, moved into 512(g)(2)(C)'s window: not before the end
+    of the 10th business day after receipt, nor after the end of the 14th (migration 0023)."""
+    earliest = end_of_business_day(received_at, 10)
+    latest = end_of_business_day(received_at, LATEST_RESTORE_BUSINESS_DAYS)
+    return min(max(due_at, earliest), latest)
 
 
 def latest_restore_at(received_at: datetime, checked_at: datetime) -> datetime:
@@ -161,6 +202,72 @@ def end_of_business_day(received_at: datetime, days: int) -> datetime:
     return datetime.combine(nth_day + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC)
 
 
+def restore_time_text(due_at: datetime) -> str:
+    """A restore date as the US side reads it, in COUNTER_NOTICE_TIME_ZONE: a restore at 00:00 local time
+    is "the end of Monday 7 December 2026, New York time" (the end of the business day, not the next day's
+    start); any other moment (a window missed, the demo) "14:05 New York time on Tuesday 22 December 2026".
+    Written to follow "at"."""
+    zone_name = settings.COUNTER_NOTICE_TIME_ZONE
+    place = zone_name.rsplit("/", 1)[-1].replace("_", " ")
+    local = due_at.astimezone(ZoneInfo(zone_name))
+    if local.time() == time(0, 0):
+        day = local.date() - timedelta(days=1)
+        return f"the end of {_day_text(day)}, {place} time"
+    return f"{local:%H:%M} {place} time on {_day_text(local.date())}"
+
+
+def _day_text(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def restore_reason_text(plan: RestorePlan) -> str:
+    """Why the restore falls on its date, for the copy to the rights holder and the seller's e-mails."""
+    days = settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS
+    if plan.rule == RESTORE_PLANNED:
+        return (f"This is the end of the {days}th US business day after the day we received the counter-notice, "
+                "as 17 U.S.C. 512(g)(2)(C) provides.")
+    if plan.rule == RESTORE_LATEST:
+        return (f"Our completeness check came after the {days}th US business day following the day we received "
+                f"the counter-notice had ended, so we restore at the end of the {LATEST_RESTORE_BUSINESS_DAYS}th "
+                "US business day after it: the latest 17 U.S.C. 512(g)(2)(C) allows, which leaves the most time "
+                "the law permits to report a lawsuit.")
+    if plan.rule == RESTORE_MISSED:
+        return (f"Our completeness check came after the {LATEST_RESTORE_BUSINESS_DAYS}th US business day following "
+                "the day we received the counter-notice had ended: the window of 17 U.S.C. 512(g)(2)(C) has "
+                "passed, so the listing is restored promptly, at the check.")
+    return f"{settings.COUNTER_NOTICE_WINDOW_SECONDS} seconds after the reviewer's check (demo setting)."
+
+
+def restore_rule_note(plan: RestorePlan) -> str:
+    """The rule behind a planned restore date, in a few words for the staff pages."""
+    if plan.rule == RESTORE_PLANNED:
+        return f"end of the {settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS}th US business day after receipt"
+    if plan.rule == RESTORE_LATEST:
+        return (f"end of the {LATEST_RESTORE_BUSINESS_DAYS}th US business day after receipt: the "
+                f"{settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS}th has ended")
+    if plan.rule == RESTORE_MISSED:
+        return (f"at once: the {LATEST_RESTORE_BUSINESS_DAYS}th US business day after receipt has ended, "
+                "the window is missed")
+    return "demo setting"
+
+
+def check_target_refusal(target: timedelta, business_hours: bool, day_start: time, day_end: time) -> str:
+    """Why a completeness-check target (ClockKind.COUNTER_NOTICE_CHECK) is too long; "" when it is not.
+    At most CHECK_MAX_BUSINESS_DAYS: round the clock that many days (calendar days are never more
+    business days), in business hours that many working days of day_start to day_end."""
+    days = CHECK_MAX_BUSINESS_DAYS
+    if business_hours:
+        working_day = datetime.combine(date.min, day_end) - datetime.combine(date.min, day_start)
+        bound, words = working_day * days, f"{days} working days of {day_start:%H:%M}-{day_end:%H:%M}"
+    else:
+        bound, words = timedelta(days=days), f"{days} days ({days * 24}:00:00) round the clock"
+    if target <= bound:
+        return ""
+    return (f"A completeness-check target may be at most {words}: the copy to the rights holder must go out "
+            "promptly (17 U.S.C. 512(g)(2)(B)) and the check come long before the 10th US business day after "
+            "receipt ends, when the listing is due back (512(g)(2)(C)).")
+
+
 def window_text() -> str:
     """The restore window in words, for pages and e-mails."""
     if settings.COUNTER_NOTICE_WINDOW_SECONDS:
@@ -179,7 +286,9 @@ def restore_rule_text() -> str:
 
 def _calendar() -> sla.Calendar:
     # Round the clock: add_business_days then counts Monday to Friday minus the country's holidays.
-    return sla.Calendar(timezone=settings.COUNTER_NOTICE_TIME_ZONE, country=settings.COUNTER_NOTICE_HOLIDAY_COUNTRY)
+    # COUNTER_NOTICE_HOLIDAY_COUNTRY is US or US-<state> (settings): the state's holidays count too.
+    country, _, subdivision = settings.COUNTER_NOTICE_HOLIDAY_COUNTRY.partition("-")
+    return sla.Calendar(timezone=settings.COUNTER_NOTICE_TIME_ZONE, country=country, subdivision=subdivision)
 
 
 # --- The appeal window of DSA Art. 20(1): the internal complaint-handling system is available "for a

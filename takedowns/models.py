@@ -721,6 +721,9 @@ class Penalty(models.Model):
 class CounterNotice(models.Model):
     """The seller's counter-notice against a removal (DMCA 512(g)(3))."""
 
+    # Not a column: the restore date in the counter-notice time zone, set by the selectors that show it.
+    restore_at: str
+
     decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="counter_notice")
     full_name = models.CharField(max_length=200)
     address = models.TextField()

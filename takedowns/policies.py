@@ -73,6 +73,12 @@ def country_name(code: str) -> str:
     return countries.name(code) or code
 
 
+def _counter_notice_holidays() -> str:
+    """COUNTER_NOTICE_HOLIDAY_COUNTRY by name: US, or a US state ("US-NY": "United States of America (NY)")."""
+    country, _, state = settings.COUNTER_NOTICE_HOLIDAY_COUNTRY.partition("-")
+    return f"{country_name(country)} ({state})" if state else country_name(country)
+
+
 def _holidays_text(country: str, subdivision: str) -> str:
     if not country:
         return ""
@@ -341,7 +347,7 @@ def contesting() -> Contesting:
         restore_business_days=None if settings.COUNTER_NOTICE_WINDOW_SECONDS
         else settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS,
         latest_restore_business_days=legal.LATEST_RESTORE_BUSINESS_DAYS,
-        holiday_country=country_name(settings.COUNTER_NOTICE_HOLIDAY_COUNTRY),
+        holiday_country=_counter_notice_holidays(),
         restore_time_zone=settings.COUNTER_NOTICE_TIME_ZONE,
         counter_notice_fields=list(counter_notices.FIELDS.values()),
         statement_mistake=legal.STATEMENT_MISTAKE, statement_jurisdiction=legal.STATEMENT_JURISDICTION,

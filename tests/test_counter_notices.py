@@ -38,6 +38,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+E_3_DECEMBER = "the end of Wednesday 3 December 2025, New York time"
+
+
 def cn_emails(**filters):
     return list(OutboundEmail.objects.filter(kind__startswith="counter_notice_", **filters).order_by("id"))
 
@@ -123,7 +126,7 @@ def test_one_counter_notice_per_removal(filed_counter_notice, checker):
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
         counter_notices.file_counter_notice(filed_counter_notice.decision, COUNTER_NOTICE_FIELDS, ACCEPTED_AT)
     assert str(refused.value) == ("Your counter-notice against this removal is complete; the listing is due to be "
-                                  "restored on 04 Dec 2025, 05:00 UTC.")
+                                  "restored at the end of Wednesday 3 December 2025, New York time.")
     counter_notices.report_lawsuit(filed_counter_notice.decision.item.notice, filed_counter_notice,
                                    "N.D. Cal. 5:25-cv-01234", ACCEPTED_AT)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
@@ -236,20 +239,69 @@ def test_a_friday_evening_counter_notice_is_restored_after_ten_whole_us_business
     assert CounterNotice.objects.get().status == CounterNoticeStatus.RESTORED
 
 
-def test_a_late_check_restores_at_once_but_never_before_the_window(bright_removal, checker):
-    # Received Monday 2 June 2025 10:00 New York; the window opens at 00:00 Tuesday 17 June. A check on
-    # Wednesday 18 June (the 12th business day) restores at the check: promptly, before the 14th ends.
-    received = datetime(2025, 6, 2, 14, 0, tzinfo=UTC)
-    checked = datetime(2025, 6, 18, 15, 0, tzinfo=UTC)
-    filed = counter_notices.file_counter_notice(bright_removal, COUNTER_NOTICE_FIELDS, received)
+# Received Monday 2 June 2025, 10:00 New York. Its business days after: 9th Fri 13 June, 10th Mon 16 June,
+# 11th Tue 17 June, 14th Mon 23 June (Juneteenth, Thu 19, skipped), 15th Tue 24 June.
+LATE_RECEIVED = datetime(2025, 6, 2, 14, 0, tzinfo=UTC)
+END_OF_14TH = datetime(2025, 6, 24, 4, 0, tzinfo=UTC)
+TENTH_DAY_RULE = ("This is the end of the 10th US business day after the day we received the counter-notice, as "
+                  "17 U.S.C. 512(g)(2)(C) provides.")
+FOURTEENTH_DAY_RULE = ("Our completeness check came after the 10th US business day following the day we received "
+                       "the counter-notice had ended, so we restore at the end of the 14th US business day after it: "
+                       "the latest 17 U.S.C. 512(g)(2)(C) allows, which leaves the most time the law permits to "
+                       "report a lawsuit.")
+WINDOW_MISSED = ("Our completeness check came after the 14th US business day following the day we received the "
+                 "counter-notice had ended: the window of 17 U.S.C. 512(g)(2)(C) has passed, so the listing is "
+                 "restored promptly, at the check.")
+
+
+@pytest.mark.parametrize("checked, restore, rule, restore_at, reason", [
+    # On the 9th business day: the end of the 10th, the rule.
+    (datetime(2025, 6, 13, 19, 0, tzinfo=UTC), datetime(2025, 6, 17, 4, 0, tzinfo=UTC), "planned",
+     "the end of Monday 16 June 2025, New York time", TENTH_DAY_RULE),
+    # On the 11th: the 10th has ended; the end of the 14th, so the rights holder still has days.
+    (datetime(2025, 6, 17, 15, 0, tzinfo=UTC), END_OF_14TH, "latest",
+     "the end of Monday 23 June 2025, New York time", FOURTEENTH_DAY_RULE),
+    # On the 15th: the window is missed; restored at the check.
+    (datetime(2025, 6, 24, 15, 0, tzinfo=UTC), datetime(2025, 6, 24, 15, 0, tzinfo=UTC), "missed",
+     "11:00 New York time on Tuesday 24 June 2025", WINDOW_MISSED),
+])
+def test_a_late_check_restores_at_the_end_of_the_14th_business_day_or_at_once_once_it_is_missed(
+        bright_removal, checker, lead, checked, restore, rule, restore_at, reason):
+    filed = counter_notices.file_counter_notice(bright_removal, COUNTER_NOTICE_FIELDS, LATE_RECEIVED)
     counter_notices.accept_counter_notice(filed, checker, checked)
     row = CounterNotice.objects.get()
-    assert row.restore_due_at == checked
-    assert SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE).due_at == datetime(2025, 6, 24, 4, 0,
-                                                                                          tzinfo=UTC)
-    check = SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_CHECK)
-    assert check.stopped_at == checked and check.stopped_at > check.due_at  # the check itself was late
-    assert counter_notices.restore_due(checked) == 1
+    assert (row.status, row.restore_due_at) == (CounterNoticeStatus.WAITING, restore)
+    assert SlaClock.objects.get(kind=ClockKind.COUNTER_NOTICE_RESTORE).due_at == max(END_OF_14TH, restore)
+    accepted = row.decision.item.events.get(kind=EventKind.COUNTER_NOTICE_ACCEPTED)
+    assert accepted.details["restore_rule"] == rule
+    assert accepted.details.get("note") == (None if rule == "planned" else reason)
+
+    copy, to_seller, *to_leads = cn_emails(created_at=checked)
+    notice = row.decision.item.notice
+    assert copy.kind == "counter_notice_copy"
+    assert copy.subject == (f"Counter-notice on listing L-100003 (notice {notice.reference}): restore at {restore_at}, "
+                            "unless you report a lawsuit")
+    expected = f"We will restore the listing at {restore_at}, unless"
+    assert expected in copy.body_text and reason in copy.body_text
+    assert f"We will restore the listing at <strong>{restore_at}</strong>, unless" in copy.body_html
+    assert reason in copy.body_html
+    assert "the end of the 10 business days" not in copy.body_text
+    assert to_seller.subject == f"Counter-notice complete: listing L-100003 to be restored at {restore_at}"
+    assert f"we restore it at {restore_at}." in to_seller.body_text
+    assert (reason in to_seller.body_text) == (rule != "planned")
+    # Only a missed window is flagged to the leads.
+    assert [(mail.kind, mail.to) for mail in to_leads] == (
+        [("counter_notice_window_missed_staff", "lead@portal.test")] if rule == "missed" else [])
+    if to_leads:
+        assert to_leads[0].subject == (f"Restore window missed: counter-notice on listing L-100003 "
+                                       f"(notice {notice.reference})")
+        assert ("was received on 2 June 2025, 14:00 UTC and found complete only on 24 June 2025, 15:00 UTC, after the "
+                "14th US business day following its receipt had ended. The window of 17 U.S.C. 512(g)(2)(C) is "
+                "missed: the listing is restored promptly, at 11:00 New York time on Tuesday 24 June 2025") in (
+                    to_leads[0].body_text)
+    # The copy and the restore never come in the same beat run, unless the window is missed already.
+    assert counter_notices.restore_due(checked) == (1 if rule == "missed" else 0)
+    assert counter_notices.restore_due(restore) == (0 if rule == "missed" else 1)
 
 
 def test_returning_needs_a_reason_and_a_counter_notice_waiting_for_its_check(filed_counter_notice, checker):
@@ -286,28 +338,30 @@ def test_a_complete_counter_notice_starts_the_window_and_goes_to_the_rights_hold
 
     copy, to_seller = cn_emails(created_at=ACCEPTED_AT)
     assert (copy.kind, copy.to, copy.notice_id) == ("counter_notice_copy", "anna@aerostride.example", notice.pk)
-    assert copy.subject == (f"Counter-notice on listing L-100003 (notice {notice.reference}): restore on "
-                            "4 December 2025 unless you report a lawsuit")
+    assert copy.subject == (f"Counter-notice on listing L-100003 (notice {notice.reference}): restore at "
+                            "the end of Wednesday 3 December 2025, New York time, unless you report a lawsuit")
     for text in ("Hello Anna Berger,", "17 U.S.C. 512(g)", "512(g)(2)(B)", "Name: Li Wei",
                  "Address: 12 Harbour Road\nShenzhen 518000\nChina", "Telephone: +86 755 1234 5678",
                  "E-mail: li.wei@bright.example", "[x] I swear, under penalty of perjury",
                  "[x] I consent to the jurisdiction of the Federal District Court",
-                 "We will restore the listing on 4 December 2025, 05:00 UTC unless",
+                 "We will restore the listing at the end of Wednesday 3 December 2025, New York time, unless",
                  "We received it on 18 November 2025, 12:00 UTC; a reviewer found it complete on 19 November 2025, "
                  "12:00 UTC.",
-                 "The date is the end of the 10 business days (US business days) that follow the day we received "
-                 "the counter-notice, as 512(g)(2)(C) provides.",
+                 "This is the end of the 10th US business day after the day we received the counter-notice, as "
+                 "17 U.S.C. 512(g)(2)(C) provides.",
                  f"https://portal.test{notice.tracking_path()}"):
         assert text in copy.body_text
     assert "statement/" not in copy.body_text + copy.body_html  # never the seller's private link
-    for text in ("Li Wei", "+86 755 1234 5678", "li.wei@bright.example", "4 December 2025, 05:00 UTC",
+    for text in ("Li Wei", "+86 755 1234 5678", "li.wei@bright.example", E_3_DECEMBER,
                  "penalty of perjury", f"https://portal.test{notice.tracking_path()}"):
         assert text in copy.body_html
     assert (to_seller.kind, to_seller.to, to_seller.notice_id) == (
         "counter_notice_accepted", "li.wei@bright.example", None)
-    assert to_seller.subject == "Counter-notice complete: listing L-100003 to be restored on 4 December 2025"
+    assert to_seller.subject == ("Counter-notice complete: listing L-100003 to be restored at the end of "
+                                "Wednesday 3 December 2025, New York time")
     for body in (to_seller.body_text, to_seller.body_html):
-        assert "4 December 2025, 05:00 UTC" in body and "We will e-mail you either way." in body
+        assert E_3_DECEMBER in body and "We will e-mail you either way." in body
+        assert "UTC" not in body.split("we restore it")[1]  # the restore date in New York time only
 
 
 NY_ZONE = ZoneInfo("America/New_York")
@@ -359,18 +413,32 @@ def test_the_window_uses_the_time_zone_setting(settings):
     assert legal.restore_due_at(received, received) == datetime(2025, 6, 18, 0, 0, tzinfo=UTC)
 
 
-def test_a_late_check_does_not_move_the_restore_date(settings):
+def test_a_late_check_does_not_move_the_restore_date_before_the_window_opens(settings):
     received = ny(2025, 6, 2, 10, 0).astimezone(UTC)
     planned = ny(2025, 6, 17, 0, 0).astimezone(UTC)
+    latest = ny(2025, 6, 24, 0, 0).astimezone(UTC)
     # Checked on the 5th business day: the restore stays on the date counted from receipt.
-    assert legal.restore_due_at(received, ny(2025, 6, 9, 16, 0).astimezone(UTC)) == planned
+    assert legal.restore_plan(received, ny(2025, 6, 9, 16, 0).astimezone(UTC)) == legal.RestorePlan(planned, "planned")
     # Checked one second before the window would open: same date.
-    assert legal.restore_due_at(received, planned - timedelta(seconds=1)) == planned
-    # Checked after it opened (the 12th business day): restored at the check itself, never before the
-    # 10th ended and still before the 14th ends.
-    late = ny(2025, 6, 18, 11, 0).astimezone(UTC)
-    assert legal.restore_due_at(received, late) == late
-    assert legal.latest_restore_at(received, late) == ny(2025, 6, 24, 0, 0).astimezone(UTC)
+    assert legal.restore_plan(received, planned - timedelta(seconds=1)) == legal.RestorePlan(planned, "planned")
+    # Checked as the 10th ends, or on the 12th business day: the end of the 14th, the law's latest.
+    assert legal.restore_plan(received, planned) == legal.RestorePlan(latest, "latest")
+    assert legal.restore_plan(received, ny(2025, 6, 18, 11, 0).astimezone(UTC)) == legal.RestorePlan(latest, "latest")
+    assert legal.restore_plan(received, latest - timedelta(seconds=1)) == legal.RestorePlan(latest, "latest")
+    # Checked as the 14th ends or later: the window is missed; restored at the check.
+    assert legal.restore_plan(received, latest) == legal.RestorePlan(latest, "missed")
+    late = ny(2025, 6, 25, 9, 0).astimezone(UTC)
+    assert legal.restore_plan(received, late) == legal.RestorePlan(late, "missed")
+    assert legal.latest_restore_at(received, late) == late
+
+
+@pytest.mark.parametrize("due, text", [
+    (ny(2026, 12, 8, 0, 0), "the end of Monday 7 December 2026, New York time"),
+    (ny(2026, 7, 1, 0, 0), "the end of Tuesday 30 June 2026, New York time"),  # in summer time too
+    (ny(2026, 12, 8, 14, 5), "14:05 New York time on Tuesday 8 December 2026"),
+])
+def test_restore_dates_are_written_in_new_york_time_as_the_end_of_the_business_day(due, text):
+    assert legal.restore_time_text(due.astimezone(UTC)) == text
 
 
 def test_the_window_is_configurable_within_the_law(settings):
@@ -450,7 +518,10 @@ def test_the_listing_is_restored_once_when_the_window_ends(waiting_counter_notic
     seller, holder = sent["li.wei@bright.example"], sent["anna@aerostride.example"]
     assert seller.subject == "Listing L-100003 is restored after your counter-notice"
     assert holder.subject == f"Listing L-100003 restored after a counter-notice (notice {item.notice.reference})"
-    assert "no lawsuit was reported by 4 December 2025, 05:00 UTC" in seller.body
+    assert ("no lawsuit was reported by the end of Wednesday 3 December 2025, New York time, so we restored listing "
+            "L-100003 \"Listing 3\" at 00:00 New York time on Thursday 4 December 2025,") in seller.body
+    assert ("we restored listing L-100003 \"Listing 3\" at 00:00 New York time on Thursday 4 December "
+            "2025 after the counter-notice of Li Wei") in holder.body
     assert "The strike that came with the removal is withdrawn" in seller.alternatives[0][0]
     assert "after the counter-notice of Li Wei" in holder.body
     assert "after the counter-notice of Li Wei" in holder.alternatives[0][0]
@@ -517,7 +588,7 @@ def test_a_reported_lawsuit_stops_the_restore_for_good(waiting_counter_notice, c
         assert "N.D. Cal., case 5:25-cv-01234" in message.body_html
     assert "512(g)(2)(C)" in seller.body_text and "512(g)(2)(C)" in seller.body_html
     assert f"https://portal.test/review/counter-notices/{row.pk}/" in staff.body_text
-    assert "The restore planned for 4 December 2025, 05:00 UTC is cancelled" in staff.body_html
+    assert "The restore planned at the end of Wednesday 3 December 2025, New York time is cancelled" in staff.body_html
 
 
 def test_a_lawsuit_needs_details_and_a_waiting_counter_notice(filed_counter_notice, checker):
@@ -541,8 +612,8 @@ def test_a_lawsuit_comes_too_late_after_the_restore(waiting_counter_notice):
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
         counter_notices.report_lawsuit(waiting_counter_notice.decision.item.notice, waiting_counter_notice,
                                        "N.D. Cal.", RESTORE_DUE_AT)
-    assert str(refused.value) == ("The listing was restored on 04 Dec 2025, 05:00 UTC; a lawsuit can no longer be "
-                                  "reported here.")
+    assert str(refused.value) == ("The listing was restored at the end of Wednesday 3 December 2025, New York "
+                                  "time; a lawsuit can no longer be reported here.")
 
 
 def test_a_lawsuit_is_refused_through_another_notice(waiting_counter_notice, reviewers):
@@ -569,8 +640,8 @@ def test_a_lawsuit_is_refused_through_another_notice(waiting_counter_notice, rev
      "Configuration error: COUNTER_NOTICE_TIME_ZONE='America/Nowhere' is not an IANA time zone name "
      "(e.g. America/New_York)."),
     ({"COUNTER_NOTICE_HOLIDAY_COUNTRY": "xx"},
-     "Configuration error: COUNTER_NOTICE_HOLIDAY_COUNTRY='XX' is not a country code the holidays library knows "
-     "(e.g. US, DE)."),
+     "Configuration error: COUNTER_NOTICE_HOLIDAY_COUNTRY='XX' is not the US: the DMCA 512(g) restore window counts "
+     "US business days; use US, or US-<state> for a state's holidays too (e.g. US-NY)."),
 ])
 def test_a_counter_notice_window_outside_the_law_stops_the_start(env, message):
     result = run_manage({"DEBUG": "true", **env}, "check")

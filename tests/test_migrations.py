@@ -9,12 +9,13 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from takedowns import workflow
-from takedowns.enums import ClockKind
+from takedowns.enums import ClockKind, EventKind
 from takedowns.models import (
     ClockDurationsDay,
     ClockRollupMark,
     CounterNotice,
     CounterNoticeFiling,
+    Event,
     NoticeItem,
     ReasonCode,
     ReportPublication,
@@ -145,3 +146,48 @@ def test_0024_keeps_the_first_publication_dates_of_finished_periods_only(db):
     importlib.import_module("takedowns.migrations.0024_report_publications").keep_publication_dates(apps, None)
     assert list(ReportPublication.objects.values_list("period", "first_published_at")) == [
         ("2026-10", datetime(2026, 11, 1, 0, 10, tzinfo=UTC))]
+
+
+COUNTER_NOTICE_WINDOWS = "0023_counter_notice_windows"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0023_moves_waiting_restore_dates_into_the_512g_window(bright, reviewers, checker):
+    """Counter-notices waiting for their restore under the old rule (days from the check, UTC dates) are
+    moved between the end of the 10th and the end of the 14th US business day after receipt; their
+    running restore clock is due at the end of the 14th; an event says each move. Received Tue 18 Nov 2025:
+    the 10th business day ends 00:00 Thu 4 Dec New York (05:00 UTC), the 14th 00:00 Wed 10 Dec."""
+    ReasonCode.objects.get_or_create(code="genuine-goods", defaults={"title": "Genuine goods",
+                                                                     "submitter_text": "The goods are genuine."})
+    tenth_ends = factories.RESTORE_DUE_AT
+    rows = {}
+    for listing, old_due in (("L-100003", factories.LATEST_RESTORE_AT + 3 * D),  # 14 days from a late check
+                             ("L-100004", tenth_ends - 5 * H),  # UTC dates: before the 10th ended in New York
+                             ("L-100005", tenth_ends)):  # already right
+        removal = factories.taken_down(factories.REMOVED_AT, listing, by=reviewers["tm"])
+        filed = counter_notices.file_counter_notice(removal, factories.COUNTER_NOTICE_FIELDS, factories.FILED_AT)
+        counter_notices.accept_counter_notice(filed, checker, factories.ACCEPTED_AT)
+        CounterNotice.objects.filter(pk=filed.pk).update(restore_due_at=old_due)
+        SlaClock.objects.filter(counter_notice=filed, kind=ClockKind.COUNTER_NOTICE_RESTORE).update(due_at=old_due)
+        rows[listing] = filed.pk
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([("takedowns", "0022_report_templates_and_tdb_submission")])
+        executor.loader.build_graph()
+        executor.migrate([("takedowns", COUNTER_NOTICE_WINDOWS)])
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert {listing: CounterNotice.objects.get(pk=pk).restore_due_at for listing, pk in rows.items()} == {
+        "L-100003": factories.LATEST_RESTORE_AT, "L-100004": tenth_ends, "L-100005": tenth_ends}
+    assert set(SlaClock.objects.filter(kind=ClockKind.COUNTER_NOTICE_RESTORE, stopped_at=None)
+               .values_list("counter_notice_id", "due_at")) == {
+        (pk, factories.LATEST_RESTORE_AT) for pk in rows.values()}
+    moved = Event.objects.filter(kind=EventKind.COUNTER_NOTICE_ACCEPTED, actor_kind="system").order_by("id")
+    assert [(event.details["counter_notice"], event.details["moved_from"], event.details["restore_due_at"])
+            for event in moved] == [
+        (rows["L-100003"], (factories.LATEST_RESTORE_AT + 3 * D).isoformat(), factories.LATEST_RESTORE_AT.isoformat()),
+        (rows["L-100004"], (tenth_ends - 5 * H).isoformat(), tenth_ends.isoformat())]
+    assert moved[0].details["note"] == (
+        "Restore date moved by migration 0023 into the window of 17 U.S.C. 512(g)(2)(C): between the end of "
+        "the 10th and the end of the 14th US business day after receipt.")

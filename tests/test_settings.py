@@ -49,6 +49,21 @@ def test_a_malformed_setting_stops_the_start_with_its_name(name, value, message)
     assert result.stderr.strip() == f"Configuration error: {message}"
 
 
+@pytest.mark.parametrize("value", ["DE", "GB", "DE-BY", "US-XX", "USA"])
+def test_a_counter_notice_holiday_country_outside_the_us_stops_the_start(value):
+    result = run_manage({**PRODUCTION, "COUNTER_NOTICE_HOLIDAY_COUNTRY": value}, "check")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Configuration error: COUNTER_NOTICE_HOLIDAY_COUNTRY={value!r} is not the US: the DMCA 512(g) restore "
+        "window counts US business days; use US, or US-<state> for a state's holidays too (e.g. US-NY).")
+
+
+@pytest.mark.parametrize("value", ["US", "us", "US-NY"])
+def test_the_us_or_a_us_state_is_a_counter_notice_holiday_country(value):
+    result = run_manage({**PRODUCTION, "COUNTER_NOTICE_HOLIDAY_COUNTRY": value}, "check")
+    assert result.returncode == 0, result.stderr
+
+
 def test_secrets_can_come_from_files(tmp_path, monkeypatch):
     secret = tmp_path / "secret"
     secret.write_text("from-a-file\n")

@@ -25,7 +25,7 @@ def keep_publication_dates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('takedowns', '0022_report_templates_and_tdb_submission'),
+        ('takedowns', '0023_counter_notice_windows'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from takedowns import appeal_rules, resubmission_rules, sla, tdb
+from takedowns import appeal_rules, legal, resubmission_rules, sla, tdb
 from takedowns.enums import (
     AppealStatus,
     Appellant,
@@ -140,7 +140,8 @@ def submitter_clocks(notice: Notice, now: datetime) -> list[SlaClock]:
     (the rights holder learns of a counter-notice from its copy, once found complete). Each has
     .state (sla.ClockState) and .shown_due: the due time, except for a counter-notice's restore,
     where it is the planned restore (CounterNotice.restore_due_at, the one date the counter-notice
-    card shows too); the clock's own due time is then the law's latest (14th business day)."""
+    card shows too, in the counter-notice time zone: .counter_notice.restore_at); the clock's own due
+    time, the law's latest (14th business day), is for the staff pages only."""
     found = list(notice.clocks.exclude(kind__in=[ClockKind.SELLER_PENALTY, ClockKind.COUNTER_NOTICE_CHECK])
                  .exclude(appeal__penalty__isnull=False)
                  .select_related("item", "counter_notice")
@@ -149,9 +150,11 @@ def submitter_clocks(notice: Notice, now: datetime) -> list[SlaClock]:
         clock.state = sla.clock_state(now, due_at=clock.due_at, warn_at=clock.warn_at, paused_at=clock.paused_at,
                                       stopped_at=clock.stopped_at)
         clock.shown_due = clock.due_at
-        planned = clock.counter_notice.restore_due_at if clock.counter_notice is not None else None
-        if clock.kind == ClockKind.COUNTER_NOTICE_RESTORE and planned is not None:
+        counter_notice = clock.counter_notice
+        planned = counter_notice.restore_due_at if counter_notice is not None else None
+        if clock.kind == ClockKind.COUNTER_NOTICE_RESTORE and counter_notice is not None and planned is not None:
             clock.shown_due = planned
+            counter_notice.restore_at = legal.restore_time_text(planned)
     return found
 
 
@@ -160,12 +163,19 @@ def questions_of(notice: Notice) -> list[InfoRequest]:
     return list(notice.info_requests.prefetch_related("items", "files").order_by("requested_at", "id"))
 
 def counter_notices_shown(notice: Notice) -> list[CounterNotice]:
-    """The counter-notices a reviewer found complete (the rights holder receives those, with the
-    seller's contact details), by listing. One query, whatever the number of listings."""
-    return list(CounterNotice.objects.filter(
+    """The counter-notices the rights holder sees, by listing: those a reviewer found complete (in full,
+    with the seller's contact details, which 512(g)(2)(B) has us forward then), and those filed and being
+    checked (only that one was received and when: the badge names them, so the page shows them too).
+    Each has .restore_at: its restore date in the counter-notice time zone. One query."""
+    shown = list(CounterNotice.objects.filter(
         decision__item__notice=notice,
-        status__in=[CounterNoticeStatus.WAITING, CounterNoticeStatus.LAWSUIT, CounterNoticeStatus.RESTORED])
+        status__in=[CounterNoticeStatus.FILED, CounterNoticeStatus.WAITING, CounterNoticeStatus.LAWSUIT,
+                    CounterNoticeStatus.RESTORED])
         .select_related("decision__item__listing").order_by("decision__item__position", "id"))
+    for counter_notice in shown:
+        counter_notice.restore_at = (legal.restore_time_text(counter_notice.restore_due_at)
+                                     if counter_notice.restore_due_at else "")
+    return shown
 
 
 def decision_of(notice: Notice, decision_id: int) -> Decision | None:

@@ -19,6 +19,9 @@ class StatementPage:
 
 def statement_page(decision: Decision, now: datetime) -> StatementPage:
     counter_notice = CounterNotice.objects.filter(decision=decision).first()
+    if counter_notice is not None:  # the restore date as the page states it, in the counter-notice time zone
+        counter_notice.restore_at = (legal.restore_time_text(counter_notice.restore_due_at)
+                                     if counter_notice.restore_due_at else "")
     return StatementPage(decision, counter_notice, legal.may_file_counter_notice(decision, counter_notice),
                          appeal_rules.window(decision=decision, appellant=Appellant.SELLER, now=now))
 

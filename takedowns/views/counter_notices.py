@@ -38,13 +38,18 @@ def _counter_notice(counter_notice_id: int) -> CounterNotice:
 
 def _detail(request: ReviewerRequest, counter_notice: CounterNotice, form: IncompleteForm | None = None,
             status: int = 200) -> HttpResponse:
+    checkable = counter_notice.status == CounterNoticeStatus.FILED
+    # The restore date a finding of complete would set now (counted from receipt, legal.restore_plan).
+    plan = legal.restore_plan(counter_notice.filed_at, timezone.now()) if checkable else None
     return render(request, "takedowns/review/counter_notice.html", {
         "counter_notice": counter_notice, "decision": counter_notice.decision, "item": counter_notice.decision.item,
         "listing": counter_notice.decision.item.listing, "case": counter_notice.decision.item.notice,
         "statement_mistake": legal.STATEMENT_MISTAKE, "statement_jurisdiction": legal.STATEMENT_JURISDICTION,
         "signature_matches": legal.signature_matches(counter_notice.full_name, counter_notice.signature),
         "window": legal.window_text(), "incomplete_form": form or IncompleteForm(),
-        "checkable": counter_notice.status == CounterNoticeStatus.FILED,
+        "checkable": checkable,
+        "restore_if_accepted": legal.restore_time_text(plan.due_at) if plan else "",
+        "restore_rule_note": legal.restore_rule_note(plan) if plan else "",
     }, status=status)
 
 

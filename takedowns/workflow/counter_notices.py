@@ -143,9 +143,9 @@ def _already_filed(existing: CounterNotice) -> str:
     if existing.status == CounterNoticeStatus.FILED:
         return ("You have already filed a counter-notice against this removal "
                 f"({existing.filed_at:%d %b %Y}); it is being checked for completeness.")
-    if existing.status == CounterNoticeStatus.WAITING:
-        return ("Your counter-notice against this removal is complete; the listing is due to be restored on "
-                f"{existing.restore_due_at:%d %b %Y, %H:%M %Z}.")
+    if existing.status == CounterNoticeStatus.WAITING and existing.restore_due_at is not None:
+        return ("Your counter-notice against this removal is complete; the listing is due to be restored at "
+                f"{legal.restore_time_text(existing.restore_due_at)}.")
     if existing.status == CounterNoticeStatus.LAWSUIT:
         return ("The rights holder has reported a lawsuit about this listing; it stays down until the court "
                 "decides, and no further counter-notice can be filed here.")
@@ -194,7 +194,8 @@ def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now
         decision = counter_notice.decision
         _removal_stands(decision)
         received_at = counter_notice.filed_at
-        due = legal.restore_due_at(received_at, now)
+        plan = legal.restore_plan(received_at, now)
+        due = plan.due_at
         if not CounterNotice.objects.filter(pk=counter_notice.pk, status=CounterNoticeStatus.FILED).update(
                 status=CounterNoticeStatus.WAITING, checked_by=reviewer.user, checked_at=now, restore_due_at=due):
             raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
@@ -203,7 +204,8 @@ def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now
         events = [_counter_notice_event(
             counter_notice, EventKind.COUNTER_NOTICE_ACCEPTED, reviewer_actor(reviewer), now,
             from_status=CounterNoticeStatus.FILED, to_status=CounterNoticeStatus.WAITING,
-            received_at=received_at.isoformat(), restore_due_at=due.isoformat())]
+            received_at=received_at.isoformat(), restore_due_at=due.isoformat(), restore_rule=plan.rule,
+            **({} if plan.rule == legal.RESTORE_PLANNED else {"note": legal.restore_reason_text(plan)}))]
         clocks.stop_clock(ClockKind.COUNTER_NOTICE_CHECK, now, counter_notice=counter_notice, events=events)
         clocks.start_clock(ClockKind.COUNTER_NOTICE_RESTORE, item.notice, received_at, reasons=[item.reason],
                            item=item, counter_notice=counter_notice, due_at=legal.latest_restore_at(received_at, now),
@@ -211,6 +213,9 @@ def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now
         Event.objects.bulk_create(events)
         emails.counter_notice_copy(counter_notice, now)
         emails.counter_notice_accepted(counter_notice, now)
+        if plan.rule == legal.RESTORE_MISSED:
+            # The check came after the 14th business day ended: the law's window is missed; the leads hear it.
+            emails.counter_notice_window_missed_staff(counter_notice, now)
     return counter_notice
 
 
@@ -245,9 +250,9 @@ def report_lawsuit(notice: Notice, counter_notice: CounterNotice, details: str, 
 def _no_lawsuit_now(counter_notice: CounterNotice) -> str:
     if counter_notice.status == CounterNoticeStatus.LAWSUIT:
         return f"You reported a lawsuit on {counter_notice.lawsuit_reported_at:%d %b %Y, %H:%M %Z} already."
-    if counter_notice.status == CounterNoticeStatus.RESTORED:
-        return (f"The listing was restored on {counter_notice.restored_at:%d %b %Y, %H:%M %Z}; a lawsuit can "
-                "no longer be reported here.")
+    if counter_notice.status == CounterNoticeStatus.RESTORED and counter_notice.restored_at is not None:
+        return (f"The listing was restored at {legal.restore_time_text(counter_notice.restored_at)}; a lawsuit "
+                "can no longer be reported here.")
     return "The counter-notice is still being checked for completeness; there is no restore to stop yet."
 
 

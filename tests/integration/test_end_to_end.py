@@ -15,7 +15,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from takedowns import tasks, workflow
+from takedowns import legal, tasks, workflow
 from takedowns.models import CounterNotice, Decision, Event, Listing, Notice, OutboundEmail, Penalty, Seller, Strike
 from takedowns.workflow import counter_notices
 from tests.factories import decision_form, file_notice, notice_fields
@@ -425,13 +425,14 @@ def test_a_counter_notice_puts_the_listing_back_through_the_worker_and_everyone_
     assert notice.clocks.get(kind="counter_notice_restore").stopped_at is not None
 
     worker.drain(mailbox)
-    day = f"{timezone.localtime(counter_notice.restore_due_at):%-d %B %Y}"
+    day = legal.restore_time_text(counter_notice.restore_due_at)  # in New York time
     assert [mail.subject for mail in mailbox.to(seller_address)] == [
         "Counter-notice received: listing L-100003",
-        f"Counter-notice complete: listing L-100003 to be restored on {day}",
+        f"Counter-notice complete: listing L-100003 to be restored at {day}",
         "Listing L-100003 is restored after your counter-notice"]
     assert [mail.subject for mail in mailbox.to(submitter)][-2:] == [
-        f"Counter-notice on listing L-100003 (notice {notice.reference}): restore on {day} unless you report a lawsuit",
+        f"Counter-notice on listing L-100003 (notice {notice.reference}): restore at {day}, unless you report a "
+        "lawsuit",
         f"Listing L-100003 restored after a counter-notice (notice {notice.reference})"]
     [copy] = [mail for mail in mailbox.to(submitter) if mail.subject.startswith("Counter-notice on")]
     # 512(g)(2)(B): the seller's details go to the complainant.

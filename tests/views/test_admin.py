@@ -85,3 +85,36 @@ def test_notices_are_read_only_in_the_admin(admin_client, now, catalogue):
     response = admin_client.post(f"/admin/takedowns/notice/{notice.pk}/change/", {"status": "closed"})
     assert response.status_code == 403
     assert Notice.objects.get(pk=notice.pk).status == "unconfirmed"
+
+
+CHECK_TOO_LONG = ("A completeness-check target may be at most {words}: the copy to the rights holder must go out "
+                  "promptly (17 U.S.C. 512(g)(2)(B)) and the check come long before the 10th US business day after "
+                  "receipt ends, when the listing is due back (512(g)(2)(C)).")
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"target": "3 00:00:01"}, "3 days (72:00:00) round the clock"),
+    ({"target": "1 00:00:01", "business_hours": "on"}, "3 working days of 09:00-17:00"),
+])
+def test_a_counter_notice_check_target_longer_than_three_business_days_is_refused(admin_client, changes, words):
+    policy = SlaPolicy.objects.get(clock="counter_notice_check", right_type="", trusted_flagger_only=False)
+    before = policy.target
+    response = admin_client.post(f"/admin/takedowns/slapolicy/{policy.pk}/change/",
+                                 policy_form(policy, timezone="America/New_York", country="US", **changes))
+    assert response.status_code == 200
+    assert CHECK_TOO_LONG.format(words=words) in response.content.decode().replace("&#x27;", "'")
+    policy.refresh_from_db()
+    assert policy.target == before
+
+
+@pytest.mark.parametrize("changes, target", [
+    ({"target": "3 00:00:00"}, timedelta(days=3)),
+    ({"target": "1 00:00:00", "business_hours": "on"}, timedelta(days=1)),
+])
+def test_a_counter_notice_check_target_of_three_business_days_is_kept(admin_client, changes, target):
+    policy = SlaPolicy.objects.get(clock="counter_notice_check", right_type="", trusted_flagger_only=False)
+    response = admin_client.post(f"/admin/takedowns/slapolicy/{policy.pk}/change/",
+                                 policy_form(policy, timezone="America/New_York", country="US", **changes))
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert policy.target == target

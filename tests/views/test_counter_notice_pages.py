@@ -114,7 +114,8 @@ def test_an_incomplete_counter_notice_shows_the_reason_and_the_form_to_correct(c
 
 def test_a_waiting_counter_notice_shows_its_restore_date_and_no_form(client, waiting_counter_notice):
     body = page(client.get(waiting_counter_notice.decision.seller_path()))
-    assert "4 Dec 2025, 05:00 UTC, unless the rights holder reports a lawsuit before then" in body
+    assert ("Restore date</dt><dd class=\"col-sm-8\" id=\"restore-due\">at the end of Wednesday 3 December 2025, "
+            "New York time, unless the rights holder reports a lawsuit before then</dd>") in body
     assert "Found complete" in body and "19 Nov 2025, 12:00 UTC" in body
     assert 'id="counter-notice-form"' not in body
 
@@ -192,9 +193,28 @@ def test_the_check_page_shows_the_content_and_both_buttons(client, filed_counter
     for text in ("Counter-notice on listing L-100003", filed_counter_notice.decision.item.notice.reference,
                  "Bright Store", "12 Harbour Road", "+86 755 1234 5678", "li.wei@bright.example", "/li  wei/",
                  "matches the name",
-                 "I swear, under penalty of perjury", "Complete — start the restore window",
-                 "Incomplete — return to the seller", "10 business days from now"):
+                 "I swear, under penalty of perjury", "Complete — send the copy and plan the restore",
+                 "Incomplete — return to the seller"):
         assert text in body
+    assert "start the restore window" not in body and "from now" not in body
+
+
+@pytest.mark.parametrize("now, restore_text", [
+    # Checked the day after receipt (Tue 18 Nov 2025): the 10th US business day after receipt.
+    (ACCEPTED_AT, "the listing is restored at <strong id=\"restore-if-accepted\">the end of Wednesday 3 December "
+                  "2025, New York time</strong> (end of the 10th US business day after receipt) unless they report "
+                  "a lawsuit."),
+    # On the 11th business day (Thu 4 Dec): the 10th has ended, so the 14th (Tue 9 Dec).
+    (ACCEPTED_AT + timedelta(days=15), "the listing is restored at <strong id=\"restore-if-accepted\">the end of "
+     "Tuesday 9 December 2025, New York time</strong> (end of the 14th US business day after receipt: the 10th has "
+     "ended) unless they report a lawsuit."),
+])
+def test_the_check_page_states_the_restore_date_a_finding_of_complete_would_set(
+        client, filed_counter_notice, checker, monkeypatch, now, restore_text):
+    client.force_login(checker.user)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    body = page(client.get(f"/review/counter-notices/{filed_counter_notice.pk}/"))
+    assert restore_text in body
 
 
 def test_a_reviewer_finds_it_complete(client, filed_counter_notice, checker):
@@ -232,10 +252,12 @@ def test_an_unknown_counter_notice_is_404(client, checker):
 
 def test_the_tracking_page_shows_a_checked_counter_notice_and_the_lawsuit_form(client, filed_counter_notice, checker):
     notice = filed_counter_notice.decision.item.notice
-    assert "Counter-notices from sellers" not in page(client.get(notice.tracking_path()))  # not checked yet
+    before = page(client.get(notice.tracking_path()))  # not checked yet: no content, no seller details
+    assert "Li Wei" not in before and "The toys are genuine" not in before
     counter_notices.accept_counter_notice(filed_counter_notice, checker, ACCEPTED_AT)
     body = page(client.get(notice.tracking_path()))
-    for text in ("Counter-notices from sellers", "L-100003", "to be restored on 4 Dec 2025, 05:00 UTC",
+    for text in ("Counter-notices from sellers", "L-100003",
+                 "to be restored at the end of Wednesday 3 December 2025, New York time",
                  "Li Wei", "12 Harbour Road", "+86 755 1234 5678 · li.wei@bright.example",
                  "The toys are genuine", "We filed a lawsuit.", "Report the lawsuit",
                  # the copy e-mail shows on the tracking page too
@@ -249,10 +271,11 @@ def test_the_deadlines_row_and_the_counter_notice_card_show_one_restore_date(cli
     body = page(client.get(notice.tracking_path()))
     [row] = re.findall(r'<tr data-clock="counter_notice_restore">(.*?)</tr>', body, re.S)
     [due_cell] = re.findall(r'<td class="clock-due">(.*?)</td>', row, re.S)
-    [card_date] = re.findall(r'<strong class="restore-due">to be restored on (.*?)</strong>', body)
-    assert card_date == "4 Dec 2025, 05:00 UTC"
-    assert due_cell.startswith(card_date + "<br>")
-    assert "planned restore; the law's latest: 10 Dec 2025, 05:00 UTC" in due_cell
+    [card_date] = re.findall(r'<strong class="restore-due">to be restored at (.*?)</strong>', body)
+    assert card_date == "the end of Wednesday 3 December 2025, New York time"
+    # The rights holder sees the planned restore only; the law's latest is for the staff pages.
+    assert due_cell == "The end of Wednesday 3 December 2025, New York time (planned restore)"
+    assert "latest" not in body and "10 Dec 2025" not in body
     # The completeness check is the seller's and the reviewer's business: not a deadline shown here.
     assert 'data-clock="counter_notice_check"' not in body
 
@@ -299,3 +322,17 @@ def test_the_contesting_page_states_the_completeness_check_target(client, db):
     assert text.endswith("Every case: 16 hours of working time ; the clock runs working hours only: 09:00 to 17:00 "
                          "(America/New_York time), Monday to Friday; public holidays in United States of America do "
                          "not count.")
+
+
+def test_the_tracking_page_shows_a_filed_counter_notice_without_the_seller_s_details(client, filed_counter_notice):
+    notice = filed_counter_notice.decision.item.notice
+    body = page(client.get(notice.tracking_path()))
+    assert "counter-notice under review" in body  # the badge
+    [card] = re.findall(rf'<div class="card mb-3" id="counter-notice-{filed_counter_notice.pk}".*?</div></div>',
+                        body, re.S)
+    assert 'data-status="filed">Being checked for completeness</span>' in card
+    assert ("The seller filed a counter-notice, received on 18 November 2025. A reviewer is checking it for "
+            "completeness. You receive a copy, with the seller's contact details and the date the listing would be "
+            "restored, once it is found complete.") in card
+    for private in ("Li Wei", "12 Harbour Road", "+86 755 1234 5678", "li.wei@bright.example", "We filed a lawsuit"):
+        assert private not in body

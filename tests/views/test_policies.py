@@ -209,6 +209,12 @@ def test_the_page_lists_the_policies_in_the_order_the_clocks_choose_them(client,
 
 # --- How decisions can be contested. ---
 
+def test_the_contesting_page_names_a_us_state_s_holidays(client, settings):
+    settings.COUNTER_NOTICE_HOLIDAY_COUNTRY = "US-NY"
+    assert ("Business days are Monday to Friday, without the public holidays of United States of America (NY), as "
+            "dates in America/New_York time; the day of receipt does not count.") in text_of(client, CONTESTING)
+
+
 def test_the_contesting_page_states_the_appeal_window_the_counter_notice_and_out_of_court_settlement(client):
     text = text_of(client, CONTESTING)
     for law in ("Art. 20", "Art. 20(4) and (6)", "512(g)(3)", "512(g)(2)(B)", "512(g)(2)(C)", "Art. 21",
