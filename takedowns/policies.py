@@ -14,7 +14,7 @@ This module sits above the workflow (it reads the workflow's own rules) and belo
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -238,6 +238,12 @@ def targets_for(kind: str, policies: list[SlaPolicy]) -> ClockTargets:
     if catch_all is not None:
         mine = mine[:catch_all + 1]  # the first policy that fits every case hides those after it
     targets = [_policy_target(policy, others=index > 0) for index, policy in enumerate(mine)]
+    if any(not policy.trusted_flagger_only and not _is_catch_all(policy) for policy in mine):
+        # clocks.policy_for: a trusted flagger's notice falls due by the earlier of its own target and
+        # the one it would have from anyone else, which may be one of the more specific targets listed.
+        targets = [replace(target, scope=f"{target.scope}, unless a target below that fits the notice falls due "
+                                         f"sooner") if policy.trusted_flagger_only else target
+                   for policy, target in zip(mine, targets, strict=True)]
     if catch_all is None:  # start_clock's default applies to the rest
         targets.append(Target("All other cases" if mine else "Every case",
                               duration_text(clocks.DEFAULT_TARGETS[kind]), calendar_text(sla.ROUND_THE_CLOCK)))

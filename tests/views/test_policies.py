@@ -207,6 +207,16 @@ def test_the_page_lists_the_policies_in_the_order_the_clocks_choose_them(client,
     assert listed.index("6 hours") < listed.index("8 hours") < listed.index("24 hours")
 
 
+
+def test_the_trusted_flaggers_target_says_a_shorter_specific_target_below_may_apply(client):
+    # Issue 12, item 13: clocks.policy_for gives a trusted flagger's notice the earlier of the two due times.
+    SlaPolicy.objects.create(clock=ClockKind.TAKEDOWN_DECISION, reason="counterfeit", target=timedelta(hours=4))
+    text = text_of(client, HANDLING)
+    assert ("Notices from trusted flaggers (DSA Art. 22), unless a target below that fits the notice falls due sooner: "
+            "12 hours; the clock runs round the clock, every day. Notices reporting counterfeit goods: 4 hours;") in text
+    # Without a more specific ordinary target there is nothing below to fall due sooner.
+    assert text.count("unless a target below") == 1
+
 # --- How decisions can be contested. ---
 
 def test_the_contesting_page_states_the_appeal_window_the_counter_notice_and_out_of_court_settlement(client):
