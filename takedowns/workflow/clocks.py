@@ -194,8 +194,9 @@ def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: Seq
         target = sla.working_time_between(started_at, due_at, calendar)
         warn_at = started_at + (due_at - started_at) * ratio
     # The first decision clock starts as routing hands the notice over (routed_at is written after
-    # it); one started on a notice routed before is a new round, an appeal having reopened the
-    # decided notice: a re-decision, counted apart from the notices decided.
+    # it); one started on a notice routed before is a new round, an appeal or a fix and resubmit
+    # (workflow/resubmissions.py) having reopened the decided notice: a re-decision, counted apart
+    # from the notices decided.
     reopened = kind == ClockKind.TAKEDOWN_DECISION and notice.routed_at is not None
     clock = SlaClock.objects.create(
         kind=kind, notice=notice, item=item, strike=strike, counter_notice=counter_notice, appeal=appeal,
