@@ -307,8 +307,9 @@ def test_a_shorter_specific_ordinary_policy_applies_to_a_trusted_flaggers_notice
         clock = SlaClock.objects.get(notice=notice, kind=DECISION)
         assert (clock.policy, clock.target, clock.due_at) == (counterfeit, timedelta(hours=4), now + timedelta(hours=4))
     # A notice the 4 h policy does not cover still gets the trusted flaggers' 12 h, not the 24 h.
-    design = routed(now, [("L-100002", "trademark_misuse")], routed_after=ROUTING, submitter_email="flagger@brand.example")
-    assert SlaClock.objects.get(notice=design, kind=DECISION).target == timedelta(hours=12)
+    misuse = routed(now, [("L-100002", "trademark_misuse")], routed_after=ROUTING,
+                    submitter_email="flagger@brand.example")
+    assert SlaClock.objects.get(notice=misuse, kind=DECISION).target == timedelta(hours=12)
     # The queue no longer says the trusted flaggers' target is shorter than other notices'.
     assert clocks.trusted_flagger_targets() == clocks.TrustedFlaggerTargets(
         timedelta(hours=12), timedelta(hours=12), shorter_than_all_others=False)

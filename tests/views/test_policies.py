@@ -212,8 +212,9 @@ def test_the_trusted_flaggers_target_says_a_shorter_specific_target_below_may_ap
     # Issue 12, item 13: clocks.policy_for gives a trusted flagger's notice the earlier of the two due times.
     SlaPolicy.objects.create(clock=ClockKind.TAKEDOWN_DECISION, reason="counterfeit", target=timedelta(hours=4))
     text = text_of(client, HANDLING)
-    assert ("Notices from trusted flaggers (DSA Art. 22), unless a target below that fits the notice falls due sooner: "
-            "12 hours; the clock runs round the clock, every day. Notices reporting counterfeit goods: 4 hours;") in text
+    assert ("Notices from trusted flaggers (DSA Art. 22), unless a target below that fits the notice falls due "
+            "sooner: 12 hours; the clock runs round the clock, every day. Notices reporting counterfeit goods: "
+            "4 hours;") in text
     # Without a more specific ordinary target there is nothing below to fall due sooner.
     assert text.count("unless a target below") == 1
 
