@@ -119,7 +119,7 @@ class Workload:
     open_notices: int | None  # None: the rows of unassigned notices, appeals and counter-notice checks
     running: int  # running and not paused: work the row's reviewers can act on now
     breached: int  # of those, breached
-    waiting: int = 0  # paused: waiting for the submitter's answer, nothing to act on until it comes
+    waiting: int  # paused: waiting for the submitter's answer, nothing to act on until it comes
 
 
 # The clocks a reviewer's own work stops: the steps of the notices they hold (workflow/clocks.py,
@@ -187,8 +187,8 @@ class NoticesDecided:
     period (reports/transparency.py, _decided_within_target), which counts first decisions only."""
     notices: int
     redecisions: int
-    notices_within: int = 0
-    redecisions_within: int = 0
+    notices_within: int
+    redecisions_within: int
 
 
 def notices_decided(period: Period, durations: list[ClockDurations]) -> NoticesDecided:

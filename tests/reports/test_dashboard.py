@@ -102,10 +102,10 @@ def test_workload_leaves_a_closed_notices_appeal_and_takedown_out_of_its_reviewe
     assert set(SlaClock.objects.filter(stopped_at=None).values_list("kind", flat=True)) == {
         ClockKind.TAKEDOWN_EXECUTED, ClockKind.SELLER_PENALTY, ClockKind.APPEAL_DECISION}
     assert dashboard.workload() == [
-        dashboard.Workload("cr", 0, 0, 0),
-        dashboard.Workload("tm", 0, 0, 0),
-        dashboard.Workload(dashboard.APPEALS_ROW, None, 1, 0),
-        dashboard.Workload(dashboard.CHECKS_ROW, None, 0, 0),
+        dashboard.Workload("cr", 0, 0, 0, 0),
+        dashboard.Workload("tm", 0, 0, 0, 0),
+        dashboard.Workload(dashboard.APPEALS_ROW, None, 1, 0, 0),
+        dashboard.Workload(dashboard.CHECKS_ROW, None, 0, 0, 0),
     ]
 
 
