@@ -833,7 +833,7 @@ class SlaClock(models.Model):
     elapsed = models.DurationField(null=True, blank=True, help_text=(
         "The clock's own time from start to stop, pauses left out: working time on its calendar "
         "(wall-clock time round the clock)."))
-    # A takedown-decision clock started when an appeal reopened a decided notice: a re-decision,
+    # A takedown-decision clock started when an appeal or a fix and resubmit reopened a decided notice: a re-decision,
     # counted apart from the notices decided (their first decision clock).
     # db_default too: the benches write clock rows with SQL.
     reopened = models.BooleanField(default=False, db_default=False)

@@ -14,7 +14,7 @@ This module sits above the workflow (it reads the workflow's own rules) and belo
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -187,7 +187,8 @@ class ClockTargets:
 
 
 def _precedence(policy: SlaPolicy) -> tuple:
-    """clocks.policy_for's order: the most specific policy first."""
+    """The order listed: trusted-flagger policies first (clocks.policy_for weighs the best of them
+    against the best ordinary one by due time), then the most specific, as policy_for picks them."""
     return policy.trusted_flagger_only, bool(policy.right_type), bool(policy.reason), policy.min_priority, -policy.pk
 
 
@@ -244,10 +245,24 @@ def targets_for(kind: str, policies: list[SlaPolicy]) -> ClockTargets:
     if catch_all is not None:
         mine = mine[:catch_all + 1]  # the first policy that fits every case hides those after it
     targets = [_policy_target(policy, others=index > 0) for index, policy in enumerate(mine)]
+    ordinary: list[SlaPolicy | None] = [policy for policy in mine if not policy.trusted_flagger_only]
+    if catch_all is None:
+        ordinary.append(None)  # start_clock's default
+    targets = [replace(target, scope=f"{target.scope}, unless a target below that fits the notice falls due sooner")
+               if policy.trusted_flagger_only and any(_may_fall_due_sooner(other, policy, kind) for other in ordinary)
+               else target for policy, target in zip(mine, targets, strict=True)]
     if catch_all is None:  # start_clock's default applies to the rest
         targets.append(Target("All other cases" if mine else "Every case",
                               duration_text(clocks.DEFAULT_TARGETS[kind]), calendar_text(sla.ROUND_THE_CLOCK)))
     return ClockTargets(kind, ClockKind(kind).label, CLOCK_MEASURES[kind], targets)
+
+
+def _may_fall_due_sooner(other: SlaPolicy | None, flagger: SlaPolicy, kind: str) -> bool:
+    """clocks.policy_for gives a trusted flagger's notice the earlier of the two due times: whether
+    the ordinary target `other` (None: the default) may be the earlier one (as short or shorter, or on
+    another calendar, where it depends on the hour the clock starts)."""
+    target = other.target if other else clocks.DEFAULT_TARGETS[kind]
+    return target <= flagger.target or clocks.calendar_of(other).terms() != clocks.calendar_of(flagger).terms()
 
 
 def priority_has_own_targets(policies: list[SlaPolicy] | None = None) -> bool:

@@ -51,27 +51,27 @@ def test_the_policies_are_read_once_until_one_changes(now, catalogue, reviewers,
                                                      django_capture_on_commit_callbacks):
     notice = routed(now, routed_after=ROUTING)
     with django_assert_num_queries(0):
-        assert clocks.policy_for(DECISION, notice).target == timedelta(hours=24)
+        assert clocks.policy_for(DECISION, notice, now).target == timedelta(hours=24)
     with django_capture_on_commit_callbacks(execute=True):
         SlaPolicy.objects.create(clock=DECISION, right_type="trademark", target=timedelta(hours=6))
     with django_assert_num_queries(1):
-        assert clocks.policy_for(DECISION, notice).target == timedelta(hours=6)
+        assert clocks.policy_for(DECISION, notice, now).target == timedelta(hours=6)
 
 
 def test_a_change_that_bypasses_save_is_seen_within_the_cache_period(now, catalogue, reviewers, monkeypatch):
     notice = routed(now, routed_after=ROUTING)
     SlaPolicy.objects.filter(clock=DECISION).update(target=timedelta(hours=48))  # no signal, no new token
-    assert clocks.policy_for(DECISION, notice).target == timedelta(hours=24)
+    assert clocks.policy_for(DECISION, notice, now).target == timedelta(hours=24)
     later = clocks.monotonic() + clocks.POLICY_CACHE_SECONDS + 1
     monkeypatch.setattr(clocks, "monotonic", lambda: later)
-    assert clocks.policy_for(DECISION, notice).target == timedelta(hours=48)
+    assert clocks.policy_for(DECISION, notice, now).target == timedelta(hours=48)
 
 
 def test_without_the_shared_cache_the_policies_are_read_from_the_database(now, catalogue, reviewers, monkeypatch):
     notice = routed(now, routed_after=ROUTING)
     SlaPolicy.objects.filter(clock=DECISION).update(target=timedelta(hours=48))
     monkeypatch.setattr(clocks, "cache", mock.Mock(**{"get_or_set.side_effect": ConnectionError("cache down")}))
-    assert clocks.policy_for(DECISION, notice).target == timedelta(hours=48)
+    assert clocks.policy_for(DECISION, notice, now).target == timedelta(hours=48)
 
 
 def test_a_business_hours_policy_counts_working_time_only(now, catalogue, reviewers):
@@ -280,7 +280,7 @@ def test_trusted_flaggers_notices_get_their_own_shorter_targets_and_come_first_i
             "other notices', so they fall due and come up sooner.") in response.content.decode()
 
 
-def test_a_trusted_flagger_policy_wins_over_a_more_specific_one_and_applies_to_nobody_else(
+def test_a_trusted_flagger_policy_wins_over_a_longer_more_specific_one_and_applies_to_nobody_else(
         now, catalogue, reviewers, django_capture_on_commit_callbacks):
     SlaPolicy.objects.create(clock=DECISION, right_type="trademark", reason="counterfeit", target=timedelta(hours=20))
     Submitter.objects.create(email="flagger@brand.example", trusted_flagger=True, created_at=now)
@@ -292,4 +292,60 @@ def test_a_trusted_flagger_policy_wins_over_a_more_specific_one_and_applies_to_n
         for policy in SlaPolicy.objects.filter(trusted_flagger_only=True):
             policy.is_active = False
             policy.save()
-    assert clocks.trusted_flagger_target() is None
+    assert clocks.trusted_flagger_targets() is None
+
+
+def test_a_shorter_specific_ordinary_policy_applies_to_a_trusted_flaggers_notice_too(client, now, catalogue, reviewers):
+    # Issue 12, item 13 (DSA Art. 22(1)): a trusted flagger's notice is never due later than the
+    # same notice from anyone else. A lead's "counterfeit: 4 h" beats the trusted flaggers' 12 h.
+    SlaPolicy.objects.create(clock=DECISION, reason="counterfeit", target=timedelta(hours=4))
+    Submitter.objects.create(email="flagger@brand.example", trusted_flagger=True, created_at=now)
+    flagged = routed(now, routed_after=ROUTING, submitter_email="flagger@brand.example")
+    other = routed(now, [("L-100003", "counterfeit")], routed_after=ROUTING)
+    counterfeit = SlaPolicy.objects.get(clock=DECISION, reason="counterfeit")
+    for notice in (flagged, other):
+        clock = SlaClock.objects.get(notice=notice, kind=DECISION)
+        assert (clock.policy, clock.target, clock.due_at) == (counterfeit, timedelta(hours=4), now + timedelta(hours=4))
+    # A notice the 4 h policy does not cover still gets the trusted flaggers' 12 h, not the 24 h.
+    misuse = routed(now, [("L-100002", "trademark_misuse")], routed_after=ROUTING,
+                    submitter_email="flagger@brand.example")
+    assert SlaClock.objects.get(notice=misuse, kind=DECISION).target == timedelta(hours=12)
+    # The queue no longer says the trusted flaggers' target is shorter than other notices'.
+    assert clocks.trusted_flagger_targets() == clocks.TrustedFlaggerTargets(
+        timedelta(hours=12), timedelta(hours=12), shorter_than_all_others=False)
+    client.force_login(reviewers["tm"].user)
+    html = client.get("/review/").content.decode()
+    assert "shorter than" not in html
+    assert ("Trusted flaggers' notices (DSA Art. 22) are decided with priority: each is due by the earlier of their "
+            "decision target (12 hours) and the target the same notice would have from anyone else, so it never "
+            "falls due later than another submitter's would.") in html
+
+
+def test_for_a_trusted_flagger_the_earlier_due_time_wins_not_the_shorter_target(now, catalogue, reviewers):
+    # 4 working hours (Berlin, Monday to Friday 9-17) against 12 hours round the clock: which falls
+    # due first depends on when the clock starts.
+    berlin = ZoneInfo("Europe/Berlin")
+    SlaPolicy.objects.create(clock=DECISION, reason="counterfeit", target=timedelta(hours=4), business_hours=True,
+                             timezone="Europe/Berlin", country="DE")
+    Submitter.objects.create(email="flagger@brand.example", trusted_flagger=True, created_at=now)
+    flagged = routed(now, routed_after=ROUTING, submitter_email="flagger@brand.example")
+    monday_9am, friday_4pm = datetime(2026, 12, 7, 9, 0, tzinfo=berlin), datetime(2026, 12, 4, 16, 0, tzinfo=berlin)
+    # Monday 9:00: 13:00 against 21:00. Friday 16:00: Monday 12:00 against Saturday 4:00.
+    assert clocks.policy_for(DECISION, flagged, monday_9am, ["counterfeit"]).business_hours is True
+    assert clocks.policy_for(DECISION, flagged, friday_4pm, ["counterfeit"]).trusted_flagger_only is True
+    # A notice from anyone else gets the 4 working hours whenever it starts.
+    flagged.trust = "verified"
+    assert clocks.policy_for(DECISION, flagged, friday_4pm, ["counterfeit"]).business_hours is True
+
+
+def test_the_queue_says_shorter_only_when_every_other_target_on_the_same_calendar_is_longer(
+        now, catalogue, django_capture_on_commit_callbacks):
+    assert clocks.trusted_flagger_targets() == clocks.TrustedFlaggerTargets(
+        timedelta(hours=12), timedelta(hours=12), shorter_than_all_others=True)
+    with django_capture_on_commit_callbacks(execute=True):  # as the admin saves it
+        policy = SlaPolicy.objects.create(clock=DECISION, right_type="copyright", target=timedelta(hours=12))
+    assert clocks.trusted_flagger_targets().shorter_than_all_others is False  # as short: not shorter
+    with django_capture_on_commit_callbacks(execute=True):
+        policy.target, policy.business_hours = timedelta(hours=30), True
+        policy.save()
+    assert clocks.trusted_flagger_targets().shorter_than_all_others is False  # another calendar: not comparable

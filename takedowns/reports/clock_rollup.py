@@ -57,6 +57,7 @@ class _Seconds(Func):
 
 
 SECONDS = _Seconds("elapsed")
+PAUSED_SECONDS = _Seconds("paused_for")  # wall-clock time spent waiting for the submitter
 BUCKET = Cast(Floor(Ln(SECONDS + 1) * BUCKETS_PER_E), IntegerField())
 # Within target: stopped by the due time, which every wait for the submitter moved later by the
 # working time it lasted (workflow/clocks.py: resume_clock, and stop_clock for a clock stopped while

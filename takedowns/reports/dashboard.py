@@ -22,9 +22,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Floor
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Concat, Floor, NullIf, Substr
 from django.utils import timezone
 
+from takedowns import sla
 from takedowns.enums import OPEN_NOTICE_STATUSES, ClockKind
 from takedowns.models import Reviewer, SlaClock
 from takedowns.reports import clock_rollup
@@ -114,60 +116,90 @@ def weekly_medians(period: Period, kind: str = ClockKind.TAKEDOWN_DECISION) -> l
 @dataclass(frozen=True)
 class Workload:
     reviewer: str
-    open_notices: int | None  # None: the rows of unassigned notices and of appeals
-    running: int
-    breached: int
+    open_notices: int | None  # None: the rows of unassigned notices, appeals and counter-notice checks
+    running: int  # running and not paused: work the row's reviewers can act on now
+    breached: int  # of those, breached
+    waiting: int  # paused: waiting for the submitter's answer, nothing to act on until it comes
 
 
 # The clocks a reviewer's own work stops: the steps of the notices they hold (workflow/clocks.py,
 # NOTICE_CLOCKS). The others are not one reviewer's: an appeal goes to any reviewer who took no part
-# in the decision (appeal_rules), the restore waits out the DMCA window and the beat restores, the
-# penalty ladder and the marketplace stop the penalty and takedown clocks.
+# in the decision (appeal_rules), a counter-notice's completeness check to any reviewer, the restore
+# waits out the DMCA window and the beat restores, the penalty ladder and the marketplace stop the
+# penalty and takedown clocks.
 REVIEWER_CLOCKS = (ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION)
 APPEALS_ROW = "Appeals (any reviewer but the original decider)"
+CHECKS_ROW = "Counter-notice completeness checks (any reviewer)"
+_POOLED_ROWS = ((APPEALS_ROW, ClockKind.APPEAL_DECISION), (CHECKS_ROW, ClockKind.COUNTER_NOTICE_CHECK))
+
+
+def _load_counts(prefix: str = "", where: Q | None = None) -> dict[str, Count]:
+    """Running (not paused), breached among them, and paused clocks, as filtered Counts."""
+    where = where or Q()
+    acting = where & Q(paused_at=None)
+    return {f"{prefix}running": Count("pk", filter=acting),
+            f"{prefix}breached": Count("pk", filter=acting & Q(breached_at__isnull=False)),
+            f"{prefix}waiting": Count("pk", filter=where & Q(paused_at__isnull=False))}
 
 
 def workload() -> list[Workload]:
     """Per reviewer: open notices (kept on the reviewer row), and the running and breached clocks
     the reviewer can act on: those of the open notices assigned to them (a closed notice's later
     clocks, a restore or an appeal, are not its first reviewer's work, who may not decide the
-    appeal). Then a row for the open notices nobody holds, and one for the running appeal clocks,
-    which any reviewer who took no part in the original decision may decide. Counted from the
-    running clocks (a small, indexed set), not from every notice a reviewer ever had."""
-    breached = Count("pk", filter=Q(breached_at__isnull=False))
+    appeal), not paused; the paused ones (waiting for the submitter's answer: nothing to do until it
+    comes) in a column of their own. Then a row for the open notices nobody holds, one for the
+    running appeal clocks, which any reviewer who took no part in the original decision may decide,
+    and one for the counter-notices' completeness-check clocks, which any reviewer may do. Counted
+    from the running clocks (a small, indexed set), not from every notice a reviewer ever had."""
     # Keyed by reviewer id, None for unassigned notices.
     clocks: dict[int | None, Mapping[str, Any]] = {
         row["notice__assigned_to"]: row for row in SlaClock.objects.filter(
             stopped_at=None, kind__in=REVIEWER_CLOCKS, notice__status__in=OPEN_NOTICE_STATUSES)
-        .values("notice__assigned_to").annotate(running=Count("pk"), breached=breached).order_by()}
+        .values("notice__assigned_to").annotate(**_load_counts()).order_by()}
     reviewers = (Reviewer.objects.filter(Q(is_active=True) | Q(pk__in=[pk for pk in clocks if pk is not None]))
                  .select_related("user").order_by("user__username"))
-    rows = [Workload(reviewer.user.get_username(), reviewer.open_load, clocks.get(reviewer.pk, {}).get("running", 0),
-                     clocks.get(reviewer.pk, {}).get("breached", 0)) for reviewer in reviewers]
+    rows = [Workload(reviewer.user.get_username(), reviewer.open_load, *_counted(clocks.get(reviewer.pk, {})))
+            for reviewer in reviewers]
     if None in clocks:
-        rows.append(Workload("Unassigned", None, clocks[None]["running"], clocks[None]["breached"]))
-    appeals = SlaClock.objects.filter(stopped_at=None, kind=ClockKind.APPEAL_DECISION).aggregate(
-        running=Count("pk"), breached=breached)
-    rows.append(Workload(APPEALS_ROW, None, appeals["running"], appeals["breached"]))
+        rows.append(Workload("Unassigned", None, *_counted(clocks[None])))
+    # Both pooled rows in one aggregate over the running clocks.
+    pooled = SlaClock.objects.filter(stopped_at=None, kind__in=[kind for _, kind in _POOLED_ROWS]).aggregate(
+        **{name: count for _, kind in _POOLED_ROWS for name, count in _load_counts(f"{kind}_", Q(kind=kind)).items()})
+    rows.extend(Workload(label, None, *_counted(pooled, f"{kind}_")) for label, kind in _POOLED_ROWS)
     return rows
+
+
+def _counted(row: Mapping[str, Any], prefix: str = "") -> tuple[int, int, int]:
+    return row.get(f"{prefix}running", 0), row.get(f"{prefix}breached", 0), row.get(f"{prefix}waiting", 0)
 
 
 @dataclass(frozen=True)
 class NoticesDecided:
-    """The takedown-decision clocks stopped in the period, told apart: `notices` decided for the
-    first time (each notice has one first decision clock, so it counts once, ever) and
-    `redecisions`, the decision rounds of notices an appeal reopened (SlaClock.reopened)."""
+    """The takedown-decision clocks stopped in the period, told apart.
+
+    `notices`: the notices done for the first time. A first decision clock stops when the notice's
+    last listing is decided or closed because the submitter never sent the information asked for
+    (NO_ANSWER: no Decision row), so both are counted, and labelled so: "decided, or closed without
+    an answer from the submitter". Each notice has one first decision clock (routing starts it once), so
+    it counts once, ever. `redecisions`: the later decision rounds of notices reopened by an appeal
+    or a fix and resubmit (SlaClock.reopened). Each with how many stopped within target
+    (clock_rollup.WITHIN_TARGET): `notices_within` is the report's "within target" for the same
+    period (reports/transparency.py, _decided_within_target), which counts first decisions only."""
     notices: int
     redecisions: int
+    notices_within: int
+    redecisions_within: int
 
 
 def notices_decided(period: Period, durations: list[ClockDurations]) -> NoticesDecided:
-    """From the roll-up's count of decision clocks, less the re-decisions (few: read over the
-    clock_redecided index)."""
-    clocks = next(row.count for row in durations if row.kind == ClockKind.TAKEDOWN_DECISION)
-    redecisions = clock_rollup.counted_clocks().filter(
-        period.where("stopped_at"), reopened=True, kind=ClockKind.TAKEDOWN_DECISION).count()
-    return NoticesDecided(clocks - redecisions, redecisions)
+    """From the roll-up's counts of decision clocks (all, and within target), less the re-decisions
+    (few: read over the clock_redecided index, in one aggregate)."""
+    clocks = next(row for row in durations if row.kind == ClockKind.TAKEDOWN_DECISION)
+    again = clock_rollup.counted_clocks().filter(
+        period.where("stopped_at"), reopened=True, kind=ClockKind.TAKEDOWN_DECISION).aggregate(
+        count=Count("pk"), within=Count("pk", filter=clock_rollup.WITHIN_TARGET))
+    return NoticesDecided(clocks.count - again["count"], again["count"], clocks.within - again["within"],
+                          again["within"])
 
 
 @dataclass(frozen=True)
@@ -185,8 +217,16 @@ def period_figures(period: Period) -> PeriodFigures:
                          notices_decided(period, durations))
 
 
+# elapsed_seconds is in the clock's own time (working time on a business-hours calendar), the
+# waits for the submitter left out; paused_seconds is those waits in wall-clock time; the calendar
+# columns are the terms the clock ran on (SlaClock.calendar, sla.Calendar): "business_hours" with
+# its time zone, the public holidays' country (and region, "DE-BY") and the working day (Monday
+# to Friday), or "round_the_clock" with the three left blank. With them an auditor recomputes
+# elapsed_seconds from started_at, stopped_at and the pauses of the clock's events.
 DURATION_COLUMNS = ("clock_id", "kind", "notice", "started_at", "due_at", "stopped_at", "elapsed_seconds",
-                    "within_target", "breached")
+                    "within_target", "breached", "paused_seconds", "calendar", "time_zone", "holidays",
+                    "working_hours")
+BUSINESS_HOURS, ROUND_THE_CLOCK = "business_hours", "round_the_clock"
 
 
 def _durations(period: Period) -> QuerySet[SlaClock]:
@@ -194,14 +234,36 @@ def _durations(period: Period) -> QuerySet[SlaClock]:
 
 
 def duration_rows(period: Period) -> Iterator[tuple]:
-    """One tuple per clock stopped in the period (DURATION_COLUMNS, elapsed as a timedelta), read
-    from a cursor in chunks so an export of millions of clocks never sits in memory."""
+    """One tuple per clock stopped in the period: DURATION_COLUMNS up to `breached` (elapsed as a
+    timedelta), then the wall-clock time paused (a timedelta) and the calendar's terms (a dict).
+    Read from a cursor in chunks so an export of millions of clocks never sits in memory."""
     return (_durations(period)
             .annotate(within=ExpressionWrapper(clock_rollup.WITHIN_TARGET, output_field=BooleanField()),
                       was_breached=ExpressionWrapper(Q(breached_at__isnull=False), output_field=BooleanField()))
             .values_list("pk", "kind", "notice__reference", "started_at", "due_at", "stopped_at", "elapsed",
-                         "within", "was_breached")
+                         "within", "was_breached", "paused_for", "calendar")
             .iterator(chunk_size=2000))
+
+
+def calendar_columns(terms: dict) -> tuple[str, str, str, str]:
+    """The calendar, time_zone, holidays and working_hours columns of a clock's calendar terms."""
+    calendar = sla.Calendar.from_terms(terms)
+    if not calendar.business_hours:
+        return ROUND_THE_CLOCK, "", "", ""
+    holidays = f"{calendar.country}-{calendar.subdivision}" if calendar.subdivision else calendar.country
+    return (BUSINESS_HOURS, calendar.timezone, holidays,
+            f"{calendar.day_start.isoformat('minutes')}-{calendar.day_end.isoformat('minutes')}")
+
+
+def _term(name: str) -> KeyTextTransform:
+    return KeyTextTransform(name, "calendar")
+
+
+def _business_hours_only(value: Any) -> Case:
+    """The calendar columns in SQL, as calendar_columns writes them: blank round the clock. Blank is
+    NULL, which COPY writes as nothing, as Python's csv writes "" (COPY would quote an empty string)."""
+    return Case(When(calendar__business_hours=True, then=NullIf(value, Value(""))), default=None,
+                output_field=CharField())
 
 
 def _iso_text(field: str) -> Func:
@@ -222,8 +284,18 @@ def duration_csv_copy(period: Period) -> Iterator[bytes]:
         started=_iso_text("started_at"), due=_iso_text("due_at"), stopped=_iso_text("stopped_at"),
         elapsed_seconds=Cast(Floor(clock_rollup.SECONDS + 0.5), BigIntegerField()),
         within=_true_false(clock_rollup.WITHIN_TARGET), was_breached=_true_false(clock_rollup.BREACHED),
+        paused_seconds=Cast(Floor(clock_rollup.PAUSED_SECONDS + 0.5), BigIntegerField()),
+        calendar_name=Case(When(calendar__business_hours=True, then=Value(BUSINESS_HOURS)),
+                           default=Value(ROUND_THE_CLOCK), output_field=CharField()),
+        time_zone=_business_hours_only(_term("timezone")),
+        holidays=_business_hours_only(Case(
+            When(~Q(calendar__subdivision=""), then=Concat(_term("country"), Value("-"), _term("subdivision"),
+                                                                     output_field=CharField())),
+            default=_term("country"), output_field=CharField())),
+        working_hours=_business_hours_only(Concat(Substr(_term("day_start"), 1, 5), Value("-"),
+                                                  Substr(_term("day_end"), 1, 5), output_field=CharField())),
     ).values_list("pk", "kind", "notice__reference", "started", "due", "stopped", "elapsed_seconds", "within",
-                  "was_breached"))
+                  "was_breached", "paused_seconds", "calendar_name", "time_zone", "holidays", "working_hours"))
     sql, params = columns.query.sql_with_params()
     # Read now, while the request's time zone is active: the body runs as the response streams.
     zone = timezone.get_current_timezone_name()
@@ -262,7 +334,9 @@ def figure_rows(period: Period) -> Iterator[tuple]:
             ("breached", row.breached), ("median_elapsed_seconds", seconds(row.median)),
             ("p90_elapsed_seconds", seconds(row.p90))))
     yield "notices_decided", ClockKind.TAKEDOWN_DECISION, "first_decisions", shown.decided.notices
+    yield "notices_decided", ClockKind.TAKEDOWN_DECISION, "first_decisions_within_target", shown.decided.notices_within
     yield "notices_decided", ClockKind.TAKEDOWN_DECISION, "redecisions", shown.decided.redecisions
+    yield "notices_decided", ClockKind.TAKEDOWN_DECISION, "redecisions_within_target", shown.decided.redecisions_within
     for week in shown.weeks:
         yield "weekly_count", ClockKind.TAKEDOWN_DECISION, week.monday.isoformat(), week.count
         yield "weekly_median_elapsed_seconds", ClockKind.TAKEDOWN_DECISION, week.monday.isoformat(), _blank(
@@ -271,6 +345,7 @@ def figure_rows(period: Period) -> Iterator[tuple]:
         yield "workload_open_notices", "", load.reviewer, _blank(load.open_notices)
         yield "workload_running_clocks", "", load.reviewer, load.running
         yield "workload_breached_running_clocks", "", load.reviewer, load.breached
+        yield "workload_waiting_for_the_submitter", "", load.reviewer, load.waiting
 
 
 def _moment(value: datetime) -> str:
@@ -280,6 +355,8 @@ def _moment(value: datetime) -> str:
 def duration_lines(period: Period) -> Iterator[tuple]:
     """The rows of durations.csv after its header (DURATION_COLUMNS), formatted in Python; the same
     text that duration_csv_copy has PostgreSQL write."""
-    for clock_id, kind, reference, started, due, stopped, elapsed, within, breached in duration_rows(period):
+    for clock_id, kind, reference, started, due, stopped, elapsed, within, breached, paused, terms in duration_rows(
+            period):
         yield (clock_id, kind, reference, _moment(started), _moment(due), _moment(stopped),
-               _blank(seconds(elapsed)), str(bool(within)).lower(), str(bool(breached)).lower())
+               _blank(seconds(elapsed)), str(bool(within)).lower(), str(bool(breached)).lower(), seconds(paused),
+               *calendar_columns(terms))

@@ -36,7 +36,7 @@ def queue(request: ReviewerRequest) -> HttpResponse:
         notice.may_open = may_open_notice(request, notice)
     return render(request, "takedowns/review/queue.html", {
         "page": page, "filters": filters, "counted_at": counts.counted_at, "lead": request.lead,
-        "trusted_flagger_target": _trusted_flagger_target(),
+        "trusted_flaggers": _trusted_flaggers_line(),
         "filter_errors": [(name, error) for name, errors in form.errors.items() for error in errors],
         "selects": [
             ("status", filters.status, None, _options(queue_selectors.open_statuses(), counts.status)),
@@ -49,10 +49,18 @@ def queue(request: ReviewerRequest) -> HttpResponse:
     }, status=400 if form.errors else 200)
 
 
-def _trusted_flagger_target() -> str:
-    """The trusted flaggers' decision target in words, for the queue's line on its order; "" without one."""
-    target = clocks.trusted_flagger_target()
-    return "" if target is None else duration_text(target)
+def _trusted_flaggers_line() -> dict[str, Any] | None:
+    """What the queue's sentence on trusted flaggers' notices (DSA Art. 22) says, only what holds:
+    "shorter" only when every trusted-flagger decision target is shorter than every other notice's
+    on the same calendar (clocks.trusted_flagger_targets); otherwise what policy_for guarantees, a
+    due time no later than the same notice from anyone else. None without a trusted-flagger policy."""
+    targets = clocks.trusted_flagger_targets()
+    if targets is None:
+        return None
+    words = duration_text(targets.shortest)
+    if targets.longest != targets.shortest:
+        words = f"{words} to {duration_text(targets.longest)}"
+    return {"target": words, "shorter": targets.shorter_than_all_others}
 
 
 def _notice(request: ReviewerRequest, reference: str) -> Notice:

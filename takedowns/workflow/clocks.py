@@ -17,6 +17,7 @@ Due-time arithmetic is in takedowns.sla (pure functions); this module applies it
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from time import monotonic
 
@@ -49,28 +50,69 @@ DEFAULT_WARN_RATIO = 0.8
 NOTICE_CLOCKS = (ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION)
 
 
-def policy_for(kind: str, notice: Notice, reasons: Sequence[str] = ()) -> SlaPolicy | None:
-    """The most specific active policy: for a trusted flagger's notice a trusted-flagger policy
-    first, then right type, then reason, then the highest priority band.
+def _specificity(policy: SlaPolicy) -> tuple:
+    """Among policies of the same standing: right type, then reason, then the highest priority band."""
+    return bool(policy.right_type), bool(policy.reason), policy.min_priority, -policy.pk
+
+
+def policy_for(kind: str, notice: Notice, started_at: datetime, reasons: Sequence[str] = ()) -> SlaPolicy | None:
+    """The policy a clock of this kind started at `started_at` runs under: the most specific active
+    one (right type, then reason, then the highest priority band).
 
     DSA Art. 22(1): notices of trusted flaggers are "processed and decided upon with priority and
-    without undue delay". The queue is ordered by due time, so priority means an earlier due time:
-    their own, shorter targets (the default policies of migration 0018) win over every other
-    policy, whatever the notice's priority score (which other rules raise too)."""
+    without undue delay". The queue is ordered by due time, so priority means a due time no later
+    than the same notice from anyone else: for a trusted flagger's notice the most specific
+    trusted-flagger policy and the most specific ordinary one are both candidates, and the one
+    whose due time from `started_at` is earlier wins (on a tie, the trusted-flagger policy). Due
+    times, not targets, are compared: the two may count on different calendars (12 hours round the
+    clock against 4 working hours). No ordinary policy: the default target, round the clock."""
     trusted = notice.trust == SubmitterTrust.TRUSTED_FLAGGER
     candidates = [policy for policy in active_policies()
                   if policy.clock == kind and policy.min_priority <= notice.priority
                   and (trusted or not policy.trusted_flagger_only)
                   and policy.right_type in ("", notice.right_type) and (not policy.reason or policy.reason in reasons)]
-    return max(candidates, key=lambda p: (p.trusted_flagger_only, bool(p.right_type), bool(p.reason), p.min_priority,
-                                          -p.pk), default=None)
+    ordinary = max((p for p in candidates if not p.trusted_flagger_only), key=_specificity, default=None)
+    flagger = max((p for p in candidates if p.trusted_flagger_only), key=_specificity, default=None)
+    if flagger is None:
+        return ordinary
+    if _due_at(ordinary, kind, started_at) < _due_at(flagger, kind, started_at):
+        return ordinary
+    return flagger
 
 
-def trusted_flagger_target(kind: str = ClockKind.TAKEDOWN_DECISION) -> timedelta | None:
-    """The shortest target of an active trusted-flagger policy for this clock (what the review queue
-    says of its order), None when leads have none."""
-    return min((policy.target for policy in active_policies() if policy.clock == kind and policy.trusted_flagger_only),
-               default=None)
+def _due_at(policy: SlaPolicy | None, kind: str, started_at: datetime) -> datetime:
+    """When a clock started at `started_at` under this policy (None: the default target) falls due."""
+    target = policy.target if policy else DEFAULT_TARGETS[kind]
+    return sla.add_working_time(started_at, target, calendar_of(policy))
+
+
+@dataclass(frozen=True)
+class TrustedFlaggerTargets:
+    """What the review queue may say of trusted flaggers' decision targets (DSA Art. 22)."""
+    shortest: timedelta
+    longest: timedelta
+    # Every trusted-flagger target is shorter than every target another notice can get, on the same
+    # calendar (targets on different calendars cannot be compared as such: which falls due first
+    # depends on the hour the clock starts).
+    shorter_than_all_others: bool
+
+
+def trusted_flagger_targets(kind: str = ClockKind.TAKEDOWN_DECISION) -> TrustedFlaggerTargets | None:
+    """The active trusted-flagger policies' targets for this clock, and whether they are all shorter
+    than every other notice's; None when leads have none."""
+    policies = [policy for policy in active_policies() if policy.clock == kind]
+    flagger = [policy for policy in policies if policy.trusted_flagger_only]
+    if not flagger:
+        return None
+    ordinary: list[SlaPolicy | None] = [policy for policy in policies if not policy.trusted_flagger_only]
+    if not any(not p.right_type and not p.reason and p.min_priority <= 0 for p in ordinary if p is not None):
+        ordinary.append(None)  # some notices match no policy: the default target, round the clock
+    longest = max(flagger, key=lambda policy: policy.target)
+    calendar = calendar_of(longest).terms()
+    shorter = all(calendar_of(policy).terms() == calendar for policy in flagger) and all(
+        calendar_of(other).terms() == calendar and (other.target if other else DEFAULT_TARGETS[kind]) > longest.target
+        for other in ordinary)
+    return TrustedFlaggerTargets(min(policy.target for policy in flagger), longest.target, shorter)
 
 
 # --- The active policies, kept per process. Every clock start needs them and leads change them
@@ -140,7 +182,7 @@ def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: Seq
     clocks whose deadline is set by law (the counter-notice restore window). `now`, when later than
     `started_at`, is when the start is recorded (a clock dated back to the event that started it).
     `follow=False`: the caller writes Notice.due_at itself (routing, in its own UPDATE of the notice)."""
-    policy = policy_for(kind, notice, reasons)
+    policy = policy_for(kind, notice, started_at, reasons)
     calendar = calendar_of(policy)
     target = policy.target if policy else DEFAULT_TARGETS[kind]
     ratio = policy.warn_ratio if policy else DEFAULT_WARN_RATIO
@@ -152,8 +194,9 @@ def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: Seq
         target = sla.working_time_between(started_at, due_at, calendar)
         warn_at = started_at + (due_at - started_at) * ratio
     # The first decision clock starts as routing hands the notice over (routed_at is written after
-    # it); one started on a notice routed before is a new round, an appeal having reopened the
-    # decided notice: a re-decision, counted apart from the notices decided.
+    # it); one started on a notice routed before is a new round, an appeal or a fix and resubmit
+    # (workflow/resubmissions.py) having reopened the decided notice: a re-decision, counted apart
+    # from the notices decided.
     reopened = kind == ClockKind.TAKEDOWN_DECISION and notice.routed_at is not None
     clock = SlaClock.objects.create(
         kind=kind, notice=notice, item=item, strike=strike, counter_notice=counter_notice, appeal=appeal,

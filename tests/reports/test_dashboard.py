@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from takedowns import workflow
 from takedowns.enums import ClockKind
-from takedowns.models import SlaClock, SlaPolicy
+from takedowns.models import Decision, SlaClock, SlaPolicy
 from takedowns.reports import clock_rollup, dashboard, transparency
 from takedowns.reports.periods import Period
 from takedowns.workflow import appeals
@@ -70,15 +70,28 @@ def test_weekly_medians_of_the_takedown_decision_clock(dataset):
     ]
 
 
-def test_workload_per_reviewer_with_rows_for_unassigned_notices_and_appeals(dataset):
-    # cr: N10's paused decision clock (N2's breached appeal clock is not cr's: the appeals row);
-    # tm: N8's decision clock (its takedown-executed clock waits for the marketplace).
+def test_workload_per_reviewer_with_rows_for_unassigned_notices_appeals_and_checks(dataset):
+    # cr: N10's decision clock, paused while the submitter owes an answer: waiting, not running (issue
+    # 12, item 7); N2's appeal clock is not cr's: the appeals row, where, breached then paused, it
+    # waits too. tm: N8's decision clock (its takedown-executed clock waits for the marketplace).
     assert dashboard.workload() == [
-        dashboard.Workload("cr", 2, 1, 0),
-        dashboard.Workload("tm", 1, 1, 0),
-        dashboard.Workload("Unassigned", None, 1, 1),
-        dashboard.Workload(dashboard.APPEALS_ROW, None, 1, 1),
+        dashboard.Workload("cr", 2, running=0, breached=0, waiting=1),
+        dashboard.Workload("tm", 1, running=1, breached=0, waiting=0),
+        dashboard.Workload("Unassigned", None, running=1, breached=1, waiting=0),
+        dashboard.Workload(dashboard.APPEALS_ROW, None, running=0, breached=0, waiting=1),
+        dashboard.Workload(dashboard.CHECKS_ROW, None, running=0, breached=0, waiting=0),
     ]
+
+
+def test_workload_counts_the_counter_notices_completeness_checks_in_a_row_of_their_own(filed_counter_notice):
+    # Issue 12, item 7: any reviewer checks a counter-notice, so its clock is nobody's own load.
+    check = SlaClock.objects.get(counter_notice=filed_counter_notice, kind=ClockKind.COUNTER_NOTICE_CHECK,
+                                 stopped_at=None)
+    SlaClock.objects.filter(pk=check.pk).update(breached_at=check.due_at)
+    rows = {row.reviewer: row for row in dashboard.workload()}
+    assert rows[dashboard.CHECKS_ROW] == dashboard.Workload(dashboard.CHECKS_ROW, None, running=1, breached=1,
+                                                            waiting=0)
+    assert all(row.running == 0 for name, row in rows.items() if name != dashboard.CHECKS_ROW)
 
 
 def test_workload_leaves_a_closed_notices_appeal_and_takedown_out_of_its_reviewers_load(now, catalogue, reviewers):
@@ -89,14 +102,15 @@ def test_workload_leaves_a_closed_notices_appeal_and_takedown_out_of_its_reviewe
     assert set(SlaClock.objects.filter(stopped_at=None).values_list("kind", flat=True)) == {
         ClockKind.TAKEDOWN_EXECUTED, ClockKind.SELLER_PENALTY, ClockKind.APPEAL_DECISION}
     assert dashboard.workload() == [
-        dashboard.Workload("cr", 0, 0, 0),
-        dashboard.Workload("tm", 0, 0, 0),
-        dashboard.Workload(dashboard.APPEALS_ROW, None, 1, 0),
+        dashboard.Workload("cr", 0, 0, 0, 0),
+        dashboard.Workload("tm", 0, 0, 0, 0),
+        dashboard.Workload(dashboard.APPEALS_ROW, None, 1, 0, 0),
+        dashboard.Workload(dashboard.CHECKS_ROW, None, 0, 0, 0),
     ]
 
 
 def test_duration_rows_are_the_stopped_clocks_of_the_period_in_order(dataset):
-    rows = list(dashboard.duration_rows(OCTOBER))
+    rows = [row[:9] for row in dashboard.duration_rows(OCTOBER)]
     assert [(kind, ref, elapsed, within, breached) for _, kind, ref, _, _, _, elapsed, within, breached in rows] == [
         ("takedown_decision", "TD-N4", 72 * H, False, True),
         ("acknowledgement", "TD-N1", 5 * MIN, True, False),
@@ -122,14 +136,37 @@ def test_a_notice_reopened_by_an_appeal_is_one_notice_decided_and_one_re_decisio
                 .values_list("reopened", "stopped_at")) == [(False, now), (True, now + 3 * D)]
     period = Period(from_day, from_day + 3 * D)
     shown = dashboard.period_figures(period)
-    assert shown.decided == dashboard.NoticesDecided(notices=1, redecisions=1)
+    assert shown.decided == dashboard.NoticesDecided(notices=1, redecisions=1, notices_within=1, redecisions_within=1)
     assert {row.kind: row.count for row in shown.durations}[ClockKind.TAKEDOWN_DECISION] == 2  # the clocks
     rows = list(dashboard.figure_rows(period))
     assert ("notices_decided", ClockKind.TAKEDOWN_DECISION, "first_decisions", 1) in rows
     assert ("notices_decided", ClockKind.TAKEDOWN_DECISION, "redecisions", 1) in rows
     # Only the re-decision falls in a period that starts after the first decision.
-    assert dashboard.period_figures(Period(from_day + D, from_day + 3 * D)).decided == dashboard.NoticesDecided(0, 1)
+    assert dashboard.period_figures(Period(from_day + D, from_day + 3 * D)).decided == dashboard.NoticesDecided(
+        notices=0, redecisions=1, notices_within=0, redecisions_within=1)
 
+
+def test_the_dashboard_and_the_report_publish_the_same_first_decisions_within_target(now, catalogue, reviewers):
+    # Issue 12, items 1/2: one notice decided in time, reopened by an appeal and decided again in
+    # time; another decided late. The decision clocks' "within target" is 2 of 3, the first
+    # decisions' 1 of 2: the dashboard shows both apart, and its first decisions equal the report's.
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    redecided(start, "L-100001", reviewers["tm"], reviewers["cr"])
+    late = routed(start, [("L-100002", "counterfeit")])
+    decide(late, start + 2 * D, {"L-100002": "remove"})
+    november = Period(date(2026, 11, 1), date(2026, 11, 30))
+    report = transparency.report_figures(transparency.report_period("2026-11", start + 30 * D))
+    expected = dashboard.NoticesDecided(notices=2, redecisions=1, notices_within=1, redecisions_within=1)
+    assert (report["decided_within_target"]["decided"], report["decided_within_target"]["within_target"],
+            report["decided_within_target"]["redecisions_within_target"]) == (2, 1, 1)
+    shown = dashboard.period_figures(november)
+    assert shown.decided == expected
+    assert {row.kind: row.within for row in shown.durations}[ClockKind.TAKEDOWN_DECISION] == 2  # all the clocks
+    rows = list(dashboard.figure_rows(november))
+    assert ("notices_decided", ClockKind.TAKEDOWN_DECISION, "first_decisions_within_target", 1) in rows
+    assert ("notices_decided", ClockKind.TAKEDOWN_DECISION, "redecisions_within_target", 1) in rows
+    clock_rollup.refresh(start + 30 * D)  # the same from the daily roll-up
+    assert dashboard.period_figures(november).decided == expected
 
 def test_a_notice_closed_unanswered_while_its_clock_was_paused_counts_within_target(now, catalogue, reviewers):
     # Issue 12, item 1: the decision clock ran 1 h of its 24 h, then waited 7 days for an answer that
@@ -145,6 +182,10 @@ def test_a_notice_closed_unanswered_while_its_clock_was_paused_counts_within_tar
     assert {row.kind: row for row in dashboard.durations_per_kind(november)}[ClockKind.TAKEDOWN_DECISION] == live
     report = transparency.report_figures(transparency.report_period("2026-11", start + 30 * D))
     assert report["decided_within_target"]["within_target"] == 1
+    # No listing was decided, yet the notice counts among the notices decided: the label says so
+    # ("decided, or closed without an answer from the submitter", issue 12, item 2).
+    assert not Decision.objects.filter(item__notice=notice).exists()
+    assert dashboard.period_figures(november).decided == dashboard.NoticesDecided(1, 0, 1, 0)
 
 
 def test_durations_of_business_hours_clocks_are_in_working_time(now, catalogue, reviewers):

@@ -5,13 +5,14 @@ figures on the page and in both CSV downloads, exactly as worked out in tests/re
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.http import StreamingHttpResponse
 from django.test import override_settings
 from django.utils import timezone
 
+from takedowns import sla
 from takedowns.reports import clock_rollup, dashboard
 from tests.datasets import at, clock_row, notice_row
 from tests.factories import log_in
@@ -131,12 +132,15 @@ def test_the_page_shows_the_figures_of_the_period(as_lead, dataset):
         "Counter-notice completeness check 0 – – – 0",
     ]
     assert text_of(html, "workload") == [
-        "Reviewer Open notices Running clocks Breached running clocks",
-        "cr 2 1 0", "lead 0 0 0", "tm 1 1 0", "Unassigned – 1 1",
-        "Appeals (any reviewer but the original decider) – 1 1",
+        "Reviewer Open notices Running clocks Breached running clocks Waiting for the submitter",
+        "cr 2 0 0 1", "lead 0 0 0 0", "tm 1 1 0 0", "Unassigned – 1 1 0",
+        "Appeals (any reviewer but the original decider) – 0 0 1",
+        "Counter-notice completeness checks (any reviewer) – 0 0 0",
     ]
-    assert ("Takedown decisions: <strong>3</strong> notices decided for the first time, <strong>0</strong> "
-            "re-decisions after an appeal reopened a notice") in html
+    assert ("Takedown decisions: <strong>3</strong> notices decided for the first time, or closed without an "
+            "answer from the submitter, <strong>2</strong> within target; <strong>0</strong> re-decisions, reopened "
+            "by an appeal or a fix and resubmit, <strong>0</strong> within target (all among the clocks above; the "
+            "transparency report counts the first decisions).") in html
     assert "working hours for a clock on a business-hours calendar" in html
     assert '<strong id="breach-total">4</strong> breaches in the period.' in html
     assert ("otherwise off by at most 5&nbsp;% (usually far\n  less). The durations CSV has every clock's exact "
@@ -194,15 +198,19 @@ def test_the_figures_csv_holds_every_figure_of_the_page(as_lead, dataset):
         *[["stopped_clocks", kind, key, value]
           for kind, values in stopped.items() for key, value in zip(keys, values, strict=True)],
         ["notices_decided", "takedown_decision", "first_decisions", "3"],
+        ["notices_decided", "takedown_decision", "first_decisions_within_target", "2"],
         ["notices_decided", "takedown_decision", "redecisions", "0"],
+        ["notices_decided", "takedown_decision", "redecisions_within_target", "0"],
         *[row for monday, count, median in weeks for row in (
             ["weekly_count", "takedown_decision", monday, count],
             ["weekly_median_elapsed_seconds", "takedown_decision", monday, median])],
-        *[row for name, load, running_, breached in [("cr", "2", "1", "0"), ("lead", "0", "0", "0"),
-                                                     ("tm", "1", "1", "0"), ("Unassigned", "", "1", "1"),
-                                                     (dashboard.APPEALS_ROW, "", "1", "1")]
+        *[row for name, load, running_, breached, waiting in [
+            ("cr", "2", "0", "0", "1"), ("lead", "0", "0", "0", "0"), ("tm", "1", "1", "0", "0"),
+            ("Unassigned", "", "1", "1", "0"), (dashboard.APPEALS_ROW, "", "0", "0", "1"),
+            (dashboard.CHECKS_ROW, "", "0", "0", "0")]
           for row in (["workload_open_notices", "", name, load], ["workload_running_clocks", "", name, running_],
-                      ["workload_breached_running_clocks", "", name, breached])],
+                      ["workload_breached_running_clocks", "", name, breached],
+                      ["workload_waiting_for_the_submitter", "", name, waiting])],
     ]
 
 
@@ -213,8 +221,13 @@ def test_the_durations_csv_streams_one_row_per_clock_stopped_in_the_period(as_le
     assert response["Content-Disposition"] == 'attachment; filename="sla-durations-2026-10-01-to-2026-10-31.csv"'
     rows = csv_rows(response)
     assert rows[0] == ["clock_id", "kind", "notice", "started_at", "due_at", "stopped_at", "elapsed_seconds",
-                       "within_target", "breached"]
-    assert [row[1:] for row in rows[1:]] == [
+                       "within_target", "breached", "paused_seconds", "calendar", "time_zone", "holidays",
+                       "working_hours"]
+    # Issue 12, item 8: the time paused and the calendar beside the elapsed time (all round the clock here).
+    assert {tuple(row[10:]) for row in rows[1:]} == {("round_the_clock", "", "", "")}
+    assert [row[9] for row in rows[1:]] == ["3600" if row[1:3] == ["takedown_decision", "TD-N2"] else "0"
+                                            for row in rows[1:]]
+    assert [row[1:9] for row in rows[1:]] == [
         ["takedown_decision", "TD-N4", "2026-09-28T10:00:00+00:00", "2026-09-29T10:00:00+00:00",
          "2026-10-01T10:00:00+00:00", "259200", "false", "true"],
         ["acknowledgement", "TD-N1", "2026-10-05T09:00:00+00:00", "2026-10-05T09:15:00+00:00",
@@ -255,14 +268,22 @@ def test_the_durations_csv_writes_local_times_with_their_offset_and_rounds_halve
                       at(10, 31, 12, 1) + timedelta(seconds=1.5))
     second = clock_row("acknowledgement", notice, at(11, 2, 12), at(11, 2, 12, 15),
                        at(11, 2, 12, 1) + timedelta(seconds=2.5))
+    # A business-hours clock (Bavarian holidays), paused 90.5 s: its calendar and pause in the row too.
+    third = clock_row("takedown_decision", notice, at(11, 2, 13), at(11, 2, 17), at(11, 2, 14),
+                      paused_for=timedelta(seconds=90.5), calendar=sla.Calendar(
+                          business_hours=True, timezone="Europe/Berlin", country="DE", subdivision="BY",
+                          day_start=time(8, 30), day_end=time(18, 0)).terms())
     response = as_lead.get("/review/dashboard/durations.csv", {"from": "2026-10-31", "to": "2026-11-02"})
     body = b"".join(response.streaming_content).decode()
     assert body == (
-        "clock_id,kind,notice,started_at,due_at,stopped_at,elapsed_seconds,within_target,breached\n"
+        "clock_id,kind,notice,started_at,due_at,stopped_at,elapsed_seconds,within_target,breached,paused_seconds,"
+        "calendar,time_zone,holidays,working_hours\n"
         f"{first.pk},acknowledgement,TD-Z1,2026-10-31T09:30:00-02:30,2026-10-31T09:45:00-02:30,"
-        "2026-10-31T09:31:01-02:30,62,true,false\n"
+        "2026-10-31T09:31:01-02:30,62,true,false,0,round_the_clock,,,\n"
         f"{second.pk},acknowledgement,TD-Z1,2026-11-02T08:30:00-03:30,2026-11-02T08:45:00-03:30,"
-        "2026-11-02T08:31:02-03:30,63,true,false\n")
+        "2026-11-02T08:31:02-03:30,63,true,false,0,round_the_clock,,,\n"
+        f"{third.pk},takedown_decision,TD-Z1,2026-11-02T09:30:00-03:30,2026-11-02T13:30:00-03:30,"
+        "2026-11-02T10:30:00-03:30,3510,true,false,91,business_hours,Europe/Berlin,DE-BY,08:30-18:00\n")
 
 
 def test_the_page_costs_the_same_queries_whether_the_figures_are_rolled_up_or_live(as_lead, dataset,

@@ -207,6 +207,24 @@ def test_the_page_lists_the_policies_in_the_order_the_clocks_choose_them(client,
     assert listed.index("6 hours") < listed.index("8 hours") < listed.index("24 hours")
 
 
+
+def test_the_trusted_flaggers_target_says_a_shorter_specific_target_below_may_apply(
+        client, django_capture_on_commit_callbacks):
+    # Issue 12, item 13: clocks.policy_for gives a trusted flagger's notice the earlier of the two due times.
+    SlaPolicy.objects.create(clock=ClockKind.TAKEDOWN_DECISION, reason="counterfeit", target=timedelta(hours=4))
+    text = text_of(client, HANDLING)
+    assert ("Notices from trusted flaggers (DSA Art. 22), unless a target below that fits the notice falls due "
+            "sooner: 12 hours; the clock runs round the clock, every day. Notices reporting counterfeit goods: "
+            "4 hours;") in text
+    # Acknowledgement: 5 minutes against 15 for everybody else, on the same calendar: nothing sooner.
+    assert text.count("unless a target below") == 1
+    everyone = SlaPolicy.objects.get(clock=ClockKind.ACKNOWLEDGEMENT, trusted_flagger_only=False)
+    everyone.target = timedelta(minutes=3)
+    with django_capture_on_commit_callbacks(execute=True):  # as the admin saves it
+        everyone.save()
+    assert ("Notices from trusted flaggers (DSA Art. 22), unless a target below that fits the notice falls due "
+            "sooner: 5 minutes;") in text_of(client, HANDLING)
+
 # --- How decisions can be contested. ---
 
 def test_the_contesting_page_names_a_us_state_s_holidays(client, settings):
