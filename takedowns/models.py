@@ -639,7 +639,8 @@ class SlaPolicy(models.Model):
     # DSA Art. 22(1): trusted flaggers' notices are decided with priority; their own (shorter)
     # targets put them first in the queue, which is ordered by due time.
     trusted_flagger_only = models.BooleanField(default=False, db_default=False, help_text=(
-        "Applies only to notices from trusted flaggers (DSA Art. 22), before any other."))
+        "Applies only to notices from trusted flaggers (DSA Art. 22); such a notice falls due by the earlier of "
+        "this policy and the one that would apply otherwise."))
     target = models.DurationField(help_text="e.g. 24:00:00, or 00:01:00 to watch a clock breach in the demo.")
     warn_ratio = models.FloatField(default=0.8, help_text="Warn when this share of the target has passed (0-1].")
     business_hours = models.BooleanField(default=False, help_text="Off: the clock runs round the clock.")

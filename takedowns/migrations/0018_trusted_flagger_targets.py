@@ -99,7 +99,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='slapolicy',
             name='trusted_flagger_only',
-            field=models.BooleanField(db_default=False, default=False, help_text='Applies only to notices from trusted flaggers (DSA Art. 22), before any other.'),
+            field=models.BooleanField(db_default=False, default=False, help_text='Applies only to notices from trusted flaggers (DSA Art. 22); such a notice falls due by the earlier of this policy and the one that would apply otherwise.'),
         ),
         migrations.AlterField(
             model_name='slaclock',

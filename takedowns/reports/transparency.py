@@ -249,8 +249,10 @@ def _decided_within_target(period: ReportPeriod) -> dict:
     """Notices decided: notices whose first takedown-decision clock stopped in the period (every
     listing decided; cancelled clocks measured nothing). A notice has one first decision clock
     (routing starts it once), so each notice counts once, ever. Within target: those stopped by
-    their due time (moved later by the submitter's waits). Re-decisions apart: decision clocks of
-    notices an appeal reopened (SlaClock.reopened), stopped in the period, and how many in time."""
+    their due time (moved later by the submitter's waits). Notices closed because the submitter never
+    answered stop their first decision clock too (the report's label says so). Re-decisions apart:
+    decision clocks of notices reopened by a successful appeal or a resubmitted fix (SlaClock.reopened),
+    stopped in the period, and how many in time."""
     first, again = Q(reopened=False), Q(reopened=True)
     target = (clock_rollup.counted_clocks().filter(period.where("stopped_at"), kind=ClockKind.TAKEDOWN_DECISION)
               .aggregate(decided=Count("pk", filter=first),
