@@ -1221,6 +1221,7 @@ class TdbSubmission(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "TDB submission"
         indexes = [models.Index(fields=["status", "id"], name="tdb_submission_status"),
                    models.Index(fields=["sent_at"], name="tdb_submission_sent",
                                 condition=models.Q(sent_at__isnull=False)),

@@ -56,6 +56,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField()),
                 ('sent_at', models.DateTimeField(blank=True, null=True)),
             ],
+            options={'verbose_name': 'TDB submission'},
         ),
         migrations.AddIndex(
             model_name='appeal',

@@ -34,7 +34,7 @@ def test_the_card_shows_pending_failed_sent_in_the_period_and_the_last_error(cli
     assert card(html) == (
         "Transparency Database (DSA Art. 24(5)) Not yet queued (every statement must go, Art. 24(5)) 0 "
         "Pending (waiting or being sent) 0 "
-        "Failed (refused: see Tdb submissions in the admin) 1 Sent in the period 2 "
+        "Failed (refused: see TDB submissions in the admin) 1 Sent in the period 2 "
         f"Last error ({now:%-d %b %Y %H:%M}): Refused by the Transparency Database: "
         "{&quot;decision_facts&quot;: [&quot;The decision facts field is required.&quot;]}")
 
