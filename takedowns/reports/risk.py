@@ -36,8 +36,9 @@ class RiskFigures:
 
 def risk_figures(period: Period) -> RiskFigures:
     screened = Notice.objects.filter(period.where("confirmed_at"), routed_at__isnull=False)
-    # COUNT(*), not COUNT(id): the id is not in notice_risk_screened, and reading it would visit every row.
-    counted = screened.aggregate(**{band: Count("*", filter=Q(risk_band=band)) for band in RiskBand.values})
+    # COUNT(risk_band), not COUNT(id): the id is not in notice_risk_screened, and reading it would visit every
+    # row; risk_band is in the index (and never null).
+    counted = screened.aggregate(**{band: Count("risk_band", filter=Q(risk_band=band)) for band in RiskBand.values})
     in_force = Decision.objects.filter(item__notice=OuterRef("pk"), reversed_at=None)
     decided, removed = Q(Exists(in_force)), Q(Exists(in_force.filter(outcome=DecisionOutcome.REMOVE)))
     high = screened.filter(risk_band=RiskBand.HIGH).aggregate(
