@@ -35,7 +35,6 @@ Exit status 2: the bench itself broke (or was interrupted).
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import harness
@@ -80,33 +79,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(args: argparse.Namespace) -> dict:
-    run_dir = harness.OUT / f"abuse-{args.run_id}"
-    procs = harness.Processes()
-    redis = harness.PrivateRedis(procs, run_dir / "redis")
-    sink = harness.SmtpSink(harness.free_port(), keep=True)
-    env = stack_env(args, harness.free_port(), sink.port, redis.url, run_dir)
-    harness.setup_django(env)
-    report: dict = {"run_id": args.run_id, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args),
-                    "git_head": harness.git_head(), "logs": harness.shown(run_dir)}
-
-    def stop_stack() -> None:
-        procs.stop_all()
-        redis.remove_data()
-        sink.stop()
-
-    def drop_database() -> None:
-        if not args.keep:
-            pg.drop_database(args.db)
-
-    def results_path() -> Path:
-        return harness.OUT / f"abuse-{time.strftime('%Y%m%d-%H%M%S')}.json"
-
-    with harness.recorded(report, results_path, cleanup=[stop_stack, drop_database]):
+    with harness.stack_run("abuse", args, stack_env, pg.drop_database) as run:
         import abuse_load  # noqa: PLC0415 - imports the app's models, which need django.setup() in this environment
         import faults_stack  # noqa: PLC0415 - the same
 
-        redis.start()
-        stack = faults_stack.build(args, env, run_dir, redis, sink, procs)
+        report = run.report
+        run.redis.start()
+        stack = faults_stack.build(args, run.env, run.run_dir, run.redis, run.sink, run.procs)
         report["machine"] = faults_stack.machine_info(stack)
         abuse_load.run(args, stack, report)
         report["stack"] = {"incidents": stack.incidents, **stack.log_counts()}
@@ -115,7 +94,7 @@ def measure(args: argparse.Namespace) -> dict:
             found.append(f"the web log has {report['stack']['web_tracebacks']} tracebacks")
         report["problems"] = found
         report["status"] = "ok" if not found else "problems"
-    return report
+    return run.report
 
 
 def print_summary(report: dict) -> None:

@@ -33,7 +33,6 @@ bench runs, not a measurement.
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import harness
@@ -106,31 +105,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure(args: argparse.Namespace) -> dict:
     """The run, recorded: whatever happens, the stack is stopped, the database dropped (unless --keep)
-    and the JSON written."""
-    run_dir = harness.OUT / f"faults-{args.run_id}"
-    procs = harness.Processes()
-    redis = harness.PrivateRedis(procs, run_dir / "redis")
-    sink = harness.SmtpSink(harness.free_port(), keep=True)
-    env = stack_env(args, harness.free_port(), sink.port, redis.url, run_dir)
-    harness.setup_django(env)
-    report: dict = {"run_id": args.run_id, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args),
-                    "git_head": harness.git_head(), "logs": harness.shown(run_dir)}
-
-    def stop_stack() -> None:
-        procs.stop_all()  # gunicorn, the worker, beat and the private redis-server
-        redis.remove_data()
-        sink.stop()
-
-    def drop_database() -> None:
-        if not args.keep:
-            pg.drop_database(args.db)
-
-    def results_path() -> Path:
-        return harness.OUT / f"faults-{time.strftime('%Y%m%d-%H%M%S')}.json"
-
-    with harness.recorded(report, results_path, cleanup=[stop_stack, drop_database]):
-        run_faults(args, env, run_dir, redis, sink, procs, report)
-    return report
+    and the JSON written (harness.stack_run)."""
+    with harness.stack_run("faults", args, stack_env, pg.drop_database) as run:
+        run_faults(args, run.env, run.run_dir, run.redis, run.sink, run.procs, run.report)
+    return run.report
 
 
 def run_faults(args: argparse.Namespace, env: dict[str, str], run_dir: Path, redis: harness.PrivateRedis,

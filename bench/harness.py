@@ -540,3 +540,49 @@ class SmtpSink:
     def messages(self) -> list[ReceivedMail]:
         with self._lock:
             return list(self._messages)
+
+
+# --- A whole-stack run (bench/faults, bench/abuse). ---
+
+@dataclass
+class StackRun:
+    """What a whole-stack bench starts around the app, and its report."""
+
+    run_dir: Path
+    procs: Processes
+    redis: PrivateRedis
+    sink: SmtpSink
+    env: dict[str, str]
+    report: dict
+
+
+@contextmanager
+def stack_run(name: str, args: argparse.Namespace, stack_env: Callable[..., dict[str, str]],
+              drop_database: Callable[[str], Any]) -> Iterator[StackRun]:
+    """The set-up and the recorded run both whole-stack benches share: a private Redis, an SMTP sink,
+    the environment `stack_env` makes of them (Django set up in it); whatever happens, the stack is
+    stopped, the database dropped unless --keep (`drop_database`, pg's: pg imports this module), and
+    the report written to bench/out/<name>-<time>.json."""
+    run_dir = OUT / f"{name}-{args.run_id}"
+    procs = Processes()
+    redis = PrivateRedis(procs, run_dir / "redis")
+    sink = SmtpSink(free_port(), keep=True)
+    env = stack_env(args, free_port(), sink.port, redis.url, run_dir)
+    setup_django(env)
+    report: dict = {"run_id": args.run_id, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args),
+                    "git_head": git_head(), "logs": shown(run_dir)}
+
+    def stop_stack() -> None:
+        procs.stop_all()  # gunicorn, the worker, beat and the private redis-server
+        redis.remove_data()
+        sink.stop()
+
+    def drop() -> None:
+        if not args.keep:
+            drop_database(args.db)
+
+    def results_path() -> Path:
+        return OUT / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+
+    with recorded(report, results_path, cleanup=[stop_stack, drop]):
+        yield StackRun(run_dir, procs, redis, sink, env, report)

@@ -107,9 +107,10 @@ def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail:
     # only where resubmission_rules would accept it now: not for a listing already fixed once.
     # Each decision with why its fix cannot be offered ("" when it can; resubmission_rules.refusal): a
     # fixable reason whose fix is refused gets that refusal, not the reason's text pointing to the button.
-    fixed = set(Resubmission.objects.filter(item__in=[decision.item_id for decision in decisions])
-                .values_list("item_id", flat=True))
-    suspension = notifiers.suspension_for(notice.submitter_email, decisions[0].decided_at)
+    # Asked only when a fix could be offered at all: most decisions (removals, findings) skip both queries.
+    fixable = [decision.item_id for decision in decisions if resubmission_rules.is_fixable(decision)]
+    fixed = set(Resubmission.objects.filter(item__in=fixable).values_list("item_id", flat=True)) if fixable else set()
+    suspension = notifiers.suspension_for(notice.submitter_email, decisions[0].decided_at) if fixable else None
     rows = [(decision, resubmission_rules.refusal(decision, resubmitted=decision.item_id in fixed, appealed=False,
                                                   now=decision.decided_at, suspension=suspension))
             for decision in decisions]

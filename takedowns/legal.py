@@ -170,11 +170,6 @@ def restore_plan(received_at: datetime, checked_at: datetime) -> RestorePlan:
     return RestorePlan(checked_at, RESTORE_MISSED)
 
 
-def restore_due_at(received_at: datetime, checked_at: datetime) -> datetime:
-    """The restore date of restore_plan."""
-    return restore_plan(received_at, checked_at).due_at
-
-
 def clamp_restore_due_at(received_at: datetime, due_at: datetime) -> datetime:
     """A restore date planned under an older rule, moved into 512(g)(2)(C)'s window: not before the end
     of the 10th business day after receipt, nor after the end of the 14th (migration 0023)."""
@@ -183,11 +178,10 @@ def clamp_restore_due_at(received_at: datetime, due_at: datetime) -> datetime:
     return min(max(due_at, earliest), latest)
 
 
-def latest_restore_at(received_at: datetime, checked_at: datetime) -> datetime:
+def latest_restore_at(received_at: datetime, planned: datetime) -> datetime:
     """The restore clock's due time: the end of the 14th business day after receipt (the law's bound),
-    never before the planned restore (the demo's seconds can plan it later)."""
-    latest = end_of_business_day(received_at, LATEST_RESTORE_BUSINESS_DAYS)
-    return max(latest, restore_due_at(received_at, checked_at))
+    never before the planned restore (restore_plan's date; the demo's seconds can plan it later)."""
+    return max(end_of_business_day(received_at, LATEST_RESTORE_BUSINESS_DAYS), planned)
 
 
 def end_of_business_day(received_at: datetime, days: int) -> datetime:

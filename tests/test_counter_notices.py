@@ -400,17 +400,17 @@ def test_the_window_counts_us_business_days_from_receipt_in_new_york(settings, r
     settings.COUNTER_NOTICE_HOLIDAY_COUNTRY = "US"
     received = received.astimezone(UTC)
     checked = received + timedelta(hours=3)
-    assert legal.restore_due_at(received, checked) == restore.astimezone(UTC)
-    assert legal.latest_restore_at(received, checked) == latest.astimezone(UTC)
-    assert legal.restore_due_at(received, checked).tzinfo == UTC
+    assert legal.restore_plan(received, checked).due_at == restore.astimezone(UTC)
+    assert legal.latest_restore_at(received, legal.restore_plan(received, checked).due_at) == latest.astimezone(UTC)
+    assert legal.restore_plan(received, checked).due_at.tzinfo == UTC
 
 
 def test_the_window_uses_the_time_zone_setting(settings):
     # Received Monday 2 June 2025 22:00 New York, which is Tuesday 02:00 UTC.
     received = ny(2025, 6, 2, 22, 0).astimezone(UTC)
-    assert legal.restore_due_at(received, received) == ny(2025, 6, 17, 0, 0).astimezone(UTC)
+    assert legal.restore_plan(received, received).due_at == ny(2025, 6, 17, 0, 0).astimezone(UTC)
     settings.COUNTER_NOTICE_TIME_ZONE = "UTC"
-    assert legal.restore_due_at(received, received) == datetime(2025, 6, 18, 0, 0, tzinfo=UTC)
+    assert legal.restore_plan(received, received).due_at == datetime(2025, 6, 18, 0, 0, tzinfo=UTC)
 
 
 def test_a_late_check_does_not_move_the_restore_date_before_the_window_opens(settings):
@@ -429,7 +429,7 @@ def test_a_late_check_does_not_move_the_restore_date_before_the_window_opens(set
     assert legal.restore_plan(received, latest) == legal.RestorePlan(latest, "missed")
     late = ny(2025, 6, 25, 9, 0).astimezone(UTC)
     assert legal.restore_plan(received, late) == legal.RestorePlan(late, "missed")
-    assert legal.latest_restore_at(received, late) == late
+    assert legal.latest_restore_at(received, legal.restore_plan(received, late).due_at) == late
 
 
 @pytest.mark.parametrize("due, text", [
@@ -444,8 +444,8 @@ def test_restore_dates_are_written_in_new_york_time_as_the_end_of_the_business_d
 def test_the_window_is_configurable_within_the_law(settings):
     settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS = 13
     # The 13th business day after Tue 18 Nov 2025 (Thanksgiving skipped) is Monday 8 Dec.
-    assert legal.restore_due_at(FILED_AT, ACCEPTED_AT) == ny(2025, 12, 9, 0, 0).astimezone(UTC)
-    assert legal.latest_restore_at(FILED_AT, ACCEPTED_AT) == LATEST_RESTORE_AT
+    assert legal.restore_plan(FILED_AT, ACCEPTED_AT).due_at == ny(2025, 12, 9, 0, 0).astimezone(UTC)
+    assert legal.latest_restore_at(FILED_AT, legal.restore_plan(FILED_AT, ACCEPTED_AT).due_at) == LATEST_RESTORE_AT
 
 
 def test_the_demo_override_restores_after_seconds(settings, bright_removal, checker):

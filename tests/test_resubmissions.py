@@ -187,11 +187,15 @@ def test_a_decider_no_longer_designated_for_a_high_risk_notice_sends_the_fix_to_
 def refused(notice: Notice, decision: Decision, now: datetime, message: str, files: list | None = None) -> None:
     """The resubmission (with a test-buy report unless `files` says otherwise) is refused with `message`,
     and nothing is written."""
-    before = (Event.objects.count(), OutboundEmail.objects.count(), SlaClock.objects.count())
+    def written() -> tuple[int, ...]:
+        return (Event.objects.count(), OutboundEmail.objects.count(), SlaClock.objects.count(),
+                Resubmission.objects.count(), Evidence.objects.count())
+
+    before = written()
     with pytest.raises(workflow.TransitionNotAllowed) as refusal:
         resubmissions.resubmit_listing(notice, decision, FIX, now, files=a_test_buy() if files is None else files)
     assert str(refusal.value) == message
-    assert (Event.objects.count(), OutboundEmail.objects.count(), SlaClock.objects.count()) == before
+    assert written() == before
     assert Decision.objects.get(pk=decision.pk).superseded_at is None
 
 

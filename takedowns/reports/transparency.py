@@ -154,23 +154,34 @@ def report_figures(period: ReportPeriod, until: datetime | None = None) -> dict:
               "end": period.end.isoformat(), "complete": period.complete}
     if until is not None:
         period = _part(period, period.start, until)
-    decisions = _decisions(period)
+    counted = _counted_sections(period)
     return {
         **header,
+        **{key: counted[key] for key in ("notices", "actions", "removals_by_initiative", "automated_means")},
+        "median_time_to_action_seconds": _median_time_to_action(period),
+        **{key: counted[key] for key in ("decided_within_target", "counter_notices", "appeals", "penalties",
+                                         "notifier_measures")},
+        # What the harmonised templates add (Implementing Regulation (EU) 2024/2835): reports/harmonised.py.
+        **harmonised_figures(period),
+    }
+
+
+def _counted_sections(period: ReportPeriod) -> dict:
+    """The sections made of counts of rows dated in the period: the snapshot computes them over the
+    period up to its bound, and live_report the same over the part after it and adds the two."""
+    decisions = _decisions(period)
+    return {
         "notices": _notices(period),
         "actions": decisions["actions"],
         # Every removal today follows a notice; own-initiative detection comes with a later issue.
         "removals_by_initiative": {"reactive": decisions["actions"]["by_outcome"][DecisionOutcome.REMOVE],
                                    "proactive": 0},
         "automated_means": _automated_means(period, decisions["automated_means"]),
-        "median_time_to_action_seconds": _median_time_to_action(period),
         "decided_within_target": _decided_within_target(period),
         "counter_notices": _counter_notices(period),
         "appeals": _appeals(period),
         "penalties": _penalties(period),
         "notifier_measures": _notifier_measures(period),
-        # What the harmonised templates add (Implementing Regulation (EU) 2024/2835): reports/harmonised.py.
-        **harmonised_figures(period),
     }
 
 
@@ -367,15 +378,7 @@ def live_report(period: ReportPeriod, now: datetime) -> dict:
     until = min(now, period.end)
     if since >= until:  # a finished period stored whole: nothing to add, every figure as of its computation
         return {**stored, "as_of": stored["computed_at"]}
-    after = _part(period, since, until)
-    decisions = _decisions(after)
-    fresh = {"notices": _notices(after), "actions": decisions["actions"],
-             "automated_means": _automated_means(after, decisions["automated_means"]),
-             "removals_by_initiative": {"reactive": decisions["actions"]["by_outcome"][DecisionOutcome.REMOVE],
-                                        "proactive": 0},
-             "decided_within_target": _decided_within_target(after), "counter_notices": _counter_notices(after),
-             "appeals": _appeals(after), "penalties": _penalties(after),
-             "notifier_measures": _notifier_measures(after)}
+    fresh = _counted_sections(_part(period, since, until))
     shown = {**stored, **{key: _added(stored[key], value) for key, value in fresh.items() if key in stored},
              "as_of": until.isoformat()}
     target = shown["decided_within_target"]

@@ -46,7 +46,7 @@ def _detail(request: ReviewerRequest, counter_notice: CounterNotice, form: Incom
         "listing": counter_notice.decision.item.listing, "case": counter_notice.decision.item.notice,
         "statement_mistake": legal.STATEMENT_MISTAKE, "statement_jurisdiction": legal.STATEMENT_JURISDICTION,
         "signature_matches": legal.signature_matches(counter_notice.full_name, counter_notice.signature),
-        "window": legal.window_text(), "incomplete_form": form or IncompleteForm(),
+        "incomplete_form": form or IncompleteForm(),
         "checkable": checkable,
         "restore_if_accepted": legal.restore_time_text(plan.due_at) if plan else "",
         "restore_rule_note": legal.restore_rule_note(plan) if plan else "",

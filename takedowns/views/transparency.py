@@ -168,7 +168,7 @@ def report(request: HttpRequest, period: str) -> HttpResponse:
     data = figures.live_report(chosen, timezone.now())
     shown = sections(data)
     return render(request, "takedowns/report/report.html", {
-        "period": chosen, "sections": shown, "groups": grouped(shown), "as_of": datetime.fromisoformat(data["as_of"]),
+        "period": chosen, "groups": grouped(shown), "as_of": datetime.fromisoformat(data["as_of"]),
         "computed_at": datetime.fromisoformat(data["computed_at"]),
         "counted_until": datetime.fromisoformat(data["counted_until"])})
 

@@ -9,7 +9,7 @@ The life of a counter-notice, one function per step:
 
 Every filing (the first and each correction) is a CounterNoticeFiling row; CounterNotice.filed_at is
 the latest, the receipt of the counter-notice found complete, from which the DMCA 512(g)(2)(C) window
-counts (legal.restore_due_at), whenever the check comes. The check has its own SLA clock
+counts (legal.restore_plan), whenever the check comes. The check has its own SLA clock
 (COUNTER_NOTICE_CHECK, filing → found complete or returned) so that it comes long before the window ends.
     report_lawsuit        rights holder, on the tracking page         waiting → lawsuit
     restore_due           beat task, when the window has run out      waiting → restored
@@ -208,7 +208,7 @@ def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now
             **({} if plan.rule == legal.RESTORE_PLANNED else {"note": legal.restore_reason_text(plan)}))]
         clocks.stop_clock(ClockKind.COUNTER_NOTICE_CHECK, now, counter_notice=counter_notice, events=events)
         clocks.start_clock(ClockKind.COUNTER_NOTICE_RESTORE, item.notice, received_at, reasons=[item.reason],
-                           item=item, counter_notice=counter_notice, due_at=legal.latest_restore_at(received_at, now),
+                           item=item, counter_notice=counter_notice, due_at=legal.latest_restore_at(received_at, due),
                            events=events, now=now)
         Event.objects.bulk_create(events)
         emails.counter_notice_copy(counter_notice, now)
