@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from takedowns import limits, two_factor
@@ -38,7 +39,8 @@ class LoginPage(LoginView):
         if refusal is not None:
             return limited.refused(request, LOGIN_TEMPLATE, {  # the password is never shown back
                 "form": LoginForm(request, initial={"username": username}), "next": _next(request),
-                "demo_mode": settings.DEMO_MODE}, refusal, kept="Your user name is kept; type the password again then.")
+                "demo_mode": settings.DEMO_MODE}, refusal,
+                kept=_("Your user name is kept; type the password again then."))
         return super().post(request, *args, **kwargs)
 
 
@@ -92,8 +94,8 @@ def enrolment(request: AccountRequest) -> HttpResponse:
         if codes is not None:
             two_factor.mark_verified(request, device)
             return _recovery_codes_page(request, codes)
-        form.add_error("code", "That code does not match: check that the app shows the code for this portal "
-                               "and that your device's clock is right, then type the code it shows now.")
+        form.add_error("code", _("That code does not match: check that the app shows the code for this portal "
+                                 "and that your device's clock is right, then type the code it shows now."))
     return render(request, "takedowns/review/two_factor.html", {
         "form": form, "next": _next(request), "qr_code": two_factor.qr_code_svg(device),
         "key": two_factor.key_text(device), "enrolled": two_factor.has_device(user),

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from takedowns import legal
@@ -32,7 +34,7 @@ def queue(request: ReviewerRequest) -> HttpResponse:
 def _counter_notice(counter_notice_id: int) -> CounterNotice:
     counter_notice = worklists.counter_notice(counter_notice_id)
     if counter_notice is None:
-        raise Http404("No such counter-notice.")
+        raise Http404(_("No such counter-notice."))
     return counter_notice
 
 
@@ -67,9 +69,11 @@ def accept(request: ReviewerRequest, counter_notice_id: int) -> HttpResponse:
     except TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Complete: the rights holder has been sent a copy, and the listing is restored on "
-                                  f"{timezone.localtime(counter_notice.restore_due_at):%d %b %Y, %H:%M %Z} unless "
-                                  "they report a lawsuit first.")
+        restore_at = timezone.localtime(counter_notice.restore_due_at)
+        messages.success(request, _(
+            "Complete: the rights holder has been sent a copy, and the listing is restored on %(restore_at)s "
+            "unless they report a lawsuit first.") % {
+                "restore_at": f"{date_format(restore_at, 'DATETIME_FORMAT')} {restore_at:%Z}"})
     return redirect("takedowns:review_counter_notice", counter_notice_id=counter_notice.pk)
 
 
@@ -86,5 +90,5 @@ def incomplete(request: ReviewerRequest, counter_notice_id: int) -> HttpResponse
     except TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Returned to the seller as incomplete, with what is missing.")
+        messages.success(request, _("Returned to the seller as incomplete, with what is missing."))
     return redirect("takedowns:review_counter_notice", counter_notice_id=counter_notice.pk)

@@ -5,7 +5,7 @@ figures come from takedowns/reports/dashboard.py, this module only lays them out
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from itertools import chain
 from math import ceil
 
@@ -14,6 +14,9 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 from django.views.decorators.http import require_GET
 
 from takedowns import tdb_submission
@@ -60,7 +63,9 @@ def svg_chart(title: str, series: list[tuple[str, float | None]], *, style: str 
 
     for n, (label, value) in enumerate(series):
         centre = left + slot * (n + 0.5)
-        text = f"{label}: {'no data' if value is None else f'{value:g} {unit}'.strip()}"
+        shown = _("no data") if value is None else f"{value:g} {unit}".strip()
+        # Translators: a chart point's tooltip: its day or week, then its value ("28 Sep: 72 h").
+        text = _("%(label)s: %(value)s") % {"label": label, "value": shown}
         if style == "bar":
             bars.append({"x": f"{centre - slot * 0.4:.1f}", "y": f"{y(value or 0):.1f}", "width": f"{slot * 0.8:.1f}",
                          "height": f"{plot_height - (y(value or 0) - top):.1f}", "text": text})
@@ -78,6 +83,12 @@ def svg_chart(title: str, series: list[tuple[str, float | None]], *, style: str 
              if n % step == 0]
     return Chart(title, width, height, left, width - right, top, top + plot_height,
                  f"{max(values, default=0):g} {unit}".strip(), bars, lines, dots, ticks, not values)
+
+
+def _tick_day(day: date) -> str:
+    """A day under a chart's axis: short, in the page's language (28 Sep in English)."""
+    # Translators: a date format (Django's date filter syntax) for a chart's axis: day and short month.
+    return date_format(day, _("d M"))
 
 
 def hours(duration: timedelta | None) -> float | None:
@@ -102,9 +113,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         risk = risk_figures(form.period)
         context.update(risk=risk, high_rejected_share=percent(risk.high_rejected_share))
         context.update(shown=shown, breach_total=sum(count for _, count in shown.breaches), charts=[
-            svg_chart("Breaches per day", [(day.strftime("%d %b"), count) for day, count in shown.breaches]),
-            svg_chart("Takedown decision: weekly median time", [
-                (f"wk {week.monday:%d %b}", hours(week.median)) for week in shown.weeks], style="line", unit="h"),
+            svg_chart(_("Breaches per day"), [(_tick_day(day), count) for day, count in shown.breaches]),
+            svg_chart(_("Takedown decision: weekly median time"), [
+                # Translators: the week starting on this day, under a chart's axis ("wk 28 Sep").
+                (_("wk %(monday)s") % {"monday": _tick_day(week.monday)}, hours(week.median))
+                for week in shown.weeks], style="line", unit="h"),
         ], durations=[(row, duration_text(row.median), duration_text(row.p90), percent(row.share))
                       for row in shown.durations])
     return render(request, "takedowns/dashboard/dashboard.html", context, status=400 if form.errors else 200)
@@ -118,9 +131,19 @@ class _Echo:
 
 
 def _csv_lines(rows: Iterable[Iterable]) -> Iterator[str]:
-    # Lines end in \n, as PostgreSQL's COPY writes them (durations_csv), so both exports read alike.
+    """The rows as CSV lines. Lines end in \n, as PostgreSQL's COPY writes them (durations_csv), so
+    both exports read alike. The exports are data for programs, in English whatever the language of
+    the request: each row is made and written under English (not across a yield, which would leave
+    English active for whatever runs between two lines of a streamed response)."""
     writer = csv.writer(_Echo(), lineterminator="\n")
-    return (writer.writerow(row) for row in rows)
+    iterator = iter(rows)
+    while True:
+        with override("en"):
+            row = next(iterator, None)
+            if row is None:
+                return
+            line = writer.writerow(row)
+        yield line
 
 
 def _chosen_or_400(request: HttpRequest) -> Period | HttpResponse:

@@ -233,7 +233,7 @@ def test_the_appeal_page_shows_the_case_and_the_decide_form(client, appeal, othe
     notice = appeal.decision.item.notice
     for element in (f"Appeal #{appeal.pk} by the seller", "authorised wholesaler, invoice attached.",
                     "Remove the listing", "by tm",
-                    "<strong>Listing 3</strong> · toys · 19.99 EUR · seller Bright Store (S-2)", notice.reference,
+                    "<strong>Listing 3</strong> · toys · €19.99 · seller Bright Store (S-2)", notice.reference,
                     notice.description, 'id="appeal-decide"', "restores the listing and reverses the strike"):
         assert element in page
 

@@ -11,6 +11,7 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.test import override_settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from takedowns import sla
 from takedowns.reports import clock_rollup, dashboard
@@ -137,13 +138,14 @@ def test_the_page_shows_the_figures_of_the_period(as_lead, dataset):
         "Appeals (any reviewer but the original decider) – 0 0 1",
         "Counter-notice completeness checks (any reviewer) – 0 0 0",
     ]
-    assert ("Takedown decisions: <strong>3</strong> notices decided for the first time, or closed without an "
-            "answer from the submitter, <strong>2</strong> within target; <strong>0</strong> re-decisions, reopened "
-            "by an appeal or a fix and resubmit, <strong>0</strong> within target (all among the clocks above; the "
-            "transparency report counts the first decisions).") in html
+    # One sentence without plurals of its own, so a translation never cuts it into pieces.
+    assert ("Takedown decisions, all among the clocks above: notices decided for the first time, or closed without "
+            "an answer from the submitter, <strong>3</strong>, <strong>2</strong> within target; re-decisions, "
+            "reopened by an appeal or a fix and resubmit, <strong>0</strong>, <strong>0</strong> within target. The "
+            "transparency report counts the first decisions.") in html
     assert "working hours for a clock on a business-hours calendar" in html
     assert '<strong id="breach-total">4</strong> breaches in the period.' in html
-    assert ("otherwise off by at most 5&nbsp;% (usually far\n  less). The durations CSV has every clock's exact "
+    assert ("otherwise off by at most 5&nbsp;% (usually far less). The durations CSV has every clock's exact "
             "time.") in html
     assert 'href="/review/dashboard/figures.csv?from=2026-10-01&amp;to=2026-10-31"' in html
 
@@ -302,3 +304,93 @@ def test_the_page_costs_the_same_queries_whether_the_figures_are_rolled_up_or_li
     assert live.status_code == rolled_up.status_code == 200
     # Tables and charts alike; only the logout form's CSRF token differs.
     assert re.sub(CSRF, "", rolled_up.content.decode()) == re.sub(CSRF, "", live.content.decode())
+
+
+# --- Languages and accessibility (issue 13). ---
+
+def _german(settings) -> None:
+    """German as the language of every request: the site default, and the staff area's language once
+    it has one (STAFF_LANGUAGE), and what the browser asks for."""
+    settings.LANGUAGE_CODE = "de"
+    settings.STAFF_LANGUAGE = "de"
+
+
+def _export(client, url: str) -> bytes:
+    response = client.get(url, OCTOBER, HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 200
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("url", ["/review/dashboard/figures.csv", "/review/dashboard/durations.csv"])
+def test_the_csv_exports_are_byte_identical_under_german(as_lead, dataset, settings, url):
+    english = _export(as_lead, url)
+    _german(settings)
+    assert _export(as_lead, url) == english
+
+
+def test_a_translated_label_in_an_export_row_is_written_in_english(as_lead, dataset, settings, monkeypatch):
+    """The rows are made under English: a label a lead's language would translate (Django's own German
+    catalogue has "Januar") stays English in the file, even from a lazily translated text."""
+    rows = dashboard.figure_rows
+
+    def with_a_label(period):
+        yield from rows(period)
+        yield "label", "", gettext_lazy("January"), 1
+
+    monkeypatch.setattr(dashboard, "figure_rows", with_a_label)
+    _german(settings)
+    assert _export(as_lead, "/review/dashboard/figures.csv").endswith(b"label,,January,1\n")
+
+
+def _labels(html: str) -> dict[str, str]:
+    """Each form control's id → the text of its <label for>."""
+    return {target: " ".join(re.sub(r"<[^>]+>", " ", text).split())
+            for target, text in re.findall(r'<label[^>]*for="([^"]+)"[^>]*>(.*?)</label>', html, re.S)}
+
+
+def test_the_period_filters_are_labelled_in_words_not_field_names(as_lead, dataset):
+    html = as_lead.get("/review/dashboard/", OCTOBER).content.decode()
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    labels = _labels(main)
+    assert labels == {"period-from": "From", "period-to": "To (included)"}
+    # Every visible control of the page has a label, and none is named by its field name.
+    controls = re.findall(r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*>', main)
+    assert controls and all(re.search(r'id="([^"]+)"', c).group(1) in labels for c in controls)
+    names = {re.search(r'name="([^"]+)"', c).group(1) for c in controls}
+    assert names == {"from", "to"} and not names & set(labels.values())
+    assert all(re.fullmatch(r"[A-Z][a-z]*( [(a-z)]+)*", label) for label in labels.values())
+    assert 'aria-label="Period"' in main  # the filter form is a landmark with a name of its own
+
+
+def test_a_bad_period_names_the_field_by_its_label_and_links_the_error(as_lead, dataset):
+    html = as_lead.get("/review/dashboard/", {"from": "1 Oct", "to": "2026-10-31"}).content.decode()
+    assert 'aria-describedby="period-error-from"' in html and 'id="period-error-from"' in html
+
+
+def _headings(html: str) -> list[int]:
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    return [int(level) for level in re.findall(r"<h([1-6])\b", main)]
+
+
+@pytest.mark.parametrize("query", [OCTOBER, {"from": "1 Oct"}])
+def test_the_dashboard_headings_skip_no_level(as_lead, dataset, query):
+    levels = _headings(as_lead.get("/review/dashboard/", query).content.decode())
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(later <= earlier + 1 for earlier, later in zip(levels, levels[1:], strict=False)), levels
+
+
+def test_every_dashboard_table_scrolls_in_its_own_box_and_has_headers_with_scope(as_lead, dataset):
+    """At 390 px a wide table scrolls inside its .table-responsive box, never the page."""
+    html = as_lead.get("/review/dashboard/", OCTOBER).content.decode()
+    for table_id in ["running", "durations", "risk-bands", "workload"]:
+        assert re.search(rf'<div class="table-responsive">\s*<table[^>]*id="{table_id}"', html), table_id
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert re.findall(r"<th(?=[\s>])(?![^>]*scope=)[^>]*>", main) == []
+    # The charts scale with the page: a viewBox and the full width, no fixed size.
+    assert all('class="w-100 h-auto"' in svg and "viewBox=" in svg for svg in re.findall(r"<svg [^>]*>", html))
+
+
+def test_the_dates_follow_the_language_format(as_lead, dataset):
+    html = as_lead.get("/review/dashboard/", OCTOBER).content.decode()
+    # English's DATE_FORMAT ("N j, Y"): a lead who adds a language gets that language's own.
+    assert '<h2 class="h5 mt-4">Oct. 1, 2026 – Oct. 31, 2026</h2>' in html

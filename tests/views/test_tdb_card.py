@@ -5,6 +5,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from takedowns import tdb_submission
 from tests import fake_tdb
@@ -35,7 +37,8 @@ def test_the_card_shows_pending_failed_sent_in_the_period_and_the_last_error(cli
         "Transparency Database (DSA Art. 24(5)) Not yet queued (every statement must go, Art. 24(5)) 0 "
         "Pending (waiting or being sent) 0 "
         "Failed (refused: see TDB submissions in the admin) 1 Sent in the period 2 "
-        f"Last error ({now:%-d %b %Y %H:%M}): Refused by the Transparency Database: "
+        f"Last error ({date_format(timezone.localtime(now), 'DATETIME_FORMAT')}): "
+        "Refused by the Transparency Database: "
         "{&quot;decision_facts&quot;: [&quot;The decision facts field is required.&quot;]}")
 
 

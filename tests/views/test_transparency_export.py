@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext
 
 from takedowns import tdb
 from takedowns.models import Listing, Penalty, Seller
@@ -137,3 +138,18 @@ def test_a_lead_exports_an_account_measure_and_a_warning_has_none(client, lead, 
     assert response["Content-Disposition"] == f'attachment; filename="tdb-statement-penalty-{restriction.pk}.json"'
     assert response.json()["decision_provision"] == "DECISION_PROVISION_PARTIAL_SUSPENSION"
     assert client.get(f"/review/penalties/{warning.pk}/tdb.json").status_code == 404
+
+
+def test_the_statements_are_byte_identical_under_german(client, lead, decisions, settings, monkeypatch):
+    """The statements are data for the Transparency Database: English whatever the language, even
+    where a statement reads a translated text (here Django's own German "Januar")."""
+    built = tdb.statement_for
+    monkeypatch.setattr(tdb, "statement_for", lambda decision: {**built(decision), "probe": gettext("January")})
+    removal = decisions[0]
+    log_in(client, lead)
+    english = [client.get(one_url(removal.pk)).content, batch(client, str(removal.pk)).content]
+    settings.LANGUAGE_CODE = settings.STAFF_LANGUAGE = "de"
+    german = [client.get(one_url(removal.pk), HTTP_ACCEPT_LANGUAGE="de").content,
+              batch(client, str(removal.pk)).content]
+    assert german == english
+    assert b'"probe": "January"' in english[0]
