@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import override, pgettext
 from django.views.decorators.http import require_GET
 
 from takedowns import tdb_submission
@@ -117,7 +117,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             svg_chart(_("Takedown decision: weekly median time"), [
                 # Translators: the week starting on this day, under a chart's axis ("wk 28 Sep").
                 (_("wk %(monday)s") % {"monday": _tick_day(week.monday)}, hours(week.median))
-                for week in shown.weeks], style="line", unit="h"),
+                # Translators: the unit of a chart's values, hours, abbreviated ("72 h").
+                for week in shown.weeks], style="line", unit=pgettext("hours, abbreviated", "h")),
         ], durations=[(row, duration_text(row.median), duration_text(row.p90), percent(row.share))
                       for row in shown.durations])
     return render(request, "takedowns/dashboard/dashboard.html", context, status=400 if form.errors else 200)

@@ -296,3 +296,25 @@ def test_the_privacy_page_says_what_a_measure_keeps_and_for_how_long(client, db,
            "our reasons and your appeal removed 1 year after its last step (the decision, the end of a suspension, " \
            "or the decision on an appeal); never while a suspension runs or an appeal is open" in page
     assert "or that was refused when it was confirmed because notice handling for its sender was suspended" in page
+
+
+def _main(html: str) -> str:
+    return html.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_the_leads_notifier_pages_skip_no_heading_level_and_scope_every_header(client, appeal, lead):
+    """Issue 13: headings in order, tables with <th scope> in a box that scrolls at 390 px, and no
+    column header without a name (the appeals list's last column is named for screen readers)."""
+    log_in(client, lead)
+    for url in ["/review/notifiers/", f"/review/notifiers/appeals/{appeal.pk}/",
+                f"/review/notifiers/proposals/{appeal.measure.proposal_id}/"]:
+        main = _main(client.get(url).content.decode())
+        levels = [int(level) for level in re.findall(r"<h([1-6])\b", main)]
+        assert levels[0] == 1 and levels.count(1) == 1, url
+        assert all(later <= earlier + 1 for earlier, later in zip(levels, levels[1:], strict=False)), (url, levels)
+        assert re.findall(r"<th(?=[\s>])(?![^>]*scope=)[^>]*>", main) == [], url
+        assert re.findall(r"<th[^>]*>\s*</th>", main) == [], url
+        assert main.count("<table") == len(re.findall(r'<div class="table-responsive">\s*<table', main)), url
+    listed = _main(client.get("/review/notifiers/").content.decode())
+    assert '<span class="visually-hidden">Yours to decide?</span>' in listed
+    assert '<span class="badge bg-secondary" title="You decided the measure">not yours to decide</span>' in listed
