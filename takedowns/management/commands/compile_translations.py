@@ -53,7 +53,7 @@ def _differs(extract: Any, english: list[str], forms: list[str], plural: bool) -
     """What a translation's placeholders (or tags) get wrong, or None. A singular form may leave out what its
     English has (German "Ein Eintrag" for "%(n)s entry"), but no form may bring in one the English lacks (a
     KeyError when the page is shown), and the last form, the general plural, must have all of the plural's."""
-    known = sum((extract(text) for text in english), Counter())
+    known: Counter[str] = sum((extract(text) for text in english), Counter())
     if not plural:
         return None if extract(forms[0]) == known else f"{dict(extract(forms[0]))} where the English has {dict(known)}"
     for text in forms:
