@@ -20,7 +20,7 @@ COUNTER_NOTICE_WINDOW_SECONDS ?= 120
 SITE_URL ?= http://127.0.0.1:$(PORT)
 DEMO_ENV := DEBUG=true DEMO_MODE=true PORT=$(PORT) SITE_URL=$(SITE_URL) COUNTER_NOTICE_WINDOW_SECONDS=$(COUNTER_NOTICE_WINDOW_SECONDS)
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean translations messages messages-staff
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,34 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed
+# --- Translations (README, "Translations"). The catalogues, locale/<lang>/LC_MESSAGES/django.po, are compiled
+# to the .mo files Django reads by a Python command (Babel): no GNU gettext needed to run or test. The .mo files
+# are not in git; a stamp under var/ saves starting Django when no catalogue changed since (the command itself
+# also rewrites only a .mo older than its .po).
+TRANSLATIONS_STAMP := var/.translations-compiled
+MESSAGE_LANGUAGES := de fr es it zh_Hans
+
+$(TRANSLATIONS_STAMP): $(wildcard locale/*/LC_MESSAGES/*.po) | $(VENV)/.installed
+	DEBUG=true $(BIN)/python manage.py compile_translations
+	mkdir -p $(@D) && touch $@
+
+translations: $(TRANSLATIONS_STAMP)
+
+# Extracts the marked strings into the five catalogues, keeping the file:line locations (tests and translators
+# use them) and dropping strings no longer in the code. A developer's tool: it needs GNU gettext (xgettext,
+# msgmerge; Debian: apt-get install gettext), which `make run` and `make test` do not. What is not extracted
+# (tests, tools, the English-only staff area) is listed once, in takedowns/management/commands/makemessages.py.
+messages: $(VENV)/.installed
+	mkdir -p locale
+	DEBUG=true $(BIN)/python manage.py makemessages --no-obsolete $(foreach code,$(MESSAGE_LANGUAGES),-l $(code))
+
+# For a lead adding a language to the staff area (STAFF_LANGUAGE): every string, the staff area's included.
+messages-staff: $(VENV)/.installed
+	@test -n "$(LANGUAGE)" || { echo "Usage: make messages-staff LANGUAGE=xx (a locale name: de, zh_Hans)" >&2; exit 2; }
+	mkdir -p locale
+	DEBUG=true $(BIN)/python manage.py makemessages --no-obsolete --staff -l $(LANGUAGE)
+
+run: $(VENV)/.installed $(TRANSLATIONS_STAMP)
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEMO_ENV) $(BIN)/python manage.py load_seeds
 	@echo ""
@@ -55,7 +82,7 @@ lint: $(VENV)/.installed-test
 	DEBUG=true $(BIN)/lint-imports
 	DEBUG=true $(BIN)/mypy
 
-test: lint
+test: lint $(TRANSLATIONS_STAMP)
 	DEBUG=true $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -294,6 +294,11 @@ MIDDLEWARE = [
     "takedowns.middleware.RequestSizeLimit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language: the visitor's choice (the language cookie the switcher sets), else the
+    # browser's Accept-Language, else LANGUAGE_CODE. After sessions, before CommonMiddleware (Django's order).
+    "django.middleware.locale.LocaleMiddleware",
+    # ...except in the staff area, which stays in STAFF_LANGUAGE (below).
+    "takedowns.middleware.StaffLanguage",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -312,6 +317,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",  # LANGUAGE_CODE for <html lang>, LANGUAGES
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -325,9 +331,36 @@ AUTH_PASSWORD_VALIDATORS = [] if DEMO_MODE else [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-
-
+# --- Languages (issue 13). The public pages and e-mails in the six languages the notice form offers
+# (takedowns.enums.Language: the same codes, each named in its own language). ---
 LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("it", "Italiano"),
+    ("zh-hans", "中文"),  # Simplified Chinese; Django maps a browser's zh-CN and zh-SG to it
+]
+# The catalogues: locale/<lang>/LC_MESSAGES/django.po, compiled to .mo by `manage.py compile_translations`
+# (Babel, no GNU gettext needed; `make run` and `make test` do it). README, "Translations".
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice. A preference the visitor asked for, kept only in their browser (no consent needed:
+# a user-interface cookie, ePrivacy Directive Art. 5(3)); a year, so a returning visitor keeps it.
+LANGUAGE_COOKIE_NAME = "language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True  # no script of ours reads it
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+# The staff area (every path under /review/ and /admin/) is in this language whatever the visitor chose
+# (takedowns.middleware.StaffLanguage): reviewers share one vocabulary for decisions, reason codes and the
+# notes they leave each other. Its strings are marked for translation too, but kept out of the shipped
+# catalogues (Makefile, STAFF_ONLY): a lead adds a staff language by extracting and translating them
+# (`make messages-staff LANGUAGE=xx`) and setting STAFF_LANGUAGE to a code of LANGUAGES.
+STAFF_LANGUAGE = env_str("STAFF_LANGUAGE", "en")
+if STAFF_LANGUAGE not in dict(LANGUAGES):
+    sys.exit(f"Configuration error: STAFF_LANGUAGE={STAFF_LANGUAGE!r} is none of LANGUAGES "
+             f"({', '.join(dict(LANGUAGES))}).")
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -237,7 +237,8 @@ class Language(models.TextChoices):
     FR = "fr", "Français"
     ES = "es", "Español"
     IT = "it", "Italiano"
-    ZH = "zh", "中文"
+    # Django's code for Simplified Chinese (LANGUAGES in settings; "zh" alone is no catalogue of Django's).
+    ZH_HANS = "zh-hans", "中文"
 
 
 # Catalogue categories whose counterfeits endanger health or safety: reviewed first.

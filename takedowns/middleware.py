@@ -1,4 +1,5 @@
-"""Request-wide guards that must run before anything reads the request body."""
+"""Request-wide middleware: the guard that runs before anything reads the request body, and the
+staff area's language."""
 
 from collections.abc import Callable
 
@@ -6,6 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
+from django.utils import translation
 
 REQUEST_TOO_LARGE = 413
 
@@ -35,4 +37,28 @@ class RequestSizeLimit:
                 "file_limit": filesizeformat(settings.EVIDENCE_MAX_FILE_BYTES),
                 "total_limit": filesizeformat(settings.EVIDENCE_MAX_TOTAL_BYTES),
             }, status=REQUEST_TOO_LARGE)
+        return self.get_response(request)
+
+
+class StaffLanguage:
+    """The staff area (every path under /review/ and /admin/) in settings.STAFF_LANGUAGE, English
+    unless a lead changed it, whatever language the visitor chose for the public pages: reviewers
+    share one vocabulary for decisions, reason codes and their notes to each other. Placed right
+    after LocaleMiddleware, which activates the visitor's language for every request; this
+    overrides it, and LocaleMiddleware's Content-Language then says the language shown. A lead adds
+    a staff language by translating the staff strings and changing the setting (README,
+    "Translations")."""
+
+    STAFF_PATHS = ("/review/", "/admin/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The switcher hides itself here (templates/_language_switcher.html): it would change nothing.
+        staff = request.path_info.startswith(self.STAFF_PATHS)
+        request.in_staff_area = staff  # type: ignore[attr-defined]
+        if staff:
+            translation.activate(settings.STAFF_LANGUAGE)
+            request.LANGUAGE_CODE = settings.STAFF_LANGUAGE
         return self.get_response(request)

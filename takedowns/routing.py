@@ -4,7 +4,9 @@ event log can say why a notice got its priority and its reviewer."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, CharField, F, IntegerField, Value, When
+from django.db.models.functions import Concat, Replace
+from django.db.models.lookups import Contains
 
 from takedowns.enums import InfringementReason, ItemState, SubmitterTrust
 from takedowns.models import Listing, Reviewer
@@ -65,6 +67,15 @@ def score_priority(reasons: list[str], listings: list[Listing], right_verified: 
     return Priority(score, rules)
 
 
+def _speaks(language: str) -> Case:
+    """0 for a reviewer whose comma-separated languages list exactly this code, else 1. One SQL expression:
+    ",zh-hans," within ",en,zh-hans,", so that no code is taken for a part of another ("zh" of "zh-hans");
+    spaces after the commas are allowed."""
+    listed = Concat(Value(","), Replace(F("languages"), Value(" "), Value("")), Value(","), output_field=CharField())
+    return Case(When(Contains(listed, Value(f",{language},")), then=Value(0)), default=Value(1),
+                output_field=IntegerField())
+
+
 @dataclass(frozen=True)
 class Assignment:
     reviewer: Reviewer | None
@@ -76,8 +87,7 @@ def choose_reviewer(right_type: str, language: str, high_risk: bool = False) -> 
     one who speaks the notice's language, then the longest-standing. Without a skilled reviewer
     the least-loaded active reviewer takes it, so that no notice waits for a specialist. A high-risk
     notice goes only to a reviewer a lead designated for them (Reviewer.risk_reviewer)."""
-    speaks = Case(When(languages__contains=language, then=Value(0)), default=Value(1), output_field=IntegerField())
-    active = Reviewer.objects.filter(is_active=True).select_related("user").annotate(speaks=speaks)
+    active = Reviewer.objects.filter(is_active=True).select_related("user").annotate(speaks=_speaks(language))
     among = "active reviewer"
     if high_risk:
         active, among = active.filter(risk_reviewer=True), "reviewer designated for high-risk notices"

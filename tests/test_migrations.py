@@ -16,10 +16,12 @@ from takedowns.models import (
     CounterNotice,
     CounterNoticeFiling,
     Event,
+    Notice,
     NoticeItem,
     ReasonCode,
     ReportPublication,
     ReportSnapshot,
+    Reviewer,
     SlaClock,
     SlaPolicy,
 )
@@ -191,3 +193,24 @@ def test_0023_moves_waiting_restore_dates_into_the_512g_window(bright, reviewers
     assert moved[0].details["note"] == (
         "Restore date moved by migration 0023 into the window of 17 U.S.C. 512(g)(2)(C): between the end of "
         "the 10th and the end of the 14th US business day after receipt.")
+
+
+def test_0027_writes_chinese_as_zh_hans_in_notices_and_reviewers_lists_and_back(db):
+    """Django's code for Simplified Chinese: a notice's "zh" and a reviewer's listed "zh" become "zh-hans"
+    (no other code touched, "en, zh" with its space too), and back on reversing."""
+    migration = importlib.import_module("takedowns.migrations.0027_language_codes")
+    chinese, german = factories.file_notice(factories.FILED_AT), factories.file_notice(factories.FILED_AT)
+    Notice.objects.filter(pk=chinese.pk).update(language="zh")
+    Notice.objects.filter(pk=german.pk).update(language="de")
+    pat = factories.make_reviewer("pat", [], languages="en,de,zh")
+    ling = factories.make_reviewer("ling", [], languages="zh, en")
+    riley = factories.make_reviewer("riley", [], languages="en,de")
+
+    def state():
+        return ([Notice.objects.get(pk=n.pk).language for n in (chinese, german)],
+                [Reviewer.objects.get(pk=r.pk).languages for r in (pat, ling, riley)])
+
+    migration.forwards(apps, None)
+    assert state() == (["zh-hans", "de"], ["en,de,zh-hans", "zh-hans,en", "en,de"])
+    migration.backwards(apps, None)
+    assert state() == (["zh", "de"], ["en,de,zh", "zh,en", "en,de"])

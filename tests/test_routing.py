@@ -202,6 +202,27 @@ def test_language_breaks_ties_between_equally_loaded_reviewers(now, catalogue):
     assert notice.assigned_to == french
 
 
+def test_a_chinese_notice_goes_to_the_reviewer_who_lists_zh_hans_among_equals(now, catalogue):
+    make_reviewer("en", ["copyright"], languages="en,de")
+    chinese = make_reviewer("zh", ["copyright"], languages="en, zh-hans")  # a space after the comma is allowed
+    notice = confirmed(now, items=[("L-100001", "copyright_images")], right_type="copyright", language="zh-hans")
+    workflow.route_notice(notice.pk, now)
+    notice.refresh_from_db()
+    assert notice.assigned_to == chinese
+
+
+def test_a_language_matches_a_listed_code_exactly_never_a_part_of_one(db):
+    """Listed first, the reviewer with "zh-hans" would win a prefix match for "zh" (or "hans")."""
+    make_reviewer("hans", ["copyright"], languages="en,zh-hans")
+    zh = make_reviewer("zh", ["copyright"], languages="en,zh")
+    assert routing.choose_reviewer("copyright", "zh").reviewer == zh
+    assert routing.choose_reviewer("copyright", "hans").reviewer.user.username == "hans"  # nobody speaks it: by id
+    for language, speaks in (("zh-hans", {"hans": 0, "zh": 1}), ("en", {"hans": 0, "zh": 0}),
+                             ("h", {"hans": 1, "zh": 1})):
+        annotated = Reviewer.objects.annotate(speaks=routing._speaks(language))
+        assert {r.user.username: r.speaks for r in annotated} == speaks
+
+
 def test_without_a_skilled_reviewer_the_least_loaded_active_one_takes_it(now, catalogue, reviewers):
     make_reviewer("inactive-patent", ["patent"], active=False)
     notice = confirmed(now, items=[("L-100004", "patent")], right_type="patent")

@@ -33,7 +33,8 @@ def test_seeds_load_idempotently_with_the_demo_logins(settings, capsys):
     sellers, listings, rights, reviewers, notices, _ = first
     assert sellers >= 30 and listings >= 200
     assert {r.right_type for r in Right.objects.all()} == {"trademark", "copyright", "design", "patent"}
-    assert notices == 6  # three of them against one seller, S-2001: the demo of the penalty ladder
+    assert notices == 7  # three of them against one seller, S-2001: the demo of the penalty ladder
+    assert Notice.objects.filter(language="zh-hans").count() == 1  # a Chinese one (issue 13)
     assert set(Notice.objects.values_list("status", flat=True)) == {NoticeStatus.CONFIRMED, NoticeStatus.UNCONFIRMED}
     assert log_in("reviewer", "reviewer") is not None
     assert log_in("lead", "lead").is_superuser

@@ -10,10 +10,10 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST
 
-from takedowns import evidence, limits, workflow
+from takedowns import evidence, languages, limits, workflow
 from takedowns.access import confirmation_link, public, tracking_link
 from takedowns.enums import OPEN_NOTICE_STATUSES, NoticeStatus
 from takedowns.forms.public import (
@@ -49,15 +49,37 @@ def _submission_key(raw: str | None) -> uuid.UUID | None:
         return None
 
 
+def _switch_language(request: HttpRequest, item_rows_class: Any) -> HttpResponse:
+    """The form's language buttons (_form_language.html): the same form in the language chosen, with what was
+    typed, unchecked (no errors shown) and nothing filed or stored; files kept earlier stay listed."""
+    before, code = translation.get_language(), languages.chosen(request.POST["switch_language"])
+    if code:
+        translation.activate(code)
+    typed_rows = item_rows_class(request.POST, prefix="items")
+    rows = item_rows_class(prefix="items", initial=[languages.as_typed(row) for row in typed_rows])
+    key = _submission_key(request.POST.get("submission_key")) or uuid.uuid4()
+    kept = evidence.kept_for(key)
+    typed = languages.as_typed(NoticeForm(request.POST, kept=kept))
+    if typed.get("language") == before:  # left as the page proposed it, so it follows the page
+        typed["language"] = languages.page_language()
+    form = NoticeForm(initial={**typed, "submission_key": key}, item_rows=rows, kept=kept)
+    response = _notice_form_page(request, form, rows, kept)
+    return languages.remember(response, code) if code else response
+
+
 @once_more_if_disconnected
 @public
 @require_http_methods(["GET", "POST"])
 def file_notice(request: HttpRequest) -> HttpResponse:
     item_rows_class = item_formset_class()
+    if "switch_language" in request.POST:
+        return _switch_language(request, item_rows_class)
     if request.method == "GET":
         first = request.GET.get("listing", "")
         rows = item_rows_class(prefix="items", initial=[{"reported": first}] if first else None)
-        form = NoticeForm(initial={"submission_key": uuid.uuid4()}, item_rows=rows)
+        # Our messages in the page's language unless the submitter chooses another.
+        form = NoticeForm(initial={"submission_key": uuid.uuid4(), "language": languages.page_language()},
+                          item_rows=rows)
         return _notice_form_page(request, form, rows, [])
 
     data: QueryDict = request.POST

@@ -82,6 +82,7 @@ ROUTES = {
     "takedowns:transparency_json": PUBLIC,
     "takedowns:transparency_csv": PUBLIC,
     "takedowns:transparency_template_csv": PUBLIC,
+    "i18n:set_language": PUBLIC,  # the language switcher (issue 13)
     # The admin site (takedowns.access.LeadAdminSite) checks its own rule: tried at the end.
     "admin:*": ADMIN,
 }
@@ -94,7 +95,8 @@ POSTS = {"withdraw", "answer", "resubmit", "appeal_rejection", "report_lawsuit",
          "file_counter_notice", "appeal_penalty", "review_logout", "review_claim", "review_release", "review_decide",
          "review_reassign", "review_escalate", "appeal_decide", "review_counter_notice_accept",
          "review_counter_notice_incomplete", "two_factor_recovery_codes", "tracking_notifier_appeal",
-         "notifier_measure_appeal", "notifier_proposal_decide", "notifier_proposal_dismiss", "notifier_appeal_decide"}
+         "notifier_measure_appeal", "notifier_proposal_decide", "notifier_proposal_dismiss", "notifier_appeal_decide",
+         "set_language"}
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):
