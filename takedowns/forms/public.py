@@ -15,7 +15,7 @@ from django.forms.formsets import BaseFormSet
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise as StrPromise
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -252,6 +252,11 @@ class NoticeForm(forms.Form):
             "loses them. Attach them again.",
             "Files you uploaded earlier on this form are no longer kept: a form left unsent for %(hours)d hours "
             "loses them. Attach them again.", hours) % {"hours": hours}
+        if not (get_language() or "en").startswith("en"):
+            # The binding English original shown below each translated statement (file_notice.html) describes it.
+            for name, element_id in (("good_faith_statement", "good-faith-original"),
+                                     ("accuracy_statement", "accuracy-original")):
+                self.fields[name].widget.attrs["aria-describedby"] = element_id
         # "Report at least one listing", when it applies: the summary links it to the first row, which it marks.
         self.no_listing_error = ""
         # Files that passed their checks, stored by the view even when another field has an error,
@@ -537,5 +542,5 @@ class CatalogueFilterForm(forms.Form):
     """The catalogue's search box and category filter; `after` is the page cursor."""
 
     q = forms.CharField(label=_("Search titles"), max_length=200, required=False)
-    category = forms.CharField(max_length=40, required=False)
+    category = forms.CharField(label=_("Category"), max_length=40, required=False)
     after = forms.CharField(max_length=100, required=False)

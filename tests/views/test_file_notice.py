@@ -13,10 +13,10 @@ from django.utils import translation
 from django.utils.html import escape
 
 from takedowns import evidence, legal
-from takedowns.forms.public import NoticeForm
-from takedowns.views.public import file_notice
 from takedowns.enums import NoticeStatus
+from takedowns.forms.public import NoticeForm
 from takedowns.models import Event, Evidence, Notice
+from takedowns.views.public import file_notice
 from tests.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, log_in, routed, upload
 
 pytestmark = pytest.mark.django_db
@@ -562,6 +562,10 @@ def test_in_another_language_each_dmca_statement_shows_its_binding_english_origi
         assert block, element_id
         assert '<span class="fw-semibold">English original (binding):</span>' in block.group(1)
         assert f'<span lang="en">{escape(original)}</span>' in block.group(1)
+    for name, element_id in (("good_faith_statement", "good-faith-original"),
+                             ("accuracy_statement", "accuracy-original")):
+        checkbox = re.search(rf'<input type="checkbox" name="{name}"[^>]*>', body).group(0)
+        assert f'aria-describedby="{element_id}"' in checkbox
     # Right below its statement's checkbox.
     assert body.index('id="id_good_faith_statement"') < body.index('id="good-faith-original"') < body.index(
         'id="id_accuracy_statement"') < body.index('id="accuracy-original"')
@@ -569,7 +573,7 @@ def test_in_another_language_each_dmca_statement_shows_its_binding_english_origi
 
 def test_in_english_the_statements_are_shown_once(client):
     body = form_page_in("en")
-    assert "english-original" not in body and '<span lang="en">' not in body
+    assert "english-original" not in body and '<span lang="en">' not in body and "-original\"" not in body
     assert body.count(escape(legal.ACCURACY_TEXT)) == 1
 
 

@@ -122,6 +122,7 @@ def test_the_listings_and_deadlines_tables_stack_on_a_phone(client, notice, now)
     workflow.confirm_notice(notice, now=now)
     body = client.get(notice.tracking_path()).content.decode()
     assert '<link rel="stylesheet" href="/static/css/public.css">' in body
+    assert "Times on this page are in UTC." in body  # the dates below are in the language's format, without zone
     assert '<table class="table table-sm align-middle table-stack" id="items">' in body
     header = re.search(r'<table[^>]*id="items">\s*<thead><tr>(.*?)</tr></thead>', body, re.S).group(1)
     assert re.findall(r'<th scope="col">(.*?)</th>', header) == ["No.", "Reported", "Listing", "Infringement",
