@@ -52,6 +52,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection
+from django.utils.translation import gettext, ngettext, pgettext
 from django_ratelimit.core import get_usage
 
 from takedowns import trust
@@ -75,8 +76,6 @@ KEEP_FILES_OVER_LIMIT = 3
 # Longer than any value an address or user name can validly have; what is longer is still one key.
 _KEY_MAX = 320
 
-_WHAT = {FILING: "notices", CONFIRMATION: "confirmations", ANSWER: "answers", APPEAL: "appeals",
-         COUNTER_NOTICE: "counter-notices", LAWSUIT: "lawsuit reports", LOGIN: "log-in attempts"}
 _UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 _RATE = re.compile(r"(\d+)/(\d*)([smhd])")
 
@@ -102,14 +101,54 @@ class Refusal:
 
     @property
     def reason(self) -> str:
-        """What happened, in one sentence for the page."""
+        """What happened, in one sentence for the page, in the page's language."""
         if self.key == PENDING:
-            return (f"{self.limit} notices filed with {self.email} are waiting for their confirmation, so we send "
-                    "this address no more confirmation e-mails and accept no new notice for it until one of them "
-                    "is confirmed (follow the link in the e-mail we sent) or expires.")
-        where = {ADDRESS: "from your network address",
-                 EMAIL: "for this user name" if self.action == LOGIN else "for this e-mail address"}[self.key]
-        return f"We accept at most {self.limit} {_WHAT[self.action]} per {self.per} {where}, and that many came."
+            return ngettext(
+                "%(count)s notice filed with %(email)s is waiting for its confirmation, so we send this address no "
+                "more confirmation e-mails and accept no new notice for it until it is confirmed (follow the link "
+                "in the e-mail we sent) or expires.",
+                "%(count)s notices filed with %(email)s are waiting for their confirmation, so we send this address "
+                "no more confirmation e-mails and accept no new notice for it until one of them is confirmed "
+                "(follow the link in the e-mail we sent) or expires.", self.limit) % {
+                "count": self.limit, "email": self.email}
+        values = {"limit": self.limit, "what": _what(self.action), "window": _window(self.per)}
+        if self.key == ADDRESS:
+            # Translators: e.g. "We accept at most 20 notices per hour from your network address, and that many came."
+            return gettext("We accept at most %(limit)s %(what)s %(window)s from your network address, and that "
+                           "many came.") % values
+        if self.action == LOGIN:
+            return gettext("We accept at most %(limit)s %(what)s %(window)s for this user name, and that many "
+                           "came.") % values
+        return gettext("We accept at most %(limit)s %(what)s %(window)s for this e-mail address, and that many "
+                       "came.") % values
+
+
+def _what(action: str) -> str:
+    """What a limit counts, as a plural noun for Refusal.reason."""
+    return {FILING: pgettext("counted by a rate limit", "notices"),
+            CONFIRMATION: pgettext("counted by a rate limit", "confirmations"),
+            ANSWER: pgettext("counted by a rate limit", "answers"),
+            APPEAL: pgettext("counted by a rate limit", "appeals"),
+            COUNTER_NOTICE: pgettext("counted by a rate limit", "counter-notices"),
+            LAWSUIT: pgettext("counted by a rate limit", "lawsuit reports"),
+            LOGIN: pgettext("counted by a rate limit", "log-in attempts")}[action]
+
+
+def _window(per: str) -> str:
+    """A rate's window (per_text: "hour", "15 minutes") as words for Refusal.reason: "per hour"."""
+    count_text, _space, unit = per.rpartition(" ")
+    unit = unit.removesuffix("s") if count_text else unit
+    count = int(count_text) if count_text.isdigit() else 1
+    if count == 1:
+        return {"second": pgettext("rate limit window", "per second"),
+                "minute": pgettext("rate limit window", "per minute"),
+                "hour": pgettext("rate limit window", "per hour"),
+                "day": pgettext("rate limit window", "per day")}[unit]
+    phrases = {"second": ngettext("per %(count)d second", "per %(count)d seconds", count),
+               "minute": ngettext("per %(count)d minute", "per %(count)d minutes", count),
+               "hour": ngettext("per %(count)d hour", "per %(count)d hours", count),
+               "day": ngettext("per %(count)d day", "per %(count)d days", count)}
+    return phrases[unit] % {"count": count}
 
 
 @dataclass

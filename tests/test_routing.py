@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.formats import date_format
 
 from takedowns import routing, tasks, workflow
 from takedowns.enums import ClockKind, EventKind, ItemState, NoticeStatus
@@ -414,7 +415,8 @@ def test_the_tracking_page_shows_the_notice_closed_at_routing_with_each_listings
     assert '<span class="badge fs-6 bg-info text-dark" id="notice-status">Closed</span>' in page
     assert "none of the listings it reports could be reviewed" in page
     assert "with a reviewer since" not in page.lower()
-    assert f'Closed at routing</dt><dd class="col-sm-9" id="routed-at">{notice.routed_at:%-d %b %Y, %H:%M} UTC: no ' \
+    routed_at = date_format(notice.routed_at, "DATETIME_FORMAT")  # the language's format (issue 13)
+    assert f'Closed at routing</dt><dd class="col-sm-9" id="routed-at">{routed_at}: no ' \
            "listing could be reviewed</dd>" in page
     rows = re.findall(r'<tr class="[^"]*" data-state="([a-z_]+)">', page)
     assert rows == ["not_found", "already_removed", "duplicate", "duplicate"]

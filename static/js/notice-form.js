@@ -1,7 +1,10 @@
-// Progressive enhancement for the notice form: add listing rows, and disable the submit
-// button after the first click (the server also refuses a second notice from one form).
+// Progressive enhancement for the notice form: add listing rows, move the focus to the error summary
+// after a failed send, and disable the submit button after the first click (the server also refuses a
+// second notice from one form). Its texts come translated from the form's data-text-* attributes.
 (function () {
   "use strict";
+  var summary = document.getElementById("form-errors-heading");
+  if (summary) { summary.focus(); }
   var form = document.getElementById("notice-form");
   if (!form) { return; }
   var addButton = document.getElementById("add-item-row");
@@ -18,6 +21,11 @@
       total.value = String(index + 1);
     });
   }
+  function text(name, values) {
+    var result = form.getAttribute("data-text-" + name) || "";
+    Object.keys(values || {}).forEach(function (key) { result = result.split("{" + key + "}").join(values[key]); });
+    return result;
+  }
   // The server refuses a body over data-max-body before reading it, and so cannot keep what was
   // typed: files that could not fit are caught here, before anything is sent or lost.
   var maxBody = parseInt(form.getAttribute("data-max-body") || "0", 10);
@@ -28,20 +36,28 @@
     });
     return bytes;
   }
-  function megabytes(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }
+  function megabytes(bytes) {
+    var size = (bytes / 1048576).toLocaleString(document.documentElement.lang || undefined,
+      { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    return text("megabytes", { size: size });
+  }
   form.addEventListener("submit", function (event) {
+    // Switching the page language re-shows the form with what was typed; chosen files are not kept
+    // (the page says so), so they are not uploaded either, and the send button stays as it is.
+    if (event.submitter && event.submitter.name === "switch_language") {
+      form.querySelectorAll('input[type="file"]').forEach(function (input) { input.disabled = true; });
+      return;
+    }
     var attached = attachedBytes();
     var warning = document.getElementById("upload-too-large");
     if (maxBody && attached > maxBody - 1048576) {
       event.preventDefault();
-      warning.textContent = "The files you attached add up to " + megabytes(attached) + "; at most " +
-        megabytes(maxBody - 1048576) + " can be sent at once. Nothing was sent and everything you typed is " +
-        "still here: attach fewer or smaller files.";
+      warning.textContent = text("too-large", { attached: megabytes(attached), limit: megabytes(maxBody - 1048576) });
       warning.hidden = false;
       warning.scrollIntoView();
       return;
     }
     var button = document.getElementById("submit-notice");
-    if (button) { button.disabled = true; button.textContent = "Sending…"; }
+    if (button) { button.disabled = true; button.textContent = text("sending"); }
   });
 })();

@@ -11,9 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from takedowns import evidence, languages, limits, workflow
+from takedowns import evidence, languages, legal, limits, workflow
 from takedowns.access import confirmation_link, public, tracking_link
 from takedowns.enums import OPEN_NOTICE_STATUSES, NoticeStatus
 from takedowns.forms.public import (
@@ -127,13 +129,16 @@ def _refused_notice(request: HttpRequest, form: NoticeForm, rows: Any, key: uuid
         return redirect("takedowns:notice_filed", submission_key=key)  # a double click: filed by the first
     # (_keep_uploads finds files kept by an earlier step of this request, and does not keep them twice.)
     files_kept = bool(form.accepted_uploads) and refusal.keep_files and _keep_uploads(form, key, from_the_form)
-    kept = "Everything you typed is still in the form below"
     if files_kept:
-        kept += ", and the files you attached are kept with it (no need to attach them again)"
+        kept = _("Everything you typed is still in the form below, and the files you attached are kept with it "
+                 "(no need to attach them again).")
     elif form.accepted_uploads:
-        kept += "; the files you attached were not kept: attach them again"
+        kept = _("Everything you typed is still in the form below; the files you attached were not kept: attach "
+                 "them again.")
+    else:
+        kept = _("Everything you typed is still in the form below.")
     return limited.refused(request, NOTICE_FORM, _notice_form_context(form, rows, evidence.kept_for(key)), refusal,
-                           kept=kept + ".")
+                           kept=kept)
 
 
 def _keep_uploads(form: NoticeForm, key: uuid.UUID, from_the_form: bool) -> bool:
@@ -144,14 +149,18 @@ def _keep_uploads(form: NoticeForm, key: uuid.UUID, from_the_form: bool) -> bool
     if not form.accepted_uploads:
         return True
     if not from_the_form:
-        form.add_error(None, "The files you attached were not kept, because the form was not sent from its page; "
-                             "attach them again.")
+        form.add_error(None, _("The files you attached were not kept, because the form was not sent from its "
+                               "page; attach them again."))
         return False
     kept = evidence.keep(key, form.accepted_uploads)
     if len(kept) < len(form.accepted_uploads):  # another tab filled the key meanwhile
-        form.add_error(None, f"{len(form.accepted_uploads) - len(kept)} of the files you attached would take this "
-                             f"notice past {settings.EVIDENCE_MAX_FILES} files or "
-                             f"{filesizeformat(settings.EVIDENCE_MAX_TOTAL_BYTES)} and were not kept.")
+        dropped = len(form.accepted_uploads) - len(kept)
+        form.add_error(None, ngettext(
+            "%(dropped)s of the files you attached would take this notice past %(files)s files or %(bytes)s and "
+            "was not kept.",
+            "%(dropped)s of the files you attached would take this notice past %(files)s files or %(bytes)s and "
+            "were not kept.", dropped) % {"dropped": dropped, "files": settings.EVIDENCE_MAX_FILES,
+                                          "bytes": filesizeformat(settings.EVIDENCE_MAX_TOTAL_BYTES)})
         return False
     return True
 
@@ -189,14 +198,15 @@ def confirm(request: HttpRequest, notice: Notice) -> HttpResponse:
     refusal = limited.check(request, limits.CONFIRMATION, notice.submitter_email)
     if refusal is not None:
         return limited.refused(request, "takedowns/public/confirm.html", {"notice": notice}, refusal,
-                               kept="Your notice is kept as it is, waiting for this confirmation.")
+                               kept=_("Your notice is kept as it is, waiting for this confirmation."))
     try:
         notice = workflow.confirm_notice(notice, now=timezone.now())
     except workflow.TransitionNotAllowed as exc:
         return render(request, "takedowns/public/confirm.html", {"notice": notice, "error": str(exc)}, status=409)
     if notice.status == NoticeStatus.REFUSED:
         return _refused(request, notice)
-    messages.success(request, f"Thank you: notice {notice.reference} is confirmed and queued for review.")
+    messages.success(request, _("Thank you: notice %(reference)s is confirmed and queued for review.")
+                     % {"reference": notice.reference})
     return redirect(notice.tracking_path())
 
 
@@ -237,9 +247,18 @@ def _tracking_context(notice: Notice, **bound: Any) -> dict[str, Any]:
         # Each fixable rejection with its form; the one posted with an error comes back bound.
         "fix_rows": [(offer, bound["resubmit_form"] if offer.decision.pk == bound.get("resubmit_for")
                       else ResubmitForm(auto_id=f"fix-{offer.decision.pk}-%s")) for offer in page.fixes],
+        # The listings each question is about, as the page names them ("2, 5").
+        "question_rows": [(question, _positions(question)) for question in page.questions],
+        "open_question_numbers": _positions(page.open_question) if page.open_question else "",
         "can_withdraw": notice.status in OPEN_NOTICE_STATUSES,
+        # The counter-notice's sworn statements (17 U.S.C. § 512(g)(3)(C)), in their binding English.
+        "counter_notice_statements": (legal.STATEMENT_MISTAKE, legal.STATEMENT_JURISDICTION),
         "unconfirmed": notice.status == NoticeStatus.UNCONFIRMED,
     }
+
+
+def _positions(question: Any) -> str:
+    return ", ".join(str(item.position) for item in question.items.all())
 
 
 @tracking_link
@@ -248,12 +267,12 @@ def resubmit(request: HttpRequest, notice: Notice, decision_id: int) -> HttpResp
     """Fix and resubmit a rejected listing (resubmission_rules.py): text and files, on the same case."""
     decision = decision_of(notice, decision_id)
     if decision is None:
-        raise Http404("No such decision on this notice.")
+        raise Http404(_("No such decision on this notice."))
     form = ResubmitForm(request.POST, request.FILES, auto_id=f"fix-{decision.pk}-%s", decision=decision)
     refusal = limited.check(request, limits.ANSWER, notice.submitter_email)
     if refusal is not None:
-        kept = "What you wrote is still in its box below" + (
-            "; the files you attached were not kept: attach them again." if request.FILES else ".")
+        kept = (_("What you wrote is still in its box below; the files you attached were not kept: attach them "
+                  "again.") if request.FILES else _("What you wrote is still in its box below."))
         return _refused_on_tracking_page(request, notice, refusal, kept, resubmit_form=form,
                                          resubmit_for=decision.pk)
     if not form.is_valid():
@@ -265,8 +284,8 @@ def resubmit(request: HttpRequest, notice: Notice, decision_id: int) -> HttpResp
         # Refused (a suspension, the limits reached meanwhile): the text comes back in its box.
         messages.error(request, str(exc))
         return _tracking_response(request, notice, status=409, resubmit_form=form, resubmit_for=decision.pk)
-    messages.success(request, f"Thank you: listing {decision.item.position} is back with a reviewer, "
-                              "on this notice and its clock.")
+    messages.success(request, _("Thank you: listing %(number)s is back with a reviewer, on this notice and its "
+                                "clock.") % {"number": decision.item.position})
     return redirect(f"{notice.tracking_path()}#fix-{decision.pk}")
 
 
@@ -276,8 +295,8 @@ def answer(request: HttpRequest, notice: Notice) -> HttpResponse:
     form = AnswerForm(request.POST, request.FILES)
     refusal = limited.check(request, limits.ANSWER, notice.submitter_email)
     if refusal is not None:
-        kept = "Your answer is still in its box below" + (
-            "; the files you attached were not kept: attach them again." if request.FILES else ".")
+        kept = (_("Your answer is still in its box below; the files you attached were not kept: attach them again.")
+                if request.FILES else _("Your answer is still in its box below."))
         return _refused_on_tracking_page(request, notice, refusal, kept, answer_form=form)
     if not form.is_valid():
         return _tracking_response(request, notice, status=400, answer_form=form)
@@ -287,7 +306,7 @@ def answer(request: HttpRequest, notice: Notice) -> HttpResponse:
     except workflow.TransitionNotAllowed as exc:
         messages.error(request, str(exc))
         return redirect(notice.tracking_path())
-    messages.success(request, "Thank you: your answer is with the reviewer.")
+    messages.success(request, _("Thank you: your answer is with the reviewer."))
     return redirect(notice.tracking_path())
 
 
@@ -302,7 +321,8 @@ def withdraw(request: HttpRequest, notice: Notice) -> HttpResponse:
     except workflow.TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Notice {notice.reference} is withdrawn; no listing will be removed because of it.")
+        messages.success(request, _("Notice %(reference)s is withdrawn; no listing will be removed because of it.")
+                         % {"reference": notice.reference})
     return redirect(notice.tracking_path())
 
 
@@ -313,11 +333,11 @@ def report_lawsuit(request: HttpRequest, notice: Notice, counter_notice_id: int)
     restored, that they filed an action seeking a court order (DMCA 512(g)(2)(C))."""
     counter_notice = counter_notice_of(notice, counter_notice_id)
     if counter_notice is None:
-        raise Http404("No such counter-notice on this notice.")
+        raise Http404(_("No such counter-notice on this notice."))
     form = LawsuitForm(request.POST)
     refusal = limited.check(request, limits.LAWSUIT, notice.submitter_email)
     if refusal is not None:
-        return _refused_on_tracking_page(request, notice, refusal, "What you wrote is still in its box below.",
+        return _refused_on_tracking_page(request, notice, refusal, _("What you wrote is still in its box below."),
                                          lawsuit_form=form, lawsuit_for=counter_notice.pk)
     if not form.is_valid():
         return _tracking_response(request, notice, status=400, lawsuit_form=form, lawsuit_for=counter_notice.pk)
@@ -326,6 +346,6 @@ def report_lawsuit(request: HttpRequest, notice: Notice, counter_notice_id: int)
     except workflow.TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Thank you: the lawsuit is recorded, and the listing will not be restored "
-                                  "because of this counter-notice. We have told the seller.")
+        messages.success(request, _("Thank you: the lawsuit is recorded, and the listing will not be restored "
+                                    "because of this counter-notice. We have told the seller."))
     return redirect(f"{notice.tracking_path()}#counter-notice-{counter_notice.pk}")

@@ -1,14 +1,22 @@
 """The public notice form: what is filed, every error and what survives it, uploads, double submits."""
 
+import re
 import uuid
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
+from django.test import RequestFactory
+from django.utils import translation
+from django.utils.html import escape
 
-from takedowns import evidence
+from takedowns import evidence, legal
 from takedowns.enums import NoticeStatus
+from takedowns.forms.public import NoticeForm
 from takedowns.models import Event, Evidence, Notice
+from takedowns.views.public import file_notice
 from tests.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, log_in, routed, upload
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +183,7 @@ def test_an_infringement_that_does_not_fit_the_right_is_refused_on_its_row(clien
     response = client.post(URL, form_data(rows=(("L-100001", "patent"),)))
     row = response.context["rows"].forms[0]
     assert row.errors["reason"] == [
-        "“Patent infringement” does not fit a trademark; choose “Counterfeit goods” or "
+        "“Patent infringement” does not fit the type of right “Trademark”; choose “Counterfeit goods” or "
         "“Trademark misuse (logo or brand name used without permission)”, or change the type of right."]
     assert Notice.objects.count() == 0
 
@@ -343,7 +351,8 @@ def test_files_swept_while_the_form_stayed_open_are_reported_not_silently_droppe
     assert errors_of(response) == {"kept_evidence": [
         "Files you uploaded earlier on this form are no longer kept: a form left unsent for 6 hours loses them. "
         "Attach them again."]}
-    assert 'id="kept-evidence-error">Files you uploaded earlier' in response.content.decode()
+    assert re.search(r'id="kept-evidence-error"><a href="#id_registration_certificate">Files you uploaded earlier',
+                     response.content.decode())
     assert Notice.objects.count() == 0
     # Attached again, the notice is filed with it.
     again = client.post(URL, form_data(key, test_buy=upload("buy.pdf", PDF_BYTES)))
@@ -435,3 +444,146 @@ def test_the_staff_notice_page_shows_the_address_and_telephone_whenever_given(cl
     assert 'id="submitter-contact"' not in body
     # The public tracking page does not show it.
     assert "Schillerstrasse" not in client.get(copyright_notice.tracking_path()).content.decode()
+
+
+# --- Issue 13: the error summary, row-numbered labels, the marked row, the binding English statements. ---
+
+def summary_of(body: str) -> str:
+    found = re.search(r'<div class="alert alert-danger" role="alert" id="form-errors".*?</ul>', body, re.S)
+    assert found, "no error summary"
+    return found.group(0)
+
+
+def test_a_failed_send_shows_an_error_summary_that_links_to_each_field_in_error(client):
+    response = client.post(URL, form_data(submitter_name="", submitter_role=None,
+                                          rows=(("not a url", "counterfeit"), ("L-100002", "counterfeit"))))
+    assert response.status_code == 400
+    summary = summary_of(response.content.decode())
+    assert '<h2 class="h6" id="form-errors-heading" tabindex="-1">Please correct the marked fields.</h2>' in summary
+    links = re.findall(r'<li><a href="#([^"]+)">(.*?)</a></li>', summary, re.S)
+    assert links == [
+        ("id_submitter_name", "Your full name: This field is required."),
+        ("id_submitter_role_0", "You are: This field is required."),
+        ("id_items-0-reported", "Listing 1: URL or listing ID: “not a url” is neither a web address (https://…) "
+                                "nor a listing ID such as L-100001."),
+    ]
+    # Each target exists on the page, and the script (CSP allows only files) moves the focus to the summary.
+    body = response.content.decode()
+    for target, _text in links:
+        assert f'id="{target}"' in body
+    script = (django_settings.BASE_DIR / "static" / "js" / "notice-form.js").read_text()
+    assert 'document.getElementById("form-errors-heading")' in script and "summary.focus()" in script
+
+
+def test_a_form_without_errors_has_no_summary(client):
+    assert 'id="form-errors"' not in client.get(URL).content.decode()
+
+
+def test_each_listing_row_s_labels_name_its_number(client):
+    body = client.get(URL).content.decode()
+    for number in (1, 2, 3):
+        label = re.search(rf'<label\s+for="id_items-{number - 1}-reported" class="form-label">\s*(.*?)\s*</label>',
+                          body, re.S)
+        assert label and label.group(1) == f'<span class="visually-hidden">Listing {number}: </span>URL or listing ID'
+        label = re.search(rf'<label\s+for="id_items-{number - 1}-reason" class="form-label">\s*(.*?)\s*</label>',
+                          body, re.S)
+        assert label and label.group(1) == f'<span class="visually-hidden">Listing {number}: </span>Infringement'
+    # The row template's placeholders, which notice-form.js replaces for each added row.
+    template = body[body.index('<template id="item-row-template">'):body.index("</template>")]
+    assert 'for="id_items-__prefix__-reported"' in template
+    assert '<span class="visually-hidden">Listing __number__: </span>URL or listing ID' in template
+
+
+def test_report_at_least_one_listing_marks_the_first_row_and_links_to_it(client):
+    response = client.post(URL, form_data(rows=()))
+    body = response.content.decode()
+    message = "Report at least one listing: enter its URL or ID and the infringement."
+    first = re.search(r'<input[^>]*id="id_items-0-reported"[^>]*>', body).group(0)
+    assert 'aria-invalid="true"' in first and 'aria-describedby="no-listing-error"' in first
+    second = re.search(r'<input[^>]*id="id_items-1-reported"[^>]*>', body).group(0)
+    assert "aria-invalid" not in second and "aria-describedby" not in second
+    assert f'<div class="invalid-feedback d-block mb-2" id="no-listing-error">{message}</div>' in body
+    assert f'<li><a href="#id_items-0-reported" id="no-listing-summary">{message}</a></li>' in summary_of(body)
+    # With a listing, nothing is marked.
+    body = client.post(URL, form_data(submitter_name="")).content.decode()
+    assert 'id="no-listing-error"' not in body and 'aria-describedby="no-listing-error"' not in body
+
+
+def test_nothing_typed_is_lost_on_a_failed_send(client):
+    data = form_data(signature="", submitter_role="agent", language="fr",
+                     right_type="trademark", submitter_address="Schillerstrasse 12\n10625 Berlin",
+                     submitter_phone="+49 30 1234567", pasted_listings="L-100005\nL-100006",
+                     pasted_reason="trademark_misuse")
+    response = client.post(URL, data)
+    assert response.status_code == 400
+    form = response.context["form"]
+    rows = response.context["rows"]
+    for name in ("submitter_name", "submitter_organisation", "submitter_email", "submitter_country",
+                 "submitter_role", "language", "right_type", "right_registration_number", "right_office",
+                 "right_owner", "description", "submitter_address", "submitter_phone", "pasted_listings",
+                 "pasted_reason", "good_faith_statement", "accuracy_statement"):
+        assert str(form[name].value()) in (str(data[name]), "True"), name
+    assert [(row["reported"].value(), row["reason"].value()) for row in rows] == [
+        ("https://portal.test/listings/L-100001/", "counterfeit"), ("L-100002", "counterfeit"),
+        ("https://portal.test/listings/L-999999/", "trademark_misuse")]
+    body = response.content.decode()
+    assert re.search(r'<input type="radio"[^>]*value="agent"[^>]*checked>', body)
+    for kept in ('value="Anna Berger"', 'value="fr" selected', 'value="+49 30 1234567"',
+                 "Schillerstrasse 12\n10625 Berlin", "L-100005\nL-100006", 'value="trademark_misuse" selected',
+                 'value="L-100002"'):
+        assert kept in body, kept
+    for statement in ("good_faith_statement", "accuracy_statement"):
+        assert re.search(rf'<input type="checkbox" name="{statement}"[^>]*checked', body), statement
+
+
+def test_the_statement_labels_are_the_binding_english_texts(client):
+    # The msgids are legal.py's texts word for word: in English the page shows exactly what is stored.
+    form = NoticeForm()
+    assert str(form.fields["good_faith_statement"].label) == legal.GOOD_FAITH_TEXT
+    assert str(form.fields["accuracy_statement"].label) == legal.ACCURACY_TEXT
+    assert NoticeForm.ENGLISH_ORIGINALS == {"good_faith_statement": legal.GOOD_FAITH_TEXT,
+                                            "accuracy_statement": legal.ACCURACY_TEXT}
+
+
+def form_page_in(language: str) -> str:
+    """The form's page rendered in `language` (the view itself, so no middleware picks another)."""
+    request = RequestFactory().get(URL)
+    request.user = AnonymousUser()
+    with translation.override(language):
+        return file_notice(request).content.decode()
+
+
+@pytest.mark.parametrize("language", ["de", "zh-hans"])
+def test_in_another_language_each_dmca_statement_shows_its_binding_english_original(language):
+    body = form_page_in(language)
+    for element_id, original in (("good-faith-original", legal.GOOD_FAITH_TEXT),
+                                 ("accuracy-original", legal.ACCURACY_TEXT)):
+        block = re.search(rf'<div class="[^"]*english-original" id="{element_id}">(.*?)</div>', body, re.S)
+        assert block, element_id
+        assert '<span class="fw-semibold">English original (binding):</span>' in block.group(1)
+        assert f'<span lang="en">{escape(original)}</span>' in block.group(1)
+    for name, element_id in (("good_faith_statement", "good-faith-original"),
+                             ("accuracy_statement", "accuracy-original")):
+        checkbox = re.search(rf'<input type="checkbox" name="{name}"[^>]*>', body).group(0)
+        assert f'aria-describedby="{element_id}"' in checkbox
+    # Right below its statement's checkbox.
+    assert body.index('id="id_good_faith_statement"') < body.index('id="good-faith-original"') < body.index(
+        'id="id_accuracy_statement"') < body.index('id="accuracy-original"')
+
+
+def test_in_english_the_statements_are_shown_once(client):
+    body = form_page_in("en")
+    assert "english-original" not in body and '<span lang="en">' not in body and "-original\"" not in body
+    assert body.count(escape(legal.ACCURACY_TEXT)) == 1
+
+
+def test_the_script_has_no_text_of_its_own_and_the_page_gives_it_translated(client):
+    script = (django_settings.BASE_DIR / "static" / "js" / "notice-form.js").read_text()
+    code = "\n".join(line for line in script.splitlines() if not line.strip().startswith("//"))
+    for english in ("Sending", " MB", "add up to", "Nothing was sent"):
+        assert english not in code, english
+    body = client.get(URL).content.decode()
+    assert 'data-text-sending="Sending…"' in body
+    assert 'data-text-megabytes="{size} MB"' in body
+    assert ('data-text-too-large="The files you attached add up to {attached}; at most {limit} can be sent at once. '
+            'Nothing was sent and everything you typed is still here: attach fewer or smaller files."') in body

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils.formats import date_format
 
 from takedowns import notifier_ladder
 from takedowns.models import NotifierAppeal, NotifierMeasure, NotifierProposal, ReasonCode
@@ -236,7 +237,7 @@ def test_a_suspended_notifier_is_refused_at_confirmation_with_why_and_until_when
     response = client.post(notice.confirmation_path())
     assert response.status_code == 403
     page = text(response)
-    until = f"{measure.ends_at:%-d %b %Y, %H:%M} UTC"
+    until = date_format(measure.ends_at, "DATETIME_FORMAT")  # the language's format (issue 13)
     assert f"Notice {notice.reference} was not accepted. The handling of notices from anna@aerostride.example is " \
            f"suspended until {until} , because too many of its notices were manifestly unfounded" in page
     assert "This notice will not be reviewed" in page
@@ -246,7 +247,7 @@ def test_a_suspended_notifier_is_refused_at_confirmation_with_why_and_until_when
     tracking = text(client.get(notice.tracking_path()))
     assert "Refused: notices from this notifier are suspended" in tracking
     assert "Not reviewed: the notice was refused" in tracking and "Waiting for routing" not in tracking
-    assert f"This notice was refused when it was confirmed, on {now:%-d %b %Y}" in tracking
+    assert f"This notice was refused when it was confirmed, on {date_format(now, 'DATETIME_FORMAT')}" in tracking
     assert f"Notice {notice.reference} refused: your notices are suspended until" in tracking  # its e-mail
 
 

@@ -1,9 +1,14 @@
 """Confirmation link, tracking page and withdrawal: token access and state changes by POST only."""
 
-import pytest
-from django.core import mail
+import re
 
-from takedowns import workflow
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.utils import translation
+from django.utils.html import escape
+
+from takedowns import legal, workflow
 from takedowns.enums import EventKind, NoticeStatus
 from tests.factories import file_notice
 
@@ -109,3 +114,38 @@ def test_withdraw_with_a_foreign_token_gets_404(client, notice, now):
     assert response.status_code == 404
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.CONFIRMED
+
+
+# --- Issue 13: phones (390 px) and the binding English of the DMCA counter-notice statements. ---
+
+def test_the_listings_and_deadlines_tables_stack_on_a_phone(client, notice, now):
+    workflow.confirm_notice(notice, now=now)
+    body = client.get(notice.tracking_path()).content.decode()
+    assert '<link rel="stylesheet" href="/static/css/public.css">' in body
+    assert "Times on this page are in UTC." in body  # the dates below are in the language's format, without zone
+    assert '<table class="table table-sm align-middle table-stack" id="items">' in body
+    header = re.search(r'<table[^>]*id="items">\s*<thead><tr>(.*?)</tr></thead>', body, re.S).group(1)
+    assert re.findall(r'<th scope="col">(.*?)</th>', header) == ["No.", "Reported", "Listing", "Infringement",
+                                                                  "State"]
+    rows = re.findall(r'<tr class="[^"]*" data-state="[^"]*">(.*?)</tr>', body, re.S)
+    assert len(rows) == 2
+    for row in rows:  # each cell names its column, for the stacked layout
+        assert re.findall(r'<td[^>]*data-label="([^"]*)"', row) == ["No.", "Reported", "Listing", "Infringement",
+                                                                    "State"]
+    css = (settings.BASE_DIR / "static" / "css" / "public.css").read_text()
+    assert "@media (max-width: 575.98px)" in css and ".table-stack td[data-label]::before" in css
+
+
+def test_the_counter_notice_statements_show_their_binding_english_in_another_language(client, waiting_counter_notice):
+    notice = waiting_counter_notice.decision.item.notice
+    block_id = f"counter-notice-{waiting_counter_notice.pk}-original"
+    with translation.override("de"):
+        body = client.get(notice.tracking_path(), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    block = re.search(rf'<div class="[^"]*english-original" id="{block_id}">(.*?)</div>', body, re.S)
+    assert block
+    assert '<span class="fw-semibold">English original (binding):</span>' in block.group(1)
+    assert re.findall(r'<span lang="en" class="d-block">(.*?)</span>', block.group(1)) == [
+        escape(legal.STATEMENT_MISTAKE), escape(legal.STATEMENT_JURISDICTION)]
+    with translation.override("en"):
+        body = client.get(notice.tracking_path(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert block_id not in body and "English original" not in body

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from takedowns import evidence
 from takedowns.models import Appeal, Decision, Evidence, Notice, Resubmission
@@ -54,8 +55,8 @@ def test_a_fixable_rejection_offers_fix_and_resubmit_and_an_unfixable_one_only_t
     assert f'id="fix-{fixable.pk}" data-fix-item="1"' in fixes
     assert f'action="{fix_url(notice, fixable)}"' in fixes
     assert "Fix and resubmit listing 1</button>" in fixes
-    deadline = timezone.localtime(fixable.decided_at + timedelta(days=30)).strftime("%-d %b %Y, %H:%M")
-    assert f"You can fix and resubmit this listing until {deadline} UTC." in fixes
+    deadline = date_format(timezone.localtime(fixable.decided_at + timedelta(days=30)), "DATETIME_FORMAT")
+    assert f"You can fix and resubmit this listing until {deadline}." in fixes
     assert ("<p class=\"small mb-1\" data-file-needed>Attach the new evidence (a test-buy report, photos comparing "
             "the genuine and the listed item, or the registration certificate): it is what this rejection asked "
             "for.</p>") in fixes
@@ -78,7 +79,7 @@ def test_resubmitting_on_the_tracking_page_sends_the_listing_back_with_its_files
     html = client.get(response["Location"]).content.decode()
     assert "Thank you: listing 1 is back with a reviewer, on this notice and its clock." in html
     assert '<span class="badge fs-6 bg-primary" id="notice-status">With a reviewer</span>' in html
-    assert "You fixed and resubmitted it on" in section(html, "fixes") and "with test-buy.pdf" in html
+    assert "You fixed and resubmitted it on" in section(html, "fixes") and "Files: test-buy.pdf" in html
     assert 'data-appeal-item="1"' not in html  # the rejection is set aside: nothing left to appeal
     assert f"{notice.reference}: your fix of listing 1 is back with a reviewer" in html  # the e-mail, listed
 
