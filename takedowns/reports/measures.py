@@ -105,4 +105,6 @@ def number_text(value: int | float, decimal_pos: int | None = None) -> str:
 def percent(value: float | None) -> str:
     """A share as a percentage with one decimal, localised: 95.0 % (English), 95,0 % (German)."""
     # Translators: a percentage; keep %(percent)s and write the sign as your language does ("95,0 %" in German).
-    return "–" if value is None else _("%(percent)s %%") % {"percent": number_text(round(value * 100, 1), decimal_pos=1)}
+    if value is None:
+        return "–"
+    return _("%(percent)s %%") % {"percent": number_text(round(value * 100, 1), decimal_pos=1)}

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -102,7 +103,7 @@ def _notices(data: dict) -> list[Section]:
 
 def _complaints_and_disputes(data: dict) -> list[Section]:
     complaints, disputes = data["complaints"], data["out_of_court_disputes"]
-    about = {ComplainedOf.LISTING_REMOVED: _("About: removal of a listing"),
+    about: dict[str, str] = {ComplainedOf.LISTING_REMOVED: _("About: removal of a listing"),
              ComplainedOf.NOTICE_REJECTED: _("About: rejection of a notice (listing left online)"),
              ComplainedOf.ACCOUNT_MEASURE: _("About: measure against a seller's account"),
              ComplainedOf.NOTIFIER_MEASURE: _("About: measure against a notifier")}
@@ -158,7 +159,7 @@ def _suspensions_and_recipients(data: dict) -> list[Section]:
 
 # The template's order; a section named in none of the groups goes under "Other figures". Sections are
 # matched by their title in the active language (the page builds both in the same request).
-GROUPS: list[tuple[str, list[str]]] = [
+GROUPS: list[tuple[str | Promise, list[str | Promise]]] = [
     (_lazy("Identification"), [_lazy("Provider and publication")]),
     (_lazy("Orders from authorities"), [_lazy("Orders from Member State authorities (DSA Art. 9, 10)")]),
     (_lazy("Notices and actions (DSA Art. 16)"), [

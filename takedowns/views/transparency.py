@@ -46,7 +46,7 @@ def _in_english(view):
 
 def _appeal_status_rows(prefix: str, counts: dict[str, int]) -> Rows:
     """One row per appeal status, as a whole message each (a word order per language)."""
-    texts = {
+    texts: dict[str, str] = {  # type: ignore[assignment]  # AppealStatus keys are str
         "by_sellers": {AppealStatus.FILED: _("by sellers: waiting for a decision"),
                        AppealStatus.UPHELD: _("by sellers: original decision upheld"),
                        AppealStatus.REVERSED: _("by sellers: original decision reversed")},
@@ -132,7 +132,7 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
 def _automated_section(automated: dict) -> tuple[str, str, Rows]:
     """DSA Art. 15(1)(e): listing decisions and seller penalties (reports/transparency.py, _automated_means)."""
     by_level = automated["penalty_decisions_automated_by_level"]
-    partially = {PenaltyLevel.WARNING: _("partially automated: warning"),
+    partially: dict[str, str] = {PenaltyLevel.WARNING: _("partially automated: warning"),
                  PenaltyLevel.RESTRICTION: _("partially automated: restriction on new listings"),
                  PenaltyLevel.SUSPENSION: _("partially automated: temporary suspension"),
                  PenaltyLevel.TERMINATION: _("partially automated: termination of the account")}
