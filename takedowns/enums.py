@@ -2,20 +2,33 @@
 applies them."""
 
 from collections.abc import Iterable
+from typing import cast
 
 from django.db import models
+from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy as _pgettext_lazy
+
+
+# The labels are translated lazily, in the language of whoever reads them (issue 13); typed as str, which
+# a lazy string stands in for, so the code that reads `.label` needs no change. makemessages finds both.
+def _(message: str) -> str:
+    return cast(str, gettext_lazy(message))
+
+
+def pgettext_lazy(context: str, message: str) -> str:
+    return cast(str, _pgettext_lazy(context, message))
 
 
 class NoticeStatus(models.TextChoices):
-    UNCONFIRMED = "unconfirmed", "Waiting for e-mail confirmation"
-    CONFIRMED = "confirmed", "Confirmed, being routed to a reviewer"
-    IN_REVIEW = "in_review", "With a reviewer"
-    AWAITING_SUBMITTER = "awaiting_submitter", "Waiting for the submitter's answer"
-    CLOSED = "closed", "Closed"
-    WITHDRAWN = "withdrawn", "Withdrawn by the submitter"
-    EXPIRED = "expired", "Expired without confirmation"
+    UNCONFIRMED = "unconfirmed", _("Waiting for e-mail confirmation")
+    CONFIRMED = "confirmed", _("Confirmed, being routed to a reviewer")
+    IN_REVIEW = "in_review", _("With a reviewer")
+    AWAITING_SUBMITTER = "awaiting_submitter", _("Waiting for the submitter's answer")
+    CLOSED = "closed", pgettext_lazy("notice status", "Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the submitter")
+    EXPIRED = "expired", _("Expired without confirmation")
     # Confirmed by a notifier whose notice handling is suspended (DSA Art. 23(2)): never routed.
-    REFUSED = "refused", "Refused: notices from this notifier are suspended"
+    REFUSED = "refused", _("Refused: notices from this notifier are suspended")
 
 
 NOTICE_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -36,22 +49,22 @@ OPEN_NOTICE_STATUSES = (NoticeStatus.CONFIRMED, NoticeStatus.IN_REVIEW, NoticeSt
 
 
 class ItemState(models.TextChoices):
-    NEW = "new", "Waiting for routing"
-    IN_REVIEW = "in_review", "Waiting for the reviewer's decision"
-    NOT_FOUND = "not_found", "Listing not found at the marketplace"
-    DUPLICATE = "duplicate", "Already reported in another open notice"
-    ALREADY_REMOVED = "already_removed", "Listing already removed"
-    WITHDRAWN = "withdrawn", "Withdrawn by the submitter"
-    REMOVED = "removed", "Removed"
-    REJECTED = "rejected", "Rejected"
-    INFO_REQUESTED = "info_requested", "Waiting for the submitter's answer"
-    NO_ANSWER = "no_answer", "Closed: the information asked for did not come"
-    RESTORED = "restored", "Removed, then restored after a counter-notice or appeal"
+    NEW = "new", _("Waiting for routing")
+    IN_REVIEW = "in_review", _("Waiting for the reviewer's decision")
+    NOT_FOUND = "not_found", _("Listing not found at the marketplace")
+    DUPLICATE = "duplicate", _("Already reported in another open notice")
+    ALREADY_REMOVED = "already_removed", _("Listing already removed")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the submitter")
+    REMOVED = "removed", pgettext_lazy("listing state", "Removed")
+    REJECTED = "rejected", pgettext_lazy("listing state", "Rejected")
+    INFO_REQUESTED = "info_requested", _("Waiting for the submitter's answer")
+    NO_ANSWER = "no_answer", _("Closed: the information asked for did not come")
+    RESTORED = "restored", _("Removed, then restored after a counter-notice or appeal")
 
 
 class DecisionOutcome(models.TextChoices):
-    REMOVE = "remove", "Remove the listing"
-    REJECT = "reject", "Reject the report"
+    REMOVE = "remove", _("Remove the listing")
+    REJECT = "reject", _("Reject the report")
 
 
 # The item states a reviewer's decision moves an item to.
@@ -59,32 +72,33 @@ DECIDED_STATE: dict[str, str] = {DecisionOutcome.REMOVE: ItemState.REMOVED, Deci
 
 
 class RightType(models.TextChoices):
-    TRADEMARK = "trademark", "Trademark"
-    COPYRIGHT = "copyright", "Copyright"
-    DESIGN = "design", "Design"
-    PATENT = "patent", "Patent"
+    TRADEMARK = "trademark", pgettext_lazy("right type", "Trademark")
+    COPYRIGHT = "copyright", pgettext_lazy("right type", "Copyright")
+    DESIGN = "design", pgettext_lazy("right type", "Design")
+    PATENT = "patent", pgettext_lazy("right type", "Patent")
 
 
 class SubmitterRole(models.TextChoices):
-    OWNER = "owner", "I am the rights owner (or its employee)"
-    AGENT = "agent", "I am an agent authorised by the rights owner"
+    OWNER = "owner", _("I am the rights owner (or its employee)")
+    AGENT = "agent", _("I am an agent authorised by the rights owner")
 
 
 class SubmitterTrust(models.TextChoices):
     """The open trust ladder (PRODUCT.md): computed from the record, no account needed."""
-    UNVERIFIED = "unverified", "E-mail not yet confirmed"
-    VERIFIED = "verified", "Confirmed e-mail address"
-    GOOD_FAITH = "good_faith", "Good-faith programme"
-    TRUSTED_FLAGGER = "trusted_flagger", "Trusted flagger (DSA Art. 22)"
+    UNVERIFIED = "unverified", _("E-mail not yet confirmed")
+    VERIFIED = "verified", _("Confirmed e-mail address")
+    GOOD_FAITH = "good_faith", _("Good-faith programme")
+    # Translators: "trusted flagger" as in DSA Art. 22 (de: vertrauenswürdiger Hinweisgeber).
+    TRUSTED_FLAGGER = "trusted_flagger", _("Trusted flagger (DSA Art. 22)")
 
 
 class InfringementReason(models.TextChoices):
-    COUNTERFEIT = "counterfeit", "Counterfeit goods"
-    TRADEMARK_MISUSE = "trademark_misuse", "Trademark misuse (logo or brand name used without permission)"
-    COPYRIGHT_IMAGES = "copyright_images", "Copyright: images copied"
-    COPYRIGHT_TEXT = "copyright_text", "Copyright: text copied"
-    DESIGN = "design", "Design infringement"
-    PATENT = "patent", "Patent infringement"
+    COUNTERFEIT = "counterfeit", _("Counterfeit goods")
+    TRADEMARK_MISUSE = "trademark_misuse", _("Trademark misuse (logo or brand name used without permission)")
+    COPYRIGHT_IMAGES = "copyright_images", _("Copyright: images copied")
+    COPYRIGHT_TEXT = "copyright_text", _("Copyright: text copied")
+    DESIGN = "design", _("Design infringement")
+    PATENT = "patent", _("Patent infringement")
 
 
 # One bit per reason in Notice.reason_mask.
@@ -108,88 +122,88 @@ REASONS_FOR_RIGHT: dict[str, frozenset[str]] = {
 
 
 class EvidenceKind(models.TextChoices):
-    REGISTRATION_CERTIFICATE = "registration_certificate", "Registration certificate"
-    AUTHORISATION_LETTER = "authorisation_letter", "Authorisation letter"
-    TEST_BUY = "test_buy", "Test-buy proof"
-    OTHER = "other", "Other evidence"
+    REGISTRATION_CERTIFICATE = "registration_certificate", _("Registration certificate")
+    AUTHORISATION_LETTER = "authorisation_letter", _("Authorisation letter")
+    TEST_BUY = "test_buy", _("Test-buy proof")
+    OTHER = "other", _("Other evidence")
 
 
 class ListingStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    REMOVED = "removed", "Removed"
+    ACTIVE = "active", pgettext_lazy("listing status", "Active")
+    REMOVED = "removed", pgettext_lazy("listing status", "Removed")
 
 
 class ActorKind(models.TextChoices):
-    SUBMITTER = "submitter", "Submitter"
-    SYSTEM = "system", "System"
-    SELLER = "seller", "Seller"
-    REVIEWER = "reviewer", "Reviewer"
+    SUBMITTER = "submitter", pgettext_lazy("actor", "Submitter")
+    SYSTEM = "system", pgettext_lazy("actor", "System")
+    SELLER = "seller", pgettext_lazy("actor", "Seller")
+    REVIEWER = "reviewer", pgettext_lazy("actor", "Reviewer")
 
 
 class EventKind(models.TextChoices):
-    FILED = "filed", "Notice filed"
-    CONFIRMED = "confirmed", "E-mail address confirmed"
-    ITEM_RESOLVED = "item_resolved", "Listing looked up at the marketplace"
-    ROUTED = "routed", "Assigned to a reviewer"
-    ROUTING_DEFERRED = "routing_deferred", "No reviewer available yet"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    EXPIRED = "expired", "Expired without confirmation"
-    REFUSED = "refused", "Refused: the notifier's notices are suspended"
-    CLAIMED = "claimed", "Claimed by a reviewer"
-    RELEASED = "released", "Handed back to the queue"
-    REASSIGNED = "reassigned", "Reassigned by a lead"
-    ESCALATED = "escalated", "Escalated to a lead"
-    ITEM_DECIDED = "item_decided", "Listing decided"
-    LISTING_REMOVED = "listing_removed", "Listing taken down at the marketplace"
-    CLOSED = "closed", "Every listing decided"
+    FILED = "filed", _("Notice filed")
+    CONFIRMED = "confirmed", _("E-mail address confirmed")
+    ITEM_RESOLVED = "item_resolved", _("Listing looked up at the marketplace")
+    ROUTED = "routed", _("Assigned to a reviewer")
+    ROUTING_DEFERRED = "routing_deferred", _("No reviewer available yet")
+    WITHDRAWN = "withdrawn", pgettext_lazy("event", "Withdrawn")
+    EXPIRED = "expired", _("Expired without confirmation")
+    REFUSED = "refused", _("Refused: the notifier's notices are suspended")
+    CLAIMED = "claimed", _("Claimed by a reviewer")
+    RELEASED = "released", _("Handed back to the queue")
+    REASSIGNED = "reassigned", _("Reassigned by a lead")
+    ESCALATED = "escalated", _("Escalated to a lead")
+    ITEM_DECIDED = "item_decided", _("Listing decided")
+    LISTING_REMOVED = "listing_removed", _("Listing taken down at the marketplace")
+    CLOSED = "closed", _("Every listing decided")
     # Routing found no listing to decide (each not found, already removed or a duplicate): closed, never reviewed.
-    NOTHING_TO_DECIDE = "nothing_to_decide", "Closed: no reported listing could be reviewed"
-    INFO_REQUESTED = "info_requested", "Information requested from the submitter"
-    AWAITING_SUBMITTER = "awaiting_submitter", "Waiting for the submitter"
-    INFO_ANSWERED = "info_answered", "The submitter answered"
-    BACK_IN_REVIEW = "back_in_review", "Back with the reviewer"
-    INFO_EXPIRED = "info_expired", "No answer in time"
-    REOPENED = "reopened", "Reopened for a new decision (a successful appeal or a resubmitted fix)"
-    CLOCK_STARTED = "clock_started", "SLA clock started"
-    CLOCK_PAUSED = "clock_paused", "SLA clock paused"
-    CLOCK_RESUMED = "clock_resumed", "SLA clock resumed"
-    CLOCK_STOPPED = "clock_stopped", "SLA clock stopped"
-    CLOCK_WARNED = "clock_warned", "SLA clock about to breach"
-    CLOCK_BREACHED = "clock_breached", "SLA target breached"
-    STRIKE_RECORDED = "strike_recorded", "Strike recorded against the seller"
-    STRIKE_EXPIRED = "strike_expired", "Strike expired"
-    STRIKE_REVERSED = "strike_reversed", "Strike removed"
-    PENALTY_DECIDED = "penalty_decided", "Seller penalty decided"
-    PENALTY_APPLIED = "penalty_applied", "Seller penalty applied at the marketplace"
-    PENALTY_LIFTED = "penalty_lifted", "Seller penalty lifted"
+    NOTHING_TO_DECIDE = "nothing_to_decide", _("Closed: no reported listing could be reviewed")
+    INFO_REQUESTED = "info_requested", _("Information requested from the submitter")
+    AWAITING_SUBMITTER = "awaiting_submitter", _("Waiting for the submitter")
+    INFO_ANSWERED = "info_answered", _("The submitter answered")
+    BACK_IN_REVIEW = "back_in_review", _("Back with the reviewer")
+    INFO_EXPIRED = "info_expired", _("No answer in time")
+    REOPENED = "reopened", _("Reopened for a new decision (a successful appeal or a resubmitted fix)")
+    CLOCK_STARTED = "clock_started", _("SLA clock started")
+    CLOCK_PAUSED = "clock_paused", _("SLA clock paused")
+    CLOCK_RESUMED = "clock_resumed", _("SLA clock resumed")
+    CLOCK_STOPPED = "clock_stopped", _("SLA clock stopped")
+    CLOCK_WARNED = "clock_warned", _("SLA clock about to breach")
+    CLOCK_BREACHED = "clock_breached", _("SLA target breached")
+    STRIKE_RECORDED = "strike_recorded", _("Strike recorded against the seller")
+    STRIKE_EXPIRED = "strike_expired", _("Strike expired")
+    STRIKE_REVERSED = "strike_reversed", _("Strike removed")
+    PENALTY_DECIDED = "penalty_decided", _("Seller penalty decided")
+    PENALTY_APPLIED = "penalty_applied", _("Seller penalty applied at the marketplace")
+    PENALTY_LIFTED = "penalty_lifted", _("Seller penalty lifted")
     # The ladder stops at termination: a strike on a terminated account brings no second termination.
-    PENALTY_NOT_DECIDED = "penalty_not_decided", "No new penalty: the account is already terminated"
-    COUNTER_NOTICE_FILED = "counter_notice_filed", "Counter-notice filed by the seller"
-    COUNTER_NOTICE_INCOMPLETE = "counter_notice_incomplete", "Counter-notice returned as incomplete"
-    COUNTER_NOTICE_ACCEPTED = "counter_notice_accepted", "Counter-notice complete: copy sent, restore planned"
-    LAWSUIT_REPORTED = "lawsuit_reported", "Rights holder reported a lawsuit"
-    LISTING_RESTORED = "listing_restored", "Listing restored at the marketplace"
-    APPEAL_FILED = "appeal_filed", "Appeal filed"
-    APPEAL_DECIDED = "appeal_decided", "Appeal decided"
-    RESUBMITTED = "resubmitted", "Listing fixed and resubmitted by the submitter"
+    PENALTY_NOT_DECIDED = "penalty_not_decided", _("No new penalty: the account is already terminated")
+    COUNTER_NOTICE_FILED = "counter_notice_filed", _("Counter-notice filed by the seller")
+    COUNTER_NOTICE_INCOMPLETE = "counter_notice_incomplete", _("Counter-notice returned as incomplete")
+    COUNTER_NOTICE_ACCEPTED = "counter_notice_accepted", _("Counter-notice complete: copy sent, restore planned")
+    LAWSUIT_REPORTED = "lawsuit_reported", _("Rights holder reported a lawsuit")
+    LISTING_RESTORED = "listing_restored", _("Listing restored at the marketplace")
+    APPEAL_FILED = "appeal_filed", _("Appeal filed")
+    APPEAL_DECIDED = "appeal_decided", _("Appeal decided")
+    RESUBMITTED = "resubmitted", _("Listing fixed and resubmitted by the submitter")
 
 
 class ClockKind(models.TextChoices):
     """The SLA clocks of PRODUCT.md: what each measures is in workflow/clocks.py."""
-    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
-    TAKEDOWN_DECISION = "takedown_decision", "Takedown decision"
-    TAKEDOWN_EXECUTED = "takedown_executed", "Takedown executed"
-    SELLER_PENALTY = "seller_penalty", "Seller penalty"
-    COUNTER_NOTICE_RESTORE = "counter_notice_restore", "Counter-notice restore"
-    APPEAL_DECISION = "appeal_decision", "Appeal decision"
-    COUNTER_NOTICE_CHECK = "counter_notice_check", "Counter-notice completeness check"
+    ACKNOWLEDGEMENT = "acknowledgement", pgettext_lazy("SLA clock", "Acknowledgement")
+    TAKEDOWN_DECISION = "takedown_decision", _("Takedown decision")
+    TAKEDOWN_EXECUTED = "takedown_executed", _("Takedown executed")
+    SELLER_PENALTY = "seller_penalty", _("Seller penalty")
+    COUNTER_NOTICE_RESTORE = "counter_notice_restore", _("Counter-notice restore")
+    APPEAL_DECISION = "appeal_decision", _("Appeal decision")
+    COUNTER_NOTICE_CHECK = "counter_notice_check", _("Counter-notice completeness check")
 
 
 class PenaltyLevel(models.TextChoices):
-    WARNING = "warning", "Warning"
-    RESTRICTION = "restriction", "Restriction on new listings"
-    SUSPENSION = "suspension", "Temporary suspension"
-    TERMINATION = "termination", "Termination of the account"
+    WARNING = "warning", pgettext_lazy("seller penalty", "Warning")
+    RESTRICTION = "restriction", _("Restriction on new listings")
+    SUSPENSION = "suspension", _("Temporary suspension")
+    TERMINATION = "termination", _("Termination of the account")
 
 
 # Higher is more severe: a new penalty is applied only when the ladder climbs.
@@ -199,36 +213,36 @@ PENALTY_SEVERITY: dict[str, int] = {PenaltyLevel.WARNING: 1, PenaltyLevel.RESTRI
 
 class SellerAccount(models.TextChoices):
     """The seller's account at the marketplace, as the local catalogue keeps it."""
-    ACTIVE = "active", "Active"
-    RESTRICTED = "restricted", "May not create new listings"
-    SUSPENDED = "suspended", "Suspended"
-    TERMINATED = "terminated", "Terminated"
+    ACTIVE = "active", pgettext_lazy("seller account", "Active")
+    RESTRICTED = "restricted", _("May not create new listings")
+    SUSPENDED = "suspended", pgettext_lazy("seller account", "Suspended")
+    TERMINATED = "terminated", pgettext_lazy("seller account", "Terminated")
 
 
 class CounterNoticeStatus(models.TextChoices):
-    FILED = "filed", "Filed, being checked for completeness"
-    INCOMPLETE = "incomplete", "Incomplete: returned to the seller"
-    WAITING = "waiting", "Complete: the listing is restored at the end of the window"
-    RESTORED = "restored", "Listing restored"
-    LAWSUIT = "lawsuit", "The rights holder reported a lawsuit: not restored"
+    FILED = "filed", _("Filed, being checked for completeness")
+    INCOMPLETE = "incomplete", _("Incomplete: returned to the seller")
+    WAITING = "waiting", _("Complete: the listing is restored at the end of the window")
+    RESTORED = "restored", _("Listing restored")
+    LAWSUIT = "lawsuit", _("The rights holder reported a lawsuit: not restored")
 
 
 class Appellant(models.TextChoices):
-    SELLER = "seller", "Seller"
-    SUBMITTER = "submitter", "Submitter"
+    SELLER = "seller", pgettext_lazy("appellant", "Seller")
+    SUBMITTER = "submitter", pgettext_lazy("appellant", "Submitter")
 
 
 class AppealStatus(models.TextChoices):
-    FILED = "filed", "Waiting for a decision"
-    UPHELD = "upheld", "Original decision upheld"
-    REVERSED = "reversed", "Original decision reversed"
+    FILED = "filed", _("Waiting for a decision")
+    UPHELD = "upheld", _("Original decision upheld")
+    REVERSED = "reversed", _("Original decision reversed")
 
 
 class EmailStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", pgettext_lazy("e-mail status", "Queued")
+    SENDING = "sending", pgettext_lazy("e-mail status", "Sending")
+    SENT = "sent", pgettext_lazy("e-mail status", "Sent")
+    FAILED = "failed", pgettext_lazy("e-mail status", "Failed")
 
 
 class Language(models.TextChoices):
@@ -270,22 +284,22 @@ LEAD_GROUP = "Lead"
 # --- Competitor-abuse screening (takedowns/risk.py). ---
 
 class RiskBand(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
+    LOW = "low", pgettext_lazy("risk band", "Low")
+    MEDIUM = "medium", pgettext_lazy("risk band", "Medium")
+    HIGH = "high", pgettext_lazy("risk band", "High")
 
 
 class RiskRuleCode(models.TextChoices):
     """The screening rules risk.py knows how to evaluate; a RiskRule row tunes each (on, points, parameters)."""
-    FREE_MAIL_COMPANY = "free_mail_company", "Free-mail address, organisation claimed"
-    NEW_DOMAIN_COMPANY = "new_domain_company", "Newly seen e-mail domain, organisation claimed"
-    OWNER_MISMATCH = "owner_mismatch", "Rights owner named is not the verified right's owner"
-    NOTIFIER_IS_SELLER = "notifier_is_seller", "Notifier's address is a seller's"
-    COMPETING_SELLER = "competing_seller", "Notifier linked to a competing seller in the same category"
-    SELLER_BURST = "seller_burst", "Burst of notices against one seller"
-    FIRST_NOTICE_MANY_LISTINGS = "first_notice_many_listings", "First notice, many listings of one seller"
-    REGISTRATION_UNKNOWN = "registration_unknown", "Registration not in the verified register"
-    REGISTRATION_REUSED = "registration_reused", "Registration named by other owners"
+    FREE_MAIL_COMPANY = "free_mail_company", _("Free-mail address, organisation claimed")
+    NEW_DOMAIN_COMPANY = "new_domain_company", _("Newly seen e-mail domain, organisation claimed")
+    OWNER_MISMATCH = "owner_mismatch", _("Rights owner named is not the verified right's owner")
+    NOTIFIER_IS_SELLER = "notifier_is_seller", _("Notifier's address is a seller's")
+    COMPETING_SELLER = "competing_seller", _("Notifier linked to a competing seller in the same category")
+    SELLER_BURST = "seller_burst", _("Burst of notices against one seller")
+    FIRST_NOTICE_MANY_LISTINGS = "first_notice_many_listings", _("First notice, many listings of one seller")
+    REGISTRATION_UNKNOWN = "registration_unknown", _("Registration not in the verified register")
+    REGISTRATION_REUSED = "registration_reused", _("Registration named by other owners")
 
 
 # --- Notifier misuse (DSA Art. 23(2)-(3)): takedowns/notifier_ladder.py has the rules,
@@ -294,13 +308,14 @@ class RiskRuleCode(models.TextChoices):
 class NotifierScope(models.TextChoices):
     """Who a measure concerns: one confirmed e-mail address, or every address of an organisation's
     e-mail domain (never a free-mail domain, which is nobody's organisation)."""
-    EMAIL = "email", "E-mail address"
-    DOMAIN = "domain", "Organisation (e-mail domain)"
+    EMAIL = "email", _("E-mail address")
+    DOMAIN = "domain", _("Organisation (e-mail domain)")
 
 
 class NotifierMeasureLevel(models.TextChoices):
-    WARNING = "warning", "Warning"
-    SUSPENSION = "suspension", "Suspension of notice handling"
+    WARNING = "warning", pgettext_lazy("notifier measure", "Warning")
+    # Translators: DSA Art. 23(2), suspending the processing of notices (de: Bearbeitung von Meldungen aussetzen).
+    SUSPENSION = "suspension", _("Suspension of notice handling")
 
 
 # Higher is more severe: the ladder never steps down.
@@ -308,19 +323,19 @@ NOTIFIER_SEVERITY: dict[str, int] = {NotifierMeasureLevel.WARNING: 1, NotifierMe
 
 
 class NotifierProposalStatus(models.TextChoices):
-    OPEN = "open", "Waiting for a lead"
-    DECIDED = "decided", "Measure decided"
-    DISMISSED = "dismissed", "Dismissed by a lead"
+    OPEN = "open", _("Waiting for a lead")
+    DECIDED = "decided", _("Measure decided")
+    DISMISSED = "dismissed", _("Dismissed by a lead")
 
 
 class NotifierEventKind(models.TextChoices):
-    PROPOSAL_RAISED = "proposal_raised", "Threshold crossed: a measure proposed to the leads"
-    PROPOSAL_DISMISSED = "proposal_dismissed", "Proposal dismissed by a lead"
-    MEASURE_DECIDED = "measure_decided", "Measure decided by a lead"
-    NOTICE_REFUSED = "notice_refused", "Notice refused at confirmation: notice handling suspended"
-    APPEAL_FILED = "appeal_filed", "Appeal filed by the notifier"
-    APPEAL_DECIDED = "appeal_decided", "Appeal decided"
-    MEASURE_LIFTED = "measure_lifted", "Measure lifted"
+    PROPOSAL_RAISED = "proposal_raised", _("Threshold crossed: a measure proposed to the leads")
+    PROPOSAL_DISMISSED = "proposal_dismissed", _("Proposal dismissed by a lead")
+    MEASURE_DECIDED = "measure_decided", _("Measure decided by a lead")
+    NOTICE_REFUSED = "notice_refused", _("Notice refused at confirmation: notice handling suspended")
+    APPEAL_FILED = "appeal_filed", _("Appeal filed by the notifier")
+    APPEAL_DECIDED = "appeal_decided", _("Appeal decided")
+    MEASURE_LIFTED = "measure_lifted", _("Measure lifted")
 
 
 # --- Transparency report (DSA Art. 15/24) and Transparency Database submission (Art. 24(5)). ---
@@ -328,36 +343,39 @@ class NotifierEventKind(models.TextChoices):
 class ComplainedOf(models.TextChoices):
     """The type of decision a complaint or an out-of-court dispute is about (Implementing Regulation
     (EU) 2024/2835, Annex I: complaints and disputes by type of decision complained of)."""
-    LISTING_REMOVED = "listing_removed", "Removal of a listing"
-    NOTICE_REJECTED = "notice_rejected", "Rejection of a notice (listing left online)"
-    ACCOUNT_MEASURE = "account_measure", "Measure against a seller's account"
-    NOTIFIER_MEASURE = "notifier_measure", "Measure against a notifier"
+    LISTING_REMOVED = "listing_removed", _("Removal of a listing")
+    NOTICE_REJECTED = "notice_rejected", _("Rejection of a notice (listing left online)")
+    ACCOUNT_MEASURE = "account_measure", _("Measure against a seller's account")
+    NOTIFIER_MEASURE = "notifier_measure", _("Measure against a notifier")
 
 
 class DisputeOutcome(models.TextChoices):
     """How an out-of-court dispute (DSA Art. 21) ended, as the certified body reported it."""
-    PENDING = "pending", "Not yet decided"
-    FOR_RECIPIENT = "for_recipient", "Decided in favour of the complainant"
-    FOR_PROVIDER = "for_provider", "Decided in favour of the marketplace"
-    SETTLED = "settled", "Settled between the parties"
-    DISCONTINUED = "discontinued", "Discontinued without a decision"
+    PENDING = "pending", _("Not yet decided")
+    FOR_RECIPIENT = "for_recipient", _("Decided in favour of the complainant")
+    FOR_PROVIDER = "for_provider", _("Decided in favour of the marketplace")
+    SETTLED = "settled", _("Settled between the parties")
+    DISCONTINUED = "discontinued", _("Discontinued without a decision")
 
 
 class OrderType(models.TextChoices):
     """Orders from Member State authorities: to act against illegal content (DSA Art. 9), or to
     provide information about recipients (Art. 10)."""
-    ACT_AGAINST = "act_against", "Order to act against illegal content (Art. 9)"
-    PROVIDE_INFORMATION = "provide_information", "Order to provide information (Art. 10)"
+    # Translators: DSA Art. 9, "order to act against illegal content"
+    # (de: Anordnung zum Vorgehen gegen rechtswidrige Inhalte).
+    ACT_AGAINST = "act_against", _("Order to act against illegal content (Art. 9)")
+    # Translators: DSA Art. 10, "order to provide information" (de: Auskunftsanordnung).
+    PROVIDE_INFORMATION = "provide_information", _("Order to provide information (Art. 10)")
 
 
 class TdbSubmissionStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENDING = "sending", "Being sent"
-    SENT = "sent", "Accepted by the Transparency Database"
-    ALREADY_SENT = "already_sent", "Already in the Transparency Database (its puid was known)"
-    FAILED = "failed", "Refused by the Transparency Database"
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Accepted by the Transparency Database")
+    ALREADY_SENT = "already_sent", _("Already in the Transparency Database (its puid was known)")
+    FAILED = "failed", _("Refused by the Transparency Database")
 
 
 class TdbStatementKind(models.TextChoices):
-    REMOVAL = "removal", "Listing removal"
-    ACCOUNT_MEASURE = "account_measure", "Account measure"
+    REMOVAL = "removal", _("Listing removal")
+    ACCOUNT_MEASURE = "account_measure", _("Account measure")

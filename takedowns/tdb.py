@@ -27,8 +27,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import wraps
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from takedowns.enums import EEA_COUNTRIES, DecisionOutcome, InfringementReason, PenaltyLevel, RightType, SubmitterTrust
 from takedowns.models import Decision, Notice, Penalty
@@ -131,12 +132,23 @@ PENALTY_LEGAL_GROUND = ("Measures against recipients who frequently provide mani
                         "(Regulation (EU) 2022/2065, Art. 23); repeat-infringer policy (17 U.S.C. 512(i)).")
 
 
+def _in_english(function):
+    """A statement for the DSA Transparency Database is written in English, whatever language the request
+    that builds it is in (the choices' labels are translatable, issue 13). A fresh override per call."""
+    @wraps(function)
+    def wrapped(*args, **kwargs):
+        with translation.override("en"):
+            return function(*args, **kwargs)
+    return wrapped
+
+
 def source_type_for(notice: Notice) -> str:
     """The TDB's information source for a notice: a trusted flagger's (Art. 22) notice, or an
     Art. 16 notice from a rights holder or its agent."""
     return SOURCE_TRUSTED_FLAGGER if notice.trust == SubmitterTrust.TRUSTED_FLAGGER else SOURCE_ARTICLE_16
 
 
+@_in_english
 def statement_for(decision: Decision) -> dict:
     """The TDB statement of reasons for a removal decision."""
     if decision.outcome != DecisionOutcome.REMOVE:
@@ -160,6 +172,7 @@ def statement_for(decision: Decision) -> dict:
     }
 
 
+@_in_english
 def statement_for_penalty(penalty: Penalty) -> dict:
     """The TDB statement of reasons for an account measure of the penalty ladder (load the penalty
     with select_related("seller", "strike__notice")). A warning restricts nothing: NotARemoval."""
@@ -204,6 +217,7 @@ def grounds_of(decision: Decision) -> str:
     return decision.grounds.strip() or explanation_for(decision.item.notice.right_type, decision.item.reason)
 
 
+@_in_english
 def explanation_for(right_type: str, reason: str) -> str:
     why = _WHY_ILLEGAL.get((right_type, reason)) or (
         f"The listing infringes the notified {RightType(right_type).label.lower()} "

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Aggregate, DurationField, Expression, F, FloatField, QuerySet
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 
 class PercentileCont(Aggregate):
@@ -82,15 +84,27 @@ def share(part: int, whole: int) -> float | None:
 
 
 def duration_text(duration: timedelta | None) -> str:
-    """3 d 4 h, 5 h 30 min, 12 min, 40 s: a duration as a lead reads it."""
+    """3 d 4 h, 5 h 30 min, 12 min, 40 s: a duration as a lead reads it, in the active language."""
     if duration is None:
         return "–"
     total = round(duration.total_seconds())
     days, rest = divmod(total, 86400)
+    # Translators: abbreviations of days, hours, minutes and seconds in a duration such as "3 d 4 h".
+    units = {"d": _("%(amount)s d"), "h": _("%(amount)s h"), "min": _("%(amount)s min"), "s": _("%(amount)s s")}
     parts = [(days, "d"), (rest // 3600, "h"), (rest % 3600 // 60, "min")] if total >= 60 else [(total, "s")]
-    shown = [f"{amount} {unit}" for amount, unit in parts if amount][:2]
-    return " ".join(shown) or "0 s"
+    shown = [units[unit] % {"amount": number_text(amount)} for amount, unit in parts if amount][:2]
+    return " ".join(shown) or units["s"] % {"amount": number_text(0)}
+
+
+def number_text(value: int | float, decimal_pos: int | None = None) -> str:
+    """A figure as the reader's language writes it (1,234 in English, 1.234 in German): for pages only,
+    never for the JSON and CSV downloads, which keep plain numbers."""
+    return number_format(value, decimal_pos=decimal_pos, use_l10n=True, force_grouping=True)
 
 
 def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f} %"
+    """A share as a percentage with one decimal, localised: 95.0 % (English), 95,0 % (German)."""
+    # Translators: a percentage; keep %(percent)s and write the sign as your language does ("95,0 %" in German).
+    if value is None:
+        return "–"
+    return _("%(percent)s %%") % {"percent": number_text(round(value * 100, 1), decimal_pos=1)}

@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Min, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from takedowns import tdb
 from takedowns.enums import (
@@ -49,8 +50,21 @@ from takedowns.reports.periods import Period
 @dataclass(frozen=True)
 class ReportPeriod(Period):
     slug: str = ""
-    title: str = ""
     complete: bool = True
+
+    @property
+    def title(self) -> str:
+        """"November 2026", "January–June 2026": in the active language (the page's); the JSON's title is
+        written in English (report_figures)."""
+        return _period_title(self.first, half=self.slug[-2:] in ("H1", "H2"))
+
+
+def _period_title(first: date, half: bool) -> str:
+    if not half:
+        return date_format(first, "YEAR_MONTH_FORMAT")
+    if first.month == 1:
+        return _("January–June %(year)s") % {"year": first.year}
+    return _("July–December %(year)s") % {"year": first.year}
 
 
 class BadPeriod(ValueError):
@@ -64,21 +78,17 @@ _HALF = re.compile(r"(\d{4})-H([12])")
 def _month(year: int, month: int, now: datetime) -> ReportPeriod:
     first = date(year, month, 1)
     last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-    return _report_period(first, last, f"{year:04d}-{month:02d}", date_format(first, "F Y"), now)
-
-
-def _half_title(year: int, half: int) -> str:
-    return f"{'January–June' if half == 1 else 'July–December'} {year}"
+    return _report_period(first, last, f"{year:04d}-{month:02d}", now)
 
 
 def _half(year: int, half: int, now: datetime) -> ReportPeriod:
     first, last = (date(year, 1, 1), date(year, 6, 30)) if half == 1 else (date(year, 7, 1), date(year, 12, 31))
-    return _report_period(first, last, f"{year:04d}-H{half}", _half_title(year, half), now)
+    return _report_period(first, last, f"{year:04d}-H{half}", now)
 
 
-def _report_period(first: date, last: date, slug: str, title: str, now: datetime) -> ReportPeriod:
+def _report_period(first: date, last: date, slug: str, now: datetime) -> ReportPeriod:
     period = Period(first, last)
-    return ReportPeriod(first, last, slug=slug, title=title, complete=period.end <= now)
+    return ReportPeriod(first, last, slug=slug, complete=period.end <= now)
 
 
 def report_period(slug: str, now: datetime) -> ReportPeriod:
@@ -88,15 +98,16 @@ def report_period(slug: str, now: datetime) -> ReportPeriod:
     if month and int(month[1]) >= 1 and 1 <= int(month[2]) <= 12:
         year, number, make = int(month[1]), int(month[2]), _month
         starts = date(year, number, 1)
-        title = date_format(starts, "F Y")
     elif half and int(half[1]) >= 1:
         year, number, make = int(half[1]), int(half[2]), _half
-        starts, title = date(year, 1 if number == 1 else 7, 1), _half_title(year, number)
+        starts = date(year, 1 if number == 1 else 7, 1)
     else:
-        raise BadPeriod(f"“{slug[:40]}” is not a report period: name a month as 2026-11 or a half-year as 2026-H2.")
+        raise BadPeriod(_("“%(slug)s” is not a report period: name a month as 2026-11 or a half-year as 2026-H2.")
+                        % {"slug": slug[:40]})
     # Checked before the period is built, so a far-future year cannot overflow its end date.
     if starts > timezone.localtime(now).date():
-        raise BadPeriod(f"There is no report for {title} yet: the period has not started.")
+        raise BadPeriod(_("There is no report for %(period)s yet: the period has not started.")
+                        % {"period": _period_title(starts, half=make is _half)})
     return make(year, number, now)
 
 
@@ -141,7 +152,7 @@ class _Part(ReportPeriod):
 
 
 def _part(period: ReportPeriod, since: datetime, until: datetime) -> _Part:
-    return _Part(period.first, period.last, slug=period.slug, title=period.title, complete=period.complete,
+    return _Part(period.first, period.last, slug=period.slug, complete=period.complete,
                  since=since, until=until)
 
 
@@ -150,7 +161,9 @@ def report_figures(period: ReportPeriod, until: datetime | None = None) -> dict:
     Each section is one aggregate over the rows dated in the period by the event it counts (the
     definitions are beside each section's function); with `until`, over those dated before it only
     (the stored snapshot's bound, refresh_report)."""
-    header = {"period": period.slug, "title": period.title, "start": period.start.isoformat(),
+    with translation.override("en"):  # the published JSON is in English whatever the page's language
+        title = period.title
+    header = {"period": period.slug, "title": title, "start": period.start.isoformat(),
               "end": period.end.isoformat(), "complete": period.complete}
     if until is not None:
         period = _part(period, period.start, until)

@@ -6,10 +6,12 @@ login: the report holds counts only, nothing that identifies a person."""
 import csv
 import io
 from datetime import datetime, timedelta
+from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from takedowns.access import public
@@ -24,12 +26,38 @@ from takedowns.enums import (
     RightType,
 )
 from takedowns.reports import transparency as figures
-from takedowns.reports.measures import duration_text, percent
+from takedowns.reports.measures import duration_text, number_text, percent
 from takedowns.reports.template_csv import template_rows
 from takedowns.views.reconnect import once_more_if_disconnected
-from takedowns.views.report_sections import grouped, harmonised_sections
+from takedowns.views.report_sections import grouped, harmonised_sections, localised
 
 Rows = list[tuple[str, object]]
+
+
+def _in_english(view):
+    """The downloads are machine-readable: their keys, titles, notes and error messages are the same bytes
+    whatever language the visitor reads the page in (issue 13), so they are written in English."""
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        with translation.override("en"):
+            return view(request, *args, **kwargs)
+    return wrapped
+
+
+def _appeal_status_rows(prefix: str, counts: dict[str, int]) -> Rows:
+    """One row per appeal status, as a whole message each (a word order per language)."""
+    texts: dict[str, str] = {  # type: ignore[assignment]  # AppealStatus keys are str
+        "by_sellers": {AppealStatus.FILED: _("by sellers: waiting for a decision"),
+                       AppealStatus.UPHELD: _("by sellers: original decision upheld"),
+                       AppealStatus.REVERSED: _("by sellers: original decision reversed")},
+        "by_submitters": {AppealStatus.FILED: _("by submitters: waiting for a decision"),
+                          AppealStatus.UPHELD: _("by submitters: original decision upheld"),
+                          AppealStatus.REVERSED: _("by submitters: original decision reversed")},
+        "notifiers": {AppealStatus.FILED: _("appeals: waiting for a decision"),
+                      AppealStatus.UPHELD: _("appeals: original decision upheld"),
+                      AppealStatus.REVERSED: _("appeals: original decision reversed")},
+    }[prefix]
+    return [(str(texts[status]), counts[status]) for status in AppealStatus.values]
 
 
 @once_more_if_disconnected
@@ -48,46 +76,55 @@ def _period(slug: str) -> figures.ReportPeriod | str:
 
 
 def _labelled(counts: dict[str, int], choices) -> Rows:
-    return [(label, counts[value]) for value, label in choices]
+    return [(str(label), counts[value]) for value, label in choices]
 
 
 def sections(data: dict) -> list[tuple[str, str, Rows]]:
-    """(title, what is counted, rows) for the page, labelled with the choices' display names."""
+    """(title, what is counted, rows) for the page, in the active language; the figures themselves
+    (`data`, the JSON as published) are computed in reports/transparency.py, each beside its definition."""
     notices, actions, automated = data["notices"], data["actions"], data["automated_means"]
     appeals = data["appeals"]["by_appellant"]
-    appeal_rows: Rows = [("Appeals filed", data["appeals"]["filed"])]
-    for who, label in Appellant.choices:
-        appeal_rows.append((f"by {label.lower()}s", appeals[who]["filed"]))
-        appeal_rows += [(f"by {label.lower()}s: {status_label.lower()}", appeals[who]["by_status"][status])
-                        for status, status_label in AppealStatus.choices]
+    appeal_rows: Rows = [
+        (_("Appeals filed"), data["appeals"]["filed"]),
+        (_("by sellers"), appeals[Appellant.SELLER]["filed"]),
+        *_appeal_status_rows("by_sellers", appeals[Appellant.SELLER]["by_status"]),
+        (_("by submitters"), appeals[Appellant.SUBMITTER]["filed"]),
+        *_appeal_status_rows("by_submitters", appeals[Appellant.SUBMITTER]["by_status"])]
     return [
-        ("Notices received", "Notices whose sender confirmed their e-mail address in the period, by source.", [
-            ("Notices received", notices["received"]),
-            ("from trusted flaggers (DSA Art. 22)", notices["by_source"]["trusted_flagger"]),
-            ("from other notifiers", notices["by_source"]["other"])]),
-        ("Notices by right", "The right each notice relies on.",
+        (_("Notices received"), _("Notices whose sender confirmed their e-mail address in the period, by source."), [
+            (_("Notices received"), notices["received"]),
+            # Translators: "trusted flagger" as in DSA Art. 22 (de: vertrauenswürdiger Hinweisgeber).
+            (_("from trusted flaggers (DSA Art. 22)"), notices["by_source"]["trusted_flagger"]),
+            (_("from other notifiers"), notices["by_source"]["other"])]),
+        (_("Notices by right"), _("The right each notice relies on."),
          _labelled(notices["by_right_type"], RightType.choices)),
-        ("Reported listings by infringement", "The listings those notices reported, by the infringement alleged.",
-         [("Listings reported", notices["items"]), *_labelled(notices["items_by_reason"], InfringementReason.choices)]),
-        ("Actions taken", "Decisions on reported listings taken in the period; restorations and reversals dated "
-                          "in the period.", [
-            ("Decisions", actions["decisions"]),
-            ("Listings removed", actions["by_outcome"]["remove"]),
-            ("Reports rejected (listing left online)", actions["by_outcome"]["reject"]),
-            ("Listings restored after a counter-notice or appeal", actions["listings_restored"]),
-            ("Decisions reversed on appeal", actions["decisions_reversed_on_appeal"])]),
-        ("Removals by initiative", "Every removal so far follows a notice: the portal does not yet detect "
-                                   "infringements on its own initiative, so proactive removals are zero.", [
-            ("After a notice (reactive)", data["removals_by_initiative"]["reactive"]),
-            ("On our own initiative (proactive)", data["removals_by_initiative"]["proactive"])]),
+        (_("Reported listings by infringement"),
+         _("The listings those notices reported, by the infringement alleged."),
+         [(_("Listings reported"), notices["items"]),
+          *_labelled(notices["items_by_reason"], InfringementReason.choices)]),
+        (_("Actions taken"), _("Decisions on reported listings taken in the period; restorations and reversals "
+                               "dated in the period."), [
+            (_("Decisions"), actions["decisions"]),
+            (_("Listings removed"), actions["by_outcome"]["remove"]),
+            (_("Reports rejected (listing left online)"), actions["by_outcome"]["reject"]),
+            (_("Listings restored after a counter-notice or appeal"), actions["listings_restored"]),
+            (_("Decisions reversed on appeal"), actions["decisions_reversed_on_appeal"])]),
+        (_("Removals by initiative"), _("Every removal so far follows a notice: the portal does not yet detect "
+                                        "infringements on its own initiative, so proactive removals are zero."), [
+            (_("After a notice (reactive)"), data["removals_by_initiative"]["reactive"]),
+            # Translators: DSA Art. 15(1)(c), "own-initiative" content moderation (de: auf Eigeninitiative).
+            (_("On our own initiative (proactive)"), data["removals_by_initiative"]["proactive"])]),
         _automated_section(automated),
         _time_to_action(data),
-        ("Counter-notices (DMCA 512(g))", "Every filing in the period (one corrected and filed again after being "
-         "returned as incomplete counts again); then the counter-notices last filed in it, by where they stand now.",
-         [("Counter-notices filed", data["counter_notices"]["filed"]),
+        # Translators: "counter-notice" as in the US DMCA, 17 U.S.C. 512(g).
+        (_("Counter-notices (DMCA 512(g))"), _(
+            "Every filing in the period (one corrected and filed again after being returned as incomplete counts "
+            "again); then the counter-notices last filed in it, by where they stand now."),
+         [(_("Counter-notices filed"), data["counter_notices"]["filed"]),
           *_labelled(data["counter_notices"]["by_status"], CounterNoticeStatus.choices)]),
-        ("Appeals (DSA Art. 20)", "Internal complaints filed in the period, by who filed them and their outcome.",
-         appeal_rows),
+        # Translators: the internal complaint-handling system of DSA Art. 20 (de: internes Beschwerdemanagementsystem).
+        (_("Appeals (DSA Art. 20)"), _("Internal complaints filed in the period, by who filed them and their "
+                                       "outcome."), appeal_rows),
         *_measure_sections(data),
     ]
 
@@ -95,66 +132,75 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
 def _automated_section(automated: dict) -> tuple[str, str, Rows]:
     """DSA Art. 15(1)(e): listing decisions and seller penalties (reports/transparency.py, _automated_means)."""
     by_level = automated["penalty_decisions_automated_by_level"]
-    return ("Use of automated means (DSA Art. 15(1)(e))",
-            "Decisions taken in the period: on reported listings, where automated means detected the listing or "
-            "took the decision; and seller penalties decided by the published strike ladder without a person, on "
-            "strikes from removals decided by people: \"partially automated\" in the statements we send to the "
-            "DSA Transparency Database (a penalty a person decides is not counted). Only restrictions, suspensions "
-            "and terminations have a Transparency Database statement; a warning restricts nothing and has none.", [
-                ("Listing decisions", automated["decisions"]),
-                ("with automated detection", automated["automated_detection"]),
-                ("taken by automated means", automated["automated_decision"]),
-                ("Seller penalty decisions", automated["penalty_decisions"]),
-                ("decided by the strike ladder without a person (partially automated)",
+    partially: dict[str, str] = {PenaltyLevel.WARNING: _("partially automated: warning"),
+                 PenaltyLevel.RESTRICTION: _("partially automated: restriction on new listings"),
+                 PenaltyLevel.SUSPENSION: _("partially automated: temporary suspension"),
+                 PenaltyLevel.TERMINATION: _("partially automated: termination of the account")}
+    # Translators: DSA Art. 15(1)(e), "use made of automated means" (de: Einsatz automatisierter Mittel).
+    return (_("Use of automated means (DSA Art. 15(1)(e))"),
+            _("Decisions taken in the period: on reported listings, where automated means detected the listing or "
+              "took the decision; and seller penalties decided by the published strike ladder without a person, on "
+              "strikes from removals decided by people: \"partially automated\" in the statements we send to the "
+              "DSA Transparency Database (a penalty a person decides is not counted). Only restrictions, "
+              "suspensions and terminations have a Transparency Database statement; a warning restricts nothing "
+              "and has none."), [
+                (_("Listing decisions"), automated["decisions"]),
+                (_("with automated detection"), automated["automated_detection"]),
+                (_("taken by automated means"), automated["automated_decision"]),
+                (_("Seller penalty decisions"), automated["penalty_decisions"]),
+                (_("decided by the strike ladder without a person (partially automated)"),
                  automated["penalty_decisions_automated"]),
-                *[(f"partially automated: {label.lower()}", by_level[value]) for value, label in PenaltyLevel.choices],
-                ("partially automated with a Transparency Database statement",
+                *[(partially[value], by_level[value]) for value in PenaltyLevel.values],
+                (_("partially automated with a Transparency Database statement"),
                  automated["penalty_decisions_automated_with_tdb_statement"]),
-                ("All decisions taken by automated means, fully or partially", automated["taken_by_automated_means"])])
+                (_("All decisions taken by automated means, fully or partially"),
+                 automated["taken_by_automated_means"])])
 
 
 def _time_to_action(data: dict) -> tuple[str, str, Rows]:
     target, median = data["decided_within_target"], data["median_time_to_action_seconds"]
-    return ("Time to action",
-            "From the notice's receipt (its confirmation) to the decision on each listing, over the decisions of the "
-            "period; the notices whose listings were all, for the first time in the period, decided or closed "
-            "because the notifier did not send the information asked for (each notice counts once), and the share "
-            "done within the SLA target (its time waiting for the notifier's answer left out); apart, the notices "
-            "decided again in the period after an appeal or a fix and resubmit reopened them.", [
-                ("Median time to action", duration_text(None if median is None else timedelta(seconds=median))),
+    return (_("Time to action"),
+            _("From the notice's receipt (its confirmation) to the decision on each listing, over the decisions of "
+              "the period; the notices whose listings were all, for the first time in the period, decided or closed "
+              "because the notifier did not send the information asked for (each notice counts once), and the share "
+              "done within the SLA target (its time waiting for the notifier's answer left out); apart, the notices "
+              "decided again in the period after an appeal or a fix and resubmit reopened them."), [
+                (_("Median time to action"), duration_text(None if median is None else timedelta(seconds=median))),
                 # The decision clock stops when the last listing is decided or closed unanswered (no
                 # Decision row then): both are counted, so the label names both (issue 12, item 2).
-                ("Notices decided, or closed without an answer from the submitter", target["decided"]),
-                ("within target", f"{target['within_target']} ({percent(target['share'])})"),
-                ("Re-decisions, reopened by an appeal or a fix and resubmit", target["redecisions"]),
-                ("re-decided within target", target["redecisions_within_target"])])
+                (_("Notices decided, or closed without an answer from the submitter"), target["decided"]),
+                (_("within target"), _("%(count)s (%(share)s)") % {
+                    "count": number_text(target["within_target"]), "share": percent(target["share"])}),
+                (_("Re-decisions, reopened by an appeal or a fix and resubmit"), target["redecisions"]),
+                (_("re-decided within target"), target["redecisions_within_target"])])
 
 
 def _measure_sections(data: dict) -> list[tuple[str, str, Rows]]:
     """The measures against sellers (repeat infringers) and, apart from them (DSA Art. 24(1)(b)), against
     notifiers (manifestly unfounded notices)."""
-    sellers = ("Seller penalties (DSA Art. 23, DMCA 512(i))", "Penalties decided against repeat infringers in the "
-                                                              "period.",
-               [("Penalties decided", data["penalties"]["decided"]),
+    sellers = (_("Seller penalties (DSA Art. 23, DMCA 512(i))"),
+               _("Penalties decided against repeat infringers in the period."),
+               [(_("Penalties decided"), data["penalties"]["decided"]),
                 *_labelled(data["penalties"]["by_level"], PenaltyLevel.choices)])
     return [sellers, _notifier_section(data["notifier_measures"]), *harmonised_sections(data)]
 
 
 def _notifier_section(notifier: dict) -> tuple[str, str, Rows]:
     appeals = notifier["appeals"]
-    return ("Notifiers: manifestly unfounded notices (DSA Art. 23(2), 24(1)(b))",
-            "Warnings and suspensions of notice handling decided by a lead against notifiers who frequently sent "
-            "manifestly unfounded notices, apart from the measures against sellers above; those lifted on appeal, "
-            "the notices refused during a suspension, and the notifiers' appeals, all dated in the period.", [
-                ("Measures decided", notifier["decided"]),
-                *[(f"{label}s" if value == "warning" else "Suspensions of notifiers", notifier["by_level"][value])
-                  for value, label in NotifierMeasureLevel.choices],
-                *[(f"about {'an e-mail address' if value == 'email' else 'an organisation (e-mail domain)'}",
-                   notifier["by_scope"][value]) for value in NotifierScope.values],
-                ("Measures lifted on appeal", notifier["lifted_on_appeal"]),
-                ("Notices refused during a suspension", notifier["notices_refused"]),
-                ("Appeals by notifiers", appeals["filed"]),
-                *[(f"appeals: {label.lower()}", appeals["by_status"][value]) for value, label in AppealStatus.choices],
+    # Translators: DSA Art. 23(2), "manifestly unfounded notices" (de: offensichtlich unbegründete Meldungen).
+    return (_("Notifiers: manifestly unfounded notices (DSA Art. 23(2), 24(1)(b))"),
+            _("Warnings and suspensions of notice handling decided by a lead against notifiers who frequently sent "
+              "manifestly unfounded notices, apart from the measures against sellers above; those lifted on appeal, "
+              "the notices refused during a suspension, and the notifiers' appeals, all dated in the period."), [
+                (_("Measures decided"), notifier["decided"]),
+                (_("Warnings"), notifier["by_level"][NotifierMeasureLevel.WARNING]),
+                (_("Suspensions of notifiers"), notifier["by_level"][NotifierMeasureLevel.SUSPENSION]),
+                (_("about an e-mail address"), notifier["by_scope"][NotifierScope.EMAIL]),
+                (_("about an organisation (e-mail domain)"), notifier["by_scope"][NotifierScope.DOMAIN]),
+                (_("Measures lifted on appeal"), notifier["lifted_on_appeal"]),
+                (_("Notices refused during a suspension"), notifier["notices_refused"]),
+                (_("Appeals by notifiers"), appeals["filed"]),
+                *_appeal_status_rows("notifiers", appeals["by_status"]),
             ])
 
 
@@ -168,7 +214,7 @@ def report(request: HttpRequest, period: str) -> HttpResponse:
     data = figures.live_report(chosen, timezone.now())
     shown = sections(data)
     return render(request, "takedowns/report/report.html", {
-        "period": chosen, "groups": grouped(shown), "as_of": datetime.fromisoformat(data["as_of"]),
+        "period": chosen, "groups": grouped(localised(shown)), "as_of": datetime.fromisoformat(data["as_of"]),
         "computed_at": datetime.fromisoformat(data["computed_at"]),
         "counted_until": datetime.fromisoformat(data["counted_until"])})
 
@@ -176,6 +222,7 @@ def report(request: HttpRequest, period: str) -> HttpResponse:
 @once_more_if_disconnected
 @public
 @require_GET
+@_in_english
 def report_json(request: HttpRequest, period: str) -> JsonResponse:
     chosen = _period(period)
     if isinstance(chosen, str):
@@ -194,6 +241,7 @@ def _cell(value: object) -> object:
 @once_more_if_disconnected
 @public
 @require_GET
+@_in_english
 def report_csv(request: HttpRequest, period: str) -> HttpResponse:
     chosen = _period(period)
     if isinstance(chosen, str):
@@ -211,6 +259,7 @@ def report_csv(request: HttpRequest, period: str) -> HttpResponse:
 @once_more_if_disconnected
 @public
 @require_GET
+@_in_english
 def report_template_csv(request: HttpRequest, period: str) -> HttpResponse:
     """The same figures in the layout of the harmonised quantitative template (Implementing Regulation
     (EU) 2024/2835, Annex I); its column mapping is in reports/template_csv.py."""

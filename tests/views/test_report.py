@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from takedowns.enums import EEA_COUNTRIES
 from takedowns.models import ReportSnapshot
@@ -277,7 +278,7 @@ def test_the_report_in_progress_adds_what_came_after_its_snapshot_and_says_as_of
     assert re.search(r"<tr><th scope=\"row\" class=\"fw-normal\">Notices received</th><td class=\"text-end\">1</td>",
                      page)
     as_of = timezone.localtime(datetime.fromisoformat(after["as_of"]))
-    assert f"Figures as of {as_of:%-d %B %Y}, " in page
+    assert f"Figures as of {date_format(as_of, 'DATETIME_FORMAT')} UTC." in page  # the locale's format
     assert "Read live up to then, on top of the figures stored at" in page
 
 
