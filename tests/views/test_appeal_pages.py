@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils.formats import date_format
 
 from takedowns import legal
 from takedowns.enums import AppealStatus, ItemState, NoticeStatus
@@ -50,7 +51,7 @@ def test_the_statement_page_offers_the_appeal_with_its_deadline(client, removal)
     page = client.get(removal.seller_path()).content.decode()
     assert "Appeal against the removal (DSA Art. 20)" in page and "free of charge" in page
     assert f'action="{appeal_url(removal)}"' in page
-    assert legal.appeal_deadline(removal.decided_at).strftime("%-d %b %Y") in page
+    assert date_format(legal.appeal_deadline(removal.decided_at), "DATETIME_FORMAT") in page
 
 
 def test_the_seller_files_an_appeal_and_the_page_shows_it(client, removal):
