@@ -68,7 +68,7 @@ class Offer:
     def file_needed(self) -> str:
         """The document the fix must attach (FILE_NEEDED), or "" when files are optional."""
         code = self.decision.reason_code.code if self.decision.reason_code else ""
-        return FILE_NEEDED.get(code, (EvidenceKind.OTHER, ""))[1]
+        return str(FILE_NEEDED.get(code, (EvidenceKind.OTHER, ""))[1])
 
 
 def deadline(decision: Decision) -> datetime:
