@@ -163,7 +163,7 @@ def test_filing_twice_through_the_page_is_refused_with_the_reason(client, filed_
     response = client.post(post_url(filed_counter_notice.decision), form_data())
     assert response.status_code == 302
     body = page(client.get(response["Location"]))
-    assert "You have already filed a counter-notice against this removal (18 Nov 2025)" in body
+    assert "You have already filed a counter-notice against this removal (Nov. 18, 2025)" in body
     assert CounterNotice.objects.count() == 1
 
 
