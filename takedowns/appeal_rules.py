@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from takedowns import legal
 from takedowns.enums import Appellant, DecisionOutcome, ItemState, NoticeStatus
@@ -21,7 +23,8 @@ from takedowns.models import Appeal, Decision, Penalty
 
 
 def when(moment: datetime) -> str:
-    return dateformat.format(timezone.localtime(moment), "j F Y, H:i e")
+    """A moment as the page's language writes it (its DATETIME_FORMAT), in the site's time zone."""
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def _appealed(decision: Decision | None, penalty: Penalty | None) -> Decision | Penalty:
@@ -49,7 +52,7 @@ def deadline(*, decision: Decision | None = None, penalty: Penalty | None = None
 def refusal(decision: Decision | None, penalty: Penalty | None, appellant: str, now: datetime) -> str:
     """Why this side cannot appeal this decision (or penalty) now; "" when it can."""
     if appellant not in Appellant.values:
-        return "Only the seller or the submitter can appeal."
+        return _("Only the seller or the submitter can appeal.")
     if penalty is not None:
         why = _penalty_refusal(penalty, appellant)
     elif decision is not None:
@@ -60,35 +63,38 @@ def refusal(decision: Decision | None, penalty: Penalty | None, appellant: str, 
         return why
     last = deadline(decision=decision, penalty=penalty)
     if now > last:
-        return (f"The time to appeal ended on {when(last)}: an appeal can be filed within "
-                f"{legal.appeal_window_text()} of the decision.")
+        return _("The time to appeal ended on %(deadline)s: an appeal can be filed within %(window)s of the "
+                 "decision.") % {"deadline": when(last), "window": legal.appeal_window_text()}
     return ""
 
 
 def _penalty_refusal(penalty: Penalty, appellant: str) -> str:
     if appellant != Appellant.SELLER:
-        return "A penalty on a seller's account can only be appealed by the seller."
+        return _("A penalty on a seller's account can only be appealed by the seller.")
     if penalty.lifted_at is not None:
-        return f"This measure was lifted on {when(penalty.lifted_at)}; there is nothing left to appeal."
+        return _("This measure was lifted on %(lifted_at)s; there is nothing left to appeal.") % {
+            "lifted_at": when(penalty.lifted_at)}
     return ""
 
 
 def _decision_refusal(decision: Decision, appellant: str) -> str:
     if decision.outcome == DecisionOutcome.REMOVE:
         if appellant != Appellant.SELLER:
-            return "A removal can only be appealed by the seller of the listing; a submitter can appeal a rejection."
+            return _("A removal can only be appealed by the seller of the listing; a submitter can appeal a "
+                     "rejection.")
         if decision.reversed_at is not None or decision.item.state == ItemState.RESTORED:
-            return "This listing has been restored; there is nothing left to appeal."
+            return _("This listing has been restored; there is nothing left to appeal.")
         return ""
     if appellant != Appellant.SUBMITTER:
-        return "A rejected report can only be appealed by the submitter who filed it."
+        return _("A rejected report can only be appealed by the submitter who filed it.")
     if decision.reversed_at is not None:
-        return f"This decision was set aside on {when(decision.reversed_at)}; there is nothing left to appeal."
+        return _("This decision was set aside on %(reversed_at)s; there is nothing left to appeal.") % {
+            "reversed_at": when(decision.reversed_at)}
     if decision.superseded_at is not None:
-        return (f"You fixed and resubmitted this listing on {when(decision.superseded_at)}: it is decided afresh, "
-                "and that decision is the one to appeal.")
+        return _("You fixed and resubmitted this listing on %(resubmitted_at)s: it is decided afresh, and that "
+                 "decision is the one to appeal.") % {"resubmitted_at": when(decision.superseded_at)}
     if decision.item.notice.status == NoticeStatus.WITHDRAWN:
-        return "This notice was withdrawn; its decisions can no longer be appealed."
+        return _("This notice was withdrawn; its decisions can no longer be appealed.")
     return ""
 
 
@@ -139,8 +145,10 @@ def conflict(appeal: Appeal, user: User | AnonymousUser) -> str:
         return ""
     against = subject(appeal)
     if isinstance(against, Penalty):
-        what = "a removal behind this penalty's strike"
-    else:
-        what = f"the original {'removal' if against.outcome == DecisionOutcome.REMOVE else 'rejection'}"
-    return (f"You decided {what}, so another reviewer must decide this appeal: an appeal is decided by "
-            "someone who took no part in the decision (DSA Art. 20).")
+        return _("You decided a removal behind this penalty's strike, so another reviewer must decide this "
+                 "appeal: an appeal is decided by someone who took no part in the decision (DSA Art. 20).")
+    if against.outcome == DecisionOutcome.REMOVE:
+        return _("You decided the original removal, so another reviewer must decide this appeal: an appeal is "
+                 "decided by someone who took no part in the decision (DSA Art. 20).")
+    return _("You decided the original rejection, so another reviewer must decide this appeal: an appeal is "
+             "decided by someone who took no part in the decision (DSA Art. 20).")

@@ -33,7 +33,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from takedowns.enums import DecisionOutcome, EvidenceKind, ItemState, NoticeStatus, NotifierScope
 from takedowns.models import Decision, NotifierMeasure, Resubmission
@@ -42,11 +45,13 @@ RESUBMISSION_DAYS = 30
 
 # The reasons fixed only by a document: the kind its files are stored as, and what to attach.
 FILE_NEEDED = {
-    "insufficient-evidence": (EvidenceKind.OTHER,
-                              "the new evidence (a test-buy report, photos comparing the genuine and the listed "
-                              "item, or the registration certificate)"),
-    "authorisation-missing": (EvidenceKind.AUTHORISATION_LETTER,
-                              "the rights owner's signed letter authorising you for this right"),
+    # Translators: what a fix must attach; it ends the sentence "… for want of a document: attach %(document)s".
+    "insufficient-evidence": (EvidenceKind.OTHER, gettext_lazy(
+        "the new evidence (a test-buy report, photos comparing the genuine and the listed item, or the registration "
+        "certificate)")),
+    # Translators: what a fix must attach; it ends the sentence "… for want of a document: attach %(document)s".
+    "authorisation-missing": (EvidenceKind.AUTHORISATION_LETTER, gettext_lazy(
+        "the rights owner's signed letter authorising you for this right")),
 }
 
 
@@ -63,7 +68,7 @@ class Offer:
     def file_needed(self) -> str:
         """The document the fix must attach (FILE_NEEDED), or "" when files are optional."""
         code = self.decision.reason_code.code if self.decision.reason_code else ""
-        return FILE_NEEDED.get(code, (EvidenceKind.OTHER, ""))[1]
+        return str(FILE_NEEDED.get(code, (EvidenceKind.OTHER, ""))[1])
 
 
 def deadline(decision: Decision) -> datetime:
@@ -83,24 +88,28 @@ def refusal(decision: Decision, *, resubmitted: bool, appealed: bool, now: datet
     `now` (selectors.notifiers.suspension_for), if any."""
     item = decision.item
     if decision.outcome != DecisionOutcome.REJECT or item.state != ItemState.REJECTED:
-        return f"Listing {item.position} is '{item.get_state_display()}': only a rejected listing can be resubmitted."
+        return _("Listing %(position)s is “%(state)s”: only a rejected listing can be resubmitted.") % {
+            "position": item.position, "state": item.get_state_display()}
     if decision.reversed_at is not None or decision.superseded_at is not None:
-        return f"The rejection of listing {item.position} was set aside; there is nothing to fix."
+        return _("The rejection of listing %(position)s was set aside; there is nothing to fix.") % {
+            "position": item.position}
     if not is_fixable(decision):
-        return (f"Listing {item.position} was rejected for a reason more evidence does not change; "
-                "if you think the rejection is wrong, appeal it.")
+        return _("Listing %(position)s was rejected for a reason more evidence does not change; if you think the "
+                 "rejection is wrong, appeal it.") % {"position": item.position}
     if resubmitted:
-        return (f"Listing {item.position} was already fixed and resubmitted once; "
-                "if you think this rejection is wrong, appeal it.")
+        return _("Listing %(position)s was already fixed and resubmitted once; if you think this rejection is "
+                 "wrong, appeal it.") % {"position": item.position}
     if appealed:
-        return f"You appealed the rejection of listing {item.position}; the appeal decides it."
+        return _("You appealed the rejection of listing %(position)s; the appeal decides it.") % {
+            "position": item.position}
     if item.notice.status not in (NoticeStatus.IN_REVIEW, NoticeStatus.AWAITING_SUBMITTER, NoticeStatus.CLOSED):
-        return f"This notice is '{item.notice.get_status_display()}'; its listings can no longer be resubmitted."
+        return _("This notice is “%(status)s”; its listings can no longer be resubmitted.") % {
+            "status": item.notice.get_status_display()}
     if item.notice.anonymised_at is not None:
-        return "This case's personal data was removed under our retention policy; file a new notice."
+        return _("This case's personal data was removed under our retention policy; file a new notice.")
     if now > deadline(decision):
-        return (f"A listing can be fixed and resubmitted within {RESUBMISSION_DAYS} days of its rejection; "
-                "that time is over. File a new notice with the evidence.")
+        return _("A listing can be fixed and resubmitted within %(days)d days of its rejection; that time is over. "
+                 "File a new notice with the evidence.") % {"days": RESUBMISSION_DAYS}
     if suspension is not None and suspension.ends_at is not None:
         return suspension_refusal(suspension)
     return ""
@@ -109,12 +118,15 @@ def refusal(decision: Decision, *, resubmitted: bool, appealed: bool, now: datet
 def suspension_refusal(suspension: NotifierMeasure) -> str:
     """The refusal of a fix while the notifier's notice handling is suspended (DSA Art. 23(2))."""
     assert suspension.ends_at is not None  # a suspension always has its end
-    who = (suspension.notifier if suspension.scope == NotifierScope.EMAIL
-           else f"the addresses at {suspension.notifier}")
-    until = dateformat.format(timezone.localtime(suspension.ends_at), "j F Y, H:i e")
-    return (f"The handling of notices from {who} is suspended until {until}, because too many of them were "
-            "manifestly unfounded (DSA Art. 23(2)): no listing can be fixed and resubmitted while it lasts. "
-            "The measure, and how to appeal it, are on the notice's tracking page.")
+    values = {"notifier": suspension.notifier,
+              "until": date_format(timezone.localtime(suspension.ends_at), "DATETIME_FORMAT")}
+    if suspension.scope == NotifierScope.EMAIL:
+        return _("The handling of notices from %(notifier)s is suspended until %(until)s, because too many of them "
+                 "were manifestly unfounded (DSA Art. 23(2)): no listing can be fixed and resubmitted while it "
+                 "lasts. The measure, and how to appeal it, are on the notice's tracking page.") % values
+    return _("The handling of notices from the addresses at %(notifier)s is suspended until %(until)s, because too "
+             "many of them were manifestly unfounded (DSA Art. 23(2)): no listing can be fixed and resubmitted "
+             "while it lasts. The measure, and how to appeal it, are on the notice's tracking page.") % values
 
 
 def evidence_kind(decision: Decision) -> str:
@@ -130,18 +142,21 @@ def files_refusal(decision: Decision, sizes: list[int], held_files: int, held_by
     position = decision.item.position
     needed = FILE_NEEDED.get(decision.reason_code.code if decision.reason_code else "")
     if needed is not None and not sizes:
-        return (f"Listing {position} was rejected for want of a document: attach {needed[1]} "
-                "(PDF, PNG or JPEG) to fix it.")
+        return _("Listing %(position)s was rejected for want of a document: attach %(document)s (PDF, PNG or JPEG) "
+                 "to fix it.") % {"position": position, "document": needed[1]}
     limit_files, limit_bytes = settings.EVIDENCE_MAX_FILES, settings.EVIDENCE_MAX_TOTAL_BYTES
     if held_files + len(sizes) > limit_files:
         room = max(limit_files - held_files, 0)
         if room == 0:  # full: the evidence can only come with a new notice
-            return (f"A notice may carry at most {limit_files} evidence files and this one carries {held_files} "
-                    "already, so no file can be added to it: file a new notice with the new evidence.")
-        return (f"A notice may carry at most {limit_files} evidence files; this one carries {held_files} already, "
-                f"so you can add {room} (you attached {len(sizes)}).")
+            return _("A notice may carry at most %(limit)d evidence files and this one carries %(held)d already, so "
+                     "no file can be added to it: file a new notice with the new evidence.") % {
+                "limit": limit_files, "held": held_files}
+        return _("A notice may carry at most %(limit)d evidence files; this one carries %(held)d already, so you can "
+                 "add %(room)d (you attached %(attached)d).") % {
+            "limit": limit_files, "held": held_files, "room": room, "attached": len(sizes)}
     if held_bytes + sum(sizes) > limit_bytes:
-        return (f"With your files the notice's evidence would add up to {filesizeformat(held_bytes + sum(sizes))}; "
-                f"a notice may carry at most {filesizeformat(limit_bytes)} and this one carries "
-                f"{filesizeformat(held_bytes)} already. Remove or shrink some files.")
+        return _("With your files the notice's evidence would add up to %(total)s; a notice may carry at most "
+                 "%(limit)s and this one carries %(held)s already. Remove or shrink some files.") % {
+            "total": filesizeformat(held_bytes + sum(sizes)), "limit": filesizeformat(limit_bytes),
+            "held": filesizeformat(held_bytes)}
     return ""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.apps import apps as django_apps
+from django.utils.formats import date_format
 
 from takedowns import resubmission_rules, workflow
 from takedowns.enums import ClockKind, EventKind, ItemState, NoticeStatus
@@ -201,7 +202,7 @@ def refused(notice: Notice, decision: Decision, now: datetime, message: str, fil
 
 def test_a_removed_listing_cannot_be_resubmitted(notice):
     refused(notice, rejection(notice, 2), T + timedelta(days=1),
-            "Listing 2 is 'Removed': only a rejected listing can be resubmitted.")
+            "Listing 2 is “Removed”: only a rejected listing can be resubmitted.")
     assert not Resubmission.objects.exists()
 
 
@@ -233,9 +234,9 @@ def test_a_notifier_whose_notice_handling_is_suspended_cannot_resubmit(notice, l
     suspension = suspended(T + timedelta(days=1), lead)
     assert (suspension.level, suspension.notifier) == ("suspension", "anna@aerostride.example")
     message = ("The handling of notices from anna@aerostride.example is suspended until "
-               f"{suspension.ends_at:%-d %B %Y, %H:%M} UTC, because too many of them were manifestly unfounded "
-               "(DSA Art. 23(2)): no listing can be fixed and resubmitted while it lasts. The measure, and how to "
-               "appeal it, are on the notice's tracking page.")
+               f"{date_format(suspension.ends_at, 'DATETIME_FORMAT')}, because too many of them were manifestly "
+               "unfounded (DSA Art. 23(2)): no listing can be fixed and resubmitted while it lasts. The measure, and "
+               "how to appeal it, are on the notice's tracking page.")
     refused(notice, rejection(notice), T + timedelta(days=2), message)
     assert not Resubmission.objects.exists()
     # The tracking page says so in place of the form.
@@ -339,6 +340,6 @@ def test_the_decision_e_mail_offers_no_fix_while_the_notifiers_notice_handling_i
     email, = OutboundEmail.objects.filter(kind="items_decided")
     assert email.to == "anna@aerostride.example"
     assert (f"   What you can do: The handling of notices from anna@aerostride.example is suspended until "
-            f"{suspension.ends_at:%-d %B %Y, %H:%M} UTC, because too many of them were manifestly unfounded (DSA "
-            "Art. 23(2)): no listing can be fixed and resubmitted while it lasts.") in email.body_text
+            f"{date_format(suspension.ends_at, 'DATETIME_FORMAT')}, because too many of them were manifestly "
+            "unfounded (DSA Art. 23(2)): no listing can be fixed and resubmitted while it lasts.") in email.body_text
     assert "Fix and resubmit it on your tracking page" not in email.body_text

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from takedowns import appeal_rules, limits
@@ -38,7 +39,7 @@ def _file(request: HttpRequest, *, back: str, action: str, appellant: str, email
     if refusal is not None:
         return limited.refused(request, APPEAL_PAGE, _appeal_form_context(form, back, action, appellant, decision,
                                                                           penalty), refusal,
-                               kept="Your appeal's text is still in its box below.")
+                               kept=_("Your appeal's text is still in its box below."))
     if form.is_valid():
         try:
             appeals.file_appeal(decision=decision, penalty=penalty, appellant=appellant,
@@ -47,8 +48,8 @@ def _file(request: HttpRequest, *, back: str, action: str, appellant: str, email
             form.add_error(None, str(exc))
             status = 409
         else:
-            messages.success(request, "Your appeal is filed. We e-mail you when it is decided; "
-                                      "its state is on this page.")
+            messages.success(request, _("Your appeal is filed. We e-mail you when it is decided; "
+                                        "its state is on this page."))
             return redirect(back)
     return render(request, APPEAL_PAGE, _appeal_form_context(form, back, action, appellant, decision, penalty),
                   status=status)
@@ -84,7 +85,7 @@ def seller_penalty_appeal(request: HttpRequest, penalty: Penalty) -> HttpRespons
 def submitter_appeal(request: HttpRequest, notice: Notice, decision_id: int) -> HttpResponse:
     decision = decision_of(notice, decision_id)
     if decision is None:
-        raise Http404("No such decision on this notice.")
+        raise Http404(_("No such decision on this notice."))
     return _file(request, decision=decision, appellant=Appellant.SUBMITTER, back=notice.tracking_path(),
                  email=notice.submitter_email,
                  action=reverse("takedowns:appeal_rejection", args=[notice.reference, notice.tracking_token,
@@ -103,7 +104,7 @@ def queue(request: ReviewerRequest) -> HttpResponse:
 def _appeal(appeal_id: int) -> Appeal:
     appeal = worklists.appeal(appeal_id)
     if appeal is None:
-        raise Http404("No such appeal.")
+        raise Http404(_("No such appeal."))
     return appeal
 
 
@@ -139,12 +140,14 @@ def decide(request: ReviewerRequest, appeal_id: int) -> HttpResponse:
     except TransitionNotAllowed as exc:
         form.add_error(None, str(exc))
         return _appeal_response(request, _appeal(appeal_id), form, status=409)
-    done = f"Appeal {appeal.pk} decided: {appeal.get_status_display().lower()}. The appellant is e-mailed the reasons."
+    done = {"appeal": appeal.pk, "outcome": appeal.get_status_display().lower()}
     decision = appeal.decision
     if appeal.status == AppealStatus.REVERSED and decision is not None and decision.outcome == DecisionOutcome.REJECT:
         # The reopened listing is now with this reviewer: straight to it.
-        messages.success(request, f"{done} Listing {decision.item.position} is back in review with you: "
-                                  "decide it afresh.")
+        messages.success(request, _("Appeal %(appeal)s decided: %(outcome)s. The appellant is e-mailed the reasons. "
+                                    "Listing %(position)s is back in review with you: decide it afresh.")
+                         % {**done, "position": decision.item.position})
         return redirect("takedowns:review_notice", reference=decision.item.notice.reference)
-    messages.success(request, done)
+    messages.success(request, _("Appeal %(appeal)s decided: %(outcome)s. The appellant is e-mailed the "
+                                "reasons.") % done)
     return redirect("takedowns:appeal_detail", appeal_id=appeal.pk)

@@ -2,6 +2,7 @@
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from takedowns.access import public
 from takedowns.forms.public import CatalogueFilterForm
@@ -27,7 +28,7 @@ def listing_index(request: HttpRequest) -> HttpResponse:
 def listing_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     listing = catalogue.listing(external_id)
     if listing is None:
-        raise Http404("No such listing.")
+        raise Http404(_("No such listing."))
     return render(request, "takedowns/catalogue/detail.html", {
         "listing": listing, "listing_url": request.build_absolute_uri(),
     })

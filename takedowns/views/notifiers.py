@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from takedowns import notifier_ladder
@@ -49,8 +50,8 @@ def _file(request: HttpRequest, measure: NotifierMeasure, *, back: str, action: 
             form.add_error(None, str(exc))
             status = 409
         else:
-            messages.success(request, "Your appeal is filed. We e-mail you when it is decided; its state is on "
-                                      "this page.")
+            messages.success(request, _("Your appeal is filed. We e-mail you when it is decided; its state is on "
+                                        "this page."))
             return redirect(back)
     return render(request, "takedowns/notifiers/file_appeal.html", {
         **_statement_context(measure), "appeal_form": form, "appeal_action": action, "back": back}, status=status)
@@ -70,7 +71,7 @@ def tracking_appeal(request: HttpRequest, notice: Notice, measure_id: int) -> Ht
     organisation, by that address."""
     measure = NotifierMeasure.objects.select_related("proposal").filter(pk=measure_id).first()
     if measure is None or not notifier_ladder.concerns(measure, notice.submitter_email):
-        raise Http404("No such measure about this notice's sender.")
+        raise Http404(_("No such measure about this notice's sender."))
     return _file(request, measure, back=f"{notice.tracking_path()}#notifier-measures",
                  appellant_email=notice.submitter_email,
                  action=reverse("takedowns:tracking_notifier_appeal",
@@ -91,7 +92,7 @@ def cases(request: ReviewerRequest) -> HttpResponse:
 def _proposal(proposal_id: int) -> NotifierProposal:
     found = notifiers.proposal(proposal_id)
     if found is None:
-        raise Http404("No such proposal.")
+        raise Http404(_("No such proposal."))
     return found
 
 
@@ -128,8 +129,10 @@ def decide_proposal(request: ReviewerRequest, proposal_id: int) -> HttpResponse:
     except TransitionNotAllowed as exc:
         form.add_error(None, str(exc))
         return _proposal_response(request, _proposal(proposal_id), status=409, measure_form=form)
-    messages.success(request, f"{measure.get_level_display()} decided for {measure.notifier}; the statement of "
-                              f"reasons is e-mailed to {', '.join(measure.recipients)}.")
+    messages.success(request, _("%(measure)s decided for %(notifier)s; the statement of reasons is e-mailed to "
+                                "%(recipients)s.") % {"measure": measure.get_level_display(),
+                                                      "notifier": measure.notifier,
+                                                      "recipients": ", ".join(measure.recipients)})
     return redirect("takedowns:notifier_proposal", proposal_id=proposal.pk)
 
 
@@ -145,14 +148,14 @@ def dismiss_proposal(request: ReviewerRequest, proposal_id: int) -> HttpResponse
     except TransitionNotAllowed as exc:
         form.add_error(None, str(exc))
         return _proposal_response(request, _proposal(proposal_id), status=409, dismiss_form=form)
-    messages.success(request, f"Proposal for {proposal.notifier} dismissed: no measure.")
+    messages.success(request, _("Proposal for %(notifier)s dismissed: no measure.") % {"notifier": proposal.notifier})
     return redirect("takedowns:notifier_proposal", proposal_id=proposal.pk)
 
 
 def _appeal(appeal_id: int) -> NotifierAppeal:
     found = notifiers.notifier_appeal(appeal_id)
     if found is None:
-        raise Http404("No such appeal.")
+        raise Http404(_("No such appeal."))
     return found
 
 
@@ -187,7 +190,10 @@ def decide_appeal(request: ReviewerRequest, appeal_id: int) -> HttpResponse:
     except TransitionNotAllowed as exc:
         form.add_error(None, str(exc))
         return _appeal_response(request, _appeal(appeal_id), form, status=409)
-    lifted = " The measure is lifted." if appeal.status == AppealStatus.REVERSED else ""
-    messages.success(request, f"Appeal decided: {appeal.get_status_display().lower()}.{lifted} The notifier is "
-                              "e-mailed the reasons.")
+    outcome = {"outcome": appeal.get_status_display().lower()}
+    if appeal.status == AppealStatus.REVERSED:
+        messages.success(request, _("Appeal decided: %(outcome)s. The measure is lifted. The notifier is e-mailed "
+                                    "the reasons.") % outcome)
+    else:
+        messages.success(request, _("Appeal decided: %(outcome)s. The notifier is e-mailed the reasons.") % outcome)
     return redirect("takedowns:notifier_appeal", appeal_id=appeal.pk)

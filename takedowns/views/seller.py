@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from takedowns import legal, limits, tdb
@@ -59,8 +61,11 @@ def _counter_notice_initial(decision: Decision, counter_notice: CounterNotice | 
     item, listing = decision.item, decision.item.decided_listing
     where = f"{settings.SITE_URL}{reverse('takedowns:listing_detail', args=[listing.external_id])}"
     return {"email": listing.seller.email,
-            "material": f"Listing {listing.external_id} “{listing.title}”, at {where}; removed on "
-                        f"{decision.decided_at:%-d %B %Y} after notice {item.notice.reference}."}
+            "material": _("Listing %(listing)s “%(title)s”, at %(url)s; removed on %(removed_on)s after notice "
+                          "%(reference)s.") % {
+                "listing": listing.external_id, "title": listing.title, "url": where,
+                "removed_on": date_format(timezone.localtime(decision.decided_at), "DATE_FORMAT"),
+                "reference": item.notice.reference}}
 
 
 @removal_link
@@ -71,7 +76,7 @@ def file_counter_notice(request: HttpRequest, decision: Decision) -> HttpRespons
     refusal = limited.check(request, limits.COUNTER_NOTICE, request.POST.get("email", ""), submitter=False)
     if refusal is not None:
         return limited.refused(request, STATEMENT_PAGE, _statement_context(decision, form), refusal,
-                               kept="Your counter-notice is still in the form below, as you wrote it.")
+                               kept=_("Your counter-notice is still in the form below, as you wrote it."))
     if not form.is_valid():
         return _statement_response(request, decision, counter_notice_form=form, status=400)
     try:
@@ -79,8 +84,8 @@ def file_counter_notice(request: HttpRequest, decision: Decision) -> HttpRespons
     except TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Your counter-notice is filed. A reviewer checks it is complete; we have "
-                                  f"e-mailed a receipt to {form.cleaned_data['email']}.")
+        messages.success(request, _("Your counter-notice is filed. A reviewer checks it is complete; we have "
+                                    "e-mailed a receipt to %(email)s.") % {"email": form.cleaned_data["email"]})
     return redirect(f"{decision.seller_path()}#counter-notice")
 
 

@@ -27,6 +27,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from takedowns import appeal_rules, emails
 from takedowns.enums import (
@@ -66,7 +67,7 @@ def file_appeal(*, decision: Decision | None = None, penalty: Penalty | None = N
     with the reason."""
     text = text.strip()
     if not text:
-        raise TransitionNotAllowed("Write why you think the decision is wrong.")
+        raise TransitionNotAllowed(_("Write why you think the decision is wrong."))
     if (decision is None) == (penalty is None):
         raise ValueError("An appeal is against exactly one decision or one penalty.")
     with transaction.atomic():
@@ -85,8 +86,9 @@ def file_appeal(*, decision: Decision | None = None, penalty: Penalty | None = N
         if existing is not None:
             if existing.text == text:
                 return existing
-            raise TransitionNotAllowed(f"You appealed this decision on {appeal_rules.when(existing.filed_at)}; "
-                                       f"a decision can be appealed once ({existing.get_status_display().lower()}).")
+            raise TransitionNotAllowed(_("You appealed this decision on %(filed_at)s; a decision can be appealed once "
+                                         "(%(status)s).") % {"filed_at": appeal_rules.when(existing.filed_at),
+                                                             "status": existing.get_status_display().lower()})
         refusal = appeal_rules.refusal(decision, penalty, appellant, now)
         if refusal:
             raise TransitionNotAllowed(refusal)
@@ -120,9 +122,9 @@ def decide_appeal(appeal: Appeal, reviewer: Reviewer, outcome: str, reasons: str
     appeal's clock. See the module docstring for what a reversal does."""
     reasons = reasons.strip()
     if outcome not in OUTCOMES:
-        raise TransitionNotAllowed("Choose whether the original decision is upheld or reversed.")
+        raise TransitionNotAllowed(_("Choose whether the original decision is upheld or reversed."))
     if not reasons:
-        raise TransitionNotAllowed("Write the reasons for the outcome; the appellant receives them.")
+        raise TransitionNotAllowed(_("Write the reasons for the outcome; the appellant receives them."))
     actor = reviewer_actor(reviewer)
     with transaction.atomic():
         appeal = Appeal.objects.select_related(
@@ -133,14 +135,14 @@ def decide_appeal(appeal: Appeal, reviewer: Reviewer, outcome: str, reasons: str
         notice = Notice.objects.select_for_update().get(pk=notice_id)
         if appeal.status != AppealStatus.FILED:
             assert appeal.decided_at is not None  # set in the same UPDATE as the status
-            raise TransitionNotAllowed(f"This appeal was already decided on {appeal_rules.when(appeal.decided_at)}: "
-                                       f"{appeal.get_status_display().lower()}.")
+            raise TransitionNotAllowed(_("This appeal was already decided on %(decided_at)s: %(status)s.") % {
+                "decided_at": appeal_rules.when(appeal.decided_at), "status": appeal.get_status_display().lower()})
         refusal = appeal_rules.conflict(appeal, reviewer.user)
         if refusal:
             raise AppealConflict(refusal)
         if not Appeal.objects.filter(pk=appeal.pk, status=AppealStatus.FILED).update(
                 status=outcome, decided_by=reviewer.user, decided_at=now, reasons=reasons):
-            raise TransitionNotAllowed("This appeal was decided by someone else meanwhile; reload the page.")
+            raise TransitionNotAllowed(_("This appeal was decided by someone else meanwhile; reload the page."))
         appeal.status, appeal.decided_by, appeal.decided_at, appeal.reasons = outcome, reviewer.user, now, reasons
         decided = make_event(notice, EventKind.APPEAL_DECIDED, actor, now,
                              item=against.item_id if isinstance(against, Decision) else None,
@@ -186,7 +188,8 @@ def _reopen(appeal: Appeal, decision: Decision, notice: Notice, reviewer: Review
     Decision.objects.filter(pk=decision.pk, reversed_at=None).update(reversed_at=now)
     decision.reversed_at = now
     if not NoticeItem.objects.filter(pk=item.pk, state=ItemState.REJECTED).update(state=ItemState.IN_REVIEW):
-        raise TransitionNotAllowed(f"Listing {item.position} is '{item.get_state_display()}'; it cannot be reopened.")
+        raise TransitionNotAllowed(_("Listing %(position)s is '%(state)s'; it cannot be reopened.") % {
+            "position": item.position, "state": item.get_state_display()})
     reopened = make_event(notice, EventKind.REOPENED, actor, now, item=item, from_status=ItemState.REJECTED,
                       to_status=ItemState.IN_REVIEW, details={"appeal": appeal.pk, "decision": decision.pk})
     events.append(reopened)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from takedowns.enums import NOTICE_TRANSITIONS, ActorKind, NoticeStatus
 from takedowns.models import Event, Notice, Reviewer, Seller
@@ -52,12 +53,12 @@ def change_status(notice: Notice, to_status: str, *, kind: str, actor: Actor, no
     meanwhile, and record the event, with `along_with` (events of the same step) in one INSERT."""
     from_status = notice.status
     if to_status not in NOTICE_TRANSITIONS[from_status]:
-        raise TransitionNotAllowed(
-            f"A notice that is '{NoticeStatus(from_status).label}' cannot become '{NoticeStatus(to_status).label}'."
-        )
+        raise TransitionNotAllowed(_("A notice that is '%(from_status)s' cannot become '%(to_status)s'.") % {
+            "from_status": NoticeStatus(from_status).label, "to_status": NoticeStatus(to_status).label})
     changed = Notice.objects.filter(pk=notice.pk, status=from_status).update(status=to_status, **fields)
     if not changed:
-        raise TransitionNotAllowed(f"Notice {notice.reference} was changed by someone else; reload and try again.")
+        raise TransitionNotAllowed(_("Notice %(reference)s was changed by someone else; reload and try again.") % {
+            "reference": notice.reference})
     notice.status = to_status
     for name, value in fields.items():
         setattr(notice, name, value)

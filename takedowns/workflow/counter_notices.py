@@ -27,9 +27,14 @@ records its events in the same transaction and queues its e-mails in the outbox.
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from takedowns import emails, legal
 from takedowns.enums import (
@@ -46,14 +51,16 @@ logger = logging.getLogger(__name__)
 
 
 # The counter-notice's own fields, as file_counter_notice takes them, with the names used in refusals.
-FIELDS = {
-    "material": "the removed listing and where it appeared",
-    "explanation": "why the removal was a mistake",
-    "full_name": "full name",
-    "address": "address",
-    "phone": "telephone number",
-    "email": "e-mail address",
-    "signature": "signature",
+# Lazy translations (str when rendered), typed Any so that the policy page's list of them stays list[str].
+# Translators: the parts of a counter-notice, listed after "The counter-notice is missing:".
+FIELDS: dict[str, Any] = {
+    "material": gettext_lazy("the removed listing and where it appeared"),
+    "explanation": gettext_lazy("why the removal was a mistake"),
+    "full_name": gettext_lazy("full name"),
+    "address": gettext_lazy("address"),
+    "phone": gettext_lazy("telephone number"),
+    "email": gettext_lazy("e-mail address"),
+    "signature": gettext_lazy("signature"),
 }
 STATEMENTS = ("statement_mistake", "consent_jurisdiction")
 
@@ -96,12 +103,13 @@ def _check_fields(fields: dict) -> dict:
     cleaned = {name: str(fields.get(name) or "").strip() for name in FIELDS}
     missing = [label for name, label in FIELDS.items() if not cleaned[name]]
     if missing:
-        raise TransitionNotAllowed(f"The counter-notice is missing: {', '.join(missing)}.")
+        raise TransitionNotAllowed(_("The counter-notice is missing: %(parts)s.") % {
+            "parts": ", ".join(str(label) for label in missing)})
     if not all(fields.get(name) is True for name in STATEMENTS):
-        raise TransitionNotAllowed("A counter-notice needs both sworn statements: the removal was a mistake or "
-                                   "misidentification, and the consent to jurisdiction and to accept service.")
+        raise TransitionNotAllowed(_("A counter-notice needs both sworn statements: the removal was a mistake or "
+                                     "misidentification, and the consent to jurisdiction and to accept service."))
     if not legal.signature_matches(cleaned["full_name"], cleaned["signature"]):
-        raise TransitionNotAllowed("The signature must be your full name, typed again exactly as above.")
+        raise TransitionNotAllowed(_("The signature must be your full name, typed again exactly as above."))
     return {**cleaned, "statement_mistake": True, "consent_jurisdiction": True}
 
 
@@ -124,7 +132,7 @@ def file_counter_notice(decision: Decision, fields: dict, now: datetime) -> Coun
         else:  # incomplete: corrected and filed again
             if not CounterNotice.objects.filter(pk=existing.pk, status=CounterNoticeStatus.INCOMPLETE).update(
                     status=CounterNoticeStatus.FILED, filed_at=now, **values):
-                raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
+                raise TransitionNotAllowed(_("The counter-notice was changed meanwhile; reload the page."))
             counter_notice, from_status = _reload(existing.pk), CounterNoticeStatus.INCOMPLETE
         counter_notice.decision = decision
         CounterNoticeFiling.objects.create(counter_notice=counter_notice, filed_at=now, refiling=bool(from_status))
@@ -141,15 +149,16 @@ def file_counter_notice(decision: Decision, fields: dict, now: datetime) -> Coun
 
 def _already_filed(existing: CounterNotice) -> str:
     if existing.status == CounterNoticeStatus.FILED:
-        return ("You have already filed a counter-notice against this removal "
-                f"({existing.filed_at:%d %b %Y}); it is being checked for completeness.")
+        return _("You have already filed a counter-notice against this removal (%(filed_on)s); it is being "
+                 "checked for completeness.") % {
+            "filed_on": date_format(timezone.localtime(existing.filed_at), "DATE_FORMAT")}
     if existing.status == CounterNoticeStatus.WAITING and existing.restore_due_at is not None:
-        return ("Your counter-notice against this removal is complete; the listing is due to be restored at "
-                f"{legal.restore_time_text(existing.restore_due_at)}.")
+        return _("Your counter-notice against this removal is complete; the listing is due to be restored at "
+                 "%(restore_at)s.") % {"restore_at": legal.restore_time_text(existing.restore_due_at)}
     if existing.status == CounterNoticeStatus.LAWSUIT:
-        return ("The rights holder has reported a lawsuit about this listing; it stays down until the court "
-                "decides, and no further counter-notice can be filed here.")
-    return "Your counter-notice against this removal has been dealt with already; the listing was restored."
+        return _("The rights holder has reported a lawsuit about this listing; it stays down until the court "
+                 "decides, and no further counter-notice can be filed here.")
+    return _("Your counter-notice against this removal has been dealt with already; the listing was restored.")
 
 
 def mark_incomplete(counter_notice: CounterNotice, reviewer: Reviewer, reason: str, now: datetime) -> CounterNotice:
@@ -157,14 +166,14 @@ def mark_incomplete(counter_notice: CounterNotice, reviewer: Reviewer, reason: s
     to correct it on the private page. The restore window does not start."""
     reason = (reason or "").strip()
     if not reason:
-        raise TransitionNotAllowed("Say what is missing, so that the seller can correct it.")
+        raise TransitionNotAllowed(_("Say what is missing, so that the seller can correct it."))
     with transaction.atomic():
         counter_notice = _locked(counter_notice)
-        _must_be_filed(counter_notice, "returned as incomplete")
+        _must_be_filed(counter_notice, complete=False)
         if not CounterNotice.objects.filter(pk=counter_notice.pk, status=CounterNoticeStatus.FILED).update(
                 status=CounterNoticeStatus.INCOMPLETE, incomplete_reason=reason, checked_by=reviewer.user,
                 checked_at=now):
-            raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
+            raise TransitionNotAllowed(_("The counter-notice was changed meanwhile; reload the page."))
         counter_notice = _reload(counter_notice.pk)
         events = [_counter_notice_event(counter_notice, EventKind.COUNTER_NOTICE_INCOMPLETE, reviewer_actor(reviewer),
                                         now, from_status=CounterNoticeStatus.FILED,
@@ -175,12 +184,15 @@ def mark_incomplete(counter_notice: CounterNotice, reviewer: Reviewer, reason: s
     return counter_notice
 
 
-def _must_be_filed(counter_notice: CounterNotice, what: str) -> None:
+def _must_be_filed(counter_notice: CounterNotice, *, complete: bool) -> None:
     if counter_notice.status != CounterNoticeStatus.FILED:
-        listing = counter_notice.decision.item.decided_listing
-        raise TransitionNotAllowed(f"The counter-notice on listing {listing.external_id} "
-                                   f"is '{counter_notice.get_status_display()}'; only one waiting for its check "
-                                   f"can be {what}.")
+        values = {"listing": counter_notice.decision.item.decided_listing.external_id,
+                  "status": counter_notice.get_status_display()}
+        if complete:
+            raise TransitionNotAllowed(_("The counter-notice on listing %(listing)s is '%(status)s'; only one "
+                                         "waiting for its check can be found complete.") % values)
+        raise TransitionNotAllowed(_("The counter-notice on listing %(listing)s is '%(status)s'; only one waiting "
+                                     "for its check can be returned as incomplete.") % values)
 
 
 def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now: datetime) -> CounterNotice:
@@ -190,7 +202,7 @@ def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now
     the restore clock, started dated back to the receipt."""
     with transaction.atomic():
         counter_notice = _locked(counter_notice)
-        _must_be_filed(counter_notice, "found complete")
+        _must_be_filed(counter_notice, complete=True)
         decision = counter_notice.decision
         _removal_stands(decision)
         received_at = counter_notice.filed_at
@@ -198,7 +210,7 @@ def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now
         due = plan.due_at
         if not CounterNotice.objects.filter(pk=counter_notice.pk, status=CounterNoticeStatus.FILED).update(
                 status=CounterNoticeStatus.WAITING, checked_by=reviewer.user, checked_at=now, restore_due_at=due):
-            raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
+            raise TransitionNotAllowed(_("The counter-notice was changed meanwhile; reload the page."))
         counter_notice = _reload(counter_notice.pk)
         item = counter_notice.decision.item
         events = [_counter_notice_event(
@@ -224,17 +236,17 @@ def report_lawsuit(notice: Notice, counter_notice: CounterNotice, details: str, 
     order against the seller: the listing is not restored. Possible until the restore happens."""
     details = (details or "").strip()
     if not details:
-        raise TransitionNotAllowed("Name the court and the case number of the action you filed.")
+        raise TransitionNotAllowed(_("Name the court and the case number of the action you filed."))
     with transaction.atomic():
         _lock_notice(notice.pk)
         counter_notice = _reload(counter_notice.pk)
         if counter_notice.decision.item.notice_id != notice.pk:
-            raise TransitionNotAllowed("This counter-notice is not about a listing of this notice.")
+            raise TransitionNotAllowed(_("This counter-notice is not about a listing of this notice."))
         if counter_notice.status != CounterNoticeStatus.WAITING:
             raise TransitionNotAllowed(_no_lawsuit_now(counter_notice))
         if not CounterNotice.objects.filter(pk=counter_notice.pk, status=CounterNoticeStatus.WAITING).update(
                 status=CounterNoticeStatus.LAWSUIT, lawsuit_reported_at=now, lawsuit_details=details):
-            raise TransitionNotAllowed("The counter-notice was changed meanwhile; reload the page.")
+            raise TransitionNotAllowed(_("The counter-notice was changed meanwhile; reload the page."))
         counter_notice = _reload(counter_notice.pk)
         events = [_counter_notice_event(counter_notice, EventKind.LAWSUIT_REPORTED, SUBMITTER, now,
                                         from_status=CounterNoticeStatus.WAITING,
@@ -249,11 +261,12 @@ def report_lawsuit(notice: Notice, counter_notice: CounterNotice, details: str, 
 
 def _no_lawsuit_now(counter_notice: CounterNotice) -> str:
     if counter_notice.status == CounterNoticeStatus.LAWSUIT:
-        return f"You reported a lawsuit on {counter_notice.lawsuit_reported_at:%d %b %Y, %H:%M %Z} already."
+        return _("You reported a lawsuit on %(reported_at)s already.") % {
+            "reported_at": date_format(timezone.localtime(counter_notice.lawsuit_reported_at), "DATETIME_FORMAT")}
     if counter_notice.status == CounterNoticeStatus.RESTORED and counter_notice.restored_at is not None:
-        return (f"The listing was restored at {legal.restore_time_text(counter_notice.restored_at)}; a lawsuit "
-                "can no longer be reported here.")
-    return "The counter-notice is still being checked for completeness; there is no restore to stop yet."
+        return _("The listing was restored at %(restored_at)s; a lawsuit can no longer be reported here.") % {
+            "restored_at": legal.restore_time_text(counter_notice.restored_at)}
+    return _("The counter-notice is still being checked for completeness; there is no restore to stop yet.")
 
 
 def _staff(counter_notice: CounterNotice) -> list:

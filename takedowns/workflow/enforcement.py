@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from takedowns import dispatch, emails, penalties
 from takedowns.enums import PENALTY_SEVERITY, ClockKind, DecisionOutcome, EventKind, ItemState, PenaltyLevel
@@ -184,10 +185,11 @@ def order_restore(decision: Decision, actor: Actor, now: datetime, why: str, eve
     and the notice's strike against the seller is reversed when no other removal of it stands.
     The caller holds the notice's row lock and tells the people concerned."""
     if decision.outcome != DecisionOutcome.REMOVE or decision.reversed_at or decision.listing_restored_at:
-        raise TransitionNotAllowed("Only a removal that still stands can be restored.")
+        raise TransitionNotAllowed(_("Only a removal that still stands can be restored."))
     item = decision.item
     if not NoticeItem.objects.filter(pk=item.pk, state=ItemState.REMOVED).update(state=ItemState.RESTORED):
-        raise TransitionNotAllowed(f"Listing {item.position} is '{item.get_state_display()}': it cannot be restored.")
+        raise TransitionNotAllowed(_("Listing %(position)s is '%(state)s': it cannot be restored.") % {
+            "position": item.position, "state": item.get_state_display()})
     events.append(make_event(item.notice, EventKind.LISTING_RESTORED, actor, now, item=item,
                          from_status=ItemState.REMOVED, to_status=ItemState.RESTORED,
                          details={"decision": decision.pk, "why": why, "ordered": True}))

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from takedowns import dispatch, emails, evidence, limits
 from takedowns.enums import OPEN_NOTICE_STATUSES, ClockKind, EventKind, ItemState, NoticeStatus, reason_mask
@@ -137,7 +138,7 @@ def confirm_notice(notice: Notice, now: datetime) -> Notice:
             emails.notice_received(notice)
             dispatch.after_commit(dispatch.ROUTE_NOTICE, notice_id=notice.pk)
             return notice
-    raise TransitionNotAllowed("This notice expired because it was not confirmed in time. Please file it again.")
+    raise TransitionNotAllowed(_("This notice expired because it was not confirmed in time. Please file it again."))
 
 
 def _submitter_for(email: str, now: datetime) -> Submitter:

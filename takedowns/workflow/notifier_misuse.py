@@ -28,6 +28,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from takedowns import emails, notifier_ladder
 from takedowns.enums import (
@@ -111,15 +112,18 @@ def _open(proposal: NotifierProposal) -> NotifierProposal:
     proposal = NotifierProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != NotifierProposalStatus.OPEN:
         assert proposal.closed_at is not None  # set with the status
-        done = "dismissed" if proposal.status == NotifierProposalStatus.DISMISSED else "decided: a measure was taken"
-        raise TransitionNotAllowed(f"This proposal was already {done} on {notifier_ladder.when(proposal.closed_at)}.")
+        closed_at = {"closed_at": notifier_ladder.when(proposal.closed_at)}
+        if proposal.status == NotifierProposalStatus.DISMISSED:
+            raise TransitionNotAllowed(_("This proposal was already dismissed on %(closed_at)s.") % closed_at)
+        raise TransitionNotAllowed(_("This proposal was already decided: a measure was taken on %(closed_at)s.")
+                                   % closed_at)
     return proposal
 
 
 def _close(proposal: NotifierProposal, status: str, lead: User, now: datetime, reasons: str = "") -> None:
     if not NotifierProposal.objects.filter(pk=proposal.pk, status=NotifierProposalStatus.OPEN).update(
             status=status, closed_by=lead, closed_at=now, dismissal_reasons=reasons):
-        raise TransitionNotAllowed("This proposal was decided by someone else meanwhile; reload the page.")
+        raise TransitionNotAllowed(_("This proposal was decided by someone else meanwhile; reload the page."))
     proposal.status, proposal.closed_by, proposal.closed_at, proposal.dismissal_reasons = status, lead, now, reasons
 
 
@@ -128,7 +132,7 @@ def decide_proposal(proposal: NotifierProposal, lead: User, statement: str, now:
     it to the notifier's addresses."""
     statement = statement.strip()
     if not statement:
-        raise TransitionNotAllowed("Write the statement of reasons: the notifier receives it.")
+        raise TransitionNotAllowed(_("Write the statement of reasons: the notifier receives it."))
     policy = notifier_ladder.policy()
     with transaction.atomic():
         proposal = _open(proposal)
@@ -152,7 +156,7 @@ def dismiss_proposal(proposal: NotifierProposal, lead: User, reasons: str, now: 
     """No measure: the lead's reasons are recorded (the notifier is not told; nothing happened to them)."""
     reasons = reasons.strip()
     if not reasons:
-        raise TransitionNotAllowed("Write why no measure is called for: the case keeps your reasons.")
+        raise TransitionNotAllowed(_("Write why no measure is called for: the case keeps your reasons."))
     with transaction.atomic():
         proposal = _open(proposal)
         _close(proposal, NotifierProposalStatus.DISMISSED, lead, now, reasons)
@@ -186,7 +190,7 @@ def file_appeal(measure: NotifierMeasure, text: str, now: datetime, appellant_em
     text) returns the appeal it filed; anything else is refused with the reason."""
     text = text.strip()
     if not text:
-        raise TransitionNotAllowed("Write why you think the measure is wrong.")
+        raise TransitionNotAllowed(_("Write why you think the measure is wrong."))
     with transaction.atomic():
         measure = NotifierMeasure.objects.select_for_update().select_related("proposal").get(pk=measure.pk)
         existing = NotifierAppeal.objects.filter(measure=measure).first()
@@ -208,16 +212,16 @@ def decide_appeal(appeal: NotifierAppeal, lead: User, outcome: str, reasons: str
     """Uphold or reverse the measure, once, with reasons the notifier receives; a reversal lifts it."""
     reasons = reasons.strip()
     if outcome not in OUTCOMES:
-        raise TransitionNotAllowed("Choose whether the measure is upheld or reversed.")
+        raise TransitionNotAllowed(_("Choose whether the measure is upheld or reversed."))
     if not reasons:
-        raise TransitionNotAllowed("Write the reasons for the outcome; the notifier receives them.")
+        raise TransitionNotAllowed(_("Write the reasons for the outcome; the notifier receives them."))
     with transaction.atomic():
         measure = NotifierMeasure.objects.select_for_update().select_related("proposal").get(pk=appeal.measure_id)
         appeal = NotifierAppeal.objects.get(pk=appeal.pk)
         if appeal.status != AppealStatus.FILED:
             assert appeal.decided_at is not None  # set with the status
-            raise TransitionNotAllowed(f"This appeal was already decided on {notifier_ladder.when(appeal.decided_at)}:"
-                                       f" {appeal.get_status_display().lower()}.")
+            raise TransitionNotAllowed(_("This appeal was already decided on %(decided_at)s: %(status)s.") % {
+                "decided_at": notifier_ladder.when(appeal.decided_at), "status": appeal.get_status_display().lower()})
         conflict = notifier_ladder.appeal_conflict(measure, lead)
         if conflict:
             raise NotifierAppealConflict(conflict)

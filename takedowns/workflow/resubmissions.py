@@ -14,6 +14,7 @@ from datetime import datetime
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from takedowns import emails, evidence, resubmission_rules, sla
 from takedowns.enums import Appellant, ClockKind, EventKind, ItemState, NoticeStatus, RiskBand
@@ -32,13 +33,13 @@ def resubmit_listing(notice: Notice, decision: Decision, text: str, now: datetim
     its evidence count exact)."""
     text = text.strip()
     if not text:
-        raise TransitionNotAllowed("Say what you fixed or what the new files show.")
+        raise TransitionNotAllowed(_("Say what you fixed or what the new files show."))
     with transaction.atomic():
         notice = Notice.objects.select_for_update(of=("self",)).select_related("assigned_to__user").get(pk=notice.pk)
         found = (Decision.objects.select_related("item", "reason_code", "decided_by")
                  .filter(pk=decision.pk, item__notice=notice).first())
         if found is None:
-            raise TransitionNotAllowed("This decision is not one of this notice's.")
+            raise TransitionNotAllowed(_("This decision is not one of this notice's."))
         decision = found
         item = decision.item
         item.notice = notice  # as of the lock
@@ -56,7 +57,7 @@ def resubmit_listing(notice: Notice, decision: Decision, text: str, now: datetim
                 resubmission = Resubmission.objects.create(notice=notice, item=item, decision=decision, text=text,
                                                            filed_at=now, reviewer=reviewer)
         except IntegrityError:  # a concurrent copy of the form won (databases without the row lock)
-            raise TransitionNotAllowed(f"Listing {item.position} was already resubmitted.") from None
+            raise TransitionNotAllowed(_("Listing %(n)s was already resubmitted.") % {"n": item.position}) from None
         for upload, content_type in files:
             evidence.store(notice.submission_key, resubmission_rules.evidence_kind(decision), upload, content_type,
                            notice=notice, resubmission=resubmission)
@@ -82,7 +83,8 @@ def _set_aside(notice: Notice, decision: Decision, now: datetime) -> None:
     Decision.objects.filter(pk=decision.pk, superseded_at=None).update(superseded_at=now)
     decision.superseded_at = now
     if not NoticeItem.objects.filter(pk=item.pk, state=ItemState.REJECTED).update(state=ItemState.IN_REVIEW):
-        raise TransitionNotAllowed(f"Listing {item.position} changed meanwhile; reload the page.")
+        raise TransitionNotAllowed(_("Listing %(position)s changed meanwhile; reload the page.") % {
+            "position": item.position})
     item.state = ItemState.IN_REVIEW
     if notice.submitter_id:  # the fresh decision is counted when it is made
         Submitter.objects.filter(pk=notice.submitter_id, rejected_items__gt=0).update(

@@ -12,6 +12,8 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from takedowns import dispatch, emails, evidence
 from takedowns.enums import (
@@ -42,8 +44,8 @@ from takedowns.workflow.base import (
     reviewer_actor,
 )
 
-HIGH_RISK_ONLY = ("Notice {reference} is high risk: only a reviewer a lead designated for high-risk notices "
-                  "may work it.")
+HIGH_RISK_ONLY = gettext_lazy("Notice %(reference)s is high risk: only a reviewer a lead designated for high-risk "
+                              "notices may work it.")
 
 
 @dataclass(frozen=True)
@@ -78,15 +80,15 @@ def claim_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
             if current.assigned_to_id == reviewer.pk:
                 return current
             if current.risk_band == RiskBand.HIGH and not reviewer.risk_reviewer:
-                raise TransitionNotAllowed(HIGH_RISK_ONLY.format(reference=current.reference))
+                raise TransitionNotAllowed(HIGH_RISK_ONLY % {"reference": current.reference})
             if current.status != NoticeStatus.IN_REVIEW:
-                raise TransitionNotAllowed(f"Notice {current.reference} is '{current.get_status_display()}'; "
-                                           "there is nothing to claim.")
+                raise TransitionNotAllowed(_("Notice %(reference)s is '%(status)s'; there is nothing to claim.") % {
+                    "reference": current.reference, "status": current.get_status_display()})
             if current.assigned_to is None:  # released between the UPDATE and this read (PostgreSQL)
-                raise TransitionNotAllowed(f"Notice {current.reference} was changed by someone else; "
-                                           "reload and try again.")
-            raise TransitionNotAllowed(f"Notice {current.reference} is already being worked by "
-                                       f"{current.assigned_to.user.get_username()}.")
+                raise TransitionNotAllowed(_("Notice %(reference)s was changed by someone else; reload and try "
+                                             "again.") % {"reference": current.reference})
+            raise TransitionNotAllowed(_("Notice %(reference)s is already being worked by %(reviewer)s.") % {
+                "reference": current.reference, "reviewer": current.assigned_to.user.get_username()})
         Reviewer.objects.filter(pk=reviewer.pk).update(open_load=F("open_load") + 1)
         record_event(current, EventKind.CLAIMED, reviewer_actor(reviewer), now,
                 details={"reviewer": reviewer.user.get_username()})
@@ -100,7 +102,8 @@ def release_notice(notice: Notice, reviewer: Reviewer, now: datetime) -> Notice:
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if notice.status not in (NoticeStatus.IN_REVIEW, NoticeStatus.AWAITING_SUBMITTER) \
                 or notice.assigned_to_id != reviewer.pk:
-            raise TransitionNotAllowed(f"Notice {notice.reference} is not open with you; there is nothing to release.")
+            raise TransitionNotAllowed(_("Notice %(reference)s is not open with you; there is nothing to release.") % {
+                "reference": notice.reference})
         Notice.objects.filter(pk=notice.pk).update(assigned_to=None)
         notice.assigned_to = None
         release_load(reviewer.pk)
@@ -114,13 +117,16 @@ def reassign_notice(notice: Notice, to: Reviewer, lead: User, now: datetime) -> 
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if notice.status != NoticeStatus.IN_REVIEW:
-            raise TransitionNotAllowed(f"Notice {notice.reference} is '{notice.get_status_display()}'; "
-                                       "only a notice in review can be reassigned.")
+            raise TransitionNotAllowed(_("Notice %(reference)s is '%(status)s'; only a notice in review can be "
+                                         "reassigned.") % {"reference": notice.reference,
+                                                           "status": notice.get_status_display()})
         if not to.is_active:
-            raise TransitionNotAllowed(f"{to.user.get_username()} is not an active reviewer.")
+            raise TransitionNotAllowed(_("%(reviewer)s is not an active reviewer.") % {
+                "reviewer": to.user.get_username()})
         if notice.risk_band == RiskBand.HIGH and not to.risk_reviewer:
-            raise TransitionNotAllowed(HIGH_RISK_ONLY.format(reference=notice.reference)
-                                       + f" {to.user.get_username()} is not designated.")
+            raise TransitionNotAllowed(_("Notice %(reference)s is high risk: only a reviewer a lead designated for "
+                                         "high-risk notices may work it. %(reviewer)s is not designated.") % {
+                "reference": notice.reference, "reviewer": to.user.get_username()})
         previous = notice.assigned_to_id
         if previous == to.pk:
             return notice
@@ -140,14 +146,16 @@ def escalate_notice(notice: Notice, reviewer: Reviewer, note: str, now: datetime
     is e-mailed. The notice stays with the reviewer until a lead reassigns or decides it."""
     note = note.strip()
     if not note:
-        raise TransitionNotAllowed("Say why the notice needs a lead.")
+        raise TransitionNotAllowed(_("Say why the notice needs a lead."))
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if notice.status not in (NoticeStatus.IN_REVIEW, NoticeStatus.AWAITING_SUBMITTER):
-            raise TransitionNotAllowed(f"Notice {notice.reference} is '{notice.get_status_display()}'; "
-                                       "only an open notice can be escalated.")
+            raise TransitionNotAllowed(_("Notice %(reference)s is '%(status)s'; only an open notice can be "
+                                         "escalated.") % {"reference": notice.reference,
+                                                          "status": notice.get_status_display()})
         if notice.escalated_at is not None:
-            raise TransitionNotAllowed(f"Notice {notice.reference} is already with the leads.")
+            raise TransitionNotAllowed(_("Notice %(reference)s is already with the leads.") % {
+                "reference": notice.reference})
         Notice.objects.filter(pk=notice.pk).update(escalated_at=now)
         notice.escalated_at = now
         record_event(notice, EventKind.ESCALATED, reviewer_actor(reviewer), now, details={"note": note})
@@ -166,7 +174,7 @@ def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecisio
     of reasons for every removal. When no listing is left waiting, the notice closes.
     """
     if not decisions and question is None:
-        raise TransitionNotAllowed("Choose a decision for at least one listing.")
+        raise TransitionNotAllowed(_("Choose a decision for at least one listing."))
     return _review(notice, reviewer, decisions, question, now)[0]
 
 
@@ -186,17 +194,19 @@ def _review(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecision], q
     if question is not None:
         question = Question(list(question.item_ids), question.message.strip())
         if not question.message:
-            raise TransitionNotAllowed("Write the question for the submitter.")
+            raise TransitionNotAllowed(_("Write the question for the submitter."))
         if not question.item_ids:
-            raise TransitionNotAllowed("Choose the listings the question is about.")
+            raise TransitionNotAllowed(_("Choose the listings the question is about."))
     actor = reviewer_actor(reviewer)
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if notice.status != NoticeStatus.IN_REVIEW:
-            raise TransitionNotAllowed(f"Notice {notice.reference} is '{notice.get_status_display()}'; "
-                                       "its listings cannot be decided now.")
+            raise TransitionNotAllowed(_("Notice %(reference)s is '%(status)s'; its listings cannot be decided "
+                                         "now.") % {"reference": notice.reference,
+                                                    "status": notice.get_status_display()})
         if notice.assigned_to_id != reviewer.pk:
-            raise TransitionNotAllowed(f"Notice {notice.reference} is not assigned to you; claim it first.")
+            raise TransitionNotAllowed(_("Notice %(reference)s is not assigned to you; claim it first.") % {
+                "reference": notice.reference})
         events: list[Event] = []
         made = _record_decisions(notice, reviewer, decisions, now, events) if decisions else []
         request, asked = _ask(notice, reviewer, question, now, events) if question is not None else (None, [])
@@ -239,7 +249,7 @@ def _record_decisions(notice: Notice, reviewer: Reviewer, decisions: list[ItemDe
     for to_state in {decision.item.state for decision in made}:
         chosen = [decision.item.pk for decision in made if decision.item.state == to_state]
         if NoticeItem.objects.filter(pk__in=chosen, state=ItemState.IN_REVIEW).update(state=to_state) != len(chosen):
-            raise TransitionNotAllowed("A listing was decided by someone else meanwhile; reload and try again.")
+            raise TransitionNotAllowed(_("A listing was decided by someone else meanwhile; reload and try again."))
     Decision.objects.bulk_create(made)
     removals = [decision for decision in made if decision.outcome == DecisionOutcome.REMOVE]
     for decision in removals:
@@ -253,14 +263,17 @@ def _record_decisions(notice: Notice, reviewer: Reviewer, decisions: list[ItemDe
 def _decidable(notice: Notice, item: NoticeItem | None, choice: ItemDecision) -> NoticeItem:
     """The item, if this choice may be recorded on it; otherwise the refusal says why not."""
     if item is None:
-        raise TransitionNotAllowed(f"Listing {choice.item_id} is not part of notice {notice.reference}.")
+        raise TransitionNotAllowed(_("Listing %(item)s is not part of notice %(reference)s.") % {
+            "item": choice.item_id, "reference": notice.reference})
     if item.state != ItemState.IN_REVIEW:
-        raise TransitionNotAllowed(f"Listing {item.position} is '{item.get_state_display()}': "
-                                   "a decision cannot be recorded twice.")
+        raise TransitionNotAllowed(_("Listing %(position)s is '%(state)s': a decision cannot be recorded twice.") % {
+            "position": item.position, "state": item.get_state_display()})
     if choice.outcome not in DECIDED_STATE:
-        raise TransitionNotAllowed(f"Listing {item.position}: '{choice.outcome}' is not a decision.")
+        raise TransitionNotAllowed(_("Listing %(position)s: '%(outcome)s' is not a decision.") % {
+            "position": item.position, "outcome": choice.outcome})
     if choice.outcome == DecisionOutcome.REJECT and choice.reason_code is None:
-        raise TransitionNotAllowed(f"Listing {item.position}: a rejection needs a reason code.")
+        raise TransitionNotAllowed(_("Listing %(position)s: a rejection needs a reason code.") % {
+            "position": item.position})
     return item
 
 
@@ -280,7 +293,7 @@ def _ask(notice: Notice, reviewer: Reviewer, question: Question, now: datetime,
     items = list(notice.items.filter(pk__in=question.item_ids))
     waiting = [item for item in items if item.state == ItemState.IN_REVIEW]
     if len(waiting) != len(set(question.item_ids)):
-        raise TransitionNotAllowed("Information can only be asked about listings waiting for a decision.")
+        raise TransitionNotAllowed(_("Information can only be asked about listings waiting for a decision."))
     request = InfoRequest.objects.create(
         notice=notice, message=question.message, requested_by=reviewer.user, requested_at=now,
         due_at=now + timedelta(days=settings.INFO_REQUEST_DAYS))
@@ -335,12 +348,12 @@ def answer_information(notice: Notice, answer: str, now: datetime,
     checked content type) stored with the answer; its listings go back to the reviewer, who is told."""
     answer = answer.strip()
     if not answer:
-        raise TransitionNotAllowed("Write your answer before sending it.")
+        raise TransitionNotAllowed(_("Write your answer before sending it."))
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         request = notice.info_requests.filter(answered_at=None, expired_at=None).order_by("requested_at").first()
         if request is None:
-            raise TransitionNotAllowed("There is no open question on this notice.")
+            raise TransitionNotAllowed(_("There is no open question on this notice."))
         InfoRequest.objects.filter(pk=request.pk, answered_at=None, expired_at=None).update(
             answer=answer, answered_at=now)
         request.answer, request.answered_at = answer, now

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from takedowns.models import Listing
 from takedowns.selectors.catalogue import CATALOGUE
@@ -47,3 +48,36 @@ def test_a_removed_listing_shows_as_removed(client, catalogue):
 
 def test_an_unknown_listing_is_404(client, catalogue):
     assert client.get("/listings/L-999999/").status_code == 404
+
+
+# --- Issue 13: labels, prices in the reader's language, a table usable on a phone. ---
+
+def test_the_category_select_and_the_search_box_have_labels(client, catalogue):
+    body = client.get("/listings/").content.decode()
+    assert ('<label class="form-label visually-hidden" for="catalogue-category">Category</label>') in body
+    assert '<select class="form-select" name="category" id="catalogue-category">' in body
+    assert '<label class="form-label visually-hidden" for="catalogue-q">Search titles</label>' in body
+    assert 'id="catalogue-q" value="" placeholder="Search titles">' in body
+    assert '<div class="table-responsive">\n<table class="table table-hover" id="listings">' in body
+
+
+def test_a_bad_filter_is_tied_to_its_field(client, catalogue):
+    response = client.get("/listings/", {"category": "x" * 41})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert ('name="category" id="catalogue-category" aria-invalid="true" '
+            'aria-describedby="catalogue-category-error">') in body
+    assert '<div class="invalid-feedback" id="catalogue-category-error" data-error="category">' in body
+
+
+def test_prices_are_written_as_the_readers_language_writes_them(client, catalogue):
+    Listing.objects.filter(external_id="L-100001").update(price=Decimal("1234.50"), currency="EUR")
+    english = client.get("/listings/").content.decode()
+    assert '<td class="text-end text-nowrap">€1,234.50</td>' in english
+    assert '<p class="fs-4" id="listing-price">€1,234.50</p>' in client.get("/listings/L-100001/").content.decode()
+    with translation.override("de"):
+        german = client.get("/listings/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+        detail = client.get("/listings/L-100001/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<td class="text-end text-nowrap">1.234,50\xa0€</td>' in german
+    assert '<p class="fs-4" id="listing-price">1.234,50\xa0€</p>' in detail
+    assert "1234.50 EUR" not in german + detail + english

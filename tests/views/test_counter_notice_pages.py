@@ -7,8 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
+from takedowns import legal
 from takedowns.enums import CounterNoticeStatus
+from takedowns.forms import seller as seller_forms
 from takedowns.models import CounterNotice, OutboundEmail
 from takedowns.selectors import worklists
 from takedowns.selectors.keyset import Keyset
@@ -37,7 +40,7 @@ def post_url(decision) -> str:
 def test_the_statement_page_offers_the_form_prefilled(client, bright_removal):
     body = page(client.get(bright_removal.seller_path()))
     assert 'id="counter-notice-form"' in body
-    assert (f"Listing L-100003 “Listing 3”, at https://portal.test/listings/L-100003/; removed on 16 November 2025 "
+    assert (f"Listing L-100003 “Listing 3”, at https://portal.test/listings/L-100003/; removed on Nov. 16, 2025 "
             f"after notice {bright_removal.item.notice.reference}.") in body
     assert 'value="bright@sellers.example"' in body
     assert ("restore the listing at the end of the 10th US business day after the day the counter-notice is filed "
@@ -45,6 +48,42 @@ def test_the_statement_page_offers_the_form_prefilled(client, bright_removal):
     for label in ("I swear, under penalty of perjury", "I consent to the jurisdiction of the Federal District Court",
                   "Electronic signature", "Postal address", "Telephone number"):
         assert label in body
+
+
+# --- The sworn statements: binding in English, shown beside their translation (issue 13). ---
+
+def test_the_statements_translate_the_binding_english_word_for_word():
+    with translation.override("en"):
+        assert str(seller_forms.STATEMENT_MISTAKE) == legal.STATEMENT_MISTAKE
+        assert str(seller_forms.STATEMENT_JURISDICTION) == legal.STATEMENT_JURISDICTION
+
+
+ORIGINAL = ('<div id="id_{field}_helptext" class="form-text"><span class="fw-semibold">English original (binding):'
+            '</span> <span lang="en">{text}</span></div>')
+
+
+def test_in_another_language_the_english_original_is_shown_marked_binding(client, bright_removal):
+    with translation.override("de"):
+        body = page(client.get(bright_removal.seller_path(), HTTP_ACCEPT_LANGUAGE="de"))
+    assert ORIGINAL.format(field="statement_mistake", text=legal.STATEMENT_MISTAKE) in body
+    assert ORIGINAL.format(field="consent_jurisdiction", text=legal.STATEMENT_JURISDICTION) in body
+    assert 'aria-describedby="id_statement_mistake_helptext" id="id_statement_mistake"' in body
+    assert 'id="statements-binding"' in body
+
+
+def test_in_english_the_statements_are_the_originals_shown_once(client, bright_removal):
+    body = page(client.get(bright_removal.seller_path()))
+    assert "English original (binding)" not in body and 'lang="en">I swear' not in body
+    assert 'id="statements-binding"' not in body
+    assert body.count(legal.STATEMENT_MISTAKE) == 1 and body.count(legal.STATEMENT_JURISDICTION) == 1
+
+
+def test_filing_in_another_language_records_the_statements_as_in_english(client, bright_removal):
+    with translation.override("de"):
+        response = client.post(post_url(bright_removal), form_data(), HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 302
+    row = CounterNotice.objects.get()
+    assert (row.status, row.statement_mistake, row.consent_jurisdiction) == (CounterNoticeStatus.FILED, True, True)
 
 
 def test_filing_through_the_page_redirects_back_with_the_status(client, bright_removal):
@@ -116,7 +155,7 @@ def test_a_waiting_counter_notice_shows_its_restore_date_and_no_form(client, wai
     body = page(client.get(waiting_counter_notice.decision.seller_path()))
     assert ("Restore date</dt><dd class=\"col-sm-8\" id=\"restore-due\">at the end of Wednesday 3 December 2025, "
             "New York time, unless the rights holder reports a lawsuit before then</dd>") in body
-    assert "Found complete" in body and "19 Nov 2025, 12:00 UTC" in body
+    assert "Found complete" in body and "Nov. 19, 2025, noon" in body  # DATETIME_FORMAT of the page's language
     assert 'id="counter-notice-form"' not in body
 
 
@@ -124,7 +163,7 @@ def test_filing_twice_through_the_page_is_refused_with_the_reason(client, filed_
     response = client.post(post_url(filed_counter_notice.decision), form_data())
     assert response.status_code == 302
     body = page(client.get(response["Location"]))
-    assert "You have already filed a counter-notice against this removal (18 Nov 2025)" in body
+    assert "You have already filed a counter-notice against this removal (Nov. 18, 2025)" in body
     assert CounterNotice.objects.count() == 1
 
 

@@ -23,6 +23,7 @@ from tests.factories import (
     routed,
     warned,
 )
+from tests.outline import headings, skipped_levels
 
 pytestmark = pytest.mark.django_db
 
@@ -204,6 +205,10 @@ def test_the_private_page_shows_the_statement_and_takes_an_appeal_once(client, n
     appeal = NotifierAppeal.objects.get()
     assert (appeal.appellant_email, appeal.text) == ("", "The listing uses our mark in its photos.")
     assert 'data-status="filed"' in client.get(measure.private_path()).content.decode()
+    outline = headings(client.get(measure.private_path()).content.decode())
+    assert outline[:3] == [(1, "Statement of reasons: suspension of notice handling"),
+                           (2, f"Suspension of notice handling · notices from {ANNA}"), (3, "Appeal (DSA Art. 20)")]
+    assert skipped_levels(outline) == []
     response = client.post(url, {"text": "Another reason altogether, filed twice."})
     assert response.status_code == 409 and "a measure can be appealed once" in text(response)
 
@@ -218,6 +223,7 @@ def test_the_tracking_page_shows_the_measures_about_its_sender_with_the_appeal(c
     section = page[page.index('id="notifier-measures"'):]
     assert section.count("data-measure=") == 2  # the warning and the suspension
     assert 'data-measure-state="in_force"' in section and 'data-measure-state="warning"' in section
+    assert [level for level, _ in headings(section)][:3] == [3, 4, 3]  # under the section's h2
     url = f"/track/{notice.reference}/{notice.tracking_token}/notifier-measures/{measure.pk}/appeal/"
     assert f'action="{url}"' in section
     response = client.post(url, {"text": "The listing uses our mark in its photos."})

@@ -4,6 +4,7 @@ import pytest
 from django.utils.html import escape
 
 from tests.factories import REMOVE, decided, decision_of
+from tests.outline import headings, skipped_levels
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +39,11 @@ def test_the_legal_ground_gives_our_reasons_and_the_notices_claim_apart_labelled
     assert f"{claim}</blockquote>" in body
     assert body.index(grounds) < body.index(claim)
     assert f"infringing:</strong> {claim}" not in body
+
+
+def test_the_statement_page_skips_no_heading_level(client, decision):
+    outline = headings(client.get(decision.seller_path()).content.decode())
+    assert outline[:3] == [(1, "Statement of reasons"), (2, "The decision and our reasons"), (3, "1. The measure")]
+    assert (2, "Counter-notice (DMCA 512(g))") in outline and (2, "Appeal against the removal (DSA Art. 20)") in outline
+    assert [level for level, _ in outline].count(1) == 1
+    assert skipped_levels(outline) == []

@@ -136,7 +136,7 @@ def test_a_fixs_files_count_with_the_notices_evidence_against_its_limits(client,
 
 
 def test_resubmitting_a_removal_or_an_unfixable_rejection_is_refused_and_writes_nothing(client, notice):
-    for position, message in ((3, "Listing 3 is &#x27;Removed&#x27;: only a rejected listing can be resubmitted."),
+    for position, message in ((3, "Listing 3 is “Removed”: only a rejected listing can be resubmitted."),
                               (2, "Listing 2 was rejected for a reason more evidence does not change; if you think "
                                   "the rejection is wrong, appeal it.")):
         response = client.post(fix_url(notice, decision(notice, position)), {"text": FIX}, follow=True)
