@@ -363,6 +363,8 @@ if STAFF_LANGUAGE not in dict(LANGUAGES):
              f"({', '.join(dict(LANGUAGES))}).")
 TIME_ZONE = "UTC"
 USE_I18N = True
+# Dates with their time zone, English written the European way (portal/formats/__init__.py says why).
+FORMAT_MODULE_PATH = ["portal.formats"]
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

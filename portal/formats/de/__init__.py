@@ -1,0 +1,1 @@
+"""German: Django's formats with the time zone."""

@@ -1,0 +1,1 @@
+"""Spanish: Django's formats with the time zone."""

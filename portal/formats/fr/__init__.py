@@ -1,0 +1,1 @@
+"""French: Django's formats with the time zone."""

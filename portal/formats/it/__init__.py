@@ -1,0 +1,1 @@
+"""Italian: Django's formats with the time zone, without the weekday."""

@@ -1,0 +1,4 @@
+# "05 dicembre 2026 14:30 UTC"
+TIME_FORMAT = "H:i T"
+DATETIME_FORMAT = "d F Y H:i T"
+SHORT_DATETIME_FORMAT = "d/m/Y H:i T"

@@ -1,0 +1,1 @@
+"""Simplified Chinese: Django's formats with the time zone."""
