@@ -107,6 +107,9 @@ class Listing(models.Model):
     category = models.CharField(max_length=40)
     price = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR")
+    # The listing's picture: a path under static/ (the demo catalogue's demo-listings/<category>.svg)
+    # or an absolute URL from the marketplace; "" for none. Shown to reviewers beside the snapshot's.
+    image = models.CharField(max_length=500, blank=True, default="", db_default="")
     status = models.CharField(max_length=16, choices=ListingStatus.choices, default=ListingStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(null=True, blank=True)
