@@ -361,6 +361,8 @@ class NoticeItem(models.Model):
     seller_history: dict[str, int]
     # Not a column: the submitter's fix of this listing, set by selectors.review_page (None: none).
     fix: "Resubmission | None"
+    # Not a column: the listing as reported beside now (selectors.notices.listing_comparison), on the review page.
+    comparison: list
 
     class Meta:
         ordering = ["notice_id", "position"]
@@ -407,6 +409,8 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Not a column: "image", "pdf" or "" (no inline preview) on the review page (selectors.notices.preview_kind).
+    preview: str
 
     def __str__(self) -> str:
         return self.original_name
@@ -582,6 +586,11 @@ class Event(ImmutableRow):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["notice", "created_at"], name="event_notice_time")]
+
+    # Not columns: the event in words on the reviewer's timeline (selectors.notices.describe_event).
+    title: str
+    from_words: str
+    to_words: str
 
     def __str__(self) -> str:
         return f"{self.notice_id} {self.kind} {self.from_status}->{self.to_status}"

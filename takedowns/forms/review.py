@@ -325,4 +325,5 @@ class AppealDecisionForm(forms.Form):
         label=_("Reasons"), max_length=APPEAL_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Sent to the appellant (and to the submitter when a removal is reversed)."),
         error_messages={"required": _("Write the reasons for the outcome; the appellant receives them."),
-                        "max_length": _("Keep the reasons within %(limit_value)d characters (you wrote %(show_value)d).")})
+                        "max_length": _("Keep the reasons within %(limit_value)d characters "
+                                        "(you wrote %(show_value)d).")})

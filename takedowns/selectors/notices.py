@@ -412,9 +412,9 @@ def notice_clock_state(notice: Notice, now: datetime) -> str | None:
         return None
     clock = (SlaClock.objects.filter(notice=notice, stopped_at=None,
                                      kind__in=[ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION])
-             .order_by("-started_at").values("warn_at", "paused_at").first())
-    return sla.clock_state(now, due_at=notice.due_at, warn_at=(clock or {}).get("warn_at") or notice.due_at,
-                           paused_at=(clock or {}).get("paused_at"))
+             .order_by("-started_at").only("warn_at", "paused_at").first())
+    return sla.clock_state(now, due_at=notice.due_at, warn_at=clock.warn_at if clock else notice.due_at,
+                           paused_at=clock.paused_at if clock else None)
 
 
 def confirmation_sent(notice: Notice) -> bool:

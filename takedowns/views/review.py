@@ -145,7 +145,8 @@ def reassign(request: ReviewerRequest, reference: str) -> HttpResponse:
 def release(request: ReviewerRequest, reference: str) -> HttpResponse:
     notice = _notice(request, reference)
     _attempt(request, lambda: workflow.release_notice(notice, request.reviewer, now=timezone.now()),
-             _("Notice %(reference)s is back in the queue for any reviewer to claim.") % {"reference": notice.reference})
+             _("Notice %(reference)s is back in the queue for any reviewer to claim.")
+             % {"reference": notice.reference})
     return redirect("takedowns:review_queue")
 
 
