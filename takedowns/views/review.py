@@ -206,10 +206,14 @@ def _next_notice(request: ReviewerRequest, decided: Notice) -> HttpResponse:
 
 
 def _decided_message(decided: int, asked: int) -> str:
+    # Translators: the counts are numbers of listings on one notice.
+    if decided and asked == 1:
+        return ngettext("%(decided)d decision recorded; question sent about 1 listing.",
+                        "%(decided)d decisions recorded; question sent about 1 listing.",
+                        decided) % {"decided": decided}
     if decided and asked:
-        # Translators: both counts are numbers of listings on one notice.
-        return ngettext("%(decided)d decision recorded; question sent about %(asked)d listing(s).",
-                        "%(decided)d decisions recorded; question sent about %(asked)d listing(s).",
+        return ngettext("%(decided)d decision recorded; question sent about %(asked)d listings.",
+                        "%(decided)d decisions recorded; question sent about %(asked)d listings.",
                         decided) % {"decided": decided, "asked": asked}
     if asked:
         return ngettext("Question sent about %(asked)d listing.", "Question sent about %(asked)d listings.",

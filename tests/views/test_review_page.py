@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from takedowns.enums import ItemState, NoticeStatus
@@ -239,3 +241,21 @@ def test_the_work_lists_show_how_many_wait(client, now, catalogue, reviewers, ot
     listed = client.get("/review/counter-notices/").content.decode()
     assert "1 counter-notice waits for its completeness check." in listed
     assert listed.count("data-counter-notice=") == 1
+
+
+def test_the_notice_page_costs_the_same_queries_however_many_listings(client, now, catalogue, reviewers):
+    one = routed(now, items=[("L-100001", "counterfeit")])
+    three = routed(now, items=[("L-100002", "counterfeit"), ("L-100003", "counterfeit"),
+                               ("L-100004", "trademark_misuse")])
+    Notice.objects.filter(pk__in=[one.pk, three.pk]).update(assigned_to=reviewers["tm"])
+    for notice in (one, three):
+        store(notice.submission_key, "test_buy", upload("photo.png", PNG_BYTES), "image/png", notice=notice)
+    client.force_login(reviewers["tm"].user)
+    page(client, one)  # sessions, caches
+
+    def queries(notice) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/review/notices/{notice.reference}/").status_code == 200
+        return len(captured)
+
+    assert queries(one) == queries(three)
