@@ -107,6 +107,9 @@ class Listing(models.Model):
     category = models.CharField(max_length=40)
     price = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR")
+    # The listing's picture: a path under static/ (the demo catalogue's demo-listings/<category>.svg)
+    # or an absolute URL from the marketplace; "" for none. Shown to reviewers beside the snapshot's.
+    image = models.CharField(max_length=500, blank=True, default="", db_default="")
     status = models.CharField(max_length=16, choices=ListingStatus.choices, default=ListingStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(null=True, blank=True)
@@ -358,6 +361,8 @@ class NoticeItem(models.Model):
     seller_history: dict[str, int]
     # Not a column: the submitter's fix of this listing, set by selectors.review_page (None: none).
     fix: "Resubmission | None"
+    # Not a column: the listing as reported beside now (selectors.notices.listing_comparison), on the review page.
+    comparison: list
 
     class Meta:
         ordering = ["notice_id", "position"]
@@ -404,6 +409,8 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Not a column: "image", "pdf" or "" (no inline preview) on the review page (selectors.notices.preview_kind).
+    preview: str
 
     def __str__(self) -> str:
         return self.original_name
@@ -579,6 +586,11 @@ class Event(ImmutableRow):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["notice", "created_at"], name="event_notice_time")]
+
+    # Not columns: the event in words on the reviewer's timeline (selectors.notices.describe_event).
+    title: str
+    from_words: str
+    to_words: str
 
     def __str__(self) -> str:
         return f"{self.notice_id} {self.kind} {self.from_status}->{self.to_status}"

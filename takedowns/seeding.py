@@ -37,7 +37,7 @@ def load_catalogue(seeds: Path) -> tuple[int, int]:
     Listing.objects.bulk_create(
         Listing(external_id=row["external_id"], seller=sellers[row["seller"]], title=row["title"],
                 description=row["description"], category=row["category"], price=Decimal(row["price"]),
-                currency=row["currency"])
+                currency=row["currency"], image=f"demo-listings/{row['category']}.svg")  # static/demo-listings/
         for row in listings if row["external_id"] not in existing
     )
     return len(sellers), len(listings)

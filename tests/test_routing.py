@@ -303,7 +303,8 @@ def test_routing_keeps_a_snapshot_of_each_listing_as_it_was(now, catalogue, revi
     catalogue["L-100001"].save()
     items = list(notice.items.order_by("position"))
     assert items[0].listing_snapshot == {"title": "Listing 1", "category": "shoes", "price": "19.99", "currency": "EUR",
-                                         "status": "active", "seller": "S-1", "seller_name": "Acme Outlet"}
+                                         "status": "active", "seller": "S-1", "seller_name": "Acme Outlet",
+                                         "description": "", "image": ""}
     assert items[1].listing_snapshot is None
 
 

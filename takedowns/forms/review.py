@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from takedowns import tdb
 from takedowns.enums import DecisionOutcome, InfringementReason, NoticeStatus, RightType
@@ -24,7 +25,7 @@ NEEDS_GROUNDS = ("A removal needs its grounds: the seller's statement of reasons
                  "listing infringes, or restore the default text by reloading the page.")
 # The decision form's third choice beside the two outcomes: the listing waits for the submitter's answer.
 ASK = "ask"
-ACTIONS = [*DecisionOutcome.choices, (ASK, "Ask the submitter")]
+ACTIONS = [*DecisionOutcome.choices, (ASK, _("Ask the submitter"))]
 NEEDS_REASON = "A rejection needs a reason code the submitter can act on."
 STALE = ("A listing on this form was decided since the page was loaded (or the form was sent twice); nothing "
          "was recorded. Check the listings below and record your decisions again.")
@@ -73,7 +74,7 @@ class ReasonCodeField(forms.TypedChoiceField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(coerce=int, required=False, empty_value=None, error_messages={
-            "invalid_choice": "This reason code is not one in use; choose one from the list."}, **kwargs)
+            "invalid_choice": _("This reason code is not one in use; choose one from the list.")}, **kwargs)
         self.codes: dict[int, ReasonCode] = {}
 
     def set_codes(self, codes: dict[int, ReasonCode]) -> None:
@@ -92,27 +93,30 @@ class DecisionForm(CompactForm):
 
     item = forms.IntegerField(widget=forms.HiddenInput)
     action = forms.ChoiceField(choices=[("", "— decide —"), *ACTIONS], required=False, error_messages={
-        "invalid_choice": "Choose to remove the listing, reject the report or ask the submitter."})
+        "invalid_choice": _("Choose to remove the listing, reject the report or ask the submitter.")})
     reason_code = ReasonCodeField()
     note = forms.CharField(max_length=NOTE_MAX, required=False, error_messages={
-        "max_length": "Keep the note within %(limit_value)d characters (you wrote %(show_value)d)."})
+        "max_length": _("Keep the note within %(limit_value)d characters (you wrote %(show_value)d).")})
     # Prefilled with the RemovalGround of the listing's right and reason; only a removal uses it.
     grounds = forms.CharField(max_length=GROUNDS_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                              error_messages={"max_length": "Keep the grounds within %(limit_value)d characters "
-                                                            "(you wrote %(show_value)d): the Transparency Database "
-                                                            "takes no more, and the seller's statement gives the "
-                                                            "same text."})
+                              error_messages={"max_length": _(
+                                  "Keep the grounds within %(limit_value)d characters (you wrote %(show_value)d): "
+                                  "the Transparency Database takes no more, and the seller's statement gives the "
+                                  "same text.")})
 
     def __init__(self, *args: Any, items: dict[int, NoticeItem], reason_codes: dict[int, ReasonCode],
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.items = items
         _reason_code_field(self, "reason_code").set_codes(reason_codes)
-        self.fields["note"].widget.attrs["placeholder"] = "Note to submitter and seller (optional)"
+        self.fields["note"].widget.attrs["placeholder"] = _("Note to submitter and seller (optional)")
         position = getattr(self.listing, "position", "")
-        for name, what in (("action", "Decision"), ("reason_code", "Reason code"), ("note", "Note"),
-                           ("grounds", "Grounds of a removal")):
-            self.fields[name].widget.attrs["aria-label"] = f"{what} for listing {position}"
+        # Translators: %(position)s is the listing's number on the notice.
+        for name, label in (("action", _("Decision for listing %(position)s")),
+                            ("reason_code", _("Reason code for listing %(position)s")),
+                            ("note", _("Note for listing %(position)s")),
+                            ("grounds", _("Grounds of a removal for listing %(position)s"))):
+            self.fields[name].widget.attrs["aria-label"] = label % {"position": position}
 
     @property
     def listing(self) -> NoticeItem | None:
@@ -126,7 +130,7 @@ class DecisionForm(CompactForm):
     def clean_item(self) -> int:
         item_id = self.cleaned_data["item"]
         if item_id not in self.items:
-            raise ValidationError("This listing no longer waits for a decision; reload the page.")
+            raise ValidationError(_("This listing no longer waits for a decision; reload the page."))
         return item_id
 
 
@@ -155,19 +159,19 @@ class DecisionBatchForm(CompactForm):
     """The fields under the listings: "apply to all undecided listings" and the question to the submitter."""
 
     all_action = forms.ChoiceField(
-        label="Apply to all undecided listings", choices=[("", "—"), *ACTIONS], required=False,
-        error_messages={"invalid_choice": "Choose to remove the listings, reject the reports or ask the submitter."})
+        label=_("Apply to all undecided listings"), choices=[("", "—"), *ACTIONS], required=False,
+        error_messages={"invalid_choice": _("Choose to remove the listings, reject the reports or ask the submitter.")})
     all_reason_code = ReasonCodeField()
     question = forms.CharField(
-        label="Question to the submitter (for listings set to “Ask the submitter”)", max_length=5000,
+        label=_("Question to the submitter (for listings set to “Ask the submitter”)"), max_length=5000,
         required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"max_length": "Keep the question within %(limit_value)d characters "
-                                      "(you wrote %(show_value)d)."})
+        error_messages={"max_length": _("Keep the question within %(limit_value)d characters "
+                                        "(you wrote %(show_value)d).")})
 
     def __init__(self, *args: Any, reason_codes: Iterable[ReasonCode], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _reason_code_field(self, "all_reason_code").set_codes({code.pk: code for code in reason_codes})
-        self.fields["all_reason_code"].widget.attrs["aria-label"] = "Reason code for all"
+        self.fields["all_reason_code"].widget.attrs["aria-label"] = _("Reason code for all")
 
 
 class ReviewForm:
@@ -230,11 +234,11 @@ class ReviewForm:
                                                     note=own["note"].strip(), grounds=grounds))
         question = batch["question"].strip()
         if not self._decisions and not self._asked and not self._has_errors():
-            self.non_field_errors.append("Choose a decision for at least one listing.")
+            self.non_field_errors.append(str(_("Choose a decision for at least one listing.")))
         if self._asked and not question:
-            self.batch.add_error("question", "Write the question for the submitter.")
+            self.batch.add_error("question", _("Write the question for the submitter."))
         elif question and not self._asked:
-            self.batch.add_error("question", "Set the listings this question is about to “Ask the submitter”.")
+            self.batch.add_error("question", _("Set the listings this question is about to “Ask the submitter”."))
 
     @property
     def decisions(self) -> list[ItemDecision]:
@@ -247,10 +251,10 @@ class ReviewForm:
 
 class EscalateForm(CompactForm):
     note = forms.CharField(
-        label="Escalate to a lead", max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Say why the notice needs a lead.",
-                        "max_length": "Keep the note within %(limit_value)d characters (you wrote %(show_value)d)."})
-    note.widget.attrs["placeholder"] = "Why does this notice need a lead?"
+        label=_("Escalate to a lead"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the notice needs a lead."),
+                        "max_length": _("Keep the note within %(limit_value)d characters (you wrote %(show_value)d).")})
+    note.widget.attrs["placeholder"] = _("Why does this notice need a lead?")
 
 
 class ReviewerChoiceField(forms.ModelChoiceField):
@@ -260,10 +264,10 @@ class ReviewerChoiceField(forms.ModelChoiceField):
 
 class ReassignForm(forms.Form):
     reviewer = ReviewerChoiceField(
-        label="Reassign to", empty_label=None,
+        label=_("Reassign to"), empty_label=None,
         queryset=Reviewer.objects.filter(is_active=True).select_related("user").order_by("user__username"),
-        error_messages={"required": "Choose the reviewer to hand the notice to.",
-                        "invalid_choice": "Choose an active reviewer to hand the notice to."})
+        error_messages={"required": _("Choose the reviewer to hand the notice to."),
+                        "invalid_choice": _("Choose an active reviewer to hand the notice to.")})
 
 
 class CursorForm(forms.Form):
@@ -304,21 +308,22 @@ class IncompleteForm(forms.Form):
     """A reviewer returns a counter-notice that lacks an element of 512(g)(3), saying which."""
 
     reason = forms.CharField(
-        label="What is missing", max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Say what is missing, so that the seller can correct it.",
-                        "max_length": "Keep it within %(limit_value)d characters (you wrote %(show_value)d)."})
+        label=_("What is missing"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say what is missing, so that the seller can correct it."),
+                        "max_length": _("Keep it within %(limit_value)d characters (you wrote %(show_value)d).")})
 
 
 class AppealDecisionForm(forms.Form):
     """The reviewer's outcome of an appeal, with reasons both sides receive."""
 
     outcome = forms.ChoiceField(
-        label="Outcome", widget=forms.RadioSelect,
-        choices=[("upheld", "Uphold the original decision"), ("reversed", "Reverse the original decision")],
-        error_messages={"required": "Choose whether the original decision is upheld or reversed.",
-                        "invalid_choice": "Choose whether the original decision is upheld or reversed."})
+        label=_("Outcome"), widget=forms.RadioSelect,
+        choices=[("upheld", _("Uphold the original decision")), ("reversed", _("Reverse the original decision"))],
+        error_messages={"required": _("Choose whether the original decision is upheld or reversed."),
+                        "invalid_choice": _("Choose whether the original decision is upheld or reversed.")})
     reasons = forms.CharField(
-        label="Reasons", max_length=APPEAL_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Sent to the appellant (and to the submitter when a removal is reversed).",
-        error_messages={"required": "Write the reasons for the outcome; the appellant receives them.",
-                        "max_length": "Keep the reasons within %(limit_value)d characters (you wrote %(show_value)d)."})
+        label=_("Reasons"), max_length=APPEAL_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Sent to the appellant (and to the submitter when a removal is reversed)."),
+        error_messages={"required": _("Write the reasons for the outcome; the appellant receives them."),
+                        "max_length": _("Keep the reasons within %(limit_value)d characters "
+                                        "(you wrote %(show_value)d).")})

@@ -5,8 +5,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from takedowns import appeal_rules, legal, resubmission_rules, sla, tdb
 from takedowns.enums import (
@@ -17,6 +21,8 @@ from takedowns.enums import (
     DecisionOutcome,
     EmailStatus,
     EventKind,
+    ItemState,
+    NoticeStatus,
 )
 from takedowns.models import (
     Appeal,
@@ -247,6 +253,99 @@ class ReviewPage:
     evidence: list
     submitter_record: dict
     questions: list[InfoRequest]
+    clock_state: str | None = None
+
+
+@dataclass(frozen=True)
+class ListingField:
+    """One line of a listing's "when reported / now" comparison on the notice page. `then` and `now`
+    are what the template shows (for "price", an (amount, currency) pair; for "image", a URL); `then`
+    is None when the snapshot predates that field (not recorded: never flagged as changed)."""
+    name: str
+    label: str
+    then: object
+    now: object
+    changed: bool
+
+
+def image_url(image: str) -> str:
+    """A listing image as a URL: an absolute http(s) URL as it is, else a path under static/."""
+    if not image:
+        return ""
+    return image if image.startswith(("https://", "http://")) else static(image)
+
+
+def _price(amount: object) -> Decimal | None:
+    try:
+        return Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def listing_comparison(item: NoticeItem) -> list[ListingField]:
+    """What the listing looked like when it was reported (the snapshot routing took,
+    NoticeItem.listing_snapshot) beside what it looks like now (the live Listing): title,
+    description, price, image and seller, each flagged when it changed. No query: the item comes with
+    its listing and seller."""
+    listing = item.listing
+    if listing is None:
+        return []
+    snap = item.listing_snapshot or {}
+    seller = listing.seller
+    then_price = _price(snap["price"]) if "price" in snap else None
+    then_seller = None
+    if "seller" in snap:  # the seller by account: a name blanked by the retention policy is no change
+        then_seller = f"{snap['seller_name']} ({snap['seller']})" if snap.get("seller_name") else snap["seller"]
+    rows = [
+        ListingField("title", _("Title"), snap.get("title"), listing.title,
+                     "title" in snap and snap["title"] != listing.title),
+        ListingField("description", _("Description"), snap.get("description"), listing.description,
+                     "description" in snap and snap["description"] != listing.description),
+        ListingField("price", _("Price"), (then_price, snap.get("currency", listing.currency)) if then_price is not None
+                     else None, (listing.price, listing.currency),
+                     then_price is not None and (then_price != listing.price
+                                                 or snap.get("currency", listing.currency) != listing.currency)),
+        ListingField("image", _("Image"), image_url(snap["image"]) if "image" in snap else None,
+                     image_url(listing.image), "image" in snap and snap["image"] != listing.image),
+        ListingField("seller", _("Seller"), then_seller, f"{seller.name} ({seller.external_id})",
+                     "seller" in snap and snap["seller"] != seller.external_id),
+    ]
+    return rows
+
+
+# The states an event moves between, by what the event is about: an item event moves a listing's
+# state, a notice event the notice's status; the words are the enums' labels.
+_ITEM_STATES = dict(ItemState.choices)
+_NOTICE_STATES = dict(NoticeStatus.choices)
+_OTHER_STATES = {**dict(AppealStatus.choices), **dict(CounterNoticeStatus.choices)}
+_CLOCK_NAMES = dict(ClockKind.choices)
+_CLOCK_EVENT_WORDS = {
+    # Translators: %(clock)s is an SLA clock's name, e.g. "Takedown decision" or "Acknowledgement".
+    EventKind.CLOCK_STARTED: lambda clock: _("%(clock)s clock started") % {"clock": clock},
+    EventKind.CLOCK_PAUSED: lambda clock: _("%(clock)s clock paused") % {"clock": clock},
+    EventKind.CLOCK_RESUMED: lambda clock: _("%(clock)s clock resumed") % {"clock": clock},
+    EventKind.CLOCK_STOPPED: lambda clock: _("%(clock)s clock stopped") % {"clock": clock},
+    EventKind.CLOCK_WARNED: lambda clock: _("%(clock)s clock about to breach") % {"clock": clock},
+    EventKind.CLOCK_BREACHED: lambda clock: _("%(clock)s clock breached its target") % {"clock": clock},
+}
+
+
+def _state_words(event: Event, value: str) -> str:
+    if not value:
+        return ""
+    first, second = (_ITEM_STATES, _NOTICE_STATES) if event.item_id else (_NOTICE_STATES, _ITEM_STATES)
+    label = first.get(value) or second.get(value) or _OTHER_STATES.get(value)
+    return str(label) if label else value.replace("_", " ").capitalize()
+
+
+def describe_event(event: Event) -> None:
+    """Sets .title (which clock started or stopped, for a clock event: "Takedown decision clock
+    started") and .from_words / .to_words (the states in words: "New", "In review") on an event."""
+    clock = (event.details or {}).get("clock") if event.kind in _CLOCK_EVENT_WORDS else None
+    event.title = (_CLOCK_EVENT_WORDS[EventKind(event.kind)](_CLOCK_NAMES.get(clock, clock)) if clock
+                   else event.get_kind_display())
+    event.from_words = _state_words(event, event.from_status)
+    event.to_words = _state_words(event, event.to_status)
 
 
 def review_page(notice: Notice) -> ReviewPage:
@@ -277,13 +376,45 @@ def review_page(notice: Notice) -> ReviewPage:
                       removed=submitter.removed_items - outcomes.count(DecisionOutcome.REMOVE),
                       rejected=submitter.rejected_items - outcomes.count(DecisionOutcome.REJECT),
                       trusted_flagger=submitter.trusted_flagger)
+    for item in items:
+        item.comparison = listing_comparison(item)
+    events = list(notice.events.select_related("actor_user", "item").order_by("created_at", "id"))
+    for event in events:
+        describe_event(event)
+    evidence = list(notice.evidence.select_related("info_request").order_by("id"))
+    for file in evidence:
+        file.preview = preview_kind(file.content_type)
     return ReviewPage(
-        notice=notice, items=items,
-        events=list(notice.events.select_related("actor_user", "item").order_by("created_at", "id")),
-        evidence=list(notice.evidence.select_related("info_request").order_by("id")),
+        notice=notice, items=items, events=events, evidence=evidence,
         submitter_record=record,
         questions=questions_of(notice),
+        clock_state=notice_clock_state(notice, timezone.now()),
     )
+
+
+# Evidence types the notice page previews inline (served by views.review.evidence_file with
+# ?preview=1); any other type stays a download only.
+PREVIEW_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+PREVIEW_PDF_TYPE = "application/pdf"
+
+
+def preview_kind(content_type: str) -> str:
+    """"image", "pdf" or "" (no inline preview) for an evidence file's stored (sniffed) type."""
+    if content_type in PREVIEW_IMAGE_TYPES:
+        return "image"
+    return "pdf" if content_type == PREVIEW_PDF_TYPE else ""
+
+
+def notice_clock_state(notice: Notice, now: datetime) -> str | None:
+    """The state of the clock behind the notice's due time (as the queue shows it): the running
+    acknowledgement or takedown-decision clock, the latest started. None without a due time. One query."""
+    if notice.due_at is None:
+        return None
+    clock = (SlaClock.objects.filter(notice=notice, stopped_at=None,
+                                     kind__in=[ClockKind.ACKNOWLEDGEMENT, ClockKind.TAKEDOWN_DECISION])
+             .order_by("-started_at").only("warn_at", "paused_at").first())
+    return sla.clock_state(now, due_at=notice.due_at, warn_at=clock.warn_at if clock else notice.due_at,
+                           paused_at=clock.paused_at if clock else None)
 
 
 def confirmation_sent(notice: Notice) -> bool:

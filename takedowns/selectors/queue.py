@@ -4,12 +4,15 @@ the filters (counted by a beat task into the shared cache)."""
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from takedowns import sla
 from takedowns.enums import (
@@ -29,12 +32,12 @@ from takedowns.selectors.keyset import Keyset, Page
 logger = logging.getLogger(__name__)
 
 # The queue's filters beside the status and the right: whose notices, and which submitters'.
-QUEUE_SCOPES = {"all": "Everyone's", "mine": "Assigned to me", "unassigned": "Unassigned",
-                "escalated": "Escalated to leads"}
-QUEUE_TRUSTS = [(SubmitterTrust.TRUSTED_FLAGGER.value, "Trusted flaggers"),
-                (SubmitterTrust.GOOD_FAITH.value, "Good-faith programme")]
+QUEUE_SCOPES = {"all": _("Everyone's"), "mine": _("Assigned to me"), "unassigned": _("Unassigned"),
+                "escalated": _("Escalated to leads")}
+QUEUE_TRUSTS = [(SubmitterTrust.TRUSTED_FLAGGER.value, _("Trusted flaggers")),
+                (SubmitterTrust.GOOD_FAITH.value, _("Good-faith programme"))]
 # Risk screening's bands worth a filter (the notice_risky_queue index holds just these notices).
-QUEUE_RISKS = [(RiskBand.HIGH.value, "High risk"), (RiskBand.MEDIUM.value, "Medium risk")]
+QUEUE_RISKS = [(RiskBand.HIGH.value, _("High risk")), (RiskBand.MEDIUM.value, _("Medium risk"))]
 
 # The queue's order, matching the notice_queue index.
 QUEUE = Keyset(("due_at", "-priority", "id"), size=50)
@@ -54,11 +57,10 @@ class QueueFilters:
                           "scope": self.scope, "trust": self.trust, "risk": self.risk})
 
 
-def review_queue(reviewer: Reviewer, filters: QueueFilters, cursor: str | None) -> Page:
-    """Notices in queue order: the earliest due first (Notice.due_at: the running clock of the
-    notice's next step, under its SLA policy), then the highest priority. Keyset-paginated over an
-    index of exactly that order (notice_queue), so a deep page costs what the first does."""
-    notices = Notice.objects.filter(status=filters.status).select_related("assigned_to__user")
+def filtered_notices(reviewer: Reviewer, filters: QueueFilters) -> QuerySet[Notice]:
+    """The notices the queue shows for `filters`, unordered: the one filter behind both the queue's
+    rows (review_queue) and the count over them (queue_total), so the two cannot disagree."""
+    notices = Notice.objects.filter(status=filters.status)
     if filters.right_type:
         notices = notices.filter(right_type=filters.right_type)
     if filters.reason:
@@ -75,6 +77,30 @@ def review_queue(reviewer: Reviewer, filters: QueueFilters, cursor: str | None) 
         notices = notices.filter(assigned_to__isnull=True)
     elif scope == "escalated":
         notices = notices.filter(escalated_at__isnull=False)
+    return notices
+
+
+def queue_total(reviewer: Reviewer, filters: QueueFilters) -> int:
+    """How many notices the queue's rows are drawn from (every page of them): a COUNT over
+    filtered_notices, the very queryset review_queue pages through. The counts beside the filter
+    options come from the beat task's cache and can lag its 15 s recount (a notice routed meanwhile
+    showed "(6)" above 7 rows): this one is counted with the rows, on the status indexes."""
+    return filtered_notices(reviewer, filters).order_by().count()
+
+
+def next_in_my_queue(reviewer: Reviewer, after: Notice) -> Notice | None:
+    """The next notice in the reviewer's own queue (in review, assigned to them) in the queue page's
+    order (QUEUE: due time, then priority, then id), other than `after`; the first when `after` is
+    no longer in that queue (just decided). None when nothing else is assigned to them."""
+    mine = filtered_notices(reviewer, QueueFilters(status=NoticeStatus.IN_REVIEW, scope="mine")).exclude(pk=after.pk)
+    return mine.order_by(*QUEUE.fields).first()
+
+
+def review_queue(reviewer: Reviewer, filters: QueueFilters, cursor: str | None) -> Page:
+    """Notices in queue order: the earliest due first (Notice.due_at: the running clock of the
+    notice's next step, under its SLA policy), then the highest priority. Keyset-paginated over an
+    index of exactly that order (notice_queue), so a deep page costs what the first does."""
+    notices = filtered_notices(reviewer, filters).select_related("assigned_to__user")
     # A correlated subquery, not a JOIN + GROUP BY: it is computed for the page's rows only,
     # where a GROUP BY would aggregate every matching notice before the LIMIT.
     open_items = (NoticeItem.objects.filter(notice=OuterRef("pk"), state=ItemState.IN_REVIEW)
@@ -161,7 +187,8 @@ def _stored_counts() -> dict | None:
         return None
 
 
-def open_statuses() -> list[tuple[str, str]]:
+def open_statuses() -> list[tuple[str, Any]]:
     return [(NoticeStatus.IN_REVIEW.value, NoticeStatus.IN_REVIEW.label),
             (NoticeStatus.AWAITING_SUBMITTER.value, NoticeStatus.AWAITING_SUBMITTER.label),
-            (NoticeStatus.CLOSED.value, "Closed"), (NoticeStatus.CONFIRMED.value, "Waiting for routing")]
+            (NoticeStatus.CLOSED.value, pgettext_lazy("notice status", "Closed")),
+            (NoticeStatus.CONFIRMED.value, _("Waiting for routing"))]

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 
 from takedowns import appeal_rules
-from takedowns.enums import AppealStatus, ClockKind, DecisionOutcome
+from takedowns.enums import AppealStatus, ClockKind, CounterNoticeStatus, DecisionOutcome
 from takedowns.models import Appeal, CounterNotice, Decision, Notice, SlaClock
 from takedowns.selectors.keyset import Keyset, Page
 
@@ -19,6 +19,18 @@ def counter_notices_page(status: str, cursor: str | None) -> Page:
     """Counter-notices in `status`, oldest filing first."""
     return BY_FILING.page(CounterNotice.objects.filter(status=status)
                           .select_related("decision__item__listing__seller", "decision__item__notice"), cursor)
+
+
+def counter_notices_waiting() -> int:
+    """How many counter-notices wait for their completeness check (status filed): the rows of the
+    counter-notices page's default list, counted with the same filter over the (status, filed_at) index."""
+    return CounterNotice.objects.filter(status=CounterNoticeStatus.FILED).count()
+
+
+def appeals_waiting() -> int:
+    """How many appeals wait for a decision: the rows of appeals_page, counted with its filter
+    (status filed) over the (status, filed_at) index."""
+    return Appeal.objects.filter(status=AppealStatus.FILED).count()
 
 
 def counter_notice(counter_notice_id: int) -> CounterNotice | None:

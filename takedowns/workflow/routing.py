@@ -198,7 +198,7 @@ def _snapshot(listing: Listing | None) -> dict | None:
         return None
     return {"title": listing.title, "category": listing.category, "price": str(listing.price),
             "currency": listing.currency, "status": listing.status, "seller": listing.seller.external_id,
-            "seller_name": listing.seller.name}
+            "seller_name": listing.seller.name, "description": listing.description, "image": listing.image}
 
 
 def save_resolution(notice: Notice, items: list[NoticeItem]) -> None:

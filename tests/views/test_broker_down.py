@@ -137,7 +137,7 @@ def test_the_review_queue_counts_live_when_the_cache_is_down(client, catalogue, 
     response = client.get("/review/")
     assert response.status_code == 200
     assert [row.reference for row in response.context["page"].rows] == [notice.reference]
-    selects = {name: options for name, _, _, options in response.context["selects"]}
+    selects = {name: options for name, _, _, _, options in response.context["selects"]}
     assert ("in_review", "With a reviewer", 1) in selects["status"]
     assert [(value, count) for value, _, count in selects["scope"]] == [
         ("all", 1), ("mine", 1), ("unassigned", 0), ("escalated", 0)]

@@ -6,6 +6,7 @@ import re
 from html import unescape
 
 import pytest
+from django.template.defaultfilters import date as date_filter
 from django.utils.html import escape
 
 from takedowns import tdb, workflow
@@ -223,7 +224,7 @@ def test_a_fixed_and_resubmitted_listing_shows_the_fix_beside_it_for_the_fresh_d
     html = as_tm.get(f"/review/notices/{notice.reference}/").content.decode()
     stored = fix.files.get()
     assert (f'data-resubmission="{fix.pk}"><strong>Fixed and resubmitted</strong> '
-            f'{fix.filed_at.strftime("%-d %b, %H:%M")} (rejected as “Not enough evidence”):<br>'
+            f'{date_filter(fix.filed_at, "SHORT_DATETIME_FORMAT")} (rejected as “Not enough evidence”):<br>'
             "Test-buy report attached: order 4471, fake label.<br>"
             f'Files: <a href="/review/evidence/{stored.pk}/">buy.pdf</a></div>') in html
     assert textarea(html, "item-0-grounds") == RemovalGround.objects.get(right_type="trademark",
