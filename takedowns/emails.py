@@ -160,8 +160,10 @@ def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail:
     fixable = [decision.item_id for decision in decisions if resubmission_rules.is_fixable(decision)]
     fixed = set(Resubmission.objects.filter(item__in=fixable).values_list("item_id", flat=True)) if fixable else set()
     suspension = notifiers.suspension_for(notice.submitter_email, decisions[0].decided_at) if fixable else None
-    rows = [(decision, resubmission_rules.refusal(decision, resubmitted=decision.item_id in fixed, appealed=False,
-                                                  now=decision.decided_at, suspension=suspension))
+    # Each refusal is a function the template calls inside _render's translation.override: its words
+    # come in the submitter's language.
+    rows = [(decision, partial(resubmission_rules.refusal, decision, resubmitted=decision.item_id in fixed,
+                               appealed=False, now=decision.decided_at, suspension=suspension))
             for decision in decisions]
     context = {"decisions": decisions, "rows": rows,
                "resubmission_deadline": resubmission_rules.deadline(decisions[0])}
@@ -226,8 +228,10 @@ def information_answered(notice: Notice, request: InfoRequest, items: list[Notic
     reviewer = notice.assigned_to
     if reviewer is None or not reviewer.user.email:
         return None  # unassigned: the notice is back in the shared queue
-    context = {"case": notice, "request": request, "items": items, "reviewer": reviewer,
-               "files": list(request.files.order_by("id")),
+    files = list(request.files.order_by("id"))
+    context = {"case": notice, "request": request, "items": items, "reviewer": reviewer, "files": files,
+               "positions": ", ".join(str(item.position) for item in items),
+               "file_names": ", ".join(file.original_name for file in files),
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
     return make_message("information_answered", reviewer.user.email, context, None, _when(request.answered_at),
                         language=_staff_language())
