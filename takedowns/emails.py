@@ -293,11 +293,17 @@ def _appeal_context(appeal: Appeal) -> dict:
     against = appeal_rules.subject(appeal)
     context = {"appeal": appeal, "decision": appeal.decision, "penalty": appeal.penalty}
     if isinstance(against, Penalty):
-        return {**context, "case": against.strike.notice, "item": None, "listing": None, "seller": against.seller,
-                "seller_url": absolute(against.seller_path())}
-    listing = against.item.decided_listing
-    return {**context, "case": against.item.notice, "item": against.item, "listing": listing,
-            "seller": listing.seller, "seller_url": absolute(against.seller_path()) if against.seller_token else ""}
+        context = {**context, "case": against.strike.notice, "item": None, "listing": None, "seller": against.seller,
+                   "seller_url": absolute(against.seller_path())}
+    else:
+        listing = against.item.decided_listing
+        context = {**context, "case": against.item.notice, "item": against.item, "listing": listing,
+                   "seller": listing.seller,
+                   "seller_url": absolute(against.seller_path()) if against.seller_token else ""}
+    # What was appealed, as one phrase ("the removal of your listing ..."): a function, so that the
+    # template renders it inside _render's translation.override, and a whole sentence can hold it.
+    context["what"] = partial(render_to_string, "emails/appeal_part_what.txt", context)
+    return context
 
 
 def _to_appellant(kind: str, appeal: Appeal, context: dict, now: datetime) -> OutboundEmail | None:
