@@ -240,8 +240,9 @@ def information_answered(notice: Notice, request: InfoRequest, items: list[Notic
 def resubmission_received(resubmission: Resubmission) -> OutboundEmail:
     """To the submitter: their fix of a rejected listing is back with a reviewer (fix and resubmit)."""
     notice = resubmission.notice
+    files = list(resubmission.files.order_by("id"))
     context = {"resubmission": resubmission, "item": resubmission.item, "decision": resubmission.decision,
-               "files": list(resubmission.files.order_by("id"))}
+               "files": files, "file_names": ", ".join(file.original_name for file in files)}
     return make_message("resubmission_received", notice.submitter_email, context, notice, resubmission.filed_at,
                         language=_submitter_language(notice))
 
@@ -252,8 +253,10 @@ def resubmission_to_review(resubmission: Resubmission) -> OutboundEmail | None:
     if reviewer is None or not reviewer.user.email:
         return None
     notice = resubmission.notice
+    files = list(resubmission.files.order_by("id"))
     context = {"case": notice, "resubmission": resubmission, "item": resubmission.item, "reviewer": reviewer,
-               "decision": resubmission.decision, "files": list(resubmission.files.order_by("id")),
+               "decision": resubmission.decision, "files": files,
+               "file_names": ", ".join(file.original_name for file in files),
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
     # Staff mail is not attached to the notice: the tracking page shows only the submitter's e-mails.
     return make_message("resubmission_to_review", reviewer.user.email, context, None, resubmission.filed_at,
