@@ -328,6 +328,8 @@ AUTH_PASSWORD_VALIDATORS = [] if DEMO_MODE else [
 
 
 LANGUAGE_CODE = "en"
+# English dates as the portal writes them ("5 December 2026, 14:00"); other languages use Django's formats.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

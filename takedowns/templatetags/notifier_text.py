@@ -3,7 +3,7 @@
 example.com (your organisation)"), translated in the active language, for a blocktranslate's `with`."""
 
 from django import template
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 register = template.Library()
 
@@ -17,3 +17,9 @@ def notifier_who(subject: object) -> str:
         return gettext("your e-mail address %(notifier)s") % {"notifier": notifier}
     # Translators: the object of "the notices from ...": every address at an organisation's domain.
     return gettext("the addresses at %(notifier)s (your organisation)") % {"notifier": notifier}
+
+
+@register.filter
+def notice_count(count: int) -> str:
+    """"20 notices", for a sentence that counts listings too (one blocktranslate counts one number)."""
+    return ngettext("%(count)s notice", "%(count)s notices", count) % {"count": count}
