@@ -294,7 +294,7 @@ def escalation(notice: Notice, reviewer: Reviewer, note: str, now: datetime) -> 
 def _appeal_context(appeal: Appeal) -> dict:
     """What every appeal e-mail names: what was appealed, on which case, and the appellant's page."""
     against = appeal_rules.subject(appeal)
-    context = {"appeal": appeal, "decision": appeal.decision, "penalty": appeal.penalty}
+    context: dict[str, object] = {"appeal": appeal, "decision": appeal.decision, "penalty": appeal.penalty}
     if isinstance(against, Penalty):
         context = {**context, "case": against.strike.notice, "item": None, "listing": None, "seller": against.seller,
                    "seller_url": absolute(against.seller_path())}
@@ -451,7 +451,8 @@ def notifier_proposal_raised(proposal: NotifierProposal, now: datetime) -> list[
 
 def _measure_context(measure: NotifierMeasure) -> dict:
     return {**_proposal_context(measure.proposal), "measure": measure,
-            "measure_url": absolute(measure.private_path()), "appeal_deadline": notifier_ladder.appeal_deadline(measure)}
+            "measure_url": absolute(measure.private_path()),
+            "appeal_deadline": notifier_ladder.appeal_deadline(measure)}
 
 
 def notifier_measure_statement(measure: NotifierMeasure, following: notifier_ladder.Step) -> list[OutboundEmail]:
