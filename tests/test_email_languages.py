@@ -135,3 +135,13 @@ def test_the_demo_catalogue_gives_sellers_languages_and_loading_it_again_keeps_t
     assert {"de", "fr", "it", "es", "en"} <= set(languages.values())
     assert sum(language == "zh-hans" for language in languages.values()) >= 5
     assert languages["S-2001"] == "en"
+
+
+def test_a_notifier_measure_goes_in_the_language_of_the_notifiers_latest_notice(catalogue, reviewers, lead):
+    factories.warned(T, lead, language="it")
+    statement = _only("notifier_measure")
+    assert (statement.to, statement.language) == ("anna@aerostride.example", "it")
+    assert '<html lang="it">' in statement.body_html
+    # The appeal deadline in Django's Italian formats (183 days after a decision before the month rule).
+    assert "until Domenica 30 Maggio 2027 10:00 UTC (DSA Art. 20)" in statement.body_text
+    assert _only("notifier_proposal_raised").language == "en"  # to the leads
