@@ -363,7 +363,8 @@ if STAFF_LANGUAGE not in dict(LANGUAGES):
              f"({', '.join(dict(LANGUAGES))}).")
 TIME_ZONE = "UTC"
 USE_I18N = True
-# Dates with their time zone, English written the European way (portal/formats/__init__.py says why).
+# English dates as the portal writes them ("5 December 2026, 14:00"), on a 24-hour clock; templates name the
+# time zone after a time. Other languages keep Django's formats (portal/formats).
 FORMAT_MODULE_PATH = ["portal.formats"]
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,14 +1,21 @@
 """One small function per kind of e-mail. Each renders templates/emails/<kind>.{subject.txt,txt,html}
 into an OutboundEmail row and hands it to the outbox (outbox.py), which stores it in the caller's
-transaction and sends it from a task after commit."""
+transaction and sends it from a task after commit.
+
+Each message is written in its recipient's language, rendered under translation.override when it is
+recorded (issue 13): the submitter's choice on the form (_submitter_language), the seller's language
+from the marketplace (_seller_language), English for staff (_staff_language: the reviewers' area stays
+English). Every function passes the language of its recipient explicitly to make_message/_render."""
 
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from takedowns import appeal_rules, legal, notifier_ladder, outbox, resubmission_rules, tdb
 from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP
@@ -26,6 +33,7 @@ from takedowns.models import (
     Penalty,
     Resubmission,
     Reviewer,
+    Seller,
     SlaClock,
 )
 from takedowns.selectors import notifiers
@@ -42,34 +50,73 @@ def _when(moment: datetime | None) -> datetime:
     return moment
 
 
-def make_message(kind: str, to: str, context: dict, notice: Notice | None, now: datetime) -> OutboundEmail:
-    return outbox.store([_render(kind, to, context, notice, now)])[0]
+def message_language(code: str | None) -> str:
+    """The language a message is written in: `code` as one of the site's languages (a legacy "zh" is
+    read as Django's "zh-hans"), or the site's default (English) for an empty or unknown code."""
+    try:
+        return translation.get_supported_language_variant(code or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
-def _render(kind: str, to: str, context: dict, notice: Notice | None, now: datetime) -> OutboundEmail:
-    """The e-mail as a row, not saved yet."""
-    # The appeal window: the redress every decision's message states (DSA Art. 16(5), 17(3)(f), 20).
-    context = {"site_url": settings.SITE_URL, "notice": notice, "appeal_window": legal.appeal_window_text(),
-               **context}
-    if notice is not None:
-        context.setdefault("tracking_url", absolute(notice.tracking_path()))
-    subject = " ".join(render_to_string(f"emails/{kind}.subject.txt", context).split())
-    return OutboundEmail(
-        notice=notice, kind=kind, to=to, subject=subject,
-        body_text=render_to_string(f"emails/{kind}.txt", context),
-        body_html=render_to_string(f"emails/{kind}.html", context),
-        created_at=now,
-    )
+def _submitter_language(notice: Notice) -> str:
+    """The notifier's choice on the form ("Language for our messages")."""
+    return notice.language
+
+
+def _seller_language(seller: Seller) -> str:
+    """The seller's language, as the marketplace adapter mirrors it (marketplace.py)."""
+    return seller.language
+
+
+def _staff_language() -> str:
+    """Reviewers and leads: the staff area and its mail stay in the site's language (English)."""
+    return settings.LANGUAGE_CODE
+
+
+def _notifier_language(address: str) -> str:
+    """A notifier measure concerns an address, not one notice: the language chosen on the address's
+    latest notice."""
+    chosen = (Notice.objects.filter(submitter_email__iexact=address).order_by("-created_at")
+              .values_list("language", flat=True).first())
+    return chosen or settings.LANGUAGE_CODE
+
+
+def make_message(kind: str, to: str, context: dict, notice: Notice | None, now: datetime, *,
+                 language: str) -> OutboundEmail:
+    return outbox.store([_render(kind, to, context, notice, now, language=language)])[0]
+
+
+def _render(kind: str, to: str, context: dict, notice: Notice | None, now: datetime, *,
+            language: str) -> OutboundEmail:
+    """The e-mail as a row, not saved yet, written in `language` (its recipient's): the templates, the
+    legal texts, dates and numbers are all rendered under that language."""
+    language = message_language(language)
+    with translation.override(language):
+        # The appeal window: the redress every decision's message states (DSA Art. 16(5), 17(3)(f), 20).
+        context = {"site_url": settings.SITE_URL, "notice": notice, "appeal_window": legal.appeal_window_text(),
+                   **context, "language": language}
+        if notice is not None:
+            context.setdefault("tracking_url", absolute(notice.tracking_path()))
+        subject = " ".join(render_to_string(f"emails/{kind}.subject.txt", context).split())
+        return OutboundEmail(
+            notice=notice, kind=kind, to=to, subject=subject, language=language,
+            body_text=render_to_string(f"emails/{kind}.txt", context),
+            body_html=render_to_string(f"emails/{kind}.html", context),
+            created_at=now,
+        )
 
 
 def confirmation_request(notice: Notice, item_count: int) -> OutboundEmail:
     context = {"confirm_url": absolute(notice.confirmation_path()), "item_count": item_count}
-    return make_message("confirm_notice", notice.submitter_email, context, notice, notice.created_at)
+    return make_message("confirm_notice", notice.submitter_email, context, notice, notice.created_at,
+                        language=_submitter_language(notice))
 
 
 def notice_received(notice: Notice) -> OutboundEmail:
     context = {"item_count": notice.items.count()}
-    return make_message("notice_received", notice.submitter_email, context, notice, _when(notice.confirmed_at))
+    return make_message("notice_received", notice.submitter_email, context, notice, _when(notice.confirmed_at),
+                        language=_submitter_language(notice))
 
 
 def notice_routed(notice: Notice, items: list[NoticeItem], reviewer: Reviewer | None) -> list[OutboundEmail]:
@@ -77,11 +124,12 @@ def notice_routed(notice: Notice, items: list[NoticeItem], reviewer: Reviewer | 
     for a high-risk notice no designated reviewer could take, one to each lead; stored in one INSERT
     and sent by one task."""
     context = {"items": sorted(items, key=lambda item: item.position)}
-    messages = [_render("notice_routed", notice.submitter_email, context, notice, _when(notice.routed_at))]
+    messages = [_render("notice_routed", notice.submitter_email, context, notice, _when(notice.routed_at),
+                        language=_submitter_language(notice))]
     if reviewer is None:
         review_url = absolute(reverse("takedowns:review_notice", args=[notice.reference]))
         messages += [_render("high_risk_waiting", lead.email, {"case": notice, "review_url": review_url}, None,
-                             _when(notice.routed_at)) for lead in _leads()]
+                             _when(notice.routed_at), language=_staff_language()) for lead in _leads()]
     elif reviewer.user.email:
         messages.append(_new_assignment(notice, reviewer, _when(notice.routed_at)))
     return outbox.store(messages)
@@ -99,7 +147,8 @@ def nothing_to_decide(notice: Notice, items: list[NoticeItem]) -> OutboundEmail:
         original = originals.get(item.duplicate_of_id) if item.duplicate_of_id else None
         yours = original is not None and original.notice.submitter_email.lower() == notice.submitter_email.lower()
         rows.append({"item": item, "original": original, "yours": yours})
-    return make_message("nothing_to_decide", notice.submitter_email, {"rows": rows}, notice, _when(notice.closed_at))
+    return make_message("nothing_to_decide", notice.submitter_email, {"rows": rows}, notice, _when(notice.closed_at),
+                        language=_submitter_language(notice))
 
 
 def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail:
@@ -111,12 +160,15 @@ def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail:
     fixable = [decision.item_id for decision in decisions if resubmission_rules.is_fixable(decision)]
     fixed = set(Resubmission.objects.filter(item__in=fixable).values_list("item_id", flat=True)) if fixable else set()
     suspension = notifiers.suspension_for(notice.submitter_email, decisions[0].decided_at) if fixable else None
-    rows = [(decision, resubmission_rules.refusal(decision, resubmitted=decision.item_id in fixed, appealed=False,
-                                                  now=decision.decided_at, suspension=suspension))
+    # Each refusal is a function the template calls inside _render's translation.override: its words
+    # come in the submitter's language.
+    rows = [(decision, partial(resubmission_rules.refusal, decision, resubmitted=decision.item_id in fixed,
+                               appealed=False, now=decision.decided_at, suspension=suspension))
             for decision in decisions]
     context = {"decisions": decisions, "rows": rows,
                "resubmission_deadline": resubmission_rules.deadline(decisions[0])}
-    return make_message("items_decided", notice.submitter_email, context, notice, decisions[0].decided_at)
+    return make_message("items_decided", notice.submitter_email, context, notice, decisions[0].decided_at,
+                        language=_submitter_language(notice))
 
 
 def statement_of_reasons(decision: Decision) -> OutboundEmail | None:
@@ -130,7 +182,8 @@ def statement_of_reasons(decision: Decision) -> OutboundEmail | None:
     context = {"decision": decision, "case": decision.item.notice, "item": decision.item,
                "listing": listing, "seller": seller, "seller_url": absolute(decision.seller_path()),
                "grounds": tdb.grounds_of(decision)}
-    return make_message("statement_of_reasons", seller.email, context, None, decision.decided_at)
+    return make_message("statement_of_reasons", seller.email, context, None, decision.decided_at,
+                        language=_seller_language(seller))
 
 
 def penalty_statement(penalty: Penalty) -> OutboundEmail | None:
@@ -141,17 +194,18 @@ def penalty_statement(penalty: Penalty) -> OutboundEmail | None:
     context = {"penalty": penalty, "seller": seller, "case": penalty.strike.notice,
                "seller_url": absolute(penalty.seller_path()), "territorial_scope": ", ".join(EEA_COUNTRIES),
                "strike_days": settings.STRIKE_EXPIRY_DAYS}
-    return make_message("penalty_statement", seller.email, context, None, _when(penalty.applied_at))
+    return make_message("penalty_statement", seller.email, context, None, _when(penalty.applied_at),
+                        language=_seller_language(seller))
 
 
 def information_requested(notice: Notice, request: InfoRequest, items: list[NoticeItem]) -> OutboundEmail:
     return make_message("information_requested", notice.submitter_email, {"request": request, "items": items},
-                        notice, request.requested_at)
+                        notice, request.requested_at, language=_submitter_language(notice))
 
 
 def information_expired(notice: Notice, request: InfoRequest, items: list[NoticeItem]) -> OutboundEmail:
     return make_message("information_expired", notice.submitter_email, {"request": request, "items": items},
-                        notice, _when(request.expired_at))
+                        notice, _when(request.expired_at), language=_submitter_language(notice))
 
 
 def new_assignment(notice: Notice, reviewer: Reviewer, now: datetime) -> OutboundEmail | None:
@@ -166,7 +220,7 @@ def _new_assignment(notice: Notice, reviewer: Reviewer, now: datetime) -> Outbou
     # submitter's own e-mails.
     context = {"case": notice, "reviewer": reviewer,
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
-    return _render("new_assignment", reviewer.user.email, context, None, now)
+    return _render("new_assignment", reviewer.user.email, context, None, now, language=_staff_language())
 
 
 def information_answered(notice: Notice, request: InfoRequest, items: list[NoticeItem]) -> OutboundEmail | None:
@@ -174,18 +228,23 @@ def information_answered(notice: Notice, request: InfoRequest, items: list[Notic
     reviewer = notice.assigned_to
     if reviewer is None or not reviewer.user.email:
         return None  # unassigned: the notice is back in the shared queue
-    context = {"case": notice, "request": request, "items": items, "reviewer": reviewer,
-               "files": list(request.files.order_by("id")),
+    files = list(request.files.order_by("id"))
+    context = {"case": notice, "request": request, "items": items, "reviewer": reviewer, "files": files,
+               "positions": ", ".join(str(item.position) for item in items),
+               "file_names": ", ".join(file.original_name for file in files),
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
-    return make_message("information_answered", reviewer.user.email, context, None, _when(request.answered_at))
+    return make_message("information_answered", reviewer.user.email, context, None, _when(request.answered_at),
+                        language=_staff_language())
 
 
 def resubmission_received(resubmission: Resubmission) -> OutboundEmail:
     """To the submitter: their fix of a rejected listing is back with a reviewer (fix and resubmit)."""
     notice = resubmission.notice
+    files = list(resubmission.files.order_by("id"))
     context = {"resubmission": resubmission, "item": resubmission.item, "decision": resubmission.decision,
-               "files": list(resubmission.files.order_by("id"))}
-    return make_message("resubmission_received", notice.submitter_email, context, notice, resubmission.filed_at)
+               "files": files, "file_names": ", ".join(file.original_name for file in files)}
+    return make_message("resubmission_received", notice.submitter_email, context, notice, resubmission.filed_at,
+                        language=_submitter_language(notice))
 
 
 def resubmission_to_review(resubmission: Resubmission) -> OutboundEmail | None:
@@ -194,11 +253,14 @@ def resubmission_to_review(resubmission: Resubmission) -> OutboundEmail | None:
     if reviewer is None or not reviewer.user.email:
         return None
     notice = resubmission.notice
+    files = list(resubmission.files.order_by("id"))
     context = {"case": notice, "resubmission": resubmission, "item": resubmission.item, "reviewer": reviewer,
-               "decision": resubmission.decision, "files": list(resubmission.files.order_by("id")),
+               "decision": resubmission.decision, "files": files,
+               "file_names": ", ".join(file.original_name for file in files),
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
     # Staff mail is not attached to the notice: the tracking page shows only the submitter's e-mails.
-    return make_message("resubmission_to_review", reviewer.user.email, context, None, resubmission.filed_at)
+    return make_message("resubmission_to_review", reviewer.user.email, context, None, resubmission.filed_at,
+                        language=_staff_language())
 
 
 def _clock_context(clock: SlaClock) -> dict:
@@ -208,13 +270,13 @@ def _clock_context(clock: SlaClock) -> dict:
 
 def clock_warning(clock: SlaClock, recipients: list[User], now: datetime) -> list[OutboundEmail]:
     """To the notice's reviewer (or the leads when nobody has it): a clock is about to breach."""
-    return [make_message("clock_warning", user.email, {**_clock_context(clock), "user": user}, None, now)
-            for user in recipients]
+    return [make_message("clock_warning", user.email, {**_clock_context(clock), "user": user}, None, now,
+                         language=_staff_language()) for user in recipients]
 
 
 def clock_breached(clock: SlaClock, leads: list[User], now: datetime) -> list[OutboundEmail]:
-    return [make_message("clock_breached", lead.email, {**_clock_context(clock), "user": lead}, None, now)
-            for lead in leads]
+    return [make_message("clock_breached", lead.email, {**_clock_context(clock), "user": lead}, None, now,
+                         language=_staff_language()) for lead in leads]
 
 
 def _leads() -> list[User]:
@@ -225,20 +287,26 @@ def _leads() -> list[User]:
 def escalation(notice: Notice, reviewer: Reviewer, note: str, now: datetime) -> list[OutboundEmail]:
     context = {"case": notice, "reviewer": reviewer, "note": note,
                "review_url": absolute(reverse("takedowns:review_notice", args=[notice.reference]))}
-    return [make_message("escalation", lead.email, context, None, now) for lead in _leads()]
+    return [make_message("escalation", lead.email, context, None, now, language=_staff_language())
+            for lead in _leads()]
 
 
 def _appeal_context(appeal: Appeal) -> dict:
     """What every appeal e-mail names: what was appealed, on which case, and the appellant's page."""
     against = appeal_rules.subject(appeal)
-    context = {"appeal": appeal, "decision": appeal.decision, "penalty": appeal.penalty,
-               "appeal_window": legal.appeal_window_text()}
+    context: dict[str, object] = {"appeal": appeal, "decision": appeal.decision, "penalty": appeal.penalty}
     if isinstance(against, Penalty):
-        return {**context, "case": against.strike.notice, "item": None, "listing": None, "seller": against.seller,
-                "seller_url": absolute(against.seller_path())}
-    listing = against.item.decided_listing
-    return {**context, "case": against.item.notice, "item": against.item, "listing": listing,
-            "seller": listing.seller, "seller_url": absolute(against.seller_path()) if against.seller_token else ""}
+        context = {**context, "case": against.strike.notice, "item": None, "listing": None, "seller": against.seller,
+                   "seller_url": absolute(against.seller_path())}
+    else:
+        listing = against.item.decided_listing
+        context = {**context, "case": against.item.notice, "item": against.item, "listing": listing,
+                   "seller": listing.seller,
+                   "seller_url": absolute(against.seller_path()) if against.seller_token else ""}
+    # What was appealed, as one phrase ("the removal of your listing ..."): a function, so that the
+    # template renders it inside _render's translation.override, and a whole sentence can hold it.
+    context["what"] = partial(render_to_string, "emails/appeal_part_what.txt", context)
+    return context
 
 
 def _to_appellant(kind: str, appeal: Appeal, context: dict, now: datetime) -> OutboundEmail | None:
@@ -246,9 +314,10 @@ def _to_appellant(kind: str, appeal: Appeal, context: dict, now: datetime) -> Ou
     tracking page must not show the seller's private link); a submitter's is attached to the notice."""
     if appeal.appellant == "seller":
         seller = context["seller"]
-        return make_message(kind, seller.email, context, None, now) if seller.email else None
+        return make_message(kind, seller.email, context, None, now,
+                            language=_seller_language(seller)) if seller.email else None
     case = context["case"]
-    return make_message(kind, case.submitter_email, context, case, now)
+    return make_message(kind, case.submitter_email, context, case, now, language=_submitter_language(case))
 
 
 def appeal_received(appeal: Appeal, due_at: datetime) -> OutboundEmail | None:
@@ -263,11 +332,12 @@ def appeal_listing_restored(appeal: Appeal) -> OutboundEmail:
     """To the submitter: the seller's appeal reversed the removal of a listing they reported."""
     context = _appeal_context(appeal)
     return make_message("appeal_listing_restored", context["case"].submitter_email, context, context["case"],
-                        _when(appeal.decided_at))
+                        _when(appeal.decided_at), language=_submitter_language(context["case"]))
 
 
 def notice_withdrawn(notice: Notice) -> OutboundEmail:
-    return make_message("notice_withdrawn", notice.submitter_email, {}, notice, _when(notice.closed_at))
+    return make_message("notice_withdrawn", notice.submitter_email, {}, notice, _when(notice.closed_at),
+                        language=_submitter_language(notice))
 
 
 # --- Counter-notices (DMCA 512(g)). The seller's mail goes to the address in the counter-notice and
@@ -276,11 +346,13 @@ def notice_withdrawn(notice: Notice) -> OutboundEmail:
 
 def _counter_notice_context(counter_notice: CounterNotice) -> dict:
     item = counter_notice.decision.item
+    # The legal texts are passed as functions: the template calls them inside _render's translation.override,
+    # so they come in the recipient's language. The sworn statements stay as filed (English, binding).
     return {"counter_notice": counter_notice, "decision": counter_notice.decision, "item": item,
             "listing": item.listing, "case": item.notice, "statement_mistake": legal.STATEMENT_MISTAKE,
-            "statement_jurisdiction": legal.STATEMENT_JURISDICTION, "window": legal.window_text(),
+            "statement_jurisdiction": legal.STATEMENT_JURISDICTION, "window": legal.window_text,
             "window_from_receipt": not settings.COUNTER_NOTICE_WINDOW_SECONDS,
-            "restore_rule": legal.restore_rule_text(), **_restore_context(counter_notice)}
+            "restore_rule": legal.restore_rule_text, **_restore_context(counter_notice)}
 
 
 def _restore_context(counter_notice: CounterNotice) -> dict:
@@ -288,21 +360,24 @@ def _restore_context(counter_notice: CounterNotice) -> dict:
     if counter_notice.restore_due_at is None or counter_notice.checked_at is None:
         return {}
     plan = legal.restore_plan(counter_notice.filed_at, counter_notice.checked_at)
-    return {"restore_at": legal.restore_time_text(counter_notice.restore_due_at),
-            "restore_reason": legal.restore_reason_text(plan),
+    restored_at = counter_notice.restored_at
+    return {"restore_at": partial(legal.restore_time_text, counter_notice.restore_due_at),
+            "restore_reason": partial(legal.restore_reason_text, plan),
             "restore_rule_planned": plan.rule == legal.RESTORE_PLANNED,
-            "restored_at": legal.restore_time_text(counter_notice.restored_at) if counter_notice.restored_at else ""}
+            "restored_at": partial(legal.restore_time_text, restored_at) if restored_at else ""}
 
 
 def _to_seller(kind: str, counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     context = {**_counter_notice_context(counter_notice),
                "seller_url": absolute(counter_notice.decision.seller_path())}
-    return make_message(kind, counter_notice.email, context, None, now)
+    return make_message(kind, counter_notice.email, context, None, now,
+                        language=_seller_language(counter_notice.decision.item.decided_listing.seller))
 
 
 def _to_rights_holder(kind: str, counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
     notice = counter_notice.decision.item.notice
-    return make_message(kind, notice.submitter_email, _counter_notice_context(counter_notice), notice, now)
+    return make_message(kind, notice.submitter_email, _counter_notice_context(counter_notice), notice, now,
+                        language=_submitter_language(notice))
 
 
 def counter_notice_filed(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
@@ -334,8 +409,8 @@ def counter_notice_lawsuit_staff(counter_notice: CounterNotice, users: list[User
                                  now: datetime) -> list[OutboundEmail]:
     context = {**_counter_notice_context(counter_notice),
                "review_url": absolute(reverse("takedowns:review_counter_notice", args=[counter_notice.pk]))}
-    return [make_message("counter_notice_lawsuit_staff", user.email, {**context, "user": user}, None, now)
-            for user in users]
+    return [make_message("counter_notice_lawsuit_staff", user.email, {**context, "user": user}, None, now,
+                         language=_staff_language()) for user in users]
 
 
 def counter_notice_window_missed_staff(counter_notice: CounterNotice, now: datetime) -> list[OutboundEmail]:
@@ -344,7 +419,7 @@ def counter_notice_window_missed_staff(counter_notice: CounterNotice, now: datet
     context = {**_counter_notice_context(counter_notice),
                "review_url": absolute(reverse("takedowns:review_counter_notice", args=[counter_notice.pk]))}
     return outbox.store([_render("counter_notice_window_missed_staff", lead.email, {**context, "user": lead}, None,
-                                 now) for lead in _leads()])
+                                 now, language=_staff_language()) for lead in _leads()])
 
 
 def counter_notice_restored_seller(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
@@ -370,13 +445,13 @@ def notifier_proposal_raised(proposal: NotifierProposal, now: datetime) -> list[
     """To every lead: a notifier crossed the threshold, with the figures; a lead decides or dismisses."""
     context = {**_proposal_context(proposal),
                "review_url": absolute(reverse("takedowns:notifier_proposal", args=[proposal.pk]))}
-    return outbox.store([_render("notifier_proposal_raised", lead.email, {**context, "user": lead}, None, now)
-                         for lead in _leads()])
+    return outbox.store([_render("notifier_proposal_raised", lead.email, {**context, "user": lead}, None, now,
+                                 language=_staff_language()) for lead in _leads()])
 
 
 def _measure_context(measure: NotifierMeasure) -> dict:
     return {**_proposal_context(measure.proposal), "measure": measure,
-            "measure_url": absolute(measure.private_path()), "appeal_window": legal.appeal_window_text(),
+            "measure_url": absolute(measure.private_path()),
             "appeal_deadline": notifier_ladder.appeal_deadline(measure)}
 
 
@@ -384,15 +459,16 @@ def notifier_measure_statement(measure: NotifierMeasure, following: notifier_lad
     """The statement of reasons (DSA Art. 23(3)) to each of the notifier's addresses, with the private
     link to appeal; `following` is the ladder's step after this one."""
     context = {**_measure_context(measure), "following": following}
-    return outbox.store([_render("notifier_measure", to, context, None, _when(measure.decided_at))
-                         for to in measure.recipients])
+    return outbox.store([_render("notifier_measure", to, context, None, _when(measure.decided_at),
+                                 language=_notifier_language(to)) for to in measure.recipients])
 
 
 def notifier_notice_refused(notice: Notice, measure: NotifierMeasure) -> OutboundEmail:
     """To the submitter: the notice was refused at confirmation, why and until when."""
     context = {"measure": measure, "policy_url": absolute(reverse("takedowns:policy_notifier_misuse")),
                "tracking_url": absolute(notice.tracking_path())}
-    return make_message("notifier_notice_refused", notice.submitter_email, context, notice, _when(notice.closed_at))
+    return make_message("notifier_notice_refused", notice.submitter_email, context, notice, _when(notice.closed_at),
+                        language=_submitter_language(notice))
 
 
 def _appellants(appeal: NotifierAppeal) -> list[str]:
@@ -402,8 +478,8 @@ def _appellants(appeal: NotifierAppeal) -> list[str]:
 
 def notifier_appeal_received(appeal: NotifierAppeal) -> list[OutboundEmail]:
     context = {**_measure_context(appeal.measure), "appeal": appeal}
-    return outbox.store([_render("notifier_appeal_received", to, context, None, appeal.filed_at)
-                         for to in _appellants(appeal)])
+    return outbox.store([_render("notifier_appeal_received", to, context, None, appeal.filed_at,
+                                 language=_notifier_language(to)) for to in _appellants(appeal)])
 
 
 def notifier_appeal_to_leads(appeal: NotifierAppeal) -> list[OutboundEmail]:
@@ -411,10 +487,10 @@ def notifier_appeal_to_leads(appeal: NotifierAppeal) -> list[OutboundEmail]:
     context = {**_measure_context(appeal.measure), "appeal": appeal,
                "review_url": absolute(reverse("takedowns:notifier_appeal", args=[appeal.pk]))}
     return outbox.store([_render("notifier_appeal_to_leads", lead.email, {**context, "user": lead}, None,
-                                 appeal.filed_at) for lead in _leads()])
+                                 appeal.filed_at, language=_staff_language()) for lead in _leads()])
 
 
 def notifier_appeal_decided(appeal: NotifierAppeal) -> list[OutboundEmail]:
     context = {**_measure_context(appeal.measure), "appeal": appeal}
-    return outbox.store([_render("notifier_appeal_decided", to, context, None, _when(appeal.decided_at))
-                         for to in _appellants(appeal)])
+    return outbox.store([_render("notifier_appeal_decided", to, context, None, _when(appeal.decided_at),
+                                 language=_notifier_language(to)) for to in _appellants(appeal)])

@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from takedowns import sla
 from takedowns.enums import CounterNoticeStatus, DecisionOutcome, ItemState, RightType
@@ -200,36 +203,47 @@ def restore_time_text(due_at: datetime) -> str:
     """A restore date as the US side reads it, in COUNTER_NOTICE_TIME_ZONE: a restore at 00:00 local time
     is "the end of Monday 7 December 2026, New York time" (the end of the business day, not the next day's
     start); any other moment (a window missed, the demo) "14:05 New York time on Tuesday 22 December 2026".
-    Written to follow "at"."""
+    Written to follow "at". In the active language (pages, and e-mails in their recipient's language)."""
     zone_name = settings.COUNTER_NOTICE_TIME_ZONE
     place = zone_name.rsplit("/", 1)[-1].replace("_", " ")
     local = due_at.astimezone(ZoneInfo(zone_name))
     if local.time() == time(0, 0):
         day = local.date() - timedelta(days=1)
-        return f"the end of {_day_text(day)}, {place} time"
-    return f"{local:%H:%M} {place} time on {_day_text(local.date())}"
+        # Translators: the restore date of a counter-notice (17 U.S.C. 512(g)(2)(C)), written to follow "at":
+        # the end of a US business day, in a US time zone ("the end of Monday 7 December 2026, New York time").
+        return _("the end of %(day)s, %(place)s time") % {"day": _day_text(day), "place": place}
+    # Translators: a restore time of a counter-notice in a US time zone, written to follow "at"
+    # ("14:05 New York time on Tuesday 22 December 2026").
+    return _("%(time)s %(place)s time on %(day)s") % {"time": f"{local:%H:%M}", "place": place,
+                                                       "day": _day_text(local.date())}
 
 
 def _day_text(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    # Translators: a date format of Django's date filter (https://docs.djangoproject.com/en/stable/ref/templates/
+    # builtins/#date) for a weekday and date, "Monday 7 December 2026": write your language's order.
+    return date_format(day, pgettext("date format with weekday", "l j F Y"))
 
 
 def restore_reason_text(plan: RestorePlan) -> str:
     """Why the restore falls on its date, for the copy to the rights holder and the seller's e-mails."""
-    days = settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS
+    values = {"days": settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS, "latest": LATEST_RESTORE_BUSINESS_DAYS,
+              "seconds": settings.COUNTER_NOTICE_WINDOW_SECONDS}
     if plan.rule == RESTORE_PLANNED:
-        return (f"This is the end of the {days}th US business day after the day we received the counter-notice, "
-                "as 17 U.S.C. 512(g)(2)(C) provides.")
+        # Translators: DMCA counter-notice restore rule, 17 U.S.C. 512(g)(2)(C); "%(days)sth" is an ordinal (10th).
+        return _("This is the end of the %(days)sth US business day after the day we received the counter-notice, "
+                 "as 17 U.S.C. 512(g)(2)(C) provides.") % values
     if plan.rule == RESTORE_LATEST:
-        return (f"Our completeness check came after the {days}th US business day following the day we received "
-                f"the counter-notice had ended, so we restore at the end of the {LATEST_RESTORE_BUSINESS_DAYS}th "
-                "US business day after it: the latest 17 U.S.C. 512(g)(2)(C) allows, which leaves the most time "
-                "the law permits to report a lawsuit.")
+        # Translators: DMCA counter-notice restore rule, 17 U.S.C. 512(g)(2)(C); ordinals (10th, 14th).
+        return _("Our completeness check came after the %(days)sth US business day following the day we received "
+                 "the counter-notice had ended, so we restore at the end of the %(latest)sth US business day after "
+                 "it: the latest 17 U.S.C. 512(g)(2)(C) allows, which leaves the most time the law permits to "
+                 "report a lawsuit.") % values
     if plan.rule == RESTORE_MISSED:
-        return (f"Our completeness check came after the {LATEST_RESTORE_BUSINESS_DAYS}th US business day following "
-                "the day we received the counter-notice had ended: the window of 17 U.S.C. 512(g)(2)(C) has "
-                "passed, so the listing is restored promptly, at the check.")
-    return f"{settings.COUNTER_NOTICE_WINDOW_SECONDS} seconds after the reviewer's check (demo setting)."
+        # Translators: DMCA counter-notice restore rule, 17 U.S.C. 512(g)(2)(C); an ordinal (14th).
+        return _("Our completeness check came after the %(latest)sth US business day following the day we "
+                 "received the counter-notice had ended: the window of 17 U.S.C. 512(g)(2)(C) has passed, so the "
+                 "listing is restored promptly, at the check.") % values
+    return _("%(seconds)s seconds after the reviewer's check (demo setting).") % values
 
 
 def restore_rule_note(plan: RestorePlan) -> str:
@@ -263,19 +277,24 @@ def check_target_refusal(target: timedelta, business_hours: bool, day_start: tim
 
 
 def window_text() -> str:
-    """The restore window in words, for pages and e-mails."""
+    """The restore window in words, for pages and e-mails, in the active language."""
     if settings.COUNTER_NOTICE_WINDOW_SECONDS:
-        return f"{settings.COUNTER_NOTICE_WINDOW_SECONDS} seconds (demo setting)"
-    return f"{settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS} business days"
+        return _("%(seconds)s seconds (demo setting)") % {"seconds": settings.COUNTER_NOTICE_WINDOW_SECONDS}
+    days = settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS
+    # Translators: the DMCA counter-notice restore window, 17 U.S.C. 512(g)(2)(B) ("10 business days").
+    return ngettext("%(days)s business day", "%(days)s business days", days) % {"days": days}
 
 
 def restore_rule_text() -> str:
     """When the listing comes back, in words that hold before and after the filing ("we restore the
     listing <this>"): counted from the filing, or under the demo's seconds from the check."""
     if settings.COUNTER_NOTICE_WINDOW_SECONDS:
-        return f"{settings.COUNTER_NOTICE_WINDOW_SECONDS} seconds after the reviewer's check (demo setting)"
-    return (f"at the end of the {settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS}th US business day after the day "
-            "the counter-notice is filed (not the day of the check)")
+        return _("%(seconds)s seconds after the reviewer's check (demo setting)") % {
+            "seconds": settings.COUNTER_NOTICE_WINDOW_SECONDS}
+    # Translators: follows "we restore the listing"; the DMCA counter-notice window, 17 U.S.C. 512(g)(2)(C);
+    # "%(days)sth" is an ordinal (10th).
+    return _("at the end of the %(days)sth US business day after the day the counter-notice is filed (not the day "
+             "of the check)") % {"days": settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS}
 
 
 def _calendar() -> sla.Calendar:
@@ -328,9 +347,12 @@ def _six_calendar_months(decided_at: datetime) -> datetime:
 
 
 def appeal_window_text() -> str:
-    """The appeal window in words, for pages and e-mails ("within 6 months of the decision")."""
+    """The appeal window in words, for pages and e-mails ("within 6 months of the decision"), in the active
+    language: a function, so that an e-mail calls it inside its recipient's language."""
     months = settings.APPEAL_WINDOW_MONTHS
-    return f"{months} month{'s' if months != 1 else ''}"
+    # Translators: the appeal window of DSA Art. 20(1) ("at least six months following the decision"), written
+    # to follow "within" ("within 6 months of the decision").
+    return ngettext("%(months)s month", "%(months)s months", months) % {"months": months}
 
 
 # --- Retention (GDPR Art. 5(1)(e), storage limitation): how long people's data is kept. The reasons

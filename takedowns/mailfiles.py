@@ -24,7 +24,8 @@ class EmlFileBackend(BaseEmailBackend):
         for message in email_messages:
             with _lock:
                 number = next(_counter)
-            slug = re.sub(r"[^A-Za-z0-9]+", "-", message.subject).strip("-")[:60]
+            # Letters of every language (a Chinese subject too), so that the file names say what each e-mail is.
+            slug = re.sub(r"[\W_]+", "-", message.subject).strip("-")[:60]
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
             path = self.directory / f"{stamp}-{number:04d}-{slug}.eml"
             path.write_bytes(message.message().as_bytes())

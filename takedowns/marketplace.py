@@ -3,7 +3,7 @@ implementation used by default (the Listing and Seller tables, with public pages
 
 A marketplace with its own API gets its own adapter class, named in MARKETPLACE_ADAPTER; it
 mirrors the listings it resolves into the Listing and Seller tables so that notices can refer
-to them.
+to them, with each seller's language (Seller.language): the seller's e-mails are written in it.
 """
 
 import re
@@ -33,6 +33,13 @@ class MarketplaceUnavailable(Exception):
 
 
 class Marketplace(Protocol):
+    """What the portal needs from a marketplace. An adapter mirrors each listing it resolves into the
+    Listing table and its seller into the Seller table, with the language the seller reads
+    (Seller.language, a Django language code of the Language enum: "de", "zh-hans", ...) as the
+    marketplace keeps it (the account's language setting): statements of reasons, penalty statements,
+    counter-notice and appeal e-mails go to the seller in that language. The local catalogue keeps
+    it in the Seller table itself (seeds/sellers.csv)."""
+
     def resolve_many(self, references: list[str]) -> dict[str, Listing | None]:
         """Each reported URL or listing ID mapped to its listing, or None when there is none."""
 

@@ -84,6 +84,9 @@ class Seller(models.Model):
     address = models.CharField(max_length=300, blank=True, db_default="", help_text="Registered business address.")
     payment_identity = models.CharField(max_length=64, blank=True, db_default="", help_text=(
         "The marketplace's fingerprint of the payout account (e.g. a hash of the IBAN); never the account itself."))
+    # The language the seller reads, as the marketplace keeps it (the adapter mirrors it): their statements
+    # of reasons, penalty statements, counter-notice and appeal e-mails are written in it (issue 13).
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN, db_default=Language.EN)
 
     class Meta:
         indexes = [
@@ -614,6 +617,8 @@ class OutboundEmail(models.Model):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField()
+    # The language the message is written in (its recipient's), sent as its Content-Language header.
+    language = models.CharField(max_length=8, default="en", db_default="en")
     # Blank only on rows written before Message-IDs were stored (migration 0011 gave unsent ones one),
     # or by code of that time (db_default: a release still running while this one migrates).
     message_id = models.CharField(max_length=320, blank=True, default=new_message_id, db_default="")

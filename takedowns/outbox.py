@@ -80,8 +80,12 @@ def deliver(email_id: int, now: datetime) -> None:
     email = _claim(email_id, now)
     if email is None:
         return
+    # Content-Language: the recipient's language the message was written in (emails._render).
+    headers = {"Content-Language": email.language or settings.LANGUAGE_CODE}
+    if email.message_id:
+        headers["Message-ID"] = email.message_id
     message = EmailMultiAlternatives(email.subject, email.body_text, settings.DEFAULT_FROM_EMAIL, [email.to],
-                                     headers={"Message-ID": email.message_id} if email.message_id else None)
+                                     headers=headers)
     message.attach_alternative(email.body_html, "text/html")
     try:
         message.send()

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from takedowns import roles, workflow
+from takedowns.enums import Language
 from takedowns.models import Listing, Notice, Reviewer, ReviewerSkill, Right, Seller
 
 
@@ -29,7 +30,8 @@ def load_catalogue(seeds: Path) -> tuple[int, int]:
         sellers[row["external_id"]], _ = Seller.objects.update_or_create(
             external_id=row["external_id"], defaults={"name": row["name"], "email": row["email"],
                                                       "country": row["country"], "address": row["address"],
-                                                      "payment_identity": row["payment_identity"]})
+                                                      "payment_identity": row["payment_identity"],
+                                                      "language": row.get("language") or Language.EN})
     listings = _rows(seeds / "listings.csv")
     existing = set(Listing.objects.filter(external_id__in=[row["external_id"] for row in listings])
                    .values_list("external_id", flat=True))

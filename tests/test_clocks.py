@@ -130,7 +130,7 @@ def test_the_beat_warns_then_breaches_once_each_and_escalates(now, catalogue, re
     assert clock.warned_at == warn_time
     [warning] = mail.outbox
     assert warning.to == ["tm@portal.test"]
-    assert warning.subject == f"{notice.reference}: takedown decision due {clock.due_at:%-d %b, %H:%M} UTC"
+    assert warning.subject == f"{notice.reference}: takedown decision due {clock.due_at:%-d %B %Y, %H:%M} UTC"
     assert "Please act before it breaches" in warning.body
 
     mail.outbox.clear()

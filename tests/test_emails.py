@@ -122,6 +122,15 @@ def test_the_file_backend_writes_one_readable_eml_per_message(tmp_path, queued, 
     assert EmlFileBackend(file_path=str(tmp_path / "other")).send_messages([]) == 0
 
 
+def test_the_file_name_keeps_the_letters_of_any_language(tmp_path):
+    message = EmailMultiAlternatives("您的商品 L-100003 已被删除：理由说明", "body", "from@portal.test",
+                                     ["s@x.example"])
+    assert EmlFileBackend(file_path=str(tmp_path)).send_messages([message]) == 1
+    file, = tmp_path.glob("*.eml")
+    assert file.name.endswith("-您的商品-L-100003-已被删除-理由说明.eml")
+    assert file.read_bytes().startswith(b"Content-Type: text/plain; charset=\"utf-8\"")
+
+
 def test_a_second_copy_does_not_send_while_the_first_is_sending(queued, now):
     sent = []
 

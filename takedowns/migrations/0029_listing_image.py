@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('takedowns', '0026_risk_band_counts_from_the_index'),
+        ('takedowns', '0028_seller_language'),
     ]
 
     operations = [

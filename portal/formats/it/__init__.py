@@ -1,1 +1,1 @@
-"""Italian: Django's formats with the time zone, without the weekday."""
+"""Italian: Django's formats without the weekday."""

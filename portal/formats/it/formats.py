@@ -1,4 +1,3 @@
-# "05 dicembre 2026 14:30 UTC"
-TIME_FORMAT = "H:i T"
-DATETIME_FORMAT = "d F Y H:i T"
-SHORT_DATETIME_FORMAT = "d/m/Y H:i T"
+# "05 dicembre 2026 14:30": Django's Italian long format starts with the weekday, which reads oddly in
+# the middle of a sentence ("entro il sabato 05 dicembre 2026").
+DATETIME_FORMAT = "d F Y H:i"

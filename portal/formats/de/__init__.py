@@ -1,1 +1,0 @@
-"""German: Django's formats with the time zone."""

@@ -1,4 +1,0 @@
-# "5. Dezember 2026, 14:30 UTC"
-TIME_FORMAT = "H:i T"
-DATETIME_FORMAT = "j. F Y, H:i T"
-SHORT_DATETIME_FORMAT = "d.m.Y, H:i T"

@@ -1,1 +1,0 @@
-"""Spanish: Django's formats with the time zone."""

@@ -1,1 +1,0 @@
-"""French: Django's formats with the time zone."""

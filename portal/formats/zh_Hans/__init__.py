@@ -1,1 +1,0 @@
-"""Simplified Chinese: Django's formats with the time zone."""

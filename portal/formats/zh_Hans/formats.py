@@ -1,4 +1,0 @@
-# "2026年12月5日 14:30 UTC"
-TIME_FORMAT = "H:i T"
-DATETIME_FORMAT = "Y年n月j日 H:i T"
-SHORT_DATETIME_FORMAT = "Y年n月j日 H:i T"
