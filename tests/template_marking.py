@@ -2,7 +2,7 @@
 {% translate %} and {% blocktranslate %}...{% endblocktranslate %}, in the text of a page or e-mail and in
 the attributes a reader hears or sees (alt, title, placeholder, aria-label, aria-description, a button's
 value). Django's own template lexer splits each file; the text between the tags is read as HTML (.html) or
-as plain text (.txt), so markup, comments, entities, <script> and <style> are no words.
+as plain text (.txt), so markup, comments, entities, <script>, <style> and <kbd> are no words.
 
     python -m tests.template_marking      lists every offender (file:line: text) and exits 1 if any
 """
@@ -20,11 +20,14 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # offices and formats, and the languages' own names in the language switcher. Kept short on purpose.
 ALLOWED = re.compile("|".join([
     r"Takedown Portal", r"\bDSA\b", r"\bDMCA\b", r"\bEUIPO\b", r"\bTDB\b", r"\bCSV\b", r"\bJSON\b", r"\bID\b",
-    r"\bURL\b", r"\bEnglish\b", r"\bDeutsch\b", r"Français", r"Español", r"\bItaliano\b", r"中文",
+    r"\bURL\b", r"\[x\]", r"\bEnglish\b", r"\bDeutsch\b", r"Français", r"Español", r"\bItaliano\b", r"中文",
 ]))
 WORD = re.compile(r"[^\W\d_]")  # a letter of any script
 CHECKED_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "aria-description"}
 MARK = "\x00"  # stands for a template tag or variable: a value computed, or marked, elsewhere
+TAG_NAME_SO_FAR = re.compile(r"</?[a-zA-Z]+$")
+# Keys named on the keyboard (<kbd>j</kbd>) are the same in every language.
+UNREAD = ("script", "style", "kbd")
 UNMARKED_DEFAULT = re.compile(r"\|default(?:_if_none)?:\"([^\"]*)\"")
 
 
@@ -54,7 +57,11 @@ def skeleton(source: str) -> tuple[str, list[tuple[int, str]]]:
                 depth += 1
             elif name == "endblocktranslate" or name == "endblocktrans":
                 depth -= 1
-            parts.append(MARK + breaks)
+            # A tag right after a tag's name (<details{% if open %} open{% endif %}>) keeps the name apart.
+            parts.append((" " if parts and TAG_NAME_SO_FAR.search(parts[-1]) else MARK) + breaks)
+            continue
+        if token.token_type == TokenType.VAR and parts and TAG_NAME_SO_FAR.search(parts[-1]):
+            parts.append("0")  # a computed part of a tag's name (<h{{ level }}>): the tag stays a tag
             continue
         if token.token_type == TokenType.VAR:
             literals += [(token.lineno, text) for text in UNMARKED_DEFAULT.findall(token.contents)
@@ -74,7 +81,7 @@ class _Reader(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[tuple[int, str]] = []
-        self.hidden = 0  # inside <script> or <style>
+        self.hidden = 0  # inside <script>, <style> or <kbd>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
@@ -82,11 +89,11 @@ class _Reader(HTMLParser):
             button = name == "value" and tag == "input" and (values.get("type") or "").lower() in ("submit", "button")
             if value and (name in CHECKED_ATTRIBUTES or button) and has_words(value):
                 self.found.append((self.getpos()[0], f'{name}="{value.replace(MARK, "…")}"'))
-        if tag in ("script", "style"):
+        if tag in UNREAD:
             self.hidden += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self.hidden:
+        if tag in UNREAD and self.hidden:
             self.hidden -= 1
 
     def handle_data(self, data: str) -> None:
