@@ -8,7 +8,8 @@
   axe's stylesheet preload turns the admin's @import rules into inline <style> elements, which the
   Content-Security-Policy refuses (a console error the browser tests count). It is still checked for
   sideways scrolling.
-- No sideways scrolling: the document is no wider than the window at the current viewport; where it
+- No sideways scrolling: the document is no wider than the window at the current viewport (its
+  clientWidth: the window less a vertical scroll bar); where it
   is, the widest elements that stick out are named, so the fix can be found.
 
 `PageChecks.check(page, label)` records what it finds; `PageChecks.failures` lists it, one line per
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 # What sticks out of the window: the deepest elements whose right edge is past it (at most 5),
 # as "tag#id.class" with their width, for a message a person can act on.
 WIDER_THAN_THE_WINDOW = """() => {
-    const limit = window.innerWidth;
+    const limit = document.documentElement.clientWidth;  // the window less its scroll bar
     const sticking = [];
     for (const element of document.body.querySelectorAll("*")) {
         const box = element.getBoundingClientRect();
@@ -40,7 +41,7 @@ WIDER_THAN_THE_WINDOW = """() => {
         sticking.push(`${name} (${Math.round(box.left)}..${Math.round(box.right)} px)`);
         if (sticking.length === 5) break;
     }
-    return {scrollWidth: document.documentElement.scrollWidth, innerWidth: limit, sticking};
+    return {scrollWidth: document.documentElement.scrollWidth, width: limit, sticking};
 }"""
 
 NODES_SHOWN = 3
@@ -77,8 +78,8 @@ class PageChecks:
             found.append(f"{where}: axe {violation['id']} ({violation['impact']}): {violation['help']} "
                          f"- {len(nodes)} element(s): {shown}{more}; first{detail}")
         size = page.evaluate(WIDER_THAN_THE_WINDOW)
-        if size["scrollWidth"] > size["innerWidth"]:
-            found.append(f"{where}: scrolls sideways ({size['scrollWidth']} px wide in a {size['innerWidth']} px "
+        if size["scrollWidth"] > size["width"]:
+            found.append(f"{where}: scrolls sideways ({size['scrollWidth']} px wide in a {size['width']} px "
                          f"window): {', '.join(size['sticking']) or 'no single element found'}")
         self.failures.extend(found)
         return found
