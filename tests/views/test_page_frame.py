@@ -53,7 +53,7 @@ def test_the_page_says_the_language_it_is_rendered_in():
 
 def test_favicon_ico_is_answered_with_the_icon_not_a_404(client):
     response = client.get("/favicon.ico")
-    assert (response.status_code, response["Location"]) == (301, "/static/favicon.ico")
+    assert (response.status_code, response["Location"]) == (302, "/static/favicon.ico")
     # The icon itself: an ICO file (reserved 0, type 1) holding PNG images, and the SVG it was drawn from.
     icon = Path(finders.find("favicon.ico")).read_bytes()
     assert icon[:4] == b"\x00\x00\x01\x00" and b"\x89PNG" in icon

@@ -84,6 +84,7 @@ ROUTES = {
     "takedowns:transparency_template_csv": PUBLIC,
     # The admin site (takedowns.access.LeadAdminSite) checks its own rule: tried at the end.
     "admin:*": ADMIN,
+    ":favicon": PUBLIC,  # /favicon.ico, redirected to the static icon (portal/urls.py)
 }
 # The pages of one notice's case (REVIEWER pages): only for its reviewer, reviewers with the skill
 # for its right, and leads (access.may_open_notice).
