@@ -10,7 +10,10 @@ removal is carried out right after the decision commits. Where /usr/bin/chromium
 tests are skipped, except under CI=true, where that fails.
 
 Every page visited is saved as a full-page screenshot in test-artifacts/ at the repository root
-(<flow>-<step>-<page>.png; FAILED-<test>.png is the page a failed test ended on).
+(<flow>-<step>-<page>.png; FAILED-<test>.png is the page a failed test ended on), and the same
+address opened on a 390x844 phone as <flow>-<step>-<page>-phone.png. Each of these page views is
+checked with axe-core and for sideways scrolling (tests/a11y.py, issue 13): every test ends with no
+violation, or fails listing them all (also kept as test-artifacts/a11y-<test>.txt).
 """
 
 import contextlib
@@ -29,44 +32,76 @@ from django.utils import timezone
 from takedowns import workflow
 from takedowns.enums import EventKind, EvidenceKind, ItemState, NoticeStatus
 from takedowns.models import (
+    Appeal,
     ClockRollupMark,
+    CounterNotice,
     Decision,
     Event,
     Evidence,
     InfoRequest,
     Listing,
     Notice,
+    NotifierMeasure,
+    Penalty,
     ReasonCode,
     Seller,
     SlaPolicy,
 )
 from tests import factories
+from tests.a11y import PageChecks
 from tests.factories import confirmed
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 ACTION_TIMEOUT_MS = 10_000
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
 NAVIGATION_TIMEOUT_MS = 15_000
 SCREENSHOT_TIMEOUT_MS = 15_000
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 class Screenshots:
-    """Full-page screenshots of one flow, numbered in the order the pages were visited."""
+    """Full-page screenshots of one flow, numbered in the order the pages were visited; each page is
+    also checked (tests/a11y.py: axe-core and no sideways scrolling) as it is, and loaded once more
+    at 390x844 in a phone's browser with the same cookies, screenshotted (<name>-phone.png) and
+    checked there too. What the checks find fails the test at its end (the `page` fixture)."""
 
-    def __init__(self, page, flow: str):
+    def __init__(self, page, flow: str, checks: "PageChecks", problems: "BrowserProblems"):
         self.page, self.flow, self.taken = page, flow, 0
+        self.checks, self.problems = checks, problems
         ARTIFACTS.mkdir(exist_ok=True)
         for stale in ARTIFACTS.glob(f"{flow}-*.png"):  # a step renamed since the last run
             stale.unlink()
 
     def __call__(self, name: str, page=None) -> Path:
         """The flow's page, or `page` where a second person's browser takes the next step."""
+        page = page or self.page
         self.taken += 1
-        path = ARTIFACTS / f"{self.flow}-{self.taken:02d}-{name}.png"
-        (page or self.page).screenshot(path=str(path), full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
+        stem = f"{self.flow}-{self.taken:02d}-{name}"
+        path = ARTIFACTS / f"{stem}.png"
+        page.screenshot(path=str(path), full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
+        self.checks.check(page, stem)
+        self.on_a_phone(page, stem)
         return path
+
+    def on_a_phone(self, page, stem: str) -> None:
+        """The same address in a phone-sized browser of the same person (a GET: a page that answered
+        a POST shows here as its address shows it when opened anew)."""
+        # Not is_mobile: Chromium's mobile emulation zooms a too-wide page out to fit, hiding the overflow.
+        context = page.context.browser.new_context(viewport=PHONE, device_scale_factor=2)
+        try:
+            self.problems.watch(context)
+            context.set_default_timeout(ACTION_TIMEOUT_MS)
+            context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+            context.add_cookies(page.context.cookies())
+            phone = context.new_page()
+            phone.goto(page.url)
+            phone.screenshot(path=str(ARTIFACTS / f"{stem}-phone.png"), full_page=True,
+                             timeout=SCREENSHOT_TIMEOUT_MS)
+            self.checks.check(phone, f"{stem}-phone")
+        finally:
+            context.close()
 
 
 # What Chromium writes to the console when the Content-Security-Policy refuses something ("Executing
@@ -98,15 +133,39 @@ def browser_problems() -> BrowserProblems:
 
 
 @pytest.fixture
-def page(request, skip_or_fail, call_failed, monkeypatch, browser_problems):
+def page_checks() -> PageChecks:
+    """What the accessibility checks found on the pages a test's Screenshots visited."""
+    return PageChecks()
+
+
+def failure_report(test_name: str, problems: BrowserProblems, checks: PageChecks) -> str:
+    """Everything the browser and the checks found, in one message; also kept in test-artifacts/
+    (a11y-<test>.txt) for whoever fixes it. An empty string when all is well."""
+    report = ARTIFACTS / f"a11y-{test_name}.txt"
+    report.unlink(missing_ok=True)
+    parts = []
+    if problems.found:
+        parts.append("the browser reported:\n" + "\n".join(problems.found))
+    if checks.failures:
+        parts.append(f"accessibility and 390 px checks failed ({len(checks.failures)}, on {checks.pages_checked} "
+                     "page views):\n" + "\n".join(checks.failures))
+        ARTIFACTS.mkdir(exist_ok=True)
+        report.write_text("\n".join(checks.failures) + "\n")
+    return "\n\n".join(parts)
+
+
+@pytest.fixture
+def page(request, skip_or_fail, call_failed, monkeypatch, browser_problems, page_checks):
     if not CHROMIUM.exists():
         skip_or_fail(f"the browser test needs {CHROMIUM}, which is missing (apt-get install chromium)")
     try:
         # Late, so that a missing playwright skips (or under CI fails) the test instead of its collection.
+        import axe_playwright_python  # noqa: F401, PLC0415 - axe-core for tests/a11y.py, checked here likewise
         from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415 - see above
         from playwright.sync_api import sync_playwright  # noqa: PLC0415 - see above
     except ImportError:
-        skip_or_fail("the browser test needs playwright, which is not installed (pip install -e '.[test]')")
+        skip_or_fail("the browser test needs playwright and axe-playwright-python, which are not installed "
+                     "(pip install -e '.[test]')")
     # Playwright's sync API keeps an event loop running in this thread, and Django refuses ORM
     # calls where a loop runs; the test's own queries are plain synchronous ones.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -128,8 +187,9 @@ def page(request, skip_or_fail, call_failed, monkeypatch, browser_problems):
                 with contextlib.suppress(PlaywrightError):  # a crashed page must not hide the failure
                     page.screenshot(path=str(failed_shot), full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
             context.close()
-            if not call_failed() and browser_problems.found:
-                pytest.fail("the browser reported:\n" + "\n".join(browser_problems.found), pytrace=False)
+            report = failure_report(request.node.name, browser_problems, page_checks)
+            if not call_failed() and report:
+                pytest.fail(report, pytrace=False)
         finally:
             browser.close()
             # The test's queries ran beside Playwright's loop, in a context of their own: close
@@ -219,13 +279,13 @@ FORM_ENTRIES = """() => Array.from(new FormData(document.getElementById("notice-
 
 
 def test_a_rights_holder_reports_a_listing_from_the_catalogue_and_a_resent_form_files_once(
-        live_server, transactional_db, catalogue, reviewers, mailoutbox, page):
+        live_server, transactional_db, catalogue, reviewers, mailoutbox, page, page_checks, browser_problems):
     from playwright.sync_api import expect  # noqa: PLC0415 - playwright is optional here: `page` skips (fails under CI) without it
 
     site = live_server.url
     listing_url = f"{site}/listings/L-100001/"
     submitter = "anna@aerostride.example"
-    screenshot = Screenshots(page, "filing")
+    screenshot = Screenshots(page, "filing", page_checks, browser_problems)
 
     page.goto(f"{site}/listings/")
     screenshot("catalogue")
@@ -299,11 +359,12 @@ def test_a_rights_holder_reports_a_listing_from_the_catalogue_and_a_resent_form_
 
 
 def test_a_reviewer_logs_in_decides_every_listing_of_a_notice_and_a_removed_listing_comes_down(
-        live_server, transactional_db, catalogue, reviewers, reason_codes, mailoutbox, page):
+        live_server, transactional_db, catalogue, reviewers, reason_codes, mailoutbox, page, page_checks,
+        browser_problems):
     from playwright.sync_api import expect  # noqa: PLC0415 - playwright is optional here: `page` skips (fails under CI) without it
 
     site = live_server.url
-    screenshot = Screenshots(page, "review")
+    screenshot = Screenshots(page, "review", page_checks, browser_problems)
     for seller in Seller.objects.all():
         seller.email = f"{seller.external_id.lower()}@sellers.example"
         seller.save(update_fields=["email"])
@@ -401,12 +462,12 @@ def test_a_reviewer_logs_in_decides_every_listing_of_a_notice_and_a_removed_list
 
 def test_a_notice_with_evidence_goes_from_the_form_through_review_to_the_submitters_answer(
         live_server, transactional_db, catalogue, reviewers, reason_codes, mailoutbox, page, reviewer_page,
-        tmp_path):
+        tmp_path, page_checks, browser_problems):
     from playwright.sync_api import expect  # noqa: PLC0415 - playwright is optional here: `page` skips (fails under CI) without it
 
     site = live_server.url
     submitter = "anna@aerostride.example"
-    screenshot = Screenshots(page, "whole-flow")
+    screenshot = Screenshots(page, "whole-flow", page_checks, browser_problems)
     code = reason_codes["registration-mismatch"]
     question = "Which of your models does listing 3 copy? Please send a photo of the original."
     answer = "It copies our Aero Runner 2 (2023 collection); the photo shows the original box and tag."
@@ -598,7 +659,7 @@ def log_in(page, site: str, path: str, username: str, device=None) -> None:
 
 
 def test_the_pages_work_under_the_content_security_policy_without_a_violation(
-        live_server, transactional_db, dataset, page, browser_problems, tmp_path):
+        live_server, transactional_db, dataset, page, browser_problems, page_checks, tmp_path):
     """Issue 10, item 9: the policy is enforced, and the notice form's script, Bootstrap's, the
     dashboard's charts, the file inputs and the admin all work under it, with nothing refused."""
     from playwright.sync_api import expect  # noqa: PLC0415 - playwright is optional here: `page` skips (fails under CI) without it
@@ -612,7 +673,7 @@ def test_the_pages_work_under_the_content_security_policy_without_a_violation(
     notice = confirmed(timezone.now())
     evidence = tmp_path / "test-buy.pdf"
     evidence.write_bytes(pdf_file("Test buy"))
-    screenshot = Screenshots(page, "csp")
+    screenshot = Screenshots(page, "csp", page_checks, browser_problems)
 
     # Enforced: an injected inline script does not run, and the watcher sees the refusal.
     response = page.goto(f"{site}/")
@@ -662,13 +723,14 @@ def test_the_pages_work_under_the_content_security_policy_without_a_violation(
 
 
 def test_files_too_large_to_send_are_caught_in_the_browser_and_nothing_typed_is_lost(
-        live_server, transactional_db, catalogue, reviewers, settings, page, tmp_path):
+        live_server, transactional_db, catalogue, reviewers, settings, page, tmp_path, page_checks,
+        browser_problems):
     from playwright.sync_api import expect  # noqa: PLC0415 - playwright is optional here: `page` skips (fails under CI) without it
 
     # The server refuses a body over this before reading it, and cannot keep what was typed with it;
     # the page itself stops such a form (issue 10).
     settings.REQUEST_MAX_BODY_BYTES = 2 * 1024 * 1024
-    site, screenshot = live_server.url, Screenshots(page, "too-large")
+    site, screenshot = live_server.url, Screenshots(page, "too-large", page_checks, browser_problems)
     big = tmp_path / "scan.pdf"
     big.write_bytes(pdf_file("A scan at 600 dpi") + b"0" * (2 * 1024 * 1024))
     page.goto(f"{site}/notices/new/")
@@ -699,12 +761,11 @@ def test_files_too_large_to_send_are_caught_in_the_browser_and_nothing_typed_is_
 
 POLICY_PAGES = ["/policies/", "/policies/repeat-infringers/", "/policies/notice-handling/",
                 "/policies/contesting-decisions/"]
-PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 def test_the_policy_pages_fit_a_phone_and_a_desktop_under_the_content_security_policy(
-        live_server, transactional_db, page, browser_problems):
+        live_server, transactional_db, page, browser_problems, page_checks):
     """Nothing scrolls sideways at 390 px or on a desktop (the longest lines: a business-hours SLA
     policy, the sworn statements), the footer links the index, and nothing is refused by the CSP."""
     from playwright.sync_api import expect  # noqa: PLC0415 - playwright is optional here: `page` skips (fails under CI) without it
@@ -713,7 +774,7 @@ def test_the_policy_pages_fit_a_phone_and_a_desktop_under_the_content_security_p
                              target=timedelta(hours=4), business_hours=True, country="DE", subdivision="BY")
     ReasonCode.objects.get_or_create(code="not-enough-evidence", defaults={
         "title": "Not enough evidence", "submitter_text": "Add a test-buy report or the registration certificate."})
-    screenshot = Screenshots(page, "policies")
+    screenshot = Screenshots(page, "policies", page_checks, browser_problems)
     for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
         page.set_viewport_size(size)
         for path in POLICY_PAGES:
@@ -728,3 +789,94 @@ def test_the_policy_pages_fit_a_phone_and_a_desktop_under_the_content_security_p
     page.get_by_role("link", name="How to contest a decision").click()
     expect(page.locator("h1")).to_have_text("How to contest a decision")
     assert browser_problems.found == []
+
+
+def test_on_a_phone_the_menu_folds_behind_a_button_and_the_keyboard_skips_to_the_content(
+        live_server, transactional_db, page, browser_problems, page_checks):
+    """Issue 13, items 5 to 7: at 390 px the top bar's links are behind the menu button, which opens
+    and says so; the first Tab reaches "Skip to content", shown, which leads past the menu; the
+    icon the page links loads and /favicon.ico is no 404."""
+    from playwright.sync_api import expect  # noqa: PLC0415 - playwright is optional here: `page` skips (fails under CI) without it
+
+    site, screenshot = live_server.url, Screenshots(page, "frame", page_checks, browser_problems)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{site}/")
+    menu_link = page.get_by_role("link", name="Report infringement")
+    toggler = page.get_by_role("button", name="Show or hide the menu")
+    expect(menu_link).to_be_hidden()
+    expect(toggler).to_have_attribute("aria-expanded", "false")
+    screenshot("menu-closed")
+    toggler.click()
+    expect(menu_link).to_be_visible()
+    expect(toggler).to_have_attribute("aria-expanded", "true")
+    screenshot("menu-open")
+
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{site}/")
+    expect(toggler).to_be_hidden()
+    expect(menu_link).to_be_visible()
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).not_to_be_in_viewport()  # visually hidden until focused
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{site}/#main")
+
+    for icon in ("/static/favicon.svg", "/favicon.ico"):
+        response = page.request.get(f"{site}{icon}")
+        assert (icon, response.status) == (icon, 200)
+    assert page.request.get(f"{site}/favicon.ico").body()[:4] == b"\x00\x00\x01\x00"
+    assert page.evaluate("() => [...document.querySelectorAll('link[rel=icon]')].map(link => link.href)") == [
+        f"{site}/static/favicon.svg", f"{site}/static/favicon.ico"]
+
+
+def test_a_tour_of_the_pages_no_other_browser_test_visits(live_server, transactional_db, dataset, page,
+                                                          browser_problems, page_checks):
+    """Issue 13, item 6: the accessibility and 390 px checks (Screenshots) on the pages the flows above
+    do not reach - the home, privacy and notifier policy pages, the transparency report, a seller's
+    statements of reasons, a notifier's measure, a decided notice's tracking page, and a lead's queues,
+    appeal, counter-notice, notifier cases and dashboard - with the autumn 2026 dataset behind them."""
+    from playwright.sync_api import expect  # noqa: PLC0415 - playwright is optional here: `page` skips (fails under CI) without it
+
+    site, screenshot = live_server.url, Screenshots(page, "tour", page_checks, browser_problems)
+    ClockRollupMark.objects.get_or_create(pk=1)  # migration 0010's row, flushed by an earlier test
+    lead = factories.make_lead("lead")
+    public = [("home", "/"), ("privacy", "/privacy/"), ("notifier-policy", "/policies/notifier-misuse/"),
+              ("transparency", "/transparency/")]
+    for name, path in public:
+        page.goto(f"{site}{path}")
+        expect(page.locator("h1")).to_be_visible()
+        screenshot(name)
+    page.locator("main a[href^='/transparency/20']").first.click()
+    expect(page.locator("h1")).to_be_visible()
+    screenshot("transparency-report")
+    removal = Decision.objects.filter(outcome="remove").exclude(seller_token="").order_by("id").first()
+    penalty = Penalty.objects.exclude(seller_token="").order_by("id").first()
+    measure = NotifierMeasure.objects.exclude(token="").order_by("id").first()
+    decided = Notice.objects.filter(items__decisions__isnull=False).order_by("id").first()
+    private = [("statement", removal and removal.seller_path()),
+               ("penalty-statement", penalty and penalty.seller_path()),
+               ("notifier-measure", measure and measure.private_path()),
+               ("tracking-decided", decided and decided.tracking_path())]
+    assert decided is not None
+    for name, path in private:
+        if not path:  # the dataset's statements are not all sent (no token): visited where there is one
+            continue
+        page.goto(f"{site}{path}")
+        expect(page.locator("h1")).to_be_visible()
+        screenshot(name)
+
+    log_in(page, site, "/review/login/", "lead", lead.user.totpdevice_set.get())
+    appeal, counter_notice = Appeal.objects.order_by("id").first(), CounterNotice.objects.order_by("id").first()
+    staff = [("queue", "/review/"), ("appeals", "/review/appeals/"),
+             ("appeal", f"/review/appeals/{appeal.pk}/" if appeal else None),
+             ("counter-notices", "/review/counter-notices/"),
+             ("counter-notice", f"/review/counter-notices/{counter_notice.pk}/" if counter_notice else None),
+             ("notifier-cases", "/review/notifiers/"),
+             ("dashboard", "/review/dashboard/?from=2026-10-01&to=2026-10-31")]
+    for name, path in staff:
+        assert path, f"the dataset has no {name} page"
+        page.goto(f"{site}{path}")
+        expect(page.locator("h1")).to_be_visible()
+        screenshot(name)

@@ -85,6 +85,7 @@ ROUTES = {
     "i18n:set_language": PUBLIC,  # the language switcher (issue 13)
     # The admin site (takedowns.access.LeadAdminSite) checks its own rule: tried at the end.
     "admin:*": ADMIN,
+    ":favicon": PUBLIC,  # /favicon.ico, redirected to the static icon (portal/urls.py)
 }
 # The pages of one notice's case (REVIEWER pages): only for its reviewer, reviewers with the skill
 # for its right, and leads (access.may_open_notice).
@@ -162,8 +163,9 @@ def url_of(name: str, case: dict, token_ok: bool = True) -> str:
         "notifier_proposal": [measure.proposal_id], "notifier_proposal_decide": [measure.proposal_id],
         "notifier_proposal_dismiss": [measure.proposal_id], "notifier_appeal": [1], "notifier_appeal_decide": [1],
     }
-    short = name.split(":")[1]
-    return reverse(name, args=by_name.get(short, []))
+    namespace, short = name.split(":")
+    # A route outside any namespace (":favicon") is reversed by its bare name.
+    return reverse(name if namespace else short, args=by_name.get(short, []))
 
 
 def _request(client, name: str, url: str):
