@@ -41,7 +41,7 @@ def test_confirming_routes_the_notice_and_opens_the_tracking_page(client, notice
     assert f"Notice {notice.reference}" in page
     assert "is confirmed and queued for review" in page
     assert 'data-state="not_found"' in page and "Listing not found at the marketplace" in page
-    assert "Rule applied: trademark skill, lowest open load (0)." in page
+    assert "Rule applied: reviewer with the skill for this right (Trademark), lowest open load (0)." in page
     # Every e-mail sent is shown: confirmation request, receipt, routed.
     for subject in ("Confirm your notice about 2 listings", f"Notice {notice.reference} received",
                     f"Notice {notice.reference} is with a reviewer"):
