@@ -143,5 +143,5 @@ def test_a_notifier_measure_goes_in_the_language_of_the_notifiers_latest_notice(
     assert (statement.to, statement.language) == ("anna@aerostride.example", "it")
     assert '<html lang="it">' in statement.body_html
     # The appeal deadline in Django's Italian formats (183 days after a decision before the month rule).
-    assert "until Domenica 30 Maggio 2027 10:00 UTC (DSA Art. 20)" in statement.body_text
+    assert "until 30 Maggio 2027 10:00 UTC (DSA Art. 20)" in statement.body_text
     assert _only("notifier_proposal_raised").language == "en"  # to the leads

@@ -393,4 +393,4 @@ def test_every_dashboard_table_scrolls_in_its_own_box_and_has_headers_with_scope
 def test_the_dates_follow_the_language_format(as_lead, dataset):
     html = as_lead.get("/review/dashboard/", OCTOBER).content.decode()
     # English's DATE_FORMAT ("N j, Y"): a lead who adds a language gets that language's own.
-    assert '<h2 class="h5 mt-4">Oct. 1, 2026 – Oct. 31, 2026</h2>' in html
+    assert '<h2 class="h5 mt-4">1 October 2026 – 31 October 2026</h2>' in html
