@@ -33,8 +33,9 @@ def test_a_german_submitter_gets_the_confirmation_in_german(catalogue):
     assert (email.kind, email.language) == ("confirm_notice", "de")
     assert email.body_html.startswith('<!doctype html>\n<html lang="de">')
     # Django's German formats and month names: the override reaches the text body and the HTML alike.
-    assert "If you do not confirm by 5. Dezember 2026 10:00 UTC, the notice expires" in email.body_text
-    assert "If you do not confirm by 5. Dezember 2026 10:00 UTC, the notice expires" in email.body_html
+    assert "Wenn Sie nicht bis 5. Dezember 2026 10:00 UTC bestätigen, verfällt die Meldung" in email.body_text
+    assert "Wenn Sie nicht bis 5. Dezember 2026 10:00 UTC bestätigen, verfällt die Meldung" in email.body_html
+    assert "If you do not confirm" not in email.body_text
 
 
 def test_an_english_submitter_gets_english_dates_as_the_portal_writes_them(catalogue):
