@@ -59,8 +59,9 @@ def test_the_statements_translate_the_binding_english_word_for_word():
         assert str(seller_forms.STATEMENT_JURISDICTION) == legal.STATEMENT_JURISDICTION
 
 
-ORIGINAL = ('<div id="id_{field}_helptext" class="form-text"><span class="fw-semibold">English original (binding):'
-            '</span> <span lang="en">{text}</span></div>')
+# The label in German (the catalogue), before the binding English original.
+ORIGINAL = ('<div id="id_{field}_helptext" class="form-text"><span class="fw-semibold">'
+            'Englisches Original (verbindlich):</span> <span lang="en">{text}</span></div>')
 
 
 def test_in_another_language_the_english_original_is_shown_marked_binding(client, bright_removal):

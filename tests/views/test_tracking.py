@@ -143,7 +143,7 @@ def test_the_counter_notice_statements_show_their_binding_english_in_another_lan
         body = client.get(notice.tracking_path(), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     block = re.search(rf'<div class="[^"]*english-original" id="{block_id}">(.*?)</div>', body, re.S)
     assert block
-    assert '<span class="fw-semibold">English original (binding):</span>' in block.group(1)
+    assert '<span class="fw-semibold">Englisches Original (verbindlich):</span>' in block.group(1)
     assert re.findall(r'<span lang="en" class="d-block">(.*?)</span>', block.group(1)) == [
         escape(legal.STATEMENT_MISTAKE), escape(legal.STATEMENT_JURISDICTION)]
     with translation.override("en"):
