@@ -604,7 +604,7 @@ def test_a_lawsuit_needs_details_and_a_waiting_counter_notice(filed_counter_noti
     counter_notices.report_lawsuit(notice, filed_counter_notice, "N.D. Cal. 5:25-cv-01234", ACCEPTED_AT)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
         counter_notices.report_lawsuit(notice, filed_counter_notice, "again", ACCEPTED_AT)
-    assert str(refused.value) == "You reported a lawsuit on 19 November 2025, 12:00 already."
+    assert str(refused.value) == "You reported a lawsuit on 19 November 2025, 12:00 UTC already."
 
 
 def test_a_lawsuit_comes_too_late_after_the_restore(waiting_counter_notice):
