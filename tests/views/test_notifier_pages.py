@@ -321,7 +321,7 @@ def test_the_leads_notifier_pages_skip_no_heading_level_and_scope_every_header(c
         assert all(later <= earlier + 1 for earlier, later in zip(levels, levels[1:], strict=False)), (url, levels)
         assert re.findall(r"<th(?=[\s>])(?![^>]*scope=)[^>]*>", main) == [], url
         assert re.findall(r"<th[^>]*>\s*</th>", main) == [], url
-        assert main.count("<table") == len(re.findall(r'<div class="table-responsive">\s*<table', main)), url
+        assert main.count("<table") == len(re.findall(r'<div class="table-responsive" tabindex="0">\s*<table', main)), url
     listed = _main(client.get("/review/notifiers/").content.decode())
     assert '<span class="visually-hidden">Yours to decide?</span>' in listed
     assert '<span class="badge bg-secondary" title="You decided the measure">not yours to decide</span>' in listed
