@@ -51,8 +51,8 @@ def test_the_policy_page_states_the_configured_policy_to_anyone(client, db):
     assert "We count the listings of each notifier we decided in the last 90 days , and those of them rejected as " \
            "manifestly unfounded. A notifier is looked at when at least 10 of their listings were rejected as " \
            "manifestly unfounded, and these make at least 50 % of their listings decided." in page
-    assert "1st A warning" in page and "2nd Suspension of notice handling for 30 days" in page
-    assert "3rd and any later Suspension of notice handling for 90 days" in page
+    assert "1 A warning" in page and "2 Suspension of notice handling for 30 days" in page
+    assert "3 and any later Suspension of notice handling for 90 days" in page
     assert "A measure counts towards the next one for 365 days after it was decided" in page
     assert "within 6 months of the decision (DSA Art. 20)" in page
     assert "gmail.com" in page and "outlook.com" in page
@@ -68,7 +68,7 @@ def test_the_policy_page_changes_with_the_settings_and_the_codes_leads_mark(clie
     mark_manifestly_unfounded("no-use-of-right", "registration-mismatch")
     page = text(client.get("/policies/notifier-misuse/"))
     assert "in the last 30 days" in page and "at least 25 of their listings" in page and "at least 75 %" in page
-    assert "1st A warning 2nd A warning 4th and any later Suspension of notice handling for 14 days" in page
+    assert "1 A warning 2 A warning 4 and any later Suspension of notice handling for 14 days" in page
     assert "for 180 days after it was decided" in page and "within 9 months of the decision" in page
     assert "( mail.example )" in page and "gmail.com" not in page
     assert "No rejection reason is currently marked" not in page
