@@ -927,7 +927,8 @@ class InLanguage:
         month name ("Dezember"), or for Chinese, whose dates number the month, "12月"."""
         with translation.override(self.code):
             month = f"{moment.month}月" if self.code == "zh-hans" else str(MONTHS[moment.month])
-        assert month != str(MONTHS[moment.month]) or self.code == "en"
+        with translation.override("en"):
+            assert month != str(MONTHS[moment.month])
         return month
 
     @staticmethod
@@ -1069,10 +1070,9 @@ def file_and_confirm_a_notice(person, site: str, words: InLanguage, screenshot: 
                                          "Confirm your notice about %(n)s listings", 1, n=1)
     assert confirmation.extra_headers["Content-Language"] == words.code
     assert f'<html lang="{words.code}">' in confirmation.alternatives[0][0]
-    for text in (words("Hello %(name)s,", name=submitter.name), words(
-            'To send it for review, confirm your e-mail address by opening this link and pressing "Confirm":'),
-            words("If you did not file this notice, ignore this e-mail."), words.date(notice.expires_at),
-            words.month(notice.expires_at)):
+    for text in (words("Hello %(name)s,", name=submitter.name),
+                 words("If you did not file this notice, ignore this e-mail."), words.date(notice.expires_at),
+                 words.month(notice.expires_at)):
         assert text in confirmation.body, f"{text!r} is not in the confirmation e-mail:\n{confirmation.body}"
     [confirm_url] = re.findall(r"https?://\S+/confirm/\S+", confirmation.body)
     person.goto(site + urlsplit(confirm_url).path)
