@@ -23,8 +23,11 @@ from takedowns.models import Appeal, Decision, Penalty
 
 
 def when(moment: datetime) -> str:
-    """A moment as the page's language writes it (its DATETIME_FORMAT), in the site's time zone."""
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    """A moment as the page's language writes it (its DATETIME_FORMAT) in the site's time zone, the zone named
+    after it as the templates do (`{{ at|date:"DATETIME_FORMAT" }} {{ at|date:"e" }}`): "5 December 2026, 14:00
+    UTC". The one helper for the dates Python writes into sentences (refusals, messages)."""
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
 
 
 def _appealed(decision: Decision | None, penalty: Penalty | None) -> Decision | Penalty:

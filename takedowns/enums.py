@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from typing import cast
 
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.utils.translation import pgettext_lazy as _pgettext_lazy
 
 
@@ -265,14 +265,24 @@ EEA_COUNTRIES = (
     "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
 )
 
-# The legal ground a removal rests on, per right type (statement of reasons, DSA Art. 17(3)(d)).
+# The legal ground a removal rests on, per right type (statement of reasons, DSA Art. 17(3)(d)). Stored in
+# English in Decision.legal_ground and sent so to the DSA Transparency Database (tdb.py); marked with
+# gettext_noop only, so that pages and e-mails show it translated with {% translate decision.legal_ground %}.
 LEGAL_GROUNDS: dict[str, str] = {
-    RightType.TRADEMARK: "Infringement of a registered trademark (EU Trade Mark Regulation 2017/1001 Art. 9 "
-                         "and the national trademark law of the countries concerned)",
-    RightType.COPYRIGHT: "Infringement of copyright (Directive 2001/29/EC Arts. 2-4 and national copyright law)",
-    RightType.DESIGN: "Infringement of a registered or unregistered design (Community Design Regulation 6/2002 "
-                      "Art. 19 and national design law)",
-    RightType.PATENT: "Infringement of a patent (national patent law of the countries where the patent is in force)",
+    # Translators: the legal ground of a removal in a statement of reasons (DSA Art. 17(3)(d)); keep the
+    # regulation's number and article; "the countries concerned" are those where the listing is offered.
+    RightType.TRADEMARK: gettext_noop("Infringement of a registered trademark (EU Trade Mark Regulation 2017/1001 "
+                                      "Art. 9 and the national trademark law of the countries concerned)"),
+    # Translators: the legal ground of a removal (DSA Art. 17(3)(d)); keep the directive's number and articles.
+    RightType.COPYRIGHT: gettext_noop("Infringement of copyright (Directive 2001/29/EC Arts. 2-4 and national "
+                                      "copyright law)"),
+    # Translators: the legal ground of a removal (DSA Art. 17(3)(d)); "Community Design Regulation" as in the
+    # official language versions of Regulation (EC) No 6/2002 (de: Gemeinschaftsgeschmacksmusterverordnung).
+    RightType.DESIGN: gettext_noop("Infringement of a registered or unregistered design (Community Design "
+                                   "Regulation 6/2002 Art. 19 and national design law)"),
+    # Translators: the legal ground of a removal (DSA Art. 17(3)(d)).
+    RightType.PATENT: gettext_noop("Infringement of a patent (national patent law of the countries where the patent "
+                                   "is in force)"),
 }
 
 

@@ -70,21 +70,23 @@ def signature_matches(full_name: str, signature: str) -> bool:
 def counter_notice_refusal(decision: Decision) -> str:
     """Why the seller cannot counter this decision now; "" when they can. 512(g) sets the seller no
     deadline: a counter-notice answers a removal in force, its listing down and not restored."""
-    listing = decision.item.decided_listing.external_id
+    listing = {"listing": decision.item.decided_listing.external_id}
     if decision.outcome != DecisionOutcome.REMOVE:
-        return "A counter-notice answers a removal; this decision removed nothing."
+        # Translators: "counter-notice" as in the US DMCA, 17 U.S.C. 512(g).
+        return _("A counter-notice answers a removal; this decision removed nothing.")
     if decision.reversed_at is not None:
-        return f"The removal of listing {listing} was set aside on appeal; there is nothing left to counter."
+        return _("The removal of listing %(listing)s was set aside on appeal; there is nothing left to counter.") % (
+            listing)
     if decision.listing_restored_at is not None or decision.item.state == ItemState.RESTORED:
-        return f"Listing {listing} has been restored already; there is nothing left to counter."
+        return _("Listing %(listing)s has been restored already; there is nothing left to counter.") % listing
     if decision.item.state != ItemState.REMOVED:
-        return (f"Listing {listing} is '{decision.item.get_state_display()}': a counter-notice answers a removal "
-                "in force.")
+        return _("Listing %(listing)s is '%(state)s': a counter-notice answers a removal in force.") % {
+            **listing, "state": decision.item.get_state_display()}
     # 512(g)(2)(B) asks for a copy to the rights holder, whose address retention has deleted.
     if decision.item.notice.anonymised_at is not None:
-        return (f"The case behind the removal of listing {listing} ended years ago and its personal data was "
-                "deleted under our retention policy, so a counter-notice can no longer reach the rights holder. "
-                "Please contact the marketplace's seller support.")
+        return _("The case behind the removal of listing %(listing)s ended years ago and its personal data was "
+                 "deleted under our retention policy, so a counter-notice can no longer reach the rights holder. "
+                 "Please contact the marketplace's seller support.") % listing
     return ""
 
 
@@ -247,16 +249,16 @@ def restore_reason_text(plan: RestorePlan) -> str:
 
 
 def restore_rule_note(plan: RestorePlan) -> str:
-    """The rule behind a planned restore date, in a few words for the staff pages."""
+    """The rule behind a planned restore date, in a few words for the staff pages (English, marked)."""
+    values = {"days": settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS, "latest": LATEST_RESTORE_BUSINESS_DAYS}
     if plan.rule == RESTORE_PLANNED:
-        return f"end of the {settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS}th US business day after receipt"
+        return _("end of the %(days)sth US business day after receipt") % values
     if plan.rule == RESTORE_LATEST:
-        return (f"end of the {LATEST_RESTORE_BUSINESS_DAYS}th US business day after receipt: the "
-                f"{settings.COUNTER_NOTICE_RESTORE_BUSINESS_DAYS}th has ended")
+        return _("end of the %(latest)sth US business day after receipt: the %(days)sth has ended") % values
     if plan.rule == RESTORE_MISSED:
-        return (f"at once: the {LATEST_RESTORE_BUSINESS_DAYS}th US business day after receipt has ended, "
-                "the window is missed")
-    return "demo setting"
+        return _("at once: the %(latest)sth US business day after receipt has ended, the window is missed") % values
+    # Translators: staff page; the counter-notice window is shortened to seconds for a demonstration.
+    return _("demo setting")
 
 
 def check_target_refusal(target: timedelta, business_hours: bool, day_start: time, day_end: time) -> str:

@@ -11,6 +11,7 @@ from django.db.models import Case, When
 from django.db.models.functions import Lower, StrIndex, Substr, Trim, Upper
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django_countries.fields import CountryField
 
 from takedowns.enums import (
@@ -444,6 +445,17 @@ class ReasonCode(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    # What a submitter, a seller or a policy page reads, in the reader's language: the texts we ship are in
+    # the catalogues (marked in the migrations that wrote them); a lead's own wording has no translation and
+    # is shown as written. Machine-readable outputs (TDB statements, exports) read title and submitter_text.
+    @property
+    def title_shown(self) -> str:
+        return gettext(self.title)
+
+    @property
+    def text_shown(self) -> str:
+        return gettext(self.submitter_text)
 
 
 def _eea_countries() -> list[str]:

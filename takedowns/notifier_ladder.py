@@ -27,9 +27,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
-from takedowns import legal
+from takedowns import appeal_rules, legal
 from takedowns.enums import NOTIFIER_SEVERITY, NotifierMeasureLevel, NotifierScope
 from takedowns.models import NotifierAppeal, NotifierMeasure
 
@@ -48,9 +49,15 @@ class Step:
 
     @property
     def text(self) -> str:
+        """The measure in a few words, in the active language, to follow "the next measure is a"."""
         if self.level == NotifierMeasureLevel.SUSPENSION:
-            return f"suspension of notice handling for {self.days} day{'s' if self.days != 1 else ''}"
-        return "warning"
+            days = self.days or 0
+            # Translators: a measure against a notifier who sends manifestly unfounded notices (DSA Art. 23(2);
+            # de: Aussetzung der Bearbeitung von Meldungen); follows "the next measure under our policy is a".
+            return ngettext("suspension of notice handling for %(days)s day",
+                            "suspension of notice handling for %(days)s days", days) % {"days": days}
+        # Translators: a measure against a notifier (DSA Art. 23(2)); follows "the next measure under our policy is a".
+        return pgettext("notifier measure", "warning")
 
 
 def parse_ladder(text: str) -> list[Step]:
@@ -190,7 +197,8 @@ def configuration_errors() -> list[str]:
 
 
 def when(moment: datetime) -> str:
-    return dateformat.format(timezone.localtime(moment), "j F Y, H:i e")
+    """A moment as the active language writes it, with its time zone (appeal_rules.when)."""
+    return appeal_rules.when(moment)
 
 
 def suspends(measure: NotifierMeasure, now: datetime) -> bool:
@@ -214,13 +222,15 @@ def appeal_deadline(measure: NotifierMeasure) -> datetime:
 def appeal_refusal(measure: NotifierMeasure, appeal: NotifierAppeal | None, now: datetime) -> str:
     """Why this measure cannot be appealed now; "" when it can."""
     if appeal is not None:
-        return (f"This measure was appealed on {when(appeal.filed_at)}; a measure can be appealed once "
-                f"({appeal.get_status_display().lower()}).")
+        # Translators: %(status)s is the appeal's state in lower case ("filed", "upheld", "reversed").
+        return _("This measure was appealed on %(filed_at)s; a measure can be appealed once (%(status)s).") % {
+            "filed_at": when(appeal.filed_at), "status": appeal.get_status_display().lower()}
     if measure.lifted_at is not None:
-        return f"This measure was lifted on {when(measure.lifted_at)}; there is nothing left to appeal."
+        return _("This measure was lifted on %(lifted_at)s; there is nothing left to appeal.") % {
+            "lifted_at": when(measure.lifted_at)}
     if now > appeal_deadline(measure):
-        return (f"The time to appeal ended on {when(appeal_deadline(measure))}: an appeal can be filed within "
-                f"{legal.appeal_window_text()} of the decision.")
+        return _("The time to appeal ended on %(deadline)s: an appeal can be filed within %(window)s of the "
+                 "decision.") % {"deadline": when(appeal_deadline(measure)), "window": legal.appeal_window_text()}
     return ""
 
 
@@ -228,5 +238,5 @@ def appeal_conflict(measure: NotifierMeasure, user: User | AnonymousUser) -> str
     """Why this lead may not decide the appeal against the measure; "" when they may."""
     if user.pk != measure.decided_by_id:
         return ""
-    return ("You decided this measure, so another lead must decide the appeal: an appeal is decided by someone "
-            "who took no part in the decision (DSA Art. 20).")
+    return _("You decided this measure, so another lead must decide the appeal: an appeal is decided by someone "
+             "who took no part in the decision (DSA Art. 20).")

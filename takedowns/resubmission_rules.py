@@ -33,11 +33,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from takedowns import appeal_rules
 from takedowns.enums import DecisionOutcome, EvidenceKind, ItemState, NoticeStatus, NotifierScope
 from takedowns.models import Decision, NotifierMeasure, Resubmission
 
@@ -119,7 +118,7 @@ def suspension_refusal(suspension: NotifierMeasure) -> str:
     """The refusal of a fix while the notifier's notice handling is suspended (DSA Art. 23(2))."""
     assert suspension.ends_at is not None  # a suspension always has its end
     values = {"notifier": suspension.notifier,
-              "until": date_format(timezone.localtime(suspension.ends_at), "DATETIME_FORMAT")}
+              "until": appeal_rules.when(suspension.ends_at)}
     if suspension.scope == NotifierScope.EMAIL:
         return _("The handling of notices from %(notifier)s is suspended until %(until)s, because too many of them "
                  "were manifestly unfounded (DSA Art. 23(2)): no listing can be fixed and resubmitted while it "

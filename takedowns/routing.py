@@ -1,5 +1,8 @@
 """Priority and assignment rules. Each rule that fires is named, so the tracking page and the
-event log can say why a notice got its priority and its reviewer."""
+event log can say why a notice got its priority and its reviewer.
+
+A rule is kept as a term (a dict of plain values: what fired, with its numbers), so the tracking page says
+it in the submitter's language (`words`); the routed event also keeps the English words, as written then."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -7,8 +10,11 @@ from dataclasses import dataclass
 from django.db.models import Case, CharField, F, IntegerField, Value, When
 from django.db.models.functions import Concat, Replace
 from django.db.models.lookups import Contains
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from takedowns.enums import InfringementReason, ItemState, SubmitterTrust
+from takedowns.enums import InfringementReason, ItemState, RightType, SubmitterTrust
 from takedowns.models import Listing, Reviewer
 
 COUNTERFEIT_POINTS = 30
@@ -33,10 +39,62 @@ def nothing_to_decide(states: Iterable[str]) -> bool:
     return bool(states) and all(state in UNDECIDABLE_STATES for state in states)
 
 
+Term = dict[str, str | int | bool]
+
+
+def words(term: Term) -> str:
+    """A priority or assignment rule in the active language, e.g. "counterfeit reported (+30)"."""
+    code, points = term["code"], term.get("points", 0)
+    if code in ("trust", "trust_high_risk"):
+        trust = SubmitterTrust(term["trust"]).label
+        if code == "trust_high_risk":
+            return _("%(trust)s: no points, high risk (+0)") % {"trust": trust}
+        return _("%(trust)s (+%(points)s)") % {"trust": trust, "points": points}
+    if code == "counterfeit":
+        return _("counterfeit reported (+%(points)s)") % {"points": points}
+    if code == "safety":
+        return _("safety-relevant goods (+%(points)s)") % {"points": points}
+    if code == "verified_right":
+        return _("right found in the verified register (+%(points)s)") % {"points": points}
+    if code == "strikes":
+        strikes = int(term["strikes"])
+        return ngettext("seller has %(strikes)s strike (+%(points)s)", "seller has %(strikes)s strikes (+%(points)s)",
+                        strikes) % {"strikes": strikes, "points": points}
+    return _assignment_words(term)
+
+
+def _assignment_words(term: Term) -> str:
+    values = {"right": RightType(term["right_type"]).label, "load": term.get("open_load", 0)}
+    high_risk = bool(term.get("high_risk"))
+    if term["code"] == "skilled":
+        if high_risk:
+            return _("high risk: designated reviewer with the skill for this right (%(right)s), lowest open load "
+                     "(%(load)s)") % values
+        return _("reviewer with the skill for this right (%(right)s), lowest open load (%(load)s)") % values
+    if term["code"] == "unskilled":
+        if high_risk:
+            return _("no reviewer designated for high-risk notices with the skill for this right (%(right)s); "
+                     "lowest open load (%(load)s)") % values
+        return _("no active reviewer with the skill for this right (%(right)s); lowest open load (%(load)s)") % values
+    if high_risk:
+        return _("no reviewer designated for high-risk notices")
+    return _("no active reviewer")
+
+
+def english(term: Term) -> str:
+    """The rule as the event log keeps it (written once, in English)."""
+    with translation.override("en"):
+        return words(term)
+
+
 @dataclass(frozen=True)
 class Priority:
     score: int
-    rules: list[str]
+    terms: list[Term]
+
+    @property
+    def rules(self) -> list[str]:
+        return [english(term) for term in self.terms]
 
 
 def score_priority(reasons: list[str], listings: list[Listing], right_verified: bool,
@@ -44,27 +102,27 @@ def score_priority(reasons: list[str], listings: list[Listing], right_verified: 
     """Higher is reviewed sooner. `listings` are the reported listings found at the marketplace;
     `trust` is the submitter's rung on the trust ladder when the notice was confirmed. A high-risk
     notice (risk.py) gets no points for that rung: the good-faith fast path is closed to it."""
-    score, rules = 0, []
+    score, terms = 0, []
     if trust in TRUST_POINTS and high_risk:
-        rules.append(f"{SubmitterTrust(trust).label.lower()}: no points, high risk (+0)")
+        terms.append({"code": "trust_high_risk", "trust": trust})
     elif trust in TRUST_POINTS:
         score += TRUST_POINTS[trust]
-        rules.append(f"{SubmitterTrust(trust).label.lower()} (+{TRUST_POINTS[trust]})")
+        terms.append({"code": "trust", "trust": trust, "points": TRUST_POINTS[trust]})
     if InfringementReason.COUNTERFEIT in reasons:
         score += COUNTERFEIT_POINTS
-        rules.append(f"counterfeit reported (+{COUNTERFEIT_POINTS})")
+        terms.append({"code": "counterfeit", "points": COUNTERFEIT_POINTS})
     if any(listing.is_safety_relevant for listing in listings):
         score += SAFETY_POINTS
-        rules.append(f"safety-relevant goods (+{SAFETY_POINTS})")
+        terms.append({"code": "safety", "points": SAFETY_POINTS})
     if right_verified:
         score += VERIFIED_RIGHT_POINTS
-        rules.append(f"right found in the verified register (+{VERIFIED_RIGHT_POINTS})")
+        terms.append({"code": "verified_right", "points": VERIFIED_RIGHT_POINTS})
     strikes = max((listing.seller.strike_count for listing in listings), default=0)
     if strikes:
         points = min(strikes * STRIKE_POINTS, STRIKE_POINTS_CAP)
         score += points
-        rules.append(f"seller has {strikes} strike(s) (+{points})")
-    return Priority(score, rules)
+        terms.append({"code": "strikes", "strikes": strikes, "points": points})
+    return Priority(score, terms)
 
 
 def _speaks(language: str) -> Case:
@@ -79,7 +137,11 @@ def _speaks(language: str) -> Case:
 @dataclass(frozen=True)
 class Assignment:
     reviewer: Reviewer | None
-    rule: str
+    term: Term
+
+    @property
+    def rule(self) -> str:
+        return english(self.term)
 
 
 def choose_reviewer(right_type: str, language: str, high_risk: bool = False) -> Assignment:
@@ -88,14 +150,13 @@ def choose_reviewer(right_type: str, language: str, high_risk: bool = False) -> 
     the least-loaded active reviewer takes it, so that no notice waits for a specialist. A high-risk
     notice goes only to a reviewer a lead designated for them (Reviewer.risk_reviewer)."""
     active = Reviewer.objects.filter(is_active=True).select_related("user").annotate(speaks=_speaks(language))
-    among = "active reviewer"
     if high_risk:
-        active, among = active.filter(risk_reviewer=True), "reviewer designated for high-risk notices"
+        active = active.filter(risk_reviewer=True)
+    term: Term = {"right_type": right_type, "high_risk": high_risk}
     skilled = active.filter(skills__right_type=right_type).order_by("open_load", "speaks", "id").first()
     if skilled:
-        return Assignment(skilled, f"{'high risk: designated, ' if high_risk else ''}{right_type} skill, "
-                                   f"lowest open load ({skilled.open_load})")
+        return Assignment(skilled, {**term, "code": "skilled", "open_load": skilled.open_load})
     fallback = active.order_by("open_load", "speaks", "id").first()
     if fallback:
-        return Assignment(fallback, f"no {among} with {right_type} skill; lowest open load ({fallback.open_load})")
-    return Assignment(None, f"no {among}")
+        return Assignment(fallback, {**term, "code": "unskilled", "open_load": fallback.open_load})
+    return Assignment(None, {**term, "code": "none"})

@@ -14,12 +14,14 @@ import segno
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 RECOVERY_CODES = 10
+# The devices' names, stored in django-otp's rows (data, not shown on a page): English, not translated.
 AUTHENTICATOR, RECOVERY = "Authenticator app", "Recovery codes"
 TOTP_CODE = re.compile(r"\d{6}")
 
@@ -43,7 +45,7 @@ def enrolment_device(user: User) -> TOTPDevice:
 def qr_code_svg(device: TOTPDevice) -> str:
     """The otpauth:// URL as an inline SVG, drawn here: the key never leaves for an outside service."""
     return segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#000", light="#fff",
-                                                               title="QR code for your authenticator app")
+                                                               title=_("QR code for your authenticator app"))
 
 
 def key_text(device: TOTPDevice) -> str:
@@ -84,12 +86,12 @@ def check_code(user: User, code: str) -> tuple[Device | None, str]:
     with transaction.atomic():
         device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
         if device is None:
-            return None, "That is not a code of your authenticator app or one of your recovery codes."
-        allowed, _ = device.verify_is_allowed()
+            return None, _("That is not a code of your authenticator app or one of your recovery codes.")
+        allowed, _details = device.verify_is_allowed()
         if not allowed:
-            return None, "Too many wrong codes: wait a minute, then try again."
+            return None, _("Too many wrong codes: wait a minute, then try again.")
         if not device.verify_token(code):
-            return None, "That code is wrong or was already used. Codes change every 30 seconds."
+            return None, _("That code is wrong or was already used. Codes change every 30 seconds.")
     return device, ""
 
 

@@ -44,6 +44,7 @@ urlpatterns = [
     path("notices/filed/<uuid:submission_key>/", public.notice_filed, name="notice_filed"),
     path("confirm/<text:reference>/<text:token>/", public.confirm, name="confirm"),
     path("track/<text:reference>/<text:token>/", public.track, name="track"),
+    path("track/<text:reference>/<text:token>/state.json", public.track_state, name="track_state"),
     path("track/<text:reference>/<text:token>/withdraw/", public.withdraw, name="withdraw"),
     path("track/<text:reference>/<text:token>/answer/", public.answer, name="answer"),
     path("track/<text:reference>/<text:token>/resubmit/<int:decision_id>/", public.resubmit, name="resubmit"),

@@ -8,25 +8,50 @@ LANDMARK_TAGS = {"nav": "navigation", "main": "main", "aside": "complementary", 
 LANDMARK_ROLES = {"navigation", "main", "complementary", "banner", "contentinfo", "search", "region", "form"}
 
 
+def _heading_level(tag: str) -> int:
+    return int(tag[1]) if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456" else 0
+
+
 class _Outline(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.headings: list[int] = []
+        self.titled: list[tuple[int, str]] = []  # (level, text with white space folded)
         self.landmarks: list[tuple[str, str | None]] = []
+        self._open = 0  # the level of the heading being read, 0 outside one
+
+    @property
+    def headings(self) -> list[int]:
+        return [level for level, _ in self.titled]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
-        if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
-            self.headings.append(int(tag[1]))
+        if _heading_level(tag):
+            self._open = _heading_level(tag)
+            self.titled.append((self._open, ""))
         role = attributes.get("role") or LANDMARK_TAGS.get(tag)
         if role in LANDMARK_ROLES:
             self.landmarks.append((role, attributes.get("aria-label") or attributes.get("aria-labelledby")))
+
+
+    def handle_endtag(self, tag: str) -> None:
+        if _heading_level(tag):
+            self._open = 0
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            level, text = self.titled[-1]
+            self.titled[-1] = (level, " ".join(f"{text} {data}".split()))
 
 
 def outline(html: str) -> _Outline:
     parser = _Outline()
     parser.feed(html)
     return parser
+
+
+def headings(html: str) -> list[tuple[int, str]]:
+    """(level, text) of the page's h1..h6, in document order."""
+    return outline(html).titled
 
 
 def heading_levels(html: str) -> list[int]:

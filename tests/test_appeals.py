@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from django.core import mail
 from django.db import IntegrityError
+from django.template import Context, Template
+from django.utils import timezone, translation
 
 from takedowns import appeal_rules, legal, notifier_ladder, workflow
 from takedowns.enums import (
@@ -204,7 +206,7 @@ def test_an_appeal_against_an_old_decision_is_accepted_until_the_promised_day(br
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
         appeals.file_appeal(**subject, appellant="seller", text=SELLER_APPEAL_TEXT,
                             now=promised + timedelta(microseconds=1))
-    assert str(refused.value) == ("The time to appeal ended on May 4, 2027, noon: an appeal can be filed "
+    assert str(refused.value) == ("The time to appeal ended on 4 May 2027, 12:00 UTC: an appeal can be filed "
                                   "within 6 months of the decision.")
     appeal = appeals.file_appeal(**subject, appellant="seller", text=SELLER_APPEAL_TEXT, now=promised)
     assert (appeal.filed_at, Appeal.objects.count()) == (promised, 1)
@@ -220,7 +222,7 @@ def test_an_appeal_is_open_to_the_end_of_the_same_date_six_months_later(bright, 
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
         appeals.file_appeal(**subject, appellant=appellant, text=SELLER_APPEAL_TEXT,
                             now=datetime(2026, 10, 1, 0, 0, tzinfo=UTC))
-    assert str(refused.value) == ("The time to appeal ended on Sept. 30, 2026, 11:59 p.m.: an appeal can be filed "
+    assert str(refused.value) == ("The time to appeal ended on 30 September 2026, 23:59 UTC: an appeal can be filed "
                                   "within 6 months of the decision.")
     assert not Appeal.objects.exists()
     # 183 days after the decision (30 September, 10:00) was the old end; the appeal is still open then and after.
@@ -575,3 +577,18 @@ def test_the_appeal_is_sent_by_mail_in_text_and_html(now, bright, reviewers, dja
     html = message.alternatives[0][0]
     assert "free of charge" in html and "registered at EUIPO under 018234567" in html
     assert Notice.objects.get(pk=notice.pk).emails.filter(kind="appeal_received").exists()
+
+
+@pytest.mark.parametrize(("language", "zone", "expected"), [
+    ("en", "UTC", "5 December 2026, 14:00 UTC"),
+    ("de", "UTC", "5. Dezember 2026 14:00 UTC"),
+    ("en", "Europe/Berlin", "5 December 2026, 15:00 CET"),
+    ("zh-hans", "Asia/Shanghai", "2026年12月5日 22:00 CST"),
+])
+def test_a_time_python_writes_into_a_sentence_names_its_zone_as_the_templates_do(language, zone, expected):
+    # Issue 13: the refusals and messages built in Python (appeal_rules.when, the one helper) write a moment as
+    # the templates do, `{{ at|date:"DATETIME_FORMAT" }} {{ at|date:"e" }}`: the reader's format, then the zone.
+    moment = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
+    with translation.override(language), timezone.override(zone):
+        assert appeal_rules.when(moment) == expected
+        assert Template('{{ at|date:"DATETIME_FORMAT" }} {{ at|date:"e" }}').render(Context({"at": moment})) == expected

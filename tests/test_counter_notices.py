@@ -120,7 +120,7 @@ def test_one_counter_notice_per_removal(filed_counter_notice, checker):
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
         counter_notices.file_counter_notice(filed_counter_notice.decision, COUNTER_NOTICE_FIELDS,
                                             FILED_AT + timedelta(hours=1))
-    assert str(refused.value) == ("You have already filed a counter-notice against this removal (Nov. 18, 2025); "
+    assert str(refused.value) == ("You have already filed a counter-notice against this removal (18 November 2025); "
                                   "it is being checked for completeness.")
     counter_notices.accept_counter_notice(filed_counter_notice, checker, ACCEPTED_AT)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
@@ -604,7 +604,7 @@ def test_a_lawsuit_needs_details_and_a_waiting_counter_notice(filed_counter_noti
     counter_notices.report_lawsuit(notice, filed_counter_notice, "N.D. Cal. 5:25-cv-01234", ACCEPTED_AT)
     with pytest.raises(workflow.TransitionNotAllowed) as refused:
         counter_notices.report_lawsuit(notice, filed_counter_notice, "again", ACCEPTED_AT)
-    assert str(refused.value) == "You reported a lawsuit on Nov. 19, 2025, noon already."
+    assert str(refused.value) == "You reported a lawsuit on 19 November 2025, 12:00 UTC already."
 
 
 def test_a_lawsuit_comes_too_late_after_the_restore(waiting_counter_notice):

@@ -117,7 +117,7 @@ def test_a_notifier_with_90_percent_manifestly_unfounded_rejections_is_warned_th
     assert response.status_code == 403
     page = response.content.decode()
     assert "Notice " + refused.reference + " was not accepted." in page
-    assert '<strong id="refused-until">March 14, 2026, noon</strong>' in page  # the language's format (UTC)
+    assert '<strong id="refused-until">14 March 2026, 12:00</strong>' in page  # the language's format (UTC)
     refused.refresh_from_db()
     assert (refused.status, refused.confirmed_at, refused.routed_at) == (NoticeStatus.REFUSED, None, None)
     assert Event.objects.get(notice=refused, kind="refused").details == {

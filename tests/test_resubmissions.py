@@ -234,7 +234,7 @@ def test_a_notifier_whose_notice_handling_is_suspended_cannot_resubmit(notice, l
     suspension = suspended(T + timedelta(days=1), lead)
     assert (suspension.level, suspension.notifier) == ("suspension", "anna@aerostride.example")
     message = ("The handling of notices from anna@aerostride.example is suspended until "
-               f"{date_format(suspension.ends_at, 'DATETIME_FORMAT')}, because too many of them were manifestly "
+               f"{date_format(suspension.ends_at, 'DATETIME_FORMAT')} UTC, because too many of them were manifestly "
                "unfounded (DSA Art. 23(2)): no listing can be fixed and resubmitted while it lasts. The measure, and "
                "how to appeal it, are on the notice's tracking page.")
     refused(notice, rejection(notice), T + timedelta(days=2), message)
@@ -340,6 +340,6 @@ def test_the_decision_e_mail_offers_no_fix_while_the_notifiers_notice_handling_i
     email, = OutboundEmail.objects.filter(kind="items_decided")
     assert email.to == "anna@aerostride.example"
     assert (f"   What you can do: The handling of notices from anna@aerostride.example is suspended until "
-            f"{date_format(suspension.ends_at, 'DATETIME_FORMAT')}, because too many of them were manifestly "
+            f"{date_format(suspension.ends_at, 'DATETIME_FORMAT')} UTC, because too many of them were manifestly "
             "unfounded (DSA Art. 23(2)): no listing can be fixed and resubmitted while it lasts.") in email.body_text
     assert "Fix and resubmit it on your tracking page" not in email.body_text

@@ -288,7 +288,7 @@ def test_a_high_risk_notice_goes_to_a_designated_reviewer_not_the_least_loaded(n
     assert (notice.risk_score, notice.risk_band) == (60 + 15 + 10, RiskBand.HIGH)
     assert notice.assigned_to == senior
     assert notice.events.get(kind=EventKind.ROUTED).details["assignment_rule"] == (
-        "high risk: designated, trademark skill, lowest open load (5)")
+        "high risk: designated reviewer with the skill for this right (Trademark), lowest open load (5)")
 
 
 def test_a_high_risk_notice_gets_no_good_faith_priority(now, high_risk_setup, reviewers):
@@ -299,7 +299,7 @@ def test_a_high_risk_notice_gets_no_good_faith_priority(now, high_risk_setup, re
     assert notice.trust == "trusted_flagger" and notice.risk_band == RiskBand.HIGH
     assert notice.priority == 30  # counterfeit only; no +40 for a trusted flagger
     assert notice.events.get(kind=EventKind.ROUTED).details["priority_rules"] == [
-        "trusted flagger (dsa art. 22): no points, high risk (+0)", "counterfeit reported (+30)"]
+        "Trusted flagger (DSA Art. 22): no points, high risk (+0)", "counterfeit reported (+30)"]
     RiskRule.objects.filter(code=RiskRuleCode.COMPETING_SELLER).update(enabled=False)
     low = routed(now, [("L-100002", "counterfeit")])
     assert (low.risk_band, low.priority) == (RiskBand.LOW, 40 + 30)  # the fast path, for a notice not high risk

@@ -76,10 +76,13 @@ def test_routing_assigns_the_skilled_reviewer_and_records_why(now, catalogue, re
     assert (event.actor_kind, event.from_status, event.to_status) == ("system", "confirmed", "in_review")
     assert event.details == {
         "reviewer": "tm",
-        "assignment_rule": "trademark skill, lowest open load (0)",
+        "assignment_rule": "reviewer with the skill for this right (Trademark), lowest open load (0)",
+        "assignment_term": {"code": "skilled", "right_type": "trademark", "high_risk": False, "open_load": 0},
         "priority": 80,
         "priority_rules": ["counterfeit reported (+30)", "safety-relevant goods (+30)",
-                           "right found in the verified register (+10)", "seller has 2 strike(s) (+10)"],
+                           "right found in the verified register (+10)", "seller has 2 strikes (+10)"],
+        "priority_terms": [{"code": "counterfeit", "points": 30}, {"code": "safety", "points": 30},
+                           {"code": "verified_right", "points": 10}, {"code": "strikes", "strikes": 2, "points": 10}],
         # The first notice from aerostride.example, naming an organisation (risk.py's new_domain_company).
         "risk": {"score": 15, "band": "low"},
         "items": {"in_review": 1},
@@ -231,7 +234,7 @@ def test_without_a_skilled_reviewer_the_least_loaded_active_one_takes_it(now, ca
     notice.refresh_from_db()
     assert notice.assigned_to == reviewers["tm"]
     assert notice.events.get(kind=EventKind.ROUTED).details["assignment_rule"] == (
-        "no active reviewer with patent skill; lowest open load (0)")
+        "no active reviewer with the skill for this right (Patent); lowest open load (0)")
 
 
 def test_without_any_reviewer_routing_waits_and_says_so_once(now, catalogue):
@@ -241,7 +244,9 @@ def test_without_any_reviewer_routing_waits_and_says_so_once(now, catalogue):
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.CONFIRMED
     deferred = notice.events.filter(kind=EventKind.ROUTING_DEFERRED)
-    assert [e.details for e in deferred] == [{"rule": "no active reviewer"}]
+    assert [e.details for e in deferred] == [{"rule": "no active reviewer",
+                                                  "rule_term": {"right_type": "trademark", "high_risk": False,
+                                                                "code": "none"}}]
 
     reviewer = make_reviewer("late", ["trademark"])
     workflow.route_notice(notice.pk, now)
@@ -269,7 +274,11 @@ def test_priority_rules_are_pure_and_named(catalogue):
     assert full.score == 80
     catalogue["L-100003"].seller.strike_count = 9
     capped = routing.score_priority(["design"], [catalogue["L-100003"]], right_verified=False)
-    assert capped == routing.Priority(30 + 25, ["safety-relevant goods (+30)", "seller has 9 strike(s) (+25)"])
+    assert capped == routing.Priority(30 + 25, [{"code": "safety", "points": 30},
+                                                {"code": "strikes", "strikes": 9, "points": 25}])
+    assert capped.rules == ["safety-relevant goods (+30)", "seller has 9 strikes (+25)"]
+    catalogue["L-100003"].seller.strike_count = 1
+    assert routing.score_priority([], [catalogue["L-100003"]], False).rules[-1] == "seller has 1 strike (+5)"
 
 
 @pytest.mark.parametrize(("reference", "expected"), [

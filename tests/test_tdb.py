@@ -6,10 +6,11 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils import translation
 from django.utils.html import escape
 
 from takedowns import emails, tdb
-from takedowns.enums import REASONS_FOR_RIGHT
+from takedowns.enums import LEGAL_GROUNDS, REASONS_FOR_RIGHT, RightType
 from takedowns.models import Decision, Listing, Penalty
 from takedowns.workflow import enforcement
 from tests.factories import REJECT, REMOVE, decided, decisions_of
@@ -260,3 +261,18 @@ def test_the_account_statement_says_automated_as_the_penalty_records_it(now, cat
     assert by_a_person["automated_decision"] == "AUTOMATED_DECISION_NOT_AUTOMATED"
     assert by_a_person["automated_detection"] == "No"
     assert by_a_person["decision_facts"].endswith("The measure was decided by a person.")
+
+
+def test_the_legal_ground_stays_english_when_the_removal_is_decided_and_sent_under_another_language(now, catalogue,
+                                                                                                  reviewers):
+    # Issue 13: LEGAL_GROUNDS is marked with gettext_noop only (extracted, never translated in the code): the
+    # stored ground and the Transparency Database's field are the English text, whatever language is active.
+    assert all(type(ground) is str for ground in LEGAL_GROUNDS.values())
+    with translation.override("de"):
+        decision, = decisions_of(decided(now, {"L-100001": REMOVE}, reviewers["tm"]))
+        statement = tdb.statement_for(reload(decision))
+    english = ("Infringement of a registered trademark (EU Trade Mark Regulation 2017/1001 Art. 9 and the national "
+               "trademark law of the countries concerned)")
+    assert LEGAL_GROUNDS[RightType.TRADEMARK] == english
+    assert Decision.objects.get(pk=decision.pk).legal_ground == english
+    assert statement["illegal_content_legal_ground"] == english

@@ -45,7 +45,7 @@ def test_a_trusted_flagger_is_stamped_as_such_and_routed_with_priority(now, cata
     assert notice.trust == SubmitterTrust.TRUSTED_FLAGGER
     assert notice.priority == 40
     assert Event.objects.get(notice=notice, kind=EventKind.ROUTED).details["priority_rules"] == [
-        "trusted flagger (dsa art. 22) (+40)"]
+        "Trusted flagger (DSA Art. 22) (+40)"]
 
 
 @pytest.mark.parametrize("decided, removed, expected", [

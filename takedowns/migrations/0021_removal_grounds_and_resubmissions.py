@@ -7,6 +7,7 @@ constraint free for the fresh decision."""
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from django.utils.translation import gettext_noop as shipped
 
 # Our reasons for a removal, per right type and reported reason (the combinations enums.REASONS_FOR_RIGHT
 # allows). Written as the marketplace's finding, with the provision it rests on; no names, since the
@@ -67,14 +68,16 @@ FIXABLE = {
     "authorisation-missing":
         ("You filed as an agent, but the authorisation letter does not show that the rights owner named in the "
          "notice authorised you for this right. Attach a signed letter from the owner naming the right.",
-         "You filed as an agent, but the authorisation letter does not show that the rights owner named in the "
-         "notice authorised you for this right. Use “Fix and resubmit” on your tracking page to attach a signed "
-         "letter from the owner naming the right."),
+         # The text a reader sees translated (ReasonCode.text_shown; see 0002).
+         shipped("You filed as an agent, but the authorisation letter does not show that the rights owner named in "
+                 "the notice authorised you for this right. Use “Fix and resubmit” on your tracking page to attach "
+                 "a signed letter from the owner naming the right.")),
     "no-use-of-right":
         ("The listing does not show or name the protected mark, work, design or invention. Point us to where the "
          "listing uses it (title, images, description) in a new notice.",
-         "The listing does not show or name the protected mark, work, design or invention. Use “Fix and "
-         "resubmit” on your tracking page to point us to where the listing uses it (title, images, description)."),
+         shipped("The listing does not show or name the protected mark, work, design or invention. Use “Fix and "
+                 "resubmit” on your tracking page to point us to where the listing uses it (title, images, "
+                 "description).")),
 }
 
 

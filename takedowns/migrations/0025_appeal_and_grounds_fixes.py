@@ -4,12 +4,14 @@ reviewer decides the listing again"; a fix goes to that reviewer only when they 
 true. A text a lead already rewrote is theirs and is left alone (as 0021 did)."""
 
 from django.db import migrations
+from django.utils.translation import gettext_noop as shipped
 
 OLD_TEXT = (
     "We could not see from the notice and its files that the listing infringes. Use “Fix and resubmit” on "
     "your tracking page to add evidence such as a test-buy report, photos comparing the genuine and the "
     "listed item, or the registration certificate; the same reviewer decides the listing again.")
-NEW_TEXT = (
+# The text a reader sees translated (ReasonCode.text_shown; see 0002).
+NEW_TEXT = shipped(
     "We could not see from the notice and its files that the listing infringes. Use “Fix and resubmit” on "
     "your tracking page to add evidence such as a test-buy report, photos comparing the genuine and the "
     "listed item, or the registration certificate; a reviewer decides it again.")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from takedowns.enums import (
     EmailStatus,
     EventKind,
     ItemState,
+    ListingStatus,
     NoticeStatus,
 )
 from takedowns.models import (
@@ -90,6 +91,30 @@ def tracking_page(notice: Notice, now: datetime) -> TrackingPage:
         fixes=resubmission_offers(notice, items, now),
         badge=status_badge(notice),
     )
+
+
+@dataclass(frozen=True)
+class TrackingState:
+    """What the tracking page's script polls (issue 13, item 12): `version` changes whenever anything the
+    page shows changes (an event is written with every step; an e-mail is written or sent), and `running`
+    says a step is under way in the background, so the page looks again soon."""
+
+    version: str
+    running: bool
+
+
+def tracking_state(notice: Notice) -> TrackingState:
+    """Two indexed aggregates and one EXISTS, never the page itself. Running: routing (a confirmed notice
+    waits for the worker), an e-mail being sent, or a removal decided but not yet carried out at the
+    marketplace (the listing still online)."""
+    events = notice.events.aggregate(latest=Max("id"), count=Count("id"))
+    pending = Q(status__in=(EmailStatus.QUEUED, EmailStatus.SENDING))
+    emails = notice.emails.aggregate(count=Count("id"), sent=Count("id", filter=Q(status=EmailStatus.SENT)),
+                                     pending=Count("id", filter=pending))
+    running = (notice.status == NoticeStatus.CONFIRMED or emails["pending"] > 0
+               or notice.items.filter(state=ItemState.REMOVED, listing__status=ListingStatus.ACTIVE).exists())
+    version = f"{notice.status}.{events['latest'] or 0}.{events['count']}.{emails['count']}.{emails['sent']}"
+    return TrackingState(version=version, running=running)
 
 
 def resubmission_offers(notice: Notice, items: list[NoticeItem], now: datetime) -> list[resubmission_rules.Offer]:

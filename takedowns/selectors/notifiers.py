@@ -6,10 +6,12 @@ that only the notifiers that cross come back, and no query reads every decision 
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db.models import Count, Expression, F, Max, Q, QuerySet, Value
 from django.db.models.functions import StrIndex, Substr
+from django.utils.translation import gettext_lazy
 
 from takedowns.enums import (
     DecisionOutcome,
@@ -245,9 +247,12 @@ def measure_of_refusal(notice: Notice) -> NotifierMeasure | None:
 
 
 def reason_titles(proposal: NotifierProposal) -> list[tuple[str, int]]:
-    """(title, listings) of the reason codes behind a proposal's manifestly unfounded rejections, most first."""
+    """(title, listings) of the reason codes behind a proposal's manifestly unfounded rejections, most first.
+    A title is translated when shown (lazily: an e-mail's context is built before its language is switched
+    on), as ReasonCode.title_shown is."""
     titles = dict(ReasonCode.objects.filter(code__in=list(proposal.by_reason_code)).values_list("code", "title"))
-    return [(titles.get(code, code), listings) for code, listings in proposal.by_reason_code.items()]
+    return [(cast(str, gettext_lazy(titles[code])) if code in titles else code, listings)
+            for code, listings in proposal.by_reason_code.items()]
 
 
 def unfounded_reason_codes() -> list[ReasonCode]:

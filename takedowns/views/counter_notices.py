@@ -5,11 +5,10 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from takedowns import legal
+from takedowns import appeal_rules, legal
 from takedowns.access import ReviewerRequest, reviewer_required
 from takedowns.enums import CounterNoticeStatus
 from takedowns.forms.review import CounterNoticeFilterForm, IncompleteForm
@@ -69,11 +68,10 @@ def accept(request: ReviewerRequest, counter_notice_id: int) -> HttpResponse:
     except TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        restore_at = timezone.localtime(counter_notice.restore_due_at)
+        assert counter_notice.restore_due_at is not None  # set by the acceptance
         messages.success(request, _(
             "Complete: the rights holder has been sent a copy, and the listing is restored on %(restore_at)s "
-            "unless they report a lawsuit first.") % {
-                "restore_at": f"{date_format(restore_at, 'DATETIME_FORMAT')} {restore_at:%Z}"})
+            "unless they report a lawsuit first.") % {"restore_at": appeal_rules.when(counter_notice.restore_due_at)})
     return redirect("takedowns:review_counter_notice", counter_notice_id=counter_notice.pk)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
@@ -29,7 +29,13 @@ from takedowns.forms.public import (
 from takedowns.forms.seller import AppealForm, NotifierAppealForm
 from takedowns.models import Notice
 from takedowns.selectors import notifiers
-from takedowns.selectors.notices import confirmation_sent, counter_notice_of, decision_of, tracking_page
+from takedowns.selectors.notices import (
+    confirmation_sent,
+    counter_notice_of,
+    decision_of,
+    tracking_page,
+    tracking_state,
+)
 from takedowns.views import limited
 from takedowns.views.reconnect import once_more_if_disconnected
 from takedowns.workflow import counter_notices, resubmissions
@@ -222,6 +228,17 @@ def track(request: HttpRequest, notice: Notice) -> HttpResponse:
     return _tracking_response(request, notice)
 
 
+@tracking_link
+@require_http_methods(["GET"])
+def track_state(request: HttpRequest, notice: Notice) -> JsonResponse:
+    """The tracking page's script asks this while a step runs, and reloads the page's content when the
+    version changes (static/js/tracking-refresh.js): a few cheap queries instead of the whole page."""
+    state = tracking_state(notice)
+    response = JsonResponse({"version": state.version, "running": state.running})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _tracking_response(request: HttpRequest, notice: Notice, status: int = 200, **bound: Any) -> HttpResponse:
     """The tracking page; `bound` holds a form posted with an error (answer_form, withdraw_form, or
     lawsuit_form with lawsuit_for, the counter-notice it was about)."""
@@ -237,7 +254,7 @@ def _tracking_context(notice: Notice, **bound: Any) -> dict[str, Any]:
     now = timezone.now()
     page = tracking_page(notice, now)
     return {
-        "page": page, "notice": notice,
+        "page": page, "notice": notice, "state": tracking_state(notice),
         # Measures about the notifier's notices (DSA Art. 23), each with its appeal form.
         "notifier_rows": [(row, NotifierAppealForm(auto_id=f"notifier-appeal-{row.measure.pk}-%s"))
                           for row in notifiers.measures_concerning(notice.submitter_email, now)],

@@ -36,7 +36,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from takedowns import emails, legal
+from takedowns import appeal_rules, emails, legal
 from takedowns.enums import (
     LEAD_GROUP,
     ClockKind,
@@ -261,8 +261,9 @@ def report_lawsuit(notice: Notice, counter_notice: CounterNotice, details: str, 
 
 def _no_lawsuit_now(counter_notice: CounterNotice) -> str:
     if counter_notice.status == CounterNoticeStatus.LAWSUIT:
+        assert counter_notice.lawsuit_reported_at is not None  # set with the status
         return _("You reported a lawsuit on %(reported_at)s already.") % {
-            "reported_at": date_format(timezone.localtime(counter_notice.lawsuit_reported_at), "DATETIME_FORMAT")}
+            "reported_at": appeal_rules.when(counter_notice.lawsuit_reported_at)}
     if counter_notice.status == CounterNoticeStatus.RESTORED and counter_notice.restored_at is not None:
         return _("The listing was restored at %(restored_at)s; a lawsuit can no longer be reported here.") % {
             "restored_at": legal.restore_time_text(counter_notice.restored_at)}

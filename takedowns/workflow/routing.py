@@ -117,7 +117,8 @@ def _verified_right(notice: Notice) -> Right | None:
 def _defer(notice: Notice, assignment: rules.Assignment, events: list[Event], now: datetime) -> None:
     """No reviewer is free: the notice stays confirmed, and the sweep routes it again later."""
     if not notice.events.filter(kind=EventKind.ROUTING_DEFERRED).exists():
-        events.append(make_event(notice, EventKind.ROUTING_DEFERRED, SYSTEM, now, details={"rule": assignment.rule}))
+        details = {"rule": assignment.rule, "rule_term": assignment.term}
+        events.append(make_event(notice, EventKind.ROUTING_DEFERRED, SYSTEM, now, details=details))
     Event.objects.bulk_create(events)
 
 
@@ -141,9 +142,10 @@ def _assign(notice: Notice, items: list[NoticeItem], found: list[Listing], assig
         due_at=decision_clock.due_at, risk_score=screened.score, risk_band=screened.band, risk_reasons=screened.reasons,
         details={
             "reviewer": reviewer.user.get_username() if reviewer else None,
-            "assignment_rule": assignment.rule,
+            # The English words as written at routing, and the terms the tracking page words in its language.
+            "assignment_rule": assignment.rule, "assignment_term": assignment.term,
             "priority": priority.score,
-            "priority_rules": priority.rules,
+            "priority_rules": priority.rules, "priority_terms": priority.terms,
             "risk": {"score": screened.score, "band": screened.band},
             "items": {state: sum(1 for item in items if item.state == state) for state in
                       sorted({item.state for item in items})},

@@ -58,7 +58,7 @@ def test_the_category_select_and_the_search_box_have_labels(client, catalogue):
     assert '<select class="form-select" name="category" id="catalogue-category">' in body
     assert '<label class="form-label visually-hidden" for="catalogue-q">Search titles</label>' in body
     assert 'id="catalogue-q" value="" placeholder="Search titles">' in body
-    assert '<div class="table-responsive">\n<table class="table table-hover" id="listings">' in body
+    assert '<div class="table-responsive" tabindex="0">\n<table class="table table-hover" id="listings">' in body
 
 
 def test_a_bad_filter_is_tied_to_its_field(client, catalogue):

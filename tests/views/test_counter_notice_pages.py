@@ -41,7 +41,7 @@ def post_url(decision) -> str:
 def test_the_statement_page_offers_the_form_prefilled(client, bright_removal):
     body = page(client.get(bright_removal.seller_path()))
     assert 'id="counter-notice-form"' in body
-    assert (f"Listing L-100003 “Listing 3”, at https://portal.test/listings/L-100003/; removed on Nov. 16, 2025 "
+    assert (f"Listing L-100003 “Listing 3”, at https://portal.test/listings/L-100003/; removed on 16 November 2025 "
             f"after notice {bright_removal.item.notice.reference}.") in body
     assert 'value="bright@sellers.example"' in body
     assert ("restore the listing at the end of the 10th US business day after the day the counter-notice is filed "
@@ -59,8 +59,9 @@ def test_the_statements_translate_the_binding_english_word_for_word():
         assert str(seller_forms.STATEMENT_JURISDICTION) == legal.STATEMENT_JURISDICTION
 
 
-ORIGINAL = ('<div id="id_{field}_helptext" class="form-text"><span class="fw-semibold">English original (binding):'
-            '</span> <span lang="en">{text}</span></div>')
+# The label in German (the catalogue), before the binding English original.
+ORIGINAL = ('<div id="id_{field}_helptext" class="form-text"><span class="fw-semibold">'
+            'Englisches Original (verbindlich):</span> <span lang="en">{text}</span></div>')
 
 
 def test_in_another_language_the_english_original_is_shown_marked_binding(client, bright_removal):
@@ -156,7 +157,7 @@ def test_a_waiting_counter_notice_shows_its_restore_date_and_no_form(client, wai
     body = page(client.get(waiting_counter_notice.decision.seller_path()))
     assert ("Restore date</dt><dd class=\"col-sm-8\" id=\"restore-due\">at the end of Wednesday 3 December 2025, "
             "New York time, unless the rights holder reports a lawsuit before then</dd>") in body
-    assert "Found complete" in body and "Nov. 19, 2025, noon" in body  # DATETIME_FORMAT of the page's language
+    assert "Found complete" in body and "19 November 2025, 12:00" in body  # DATETIME_FORMAT of the page's language
     assert 'id="counter-notice-form"' not in body
 
 
@@ -164,7 +165,7 @@ def test_filing_twice_through_the_page_is_refused_with_the_reason(client, filed_
     response = client.post(post_url(filed_counter_notice.decision), form_data())
     assert response.status_code == 302
     body = page(client.get(response["Location"]))
-    assert "You have already filed a counter-notice against this removal (Nov. 18, 2025)" in body
+    assert "You have already filed a counter-notice against this removal (18 November 2025)" in body
     assert CounterNotice.objects.count() == 1
 
 
@@ -373,7 +374,7 @@ def test_the_tracking_page_shows_a_filed_counter_notice_without_the_seller_s_det
     [card] = re.findall(rf'<div class="card mb-3" id="counter-notice-{filed_counter_notice.pk}".*?</div></div>',
                         body, re.S)
     assert 'data-status="filed">Being checked for completeness</span>' in card
-    assert ("The seller filed a counter-notice, received on Nov. 18, 2025. A reviewer is checking it for "
+    assert ("The seller filed a counter-notice, received on 18 November 2025. A reviewer is checking it for "
             "completeness. You receive a copy, with the seller's contact details and the date the listing would be "
             "restored, once it is found complete.") in card
     for private in ("Li Wei", "12 Harbour Road", "+86 755 1234 5678", "li.wei@bright.example", "We filed a lawsuit"):

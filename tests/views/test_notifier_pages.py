@@ -23,7 +23,7 @@ from tests.factories import (
     routed,
     warned,
 )
-from tests.outline import headings, skipped_levels
+from tests.html_checks import headings, skipped_headings
 
 pytestmark = pytest.mark.django_db
 
@@ -205,10 +205,11 @@ def test_the_private_page_shows_the_statement_and_takes_an_appeal_once(client, n
     appeal = NotifierAppeal.objects.get()
     assert (appeal.appellant_email, appeal.text) == ("", "The listing uses our mark in its photos.")
     assert 'data-status="filed"' in client.get(measure.private_path()).content.decode()
-    outline = headings(client.get(measure.private_path()).content.decode())
+    page = client.get(measure.private_path()).content.decode()
+    outline = headings(page)
     assert outline[:3] == [(1, "Statement of reasons: suspension of notice handling"),
                            (2, f"Suspension of notice handling · notices from {ANNA}"), (3, "Appeal (DSA Art. 20)")]
-    assert skipped_levels(outline) == []
+    assert skipped_headings(page) == []
     response = client.post(url, {"text": "Another reason altogether, filed twice."})
     assert response.status_code == 409 and "a measure can be appealed once" in text(response)
 
@@ -321,7 +322,8 @@ def test_the_leads_notifier_pages_skip_no_heading_level_and_scope_every_header(c
         assert all(later <= earlier + 1 for earlier, later in zip(levels, levels[1:], strict=False)), (url, levels)
         assert re.findall(r"<th(?=[\s>])(?![^>]*scope=)[^>]*>", main) == [], url
         assert re.findall(r"<th[^>]*>\s*</th>", main) == [], url
-        assert main.count("<table") == len(re.findall(r'<div class="table-responsive">\s*<table', main)), url
+        boxed = re.findall(r'<div class="table-responsive" tabindex="0">\s*<table', main)
+        assert main.count("<table") == len(boxed), url
     listed = _main(client.get("/review/notifiers/").content.decode())
     assert '<span class="visually-hidden">Yours to decide?</span>' in listed
     assert '<span class="badge bg-secondary" title="You decided the measure">not yours to decide</span>' in listed

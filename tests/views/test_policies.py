@@ -9,8 +9,9 @@ from datetime import time, timedelta
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
-from takedowns import routing, trust
+from takedowns import legal, policies, routing, sla, trust
 from takedowns.enums import ClockKind, SubmitterTrust
 from takedowns.models import OutboundEmail, Penalty, ReasonCode, SlaPolicy
 from takedowns.workflow import clocks
@@ -384,3 +385,98 @@ def test_the_statements_and_the_decision_email_state_the_configured_appeal_windo
     assert "free of charge, within 12 months of this decision (internal complaint handling, DSA Art. 20)" \
         in submitter.body_text
     assert "within 12 months of this decision" in submitter.body_html
+
+
+# --- Issue 13: what the pages compute follows the visitor's language. ---
+
+def german_text(client, url: str) -> str:
+    """The page's main content as text, asked for in German (the browser's Accept-Language)."""
+    with translation.override("de"):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 200 and response.headers["Content-Language"] == "de"
+    page = response.content.decode()
+    main = page[page.index("<main"):page.index("</main>")]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", main)).split()).replace(" ;", ";").replace(" .", ".")
+
+
+def test_weekdays_and_countries_of_a_working_hours_calendar_come_in_the_visitors_language(client):
+    # Django ships the names of the weekdays and django-countries those of the countries in German; the
+    # sentences around them are the portal's own messages (their msgids until the catalogues are compiled).
+    SlaPolicy.objects.filter(clock=ClockKind.SELLER_PENALTY).update(
+        target=timedelta(hours=16), business_hours=True, country="DE", subdivision="BY", timezone="Europe/Berlin",
+        day_start=time(8, 0), day_end=time(18, 30))
+    text = german_text(client, REPEAT)
+    assert "working hours only: 08:00 to 18:30 (Europe/Berlin time), Montag to Freitag; public holidays in " \
+           "Deutschland (BY) do not count" in text
+    assert "Monday" not in text and "Friday" not in text and "Germany" not in text
+    # The same page in English, right after: nothing computed in German is kept.
+    assert "Monday to Friday; public holidays in Germany (BY) do not count" in text_of(client, REPEAT)
+
+
+def test_a_calendar_of_separate_weekdays_lists_them_in_the_visitors_language():
+    calendar = sla.Calendar(business_hours=True, timezone="Asia/Shanghai", day_start=time(9, 0),
+                            day_end=time(17, 0), workdays=frozenset({0, 2, 4}))
+    assert policies.calendar_text(calendar) == ("working hours only: 09:00 to 17:00 (Asia/Shanghai time), Monday, "
+                                                "Wednesday, Friday")
+    with translation.override("zh-hans"):
+        assert policies.calendar_text(calendar).endswith("星期一, 星期三, 星期五")
+    with translation.override("de"):
+        assert policies.calendar_text(calendar).endswith("Montag, Mittwoch, Freitag")
+
+
+def test_the_holiday_country_of_the_restore_window_is_named_in_the_visitors_language(client, settings):
+    settings.COUNTER_NOTICE_HOLIDAY_COUNTRY = "US-NY"
+    text = german_text(client, CONTESTING)
+    assert "without the public holidays of Vereinigte Staaten von Amerika (NY)" in text
+    assert "holidays of United States" not in text
+
+
+def test_the_computed_texts_are_worked_out_for_each_page_in_its_language():
+    """Nothing is computed once at import: each call gives plain text in the language active then, the
+    portal's marked sentences (their msgids where no catalogue is compiled) and Django's own words."""
+    with translation.override("de"):
+        policy = policies.repeat_infringer_policy()
+        handling = policies.notice_handling()
+    rung = policy.rungs[-1]
+    assert (rung.strikes, rung.effect, rung.duration) == ("4 or more", "Your account is closed.",
+                                                          "Permanent, unless the decision is reversed")
+    assert all(type(value) is str for value in (rung.label, rung.effect, policy.penalty_targets.measures))
+    decision = handling.targets[ClockKind.TAKEDOWN_DECISION]
+    assert [target.scope for target in decision.targets] == ["Notices from trusted flaggers (DSA Art. 22)",
+                                                             "All other cases"]
+    assert handling.priority_points[:3] == [("Trusted flagger (DSA Art. 22)", 40), ("Good-faith programme member", 20),
+                                            ("Counterfeit goods reported", 30)]
+    assert all(type(label) is str for label, _ in handling.priority_points)
+    assert policies.duration_text(timedelta(hours=1, minutes=30)) == "1 hour 30 minutes"
+    assert policies.duration_text(timedelta(0)) == "immediately"
+    assert policies.duration_text(timedelta(days=1), working=True) == "24 hours of working time"
+
+
+def test_a_scope_by_reason_reads_as_a_sentence_in_every_combination():
+    copied = SlaPolicy(clock=ClockKind.TAKEDOWN_DECISION, reason="copyright_images", target=timedelta(hours=3))
+    assert policies.scope_text(copied, others=False) == "Notices reporting copied images (copyright)"
+    design = SlaPolicy(clock=ClockKind.TAKEDOWN_DECISION, right_type="design", min_priority=20,
+                       target=timedelta(hours=3))
+    assert policies.scope_text(design, others=False) == ("Design notices, with priority 20 or more (every notice of "
+                                                         "a trusted flagger or of a good-faith programme member "
+                                                         "reaches it)")
+    high = SlaPolicy(clock=ClockKind.TAKEDOWN_DECISION, min_priority=60, target=timedelta(hours=3))
+    assert policies.scope_text(high, others=False) == "Notices with priority 60 or more"
+    flagged = SlaPolicy(clock=ClockKind.TAKEDOWN_DECISION, trusted_flagger_only=True, reason="patent",
+                        target=timedelta(hours=3))
+    assert policies.scope_text(flagged, others=True) == ("Notices from trusted flaggers (DSA Art. 22), reporting "
+                                                         "patent infringement")
+
+
+def test_the_sworn_statements_come_with_their_binding_english_on_a_translated_page(client):
+    with translation.override("de"):
+        handling = client.get(HANDLING, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+        contesting = client.get(CONTESTING, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    for page, element_id, english in ((handling, "good-faith-original", legal.GOOD_FAITH_TEXT),
+                                      (handling, "accuracy-original", legal.ACCURACY_TEXT),
+                                      (contesting, "statement-mistake-original", legal.STATEMENT_MISTAKE),
+                                      (contesting, "statement-jurisdiction-original", legal.STATEMENT_JURISDICTION)):
+        block = page[page.index(f'id="{element_id}"'):]
+        assert block.index(f'<span lang="en">{html.escape(english)}</span>') < block.index("</div>")
+    english_page = client.get(HANDLING).content.decode() + client.get(CONTESTING).content.decode()
+    assert "english-original" not in english_page

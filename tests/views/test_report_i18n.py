@@ -77,7 +77,7 @@ def test_the_report_repeats_no_landmark_and_its_tables_are_named(client, dataset
     if url != "/transparency/":
         assert '<nav class="small mb-2" aria-label="Breadcrumb"' in page
         tables = page.count("<table")
-        assert tables > 10 and page.count('<div class="table-responsive">') == tables
+        assert tables > 10 and page.count('<div class="table-responsive" tabindex="0">') == tables
         assert page.count('<table class="table table-sm" aria-labelledby="report-section-') == tables
         assert page.count('<th scope="col">') == 2 * tables
 

@@ -23,6 +23,7 @@ ROUTES = {
     "takedowns:notice_filed": PUBLIC,  # the form's own random one-time key is the only way in
     "takedowns:confirm": TOKEN,
     "takedowns:track": TOKEN,
+    "takedowns:track_state": TOKEN,
     "takedowns:withdraw": TOKEN,
     "takedowns:answer": TOKEN,
     "takedowns:resubmit": TOKEN,
@@ -141,7 +142,8 @@ def url_of(name: str, case: dict, token_ok: bool = True) -> str:
     by_name = {
         "notice_filed": [notice.submission_key], "confirm": [notice.reference, notice.confirmation_token if token_ok
                                                                 else WRONG],
-        "track": [notice.reference, tracking], "withdraw": [notice.reference, tracking],
+        "track": [notice.reference, tracking], "track_state": [notice.reference, tracking],
+        "withdraw": [notice.reference, tracking],
         "answer": [notice.reference, tracking], "resubmit": [notice.reference, tracking, decision.pk],
         "appeal_rejection": [notice.reference, tracking, decision.pk],
         "report_lawsuit": [notice.reference, tracking, 1], "listing_detail": ["L-100001"],

@@ -1,10 +1,14 @@
 """The seller's private statement-of-reasons page."""
 
 import pytest
+from django.utils import translation
 from django.utils.html import escape
 
+from takedowns import emails
+from takedowns.enums import LEGAL_GROUNDS, RightType
+from takedowns.models import Decision, Seller
 from tests.factories import REMOVE, decided, decision_of
-from tests.outline import headings, skipped_levels
+from tests.html_checks import headings, skipped_headings
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +46,42 @@ def test_the_legal_ground_gives_our_reasons_and_the_notices_claim_apart_labelled
 
 
 def test_the_statement_page_skips_no_heading_level(client, decision):
-    outline = headings(client.get(decision.seller_path()).content.decode())
+    page = client.get(decision.seller_path()).content.decode()
+    outline = headings(page)
     assert outline[:3] == [(1, "Statement of reasons"), (2, "The decision and our reasons"), (3, "1. The measure")]
     assert (2, "Counter-notice (DMCA 512(g))") in outline and (2, "Appeal against the removal (DSA Art. 20)") in outline
     assert [level for level, _ in outline].count(1) == 1
-    assert skipped_levels(outline) == []
+    assert skipped_headings(page) == []
+
+
+def test_the_legal_ground_is_shown_through_the_catalogue_stored_english_as_its_fallback(client, decision):
+    """Issue 13: the ground is stored in English (LEGAL_GROUNDS) and the page and the e-mail show
+    `{% translate decision.legal_ground %}`: the text in the reader's language where the catalogue has it,
+    else the stored text as it is (a custom ground)."""
+    english = LEGAL_GROUNDS[RightType.TRADEMARK]
+    assert decision.legal_ground == english
+    assert f'<p id="legal-ground">{escape(english)}.</p>' in client.get(decision.seller_path()).content.decode()
+    # A ground the catalogue knows comes out translated: "Monday" is one Django's own German catalogue holds
+    # (the portal's catalogues are compiled by the lead); a text no catalogue holds is shown as stored.
+    Decision.objects.filter(pk=decision.pk).update(legal_ground="Monday")
+    assert '<p id="legal-ground">Montag.</p>' in german(client, decision.seller_path())
+    assert '<p id="legal-ground">Monday.</p>' in client.get(decision.seller_path()).content.decode()
+    Decision.objects.filter(pk=decision.pk).update(legal_ground="Our own custom ground")
+    assert '<p id="legal-ground">Our own custom ground.</p>' in german(client, decision.seller_path())
+
+
+def test_the_statement_e_mail_shows_the_legal_ground_in_the_sellers_language(decision):
+    Decision.objects.filter(pk=decision.pk).update(legal_ground="Monday")
+    Seller.objects.filter(pk=decision.item.decided_listing.seller_id).update(language="de",
+                                                                              email="acme@sellers.example")
+    email = emails.statement_of_reasons(Decision.objects.get(pk=decision.pk))
+    assert email is not None and email.language == "de"
+    assert "\n   Montag.\n" in email.body_text
+    assert '<p id="legal-ground">Montag.</p>' in email.body_html
+
+
+def german(client, url: str) -> str:
+    with translation.override("de"):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="de")
+    assert response.headers["Content-Language"] == "de"
+    return response.content.decode()

@@ -41,7 +41,7 @@ def test_confirming_routes_the_notice_and_opens_the_tracking_page(client, notice
     assert f"Notice {notice.reference}" in page
     assert "is confirmed and queued for review" in page
     assert 'data-state="not_found"' in page and "Listing not found at the marketplace" in page
-    assert "Rule applied: trademark skill, lowest open load (0)." in page
+    assert "Rule applied: reviewer with the skill for this right (Trademark), lowest open load (0)." in page
     # Every e-mail sent is shown: confirmation request, receipt, routed.
     for subject in ("Confirm your notice about 2 listings", f"Notice {notice.reference} received",
                     f"Notice {notice.reference} is with a reviewer"):
@@ -143,7 +143,7 @@ def test_the_counter_notice_statements_show_their_binding_english_in_another_lan
         body = client.get(notice.tracking_path(), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     block = re.search(rf'<div class="[^"]*english-original" id="{block_id}">(.*?)</div>', body, re.S)
     assert block
-    assert '<span class="fw-semibold">English original (binding):</span>' in block.group(1)
+    assert '<span class="fw-semibold">Englisches Original (verbindlich):</span>' in block.group(1)
     assert re.findall(r'<span lang="en" class="d-block">(.*?)</span>', block.group(1)) == [
         escape(legal.STATEMENT_MISTAKE), escape(legal.STATEMENT_JURISDICTION)]
     with translation.override("en"):

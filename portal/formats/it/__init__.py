@@ -1,1 +1,1 @@
-"""Italian: Django's formats without the weekday."""
+"""Italian: Django's formats without the weekday and the leading zero."""

@@ -33,6 +33,7 @@ STAFF_ONLY = [
                                                  "reconnect")),
     *(f"takedowns/forms/{name}.py" for name in ("review", "leads", "accounts")),
     "takedowns/admin.py",
+    "takedowns/two_factor.py",  # the staff log-in's second factor
 ]
 
 
