@@ -46,7 +46,7 @@ def words(term: Term) -> str:
     """A priority or assignment rule in the active language, e.g. "counterfeit reported (+30)"."""
     code, points = term["code"], term.get("points", 0)
     if code in ("trust", "trust_high_risk"):
-        trust = SubmitterTrust(term["trust"]).label
+        trust = SubmitterTrust(str(term["trust"])).label
         if code == "trust_high_risk":
             return _("%(trust)s: no points, high risk (+0)") % {"trust": trust}
         return _("%(trust)s (+%(points)s)") % {"trust": trust, "points": points}
@@ -64,7 +64,7 @@ def words(term: Term) -> str:
 
 
 def _assignment_words(term: Term) -> str:
-    values = {"right": RightType(term["right_type"]).label, "load": term.get("open_load", 0)}
+    values = {"right": RightType(str(term["right_type"])).label, "load": term.get("open_load", 0)}
     high_risk = bool(term.get("high_risk"))
     if term["code"] == "skilled":
         if high_risk:
@@ -102,7 +102,7 @@ def score_priority(reasons: list[str], listings: list[Listing], right_verified: 
     """Higher is reviewed sooner. `listings` are the reported listings found at the marketplace;
     `trust` is the submitter's rung on the trust ladder when the notice was confirmed. A high-risk
     notice (risk.py) gets no points for that rung: the good-faith fast path is closed to it."""
-    score, terms = 0, []
+    score, terms = 0, list[Term]()
     if trust in TRUST_POINTS and high_risk:
         terms.append({"code": "trust_high_risk", "trust": trust})
     elif trust in TRUST_POINTS:

@@ -123,7 +123,7 @@ def test_a_seller_appeals_a_penalty(now, bright, reviewers):
                                                      "penalty": penalty.pk})
     assert SlaClock.objects.get(kind=ClockKind.APPEAL_DECISION).appeal_id == appeal.pk
     assert emails_after(now + DAY) == [("appeal_received", "bright@sellers.example", None,
-                                        "Appeal received: warning of your seller account")]
+                                        "Appeal received: the measure on your seller account (warning)")]
     assert f"https://portal.test/penalty/{penalty.pk}/{penalty.seller_token}/" in \
         OutboundEmail.objects.get(kind="appeal_received").body_text
 
@@ -480,7 +480,8 @@ def test_reversing_a_penalty_lifts_it_and_the_account_follows(now, bright, revie
     # The seller's account is not the submitter's business.
     assert [(m.to, m.subject) for m in mail.outbox] == [
         (["bright@sellers.example"],
-         "Appeal decided: the restriction on new listings of your seller account is lifted")]
+         "Appeal decided: the measure on your seller account (restriction on new listings) is "
+         "lifted")]
     assert "The measure is lifted and the strike behind it no longer counts against you" in mail.outbox[0].body
 
 

@@ -201,11 +201,12 @@ def test_the_policy_is_configured_from_the_environment():
 
 
 def test_the_appeal_refusals_write_their_dates_in_the_readers_language_with_the_zone():
-    # Issue 13: the refusal is a marked sentence (its msgid until the catalogues are compiled); the date inside is
+    # Issue 13: the refusal is a marked sentence (German, from the catalogue); the date inside is
     # written by Django in the active language, the time zone named after it (appeal_rules.when).
     lifted = _measure(lifted_at=DECIDED + timedelta(days=2))
     with translation.override("de"):
         assert notifier_ladder.appeal_refusal(lifted, None, DECIDED + timedelta(days=3)) == (
-            "This measure was lifted on 3. März 2026 12:00 UTC; there is nothing left to appeal.")
+            "Diese Maßnahme wurde am 3. März 2026 12:00 UTC aufgehoben; es gibt nichts mehr, wogegen Beschwerde "
+            "eingelegt werden könnte.")
     with timezone.override("Europe/Paris"):
         assert notifier_ladder.when(DECIDED) == "1 March 2026, 13:00 CET"

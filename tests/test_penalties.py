@@ -156,12 +156,13 @@ def test_applying_a_penalty_twice_acts_once_and_tells_the_seller_once(now, brigh
     [message] = mail.outbox
     assert message.to == ["bright@sellers.example"]
     assert message.subject == "Your seller account: restriction on new listings (statement of reasons)"
-    for element in ("1. The measure", "Restriction on new listings of your seller account",
+    for element in ("1. The measure", "Restriction on new listings (your seller account).",
                     f"until {(now + timedelta(days=7)).strftime('%-d %B %Y')}", "You have 2 live strikes",
                     "3. Automated means", "applied automatically", "512(i)", "Art. 23", "6. Your options",
                     f"https://portal.test/penalty/{penalty.pk}/{penalty.seller_token}/"):
         assert element in message.body
-    assert "Restriction on new listings of your seller account" in message.alternatives[0][0]
+    html = message.alternatives[0][0]
+    assert "Restriction on new listings on your seller account: you cannot create new listings." in html
 
 
 def test_an_unreachable_marketplace_leaves_the_penalty_to_retry(now, bright, reviewers):

@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from takedowns import appeal_rules, legal, resubmission_rules, sla, tdb
 from takedowns.enums import (
@@ -144,8 +145,19 @@ def resubmission_offers(notice: Notice, items: list[NoticeItem], now: datetime) 
 
 
 # What may still change a decided case, as the tracking page's badge names it beside the status.
-OPEN_COUNTER_NOTICE = {CounterNoticeStatus.FILED: "counter-notice under review",
-                       CounterNoticeStatus.WAITING: "counter-notice accepted, restore pending"}
+OPEN_COUNTER_NOTICE = (CounterNoticeStatus.FILED, CounterNoticeStatus.WAITING)
+
+
+def _open_words(kind: str, count: int) -> str:
+    """One thing still open on a case, counted, in the reader's language (every language we ship has one
+    form for 1 and one for more, or a single form)."""
+    if kind == "appeal":
+        return _("appeal open") if count == 1 else _("%(count)s appeals open") % {"count": count}
+    if kind == CounterNoticeStatus.FILED:
+        return (_("counter-notice under review") if count == 1
+                else _("%(count)s counter-notices under review") % {"count": count})
+    return (_("counter-notice accepted, restore pending") if count == 1
+            else _("%(count)s counter-notices accepted, restore pending") % {"count": count})
 
 
 def status_badge(notice: Notice) -> str:
@@ -156,13 +168,14 @@ def status_badge(notice: Notice) -> str:
     appeals = Appeal.objects.filter(decision__item__notice=notice, status=AppealStatus.FILED).count()
     counted = CounterNotice.objects.filter(decision__item__notice=notice).aggregate(**{
         status: Count("pk", filter=Q(status=status)) for status in OPEN_COUNTER_NOTICE})
-    parts = [f"{appeals} appeals open" if appeals > 1 else "appeal open"] if appeals else []
-    for status, words in OPEN_COUNTER_NOTICE.items():
-        if counted[status]:
-            parts.append(f"{counted[status]} {words.replace('counter-notice', 'counter-notices')}"
-                         if counted[status] > 1 else words)
-    label = notice.get_status_display()
-    return f"{label} — {', '.join(parts)}" if parts else label
+    parts = [_open_words("appeal", appeals)] if appeals else []
+    parts += [_open_words(status, counted[status]) for status in OPEN_COUNTER_NOTICE if counted[status]]
+    label = str(notice.get_status_display())
+    if not parts:
+        return label
+    # Translators: the tracking page's badge: the notice's status, then what is still open on it
+    # ("Closed — appeal open, counter-notice under review"); the separator is the one of a list.
+    return _("%(status)s — %(open)s") % {"status": label, "open": pgettext("list separator", ", ").join(parts)}
 
 
 def submitter_clocks(notice: Notice, now: datetime) -> list[SlaClock]:

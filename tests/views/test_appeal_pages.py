@@ -100,10 +100,10 @@ def test_after_the_window_the_page_says_so_and_a_post_is_refused(client, now, br
     deadline = date_format(legal.appeal_deadline(removal.decided_at), "DATETIME_FORMAT")
     assert deadline.endswith("23:59")
     page = client.get(removal.seller_path()).content.decode()
-    assert f"The time to appeal ended on {deadline}:" in page and 'id="file-appeal"' not in page
+    assert f"The time to appeal ended on {deadline} UTC:" in page and 'id="file-appeal"' not in page
     response = client.post(appeal_url(removal), {"text": SELLER_APPEAL_TEXT})
     assert response.status_code == 409
-    assert f"The time to appeal ended on {deadline}:" in response.content.decode()
+    assert f"The time to appeal ended on {deadline} UTC:" in response.content.decode()
     assert not Appeal.objects.exists()
 
 

@@ -7,7 +7,9 @@ from django.template import Context, Template
 from django.utils import translation
 
 from takedowns import legal
+from takedowns.enums import CounterNoticeStatus
 from takedowns.models import ReasonCode
+from takedowns.selectors.notices import _open_words
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +65,11 @@ def test_a_label_in_a_sentence_keeps_the_capitals_its_language_keeps(language, e
     with translation.override(language):
         rendered = template.render(Context({"a": "Temporary suspension", "b": "Trademark", "c": "DSA rule"}))
     assert rendered == expected
+
+
+def test_what_is_still_open_on_a_case_is_counted_in_the_readers_language():
+    assert (_open_words("appeal", 1), _open_words("appeal", 2)) == ("appeal open", "2 appeals open")
+    with translation.override("de"):
+        assert (_open_words("appeal", 1), _open_words("appeal", 3)) == ("Beschwerde offen", "3 Beschwerden offen")
+        assert _open_words(CounterNoticeStatus.WAITING, 2) == (
+            "2 Gegendarstellungen angenommen, Wiederherstellung ausstehend")
