@@ -412,7 +412,8 @@ def test_a_reviewer_logs_in_decides_every_listing_of_a_notice_and_a_removed_list
     expect(page).to_have_url(f"{site}/review/notices/{notice.reference}/")
     expect(page.get_by_role("heading", name=f"Notice {notice.reference}")).to_be_visible()
     expect(page.locator("#notice-status")).to_have_text("With a reviewer")
-    rows = page.locator("#items tbody tr")
+    # Each listing is a card on the reviewer's page (issue 13: reported and now, side by side).
+    rows = page.locator("#items .review-listing")
     expect(rows).to_have_count(3)
     for position in range(3):
         expect(rows.nth(position)).to_have_attribute("data-state", "in_review")
@@ -460,7 +461,7 @@ def test_a_reviewer_logs_in_decides_every_listing_of_a_notice_and_a_removed_list
     ]
 
     # The public page of a removed listing, reached from the reviewer's notice page.
-    rows.nth(0).get_by_role("link", name="Listing 1").click()
+    rows.nth(0).get_by_role("link", name="L-100001", exact=True).click()
     expect(page).to_have_url(f"{site}/listings/L-100001/")
     expect(page.locator("#removed-banner")).to_contain_text("This listing has been removed")
     expect(page.get_by_role("link", name="Report this listing")).to_have_count(0)
@@ -550,7 +551,7 @@ def test_a_notice_with_evidence_goes_from_the_form_through_review_to_the_submitt
     expect(reviewer_page.get_by_role("alert")).to_have_text(f"You are working notice {notice.reference}.")
     expect(reviewer_page.locator("#claim")).to_have_count(0)
     form = reviewer_page.locator("#decide-form")
-    rows = reviewer_page.locator("#items tbody tr")
+    rows = reviewer_page.locator("#items .review-listing")
     form.get_by_label("Decision for listing 1", exact=True).select_option(label="Remove the listing")
     form.get_by_label("Decision for listing 2", exact=True).select_option(label="Reject the report")
     form.get_by_label("Reason code for listing 2", exact=True).select_option(label=code.title)
