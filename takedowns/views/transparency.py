@@ -227,8 +227,10 @@ def report_json(request: HttpRequest, period: str) -> JsonResponse:
     chosen = _period(period)
     if isinstance(chosen, str):
         return JsonResponse({"error": chosen}, status=404)
+    # Keys sorted: the same bytes whether the figures were just computed or read back from a snapshot
+    # (PostgreSQL's jsonb keeps keys in its own order, not the order they were written in).
     return JsonResponse(figures.live_report(chosen, timezone.now()),
-                        json_dumps_params={"indent": 2, "ensure_ascii": False})
+                        json_dumps_params={"indent": 2, "ensure_ascii": False, "sort_keys": True})
 
 
 def _cell(value: object) -> object:

@@ -47,7 +47,7 @@ def test_two_concurrent_resubmissions_of_one_listing_write_one(catalogue, review
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert sorted(outcomes) == ["Listing 1 is 'Waiting for the reviewer's decision': only a rejected listing can be "
+    assert sorted(outcomes) == ["Listing 1 is “Waiting for the reviewer's decision”: only a rejected listing can be "
                                 "resubmitted.", "won"]
     assert Resubmission.objects.count() == 1
     assert Event.objects.filter(notice=notice, kind=EventKind.RESUBMITTED).count() == 1
