@@ -125,12 +125,19 @@ class EvidenceKind(models.TextChoices):
     REGISTRATION_CERTIFICATE = "registration_certificate", _("Registration certificate")
     AUTHORISATION_LETTER = "authorisation_letter", _("Authorisation letter")
     TEST_BUY = "test_buy", _("Test-buy proof")
+    # A picture of the genuine product, sent with a right's registration: listing screening compares
+    # new listings' images with it (issue 14).
+    REFERENCE_IMAGE = "reference_image", _("Picture of the genuine product")
     OTHER = "other", _("Other evidence")
 
 
 class ListingStatus(models.TextChoices):
     ACTIVE = "active", pgettext_lazy("listing status", "Active")
     REMOVED = "removed", pgettext_lazy("listing status", "Removed")
+    # Listing screening (issue 14): a new or changed listing goes live only when screening publishes it.
+    PENDING = "pending", _("Waiting for screening")
+    HELD = "held", _("Held for review before it goes live")
+    BLOCKED = "blocked", _("Blocked: matches a listing removed before")
 
 
 class ActorKind(models.TextChoices):
@@ -186,6 +193,10 @@ class EventKind(models.TextChoices):
     APPEAL_FILED = "appeal_filed", _("Appeal filed")
     APPEAL_DECIDED = "appeal_decided", _("Appeal decided")
     RESUBMITTED = "resubmitted", _("Listing fixed and resubmitted by the submitter")
+    # Own-initiative cases (Notice.source = screening), opened by listing screening (issue 14).
+    SCREENING_HELD = "screening_held", _("Listing held by screening before it went live")
+    SCREENING_BLOCKED = "screening_blocked", _("Listing blocked: it matches a listing removed before")
+    LISTING_PUBLISHED = "listing_published", _("Listing published after review")
 
 
 class ClockKind(models.TextChoices):
@@ -197,6 +208,8 @@ class ClockKind(models.TextChoices):
     COUNTER_NOTICE_RESTORE = "counter_notice_restore", _("Counter-notice restore")
     APPEAL_DECISION = "appeal_decision", _("Appeal decision")
     COUNTER_NOTICE_CHECK = "counter_notice_check", _("Counter-notice completeness check")
+    # From a listing held by screening to the reviewer's decision on it (issue 14): the seller waits meanwhile.
+    SCREENING_REVIEW = "screening_review", _("Screening review")
 
 
 class PenaltyLevel(models.TextChoices):
@@ -389,3 +402,65 @@ class TdbSubmissionStatus(models.TextChoices):
 class TdbStatementKind(models.TextChoices):
     REMOVAL = "removal", _("Listing removal")
     ACCOUNT_MEASURE = "account_measure", _("Account measure")
+
+
+# --- Proactive protection (issue 14): the rights registry, listing screening, stay-down. ---
+
+class NoticeSource(models.TextChoices):
+    """Where a case comes from. A notice of a rights holder (DSA Art. 16), or the marketplace's own
+    initiative: a case listing screening opened for a listing it held or blocked. Such a case has no
+    notifier: no tracking link, no e-mail to a submitter, and the reports count it apart."""
+    NOTICE = "notice", _("Notice from a rights holder")
+    SCREENING = "screening", _("Own initiative: listing screening")
+
+
+class RightStatus(models.TextChoices):
+    """A right registered through the public form: confirmed by e-mail, then verified by a lead. Only
+    verified rights are on the protection list that screening reads."""
+    UNCONFIRMED = "unconfirmed", _("Waiting for e-mail confirmation")
+    PENDING = "pending", _("Confirmed, waiting for verification")
+    VERIFIED = "verified", _("Verified: on the protection list")
+    REJECTED = "rejected", _("Not verified")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the rights holder")
+    EXPIRED = "expired", _("Expired without confirmation")
+
+
+class RightEventKind(models.TextChoices):
+    REGISTERED = "registered", _("Right registered")
+    CONFIRMED = "confirmed", _("E-mail address confirmed")
+    VERIFIED = "verified", _("Verified by the marketplace")
+    REJECTED = "rejected", _("Not verified by the marketplace")
+    CHANGED = "changed", _("Protection details changed")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the rights holder")
+    EXPIRED = "expired", _("Expired without confirmation")
+
+
+class ScreeningOutcome(models.TextChoices):
+    PUBLISH = "publish", _("Published")
+    HOLD = "hold", _("Held for review")
+    BLOCK = "block", _("Blocked")
+
+
+# Higher wins: a listing with a hold and a block hit is blocked.
+SCREENING_SEVERITY: dict[str, int] = {ScreeningOutcome.PUBLISH: 0, ScreeningOutcome.HOLD: 1, ScreeningOutcome.BLOCK: 2}
+
+
+class ScreeningTrigger(models.TextChoices):
+    CREATED = "created", _("Listing created")
+    CHANGED = "changed", _("Listing changed")
+
+
+class ScreeningRuleCode(models.TextChoices):
+    """The rules listing screening knows how to evaluate (takedowns/screening/); a ScreeningRule row
+    tunes each (on, outcome, threshold)."""
+    BRAND_TERM = "brand_term", _("Protected brand term in the listing")
+    LOW_PRICE = "low_price", _("Price far below the genuine product's")
+    REFERENCE_IMAGE = "reference_image", _("Image like the genuine product's")
+    UNAUTHORISED_SELLER = "unauthorised_seller", _("Seller not authorised for the brand")
+    STAYDOWN_SAME_SELLER = "staydown_same_seller", _("Relisted by the seller of a removed listing")
+    STAYDOWN_OTHER_SELLER = "staydown_other_seller", _("Like a removed listing, another seller")
+
+
+class FingerprintSource(models.TextChoices):
+    REMOVAL = "removal", _("Removed listing")
+    REFERENCE = "reference", _("Picture of the genuine product")

@@ -4,6 +4,7 @@
 
 from datetime import datetime, time, timedelta
 from email.utils import make_msgid, parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -29,10 +30,12 @@ from takedowns.enums import (
     EmailStatus,
     EventKind,
     EvidenceKind,
+    FingerprintSource,
     InfringementReason,
     ItemState,
     Language,
     ListingStatus,
+    NoticeSource,
     NoticeStatus,
     NotifierEventKind,
     NotifierMeasureLevel,
@@ -40,9 +43,14 @@ from takedowns.enums import (
     NotifierScope,
     OrderType,
     PenaltyLevel,
+    RightEventKind,
+    RightStatus,
     RightType,
     RiskBand,
     RiskRuleCode,
+    ScreeningOutcome,
+    ScreeningRuleCode,
+    ScreeningTrigger,
     SellerAccount,
     SubmitterRole,
     SubmitterTrust,
@@ -88,9 +96,14 @@ class Seller(models.Model):
     # The language the seller reads, as the marketplace keeps it (the adapter mirrors it): their statements
     # of reasons, penalty statements, counter-notice and appeal e-mails are written in it (issue 13).
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN, db_default=Language.EN)
+    # The marketplace's key for a cluster of linked accounts (same person or business behind several sellers,
+    # as its own account-linking finds them); "" for none. Stay-down blocks a relisting by any account of the
+    # cluster, and a referral package can take the whole cluster (issue 14).
+    account_group = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     class Meta:
         indexes = [
+            models.Index(fields=["account_group"], name="seller_account_group", condition=~models.Q(account_group="")),
             # Risk screening's one query for sellers linked to a notifier (risk.gather_facts).
             models.Index(Upper("email"), name="seller_email"),
             models.Index(domain_of("email"), name="seller_email_domain"),
@@ -114,12 +127,22 @@ class Listing(models.Model):
     # The listing's picture: a path under static/ (the demo catalogue's demo-listings/<category>.svg)
     # or an absolute URL from the marketplace; "" for none. Shown to reviewers beside the snapshot's.
     image = models.CharField(max_length=500, blank=True, default="", db_default="")
+    # Product attributes as the seller gave them (brand, model, colour...): screened like the title.
+    attributes = models.JSONField(default=dict, blank=True, db_default=models.Value({}, models.JSONField()))
     status = models.CharField(max_length=16, choices=ListingStatus.choices, default=ListingStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # When screening last let the listing go live (null: never live, e.g. held then refused, or blocked).
+    published_at = models.DateTimeField(null=True, blank=True)
+    # The marketplace's sales of the listing, as the adapter mirrors them: the report's "proactive removals
+    # before the first sale" reads first_sold_at against the removal.
+    sales = models.PositiveIntegerField(default=0, db_default=0)
+    first_sold_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["category", "id"])]
+        indexes = [models.Index(fields=["category", "id"]),
+                   # The seller-side demo page and the screening figures: a seller's listings by status.
+                   models.Index(fields=["seller", "status"], name="listing_seller_status")]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.external_id})"
@@ -132,21 +155,82 @@ class Listing(models.Model):
 # --- Rights and reviewers. ---
 
 class Right(models.Model):
-    """A right the marketplace has verified (e.g. through a registry check)."""
+    """A right the marketplace knows: registered by its holder through the public form (no account; an
+    e-mail confirmation, then a lead's verification) or entered by staff. Verified rights are the
+    protection list that listing screening reads (issue 14); notices that reference one are prefilled
+    and need lighter evidence. Rows from before the registry are verified (the marketplace checked them)."""
 
     right_type = models.CharField(max_length=16, choices=RightType.choices)
     registration_number = models.CharField(max_length=80)
     office = models.CharField(max_length=80, help_text="Registry office or jurisdiction, e.g. EUIPO, USPTO.")
     owner_name = models.CharField(max_length=200)
     title = models.CharField(max_length=200, blank=True, help_text="Mark, work, design or invention.")
+    status = models.CharField(max_length=12, choices=RightStatus.choices, default=RightStatus.VERIFIED,
+                              db_default=RightStatus.VERIFIED)
+    # The goods or services the right covers, and their Nice classes ("18, 25"), as registered.
+    goods = models.TextField(blank=True, default="", db_default="")
+    classes = models.CharField(max_length=120, blank=True, default="", db_default="")
+    # The genuine product's usual price range: screening's low-price rule compares a listing's price with
+    # price_min (ScreeningRule.threshold is the share of it below which a listing is held).
+    price_min = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    price_max = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR", db_default="EUR")
+    # Sellers the holder authorised to sell the genuine product: screening publishes their listings.
+    authorised_sellers: "models.ManyToManyField[Seller, Any]" = models.ManyToManyField(
+        Seller, blank=True, related_name="authorised_rights")
+
+    # The registration, when a holder registered it through the public form (blank for staff-entered rows).
+    reference = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    submission_key = models.UUIDField(unique=True, null=True, blank=True)
+    tracking_token = models.CharField(max_length=64, blank=True, default="", db_default="")
+    confirmation_token = models.CharField(max_length=64, blank=True, default="", db_default="")
+    registrant_name = models.CharField(max_length=200, blank=True, default="", db_default="")
+    registrant_organisation = models.CharField(max_length=200, blank=True, default="", db_default="")
+    registrant_email = models.EmailField(blank=True, default="", db_default="")
+    registrant_role = models.CharField(max_length=16, choices=SubmitterRole.choices, blank=True, default="",
+                                       db_default="")
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN, db_default=Language.EN)
+    created_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Unconfirmed by then, the registration expires.")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    rejection_reason = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["right_type", "office", "registration_number"], name="unique_right"),
+            # One verified right per registration: a second registration of the same right waits for a lead,
+            # who verifies one of them (an unconfirmed copy cannot block the genuine holder).
+            models.UniqueConstraint(fields=["right_type", "office", "registration_number"], name="unique_right",
+                                    condition=models.Q(status=RightStatus.VERIFIED)),
         ]
+        indexes = [models.Index(fields=["status", "confirmed_at"], name="right_status_confirmed")]
 
     def __str__(self) -> str:
         return f"{self.get_right_type_display()} {self.registration_number} ({self.office})"
+
+    def tracking_path(self) -> str:
+        return reverse("takedowns:right_track", args=[self.reference, self.tracking_token])
+
+    def confirmation_path(self) -> str:
+        return reverse("takedowns:right_confirm", args=[self.reference, self.confirmation_token])
+
+
+class ProtectedTerm(models.Model):
+    """A brand term of a right, as its holder typed it and normalised (takedowns/screening/text.normalise):
+    screening finds every verified right's terms in a listing with one Aho-Corasick automaton."""
+
+    right = models.ForeignKey(Right, on_delete=models.CASCADE, related_name="terms")
+    term = models.CharField(max_length=100)
+    normalised = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["right", "normalised"], name="unique_term_per_right")]
+        indexes = [models.Index(fields=["normalised"], name="protected_term_normalised")]
+
+    def __str__(self) -> str:
+        return self.term
 
 
 class Reviewer(models.Model):
@@ -203,6 +287,11 @@ class Submitter(models.Model):
 class Notice(models.Model):
     reference = models.CharField(max_length=20, unique=True)
     status = models.CharField(max_length=24, choices=NoticeStatus.choices, default=NoticeStatus.UNCONFIRMED)
+    # A rights holder's notice, or an own-initiative case that listing screening opened (issue 14): such a
+    # case names the marketplace as its submitter, has no tracking link and sends no submitter e-mail;
+    # the queues, the figures and the TDB statements (source_type) tell the two apart by this field.
+    source = models.CharField(max_length=12, choices=NoticeSource.choices, default=NoticeSource.NOTICE,
+                              db_default=NoticeSource.NOTICE)
     # The form's one-time key: a resent or double-clicked POST finds the notice it already made.
     submission_key = models.UUIDField(unique=True)
     # Random secrets, never derived from the id; compared in constant time.
@@ -273,7 +362,8 @@ class Notice(models.Model):
             models.Index(fields=["confirmed_at"], name="notice_confirmed"),
             # The queue's counts: one index-only scan over open notices on PostgreSQL (bench/queue proposal 4).
             models.Index(fields=["status"],
-                         include=["assigned_to", "escalated_at", "right_type", "trust", "reason_mask", "risk_band"],
+                         include=["assigned_to", "escalated_at", "right_type", "trust", "reason_mask", "risk_band",
+                                  "source"],
                          condition=models.Q(status__in=OPEN_NOTICE_STATUSES), name="notice_open_counts"),
             models.Index(fields=["status", "expires_at"], name="notice_status_expires"),
             # "Assigned to me" in queue order; its prefix serves the reviewer's load queries too.
@@ -405,6 +495,8 @@ class Evidence(models.Model):
     # Set for files the submitter sent with the fix of a rejected listing (workflow/resubmissions.py).
     resubmission = models.ForeignKey("Resubmission", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="files")
+    # Set for files sent with a right's registration: its certificate, pictures of the genuine product.
+    right = models.ForeignKey(Right, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
     submission_key = models.UUIDField(db_index=True)
     kind = models.CharField(max_length=32, choices=EvidenceKind.choices)
     file = models.FileField(upload_to="%Y/%m/")
@@ -624,6 +716,8 @@ class OutboundEmail(models.Model):
     by a task. The tracking page shows these rows, so the submitter sees every e-mail."""
 
     notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
+    # Set for the e-mails of a right's registration (its private page shows them).
+    right = models.ForeignKey(Right, null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
     kind = models.CharField(max_length=40)
     to = models.EmailField()
     subject = models.CharField(max_length=300)
@@ -1266,3 +1360,150 @@ class TdbSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.puid} ({self.status})"
+
+
+class RightEvent(ImmutableRow):
+    """What happened to a registration, written once (the registration's private page shows them)."""
+
+    right = models.ForeignKey(Right, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=16, choices=RightEventKind.choices)
+    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["right", "created_at"], name="right_event_time")]
+
+    def __str__(self) -> str:
+        return f"{self.right_id} {self.kind}"
+
+
+# --- Listing screening and stay-down (issue 14): takedowns/screening/ decides, takedowns/workflow/screening.py
+# and takedowns/staydown.py write these rows. ---
+
+class ScreeningRule(models.Model):
+    """One listing-screening rule as data a lead tunes in the admin: whether it runs, what a hit does
+    (hold for review, or block), and its threshold, whose meaning the rule's description gives."""
+
+    code = models.CharField(max_length=32, choices=ScreeningRuleCode.choices, unique=True)
+    enabled = models.BooleanField(default=True)
+    outcome = models.CharField(max_length=8, choices=ScreeningOutcome.choices, default=ScreeningOutcome.HOLD)
+    threshold = models.FloatField(null=True, blank=True, help_text=(
+        "low_price: the share of the genuine minimum price below which a listing is held (0.5 = 50 %); "
+        "stay-down: the least estimated similarity (0-1) of a listing's text to a removed one's."))
+    max_distance = models.PositiveSmallIntegerField(null=True, blank=True, help_text=(
+        "reference_image and stay-down: the largest Hamming distance (bits of 64) between two pictures' hashes "
+        "that still counts as the same picture."))
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()} ({self.get_outcome_display()}{'' if self.enabled else ', off'})"
+
+
+class Screening(ImmutableRow):
+    """One screening of a listing, created or changed, and its outcome: written once, the record that
+    every outcome happened (publish too). A hold or block opened `case`, an own-initiative Notice."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="screenings")
+    trigger = models.CharField(max_length=8, choices=ScreeningTrigger.choices)
+    outcome = models.CharField(max_length=8, choices=ScreeningOutcome.choices)
+    case = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="screenings")
+    screened_at = models.DateTimeField()
+    # The listing's image hash as screened (takedowns/imaging.perceptual_hash), for the review page.
+    image_hash = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["screened_at"], name="screening_time"),
+                   models.Index(fields=["listing", "screened_at"], name="screening_listing"),
+                   models.Index(fields=["outcome", "screened_at"], name="screening_outcome_time")]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} {self.outcome}"
+
+
+class ScreeningHit(models.Model):
+    """One rule that fired in a screening, with what it matched: the right and term, or the removed
+    listing (stay-down), and the measure (price share, image distance, text similarity)."""
+
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="hits")
+    rule = models.CharField(max_length=32, choices=ScreeningRuleCode.choices)
+    outcome = models.CharField(max_length=8, choices=ScreeningOutcome.choices)
+    right = models.ForeignKey(Right, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    term = models.CharField(max_length=100, blank=True, default="")
+    field = models.CharField(max_length=32, blank=True, default="", help_text="Where it matched: title, description, "
+                                                                             "an attribute, the image.")
+    fingerprint = models.ForeignKey("Fingerprint", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    measure = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["rule", "screening"], name="screening_hit_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.rule} on {self.screening_id}"
+
+
+class Fingerprint(ImmutableRow):
+    """What stay-down and the reference-image rule compare a listing with: a removed listing (written
+    when it came down) or a genuine product's picture from a right's registration. Written once."""
+
+    source = models.CharField(max_length=12, choices=FingerprintSource.choices)
+    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decision = models.ForeignKey("Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    evidence = models.ForeignKey(Evidence, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey(Right, null=True, blank=True, on_delete=models.PROTECT, related_name="fingerprints")
+    seller = models.ForeignKey(Seller, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    account_group = models.CharField(max_length=40, blank=True, default="")
+    # The listing's text as MinHash values of its normalised shingles (takedowns/screening/text.py), and its
+    # 64-bit perceptual image hash as a signed integer (PostgreSQL bigint).
+    text_signature = models.JSONField(default=list, blank=True)
+    image_hash = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["listing"], name="fingerprint_listing",
+                                condition=models.Q(listing__isnull=False))]
+
+    def __str__(self) -> str:
+        return f"{self.source} fingerprint {self.pk}"
+
+
+class FingerprintKey(models.Model):
+    """The index that finds candidate fingerprints without a scan (multi-index hashing): each
+    fingerprint's image hash cut into bands and its text signature into LSH bands, one row per band,
+    the band's kind, position and value packed into `key` (takedowns/staydown.py says how)."""
+
+    fingerprint = models.ForeignKey(Fingerprint, on_delete=models.CASCADE, related_name="keys", db_index=False)
+    key = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key"], include=["fingerprint"], name="fingerprint_key")]
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint_id}:{self.key}"
+
+
+class Referral(ImmutableRow):
+    """A referral package for law enforcement that a lead built about a seller or a cluster of linked
+    sellers: written once, with the archive's SHA-256 (the record of who handed what to whom)."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="referrals")
+    sellers = models.ManyToManyField(Seller, related_name="+", help_text="Every seller in the package.")
+    authority = models.CharField(max_length=200, help_text="Who the package is for, e.g. a police unit or customs.")
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    archive = models.FileField(upload_to="referrals/%Y/%m/")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="referral_created")]
+
+    def __str__(self) -> str:
+        return self.reference
