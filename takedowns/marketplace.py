@@ -12,6 +12,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -49,6 +50,14 @@ class Marketplace(Protocol):
 
     def restore(self, listing: Listing) -> datetime:
         """Put a removed listing back and say when; doing it twice is harmless. Raises MarketplaceUnavailable."""
+
+    def publish(self, listing: Listing) -> datetime:
+        """Let a listing that screening held go live, and say when; doing it twice is harmless (issue 14).
+        Raises MarketplaceUnavailable."""
+
+    def listing_picture(self, listing: Listing) -> bytes | None:
+        """The bytes of the listing's picture, for screening's image hash; None when it has none we can read
+        (this site never fetches from another host: an adapter reads its marketplace's own store)."""
 
     def apply_penalty(self, seller: Seller, level: str | None, until: datetime | None) -> None:
         """Set the seller's account to the penalty `level` (restriction, suspension, termination;
@@ -101,6 +110,21 @@ class LocalCatalogue:
     def restore(self, listing: Listing) -> datetime:
         Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.ACTIVE, removed_at=None)
         return timezone.now()
+
+    def publish(self, listing: Listing) -> datetime:
+        published_at = timezone.now()
+        Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.ACTIVE, published_at=published_at)
+        return published_at
+
+    def listing_picture(self, listing: Listing) -> bytes | None:
+        # The demo catalogue's pictures are files under static/ (Listing.image is their path there).
+        if not listing.image or "://" in listing.image:
+            return None
+        found = finders.find(listing.image)
+        if not found:
+            return None
+        with open(found if isinstance(found, str) else found[0], "rb") as picture:
+            return picture.read()
 
     def apply_penalty(self, seller: Seller, level: str | None, until: datetime | None) -> None:
         account = ACCOUNT_FOR_PENALTY.get(level, SellerAccount.ACTIVE) if level is not None else SellerAccount.ACTIVE
