@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from takedowns import legal, risk, sla
-from takedowns.enums import ClockKind, DisputeOutcome
+from takedowns.enums import ClockKind, DisputeOutcome, ScreeningRuleCode
 from takedowns.models import (
     Appeal,
     AuthorityOrder,
@@ -29,6 +29,7 @@ from takedowns.models import (
     Decision,
     Event,
     Evidence,
+    Fingerprint,
     Listing,
     Notice,
     NoticeItem,
@@ -39,6 +40,7 @@ from takedowns.models import (
     OutboundEmail,
     OutOfCourtDispute,
     Penalty,
+    ProtectedTerm,
     ReasonCode,
     RemovalGround,
     Resubmission,
@@ -46,6 +48,7 @@ from takedowns.models import (
     ReviewerSkill,
     Right,
     RiskRule,
+    ScreeningRule,
     Seller,
     SlaClock,
     SlaPolicy,
@@ -53,6 +56,8 @@ from takedowns.models import (
     Submitter,
     TdbSubmission,
 )
+from takedowns.screening import fingerprints, terms
+from takedowns.screening.text import normalise
 
 SECRET_FIELDS: dict[str, frozenset[str]] = {
     "takedowns.notice": frozenset({"tracking_token", "confirmation_token", "submission_key"}),
@@ -438,6 +443,105 @@ class TdbSubmissionAdmin(ReadOnlyAdmin):
     list_display = ["puid", "kind", "status", "attempts", "tdb_uuid", "sent_at", "created_at"]
     list_filter = ["status", "kind"]
     search_fields = ["puid"]
+
+
+# --- Listing screening (issue 14): leads tune the rules; the protection list's terms; stay-down fingerprints. ---
+
+SCREENING_RULE_HELP: dict[str, str] = {
+    ScreeningRuleCode.BRAND_TERM: "A verified right's brand term disguised (found only after normalisation: "
+                                  "\"N1ke\", \"N.i.k.e\", Cyrillic letters). No threshold.",
+    ScreeningRuleCode.LOW_PRICE: "Names the brand (term or genuine picture) at a price below threshold x the "
+                                 "right's lowest genuine price, same currency. Threshold: a share, 0.5 = 50 %.",
+    ScreeningRuleCode.REFERENCE_IMAGE: "Picture within max distance bits of a genuine picture of a verified right. "
+                                       "Max distance also decides when a picture names the brand (low price, "
+                                       "unauthorised seller).",
+    ScreeningRuleCode.UNAUTHORISED_SELLER: "The right has authorised sellers, the listing names the brand, the "
+                                           "seller is not one of them. No threshold.",
+    ScreeningRuleCode.STAYDOWN_SAME_SELLER: "Like a removal in force of the same seller or a linked account: text "
+                                            "similarity at least threshold (0-1), or picture within max distance.",
+    ScreeningRuleCode.STAYDOWN_OTHER_SELLER: "Like a removal in force of another seller: text similarity at least "
+                                             "threshold (0-1), or picture within max distance.",
+}
+
+
+class ScreeningRuleForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        code, threshold, distance = cleaned.get("code"), cleaned.get("threshold"), cleaned.get("max_distance")
+        if distance is not None and distance > fingerprints.MAX_RADIUS:
+            self.add_error("max_distance", f"At most {fingerprints.MAX_RADIUS} bits (the image index finds no "
+                                           "farther picture).")
+        if threshold is not None and not 0 < threshold <= 1:
+            self.add_error("threshold", "A share between 0 and 1 (0.5 = 50 %).")
+        if code == ScreeningRuleCode.LOW_PRICE and threshold is None and "threshold" not in self.errors:
+            self.add_error("threshold", "This rule needs a threshold.")
+        if code == ScreeningRuleCode.REFERENCE_IMAGE and distance is None and "max_distance" not in self.errors:
+            self.add_error("max_distance", "This rule needs a max distance.")
+        return cleaned
+
+
+@admin.register(ScreeningRule)
+class ScreeningRuleAdmin(HidesSecrets):
+    """Each rule on or off, what a hit does and its threshold; every web and worker process screens with the
+    change from its next listing (saving bumps screening's version token)."""
+    form = ScreeningRuleForm
+    list_display = ["code", "enabled", "outcome", "threshold", "max_distance", "description"]
+    list_editable = ["enabled", "outcome", "threshold", "max_distance"]
+    list_filter = ["enabled", "outcome"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # the engine knows the codes of migration 0030 only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="What it checks")
+    def description(self, rule: ScreeningRule) -> str:
+        return SCREENING_RULE_HELP.get(rule.code, "")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        terms.changed()
+
+
+@admin.register(ProtectedTerm)
+class ProtectedTermAdmin(HidesSecrets):
+    """The protection list's brand terms (only a verified right's are screened). The registry writes them; a
+    lead may correct one here: its normalised form is recomputed and every process rebuilds its automaton."""
+    list_display = ["term", "normalised", "right", "right_status"]
+    list_select_related = ["right"]
+    search_fields = ["term", "normalised", "right__registration_number", "right__owner_name"]
+    readonly_fields = ["normalised"]
+    raw_id_fields = ["right"]
+    list_per_page = 100
+    show_full_result_count = False  # 100,000 terms: no count(*) per page
+
+    @admin.display(description="Right status")
+    def right_status(self, term: ProtectedTerm) -> str:
+        return term.right.get_status_display()
+
+    def save_model(self, request, obj, form, change):
+        obj.normalised = normalise(obj.term)
+        super().save_model(request, obj, form, change)
+        terms.changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        terms.changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        terms.changed()
+
+
+@admin.register(Fingerprint)
+class FingerprintAdmin(ReadOnlyAdmin):
+    """Stay-down and genuine-picture fingerprints, written by takedowns/staydown.py only."""
+    list_display = ["id", "source", "listing", "right", "seller", "account_group", "image_hash", "created_at"]
+    list_filter = ["source"]
+    raw_id_fields = ["listing", "decision", "evidence", "right", "seller"]
+    show_full_result_count = False  # millions of rows
 
 
 # --- Two-factor devices: a lead sees who has one and removes a lost one; the reviewer enrols anew. ---

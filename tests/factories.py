@@ -425,3 +425,47 @@ def suspended(now: datetime, lead: Reviewer, email: str = "anna@aerostride.examp
     their notice handling from then on. Returns the suspension."""
     warned(now, lead, email, listing=listings[0])
     return warned(now + timedelta(hours=1), lead, email, listing=listings[1])
+
+
+# --- Listing screening and stay-down (issue 14, ENGINE): rights on the protection list, listings as a seller
+# submits them, pictures with a known look. ---
+
+def protected_right(terms: Iterable[str] = ("Nike",), *, number: str = "EU-0001", price_min: str | None = None,
+                    currency: str = "EUR", authorised: Iterable[Seller] = (), status: str = "verified"):
+    """A right with brand terms (normalised as the registry stores them), verified unless `status` says
+    otherwise, written by hand (the registry's workflow is another helper's)."""
+    from takedowns.models import ProtectedTerm, Right  # noqa: PLC0415 (the issue-14 block stays self-contained)
+    from takedowns.screening.text import normalise  # noqa: PLC0415 (likewise)
+    right = Right.objects.create(right_type="trademark", registration_number=number, office="EUIPO",
+                                 owner_name=f"Owner of {number}", title=next(iter(terms), ""), status=status,
+                                 price_min=Decimal(price_min) if price_min is not None else None, currency=currency)
+    ProtectedTerm.objects.bulk_create([ProtectedTerm(right=right, term=term, normalised=normalise(term))
+                                       for term in terms])
+    right.authorised_sellers.set(list(authorised))
+    return right
+
+
+_LISTING_NUMBERS = iter(range(300001, 10**6))
+
+
+def submitted_listing(seller: Seller, title: str, description: str = "", *, price: str = "100.00",
+                      currency: str = "EUR", attributes: dict | None = None, image: str = "") -> Listing:
+    """A listing a seller just created, waiting for screening (L-300001, ...)."""
+    return Listing.objects.create(external_id=f"L-{next(_LISTING_NUMBERS)}", seller=seller, title=title,
+                                  description=description, category="shoes", price=Decimal(price),
+                                  currency=currency, attributes=attributes or {}, image=image,
+                                  status=ListingStatus.PENDING)
+
+
+def picture(seed: int, size: int = 64, fmt: str = "PNG") -> bytes:
+    """A picture of random blocks (the same for the same seed), as bytes of `fmt`."""
+    import io  # noqa: PLC0415 (likewise)
+    import random  # noqa: PLC0415 (likewise)
+
+    from PIL import Image  # noqa: PLC0415 (likewise)
+    chooser = random.Random(seed)
+    blocks = Image.new("L", (8, 8))
+    blocks.putdata([chooser.randrange(256) for _ in range(64)])
+    out = io.BytesIO()
+    blocks.resize((size, size), Image.Resampling.BILINEAR).save(out, fmt)
+    return out.getvalue()

@@ -1,0 +1,216 @@
+"""The screening engine: one listing against the protection list and the stay-down fingerprints, read-only.
+takedowns/workflow/screening.py records the verdict (Screening, ScreeningHit) and acts on it.
+
+The rules (ScreeningRuleCode; each a ScreeningRule row a lead tunes in the admin: enabled, outcome, threshold,
+max_distance). "Names the brand" = one of the right's terms in a screened field (plainly or disguised), or the
+listing's picture within reference_image's max_distance of one of the right's genuine pictures.
+- brand_term: a term of a verified right found only after normalisation (disguised: "N1ke", "N.i.k.e",
+  Cyrillic letters); a plain mention is no sign of a fake (resale of genuine goods).
+- low_price: names the brand and price < threshold x right.price_min, in the right's currency only.
+- reference_image: the picture within max_distance bits of a genuine picture of a verified right.
+- unauthorised_seller: the right has authorised sellers, the listing names the brand, the seller is not one.
+- staydown_same_seller: like a removed listing (text similarity >= threshold, or picture within max_distance)
+  of the same seller or of a linked account (the same non-empty account_group, then or now).
+- staydown_other_seller: the same likeness, with its own threshold and max_distance, another seller.
+The four brand rules never fire for a seller the right authorised (Right.authorised_sellers). Stay-down only
+counts removals still in force (not reversed on appeal, not restored). A disabled rule never fires. The
+outcome is the most severe hit's (enums.SCREENING_SEVERITY); no hit publishes.
+
+Costs per listing (bench/screening.py): the rules and the term automaton are cached per process (version
+checks in screening/terms.py: one cache read per listing); the fingerprint search is one index query and, only
+when something is close, one query for the fingerprints; the rights a hit names are read with their authorised
+sellers in one query, only when a term or a genuine picture matched.
+"""
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q
+
+from takedowns.enums import SCREENING_SEVERITY, FingerprintSource, RightStatus, ScreeningOutcome, ScreeningRuleCode
+from takedowns.imaging import perceptual_hash
+from takedowns.models import Decision, Listing, Right, ScreeningRule, Seller
+from takedowns.screening import fingerprints, terms
+
+RULES_SECONDS = 5.0  # an edit in the admin also bumps the version token: seen on the next listing
+BRAND_RULES = (ScreeningRuleCode.BRAND_TERM, ScreeningRuleCode.LOW_PRICE, ScreeningRuleCode.REFERENCE_IMAGE,
+               ScreeningRuleCode.UNAUTHORISED_SELLER)
+STAYDOWN_RULES = (ScreeningRuleCode.STAYDOWN_SAME_SELLER, ScreeningRuleCode.STAYDOWN_OTHER_SELLER)
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: str
+    outcome: str
+    right_id: int | None = None
+    term: str = ""
+    field: str = ""
+    fingerprint_id: int | None = None
+    measure: float | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: str
+    hits: tuple[Hit, ...]
+    image_hash: int | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    enabled: bool
+    outcome: str
+    threshold: float | None
+    max_distance: int | None
+
+
+_rules_cache: tuple[str, float, dict[str, Rule]] | None = None
+
+
+def rules(token: str | None = None) -> dict[str, Rule]:
+    """Every ScreeningRule row by code (enabled or not), cached per process for RULES_SECONDS or until the
+    protection version token changes."""
+    global _rules_cache  # the process's cache
+    token = terms.current_token() if token is None else token
+    cached, now = _rules_cache, time.monotonic()
+    if cached is not None and cached[0] == token and now - cached[1] < RULES_SECONDS:
+        return cached[2]
+    found = {row.code: Rule(row.code, row.enabled, row.outcome, row.threshold, row.max_distance)
+             for row in ScreeningRule.objects.all()}
+    _rules_cache = (token, now, found)
+    return found
+
+
+def forget() -> None:
+    """Drop this process's cached rules and automaton (tests; terms.changed() does it for every process)."""
+    global _rules_cache  # the process's cache
+    _rules_cache = None
+    terms._snapshot = None
+
+
+def _radius(value: int | None) -> int | None:
+    return None if value is None else max(0, min(value, fingerprints.MAX_RADIUS))
+
+
+def screen(listing: Listing, picture: bytes | None) -> Verdict:
+    """The verdict on a new or changed listing: its hits and the outcome; reads only."""
+    token = terms.current_token()
+    all_rules = rules(token)
+    on = {code: rule for code, rule in all_rules.items() if rule.enabled}
+    image_hash = perceptual_hash(picture) if picture else None
+    seller = listing.seller
+    hits: list[Hit] = []
+
+    fields = terms.listing_fields(listing.title, listing.description, listing.attributes)
+    term_hits = terms.find(fields, token) if any(code in on for code in BRAND_RULES) else []
+
+    # One search of the fingerprint index for both the genuine pictures and the removed listings.
+    reference_rule = all_rules.get(ScreeningRuleCode.REFERENCE_IMAGE)
+    reference_radius = _radius(reference_rule.max_distance) if reference_rule is not None else None
+    if not any(code in on for code in BRAND_RULES):
+        reference_radius = None
+    staydown = [on[code] for code in STAYDOWN_RULES if code in on]
+    radii = [radius for radius in [reference_radius, *(_radius(rule.max_distance) for rule in staydown)]
+             if radius is not None]
+    similarities = [rule.threshold for rule in staydown if rule.threshold is not None]
+    text_signature = (fingerprints.listing_signature(listing.title, listing.description, listing.attributes)
+                      if similarities else [])
+    matches = fingerprints.find(text_signature, image_hash, radius=max(radii) if radii else None,
+                                min_similarity=min(similarities) if similarities else None)
+
+    references = [match for match in matches if match.source == FingerprintSource.REFERENCE
+                  and match.distance is not None and reference_radius is not None
+                  and match.distance <= reference_radius]
+    right_ids = {hit.right_id for hit in term_hits} | {match.right_id for match in references if match.right_id}
+    if right_ids:
+        hits += _brand_hits(listing, on, term_hits, references, right_ids)
+
+    removals = [match for match in matches if match.source == FingerprintSource.REMOVAL]
+    if removals and staydown:
+        hits += _staydown_hits(listing, seller.account_group, on, removals)
+
+    outcome = max((hit.outcome for hit in hits), key=SCREENING_SEVERITY.__getitem__, default=ScreeningOutcome.PUBLISH)
+    return Verdict(outcome=outcome, hits=tuple(hits), image_hash=image_hash)
+
+
+def _brand_hits(listing: Listing, on: dict[str, Rule], term_hits: list[terms.TermHit],
+                references: list[fingerprints.Match], right_ids: set[int]) -> list[Hit]:
+    rights = Right.objects.filter(id__in=right_ids, status=RightStatus.VERIFIED).annotate(
+        authorised=Count("authorised_sellers"),
+        mine=Count("authorised_sellers", filter=Q(authorised_sellers=listing.seller_id)),
+    ).values_list("id", "price_min", "currency", "authorised", "mine").order_by("id")
+    hits: list[Hit] = []
+    for right_id, price_min, currency, authorised, mine in rights:
+        if mine:
+            continue  # an authorised seller is never held for the right's brand rules
+        named = [hit for hit in term_hits if hit.right_id == right_id]
+        pictures = sorted((match for match in references if match.right_id == right_id),
+                          key=lambda match: (match.distance, match.fingerprint_id))
+        if not named and not pictures:
+            continue
+        # What the brand was named by, for the hit: the first term found (field order), else the picture.
+        first = named[0] if named else None
+        named_term, named_field = (first.term, first.field) if first else ("", "image")
+        rule = on.get(ScreeningRuleCode.BRAND_TERM)
+        disguised = [hit for hit in named if hit.disguised]
+        if rule is not None and disguised:
+            hits.append(Hit(rule.code, rule.outcome, right_id, disguised[0].term, disguised[0].field))
+        rule = on.get(ScreeningRuleCode.LOW_PRICE)
+        if (rule is not None and rule.threshold is not None and price_min and currency == listing.currency
+                and listing.price is not None
+                and Decimal(listing.price) < Decimal(str(rule.threshold)) * price_min):
+            hits.append(Hit(rule.code, rule.outcome, right_id, named_term, named_field,
+                            measure=round(float(Decimal(listing.price) / price_min), 4)))
+        rule = on.get(ScreeningRuleCode.REFERENCE_IMAGE)
+        if rule is not None and pictures:
+            hits.append(Hit(rule.code, rule.outcome, right_id, field="image", fingerprint_id=pictures[0].fingerprint_id,
+                            measure=float(pictures[0].distance or 0)))
+        rule = on.get(ScreeningRuleCode.UNAUTHORISED_SELLER)
+        if rule is not None and authorised:
+            hits.append(Hit(rule.code, rule.outcome, right_id, named_term, named_field))
+    return hits
+
+
+def _likeness(match: fingerprints.Match, rule: Rule) -> tuple[str, float] | None:
+    """How the removed listing is like this one under the rule's own bars: ("text", similarity) or
+    ("image", distance), the text first; None when neither bar is met."""
+    if rule.threshold is not None and match.similarity is not None and match.similarity >= rule.threshold:
+        return "text", match.similarity
+    radius = _radius(rule.max_distance)
+    if radius is not None and match.distance is not None and match.distance <= radius:
+        return "image", float(match.distance)
+    return None
+
+
+def _staydown_hits(listing: Listing, account_group: str, on: dict[str, Rule],
+                   removals: list[fingerprints.Match]) -> list[Hit]:
+    # Only removals still in force: a decision reversed on appeal or a listing restored no longer stays down.
+    decision_ids = {match.decision_id for match in removals if match.decision_id is not None}
+    in_force = set(Decision.objects.filter(id__in=decision_ids, reversed_at=None, listing_restored_at=None)
+                   .values_list("id", flat=True)) if decision_ids else set()
+    # Linked accounts: the group the removed listing's seller had then, or has now (linked since).
+    linked = set(Seller.objects.filter(id__in={match.seller_id for match in removals},
+                                       account_group=account_group).values_list("id", flat=True)) \
+        if account_group else set()
+    best: dict[str, tuple[tuple, Hit]] = {}
+    for match in removals:
+        if match.decision_id is not None and match.decision_id not in in_force:
+            continue
+        same = (match.seller_id == listing.seller_id or match.seller_id in linked
+                or bool(account_group and match.account_group == account_group))
+        rule = on.get(ScreeningRuleCode.STAYDOWN_SAME_SELLER if same else ScreeningRuleCode.STAYDOWN_OTHER_SELLER)
+        if rule is None:
+            continue
+        likeness = _likeness(match, rule)
+        if likeness is None:
+            continue
+        field, measure = likeness
+        # The closest removed listing: the most similar text, else the nearest picture.
+        rank = (0, -measure, match.fingerprint_id) if field == "text" else (1, measure, match.fingerprint_id)
+        hit = Hit(rule.code, rule.outcome, match.right_id, field=field, fingerprint_id=match.fingerprint_id,
+                  measure=measure)
+        if rule.code not in best or rank < best[rule.code][0]:
+            best[rule.code] = (rank, hit)
+    return [best[code][1] for code in STAYDOWN_RULES if code in best]

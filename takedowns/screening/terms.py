@@ -1,0 +1,163 @@
+"""The protection list's brand terms, found in a listing's text with one Aho-Corasick automaton.
+
+Every ProtectedTerm of a VERIFIED right is a word of one automaton (pyahocorasick), stored as
+" " + normalised + " ": searched in " " + normalise(text) + " ", a term matches whole words only ("nike" in
+"nike air", never in "snikers"). Terms are not matched inside longer words ("nikeshoes"): a brand glued to
+another word is rare in listings, and matching substrings of words would hold every "pineapple" for "apple";
+a term of several words ("louis vuitton") matches as those words in a row.
+
+A match is *disguised* when the term is in the normalised text but not in the plain one (lower-cased, accents
+dropped, punctuation and spacing collapsed, nothing else): the seller obfuscated the name ("N1ke", "N.i.k.e",
+"Niiike", Cyrillic or full-width letters). That is the brand_term rule's sign of a fake; a plain mention is not
+(resale of genuine goods). Accents count as plain: "Hermes" for "Hermès" is how people type.
+
+The automaton is cached per process (building it for 100,000 terms takes about a second). It is rebuilt when
+the list changed, found by a version check on every search that costs one cache read:
+- a token in the shared cache (Redis in production), replaced by `changed()`, which protection.right_verified /
+  right_withdrawn and the admin's saves call: every process sees the change on its next listing;
+- the token missing (cache flushed or restarted): a new one is added and every process rebuilds;
+- a safety net for changes that bypass both (SQL, a forgotten call): every DB_CHECK_SECONDS the count and
+  highest id of the verified rights' terms are read (one aggregate query) and compared with the cached ones.
+"""
+
+import threading
+import time
+import unicodedata
+import uuid
+from dataclasses import dataclass
+
+import ahocorasick
+from django.core.cache import cache
+from django.db.models import Count, Max
+
+from takedowns.enums import RightStatus
+from takedowns.models import ProtectedTerm
+from takedowns.screening.text import _TOKEN, normalise
+
+VERSION_KEY = "screening:protection-version"
+DB_CHECK_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class TermHit:
+    """One verified right's term found in one field of a listing."""
+    right_id: int
+    term: str  # as the holder typed it
+    normalised: str
+    field: str  # "title", "description", "attribute:<key>"
+    disguised: bool
+
+
+def plain(text: str) -> str:
+    """The text lower-cased, accents dropped, as words separated by single spaces: what a listing says without
+    normalise()'s undoing of obfuscations (look-alike letters, digits for letters, spelled-out letters)."""
+    text = "".join(char for char in unicodedata.normalize("NFD", text.casefold())
+                   if not unicodedata.combining(char))
+    return " ".join(_TOKEN.findall(text))
+
+
+@dataclass
+class _Snapshot:
+    automaton: "ahocorasick.Automaton | None"
+    token: str | None
+    db_version: tuple[int, int]
+    checked_at: float
+
+
+_lock = threading.Lock()
+_snapshot: _Snapshot | None = None
+
+
+def changed() -> None:
+    """The protection list changed: every process rebuilds its automaton (and re-reads the screening rules)
+    on its next listing."""
+    global _snapshot  # the process's cache
+    _snapshot = None
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def current_token() -> str:
+    """The shared version token, created when missing (after a cache flush every process rebuilds)."""
+    token = cache.get(VERSION_KEY)
+    if token is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        token = cache.get(VERSION_KEY) or ""
+    return token
+
+
+def _db_version() -> tuple[int, int]:
+    found = ProtectedTerm.objects.filter(right__status=RightStatus.VERIFIED).aggregate(n=Count("id"), last=Max("id"))
+    return found["n"], found["last"] or 0
+
+
+def _build(token: str) -> _Snapshot:
+    db_version = _db_version()
+    entries: dict[str, list[tuple[int, str, str]]] = {}
+    rows = ProtectedTerm.objects.filter(right__status=RightStatus.VERIFIED).values_list("right_id", "term",
+                                                                                           "normalised")
+    for right_id, term, normalised in rows.iterator(chunk_size=5000):
+        if normalised:
+            entries.setdefault(normalised, []).append((right_id, term, plain(term)))
+    automaton = None
+    if entries:
+        automaton = ahocorasick.Automaton()
+        for normalised, rights in entries.items():
+            automaton.add_word(f" {normalised} ", (normalised, tuple(rights)))
+        automaton.make_automaton()
+    return _Snapshot(automaton, token, db_version, time.monotonic())
+
+
+def _automaton(token: str) -> "ahocorasick.Automaton | None":
+    global _snapshot  # the process's cache
+    snapshot = _snapshot
+    now = time.monotonic()
+    if snapshot is not None and snapshot.token == token:
+        if now - snapshot.checked_at < DB_CHECK_SECONDS:
+            return snapshot.automaton
+        if _db_version() == snapshot.db_version:
+            snapshot.checked_at = now
+            return snapshot.automaton
+    with _lock:
+        if _snapshot is None or _snapshot is snapshot:
+            _snapshot = _build(token)
+        return _snapshot.automaton
+
+
+def find(fields: list[tuple[str, str]], token: str | None = None) -> list[TermHit]:
+    """Every verified right's term in the given (field name, text) pairs, field by field, disguised or not.
+    `token`: current_token() when the caller read it already (one cache read per listing)."""
+    automaton = _automaton(current_token() if token is None else token)
+    if automaton is None:
+        return []
+    hits: list[TermHit] = []
+    for field, text in fields:
+        if not text:
+            continue
+        found = {value for _end, value in automaton.iter(f" {normalise(text)} ")}
+        if not found:
+            continue
+        padded_plain = f" {plain(text)} "
+        for normalised, rights in sorted(found):
+            for right_id, term, plain_term in rights:
+                disguised = not plain_term or f" {plain_term} " not in padded_plain
+                hits.append(TermHit(right_id, term, normalised, field, disguised))
+    return hits
+
+
+def listing_fields(title: str, description: str, attributes: object) -> list[tuple[str, str]]:
+    """The screened fields of a listing: title, description and every attribute's value (not its name)."""
+    fields = [("title", title or ""), ("description", description or "")]
+    if isinstance(attributes, dict):
+        for key, value in attributes.items():
+            fields.append((f"attribute:{key}", _as_text(value)))
+    return fields
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return " ".join(_as_text(part) for part in value)
+    if isinstance(value, dict):
+        return " ".join(_as_text(part) for part in value.values())
+    return str(value)
