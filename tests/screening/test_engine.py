@@ -6,9 +6,10 @@ from unittest import mock
 import pytest
 
 from takedowns.enums import FingerprintSource, ScreeningOutcome
-from takedowns.models import ScreeningRule, Seller
+from takedowns.models import Listing, ScreeningRule, Seller
 from takedowns.screening import engine, fingerprints
 from takedowns.screening.engine import Hit
+from takedowns.staydown import fingerprint_removal
 from tests.factories import protected_right, submitted_listing, taken_down
 
 pytestmark = pytest.mark.django_db
@@ -245,8 +246,6 @@ DESCRIPTION = "Comfortable running shoes in the original box with the receipt fr
 def removed(catalogue, now, reviewers):
     """L-100001 (Acme) with the text above, removed on a notice and fingerprinted (its picture hashes to
     GENUINE)."""
-    from takedowns.models import Listing  # noqa: PLC0415
-    from takedowns.staydown import fingerprint_removal  # noqa: PLC0415
     Listing.objects.filter(external_id="L-100001").update(title=TITLE, description=DESCRIPTION)
     decision = taken_down(now, "L-100001")
     with mock.patch("takedowns.staydown.perceptual_hash", return_value=GENUINE), \
