@@ -13,17 +13,22 @@ Keys (FingerprintKey.key, a signed 64-bit integer; always >= 0 here):
 Images: multi-index hashing. The 64-bit perceptual hash is cut into 4 bands of 16 bits (position 0 = the low
 16 bits). If two hashes differ by at most r bits, some band differs by at most floor(r / 4) bits (pigeonhole).
 For r <= 3 that is 0 bits: 4 keys are probed (each band's own value). For 4 <= r <= 7 it is at most 1 bit:
-each band's value and its 16 one-bit neighbours, 68 keys. Every hash within r is then among the candidates,
-and the exact distance is computed here: the result is exactly a brute-force scan's (tests/screening). Radii
-above 7 are refused (the admin allows at most 7; a larger one would need 2-bit neighbours).
+each band's value and its 16 one-bit neighbours, 68 keys. At a million fingerprints a 16-bit band value is
+shared by ~15 random ones, so 68 keys return ~1,000 index rows; only few are loaded, by a second pigeonhole
+step on the rows (candidates()): for r <= 6, a hash within r either equals the query on a band, or differs on
+every band by at least 1 and (the four differences summing to at most 6) by at most 1 on at least two bands.
+So a fingerprint is loaded only if one of its bands matched exactly or two matched within a bit (r = 7: one
+within a bit). Every hash within r is among the candidates, and the exact distance is computed on them: the
+result is exactly a brute-force scan's (tests/screening). Radii above 7 are refused (the admin allows at most
+7; a larger one would need 2-bit neighbours).
 
 Text: locality-sensitive hashing of the 32 MinHash values (screening/text.signature): 10 bands of 3 values
 (the last 2 values unused), each band hashed to 48 bits. A listing whose shingles overlap a removed one's with
 Jaccard similarity s shares at least one band with probability 1 - (1 - s^3)^10: 0.985 at s = 0.7, 0.9992 at
 0.8 (8 bands of 4 values would miss 11 % at 0.7). Candidates are then compared on all 32 values (similarity).
 
-A search is one query on the index (FingerprintKey, index fingerprint_key, joined to the fingerprint's image
-hash), then one query loading the few fingerprints that matched or share a text band.
+A search is one query on the index (FingerprintKey.objects.filter(key__in=keys), an index-only scan of
+fingerprint_key), then, when there are candidates, one query loading them by primary key.
 """
 
 import hashlib
@@ -68,17 +73,33 @@ def image_keys(image_hash: int) -> list[int]:
 
 
 def image_probe_keys(image_hash: int, radius: int) -> list[int]:
-    """The keys under which every stored hash within `radius` bits is found (4 keys for r <= 3, else 68)."""
+    """The keys under which every stored hash within `radius` bits is found (4 keys for r <= 3, else 68): each
+    band's own value first, then (r >= 4) its one-bit neighbours."""
     if radius < 0:
         return []
     if radius > MAX_RADIUS:
         raise ValueError(f"image search radius {radius} > {MAX_RADIUS}")
-    keys = []
-    for position, value in enumerate(_bands(image_hash)):
-        keys.append(pack(IMAGE, position, value))
-        if radius >= IMAGE_BANDS:
-            keys.extend(pack(IMAGE, position, value ^ (1 << bit)) for bit in range(IMAGE_BAND_BITS))
+    bands = _bands(image_hash)
+    keys = [pack(IMAGE, position, value) for position, value in enumerate(bands)]
+    if radius >= IMAGE_BANDS:
+        keys += [pack(IMAGE, position, value ^ (1 << bit)) for position, value in enumerate(bands)
+                 for bit in range(IMAGE_BAND_BITS)]
     return keys
+
+
+def image_candidates(rows: Iterable[tuple[int, int]], image_hash: int, radius: int) -> set[int]:
+    """The fingerprints among the index rows (key, fingerprint id) of image_probe_keys(image_hash, radius) that
+    can be within `radius` bits: a band equal, or (neighbours) enough bands within a bit (module docstring)."""
+    exact = set(image_keys(image_hash))
+    needed = 1 if radius >= MAX_RADIUS else 2
+    found: set[int] = set()
+    near: dict[int, set[int]] = {}
+    for key, fingerprint_id in rows:
+        if key in exact:
+            found.add(fingerprint_id)
+        elif key >> 60 == IMAGE:
+            near.setdefault(fingerprint_id, set()).add((key >> 48) & 0xFFF)
+    return found | {fingerprint_id for fingerprint_id, positions in near.items() if len(positions) >= needed}
 
 
 def text_keys(values: list[int]) -> list[int]:
@@ -146,28 +167,27 @@ def find(text_signature: list[int], image_hash: int | None, *, radius: int | Non
     if not probe:
         return []
     text_set = set(text)
-    distances: dict[int, int] = {}
-    text_candidates: set[int] = set()
-    rows = FingerprintKey.objects.filter(key__in=probe).values_list("key", "fingerprint_id", "fingerprint__image_hash")
-    for key, fingerprint_id, stored_hash in rows:
-        if key in text_set:
-            text_candidates.add(fingerprint_id)
-        elif image_hash is not None and radius is not None and stored_hash is not None:
-            if fingerprint_id not in distances:
-                found = image_distance(image_hash, stored_hash)
-                if found <= radius:
-                    distances[fingerprint_id] = found
-    wanted = set(distances) | text_candidates
+    rows = list(FingerprintKey.objects.filter(key__in=probe).values_list("key", "fingerprint_id"))
+    text_candidates = {fingerprint_id for key, fingerprint_id in rows if key in text_set}
+    by_image = (image_candidates(rows, image_hash, radius) if image_hash is not None and radius is not None
+                else set())
+    wanted = by_image | text_candidates
     if not wanted:
         return []
     matches = []
     loaded = Fingerprint.objects.filter(id__in=wanted, source__in=list(sources)).values_list(
-        "id", "source", "right_id", "seller_id", "account_group", "listing_id", "decision_id", "text_signature")
-    for (fingerprint_id, source, right_id, seller_id, group, listing_id, decision_id, stored_signature) in loaded:
+        "id", "source", "right_id", "seller_id", "account_group", "listing_id", "decision_id", "text_signature",
+        "image_hash")
+    for (fingerprint_id, source, right_id, seller_id, group, listing_id, decision_id, stored_signature,
+         stored_hash) in loaded:
         measured = similarity(text_signature, stored_signature) if fingerprint_id in text_candidates else None
         if measured is not None and (min_similarity is None or measured < min_similarity):
             measured = None
-        found_distance = distances.get(fingerprint_id)
+        found_distance = None
+        if fingerprint_id in by_image and stored_hash is not None and image_hash is not None and radius is not None:
+            found_distance = image_distance(image_hash, stored_hash)
+            if found_distance > radius:
+                found_distance = None
         if found_distance is None and measured is None:
             continue
         matches.append(Match(fingerprint_id, source, right_id, seller_id, group, listing_id, decision_id,

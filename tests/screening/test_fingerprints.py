@@ -45,11 +45,20 @@ def test_key_layout_packs_kind_position_and_value():
 
 def test_probes_are_4_keys_up_to_3_bits_and_68_up_to_7():
     assert [len(fingerprints.image_probe_keys(0, radius)) for radius in range(8)] == [4] * 4 + [68] * 4
+
+
+def test_only_a_band_equal_or_two_bands_within_a_bit_are_candidates_up_to_6_bits():
+    query = 0
+    one_band_near = fingerprints.pack(1, 0, 1)  # band 0 one bit off, every other band far: > 6 bits away
+    rows = [(one_band_near, 1), (fingerprints.pack(1, 0, 2), 2), (fingerprints.pack(1, 1, 4), 2),
+            (fingerprints.pack(1, 3, 0), 3), (fingerprints.pack(2, 0, 5), 4)]
+    assert fingerprints.image_candidates(rows, query, 6) == {2, 3}
+    assert fingerprints.image_candidates(rows, query, 7) == {1, 2, 3}
     with pytest.raises(ValueError, match="radius 8"):
         fingerprints.image_probe_keys(0, 8)
 
 
-@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@settings(max_examples=500, derandomize=True, database=None, deadline=None)
 @given(query=HASHES, stored=st.lists(st.tuples(HASHES, st.integers(0, 10)), max_size=30),
        radius=st.integers(0, 7), seed=st.integers(0, 1000))
 def test_multi_index_hashing_finds_exactly_what_a_scan_finds(query, stored, radius, seed):
@@ -57,11 +66,15 @@ def test_multi_index_hashing_finds_exactly_what_a_scan_finds(query, stored, radi
     # `bits` bits from the query (near the radius most of the time, where a miss would show).
     chooser = random.Random(seed)
     hashes = [value if bits > 8 else near(query, bits, chooser) for value, bits in stored]
-    index: dict[int, set[int]] = {}
-    for number, value in enumerate(hashes):
-        for key in fingerprints.image_keys(value):
-            index.setdefault(key, set()).add(number)
-    candidates = set().union(*(index.get(key, set()) for key in fingerprints.image_probe_keys(query, radius)))
+    # And hashes 4-7 bits away with no band equal (one bit or more flipped in every band): the second step's case.
+    for bits in range(4, 8):
+        flips = [16 * band + chooser.randrange(16) for band in range(4)]
+        flips += chooser.sample([bit for bit in range(64) if bit not in flips], bits - 4)
+        hashes.append(signed(query ^ sum(1 << bit for bit in flips)))
+    probe = set(fingerprints.image_probe_keys(query, radius))
+    rows = [(key, number) for number, value in enumerate(hashes) for key in fingerprints.image_keys(value)
+            if key in probe]
+    candidates = fingerprints.image_candidates(rows, query, radius)
     found = {number for number in candidates if distance(query, hashes[number]) <= radius}
     assert found == {number for number, value in enumerate(hashes) if distance(query, value) <= radius}
 
