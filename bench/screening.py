@@ -54,8 +54,12 @@ def picture(seed: int, size: int = 256, fmt: str = "JPEG") -> bytes:
     return out.getvalue()
 
 
+# Listing words: the common ones above and 2,000 made-up ones ("o" + two syllables, never a brand term's "q").
+VOCABULARY = WORDS + ["o" + first + second for first in SYLLABLES[:40] for second in SYLLABLES[:50]]
+
+
 def sentence(chooser: random.Random, words: int) -> str:
-    return " ".join(chooser.choice(WORDS) for _ in range(words))
+    return " ".join(chooser.choice(VOCABULARY) for _ in range(words))
 
 
 def load(db: str, terms: int, fingerprints: int) -> dict:

@@ -14,30 +14,37 @@ Images: multi-index hashing. The 64-bit perceptual hash is cut into 4 bands of 1
 16 bits). If two hashes differ by at most r bits, some band differs by at most floor(r / 4) bits (pigeonhole).
 For r <= 3 that is 0 bits: 4 keys are probed (each band's own value). For 4 <= r <= 7 it is at most 1 bit:
 each band's value and its 16 one-bit neighbours, 68 keys. At a million fingerprints a 16-bit band value is
-shared by ~15 random ones, so 68 keys return ~1,000 index rows; only few are loaded, by a second pigeonhole
-step on the rows (candidates()): for r <= 6, a hash within r either equals the query on a band, or differs on
-every band by at least 1 and (the four differences summing to at most 6) by at most 1 on at least two bands.
-So a fingerprint is loaded only if one of its bands matched exactly or two matched within a bit (r = 7: one
-within a bit). Every hash within r is among the candidates, and the exact distance is computed on them: the
-result is exactly a brute-force scan's (tests/screening). Radii above 7 are refused (the admin allows at most
-7; a larger one would need 2-bit neighbours).
+shared by ~15 random ones, so 68 keys meet ~1,000 index rows; the database keeps only the fingerprints that
+can be within r, by a lower bound on the distance from which keys matched: a band whose own value matched
+differs by 0 bits, one matched through a neighbour by 1, any other by at least 2 (at least 1 when neighbours
+were not probed). Each band matches at most one probe, so with weights exact = 2, neighbour = 1 (exact = 1
+without neighbours) the bound is 8 - sum (4 - sum) and a fingerprint is a candidate when
+sum >= 8 - r (4 - r). For r = 6 that is one band equal or two within a bit: ~60 of the ~1,000 rows, grouped in
+the database (image_candidates() is the same rule in Python, for the tests). Every hash within r is among the
+candidates, and the exact distance is computed on them: the result is exactly a brute-force scan's
+(tests/screening). Radii above 7 are refused (the admin allows at most 7; a larger one would need 2-bit
+neighbours).
 
 Text: locality-sensitive hashing of the 32 MinHash values (screening/text.signature): 10 bands of 3 values
 (the last 2 values unused), each band hashed to 48 bits. A listing whose shingles overlap a removed one's with
 Jaccard similarity s shares at least one band with probability 1 - (1 - s^3)^10: 0.985 at s = 0.7, 0.9992 at
 0.8 (8 bands of 4 values would miss 11 % at 0.7). Candidates are then compared on all 32 values (similarity).
 
-A search is one query on the index (FingerprintKey.objects.filter(key__in=keys), an index-only scan of
-fingerprint_key), then, when there are candidates, one query loading them by primary key.
+A search is one query on the index (FingerprintKey rows with key IN the probe keys, an index-only scan of
+fingerprint_key, grouped by fingerprint with the weights above), then, when there are candidates, one query
+loading them by primary key (no text signature), and one more for the signatures of the few that share a text
+band with the listing.
 """
 
 import hashlib
+import json
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Case, Count, Q, Sum, Value, When
 
 from takedowns.enums import FingerprintSource
 from takedowns.imaging import distance as image_distance
@@ -87,19 +94,21 @@ def image_probe_keys(image_hash: int, radius: int) -> list[int]:
     return keys
 
 
+def _weights(radius: int) -> tuple[int, int]:
+    """(weight of a band matched exactly, least sum of weights of a candidate) for a search within `radius`."""
+    return (2, 2 * IMAGE_BANDS - radius) if radius >= IMAGE_BANDS else (1, IMAGE_BANDS - radius)
+
+
 def image_candidates(rows: Iterable[tuple[int, int]], image_hash: int, radius: int) -> set[int]:
     """The fingerprints among the index rows (key, fingerprint id) of image_probe_keys(image_hash, radius) that
-    can be within `radius` bits: a band equal, or (neighbours) enough bands within a bit (module docstring)."""
+    can be within `radius` bits (the module docstring's lower bound); find() lets the database do the same."""
     exact = set(image_keys(image_hash))
-    needed = 1 if radius >= MAX_RADIUS else 2
-    found: set[int] = set()
-    near: dict[int, set[int]] = {}
+    exact_weight, least = _weights(radius)
+    gains: dict[int, int] = {}
     for key, fingerprint_id in rows:
-        if key in exact:
-            found.add(fingerprint_id)
-        elif key >> 60 == IMAGE:
-            near.setdefault(fingerprint_id, set()).add((key >> 48) & 0xFFF)
-    return found | {fingerprint_id for fingerprint_id, positions in near.items() if len(positions) >= needed}
+        if key >> 60 == IMAGE:
+            gains[fingerprint_id] = gains.get(fingerprint_id, 0) + (exact_weight if key in exact else 1)
+    return {fingerprint_id for fingerprint_id, gain in gains.items() if gain >= least}
 
 
 def text_keys(values: list[int]) -> list[int]:
@@ -166,25 +175,21 @@ def find(text_signature: list[int], image_hash: int | None, *, radius: int | Non
     probe += text
     if not probe:
         return []
-    text_set = set(text)
-    rows = list(FingerprintKey.objects.filter(key__in=probe).values_list("key", "fingerprint_id"))
-    text_candidates = {fingerprint_id for key, fingerprint_id in rows if key in text_set}
-    by_image = (image_candidates(rows, image_hash, radius) if image_hash is not None and radius is not None
-                else set())
-    wanted = by_image | text_candidates
+    # One query on the index, grouped per fingerprint: its image weights (the lower bound) and text bands met.
+    image = image_keys(image_hash) if image_hash is not None and radius is not None else []
+    exact_weight, least = _weights(radius) if image and radius is not None else (0, 1)
+    wanted = _candidates(probe, image, text, exact_weight, least if image else None)
     if not wanted:
         return []
+    rows = _load(list(wanted), list(sources))
+    signatures = _signatures([row[0] for row in rows if wanted[row[0]]])
     matches = []
-    loaded = Fingerprint.objects.filter(id__in=wanted, source__in=list(sources)).values_list(
-        "id", "source", "right_id", "seller_id", "account_group", "listing_id", "decision_id", "text_signature",
-        "image_hash")
-    for (fingerprint_id, source, right_id, seller_id, group, listing_id, decision_id, stored_signature,
-         stored_hash) in loaded:
-        measured = similarity(text_signature, stored_signature) if fingerprint_id in text_candidates else None
+    for fingerprint_id, source, right_id, seller_id, group, listing_id, decision_id, stored_hash in rows:
+        measured = similarity(text_signature, signatures[fingerprint_id]) if fingerprint_id in signatures else None
         if measured is not None and (min_similarity is None or measured < min_similarity):
             measured = None
         found_distance = None
-        if fingerprint_id in by_image and stored_hash is not None and image_hash is not None and radius is not None:
+        if image and stored_hash is not None and image_hash is not None and radius is not None:
             found_distance = image_distance(image_hash, stored_hash)
             if found_distance > radius:
                 found_distance = None
@@ -194,6 +199,58 @@ def find(text_signature: list[int], image_hash: int | None, *, radius: int | Non
                              found_distance, measured))
     matches.sort(key=lambda match: match.fingerprint_id)
     return matches
+
+
+# PostgreSQL gets the search as SQL with one array parameter per key list: building it through the ORM, with
+# ~100 parameters bound one by one, cost more CPU than the database's work (bench/screening.py). Other
+# databases (the unit tests' SQLite) get the same queries through the ORM.
+_CANDIDATES_SQL = f"""
+SELECT fingerprint_id, COUNT(*) FILTER (WHERE key = ANY(%(text)s::bigint[])) AS texts
+FROM {FingerprintKey._meta.db_table} WHERE key = ANY(%(probe)s::bigint[]) GROUP BY fingerprint_id
+HAVING COUNT(*) FILTER (WHERE key = ANY(%(text)s::bigint[])) > 0
+    OR (%(least)s::int IS NOT NULL AND SUM(CASE WHEN key = ANY(%(image)s::bigint[]) THEN %(exact)s::int
+                                                WHEN key = ANY(%(text)s::bigint[]) THEN 0 ELSE 1 END) >= %(least)s)
+"""
+_FIELDS = ("id", "source", "right_id", "seller_id", "account_group", "listing_id", "decision_id", "image_hash")
+_LOAD_SQL = (f"SELECT {', '.join(_FIELDS)} FROM {Fingerprint._meta.db_table} "
+             "WHERE id = ANY(%s::bigint[]) AND source = ANY(%s::text[])")
+_SIGNATURES_SQL = f"SELECT id, text_signature FROM {Fingerprint._meta.db_table} WHERE id = ANY(%s::bigint[])"
+
+
+def _candidates(probe: list[int], image: list[int], text: list[int], exact_weight: int,
+                least: int | None) -> dict[int, bool]:
+    """{fingerprint id: whether it shares a text band} of the fingerprints worth loading."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_CANDIDATES_SQL, {"probe": probe, "image": image, "text": text, "exact": exact_weight,
+                                             "least": least})
+            return {fingerprint_id: texts > 0 for fingerprint_id, texts in cursor.fetchall()}
+    grouped = FingerprintKey.objects.filter(key__in=probe).values("fingerprint_id").annotate(
+        gain=Sum(Case(When(key__in=image, then=Value(exact_weight)), When(key__in=text, then=Value(0)),
+                      default=Value(1))),
+        texts=Count("key", filter=Q(key__in=text)),
+    ).filter(Q(texts__gt=0) | Q(gain__gte=least) if least is not None else Q(texts__gt=0))
+    return {fingerprint_id: texts > 0 for fingerprint_id, texts in grouped.values_list("fingerprint_id", "texts")}
+
+
+def _load(ids: list[int], sources: list[str]) -> list[tuple]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_LOAD_SQL, [ids, sources])
+            return cursor.fetchall()
+    return list(Fingerprint.objects.filter(id__in=ids, source__in=sources).values_list(*_FIELDS))
+
+
+def _signatures(ids: list[int]) -> dict[int, list[int]]:
+    if not ids:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_SIGNATURES_SQL, [ids])
+            # Django has psycopg hand jsonb over as text (JSONField decodes it): so here too.
+            return {fingerprint_id: json.loads(value) if isinstance(value, str) else value
+                    for fingerprint_id, value in cursor.fetchall()}
+    return dict(Fingerprint.objects.filter(id__in=ids).values_list("id", "text_signature"))
 
 
 def reference(evidence: Evidence, right: Right, now: datetime) -> Fingerprint | None:
