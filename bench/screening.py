@@ -5,7 +5,9 @@ MinHash signatures, plus planted near-duplicates), it measures in one process wi
 - screen() per listing: p50/p95 over --listings listings, mixed (clean, a plain brand mention, a disguised
   brand, a low price, a relist by the same seller, a relist by another seller), each with a picture to hash;
   the verdicts are checked against what each kind must give;
-- a burst: --burst listings of one seller's catalogue screened one after another (listings/s);
+- a burst: --burst listings screened one after another with screen() (listings/s), and the same burst through
+  screen_many in batches of --batch (one database round of each kind per batch), checked to give the same
+  verdicts;
 - what screening adds to creating a listing: the listing INSERT alone vs the INSERT + screen() + the
   Screening and ScreeningHit INSERTs (CASES's workflow, listing_submitted, is not on this branch: this is its
   read and write cost without the case it opens for a hold), in interleaved pairs, medians and their ratio.
@@ -233,7 +235,20 @@ def measure(args: argparse.Namespace) -> dict:
         engine.screen(listing, picture_bytes)
     seconds = time.perf_counter() - t0
     result["burst"] = {"listings": len(burst), "seconds": round(seconds, 2), "per_second": round(len(burst) / seconds)}
-    harness.log(f"burst: {result['burst']}")
+    harness.log(f"burst, screen() one by one: {result['burst']}")
+    # The same burst through screen_many in batches (a bulk import screened as it arrives, args.batch at a time).
+    t0, batched = time.perf_counter(), []
+    for start in range(0, len(burst), args.batch):
+        batched += engine.screen_many([(listing, picture_bytes) for _kind, listing, picture_bytes
+                                       in burst[start:start + args.batch]])
+    seconds = time.perf_counter() - t0
+    alone = [engine.screen(listing, picture_bytes) for _kind, listing, picture_bytes in burst[:200]]
+    result["burst_batched"] = {"listings": len(burst), "batch": args.batch, "seconds": round(seconds, 2),
+                               "per_second": round(len(burst) / seconds),
+                               "same_verdicts_as_one_by_one_first_200": batched[:200] == alone}
+    harness.log(f"burst, screen_many: {result['burst_batched']}")
+    if batched[:200] != alone:
+        wrong.append("screen_many differs from screen")
 
     # The listing INSERT alone vs INSERT + screen() + Screening (+ hits), interleaved pairs, each its own commit.
     seller = Seller.objects.get(pk=1)
@@ -264,6 +279,7 @@ def measure(args: argparse.Namespace) -> dict:
     harness.log(f"create vs create+screen: {result['create_vs_screened_ms']}")
     Listing.objects.filter(external_id__startswith=run).update(status="removed")  # not reused by the next run
     result["uptime_end"] = harness.uptime()
+    result["wrong_verdicts"] = wrong
     result["ok"] = not wrong
     return result
 
@@ -276,6 +292,7 @@ def main() -> int:
     parser.add_argument("--listings", type=int, default=2000)
     parser.add_argument("--burst", type=int, default=5000)
     parser.add_argument("--pairs", type=int, default=400)
+    parser.add_argument("--batch", type=int, default=100, help="listings per screen_many call in the burst")
     parser.add_argument("--reuse", action="store_true", help="keep the database, and use it if it is there")
     parser.add_argument("--smoke", action="store_true", help="10,000 fingerprints, 200 listings, a burst of 500")
     args = parser.parse_args()

@@ -16,17 +16,19 @@ The four brand rules never fire for a seller the right authorised (Right.authori
 counts removals still in force (not reversed on appeal, not restored). A disabled rule never fires. The
 outcome is the most severe hit's (enums.SCREENING_SEVERITY); no hit publishes.
 
-Costs per listing (bench/screening.py): the rules and the term automaton are cached per process (version
-checks in screening/terms.py: one cache read per listing); the fingerprint search is one index query and, only
-when something is close, one query for the fingerprints; the rights a hit names are read with their authorised
-sellers in one query, only when a term or a genuine picture matched.
+Costs (bench/screening.py): the rules and the term automaton are cached per process (version checks in
+screening/terms.py: one cache read per listing, or per batch with screen_many); the fingerprint search is one
+index query and, only when something is close, one query for the fingerprints (one more for text signatures);
+the rights a hit names are read in one query (one more for their authorised sellers, when they have some), the
+decisions and account groups of matched removals in one or two. screen_many does each once per batch.
 """
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from takedowns.enums import SCREENING_SEVERITY, FingerprintSource, RightStatus, ScreeningOutcome, ScreeningRuleCode
 from takedowns.imaging import perceptual_hash
@@ -96,60 +98,96 @@ def _radius(value: int | None) -> int | None:
 
 def screen(listing: Listing, picture: bytes | None) -> Verdict:
     """The verdict on a new or changed listing: its hits and the outcome; reads only."""
+    return screen_many([(listing, picture)])[0]
+
+
+@dataclass
+class _Listing:
+    listing: Listing
+    image_hash: int | None
+    term_hits: list[terms.TermHit]
+    text_signature: list[int]
+
+
+def screen_many(items: Sequence[tuple[Listing, bytes | None]]) -> list[Verdict]:
+    """screen() for each (listing, picture) of a batch, e.g. a seller's catalogue imported at once: the same
+    verdicts, with the rules, the version check and each database lookup once for the whole batch."""
     token = terms.current_token()
     all_rules = rules(token)
     on = {code: rule for code, rule in all_rules.items() if rule.enabled}
-    image_hash = perceptual_hash(picture) if picture else None
-    seller = listing.seller
-    hits: list[Hit] = []
-
-    fields = terms.listing_fields(listing.title, listing.description, listing.attributes)
-    term_hits = terms.find(fields, token) if any(code in on for code in BRAND_RULES) else []
-
-    # One search of the fingerprint index for both the genuine pictures and the removed listings.
+    brand_rules = any(code in on for code in BRAND_RULES)
     reference_rule = all_rules.get(ScreeningRuleCode.REFERENCE_IMAGE)
-    reference_radius = _radius(reference_rule.max_distance) if reference_rule is not None else None
-    if not any(code in on for code in BRAND_RULES):
-        reference_radius = None
+    reference_radius = _radius(reference_rule.max_distance) if reference_rule is not None and brand_rules else None
     staydown = [on[code] for code in STAYDOWN_RULES if code in on]
     radii = [radius for radius in [reference_radius, *(_radius(rule.max_distance) for rule in staydown)]
              if radius is not None]
     similarities = [rule.threshold for rule in staydown if rule.threshold is not None]
-    text_signature = (fingerprints.listing_signature(listing.title, listing.description, listing.attributes)
-                      if similarities else [])
-    matches = fingerprints.find(text_signature, image_hash, radius=max(radii) if radii else None,
-                                min_similarity=min(similarities) if similarities else None)
 
-    references = [match for match in matches if match.source == FingerprintSource.REFERENCE
-                  and match.distance is not None and reference_radius is not None
-                  and match.distance <= reference_radius]
-    right_ids = {hit.right_id for hit in term_hits} | {match.right_id for match in references if match.right_id}
-    if right_ids:
-        hits += _brand_hits(listing, on, term_hits, references, right_ids)
+    prepared = []
+    for listing, picture in items:
+        fields = terms.listing_fields(listing.title, listing.description, listing.attributes)
+        prepared.append(_Listing(
+            listing, perceptual_hash(picture) if picture else None, terms.find(fields, token) if brand_rules else [],
+            fingerprints.listing_signature(listing.title, listing.description, listing.attributes)
+            if similarities else []))
+    # One search of the fingerprint index for both the genuine pictures and the removed listings.
+    found = fingerprints.find_many([(one.text_signature, one.image_hash) for one in prepared],
+                                   radius=max(radii) if radii else None,
+                                   min_similarity=min(similarities) if similarities else None)
+    references = [[match for match in matches if match.source == FingerprintSource.REFERENCE
+                   and match.distance is not None and reference_radius is not None
+                   and match.distance <= reference_radius] for matches in found]
+    removals = [[match for match in matches if match.source == FingerprintSource.REMOVAL] if staydown else []
+                for matches in found]
+    rights = _rights({hit.right_id for one in prepared for hit in one.term_hits}
+                     | {match.right_id for pictures in references for match in pictures if match.right_id},
+                     {one.listing.seller_id for one in prepared})
+    standing = _standing([match for matches in removals for match in matches],
+                         {one.listing.seller.account_group for one in prepared} - {""})
 
-    removals = [match for match in matches if match.source == FingerprintSource.REMOVAL]
-    if removals and staydown:
-        hits += _staydown_hits(listing, seller.account_group, on, removals)
+    verdicts = []
+    for one, pictures, removed in zip(prepared, references, removals, strict=True):
+        hits = _brand_hits(one.listing, on, one.term_hits, pictures, rights) if one.term_hits or pictures else []
+        if removed:
+            hits += _staydown_hits(one.listing, one.listing.seller.account_group, on, removed, standing)
+        outcome = max((hit.outcome for hit in hits), key=SCREENING_SEVERITY.__getitem__,
+                      default=ScreeningOutcome.PUBLISH)
+        verdicts.append(Verdict(outcome=outcome, hits=tuple(hits), image_hash=one.image_hash))
+    return verdicts
 
-    outcome = max((hit.outcome for hit in hits), key=SCREENING_SEVERITY.__getitem__, default=ScreeningOutcome.PUBLISH)
-    return Verdict(outcome=outcome, hits=tuple(hits), image_hash=image_hash)
+
+@dataclass(frozen=True)
+class _Rights:
+    """The verified rights a batch's hits name: (price_min, currency, has authorised sellers) by id, and the
+    (right, seller) pairs of the batch's sellers that are authorised."""
+    details: dict[int, tuple[Decimal | None, str, bool]]
+    authorised: set[tuple[int, int]]
+
+
+def _rights(right_ids: set[int], seller_ids: set[int]) -> _Rights:
+    if not right_ids:
+        return _Rights({}, set())
+    details = {right_id: (price_min, currency, bool(authorised)) for right_id, price_min, currency, authorised
+               in Right.objects.filter(id__in=right_ids, status=RightStatus.VERIFIED)
+               .annotate(authorised=Count("authorised_sellers")).values_list("id", "price_min", "currency",
+                                                                             "authorised")}
+    with_sellers = [right_id for right_id, (_price, _currency, authorised) in details.items() if authorised]
+    pairs = set(Right.authorised_sellers.through.objects.filter(right_id__in=with_sellers, seller_id__in=seller_ids)
+                .values_list("right_id", "seller_id")) if with_sellers else set()
+    return _Rights(details, pairs)
 
 
 def _brand_hits(listing: Listing, on: dict[str, Rule], term_hits: list[terms.TermHit],
-                references: list[fingerprints.Match], right_ids: set[int]) -> list[Hit]:
-    rights = Right.objects.filter(id__in=right_ids, status=RightStatus.VERIFIED).annotate(
-        authorised=Count("authorised_sellers"),
-        mine=Count("authorised_sellers", filter=Q(authorised_sellers=listing.seller_id)),
-    ).values_list("id", "price_min", "currency", "authorised", "mine").order_by("id")
+                references: list[fingerprints.Match], rights: _Rights) -> list[Hit]:
     hits: list[Hit] = []
-    for right_id, price_min, currency, authorised, mine in rights:
-        if mine:
-            continue  # an authorised seller is never held for the right's brand rules
+    named_rights = {hit.right_id for hit in term_hits} | {match.right_id for match in references if match.right_id}
+    for right_id in sorted(named_rights):
+        if right_id not in rights.details or (right_id, listing.seller_id) in rights.authorised:
+            continue  # not verified (any more); or an authorised seller, never held for the right's brand rules
+        price_min, currency, has_authorised = rights.details[right_id]
         named = [hit for hit in term_hits if hit.right_id == right_id]
         pictures = sorted((match for match in references if match.right_id == right_id),
                           key=lambda match: (match.distance, match.fingerprint_id))
-        if not named and not pictures:
-            continue
         # What the brand was named by, for the hit: the first term found (field order), else the picture.
         first = named[0] if named else None
         named_term, named_field = (first.term, first.field) if first else ("", "image")
@@ -168,9 +206,27 @@ def _brand_hits(listing: Listing, on: dict[str, Rule], term_hits: list[terms.Ter
             hits.append(Hit(rule.code, rule.outcome, right_id, field="image", fingerprint_id=pictures[0].fingerprint_id,
                             measure=float(pictures[0].distance or 0)))
         rule = on.get(ScreeningRuleCode.UNAUTHORISED_SELLER)
-        if rule is not None and authorised:
+        if rule is not None and has_authorised:
             hits.append(Hit(rule.code, rule.outcome, right_id, named_term, named_field))
     return hits
+
+
+@dataclass(frozen=True)
+class _Standing:
+    """For the removed listings a batch matched: the decisions still in force, and the account group each
+    matched seller is in now (for sellers in one of the batch's groups)."""
+    in_force: set[int]
+    groups: dict[int, str]
+
+
+def _standing(removals: list[fingerprints.Match], account_groups: set[str]) -> _Standing:
+    decision_ids = {match.decision_id for match in removals if match.decision_id is not None}
+    in_force = set(Decision.objects.filter(id__in=decision_ids, reversed_at=None, listing_restored_at=None)
+                   .values_list("id", flat=True)) if decision_ids else set()
+    seller_ids = {match.seller_id for match in removals if match.seller_id is not None}
+    groups = dict(Seller.objects.filter(id__in=seller_ids, account_group__in=account_groups)
+                  .values_list("id", "account_group")) if seller_ids and account_groups else {}
+    return _Standing(in_force, groups)
 
 
 def _likeness(match: fingerprints.Match, rule: Rule) -> tuple[str, float] | None:
@@ -184,22 +240,17 @@ def _likeness(match: fingerprints.Match, rule: Rule) -> tuple[str, float] | None
     return None
 
 
-def _staydown_hits(listing: Listing, account_group: str, on: dict[str, Rule],
-                   removals: list[fingerprints.Match]) -> list[Hit]:
-    # Only removals still in force: a decision reversed on appeal or a listing restored no longer stays down.
-    decision_ids = {match.decision_id for match in removals if match.decision_id is not None}
-    in_force = set(Decision.objects.filter(id__in=decision_ids, reversed_at=None, listing_restored_at=None)
-                   .values_list("id", flat=True)) if decision_ids else set()
-    # Linked accounts: the group the removed listing's seller had then, or has now (linked since).
-    linked = set(Seller.objects.filter(id__in={match.seller_id for match in removals},
-                                       account_group=account_group).values_list("id", flat=True)) \
-        if account_group else set()
+def _staydown_hits(listing: Listing, account_group: str, on: dict[str, Rule], removals: list[fingerprints.Match],
+                   standing: _Standing) -> list[Hit]:
     best: dict[str, tuple[tuple, Hit]] = {}
     for match in removals:
-        if match.decision_id is not None and match.decision_id not in in_force:
+        # Only removals still in force: a decision reversed on appeal or a listing restored no longer stays down.
+        if match.decision_id is not None and match.decision_id not in standing.in_force:
             continue
-        same = (match.seller_id == listing.seller_id or match.seller_id in linked
-                or bool(account_group and match.account_group == account_group))
+        # Linked accounts: the group the removed listing's seller had then, or has now (linked since).
+        same = (match.seller_id == listing.seller_id
+                or bool(account_group and account_group in (match.account_group,
+                                                            standing.groups.get(match.seller_id or 0))))
         rule = on.get(ScreeningRuleCode.STAYDOWN_SAME_SELLER if same else ScreeningRuleCode.STAYDOWN_OTHER_SELLER)
         if rule is None:
             continue

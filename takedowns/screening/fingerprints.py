@@ -168,48 +168,81 @@ def find(text_signature: list[int], image_hash: int | None, *, radius: int | Non
          min_similarity: float | None, sources: Iterable[str] = tuple(FingerprintSource.values)) -> list[Match]:
     """Every stored fingerprint whose picture is within `radius` bits of `image_hash`, or whose text is at least
     `min_similarity` like the signature's (LSH: a few per cent of texts just above the bar may be missed)."""
-    probe = []
-    if image_hash is not None and radius is not None:
-        probe += image_probe_keys(image_hash, radius)
-    text = text_keys(text_signature) if min_similarity is not None else []
-    probe += text
-    if not probe:
-        return []
-    # One query on the index, grouped per fingerprint: its image weights (the lower bound) and text bands met.
-    image = image_keys(image_hash) if image_hash is not None and radius is not None else []
-    exact_weight, least = _weights(radius) if image and radius is not None else (0, 1)
-    wanted = _candidates(probe, image, text, exact_weight, least if image else None)
+    return find_many([(text_signature, image_hash)], radius=radius, min_similarity=min_similarity,
+                     sources=sources)[0]
+
+
+def find_many(queries: list[tuple[list[int], int | None]], *, radius: int | None, min_similarity: float | None,
+              sources: Iterable[str] = tuple(FingerprintSource.values)) -> list[list[Match]]:
+    """find() for each (text signature, image hash) of a batch (a bulk import), with the same three queries for
+    the whole batch on PostgreSQL: the index, the candidates, the text signatures of those sharing a text band."""
+    if connection.vendor != "postgresql" and len(queries) > 1:
+        return [find(text_signature, image_hash, radius=radius, min_similarity=min_similarity, sources=sources)
+                for text_signature, image_hash in queries]
+    exact_weight, least = _weights(radius) if radius is not None else (0, None)
+    keys: list[int] = []
+    owners: list[int] = []
+    weights: list[int] = []
+    for number, (text_signature, image_hash) in enumerate(queries):
+        probe: list[tuple[int, int]] = []
+        if image_hash is not None and radius is not None:
+            exact = set(image_keys(image_hash))
+            probe += [(key, exact_weight if key in exact else 1) for key in image_probe_keys(image_hash, radius)]
+        if min_similarity is not None:
+            probe += [(key, -1) for key in text_keys(text_signature)]
+        keys += [key for key, _weight in probe]
+        weights += [weight for _key, weight in probe]
+        owners += [number] * len(probe)
+    found: list[dict[int, bool]] = [{} for _ in queries]
+    if keys:
+        for number, fingerprint_id, texts in _candidates(keys, owners, weights, least):
+            found[number][fingerprint_id] = texts > 0
+    wanted = {fingerprint_id for candidates in found for fingerprint_id in candidates}
     if not wanted:
-        return []
-    rows = _load(list(wanted), list(sources))
-    signatures = _signatures([row[0] for row in rows if wanted[row[0]]])
-    matches = []
-    for fingerprint_id, source, right_id, seller_id, group, listing_id, decision_id, stored_hash in rows:
-        measured = similarity(text_signature, signatures[fingerprint_id]) if fingerprint_id in signatures else None
-        if measured is not None and (min_similarity is None or measured < min_similarity):
+        return [[] for _ in queries]
+    rows = {row[0]: row for row in _load(sorted(wanted), list(sources))}
+    signatures = _signatures(sorted({fingerprint_id for candidates in found
+                                     for fingerprint_id, by_text in candidates.items() if by_text and
+                                     fingerprint_id in rows}))
+    results = []
+    for (text_signature, image_hash), candidates in zip(queries, found, strict=True):
+        matches = []
+        for fingerprint_id in sorted(candidates):
+            if fingerprint_id not in rows:
+                continue
+            _id, source, right_id, seller_id, group, listing_id, decision_id, stored_hash = rows[fingerprint_id]
             measured = None
-        found_distance = None
-        if image and stored_hash is not None and image_hash is not None and radius is not None:
-            found_distance = image_distance(image_hash, stored_hash)
-            if found_distance > radius:
-                found_distance = None
-        if found_distance is None and measured is None:
-            continue
-        matches.append(Match(fingerprint_id, source, right_id, seller_id, group, listing_id, decision_id,
-                             found_distance, measured))
-    matches.sort(key=lambda match: match.fingerprint_id)
-    return matches
+            if candidates[fingerprint_id] and min_similarity is not None:
+                measured = similarity(text_signature, signatures.get(fingerprint_id, []))
+                if measured < min_similarity:
+                    measured = None
+            found_distance = None
+            if image_hash is not None and radius is not None and stored_hash is not None:
+                found_distance = image_distance(image_hash, stored_hash)
+                if found_distance > radius:
+                    found_distance = None
+            if found_distance is None and measured is None:
+                continue
+            matches.append(Match(fingerprint_id, source, right_id, seller_id, group, listing_id, decision_id,
+                                 found_distance, measured))
+        results.append(matches)
+    return results
 
 
-# PostgreSQL gets the search as SQL with one array parameter per key list: building it through the ORM, with
-# ~100 parameters bound one by one, cost more CPU than the database's work (bench/screening.py). Other
-# databases (the unit tests' SQLite) get the same queries through the ORM.
+# PostgreSQL gets the search as SQL with one array parameter per list (the probe keys, whose query each is, and
+# their weights: exact / neighbour as in the module docstring, -1 for a text band): building it through the
+# ORM, with ~100 parameters per listing bound one by one, cost more CPU than the database's work
+# (bench/screening.py). The `= ANY` keeps the index-only scan of fingerprint_key; the join to the unnested
+# arrays tells each row's query and weight. Other databases (the unit tests' SQLite) use the ORM, one listing
+# at a time, with the same rule.
 _CANDIDATES_SQL = f"""
-SELECT fingerprint_id, COUNT(*) FILTER (WHERE key = ANY(%(text)s::bigint[])) AS texts
-FROM {FingerprintKey._meta.db_table} WHERE key = ANY(%(probe)s::bigint[]) GROUP BY fingerprint_id
-HAVING COUNT(*) FILTER (WHERE key = ANY(%(text)s::bigint[])) > 0
-    OR (%(least)s::int IS NOT NULL AND SUM(CASE WHEN key = ANY(%(image)s::bigint[]) THEN %(exact)s::int
-                                                WHEN key = ANY(%(text)s::bigint[]) THEN 0 ELSE 1 END) >= %(least)s)
+SELECT p.owner, k.fingerprint_id, COUNT(*) FILTER (WHERE p.weight < 0) AS texts
+FROM {FingerprintKey._meta.db_table} k
+JOIN unnest(%(keys)s::bigint[], %(owners)s::int[], %(weights)s::int[]) AS p(key, owner, weight) ON p.key = k.key
+WHERE k.key = ANY(%(keys)s::bigint[])
+GROUP BY p.owner, k.fingerprint_id
+HAVING COUNT(*) FILTER (WHERE p.weight < 0) > 0
+    OR (%(least)s::int IS NOT NULL AND SUM(GREATEST(p.weight, 0)) >= %(least)s::int)
 """
 _FIELDS = ("id", "source", "right_id", "seller_id", "account_group", "listing_id", "decision_id", "image_hash")
 _LOAD_SQL = (f"SELECT {', '.join(_FIELDS)} FROM {Fingerprint._meta.db_table} "
@@ -217,20 +250,24 @@ _LOAD_SQL = (f"SELECT {', '.join(_FIELDS)} FROM {Fingerprint._meta.db_table} "
 _SIGNATURES_SQL = f"SELECT id, text_signature FROM {Fingerprint._meta.db_table} WHERE id = ANY(%s::bigint[])"
 
 
-def _candidates(probe: list[int], image: list[int], text: list[int], exact_weight: int,
-                least: int | None) -> dict[int, bool]:
-    """{fingerprint id: whether it shares a text band} of the fingerprints worth loading."""
+def _candidates(keys: list[int], owners: list[int], weights: list[int],
+                least: int | None) -> list[tuple[int, int, int]]:
+    """(query number, fingerprint id, text bands shared) of the fingerprints worth loading."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_CANDIDATES_SQL, {"probe": probe, "image": image, "text": text, "exact": exact_weight,
-                                             "least": least})
-            return {fingerprint_id: texts > 0 for fingerprint_id, texts in cursor.fetchall()}
-    grouped = FingerprintKey.objects.filter(key__in=probe).values("fingerprint_id").annotate(
-        gain=Sum(Case(When(key__in=image, then=Value(exact_weight)), When(key__in=text, then=Value(0)),
-                      default=Value(1))),
-        texts=Count("key", filter=Q(key__in=text)),
+            cursor.execute(_CANDIDATES_SQL, {"keys": keys, "owners": owners, "weights": weights, "least": least})
+            return cursor.fetchall()
+    # One query of the batch (find_many loops on other databases): the weights as a CASE over the key lists.
+    by_weight: dict[int, list[int]] = {}
+    for key, weight in zip(keys, weights, strict=True):
+        by_weight.setdefault(weight, []).append(key)
+    text = by_weight.get(-1, [])
+    gain = Case(*(When(key__in=group, then=Value(max(weight, 0))) for weight, group in by_weight.items()),
+                default=Value(0))
+    grouped = FingerprintKey.objects.filter(key__in=keys).values("fingerprint_id").annotate(
+        gain=Sum(gain), texts=Count("key", filter=Q(key__in=text)),  # "key", not "pk": an index-only scan
     ).filter(Q(texts__gt=0) | Q(gain__gte=least) if least is not None else Q(texts__gt=0))
-    return {fingerprint_id: texts > 0 for fingerprint_id, texts in grouped.values_list("fingerprint_id", "texts")}
+    return [(0, fingerprint_id, texts) for fingerprint_id, texts in grouped.values_list("fingerprint_id", "texts")]
 
 
 def _load(ids: list[int], sources: list[str]) -> list[tuple]:

@@ -357,3 +357,39 @@ def test_a_rule_set_to_publish_records_its_hit_and_publishes(acme):
 def test_an_unreadable_picture_is_screened_without_an_image_hash(acme):
     verdict = engine.screen(submitted_listing(acme, "Running shoes"), b"<svg/>")
     assert verdict == engine.Verdict(outcome=PUBLISH, hits=(), image_hash=None)
+
+
+# --- A batch (a bulk import) gets the verdicts one listing at a time would. ---
+
+def test_screen_many_gives_each_listing_its_own_verdict(acme, bright_seller, removed, now):
+    nike = protected_right(["Nike"], price_min="100.00", authorised=[bright_seller])
+    fingerprints.record(source=FingerprintSource.REFERENCE, created_at=now, text_signature=[],
+                        image_hash=flip(GENUINE, 60), right=nike)
+    Seller.objects.filter(pk=bright_seller.pk).update(account_group="G-1")
+    bright_seller.refresh_from_db()
+    batch = [(submitted_listing(acme, "N1ke Air", price="10.00"), None),
+             (submitted_listing(bright_seller, "N1ke Air", price="10.00"), None),
+             (submitted_listing(acme, TITLE, DESCRIPTION), None),
+             (submitted_listing(bright_seller, TITLE, DESCRIPTION), None),
+             (submitted_listing(acme, "Plain shoes"), flip(GENUINE, 62)),
+             (submitted_listing(acme, "Plain shoes"), None)]
+    with mock.patch("takedowns.screening.engine.perceptual_hash", side_effect=lambda picture: picture):
+        together = engine.screen_many([(listing, image_hash) for listing, image_hash in batch])
+        alone = [engine.screen(listing, image_hash) for listing, image_hash in batch]
+    assert together == alone
+    assert [verdict.outcome for verdict in together] == [HOLD, PUBLISH, BLOCK, HOLD, HOLD, PUBLISH]
+    assert [rules_of(verdict) for verdict in together] == [
+        ["brand_term", "low_price", "unauthorised_seller"], [], ["staydown_same_seller"], ["staydown_other_seller"],
+        ["reference_image", "unauthorised_seller"], []]
+
+
+def test_screen_many_reads_the_database_once_per_batch(acme, bright_seller, removed, django_assert_max_num_queries):
+    protected_right(["Nike"], authorised=[bright_seller])
+    batch = [(submitted_listing(acme if number % 2 else bright_seller, f"N1ke {TITLE}", DESCRIPTION), None)
+             for number in range(20)]
+    batch = [(Listing.objects.select_related("seller").get(pk=listing.pk), picture) for listing, picture in batch]
+    engine.screen_many(batch[:1])  # rules and automaton cached
+    # SQLite: the fingerprint search runs per listing (1 to 3 queries each); the rest once per batch.
+    with django_assert_max_num_queries(2 + 2 + 3 * len(batch)):
+        verdicts = engine.screen_many(batch)
+    assert {verdict.outcome for verdict in verdicts} == {BLOCK, HOLD}
