@@ -174,8 +174,9 @@ def find(text_signature: list[int], image_hash: int | None, *, radius: int | Non
 
 def find_many(queries: list[tuple[list[int], int | None]], *, radius: int | None, min_similarity: float | None,
               sources: Iterable[str] = tuple(FingerprintSource.values)) -> list[list[Match]]:
-    """find() for each (text signature, image hash) of a batch (a bulk import), with the same three queries for
-    the whole batch on PostgreSQL: the index, the candidates, the text signatures of those sharing a text band."""
+    """find() for each (text signature, image hash) of a batch (a bulk import): the index query per listing, then
+    on PostgreSQL one query loading every candidate of the batch and one for the text signatures of those
+    sharing a text band."""
     if connection.vendor != "postgresql" and len(queries) > 1:
         return [find(text_signature, image_hash, radius=radius, min_similarity=min_similarity, sources=sources)
                 for text_signature, image_hash in queries]
@@ -194,9 +195,17 @@ def find_many(queries: list[tuple[list[int], int | None]], *, radius: int | None
         weights += [weight for _key, weight in probe]
         owners += [number] * len(probe)
     found: list[dict[int, bool]] = [{} for _ in queries]
-    if keys:
-        for number, fingerprint_id, texts in _candidates(keys, owners, weights, least):
+    # The index query runs per listing: for a whole batch at once PostgreSQL misjudges the join's size and
+    # sorts ~1,000 rows per listing on disk (EXPLAIN at 100 listings x 78 keys: 280 ms against 100 x 0.5 ms).
+    start = 0
+    while start < len(keys):
+        end = start
+        while end < len(keys) and owners[end] == owners[start]:
+            end += 1
+        for number, fingerprint_id, texts in _candidates(keys[start:end], owners[start:end], weights[start:end],
+                                                         least):
             found[number][fingerprint_id] = texts > 0
+        start = end
     wanted = {fingerprint_id for candidates in found for fingerprint_id in candidates}
     if not wanted:
         return [[] for _ in queries]
