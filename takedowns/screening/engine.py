@@ -90,6 +90,7 @@ def forget() -> None:
     global _rules_cache  # the process's cache
     _rules_cache = None
     terms._snapshot = None
+    terms._paused_until = 0.0
 
 
 def _radius(value: int | None) -> int | None:

@@ -20,6 +20,7 @@ the list changed, found by a version check on every search that costs one cache 
   highest id of the verified rights' terms are read (one aggregate query) and compared with the cached ones.
 """
 
+import logging
 import threading
 import time
 import unicodedata
@@ -36,6 +37,7 @@ from takedowns.screening.text import _TOKEN, normalise
 
 VERSION_KEY = "screening:protection-version"
 DB_CHECK_SECONDS = 30.0
+CACHE_PAUSE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -66,22 +68,41 @@ class _Snapshot:
 
 _lock = threading.Lock()
 _snapshot: _Snapshot | None = None
+_last_token = ""
+_paused_until = 0.0
+logger = logging.getLogger(__name__)
 
 
 def changed() -> None:
     """The protection list changed: every process rebuilds its automaton (and re-reads the screening rules)
-    on its next listing."""
+    on its next listing (this one at once; the others within DB_CHECK_SECONDS if the cache is unreachable)."""
     global _snapshot  # the process's cache
     _snapshot = None
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    except Exception as exc:  # any fault of the cache; the database check still finds the change
+        logger.warning("screening: version token not bumped (%r)", exc)
 
 
 def current_token() -> str:
-    """The shared version token, created when missing (after a cache flush every process rebuilds)."""
-    token = cache.get(VERSION_KEY)
-    if token is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        token = cache.get(VERSION_KEY) or ""
+    """The shared version token, created when missing (after a cache flush every process rebuilds). With the
+    cache unreachable, screening goes on: the token stays the last one seen, and the database check
+    (DB_CHECK_SECONDS) still finds a change of the list."""
+    global _last_token, _paused_until  # the process's cache
+    if time.monotonic() < _paused_until:
+        return _last_token
+    try:
+        token = cache.get(VERSION_KEY)
+        if token is None:
+            cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+            token = cache.get(VERSION_KEY) or ""
+    except Exception as exc:  # any fault of the cache (refused, timed out); none may stop a listing's screening
+        # Not asked again for a while: each attempt may wait for the cache's socket timeout.
+        _paused_until = time.monotonic() + CACHE_PAUSE_SECONDS
+        logger.warning("screening: version token unreadable (%r); the last one seen is used for %.0f s", exc,
+                       CACHE_PAUSE_SECONDS)
+        return _last_token
+    _last_token = token
     return token
 
 

@@ -102,3 +102,16 @@ def test_listing_fields_are_title_description_and_each_attribute_value():
     assert terms.listing_fields("T", "D", {"brand": "Nike", "sizes": [41, 42], "none": None}) == [
         ("title", "T"), ("description", "D"), ("attribute:brand", "Nike"), ("attribute:sizes", "41 42"),
         ("attribute:none", "")]
+
+
+@pytest.mark.django_db
+def test_an_unreachable_cache_does_not_stop_screening(now):
+    right = protected_right(["Nike"])
+    with mock.patch.object(terms.cache, "get", side_effect=ConnectionError("refused")) as get, \
+            mock.patch.object(terms.cache, "set", side_effect=ConnectionError("refused")):
+        assert [hit.right_id for hit in terms.find([("title", "N1ke")])] == [right.pk]
+        assert [hit.right_id for hit in terms.find([("title", "N1ke")])] == [right.pk]
+        assert get.call_count == 1  # not asked again while paused
+        protection.right_withdrawn(right, now)  # this process rebuilds at once
+        Right.objects.filter(pk=right.pk).update(status=RightStatus.WITHDRAWN)
+        assert terms.find([("title", "N1ke")]) == []
