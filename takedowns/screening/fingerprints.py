@@ -124,8 +124,13 @@ def text_keys(values: list[int]) -> list[int]:
 
 
 def listing_text(title: str, description: str, attributes: object) -> str:
-    """The listing's text as stay-down compares it: title, description and attribute values, normalised."""
-    return normalise(" ".join(text for _field, text in listing_fields(title, description, attributes)))
+    """The listing's text as stay-down compares it: title, description and attribute values, each normalised."""
+    return joined([normalise(text) for _field, text in listing_fields(title, description, attributes)])
+
+
+def joined(normalised_fields: list[str]) -> str:
+    """The normalised fields as one text (the engine normalised them already, for the terms)."""
+    return " ".join(text for text in normalised_fields if text)
 
 
 def listing_signature(title: str, description: str, attributes: object) -> list[int]:
@@ -238,18 +243,17 @@ def find_many(queries: list[tuple[list[int], int | None]], *, radius: int | None
     return results
 
 
-# PostgreSQL gets the search as SQL with one array parameter per list (the probe keys, whose query each is, and
-# their weights: exact / neighbour as in the module docstring, -1 for a text band): building it through the
-# ORM, with ~100 parameters per listing bound one by one, cost more CPU than the database's work
+# PostgreSQL gets the search as SQL with one array parameter per list (the probe keys of one listing and their
+# weights: exact / neighbour as in the module docstring, -1 for a text band): building it through the ORM,
+# with ~100 parameters per listing bound one by one, cost more CPU than the database's work
 # (bench/screening.py). The `= ANY` keeps the index-only scan of fingerprint_key; the join to the unnested
-# arrays tells each row's query and weight. Other databases (the unit tests' SQLite) use the ORM, one listing
-# at a time, with the same rule.
+# arrays tells each row's weight. Other databases (the unit tests' SQLite) use the ORM, with the same rule.
 _CANDIDATES_SQL = f"""
-SELECT p.owner, k.fingerprint_id, COUNT(*) FILTER (WHERE p.weight < 0) AS texts
+SELECT %(owner)s::int, k.fingerprint_id, COUNT(*) FILTER (WHERE p.weight < 0) AS texts
 FROM {FingerprintKey._meta.db_table} k
-JOIN unnest(%(keys)s::bigint[], %(owners)s::int[], %(weights)s::int[]) AS p(key, owner, weight) ON p.key = k.key
+JOIN unnest(%(keys)s::bigint[], %(weights)s::int[]) AS p(key, weight) ON p.key = k.key
 WHERE k.key = ANY(%(keys)s::bigint[])
-GROUP BY p.owner, k.fingerprint_id
+GROUP BY k.fingerprint_id
 HAVING COUNT(*) FILTER (WHERE p.weight < 0) > 0
     OR (%(least)s::int IS NOT NULL AND SUM(GREATEST(p.weight, 0)) >= %(least)s::int)
 """
@@ -264,7 +268,7 @@ def _candidates(keys: list[int], owners: list[int], weights: list[int],
     """(query number, fingerprint id, text bands shared) of the fingerprints worth loading."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_CANDIDATES_SQL, {"keys": keys, "owners": owners, "weights": weights, "least": least})
+            cursor.execute(_CANDIDATES_SQL, {"owner": owners[0], "keys": keys, "weights": weights, "least": least})
             return cursor.fetchall()
     # One query of the batch (find_many loops on other databases): the weights as a CASE over the key lists.
     by_weight: dict[int, list[int]] = {}

@@ -144,24 +144,27 @@ def _automaton(token: str) -> "ahocorasick.Automaton | None":
         return _snapshot.automaton
 
 
-def find(fields: list[tuple[str, str]], token: str | None = None) -> list[TermHit]:
+def find(fields: list[tuple[str, str]], token: str | None = None,
+         normalised: list[str] | None = None) -> list[TermHit]:
     """Every verified right's term in the given (field name, text) pairs, field by field, disguised or not.
-    `token`: current_token() when the caller read it already (one cache read per listing)."""
+    `token`: current_token() when the caller read it already (one cache read per listing); `normalised`: the
+    fields' texts normalised, when the caller has them."""
     automaton = _automaton(current_token() if token is None else token)
     if automaton is None:
         return []
     hits: list[TermHit] = []
-    for field, text in fields:
+    for number, (field, text) in enumerate(fields):
         if not text:
             continue
-        found = {value for _end, value in automaton.iter(f" {normalise(text)} ")}
+        form = normalised[number] if normalised is not None else normalise(text)
+        found = {value for _end, value in automaton.iter(f" {form} ")}
         if not found:
             continue
         padded_plain = f" {plain(text)} "
-        for normalised, rights in sorted(found):
+        for term_form, rights in sorted(found):
             for right_id, term, plain_term in rights:
                 disguised = not plain_term or f" {plain_term} " not in padded_plain
-                hits.append(TermHit(right_id, term, normalised, field, disguised))
+                hits.append(TermHit(right_id, term, term_form, field, disguised))
     return hits
 
 

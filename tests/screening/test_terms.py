@@ -40,6 +40,12 @@ class TestFind:
                          TermHit(right.pk, "Nike", "nike", "title", False),
                          TermHit(right.pk, "Nike", "nike", "description", True)]
 
+    def test_fields_normalised_by_the_caller_give_the_same_hits(self):
+        protected_right(["Nike", "Puma"])
+        fields = [("title", "N1ke and Puma"), ("description", "PUMA, N.I.K.E"), ("attribute:brand", "Nike")]
+        assert terms.find(fields, normalised=[normalise(text) for _field, text in fields]) == terms.find(fields)
+        assert len(terms.find(fields)) == 5
+
     def test_doubled_letters_of_the_term_itself_are_plain(self):
         right = protected_right(["Gucci"])
         assert terms.find([("title", "GUCCI bag")]) == [TermHit(right.pk, "Gucci", "guci", "title", False)]
