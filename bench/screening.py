@@ -109,10 +109,9 @@ def load(db: str, terms: int, fingerprints: int) -> dict:
         timings.update(pg.bulk_load(cur, statements, ["takedowns_fingerprintkey", "takedowns_fingerprint"],
                                     ["takedowns_fingerprint", "takedowns_fingerprintkey", "takedowns_seller",
                                      "takedowns_right"]))
-        cur.execute("SET session_replication_role = origin")
         started = time.perf_counter()
-        cur.execute("VACUUM (ANALYZE)")
-        cur.execute("CHECKPOINT")
+        for statement in ("SET session_replication_role = origin", "VACUUM (ANALYZE)", "CHECKPOINT"):
+            cur.execute(statement)
         timings["vacuum"] = time.perf_counter() - started
     return timings
 
@@ -176,47 +175,37 @@ def make_listings(count: int, chooser: random.Random, planted: list[dict], prefi
     return out
 
 
-def measure(args: argparse.Namespace) -> dict:
-    from django.db import connection, transaction  # noqa: PLC0415 (Django is set up by main() first)
-    from django.utils import timezone  # noqa: PLC0415 (likewise)
+def prepare(args: argparse.Namespace, result: dict) -> None:
+    """The database loaded (or reused), its sizes and the automaton's build time recorded."""
+    from django.db import connection  # noqa: PLC0415 (Django is set up by main() first)
 
-    from takedowns.enums import ScreeningTrigger  # noqa: PLC0415 (likewise)
-    from takedowns.models import Fingerprint, FingerprintKey, Listing, ProtectedTerm, Screening, ScreeningHit, Seller  # noqa: PLC0415 (likewise)
+    from takedowns.models import Fingerprint, FingerprintKey, ProtectedTerm, Seller  # noqa: PLC0415 (likewise)
     from takedowns.screening import engine, terms  # noqa: PLC0415 (likewise)
-
-    result: dict = {"machine": harness.machine_info(), "git_head": harness.git_head(), "uptime_start": harness.uptime(),
-                    "args": vars(args)}
     db_exists = False
     if args.reuse:
         import psycopg  # noqa: PLC0415 (only to look for the kept database)
         with psycopg.connect(harness.PG_ADMIN, autocommit=True) as conn:
             db_exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db]).fetchone() is not None
-    started = time.perf_counter()
     if not db_exists:
         harness.log(f"loading {args.terms} terms and {args.fingerprints} fingerprints into {args.db}")
         result["load_seconds"] = load(args.db, args.terms, args.fingerprints)
     else:
         harness.log(f"reusing {args.db}")
     connection.close()
-    chooser = random.Random(14)
-    now = timezone.now()
-    run = f"R{int(time.time())}"
-    planted = plant(chooser, now)
-    sizes = {"terms": ProtectedTerm.objects.count(), "fingerprints": Fingerprint.objects.count(),
-             "fingerprint_keys": FingerprintKey.objects.count(), "sellers": Seller.objects.count()}
-    result["sizes"], result["setup_seconds"] = sizes, time.perf_counter() - started
-    harness.log(f"sizes {sizes}; set up in {result['setup_seconds']:.0f}s; {harness.uptime()}")
-
+    result["sizes"] = {"terms": ProtectedTerm.objects.count(), "fingerprints": Fingerprint.objects.count(),
+                       "fingerprint_keys": FingerprintKey.objects.count(), "sellers": Seller.objects.count()}
     engine.forget()
     t0 = time.perf_counter()
     terms.find([("title", "warm")])
     result["automaton_build_s"] = round(time.perf_counter() - t0, 3)
-    harness.log(f"automaton of {sizes['terms']} terms built in {result['automaton_build_s']}s")
+    harness.log(f"sizes {result['sizes']}; automaton built in {result['automaton_build_s']}s; {harness.uptime()}")
 
-    sample = make_listings(args.listings, chooser, planted, run + "-s")
+
+def per_listing(sample: list, result: dict, wrong: list[str]) -> None:
+    """screen() one listing at a time: wall and CPU per listing, each verdict checked against its kind."""
+    from takedowns.screening import engine  # noqa: PLC0415 (Django is set up by main() first)
     spent: dict[str, list[float]] = {kind: [] for kind in KINDS}
     cpu: list[float] = []
-    wrong: list[str] = []
     for kind, listing, picture_bytes in sample:
         t0, c0 = time.perf_counter(), time.process_time()
         verdict = engine.screen(listing, picture_bytes)
@@ -230,12 +219,13 @@ def measure(args: argparse.Namespace) -> dict:
     # The bench process's own CPU per listing (Python: hashing, normalising, building and reading the queries),
     # apart from the wall clock, which also waits for PostgreSQL and for a turn on a busy machine.
     result["per_listing_cpu_ms"] = harness.summary_ms(cpu, 2)
-    result["wrong_verdicts"] = wrong
     harness.log(f"screen(): {result['per_listing_ms']['all']}; CPU of this process {result['per_listing_cpu_ms']}; "
                 f"wrong verdicts: {len(wrong)} {wrong[:5]}")
 
-    burst = make_listings(args.burst, chooser, planted, run + "-b", kinds=("clean", "plain_brand", "clean", "clean",
-                                                                            "disguised_brand"))
+
+def bursts(burst: list, batch: int, result: dict, wrong: list[str]) -> None:
+    """The burst one by one with screen(), then through screen_many in batches (the same verdicts)."""
+    from takedowns.screening import engine  # noqa: PLC0415 (Django is set up by main() first)
     t0, c0 = time.perf_counter(), time.process_time()
     for _kind, listing, picture_bytes in burst:
         engine.screen(listing, picture_bytes)
@@ -243,14 +233,13 @@ def measure(args: argparse.Namespace) -> dict:
     result["burst"] = {"listings": len(burst), "seconds": round(seconds, 2), "per_second": round(len(burst) / seconds),
                        "cpu_ms_per_listing": round(1000 * (time.process_time() - c0) / len(burst), 2)}
     harness.log(f"burst, screen() one by one: {result['burst']}")
-    # The same burst through screen_many in batches (a bulk import screened as it arrives, args.batch at a time).
     t0, c0, batched = time.perf_counter(), time.process_time(), []
-    for start in range(0, len(burst), args.batch):
+    for start in range(0, len(burst), batch):
         batched += engine.screen_many([(listing, picture_bytes) for _kind, listing, picture_bytes
-                                       in burst[start:start + args.batch]])
+                                       in burst[start:start + batch]])
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     alone = [engine.screen(listing, picture_bytes) for _kind, listing, picture_bytes in burst[:200]]
-    result["burst_batched"] = {"listings": len(burst), "batch": args.batch, "seconds": round(seconds, 2),
+    result["burst_batched"] = {"listings": len(burst), "batch": batch, "seconds": round(seconds, 2),
                                "per_second": round(len(burst) / seconds),
                                "cpu_ms_per_listing": round(1000 * cpu_seconds / len(burst), 2),
                                "same_verdicts_as_one_by_one_first_200": batched[:200] == alone}
@@ -258,12 +247,17 @@ def measure(args: argparse.Namespace) -> dict:
     if batched[:200] != alone:
         wrong.append("screen_many differs from screen")
 
-    # The listing INSERT alone vs INSERT + screen() + Screening (+ hits), interleaved pairs, each its own commit.
-    seller = Seller.objects.get(pk=1)
-    pairs, alone, screened = args.pairs, [], []
-    pool = [(kind, listing, picture_bytes) for kind, listing, picture_bytes in sample]
+
+def insert_pairs(sample: list, pairs: int, run: str, now, result: dict) -> None:
+    """The listing INSERT alone vs INSERT + screen() + Screening (+ hits), interleaved pairs, each its own commit."""
+    from django.db import transaction  # noqa: PLC0415 (Django is set up by main() first)
+
+    from takedowns.enums import ScreeningTrigger  # noqa: PLC0415 (likewise)
+    from takedowns.models import Listing, Screening, ScreeningHit, Seller  # noqa: PLC0415 (likewise)
+    from takedowns.screening import engine  # noqa: PLC0415 (likewise)
+    seller, alone, screened = Seller.objects.get(pk=1), [], []
     for number in range(pairs):
-        kind, model, picture_bytes = pool[number % len(pool)]
+        _kind, model, picture_bytes = sample[number % len(sample)]
         fields = {"seller": seller, "title": model.title, "description": model.description, "category": "shoes",
                   "price": model.price, "status": "pending", "attributes": model.attributes}
         for side in ((0, 1) if number % 2 else (1, 0)):
@@ -285,6 +279,24 @@ def measure(args: argparse.Namespace) -> dict:
                                        "ratio_of_medians": round(statistics.median(screened)
                                                                  / statistics.median(alone), 2)}
     harness.log(f"create vs create+screen: {result['create_vs_screened_ms']}")
+
+
+def measure(args: argparse.Namespace) -> dict:
+    from django.utils import timezone  # noqa: PLC0415 (Django is set up by main() first)
+
+    from takedowns.models import Listing  # noqa: PLC0415 (likewise)
+    result: dict = {"machine": harness.machine_info(), "git_head": harness.git_head(), "uptime_start": harness.uptime(),
+                    "args": vars(args)}
+    started = time.perf_counter()
+    prepare(args, result)
+    chooser, now, run, wrong = random.Random(14), timezone.now(), f"R{int(time.time())}", []
+    planted = plant(chooser, now)
+    result["setup_seconds"] = round(time.perf_counter() - started)
+    sample = make_listings(args.listings, chooser, planted, run + "-s")
+    per_listing(sample, result, wrong)
+    burst_kinds = ("clean", "plain_brand", "clean", "clean", "disguised_brand")
+    bursts(make_listings(args.burst, chooser, planted, run + "-b", kinds=burst_kinds), args.batch, result, wrong)
+    insert_pairs(sample, args.pairs, run, now, result)
     Listing.objects.filter(external_id__startswith=run).update(status="removed")  # not reused by the next run
     result["uptime_end"] = harness.uptime()
     result["wrong_verdicts"] = wrong

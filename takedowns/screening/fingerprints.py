@@ -185,32 +185,16 @@ def find_many(queries: list[tuple[list[int], int | None]], *, radius: int | None
     if connection.vendor != "postgresql" and len(queries) > 1:
         return [find(text_signature, image_hash, radius=radius, min_similarity=min_similarity, sources=sources)
                 for text_signature, image_hash in queries]
-    exact_weight, least = _weights(radius) if radius is not None else (0, None)
-    keys: list[int] = []
-    owners: list[int] = []
-    weights: list[int] = []
-    for number, (text_signature, image_hash) in enumerate(queries):
-        probe: list[tuple[int, int]] = []
-        if image_hash is not None and radius is not None:
-            exact = set(image_keys(image_hash))
-            probe += [(key, exact_weight if key in exact else 1) for key in image_probe_keys(image_hash, radius)]
-        if min_similarity is not None:
-            probe += [(key, -1) for key in text_keys(text_signature)]
-        keys += [key for key, _weight in probe]
-        weights += [weight for _key, weight in probe]
-        owners += [number] * len(probe)
+    least = _weights(radius)[1] if radius is not None else None
     found: list[dict[int, bool]] = [{} for _ in queries]
     # The index query runs per listing: for a whole batch at once PostgreSQL misjudges the join's size and
     # sorts ~1,000 rows per listing on disk (EXPLAIN at 100 listings x 78 keys: 280 ms against 100 x 0.5 ms).
-    start = 0
-    while start < len(keys):
-        end = start
-        while end < len(keys) and owners[end] == owners[start]:
-            end += 1
-        for number, fingerprint_id, texts in _candidates(keys[start:end], owners[start:end], weights[start:end],
-                                                         least):
-            found[number][fingerprint_id] = texts > 0
-        start = end
+    for number, (text_signature, image_hash) in enumerate(queries):
+        probe = _probe(text_signature, image_hash, radius, min_similarity)
+        if probe:
+            keys, weights = [key for key, _weight in probe], [weight for _key, weight in probe]
+            for _number, fingerprint_id, texts in _candidates(keys, [number] * len(keys), weights, least):
+                found[number][fingerprint_id] = texts > 0
     wanted = {fingerprint_id for candidates in found for fingerprint_id in candidates}
     if not wanted:
         return [[] for _ in queries]
@@ -218,29 +202,44 @@ def find_many(queries: list[tuple[list[int], int | None]], *, radius: int | None
     signatures = _signatures(sorted({fingerprint_id for candidates in found
                                      for fingerprint_id, by_text in candidates.items() if by_text and
                                      fingerprint_id in rows}))
-    results = []
-    for (text_signature, image_hash), candidates in zip(queries, found, strict=True):
-        matches = []
-        for fingerprint_id in sorted(candidates):
-            if fingerprint_id not in rows:
-                continue
-            _id, source, right_id, seller_id, group, listing_id, decision_id, stored_hash = rows[fingerprint_id]
-            measured = None
-            if candidates[fingerprint_id] and min_similarity is not None:
-                measured = similarity(text_signature, signatures.get(fingerprint_id, []))
-                if measured < min_similarity:
-                    measured = None
-            found_distance = None
-            if image_hash is not None and radius is not None and stored_hash is not None:
-                found_distance = image_distance(image_hash, stored_hash)
-                if found_distance > radius:
-                    found_distance = None
-            if found_distance is None and measured is None:
-                continue
+    return [_matches(text_signature, image_hash, candidates, rows, signatures, radius, min_similarity)
+            for (text_signature, image_hash), candidates in zip(queries, found, strict=True)]
+
+
+def _probe(text_signature: list[int], image_hash: int | None, radius: int | None,
+           min_similarity: float | None) -> list[tuple[int, int]]:
+    """(key, weight) of one listing's probe: its image bands and their neighbours, its text bands (weight -1)."""
+    probe: list[tuple[int, int]] = []
+    if image_hash is not None and radius is not None:
+        exact, exact_weight = set(image_keys(image_hash)), _weights(radius)[0]
+        probe += [(key, exact_weight if key in exact else 1) for key in image_probe_keys(image_hash, radius)]
+    if min_similarity is not None:
+        probe += [(key, -1) for key in text_keys(text_signature)]
+    return probe
+
+
+def _matches(text_signature: list[int], image_hash: int | None, candidates: dict[int, bool], rows: dict[int, tuple],
+             signatures: dict[int, list[int]], radius: int | None, min_similarity: float | None) -> list[Match]:
+    """The candidates that are within the radius or above the similarity, measured exactly."""
+    matches = []
+    for fingerprint_id in sorted(candidates):
+        if fingerprint_id not in rows:
+            continue
+        _id, source, right_id, seller_id, group, listing_id, decision_id, stored_hash = rows[fingerprint_id]
+        measured = None
+        if candidates[fingerprint_id] and min_similarity is not None:
+            measured = similarity(text_signature, signatures.get(fingerprint_id, []))
+            if measured < min_similarity:
+                measured = None
+        found_distance = None
+        if image_hash is not None and radius is not None and stored_hash is not None:
+            found_distance = image_distance(image_hash, stored_hash)
+            if found_distance > radius:
+                found_distance = None
+        if found_distance is not None or measured is not None:
             matches.append(Match(fingerprint_id, source, right_id, seller_id, group, listing_id, decision_id,
                                  found_distance, measured))
-        results.append(matches)
-    return results
+    return matches
 
 
 # PostgreSQL gets the search as SQL with one array parameter per list (the probe keys of one listing and their
