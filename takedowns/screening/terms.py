@@ -38,6 +38,7 @@ from takedowns.screening.text import _TOKEN, normalise
 VERSION_KEY = "screening:protection-version"
 DB_CHECK_SECONDS = 30.0
 CACHE_PAUSE_SECONDS = 10.0
+FIELD_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,8 @@ def listing_fields(title: str, description: str, attributes: object) -> list[tup
     fields = [("title", title or ""), ("description", description or "")]
     if isinstance(attributes, dict):
         for key, value in attributes.items():
-            fields.append((f"attribute:{key}", _as_text(value)))
+            # At most ScreeningHit.field's 32 characters: a hit names the field it matched in.
+            fields.append((f"attribute:{key}"[:FIELD_LENGTH], _as_text(value)))
     return fields
 
 

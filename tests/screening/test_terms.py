@@ -108,6 +108,8 @@ def test_listing_fields_are_title_description_and_each_attribute_value():
     assert terms.listing_fields("T", "D", {"brand": "Nike", "sizes": [41, 42], "none": None}) == [
         ("title", "T"), ("description", "D"), ("attribute:brand", "Nike"), ("attribute:sizes", "41 42"),
         ("attribute:none", "")]
+    long_name = terms.listing_fields("", "", {"a very long attribute name of this seller": "x"})[2][0]
+    assert long_name == "attribute:a very long attribute " and len(long_name) == 32
 
 
 @pytest.mark.django_db
