@@ -29,7 +29,9 @@ Match = fingerprints.Match
 
 def fingerprint_removal(decision: Decision, now: datetime) -> Fingerprint | None:
     """The removed listing's fingerprint (made once per listing and decision: a second call returns the first),
-    or None when the decision is about no listing or the listing has neither text nor a readable picture."""
+    or None when the decision is about no listing or the listing has neither text nor a readable picture.
+    Raises the adapter's MarketplaceUnavailable when the picture cannot be fetched: call it where a retry
+    follows (a task), so that the picture is not lost from the fingerprint."""
     item = decision.item
     listing = item.listing
     if listing is None:
