@@ -9,3 +9,13 @@ Interface (the workflow and the screening engine call these; the bodies are bein
   verified right (None when the file is no raster picture).
 - find_matches(...): candidate fingerprints through FingerprintKey (multi-index hashing), then exact
   distances; never a scan of the table."""
+
+from datetime import datetime
+
+from takedowns.models import Decision, Fingerprint
+
+
+def fingerprint_removal(decision: Decision, now: datetime) -> Fingerprint | None:
+    """Placeholder with the interface's signature (DESIGN.md) so that the workflow can call it before
+    ENGINE's body is merged; ENGINE's version of this file replaces it."""
+    return None
