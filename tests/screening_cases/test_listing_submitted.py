@@ -139,7 +139,8 @@ def test_a_block_closes_its_case_at_once_with_an_automated_removal_and_no_strike
     assert listing.seller.removed_items == 1
     email = OutboundEmail.objects.get()
     assert (email.kind, email.to, email.notice, email.subject) == (
-        "statement_of_reasons", "bright@sellers.example", None, "Your listing L-100003 was blocked: statement of reasons")
+        "statement_of_reasons", "bright@sellers.example", None,
+        "Your listing L-100003 was blocked: statement of reasons")
     assert "we blocked your listing L-100003 \"N1ke Air sneakers\" before it went live" in email.body_text
     assert "We acted on our own initiative (DSA Art. 17(3)(b))" in email.body_text
     assert "The listing was detected by automated means. The decision was taken by automated means." in (
