@@ -167,3 +167,27 @@ def test_an_upheld_block_adds_no_strike(blocked, reviewers, now):
 
     assert not Strike.objects.exists()
     assert Listing.objects.get(external_id="L-100003").status == ListingStatus.BLOCKED
+
+
+def test_the_penalty_of_a_strike_from_a_hold_names_the_own_initiative_case(held, reviewers, now):
+    workflow.decide_hold(held, reviewers["tm"], REMOVE, now)
+    penalty = Strike.objects.get().penalties.get()
+
+    enforcement.apply_penalty(penalty.pk, now)
+
+    email = OutboundEmail.objects.get(kind="penalty_statement")
+    assert email.to == "bright@sellers.example"
+    assert (f"The latest follows case {held.reference}, opened on our own initiative when our listing screening "
+            "held a listing of yours, after which a reviewer removed it.") in email.body_text
+
+
+def test_the_sellers_page_of_a_block_offers_the_appeal_and_no_counter_notice(client, blocked, now):
+    decision = Decision.objects.get(item__notice=blocked)
+
+    page = client.get(decision.seller_path()).content.decode()
+
+    assert "The listing was blocked before it went live" in page
+    assert "We acted on our own initiative (DSA Art. 17(3)(b))" in page
+    assert 'id="counter-notice"' not in page
+    assert 'id="file-appeal"' in page
+    assert "it is decided by a person, not by automated means" in page

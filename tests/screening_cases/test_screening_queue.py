@@ -119,3 +119,14 @@ def test_the_queue_is_ordered_oldest_due_first(screening, engine, catalogue, bri
     page = client.get(reverse("takedowns:review_screening")).content.decode()
 
     assert page.index(f'data-reference="{sooner.reference}"') < page.index(f'data-reference="{later.reference}"')
+
+
+def test_the_case_page_opens_and_names_the_marketplace_as_its_source(client, held, reviewers):
+    factories.log_in(client, reviewers["tm"])
+
+    response = client.get(reverse("takedowns:review_notice", args=[held.reference]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Opened by listing screening for Takedown Portal demo marketplace: no notifier" in page
+    assert "Listing screening:" in page and "takedowns@localhost" not in page
