@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from takedowns import sla
 from takedowns.enums import ClockKind, ItemState, NoticeSource, NoticeStatus, ScreeningRuleCode
@@ -125,10 +126,10 @@ def measure_text(hit: ScreeningHit) -> str:
     if hit.measure is None:
         return ""
     if hit.rule == ScreeningRuleCode.LOW_PRICE:
-        return f"{hit.measure:.0%} of the genuine minimum price"
+        return _("%(share)s of the genuine minimum price") % {"share": f"{hit.measure:.0%}"}
     if hit.rule == ScreeningRuleCode.REFERENCE_IMAGE or hit.field == "image":
-        return f"{hit.measure:g} of 64 bits apart"
-    return f"text similarity {hit.measure:.2f}"
+        return _("%(bits)s of 64 bits apart") % {"bits": f"{hit.measure:g}"}
+    return _("text similarity %(similarity)s") % {"similarity": f"{hit.measure:.2f}"}
 
 
 def mark_terms(text: str, terms: list[str]) -> list[Marked]:

@@ -191,3 +191,10 @@ def test_the_sellers_page_of_a_block_offers_the_appeal_and_no_counter_notice(cli
     assert 'id="counter-notice"' not in page
     assert 'id="file-appeal"' in page
     assert "it is decided by a person, not by automated means" in page
+
+
+def test_a_rejected_hold_has_no_submitter_to_appeal_it(held, reviewers, now):
+    decision = workflow.decide_hold(held, reviewers["tm"], REJECT, now)
+
+    with pytest.raises(workflow.TransitionNotAllowed, match="it has no submitter to appeal"):
+        appeals.file_appeal(decision=decision, appellant=Appellant.SUBMITTER, text="Why?", now=now)
