@@ -240,6 +240,9 @@ def _review(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecision], q
         if notice.assigned_to_id != reviewer.pk:
             raise TransitionNotAllowed(_("Notice %(reference)s is not assigned to you; claim it first.") % {
                 "reference": notice.reference})
+        if question is not None and notice.source == NoticeSource.SCREENING:
+            raise TransitionNotAllowed(_("Case %(reference)s was opened by listing screening: it has no submitter to "
+                                         "ask.") % {"reference": notice.reference})
         events: list[Event] = []
         made = _record_decisions(notice, reviewer, decisions, now, events) if decisions else []
         request, asked = _ask(notice, reviewer, question, now, events) if question is not None else (None, [])

@@ -87,7 +87,8 @@ def listing_submitted(listing: Listing, trigger: str, now: datetime, picture: by
     verdict = engine.screen(listing, picture)
     with transaction.atomic():
         listing = Listing.objects.select_for_update().select_related("seller").get(pk=listing.pk)
-        open_case = _open_case(listing)
+        # Only a held listing can have a case open (the publish path, screening's most common, skips the query).
+        open_case = _open_case(listing) if listing.status == ListingStatus.HELD else None
         if open_case is not None and verdict.outcome != ScreeningOutcome.BLOCK:
             return _join_open_case(open_case, listing, trigger, verdict, now)
         if verdict.outcome == ScreeningOutcome.PUBLISH:

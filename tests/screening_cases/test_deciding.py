@@ -198,3 +198,11 @@ def test_a_rejected_hold_has_no_submitter_to_appeal_it(held, reviewers, now):
 
     with pytest.raises(workflow.TransitionNotAllowed, match="it has no submitter to appeal"):
         appeals.file_appeal(decision=decision, appellant=Appellant.SUBMITTER, text="Why?", now=now)
+
+
+def test_nobody_is_asked_about_a_held_listing(held, reviewers, now):
+    workflow.claim_notice(held, reviewers["tm"], now)
+
+    with pytest.raises(workflow.TransitionNotAllowed, match="it has no submitter to ask"):
+        workflow.request_information(held, reviewers["tm"], [held.items.get().pk], "Receipts?", now)
+    assert Notice.objects.get(pk=held.pk).status == NoticeStatus.IN_REVIEW
