@@ -67,6 +67,9 @@ from takedowns.workflow.routing import listing_snapshot
 # log in (inactive, no usable password), and appeal_rules sees no person in it.
 SYSTEM_USERNAME = "screening"
 
+# A listing in these states is down by a decision; screening it again changes nothing.
+STAYS_DOWN = (ListingStatus.REMOVED, ListingStatus.BLOCKED)
+
 # What a rule's hit says the listing does, as an infringement reason of a trademark (the rights screening
 # protects): a disguised or unauthorised brand is its misuse; a fake price, the genuine picture or a
 # relisted removed listing point to counterfeit goods.
@@ -87,6 +90,10 @@ def listing_submitted(listing: Listing, trigger: str, now: datetime, picture: by
     verdict = engine.screen(listing, picture)
     with transaction.atomic():
         listing = Listing.objects.select_for_update().select_related("seller").get(pk=listing.pk)
+        if listing.status in STAYS_DOWN:
+            # Editing a listing that was taken down does not bring it back (only a restore or an appeal does):
+            # the screening is recorded, nothing else changes.
+            return _record(listing, trigger, verdict, None, now)
         # Only a held listing can have a case open (the publish path, screening's most common, skips the query).
         open_case = _open_case(listing) if listing.status == ListingStatus.HELD else None
         if open_case is not None and verdict.outcome != ScreeningOutcome.BLOCK:

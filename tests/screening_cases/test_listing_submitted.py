@@ -158,3 +158,19 @@ def test_a_system_user_is_made_once(screening, engine, catalogue, bright, now):
     assert get_user_model().objects.filter(username="screening").count() == 1
     assert Notice.objects.filter(source=NoticeSource.SCREENING, status=NoticeStatus.CLOSED).count() == 2
     assert Event.objects.filter(kind=EventKind.SCREENING_BLOCKED).count() == 2
+
+
+@pytest.mark.parametrize("status", [ListingStatus.REMOVED, ListingStatus.BLOCKED])
+@pytest.mark.parametrize("outcome", ["publish", "hold", "block"])
+def test_editing_a_listing_that_was_taken_down_does_not_bring_it_back(screening, engine, pending, nike, now,
+                                                                      status, outcome):
+    Listing.objects.filter(pk=pending.pk).update(status=status)
+    engine.verdict = Verdict(outcome, (Hit("brand_term", outcome, right_id=nike.pk, term="Nike"),)
+                             if outcome != "publish" else (), None)
+
+    result = screening.listing_submitted(pending, ScreeningTrigger.CHANGED, now)
+
+    assert (result.outcome, result.case) == (outcome, None)
+    listing = Listing.objects.get(pk=pending.pk)
+    assert (listing.status, listing.published_at) == (status, None)
+    assert not Notice.objects.exists() and not OutboundEmail.objects.exists()
