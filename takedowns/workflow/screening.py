@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 # This spelling, not `from takedowns.screening import engine`: the engine is another helper's module (issue 14).
 import takedowns.screening.engine as engine
@@ -59,7 +60,7 @@ from takedowns.models import (
 )
 from takedowns.selectors.notices import removal_grounds_for
 from takedowns.workflow import clocks
-from takedowns.workflow.base import SYSTEM, add_to_sellers, make_event
+from takedowns.workflow.base import SYSTEM, TransitionNotAllowed, add_to_sellers, make_event, release_load
 from takedowns.workflow.filing import new_reference
 from takedowns.workflow.routing import listing_snapshot
 
@@ -98,6 +99,11 @@ def listing_submitted(listing: Listing, trigger: str, now: datetime, picture: by
         open_case = _open_case(listing) if listing.status == ListingStatus.HELD else None
         if open_case is not None and verdict.outcome != ScreeningOutcome.BLOCK:
             return _join_open_case(open_case, listing, trigger, verdict, now)
+        if open_case is not None:  # changed while held, and now a stay-down match: the block decides its case
+            screening = _record(listing, trigger, verdict, open_case, now)
+            _close_blocked(open_case, now)
+            _block(open_case, listing, screening, verdict, now)
+            return screening
         if verdict.outcome == ScreeningOutcome.PUBLISH:
             screening = _record(listing, trigger, verdict, None, now)
             get_marketplace().publish(listing)
@@ -268,6 +274,19 @@ def _block(case: Notice, listing: Listing, screening: Screening, verdict: "engin
     add_to_sellers("removed_items", [listing.seller_id])
     emails.statement_of_reasons(decision)
     staydown.fingerprint_removal(decision, now)
+
+
+def _close_blocked(case: Notice, now: datetime) -> None:
+    """An open hold that a block decides: the case closes, its reviewer's load and its clock with it (the
+    block's events follow)."""
+    if not NoticeItem.objects.filter(notice=case, state=ItemState.IN_REVIEW).update(state=ItemState.REMOVED):
+        raise TransitionNotAllowed(_("Case %(reference)s was decided meanwhile.") % {"reference": case.reference})
+    if not Notice.objects.filter(pk=case.pk, status=NoticeStatus.IN_REVIEW).update(status=NoticeStatus.CLOSED,
+                                                                                  closed_at=now):
+        raise TransitionNotAllowed(_("Case %(reference)s was decided meanwhile.") % {"reference": case.reference})
+    case.status, case.closed_at = NoticeStatus.CLOSED, now
+    release_load(case.assigned_to_id)
+    clocks.stop_clock(ClockKind.SCREENING_REVIEW, now, notice=case)
 
 
 def system_user() -> User:

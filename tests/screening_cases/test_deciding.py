@@ -92,7 +92,9 @@ def test_rejecting_the_hold_publishes_the_listing_and_tells_nobody(held, reviewe
     assert emails() == []
 
 
-def test_a_decided_or_blocked_case_cannot_be_decided_again(held, blocked, reviewers, now):
+def test_a_decided_or_blocked_case_cannot_be_decided_again(held, screening, engine, reviewers, now):
+    engine.verdict = Verdict("block", (Hit("staydown_same_seller", "block", measure=0.9),), None)
+    blocked = screening.listing_submitted(Listing.objects.get(external_id="L-100004"), "created", now).case
     workflow.decide_hold(held, reviewers["tm"], REJECT, now)
 
     with pytest.raises(workflow.TransitionNotAllowed, match="there is nothing to claim"):

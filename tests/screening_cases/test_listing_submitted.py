@@ -174,3 +174,30 @@ def test_editing_a_listing_that_was_taken_down_does_not_bring_it_back(screening,
     listing = Listing.objects.get(pk=pending.pk)
     assert (listing.status, listing.published_at) == (status, None)
     assert not Notice.objects.exists() and not OutboundEmail.objects.exists()
+
+
+def test_a_held_listing_changed_into_a_relisting_is_blocked_in_its_own_case(screening, engine, pending, nike,
+                                                                           reviewers, fingerprinted, now):
+    engine.verdict = held_by_term(nike)
+    case = screening.listing_submitted(pending, ScreeningTrigger.CREATED, now).case
+    from takedowns import workflow  # noqa: PLC0415 - only this test claims the case first
+
+    workflow.claim_notice(case, reviewers["tm"], now)
+    engine.verdict = blocked_as_relisting()
+    later = now + timedelta(minutes=10)
+
+    result = screening.listing_submitted(pending, ScreeningTrigger.CHANGED, later)
+
+    assert result.case == case and Notice.objects.count() == 1
+    case.refresh_from_db()
+    assert (case.status, case.closed_at) == (NoticeStatus.CLOSED, later)
+    assert case.items.get().state == ItemState.REMOVED
+    decision = Decision.objects.get()
+    assert (decision.automated_decision, decision.decided_by.username) == (True, "screening")
+    clock = SlaClock.objects.get(kind=ClockKind.SCREENING_REVIEW)
+    assert (clock.stopped_at, clock.cancelled) == (later, False)
+    reviewers["tm"].refresh_from_db()
+    assert reviewers["tm"].open_load == 0
+    assert Listing.objects.get(pk=pending.pk).status == ListingStatus.BLOCKED
+    assert not Strike.objects.exists()
+    assert fingerprinted == [(decision.pk, later)]
