@@ -87,7 +87,8 @@ RULE_REASON: dict[str, str] = {
 def listing_submitted(listing: Listing, trigger: str, now: datetime, picture: bytes | None = None) -> Screening:
     """Screen a new or changed listing and carry out the outcome (see the module docstring). A listing
     held with its case still open is not given a second case: the new screening joins the open one, and
-    the listing stays held (even on a clean verdict) until the reviewer decides."""
+    the listing stays held (even on a clean verdict) until the reviewer decides, unless the change makes it
+    a stay-down match, whose block decides that case. A listing taken down stays down."""
     verdict = engine.screen(listing, picture)
     with transaction.atomic():
         listing = Listing.objects.select_for_update().select_related("seller").get(pk=listing.pk)
