@@ -21,6 +21,7 @@ from takedowns.enums import (
 from takedowns.models import Decision, Listing, Notice, OutboundEmail, SlaClock, Strike
 from takedowns.workflow import appeals, enforcement
 from takedowns.workflow.appeals import AppealConflict
+from tests.factories import routed
 from tests.screening_cases.conftest import Hit, Verdict
 
 pytestmark = pytest.mark.django_db
@@ -114,8 +115,6 @@ def test_a_case_another_reviewer_works_is_refused(held, reviewers, now):
 
 
 def test_a_notice_from_a_rights_holder_is_not_decided_from_the_screening_queue(catalogue, reviewers, now):
-    from tests.factories import routed  # noqa: PLC0415 - the one test here that needs a rights holder's notice
-
     notice = routed(now)
 
     with pytest.raises(workflow.TransitionNotAllowed, match="rights holder's notice"):

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 
+from takedowns import workflow
 from takedowns.enums import (
     ClockKind,
     DecisionOutcome,
@@ -180,8 +181,6 @@ def test_a_held_listing_changed_into_a_relisting_is_blocked_in_its_own_case(scre
                                                                            reviewers, fingerprinted, now):
     engine.verdict = held_by_term(nike)
     case = screening.listing_submitted(pending, ScreeningTrigger.CREATED, now).case
-    from takedowns import workflow  # noqa: PLC0415 - only this test claims the case first
-
     workflow.claim_notice(case, reviewers["tm"], now)
     engine.verdict = blocked_as_relisting()
     later = now + timedelta(minutes=10)

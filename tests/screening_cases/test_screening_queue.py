@@ -1,6 +1,7 @@
 """The Screening queue: open holds only, beside what screening matched; decided from the queue through the
 review workflow; never in the notice queue or its counts."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from takedowns.enums import ListingStatus, NoticeStatus, ScreeningTrigger
-from takedowns.models import Listing, Notice, Strike
+from takedowns.evidence import store
+from takedowns.models import Evidence, Fingerprint, Listing, Notice, Strike
 from takedowns.selectors import queue as queue_selectors
 from takedowns.selectors.screening_queue import mark_terms
 from tests import factories
@@ -130,3 +132,31 @@ def test_the_case_page_opens_and_names_the_marketplace_as_its_source(client, hel
     page = response.content.decode()
     assert "Opened by listing screening for Takedown Portal demo marketplace: no notifier" in page
     assert "Listing screening:" in page and "takedowns@localhost" not in page
+
+
+def test_a_picture_hit_shows_the_genuine_picture_and_a_staydown_hit_the_removed_listing(
+        client, screening, engine, pending, nike, reviewers, now):
+    picture = store(uuid.uuid4(), "reference_image", factories.upload("genuine.png", factories.PNG_BYTES),
+                    "image/png")
+    Evidence.objects.filter(pk=picture.pk).update(right=nike)
+    genuine = Fingerprint.objects.create(source="reference", evidence=picture, right=nike, image_hash=42,
+                                         created_at=now)
+    removal = factories.taken_down(now, "L-100001")
+    relisted = Fingerprint.objects.create(source="removal", listing=removal.item.listing, decision=removal,
+                                          seller=removal.item.listing.seller, created_at=now)
+    engine.verdict = Verdict("hold", (
+        Hit("reference_image", "hold", right_id=nike.pk, field="image", fingerprint_id=genuine.pk, measure=3),
+        Hit("staydown_other_seller", "hold", field="title", fingerprint_id=relisted.pk, measure=0.81)), None)
+    case = screening.listing_submitted(pending, ScreeningTrigger.CREATED, now).case
+    factories.log_in(client, reviewers["tm"])
+
+    page = client.get(reverse("takedowns:review_screening")).content.decode()
+
+    picture_url = reverse("takedowns:screening_reference_image", args=[picture.pk])
+    assert f'src="{picture_url}"' in page
+    assert "3 of 64 bits apart" in page and "text similarity 0.81" in page
+    assert "The removed listing it repeats:</span> Listing 1 (S-1)" in page
+    assert f'data-reference="{case.reference}"' in page
+    response = client.get(picture_url)
+    assert (response.status_code, response["Content-Type"]) == (200, "image/png")
+    assert client.get(reverse("takedowns:screening_reference_image", args=[picture.pk + 1])).status_code == 404
