@@ -208,7 +208,9 @@ def statement_for_penalty(penalty: Penalty) -> dict:
         "content_date": _day(penalty.strike.created_at),
         "application_date": _day(penalty.applied_at or penalty.decided_at),
         "decision_facts": (f"The account measure follows the seller's strike count ({penalty.live_strikes}); the "
-                           "strikes come from notices under Article 16 DSA decided by reviewers. "
+                           + ("latest strike comes from a case the marketplace opened on its own initiative (listing "
+                              "screening), decided by a reviewer. " if notice.source == NoticeSource.SCREENING else
+                              "strikes come from notices under Article 16 DSA decided by reviewers. ")
                            + ("The measure is decided and applied automatically by the published ladder."
                               if penalty.automated else "The measure was decided by a person."))[:MAX_FACTS],
         "source_type": source_type_for(notice),

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from takedowns import tdb, workflow
 from takedowns.enums import DecisionOutcome, ScreeningTrigger
-from takedowns.models import Decision, RemovalGround
+from takedowns.models import Decision, Penalty, RemovalGround
 from takedowns.workflow import enforcement
 from tests.screening_cases.conftest import Hit, Verdict
 
@@ -74,3 +74,22 @@ def test_a_removal_after_a_hold_is_voluntary_detected_automatically_and_decided_
         "permission)). The right is on the marketplace's list of verified rights. A reviewer checked the listing "
         "and decided to remove it from the marketplace.")
     assert "Nike" not in str(statement) and "Bright" not in str(statement)
+
+
+
+def test_the_penalty_of_a_strike_from_a_hold_says_where_the_strike_came_from(
+        screening, engine, pending, nike, reviewers, settings, now):
+    settings.PENALTY_LADDER = "1:suspension:30"
+    engine.verdict = Verdict("hold", (Hit("brand_term", "hold", right_id=nike.pk, term="Nike"),), None)
+    case = screening.listing_submitted(pending, ScreeningTrigger.CREATED, now).case
+    workflow.decide_hold(case, reviewers["tm"], DecisionOutcome.REMOVE, now)
+    penalty = Penalty.objects.select_related("seller", "strike__notice").get()
+
+    statement = tdb.statement_for_penalty(penalty)
+
+    assert (statement["source_type"], statement["automated_detection"], statement["decision_account"]) == (
+        "SOURCE_VOLUNTARY", "No", "DECISION_ACCOUNT_SUSPENDED")
+    assert statement["decision_facts"] == (
+        "The account measure follows the seller's strike count (1); the latest strike comes from a case the "
+        "marketplace opened on its own initiative (listing screening), decided by a reviewer. The measure is "
+        "decided and applied automatically by the published ladder.")
