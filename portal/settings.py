@@ -151,6 +151,10 @@ try:
     # Who publishes the transparency report (DSA Art. 15/24; Implementing Regulation (EU) 2024/2835).
     PROVIDER_NAME = env_str("PROVIDER_NAME", "Takedown Portal demo marketplace")
     SERVICE_NAME = env_str("SERVICE_NAME", "Marketplace")
+    # An own-initiative case (listing screening held or blocked a listing, issue 14) has no notifier: its
+    # submitter fields name the marketplace itself (the address is DEFAULT_FROM_EMAIL's, never written to).
+    SCREENING_CASE_NAME = env_str("SCREENING_CASE_NAME", PROVIDER_NAME)
+    SCREENING_CASE_COUNTRY = env_str("SCREENING_CASE_COUNTRY", "DE")
     # The DSA Transparency Database API (Art. 24(5); takedowns/tdb_submission.py): statements are sent
     # only when both are set, e.g. https://transparency.dsa.ec.europa.eu and the platform's API token.
     TDB_API_URL = (env_str("TDB_API_URL") or "").rstrip("/")

@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from takedowns import legal
-from takedowns.enums import Appellant, DecisionOutcome, ItemState, NoticeStatus
+from takedowns.enums import Appellant, DecisionOutcome, ItemState, NoticeSource, NoticeStatus
 from takedowns.models import Appeal, Decision, Penalty
 
 
@@ -90,6 +90,9 @@ def _decision_refusal(decision: Decision, appellant: str) -> str:
         return ""
     if appellant != Appellant.SUBMITTER:
         return _("A rejected report can only be appealed by the submitter who filed it.")
+    # An own-initiative case (listing screening) names the marketplace as its submitter: nobody to appeal.
+    if decision.item.notice.source == NoticeSource.SCREENING:
+        return _("This case was opened by the marketplace on its own initiative; it has no submitter to appeal.")
     if decision.reversed_at is not None:
         return _("This decision was set aside on %(reversed_at)s; there is nothing left to appeal.") % {
             "reversed_at": when(decision.reversed_at)}

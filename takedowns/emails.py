@@ -9,6 +9,7 @@ English). Every function passes the language of its recipient explicitly to make
 
 from datetime import datetime
 from functools import partial
+from typing import overload
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from takedowns import appeal_rules, legal, notifier_ladder, outbox, resubmission_rules, tdb
-from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP
+from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP, NoticeSource
 from takedowns.models import (
     Appeal,
     CounterNotice,
@@ -82,9 +83,31 @@ def _notifier_language(address: str) -> str:
     return chosen or settings.LANGUAGE_CODE
 
 
+@overload
+def make_message(kind: str, to: str, context: dict, notice: None, now: datetime, *, language: str) -> OutboundEmail:
+    ...
+
+
+@overload
+def make_message(kind: str, to: str, context: dict, notice: Notice, now: datetime, *,
+                 language: str) -> OutboundEmail | None:
+    ...
+
+
 def make_message(kind: str, to: str, context: dict, notice: Notice | None, now: datetime, *,
-                 language: str) -> OutboundEmail:
+                 language: str) -> OutboundEmail | None:
+    """The e-mail, stored for sending; None for one addressed to the submitter of an own-initiative case."""
+    if to_no_notifier(to, notice):
+        return None
     return outbox.store([_render(kind, to, context, notice, now, language=language)])[0]
+
+
+def to_no_notifier(to: str, notice: Notice | None) -> bool:
+    """Whether `to` is the submitter of an own-initiative case (listing screening, issue 14). Such a case has
+    no notifier: its submitter fields name the marketplace itself, so the decisions, answers and appeal
+    outcomes a notifier would be told of go to nobody. The one guard, in make_message, the way every
+    submitter's e-mail is written."""
+    return notice is not None and notice.source == NoticeSource.SCREENING and to == notice.submitter_email
 
 
 def _render(kind: str, to: str, context: dict, notice: Notice | None, now: datetime, *,
@@ -107,13 +130,13 @@ def _render(kind: str, to: str, context: dict, notice: Notice | None, now: datet
         )
 
 
-def confirmation_request(notice: Notice, item_count: int) -> OutboundEmail:
+def confirmation_request(notice: Notice, item_count: int) -> OutboundEmail | None:
     context = {"confirm_url": absolute(notice.confirmation_path()), "item_count": item_count}
     return make_message("confirm_notice", notice.submitter_email, context, notice, notice.created_at,
                         language=_submitter_language(notice))
 
 
-def notice_received(notice: Notice) -> OutboundEmail:
+def notice_received(notice: Notice) -> OutboundEmail | None:
     context = {"item_count": notice.items.count()}
     return make_message("notice_received", notice.submitter_email, context, notice, _when(notice.confirmed_at),
                         language=_submitter_language(notice))
@@ -135,7 +158,7 @@ def notice_routed(notice: Notice, items: list[NoticeItem], reviewer: Reviewer | 
     return outbox.store(messages)
 
 
-def nothing_to_decide(notice: Notice, items: list[NoticeItem]) -> OutboundEmail:
+def nothing_to_decide(notice: Notice, items: list[NoticeItem]) -> OutboundEmail | None:
     """To the submitter of a notice closed at routing because none of its listings can be decided: each
     listing's outcome and how to file it again (DSA Art. 16(5): the decision, without undue delay, with
     the redress). A duplicate names the open notice it duplicates only when that notice is the submitter's
@@ -151,7 +174,7 @@ def nothing_to_decide(notice: Notice, items: list[NoticeItem]) -> OutboundEmail:
                         language=_submitter_language(notice))
 
 
-def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail:
+def items_decided(notice: Notice, decisions: list[Decision]) -> OutboundEmail | None:
     # Decided in one step, so one deadline for every fixable rejection among them. The fix is offered
     # only where resubmission_rules would accept it now: not for a listing already fixed once.
     # Each decision with why its fix cannot be offered ("" when it can; resubmission_rules.refusal): a
@@ -198,12 +221,12 @@ def penalty_statement(penalty: Penalty) -> OutboundEmail | None:
                         language=_seller_language(seller))
 
 
-def information_requested(notice: Notice, request: InfoRequest, items: list[NoticeItem]) -> OutboundEmail:
+def information_requested(notice: Notice, request: InfoRequest, items: list[NoticeItem]) -> OutboundEmail | None:
     return make_message("information_requested", notice.submitter_email, {"request": request, "items": items},
                         notice, request.requested_at, language=_submitter_language(notice))
 
 
-def information_expired(notice: Notice, request: InfoRequest, items: list[NoticeItem]) -> OutboundEmail:
+def information_expired(notice: Notice, request: InfoRequest, items: list[NoticeItem]) -> OutboundEmail | None:
     return make_message("information_expired", notice.submitter_email, {"request": request, "items": items},
                         notice, _when(request.expired_at), language=_submitter_language(notice))
 
@@ -237,7 +260,7 @@ def information_answered(notice: Notice, request: InfoRequest, items: list[Notic
                         language=_staff_language())
 
 
-def resubmission_received(resubmission: Resubmission) -> OutboundEmail:
+def resubmission_received(resubmission: Resubmission) -> OutboundEmail | None:
     """To the submitter: their fix of a rejected listing is back with a reviewer (fix and resubmit)."""
     notice = resubmission.notice
     files = list(resubmission.files.order_by("id"))
@@ -328,14 +351,14 @@ def appeal_decided(appeal: Appeal) -> OutboundEmail | None:
     return _to_appellant("appeal_decided", appeal, _appeal_context(appeal), _when(appeal.decided_at))
 
 
-def appeal_listing_restored(appeal: Appeal) -> OutboundEmail:
+def appeal_listing_restored(appeal: Appeal) -> OutboundEmail | None:
     """To the submitter: the seller's appeal reversed the removal of a listing they reported."""
     context = _appeal_context(appeal)
     return make_message("appeal_listing_restored", context["case"].submitter_email, context, context["case"],
                         _when(appeal.decided_at), language=_submitter_language(context["case"]))
 
 
-def notice_withdrawn(notice: Notice) -> OutboundEmail:
+def notice_withdrawn(notice: Notice) -> OutboundEmail | None:
     return make_message("notice_withdrawn", notice.submitter_email, {}, notice, _when(notice.closed_at),
                         language=_submitter_language(notice))
 
@@ -374,7 +397,7 @@ def _to_seller(kind: str, counter_notice: CounterNotice, now: datetime) -> Outbo
                         language=_seller_language(counter_notice.decision.item.decided_listing.seller))
 
 
-def _to_rights_holder(kind: str, counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
+def _to_rights_holder(kind: str, counter_notice: CounterNotice, now: datetime) -> OutboundEmail | None:
     notice = counter_notice.decision.item.notice
     return make_message(kind, notice.submitter_email, _counter_notice_context(counter_notice), notice, now,
                         language=_submitter_language(notice))
@@ -392,12 +415,12 @@ def counter_notice_accepted(counter_notice: CounterNotice, now: datetime) -> Out
     return _to_seller("counter_notice_accepted", counter_notice, now)
 
 
-def counter_notice_copy(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
+def counter_notice_copy(counter_notice: CounterNotice, now: datetime) -> OutboundEmail | None:
     """The copy of the counter-notice that 512(g)(2)(B) requires, with the restore date."""
     return _to_rights_holder("counter_notice_copy", counter_notice, now)
 
 
-def counter_notice_lawsuit_received(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
+def counter_notice_lawsuit_received(counter_notice: CounterNotice, now: datetime) -> OutboundEmail | None:
     return _to_rights_holder("counter_notice_lawsuit_received", counter_notice, now)
 
 
@@ -426,7 +449,7 @@ def counter_notice_restored_seller(counter_notice: CounterNotice, now: datetime)
     return _to_seller("counter_notice_restored_seller", counter_notice, now)
 
 
-def counter_notice_restored_rights_holder(counter_notice: CounterNotice, now: datetime) -> OutboundEmail:
+def counter_notice_restored_rights_holder(counter_notice: CounterNotice, now: datetime) -> OutboundEmail | None:
     return _to_rights_holder("counter_notice_restored_rights_holder", counter_notice, now)
 
 
@@ -463,7 +486,7 @@ def notifier_measure_statement(measure: NotifierMeasure, following: notifier_lad
                                  language=_notifier_language(to)) for to in measure.recipients])
 
 
-def notifier_notice_refused(notice: Notice, measure: NotifierMeasure) -> OutboundEmail:
+def notifier_notice_refused(notice: Notice, measure: NotifierMeasure) -> OutboundEmail | None:
     """To the submitter: the notice was refused at confirmation, why and until when."""
     context = {"measure": measure, "policy_url": absolute(reverse("takedowns:policy_notifier_misuse")),
                "tracking_url": absolute(notice.tracking_path())}

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from takedowns import sla
-from takedowns.enums import CounterNoticeStatus, DecisionOutcome, ItemState, RightType
+from takedowns.enums import CounterNoticeStatus, DecisionOutcome, ItemState, NoticeSource, RightType
 from takedowns.models import CounterNotice, Decision
 
 # --- The notice (DMCA 512(c)(3)(A)(v) and (vi); DSA Art. 16(2)(d)). DSA Art. 16(2)(d) asks for "a statement
@@ -82,6 +82,10 @@ def counter_notice_refusal(decision: Decision) -> str:
     if decision.item.state != ItemState.REMOVED:
         return _("Listing %(listing)s is '%(state)s': a counter-notice answers a removal in force.") % {
             **listing, "state": decision.item.get_state_display()}
+    # 512(g) answers a rights holder's notice; an own-initiative removal (listing screening) had none.
+    if decision.item.notice.source == NoticeSource.SCREENING:
+        return _("We removed listing %(listing)s on our own initiative, not on a rights holder's notice, so there "
+                 "is nobody to send a counter-notice to: lodge a complaint instead.") % listing
     # 512(g)(2)(B) asks for a copy to the rights holder, whose address retention has deleted.
     if decision.item.notice.anonymised_at is not None:
         return _("The case behind the removal of listing %(listing)s ended years ago and its personal data was "

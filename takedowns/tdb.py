@@ -31,7 +31,15 @@ from functools import wraps
 
 from django.utils import timezone, translation
 
-from takedowns.enums import EEA_COUNTRIES, DecisionOutcome, InfringementReason, PenaltyLevel, RightType, SubmitterTrust
+from takedowns.enums import (
+    EEA_COUNTRIES,
+    DecisionOutcome,
+    InfringementReason,
+    NoticeSource,
+    PenaltyLevel,
+    RightType,
+    SubmitterTrust,
+)
 from takedowns.models import Decision, Notice, Penalty
 
 # What statement_for reads; views load decisions with select_related(*RELATED).
@@ -51,7 +59,10 @@ STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS = "STATEMENT_CATEGORY_INT
 CONTENT_TYPE_PRODUCT = "CONTENT_TYPE_PRODUCT"
 SOURCE_ARTICLE_16 = "SOURCE_ARTICLE_16"
 SOURCE_TRUSTED_FLAGGER = "SOURCE_TRUSTED_FLAGGER"
+# The marketplace's own initiative: an own-initiative case of listing screening (issue 14).
+SOURCE_VOLUNTARY = "SOURCE_VOLUNTARY"
 AUTOMATED_DETECTION_YES, AUTOMATED_DETECTION_NO = "Yes", "No"
+AUTOMATED_DECISION_FULLY = "AUTOMATED_DECISION_FULLY"
 AUTOMATED_DECISION_PARTIALLY = "AUTOMATED_DECISION_PARTIALLY"
 AUTOMATED_DECISION_NOT_AUTOMATED = "AUTOMATED_DECISION_NOT_AUTOMATED"
 
@@ -143,8 +154,10 @@ def _in_english(function):
 
 
 def source_type_for(notice: Notice) -> str:
-    """The TDB's information source for a notice: a trusted flagger's (Art. 22) notice, or an
-    Art. 16 notice from a rights holder or its agent."""
+    """The TDB's information source for a notice: a trusted flagger's (Art. 22) notice, an Art. 16 notice
+    from a rights holder or its agent, or the marketplace's own initiative (a case listing screening opened)."""
+    if notice.source == NoticeSource.SCREENING:
+        return SOURCE_VOLUNTARY
     return SOURCE_TRUSTED_FLAGGER if notice.trust == SubmitterTrust.TRUSTED_FLAGGER else SOURCE_ARTICLE_16
 
 
@@ -165,9 +178,11 @@ def statement_for(decision: Decision) -> dict:
         "territorial_scope": _territorial_scope(decision.territorial_scope),
         "content_date": _day(listing.created_at),
         "application_date": _day(decision.listing_removed_at or decision.decided_at),
-        "decision_facts": _removal_facts(source_type, notice, item.reason),
+        "decision_facts": (_own_initiative_facts(decision, notice, item.reason) if source_type == SOURCE_VOLUNTARY
+                           else _removal_facts(source_type, notice, item.reason)),
         "source_type": source_type,
-        **_automation(decision.automated_detection, decision.automated_decision),
+        **_automation(decision.automated_detection, decision.automated_decision,
+                      fully=source_type == SOURCE_VOLUNTARY),
         "puid": puid_for(decision),
     }
 
@@ -193,7 +208,9 @@ def statement_for_penalty(penalty: Penalty) -> dict:
         "content_date": _day(penalty.strike.created_at),
         "application_date": _day(penalty.applied_at or penalty.decided_at),
         "decision_facts": (f"The account measure follows the seller's strike count ({penalty.live_strikes}); the "
-                           "strikes come from notices under Article 16 DSA decided by reviewers. "
+                           + ("latest strike comes from a case the marketplace opened on its own initiative (listing "
+                              "screening), decided by a reviewer. " if notice.source == NoticeSource.SCREENING else
+                              "strikes come from notices under Article 16 DSA decided by reviewers. ")
                            + ("The measure is decided and applied automatically by the published ladder."
                               if penalty.automated else "The measure was decided by a person."))[:MAX_FACTS],
         "source_type": source_type_for(notice),
@@ -252,12 +269,14 @@ def _ip_category(right_type: str) -> dict:
     }
 
 
-def _automation(detection: bool, decision: bool) -> dict:
-    # Every decision is recorded by a reviewer (Decision.decided_by), so automated means can at
-    # most have helped: "partially", never "fully".
+def _automation(detection: bool, decision: bool, fully: bool = False) -> dict:
+    # A notice's decision is recorded by a reviewer (Decision.decided_by), so automated means can at
+    # most have helped: "partially". Screening's block of a stay-down match is decided by no person
+    # (`fully`: an own-initiative case, whose automated decision is the system user's).
+    automated = AUTOMATED_DECISION_FULLY if fully else AUTOMATED_DECISION_PARTIALLY
     return {
         "automated_detection": AUTOMATED_DETECTION_YES if detection else AUTOMATED_DETECTION_NO,
-        "automated_decision": AUTOMATED_DECISION_PARTIALLY if decision else AUTOMATED_DECISION_NOT_AUTOMATED,
+        "automated_decision": automated if decision else AUTOMATED_DECISION_NOT_AUTOMATED,
     }
 
 
@@ -276,6 +295,20 @@ def _removal_facts(source_type: str, notice: Notice, reason: str) -> str:
     return (f"{notifier} reported this product listing in a notice under Article 16 DSA as an infringement "
             f"of a {right} ({InfringementReason(reason).label}). {checked} A reviewer decided to remove the "
             "listing from the marketplace.")[:MAX_FACTS]
+
+
+def _own_initiative_facts(decision: Decision, notice: Notice, reason: str) -> str:
+    """An own-initiative case: no notifier; what screening found and who decided, without names."""
+    right = RightType(notice.right_type).label.lower()
+    if decision.automated_decision:
+        return (f"The marketplace acted on its own initiative. Its automated listing screening found that this "
+                f"product listing, submitted by a seller, repeats a listing removed earlier as an infringement of a "
+                f"{right} ({InfringementReason(reason).label}), offered by the same seller or a linked account. The "
+                "listing was blocked automatically before it went live.")[:MAX_FACTS]
+    checked = (" The right is on the marketplace's list of verified rights." if notice.verified_right_id else "")
+    return (f"The marketplace acted on its own initiative. Its automated listing screening held this product "
+            f"listing for review as a suspected infringement of a {right} ({InfringementReason(reason).label})."
+            f"{checked} A reviewer checked the listing and decided to remove it from the marketplace.")[:MAX_FACTS]
 
 
 def _day(moment: datetime) -> str:

@@ -14,6 +14,7 @@ from takedowns.views import (
     privacy,
     public,
     review,
+    screening,
     seller,
     tdb,
     transparency,
@@ -85,6 +86,10 @@ urlpatterns = [
     path("review/notices/<text:reference>/reassign/", review.reassign, name="review_reassign"),
     path("review/notices/<text:reference>/escalate/", review.escalate, name="review_escalate"),
     path("review/evidence/<int:evidence_id>/", review.evidence_file, name="evidence_file"),
+    # The Screening queue: listings screening held, decided by reviewers (issue 14).
+    path("review/screening/", screening.queue, name="review_screening"),
+    path("review/screening/<text:reference>/decide/", screening.decide, name="review_screening_decide"),
+    path("review/screening/pictures/<int:evidence_id>/", screening.reference_image, name="screening_reference_image"),
     path("review/appeals/", appeals.queue, name="appeal_queue"),
     path("review/appeals/<int:appeal_id>/", appeals.appeal_detail, name="appeal_detail"),
     path("review/appeals/<int:appeal_id>/decide/", appeals.decide, name="appeal_decide"),

@@ -21,6 +21,7 @@ from takedowns.enums import (
     ClockKind,
     InfringementReason,
     ItemState,
+    NoticeSource,
     NoticeStatus,
     RightType,
     RiskBand,
@@ -59,8 +60,9 @@ class QueueFilters:
 
 def filtered_notices(reviewer: Reviewer, filters: QueueFilters) -> QuerySet[Notice]:
     """The notices the queue shows for `filters`, unordered: the one filter behind both the queue's
-    rows (review_queue) and the count over them (queue_total), so the two cannot disagree."""
-    notices = Notice.objects.filter(status=filters.status)
+    rows (review_queue) and the count over them (queue_total), so the two cannot disagree. Rights holders'
+    notices only: own-initiative cases (listing screening) have their own queue (selectors/screening_queue.py)."""
+    notices = Notice.objects.filter(status=filters.status, source=NoticeSource.NOTICE)
     if filters.right_type:
         notices = notices.filter(right_type=filters.right_type)
     if filters.reason:
@@ -141,7 +143,7 @@ def queue_counts(reviewer: Reviewer, status: str, now: datetime) -> QueueCounts:
     counted per view, over the reviewer's own index range. Without a recent count (beat not
     running yet, or the cache unreachable) the page counts itself."""
     counts = _stored_counts() or count_open_notices(now)
-    mine = Notice.objects.filter(assigned_to=reviewer, status=status).count()
+    mine = Notice.objects.filter(assigned_to=reviewer, status=status, source=NoticeSource.NOTICE).count()
     per_status = counts["per_status"].get(status, {})
     return QueueCounts(
         status={value: counts["per_status"].get(value, {}).get("all", 0) for value in OPEN_NOTICE_STATUSES},
@@ -158,14 +160,14 @@ def queue_counts(reviewer: Reviewer, status: str, now: datetime) -> QueueCounts:
 def count_open_notices(now: datetime) -> dict:
     """One grouped aggregate over open notices, all from the notice row (an index-only scan of
     notice_open_counts on PostgreSQL: hence Count("status"), a column of that index, not the id),
-    stored in the shared cache."""
+    stored in the shared cache. Own-initiative cases are left out (the index includes `source`)."""
     aggregates = {"all": Count("status"), "unassigned": Count("status", filter=Q(assigned_to__isnull=True)),
                   "escalated": Count("status", filter=Q(escalated_at__isnull=False))}
     aggregates.update({f"right_type:{value}": Count("status", filter=Q(right_type=value))
                        for value in RightType.values})
     aggregates.update({f"trust:{value}": Count("status", filter=Q(trust=value)) for value in SubmitterTrust.values})
     aggregates.update({f"risk:{value}": Count("status", filter=Q(risk_band=value)) for value in RiskBand.values})
-    open_notices = Notice.objects.filter(status__in=OPEN_NOTICE_STATUSES)
+    open_notices = Notice.objects.filter(status__in=OPEN_NOTICE_STATUSES, source=NoticeSource.NOTICE)
     for value, bit in REASON_BITS.items():
         open_notices = open_notices.alias(**{f"has_{value}": F("reason_mask").bitand(bit)})
         aggregates[f"reason:{value}"] = Count("status", filter=Q(**{f"has_{value}__gt": 0}))

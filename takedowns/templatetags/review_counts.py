@@ -4,7 +4,7 @@ over the (status, filed_at) index, with the filter of the list it stands for (se
 
 from django import template
 
-from takedowns.selectors import worklists
+from takedowns.selectors import screening_queue, worklists
 
 register = template.Library()
 
@@ -19,3 +19,9 @@ def appeals_waiting() -> int:
 def counter_notices_waiting() -> int:
     """Counter-notices waiting for their completeness check: the rows of "Counter-notices to check"."""
     return worklists.counter_notices_waiting()
+
+
+@register.simple_tag
+def holds_waiting() -> int:
+    """Listings screening held, waiting for a reviewer: the rows of the Screening queue (issue 14)."""
+    return screening_queue.holds_waiting()

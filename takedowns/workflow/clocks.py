@@ -44,6 +44,8 @@ DEFAULT_TARGETS: dict[str, timedelta] = {
     # Two days round the clock (the default policy: two business days, New York): well inside the
     # 10 business days of DMCA 512(g)(2)(C), which count from the filing (legal.py).
     ClockKind.COUNTER_NOTICE_CHECK: timedelta(days=2),
+    # A listing held by screening waits, not live, for a reviewer (migration 0030's policy: 12 hours).
+    ClockKind.SCREENING_REVIEW: timedelta(hours=12),
 }
 DEFAULT_WARN_RATIO = 0.8
 # The clocks of the notice's own next step, whose due time orders the review queue.

@@ -28,8 +28,16 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from takedowns import dispatch, emails, penalties
-from takedowns.enums import PENALTY_SEVERITY, ClockKind, DecisionOutcome, EventKind, ItemState, PenaltyLevel
+from takedowns import dispatch, emails, penalties, staydown
+from takedowns.enums import (
+    PENALTY_SEVERITY,
+    ClockKind,
+    DecisionOutcome,
+    EventKind,
+    ItemState,
+    NoticeSource,
+    PenaltyLevel,
+)
 from takedowns.marketplace import get_marketplace
 from takedowns.models import Decision, Event, Notice, NoticeItem, Penalty, Seller, Strike
 from takedowns.workflow import clocks
@@ -175,6 +183,8 @@ def record_takedown(decision_id: int) -> Decision | None:
             record_event(decision.item.notice, EventKind.LISTING_REMOVED, SYSTEM, removed_at, item=decision.item,
                     details={"listing": decision.item.decided_listing.external_id, "decision": decision.pk})
             clocks.stop_clock(ClockKind.TAKEDOWN_EXECUTED, removed_at, item=decision.item)
+            # Stay-down: a removed listing relisted later is found by its fingerprint (issue 14).
+            staydown.fingerprint_removal(decision, removed_at)
     return decision
 
 
@@ -231,10 +241,15 @@ def record_restore(decision_id: int) -> Decision | None:
     decision = Decision.objects.select_related("item__listing", "item__notice").filter(pk=decision_id).first()
     if decision is None or decision.listing_restored_at is not None or decision.item.state != ItemState.RESTORED:
         return decision
-    restored_at = get_marketplace().restore(decision.item.decided_listing)
+    listing = decision.item.decided_listing
+    # A listing screening kept from going live (held then removed, or blocked) was never up to put back: an
+    # appeal that reverses its removal publishes it (issue 14).
+    never_live = decision.item.notice.source == NoticeSource.SCREENING and listing.published_at is None
+    restored_at = get_marketplace().publish(listing) if never_live else get_marketplace().restore(listing)
     with transaction.atomic():
         if Decision.objects.filter(pk=decision.pk, listing_restored_at=None).update(listing_restored_at=restored_at):
             decision.listing_restored_at = restored_at
-            record_event(decision.item.notice, EventKind.LISTING_RESTORED, SYSTEM, restored_at, item=decision.item,
-                    details={"listing": decision.item.decided_listing.external_id, "decision": decision.pk})
+            kind = EventKind.LISTING_PUBLISHED if never_live else EventKind.LISTING_RESTORED
+            record_event(decision.item.notice, kind, SYSTEM, restored_at, item=decision.item,
+                         details={"listing": listing.external_id, "decision": decision.pk})
     return decision

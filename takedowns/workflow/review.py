@@ -25,10 +25,23 @@ from takedowns.enums import (
     EventKind,
     EvidenceKind,
     ItemState,
+    ListingStatus,
+    NoticeSource,
     NoticeStatus,
     RiskBand,
 )
-from takedowns.models import Decision, Event, InfoRequest, Notice, NoticeItem, ReasonCode, Reviewer, Submitter
+from takedowns.marketplace import get_marketplace
+from takedowns.models import (
+    Decision,
+    Event,
+    InfoRequest,
+    Listing,
+    Notice,
+    NoticeItem,
+    ReasonCode,
+    Reviewer,
+    Submitter,
+)
 from takedowns.selectors.notices import removal_grounds_for
 from takedowns.workflow import clocks, enforcement
 from takedowns.workflow.base import (
@@ -178,6 +191,26 @@ def decide_items(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecisio
     return _review(notice, reviewer, decisions, question, now)[0]
 
 
+def decide_hold(notice: Notice, reviewer: Reviewer, outcome: str, now: datetime, *, note: str = "",
+                grounds: str = "") -> Decision:
+    """The Screening queue's decision on a listing screening held (issue 14): remove it (it never goes
+    live; a strike, as a person decided) or reject the hold (it goes live). An unassigned case is claimed
+    in the same step, then decided through decide_items like any notice; a case another reviewer works,
+    or one already decided, is refused with why."""
+    if notice.source != NoticeSource.SCREENING:
+        raise TransitionNotAllowed(_("Notice %(reference)s is a rights holder's notice; decide it on its page.") % {
+            "reference": notice.reference})
+    with transaction.atomic():
+        if notice.assigned_to_id != reviewer.pk:
+            notice = claim_notice(notice, reviewer, now)
+        item = notice.items.filter(state=ItemState.IN_REVIEW).first()
+        if item is None:
+            raise TransitionNotAllowed(_("Notice %(reference)s has no listing waiting for a decision.") % {
+                "reference": notice.reference})
+        made = decide_items(notice, reviewer, [ItemDecision(item.pk, outcome, note=note, grounds=grounds)], now)
+    return made[0]
+
+
 def request_information(notice: Notice, reviewer: Reviewer, item_ids: list[int], message: str,
                         now: datetime) -> InfoRequest:
     """Ask the submitter about some listings. Their decision waits (and the notice leaves the
@@ -207,6 +240,9 @@ def _review(notice: Notice, reviewer: Reviewer, decisions: list[ItemDecision], q
         if notice.assigned_to_id != reviewer.pk:
             raise TransitionNotAllowed(_("Notice %(reference)s is not assigned to you; claim it first.") % {
                 "reference": notice.reference})
+        if question is not None and notice.source == NoticeSource.SCREENING:
+            raise TransitionNotAllowed(_("Case %(reference)s was opened by listing screening: it has no submitter to "
+                                         "ask.") % {"reference": notice.reference})
         events: list[Event] = []
         made = _record_decisions(notice, reviewer, decisions, now, events) if decisions else []
         request, asked = _ask(notice, reviewer, question, now, events) if question is not None else (None, [])
@@ -226,6 +262,7 @@ def _record_decisions(notice: Notice, reviewer: Reviewer, decisions: list[ItemDe
     default_grounds = removal_grounds_for(notice, items.values()) if any(
         d.outcome == DecisionOutcome.REMOVE and not d.grounds.strip() for d in decisions) else {}
     made = []
+    own_initiative = notice.source == NoticeSource.SCREENING
     for choice in decisions:
         item = _decidable(notice, items.get(choice.item_id), choice)
         removal = choice.outcome == DecisionOutcome.REMOVE
@@ -234,9 +271,12 @@ def _record_decisions(notice: Notice, reviewer: Reviewer, decisions: list[ItemDe
             note=choice.note, decided_by=reviewer.user, decided_at=now,
             legal_ground=LEGAL_GROUNDS[notice.right_type] if removal else "",
             grounds=(choice.grounds.strip() or default_grounds.get(item.pk, "")) if removal else "",
-            # The notifier's claim, kept to be quoted as theirs, never given as our reasoning.
-            explanation=notice.description if removal else "",
+            # The notifier's claim, kept to be quoted as theirs, never given as our reasoning. An own-initiative
+            # case has no notifier: its description is screening's findings, not a claim to quote.
+            explanation=notice.description if removal and not own_initiative else "",
             seller_token=secrets.token_urlsafe(32) if removal else "",
+            # Listing screening found it (issue 14); a person decides it here (DSA Art. 17(3)(c)).
+            automated_detection=own_initiative,
         ))
         item.state = DECIDED_STATE[choice.outcome]
         events.append(Event(notice=notice, item=item, kind=EventKind.ITEM_DECIDED, actor_kind=actor.kind,
@@ -256,8 +296,23 @@ def _record_decisions(notice: Notice, reviewer: Reviewer, decisions: list[ItemDe
         clocks.start_clock(ClockKind.TAKEDOWN_EXECUTED, notice, now, reasons=[decision.item.reason],
                            item=decision.item, events=events)
     enforcement.record_strikes(notice, removals, now, events)
+    if own_initiative:
+        for decision in made:
+            if decision.outcome == DecisionOutcome.REJECT:
+                _publish_held(notice, decision, actor, now, events)
     _count_in_records(notice, made)
     return made
+
+
+def _publish_held(notice: Notice, decision: Decision, actor: Actor, now: datetime, events: list[Event]) -> None:
+    """The reviewer found nothing wrong with a listing screening held: it goes live now (a listing no longer
+    held, e.g. blocked meanwhile by a stay-down match, stays as it is)."""
+    listing = decision.item.decided_listing
+    if not Listing.objects.filter(pk=listing.pk, status=ListingStatus.HELD).exists():
+        return
+    published_at = get_marketplace().publish(listing)
+    events.append(make_event(notice, EventKind.LISTING_PUBLISHED, actor, now, item=decision.item, details={
+        "listing": listing.external_id, "decision": decision.pk, "published_at": published_at.isoformat()}))
 
 
 def _decidable(notice: Notice, item: NoticeItem | None, choice: ItemDecision) -> NoticeItem:
@@ -271,7 +326,9 @@ def _decidable(notice: Notice, item: NoticeItem | None, choice: ItemDecision) ->
     if choice.outcome not in DECIDED_STATE:
         raise TransitionNotAllowed(_("Listing %(position)s: '%(outcome)s' is not a decision.") % {
             "position": item.position, "outcome": choice.outcome})
-    if choice.outcome == DecisionOutcome.REJECT and choice.reason_code is None:
+    # A rejection's reason code tells the submitter what to fix; an own-initiative case has none to tell.
+    if choice.outcome == DecisionOutcome.REJECT and choice.reason_code is None \
+            and notice.source != NoticeSource.SCREENING:
         raise TransitionNotAllowed(_("Listing %(position)s: a rejection needs a reason code.") % {
             "position": item.position})
     return item
@@ -333,8 +390,11 @@ def settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) -> 
         change_status(notice, target, kind=kind, actor=actor, now=now, along_with=events, **closing)
         if target == NoticeStatus.CLOSED:
             release_load(notice.assigned_to_id)
-    # After the status event, so that the log reads "waiting for the submitter", then "clock paused".
-    clock_step(ClockKind.TAKEDOWN_DECISION, now, notice=notice)
+    # After the status event, so that the log reads "waiting for the submitter", then "clock paused". An
+    # own-initiative case's decision is measured by the screening review clock (the seller waits, not live).
+    decision_clock = ClockKind.SCREENING_REVIEW if notice.source == NoticeSource.SCREENING \
+        else ClockKind.TAKEDOWN_DECISION
+    clock_step(decision_clock, now, notice=notice)
 
 
 def _item_event(notice: Notice, item: NoticeItem, kind: str, actor: Actor, now: datetime, to_state: str,

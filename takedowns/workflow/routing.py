@@ -169,7 +169,7 @@ def _resolve_items(notice: Notice, items: list[NoticeItem], resolved: dict, now:
     for item in items:
         listing = resolved.get(item.reported)
         item.listing = listing
-        item.listing_snapshot = _snapshot(listing)
+        item.listing_snapshot = listing_snapshot(listing)
         item.duplicate_of = None
         if listing is None:
             item.state = ItemState.NOT_FOUND
@@ -195,7 +195,7 @@ def _resolve_items(notice: Notice, items: list[NoticeItem], resolved: dict, now:
     ]
 
 
-def _snapshot(listing: Listing | None) -> dict | None:
+def listing_snapshot(listing: Listing | None) -> dict | None:
     if listing is None:
         return None
     return {"title": listing.title, "category": listing.category, "price": str(listing.price),

@@ -60,6 +60,10 @@ ROUTES = {
     "takedowns:review_escalate": REVIEWER,
     "takedowns:evidence_file": REVIEWER,
     "takedowns:appeal_queue": REVIEWER,
+    # The Screening queue (issue 14): listings screening held, decided by any reviewer.
+    "takedowns:review_screening": REVIEWER,
+    "takedowns:review_screening_decide": REVIEWER,
+    "takedowns:screening_reference_image": REVIEWER,
     "takedowns:appeal_detail": REVIEWER,
     "takedowns:appeal_decide": REVIEWER,
     "takedowns:review_counter_notices": REVIEWER,
@@ -98,7 +102,7 @@ POSTS = {"withdraw", "answer", "resubmit", "appeal_rejection", "report_lawsuit",
          "review_reassign", "review_escalate", "appeal_decide", "review_counter_notice_accept",
          "review_counter_notice_incomplete", "two_factor_recovery_codes", "tracking_notifier_appeal",
          "notifier_measure_appeal", "notifier_proposal_decide", "notifier_proposal_dismiss", "notifier_appeal_decide",
-         "set_language"}
+         "set_language", "review_screening_decide"}
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):
@@ -164,6 +168,7 @@ def url_of(name: str, case: dict, token_ok: bool = True) -> str:
         "notifier_measure_appeal": [measure.pk, measure.token if token_ok else WRONG],
         "notifier_proposal": [measure.proposal_id], "notifier_proposal_decide": [measure.proposal_id],
         "notifier_proposal_dismiss": [measure.proposal_id], "notifier_appeal": [1], "notifier_appeal_decide": [1],
+        "review_screening_decide": [notice.reference], "screening_reference_image": [1],
     }
     namespace, short = name.split(":")
     # A route outside any namespace (":favicon") is reversed by its bare name.

@@ -34,6 +34,8 @@ STAFF_ONLY = [
     *(f"takedowns/forms/{name}.py" for name in ("review", "leads", "accounts")),
     "takedowns/admin.py",
     "takedowns/two_factor.py",  # the staff log-in's second factor
+    "takedowns/views/screening.py",  # the Screening queue (issue 14); its template is under review/
+    "takedowns/selectors/screening_queue.py",
 ]
 
 
