@@ -86,20 +86,7 @@ def file_notice(request: HttpRequest) -> HttpResponse:
     if "switch_language" in request.POST:
         return _switch_language(request, item_rows_class)
     if request.method == "GET":
-        first = request.GET.get("listing", "")
-        rows = item_rows_class(prefix="items", initial=[{"reported": first}] if first else None)
-        # From a registration's private page ("File a notice under this right"): the right filled in.
-        registered = _registered_right({"registered_right": request.GET.get("right", ""),
-                                        "registered_right_key": request.GET.get("key", "")})
-        if request.GET.get("right") and registered is None:
-            messages.warning(request, _("That registration link is not valid (or the registration is no longer "
-                                        "active): describe the right below."))
-        # Our messages in the page's language unless the submitter chooses another.
-        initial = {"submission_key": uuid.uuid4(), "language": languages.page_language()}
-        if registered is not None:
-            initial["registered_right_key"] = request.GET.get("key", "")
-        form = NoticeForm(initial=initial, item_rows=rows, registered=registered)
-        return _notice_form_page(request, form, rows, [])
+        return _blank_notice_form(request, item_rows_class)
 
     data: QueryDict = request.POST
     key = submission_key_of(data.get("submission_key"))
@@ -147,6 +134,24 @@ def _registered_right(data: QueryDict | dict) -> Right | None:
         return None
     return registered_right_for(reference, token=data.get("registered_right_key") or "",
                                 email=data.get("submitter_email") or "")
+
+
+def _blank_notice_form(request: HttpRequest, item_rows_class: Any) -> HttpResponse:
+    """The form as first opened: a listing to report (?listing=), or a registered right (?right=&key=, the
+    registration's "File a notice under this right") filled in and locked."""
+    first = request.GET.get("listing", "")
+    rows = item_rows_class(prefix="items", initial=[{"reported": first}] if first else None)
+    registered = _registered_right({"registered_right": request.GET.get("right", ""),
+                                    "registered_right_key": request.GET.get("key", "")})
+    if request.GET.get("right") and registered is None:
+        messages.warning(request, _("That registration link is not valid (or the registration is no longer "
+                                    "active): describe the right below."))
+    # Our messages in the page's language unless the submitter chooses another.
+    initial = {"submission_key": uuid.uuid4(), "language": languages.page_language()}
+    if registered is not None:
+        initial["registered_right_key"] = request.GET.get("key", "")
+    form = NoticeForm(initial=initial, item_rows=rows, registered=registered)
+    return _notice_form_page(request, form, rows, [])
 
 
 def _refused_notice(request: HttpRequest, form: NoticeForm, rows: Any, key: uuid.UUID, refusal: limits.Refusal,
