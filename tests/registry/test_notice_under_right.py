@@ -58,14 +58,16 @@ def test_the_registrants_notice_is_filed_under_the_verified_right_without_a_cert
 
 def test_a_colleague_at_the_same_domain_files_under_the_right(client, now, lead, catalogue):
     right = verified(now, lead)
-    data = _post(uuid.uuid4(), right, submitter_email="legal@aerostride.example", registered_right_key=right.tracking_token)
+    data = _post(uuid.uuid4(), right, submitter_email="legal@aerostride.example",
+                 registered_right_key=right.tracking_token)
     assert client.post(URL, data).status_code == 302
     assert Notice.objects.get().verified_right == right
 
 
 def test_someone_else_with_the_link_gets_the_right_filled_in_but_not_verified_right(client, now, lead, catalogue):
     right = verified(now, lead)
-    data = _post(uuid.uuid4(), right, submitter_email="agent@lawfirm.example", registered_right_key=right.tracking_token)
+    data = _post(uuid.uuid4(), right, submitter_email="agent@lawfirm.example",
+                 registered_right_key=right.tracking_token)
     assert client.post(URL, data).status_code == 302
     notice = Notice.objects.get()
     assert notice.verified_right is None and notice.right_registration_number == "018234567"
