@@ -159,3 +159,19 @@ def test_confirming_too_late_expires_the_registration(client, now):
     assert "expired because it was not confirmed in time" in response.content.decode()
     right.refresh_from_db()
     assert right.status == RightStatus.EXPIRED
+
+
+def test_the_registration_form_is_rate_limited_like_the_notice_form_with_everything_kept(client, settings):
+    settings.RATE_LIMITS = {action: {"address": "1000/h", "email": "1000/h"} for action in settings.RATE_LIMITS}
+    settings.RATE_LIMITS["filing"] = {"address": "1/h", "email": "1000/h"}
+    assert client.post(URL, registration_post(uuid.uuid4(), registration_certificate=upload(
+        "cert.pdf", PDF_BYTES))).status_code == 302
+    key = uuid.uuid4()
+    response = client.post(URL, registration_post(key, registration_number="0999",
+                                                  registration_certificate=upload("second.pdf", PDF_BYTES)))
+    assert response.status_code == 429 and 0 < int(response["Retry-After"]) <= 3600
+    body = response.content.decode()
+    assert 'value="0999"' in body and "second.pdf" in body
+    assert "the files you attached are kept with it" in body
+    assert Right.objects.count() == 1
+    assert Evidence.objects.get(submission_key=key).right is None
