@@ -33,6 +33,7 @@ from takedowns.models import (
     ScreeningHit,
     Seller,
 )
+from takedowns.risk import free_mail_domains
 from takedowns.selectors.keyset import Keyset, Page
 
 # The private page lists this many of each (newest first); the rest are counted.
@@ -241,18 +242,11 @@ def registered_right_for(reference: str, token: str = "", email: str = "") -> Ri
     return None
 
 
-# Addresses anyone can open: the same domain there says nothing about who the filer is.
-FREE_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com", "icloud.com", "aol.com",
-    "gmx.de", "gmx.net", "web.de", "mail.com", "proton.me", "protonmail.com", "yandex.ru", "qq.com", "163.com",
-})
-
-
 def may_claim(right: Right, email: str) -> bool:
     """Whether a notice filed with `email` is the verified right's own (Notice.verified_right at filing): the
-    registrant's address, or one of the same organisation's domain (not a free-mail domain)."""
+    registrant's address, or one of the same organisation's domain (not a free-mail domain: risk.py's list)."""
     if right.status != RightStatus.VERIFIED or not right.registrant_email:
         return False
     filer, registrant = email.strip().lower(), right.registrant_email.lower()
     domain = registrant.rpartition("@")[2]
-    return filer == registrant or (filer.rpartition("@")[2] == domain and domain not in FREE_MAIL_DOMAINS)
+    return filer == registrant or (filer.rpartition("@")[2] == domain and domain not in free_mail_domains())

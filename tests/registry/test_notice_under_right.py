@@ -9,6 +9,7 @@ import pytest
 from takedowns import workflow
 from takedowns.enums import RightStatus
 from takedowns.models import Notice, Right
+from takedowns.selectors import protection
 from takedowns.workflow import registry
 from tests.factories import notice_fields, notice_form_post, registered, routed, verified
 
@@ -116,3 +117,13 @@ def test_workflow_files_verified_right_as_given(now, lead, catalogue):
     notice, _ = workflow.file_notice({**notice_fields(), "verified_right": right},
                                      [workflow.ReportedItem("L-100001", "counterfeit")], uuid.uuid4(), now)
     assert notice.verified_right == right
+
+
+def test_a_free_mail_domain_is_no_organisation(now, lead, settings):
+    right = verified(now, lead, registrant_email="anna.berger@gmail.com")
+    settings.FREE_MAIL_DOMAINS = ["gmail.com"]
+    assert protection.may_claim(right, "Anna.Berger@gmail.com")
+    assert not protection.may_claim(right, "someone@gmail.com")
+    company = verified(now, lead, registrant_email="anna@aerostride.example", registration_number="1")
+    assert protection.may_claim(company, "legal@aerostride.example")
+    assert not protection.may_claim(company, "legal@aerostride.example.evil")

@@ -8,10 +8,13 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
+from takedowns import tasks
 from takedowns.enums import EvidenceKind, RightEventKind, RightStatus
 from takedowns.models import Evidence, OutboundEmail, ProtectedTerm, Right, RightEvent
+from takedowns.selectors import protection
 from takedowns.workflow import registry
 from tests.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, log_in, registered, registration_post, upload
 
@@ -130,3 +133,37 @@ def test_unconfirmed_registrations_expire_by_the_beat(now, django_capture_on_com
         (RightEventKind.REGISTERED, "submitter"), (RightEventKind.EXPIRED, "system")]
     assert list(right.emails.values_list("kind", "to")) == [("right_confirm", "anna@aerostride.example"),
                                                             ("right_expired", "anna@aerostride.example")]
+
+
+def test_the_leads_list_shows_confirmed_registrations_oldest_first_page_by_page(client, now, lead, monkeypatch):
+    rights = []
+    for number in range(3):
+        right = registered(now, registration_number=f"00{number}")
+        rights.append(registry.confirm(right, now + timedelta(minutes=10 - number)))
+    registered(now, registration_number="unconfirmed")  # not confirmed: not listed
+    monkeypatch.setattr("takedowns.selectors.protection.PENDING_RIGHTS",
+                        protection.Keyset(("confirmed_at", "id"), size=2))
+    log_in(client, lead)
+    first = client.get("/review/rights/").context["page"]
+    assert [right.reference for right in first.rows] == [rights[2].reference, rights[1].reference]
+    second = client.get("/review/rights/", {"after": first.next_cursor}).context["page"]
+    assert [right.reference for right in second.rows] == [rights[0].reference] and second.next_cursor is None
+
+
+def test_the_beat_task_expires_unconfirmed_registrations(now):
+    right = registered(now - timedelta(days=8))
+    assert tasks.expire_unconfirmed_rights() == 1
+    right.refresh_from_db()
+    assert right.status == RightStatus.EXPIRED
+    beat = settings.CELERY_BEAT_SCHEDULE["expire-unconfirmed-rights"]
+    assert beat["task"] == "takedowns.tasks.expire_unconfirmed_rights"
+
+
+def test_a_second_confirmation_is_harmless_and_a_rejected_registration_shows_its_reasons(client, now, lead):
+    right = registry.confirm(registered(now), now)
+    assert client.get(right.confirmation_path())["Location"] == right.tracking_path()
+    assert registry.confirm(right, now).status == RightStatus.PENDING
+    registry.reject(right, lead.user, "The certificate is unreadable.", now)
+    body = client.get(right.tracking_path()).content.decode()
+    assert 'id="rejection"' in body and "The certificate is unreadable." in body
+    assert 'id="file-under-right"' not in body and 'id="protection"' not in body
