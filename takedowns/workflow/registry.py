@@ -213,14 +213,14 @@ def update_protection(right: Right, details: Protection, now: datetime) -> Right
             raise TransitionNotAllowed(_("A registration that is “%(status)s” can no longer be changed.") % {
                 "status": right.get_status_display()})
         changes: dict = {}
-        before_terms = set(right.terms.values_list("normalised", flat=True))
-        rows = _terms(right, details.terms)
-        after_terms = {row.normalised for row in rows}
-        if after_terms != before_terms:
-            right.terms.exclude(normalised__in=after_terms).delete()
-            ProtectedTerm.objects.bulk_create([row for row in rows if row.normalised not in before_terms])
-            changes["terms_added"] = sorted(after_terms - before_terms)
-            changes["terms_removed"] = sorted(before_terms - after_terms)
+        before_terms = dict(right.terms.values_list("normalised", "term"))
+        rows = {row.normalised: row for row in _terms(right, details.terms)}
+        if rows.keys() != before_terms.keys():
+            right.terms.exclude(normalised__in=list(rows)).delete()
+            ProtectedTerm.objects.bulk_create([row for key, row in rows.items() if key not in before_terms])
+            # The terms as the holder typed them (one per normalised form).
+            changes["terms_added"] = sorted(row.term for key, row in rows.items() if key not in before_terms)
+            changes["terms_removed"] = sorted(term for key, term in before_terms.items() if key not in rows)
         before_sellers = set(right.authorised_sellers.values_list("external_id", flat=True))
         after_sellers = {seller.external_id for seller in details.sellers}
         if after_sellers != before_sellers:

@@ -121,7 +121,7 @@ def test_a_change_while_verified_is_a_changed_event_an_email_and_screening_is_to
     assert list(Evidence.objects.filter(right=right, kind=EvidenceKind.REFERENCE_IMAGE)
                 .values_list("original_name", flat=True)) == ["new.png"]
     event = right.events.get(kind=RightEventKind.CHANGED)
-    assert event.details == {"terms_added": ["airstride"], "terms_removed": [], "sellers_added": ["S-2"],
+    assert event.details == {"terms_added": ["Airstride"], "terms_removed": [], "sellers_added": ["S-2"],
                              "sellers_removed": [], "price": ["79", "149.00", "EUR"], "pictures_added": ["new.png"]}
     assert right_verified.call_count == 1
     assert [(message.to, message.subject) for message in mail.outbox] == [
