@@ -175,3 +175,13 @@ def test_the_registration_form_is_rate_limited_like_the_notice_form_with_everyth
     assert "the files you attached are kept with it" in body
     assert Right.objects.count() == 1
     assert Evidence.objects.get(submission_key=key).right is None
+
+
+def test_the_admin_never_shows_a_registrations_private_links(client, now, lead):
+    right = registered(now)
+    log_in(client, lead)
+    page = client.get(f"/admin/takedowns/right/{right.pk}/change/")
+    body = page.content.decode()
+    assert page.status_code == 200 and right.registration_number in body
+    assert right.tracking_token not in body and right.confirmation_token not in body
+    assert client.get("/admin/takedowns/right/", {"tracking_token__startswith": "a"}).status_code == 400
