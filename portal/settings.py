@@ -226,6 +226,7 @@ try:
             ("counter_notice", "30/h", "30/h"),
             ("lawsuit", "30/h", "30/h"),
             ("login", "30/15m", "10/15m"),  # "email": the user name typed
+            ("registration", "20/h", "10/h"),  # a right's registration form and its changes (issue 14)
         )
     }
     # An e-mail address with this many notices waiting for confirmation (unconfirmed, not yet expired) is

@@ -53,7 +53,7 @@ def register(request: HttpRequest) -> HttpResponse:
     key = submission_key_of(data.get("submission_key"))
     from_the_form = key is not None
     # Every sending counts, valid or not, as on the notice form (limits.py).
-    refusal = limited.check(request, limits.FILING, data.get("registrant_email", ""))
+    refusal = limited.check(request, limits.REGISTRATION, data.get("registrant_email", ""))
     if key is None:
         key = uuid.uuid4()
         data = data.copy()
@@ -154,7 +154,7 @@ def right_track(request: HttpRequest, right: Right) -> HttpResponse:
 @require_POST
 def right_update(request: HttpRequest, right: Right) -> HttpResponse:
     form = ProtectionForm(request.POST, request.FILES, kept=list(right.evidence.all()))
-    refusal = limited.check(request, limits.ANSWER, right.registrant_email)
+    refusal = limited.check(request, limits.REGISTRATION, right.registrant_email)
     if refusal is not None:
         kept = (_("What you typed is still in the form below; the pictures you attached were not kept: attach them "
                   "again.") if request.FILES else _("What you typed is still in the form below."))

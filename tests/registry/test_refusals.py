@@ -163,7 +163,7 @@ def test_confirming_too_late_expires_the_registration(client, now):
 
 def test_the_registration_form_is_rate_limited_like_the_notice_form_with_everything_kept(client, settings):
     settings.RATE_LIMITS = {action: {"address": "1000/h", "email": "1000/h"} for action in settings.RATE_LIMITS}
-    settings.RATE_LIMITS["filing"] = {"address": "1/h", "email": "1000/h"}
+    settings.RATE_LIMITS["registration"] = {"address": "1/h", "email": "1000/h"}
     assert client.post(URL, registration_post(uuid.uuid4(), registration_certificate=upload(
         "cert.pdf", PDF_BYTES))).status_code == 302
     key = uuid.uuid4()
@@ -172,6 +172,7 @@ def test_the_registration_form_is_rate_limited_like_the_notice_form_with_everyth
     assert response.status_code == 429 and 0 < int(response["Retry-After"]) <= 3600
     body = response.content.decode()
     assert 'value="0999"' in body and "second.pdf" in body
+    assert "We accept at most 1 registrations and changes of rights per hour from your network address" in body
     assert "the files you attached are kept with it" in body
     assert Right.objects.count() == 1
     assert Evidence.objects.get(submission_key=key).right is None
