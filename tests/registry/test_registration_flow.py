@@ -167,3 +167,13 @@ def test_a_second_confirmation_is_harmless_and_a_rejected_registration_shows_its
     body = client.get(right.tracking_path()).content.decode()
     assert 'id="rejection"' in body and "The certificate is unreadable." in body
     assert 'id="file-under-right"' not in body and 'id="protection"' not in body
+
+
+def test_the_form_proposes_the_page_language_and_the_mail_is_written_in_the_one_chosen(client):
+    page = client.get(URL, headers={"accept-language": "de"})
+    assert page.context["form"].initial["language"] == "de"
+    client.post(URL, registration_post(uuid.uuid4(), language="fr",
+                                       registration_certificate=upload("cert.pdf", PDF_BYTES)))
+    right = Right.objects.get()
+    assert right.language == "fr"
+    assert OutboundEmail.objects.get(right=right).language == "fr"
