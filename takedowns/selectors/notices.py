@@ -280,7 +280,8 @@ def removal_grounds_for(notice: Notice, items: Iterable[NoticeItem]) -> dict[int
 
 
 def notice_for_review(reference: str) -> Notice | None:
-    return Notice.objects.select_related("assigned_to__user", "submitter").filter(reference=reference).first()
+    return (Notice.objects.select_related("assigned_to__user", "submitter", "verified_right")
+            .filter(reference=reference).first())
 
 
 def evidence_file_of(evidence_id: int) -> Evidence | None:

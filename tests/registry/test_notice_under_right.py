@@ -11,7 +11,7 @@ from takedowns.enums import RightStatus
 from takedowns.models import Notice, Right
 from takedowns.selectors import protection
 from takedowns.workflow import registry
-from tests.factories import notice_fields, notice_form_post, registered, routed, verified
+from tests.factories import log_in, notice_fields, notice_form_post, registered, routed, verified
 
 pytestmark = pytest.mark.django_db
 URL = "/notices/new/"
@@ -127,3 +127,17 @@ def test_a_free_mail_domain_is_no_organisation(now, lead, settings):
     company = verified(now, lead, registrant_email="anna@aerostride.example", registration_number="1")
     assert protection.may_claim(company, "legal@aerostride.example")
     assert not protection.may_claim(company, "legal@aerostride.example.evil")
+
+
+def test_the_reviewer_sees_the_notice_is_under_a_registration_verified_by_a_lead(client, now, lead, catalogue,
+                                                                                  reviewers):
+    right = verified(now, lead)
+    notice = routed(now)
+    assert notice.verified_right == right
+    log_in(client, reviewers["tm"])
+    body = client.get(f"/review/notices/{notice.reference}/").content.decode()
+    assert f"registration {right.reference}: certificate verified by a lead" in body
+    assert f'href="/review/rights/{right.reference}/"' not in body  # the registration's page is the leads'
+    log_in(client, lead)
+    page = client.get(f"/review/notices/{notice.reference}/").content.decode()
+    assert f'href="/review/rights/{right.reference}/"' in page
