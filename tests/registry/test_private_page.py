@@ -23,6 +23,7 @@ from takedowns.models import Evidence, Fingerprint, Listing, Notice, ProtectedTe
 from takedowns.selectors import protection
 from takedowns.workflow import TransitionNotAllowed, registry
 from tests.factories import PDF_BYTES, PNG_BYTES, REMOVE, decided, log_in, make_reviewer, registered, upload, verified
+from tests.html_checks import skipped_headings
 
 pytestmark = pytest.mark.django_db
 SAME, OTHER = ScreeningRuleCode.STAYDOWN_SAME_SELLER, ScreeningRuleCode.STAYDOWN_OTHER_SELLER
@@ -171,3 +172,12 @@ def test_the_staff_file_view_serves_a_registrations_certificate_to_leads_only(cl
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == PDF_BYTES
     assert Notice.objects.count() == 0
+
+
+def test_the_registrys_pages_skip_no_heading_level(client, now, lead, removed_under_right):
+    right, _notice = removed_under_right
+    pages = [client.get("/rights/register/"), client.post("/rights/register/", {}), client.get(right.tracking_path())]
+    log_in(client, lead)
+    pages += [client.get("/review/rights/"), client.get(f"/review/rights/{right.reference}/")]
+    for page in pages:
+        assert skipped_headings(page.content.decode()) == [], page.request["PATH_INFO"]
