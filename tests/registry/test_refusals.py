@@ -2,11 +2,13 @@
 kept), wrong tokens, a second verified registration of the same right, transitions that do not exist."""
 
 import uuid
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core import mail
 
+from takedowns import evidence
 from takedowns.enums import EvidenceKind, RightEventKind, RightStatus
 from takedowns.models import Evidence, OutboundEmail, Right, RightEvent
 from takedowns.workflow import TransitionNotAllowed, registry
@@ -186,3 +188,12 @@ def test_the_admin_never_shows_a_registrations_private_links(client, now, lead):
     assert page.status_code == 200 and right.registration_number in body
     assert right.tracking_token not in body and right.confirmation_token not in body
     assert client.get("/admin/takedowns/right/", {"tracking_token__startswith": "a"}).status_code == 400
+
+
+def test_the_orphan_sweep_keeps_a_registrations_files(now, settings):
+    right = registered(now)
+    later = now + timedelta(hours=settings.EVIDENCE_ORPHAN_HOURS + 1)
+    Evidence.objects.update(uploaded_at=now - timedelta(hours=settings.EVIDENCE_ORPHAN_HOURS + 1))
+    assert evidence.sweep_orphans(later) == 0
+    assert right.evidence.count() == 1
+    assert evidence.kept_for(right.submission_key) == []  # no longer a form's file: the right's
