@@ -72,7 +72,11 @@ def register(request: HttpRequest) -> HttpResponse:
         return limited.refused(request, REGISTER_PAGE, _register_context(form, evidence.kept_for(key)), refusal,
                                kept=kept)
     if keep_uploads(form, key, from_the_form=from_the_form or valid) and valid:
-        registry.register(form.right_fields(), _protection(form), key, now=timezone.now())
+        try:
+            registry.register(form.right_fields(), _protection(form), key, now=timezone.now())
+        except registry.RegistrationsWaiting as waiting:  # its files are kept (just above) for a later try
+            form.add_error(None, str(waiting))
+            return _register_page(request, form, evidence.kept_for(key), status=limited.TOO_MANY_REQUESTS)
         return redirect("takedowns:right_filed", submission_key=key)
     return _register_page(request, form, evidence.kept_for(key), status=400)
 

@@ -23,6 +23,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from takedowns import emails, evidence
 from takedowns.enums import ActorKind, RightEventKind, RightStatus
@@ -96,6 +97,26 @@ def _change_status(right: Right, to_status: str, *, kind: str, actor: Actor, now
     return _record(right, kind, actor, now, {"from": from_status, "to": to_status, **(details or {})})
 
 
+class RegistrationsWaiting(Exception):
+    """The address has as many registrations waiting for confirmation as it may: none is made, no e-mail sent
+    (as limits.confirmations_waiting holds for notices), so that nobody floods an address with our mail."""
+
+    def __init__(self, count: int, email: str) -> None:
+        super().__init__(ngettext(
+            "%(count)s registration made with %(email)s is waiting for its confirmation, so we send this address "
+            "no more confirmation e-mails until it is confirmed (follow the link in the e-mail we sent) or expires.",
+            "%(count)s registrations made with %(email)s are waiting for their confirmation, so we send this address "
+            "no more confirmation e-mails until one of them is confirmed (follow the link in the e-mail we sent) or "
+            "expires.", count) % {"count": count, "email": email})
+
+
+def _check_waiting(email: str, now: datetime) -> None:
+    waiting = Right.objects.filter(status=RightStatus.UNCONFIRMED, registrant_email__iexact=email,
+                                   expires_at__gt=now).count()
+    if waiting >= settings.RATE_LIMIT_PENDING_CONFIRMATIONS:
+        raise RegistrationsWaiting(waiting, email)
+
+
 class _RightClash(Exception):
     """The right's INSERT broke a unique constraint (its submission key or reference)."""
 
@@ -104,7 +125,8 @@ def register(fields: dict, protection_details: Protection, submission_key: uuid.
              now: datetime) -> tuple[Right, bool]:
     """Create an unconfirmed registration, its terms and authorised sellers, attach the files kept under
     the form's key, and e-mail the confirmation link. `fields` are Right model fields from the form.
-    Returns (right, created); the same submission key again (a double click) returns the first right."""
+    Returns (right, created); the same submission key again (a double click) returns the first right. Raises
+    RegistrationsWaiting when the address has RATE_LIMIT_PENDING_CONFIRMATIONS registrations unconfirmed."""
     right = Right(**fields, status=RightStatus.UNCONFIRMED, submission_key=submission_key,
                   price_min=protection_details.price_min, price_max=protection_details.price_max,
                   currency=protection_details.currency,
@@ -114,6 +136,7 @@ def register(fields: dict, protection_details: Protection, submission_key: uuid.
         right.reference = new_right_reference()
         try:
             with transaction.atomic():
+                _check_waiting(right.registrant_email, now)
                 try:
                     right.save()
                 except IntegrityError as exc:

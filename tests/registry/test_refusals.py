@@ -197,3 +197,18 @@ def test_the_orphan_sweep_keeps_a_registrations_files(now, settings):
     assert evidence.sweep_orphans(later) == 0
     assert right.evidence.count() == 1
     assert evidence.kept_for(right.submission_key) == []  # no longer a form's file: the right's
+
+
+def test_an_address_with_registrations_waiting_for_confirmation_gets_no_more(client, settings, now):
+    settings.RATE_LIMIT_PENDING_CONFIRMATIONS = 2
+    registered(now, registration_number="1")
+    registered(now, registration_number="2", registrant_email="Anna@Aerostride.example")
+    key = uuid.uuid4()
+    response = client.post(URL, registration_post(key, registration_certificate=upload("cert.pdf", PDF_BYTES)))
+    assert response.status_code == 429
+    assert response.context["form"].non_field_errors() == [
+        "2 registrations made with anna@aerostride.example are waiting for their confirmation, so we send this "
+        "address no more confirmation e-mails until one of them is confirmed (follow the link in the e-mail we "
+        "sent) or expires."]
+    assert Right.objects.count() == 2 and OutboundEmail.objects.count() == 2
+    assert Evidence.objects.get(submission_key=key).original_name == "cert.pdf"  # kept for a later try
