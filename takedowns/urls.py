@@ -119,6 +119,7 @@ urlpatterns = [
     path("rights/<text:reference>/<text:token>/", registry.right_track, name="right_track"),
     path("rights/<text:reference>/<text:token>/protection/", registry.right_update, name="right_update"),
     path("rights/<text:reference>/<text:token>/withdraw/", registry.right_withdraw, name="right_withdraw"),
+    path("rights/<text:reference>/<text:token>/files/<int:evidence_id>/", registry.right_file, name="right_file"),
     path("review/rights/", registry.review_rights, name="review_rights"),
     path("review/rights/files/<int:evidence_id>/", registry.right_evidence_file, name="right_evidence_file"),
     path("review/rights/<text:reference>/", registry.review_right, name="review_right"),

@@ -178,6 +178,16 @@ def right_update(request: HttpRequest, right: Right) -> HttpResponse:
 
 
 @right_tracking_link
+@require_http_methods(["GET"])
+def right_file(request: HttpRequest, right: Right, evidence_id: int) -> FileResponse:
+    """One of the registration's own files (its certificate, a picture), for whoever holds its private link."""
+    stored = right.evidence.filter(pk=evidence_id).first()
+    if stored is None:
+        raise Http404("No such file.")
+    return evidence_response(request, stored)
+
+
+@right_tracking_link
 @require_POST
 def right_withdraw(request: HttpRequest, right: Right) -> HttpResponse:
     form = RightWithdrawForm(request.POST)

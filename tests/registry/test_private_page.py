@@ -181,3 +181,18 @@ def test_the_registrys_pages_skip_no_heading_level(client, now, lead, removed_un
     pages += [client.get("/review/rights/"), client.get(f"/review/rights/{right.reference}/")]
     for page in pages:
         assert skipped_headings(page.content.decode()) == [], page.request["PATH_INFO"]
+
+
+def test_the_holder_sees_the_registrations_own_files_and_no_others(client, now):
+    right = registered(now)
+    other = registered(now, registration_number="2")
+    picture = Evidence.objects.create(right=right, submission_key=right.submission_key,
+                                      kind=EvidenceKind.REFERENCE_IMAGE, original_name="p.png",
+                                      content_type="image/png", size=len(PNG_BYTES), sha256="x")
+    picture.file.save("p.png", upload("p.png", PNG_BYTES))
+    body = client.get(right.tracking_path()).content.decode()
+    assert f'src="{right.tracking_path()}files/{picture.pk}/?preview=1"' in body
+    shown = client.get(f"{right.tracking_path()}files/{picture.pk}/?preview=1")
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    assert client.get(f"{right.tracking_path()}files/{other.evidence.get().pk}/").status_code == 404
+    assert client.get(f"{other.tracking_path()}files/{picture.pk}/").status_code == 404

@@ -90,6 +90,7 @@ ROUTES = {
     "takedowns:right_track": TOKEN,
     "takedowns:right_update": TOKEN,
     "takedowns:right_withdraw": TOKEN,
+    "takedowns:right_file": TOKEN,
     "takedowns:review_rights": LEAD,
     "takedowns:review_right": LEAD,
     "takedowns:review_right_verify": LEAD,
@@ -189,6 +190,7 @@ def _right_urls(right, token_ok: bool) -> dict[str, list]:
             "right_confirm": [right.reference, right.confirmation_token if token_ok else WRONG],
             "right_track": [right.reference, tracking], "right_update": [right.reference, tracking],
             "right_withdraw": [right.reference, tracking], "review_right": [right.reference],
+            "right_file": [right.reference, tracking, right.evidence.get().pk],
             "review_right_verify": [right.reference], "review_right_reject": [right.reference],
             "right_evidence_file": [right.evidence.get().pk]}
 
