@@ -230,6 +230,7 @@ try:
             ("counter_notice", "30/h", "30/h"),
             ("lawsuit", "30/h", "30/h"),
             ("login", "30/15m", "10/15m"),  # "email": the user name typed
+            ("registration", "20/h", "10/h"),  # a right's registration form and its changes (issue 14)
         )
     }
     # An e-mail address with this many notices waiting for confirmation (unconfirmed, not yet expired) is
@@ -473,6 +474,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-unrouted-notices": {"task": "takedowns.tasks.sweep_unrouted", "schedule": 20.0,
                                "options": {"expires": 20}},
     "expire-unconfirmed-notices": {"task": "takedowns.tasks.expire_unconfirmed", "schedule": 3600.0},
+    "expire-unconfirmed-rights": {"task": "takedowns.tasks.expire_unconfirmed_rights", "schedule": 3600.0},
     # Notices routing left in review with no listing to decide before it closed them itself (issue 12).
     "close-undecidable-notices": {"task": "takedowns.tasks.close_undecidable_notices", "schedule": 3600.0},
     # Uploads of forms never filed (EVIDENCE_ORPHAN_HOURS): often, so that they go within the hour after.

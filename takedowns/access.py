@@ -40,7 +40,7 @@ from django.urls import reverse
 
 from takedowns import two_factor
 from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome
-from takedowns.models import Decision, Notice, NotifierMeasure, Penalty, Reviewer
+from takedowns.models import Decision, Notice, NotifierMeasure, Penalty, Reviewer, Right
 
 PUBLIC, TOKEN, REVIEWER, LEAD, ACCOUNT = "public", "token", "reviewer", "lead", "account"
 LOGIN_URL = "takedowns:review_login"
@@ -96,6 +96,23 @@ def _notice_link(field: str) -> Callable[[View], View]:
 # The submitter's tracking page and everything done on it; the link in the confirmation e-mail.
 tracking_link = _notice_link("tracking_token")
 confirmation_link = _notice_link("confirmation_token")
+
+
+def _right_link(field: str) -> Callable[[View], View]:
+    """A right's registration (issue 14): its private page, and the link in its confirmation e-mail."""
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, reference: str, token: str, **kwargs: Any) -> HttpResponseBase:
+            right = Right.objects.filter(reference=reference).first()
+            if right is None or not token_matches(getattr(right, field), token):
+                raise Http404("No such registration.")
+            return view(request, right, **kwargs)
+        return _labelled(wrapper, TOKEN)
+    return decorator
+
+
+right_tracking_link = _right_link("tracking_token")
+right_confirmation_link = _right_link("confirmation_token")
 
 
 def removal_link(view: View) -> View:

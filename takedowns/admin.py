@@ -61,6 +61,7 @@ from takedowns.screening.text import normalise
 
 SECRET_FIELDS: dict[str, frozenset[str]] = {
     "takedowns.notice": frozenset({"tracking_token", "confirmation_token", "submission_key"}),
+    "takedowns.right": frozenset({"tracking_token", "confirmation_token", "submission_key"}),
     "takedowns.evidence": frozenset({"submission_key"}),
     "takedowns.decision": frozenset({"seller_token"}),
     "takedowns.penalty": frozenset({"seller_token"}),
@@ -71,7 +72,8 @@ SECRET_FIELDS: dict[str, frozenset[str]] = {
     "auth.user": frozenset({"password"}),
 }
 # Every link of an e-mail: to the site's private pages or not, it is hidden the same way.
-_LINK = re.compile(r"(?:https?://|/(?:track|confirm|statement|penalty|notices/filed|notifier-measures)/)[^\s<>\"']*")
+_LINK = re.compile(r"(?:https?://|/(?:track|confirm|statement|penalty|notices/filed|notifier-measures|rights)/)"
+                   r"[^\s<>\"']*")
 
 
 def secrets_of(model: type[Model]) -> frozenset[str]:

@@ -34,6 +34,7 @@ from takedowns.models import (
     Penalty,
     Resubmission,
     Reviewer,
+    Right,
     Seller,
     SlaClock,
 )
@@ -517,3 +518,51 @@ def notifier_appeal_decided(appeal: NotifierAppeal) -> list[OutboundEmail]:
     context = {**_measure_context(appeal.measure), "appeal": appeal}
     return outbox.store([_render("notifier_appeal_decided", to, context, None, _when(appeal.decided_at),
                                  language=_notifier_language(to)) for to in _appellants(appeal)])
+
+
+# --- The rights registry (issue 14). The registrant's e-mails are attached to the right (its private page
+# shows them), in the language they registered in; the leads' call to verify is attached to none. ---
+
+def _to_registrant(kind: str, right: Right, context: dict, now: datetime) -> OutboundEmail:
+    message = _render(kind, right.registrant_email,
+                      {"right": right, "right_url": absolute(right.tracking_path()), **context}, None, now,
+                      language=right.language)
+    message.right = right
+    return outbox.store([message])[0]
+
+
+def right_confirmation_request(right: Right) -> OutboundEmail:
+    return _to_registrant("right_confirm", right, {"confirm_url": absolute(right.confirmation_path())},
+                          _when(right.created_at))
+
+
+def right_received(right: Right) -> OutboundEmail:
+    return _to_registrant("right_received", right, {}, _when(right.confirmed_at))
+
+
+def right_to_verify(right: Right) -> list[OutboundEmail]:
+    """To every lead: a confirmed registration waits for verification in /review/rights/."""
+    context = {"right": right, "review_url": absolute(reverse("takedowns:review_right", args=[right.reference]))}
+    return outbox.store([_render("right_to_verify", lead.email, {**context, "user": lead}, None,
+                                 _when(right.confirmed_at), language=_staff_language()) for lead in _leads()])
+
+
+def right_verified(right: Right) -> OutboundEmail:
+    notice_url = absolute(f"{reverse('takedowns:file_notice')}?right={right.reference}&key={right.tracking_token}")
+    return _to_registrant("right_verified", right, {"notice_url": notice_url}, _when(right.verified_at))
+
+
+def right_rejected(right: Right, now: datetime) -> OutboundEmail:
+    return _to_registrant("right_rejected", right, {}, now)
+
+
+def right_changed(right: Right, changes: dict, now: datetime) -> OutboundEmail:
+    return _to_registrant("right_changed", right, {"changes": changes}, now)
+
+
+def right_withdrawn(right: Right, now: datetime) -> OutboundEmail:
+    return _to_registrant("right_withdrawn", right, {}, now)
+
+
+def right_expired(right: Right, now: datetime) -> OutboundEmail:
+    return _to_registrant("right_expired", right, {}, now)

@@ -8,7 +8,8 @@ is a `.jpg`), so no name makes a browser or a desktop treat evidence as a page o
 Files accepted on a form that comes back with an error are kept under the form's submission key,
 so the submitter need not upload them again: at most one notice's worth per key
 (EVIDENCE_MAX_FILES, EVIDENCE_MAX_TOTAL_BYTES), deleted after EVIDENCE_ORPHAN_HOURS unless the
-notice is filed (sweep_orphans, run by beat).
+notice is filed (sweep_orphans, run by beat). A right's registration keeps its files the same way
+until the right is registered (attach_kept_to_right).
 """
 
 import hashlib
@@ -25,22 +26,26 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Sum
 
-from takedowns.models import Evidence, InfoRequest, Notice, Resubmission
+from takedowns.models import Evidence, InfoRequest, Notice, Resubmission, Right
 
 # What we accept, as identified by content, and the file extension we store it under.
 ACCEPTED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+# Pictures of a genuine product (a right's registration): raster images only, which perceptual hashing reads.
+PICTURE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+_EXTENSIONS = {**ACCEPTED_TYPES, **PICTURE_TYPES}
 # A download name keeps letters, digits and a few harmless marks of the original's stem.
 _UNSAFE_IN_NAME = re.compile(r"[^\w .()+-]+")
 SWEEP_BATCH = 500
 
 
-def sniff_content_type(upload: UploadedFile) -> str | None:
-    """The accepted content type the file really is, or None."""
+def sniff_content_type(upload: UploadedFile, accepted: dict[str, str] = ACCEPTED_TYPES) -> str | None:
+    """The accepted content type the file really is (of `accepted`: evidence by default, or
+    PICTURE_TYPES), or None."""
     upload.seek(0)
     head = upload.read(512)
     upload.seek(0)
     kind = filetype.guess(head)
-    if kind is None or kind.mime not in ACCEPTED_TYPES:
+    if kind is None or kind.mime not in accepted:
         return None
     return kind.mime
 
@@ -64,7 +69,7 @@ def download_name(evidence: Evidence) -> str:
     extension of the type its content shows (never the extension the submitter gave)."""
     stem = PurePosixPath(shown_name(evidence.original_name).replace("\\", "/")).name.split(".")[0]
     stem = _UNSAFE_IN_NAME.sub("_", stem).strip(" ._")[:100] or "evidence"
-    return f"{stem}.{ACCEPTED_TYPES.get(evidence.content_type, 'bin')}"
+    return f"{stem}.{_EXTENSIONS.get(evidence.content_type, 'bin')}"
 
 
 def sha256_of(upload: UploadedFile) -> str:
@@ -77,13 +82,13 @@ def sha256_of(upload: UploadedFile) -> str:
 
 def store(submission_key: uuid.UUID, kind: str, upload: UploadedFile, content_type: str,
           notice: Notice | None = None, info_request: InfoRequest | None = None, sha256: str = "",
-          resubmission: Resubmission | None = None) -> Evidence:
+          resubmission: Resubmission | None = None, right: Right | None = None) -> Evidence:
     evidence = Evidence(submission_key=submission_key, notice=notice, info_request=info_request,
-                        resubmission=resubmission, kind=kind,
+                        resubmission=resubmission, right=right, kind=kind,
                         original_name=shown_name(upload.name), content_type=content_type, size=size_of(upload),
                         sha256=sha256 or sha256_of(upload))
     # The stored name is random, its extension the content's: the submitter's name is kept only as text.
-    evidence.file.save(f"{uuid.uuid4().hex}.{ACCEPTED_TYPES[content_type]}", upload, save=False)
+    evidence.file.save(f"{uuid.uuid4().hex}.{_EXTENSIONS[content_type]}", upload, save=False)
     evidence.save()
     return evidence
 
@@ -105,7 +110,7 @@ def keep(submission_key: uuid.UUID, uploads: Iterable[tuple[str, UploadedFile, s
     files held for `uploads`."""
     kept: list[Evidence] = []
     with transaction.atomic():
-        already = list(Evidence.objects.filter(submission_key=submission_key, notice=None))
+        already = list(Evidence.objects.filter(submission_key=submission_key, notice=None, right=None))
         held = {(row.kind, row.original_name, row.sha256): row for row in already}
         files, total = len(already), sum(row.size for row in already)
         for kind, upload, content_type in uploads:
@@ -121,16 +126,23 @@ def keep(submission_key: uuid.UUID, uploads: Iterable[tuple[str, UploadedFile, s
 
 def kept_for(submission_key: uuid.UUID) -> list[Evidence]:
     """Files already uploaded on this form (before an error made it come back)."""
-    return list(Evidence.objects.filter(submission_key=submission_key, notice=None).order_by("id"))
+    return list(Evidence.objects.filter(submission_key=submission_key, notice=None, right=None).order_by("id"))
 
 
 def attach_kept(submission_key: uuid.UUID, notice: Notice) -> int:
     """The form's kept files join its notice, in the notice's filing transaction. Returns how many."""
-    return Evidence.objects.filter(submission_key=submission_key, notice=None).update(notice=notice)
+    return Evidence.objects.filter(submission_key=submission_key, notice=None, right=None).update(notice=notice)
+
+
+def attach_kept_to_right(submission_key: uuid.UUID, right: Right) -> int:
+    """The registration form's kept files (certificate, pictures) join its right, in the registration's
+    transaction. Returns how many."""
+    return Evidence.objects.filter(submission_key=submission_key, notice=None, right=None).update(right=right)
 
 
 def discard(submission_key: uuid.UUID, evidence_ids: list[int]) -> None:
-    for evidence in Evidence.objects.filter(submission_key=submission_key, notice=None, pk__in=evidence_ids):
+    for evidence in Evidence.objects.filter(submission_key=submission_key, notice=None, right=None,
+                                            pk__in=evidence_ids):
         _delete_orphan(evidence)
 
 
@@ -140,7 +152,9 @@ def sweep_orphans(now: datetime) -> int:
     stale = now - timedelta(hours=settings.EVIDENCE_ORPHAN_HOURS)
     deleted = 0
     while True:
-        batch = list(Evidence.objects.filter(notice=None, uploaded_at__lt=stale).order_by("id")[:SWEEP_BATCH])
+        # A right's files (its registration's certificate and pictures) belong to it, not to a form.
+        batch = list(Evidence.objects.filter(notice=None, right=None, uploaded_at__lt=stale)
+                     .order_by("id")[:SWEEP_BATCH])
         deleted += sum(_delete_orphan(evidence) for evidence in batch)
         if len(batch) < SWEEP_BATCH:
             return deleted
@@ -149,7 +163,7 @@ def sweep_orphans(now: datetime) -> int:
 def _delete_orphan(evidence: Evidence) -> bool:
     # The row goes first, and only while no notice holds it: a notice filed at this moment keeps its
     # file. A crash between the two steps leaves a file without a row, never a row without its file.
-    if not Evidence.objects.filter(pk=evidence.pk, notice=None).delete()[0]:
+    if not Evidence.objects.filter(pk=evidence.pk, notice=None, right=None).delete()[0]:
         return False
     evidence.file.delete(save=False)
     return True

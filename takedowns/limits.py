@@ -64,6 +64,8 @@ logger = logging.getLogger(__name__)
 # The steps, as named in settings.RATE_LIMITS.
 FILING, CONFIRMATION, ANSWER, APPEAL, COUNTER_NOTICE, LAWSUIT, LOGIN = (
     "filing", "confirmation", "answer", "appeal", "counter_notice", "lawsuit", "login")
+# Registering a right (issue 14): its form, and the holder's changes on the registration's private page.
+REGISTRATION = "registration"
 # What a refusal counted: the client address, the e-mail address (user name), the notices waiting.
 ADDRESS, EMAIL, PENDING = "address", "email", "pending"
 
@@ -131,7 +133,8 @@ def _what(action: str) -> str:
             APPEAL: pgettext("counted by a rate limit", "appeals"),
             COUNTER_NOTICE: pgettext("counted by a rate limit", "counter-notices"),
             LAWSUIT: pgettext("counted by a rate limit", "lawsuit reports"),
-            LOGIN: pgettext("counted by a rate limit", "log-in attempts")}[action]
+            LOGIN: pgettext("counted by a rate limit", "log-in attempts"),
+            REGISTRATION: pgettext("counted by a rate limit", "registrations and changes of rights")}[action]
 
 
 def _window(per: str) -> str:

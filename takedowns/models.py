@@ -457,6 +457,8 @@ class NoticeItem(models.Model):
     fix: "Resubmission | None"
     # Not a column: the listing as reported beside now (selectors.notices.listing_comparison), on the review page.
     comparison: list
+    # Not a column: a removed listing's relistings caught by stay-down (selectors.protection.relisted), or None.
+    relisted: Any
 
     class Meta:
         ordering = ["notice_id", "position"]

@@ -16,7 +16,7 @@ from takedowns import dispatch, evidence, outbox, tdb_submission, workflow
 from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
-from takedowns.workflow import clocks, counter_notices, enforcement, notifier_misuse, retention
+from takedowns.workflow import clocks, counter_notices, enforcement, notifier_misuse, registry, retention
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +128,12 @@ def sweep_unsent_emails() -> int:
 @shared_task(**RETRY_PERIODIC)
 def expire_unconfirmed() -> int:
     return workflow.expire_unconfirmed(timezone.now())
+
+
+@shared_task(**RETRY_PERIODIC)
+def expire_unconfirmed_rights() -> int:
+    """Registrations of rights left unconfirmed past their window (workflow/registry.py)."""
+    return registry.expire_unconfirmed(timezone.now())
 
 
 @shared_task(**RETRY_PERIODIC)

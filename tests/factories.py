@@ -23,8 +23,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from takedowns import tdb, workflow
-from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome, ListingStatus
+from takedowns import evidence, tdb, workflow
+from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome, EvidenceKind, ListingStatus
 from takedowns.evidence import store
 from takedowns.models import (
     Decision,
@@ -35,10 +35,11 @@ from takedowns.models import (
     ReasonCode,
     Reviewer,
     ReviewerSkill,
+    Right,
     Seller,
 )
 from takedowns.selectors.notices import removal_grounds_for
-from takedowns.workflow import appeals, counter_notices, enforcement, notifier_misuse
+from takedowns.workflow import appeals, counter_notices, enforcement, notifier_misuse, registry
 
 REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
 
@@ -469,3 +470,43 @@ def picture(seed: int, size: int = 64, fmt: str = "PNG") -> bytes:
     out = io.BytesIO()
     blocks.resize((size, size), Image.Resampling.BILINEAR).save(out, fmt)
     return out.getvalue()
+
+# --- The rights registry (issue 14, REGISTRY): registrations built through workflow/registry.py. ---
+
+def registration_fields(**overrides) -> dict:
+    """The Right model fields of Anna Berger's registration of the Aerostride mark, with `overrides`."""
+    fields = {"right_type": "trademark", "registration_number": "018234567", "office": "EUIPO",
+              "owner_name": "Aerostride GmbH", "title": "AEROSTRIDE", "goods": "Footwear", "classes": "25",
+              "registrant_name": "Anna Berger", "registrant_organisation": "Aerostride GmbH",
+              "registrant_email": "anna@aerostride.example", "registrant_role": "owner", "language": "en"}
+    fields.update(overrides)
+    return fields
+
+
+def registration_post(submission_key: object, **overrides) -> dict:
+    """The registration form's POST (without files) of registration_fields, terms and price."""
+    data = {name: value for name, value in registration_fields().items()}
+    data.update({"submission_key": str(submission_key), "terms": "Aerostride\nAero Stride",
+                 "price_min": "89.00", "price_max": "149.00", "currency": "EUR", "authorised_sellers": ""})
+    data.update(overrides)
+    return {name: value for name, value in data.items() if value is not None}
+
+
+def registered(now: datetime, terms: Iterable[str] = ("Aerostride",), sellers: Iterable[Seller] = (),
+               with_certificate: bool = True, **fields) -> Right:
+    """A right registered at `now` (unconfirmed), with a certificate kept under its form's key."""
+    key = uuid.uuid4()
+    if with_certificate:
+        evidence.keep(key, [(EvidenceKind.REGISTRATION_CERTIFICATE, upload("cert.pdf", PDF_BYTES),
+                                   "application/pdf")])
+    right, _ = registry.register(registration_fields(**fields), registry.Protection(
+        terms=list(terms), sellers=list(sellers), price_min=Decimal("89.00"), price_max=Decimal("149.00"),
+        currency="EUR"), key, now)
+    return right
+
+
+def verified(now: datetime, lead: Reviewer, **fields) -> Right:
+    """A right registered, confirmed and verified by `lead` at `now`."""
+    right = registered(now, **fields)
+    registry.confirm(right, now)
+    return registry.verify(right, lead.user, now)

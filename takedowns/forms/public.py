@@ -22,7 +22,8 @@ from django_countries import countries
 from takedowns import evidence, legal, resubmission_rules
 from takedowns.enums import REASONS_FOR_RIGHT, EvidenceKind, InfringementReason, Language, RightType, SubmitterRole
 from takedowns.evidence import size_of, sniff_content_type
-from takedowns.models import Decision, Evidence
+from takedowns.models import Decision, Evidence, Right
+from takedowns.selectors.protection import may_claim
 from takedowns.workflow import ReportedItem
 
 _LISTING_ID = re.compile(r"^L-?\d{1,12}$", re.IGNORECASE)
@@ -73,6 +74,12 @@ def check_upload(upload: UploadedFile) -> str:
     if content_type is None:
         raise ValidationError(gettext("“%(name)s” is not a PDF, PNG or JPEG file (we check the content, not the "
                                       "name).") % {"name": upload.name})
+    check_size(upload)
+    return content_type
+
+
+def check_size(upload: UploadedFile) -> None:
+    """An upload within the size a file may have, and not empty; else a specific error."""
     size = size_of(upload)
     if size > settings.EVIDENCE_MAX_FILE_BYTES:
         raise ValidationError(gettext("“%(name)s” is %(size)s; each file may be at most %(limit)s.") % {
@@ -80,7 +87,6 @@ def check_upload(upload: UploadedFile) -> str:
             "limit": filesizeformat(settings.EVIDENCE_MAX_FILE_BYTES)})
     if size == 0:
         raise ValidationError(gettext("“%(name)s” is empty.") % {"name": upload.name})
-    return content_type
 
 
 class CountryChoiceField(forms.ChoiceField):
@@ -188,6 +194,14 @@ class NoticeForm(forms.Form):
     right_office = forms.CharField(label=_("Office or jurisdiction"), max_length=80,
                                    help_text=_("e.g. EUIPO, USPTO, DPMA, WIPO, or the country for a copyright."))
     right_owner = forms.CharField(label=_("Rights owner"), max_length=200)
+    # A right registered with us (issue 14): the right's fields come from the registration, locked, and its
+    # certificate is on file. From the registration's private page (its link carries the key), or typed with
+    # the e-mail address it was registered with.
+    registered_right = forms.CharField(
+        label=_("Registered right (optional)"), max_length=20, required=False,
+        help_text=_("If you registered this right with us, its reference (e.g. R-7KQ4M2), with the e-mail address "
+                    "you registered it with: the right is filled in and its certificate need not be attached."))
+    registered_right_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     pasted_listings = forms.CharField(
         label=_("Or paste many listings"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
@@ -236,9 +250,12 @@ class NoticeForm(forms.Form):
     ENGLISH_ORIGINALS = {"good_faith_statement": legal.GOOD_FAITH_TEXT, "accuracy_statement": legal.ACCURACY_TEXT}
 
     def __init__(self, *args: Any, item_rows: BaseFormSet | None = None, kept: Iterable[Evidence] = (),
-                 **kwargs: Any) -> None:
+                 registered: Right | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.item_rows = item_rows
+        self.registered = registered
+        if registered is not None:
+            self._lock_to(registered)
         self.kept = list(kept)
         remove = self.fields["remove_evidence"]
         assert isinstance(remove, forms.TypedMultipleChoiceField)  # Form.fields is typed as plain fields
@@ -263,6 +280,17 @@ class NoticeForm(forms.Form):
         # so the submitter never uploads them twice.
         self.accepted_uploads: list[tuple[str, UploadedFile, str]] = []
         self.items: list[ReportedItem] = []
+
+    def _lock_to(self, right: Right) -> None:
+        """The right's fields as registered, not editable ("disabled": whatever is posted for them is ignored),
+        and no certificate asked: the registration holds it (the lighter evidence of a registered right)."""
+        for name, value in (("right_type", right.right_type), ("right_registration_number", right.registration_number),
+                            ("right_office", right.office), ("right_owner", right.owner_name)):
+            self.fields[name].disabled = True
+            self.initial[name] = value
+        self.fields["registered_right"].disabled = True
+        self.initial["registered_right"] = right.reference
+        del self.fields["registration_certificate"]
 
     def _check_uploads(self, name: str):
         files = self.cleaned_data.get(name) or []
@@ -307,6 +335,7 @@ class NoticeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self._check_registered_right()
         self._check_dmca_contact()
         self._check_evidence_totals()
         self._check_role_evidence()
@@ -348,6 +377,16 @@ class NoticeForm(forms.Form):
         if not has_letter:
             self.add_error("authorisation_letter",
                            gettext("As an authorised agent, attach the rights owner's letter authorising you to act."))
+
+    def _check_registered_right(self) -> None:
+        """A reference typed that the view could not match with the e-mail address (or the private link's key)."""
+        typed = (self.cleaned_data.get("registered_right") or "").strip()
+        if typed and self.registered is None:
+            self.add_error("registered_right", gettext(
+                "We have no registration %(reference)s registered with this e-mail address. Check the reference, "
+                "type the e-mail address you registered it with, or use “File a notice under this right” on the "
+                "registration's private page; or clear this field and describe the right yourself.")
+                % {"reference": typed[:20]})
 
     def _check_signature(self) -> None:
         name, signature = self.cleaned_data.get("submitter_name"), self.cleaned_data.get("signature")
@@ -459,7 +498,10 @@ class NoticeForm(forms.Form):
                  "submitter_country", "submitter_role", "language", "right_type", "right_registration_number",
                  "right_office", "right_owner", "description", "good_faith_statement", "accuracy_statement",
                  "signature"]
-        return {name: self.cleaned_data[name] for name in names}
+        fields = {name: self.cleaned_data[name] for name in names}
+        if self.registered is not None and may_claim(self.registered, fields["submitter_email"]):
+            fields["verified_right"] = self.registered
+        return fields
 
     def is_complete(self) -> bool:
         """Valid, with its listing rows valid too."""

@@ -40,7 +40,7 @@ from takedowns.models import (
     Resubmission,
     SlaClock,
 )
-from takedowns.selectors import notifiers
+from takedowns.selectors import notifiers, protection
 
 
 @dataclass
@@ -76,6 +76,11 @@ def tracking_page(notice: Notice, now: datetime) -> TrackingPage:
     """Everything the submitter's private page shows, in a fixed number of queries."""
     items = list(with_decisions(notice.items.select_related("listing", "listing__seller", "duplicate_of__notice"))
                  .order_by("position"))
+    # Stay-down (issue 14): how often each removed listing came back, and what screening did. One query.
+    relistings = protection.relisted([item.listing_id for item in items
+                                      if item.state == ItemState.REMOVED and item.listing_id is not None])
+    for item in items:
+        item.relisted = relistings.get(item.listing_id or 0)
     return TrackingPage(
         notice=notice,
         items=items,
@@ -275,7 +280,8 @@ def removal_grounds_for(notice: Notice, items: Iterable[NoticeItem]) -> dict[int
 
 
 def notice_for_review(reference: str) -> Notice | None:
-    return Notice.objects.select_related("assigned_to__user", "submitter").filter(reference=reference).first()
+    return (Notice.objects.select_related("assigned_to__user", "submitter", "verified_right")
+            .filter(reference=reference).first())
 
 
 def evidence_file_of(evidence_id: int) -> Evidence | None:

@@ -26,8 +26,9 @@ from takedowns.forms.public import (
     WithdrawForm,
     item_formset_class,
 )
+from takedowns.forms.registry import RegistrationForm
 from takedowns.forms.seller import AppealForm, NotifierAppealForm
-from takedowns.models import Notice
+from takedowns.models import Notice, Right
 from takedowns.selectors import notifiers
 from takedowns.selectors.notices import (
     confirmation_sent,
@@ -36,6 +37,7 @@ from takedowns.selectors.notices import (
     tracking_page,
     tracking_state,
 )
+from takedowns.selectors.protection import registered_right_for
 from takedowns.views import limited
 from takedowns.views.reconnect import once_more_if_disconnected
 from takedowns.workflow import counter_notices, resubmissions
@@ -50,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "takedowns/public/home.html")
 
 
-def _submission_key(raw: str | None) -> uuid.UUID | None:
+def submission_key_of(raw: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(raw or "")
     except ValueError:
@@ -65,12 +67,13 @@ def _switch_language(request: HttpRequest, item_rows_class: Any) -> HttpResponse
         translation.activate(code)
     typed_rows = item_rows_class(request.POST, prefix="items")
     rows = item_rows_class(prefix="items", initial=[languages.as_typed(row) for row in typed_rows])
-    key = _submission_key(request.POST.get("submission_key")) or uuid.uuid4()
+    key = submission_key_of(request.POST.get("submission_key")) or uuid.uuid4()
     kept = evidence.kept_for(key)
-    typed = languages.as_typed(NoticeForm(request.POST, kept=kept))
+    registered = _registered_right(request.POST)
+    typed = languages.as_typed(NoticeForm(request.POST, kept=kept, registered=registered))
     if typed.get("language") == before:  # left as the page proposed it, so it follows the page
         typed["language"] = languages.page_language()
-    form = NoticeForm(initial={**typed, "submission_key": key}, item_rows=rows, kept=kept)
+    form = NoticeForm(initial={**typed, "submission_key": key}, item_rows=rows, kept=kept, registered=registered)
     response = _notice_form_page(request, form, rows, kept)
     return languages.remember(response, code) if code else response
 
@@ -83,15 +86,10 @@ def file_notice(request: HttpRequest) -> HttpResponse:
     if "switch_language" in request.POST:
         return _switch_language(request, item_rows_class)
     if request.method == "GET":
-        first = request.GET.get("listing", "")
-        rows = item_rows_class(prefix="items", initial=[{"reported": first}] if first else None)
-        # Our messages in the page's language unless the submitter chooses another.
-        form = NoticeForm(initial={"submission_key": uuid.uuid4(), "language": languages.page_language()},
-                          item_rows=rows)
-        return _notice_form_page(request, form, rows, [])
+        return _blank_notice_form(request, item_rows_class)
 
     data: QueryDict = request.POST
-    key = _submission_key(data.get("submission_key"))
+    key = submission_key_of(data.get("submission_key"))
     from_the_form = key is not None
     # Every sending counts, valid or not (limits.py); the e-mail address as typed.
     refusal = limited.check(request, limits.FILING, data.get("submitter_email", ""))
@@ -106,14 +104,15 @@ def file_notice(request: HttpRequest) -> HttpResponse:
         return redirect("takedowns:notice_filed", submission_key=key)
 
     rows = item_rows_class(data, prefix="items")
-    form = NoticeForm(data, request.FILES, item_rows=rows, kept=evidence.kept_for(key))
+    form = NoticeForm(data, request.FILES, item_rows=rows, kept=evidence.kept_for(key),
+                      registered=_registered_right(data))
     complete = form.is_complete()
     removed = form.cleaned_data.get("remove_evidence")  # is_complete() has validated the form
     if removed:
         evidence.discard(key, removed)
     if refusal is not None:
         return _refused_notice(request, form, rows, key, refusal, from_the_form)
-    if _keep_uploads(form, key, from_the_form=from_the_form or complete) and complete:
+    if keep_uploads(form, key, from_the_form=from_the_form or complete) and complete:
         with_evidence = bool(form.accepted_uploads or form.kept_after_removal())
         try:
             workflow.file_notice(form.notice_fields(), form.items, key, now=timezone.now(),
@@ -127,14 +126,42 @@ def file_notice(request: HttpRequest) -> HttpResponse:
     return _notice_form_page(request, form, rows, evidence.kept_for(key), status=400)
 
 
+def _registered_right(data: QueryDict | dict) -> Right | None:
+    """The registered right a notice form refers to: by the private link's key, or typed with the
+    registrant's e-mail address (selectors.protection.registered_right_for)."""
+    reference = (data.get("registered_right") or "").strip()
+    if not reference:
+        return None
+    return registered_right_for(reference, token=data.get("registered_right_key") or "",
+                                email=data.get("submitter_email") or "")
+
+
+def _blank_notice_form(request: HttpRequest, item_rows_class: Any) -> HttpResponse:
+    """The form as first opened: a listing to report (?listing=), or a registered right (?right=&key=, the
+    registration's "File a notice under this right") filled in and locked."""
+    first = request.GET.get("listing", "")
+    rows = item_rows_class(prefix="items", initial=[{"reported": first}] if first else None)
+    registered = _registered_right({"registered_right": request.GET.get("right", ""),
+                                    "registered_right_key": request.GET.get("key", "")})
+    if request.GET.get("right") and registered is None:
+        messages.warning(request, _("That registration link is not valid (or the registration is no longer "
+                                    "active): describe the right below."))
+    # Our messages in the page's language unless the submitter chooses another.
+    initial = {"submission_key": uuid.uuid4(), "language": languages.page_language()}
+    if registered is not None:
+        initial["registered_right_key"] = request.GET.get("key", "")
+    form = NoticeForm(initial=initial, item_rows=rows, registered=registered)
+    return _notice_form_page(request, form, rows, [])
+
+
 def _refused_notice(request: HttpRequest, form: NoticeForm, rows: Any, key: uuid.UUID, refusal: limits.Refusal,
                     from_the_form: bool) -> HttpResponse:
     """Over a limit: the form again (429) with all that was typed and, for the first sendings over it, the
     files kept under the form's key like a form with an error; what it found wrong is marked too."""
     if Notice.objects.filter(submission_key=key).exists():
         return redirect("takedowns:notice_filed", submission_key=key)  # a double click: filed by the first
-    # (_keep_uploads finds files kept by an earlier step of this request, and does not keep them twice.)
-    files_kept = bool(form.accepted_uploads) and refusal.keep_files and _keep_uploads(form, key, from_the_form)
+    # (keep_uploads finds files kept by an earlier step of this request, and does not keep them twice.)
+    files_kept = bool(form.accepted_uploads) and refusal.keep_files and keep_uploads(form, key, from_the_form)
     if files_kept:
         kept = _("Everything you typed is still in the form below, and the files you attached are kept with it "
                  "(no need to attach them again).")
@@ -147,7 +174,7 @@ def _refused_notice(request: HttpRequest, form: NoticeForm, rows: Any, key: uuid
                            kept=kept)
 
 
-def _keep_uploads(form: NoticeForm, key: uuid.UUID, from_the_form: bool) -> bool:
+def keep_uploads(form: NoticeForm | RegistrationForm, key: uuid.UUID, from_the_form: bool) -> bool:
     """Keep every good upload under the form's key, even if another field has an error, so that the
     submitter need not upload it again. Not for a POST that did not come from the form's page (no
     key of its own) and does not file a notice: it would have nothing to come back to. False, with

@@ -228,6 +228,12 @@ def evidence_file(request: ReviewerRequest, evidence_id: int) -> FileResponse:
     if stored is None or stored.notice is None:
         raise Http404(_("No such evidence file."))
     check_notice(request, stored.notice)  # the same people as the notice's page
+    return evidence_response(request, stored)
+
+
+def evidence_response(request: HttpRequest, stored: Evidence) -> FileResponse:
+    """A stored file for a member of staff whom the caller has let see it: inline with ?preview=1 where it
+    can be previewed, else a download (also the files of a right's registration, views/registry.py)."""
     if request.GET.get("preview") == "1" and preview_kind(stored.content_type):
         return _evidence_preview(stored)
     # Always a download, under a name whose extension is the type its content shows (a `poly.html`

@@ -14,6 +14,7 @@ review.py    claim, release, reassign, escalate, decide, ask the submitter, thei
 enforcement.py  the takedown at the marketplace, strikes, seller penalties, restores
 clocks.py    SLA clocks and the beat's warnings and breaches
 counter_notices.py, appeals.py  the seller's and the submitter's answers to a decision
+registry.py  a right registered by its holder: confirm, verify or reject (a lead), change, withdraw, expire
 """
 
 from takedowns.workflow.base import SUBMITTER, SYSTEM, Actor, TransitionNotAllowed, change_status

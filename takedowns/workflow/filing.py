@@ -28,10 +28,15 @@ class ReportedItem:
     reason: str
 
 
+def random_code(length: int) -> str:
+    """`length` random characters of the reference alphabet (5 bits each): the body of a reference."""
+    return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(length))
+
+
 def new_reference() -> str:
     """A human-friendly reference such as TD-7KQ4-M2XB (40 random bits; uniqueness is enforced
     by the database and a clash is retried)."""
-    chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    chars = random_code(8)
     return f"TD-{chars[:4]}-{chars[4:]}"
 
 

@@ -23,7 +23,7 @@ from django.db.models import Exists, F, OuterRef
 
 from takedowns import emails, risk
 from takedowns import routing as rules
-from takedowns.enums import ActorKind, ClockKind, EventKind, ItemState, ListingStatus, NoticeStatus
+from takedowns.enums import ActorKind, ClockKind, EventKind, ItemState, ListingStatus, NoticeStatus, RightStatus
 from takedowns.marketplace import get_marketplace
 from takedowns.models import Event, Listing, Notice, NoticeItem, Reviewer, Right
 from takedowns.workflow import clocks
@@ -107,10 +107,11 @@ def close_undecidable_notices(now: datetime, limit: int = 500) -> int:
 
 
 def _verified_right(notice: Notice) -> Right | None:
-    """The right as the marketplace's register has it, if the notice names a registered one."""
+    """The right as the marketplace's register has it, if the notice names a registered one: a verified
+    right only (a registration waiting for confirmation or a lead, rejected or withdrawn is no proof)."""
     return Right.objects.filter(
         right_type=notice.right_type, office__iexact=notice.right_office.strip(),
-        registration_number__iexact=notice.right_registration_number.strip(),
+        registration_number__iexact=notice.right_registration_number.strip(), status=RightStatus.VERIFIED,
     ).first()
 
 

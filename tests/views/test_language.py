@@ -123,6 +123,7 @@ def test_switching_language_keeps_everything_typed_shows_no_error_and_files_noth
         "submitter_email": "anna@aerostride.example", "submitter_address": None, "submitter_phone": None,
         "submitter_country": "", "submitter_role": "owner", "language": "it", "right_type": "trademark",
         "right_registration_number": "018234567", "right_office": "EUIPO", "right_owner": "Aerostride GmbH",
+        "registered_right": None, "registered_right_key": None,
         "pasted_listings": "L-100004\nL-100005", "pasted_reason": None, "description": "Fakes.",
         "remove_evidence": [], "kept_evidence": [], "good_faith_statement": True, "accuracy_statement": True,
         "signature": "",

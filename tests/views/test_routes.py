@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from takedowns.access import ACCOUNT, LEAD, PUBLIC, REVIEWER, TOKEN
 from takedowns.evidence import store
 from takedowns.models import Decision, Penalty
-from tests.factories import PDF_BYTES, decide, log_in, make_lead, make_reviewer, routed, upload, warned
+from tests.factories import PDF_BYTES, decide, log_in, make_lead, make_reviewer, registered, routed, upload, warned
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +87,19 @@ ROUTES = {
     "takedowns:transparency_json": PUBLIC,
     "takedowns:transparency_csv": PUBLIC,
     "takedowns:transparency_template_csv": PUBLIC,
+    # The rights registry (issue 14).
+    "takedowns:right_register": PUBLIC,
+    "takedowns:right_filed": PUBLIC,  # the form's own random one-time key is the only way in
+    "takedowns:right_confirm": TOKEN,
+    "takedowns:right_track": TOKEN,
+    "takedowns:right_update": TOKEN,
+    "takedowns:right_withdraw": TOKEN,
+    "takedowns:right_file": TOKEN,
+    "takedowns:review_rights": LEAD,
+    "takedowns:review_right": LEAD,
+    "takedowns:review_right_verify": LEAD,
+    "takedowns:review_right_reject": LEAD,
+    "takedowns:right_evidence_file": LEAD,
     "i18n:set_language": PUBLIC,  # the language switcher (issue 13)
     # The admin site (takedowns.access.LeadAdminSite) checks its own rule: tried at the end.
     "admin:*": ADMIN,
@@ -102,7 +115,7 @@ POSTS = {"withdraw", "answer", "resubmit", "appeal_rejection", "report_lawsuit",
          "review_reassign", "review_escalate", "appeal_decide", "review_counter_notice_accept",
          "review_counter_notice_incomplete", "two_factor_recovery_codes", "tracking_notifier_appeal",
          "notifier_measure_appeal", "notifier_proposal_decide", "notifier_proposal_dismiss", "notifier_appeal_decide",
-         "set_language", "review_screening_decide"}
+         "set_language", "review_screening_decide", "right_update", "right_withdraw", "review_right_verify", "review_right_reject"}
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):
@@ -133,7 +146,7 @@ def case(now, catalogue, reviewers):
     evidence = store(notice.submission_key, "other", upload("x.pdf", PDF_BYTES), "application/pdf", notice=notice)
     measure = warned(now, make_lead("judge"))  # a measure about the notice's sender (DSA Art. 23)
     return {"notice": notice, "decision": Decision.objects.get(pk=removal.pk), "penalty": penalty,
-            "evidence": evidence, "measure": measure}
+            "evidence": evidence, "measure": measure, "right": registered(now)}
 
 
 WRONG = "w" * 43
@@ -169,10 +182,22 @@ def url_of(name: str, case: dict, token_ok: bool = True) -> str:
         "notifier_proposal": [measure.proposal_id], "notifier_proposal_decide": [measure.proposal_id],
         "notifier_proposal_dismiss": [measure.proposal_id], "notifier_appeal": [1], "notifier_appeal_decide": [1],
         "review_screening_decide": [notice.reference], "screening_reference_image": [1],
+        **_right_urls(case["right"], token_ok),
     }
     namespace, short = name.split(":")
     # A route outside any namespace (":favicon") is reversed by its bare name.
     return reverse(name if namespace else short, args=by_name.get(short, []))
+
+
+def _right_urls(right, token_ok: bool) -> dict[str, list]:
+    tracking = right.tracking_token if token_ok else WRONG
+    return {"right_filed": [right.submission_key],
+            "right_confirm": [right.reference, right.confirmation_token if token_ok else WRONG],
+            "right_track": [right.reference, tracking], "right_update": [right.reference, tracking],
+            "right_withdraw": [right.reference, tracking], "review_right": [right.reference],
+            "right_file": [right.reference, tracking, right.evidence.get().pk],
+            "review_right_verify": [right.reference], "review_right_reject": [right.reference],
+            "right_evidence_file": [right.evidence.get().pk]}
 
 
 def _request(client, name: str, url: str):

@@ -25,6 +25,9 @@ STAFF_ONLY = [
     "templates/takedowns/notifiers/cases.html",
     "templates/takedowns/notifiers/proposal.html",
     "templates/takedowns/notifiers/_history.html",
+    "templates/takedowns/registry/review_rights.html",
+    "templates/takedowns/registry/review_right.html",
+    "templates/emails/right_to_verify.*",
     *(f"templates/emails/{kind}.*" for kind in (
         "new_assignment", "information_answered", "resubmission_to_review", "high_risk_waiting", "clock_warning",
         "clock_breached", "escalation", "counter_notice_window_missed_staff", "counter_notice_lawsuit_staff",
