@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 
+from takedowns.enums import ListingStatus
 from takedowns.models import Listing
 from takedowns.selectors.keyset import Keyset, Page
 
@@ -9,8 +10,9 @@ CATALOGUE = Keyset(("id",), size=30)
 
 
 def catalogue_page(cursor: str | None, category: str | None, query: str | None) -> Page:
-    """One page of listings in id order, optionally of one category or with a word in the title."""
-    listings: QuerySet[Listing] = Listing.objects.select_related("seller")
+    """One page of live listings in id order, optionally of one category or with a word in the title. Listings
+    not live (waiting for screening, held for review, blocked, removed) are not in the index (issue 14)."""
+    listings: QuerySet[Listing] = Listing.objects.select_related("seller").filter(status=ListingStatus.ACTIVE)
     if category:
         listings = listings.filter(category=category)
     if query:
