@@ -103,13 +103,18 @@ def variants(picture: Image.Image) -> dict[str, Image.Image]:
             "cropped": picture.crop((4, 4, SIZE - 4, SIZE - 4))}
 
 
+def save(picture: Image.Image, path: Path) -> None:
+    # 64 colours: a few kilobytes a picture, and the hash of the picture as drawn within a bit or two.
+    picture.quantize(colors=64, dither=Image.Dither.NONE).save(path, optimize=True)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for name in PRODUCTS:
         picture = original(name)
-        picture.save(OUT / f"{name}.png", optimize=True)
+        save(picture, OUT / f"{name}.png")
         for variant, copy in variants(picture).items():
-            copy.save(OUT / f"{name}-{variant}.png", optimize=True)
+            save(copy, OUT / f"{name}-{variant}.png")
     sys.stdout.write(f"{len(PRODUCTS) * 5} pictures in {OUT}\n")
 
 

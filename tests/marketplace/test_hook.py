@@ -92,7 +92,7 @@ def test_a_new_listing_is_mirrored_screened_and_its_outcome_answered(client, hoo
         "demo-listings/products/sneaker.png", ListingStatus.ACTIVE)
     # The picture's bytes from the adapter (the demo catalogue's static file), for the image hash.
     [(external_id, trigger, picture_size)] = fake_screening.calls
-    assert (external_id, trigger) == ("SHOP-1", ScreeningTrigger.CREATED) and picture_size > 1000
+    assert (external_id, trigger) == ("SHOP-1", ScreeningTrigger.CREATED) and picture_size > 500
 
 
 def test_the_same_listing_again_is_a_change(client, hook_on, fake_screening):
