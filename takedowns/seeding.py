@@ -19,7 +19,17 @@ from django.utils import timezone
 
 from takedowns import evidence, roles, workflow
 from takedowns.enums import ActorKind, EvidenceKind, Language, RightEventKind, RightStatus
-from takedowns.models import Evidence, Listing, Notice, ProtectedTerm, Reviewer, ReviewerSkill, Right, RightEvent, Seller
+from takedowns.models import (
+    Evidence,
+    Listing,
+    Notice,
+    ProtectedTerm,
+    Reviewer,
+    ReviewerSkill,
+    Right,
+    RightEvent,
+    Seller,
+)
 from takedowns.screening import protection
 from takedowns.screening.text import normalise
 

@@ -25,10 +25,9 @@ DEMO_CATEGORIES = ("apparel", "baby", "bags", "car-parts", "cosmetics", "electri
 DEMO_CURRENCIES = ("EUR", "USD", "GBP", "PLN", "CZK", "CHF")
 
 
-def _external_id(value: str) -> str:
+def _external_id(value: str) -> None:
     if not _EXTERNAL_ID.match(value):
         raise ValidationError(_("Use 1 to 40 letters, digits and . _ : - (starting with a letter or digit)."))
-    return value
 
 
 class MirroredSellerForm(forms.Form):
@@ -119,7 +118,7 @@ def parse_mirrored_listing(data: Any, prefix: str = "") -> tuple[tuple | None, d
     for form, form_prefix in ((listing, prefix), (seller, f"{prefix}seller.")):
         if not form.is_valid():
             for name, messages in form.errors.items():
-                errors.setdefault(f"{form_prefix}{name}", list(messages))
+                errors.setdefault(f"{form_prefix}{name}", [str(message) for message in messages])
     if attribute_error:
         errors[f"{prefix}attributes"] = [attribute_error]
     if errors:
@@ -164,8 +163,9 @@ class SellListingForm(forms.Form):
         # A listing whose picture is not a demo product's (a seeded one's placeholder) keeps it when changed.
         field = self.fields["picture"]
         assert isinstance(field, forms.ChoiceField)
-        if current_image and current_image not in dict(field.choices):
-            field.choices = [(current_image, _("The listing's current picture")), *field.choices]
+        choices = picture_choices()
+        if current_image and current_image not in dict(choices):
+            field.choices = [(current_image, _("The listing's current picture")), *choices]
 
     def listing_fields(self) -> ListingFields:
         data = self.cleaned_data

@@ -3,22 +3,24 @@ screening's outcome in the seller's words — which rule of a kind matched, neve
 rights holder or the listing it was compared with."""
 
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from takedowns.enums import SCREENING_SEVERITY, ScreeningOutcome, ScreeningRuleCode
 from takedowns.models import Listing, Screening, Seller
 
+StrOrPromise = str | Promise
 SELLERS_SHOWN = 200
 LISTINGS_SHOWN = 50
 
-OUTCOME_WORDS = {
+OUTCOME_WORDS: dict[str, StrOrPromise] = {
     ScreeningOutcome.PUBLISH: _("Published: your listing is live in the catalogue."),
     ScreeningOutcome.HOLD: _("Held for review: your listing is not live until a reviewer has checked it. "
                              "We will e-mail you the result."),
     ScreeningOutcome.BLOCK: _("Blocked: your listing was not published. We have e-mailed you a statement of "
                               "reasons, from which you can appeal."),
 }
-REASON_WORDS = {
+REASON_WORDS: dict[str, StrOrPromise] = {
     ScreeningRuleCode.BRAND_TERM: _("It names a protected brand in an unusual spelling."),
     ScreeningRuleCode.LOW_PRICE: _("Its price is far below the usual price of the branded product it names."),
     ScreeningRuleCode.REFERENCE_IMAGE: _("Its picture looks like the picture of a protected product."),

@@ -53,14 +53,16 @@ def _one(body: Any) -> JsonResponse:
         return JsonResponse({"listing": external_id, "status": locked.listing.status,
                              "error": _locked_words(locked.listing.status)}, status=409)
     return JsonResponse({"listing": external_id, "outcome": screening.outcome,
-                         "case": screening.case.reference if screening.case_id else None})
+                         "case": screening.case.reference if screening.case else None})
 
 
 def _burst(rows: Any) -> JsonResponse:
     limit = settings.MARKETPLACE_HOOK_MAX_LISTINGS
     if not isinstance(rows, list) or not rows or len(rows) > limit:
         return _errors({"listings": [f"Give a list of 1 to {limit} listings."]})
-    parsed, errors, seen = [], {}, set()
+    parsed: list[tuple[int, tuple]] = []
+    errors: dict[str, list[str]] = {}
+    seen: set[str] = set()
     for index, row in enumerate(rows):
         one, row_errors = parse_mirrored_listing(row, prefix=f"listings[{index}].")
         errors.update(row_errors)

@@ -114,8 +114,8 @@ def next_listing_id() -> str:
     """The catalogue id after the highest L-<number> (the longest, then the greatest: an index-ordered read)."""
     last = (Listing.objects.filter(external_id__regex=r"^L-[0-9]+$").annotate(width=Length("external_id"))
             .order_by("-width", "-external_id").values_list("external_id", flat=True).first())
-    number = int(_NUMBERED.match(last).group(1)) if last and _NUMBERED.match(last) else 100000
-    return f"L-{number + 1}"
+    numbered = _NUMBERED.match(last) if last else None
+    return f"L-{int(numbered.group(1)) + 1 if numbered else 100001}"
 
 
 def mirror_seller(external_id: str, columns: dict[str, object]) -> Seller:

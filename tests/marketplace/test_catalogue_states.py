@@ -15,8 +15,8 @@ def test_a_listing_that_is_not_live_is_hidden(client, catalogue, status):
     index = client.get("/listings/")
     assert [listing.external_id for listing in index.context["page"].rows] == ["L-100001", "L-100003", "L-100004"]
     body = client.get("/listings/L-100002/").content.decode()
-    assert '<div class="alert alert-secondary" role="status" id="not-available">Listing L-100002 is not available.</div>' \
-        in body
+    assert ('<div class="alert alert-secondary" role="status" id="not-available">'
+            'Listing L-100002 is not available.</div>') in body
     assert "Secret fake bag" not in body and "Report this listing" not in body and "Acme Outlet" not in body
 
 

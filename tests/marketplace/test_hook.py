@@ -156,7 +156,8 @@ def test_a_burst_with_one_bad_listing_writes_nothing_and_names_it(client, hook_o
 def test_a_burst_is_limited(client, hook_on, settings):
     settings.MARKETPLACE_HOOK_MAX_LISTINGS = 2
     response = post(client, {"listings": [listing(f"S{n}") for n in range(3)]})
-    assert (response.status_code, response.json()) == (400, {"errors": {"listings": ["Give a list of 1 to 2 listings."]}})
+    assert (response.status_code, response.json()) == (
+        400, {"errors": {"listings": ["Give a list of 1 to 2 listings."]}})
 
 
 def test_a_burst_leaves_held_listings_as_they_are(client, hook_on, fake_screening, django_capture_on_commit_callbacks):

@@ -89,7 +89,8 @@ def test_a_held_or_removed_listing_cannot_be_changed(client, catalogue, fake_scr
     Listing.objects.filter(external_id="L-100001").update(status=ListingStatus.HELD)
     response = client.post("/sell/S-1/listings/L-100001/", FORM)
     assert response.status_code == 400
-    assert "This listing is held for review. You can change it once a reviewer has decided." in response.content.decode()
+    assert "This listing is held for review. You can change it once a reviewer has decided." in \
+        response.content.decode()
     body = client.get("/sell/S-1/listings/L-100005/").content.decode()
     assert "This listing was taken down and stays down." in body and 'id="edit-listing"' not in body
     assert Listing.objects.get(external_id="L-100001").title == "Listing 1" and fake_screening.calls == []
