@@ -15,8 +15,7 @@ LISTINGS_SHOWN = 50
 
 OUTCOME_WORDS: dict[str, StrOrPromise] = {
     ScreeningOutcome.PUBLISH: _("Published: your listing is live in the catalogue."),
-    ScreeningOutcome.HOLD: _("Held for review: your listing is not live until a reviewer has checked it. "
-                             "We will e-mail you the result."),
+    ScreeningOutcome.HOLD: _("Held for review: your listing is not live until a reviewer has checked it."),
     ScreeningOutcome.BLOCK: _("Blocked: your listing was not published. We have e-mailed you a statement of "
                               "reasons, from which you can appeal."),
 }

@@ -22,9 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--every", type=float, default=20.0, help="Seconds between two listings (default 20).")
         parser.add_argument("--count", type=int, default=0, help="How many listings, then stop (default 0: "
                                                                   "until stopped with Ctrl-C).")
-        parser.add_argument("--seed", type=int, default=14, help="Random seed: the same script each run.")
+        parser.add_argument("--seed", type=int, default=None, help="Random seed, for the same listings each run "
+                                                                   "(default: other sellers and prices each run).")
 
-    def handle(self, *args, every: float, count: int, seed: int, **options):
+    def handle(self, *args, every: float, count: int, seed: int | None, **options):
         if not settings.DEMO_MODE:
             raise CommandError("Demo listings are generated only with DEMO_MODE=true.")
         generator = Generator(random.Random(seed))
