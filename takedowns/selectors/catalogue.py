@@ -2,8 +2,8 @@
 
 from django.db.models import QuerySet
 
-from takedowns.enums import ListingStatus
-from takedowns.models import Listing
+from takedowns.enums import ItemState, ListingStatus, NoticeSource
+from takedowns.models import Listing, NoticeItem
 from takedowns.selectors.keyset import Keyset, Page
 
 CATALOGUE = Keyset(("id",), size=30)
@@ -26,3 +26,11 @@ def catalogue_categories() -> list[str]:
 
 def listing(external_id: str) -> Listing | None:
     return Listing.objects.select_related("seller").filter(external_id=external_id.upper()).first()
+
+
+def removed_on_own_initiative(listing: Listing) -> bool:
+    """The removed listing came down by the marketplace's own screening (issue 14), not on a rights holder's
+    notice: its latest removal is of an own-initiative case."""
+    latest = (NoticeItem.objects.filter(listing=listing, state=ItemState.REMOVED).order_by("-id")
+              .values_list("notice__source", flat=True).first())
+    return latest == NoticeSource.SCREENING

@@ -6,6 +6,7 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
 from takedowns.access import public
+from takedowns.enums import ListingStatus
 from takedowns.forms.public import CatalogueFilterForm
 from takedowns.selectors import catalogue
 from takedowns.views.reconnect import once_more_if_disconnected
@@ -32,6 +33,7 @@ def listing_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         raise Http404(_("No such listing."))
     return render(request, "takedowns/catalogue/detail.html", {
         "listing": listing, "listing_url": request.build_absolute_uri(), "picture_url": _picture_url(listing.image),
+        "own_initiative": listing.status == ListingStatus.REMOVED and catalogue.removed_on_own_initiative(listing),
     })
 
 

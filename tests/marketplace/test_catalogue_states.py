@@ -4,7 +4,8 @@ in the index, and its page says only that it is not available, with no report bu
 import pytest
 
 from takedowns.enums import ListingStatus
-from takedowns.models import Listing
+from takedowns.models import Listing, Notice
+from tests.factories import decide, routed
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +31,19 @@ def test_a_live_listing_shows_its_picture_and_the_report_button(client, catalogu
 def test_a_marketplaces_picture_url_is_not_loaded(client, catalogue):
     Listing.objects.filter(external_id="L-100001").update(image="https://cdn.example/x.png")
     assert 'id="listing-picture"' not in client.get("/listings/L-100001/").content.decode()
+
+
+@pytest.mark.parametrize("source, words", [
+    ("notice", "<strong>This listing has been removed</strong> following a notice of intellectual-property "
+               "infringement on"),
+    ("screening", "<strong>This listing has been removed</strong>: the marketplace found that it infringes "
+                  "intellectual property."),
+])
+def test_a_removed_listing_says_whether_a_notice_or_the_marketplace_removed_it(client, catalogue, reviewers, now,
+                                                                               source, words):
+    notice = routed(now, [("L-100003", "counterfeit")])
+    decide(notice, now, {"L-100003": "remove"})
+    Notice.objects.filter(pk=notice.pk).update(source=source)
+    Listing.objects.filter(external_id="L-100003").update(status=ListingStatus.REMOVED, removed_at=now)
+    body = client.get("/listings/L-100003/").content.decode()
+    assert words in body and "Report this listing" not in body
