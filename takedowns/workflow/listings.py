@@ -187,20 +187,26 @@ def _dispatch_screening(listing_ids: list[int], trigger: str) -> None:
 
 
 def screen_pending(listing_ids: list[int], trigger: str, now: datetime) -> int:
-    """The worker's side of a burst: screen each listing that is still PENDING, each in its own transaction
-    (a listing claimed by a concurrent run is skipped: publishing the task twice screens nothing twice).
-    Returns how many it screened."""
-    screened = 0
+    """The worker's side of a burst: screen each listing of the chunk that is still PENDING. The chunk is claimed
+    in one statement (rows a concurrent run holds are skipped, and a listing screened already is no longer
+    PENDING: a task published twice screens nothing twice) and screened in one transaction, so a failure leaves
+    the whole chunk PENDING for the task's retry. Returns how many it screened."""
     marketplace = get_marketplace()
-    for listing_id in listing_ids:
-        with transaction.atomic():
-            listing = (Listing.objects.select_for_update(skip_locked=True).select_related("seller")
-                       .filter(pk=listing_id, status=ListingStatus.PENDING).first())
-            if listing is None:
-                continue
-            _screening().listing_submitted(listing, trigger, now, picture=marketplace.listing_picture(listing))
-            screened += 1
-    return screened
+    # A seller's catalogue reuses pictures: each read once per chunk (by its path; a listing without one is
+    # asked for its own).
+    pictures: dict[str, bytes | None] = {}
+    with transaction.atomic():
+        claimed = list(Listing.objects.select_for_update(skip_locked=True).select_related("seller")
+                       .filter(pk__in=listing_ids, status=ListingStatus.PENDING).order_by("pk"))
+        for listing in claimed:
+            if not listing.image:
+                picture = marketplace.listing_picture(listing)
+            elif listing.image in pictures:
+                picture = pictures[listing.image]
+            else:
+                picture = pictures[listing.image] = marketplace.listing_picture(listing)
+            _screening().listing_submitted(listing, trigger, now, picture=picture)
+    return len(claimed)
 
 
 # --- Sales, as the marketplace reports them (the report's "removed before the first sale"). ---
