@@ -21,7 +21,7 @@ from types import ModuleType
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.db.models.functions import Coalesce, Length
+from django.db.models.functions import Coalesce
 
 from takedowns import dispatch
 from takedowns.enums import ListingStatus, ScreeningTrigger
@@ -111,11 +111,11 @@ def _create_numbered(seller: Seller, fields: ListingFields) -> Listing:
 
 
 def next_listing_id() -> str:
-    """The catalogue id after the highest L-<number> (the longest, then the greatest: an index-ordered read)."""
-    last = (Listing.objects.filter(external_id__regex=r"^L-[0-9]+$").annotate(width=Length("external_id"))
-            .order_by("-width", "-external_id").values_list("external_id", flat=True).first())
-    numbered = _NUMBERED.match(last) if last else None
-    return f"L-{int(numbered.group(1)) + 1 if numbered else 100001}"
+    """The catalogue id after the highest L-<number> among the newest listings (read backwards along the primary
+    key: no scan of the table; numbered ids grow with it, and a collision is retried by the caller)."""
+    newest = Listing.objects.filter(external_id__startswith="L-").order_by("-pk").values_list("external_id", flat=True)
+    numbers = [int(found.group(1)) for found in map(_NUMBERED.match, newest[:50]) if found]
+    return f"L-{max(numbers, default=100000) + 1}"
 
 
 def mirror_seller(external_id: str, columns: dict[str, object]) -> Seller:

@@ -9,7 +9,7 @@ import pytest
 from takedowns import tasks
 from takedowns.enums import ListingStatus
 from takedowns.models import Listing, Screening
-from takedowns.workflow.listings import ListingFields, import_listings
+from takedowns.workflow.listings import ListingFields, import_listings, next_listing_id
 
 pytestmark = pytest.mark.django_db
 STATIC = Path(__file__).resolve().parents[2] / "static"
@@ -39,3 +39,10 @@ def test_a_change_in_a_burst_is_screened_as_a_change(catalogue, fake_screening, 
         import_listings([(seller, "L-100001", fields("Listing 1, new")), (seller, "B-9", fields("New"))], now)
     assert sorted(call[:2] for call in fake_screening.calls) == [("B-9", "created"), ("L-100001", "changed")]
     assert Listing.objects.get(external_id="L-100001").title == "Listing 1, new"
+
+
+def test_a_new_catalogue_listing_takes_the_number_after_the_highest(catalogue):
+    seller = catalogue["L-100001"].seller
+    for external_id in ("L-999999", "L-1000000", "SHOP-7", "L-12x"):
+        Listing.objects.create(external_id=external_id, seller=seller, title="x", category="home", price=1)
+    assert next_listing_id() == "L-1000001"
