@@ -41,9 +41,11 @@ class MirroredSellerForm(forms.Form):
     account_group = forms.CharField(max_length=40, required=False)
 
     def columns(self) -> dict[str, object]:
+        """The columns to write: those the marketplace sent (one it leaves out keeps its value, or the default
+        for a new seller: no e-mail, English, no account group)."""
         data = self.cleaned_data
-        return {"name": data["name"], "country": data["country"], "email": data["email"],
-                "language": data["language"] or Language.EN, "account_group": data["account_group"]}
+        return {name: data[name] for name in ("name", "country", "email", "language", "account_group")
+                if name in self.data and (name != "language" or data[name])}
 
 
 class MirroredListingForm(forms.Form):
