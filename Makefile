@@ -70,6 +70,7 @@ run: $(VENV)/.installed $(TRANSLATIONS_STAMP)
 	@echo "  Admin:           http://127.0.0.1:$(PORT)/admin/  (lead / lead)"
 	@echo "  Dashboard:       http://127.0.0.1:$(PORT)/review/dashboard/  (lead / lead)"
 	@echo "  Transparency:    http://127.0.0.1:$(PORT)/transparency/"
+	@echo "  Demo sellers:    http://127.0.0.1:$(PORT)/sell/  (a new demo listing every $(or $(GENERATE_EVERY),20) s, screened)"
 	@echo "  E-mails:         $(or $(VAR_DIR),$(CURDIR)/var)/mail/  (one .eml file per message)"
 	@echo "  Stop with Ctrl-C."
 	@echo ""

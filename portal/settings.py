@@ -142,6 +142,13 @@ try:
     ROUTING_GRACE_SECONDS = env_int("ROUTING_GRACE_SECONDS", 60, minimum=1)
     # Other host names under which the local catalogue's listing URLs are recognised.
     MARKETPLACE_HOSTS = env_list("MARKETPLACE_HOSTS", [])
+    # The marketplace's "listing created / changed" hook (issue 14, POST /marketplace/listings/): its servers send
+    # this token as "Authorization: Bearer ..."; unset, the hook is off (404). The demo has a published one.
+    MARKETPLACE_HOOK_TOKEN = env_str("MARKETPLACE_HOOK_TOKEN") or ("demo-marketplace-token" if DEMO_MODE else "")
+    if PRODUCTION and MARKETPLACE_HOOK_TOKEN and len(MARKETPLACE_HOOK_TOKEN) < 32:
+        raise ImproperlyConfiguredEnv("MARKETPLACE_HOOK_TOKEN must be at least 32 characters (a random secret).")
+    # The most listings one request to the hook may carry (a seller's catalogue, screened in the worker).
+    MARKETPLACE_HOOK_MAX_LISTINGS = env_int("MARKETPLACE_HOOK_MAX_LISTINGS", 1000, minimum=1)
     # The marketplace's average monthly active recipients in the Union (DSA Art. 24(2)), as its operator
     # states it; the local catalogue has no visitors to count and reports this figure (unset: not stated).
     # The demo states one, so that its report shows where the figure goes.

@@ -11,6 +11,8 @@ pattern with its rule and a page without one fails the suite.
   (request.reviewer is set); anyone else logged in gets 403, anyone anonymous the login page.
 - LEAD: a reviewer who is also in the Lead group (reassigning, the dashboard, the TDB export).
 - ACCOUNT: anyone logged in, before the second factor: the log-in's own steps (the code, enrolment).
+- MARKETPLACE: the marketplace's own servers, with the bearer token MARKETPLACE_HOOK_TOKEN (issue 14: its
+  "listing created / changed" hook). No token set: the hook is off and answers 404.
 
 The second factor (takedowns/two_factor.py): whoever has an authenticator gives its code once per
 session before any REVIEWER or LEAD page or the admin; a lead (and, with TWO_FACTOR_FOR_REVIEWERS,
@@ -34,15 +36,17 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 
 from takedowns import two_factor
 from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome
 from takedowns.models import Decision, Notice, NotifierMeasure, Penalty, Reviewer, Right
 
 PUBLIC, TOKEN, REVIEWER, LEAD, ACCOUNT = "public", "token", "reviewer", "lead", "account"
+MARKETPLACE = "marketplace"
 LOGIN_URL = "takedowns:review_login"
 VERIFY_URL, ENROL_URL = "takedowns:two_factor_verify", "takedowns:two_factor"
 
@@ -147,6 +151,27 @@ def notifier_measure_link(view: View) -> View:
             raise Http404("No such measure.")
         return view(request, measure, **kwargs)
     return _labelled(wrapper, TOKEN)
+
+
+# --- The marketplace's servers (issue 14). ---
+
+def marketplace_client(view: View) -> View:
+    """The marketplace's hook: `Authorization: Bearer <MARKETPLACE_HOOK_TOKEN>`, compared in constant time.
+    A server, not a browser: no session, so no CSRF token (csrf_exempt); answers are JSON."""
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        expected = settings.MARKETPLACE_HOOK_TOKEN
+        if not expected:
+            return JsonResponse({"error": "The marketplace hook is off: MARKETPLACE_HOOK_TOKEN is not set."},
+                                status=404)
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token_matches(expected, given.strip()):
+            response = JsonResponse({"error": "Send the marketplace's token as 'Authorization: Bearer <token>'."},
+                                    status=401)
+            response["WWW-Authenticate"] = 'Bearer realm="marketplace"'
+            return response
+        return view(request, *args, **kwargs)
+    return _labelled(csrf_exempt(wrapper), MARKETPLACE)
 
 
 # --- Staff. ---

@@ -32,9 +32,11 @@ SEND_EMAILS = "takedowns.tasks.send_emails"
 APPLY_PENALTY = "takedowns.tasks.apply_penalty"
 SYNC_SELLER_ACCOUNT = "takedowns.tasks.sync_seller_account"
 RESTORE_LISTING = "takedowns.tasks.restore_listing"
+# Issue 14: a burst of listings (a seller's catalogue) screened in the worker (workflow/listings.py).
+SCREEN_LISTINGS = "takedowns.tasks.screen_listings"
 
 TASKS = (ROUTE_NOTICE, ENFORCE_REMOVAL, SEND_EMAIL, SEND_EMAILS, APPLY_PENALTY, SYNC_SELLER_ACCOUNT,
-         RESTORE_LISTING)
+         RESTORE_LISTING, SCREEN_LISTINGS)
 
 # The relay leaves a row this long to the process that wrote it: that one publishes right after
 # commit (in milliseconds, or it gives up within about a second when the broker is down). A row

@@ -139,3 +139,28 @@ class LocalCatalogue:
 
 def get_marketplace() -> Marketplace:
     return import_string(getattr(settings, "MARKETPLACE_ADAPTER", "takedowns.marketplace.LocalCatalogue"))()
+
+
+def is_local_catalogue() -> bool:
+    """The marketplace is this site's own demo catalogue (the default adapter): only then has the site a
+    seller side of its own (the demo seller page, the listing generator)."""
+    return isinstance(get_marketplace(), LocalCatalogue)
+
+
+# --- The demo catalogue's product pictures (issue 14): static/demo-listings/products/, drawn by
+# seeds/make_product_pictures.py. Each product's picture, and copies of it as a counterfeiter reuses one
+# (resized, recompressed, recoloured, cropped): their perceptual hashes are a few bits apart. ---
+
+PRODUCT_PICTURES = "demo-listings/products"
+DEMO_PRODUCTS = ("sneaker", "handbag", "watch", "perfume", "headphones", "sunglasses", "teddy", "lamp")
+PICTURE_VARIANTS = ("resized", "recompressed", "recoloured", "cropped")
+
+
+def product_picture(product: str, variant: str = "") -> str:
+    """The static path of a demo product's picture (Listing.image), or of one of its variants."""
+    return f"{PRODUCT_PICTURES}/{product}{'-' + variant if variant else ''}.png"
+
+
+def demo_pictures() -> list[str]:
+    """Every demo product picture's static path: each product's, then its variants'."""
+    return [product_picture(product, variant) for product in DEMO_PRODUCTS for variant in ("", *PICTURE_VARIANTS)]

@@ -4,18 +4,34 @@ already treats as "filed before"."""
 
 import csv
 import json
+import secrets
 import uuid
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from takedowns import roles, workflow
-from takedowns.enums import Language
-from takedowns.models import Listing, Notice, Reviewer, ReviewerSkill, Right, Seller
+from takedowns import evidence, roles, workflow
+from takedowns.enums import ActorKind, EvidenceKind, Language, RightEventKind, RightStatus
+from takedowns.models import (
+    Evidence,
+    Listing,
+    Notice,
+    ProtectedTerm,
+    Reviewer,
+    ReviewerSkill,
+    Right,
+    RightEvent,
+    Seller,
+)
+from takedowns.screening import protection
+from takedowns.screening.text import normalise
 
 
 def _rows(path: Path) -> list[dict]:
@@ -31,7 +47,8 @@ def load_catalogue(seeds: Path) -> tuple[int, int]:
             external_id=row["external_id"], defaults={"name": row["name"], "email": row["email"],
                                                       "country": row["country"], "address": row["address"],
                                                       "payment_identity": row["payment_identity"],
-                                                      "language": row.get("language") or Language.EN})
+                                                      "language": row.get("language") or Language.EN,
+                                                      "account_group": row.get("account_group", "")})
     listings = _rows(seeds / "listings.csv")
     existing = set(Listing.objects.filter(external_id__in=[row["external_id"] for row in listings])
                    .values_list("external_id", flat=True))
@@ -114,3 +131,65 @@ def load_notices(seeds: Path) -> int:
             workflow.confirm_notice(notice, now=timezone.now())
         filed += 1
     return filed
+
+
+# --- Issue 14: sales of the demo catalogue, and the demo's registered right on the protection list. ---
+
+@transaction.atomic
+def load_sales(seeds: Path, now: datetime) -> int:
+    """Sales of some live demo listings (the report's "removed before the first sale" reads them). A listing
+    that has sales already keeps them: loading again, or after the generator sold some, changes nothing."""
+    rows = _rows(seeds / "sales.csv")
+    for row in rows:
+        Listing.objects.filter(external_id=row["external_id"], sales=0).update(
+            sales=int(row["sales"]), first_sold_at=now - timedelta(days=int(row["first_sold_days_ago"])))
+    return len(rows)
+
+
+@transaction.atomic
+def load_protection(seeds: Path, now: datetime) -> list[Right]:
+    """The demo's registered rights (seeds/protection.json): registered, confirmed and verified as if through
+    the public form, with brand terms, price range, authorised sellers and pictures of the genuine product.
+    Created once (with fresh private tokens and its history); loading again changes nothing."""
+    registered = []
+    for spec in json.loads((seeds / "protection.json").read_text())["registrations"]:
+        right = Right.objects.get(right_type=spec["right_type"], office=spec["office"],
+                                  registration_number=spec["registration_number"])
+        if not right.reference:
+            _register(right, spec, now)
+            protection.right_verified(right, now)
+        registered.append(right)
+    return registered
+
+
+def _register(right: Right, spec: dict, now: datetime) -> None:
+    fields = ("reference", "registrant_name", "registrant_organisation", "registrant_email", "registrant_role",
+              "language", "goods", "classes", "price_min", "price_max", "currency")
+    for name in fields:
+        setattr(right, name, spec[name])
+    right.submission_key = uuid.UUID(spec["submission_key"])
+    right.tracking_token, right.confirmation_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    right.status = RightStatus.VERIFIED
+    right.created_at, right.confirmed_at, right.verified_at = now - timedelta(days=3), now - timedelta(days=3), \
+        now - timedelta(days=2)
+    right.save()
+    right.authorised_sellers.set(Seller.objects.filter(external_id__in=spec["authorised_sellers"]))
+    ProtectedTerm.objects.bulk_create([ProtectedTerm(right=right, term=term, normalised=normalise(term))
+                                       for term in spec["terms"]], ignore_conflicts=True)
+    for path in spec["reference_pictures"]:
+        _reference_picture(right, Path(settings.BASE_DIR) / "static" / path)
+    RightEvent.objects.bulk_create([
+        RightEvent(right=right, kind=kind, actor_kind=actor, created_at=at, details={"demo": True})
+        for kind, actor, at in ((RightEventKind.REGISTERED, ActorKind.SUBMITTER, right.created_at),
+                                (RightEventKind.CONFIRMED, ActorKind.SUBMITTER, right.confirmed_at),
+                                (RightEventKind.VERIFIED, ActorKind.SYSTEM, right.verified_at))])
+
+
+def _reference_picture(right: Right, path: Path) -> Evidence:
+    """A picture of the genuine product, stored as the registration's evidence (a copy in the evidence storage)."""
+    upload = SimpleUploadedFile(path.name, path.read_bytes(), content_type="image/png")
+    stored = evidence.store(right.submission_key or uuid.uuid4(), EvidenceKind.REFERENCE_IMAGE, upload, "image/png")
+    Evidence.objects.filter(pk=stored.pk).update(right=right)
+    stored.right = right
+    return stored
+

@@ -16,7 +16,7 @@ from takedowns import dispatch, evidence, outbox, tdb_submission, workflow
 from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
-from takedowns.workflow import clocks, counter_notices, enforcement, notifier_misuse, registry, retention
+from takedowns.workflow import clocks, counter_notices, enforcement, listings, notifier_misuse, registry, retention
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +159,12 @@ def sync_seller_account(*, seller_id: int) -> None:
 @shared_task(**RETRY_MARKETPLACE)
 def restore_listing(*, decision_id: int) -> None:
     enforcement.record_restore(decision_id)
+
+
+@shared_task(**RETRY_MARKETPLACE)
+def screen_listings(*, listing_ids: list[int], trigger: str) -> int:
+    """A chunk of a burst import (issue 14): each listing still waiting is screened; the rest are done."""
+    return listings.screen_pending(listing_ids, trigger, timezone.now())
 
 
 @shared_task(**RETRY_PERIODIC)

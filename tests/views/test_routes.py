@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from takedowns.access import ACCOUNT, LEAD, PUBLIC, REVIEWER, TOKEN
+from takedowns.access import ACCOUNT, LEAD, MARKETPLACE, PUBLIC, REVIEWER, TOKEN
 from takedowns.evidence import store
 from takedowns.models import Decision, Penalty
 from tests.factories import PDF_BYTES, decide, log_in, make_lead, make_reviewer, registered, routed, upload, warned
@@ -41,6 +41,11 @@ ROUTES = {
     "takedowns:notifier_measure_appeal": TOKEN,
     "takedowns:listing_index": PUBLIC,
     "takedowns:listing_detail": PUBLIC,
+    # Issue 14: the demo catalogue's seller page, and the marketplace's hook (bearer token; tests/marketplace/).
+    "takedowns:sell_index": PUBLIC,
+    "takedowns:sell_seller": PUBLIC,
+    "takedowns:sell_edit": PUBLIC,
+    "takedowns:marketplace_listings": MARKETPLACE,
     "takedowns:statement": TOKEN,
     "takedowns:appeal_removal": TOKEN,
     "takedowns:file_counter_notice": TOKEN,
@@ -164,6 +169,7 @@ def url_of(name: str, case: dict, token_ok: bool = True) -> str:
         "answer": [notice.reference, tracking], "resubmit": [notice.reference, tracking, decision.pk],
         "appeal_rejection": [notice.reference, tracking, decision.pk],
         "report_lawsuit": [notice.reference, tracking, 1], "listing_detail": ["L-100001"],
+        "sell_seller": ["S-1"], "sell_edit": ["S-1", "L-100001"],
         "statement": [decision.pk, decision.seller_token if token_ok else WRONG],
         "appeal_removal": [decision.pk, decision.seller_token if token_ok else WRONG],
         "file_counter_notice": [decision.pk, decision.seller_token if token_ok else WRONG],

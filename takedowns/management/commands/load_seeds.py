@@ -2,6 +2,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import NoReverseMatch
+from django.utils import timezone
 
 from takedowns import seeding
 
@@ -20,7 +22,19 @@ class Command(BaseCommand):
         rights = seeding.load_rights(folder)
         logins = seeding.load_reviewers(folder)
         notices = seeding.load_notices(folder)
+        seeding.load_sales(folder, timezone.now())
+        registered = seeding.load_protection(folder, timezone.now())
         self.stdout.write(f"Demo data: {sellers} sellers, {listings} listings, {rights} rights, "
                           f"{notices} new demo notices.")
+        for right in registered:
+            self.stdout.write(f"  registered right {right.reference} ({right.title}), its private page: "
+                              f"{self._private_page(right)}")
         for person in logins:
             self.stdout.write(f"  demo login: {person['username']} / {person['password']}")
+
+    @staticmethod
+    def _private_page(right) -> str:
+        try:
+            return f"{settings.SITE_URL}{right.tracking_path()}"
+        except NoReverseMatch:  # the registry's pages are not in this build
+            return "not in this build"
