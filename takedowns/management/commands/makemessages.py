@@ -34,6 +34,8 @@ STAFF_ONLY = [
     *(f"takedowns/forms/{name}.py" for name in ("review", "leads", "accounts")),
     "takedowns/admin.py",
     "takedowns/two_factor.py",  # the staff log-in's second factor
+    "takedowns/views/referrals.py",  # issue 14: referral packages for law enforcement, leads only
+    "takedowns/forms/referrals.py",
 ]
 
 
