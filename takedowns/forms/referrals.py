@@ -9,9 +9,11 @@ from takedowns.models import Seller
 
 
 class ReferralForm(forms.Form):
-    seller = forms.CharField(label=gettext_lazy("Seller ID"), max_length=40,
+    seller = forms.CharField(label=gettext_lazy("Seller ID"), max_length=40, error_messages={
+        "required": gettext_lazy("Type the ID of the seller to refer, e.g. S-1.")},
                              help_text=gettext_lazy("The marketplace's seller ID, e.g. S-1."))
-    authority = forms.CharField(label=gettext_lazy("For (authority)"), max_length=200, help_text=gettext_lazy(
+    authority = forms.CharField(label=gettext_lazy("For (authority)"), max_length=200, error_messages={
+        "required": gettext_lazy("Name the authority that receives the package.")}, help_text=gettext_lazy(
         "Who receives the package, e.g. the police unit, customs office or prosecutor, with their reference."))
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=5000, widget=forms.Textarea(
         attrs={"rows": 3}), help_text=gettext_lazy("Goes into the package's README."))
@@ -25,9 +27,3 @@ class ReferralForm(forms.Form):
             raise forms.ValidationError(_("No seller has the ID “%(typed)s”: type it as the marketplace shows it, "
                                           "e.g. S-1.") % {"typed": typed[:40]})
         return seller
-
-    def clean_authority(self) -> str:
-        authority = self.cleaned_data["authority"].strip()
-        if not authority:
-            raise forms.ValidationError(_("Name the authority that receives the package."))
-        return authority
