@@ -363,10 +363,10 @@ def figure_rows(period: Period) -> Iterator[tuple]:
     yield from (("own_initiative_removals", "", key, _blank(value)) for key, value in own.removals.items())
     yield from (("screenings", "", outcome, count) for outcome, count in own.outcomes.items())
     yield from (("staydown", "", key, count) for key, count in own.staydown.items())
-    for row in own.precision:
-        yield "screening_precision_decided", "", row.rule, row.decided
-        yield "screening_precision_confirmed", "", row.rule, row.confirmed
-        yield "screening_precision_share", "", row.rule, _blank(row.share)
+    for rule in own.precision:
+        yield "screening_precision_decided", "", rule.rule, rule.decided
+        yield "screening_precision_confirmed", "", rule.rule, rule.confirmed
+        yield "screening_precision_share", "", rule.rule, _blank(rule.share)
     yield "referrals", "", "built", own.referrals
     for load in workload():
         yield "workload_open_notices", "", load.reviewer, _blank(load.open_notices)

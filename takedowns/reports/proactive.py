@@ -90,9 +90,8 @@ def precision(period: Period) -> dict[str, dict]:
             .values(rule=F(f"{screening}__hits__rule")).order_by()
             .annotate(decided=Count(screening, distinct=True),
                       confirmed=Count(screening, distinct=True, filter=Q(outcome=DecisionOutcome.REMOVE))))
-    found = {row["rule"]: row for row in rows}
-    return {rule: per_rule(found.get(rule, {}).get("decided", 0), found.get(rule, {}).get("confirmed", 0))
-            for rule in ScreeningRuleCode.values}
+    found: dict[str, tuple[int, int]] = {row["rule"]: (row["decided"], row["confirmed"]) for row in rows}
+    return {rule: per_rule(*found.get(rule, (0, 0))) for rule in ScreeningRuleCode.values}
 
 
 def per_rule(decided: int, confirmed: int) -> dict:

@@ -214,8 +214,8 @@ def _notices(period: ReportPeriod) -> dict:
     notices = Notice.objects.filter(period.where("confirmed_at"), NOTICES_ONLY).aggregate(
         received=Count("pk"), trusted=Count("pk", filter=Q(trust=SubmitterTrust.TRUSTED_FLAGGER)),
         **_by("right_type", RightType.values))
-    items = NoticeItem.objects.filter(period.where("notice__confirmed_at"), notice__source=NoticeSource.NOTICE)
-    items = items.aggregate(
+    items = NoticeItem.objects.filter(period.where("notice__confirmed_at"), notice__source=NoticeSource.NOTICE
+                                      ).aggregate(
         items=Count("pk"), **_by("reason", InfringementReason.values))
     return {
         "received": notices["received"],

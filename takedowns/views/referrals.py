@@ -3,7 +3,7 @@ first; the form that builds one about a seller (and its linked accounts), with a
 in; the access-checked download of an archive, never served by URL otherwise (the default storage is
 outside the web root). The package itself is built by workflow/referrals.build_referral."""
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,13 +31,13 @@ def referral_new(request: ReviewerRequest) -> HttpResponse:
     would hold; POST with the Preview button does the same with everything typed kept; POST with Build
     builds it, then shows the list with the new package on top."""
     building = request.method == "POST" and request.POST.get("action") == "build"
-    data = None
+    typed: QueryDict | None = None
     if request.method == "POST":
-        data = request.POST
+        typed = request.POST
     elif "seller" in request.GET:
-        data = request.GET.copy()
-        data.setdefault("include_linked", "on")  # a link names the seller only: linked accounts by default
-    form = ReferralForm(data, initial={"include_linked": True})
+        typed = request.GET.copy()
+        typed.setdefault("include_linked", "on")  # a link names the seller only: linked accounts by default
+    form = ReferralForm(typed, initial={"include_linked": True})
     if building and form.is_valid():
         data = form.cleaned_data
         referral = referrals.build_referral(request.user, data["seller"], data["authority"], data["note"],
