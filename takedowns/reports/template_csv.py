@@ -91,7 +91,7 @@ def _notices() -> Iterator[Line]:
     for keyword in KEYWORDS:
         yield Line(notices, "Actions taken, by type of illegal content", f"by_keyword.keywords.{keyword}.removals",
                    keyword)
-    yield Line(notices, "Notices processed by automated means", "automated_means.automated_decision")
+    yield Line(notices, "Notices processed by automated means", "automated_means.automated_decision_on_notices")
     yield Line(notices, "Median time to take action (seconds)", "median_time_to_action_seconds")
     yield from _own_initiative()
 

@@ -235,7 +235,8 @@ def _decisions(period: ReportPeriod) -> dict:
         all=Count("pk"), decisions=Count("pk", filter=ON_NOTICES),
         **{f"outcome_{value}": Count("pk", filter=ON_NOTICES & Q(outcome=value)) for value in DecisionOutcome.values},
         detected=Count("pk", filter=Q(automated_detection=True)),
-        decided=Count("pk", filter=Q(automated_decision=True)))
+        decided=Count("pk", filter=Q(automated_decision=True)),
+        decided_on_notices=Count("pk", filter=ON_NOTICES & Q(automated_decision=True)))
     undone = Decision.objects.filter(period.where("listing_restored_at") | period.where("reversed_at"),
                                      ON_NOTICES).aggregate(
         restored=Count("pk", filter=period.where("listing_restored_at")),
@@ -248,7 +249,9 @@ def _decisions(period: ReportPeriod) -> dict:
             "decisions_reversed_on_appeal": undone["reversed"],
         },
         "automated_means": {"decisions": decisions["all"], "automated_detection": decisions["detected"],
-                            "automated_decision": decisions["decided"]},
+                            "automated_decision": decisions["decided"],
+                            # The harmonised template's "notices processed by automated means": no block.
+                            "automated_decision_on_notices": decisions["decided_on_notices"]},
     }
 
 

@@ -120,9 +120,9 @@ def test_the_report_counts_own_initiative_apart_and_screening_cases_not_as_notic
                                   "decisions_reversed_on_appeal": 1}
     # Automated means over every decision of November: nb1..nb4 and p1 p2 p3 p4 p7; detected by screening 5,
     # decided by automated means 1 (the block).
-    assert {key: figures["automated_means"][key] for key in ("decisions", "automated_detection",
-                                                             "automated_decision")} == {
-        "decisions": 9, "automated_detection": 5, "automated_decision": 1}
+    assert {key: figures["automated_means"][key] for key in (
+        "decisions", "automated_detection", "automated_decision", "automated_decision_on_notices")} == {
+        "decisions": 9, "automated_detection": 5, "automated_decision": 1, "automated_decision_on_notices": 0}
     # Median time to action over the notice's decisions only (the screening cases' would pull it down): 20 h
     # (nb1), 5 d 15 h (nb4: 486,000 s), 26 d 15 h less 3 s (nb3: 2,300,397 s) and less 2 s (nb2); the median is
     # halfway between nb4 and nb3, 1,393,198.5 s, published as 1,393,199 (halves round up).

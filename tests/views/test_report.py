@@ -42,7 +42,8 @@ OCTOBER = {
                                "proactive_before_first_sale_share": None},
     # Listing decisions 6 (1 by automated means); penalties 2, the warning by the ladder, the restriction by a person.
     # The ladder's warning has no TDB statement (a warning restricts nothing).
-    "automated_means": {"decisions": 6, "automated_detection": 2, "automated_decision": 1, "penalty_decisions": 2,
+    "automated_means": {"decisions": 6, "automated_detection": 2, "automated_decision": 1,
+                        "automated_decision_on_notices": 1, "penalty_decisions": 2,
                         "penalty_decisions_automated": 1,
                         "penalty_decisions_automated_by_level": {"warning": 1, "restriction": 0, "suspension": 0,
                                                                  "termination": 0},
