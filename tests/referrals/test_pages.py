@@ -7,7 +7,7 @@ import pytest
 
 from takedowns.models import Referral, Seller
 from takedowns.workflow import referrals
-from tests.factories import log_in
+from tests.factories import log_in, routed
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +105,14 @@ def test_the_archive_downloads_as_an_attachment_for_leads_only(client, lead, bui
 def test_the_dashboard_links_to_the_referrals(client, lead):
     log_in(client, lead)
     assert 'href="/review/referrals/" id="referrals-link"' in client.get("/review/dashboard/").content.decode()
+
+
+def test_a_lead_finds_the_referral_link_beside_each_seller_on_a_notice(client, lead, reviewers, catalogue, now):
+    notice = routed(now, [("L-100003", "counterfeit"), ("L-100001", "counterfeit")])
+    log_in(client, lead)
+    html = client.get(f"/review/notices/{notice.reference}/").content.decode()
+    assert ('<a href="/review/referrals/new/?seller=S-2" data-refer="S-2">Refer seller S-2 to law enforcement</a>'
+            in html)
+    assert 'data-refer="S-1"' in html
+    log_in(client, reviewers["tm"])
+    assert "data-refer=" not in client.get(f"/review/notices/{notice.reference}/").content.decode()

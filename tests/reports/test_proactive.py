@@ -1,6 +1,9 @@
 """reports/proactive.py and the report's own-initiative figures (issue 14): a constructed November 2026 with
 events exactly on the period's bounds, worked out by hand in the comments."""
 
+import csv
+import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -162,3 +165,23 @@ def test_the_live_report_computes_the_ratio_and_shares_again_from_the_sums(catal
                                                "proactive_before_first_sale_share": 1.0}
     assert shown["screening"]["precision_by_rule"]["brand_term"] == {"decided": 1, "confirmed": 0, "share": 0.0}
     assert shown["screening"]["outcomes"] == {"publish": 0, "hold": 1, "block": 1}
+
+
+def test_the_report_page_and_the_template_csv_show_the_own_initiative_figures(client, november):
+    html = client.get("/transparency/2026-11/").content.decode()
+    rows = {" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)}
+    assert {"After a notice (reactive) 2", "On our own initiative (proactive) 4",
+            "Proactive removals for each removal after a notice 2.0×",
+            "Proactive removals before the first sale 3 (75.0 %)", "Screened and published 3", "Held for review 4",
+            "Blocked 1", "Blocked by stay-down 1", "Held by stay-down 1",
+            "Holds confirmed: Protected brand term in the listing 3 of 3 (100.0 %)",
+            "Holds confirmed: Price far below the genuine product&#x27;s 1 of 2 (50.0 %)",
+            "Holds confirmed: Image like the genuine product&#x27;s 0 of 0 (–)",
+            "Referral packages handed over 1"} <= rows
+    template = list(csv.reader(io.StringIO(client.get("/transparency/2026-11/template.csv").content.decode())))
+    own = [row[1:4] for row in template if row[0] == "Content moderation on the provider's own initiative"]
+    assert own[0] == ["Actions taken on the provider's own initiative", "", "4"]
+    assert ["Actions taken on the provider's own initiative, by type of illegal content",
+            "KEYWORD_TRADEMARK_INFRINGEMENT", "4"] in own
+    assert ["Actions taken by automated means", "", "1"] in own
+    assert ["Notices processed by automated means", "", "0"] in [row[1:4] for row in template]
