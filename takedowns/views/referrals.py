@@ -61,7 +61,12 @@ def referral_archive(request: ReviewerRequest, reference: str) -> FileResponse:
     referral = listed.referral(reference)
     if referral is None:
         raise Http404(_("No such referral."))
-    response = FileResponse(referral.archive.open("rb"), as_attachment=True, filename=f"{referral.reference}.zip",
+    try:
+        archive = referral.archive.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The archive of referral %(reference)s is missing from storage; its row keeps its SHA-256.")
+                      % {"reference": referral.reference}) from None
+    response = FileResponse(archive, as_attachment=True, filename=f"{referral.reference}.zip",
                             content_type="application/zip")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -116,3 +116,10 @@ def test_a_lead_finds_the_referral_link_beside_each_seller_on_a_notice(client, l
     assert 'data-refer="S-1"' in html
     log_in(client, reviewers["tm"])
     assert "data-refer=" not in client.get(f"/review/notices/{notice.reference}/").content.decode()
+
+
+def test_an_archive_missing_from_storage_is_a_404_that_says_so(client, lead, built):
+    built.archive.storage.delete(built.archive.name)
+    log_in(client, lead)
+    response = client.get(f"/review/referrals/{built.reference}/archive.zip")
+    assert response.status_code == 404
