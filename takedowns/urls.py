@@ -14,6 +14,7 @@ from takedowns.views import (
     policies,
     privacy,
     public,
+    referrals,
     registry,
     review,
     screening,
@@ -120,6 +121,9 @@ urlpatterns = [
     path("review/notifiers/appeals/<int:appeal_id>/", notifiers.appeal_page, name="notifier_appeal"),
     path("review/notifiers/appeals/<int:appeal_id>/decide/", notifiers.decide_appeal, name="notifier_appeal_decide"),
     # The leads' SLA dashboard and the public transparency report (DSA Art. 15/24).
+    path("review/referrals/", referrals.referral_list, name="referrals"),
+    path("review/referrals/new/", referrals.referral_new, name="referral_new"),
+    path("review/referrals/<text:reference>/archive.zip", referrals.referral_archive, name="referral_archive"),
     path("review/dashboard/", dashboard.dashboard, name="dashboard"),
     path("review/dashboard/figures.csv", dashboard.figures_csv, name="dashboard_figures_csv"),
     path("review/dashboard/durations.csv", dashboard.durations_csv, name="dashboard_durations_csv"),

@@ -510,3 +510,84 @@ def verified(now: datetime, lead: Reviewer, **fields) -> Right:
     right = registered(now, **fields)
     registry.confirm(right, now)
     return registry.verify(right, lead.user, now)
+
+# --- issue 14 figures: own-initiative cases and screenings, built row by row as workflow/screening.py (CASES)
+# leaves them (i14/DESIGN.md): a Screening with its ScreeningHit rows; a hold or block opens a Notice with
+# source=screening and one NoticeItem; a block is an automated removal (listing BLOCKED, case closed); a hold a
+# reviewer decided is a removal by a person (detected by automated means) or a rejection (listing published). ---
+
+from takedowns.enums import LEGAL_GROUNDS, NoticeSource  # noqa: E402  (this block's own, kept apart for merges)
+from takedowns.models import NoticeItem, Screening, ScreeningHit  # noqa: E402
+
+
+def figures_listing(external_id: str, seller: Seller, *, first_sold_at: datetime | None = None,
+                    status: str = ListingStatus.ACTIVE) -> Listing:
+    return Listing.objects.create(external_id=external_id, seller=seller, title=f"Listing {external_id}",
+                                  category="shoes", price=Decimal("19.99"), status=status,
+                                  sales=1 if first_sold_at else 0, first_sold_at=first_sold_at)
+
+
+def system_user() -> User:
+    return get_user_model().objects.get_or_create(username="screening-system")[0]
+
+
+def screening_row(listing: Listing, outcome: str, at: datetime, rules: Iterable[str] = (), *,
+                  case: Notice | None = None, trigger: str = "created") -> Screening:
+    """A screening of `listing` at `at` with one hit per rule (its outcome the screening's)."""
+    screening = Screening.objects.create(listing=listing, trigger=trigger, outcome=outcome, case=case,
+                                         screened_at=at)
+    ScreeningHit.objects.bulk_create([ScreeningHit(screening=screening, rule=rule, outcome=outcome, term="n1ke",
+                                                   field="title") for rule in rules])
+    return screening
+
+
+def own_initiative_case(listing: Listing, outcome: str, at: datetime, rules: Iterable[str], *, reference: str,
+                        decided: str | None = None, decided_at: datetime | None = None,
+                        removed_at: datetime | None = None,
+                        by: User | None = None) -> tuple[Screening, Decision | None]:
+    """A hold or block of `listing` screened at `at`, its case (reference `reference`) and its decision: a
+    block is decided at once by the system (automated removal, listing_removed_at = `at`); a hold is decided
+    by `by` at `decided_at` when `decided` (remove or reject) is given, a removal carried out at `removed_at`
+    (default: decided_at)."""
+    fields = notice_fields(submitter_name="Marketplace screening", submitter_organisation="Demo Marketplace",
+                           submitter_email="trust@marketplace.example", description="Listing screening.",
+                           signature="Marketplace")
+    case = Notice.objects.create(
+        reference=reference, source=NoticeSource.SCREENING, submission_key=uuid.uuid4(), tracking_token="",
+        confirmation_token="", **fields, status="in_review", created_at=at, expires_at=at, confirmed_at=at)
+    item = NoticeItem.objects.create(notice=case, position=1, reported=listing.external_id, reason="counterfeit",
+                                     listing=listing, seller=listing.seller, filed_at=at, state="in_review")
+    screening = screening_row(listing, outcome, at, rules, case=case)
+    ground = LEGAL_GROUNDS["trademark"]
+    decision = None
+    if outcome == "block":
+        decision = Decision.objects.create(item=item, outcome=REMOVE, decided_by=system_user(), decided_at=at,
+                                           legal_ground=ground, automated_detection=True, automated_decision=True,
+                                           listing_removed_at=at, seller_token=uuid.uuid4().hex)
+        Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.BLOCKED)
+    elif decided is not None:
+        assert by is not None and decided_at is not None
+        decision = Decision.objects.create(
+            item=item, outcome=decided, decided_by=by, decided_at=decided_at,
+            legal_ground=ground if decided == REMOVE else "", automated_detection=True, automated_decision=False,
+            listing_removed_at=(removed_at or decided_at) if decided == REMOVE else None,
+            seller_token=uuid.uuid4().hex)
+        Listing.objects.filter(pk=listing.pk).update(
+            status=ListingStatus.REMOVED if decided == REMOVE else ListingStatus.ACTIVE)
+    else:
+        Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.HELD)
+    if decision is not None:
+        Notice.objects.filter(pk=case.pk).update(status="closed", closed_at=decision.decided_at)
+        NoticeItem.objects.filter(pk=item.pk).update(state="removed" if decision.outcome == REMOVE else "rejected")
+    return screening, decision
+
+
+def notice_removal(notice: Notice, listing: Listing, position: int, by: User, decided_at: datetime, *,
+                   removed_at: datetime | None = None, reversed_at: datetime | None = None) -> Decision:
+    """A rights holder's notice's item on `listing` (added to `notice`) removed by `by`."""
+    item = NoticeItem.objects.create(notice=notice, position=position, reported=listing.external_id,
+                                     reason="counterfeit", listing=listing, seller=listing.seller,
+                                     filed_at=notice.created_at, state="removed")
+    return Decision.objects.create(item=item, outcome=REMOVE, decided_by=by, decided_at=decided_at,
+                                   legal_ground=LEGAL_GROUNDS["trademark"], listing_removed_at=removed_at,
+                                   reversed_at=reversed_at, seller_token=uuid.uuid4().hex)

@@ -214,3 +214,14 @@ def test_0027_writes_chinese_as_zh_hans_in_notices_and_reviewers_lists_and_back(
     assert state() == (["zh-hans", "de"], ["en,de,zh-hans", "zh-hans,en", "en,de"])
     migration.backwards(apps, None)
     assert state() == (["zh", "de"], ["en,de,zh", "zh,en", "en,de"])
+
+
+def test_0031_drops_the_stored_reports_and_keeps_their_first_publication_dates(db):
+    """Issue 14 changes what the report counts (removals by initiative, the notice figures): snapshots
+    computed before are thrown away to be recomputed; the first publication dates stay."""
+    ReportSnapshot.objects.create(period="2026-10", computed_at=datetime(2026, 12, 5, tzinfo=UTC),
+                                  figures={"removals_by_initiative": {"reactive": 4, "proactive": 0}})
+    ReportPublication.objects.create(period="2026-10", first_published_at=datetime(2026, 11, 1, tzinfo=UTC))
+    importlib.import_module("takedowns.migrations.0031_figures").drop_stored_reports(apps, None)
+    assert ReportSnapshot.objects.count() == 0
+    assert list(ReportPublication.objects.values_list("period", flat=True)) == ["2026-10"]

@@ -29,7 +29,7 @@ from django.utils import timezone
 from takedowns import sla
 from takedowns.enums import OPEN_NOTICE_STATUSES, ClockKind
 from takedowns.models import Reviewer, SlaClock
-from takedowns.reports import clock_rollup
+from takedowns.reports import clock_rollup, proactive
 from takedowns.reports.measures import seconds, share
 from takedowns.reports.periods import Period
 
@@ -203,18 +203,36 @@ def notices_decided(period: Period, durations: list[ClockDurations]) -> NoticesD
 
 
 @dataclass(frozen=True)
+class OwnInitiative:
+    """Proactive protection over the period (issue 14), as the transparency report defines it
+    (reports/proactive.py, where each figure's definition is): read live, four indexed aggregates."""
+    removals: dict  # reactive, proactive, ratio, proactive_before_first_sale(_share)
+    outcomes: dict[str, int]  # screenings by outcome
+    staydown: dict[str, int]  # blocked, held
+    precision: list[proactive.RuleRow]
+    referrals: int
+
+
+def own_initiative(period: Period) -> OwnInitiative:
+    screened = proactive.screenings(period)
+    return OwnInitiative(proactive.removals(period), screened["outcomes"], screened["staydown"],
+                         proactive.rule_rows(proactive.precision(period)), proactive.referrals(period))
+
+
+@dataclass(frozen=True)
 class PeriodFigures:
     period: Period
     breaches: list[tuple[date, int]]
     durations: list[ClockDurations]
     weeks: list[Week]
     decided: NoticesDecided
+    own: OwnInitiative
 
 
 def period_figures(period: Period) -> PeriodFigures:
     durations = durations_per_kind(period)
     return PeriodFigures(period, breaches_per_day(period), durations, weekly_medians(period),
-                         notices_decided(period, durations))
+                         notices_decided(period, durations), own_initiative(period))
 
 
 # elapsed_seconds is in the clock's own time (working time on a business-hours calendar), the
@@ -341,6 +359,15 @@ def figure_rows(period: Period) -> Iterator[tuple]:
         yield "weekly_count", ClockKind.TAKEDOWN_DECISION, week.monday.isoformat(), week.count
         yield "weekly_median_elapsed_seconds", ClockKind.TAKEDOWN_DECISION, week.monday.isoformat(), _blank(
             seconds(week.median))
+    own = shown.own
+    yield from (("own_initiative_removals", "", key, _blank(value)) for key, value in own.removals.items())
+    yield from (("screenings", "", outcome, count) for outcome, count in own.outcomes.items())
+    yield from (("staydown", "", key, count) for key, count in own.staydown.items())
+    for rule in own.precision:
+        yield "screening_precision_decided", "", rule.rule, rule.decided
+        yield "screening_precision_confirmed", "", rule.rule, rule.confirmed
+        yield "screening_precision_share", "", rule.rule, _blank(rule.share)
+    yield "referrals", "", "built", own.referrals
     for load in workload():
         yield "workload_open_notices", "", load.reviewer, _blank(load.open_notices)
         yield "workload_running_clocks", "", load.reviewer, load.running

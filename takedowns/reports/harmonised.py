@@ -32,6 +32,7 @@ from takedowns.enums import (
     ComplainedOf,
     DecisionOutcome,
     DisputeOutcome,
+    NoticeSource,
     NotifierMeasureLevel,
     OrderType,
     PenaltyLevel,
@@ -68,6 +69,11 @@ NOT_RECORDED = {
 }
 
 
+# The template's notice figures count rights holders' notices; an own-initiative case listing screening opened
+# (Notice.source = screening) is counted in its own section (own_initiative below).
+NOTICE = NoticeSource.NOTICE
+
+
 def median_seconds(rows: QuerySet, since: str, until: str) -> int | None:
     return seconds(percentile(rows, F(until) - F(since), 0.5))
 
@@ -83,10 +89,11 @@ def trusted_flaggers(period: Period) -> dict:
     the period and the listings they reported; the decisions taken in the period on listings reported by
     trusted flaggers, the removals among them, and the median time from the notice's receipt (its
     confirmation) to the decision, over those decisions, in whole seconds."""
-    trusted = Q(trust=SubmitterTrust.TRUSTED_FLAGGER)
+    trusted = Q(trust=SubmitterTrust.TRUSTED_FLAGGER, source=NOTICE)
     items = NoticeItem.objects.filter(period.where("notice__confirmed_at"),
-                                      notice__trust=SubmitterTrust.TRUSTED_FLAGGER)
-    decided = Decision.objects.filter(period.where("decided_at"), item__notice__trust=SubmitterTrust.TRUSTED_FLAGGER)
+                                      notice__trust=SubmitterTrust.TRUSTED_FLAGGER, notice__source=NOTICE)
+    decided = Decision.objects.filter(period.where("decided_at"), item__notice__trust=SubmitterTrust.TRUSTED_FLAGGER,
+                                      item__notice__source=NOTICE)
     counts = decided.aggregate(decisions=Count("pk"), removals=Count("pk", filter=Q(outcome=DecisionOutcome.REMOVE)))
     return {
         "notices": Notice.objects.filter(period.where("confirmed_at")).filter(trusted).count(),
@@ -97,32 +104,57 @@ def trusted_flaggers(period: Period) -> dict:
 
 
 def actions_by_ground(period: Period) -> dict:
-    """Removals decided in the period by their ground (Art. 15(1)(c), Art. 17(3)(d)-(e)): on a legal ground
-    when the decision records one (the law of the notified right), on the terms and conditions alone when
-    it records none. Every removal this portal makes rests on the notified right, so the second is zero
-    unless a decision was recorded without its legal ground."""
-    removals = Decision.objects.filter(period.where("decided_at"), outcome=DecisionOutcome.REMOVE).aggregate(
+    """Removals on rights holders' notices decided in the period by their ground (Art. 15(1)(c), Art.
+    17(3)(d)-(e)): on a legal ground when the decision records one (the law of the notified right), on the
+    terms and conditions alone when it records none. Every removal this portal makes rests on the notified
+    right, so the second is zero unless a decision was recorded without its legal ground. Own-initiative
+    removals: own_initiative."""
+    removals = Decision.objects.filter(period.where("decided_at"), outcome=DecisionOutcome.REMOVE,
+                                       item__notice__source=NOTICE).aggregate(
         legal=Count("pk", filter=~Q(legal_ground="")), terms=Count("pk", filter=Q(legal_ground="")))
     return {"legal_ground": removals["legal"], "terms_and_conditions": removals["terms"]}
 
 
 def by_keyword(period: Period) -> dict:
-    """Per keyword of the templates' taxonomy (the module docstring maps rights to keywords): notices
-    confirmed in the period, those from trusted flaggers, the listings they reported; the decisions taken
-    in the period by outcome."""
-    notices = Notice.objects.filter(period.where("confirmed_at")).aggregate(**{
+    """Per keyword of the templates' taxonomy (the module docstring maps rights to keywords): rights holders'
+    notices confirmed in the period, those from trusted flaggers, the listings they reported; the decisions
+    taken in the period on them by outcome. Own-initiative removals: own_initiative."""
+    notices = Notice.objects.filter(period.where("confirmed_at"), source=NOTICE).aggregate(**{
         f"{right}_{what}": Count("pk", filter=Q(right_type=right, **where))
         for right in RightType.values
         for what, where in (("notices", {}), ("trusted", {"trust": SubmitterTrust.TRUSTED_FLAGGER}))})
-    items = NoticeItem.objects.filter(period.where("notice__confirmed_at")).aggregate(**{
+    items = NoticeItem.objects.filter(period.where("notice__confirmed_at"), notice__source=NOTICE).aggregate(**{
         right: Count("pk", filter=Q(notice__right_type=right)) for right in RightType.values})
-    decisions = Decision.objects.filter(period.where("decided_at")).aggregate(**{
+    decisions = Decision.objects.filter(period.where("decided_at"), item__notice__source=NOTICE).aggregate(**{
         f"{right}_{outcome}": Count("pk", filter=Q(item__notice__right_type=right, outcome=outcome))
         for right in RightType.values for outcome in DecisionOutcome.values})
     return {"category": CATEGORY, "keywords": {KEYWORD_FOR_RIGHT[right]: {
         "notices": notices[f"{right}_notices"], "trusted_flagger_notices": notices[f"{right}_trusted"],
         "items": items[right], "removals": decisions[f"{right}_{DecisionOutcome.REMOVE}"],
         "rejections": decisions[f"{right}_{DecisionOutcome.REJECT}"]} for right in RightType.values}}
+
+
+def own_initiative(period: Period) -> dict:
+    """Content moderation on the provider's own initiative (Art. 15(1)(c); the template's own-initiative
+    section): removal decisions taken in the period (Decision.decided_at) on the cases listing screening
+    opened (Notice.source = screening), blocks included, whether or not later reversed (as the template
+    counts actions taken); by keyword (the right screening matched, as the case records it), by ground
+    (legal or terms and conditions alone, as actions_by_ground), detected by automated means (every one:
+    screening detected it) and taken by automated means (stay-down blocks; a held listing's removal is a
+    reviewer's). The removals by the day the listing came down, against notice-based ones, are the report's
+    removals_by_initiative (reports/proactive.py)."""
+    rights = {right: Q(item__notice__right_type=right) for right in RightType.values}
+    counts = Decision.objects.filter(period.where("decided_at"), outcome=DecisionOutcome.REMOVE,
+                                     item__notice__source=NoticeSource.SCREENING).aggregate(
+        actions=Count("pk"), legal=Count("pk", filter=~Q(legal_ground="")),
+        terms=Count("pk", filter=Q(legal_ground="")),
+        detected=Count("pk", filter=Q(automated_detection=True)),
+        decided=Count("pk", filter=Q(automated_decision=True)),
+        **{f"right_{right}": Count("pk", filter=where) for right, where in rights.items()})
+    return {"actions": counts["actions"],
+            "by_keyword": {KEYWORD_FOR_RIGHT[right]: counts[f"right_{right}"] for right in RightType.values},
+            "by_ground": {"legal_ground": counts["legal"], "terms_and_conditions": counts["terms"]},
+            "automated_detection": counts["detected"], "automated_decision": counts["decided"]}
 
 
 # Which decision an appeal is about: a listing's removal or a rejected report (by the decision's outcome),
@@ -235,14 +267,16 @@ def active_recipients(period: Period) -> dict:
 def harmonised_figures(period: Period) -> dict:
     return {"provider": provider(period), "trusted_flaggers": trusted_flaggers(period),
             "actions_by_ground": actions_by_ground(period), "by_keyword": by_keyword(period),
-            "complaints": complaints(period), "out_of_court_disputes": out_of_court_disputes(period),
+            "own_initiative": own_initiative(period), "complaints": complaints(period),
+            "out_of_court_disputes": out_of_court_disputes(period),
             "suspensions": suspensions(period), "authority_orders": authority_orders(period),
             "active_recipients": active_recipients(period),
             # Published with the figures, so that a null in the JSON says why it is null.
             "not_recorded": NOT_RECORDED}
 
 
-HARMONISED_SECTIONS = frozenset({"provider", "trusted_flaggers", "actions_by_ground", "by_keyword", "complaints",
+HARMONISED_SECTIONS = frozenset({"provider", "trusted_flaggers", "actions_by_ground", "by_keyword", "own_initiative",
+                                 "complaints",
                                  "out_of_court_disputes", "suspensions", "authority_orders", "active_recipients",
                                  "not_recorded", "publication"})
 

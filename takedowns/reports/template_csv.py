@@ -31,8 +31,8 @@ COLUMNS = ("section", "field", "breakdown", "value", "source", "note")
 
 NOT_APPLICABLE_VLOP = ("Applies to very large online platforms only (Art. 42): the marketplace is not designated "
                        "as one.")
-NO_OWN_INITIATIVE = ("The portal does not yet detect infringements on its own initiative: every removal follows "
-                     "a notice.")
+OWN_INITIATIVE_NOTE = ("Removals decided in the period on the cases listing screening opened, blocks included "
+                       "(reports/harmonised.own_initiative).")
 
 
 @dataclass(frozen=True)
@@ -91,11 +91,24 @@ def _notices() -> Iterator[Line]:
     for keyword in KEYWORDS:
         yield Line(notices, "Actions taken, by type of illegal content", f"by_keyword.keywords.{keyword}.removals",
                    keyword)
-    yield Line(notices, "Notices processed by automated means", "automated_means.automated_decision")
+    yield Line(notices, "Notices processed by automated means", "automated_means.automated_decision_on_notices")
     yield Line(notices, "Median time to take action (seconds)", "median_time_to_action_seconds")
-    yield Line("Content moderation on the provider's own initiative",
-               "Actions taken on the provider's own initiative", "removals_by_initiative.proactive",
-               note=NO_OWN_INITIATIVE)
+    yield from _own_initiative()
+
+
+def _own_initiative() -> Iterator[Line]:
+    own = "Content moderation on the provider's own initiative"
+    yield Line(own, "Actions taken on the provider's own initiative", "own_initiative.actions",
+               note=OWN_INITIATIVE_NOTE)
+    for keyword in KEYWORDS:
+        yield Line(own, "Actions taken on the provider's own initiative, by type of illegal content",
+                   f"own_initiative.by_keyword.{keyword}", keyword)
+    yield Line(own, "Actions taken on the basis of the law", "own_initiative.by_ground.legal_ground")
+    yield Line(own, "Actions taken on the basis of the terms and conditions",
+               "own_initiative.by_ground.terms_and_conditions")
+    yield Line(own, "Actions detected by automated means", "own_initiative.automated_detection")
+    yield Line(own, "Actions taken by automated means", "own_initiative.automated_decision",
+               note="Stay-down blocks; the removal of a listing held by screening is decided by a reviewer.")
 
 
 def _complaints() -> Iterator[Line]:

@@ -21,6 +21,7 @@ from takedowns.enums import (
     CounterNoticeStatus,
     DecisionOutcome,
     InfringementReason,
+    NoticeSource,
     NotifierEventKind,
     NotifierMeasureLevel,
     NotifierScope,
@@ -41,7 +42,7 @@ from takedowns.models import (
     ReportPublication,
     ReportSnapshot,
 )
-from takedowns.reports import clock_rollup
+from takedowns.reports import clock_rollup, proactive
 from takedowns.reports.harmonised import HARMONISED_SECTIONS, harmonised_figures, publication
 from takedowns.reports.measures import percentile, seconds, share
 from takedowns.reports.periods import Period
@@ -173,7 +174,7 @@ def report_figures(period: ReportPeriod, until: datetime | None = None) -> dict:
         **{key: counted[key] for key in ("notices", "actions", "removals_by_initiative", "automated_means")},
         "median_time_to_action_seconds": _median_time_to_action(period),
         **{key: counted[key] for key in ("decided_within_target", "counter_notices", "appeals", "penalties",
-                                         "notifier_measures")},
+                                         "notifier_measures", "screening", "referrals")},
         # What the harmonised templates add (Implementing Regulation (EU) 2024/2835): reports/harmonised.py.
         **harmonised_figures(period),
     }
@@ -186,25 +187,35 @@ def _counted_sections(period: ReportPeriod) -> dict:
     return {
         "notices": _notices(period),
         "actions": decisions["actions"],
-        # Every removal today follows a notice; own-initiative detection comes with a later issue.
-        "removals_by_initiative": {"reactive": decisions["actions"]["by_outcome"][DecisionOutcome.REMOVE],
-                                   "proactive": 0},
+        # Own initiative (issue 14): the definitions are in reports/proactive.py.
+        "removals_by_initiative": proactive.removals(period),
         "automated_means": _automated_means(period, decisions["automated_means"]),
         "decided_within_target": _decided_within_target(period),
         "counter_notices": _counter_notices(period),
         "appeals": _appeals(period),
         "penalties": _penalties(period),
         "notifier_measures": _notifier_measures(period),
+        "screening": proactive.screening(period),
+        "referrals": {"built": proactive.referrals(period)},
     }
+
+
+# The figures about notices (DSA Art. 15(1)(b), Art. 16) count rights holders' notices only: an own-initiative
+# case that listing screening opened (Notice.source = screening) is no notice, and is counted apart
+# (removals_by_initiative, screening; reports/proactive.py).
+NOTICES_ONLY = Q(source=NoticeSource.NOTICE)
+ON_NOTICES = Q(item__notice__source=NoticeSource.NOTICE)
 
 
 def _notices(period: ReportPeriod) -> dict:
     """Notices received: confirmed in the period (an unconfirmed notice was never received), by
-    source (DSA Art. 15(1)(b): trusted flaggers apart), by right; and their reported listings."""
-    notices = Notice.objects.filter(period.where("confirmed_at")).aggregate(
+    source (DSA Art. 15(1)(b): trusted flaggers apart), by right; and their reported listings. Rights
+    holders' notices only (NOTICES_ONLY)."""
+    notices = Notice.objects.filter(period.where("confirmed_at"), NOTICES_ONLY).aggregate(
         received=Count("pk"), trusted=Count("pk", filter=Q(trust=SubmitterTrust.TRUSTED_FLAGGER)),
         **_by("right_type", RightType.values))
-    items = NoticeItem.objects.filter(period.where("notice__confirmed_at")).aggregate(
+    items = NoticeItem.objects.filter(period.where("notice__confirmed_at"), notice__source=NoticeSource.NOTICE
+                                      ).aggregate(
         items=Count("pk"), **_by("reason", InfringementReason.values))
     return {
         "received": notices["received"],
@@ -216,13 +227,18 @@ def _notices(period: ReportPeriod) -> dict:
 
 
 def _decisions(period: ReportPeriod) -> dict:
-    """Decisions taken in the period by outcome and by use of automated means (Art. 15(1)(c), (e));
-    restorations and reversals dated in the period."""
+    """Decisions taken in the period on the listings of rights holders' notices, by outcome (Art. 15(1)(c);
+    own-initiative removals are counted apart, removals_by_initiative), and restorations and reversals of
+    those dated in the period; the use of automated means (Art. 15(1)(e)) over every decision taken in the
+    period, own-initiative ones included (screening is automated detection)."""
     decisions = Decision.objects.filter(period.where("decided_at")).aggregate(
-        decisions=Count("pk"), **_by("outcome", DecisionOutcome.values),
+        all=Count("pk"), decisions=Count("pk", filter=ON_NOTICES),
+        **{f"outcome_{value}": Count("pk", filter=ON_NOTICES & Q(outcome=value)) for value in DecisionOutcome.values},
         detected=Count("pk", filter=Q(automated_detection=True)),
-        decided=Count("pk", filter=Q(automated_decision=True)))
-    undone = Decision.objects.filter(period.where("listing_restored_at") | period.where("reversed_at")).aggregate(
+        decided=Count("pk", filter=Q(automated_decision=True)),
+        decided_on_notices=Count("pk", filter=ON_NOTICES & Q(automated_decision=True)))
+    undone = Decision.objects.filter(period.where("listing_restored_at") | period.where("reversed_at"),
+                                     ON_NOTICES).aggregate(
         restored=Count("pk", filter=period.where("listing_restored_at")),
         reversed=Count("pk", filter=period.where("reversed_at")))
     return {
@@ -232,8 +248,10 @@ def _decisions(period: ReportPeriod) -> dict:
             "listings_restored": undone["restored"],
             "decisions_reversed_on_appeal": undone["reversed"],
         },
-        "automated_means": {"decisions": decisions["decisions"], "automated_detection": decisions["detected"],
-                            "automated_decision": decisions["decided"]},
+        "automated_means": {"decisions": decisions["all"], "automated_detection": decisions["detected"],
+                            "automated_decision": decisions["decided"],
+                            # The harmonised template's "notices processed by automated means": no block.
+                            "automated_decision_on_notices": decisions["decided_on_notices"]},
     }
 
 
@@ -264,8 +282,9 @@ def _automated_means(period: ReportPeriod, listings: dict) -> dict:
 
 def _median_time_to_action(period: ReportPeriod) -> int | None:
     """DSA Art. 15(1)(b): from the notice's receipt (its confirmation) to the decision on the
-    listing, over the decisions taken in the period; in whole seconds."""
-    decided = Decision.objects.filter(period.where("decided_at"))
+    listing, over the decisions taken in the period on rights holders' notices (an own-initiative case
+    has no notice to receive); in whole seconds."""
+    decided = Decision.objects.filter(period.where("decided_at"), ON_NOTICES)
     return seconds(percentile(decided, F("decided_at") - F("item__notice__confirmed_at"), 0.5))
 
 
@@ -347,7 +366,7 @@ def _notifier_measures(period: ReportPeriod) -> dict:
 # Every section of the figures, as report_figures writes them.
 SECTIONS = frozenset({"notices", "actions", "removals_by_initiative", "automated_means",
                       "median_time_to_action_seconds", "decided_within_target", "counter_notices", "appeals",
-                      "penalties", "notifier_measures"}) | HARMONISED_SECTIONS
+                      "penalties", "notifier_measures", "screening", "referrals"}) | HARMONISED_SECTIONS
 # How long a stored report stays current: the period in progress changes all the time, a closed
 # one only through late events (a counter-notice filed in it restored later, an appeal decided).
 CURRENT_REPORT_FRESH = timedelta(minutes=15)
@@ -380,9 +399,11 @@ def live_report(period: ReportPeriod, now: datetime) -> dict:
     now is added, as the dashboard adds the clocks after its roll-up, so the two partition the period
     (refresh_report). Added live: the counts of rows dated in the period by their event (notices
     received, by source and right, and their listings; decisions by outcome, restorations, reversals,
-    removals by initiative; the use of automated means, its total summed again from its parts; notices
-    decided and re-decided, within target, the share computed again from the sums; counter-notice
-    filings; appeals filed by appellant; seller penalties by level; notifier measures, refusals and
+    removals by initiative (their ratio and share computed again from the sums), screening outcomes,
+    stay-down and screening precision per rule (shares again from the sums), referrals; the use of
+    automated means, its total summed again from its parts; notices decided and re-decided, within
+    target, the share computed again from the sums; counter-notice filings; appeals filed by appellant;
+    seller penalties by level; notifier measures, refusals and
     notifiers' appeals filed). As of the snapshot stay: the median time to action (a median cannot be
     added), the by-status breakdowns (AS_OF_SNAPSHOT), and the sections the harmonised templates add.
     A few indexed aggregates over minutes of rows."""
@@ -398,7 +419,7 @@ def live_report(period: ReportPeriod, now: datetime) -> dict:
     target["share"] = share(target["within_target"], target["decided"])
     automated = shown["automated_means"]
     automated["taken_by_automated_means"] = automated["automated_decision"] + automated["penalty_decisions_automated"]
-    return shown
+    return proactive.recomputed(shown)
 
 
 def _added(stored: Any, fresh: Any) -> Any:

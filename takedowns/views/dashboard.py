@@ -112,6 +112,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         shown = figures.period_figures(form.period)
         risk = risk_figures(form.period)
         context.update(risk=risk, high_rejected_share=percent(risk.high_rejected_share))
+        own = shown.own.removals
+        context.update(own_ratio=None if own["ratio"] is None else f"{own['ratio']:.1f}",
+                       own_before_sale=percent(own["proactive_before_first_sale_share"]),
+                       own_precision=[(row, percent(row.share)) for row in shown.own.precision])
         context.update(shown=shown, breach_total=sum(count for _, count in shown.breaches), charts=[
             svg_chart(_("Breaches per day"), [(_tick_day(day), count) for day, count in shown.breaches]),
             svg_chart(_("Takedown decision: weekly median time"), [

@@ -44,7 +44,7 @@ def _day(value: str | None) -> str:
 
 
 def harmonised_sections(data: dict) -> list[Section]:
-    return [*_identification_and_orders(data), *_notices(data), *_complaints_and_disputes(data),
+    return [*_identification_and_orders(data), *_notices(data), *_own_initiative(data), *_complaints_and_disputes(data),
             *_suspensions_and_recipients(data)]
 
 
@@ -99,6 +99,18 @@ def _notices(data: dict) -> list[Section]:
                 "rejections": number_text(row["rejections"])})
             for keyword, row in data["by_keyword"]["keywords"].items()]),
     ]
+
+
+def _own_initiative(data: dict) -> list[Section]:
+    own = data["own_initiative"]
+    return [(_("Own-initiative actions"), _(
+        "Removals decided in the period on the cases listing screening opened, stay-down blocks included, by "
+        "type of illegal content and by ground; all were detected by automated means."), [
+        (_("Actions taken"), own["actions"]),
+        *[(str(KEYWORD_LABELS[keyword]), count) for keyword, count in own["by_keyword"].items()],
+        (_("On a legal ground"), own["by_ground"]["legal_ground"]),
+        (_("On the terms and conditions alone"), own["by_ground"]["terms_and_conditions"]),
+        (_("taken by automated means"), own["automated_decision"])])]
 
 
 def _complaints_and_disputes(data: dict) -> list[Section]:
@@ -166,7 +178,8 @@ GROUPS: list[tuple[str | Promise, list[str | Promise]]] = [
         _lazy("Notices received"), _lazy("Notices by right"), _lazy("Reported listings by infringement"),
         _lazy("By type of illegal content"), _lazy("Trusted flaggers (DSA Art. 22)"), _lazy("Actions taken"),
         _lazy("Actions by ground"), _lazy("Time to action"), _lazy("Use of automated means (DSA Art. 15(1)(e))")]),
-    (_lazy("Own initiative"), [_lazy("Removals by initiative")]),
+    (_lazy("Own initiative"), [_lazy("Removals by initiative"), _lazy("Own-initiative actions"),
+                               _lazy("Listing screening"), _lazy("Referrals to law enforcement")]),
     (_lazy("Complaints and disputes"), [
         _lazy("Complaints (DSA Art. 20)"), _lazy("Appeals (DSA Art. 20)"), _lazy("Counter-notices (DMCA 512(g))"),
         _lazy("Out-of-court disputes (DSA Art. 21)")]),

@@ -24,6 +24,8 @@ from takedowns.enums import (
     NotifierScope,
     PenaltyLevel,
     RightType,
+    ScreeningOutcome,
+    ScreeningRuleCode,
 )
 from takedowns.reports import transparency as figures
 from takedowns.reports.measures import duration_text, number_text, percent
@@ -109,11 +111,13 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
             (_("Reports rejected (listing left online)"), actions["by_outcome"]["reject"]),
             (_("Listings restored after a counter-notice or appeal"), actions["listings_restored"]),
             (_("Decisions reversed on appeal"), actions["decisions_reversed_on_appeal"])]),
-        (_("Removals by initiative"), _("Every removal so far follows a notice: the portal does not yet detect "
-                                        "infringements on its own initiative, so proactive removals are zero."), [
-            (_("After a notice (reactive)"), data["removals_by_initiative"]["reactive"]),
-            # Translators: DSA Art. 15(1)(c), "own-initiative" content moderation (de: auf Eigeninitiative).
-            (_("On our own initiative (proactive)"), data["removals_by_initiative"]["proactive"])]),
+        _initiative_section(data["removals_by_initiative"]),
+        _screening_section(data["screening"]),
+        # Translators: referral packages about sellers handed to the police, customs or a prosecutor.
+        (_("Referrals to law enforcement"), _("Packages of evidence about a seller or a group of linked seller "
+                                              "accounts that the marketplace handed to the authorities in the "
+                                              "period."), [
+            (_("Referral packages handed over"), data["referrals"]["built"])]),
         _automated_section(automated),
         _time_to_action(data),
         # Translators: "counter-notice" as in the US DMCA, 17 U.S.C. 512(g).
@@ -127,6 +131,50 @@ def sections(data: dict) -> list[tuple[str, str, Rows]]:
                                        "outcome."), appeal_rows),
         *_measure_sections(data),
     ]
+
+
+def _initiative_section(removed: dict) -> tuple[str, str, Rows]:
+    """Own-initiative against notice-based removals (reports/proactive.py, removals)."""
+    if removed["ratio"] is None:
+        ratio = _("not defined: no removal after a notice in the period")
+    else:
+        # Translators: how many times as many removals on our own initiative as after notices ("28.0×").
+        ratio = _("%(ratio)s×") % {"ratio": number_text(removed["ratio"], decimal_pos=1)}
+    return (_("Removals by initiative"), _(
+        "Removals in force (not reversed on appeal), counted by the day the listing came down: after a rights "
+        "holder's notice, or on our own initiative, when listing screening held a new listing that a reviewer "
+        "then removed, or blocked a listing relisted after an earlier removal (stay-down). Before the first "
+        "sale: the listing had not been sold when it came down."), [
+        (_("After a notice (reactive)"), removed["reactive"]),
+        # Translators: DSA Art. 15(1)(c), "own-initiative" content moderation (de: auf Eigeninitiative).
+        (_("On our own initiative (proactive)"), removed["proactive"]),
+        (_("Proactive removals for each removal after a notice"), ratio),
+        (_("Proactive removals before the first sale"), _("%(count)s (%(share)s)") % {
+            "count": number_text(removed["proactive_before_first_sale"]),
+            "share": percent(removed["proactive_before_first_sale_share"])})])
+
+
+def _screening_section(screening: dict) -> tuple[str, str, Rows]:
+    """Listing screening: outcomes, stay-down and precision per rule (reports/proactive.py)."""
+    outcomes, staydown = screening["outcomes"], screening["staydown"]
+    precision: Rows = []
+    for rule, label in ScreeningRuleCode.choices:
+        row = screening["precision_by_rule"][rule]
+        precision.append((_("Holds confirmed: %(rule)s") % {"rule": label}, _(
+            "%(confirmed)s of %(decided)s (%(share)s)") % {"confirmed": number_text(row["confirmed"]),
+                                                          "decided": number_text(row["decided"]),
+                                                          "share": percent(row["share"])}))
+    return (_("Listing screening"), _(
+        "New and changed listings screened in the period before they went live, by outcome; those blocked or "
+        "held because they match a listing removed before (stay-down); and, per screening rule, of the held "
+        "listings a reviewer decided in the period, how many the reviewer removed. A listing held by two rules "
+        "counts for both."), [
+        (_("Screened and published"), outcomes[ScreeningOutcome.PUBLISH]),
+        (_("Held for review"), outcomes[ScreeningOutcome.HOLD]),
+        (_("Blocked"), outcomes[ScreeningOutcome.BLOCK]),
+        (_("Blocked by stay-down"), staydown["blocked"]),
+        (_("Held by stay-down"), staydown["held"]),
+        *precision])
 
 
 def _automated_section(automated: dict) -> tuple[str, str, Rows]:

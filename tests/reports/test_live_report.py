@@ -33,7 +33,7 @@ def test_penalties_after_the_snapshot_are_added_live_to_the_automated_means_and_
     shown = figures.live_report(november(), STORED_AT + 5 * M)
     assert shown["penalties"]["decided"] == 2
     assert shown["automated_means"] == {
-        "decisions": 2, "automated_detection": 0, "automated_decision": 0,
+        "decisions": 2, "automated_detection": 0, "automated_decision": 0, "automated_decision_on_notices": 0,
         "penalty_decisions": 2, "penalty_decisions_automated": 2,
         "penalty_decisions_automated_by_level": {"warning": 1, "restriction": 1, "suspension": 0, "termination": 0},
         # Only the restriction has a TDB statement ("partially automated"); a warning has none.

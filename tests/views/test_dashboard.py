@@ -18,6 +18,7 @@ from takedowns.reports import clock_rollup, dashboard
 from tests.datasets import at, clock_row, notice_row
 from tests.factories import log_in
 from tests.html_checks import heading_levels, skipped_headings
+from tests.reports.test_proactive import november as november  # the fixture, shared with the report's tests
 
 pytestmark = pytest.mark.django_db
 OCTOBER = {"from": "2026-10-01", "to": "2026-10-31"}
@@ -122,6 +123,7 @@ def test_the_page_shows_the_figures_of_the_period(as_lead, dataset):
         "Counter-notice restore 0 0 0 0",
         "Appeal decision 0 0 1 0",
         "Counter-notice completeness check 0 0 0 0",
+        "Screening review 0 0 0 0",
     ]
     assert text_of(html, "durations") == [
         "Clock Stopped Median elapsed p90 elapsed Within target Breached",
@@ -132,6 +134,7 @@ def test_the_page_shows_the_figures_of_the_period(as_lead, dataset):
         "Counter-notice restore 1 13 d 13 d 100.0 % (1) 0",
         "Appeal decision 2 6 d 12 h 6 d 21 h 100.0 % (2) 0",
         "Counter-notice completeness check 0 – – – 0",
+        "Screening review 0 – – – 0",
     ]
     assert text_of(html, "workload") == [
         "Reviewer Open notices Running clocks Breached running clocks Waiting for the submitter",
@@ -176,7 +179,7 @@ def test_the_figures_csv_holds_every_figure_of_the_page(as_lead, dataset):
     zero = {"on_time": "0", "warning": "0", "breached": "0", "paused": "0"}
     running = {"acknowledgement": zero, "takedown_decision": {**zero, "on_time": "1", "breached": "1", "paused": "1"},
                "takedown_executed": {**zero, "warning": "1"}, "seller_penalty": zero, "counter_notice_restore": zero,
-               "appeal_decision": {**zero, "breached": "1"}, "counter_notice_check": zero}
+               "appeal_decision": {**zero, "breached": "1"}, "counter_notice_check": zero, "screening_review": zero}
     stopped = {  # count, within, share, breached, median s, p90 s
         "acknowledgement": ("4", "3", "0.75", "1", "450", "1440"),
         "takedown_decision": ("3", "2", "0.6667", "1", "72000", "221760"),
@@ -185,6 +188,7 @@ def test_the_figures_csv_holds_every_figure_of_the_page(as_lead, dataset):
         "counter_notice_restore": ("1", "1", "1.0", "0", "1123200", "1123200"),
         "appeal_decision": ("2", "2", "1.0", "0", "561600", "596160"),
         "counter_notice_check": ("0", "0", "", "0", "", ""),
+        "screening_review": ("0", "0", "", "0", "", ""),
     }
     keys = ("count", "within_target", "within_target_share", "breached", "median_elapsed_seconds",
             "p90_elapsed_seconds")
@@ -207,6 +211,18 @@ def test_the_figures_csv_holds_every_figure_of_the_page(as_lead, dataset):
         *[row for monday, count, median in weeks for row in (
             ["weekly_count", "takedown_decision", monday, count],
             ["weekly_median_elapsed_seconds", "takedown_decision", monday, median])],
+        # Proactive protection (issue 14): only N1's removal records its takedown; no screening in the dataset.
+        ["own_initiative_removals", "", "reactive", "1"], ["own_initiative_removals", "", "proactive", "0"],
+        ["own_initiative_removals", "", "ratio", "0.0"],
+        ["own_initiative_removals", "", "proactive_before_first_sale", "0"],
+        ["own_initiative_removals", "", "proactive_before_first_sale_share", ""],
+        ["screenings", "", "publish", "0"], ["screenings", "", "hold", "0"], ["screenings", "", "block", "0"],
+        ["staydown", "", "blocked", "0"], ["staydown", "", "held", "0"],
+        *[row for rule in ("brand_term", "low_price", "reference_image", "unauthorised_seller",
+                           "staydown_same_seller", "staydown_other_seller")
+          for row in (["screening_precision_decided", "", rule, "0"], ["screening_precision_confirmed", "", rule, "0"],
+                      ["screening_precision_share", "", rule, ""])],
+        ["referrals", "", "built", "0"],
         *[row for name, load, running_, breached, waiting in [
             ("cr", "2", "0", "0", "1"), ("lead", "0", "0", "0", "0"), ("tm", "1", "1", "0", "0"),
             ("Unassigned", "", "1", "1", "0"), (dashboard.APPEALS_ROW, "", "0", "0", "1"),
@@ -297,10 +313,10 @@ def test_the_page_costs_the_same_queries_whether_the_figures_are_rolled_up_or_li
     # high-risk rejected); the Transparency Database card's eight (the queue marks; per kind of statement the
     # first eligible ids from its mark and those of them queued; pending and failed, sent in the period, the
     # last error).
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(31):  # issue 14: four more, the proactive protection figures
         live = as_lead.get("/review/dashboard/", OCTOBER)
     clock_rollup.refresh(timezone.now())
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(31):  # issue 14: four more, the proactive protection figures
         rolled_up = as_lead.get("/review/dashboard/", OCTOBER)
     assert live.status_code == rolled_up.status_code == 200
     # Tables and charts alike; only the logout form's CSRF token differs.
@@ -392,3 +408,26 @@ def test_the_dates_follow_the_language_format(as_lead, dataset):
     html = as_lead.get("/review/dashboard/", OCTOBER).content.decode()
     # English's DATE_FORMAT ("N j, Y"): a lead who adds a language gets that language's own.
     assert '<h2 class="h5 mt-4">1 October 2026 – 31 October 2026</h2>' in html
+
+
+# --- Proactive protection (issue 14): the November of tests/reports/test_proactive.py. ---
+
+def test_the_page_shows_proactive_protection_with_the_ratio_and_precision_per_rule(as_lead, november):
+    html = as_lead.get("/review/dashboard/", {"from": "2026-11-01", "to": "2026-11-30"}).content.decode()
+    assert text_of(html, "own-initiative")[1:] == [
+        "Proactive removals (own initiative, blocks included) 4", "Notice-based removals 2",
+        "Ratio 2.0× as many proactive as notice-based", "Proactive removals before the first sale 75.0 % (3)",
+        "Screenings: published 3", "Screenings: held for review 4", "Screenings: blocked 1",
+        "Listings blocked by stay-down 1", "Listings held by stay-down 1", "Referrals to law enforcement 1"]
+    assert text_of(html, "screening-precision") == [
+        "Rule Holds decided Confirmed (removed) Precision",
+        "Protected brand term in the listing 3 3 100.0 %",
+        "Price far below the genuine product&#x27;s 2 1 50.0 %", "Image like the genuine product&#x27;s 0 0 –",
+        "Seller not authorised for the brand 0 0 –",
+        "Relisted by the seller of a removed listing 0 0 –", "Like a removed listing, another seller 0 0 –"]
+    assert "a listing held by two rules counts for both" in html
+
+
+def test_the_ratio_is_said_to_be_undefined_without_a_notice_based_removal(as_lead, catalogue):
+    html = as_lead.get("/review/dashboard/", {"from": "2026-11-01", "to": "2026-11-30"}).content.decode()
+    assert "Ratio undefined: no notice-based removal in the period" in text_of(html, "own-initiative")

@@ -11,10 +11,11 @@ import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from takedowns import workflow
 from takedowns.enums import EEA_COUNTRIES
 from takedowns.models import ReportSnapshot
 from takedowns.reports import transparency as figures
-from tests.factories import decided
+from tests.factories import decided, decision_of
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +36,14 @@ OCTOBER = {
     },
     "actions": {"decisions": 6, "by_outcome": {"remove": 4, "reject": 2}, "listings_restored": 1,
                 "decisions_reversed_on_appeal": 1},
-    "removals_by_initiative": {"reactive": 4, "proactive": 0},
+    # Removals in force by the day the listing came down (issue 14): of the four removals decided in October only
+    # N1's first listing records its takedown (5 October); no own-initiative case, so the ratio is 0 / 1.
+    "removals_by_initiative": {"reactive": 1, "proactive": 0, "ratio": 0.0, "proactive_before_first_sale": 0,
+                               "proactive_before_first_sale_share": None},
     # Listing decisions 6 (1 by automated means); penalties 2, the warning by the ladder, the restriction by a person.
     # The ladder's warning has no TDB statement (a warning restricts nothing).
-    "automated_means": {"decisions": 6, "automated_detection": 2, "automated_decision": 1, "penalty_decisions": 2,
+    "automated_means": {"decisions": 6, "automated_detection": 2, "automated_decision": 1,
+                        "automated_decision_on_notices": 1, "penalty_decisions": 2,
                         "penalty_decisions_automated": 1,
                         "penalty_decisions_automated_by_level": {"warning": 1, "restriction": 0, "suspension": 0,
                                                                  "termination": 0},
@@ -58,6 +63,12 @@ OCTOBER = {
     "notifier_measures": {"decided": 0, "by_level": {"warning": 0, "suspension": 0},
                           "by_scope": {"email": 0, "domain": 0}, "lifted_on_appeal": 0, "notices_refused": 0,
                           "appeals": {"filed": 0, "by_status": {"filed": 0, "upheld": 0, "reversed": 0}}},
+    # Listing screening and referrals (issue 14, reports/proactive.py): none in the dataset.
+    "screening": {"outcomes": {"publish": 0, "hold": 0, "block": 0}, "staydown": {"blocked": 0, "held": 0},
+                  "precision_by_rule": {rule: {"decided": 0, "confirmed": 0, "share": None} for rule in (
+                      "brand_term", "low_price", "reference_image", "unauthorised_seller", "staydown_same_seller",
+                      "staydown_other_seller")}},
+    "referrals": {"built": 0},
     # What the harmonised templates add (reports/harmonised.py), worked out from the same dataset.
     "provider": {"name": "Takedown Portal demo marketplace", "service": "Marketplace", "first_day": "2026-10-01",
                  "last_day": "2026-10-31"},
@@ -75,6 +86,11 @@ OCTOBER = {
                                         "rejections": 1},
         "KEYWORD_PATENT_INFRINGEMENT": {"notices": 0, "trusted_flagger_notices": 0, "items": 0, "removals": 0,
                                         "rejections": 0}}},
+    "own_initiative": {"actions": 0, "by_keyword": {"KEYWORD_TRADEMARK_INFRINGEMENT": 0,
+                                                    "KEYWORD_COPYRIGHT_INFRINGEMENT": 0,
+                                                    "KEYWORD_DESIGN_INFRINGEMENT": 0, "KEYWORD_PATENT_INFRINGEMENT": 0},
+                       "by_ground": {"legal_ground": 0, "terms_and_conditions": 0}, "automated_detection": 0,
+                       "automated_decision": 0},
     # Filed in October: the submitter's appeal of a rejection, the seller's of a removal, the seller's of a
     # penalty; decided in October: the first reversed after 6 days, the second upheld after 7 (median 6.5 d).
     "complaints": {"received": 3, "decided": 2, "upheld": 1, "reversed": 1, "omitted": None,
@@ -164,7 +180,10 @@ def test_the_page_shows_the_figures_with_their_labels_to_anyone(client, dataset)
         "Notices received 4", "from trusted flaggers (DSA Art. 22) 1", "from other notifiers 3", "Copyright 2",
         "Counterfeit goods 2", "Listings removed 4", "Reports rejected (listing left online) 2",
         "Listings restored after a counter-notice or appeal 1", "Decisions reversed on appeal 1",
-        "After a notice (reactive) 4", "On our own initiative (proactive) 0", "with automated detection 2",
+        "After a notice (reactive) 1", "On our own initiative (proactive) 0",
+        "Proactive removals for each removal after a notice 0.0×", "Proactive removals before the first sale 0 (–)",
+        "Blocked by stay-down 0", "Holds confirmed: Protected brand term in the listing 0 of 0 (–)",
+        "Referral packages handed over 0", "with automated detection 2",
         "taken by automated means 1", "Listing decisions 6", "Seller penalty decisions 2",
         "decided by the strike ladder without a person (partially automated) 1",
         "partially automated: warning 1", "partially automated: restriction on new listings 0",
@@ -233,7 +252,8 @@ def test_the_report_is_a_fixed_number_of_aggregate_queries(client, dataset, djan
     # Notices, items, decisions, restorations, median (one query, or a count and one LIMIT 2 on SQLite),
     # within target, counter-notices, appeals, penalties, automated penalties, notifier measures (measures,
     # refusals, appeals), the harmonised templates' sections (reports/harmonised.py): no query per row.
-    with django_assert_max_num_queries(60):  # ...and the stored roll-up: read, then written (update_or_create)
+    # Issue 14 adds five: removals by initiative, screenings, precision per rule, referrals, own-initiative actions.
+    with django_assert_max_num_queries(65):  # ...and the stored roll-up: read, then written (update_or_create)
         assert client.get("/transparency/2026-10.json").status_code == 200
 
 
@@ -264,7 +284,8 @@ def test_the_report_in_progress_adds_what_came_after_its_snapshot_and_says_as_of
     month = f"{timezone.localdate():%Y-%m}"
     before = client.get(f"/transparency/{month}.json").json()
     assert (before["notices"]["received"], before["as_of"]) == (0, before["computed_at"])
-    decided(timezone.now(), {"L-100001": "remove"})  # confirmed, routed and decided after the snapshot
+    notice = decided(timezone.now(), {"L-100001": "remove"})  # confirmed, routed and decided after the snapshot
+    workflow.record_takedown(decision_of(notice).pk)  # and carried out: a removal counts by its takedown
     after = client.get(f"/transparency/{month}.json").json()
     assert after["computed_at"] == before["computed_at"]  # the same stored snapshot, still fresh
     assert after["as_of"] > after["computed_at"]

@@ -87,6 +87,10 @@ ROUTES = {
     "takedowns:dashboard": LEAD,
     "takedowns:dashboard_figures_csv": LEAD,
     "takedowns:dashboard_durations_csv": LEAD,
+    # Issue 14: referral packages for law enforcement.
+    "takedowns:referrals": LEAD,
+    "takedowns:referral_new": LEAD,
+    "takedowns:referral_archive": LEAD,
     "takedowns:transparency_index": PUBLIC,
     "takedowns:transparency_report": PUBLIC,
     "takedowns:transparency_json": PUBLIC,
@@ -189,6 +193,7 @@ def url_of(name: str, case: dict, token_ok: bool = True) -> str:
         "notifier_proposal_dismiss": [measure.proposal_id], "notifier_appeal": [1], "notifier_appeal_decide": [1],
         "review_screening_decide": [notice.reference], "screening_reference_image": [1],
         **_right_urls(case["right"], token_ok),
+        "referral_archive": ["RF-0000-0000"],  # none built: a lead gets its 404, everyone else is refused first
     }
     namespace, short = name.split(":")
     # A route outside any namespace (":favicon") is reversed by its bare name.

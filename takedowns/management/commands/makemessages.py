@@ -39,6 +39,8 @@ STAFF_ONLY = [
     "takedowns/two_factor.py",  # the staff log-in's second factor
     "takedowns/views/screening.py",  # the Screening queue (issue 14); its template is under review/
     "takedowns/selectors/screening_queue.py",
+    "takedowns/views/referrals.py",  # issue 14: referral packages for law enforcement, leads only
+    "takedowns/forms/referrals.py",
 ]
 
 
