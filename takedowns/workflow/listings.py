@@ -11,13 +11,11 @@ Screening itself (the verdict, the Screening row, the listing's status, the own-
 takedowns/workflow/screening.py's listing_submitted; this module only prepares the listing and calls it.
 """
 
-import importlib
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from types import ModuleType
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -27,6 +25,7 @@ from takedowns import dispatch
 from takedowns.enums import ListingStatus, ScreeningTrigger
 from takedowns.marketplace import get_marketplace
 from takedowns.models import Listing, Screening, Seller
+from takedowns.workflow import screening
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +62,6 @@ class ListingFields:
                 "price": self.price, "currency": self.currency, "attributes": self.attributes, "image": self.image}
 
 
-def _screening() -> ModuleType:
-    # takedowns/workflow/screening.py (listing_submitted) is written on another branch of issue 14; looked up
-    # when called, so this module loads before that one is merged (at merge: a plain top-level import).
-    return importlib.import_module("takedowns.workflow.screening")
-
-
 def submit_listing(seller: Seller, fields: ListingFields, now: datetime, external_id: str | None = None,
                    picture: bytes | None = None) -> Screening:
     """Create the listing (a new catalogue id when `external_id` is None, or the marketplace's own id) or
@@ -78,7 +71,7 @@ def submit_listing(seller: Seller, fields: ListingFields, now: datetime, externa
         listing, trigger = _write_pending(seller, fields, external_id)
         if picture is None:
             picture = get_marketplace().listing_picture(listing)
-        return _screening().listing_submitted(listing, trigger, now, picture=picture)
+        return screening.listing_submitted(listing, trigger, now, picture=picture)
 
 
 def _write_pending(seller: Seller, fields: ListingFields, external_id: str | None) -> tuple[Listing, str]:
@@ -205,7 +198,7 @@ def screen_pending(listing_ids: list[int], trigger: str, now: datetime) -> int:
                 picture = pictures[listing.image]
             else:
                 picture = pictures[listing.image] = marketplace.listing_picture(listing)
-            _screening().listing_submitted(listing, trigger, now, picture=picture)
+            screening.listing_submitted(listing, trigger, now, picture=picture)
     return len(claimed)
 
 

@@ -124,7 +124,8 @@ POSTS = {"withdraw", "answer", "resubmit", "appeal_rejection", "report_lawsuit",
          "review_reassign", "review_escalate", "appeal_decide", "review_counter_notice_accept",
          "review_counter_notice_incomplete", "two_factor_recovery_codes", "tracking_notifier_appeal",
          "notifier_measure_appeal", "notifier_proposal_decide", "notifier_proposal_dismiss", "notifier_appeal_decide",
-         "set_language", "review_screening_decide", "right_update", "right_withdraw", "review_right_verify", "review_right_reject"}
+         "set_language", "review_screening_decide", "right_update", "right_withdraw", "review_right_verify",
+         "review_right_reject"}
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):
