@@ -247,9 +247,9 @@ def removed(catalogue, now, reviewers):
     """L-100001 (Acme) with the text above, removed on a notice and fingerprinted (its picture hashes to
     GENUINE)."""
     Listing.objects.filter(external_id="L-100001").update(title=TITLE, description=DESCRIPTION)
-    decision = taken_down(now, "L-100001")
     with mock.patch("takedowns.staydown.perceptual_hash", return_value=GENUINE), \
             mock.patch("takedowns.marketplace.LocalCatalogue.listing_picture", return_value=b"picture"):
+        decision = taken_down(now, "L-100001")  # fingerprinted as it comes down (enforcement.record_takedown)
         fingerprint = fingerprint_removal(decision, now)
     return decision, fingerprint
 

@@ -136,16 +136,19 @@ def test_fingerprint_removal_records_the_listing_once(catalogue, reviewers, now)
     Listing.objects.filter(external_id="L-100001").update(
         title="Air Max 90", description="White and red", attributes={"brand": "N1ke"},
         image="demo-listings/shoes.svg")
-    decision = taken_down(now, "L-100001")
     png = picture(7)
     with mock.patch("takedowns.marketplace.LocalCatalogue.listing_picture", return_value=png):
-        first = fingerprint_removal(decision, now)
+        # The takedown fingerprints the listing when it comes down (enforcement.record_takedown) ...
+        decision = taken_down(now, "L-100001")
+        decision.refresh_from_db()
+        first = Fingerprint.objects.get(decision=decision)
+        # ... and a second call for the same removal finds that row instead of writing another.
         again = fingerprint_removal(decision, now + timedelta(minutes=1))
-    assert first is not None and again == first
+    assert again == first
     listing = Listing.objects.get(external_id="L-100001")
     assert (first.source, first.listing, first.decision, first.seller, first.account_group, first.right,
             first.image_hash, first.created_at) == (FingerprintSource.REMOVAL, listing, decision, listing.seller, "",
-                                                    None, perceptual_hash(png), now)
+                                                    None, perceptual_hash(png), decision.listing_removed_at)
     assert first.text_signature == signature("air max 90 white and red nike")
     assert sorted(FingerprintKey.objects.filter(fingerprint=first).values_list("key", flat=True)) == sorted(
         fingerprints.text_keys(first.text_signature) + fingerprints.image_keys(first.image_hash))
