@@ -9,7 +9,7 @@ from portal.celery import app as celery_app
 from takedowns.models import Seller
 from takedowns.workflow import counter_notices
 from tests import factories
-from tests.datasets import build_dataset
+from tests.datasets import build_dataset, build_proactive_november
 
 # Hashing is not under test, and the default hasher's rounds were most of the suite's time (every
 # reviewer a test makes gets the password "pw"). Logins happen in this process, live_server's thread
@@ -88,6 +88,13 @@ def other_reviewer(reviewers):
 def dataset(catalogue, reviewers):
     """tests/datasets.py's notices, decisions, clocks, strikes, counter-notices and appeals of autumn 2026."""
     return build_dataset(reviewers)
+
+
+@pytest.fixture
+def november(catalogue, reviewers):
+    """Issue 14's November 2026 of removals by initiative, screenings and referrals (tests/datasets.py): the
+    report's and the dashboard's proactive figures are worked out from it in tests/reports/test_proactive.py."""
+    build_proactive_november(reviewers)
 
 
 # --- A counter-notice's case: the dates are factories.REMOVED_AT, FILED_AT, ACCEPTED_AT. ---

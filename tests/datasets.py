@@ -17,13 +17,14 @@ from takedowns.models import (
     Notice,
     NoticeItem,
     Penalty,
+    Referral,
     Reviewer,
     Seller,
     SlaClock,
     Strike,
 )
 from takedowns.reports.periods import Period
-from tests.factories import notice_fields
+from tests.factories import figures_listing, notice_fields, notice_removal, own_initiative_case, screening_row
 
 H = timedelta(hours=1)
 MIN = timedelta(minutes=1)
@@ -176,3 +177,47 @@ def build_dataset(reviewers: dict[str, Reviewer]) -> dict:
     clock_row(ClockKind.APPEAL_DECISION, n2, at(10, 12, 14), at(10, 19, 14), appeal=ap3, warned_at=at(10, 18, 4, 48),
               breached_at=at(10, 19, 14), paused_at=at(10, 20, 9))
     return {"n1": n1, "n2": n2}
+
+
+# --- Issue 14: proactive protection's figures over November 2026. ---
+
+END = datetime(2026, 12, 1, tzinfo=UTC)  # November's end: an event at this moment belongs to December
+SECOND = timedelta(seconds=1)
+
+
+def build_proactive_november(reviewers: dict) -> None:
+    """Issue 14's figures over a constructed November 2026 (tests/reports/test_proactive.py works them out).
+    Notice-based removals (source notice): nb1 (11-05) and nb2 (the period's last second) count; nb3 came
+    down exactly at its end (December's); nb4 was reversed on appeal (not in force).
+    Own initiative: p1 hold (brand_term + low_price) removed 11-03, never sold; p2 stay-down block 11-12;
+    p3 hold (brand_term) of a listing changed after its sale on 11-15, removed 11-20 (after the first sale);
+    p4 hold (low_price) rejected 11-21; p5 block exactly at the end (December's); p6 hold by stay-down
+    (another seller) 11-25, undecided; p7 hold screened 10-31, removed at November's first moment.
+    Publications: three in November (one in its last second), one at its end."""
+    acme, bright = Seller.objects.get(external_id="S-1"), Seller.objects.get(external_id="S-2")
+    tm = reviewers["tm"].user
+    notice = notice_row("TD-NB", at(11, 4, 9), (), right_type="trademark")
+    notice_removal(notice, figures_listing("L-900001", acme), 1, tm, at(11, 5, 9), removed_at=at(11, 5, 10))
+    notice_removal(notice, figures_listing("L-900002", acme), 2, tm, END - 2 * SECOND, removed_at=END - SECOND)
+    notice_removal(notice, figures_listing("L-900003", acme), 3, tm, END - 3 * SECOND, removed_at=END)
+    notice_removal(notice, figures_listing("L-900004", acme), 4, tm, at(11, 10), removed_at=at(11, 10),
+                   reversed_at=at(11, 12))
+    own_initiative_case(figures_listing("L-910001", bright), "hold", at(11, 2), ["brand_term", "low_price"],
+                        reference="OI-1", decided="remove", decided_at=at(11, 3, 10), by=tm)
+    own_initiative_case(figures_listing("L-910002", bright), "block", at(11, 12), ["staydown_same_seller"],
+                        reference="OI-2")
+    own_initiative_case(figures_listing("L-910003", bright, first_sold_at=at(11, 15)), "hold", at(11, 16),
+                        ["brand_term"], reference="OI-3", decided="remove", decided_at=at(11, 20), by=tm)
+    own_initiative_case(figures_listing("L-910004", bright), "hold", at(11, 18), ["low_price"], reference="OI-4",
+                        decided="reject", decided_at=at(11, 21), by=tm)
+    own_initiative_case(figures_listing("L-910005", bright), "block", END, ["staydown_same_seller"],
+                        reference="OI-5")
+    own_initiative_case(figures_listing("L-910006", acme), "hold", at(11, 25), ["staydown_other_seller"],
+                        reference="OI-6")
+    own_initiative_case(figures_listing("L-910007", bright), "hold", at(10, 31, 12), ["brand_term"],
+                        reference="OI-7", decided="remove", decided_at=at(11, 1), by=tm)
+    for number, moment in enumerate([at(11, 1), at(11, 8), END - SECOND, END], start=1):
+        screening_row(figures_listing(f"L-92000{number}", acme), "publish", moment)
+    for moment in (END - SECOND, END):
+        Referral.objects.create(reference=f"RF-{moment:%d%H%M%S}", seller=bright, authority="Zoll", created_by=tm,
+                                created_at=moment, archive="referrals/x.zip", sha256="0" * 64, size=1)

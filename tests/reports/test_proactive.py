@@ -4,65 +4,21 @@ events exactly on the period's bounds, worked out by hand in the comments."""
 import csv
 import io
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 
-from takedowns.models import Referral, Seller
+from takedowns.models import Seller
 from takedowns.reports import proactive, transparency
 from takedowns.reports.periods import Period
-from tests.datasets import notice_row
-from tests.factories import figures_listing, notice_removal, own_initiative_case, screening_row
+from tests.datasets import at, notice_row
+from tests.factories import figures_listing, notice_removal, own_initiative_case
 
 pytestmark = pytest.mark.django_db
 
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))
 DECEMBER = Period(date(2026, 12, 1), date(2026, 12, 31))
-END = datetime(2026, 12, 1, tzinfo=UTC)  # November's end: an event at this moment belongs to December
-SECOND = timedelta(seconds=1)
 NOW = datetime(2026, 12, 20, tzinfo=UTC)
-
-
-def at(month: int, day: int, hour: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, tzinfo=UTC)
-
-
-@pytest.fixture
-def november(catalogue, reviewers):
-    """Notice-based removals (source notice): nb1 (11-05) and nb2 (the period's last second) count; nb3 came
-    down exactly at its end (December's); nb4 was reversed on appeal (not in force).
-    Own initiative: p1 hold (brand_term + low_price) removed 11-03, never sold; p2 stay-down block 11-12;
-    p3 hold (brand_term) of a listing changed after its sale on 11-15, removed 11-20 (after the first sale);
-    p4 hold (low_price) rejected 11-21; p5 block exactly at the end (December's); p6 hold by stay-down
-    (another seller) 11-25, undecided; p7 hold screened 10-31, removed at November's first moment.
-    Publications: three in November (one in its last second), one at its end."""
-    acme, bright = Seller.objects.get(external_id="S-1"), Seller.objects.get(external_id="S-2")
-    tm = reviewers["tm"].user
-    notice = notice_row("TD-NB", at(11, 4, 9), (), right_type="trademark")
-    notice_removal(notice, figures_listing("L-900001", acme), 1, tm, at(11, 5, 9), removed_at=at(11, 5, 10))
-    notice_removal(notice, figures_listing("L-900002", acme), 2, tm, END - 2 * SECOND, removed_at=END - SECOND)
-    notice_removal(notice, figures_listing("L-900003", acme), 3, tm, END - 3 * SECOND, removed_at=END)
-    notice_removal(notice, figures_listing("L-900004", acme), 4, tm, at(11, 10), removed_at=at(11, 10),
-                   reversed_at=at(11, 12))
-    own_initiative_case(figures_listing("L-910001", bright), "hold", at(11, 2), ["brand_term", "low_price"],
-                        reference="OI-1", decided="remove", decided_at=at(11, 3, 10), by=tm)
-    own_initiative_case(figures_listing("L-910002", bright), "block", at(11, 12), ["staydown_same_seller"],
-                        reference="OI-2")
-    own_initiative_case(figures_listing("L-910003", bright, first_sold_at=at(11, 15)), "hold", at(11, 16),
-                        ["brand_term"], reference="OI-3", decided="remove", decided_at=at(11, 20), by=tm)
-    own_initiative_case(figures_listing("L-910004", bright), "hold", at(11, 18), ["low_price"], reference="OI-4",
-                        decided="reject", decided_at=at(11, 21), by=tm)
-    own_initiative_case(figures_listing("L-910005", bright), "block", END, ["staydown_same_seller"],
-                        reference="OI-5")
-    own_initiative_case(figures_listing("L-910006", acme), "hold", at(11, 25), ["staydown_other_seller"],
-                        reference="OI-6")
-    own_initiative_case(figures_listing("L-910007", bright), "hold", at(10, 31, 12), ["brand_term"],
-                        reference="OI-7", decided="remove", decided_at=at(11, 1), by=tm)
-    for number, moment in enumerate([at(11, 1), at(11, 8), END - SECOND, END], start=1):
-        screening_row(figures_listing(f"L-92000{number}", acme), "publish", moment)
-    for moment in (END - SECOND, END):
-        Referral.objects.create(reference=f"RF-{moment:%d%H%M%S}", seller=bright, authority="Zoll", created_by=tm,
-                                created_at=moment, archive="referrals/x.zip", sha256="0" * 64, size=1)
 
 
 def test_removals_by_initiative_count_in_force_removals_by_the_day_the_listing_came_down(november):

@@ -1,39 +1,19 @@
 """Own-initiative cases (issue 14): listing screening's verdicts, controlled by the test.
 
-The engine (takedowns/screening/engine.py) and stay-down's fingerprinting are another helper's; these
-tests put a fake engine in their place, with Hit and Verdict as DESIGN.md defines them, whose screen()
-returns the verdict a test sets, and record the calls to staydown.fingerprint_removal."""
+The workflow is under test here, not the engine (tests/screening/ has the engine's own tests): the engine's
+screen() is replaced by one that returns the verdict a test sets, and the calls to
+staydown.fingerprint_removal are recorded."""
 
-import importlib
-import sys
-import types
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
-import takedowns.screening
 from takedowns import staydown
 from takedowns.enums import ListingStatus, RightType
 from takedowns.models import Listing, ProtectedTerm, Right
-
-
-@dataclass(frozen=True)
-class Hit:
-    rule: str
-    outcome: str
-    right_id: int | None = None
-    term: str = ""
-    field: str = ""
-    fingerprint_id: int | None = None
-    measure: float | None = None
-
-
-@dataclass(frozen=True)
-class Verdict:
-    outcome: str
-    hits: tuple[Hit, ...]
-    image_hash: int | None
+from takedowns.screening import engine as engine_module
+from takedowns.screening.engine import Verdict
+from takedowns.workflow import screening as workflow_screening
 
 
 class FakeEngine:
@@ -51,12 +31,7 @@ class FakeEngine:
 @pytest.fixture
 def engine(monkeypatch):
     fake = FakeEngine()
-    module = types.ModuleType("takedowns.screening.engine")
-    module.Hit, module.Verdict, module.screen = Hit, Verdict, fake.screen
-    monkeypatch.setitem(sys.modules, "takedowns.screening.engine", module)
-    monkeypatch.setattr(takedowns.screening, "engine", module, raising=False)
-    workflow_screening = importlib.import_module("takedowns.workflow.screening")
-    monkeypatch.setattr(workflow_screening, "engine", module)
+    monkeypatch.setattr(engine_module, "screen", fake.screen)
     return fake
 
 
@@ -71,7 +46,7 @@ def fingerprinted(monkeypatch):
 @pytest.fixture
 def screening(engine, fingerprinted):
     """takedowns.workflow.screening with the fake engine in place."""
-    return importlib.import_module("takedowns.workflow.screening")
+    return workflow_screening
 
 
 @pytest.fixture

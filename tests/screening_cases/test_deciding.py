@@ -19,10 +19,10 @@ from takedowns.enums import (
     ScreeningTrigger,
 )
 from takedowns.models import Decision, Listing, Notice, OutboundEmail, SlaClock, Strike
+from takedowns.screening.engine import Hit, Verdict
 from takedowns.workflow import appeals, enforcement
 from takedowns.workflow.appeals import AppealConflict
 from tests.factories import routed
-from tests.screening_cases.conftest import Hit, Verdict
 
 pytestmark = pytest.mark.django_db
 

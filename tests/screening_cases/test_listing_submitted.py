@@ -18,7 +18,7 @@ from takedowns.enums import (
     ScreeningTrigger,
 )
 from takedowns.models import Decision, Event, Listing, Notice, OutboundEmail, Screening, SlaClock, Strike
-from tests.screening_cases.conftest import Hit, Verdict
+from takedowns.screening.engine import Hit, Verdict
 
 pytestmark = pytest.mark.django_db
 

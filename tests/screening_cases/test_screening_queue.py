@@ -11,10 +11,10 @@ from django.utils import timezone
 from takedowns.enums import ListingStatus, NoticeStatus, ScreeningTrigger
 from takedowns.evidence import store
 from takedowns.models import Evidence, Fingerprint, Listing, Notice, Strike
+from takedowns.screening.engine import Hit, Verdict
 from takedowns.selectors import queue as queue_selectors
 from takedowns.selectors.screening_queue import mark_terms
 from tests import factories
-from tests.screening_cases.conftest import Hit, Verdict
 
 pytestmark = pytest.mark.django_db
 

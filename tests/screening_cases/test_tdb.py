@@ -9,8 +9,8 @@ from django.utils import timezone
 from takedowns import tdb, workflow
 from takedowns.enums import DecisionOutcome, ScreeningTrigger
 from takedowns.models import Decision, Penalty, RemovalGround
+from takedowns.screening.engine import Hit, Verdict
 from takedowns.workflow import enforcement
-from tests.screening_cases.conftest import Hit, Verdict
 
 pytestmark = pytest.mark.django_db
 

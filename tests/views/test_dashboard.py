@@ -18,7 +18,6 @@ from takedowns.reports import clock_rollup, dashboard
 from tests.datasets import at, clock_row, notice_row
 from tests.factories import log_in
 from tests.html_checks import heading_levels, skipped_headings
-from tests.reports.test_proactive import november as november  # the fixture, shared with the report's tests
 
 pytestmark = pytest.mark.django_db
 OCTOBER = {"from": "2026-10-01", "to": "2026-10-31"}
