@@ -453,7 +453,7 @@ class ScreeningTrigger(models.TextChoices):
 class ScreeningRuleCode(models.TextChoices):
     """The rules listing screening knows how to evaluate (takedowns/screening/); a ScreeningRule row
     tunes each (on, outcome, threshold)."""
-    BRAND_TERM = "brand_term", _("Protected brand term in the listing")
+    BRAND_TERM = "brand_term", _("Brand name disguised in the listing")
     LOW_PRICE = "low_price", _("Price far below the genuine product's")
     REFERENCE_IMAGE = "reference_image", _("Image like the genuine product's")
     UNAUTHORISED_SELLER = "unauthorised_seller", _("Seller not authorised for the brand")

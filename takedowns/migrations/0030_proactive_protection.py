@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
             name='ScreeningHit',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(choices=[('brand_term', 'Protected brand term in the listing'), ('low_price', "Price far below the genuine product's"), ('reference_image', "Image like the genuine product's"), ('unauthorised_seller', 'Seller not authorised for the brand'), ('staydown_same_seller', 'Relisted by the seller of a removed listing'), ('staydown_other_seller', 'Like a removed listing, another seller')], max_length=32)),
+                ('rule', models.CharField(choices=[('brand_term', 'Brand name disguised in the listing'), ('low_price', "Price far below the genuine product's"), ('reference_image', "Image like the genuine product's"), ('unauthorised_seller', 'Seller not authorised for the brand'), ('staydown_same_seller', 'Relisted by the seller of a removed listing'), ('staydown_other_seller', 'Like a removed listing, another seller')], max_length=32)),
                 ('outcome', models.CharField(choices=[('publish', 'Published'), ('hold', 'Held for review'), ('block', 'Blocked')], max_length=8)),
                 ('term', models.CharField(blank=True, default='', max_length=100)),
                 ('field', models.CharField(blank=True, default='', help_text='Where it matched: title, description, an attribute, the image.', max_length=32)),
@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
             name='ScreeningRule',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(choices=[('brand_term', 'Protected brand term in the listing'), ('low_price', "Price far below the genuine product's"), ('reference_image', "Image like the genuine product's"), ('unauthorised_seller', 'Seller not authorised for the brand'), ('staydown_same_seller', 'Relisted by the seller of a removed listing'), ('staydown_other_seller', 'Like a removed listing, another seller')], max_length=32, unique=True)),
+                ('code', models.CharField(choices=[('brand_term', 'Brand name disguised in the listing'), ('low_price', "Price far below the genuine product's"), ('reference_image', "Image like the genuine product's"), ('unauthorised_seller', 'Seller not authorised for the brand'), ('staydown_same_seller', 'Relisted by the seller of a removed listing'), ('staydown_other_seller', 'Like a removed listing, another seller')], max_length=32, unique=True)),
                 ('enabled', models.BooleanField(default=True)),
                 ('outcome', models.CharField(choices=[('publish', 'Published'), ('hold', 'Held for review'), ('block', 'Blocked')], default='hold', max_length=8)),
                 ('threshold', models.FloatField(blank=True, help_text="low_price: the share of the genuine minimum price below which a listing is held (0.5 = 50 %); stay-down: the least estimated similarity (0-1) of a listing's text to a removed one's.", null=True)),

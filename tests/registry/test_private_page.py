@@ -78,7 +78,7 @@ def test_the_private_page_shows_notices_screenings_and_stay_down(client, now, re
     assert [(row.reference, row.listings, row.removed) for row in page.notices] == [(notice.reference, 1, 1)]
     assert page.notice_count == 1
     assert [(row.screening.pk, row.rules, row.decision) for row in page.screenings] == [
-        (brand_hold.pk, ["Protected brand term in the listing"], None),
+        (brand_hold.pk, ["Brand name disguised in the listing"], None),
         (Screening.objects.get(listing__external_id="L-300003").pk, ["Like a removed listing, another seller"], None)]
     assert page.screening_counts == {"hold": 2, "block": 0}
     assert [(row["listing"].external_id, row["relisted"]) for row in page.staydown] == [

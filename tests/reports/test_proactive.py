@@ -130,7 +130,7 @@ def test_the_report_page_and_the_template_csv_show_the_own_initiative_figures(cl
             "Proactive removals for each removal after a notice 2.0×",
             "Proactive removals before the first sale 3 (75.0 %)", "Screened and published 3", "Held for review 4",
             "Blocked 1", "Blocked by stay-down 1", "Held by stay-down 1",
-            "Holds confirmed: Protected brand term in the listing 3 of 3 (100.0 %)",
+            "Holds confirmed: Brand name disguised in the listing 3 of 3 (100.0 %)",
             "Holds confirmed: Price far below the genuine product&#x27;s 1 of 2 (50.0 %)",
             "Holds confirmed: Image like the genuine product&#x27;s 0 of 0 (–)",
             "Referral packages handed over 1"} <= rows

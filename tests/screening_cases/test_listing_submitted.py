@@ -64,7 +64,7 @@ def test_a_hold_opens_an_unassigned_own_initiative_case_with_the_screening_clock
     assert (case.right_type, case.right_registration_number, case.right_office, case.right_owner,
             case.verified_right) == ("trademark", "EU-000123", "EUIPO", "Nike Inc.", nike)
     assert case.good_faith_statement and case.accuracy_statement and case.closed_at is None
-    assert "Protected brand term in the listing (brand_term, hold); term \u201cNike\u201d; in title" in case.description
+    assert "Brand name disguised in the listing (brand_term, hold); term \u201cNike\u201d; in title" in case.description
     item = case.items.get()
     assert (item.position, item.reported, item.reason, item.state, item.listing_id, item.seller_id) == (
         1, "L-100003", "trademark_misuse", ItemState.IN_REVIEW, pending.pk, pending.seller_id)

@@ -44,7 +44,7 @@ def test_the_page_shows_the_listing_beside_the_rule_term_right_and_measure(clien
     assert f'data-reference="{held.reference}"' in page
     assert '<span class="badge text-bg-secondary" id="holds-waiting">1</span>' in page
     assert "<mark>N1ke</mark> Air sneakers" in page and "Cheap <mark>N.i.k.e</mark> shoes" in page
-    assert "Protected brand term in the listing" in page and "term “Nike” in title" in page
+    assert "Brand name disguised in the listing" in page and "term “Nike” in title" in page
     assert "22% of the genuine minimum price" in page
     assert "Right: Trademark EU-000123 (EUIPO), Nike Inc." in page
     assert "Bright Store (S-2)" in page

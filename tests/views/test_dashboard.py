@@ -420,7 +420,7 @@ def test_the_page_shows_proactive_protection_with_the_ratio_and_precision_per_ru
         "Listings blocked by stay-down 1", "Listings held by stay-down 1", "Referrals to law enforcement 1"]
     assert text_of(html, "screening-precision") == [
         "Rule Holds decided Confirmed (removed) Precision",
-        "Protected brand term in the listing 3 3 100.0 %",
+        "Brand name disguised in the listing 3 3 100.0 %",
         "Price far below the genuine product&#x27;s 2 1 50.0 %", "Image like the genuine product&#x27;s 0 0 –",
         "Seller not authorised for the brand 0 0 –",
         "Relisted by the seller of a removed listing 0 0 –", "Like a removed listing, another seller 0 0 –"]

@@ -182,7 +182,7 @@ def test_the_page_shows_the_figures_with_their_labels_to_anyone(client, dataset)
         "Listings restored after a counter-notice or appeal 1", "Decisions reversed on appeal 1",
         "After a notice (reactive) 1", "On our own initiative (proactive) 0",
         "Proactive removals for each removal after a notice 0.0×", "Proactive removals before the first sale 0 (–)",
-        "Blocked by stay-down 0", "Holds confirmed: Protected brand term in the listing 0 of 0 (–)",
+        "Blocked by stay-down 0", "Holds confirmed: Brand name disguised in the listing 0 of 0 (–)",
         "Referral packages handed over 0", "with automated detection 2",
         "taken by automated means 1", "Listing decisions 6", "Seller penalty decisions 2",
         "decided by the strike ladder without a person (partially automated) 1",
