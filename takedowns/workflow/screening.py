@@ -26,8 +26,6 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-# This spelling, not `from takedowns.screening import engine`: the engine is another helper's module (issue 14).
-import takedowns.screening.engine as engine
 from takedowns import emails, staydown
 from takedowns.enums import (
     LEGAL_GROUNDS,
@@ -58,6 +56,7 @@ from takedowns.models import (
     Screening,
     ScreeningHit,
 )
+from takedowns.screening import engine
 from takedowns.selectors.notices import removal_grounds_for
 from takedowns.workflow import clocks
 from takedowns.workflow.base import SYSTEM, TransitionNotAllowed, add_to_sellers, make_event, release_load
