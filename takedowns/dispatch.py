@@ -34,9 +34,11 @@ SYNC_SELLER_ACCOUNT = "takedowns.tasks.sync_seller_account"
 RESTORE_LISTING = "takedowns.tasks.restore_listing"
 # Issue 14: a burst of listings (a seller's catalogue) screened in the worker (workflow/listings.py).
 SCREEN_LISTINGS = "takedowns.tasks.screen_listings"
+# A listing screening held goes live once a reviewer rejected the hold (issue 14).
+PUBLISH_LISTING = "takedowns.tasks.publish_listing"
 
 TASKS = (ROUTE_NOTICE, ENFORCE_REMOVAL, SEND_EMAIL, SEND_EMAILS, APPLY_PENALTY, SYNC_SELLER_ACCOUNT,
-         RESTORE_LISTING, SCREEN_LISTINGS)
+         RESTORE_LISTING, SCREEN_LISTINGS, PUBLISH_LISTING)
 
 # The relay leaves a row this long to the process that wrote it: that one publishes right after
 # commit (in milliseconds, or it gives up within about a second when the broker is down). A row

@@ -162,6 +162,11 @@ def restore_listing(*, decision_id: int) -> None:
 
 
 @shared_task(**RETRY_MARKETPLACE)
+def publish_listing(*, decision_id: int) -> None:
+    enforcement.record_publish(decision_id)
+
+
+@shared_task(**RETRY_MARKETPLACE)
 def screen_listings(*, listing_ids: list[int], trigger: str) -> int:
     """A chunk of a burst import (issue 14): each listing still waiting is screened; the rest are done."""
     return listings.screen_pending(listing_ids, trigger, timezone.now())

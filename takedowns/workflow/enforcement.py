@@ -35,11 +35,12 @@ from takedowns.enums import (
     DecisionOutcome,
     EventKind,
     ItemState,
+    ListingStatus,
     NoticeSource,
     PenaltyLevel,
 )
 from takedowns.marketplace import get_marketplace
-from takedowns.models import Decision, Event, Notice, NoticeItem, Penalty, Seller, Strike
+from takedowns.models import Decision, Event, Listing, Notice, NoticeItem, Penalty, Seller, Strike
 from takedowns.workflow import clocks
 from takedowns.workflow.base import SYSTEM, Actor, TransitionNotAllowed, make_event, record_event
 
@@ -185,6 +186,26 @@ def record_takedown(decision_id: int) -> Decision | None:
             clocks.stop_clock(ClockKind.TAKEDOWN_EXECUTED, removed_at, item=decision.item)
             # Stay-down: a removed listing relisted later is found by its fingerprint (issue 14).
             staydown.fingerprint_removal(decision, removed_at)
+    return decision
+
+
+def record_publish(decision_id: int) -> Decision | None:
+    """Have the marketplace put live a listing that screening held and a reviewer cleared (the hold rejected),
+    and record when (issue 14). Idempotent; raises MarketplaceUnavailable for the task to retry. A listing no
+    longer held (blocked meanwhile by a stay-down match, or changed back to pending) stays as it is."""
+    decision = Decision.objects.select_related("item__listing", "item__notice").filter(pk=decision_id).first()
+    if decision is None or decision.outcome != DecisionOutcome.REJECT or decision.item.listing is None:
+        return decision
+    listing = decision.item.listing
+    if not Listing.objects.filter(pk=listing.pk, status=ListingStatus.HELD).exists():
+        return decision
+    published_at = get_marketplace().publish(listing)
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=decision.item.notice_id)
+        if not Event.objects.filter(item=decision.item, kind=EventKind.LISTING_PUBLISHED).exists():
+            record_event(notice, EventKind.LISTING_PUBLISHED, SYSTEM, published_at, item=decision.item,
+                         details={"listing": listing.external_id, "decision": decision.pk,
+                                  "published_at": published_at.isoformat()})
     return decision
 
 

@@ -25,17 +25,14 @@ from takedowns.enums import (
     EventKind,
     EvidenceKind,
     ItemState,
-    ListingStatus,
     NoticeSource,
     NoticeStatus,
     RiskBand,
 )
-from takedowns.marketplace import get_marketplace
 from takedowns.models import (
     Decision,
     Event,
     InfoRequest,
-    Listing,
     Notice,
     NoticeItem,
     ReasonCode,
@@ -305,14 +302,10 @@ def _record_decisions(notice: Notice, reviewer: Reviewer, decisions: list[ItemDe
 
 
 def _publish_held(notice: Notice, decision: Decision, actor: Actor, now: datetime, events: list[Event]) -> None:
-    """The reviewer found nothing wrong with a listing screening held: it goes live now (a listing no longer
-    held, e.g. blocked meanwhile by a stay-down match, stays as it is)."""
-    listing = decision.item.decided_listing
-    if not Listing.objects.filter(pk=listing.pk, status=ListingStatus.HELD).exists():
-        return
-    published_at = get_marketplace().publish(listing)
-    events.append(make_event(notice, EventKind.LISTING_PUBLISHED, actor, now, item=decision.item, details={
-        "listing": listing.external_id, "decision": decision.pk, "published_at": published_at.isoformat()}))
+    """The reviewer found nothing wrong with a listing screening held: a task has the marketplace put it live
+    after commit (enforcement.record_publish), as a removal is carried out, so that a marketplace briefly
+    out of reach delays the listing but never the decision."""
+    dispatch.after_commit(dispatch.PUBLISH_LISTING, decision_id=decision.pk)
 
 
 def _decidable(notice: Notice, item: NoticeItem | None, choice: ItemDecision) -> NoticeItem:

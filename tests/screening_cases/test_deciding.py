@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from takedowns import workflow
+from takedowns import dispatch, workflow
 from takedowns.enums import (
     AppealStatus,
     Appellant,
@@ -18,7 +18,7 @@ from takedowns.enums import (
     NoticeStatus,
     ScreeningTrigger,
 )
-from takedowns.models import Decision, Listing, Notice, OutboundEmail, SlaClock, Strike
+from takedowns.models import Decision, Listing, Notice, OutboundEmail, SlaClock, Strike, TaskDispatch
 from takedowns.screening.engine import Hit, Verdict
 from takedowns.workflow import appeals, enforcement
 from takedowns.workflow.appeals import AppealConflict
@@ -75,19 +75,28 @@ def test_a_removal_keeps_the_listing_down_with_a_strike_and_a_statement(held, re
     assert fingerprinted == [(decision.pk, Decision.objects.get().listing_removed_at)]
 
 
-def test_rejecting_the_hold_publishes_the_listing_and_tells_nobody(held, reviewers, now):
+def test_rejecting_the_hold_publishes_the_listing_and_tells_nobody(held, reviewers, now,
+                                                                   django_capture_on_commit_callbacks):
     later = now + timedelta(hours=2)
 
-    decision = workflow.decide_hold(held, reviewers["tm"], REJECT, later)
+    with django_capture_on_commit_callbacks() as after_commit:
+        decision = workflow.decide_hold(held, reviewers["tm"], REJECT, later)
 
+    # The listing goes live in a task after commit (enforcement.record_publish), as a removal comes down.
+    assert Listing.objects.get(external_id="L-100003").status == ListingStatus.HELD
+    assert list(TaskDispatch.objects.values_list("task", "kwargs")) == [
+        (dispatch.PUBLISH_LISTING, {"decision_id": decision.pk})]
+    for callback in after_commit:
+        callback()
+    enforcement.record_publish(decision.pk)  # a second run (a retried task) changes nothing
     listing = Listing.objects.get(external_id="L-100003")
     assert listing.status == ListingStatus.ACTIVE and listing.published_at is not None
     assert (decision.outcome, decision.reason_code, decision.automated_detection) == (REJECT, None, True)
     held.refresh_from_db()
     assert held.status == NoticeStatus.CLOSED
     published = held.events.get(kind=EventKind.LISTING_PUBLISHED)
-    assert (published.actor_user, published.details["listing"], published.details["decision"]) == (
-        reviewers["tm"].user, "L-100003", decision.pk)
+    assert (published.actor_kind, published.details["listing"], published.details["decision"]) == (
+        "system", "L-100003", decision.pk)
     assert SlaClock.objects.get(kind=ClockKind.SCREENING_REVIEW).stopped_at == later
     assert not Strike.objects.exists()
     assert emails() == []

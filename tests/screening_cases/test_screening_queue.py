@@ -64,10 +64,11 @@ def test_remove_from_the_queue_keeps_the_listing_down_with_a_strike(client, held
     assert listing.published_at is None
 
 
-def test_publish_from_the_queue_lets_the_listing_go_live(client, held, reviewers):
+def test_publish_from_the_queue_lets_the_listing_go_live(client, held, reviewers, django_capture_on_commit_callbacks):
     factories.log_in(client, reviewers["tm"])
 
-    client.post(reverse("takedowns:review_screening_decide", args=[held.reference]), {"action": "publish"})
+    with django_capture_on_commit_callbacks(execute=True):  # the task that puts it live runs after commit
+        client.post(reverse("takedowns:review_screening_decide", args=[held.reference]), {"action": "publish"})
 
     assert Listing.objects.get(external_id="L-100003").status == ListingStatus.ACTIVE
     page = client.get(reverse("takedowns:review_screening")).content.decode()
