@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -69,7 +70,7 @@ def submit_listing(seller: Seller, fields: ListingFields, now: datetime, externa
     them (else the adapter reads them). Raises ListingLocked for a listing that may not change now."""
     with transaction.atomic():
         listing, trigger = _write_pending(seller, fields, external_id)
-        if picture is None:
+        if picture is None and settings.SCREENING_ENABLED:  # off: nothing reads the picture
             picture = get_marketplace().listing_picture(listing)
         return screening.listing_submitted(listing, trigger, now, picture=picture)
 
@@ -186,19 +187,24 @@ def screen_pending(listing_ids: list[int], trigger: str, now: datetime) -> int:
     the whole chunk PENDING for the task's retry. Returns how many it screened."""
     marketplace = get_marketplace()
     # A seller's catalogue reuses pictures: each read once per chunk (by its path; a listing without one is
-    # asked for its own).
+    # asked for its own). Screening off: no picture is read.
     pictures: dict[str, bytes | None] = {}
     with transaction.atomic():
         claimed = list(Listing.objects.select_for_update(skip_locked=True).select_related("seller")
                        .filter(pk__in=listing_ids, status=ListingStatus.PENDING).order_by("pk"))
+        items: list[tuple[Listing, bytes | None]] = []
         for listing in claimed:
-            if not listing.image:
+            if not settings.SCREENING_ENABLED:
+                picture = None
+            elif not listing.image:
                 picture = marketplace.listing_picture(listing)
             elif listing.image in pictures:
                 picture = pictures[listing.image]
             else:
                 picture = pictures[listing.image] = marketplace.listing_picture(listing)
-            screening.listing_submitted(listing, trigger, now, picture=picture)
+            items.append((listing, picture))
+        # The chunk at once (screening.listings_submitted: the same outcome per listing as listing_submitted's).
+        screening.listings_submitted(items, trigger, now)
     return len(claimed)
 
 

@@ -41,18 +41,24 @@ class FakeEngine:
 
     def __init__(self) -> None:
         self.verdict = Verdict("publish", (), None)
+        self.by_listing: dict[str, Verdict] = {}  # a verdict of its own for a listing (by external id)
         self.calls: list[tuple[str, bytes | None]] = []
+        self.batches: list[list[str]] = []
 
     def screen(self, listing, picture):
         self.calls.append((listing.external_id, picture))
-        return self.verdict
+        return self.by_listing.get(listing.external_id, self.verdict)
+
+    def screen_many(self, items):
+        self.batches.append([listing.external_id for listing, _picture in items])
+        return [self.screen(listing, picture) for listing, picture in items]
 
 
 @pytest.fixture
 def engine(monkeypatch):
     fake = FakeEngine()
     module = types.ModuleType("takedowns.screening.engine")
-    module.Hit, module.Verdict, module.screen = Hit, Verdict, fake.screen
+    module.Hit, module.Verdict, module.screen, module.screen_many = Hit, Verdict, fake.screen, fake.screen_many
     monkeypatch.setitem(sys.modules, "takedowns.screening.engine", module)
     monkeypatch.setattr(takedowns.screening, "engine", module, raising=False)
     workflow_screening = importlib.import_module("takedowns.workflow.screening")
