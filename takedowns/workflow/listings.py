@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
 from takedowns import dispatch
@@ -190,8 +190,7 @@ def screen_pending(listing_ids: list[int], trigger: str, now: datetime) -> int:
     # asked for its own). Screening off: no picture is read.
     pictures: dict[str, bytes | None] = {}
     with transaction.atomic():
-        claimed = list(Listing.objects.select_for_update(skip_locked=True).select_related("seller")
-                       .filter(pk__in=listing_ids, status=ListingStatus.PENDING).order_by("pk"))
+        claimed = list(claim_pending(listing_ids))
         items: list[tuple[Listing, bytes | None]] = []
         for listing in claimed:
             if not settings.SCREENING_ENABLED:
@@ -206,6 +205,15 @@ def screen_pending(listing_ids: list[int], trigger: str, now: datetime) -> int:
         # The chunk at once (screening.listings_submitted: the same outcome per listing as listing_submitted's).
         screening.listings_submitted(items, trigger, now)
     return len(claimed)
+
+
+def claim_pending(listing_ids: list[int]) -> "QuerySet[Listing]":
+    """The chunk's listings still PENDING, locked for this transaction; rows another run holds are skipped. Only
+    the listing rows are locked (OF self), not their sellers': a seller's catalogue comes in several chunks, and
+    with the seller's row locked by the chunk in progress, a concurrent worker's chunk of the same seller would
+    skip every one of its listings and leave them PENDING (bench/screening_paths.py found it)."""
+    return (Listing.objects.select_for_update(skip_locked=True, of=("self",)).select_related("seller")
+            .filter(pk__in=listing_ids, status=ListingStatus.PENDING).order_by("pk"))
 
 
 # --- Sales, as the marketplace reports them (the report's "removed before the first sale"). ---

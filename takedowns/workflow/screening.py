@@ -117,7 +117,8 @@ def listings_submitted(items: Sequence[tuple[Listing, bytes | None]], trigger: s
         return [listing_submitted(listing, trigger, now, picture) for listing, picture in items]
     verdicts = engine.screen_many(list(items))
     with transaction.atomic():
-        current = Listing.objects.select_for_update().select_related("seller").in_bulk(ids)
+        # The listings locked, not their sellers (a seller's catalogue is screened by concurrent chunks).
+        current = Listing.objects.select_for_update(of=("self",)).select_related("seller").in_bulk(ids)
         batch = [(current[pk], verdict) for pk, verdict in zip(ids, verdicts, strict=True)
                  if pk in current and verdict.outcome == ScreeningOutcome.PUBLISH
                  and current[pk].status in PUBLISHED_IN_BULK]
@@ -144,7 +145,9 @@ def publish_unscreened(listing: Listing, trigger: str, now: datetime) -> Screeni
 
 def _carry_out(listing: Listing, trigger: str, verdict: "engine.Verdict", now: datetime) -> Screening:
     with transaction.atomic():
-        listing = Listing.objects.select_for_update().select_related("seller").get(pk=listing.pk)
+        # The listing's row locked, not its seller's: concurrent chunks of one seller's catalogue (a burst in the
+        # worker) would otherwise wait for each other on every hold.
+        listing = Listing.objects.select_for_update(of=("self",)).select_related("seller").get(pk=listing.pk)
         if listing.status in STAYS_DOWN:
             # Editing a listing that was taken down does not bring it back (only a restore or an appeal does):
             # the screening is recorded, nothing else changes.
