@@ -1,8 +1,9 @@
-"""The burst worker's path as it was at c905534 (but for the claim, which locks the listings only, as
-workflow/listings.claim_pending now does: the old claim also locked the sellers' rows, so that two workers'
-chunks of one seller's catalogue skipped each other's listings and left them pending) (issue 14 merged), for bench/screening_paths.py to measure side by
-side with the chunk path of workflow/listings.screen_pending: each claimed listing through listing_submitted, one
-by one. `celery -A benchsite.screening_oldpath worker` is the portal's Celery app with this path in place."""
+"""The burst worker's path as it was at c905534, for bench/screening_paths.py to measure side by side with
+the chunk path of workflow/listings.screen_pending: each claimed listing through listing_submitted, one by one.
+But for the claim, which locks the listings only, as workflow/listings.claim_pending now does: the old claim also
+locked the sellers' rows, so that two workers' chunks of one seller's catalogue skipped each other's listings
+and left them pending. `celery -A benchsite.screening_oldpath worker` is the portal's Celery app with this path
+in place."""
 
 from datetime import datetime
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 
 from takedowns.enums import ListingStatus, ScreeningTrigger
-from takedowns.models import Decision, Listing, Notice, OutboundEmail, Screening, Seller, SlaClock
+from takedowns.models import Decision, Listing, Notice, Screening, Seller, SlaClock
 from takedowns.workflow import listings
 from tests.screening_cases.conftest import Hit, Verdict
 
@@ -49,7 +49,8 @@ def make_set(prefix: str, seller: Seller, right, engine) -> list[Listing]:
 def _plain(value, prefix: str):
     """A value with what differs between two sets by construction left out: the prefix, and ids of rows."""
     if isinstance(value, dict):
-        return {key: _plain(part, prefix) for key, part in value.items() if key not in ("screening", "decision", "clock_id")}
+        return {key: _plain(part, prefix) for key, part in value.items()
+                if key not in ("screening", "decision", "clock_id")}
     if isinstance(value, list):
         return [_plain(part, prefix) for part in value]
     if isinstance(value, str):
