@@ -31,13 +31,17 @@ from decimal import Decimal
 import harness
 import pg
 import screening as engine_bench
+from cpu import CpuMeter, children_of
 
 # The demo catalogue's 40 product pictures: a marketplace's sellers reuse pictures (a product, its variants).
 PRODUCTS = ("sneaker", "handbag", "watch", "perfume", "headphones", "sunglasses", "teddy", "lamp")
 VARIANTS = ("", "-resized", "-recompressed", "-recoloured", "-cropped")
 PICTURES = [f"demo-listings/products/{product}{variant}.png" for product in PRODUCTS for variant in VARIANTS]
 HOOK_KINDS = ("clean", "plain_brand", "disguised_brand", "low_price", "relist_same_seller", "relist_other_seller")
-BURST_KINDS = ("clean", "plain_brand", "clean", "clean", "disguised_brand")
+# A seller's catalogue: mostly clean, one in five naming a brand plainly (resale), one in fifty disguised (held).
+BURST_KINDS = ("clean",) * 39 + ("plain_brand",) * 10 + ("disguised_brand",)
+# bench/screening.py's burst: one in five disguised (held), each hold opening its case.
+HOLD_HEAVY_KINDS = ("clean", "plain_brand", "clean", "clean", "disguised_brand")
 EXPECTED = engine_bench.EXPECTED
 
 
@@ -138,11 +142,13 @@ def profile_hook(count: int, run: str, chooser: random.Random, planted: list[dic
     profiler.dump_stats(path)
     stats = pstats.Stats(profiler)
     stats.sort_stats("cumulative").print_stats(45)
-    stats.sort_stats("cumulative").print_stats(r"takedowns/(screening|imaging|staydown|workflow/screening|marketplace)", 40)
+    stats.sort_stats("cumulative").print_stats(
+        r"takedowns/(screening|imaging|staydown|workflow/screening|marketplace)", 40)
     harness.log(f"profile: {harness.shown(path)}")
 
 
-def import_burst(count: int, run: str, chooser: random.Random, planted: list[dict], dispatch: bool) -> list[list[int]]:
+def import_burst(count: int, run: str, chooser: random.Random, planted: list[dict], dispatch: bool,
+                 kinds: tuple[str, ...] = BURST_KINDS) -> list[list[int]]:
     """import_listings of `count` new listings (BURST_KINDS in rotation, 10 sellers' catalogues): written PENDING
     in one transaction. The chunks it asks the worker for (dispatch=True: published through the outbox as in
     production) are returned; dispatch=False keeps them here (nothing is published)."""
@@ -151,7 +157,7 @@ def import_burst(count: int, run: str, chooser: random.Random, planted: list[dic
     sellers = {seller.pk: seller for seller in Seller.objects.filter(pk__in=range(1, 11))}
     rows = []
     for number in range(count):
-        text = listing_text(BURST_KINDS[number % len(BURST_KINDS)], number, chooser, planted)
+        text = listing_text(kinds[number % len(kinds)], number, chooser, planted)
         fields = listings.ListingFields(title=text["title"], description=text["description"], category="shoes",
                                         price=text["price"], currency="EUR", attributes=text["attributes"],
                                         image=text["image"])
@@ -179,15 +185,36 @@ def outcome_counts(run: str) -> dict[str, int]:
                 .annotate(n=Count("id")).values_list("status", "n"))
 
 
-def drain_here(name: str, count: int, run: str, chooser: random.Random, planted: list[dict], drain) -> dict:
+def _backends() -> list[int]:
+    """The PostgreSQL backends of this database (the bench's and the worker's connections)."""
+    from django.db import connection  # noqa: PLC0415 (Django is set up by main() first)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def _cpu(usage: dict, listings: int) -> dict:
+    """CPU ms per listing and cores used, by group (cpu.CpuMeter), and how busy the whole machine was."""
+    return {"ms_per_listing": {group: round(1000 * seconds / max(1, listings), 2)
+                               for group, seconds in usage["cpu_s"].items()},
+            "cores_used": {group: round(seconds / usage["wall"], 2) for group, seconds in usage["cpu_s"].items()},
+            "machine_busy_pct": round(usage["machine_busy_pct"], 1)}
+
+
+def drain_here(name: str, count: int, run: str, chooser: random.Random, planted: list[dict], drain,
+               kinds: tuple[str, ...] = BURST_KINDS) -> dict:
     """A burst imported, then its chunks drained in this process by `drain` (screen_pending or the old path)."""
     from django.utils import timezone  # noqa: PLC0415 (Django is set up by main() first)
-    chunks = import_burst(count, run, chooser, planted, dispatch=False)
+    chunks = import_burst(count, run, chooser, planted, dispatch=False, kinds=kinds)
+    meter = CpuMeter({"postgres_bench_db": _backends})
     t0, c0 = time.perf_counter(), time.process_time()
+    meter.start()
     screened = sum(drain(chunk, "created", timezone.now()) for chunk in chunks)
+    usage = meter.stop()
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     result = {"listings": screened, "seconds": round(seconds, 2), "per_second": round(screened / seconds),
-              "cpu_ms_per_listing": round(1000 * cpu / screened, 2), "statuses": outcome_counts(run)}
+              "cpu_ms_per_listing": round(1000 * cpu / screened, 2), "statuses": outcome_counts(run),
+              "cpu": _cpu(usage, screened)}
     harness.log(f"burst in this process, {name}: {result}")
     return result
 
@@ -211,16 +238,21 @@ def drain_in_worker(name: str, app_module: str, count: int, run: str, chooser: r
             t0 = time.perf_counter()
             [ids] = import_burst(size, prefix, chooser, planted, dispatch=True)
             committed = time.perf_counter()
+            meter = CpuMeter({"celery_worker": lambda: [worker.pid, *children_of(worker.pid)],
+                              "postgres_bench_db": _backends})
+            meter.start()
             deadline = committed + timeout
             waiting = size
             while waiting and time.perf_counter() < deadline:
                 time.sleep(0.05)
                 waiting = Listing.objects.filter(pk__in=ids, status="pending").count()
             seconds = time.perf_counter() - committed
+            usage = meter.stop()
             if label == "burst":
                 result = {"listings": size - waiting, "seconds": round(seconds, 2),
                           "per_second": round((size - waiting) / seconds), "import_seconds": round(committed - t0, 2),
-                          "left_pending": waiting, "statuses": outcome_counts(prefix)}
+                          "left_pending": waiting, "statuses": outcome_counts(prefix),
+                          "cpu": _cpu(usage, size - waiting)}
                 harness.log(f"burst through the celery worker, {name}: {result}")
                 return result
             harness.log(f"  warm-up of {size} in {seconds:.1f}s")
@@ -270,6 +302,12 @@ def measure(args: argparse.Namespace, env: dict) -> dict:
         with override_settings(SCREENING_ENABLED=False):
             result["burst_here"]["screening_off"] = drain_here("screening off", args.burst, run + "-bx", chooser,
                                                                planted, listings.screen_pending)
+        result["burst_here"]["chunk_path_hold_heavy"] = drain_here(
+            "chunk path, 1 in 5 held", args.burst, run + "-bh", chooser, planted, listings.screen_pending,
+            kinds=HOLD_HEAVY_KINDS)
+        result["burst_here"]["one_by_one_hold_heavy"] = drain_here(
+            "one by one, 1 in 5 held", args.burst, run + "-bg", chooser, planted, screen_pending_one_by_one,
+            kinds=HOLD_HEAVY_KINDS)
         result["uptime_after_burst_here"] = harness.uptime()
         if not args.skip_worker:
             procs = harness.Processes()
