@@ -243,9 +243,12 @@ def drain_in_worker(name: str, app_module: str, count: int, run: str, chooser: r
             meter.start()
             deadline = committed + timeout
             waiting = size
+            # Polled by the ids' range (one import: consecutive ids), not a list of 5,000: the poll's own cost
+            # (0.26 of a core with `pk IN (…)` every 50 ms) is taken from the worker on this 2-core box.
+            waiting_now = Listing.objects.filter(pk__gte=min(ids), pk__lte=max(ids), status="pending")
             while waiting and time.perf_counter() < deadline:
-                time.sleep(0.05)
-                waiting = Listing.objects.filter(pk__in=ids, status="pending").count()
+                time.sleep(0.1)
+                waiting = waiting_now.count()
             seconds = time.perf_counter() - committed
             usage = meter.stop()
             if label == "burst":

@@ -182,3 +182,12 @@ def test_screening_off_a_burst_is_published_and_no_picture_is_read(screening, en
     assert read == [] and engine.calls == [] and not Screening.objects.exists()
     assert set(Listing.objects.filter(external_id__in=["F-clean", "F-held", "F-blocked", "F-clean2"])
                .values_list("status", flat=True)) == {ListingStatus.ACTIVE}
+
+
+def test_a_chunk_claims_its_listings_rows_only_not_their_sellers(db):
+    """Chunks of one seller's catalogue run at once in the worker's processes: the claim must not lock (and with
+    SKIP LOCKED, skip listings behind) the seller's row, which the chunk in progress holds."""
+    query = listings.claim_pending([1, 2]).query
+
+    assert (query.select_for_update, query.select_for_update_skip_locked, query.select_for_update_of) == (
+        True, True, ("self",))
