@@ -274,12 +274,32 @@ def forget_fingerprints(run: str) -> None:
         cursor.execute("DELETE FROM takedowns_fingerprint WHERE id IN (SELECT id FROM gone)")
 
 
-def measure(args: argparse.Namespace, env: dict) -> dict:
+def bursts_here(count: int, run: str, chooser: random.Random, planted: list[dict]) -> dict:
+    """The bursts drained in this process: the chunk path, c905534's path, screening off, and the first two with
+    bench/screening's hold-heavy mix."""
     from benchsite.screening_oldpath import screen_pending_one_by_one  # noqa: PLC0415 (likewise)
+    from django.test.utils import override_settings  # noqa: PLC0415 (Django is set up by main() first)
+
+    from takedowns.workflow import listings  # noqa: PLC0415 (likewise)
+    found = {
+        "chunk_path": drain_here("chunk path", count, run + "-bc", chooser, planted, listings.screen_pending),
+        "one_by_one_c905534": drain_here("one by one (c905534)", count, run + "-bo", chooser, planted,
+                                         screen_pending_one_by_one),
+    }
+    with override_settings(SCREENING_ENABLED=False):
+        found["screening_off"] = drain_here("screening off", count, run + "-bx", chooser, planted,
+                                            listings.screen_pending)
+    found["chunk_path_hold_heavy"] = drain_here("chunk path, 1 in 5 held", count, run + "-bh", chooser, planted,
+                                                listings.screen_pending, kinds=HOLD_HEAVY_KINDS)
+    found["one_by_one_hold_heavy"] = drain_here("one by one, 1 in 5 held", count, run + "-bg", chooser, planted,
+                                                screen_pending_one_by_one, kinds=HOLD_HEAVY_KINDS)
+    return found
+
+
+def measure(args: argparse.Namespace, env: dict) -> dict:
     from django.utils import timezone  # noqa: PLC0415 (Django is set up by main() first)
 
     from takedowns.models import Listing  # noqa: PLC0415 (likewise)
-    from takedowns.workflow import listings  # noqa: PLC0415 (likewise)
     result: dict = {"machine": harness.machine_info(), "git_head": harness.git_head(), "uptime_start": harness.uptime(),
                     "args": vars(args), "redis": env["REDIS_URL"], "queue": env["CELERY_QUEUE"]}
     engine_bench.prepare(args, result)
@@ -296,21 +316,7 @@ def measure(args: argparse.Namespace, env: dict) -> dict:
         result["hook_mixed"] = hook_pairs(HOOK_KINDS, args.mixed_pairs, run + "-hm", chooser, planted, token)
         harness.log(f"hook, mixed kinds: {result['hook_mixed']}")
         result["uptime_after_hook"] = harness.uptime()
-        from django.test.utils import override_settings  # noqa: PLC0415 (likewise)
-        result["burst_here"] = {
-            "chunk_path": drain_here("chunk path", args.burst, run + "-bc", chooser, planted, listings.screen_pending),
-            "one_by_one_c905534": drain_here("one by one (c905534)", args.burst, run + "-bo", chooser, planted,
-                                            screen_pending_one_by_one),
-        }
-        with override_settings(SCREENING_ENABLED=False):
-            result["burst_here"]["screening_off"] = drain_here("screening off", args.burst, run + "-bx", chooser,
-                                                               planted, listings.screen_pending)
-        result["burst_here"]["chunk_path_hold_heavy"] = drain_here(
-            "chunk path, 1 in 5 held", args.burst, run + "-bh", chooser, planted, listings.screen_pending,
-            kinds=HOLD_HEAVY_KINDS)
-        result["burst_here"]["one_by_one_hold_heavy"] = drain_here(
-            "one by one, 1 in 5 held", args.burst, run + "-bg", chooser, planted, screen_pending_one_by_one,
-            kinds=HOLD_HEAVY_KINDS)
+        result["burst_here"] = bursts_here(args.burst, run, chooser, planted)
         result["uptime_after_burst_here"] = harness.uptime()
         if not args.skip_worker:
             procs = harness.Processes()
@@ -353,7 +359,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help=harness.SMOKE_HELP)
     args = parser.parse_args()
     if args.smoke:  # a database of its own, dropped after (never bench_engine)
-        args.fingerprints, args.pairs, args.mixed_pairs, args.burst = 10_000, 20, 12, 400
+        args.fingerprints, args.pairs, args.mixed_pairs, args.burst = 10_000, 24, 24, 400
         args.db = "bench_paths_smoke" if args.db == "bench_engine" else args.db
     if not 9 <= args.redis_db <= 15:
         parser.error("--redis-db: one of 9-15")
@@ -368,6 +374,9 @@ def main() -> int:
         with harness.in_process_settings(prefix):
             result = measure(args, env)
     finally:
+        if args.smoke:  # its own database, also when the run failed
+            harness.close_connections()
+            pg.drop_database(args.db)
         harness.delete_keys(prefix, redis_url)
         # This bench's own Redis database: the run's queue and its bindings, the workers' cache keys and kombu's
         # acknowledgement bookkeeping (no other consumer uses this database).
@@ -378,7 +387,8 @@ def main() -> int:
     path = harness.OUT / f"screening-paths-{time.strftime('%Y%m%d-%H%M%S')}.json"
     harness.write_json(path, result)
     harness.log(f"results: {harness.shown(path)}")
-    if not args.reuse and "load_seconds" in result:  # a database this run loaded; bench_engine kept with --reuse
+    # A database this run loaded is dropped (bench_engine is kept with --reuse; a smoke run's is dropped above).
+    if not args.reuse and not args.smoke and "load_seconds" in result:
         pg.drop_database(args.db)
     return 0 if result["ok"] else 1
 
