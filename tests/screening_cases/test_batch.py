@@ -191,3 +191,17 @@ def test_a_chunk_claims_its_listings_rows_only_not_their_sellers(db):
 
     assert (query.select_for_update, query.select_for_update_skip_locked, query.select_for_update_of) == (
         True, True, ("self",))
+
+
+def test_the_hook_with_screening_off_publishes_at_once_and_records_no_screening(client, settings, screening, engine):
+    """The operator's kill switch as a marketplace sees it: the answer is publish, the listing is live."""
+    from tests.marketplace.test_hook import TOKEN, listing, post  # noqa: PLC0415 (the hook tests' helpers)
+    settings.MARKETPLACE_HOOK_TOKEN, settings.SCREENING_ENABLED = TOKEN, False
+
+    response = post(client, listing("SHOP-OFF", title="N1ke Air"))
+
+    assert (response.status_code, response.json()) == (200, {"listing": "SHOP-OFF", "outcome": "publish",
+                                                             "case": None})
+    live = Listing.objects.get(external_id="SHOP-OFF")
+    assert live.status == ListingStatus.ACTIVE and live.published_at is not None
+    assert engine.calls == [] and not Screening.objects.exists() and not Notice.objects.exists()
