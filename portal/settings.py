@@ -162,6 +162,9 @@ try:
     # submitter fields name the marketplace itself (the address is DEFAULT_FROM_EMAIL's, never written to).
     SCREENING_CASE_NAME = env_str("SCREENING_CASE_NAME", PROVIDER_NAME)
     SCREENING_CASE_COUNTRY = env_str("SCREENING_CASE_COUNTRY", "DE")
+    # Listing screening's kill switch for an incident (issue 14): off, a new or changed listing is published as
+    # it would be without screening and no Screening row is written (workflow/screening.publish_unscreened).
+    SCREENING_ENABLED = env_bool("SCREENING_ENABLED", True)
     # The DSA Transparency Database API (Art. 24(5); takedowns/tdb_submission.py): statements are sent
     # only when both are set, e.g. https://transparency.dsa.ec.europa.eu and the platform's API token.
     TDB_API_URL = (env_str("TDB_API_URL") or "").rstrip("/")

@@ -116,6 +116,13 @@ class LocalCatalogue:
         Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.ACTIVE, published_at=published_at)
         return published_at
 
+    def publish_many(self, listings: list[Listing]) -> datetime:
+        """publish() for a chunk of a burst (workflow/screening.listings_submitted): one UPDATE."""
+        published_at = timezone.now()
+        Listing.objects.filter(pk__in=[listing.pk for listing in listings]).update(status=ListingStatus.ACTIVE,
+                                                                                  published_at=published_at)
+        return published_at
+
     def listing_picture(self, listing: Listing) -> bytes | None:
         # The demo catalogue's pictures are files under static/ (Listing.image is their path there).
         if not listing.image or "://" in listing.image:

@@ -187,21 +187,33 @@ def find_many(queries: list[tuple[list[int], int | None]], *, radius: int | None
                 for text_signature, image_hash in queries]
     least = _weights(radius)[1] if radius is not None else None
     found: list[dict[int, bool]] = [{} for _ in queries]
+    # On PostgreSQL the index query also returns each candidate's row (and its text signature when it shares a
+    # text band): one round trip per listing instead of three (bench/screening_paths.py: ~0.5-1 ms of a hook
+    # request). Elsewhere the rows and signatures are loaded after, as below.
+    rows: dict[int, tuple] = {}
+    signatures: dict[int, list[int]] = {}
+    source_list = list(sources)
     # The index query runs per listing: for a whole batch at once PostgreSQL misjudges the join's size and
     # sorts ~1,000 rows per listing on disk (EXPLAIN at 100 listings x 78 keys: 280 ms against 100 x 0.5 ms).
     for number, (text_signature, image_hash) in enumerate(queries):
         probe = _probe(text_signature, image_hash, radius, min_similarity)
         if probe:
             keys, weights = [key for key, _weight in probe], [weight for _key, weight in probe]
-            for _number, fingerprint_id, texts in _candidates(keys, [number] * len(keys), weights, least):
+            for _number, fingerprint_id, texts, *row in _candidates(keys, [number] * len(keys), weights, least,
+                                                                     source_list):
                 found[number][fingerprint_id] = texts > 0
+                if row:
+                    rows[fingerprint_id] = tuple(row[:-1])
+                    if row[-1] is not None:
+                        signatures[fingerprint_id] = json.loads(row[-1]) if isinstance(row[-1], str) else row[-1]
     wanted = {fingerprint_id for candidates in found for fingerprint_id in candidates}
     if not wanted:
         return [[] for _ in queries]
-    rows = {row[0]: row for row in _load(sorted(wanted), list(sources))}
-    signatures = _signatures(sorted({fingerprint_id for candidates in found
-                                     for fingerprint_id, by_text in candidates.items() if by_text and
-                                     fingerprint_id in rows}))
+    if connection.vendor != "postgresql":
+        rows = {row[0]: row for row in _load(sorted(wanted), source_list)}
+        signatures = _signatures(sorted({fingerprint_id for candidates in found
+                                         for fingerprint_id, by_text in candidates.items() if by_text and
+                                         fingerprint_id in rows}))
     return [_matches(text_signature, image_hash, candidates, rows, signatures, radius, min_similarity)
             for (text_signature, image_hash), candidates in zip(queries, found, strict=True)]
 
@@ -247,27 +259,37 @@ def _matches(text_signature: list[int], image_hash: int | None, candidates: dict
 # with ~100 parameters per listing bound one by one, cost more CPU than the database's work
 # (bench/screening.py). The `= ANY` keeps the index-only scan of fingerprint_key; the join to the unnested
 # arrays tells each row's weight. Other databases (the unit tests' SQLite) use the ORM, with the same rule.
+_FIELDS = ("id", "source", "right_id", "seller_id", "account_group", "listing_id", "decision_id", "image_hash")
+# The candidates with their rows (of the sources asked) and, for those sharing a text band, text signatures.
 _CANDIDATES_SQL = f"""
-SELECT %(owner)s::int, k.fingerprint_id, COUNT(*) FILTER (WHERE p.weight < 0) AS texts
+WITH c AS (
+SELECT k.fingerprint_id, COUNT(*) FILTER (WHERE p.weight < 0) AS texts
 FROM {FingerprintKey._meta.db_table} k
 JOIN unnest(%(keys)s::bigint[], %(weights)s::int[]) AS p(key, weight) ON p.key = k.key
 WHERE k.key = ANY(%(keys)s::bigint[])
 GROUP BY k.fingerprint_id
 HAVING COUNT(*) FILTER (WHERE p.weight < 0) > 0
     OR (%(least)s::int IS NOT NULL AND SUM(GREATEST(p.weight, 0)) >= %(least)s::int)
+)
+SELECT %(owner)s::int, c.fingerprint_id, c.texts, {', '.join('f.' + name for name in _FIELDS)},
+       CASE WHEN c.texts > 0 THEN f.text_signature END
+FROM c JOIN {Fingerprint._meta.db_table} f ON f.id = c.fingerprint_id
+WHERE f.source = ANY(%(sources)s::text[])
 """
-_FIELDS = ("id", "source", "right_id", "seller_id", "account_group", "listing_id", "decision_id", "image_hash")
 _LOAD_SQL = (f"SELECT {', '.join(_FIELDS)} FROM {Fingerprint._meta.db_table} "
              "WHERE id = ANY(%s::bigint[]) AND source = ANY(%s::text[])")
 _SIGNATURES_SQL = f"SELECT id, text_signature FROM {Fingerprint._meta.db_table} WHERE id = ANY(%s::bigint[])"
 
 
-def _candidates(keys: list[int], owners: list[int], weights: list[int],
-                least: int | None) -> list[tuple[int, int, int]]:
-    """(query number, fingerprint id, text bands shared) of the fingerprints worth loading."""
+def _candidates(keys: list[int], owners: list[int], weights: list[int], least: int | None,
+                sources: list[str]) -> list[tuple]:
+    """(query number, fingerprint id, text bands shared) of the fingerprints worth loading; on PostgreSQL followed
+    by the fingerprint's _FIELDS and its text signature (None unless it shares a text band), for the sources
+    asked only."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_CANDIDATES_SQL, {"owner": owners[0], "keys": keys, "weights": weights, "least": least})
+            cursor.execute(_CANDIDATES_SQL, {"owner": owners[0], "keys": keys, "weights": weights, "least": least,
+                                             "sources": sources})
             return cursor.fetchall()
     # One query of the batch (find_many loops on other databases): the weights as a CASE over the key lists.
     by_weight: dict[int, list[int]] = {}

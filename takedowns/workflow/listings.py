@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
 from takedowns import dispatch
@@ -69,7 +70,7 @@ def submit_listing(seller: Seller, fields: ListingFields, now: datetime, externa
     them (else the adapter reads them). Raises ListingLocked for a listing that may not change now."""
     with transaction.atomic():
         listing, trigger = _write_pending(seller, fields, external_id)
-        if picture is None:
+        if picture is None and settings.SCREENING_ENABLED:  # off: nothing reads the picture
             picture = get_marketplace().listing_picture(listing)
         return screening.listing_submitted(listing, trigger, now, picture=picture)
 
@@ -186,20 +187,33 @@ def screen_pending(listing_ids: list[int], trigger: str, now: datetime) -> int:
     the whole chunk PENDING for the task's retry. Returns how many it screened."""
     marketplace = get_marketplace()
     # A seller's catalogue reuses pictures: each read once per chunk (by its path; a listing without one is
-    # asked for its own).
+    # asked for its own). Screening off: no picture is read.
     pictures: dict[str, bytes | None] = {}
     with transaction.atomic():
-        claimed = list(Listing.objects.select_for_update(skip_locked=True).select_related("seller")
-                       .filter(pk__in=listing_ids, status=ListingStatus.PENDING).order_by("pk"))
+        claimed = list(claim_pending(listing_ids))
+        items: list[tuple[Listing, bytes | None]] = []
         for listing in claimed:
-            if not listing.image:
+            if not settings.SCREENING_ENABLED:
+                picture = None
+            elif not listing.image:
                 picture = marketplace.listing_picture(listing)
             elif listing.image in pictures:
                 picture = pictures[listing.image]
             else:
                 picture = pictures[listing.image] = marketplace.listing_picture(listing)
-            screening.listing_submitted(listing, trigger, now, picture=picture)
+            items.append((listing, picture))
+        # The chunk at once (screening.listings_submitted: the same outcome per listing as listing_submitted's).
+        screening.listings_submitted(items, trigger, now)
     return len(claimed)
+
+
+def claim_pending(listing_ids: list[int]) -> "QuerySet[Listing]":
+    """The chunk's listings still PENDING, locked for this transaction; rows another run holds are skipped. Only
+    the listing rows are locked (OF self), not their sellers': a seller's catalogue comes in several chunks, and
+    with the seller's row locked by the chunk in progress, a concurrent worker's chunk of the same seller would
+    skip every one of its listings and leave them PENDING (bench/screening_paths.py found it)."""
+    return (Listing.objects.select_for_update(skip_locked=True, of=("self",)).select_related("seller")
+            .filter(pk__in=listing_ids, status=ListingStatus.PENDING).order_by("pk"))
 
 
 # --- Sales, as the marketplace reports them (the report's "removed before the first sale"). ---

@@ -17,6 +17,7 @@ no e-mail is ever written to its submitter address (emails.make_message refuses)
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from email.utils import parseaddr
 
@@ -69,6 +70,9 @@ SYSTEM_USERNAME = "screening"
 
 # A listing in these states is down by a decision; screening it again changes nothing.
 STAYS_DOWN = (ListingStatus.REMOVED, ListingStatus.BLOCKED)
+# A listing in these states that screening publishes goes live with nothing else to do (no case open): the
+# chunk path of a burst records and publishes them all at once.
+PUBLISHED_IN_BULK = (ListingStatus.PENDING, ListingStatus.ACTIVE)
 
 # What a rule's hit says the listing does, as an infringement reason of a trademark (the rights screening
 # protects): a disguised or unauthorised brand is its misuse; a fake price, the genuine picture or a
@@ -87,10 +91,62 @@ def listing_submitted(listing: Listing, trigger: str, now: datetime, picture: by
     """Screen a new or changed listing and carry out the outcome (see the module docstring). A listing
     held with its case still open is not given a second case: the new screening joins the open one, and
     the listing stays held (even on a clean verdict) until the reviewer decides, unless the change makes it
-    a stay-down match, whose block decides that case. A listing taken down stays down."""
-    verdict = engine.screen(listing, picture)
+    a stay-down match, whose block decides that case. A listing taken down stays down.
+
+    With SCREENING_ENABLED off (an operator's kill switch for an incident), see publish_unscreened."""
+    if not settings.SCREENING_ENABLED:
+        return publish_unscreened(listing, trigger, now)
+    return _carry_out(listing, trigger, engine.screen(listing, picture), now)
+
+
+def listings_submitted(items: Sequence[tuple[Listing, bytes | None]], trigger: str, now: datetime) -> list[Screening]:
+    """listing_submitted for each (listing, picture) of a chunk of a burst (workflow/listings.screen_pending),
+    with the same outcome, rows and events per listing, in one transaction (the caller's, or its own): the
+    verdicts from engine.screen_many (each lookup once per chunk); the listings a verdict publishes that are
+    pending or live (nearly all of a burst) recorded with one INSERT of their Screening rows, one of their hits
+    and one publish of them all (the adapter's publish_many when it has one); every other listing (a hold, a
+    block, a listing held or taken down meanwhile) through listing_submitted's own steps, one by one. The
+    Screening rows come back in the order of `items`. The chunk's verdicts are taken together, before any is
+    carried out: a block in the chunk fingerprints its listing too late for the chunk's other listings (which
+    match the removal it repeated all the same)."""
+    if not settings.SCREENING_ENABLED:
+        return [publish_unscreened(listing, trigger, now) for listing, _picture in items]
+    ids = [listing.pk for listing, _picture in items]
+    if len(set(ids)) != len(ids):  # a listing twice in one chunk: its second screening must see the first's
+        return [listing_submitted(listing, trigger, now, picture) for listing, picture in items]
+    verdicts = engine.screen_many(list(items))
     with transaction.atomic():
-        listing = Listing.objects.select_for_update().select_related("seller").get(pk=listing.pk)
+        # The listings locked, not their sellers (a seller's catalogue is screened by concurrent chunks).
+        current = Listing.objects.select_for_update(of=("self",)).select_related("seller").in_bulk(ids)
+        batch = [(current[pk], verdict) for pk, verdict in zip(ids, verdicts, strict=True)
+                 if pk in current and verdict.outcome == ScreeningOutcome.PUBLISH
+                 and current[pk].status in PUBLISHED_IN_BULK]
+        recorded = dict(zip([listing.pk for listing, _verdict in batch], _record_many(batch, trigger, now),
+                            strict=True))
+        _publish_many([listing for listing, _verdict in batch])
+        return [recorded[pk] if pk in recorded else _carry_out(listing, trigger, verdict, now)
+                for pk, (listing, _picture), verdict in zip(ids, items, verdicts, strict=True)]
+
+
+def publish_unscreened(listing: Listing, trigger: str, now: datetime) -> Screening:
+    """SCREENING_ENABLED off: a pending or live listing is published as it would be without screening, and no
+    Screening row is written (the Screening returned is unsaved: pk None, outcome publish, no case); a listing
+    held or taken down stays as it is (outcome hold or block in the unsaved row), as a change cannot free it."""
+    with transaction.atomic():
+        listing = Listing.objects.select_for_update().get(pk=listing.pk)
+        if listing.status in PUBLISHED_IN_BULK:
+            get_marketplace().publish(listing)
+            outcome = ScreeningOutcome.PUBLISH
+        else:
+            outcome = ScreeningOutcome.HOLD if listing.status == ListingStatus.HELD else ScreeningOutcome.BLOCK
+    return Screening(listing=listing, trigger=trigger, outcome=outcome, screened_at=now)
+
+
+def _carry_out(listing: Listing, trigger: str, verdict: "engine.Verdict", now: datetime) -> Screening:
+    with transaction.atomic():
+        # The listing's row locked, not its seller's: concurrent chunks of one seller's catalogue (a burst in the
+        # worker) would otherwise wait for each other on every hold.
+        listing = Listing.objects.select_for_update(of=("self",)).select_related("seller").get(pk=listing.pk)
         if listing.status in STAYS_DOWN:
             # Editing a listing that was taken down does not bring it back (only a restore or an appeal does):
             # the screening is recorded, nothing else changes.
@@ -115,6 +171,33 @@ def listing_submitted(listing: Listing, trigger: str, now: datetime, picture: by
         else:
             _block(case, listing, screening, verdict, now)
     return screening
+
+
+def _record_many(batch: list[tuple[Listing, "engine.Verdict"]], trigger: str, now: datetime) -> list[Screening]:
+    """_record for each (listing, verdict) of a chunk that publishes: one INSERT of the Screening rows (their
+    ids come back), one of all their hits."""
+    screenings = Screening.objects.bulk_create([
+        Screening(listing=listing, trigger=trigger, outcome=verdict.outcome, case=None, screened_at=now,
+                  image_hash=verdict.image_hash) for listing, verdict in batch])
+    ScreeningHit.objects.bulk_create([
+        ScreeningHit(screening=screening, rule=hit.rule, outcome=hit.outcome, right_id=hit.right_id, term=hit.term,
+                     field=hit.field, fingerprint_id=hit.fingerprint_id, measure=hit.measure)
+        for screening, (_listing, verdict) in zip(screenings, batch, strict=True) for hit in verdict.hits])
+    return screenings
+
+
+def _publish_many(published: list[Listing]) -> None:
+    """The marketplace's publish of each listing: at once when its adapter can (LocalCatalogue.publish_many:
+    one UPDATE), else one by one."""
+    if not published:
+        return
+    marketplace = get_marketplace()
+    publish_many = getattr(marketplace, "publish_many", None)
+    if publish_many is not None:
+        publish_many(published)
+        return
+    for listing in published:
+        marketplace.publish(listing)
 
 
 def _record(listing: Listing, trigger: str, verdict: "engine.Verdict", case: Notice | None, now: datetime) -> Screening:

@@ -43,12 +43,16 @@ class FakeScreening:
             ScreeningHit.objects.create(screening=screening, rule=RULE[outcome], outcome=outcome)
         return screening
 
+    def listings_submitted(self, items, trigger: str, now: datetime):
+        return [self.listing_submitted(listing, trigger, now, picture) for listing, picture in items]
+
 
 @pytest.fixture
 def fake_screening(monkeypatch):
     fake = FakeScreening()
     module = types.ModuleType("takedowns.workflow.screening")
     module.listing_submitted = fake.listing_submitted  # type: ignore[attr-defined]
+    module.listings_submitted = fake.listings_submitted  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "takedowns.workflow.screening", module)
     monkeypatch.setattr(takedowns.workflow, "screening", module, raising=False)
     # After the merge workflow/listings.py imports the module by name: the stand-in replaces it there too.

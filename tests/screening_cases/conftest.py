@@ -21,17 +21,24 @@ class FakeEngine:
 
     def __init__(self) -> None:
         self.verdict = Verdict("publish", (), None)
+        self.by_listing: dict[str, Verdict] = {}  # a verdict of its own for a listing (by external id)
         self.calls: list[tuple[str, bytes | None]] = []
+        self.batches: list[list[str]] = []
 
     def screen(self, listing, picture):
         self.calls.append((listing.external_id, picture))
-        return self.verdict
+        return self.by_listing.get(listing.external_id, self.verdict)
+
+    def screen_many(self, items):
+        self.batches.append([listing.external_id for listing, _picture in items])
+        return [self.screen(listing, picture) for listing, picture in items]
 
 
 @pytest.fixture
 def engine(monkeypatch):
     fake = FakeEngine()
     monkeypatch.setattr(engine_module, "screen", fake.screen)
+    monkeypatch.setattr(engine_module, "screen_many", fake.screen_many)
     return fake
 
 
