@@ -42,6 +42,7 @@ from portal import settings as portal_settings
 from portal.celery import app as celery_app
 from takedowns import tasks
 from takedowns.models import OutboundEmail, ReasonCode
+from takedowns.screening import engine
 from takedowns.workflow import clocks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -144,6 +145,15 @@ def reason_codes(db) -> dict:
     here by the migration's own (idempotent) function."""
     importlib.import_module("takedowns.migrations.0002_reason_codes").add_reason_codes(django_apps, None)
     return {code.code: code for code in ReasonCode.objects.all()}
+
+
+@pytest.fixture
+def screening_rules(db) -> None:
+    """Listing screening's rules as migration 0030 writes them (issue 14), for the same reason as reason_codes:
+    written again by the migration's own (idempotent) function, and this process's cached rules and term
+    automaton dropped, so that screening reads this test's rows."""
+    importlib.import_module("takedowns.migrations.0030_proactive_protection").create_defaults(django_apps, None)
+    engine.forget()
 
 
 # Each phase's report ("setup", "call", "teardown"), kept by pytest_runtest_makereport below.

@@ -1261,8 +1261,8 @@ def sell(page, site: str, seller: str, title: str, price: str, picture: str) -> 
 
 
 def test_a_registered_right_holds_a_disguised_listing_a_reviewer_removes_it_and_its_relisting_is_blocked(
-        live_server, transactional_db, catalogue, reviewers, lead, mailoutbox, page, reviewer_page, page_checks,
-        browser_problems):
+        live_server, transactional_db, catalogue, reviewers, lead, screening_rules, mailoutbox, page, reviewer_page,
+        page_checks, browser_problems):
     """Issue 14's "Done when": a rights holder registers a right without an account and confirms it from the
     e-mail; a lead verifies it; a seller's new listing with the brand disguised is held before it goes live, a
     clean one is published; a reviewer removes the held one from the Screening queue; the seller lists it again
