@@ -1363,6 +1363,7 @@ def test_a_registered_right_holds_a_disguised_listing_a_reviewer_removes_it_and_
     shots("holder-private-page")
 
     # The figures count a proactive removal and a stay-down block.
+    ClockRollupMark.objects.get_or_create(pk=1)  # migration 0010's row, flushed by an earlier test
     reviewer_page.goto(f"{site}/review/dashboard/")
     figures = reviewer_page.locator("#own-initiative")
     expect(figures.locator("[data-figure=proactive] td")).to_have_text("2")
