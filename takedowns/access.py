@@ -85,38 +85,25 @@ def token_matches(stored: str, given: str) -> bool:
 
 # --- Private links. Each decorator turns the URL's id and token into the object, or a 404. ---
 
-def _notice_link(field: str) -> Callable[[View], View]:
+def _private_link(model: type[Notice] | type[Right], field: str, missing: str) -> Callable[[View], View]:
+    """A notice's or a right's registration's private link (by reference and token): the view gets the row."""
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, reference: str, token: str, **kwargs: Any) -> HttpResponseBase:
-            notice = Notice.objects.filter(reference=reference).first()
-            if notice is None or not token_matches(getattr(notice, field), token):
-                raise Http404("No such notice.")
-            return view(request, notice, **kwargs)
+            found = model.objects.filter(reference=reference).first()
+            if found is None or not token_matches(getattr(found, field), token):
+                raise Http404(missing)
+            return view(request, found, **kwargs)
         return _labelled(wrapper, TOKEN)
     return decorator
 
 
 # The submitter's tracking page and everything done on it; the link in the confirmation e-mail.
-tracking_link = _notice_link("tracking_token")
-confirmation_link = _notice_link("confirmation_token")
-
-
-def _right_link(field: str) -> Callable[[View], View]:
-    """A right's registration (issue 14): its private page, and the link in its confirmation e-mail."""
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, reference: str, token: str, **kwargs: Any) -> HttpResponseBase:
-            right = Right.objects.filter(reference=reference).first()
-            if right is None or not token_matches(getattr(right, field), token):
-                raise Http404("No such registration.")
-            return view(request, right, **kwargs)
-        return _labelled(wrapper, TOKEN)
-    return decorator
-
-
-right_tracking_link = _right_link("tracking_token")
-right_confirmation_link = _right_link("confirmation_token")
+tracking_link = _private_link(Notice, "tracking_token", "No such notice.")
+confirmation_link = _private_link(Notice, "confirmation_token", "No such notice.")
+# A right's registration (issue 14): its private page, and the link in its confirmation e-mail.
+right_tracking_link = _private_link(Right, "tracking_token", "No such registration.")
+right_confirmation_link = _private_link(Right, "confirmation_token", "No such registration.")
 
 
 def removal_link(view: View) -> View:
