@@ -464,3 +464,56 @@ class ScreeningRuleCode(models.TextChoices):
 class FingerprintSource(models.TextChoices):
     REMOVAL = "removal", _("Removed listing")
     REFERENCE = "reference", _("Picture of the genuine product")
+
+
+# --- Professional notifiers (issue 15): organisations, their API keys, webhooks and CSV uploads. ---
+
+class OrganisationStatus(models.TextChoices):
+    """An organisation that files without a portal account: an address at its e-mail domain confirms it,
+    then a lead verifies it. Only a verified organisation's notices are exempt from e-mail confirmation."""
+    UNCONFIRMED = "unconfirmed", _("Waiting for e-mail confirmation")
+    PENDING = "pending", _("Confirmed, waiting for verification")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Not verified")
+    SUSPENDED = "suspended", _("Suspended by the marketplace")
+    EXPIRED = "expired", _("Expired without confirmation")
+
+
+class OrganisationEventKind(models.TextChoices):
+    REGISTERED = "registered", _("Organisation registered")
+    CONFIRMED = "confirmed", _("E-mail address confirmed")
+    VERIFIED = "verified", _("Verified by the marketplace")
+    REJECTED = "rejected", _("Not verified by the marketplace")
+    SUSPENDED = "suspended", _("Suspended by the marketplace")
+    EXPIRED = "expired", _("Expired without confirmation")
+    KEY_CREATED = "key_created", _("API key created")
+    KEY_ROTATED = "key_rotated", _("API key rotated")
+    KEY_REVOKED = "key_revoked", _("API key revoked")
+    ENDPOINT_ADDED = "endpoint_added", _("Webhook endpoint added")
+    ENDPOINT_SECRET_ROTATED = "endpoint_rotated", _("Webhook secret rotated")
+    ENDPOINT_REMOVED = "endpoint_removed", _("Webhook endpoint removed")
+    UPLOAD_FILED = "upload_filed", _("CSV upload filed")
+
+
+class ApiScope(models.TextChoices):
+    """What an API key may do: file (and act on its notices: withdraw, answer, appeal, upload evidence) or read."""
+    FILE = "file", _("File notices and act on them")
+    READ = "read", _("Read notices")
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be delivered")
+    DELIVERING = "delivering", _("Being delivered")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Given up after a day of retries")
+
+
+class UploadStatus(models.TextChoices):
+    """A CSV upload's life: validated row by row in the worker, then (only when every row is valid and the
+    uploader asked for it) filed as one or several notices."""
+    VALIDATING = "validating", _("Checking the rows")
+    INVALID = "invalid", _("Rows to correct")
+    VALID = "valid", _("Ready to file")
+    FILING = "filing", _("Filing")
+    FILED = "filed", _("Filed")
+    FAILED = "failed", _("Could not be processed")

@@ -42,6 +42,8 @@ from takedowns.enums import (
     NotifierProposalStatus,
     NotifierScope,
     OrderType,
+    OrganisationEventKind,
+    OrganisationStatus,
     PenaltyLevel,
     RightEventKind,
     RightStatus,
@@ -56,6 +58,8 @@ from takedowns.enums import (
     SubmitterTrust,
     TdbStatementKind,
     TdbSubmissionStatus,
+    UploadStatus,
+    WebhookDeliveryStatus,
 )
 
 
@@ -320,6 +324,11 @@ class Notice(models.Model):
     right_office = models.CharField(max_length=80)
     right_owner = models.CharField(max_length=200)
     verified_right = models.ForeignKey(Right, null=True, blank=True, on_delete=models.SET_NULL)
+    # A professional notifier's notice (issue 15): the organisation whose API key or CSV upload filed it, and the
+    # key (rate limits are counted per key). Its webhooks report the notice's changes; a key reads only these.
+    organisation = models.ForeignKey("Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="notices", db_index=False)
+    api_key = models.ForeignKey("ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     description = models.TextField()
     good_faith_statement = models.BooleanField()
@@ -395,6 +404,9 @@ class Notice(models.Model):
                          name="notice_pending_by_email"),
             models.Index(fields=["submitter", "-confirmed_at"], name="notice_submitter_confirmed",
                          condition=models.Q(confirmed_at__isnull=False)),
+            # The API's list of an organisation's notices, newest first, and its keyset (issue 15).
+            models.Index(fields=["organisation", "-id"], name="notice_organisation",
+                         condition=models.Q(organisation__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -499,6 +511,9 @@ class Evidence(models.Model):
                                      related_name="files")
     # Set for files sent with a right's registration: its certificate, pictures of the genuine product.
     right = models.ForeignKey(Right, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    # Set for files an organisation uploaded through the API (issue 15): a notice may name them by SHA-256.
+    organisation = models.ForeignKey("Organisation", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="evidence", db_index=False)
     submission_key = models.UUIDField(db_index=True)
     kind = models.CharField(max_length=32, choices=EvidenceKind.choices)
     file = models.FileField(upload_to="%Y/%m/")
@@ -509,6 +524,11 @@ class Evidence(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
     # Not a column: "image", "pdf" or "" (no inline preview) on the review page (selectors.notices.preview_kind).
     preview: str
+
+    class Meta:
+        # An organisation's earlier upload named by its SHA-256 in a notice filed through the API.
+        indexes = [models.Index(fields=["organisation", "sha256"], name="evidence_organisation_sha256",
+                                condition=models.Q(organisation__isnull=False))]
 
     def __str__(self) -> str:
         return self.original_name
@@ -720,6 +740,9 @@ class OutboundEmail(models.Model):
     notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
     # Set for the e-mails of a right's registration (its private page shows them).
     right = models.ForeignKey(Right, null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
+    # Set for the e-mails of an organisation's registration (issue 15; its private page shows them).
+    organisation = models.ForeignKey("Organisation", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="emails", db_index=False)
     kind = models.CharField(max_length=40)
     to = models.EmailField()
     subject = models.CharField(max_length=300)
@@ -747,7 +770,9 @@ class OutboundEmail(models.Model):
         indexes = [models.Index(fields=["status", "created_at"], name="email_status_created"),
                    # Retention deletes mail attached to no notice (to sellers, to staff) by age.
                    models.Index(fields=["created_at"], name="email_unattached_created",
-                                condition=models.Q(notice__isnull=True))]
+                                condition=models.Q(notice__isnull=True)),
+                   models.Index(fields=["organisation", "created_at"], name="email_organisation",
+                                condition=models.Q(organisation__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to}"
@@ -1509,3 +1534,228 @@ class Referral(ImmutableRow):
 
     def __str__(self) -> str:
         return self.reference
+
+
+# --- Professional notifiers (issue 15): workflow/organisations.py writes Organisation, OrganisationEvent, ApiKey
+# and WebhookEndpoint; webhooks.py writes WebhookEvent, WebhookDelivery and WebhookAttempt; the API's filing
+# writes IdempotencyKey; workflow/uploads.py writes CsvUpload. ---
+
+class Organisation(models.Model):
+    """A professional notifier (a brand-protection vendor, a law firm, a large brand) that files without a
+    portal account: it proves an e-mail domain (a confirmation to an address there), a lead verifies it, and it
+    manages its API keys, webhook endpoints and CSV uploads from a private link."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    # The e-mail domain it proved, lower case ("brandguard.example"): its notices' submitter addresses are there.
+    domain = models.CharField(max_length=253)
+    contact_name = models.CharField(max_length=200)
+    contact_email = models.EmailField(help_text="An address at the domain: confirmations and notices go there.")
+    country = CountryField()
+    role = models.CharField(max_length=16, choices=SubmitterRole.choices)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
+    status = models.CharField(max_length=12, choices=OrganisationStatus.choices, default=OrganisationStatus.UNCONFIRMED)
+    # The registration form's one-time key: a resent POST finds the organisation it made.
+    submission_key = models.UUIDField(unique=True)
+    # The private link (never shown in staff tools) and the confirmation link's secret.
+    tracking_token = models.CharField(max_length=64)
+    confirmation_token = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(help_text="Unconfirmed by then, the registration expires.")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    rejection_reason = models.TextField(blank=True, default="", db_default="")
+
+    class Meta:
+        constraints = [
+            # One verified organisation per domain: a second registration of it waits for a lead.
+            models.UniqueConstraint(fields=["domain"], name="unique_verified_domain",
+                                    condition=models.Q(status=OrganisationStatus.VERIFIED)),
+        ]
+        indexes = [models.Index(fields=["status", "confirmed_at"], name="organisation_status_confirmed")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.domain})"
+
+    def tracking_path(self) -> str:
+        return reverse("takedowns:organisation_page", args=[self.reference, self.tracking_token])
+
+    def confirmation_path(self) -> str:
+        return reverse("takedowns:organisation_confirm", args=[self.reference, self.confirmation_token])
+
+
+class OrganisationEvent(ImmutableRow):
+    """What happened to an organisation's registration, keys and endpoints (its private page shows them)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=OrganisationEventKind.choices)
+    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["organisation", "created_at"], name="organisation_event_time")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.kind}"
+
+
+class ApiKey(models.Model):
+    """An organisation's API key. The key itself is shown once, when it is made; only its SHA-256 is kept
+    (a key is 256 random bits, so a fast hash is safe). `prefix` is the key's public start, by which a request's
+    key is found and the private page names it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=24, unique=True)
+    key_hash = models.CharField(max_length=64)
+    # ApiScope values: "file" (file notices and act on them), "read".
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set on a key that was rotated: it keeps working until then, so the client can switch without downtime.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+
+class WebhookEndpoint(models.Model):
+    """Where an organisation's webhooks go. The secret signs every delivery (HMAC-SHA256); during a rotation the
+    previous secret signs too, until previous_secret_expires_at."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=64)
+    previous_secret = models.CharField(max_length=64, blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookEvent(ImmutableRow):
+    """One change of an organisation's notice or listing, as its webhooks report it: written in the transaction
+    of the change (an outbox), with the id receivers de-duplicate by."""
+
+    event_id = models.UUIDField(unique=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhook_events",
+                                     db_index=False)
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The case event it reports (None for a test ping).
+    source = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "-created_at"], name="webhook_event_organisation")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.event_id}"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint: delivered at least once, retried with back-off for a day. Claimed with a
+    conditional UPDATE (status, claimed_at) like an outbound e-mail; next_attempt_at is the due column."""
+
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=12, choices=WebhookDeliveryStatus.choices,
+                              default=WebhookDeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "endpoint"], name="unique_webhook_delivery")]
+        indexes = [
+            # The sweep's "due and not done": only waiting rows are in it.
+            models.Index(fields=["next_attempt_at"], name="webhook_delivery_due",
+                         condition=models.Q(status__in=[WebhookDeliveryStatus.PENDING,
+                                                        WebhookDeliveryStatus.DELIVERING])),
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_endpoint"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} -> {self.endpoint_id} ({self.status})"
+
+
+class WebhookAttempt(ImmutableRow):
+    """One attempt to deliver, as the private page lists it: when, how long, the receiver's answer or the error."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_rows")
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["delivery", "started_at"], name="webhook_attempt_delivery")]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} at {self.started_at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"
+
+
+class IdempotencyKey(models.Model):
+    """An API request's Idempotency-Key: a retried request with the same key and body gets the first answer
+    (the same notice), never a second notice; the same key with another body is refused. Kept a day."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=255)
+    # SHA-256 of the request (method, path, body): what "the same request" means.
+    request_hash = models.CharField(max_length=64)
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "key"], name="unique_idempotency_key")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}:{self.key}"
+
+
+class CsvUpload(models.Model):
+    """A CSV file of reported listings uploaded on an organisation's private page: kept as sent, checked row by
+    row in the worker (progress in rows_checked), and filed as one or several notices only when every row is
+    valid (rows_filed, notices). `errors`: every bad row, [{"row", "field", "message"}]."""
+
+    public_id = models.UUIDField(unique=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="uploads")
+    file = models.FileField(upload_to="uploads/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    # What the uploader typed on the page beside the file (the notice fields the rows do not carry).
+    fields = models.JSONField(default=dict)
+    status = models.CharField(max_length=12, choices=UploadStatus.choices, default=UploadStatus.VALIDATING)
+    row_count = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_filed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list)
+    # The references of the notices it filed.
+    notices = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "-created_at"], name="upload_organisation")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"
+

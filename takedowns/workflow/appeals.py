@@ -50,6 +50,7 @@ from takedowns.workflow.base import (
     make_event,
     release_load,
     reviewer_actor,
+    save_events,
 )
 from takedowns.workflow.review import settle
 
@@ -106,7 +107,7 @@ def file_appeal(*, decision: Decision | None = None, penalty: Penalty | None = N
         events = [filed]
         clock = clocks.start_clock(ClockKind.APPEAL_DECISION, notice, now, reasons=[item.reason] if item else [],
                                    item=item, appeal=appeal, events=events)
-        Event.objects.bulk_create(events)
+        save_events(events)
         appeal.decision, appeal.penalty = decision, penalty
         emails.appeal_received(appeal, clock.due_at)
     return appeal
@@ -150,10 +151,10 @@ def decide_appeal(appeal: Appeal, reviewer: Reviewer, outcome: str, reasons: str
         events = [decided]
         clocks.stop_clock(ClockKind.APPEAL_DECISION, now, appeal=appeal, events=events)
         if outcome == AppealStatus.UPHELD:
-            Event.objects.bulk_create(events)
+            save_events(events)
         elif isinstance(against, Penalty):
             enforcement.reverse_strike(against.strike, now, "the measure was reversed on appeal", events)
-            Event.objects.bulk_create(events)
+            save_events(events)
         elif against.outcome == DecisionOutcome.REMOVE:
             _restore(against, notice, actor, now, events)
         else:
@@ -177,7 +178,7 @@ def _restore(decision: Decision, notice: Notice, actor: Actor, now: datetime, ev
     if notice.submitter_id:
         Submitter.objects.filter(pk=notice.submitter_id, removed_items__gt=0).update(
             removed_items=F("removed_items") - 1)
-    Event.objects.bulk_create(events)
+    save_events(events)
 
 
 def _reopen(appeal: Appeal, decision: Decision, notice: Notice, reviewer: Reviewer, actor: Actor, now: datetime,

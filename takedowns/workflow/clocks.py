@@ -29,7 +29,7 @@ from django.db.models import F
 from takedowns import emails, sla
 from takedowns.enums import LEAD_GROUP, OPEN_NOTICE_STATUSES, ClockKind, EventKind, SubmitterTrust
 from takedowns.models import Event, Notice, SlaClock, SlaPolicy
-from takedowns.workflow.base import SYSTEM, make_event
+from takedowns.workflow.base import SYSTEM, make_event, save_events
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ def _clock_event(clock: SlaClock, kind: str, now: datetime, **details) -> Event:
 def _save(events: list[Event] | None, event: Event) -> None:
     """Append to the caller's batch (written with its other events in one INSERT), or save now."""
     if events is None:
-        event.save()
+        save_events([event])
     else:
         events.append(event)
 
@@ -307,7 +307,7 @@ def process_due(now: datetime, limit: int = 500) -> tuple[int, int]:
                                            breached_at=None).update(warned_at=now):
                 continue
             clock = SlaClock.objects.select_related("notice__assigned_to__user").get(pk=clock_id)
-            _clock_event(clock, EventKind.CLOCK_WARNED, now).save()
+            save_events([_clock_event(clock, EventKind.CLOCK_WARNED, now)])
             emails.clock_warning(clock, _responsible(clock), now)
             warned += 1
     to_breach = SlaClock.objects.filter(stopped_at=None, paused_at=None, breached_at=None,
@@ -318,7 +318,7 @@ def process_due(now: datetime, limit: int = 500) -> tuple[int, int]:
                                            breached_at=None).update(breached_at=now):
                 continue
             clock = SlaClock.objects.select_related("notice__assigned_to__user").get(pk=clock_id)
-            _clock_event(clock, EventKind.CLOCK_BREACHED, now).save()
+            save_events([_clock_event(clock, EventKind.CLOCK_BREACHED, now)])
             _escalate(clock, now)
             breached += 1
     return warned, breached

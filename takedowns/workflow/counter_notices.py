@@ -45,7 +45,16 @@ from takedowns.enums import (
 )
 from takedowns.models import CounterNotice, CounterNoticeFiling, Decision, Event, Notice, Reviewer
 from takedowns.workflow import clocks, enforcement
-from takedowns.workflow.base import SELLER, SUBMITTER, SYSTEM, Actor, TransitionNotAllowed, make_event, reviewer_actor
+from takedowns.workflow.base import (
+    SELLER,
+    SUBMITTER,
+    SYSTEM,
+    Actor,
+    TransitionNotAllowed,
+    make_event,
+    reviewer_actor,
+    save_events,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +151,7 @@ def file_counter_notice(decision: Decision, fields: dict, now: datetime) -> Coun
         item = decision.item
         clocks.start_clock(ClockKind.COUNTER_NOTICE_CHECK, item.notice, now, reasons=[item.reason], item=item,
                            counter_notice=counter_notice, events=events)
-        Event.objects.bulk_create(events)
+        save_events(events)
         emails.counter_notice_filed(counter_notice, now)
     return counter_notice
 
@@ -179,7 +188,7 @@ def mark_incomplete(counter_notice: CounterNotice, reviewer: Reviewer, reason: s
                                         now, from_status=CounterNoticeStatus.FILED,
                                         to_status=CounterNoticeStatus.INCOMPLETE, reason=reason)]
         clocks.stop_clock(ClockKind.COUNTER_NOTICE_CHECK, now, counter_notice=counter_notice, events=events)
-        Event.objects.bulk_create(events)
+        save_events(events)
         emails.counter_notice_incomplete(counter_notice, now)
     return counter_notice
 
@@ -222,7 +231,7 @@ def accept_counter_notice(counter_notice: CounterNotice, reviewer: Reviewer, now
         clocks.start_clock(ClockKind.COUNTER_NOTICE_RESTORE, item.notice, received_at, reasons=[item.reason],
                            item=item, counter_notice=counter_notice, due_at=legal.latest_restore_at(received_at, due),
                            events=events, now=now)
-        Event.objects.bulk_create(events)
+        save_events(events)
         emails.counter_notice_copy(counter_notice, now)
         emails.counter_notice_accepted(counter_notice, now)
         if plan.rule == legal.RESTORE_MISSED:
@@ -252,7 +261,7 @@ def report_lawsuit(notice: Notice, counter_notice: CounterNotice, details: str, 
                                         from_status=CounterNoticeStatus.WAITING,
                                         to_status=CounterNoticeStatus.LAWSUIT, details=details)]
         clocks.stop_clock(ClockKind.COUNTER_NOTICE_RESTORE, now, counter_notice=counter_notice, events=events)
-        Event.objects.bulk_create(events)
+        save_events(events)
         emails.counter_notice_lawsuit_received(counter_notice, now)
         emails.counter_notice_lawsuit_seller(counter_notice, now)
         emails.counter_notice_lawsuit_staff(counter_notice, _staff(counter_notice), now)
@@ -313,6 +322,6 @@ def _restore(counter_notice: CounterNotice, now: datetime) -> None:
         clocks.stop_clock(ClockKind.COUNTER_NOTICE_RESTORE, now, cancelled=True, counter_notice=counter_notice)
         return
     clocks.stop_clock(ClockKind.COUNTER_NOTICE_RESTORE, now, counter_notice=counter_notice, events=events)
-    Event.objects.bulk_create(events)
+    save_events(events)
     emails.counter_notice_restored_seller(counter_notice, now)
     emails.counter_notice_restored_rights_holder(counter_notice, now)

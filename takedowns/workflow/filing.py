@@ -12,8 +12,16 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from takedowns import dispatch, emails, evidence, limits
-from takedowns.enums import OPEN_NOTICE_STATUSES, ClockKind, EventKind, ItemState, NoticeStatus, reason_mask
-from takedowns.models import Notice, NoticeItem, Submitter
+from takedowns.enums import (
+    OPEN_NOTICE_STATUSES,
+    ClockKind,
+    EventKind,
+    ItemState,
+    NoticeStatus,
+    OrganisationStatus,
+    reason_mask,
+)
+from takedowns.models import ApiKey, Notice, NoticeItem, Organisation, Submitter
 from takedowns.trust import submitter_trust
 from takedowns.workflow import clocks, notifier_misuse
 from takedowns.workflow.base import SUBMITTER, SYSTEM, TransitionNotAllowed, change_status, record_event, release_load
@@ -56,13 +64,15 @@ class ConfirmationsWaiting(Exception):
 
 
 def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UUID, now: datetime,
-                with_evidence: bool = True) -> tuple[Notice, bool]:
+                with_evidence: bool = True, confirmation: bool = True) -> tuple[Notice, bool]:
     """Create an unconfirmed notice and send the confirmation e-mail.
 
     `fields` are Notice model fields from the form. Returns (notice, created); a second call
     with the same submission key (a double click, a resent POST) returns the first notice.
     `with_evidence=False` says no file was uploaded under the key, which saves a query. Raises
     ConfirmationsWaiting when the address may be sent no more confirmation e-mails (limits.py).
+    `confirmation=False`: no confirmation e-mail (nor its limit), for a caller that confirms the notice in the
+    same transaction (file_for_organisation).
     """
     notice = Notice(
         **fields,
@@ -78,7 +88,7 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
             # The notice is the transaction's first write, so a clash rolls back the whole
             # transaction and the loop starts a new one: no savepoint (two round trips) needed.
             with transaction.atomic():
-                filed = _place_for_confirmation(notice, now)
+                filed = _place_for_confirmation(notice, now) if confirmation else None
                 if filed is not None:
                     return filed, False
                 try:
@@ -94,7 +104,8 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
                     evidence_count = evidence.attach_kept(submission_key, notice)
                 record_event(notice, EventKind.FILED, SUBMITTER, now, to_status=NoticeStatus.UNCONFIRMED,
                         details={"items": len(items), "evidence_files": evidence_count})
-                emails.confirmation_request(notice, item_count=len(items))
+                if confirmation:
+                    emails.confirmation_request(notice, item_count=len(items))
             return notice, True
         except _NoticeClash:
             # Either this form was filed already (return that notice) or the random
@@ -103,6 +114,29 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
             if existing:
                 return existing, False
     raise RuntimeError("Could not draw a unique notice reference.")
+
+
+def file_for_organisation(organisation: Organisation, api_key: ApiKey | None, fields: dict,
+                          items: list[ReportedItem], submission_key: uuid.UUID, now: datetime,
+                          with_evidence: bool = True) -> tuple[Notice, bool]:
+    """A professional notifier's notice (issue 15: the API and the CSV upload), through the same steps as the
+    form's. `fields` are Notice model fields, validated as the form validates them; the submitter's address must
+    be at the organisation's domain (the caller checks it and names the field).
+
+    Only a verified organisation is exempt from e-mail confirmation: its notice is confirmed in the filing
+    transaction, so the misuse ladder (a suspended notifier's notice is refused), the trust ladder and routing
+    apply exactly as to a confirmed form notice. Any other organisation's notice waits for its confirmation
+    e-mail, as the form's does. Returns (notice, created) like file_notice; a repeated submission key returns
+    the first notice (confirmed or refused as it was)."""
+    fields = {**fields, "organisation": organisation, "api_key": api_key}
+    if organisation.status != OrganisationStatus.VERIFIED:
+        return file_notice(fields, items, submission_key, now, with_evidence=with_evidence)
+    with transaction.atomic():
+        notice, created = file_notice(fields, items, submission_key, now, with_evidence=with_evidence,
+                                      confirmation=False)
+        if created:
+            notice = confirm_notice(notice, now)
+    return notice, created
 
 
 def _place_for_confirmation(notice: Notice, now: datetime) -> Notice | None:

@@ -52,6 +52,7 @@ from takedowns.workflow.base import (
     record_event,
     release_load,
     reviewer_actor,
+    save_events,
 )
 
 HIGH_RISK_ONLY = gettext_lazy("Notice %(reference)s is high risk: only a reviewer a lead designated for high-risk "
@@ -377,7 +378,7 @@ def settle(notice: Notice, actor: Actor, now: datetime, events: list[Event]) -> 
     else:
         target, kind, clock_step = NoticeStatus.CLOSED, EventKind.CLOSED, clocks.stop_clock
     if target == notice.status:
-        Event.objects.bulk_create(events)
+        save_events(events)
     else:
         closing: dict[str, Any] = {"closed_at": now} if target == NoticeStatus.CLOSED else {}
         change_status(notice, target, kind=kind, actor=actor, now=now, along_with=events, **closing)
@@ -441,7 +442,7 @@ def expire_information_requests(now: datetime, limit: int = 500) -> int:
             if notice.status in (NoticeStatus.IN_REVIEW, NoticeStatus.AWAITING_SUBMITTER):
                 settle(notice, SYSTEM, now, events)
             else:
-                Event.objects.bulk_create(events)
+                save_events(events)
             if items:
                 emails.information_expired(notice, request, items)
             expired += 1

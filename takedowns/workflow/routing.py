@@ -27,7 +27,7 @@ from takedowns.enums import ActorKind, ClockKind, EventKind, ItemState, ListingS
 from takedowns.marketplace import get_marketplace
 from takedowns.models import Event, Listing, Notice, NoticeItem, Reviewer, Right
 from takedowns.workflow import clocks
-from takedowns.workflow.base import SYSTEM, add_to_sellers, change_status, make_event, release_load
+from takedowns.workflow.base import SYSTEM, add_to_sellers, change_status, make_event, release_load, save_events
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def _defer(notice: Notice, assignment: rules.Assignment, events: list[Event], no
     if not notice.events.filter(kind=EventKind.ROUTING_DEFERRED).exists():
         details = {"rule": assignment.rule, "rule_term": assignment.term}
         events.append(make_event(notice, EventKind.ROUTING_DEFERRED, SYSTEM, now, details=details))
-    Event.objects.bulk_create(events)
+    save_events(events)
 
 
 def _assign(notice: Notice, items: list[NoticeItem], found: list[Listing], assignment: rules.Assignment,

@@ -48,7 +48,6 @@ from takedowns.enums import (
 from takedowns.marketplace import get_marketplace
 from takedowns.models import (
     Decision,
-    Event,
     Fingerprint,
     Listing,
     Notice,
@@ -60,7 +59,7 @@ from takedowns.models import (
 from takedowns.screening import engine
 from takedowns.selectors.notices import removal_grounds_for
 from takedowns.workflow import clocks
-from takedowns.workflow.base import SYSTEM, TransitionNotAllowed, add_to_sellers, make_event, release_load
+from takedowns.workflow.base import SYSTEM, TransitionNotAllowed, add_to_sellers, make_event, release_load, save_events
 from takedowns.workflow.filing import new_reference
 from takedowns.workflow.routing import listing_snapshot
 
@@ -333,7 +332,7 @@ def _hold(case: Notice, listing: Listing, screening: Screening, verdict: "engine
     # The Screening queue's order (oldest due first), as Notice.due_at orders the notice queue.
     Notice.objects.filter(pk=case.pk).update(due_at=clock.due_at)
     case.due_at = clock.due_at
-    Event.objects.bulk_create(events)
+    save_events(events)
 
 
 def _block(case: Notice, listing: Listing, screening: Screening, verdict: "engine.Verdict", now: datetime) -> None:
@@ -346,7 +345,7 @@ def _block(case: Notice, listing: Listing, screening: Screening, verdict: "engin
         legal_ground=LEGAL_GROUNDS[case.right_type], grounds=removal_grounds_for(case, [item])[item.pk],
         explanation="", automated_detection=True, automated_decision=True,
         seller_token=secrets.token_urlsafe(32), listing_removed_at=now)
-    Event.objects.bulk_create([
+    save_events([
         make_event(case, EventKind.SCREENING_BLOCKED, SYSTEM, now, item=item, to_status=NoticeStatus.CLOSED,
                    details=_details(listing, screening, verdict)),
         make_event(case, EventKind.ITEM_DECIDED, SYSTEM, now, item=item, from_status=ItemState.IN_REVIEW,
