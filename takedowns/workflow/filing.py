@@ -71,9 +71,7 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
     with the same submission key (a double click, a resent POST) returns the first notice.
     `with_evidence=False` says no file was uploaded under the key, which saves a query. Raises
     ConfirmationsWaiting when the address may be sent no more confirmation e-mails (limits.py).
-    `confirmation=False`: no confirmation e-mail (nor its limit), for a caller that confirms the notice in the
-    same transaction (file_for_organisation).
-    """
+    `confirmation=False`: no confirmation e-mail (nor its limit): file_for_organisation confirms it at once."""
     notice = Notice(
         **fields,
         submission_key=submission_key,
