@@ -147,9 +147,9 @@ try:
     MARKETPLACE_HOOK_TOKEN = env_str("MARKETPLACE_HOOK_TOKEN") or ("demo-marketplace-token" if DEMO_MODE else "")
     # The demo organisation's API key (issue 15): load_seeds gives "BrandGuard Services" (brandguard.example) one
     # key with this raw value, so that the README's curl example (`$DEMO_API_KEY`, printed by `make run`) works
-    # against `make run`. Published, hence demo mode only: empty otherwise, and nothing reads it outside seeding.
-    DEMO_API_KEY = (env_str("DEMO_API_KEY") or "tdp_demo0001_BrandGuard-demo-key-for-make-run-only") \
-        if DEMO_MODE else ""
+    # against `make run`. Published, hence read only by load_seeds, which runs only with DEMO_MODE=true (and
+    # workflow.organisations.add_known_key refuses outside demo mode): no production database holds it.
+    DEMO_API_KEY = env_str("DEMO_API_KEY", "tdp_demo0001_BrandGuard-demo-key-for-make-run-only")
     if PRODUCTION and MARKETPLACE_HOOK_TOKEN and len(MARKETPLACE_HOOK_TOKEN) < 32:
         raise ImproperlyConfiguredEnv("MARKETPLACE_HOOK_TOKEN must be at least 32 characters (a random secret).")
     # The most listings one request to the hook may carry (a seller's catalogue, screened in the worker).

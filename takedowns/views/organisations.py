@@ -165,7 +165,7 @@ def key_create(request: HttpRequest, organisation: Organisation) -> HttpResponse
                                        now=timezone.now())
     except TransitionNotAllowed as exc:
         return _refused(request, organisation, exc)
-    return _private_response(request, organisation, status=201,
+    return _private_response(request, organisation, status=200,
                              shown={"what": "key", "value": key, "name": row.name, "prefix": row.prefix})
 
 
@@ -198,7 +198,7 @@ def key_rotate(request: HttpRequest, organisation: Organisation, key_id: int) ->
         row, key = workflow.rotate_key(_key(organisation, key_id), now=timezone.now())
     except TransitionNotAllowed as exc:
         return _refused(request, organisation, exc)
-    return _private_response(request, organisation, status=201,
+    return _private_response(request, organisation, status=200,
                              shown={"what": "key", "value": key, "name": row.name, "prefix": row.prefix,
                                     "rotated": "yes"})
 
@@ -223,7 +223,7 @@ def endpoint_add(request: HttpRequest, organisation: Organisation) -> HttpRespon
         endpoint, secret = workflow.add_endpoint(organisation, form.cleaned_data["url"], now=timezone.now())
     except TransitionNotAllowed as exc:
         return _refused(request, organisation, exc)
-    return _private_response(request, organisation, status=201,
+    return _private_response(request, organisation, status=200,
                              shown={"what": "secret", "value": secret, "name": endpoint.url})
 
 
@@ -237,7 +237,7 @@ def endpoint_rotate(request: HttpRequest, organisation: Organisation, endpoint_i
         endpoint, secret = workflow.rotate_endpoint_secret(_endpoint(organisation, endpoint_id), now=timezone.now())
     except TransitionNotAllowed as exc:
         return _refused(request, organisation, exc)
-    return _private_response(request, organisation, status=201,
+    return _private_response(request, organisation, status=200,
                              shown={"what": "secret", "value": secret, "name": endpoint.url, "rotated": "yes"})
 
 
