@@ -23,11 +23,11 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from takedowns import api_keys, emails
 from takedowns.enums import ApiScope, OrganisationEventKind, OrganisationStatus
 from takedowns.models import ApiKey, Organisation, OrganisationEvent, WebhookEndpoint
+from takedowns.workflow import registry
 from takedowns.workflow.base import SUBMITTER, SYSTEM, Actor, TransitionNotAllowed
 from takedowns.workflow.filing import random_code
 from takedowns.workflow.registry import lead_actor
@@ -82,17 +82,9 @@ def _locked(organisation: Organisation) -> Organisation:
 
 # --- Registering, confirming, verifying. ---
 
-class RegistrationsWaiting(Exception):
-    """The contact address has as many registrations waiting for confirmation as it may: none is made, no e-mail
-    sent, so that nobody floods an address with our mail (as for rights and notices)."""
-
-    def __init__(self, count: int, email: str) -> None:
-        super().__init__(ngettext(
-            "%(count)s registration made with %(email)s is waiting for its confirmation, so we send this address "
-            "no more confirmation e-mails until it is confirmed (follow the link in the e-mail we sent) or expires.",
-            "%(count)s registrations made with %(email)s are waiting for their confirmation, so we send this address "
-            "no more confirmation e-mails until one of them is confirmed (follow the link in the e-mail we sent) or "
-            "expires.", count) % {"count": count, "email": email})
+# The contact address has as many registrations waiting for confirmation as it may: none is made, no e-mail sent,
+# so that nobody floods an address with our mail. The registry's refusal, whose words fit an organisation's too.
+RegistrationsWaiting = registry.RegistrationsWaiting
 
 
 def _check_waiting(email: str, now: datetime) -> None:

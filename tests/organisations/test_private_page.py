@@ -213,6 +213,7 @@ def test_the_page_lists_the_organisations_notices_page_by_page(client, organisat
 def test_the_page_links_the_api_docs_and_the_csv_upload(client, organisation):
     body = client.get(_page(organisation)).content.decode()
     assert 'href="/api/v1/docs"' in body and f'href="{_page(organisation)}uploads/new/"' in body
+    assert "Authorization: Bearer &lt;key&gt;" in body
 
 
 def test_state_changes_are_posts_only(client, organisation, now):
