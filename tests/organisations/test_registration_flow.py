@@ -38,6 +38,11 @@ def _events(organisation: Organisation) -> list[tuple[str, str]]:
     return list(OrganisationEvent.objects.filter(organisation=organisation).values_list("kind", "actor_kind"))
 
 
+def test_the_home_page_and_the_notice_form_link_to_the_registration(client):
+    assert f'href="{URL}"' in client.get("/").content.decode()
+    assert f'href="{URL}"' in client.get("/notices/new/").content.decode()
+
+
 def test_an_organisation_is_registered_confirmed_at_its_domain_and_verified_by_a_lead(
         client, lead, django_capture_on_commit_callbacks):
     key = uuid.uuid4()
