@@ -22,14 +22,14 @@ from tests.integration.test_browser import (  # noqa: F401  # the browser test's
 )
 
 
-def answer_checked(page, checks, stem: str) -> None:
+def answer_checked(browser_page, checks, stem: str) -> None:
     """A page that answered a POST (a key shown once cannot be loaded again by its address, as Screenshots'
     phone step does): checked as it is, then at 390 px in the same browser."""
     for size, suffix in ((DESKTOP, ""), (PHONE, "-phone")):
-        page.set_viewport_size(size)
-        page.screenshot(path=str(ARTIFACTS / f"organisation-{stem}{suffix}.png"), full_page=True)
-        checks.check(page, f"organisation-{stem}{suffix}")
-    page.set_viewport_size(DESKTOP)
+        browser_page.set_viewport_size(size)
+        browser_page.screenshot(path=str(ARTIFACTS / f"organisation-{stem}{suffix}.png"), full_page=True)
+        checks.check(browser_page, f"organisation-{stem}{suffix}")
+    browser_page.set_viewport_size(DESKTOP)
 
 
 def test_an_organisation_registers_is_verified_and_makes_a_key_shown_once(
