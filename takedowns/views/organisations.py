@@ -4,6 +4,7 @@ and the leads' verification in /review/organisations/. Thin: a form validates, o
 acts. A key or a webhook secret is in the one response that made it, never again (no-store: not cached either)."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -151,22 +152,37 @@ def _refused(request: HttpRequest, organisation: Organisation, exc: TransitionNo
     return redirect(organisation.tracking_path())
 
 
+def _show_once(request: HttpRequest, organisation: Organisation, make: Callable[[], dict[str, str]],
+               **bound: Any) -> HttpResponse:
+    """A step that makes a key or a secret: counted against the limits, its form (in `bound`) checked, then
+    `make` acts and says what to show, in this response only."""
+    refused = _changes_refused(request, organisation, **bound)
+    if refused is not None:
+        return refused
+    form = next(iter(bound.values()), None)
+    if form is not None and not form.is_valid():
+        return _private_response(request, organisation, status=400, **bound)
+    try:
+        shown = make()
+    except TransitionNotAllowed as exc:
+        return _refused(request, organisation, exc)
+    return _private_response(request, organisation, shown=shown)
+
+
+def _key_shown(row: ApiKey, key: str, **more: str) -> dict[str, str]:
+    return {"what": "key", "value": key, "name": row.name, "prefix": row.prefix, **more}
+
+
+def _secret_shown(endpoint: WebhookEndpoint, secret: str, **more: str) -> dict[str, str]:
+    return {"what": "secret", "value": secret, "name": endpoint.url, **more}
+
+
 @organisation_link
 @require_POST
 def key_create(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     form = ApiKeyForm(request.POST)
-    refused = _changes_refused(request, organisation, key_form=form)
-    if refused is not None:
-        return refused
-    if not form.is_valid():
-        return _private_response(request, organisation, status=400, key_form=form)
-    try:
-        row, key = workflow.create_key(organisation, form.cleaned_data["name"], form.cleaned_data["scopes"],
-                                       now=timezone.now())
-    except TransitionNotAllowed as exc:
-        return _refused(request, organisation, exc)
-    return _private_response(request, organisation, status=200,
-                             shown={"what": "key", "value": key, "name": row.name, "prefix": row.prefix})
+    return _show_once(request, organisation, lambda: _key_shown(*workflow.create_key(
+        organisation, form.cleaned_data["name"], form.cleaned_data["scopes"], now=timezone.now())), key_form=form)
 
 
 def _key(organisation: Organisation, key_id: int) -> ApiKey:
@@ -191,16 +207,9 @@ def key_revoke(request: HttpRequest, organisation: Organisation, key_id: int) ->
 @organisation_link
 @require_POST
 def key_rotate(request: HttpRequest, organisation: Organisation, key_id: int) -> HttpResponse:
-    refused = _changes_refused(request, organisation)
-    if refused is not None:
-        return refused
-    try:
-        row, key = workflow.rotate_key(_key(organisation, key_id), now=timezone.now())
-    except TransitionNotAllowed as exc:
-        return _refused(request, organisation, exc)
-    return _private_response(request, organisation, status=200,
-                             shown={"what": "key", "value": key, "name": row.name, "prefix": row.prefix,
-                                    "rotated": "yes"})
+    key = _key(organisation, key_id)
+    return _show_once(request, organisation,
+                      lambda: _key_shown(*workflow.rotate_key(key, now=timezone.now()), rotated="yes"))
 
 
 def _endpoint(organisation: Organisation, endpoint_id: int) -> WebhookEndpoint:
@@ -214,31 +223,16 @@ def _endpoint(organisation: Organisation, endpoint_id: int) -> WebhookEndpoint:
 @require_POST
 def endpoint_add(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     form = WebhookEndpointForm(request.POST)
-    refused = _changes_refused(request, organisation, endpoint_form=form)
-    if refused is not None:
-        return refused
-    if not form.is_valid():
-        return _private_response(request, organisation, status=400, endpoint_form=form)
-    try:
-        endpoint, secret = workflow.add_endpoint(organisation, form.cleaned_data["url"], now=timezone.now())
-    except TransitionNotAllowed as exc:
-        return _refused(request, organisation, exc)
-    return _private_response(request, organisation, status=200,
-                             shown={"what": "secret", "value": secret, "name": endpoint.url})
+    return _show_once(request, organisation, lambda: _secret_shown(*workflow.add_endpoint(
+        organisation, form.cleaned_data["url"], now=timezone.now())), endpoint_form=form)
 
 
 @organisation_link
 @require_POST
 def endpoint_rotate(request: HttpRequest, organisation: Organisation, endpoint_id: int) -> HttpResponse:
-    refused = _changes_refused(request, organisation)
-    if refused is not None:
-        return refused
-    try:
-        endpoint, secret = workflow.rotate_endpoint_secret(_endpoint(organisation, endpoint_id), now=timezone.now())
-    except TransitionNotAllowed as exc:
-        return _refused(request, organisation, exc)
-    return _private_response(request, organisation, status=200,
-                             shown={"what": "secret", "value": secret, "name": endpoint.url, "rotated": "yes"})
+    endpoint = _endpoint(organisation, endpoint_id)
+    return _show_once(request, organisation, lambda: _secret_shown(
+        *workflow.rotate_endpoint_secret(endpoint, now=timezone.now()), rotated="yes"))
 
 
 @organisation_link

@@ -222,3 +222,14 @@ def test_state_changes_are_posts_only(client, organisation, now):
         assert client.get(f"{_page(organisation)}{path}").status_code == 405
     row.refresh_from_db()
     assert row.revoked_at is None and row.expires_at is None
+
+
+def test_making_keys_is_rate_limited_with_what_was_typed_kept(client, organisation, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "organisation": {"address": "100/h", "email": "2/h"}}
+    for name in ("one", "two"):
+        assert client.post(f"{_page(organisation)}keys/new/", {"name": name, "scopes": ["read"]}).status_code == 200
+    refused = client.post(f"{_page(organisation)}keys/new/", {"name": "three", "scopes": ["read"]})
+    assert refused.status_code == 429 and refused["Retry-After"]
+    body = refused.content.decode()
+    assert 'value="three"' in body and "for this e-mail address" in body
+    assert sorted(ApiKey.objects.values_list("name", flat=True)) == ["one", "two"]
