@@ -145,6 +145,11 @@ try:
     # The marketplace's "listing created / changed" hook (issue 14, POST /marketplace/listings/): its servers send
     # this token as "Authorization: Bearer ..."; unset, the hook is off (404). The demo has a published one.
     MARKETPLACE_HOOK_TOKEN = env_str("MARKETPLACE_HOOK_TOKEN") or ("demo-marketplace-token" if DEMO_MODE else "")
+    # The demo organisation's API key (issue 15): load_seeds gives "BrandGuard Services" (brandguard.example) one
+    # key with this raw value, so that the README's curl example (`$DEMO_API_KEY`, printed by `make run`) works
+    # against `make run`. Published, hence read only by load_seeds, which runs only with DEMO_MODE=true (and
+    # workflow.organisations.add_known_key refuses outside demo mode): no production database holds it.
+    DEMO_API_KEY = env_str("DEMO_API_KEY", "tdp_demo0001_BrandGuard-demo-key-for-make-run-only")
     if PRODUCTION and MARKETPLACE_HOOK_TOKEN and len(MARKETPLACE_HOOK_TOKEN) < 32:
         raise ImproperlyConfiguredEnv("MARKETPLACE_HOOK_TOKEN must be at least 32 characters (a random secret).")
     # The most listings one request to the hook may carry (a seller's catalogue, screened in the worker).
@@ -241,6 +246,8 @@ try:
             ("lawsuit", "30/h", "30/h"),
             ("login", "30/15m", "10/15m"),  # "email": the user name typed
             ("registration", "20/h", "10/h"),  # a right's registration form and its changes (issue 14)
+            # an organisation's registration form and its private page's changes (keys, endpoints; issue 15)
+            ("organisation", "20/h", "10/h"),
         )
     }
     # An e-mail address with this many notices waiting for confirmation (unconfirmed, not yet expired) is
@@ -485,6 +492,9 @@ CELERY_BEAT_SCHEDULE = {
                                "options": {"expires": 20}},
     "expire-unconfirmed-notices": {"task": "takedowns.tasks.expire_unconfirmed", "schedule": 3600.0},
     "expire-unconfirmed-rights": {"task": "takedowns.tasks.expire_unconfirmed_rights", "schedule": 3600.0},
+    # Organisations' registrations never confirmed from an address at their domain (issue 15).
+    "expire-unconfirmed-organisations": {"task": "takedowns.tasks.expire_unconfirmed_organisations",
+                                         "schedule": 3600.0},
     # Notices routing left in review with no listing to decide before it closed them itself (issue 12).
     "close-undecidable-notices": {"task": "takedowns.tasks.close_undecidable_notices", "schedule": 3600.0},
     # Uploads of forms never filed (EVIDENCE_ORPHAN_HOURS): often, so that they go within the hour after.

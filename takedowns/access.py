@@ -43,7 +43,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from takedowns import two_factor
 from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome
-from takedowns.models import Decision, Notice, NotifierMeasure, Penalty, Reviewer, Right
+from takedowns.models import Decision, Notice, NotifierMeasure, Organisation, Penalty, Reviewer, Right
 
 PUBLIC, TOKEN, REVIEWER, LEAD, ACCOUNT = "public", "token", "reviewer", "lead", "account"
 MARKETPLACE = "marketplace"
@@ -85,8 +85,10 @@ def token_matches(stored: str, given: str) -> bool:
 
 # --- Private links. Each decorator turns the URL's id and token into the object, or a 404. ---
 
-def _private_link(model: type[Notice] | type[Right], field: str, missing: str) -> Callable[[View], View]:
-    """A notice's or a right's registration's private link (by reference and token): the view gets the row."""
+def _private_link(model: type[Notice] | type[Right] | type[Organisation], field: str,
+                  missing: str) -> Callable[[View], View]:
+    """A notice's, a right's registration's or an organisation's private link (by reference and token): the view
+    gets the row."""
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, reference: str, token: str, **kwargs: Any) -> HttpResponseBase:
@@ -104,6 +106,9 @@ confirmation_link = _private_link(Notice, "confirmation_token", "No such notice.
 # A right's registration (issue 14): its private page, and the link in its confirmation e-mail.
 right_tracking_link = _private_link(Right, "tracking_token", "No such registration.")
 right_confirmation_link = _private_link(Right, "confirmation_token", "No such registration.")
+# An organisation without a portal account (issue 15): its private page (keys, webhooks, uploads), its confirmation.
+organisation_link = _private_link(Organisation, "tracking_token", "No such organisation.")
+organisation_confirmation_link = _private_link(Organisation, "confirmation_token", "No such organisation.")
 
 
 def removal_link(view: View) -> View:

@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from takedowns import legal, risk, sla
 from takedowns.enums import ClockKind, DisputeOutcome, ScreeningRuleCode
 from takedowns.models import (
+    ApiKey,
     Appeal,
     AuthorityOrder,
     CounterNotice,
@@ -37,6 +38,8 @@ from takedowns.models import (
     NotifierEvent,
     NotifierMeasure,
     NotifierProposal,
+    Organisation,
+    OrganisationEvent,
     OutboundEmail,
     OutOfCourtDispute,
     Penalty,
@@ -55,6 +58,7 @@ from takedowns.models import (
     Strike,
     Submitter,
     TdbSubmission,
+    WebhookEndpoint,
 )
 from takedowns.screening import fingerprints, terms
 from takedowns.screening.text import normalise
@@ -70,9 +74,14 @@ SECRET_FIELDS: dict[str, frozenset[str]] = {
     "otp_totp.totpdevice": frozenset({"key"}),
     "otp_static.statictoken": frozenset({"token"}),
     "auth.user": frozenset({"password"}),
+    # Issue 15: an organisation's private link (its keys and endpoints are managed there), a key's hash, the
+    # secrets that sign webhooks.
+    "takedowns.organisation": frozenset({"tracking_token", "confirmation_token", "submission_key"}),
+    "takedowns.apikey": frozenset({"key_hash"}),
+    "takedowns.webhookendpoint": frozenset({"secret", "previous_secret"}),
 }
 # Every link of an e-mail: to the site's private pages or not, it is hidden the same way.
-_LINK = re.compile(r"(?:https?://|/(?:track|confirm|statement|penalty|notices/filed|notifier-measures|rights)/)"
+_LINK = re.compile(r"(?:https?://|/(?:track|confirm|statement|penalty|notices/filed|notifier-measures|rights|organisations)/)"
                    r"[^\s<>\"']*")
 
 
@@ -561,3 +570,35 @@ class DeviceAdmin(HidesSecrets):
 for _model, _admin in ((TOTPDevice, TOTPDeviceAdmin), (StaticDevice, StaticDeviceAdmin)):
     admin.site.unregister(_model)
     admin.site.register(_model, type(f"Private{_admin.__name__}", (DeviceAdmin, _admin), {}))
+
+
+# --- issue 15: organisations. Read-only: leads verify, reject and suspend in /review/organisations/ (the workflow
+# writes the events and e-mails); keys and endpoints are the organisation's own, on its private page. ---
+
+class OrganisationEventInline(ReadOnlyInline):
+    model = OrganisationEvent
+    fields = readonly_fields = ("created_at", "kind", "actor_kind", "actor_user", "details")
+
+
+class ApiKeyInline(ReadOnlyInline):
+    model = ApiKey
+    fields = readonly_fields = ("prefix", "name", "scopes", "created_at", "last_used_at", "expires_at", "revoked_at")
+
+
+class WebhookEndpointInline(ReadOnlyInline):
+    model = WebhookEndpoint
+    fields = readonly_fields = ("url", "is_active", "created_at", "removed_at", "previous_secret_expires_at")
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "name", "domain", "status", "contact_email", "confirmed_at", "verified_at"]
+    list_filter = ["status"]
+    search_fields = ["reference", "name", "domain", "contact_email"]
+    inlines = [ApiKeyInline, WebhookEndpointInline, OrganisationEventInline]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdmin):
+    list_display = ["prefix", "name", "organisation", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    search_fields = ["prefix", "name"]

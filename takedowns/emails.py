@@ -30,6 +30,7 @@ from takedowns.models import (
     NotifierAppeal,
     NotifierMeasure,
     NotifierProposal,
+    Organisation,
     OutboundEmail,
     Penalty,
     Resubmission,
@@ -566,3 +567,49 @@ def right_withdrawn(right: Right, now: datetime) -> OutboundEmail:
 
 def right_expired(right: Right, now: datetime) -> OutboundEmail:
     return _to_registrant("right_expired", right, {}, now)
+
+
+# --- issue 15: organisations ---
+# The contact's e-mails are attached to the organisation (its private page shows them), in the language chosen on
+# the form; the leads' call to verify is attached to none (the contact's page must not list the leads' mail).
+
+def _to_contact(kind: str, organisation: Organisation, context: dict, now: datetime) -> OutboundEmail:
+    message = _render(kind, organisation.contact_email,
+                      {"organisation": organisation, "organisation_url": absolute(organisation.tracking_path()),
+                       **context}, None, now, language=organisation.language)
+    message.organisation = organisation
+    return outbox.store([message])[0]
+
+
+def organisation_confirmation_request(organisation: Organisation) -> OutboundEmail:
+    return _to_contact("organisation_confirm", organisation,
+                       {"confirm_url": absolute(organisation.confirmation_path())}, _when(organisation.created_at))
+
+
+def organisation_received(organisation: Organisation) -> OutboundEmail:
+    return _to_contact("organisation_received", organisation, {}, _when(organisation.confirmed_at))
+
+
+def organisation_to_verify(organisation: Organisation) -> list[OutboundEmail]:
+    """To every lead: a confirmed organisation waits for verification in /review/organisations/."""
+    context = {"organisation": organisation,
+               "review_url": absolute(reverse("takedowns:review_organisation", args=[organisation.reference]))}
+    messages = [_render("organisation_to_verify", lead.email, {**context, "user": lead}, None,
+                        _when(organisation.confirmed_at), language=_staff_language()) for lead in _leads()]
+    return outbox.store(messages)
+
+
+def organisation_verified(organisation: Organisation) -> OutboundEmail:
+    return _to_contact("organisation_verified", organisation, {}, _when(organisation.verified_at))
+
+
+def organisation_rejected(organisation: Organisation, now: datetime) -> OutboundEmail:
+    return _to_contact("organisation_rejected", organisation, {}, now)
+
+
+def organisation_suspended(organisation: Organisation, now: datetime) -> OutboundEmail:
+    return _to_contact("organisation_suspended", organisation, {}, now)
+
+
+def organisation_expired(organisation: Organisation, now: datetime) -> OutboundEmail:
+    return _to_contact("organisation_expired", organisation, {}, now)

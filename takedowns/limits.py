@@ -66,6 +66,8 @@ FILING, CONFIRMATION, ANSWER, APPEAL, COUNTER_NOTICE, LAWSUIT, LOGIN = (
     "filing", "confirmation", "answer", "appeal", "counter_notice", "lawsuit", "login")
 # Registering a right (issue 14): its form, and the holder's changes on the registration's private page.
 REGISTRATION = "registration"
+# Registering an organisation (issue 15), and what its private page changes (API keys, webhook endpoints).
+ORGANISATION = "organisation"
 # What a refusal counted: the client address, the e-mail address (user name), the notices waiting.
 ADDRESS, EMAIL, PENDING = "address", "email", "pending"
 
@@ -134,7 +136,8 @@ def _what(action: str) -> str:
             COUNTER_NOTICE: pgettext("counted by a rate limit", "counter-notices"),
             LAWSUIT: pgettext("counted by a rate limit", "lawsuit reports"),
             LOGIN: pgettext("counted by a rate limit", "log-in attempts"),
-            REGISTRATION: pgettext("counted by a rate limit", "registrations and changes of rights")}[action]
+            REGISTRATION: pgettext("counted by a rate limit", "registrations and changes of rights"),
+            ORGANISATION: pgettext("counted by a rate limit", "registrations and changes of organisations")}[action]
 
 
 def _window(per: str) -> str:

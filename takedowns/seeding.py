@@ -18,11 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from takedowns import evidence, roles, workflow
-from takedowns.enums import ActorKind, EvidenceKind, Language, RightEventKind, RightStatus
+from takedowns.api_keys import hash_key
+from takedowns.enums import LEAD_GROUP, ActorKind, ApiScope, EvidenceKind, Language, RightEventKind, RightStatus
 from takedowns.models import (
+    ApiKey,
     Evidence,
     Listing,
     Notice,
+    Organisation,
     ProtectedTerm,
     Reviewer,
     ReviewerSkill,
@@ -32,6 +35,7 @@ from takedowns.models import (
 )
 from takedowns.screening import protection
 from takedowns.screening.text import normalise
+from takedowns.workflow import organisations
 
 
 def _rows(path: Path) -> list[dict]:
@@ -193,3 +197,27 @@ def _reference_picture(right: Right, path: Path) -> Evidence:
     stored.right = right
     return stored
 
+
+
+# --- Issue 15: the demo's professional notifier and its API key. ---
+
+def load_organisations(seeds: Path, now: datetime) -> list[Organisation]:
+    """The demo organisations (seeds/organisations.json), registered, confirmed and verified (by the first demo
+    lead) through the workflow, each with one key whose raw value is settings.DEMO_API_KEY. Loading again changes
+    nothing; a key missing (DEMO_API_KEY changed) is added."""
+    lead = get_user_model().objects.filter(groups__name=LEAD_GROUP, is_active=True).order_by("pk").first()
+    if lead is None:
+        raise RuntimeError("The demo organisation is verified by a demo lead: load the reviewers first.")
+    loaded = []
+    for spec in json.loads((seeds / "organisations.json").read_text())["organisations"]:
+        fields = {name: spec[name] for name in ("name", "domain", "contact_name", "contact_email", "country", "role",
+                                                "language")}
+        organisation, created = organisations.register(fields, uuid.UUID(spec["submission_key"]), now)
+        if created:
+            organisations.confirm(organisation, now)
+            organisation = organisations.verify(organisation, lead, now)
+        if not ApiKey.objects.filter(organisation=organisation, key_hash=hash_key(settings.DEMO_API_KEY)).exists():
+            organisations.add_known_key(organisation, spec["key_name"], list(ApiScope.values), settings.DEMO_API_KEY,
+                                        now)
+        loaded.append(organisation)
+    return loaded

@@ -17,6 +17,7 @@ from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
 from takedowns.workflow import clocks, counter_notices, enforcement, listings, notifier_misuse, registry, retention
+from takedowns.workflow import organisations as organisation_steps
 
 logger = logging.getLogger(__name__)
 
@@ -218,3 +219,11 @@ def submit_tdb_statements() -> dict[str, object]:
     result = tdb_submission.submit_pending(timezone.now())
     return {"sent": result.sent, "already_sent": result.already_sent, "failed": result.failed,
             "enqueued": result.enqueued, "stopped": result.stopped}
+
+
+# --- issue 15: organisations ---
+
+@shared_task(**RETRY_PERIODIC)
+def expire_unconfirmed_organisations() -> int:
+    """Organisations' registrations left unconfirmed past their window (workflow/organisations.py)."""
+    return organisation_steps.expire_unconfirmed(timezone.now())

@@ -23,14 +23,16 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from takedowns import evidence, tdb, workflow
-from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome, EvidenceKind, ListingStatus
+from takedowns import api_keys, evidence, tdb, workflow
+from takedowns.enums import LEAD_GROUP, REVIEWER_GROUP, DecisionOutcome, EvidenceKind, ListingStatus, OrganisationStatus
 from takedowns.evidence import store
 from takedowns.models import (
+    ApiKey,
     Decision,
     Listing,
     Notice,
     NotifierMeasure,
+    Organisation,
     Penalty,
     ReasonCode,
     Reviewer,
@@ -40,6 +42,7 @@ from takedowns.models import (
 )
 from takedowns.selectors.notices import removal_grounds_for
 from takedowns.workflow import appeals, counter_notices, enforcement, notifier_misuse, registry
+from takedowns.workflow.organisations import new_organisation_reference
 
 REMOVE, REJECT = DecisionOutcome.REMOVE, DecisionOutcome.REJECT
 
@@ -591,3 +594,61 @@ def notice_removal(notice: Notice, listing: Listing, position: int, by: User, de
     return Decision.objects.create(item=item, outcome=REMOVE, decided_by=by, decided_at=decided_at,
                                    legal_ground=LEGAL_GROUNDS["trademark"], listing_removed_at=removed_at,
                                    reversed_at=reversed_at, seller_token=uuid.uuid4().hex)
+
+
+# --- Issue 15: organisations without a portal account (orgs). Rows made directly, as a seed would: the workflow's
+# own steps are tested in tests/organisations/. ---
+
+def organisation_post(key: uuid.UUID | None = None, **overrides: str) -> dict[str, str]:
+    """What the registration form at /organisations/register/ posts."""
+    data = {"submission_key": str(key or uuid.uuid4()), "name": "BrandGuard Services", "domain": "brandguard.example",
+            "contact_name": "Jonas Weber", "contact_email": "jonas@brandguard.example", "country": "DE",
+            "role": "agent", "language": "en"}
+    data.update(overrides)
+    return data
+
+
+class OrganisationFactory:
+    """OrganisationFactory(**fields) or .create(**fields): an organisation, VERIFIED by default (status= for
+    another), with fresh private tokens; domain and contact default to brandguard.example."""
+
+    def __new__(cls, **fields: object) -> Organisation:  # type: ignore[misc]  # factory_boy's calling style
+        return cls.create(**fields)
+
+    @staticmethod
+    def create(**fields: object) -> Organisation:
+        at = fields.pop("now", None) or datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        assert isinstance(at, datetime)
+        status = fields.pop("status", OrganisationStatus.VERIFIED)
+        done = status not in (OrganisationStatus.UNCONFIRMED, OrganisationStatus.EXPIRED)
+        values: dict[str, object] = {
+            "reference": new_organisation_reference(), "name": "BrandGuard Services", "domain": "brandguard.example",
+            "contact_name": "Jonas Weber", "contact_email": "jonas@brandguard.example", "country": "DE",
+            "role": "agent", "language": "en", "status": status, "submission_key": uuid.uuid4(),
+            "tracking_token": uuid.uuid4().hex + uuid.uuid4().hex[:11], "confirmation_token": uuid.uuid4().hex,
+            "created_at": at, "expires_at": at + timedelta(days=7), "confirmed_at": at if done else None,
+            "verified_at": at if status in (OrganisationStatus.VERIFIED, OrganisationStatus.SUSPENDED) else None}
+        values.update(fields)
+        return Organisation.objects.create(**values)
+
+
+class ApiKeyFactory:
+    """ApiKeyFactory(organisation=..., scopes=[...]) or .create(...): a live key (both scopes by default) of a new
+    verified organisation unless one is given. The raw key: ApiKeyFactory.with_key(...) -> (row, key)."""
+
+    def __new__(cls, **fields: object) -> ApiKey:  # type: ignore[misc]  # factory_boy's calling style
+        return cls.with_key(**fields)[0]
+
+    @staticmethod
+    def create(**fields: object) -> ApiKey:
+        return ApiKeyFactory.with_key(**fields)[0]
+
+    @staticmethod
+    def with_key(**fields: object) -> tuple[ApiKey, str]:
+        made = api_keys.make_key()
+        values: dict[str, object] = {"name": "production", "scopes": ["file", "read"],
+                                     "created_at": datetime(2026, 3, 2, 9, 0, tzinfo=UTC)}
+        values.update(fields)
+        if "organisation" not in values:
+            values["organisation"] = OrganisationFactory.create()
+        return ApiKey.objects.create(prefix=made.prefix, key_hash=made.key_hash, **values), made.key

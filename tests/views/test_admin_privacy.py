@@ -4,6 +4,7 @@ is read as a lead and searched for every secret the case holds; URL lookups thro
 oracle, one character at a time) are refused; search and filters never touch one."""
 
 import re
+import uuid
 
 import pytest
 from django.contrib import admin
@@ -14,8 +15,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 
 from takedowns import two_factor
 from takedowns.evidence import store
-from takedowns.models import Decision, Notice, OutboundEmail, Penalty
-from takedowns.workflow import notifier_misuse
+from takedowns.models import ApiKey, Decision, Notice, Organisation, OutboundEmail, Penalty
+from takedowns.workflow import notifier_misuse, organisations
 from tests.factories import (
     PDF_BYTES,
     apply_penalties,
@@ -40,6 +41,10 @@ SECRETS = {
     "takedowns.outboundemail": {"body_text", "body_html"},
     "otp_totp.totpdevice": {"key"},
     "otp_static.statictoken": {"token"},
+    # Issue 15: an organisation's private link, its keys' hashes, its webhook endpoints' signing secrets.
+    "takedowns.organisation": {"tracking_token", "confirmation_token", "submission_key"},
+    "takedowns.apikey": {"key_hash"},
+    "takedowns.webhookendpoint": {"secret", "previous_secret"},
 }
 # The same secrets reached through a relation: each is an oracle too.
 RELATED = {
@@ -53,6 +58,7 @@ RELATED = {
     "takedowns.notifierappeal": ["measure__token"],
     "takedowns.notifierevent": ["measure__token"],
     "takedowns.notifierproposal": ["measure__token"],
+    "takedowns.apikey": ["organisation__tracking_token", "organisation__confirmation_token"],
 }
 
 
@@ -84,11 +90,31 @@ def secrets(now, catalogue, reviewers, bright, boss) -> list[str]:
     values.append(measure.token)
     values += [device.key for device in boss.totpdevice_set.all()]
     values += list(StaticToken.objects.values_list("token", flat=True))
+    values += _organisation_secrets(now)
     kinds = set(OutboundEmail.objects.values_list("kind", flat=True))
     assert {"confirm_notice", "notice_received", "statement_of_reasons", "penalty_statement", "notifier_measure",
-            "notifier_appeal_received"} <= kinds
+            "notifier_appeal_received", "organisation_confirm", "organisation_verified"} <= kinds
     assert len(set(values)) >= 10 and all(len(value) >= 8 for value in values)
     return values
+
+
+def _organisation_secrets(now) -> list[str]:
+    """An organisation (issue 15) registered, confirmed and verified, with a key made and one rotated, and an
+    endpoint whose secret was rotated: its tokens, its keys (raw and hashed) and its secrets."""
+    organisation, _created = organisations.register(
+        {"name": "BrandGuard Services", "domain": "brandguard.example", "contact_name": "Jonas Weber",
+         "contact_email": "jonas@brandguard.example", "country": "DE", "role": "agent", "language": "en"},
+        uuid.uuid4(), now)
+    organisations.confirm(organisation, now)
+    organisations.verify(organisation, get_user_model().objects.get(username="boss"), now)
+    first, first_key = organisations.create_key(organisation, "production", ["file", "read"], now)
+    _second, second_key = organisations.rotate_key(first, now)
+    endpoint, first_secret = organisations.add_endpoint(organisation, "https://hooks.brandguard.example/in", now)
+    _endpoint, second_secret = organisations.rotate_endpoint_secret(endpoint, now)
+    organisation = Organisation.objects.get(pk=organisation.pk)
+    return [organisation.tracking_token, organisation.confirmation_token, str(organisation.submission_key),
+            organisation.submission_key.hex, first_key, second_key, first_secret, second_secret,
+            *ApiKey.objects.values_list("key_hash", flat=True)]
 
 
 def pages(model_admin) -> list[str]:
@@ -108,7 +134,7 @@ def test_no_admin_page_shows_a_token_a_key_a_recovery_code_or_a_private_link(cli
             assert response.status_code == 200, url
             body = response.content.decode()
             assert [secret for secret in secrets if secret in body] == [], url
-            private = r"/(track|confirm|statement|penalty|notifier-measures)/[^\s\"'<]+/[\w-]{20,}"
+            private = r"/(track|confirm|statement|penalty|notifier-measures|organisations)/[^\s\"'<]+/[\w-]{20,}"
             assert not re.search(private, body), url
             read += 1
     assert read > 40
@@ -125,9 +151,10 @@ def test_an_e_mail_shows_who_when_and_what_with_its_links_hidden(client, secrets
     assert "https://portal.test/track/" in email.body_text and "portal.test/track" not in body
 
 
-# Evidence and recovery codes have no list of their own (inlines only: no URL to look up through).
+# Evidence, recovery codes and webhook endpoints have no list of their own (inlines only: no URL to look up through).
 LISTED = {model: fields for model, fields in SECRETS.items() if model not in ("takedowns.evidence",
-                                                                               "otp_static.statictoken")}
+                                                                               "otp_static.statictoken",
+                                                                               "takedowns.webhookendpoint")}
 
 
 @pytest.mark.parametrize("model, lookup", [(model, field) for model, fields in LISTED.items() for field in fields]

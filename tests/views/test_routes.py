@@ -12,7 +12,20 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from takedowns.access import ACCOUNT, LEAD, MARKETPLACE, PUBLIC, REVIEWER, TOKEN
 from takedowns.evidence import store
 from takedowns.models import Decision, Penalty
-from tests.factories import PDF_BYTES, decide, log_in, make_lead, make_reviewer, registered, routed, upload, warned
+from takedowns.workflow.organisations import add_endpoint
+from tests.factories import (
+    PDF_BYTES,
+    ApiKeyFactory,
+    OrganisationFactory,
+    decide,
+    log_in,
+    make_lead,
+    make_reviewer,
+    registered,
+    routed,
+    upload,
+    warned,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +122,23 @@ ROUTES = {
     "takedowns:review_right_verify": LEAD,
     "takedowns:review_right_reject": LEAD,
     "takedowns:right_evidence_file": LEAD,
+    # Organisations without a portal account (issue 15, orgs).
+    "takedowns:organisation_register": PUBLIC,
+    "takedowns:organisation_filed": PUBLIC,  # the form's own random one-time key is the only way in
+    "takedowns:organisation_confirm": TOKEN,
+    "takedowns:organisation_page": TOKEN,
+    "takedowns:organisation_key_create": TOKEN,
+    "takedowns:organisation_key_revoke": TOKEN,
+    "takedowns:organisation_key_rotate": TOKEN,
+    "takedowns:organisation_endpoint_add": TOKEN,
+    "takedowns:organisation_endpoint_rotate": TOKEN,
+    "takedowns:organisation_endpoint_remove": TOKEN,
+    "takedowns:organisation_endpoint_test": TOKEN,
+    "takedowns:review_organisations": LEAD,
+    "takedowns:review_organisation": LEAD,
+    "takedowns:review_organisation_verify": LEAD,
+    "takedowns:review_organisation_reject": LEAD,
+    "takedowns:review_organisation_suspend": LEAD,
     "i18n:set_language": PUBLIC,  # the language switcher (issue 13)
     # The admin site (takedowns.access.LeadAdminSite) checks its own rule: tried at the end.
     "admin:*": ADMIN,
@@ -125,7 +155,10 @@ POSTS = {"withdraw", "answer", "resubmit", "appeal_rejection", "report_lawsuit",
          "review_counter_notice_incomplete", "two_factor_recovery_codes", "tracking_notifier_appeal",
          "notifier_measure_appeal", "notifier_proposal_decide", "notifier_proposal_dismiss", "notifier_appeal_decide",
          "set_language", "review_screening_decide", "right_update", "right_withdraw", "review_right_verify",
-         "review_right_reject"}
+         "review_right_reject",
+         "organisation_key_create", "organisation_key_revoke", "organisation_key_rotate", "organisation_endpoint_add",
+         "organisation_endpoint_rotate", "organisation_endpoint_remove", "organisation_endpoint_test",
+         "review_organisation_verify", "review_organisation_reject", "review_organisation_suspend"}
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):
@@ -156,7 +189,16 @@ def case(now, catalogue, reviewers):
     evidence = store(notice.submission_key, "other", upload("x.pdf", PDF_BYTES), "application/pdf", notice=notice)
     measure = warned(now, make_lead("judge"))  # a measure about the notice's sender (DSA Art. 23)
     return {"notice": notice, "decision": Decision.objects.get(pk=removal.pk), "penalty": penalty,
-            "evidence": evidence, "measure": measure, "right": registered(now)}
+            "evidence": evidence, "measure": measure, "right": registered(now),
+            "organisation": _organisation(now)}
+
+
+def _organisation(now):
+    """A verified organisation with a live API key and a webhook endpoint (issue 15)."""
+    organisation = OrganisationFactory(now=now)
+    ApiKeyFactory(organisation=organisation)
+    add_endpoint(organisation, "https://hooks.brandguard.example/in", now)
+    return organisation
 
 
 WRONG = "w" * 43
@@ -194,6 +236,7 @@ def url_of(name: str, case: dict, token_ok: bool = True) -> str:
         "notifier_proposal_dismiss": [measure.proposal_id], "notifier_appeal": [1], "notifier_appeal_decide": [1],
         "review_screening_decide": [notice.reference], "screening_reference_image": [1],
         **_right_urls(case["right"], token_ok),
+        **_organisation_urls(case["organisation"], token_ok),
         "referral_archive": ["RF-0000-0000"],  # none built: a lead gets its 404, everyone else is refused first
     }
     namespace, short = name.split(":")
@@ -210,6 +253,20 @@ def _right_urls(right, token_ok: bool) -> dict[str, list]:
             "right_file": [right.reference, tracking, right.evidence.get().pk],
             "review_right_verify": [right.reference], "review_right_reject": [right.reference],
             "right_evidence_file": [right.evidence.get().pk]}
+
+
+def _organisation_urls(organisation, token_ok: bool) -> dict[str, list]:
+    page = [organisation.reference, organisation.tracking_token if token_ok else WRONG]
+    key, endpoint = organisation.api_keys.get().pk, organisation.webhook_endpoints.get().pk
+    return {"organisation_filed": [organisation.submission_key],
+            "organisation_confirm": [organisation.reference, organisation.confirmation_token if token_ok else WRONG],
+            "organisation_page": page, "organisation_key_create": page, "organisation_endpoint_add": page,
+            "organisation_key_revoke": [*page, key], "organisation_key_rotate": [*page, key],
+            "organisation_endpoint_rotate": [*page, endpoint], "organisation_endpoint_remove": [*page, endpoint],
+            "organisation_endpoint_test": [*page, endpoint],
+            **{name: [organisation.reference] for name in ("review_organisation", "review_organisation_verify",
+                                                           "review_organisation_reject",
+                                                           "review_organisation_suspend")}}
 
 
 def _request(client, name: str, url: str):

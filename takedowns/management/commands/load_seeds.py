@@ -24,11 +24,17 @@ class Command(BaseCommand):
         notices = seeding.load_notices(folder)
         seeding.load_sales(folder, timezone.now())
         registered = seeding.load_protection(folder, timezone.now())
+        professionals = seeding.load_organisations(folder, timezone.now())
         self.stdout.write(f"Demo data: {sellers} sellers, {listings} listings, {rights} rights, "
                           f"{notices} new demo notices.")
         for right in registered:
             self.stdout.write(f"  registered right {right.reference} ({right.title}), its private page: "
                               f"{self._private_page(right)}")
+        for organisation in professionals:
+            self.stdout.write(f"  organisation {organisation.reference} ({organisation.name}), its private page: "
+                              f"{settings.SITE_URL}{organisation.tracking_path()}")
+        if professionals:
+            self.stdout.write(f"  demo API key (README: export DEMO_API_KEY=...): {settings.DEMO_API_KEY}")
         for person in logins:
             self.stdout.write(f"  demo login: {person['username']} / {person['password']}")
 

@@ -28,6 +28,9 @@ STAFF_ONLY = [
     "templates/takedowns/registry/review_rights.html",
     "templates/takedowns/registry/review_right.html",
     "templates/emails/right_to_verify.*",
+    "templates/takedowns/organisations/review_organisations.html",  # issue 15: the leads' verification
+    "templates/takedowns/organisations/review_organisation.html",
+    "templates/emails/organisation_to_verify.*",
     *(f"templates/emails/{kind}.*" for kind in (
         "new_assignment", "information_answered", "resubmission_to_review", "high_risk_waiting", "clock_warning",
         "clock_breached", "escalation", "counter_notice_window_missed_staff", "counter_notice_lawsuit_staff",
