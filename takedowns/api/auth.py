@@ -1,0 +1,45 @@
+"""Who calls the API: `Authorization: Bearer <key>`, found by api_keys.find (a live key of an organisation that
+may use it). The key's scopes decide what it may do (`file`: POSTs; `read`: GETs), and the key's organisation is
+the only one whose notices it sees (lookups here filter by it; another organisation's notice answers 404 exactly
+like one that does not exist). Each step is counted per key (limits.check_key)."""
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja.security import HttpBearer
+
+from takedowns import api_keys, limits
+from takedowns.api.problems import FORBIDDEN, RATE_LIMITED, Problem, not_found
+from takedowns.enums import ApiScope
+from takedowns.models import ApiKey, Notice
+
+
+class KeyBearer(HttpBearer):
+    """The API key as a bearer token; a request without a live key is refused 401 (problems._unauthorised)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        return api_keys.find(token.strip(), timezone.now())
+
+
+def key_for(request: HttpRequest, scope: str, step: str) -> ApiKey:
+    """The request's key, if it has the scope the step needs (403 otherwise) and the step's rate limit is not
+    reached (429 with Retry-After otherwise)."""
+    key: ApiKey = request.auth  # type: ignore[attr-defined]  # set by ninja from KeyBearer
+    if scope not in key.scopes:
+        raise Problem(403, FORBIDDEN, _("The key lacks the scope"), _(
+            "This key has the scopes %(scopes)s; this request needs “%(scope)s”. Make a key with that scope on "
+            "your organisation's page.") % {"scopes": ", ".join(key.scopes) or "—", "scope": ApiScope(scope).value})
+    refusal = limits.check_key(step, key.prefix, timezone.now())
+    if refusal is not None:
+        raise Problem(429, RATE_LIMITED, _("Too many requests"), refusal.reason,
+                      headers={"Retry-After": str(refusal.retry_after)})
+    return key
+
+
+def notice_of(key: ApiKey, reference: str) -> Notice:
+    """The key's organisation's notice by its reference, or the 404 problem (the same for another organisation's
+    notice as for none: one query, filtered by both)."""
+    notice = Notice.objects.filter(reference=reference.strip().upper(), organisation_id=key.organisation_id).first()
+    if notice is None:
+        raise not_found(reference)
+    return notice
