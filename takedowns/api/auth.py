@@ -10,30 +10,36 @@ from ninja.security import HttpBearer
 
 from takedowns import api_keys, limits
 from takedowns.api.problems import FORBIDDEN, RATE_LIMITED, Problem, not_found
-from takedowns.enums import ApiScope
 from takedowns.models import ApiKey, Notice
 
 
 class KeyBearer(HttpBearer):
-    """The API key as a bearer token; a request without a live key is refused 401 (problems._unauthorised)."""
+    """The API key as a bearer token, for one step: a request without a live key is refused 401
+    (problems._unauthorised), a key without the step's scope 403, a key over the step's rate limit 429 with
+    Retry-After. Checked before the body is read, so a key that may not post learns that first."""
+
+    def __init__(self, scope: str, step: str) -> None:
+        super().__init__()
+        self.scope, self.step = scope, step
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
-        return api_keys.find(token.strip(), timezone.now())
+        key = api_keys.find(token.strip(), timezone.now())
+        if key is None:
+            return None
+        if self.scope not in key.scopes:
+            raise Problem(403, FORBIDDEN, _("The key lacks the scope"), _(
+                "This key has the scopes %(scopes)s; this request needs “%(scope)s”. Make a key with that scope "
+                "on your organisation's page.") % {"scopes": ", ".join(key.scopes) or "—", "scope": self.scope})
+        refusal = limits.check_key(self.step, key.prefix, timezone.now())
+        if refusal is not None:
+            raise Problem(429, RATE_LIMITED, _("Too many requests"), refusal.reason,
+                          headers={"Retry-After": str(refusal.retry_after)})
+        return key
 
 
-def key_for(request: HttpRequest, scope: str, step: str) -> ApiKey:
-    """The request's key, if it has the scope the step needs (403 otherwise) and the step's rate limit is not
-    reached (429 with Retry-After otherwise)."""
-    key: ApiKey = request.auth  # type: ignore[attr-defined]  # set by ninja from KeyBearer
-    if scope not in key.scopes:
-        raise Problem(403, FORBIDDEN, _("The key lacks the scope"), _(
-            "This key has the scopes %(scopes)s; this request needs “%(scope)s”. Make a key with that scope on "
-            "your organisation's page.") % {"scopes": ", ".join(key.scopes) or "—", "scope": ApiScope(scope).value})
-    refusal = limits.check_key(step, key.prefix, timezone.now())
-    if refusal is not None:
-        raise Problem(429, RATE_LIMITED, _("Too many requests"), refusal.reason,
-                      headers={"Retry-After": str(refusal.retry_after)})
-    return key
+def key_of(request: HttpRequest) -> ApiKey:
+    """The request's key, as KeyBearer found it."""
+    return request.auth  # type: ignore[attr-defined,no-any-return]  # set by ninja from KeyBearer
 
 
 def notice_of(key: ApiKey, reference: str) -> Notice:

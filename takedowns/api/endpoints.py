@@ -1,7 +1,7 @@
 """The JSON API for professional notifiers (issue 15), mounted at /api/v1/ (portal/urls.py): django-ninja builds
 the OpenAPI 3 document (/api/v1/openapi.json) from these functions and their schemas, and serves the docs page
 (/api/v1/docs: ninja's bundled Swagger UI, from our static files). Thin: each endpoint takes the key
-(auth.key_for: scope and rate limit), finds the notice among its organisation's (auth.notice_of), and calls the
+(auth.KeyBearer: scope and rate limit, before the body is read), finds the notice among its organisation's (auth.notice_of), and calls the
 same workflow function as the web page; a workflow's refusal is a 409 problem."""
 
 import json
@@ -18,7 +18,7 @@ from ninja.files import UploadedFile
 
 from takedowns import evidence, limits, workflow
 from takedowns.api import filing, problems, reading
-from takedowns.api.auth import KeyBearer, key_for, notice_of
+from takedowns.api.auth import KeyBearer, key_of, notice_of
 from takedowns.api.problems import FieldError, Problem, conflict, invalid
 from takedowns.api.schemas import AnswerIn, AppealIn, EvidenceOut, NoticeIn, NoticeOut, NoticePageOut
 from takedowns.api.schemas import Problem as ProblemOut
@@ -60,7 +60,10 @@ class TakedownsApi(NinjaAPI):
 
 
 api = TakedownsApi(title="Takedown Portal API", version="1", description=DESCRIPTION, urls_namespace="api",
-                   auth=KeyBearer(), docs_url="/docs", openapi_url="/openapi.json")
+                   docs_url="/docs", openapi_url="/openapi.json")
+# Each step's key check: its scope and its rate limit (per key).
+FILING, READING = KeyBearer(FILE, limits.API_FILING), KeyBearer(READ, limits.API_READ)
+ACTING, UPLOADING = KeyBearer(FILE, limits.API_ACTION), KeyBearer(FILE, limits.API_UPLOAD)
 problems.install(api)
 
 
@@ -72,13 +75,13 @@ def _json(request: HttpRequest, status: int, body: Any, **headers: str) -> HttpR
 
 
 @api.post("/notices", response={201: NoticeOut, 409: ProblemOut, 413: ProblemOut, **_REFUSALS},
-          url_name="notices", summary="File a notice")
+          url_name="notices", summary="File a notice", auth=FILING)
 def file_notice(request: HttpRequest, notice: NoticeIn,
                 idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255)):
     """File a notice: every field of the web form, up to 10,000 listings, evidence by the SHA-256 of files
     uploaded earlier (POST /evidence). A verified organisation's notice is confirmed at once and routed; any other
     organisation's notice waits for the confirmation e-mail sent to the submitter, as the web form's does."""
-    key = key_for(request, FILE, limits.API_FILING)
+    key = key_of(request)
     organisation, now = key.organisation, timezone.now()
     checked = filing.check(organisation, notice)
     digest = filing.request_digest(request)
@@ -99,35 +102,37 @@ def file_notice(request: HttpRequest, notice: NoticeIn,
     return response
 
 
-@api.get("/notices", response={200: NoticePageOut, **_REFUSALS}, url_name="notices", summary="List notices")
+@api.get("/notices", response={200: NoticePageOut, **_REFUSALS}, url_name="notices", summary="List notices",
+         auth=READING)
 def list_notices(request: HttpRequest, status: NoticeStatus | None = None, created_after: datetime | None = None,
                  created_before: datetime | None = None,
                  reference: str | None = Query(None, max_length=20, description="A reference's start, e.g. TD-7K"),
                  after: str | None = Query(None, max_length=100, description="The cursor `next` of the last page")):
     """Your organisation's notices, newest first, 50 a page (keyset pagination: follow `next`)."""
-    key = key_for(request, READ, limits.API_READ)
+    key = key_of(request)
     filters = {"status": status, "created_after": created_after, "created_before": created_before,
                "reference": reference}
     rows, next_cursor = reading.notices_page(key.organisation_id, filters, after)
     return {"notices": rows, "next": next_cursor}
 
 
-@api.get("/notices/{reference}", response={200: NoticeOut, **_REFUSALS}, url_name="notice", summary="Read a notice")
+@api.get("/notices/{reference}", response={200: NoticeOut, **_REFUSALS}, url_name="notice", summary="Read a notice",
+         auth=READING)
 def read_notice(request: HttpRequest, reference: str,
                 listings_after: int = Query(0, ge=0, le=2**31 - 1,
                                             description="The cursor `listings_next` of the last page of listings"),
                 listings_limit: int = Query(reading.LISTINGS_PAGE, ge=1, le=1000)):
     """The notice's status, dates, deadlines, the open question, and a page of its listings with their states,
     decisions (outcome, reason code and its text, legal ground) and appeal windows."""
-    key = key_for(request, READ, limits.API_READ)
+    key = key_of(request)
     return reading.notice_out(notice_of(key, reference), timezone.now(), listings_after, listings_limit)
 
 
 @api.post("/notices/{reference}/withdraw", response={200: NoticeOut, 409: ProblemOut, **_REFUSALS},
-          url_name="notice_withdraw", summary="Withdraw a notice")
+          url_name="notice_withdraw", summary="Withdraw a notice", auth=ACTING)
 def withdraw_notice(request: HttpRequest, reference: str):
     """Withdraw the notice: no listing is removed because of it; decided listings stay decided."""
-    key = key_for(request, FILE, limits.API_ACTION)
+    key = key_of(request)
     notice, now = notice_of(key, reference), timezone.now()
     try:
         notice = workflow.withdraw_notice(notice, now)
@@ -137,11 +142,11 @@ def withdraw_notice(request: HttpRequest, reference: str):
 
 
 @api.post("/notices/{reference}/answers", response={200: NoticeOut, 409: ProblemOut, **_REFUSALS},
-          url_name="notice_answers", summary="Answer the open question")
+          url_name="notice_answers", summary="Answer the open question", auth=ACTING)
 def answer_question(request: HttpRequest, reference: str, answer: AnswerIn):
     """Answer the reviewer's open question, with files uploaded earlier (POST /evidence); the listings it is about
     go back to the reviewer."""
-    key = key_for(request, FILE, limits.API_ACTION)
+    key = key_of(request)
     notice, now = notice_of(key, reference), timezone.now()
     form = AnswerForm({"answer": answer.answer})
     files, errors = filing.uploads_named(key.organisation, answer.evidence_sha256)
@@ -156,10 +161,10 @@ def answer_question(request: HttpRequest, reference: str, answer: AnswerIn):
 
 
 @api.post("/notices/{reference}/appeals", response={201: NoticeOut, 409: ProblemOut, **_REFUSALS},
-          url_name="notice_appeals", summary="Appeal a rejection")
+          url_name="notice_appeals", summary="Appeal a rejection", auth=ACTING)
 def appeal_rejection(request: HttpRequest, reference: str, appeal: AppealIn):
     """Appeal the rejection of a listing (DSA Art. 20): decided by another reviewer than the first."""
-    key = key_for(request, FILE, limits.API_ACTION)
+    key = key_of(request)
     notice, now = notice_of(key, reference), timezone.now()
     decision = decision_of(notice, appeal.decision) if 0 < appeal.decision < 2**31 else None
     if decision is None:
@@ -179,11 +184,11 @@ class UploadForm(Schema):
 
 
 @api.post("/evidence", response={201: EvidenceOut, 200: EvidenceOut, 413: ProblemOut, **_REFUSALS},
-          url_name="evidence", summary="Upload an evidence file")
+          url_name="evidence", summary="Upload an evidence file", auth=UPLOADING)
 def upload_evidence(request: HttpRequest, file: UploadedFile = File(...), details: UploadForm = Form(...)):
     """Upload a PDF, PNG or JPEG (checked by its content, not its name; the web form's size limits) to name in a
     notice or an answer by its SHA-256. The same bytes uploaded again are the same file (200)."""
-    key = key_for(request, FILE, limits.API_UPLOAD)
+    key = key_of(request)
     try:
         content_type = check_upload(file)
     except ValidationError as exc:
