@@ -1,7 +1,8 @@
 """The JSON API for professional notifiers (issue 15), mounted at /api/v1/ (portal/urls.py): django-ninja builds
 the OpenAPI 3 document (/api/v1/openapi.json) from these functions and their schemas, and serves the docs page
 (/api/v1/docs: ninja's bundled Swagger UI, from our static files). Thin: each endpoint takes the key
-(auth.KeyBearer: scope and rate limit, before the body is read), finds the notice among its organisation's (auth.notice_of), and calls the
+(auth.KeyBearer: scope and rate limit, before the body is read), finds the notice among its organisation's
+(auth.notice_of), and calls the
 same workflow function as the web page; a workflow's refusal is a 409 problem."""
 
 import json
@@ -41,7 +42,7 @@ response again (201, the same notice, with `Idempotent-Replayed: true`), never a
 another body is refused (422)."""
 
 FILE, READ = ApiScope.FILE.value, ApiScope.READ.value
-_REFUSALS = {401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut, 429: ProblemOut}
+_REFUSALS = {400: ProblemOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut, 429: ProblemOut}
 
 
 class TakedownsApi(NinjaAPI):
@@ -94,7 +95,8 @@ def file_notice(request: HttpRequest, notice: NoticeIn,
                                                                  submission_key, now, with_evidence=bool(checked.files))
             except workflow.ConfirmationsWaiting as waiting:
                 raise Problem(429, problems.RATE_LIMITED, _("Too many notices waiting for confirmation"),
-                              waiting.refusal.reason, headers={"Retry-After": str(waiting.refusal.retry_after)})
+                              waiting.refusal.reason,
+                              headers={"Retry-After": str(waiting.refusal.retry_after)}) from waiting
             response = _json(request, 201, reading.notice_out(filed, now))
             filing.remember(claim, filed.pk, 201, json.loads(response.content))
     except filing.Replay as replay:
@@ -185,7 +187,7 @@ class UploadForm(Schema):
 
 @api.post("/evidence", response={201: EvidenceOut, 200: EvidenceOut, 413: ProblemOut, **_REFUSALS},
           url_name="evidence", summary="Upload an evidence file", auth=UPLOADING)
-def upload_evidence(request: HttpRequest, file: UploadedFile = File(...), details: UploadForm = Form(...)):
+def upload_evidence(request: HttpRequest, file: File[UploadedFile], details: Form[UploadForm]):
     """Upload a PDF, PNG or JPEG (checked by its content, not its name; the web form's size limits) to name in a
     notice or an answer by its SHA-256. The same bytes uploaded again are the same file (200)."""
     key = key_of(request)

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -104,7 +104,9 @@ def check_listings(body: NoticeIn, right_type: str | None) -> tuple[list[Reporte
         return [], [FieldError("listings", _("A notice may report at most %(limit)s listings; this one has "
                                              "%(count)s. Split them over several notices.")
                                % {"limit": limit, "count": len(body.listings)})]
-    items, errors, seen = [], [], {}
+    items: list[ReportedItem] = []
+    errors: list[FieldError] = []
+    seen: dict[str, tuple[str, int]] = {}
     for row, listing in enumerate(body.listings):
         # The form numbers rows from 1 in its messages ("already reported in row 3"); here rows are indexes.
         item, problems = check_listing(listing.reported, listing.reason, right_type, seen, row)
@@ -134,20 +136,24 @@ def copy_uploads(files: list[Evidence], submission_key: uuid.UUID) -> None:
     notice owns its files, so the retention of one never deletes another's."""
     for row in files:
         with row.file.open("rb") as stream:
-            evidence.store(submission_key, row.kind, File(stream, name=row.original_name), row.content_type,
-                           sha256=row.sha256)
+            evidence.store(submission_key, row.kind, _as_upload(row, stream), row.content_type, sha256=row.sha256)
 
 
-def as_uploads(files: list[Evidence]) -> Iterator[tuple[File, str]]:
+def as_uploads(files: list[Evidence]) -> Iterator[tuple[UploadedFile, str]]:
     """The uploads as (file, content type) pairs, the shape the workflow stores with an answer."""
     for row in files:
-        yield File(row.file.open("rb"), name=row.original_name), row.content_type
+        yield _as_upload(row, row.file.open("rb")), row.content_type
+
+
+def _as_upload(row: Evidence, stream: Any) -> UploadedFile:
+    return UploadedFile(stream, name=row.original_name, content_type=row.content_type, size=row.size)
 
 
 # --- Idempotency-Key. ---
 
 def request_digest(request: HttpRequest) -> str:
-    return hashlib.sha256(b"%s %s\n%s" % (request.method.encode(), request.path.encode(), request.body)).hexdigest()
+    head = f"{request.method} {request.path}\n".encode()
+    return hashlib.sha256(head + request.body).hexdigest()
 
 
 def submission_key(organisation: Organisation, key: str | None, digest: str) -> uuid.UUID:

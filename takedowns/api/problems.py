@@ -27,6 +27,7 @@ TYPE_PREFIX = "urn:takedown-portal:problem:"
 VALIDATION, UNAUTHORISED, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE, RATE_LIMITED, IDEMPOTENCY = (
     "validation", "unauthorised", "forbidden", "not-found", "conflict", "payload-too-large", "rate-limited",
     "idempotency-key-reused")
+MALFORMED = "malformed-request"  # a body that is not JSON (or not the form data an upload is)
 
 
 @dataclass(frozen=True)
@@ -135,17 +136,21 @@ def too_large(request: HttpRequest, length: int | None = None) -> HttpResponse:
 
 
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    kind = {404: NOT_FOUND, 403: FORBIDDEN, 409: CONFLICT, 413: TOO_LARGE}.get(exc.status_code, VALIDATION)
+    kind = {400: MALFORMED, 404: NOT_FOUND, 403: FORBIDDEN, 409: CONFLICT, 413: TOO_LARGE}.get(exc.status_code,
+                                                                                          VALIDATION)
     return render(request, Problem(exc.status_code, kind, str(exc), str(exc)))
 
 
 def install(api: NinjaAPI) -> None:
     """Every refusal of `api` as a problem document."""
-    api.add_exception_handler(Problem, lambda request, exc: render(request, exc))
-    api.add_exception_handler(SchemaError, _schema_errors)
-    api.add_exception_handler(AuthenticationError, _unauthorised)
-    api.add_exception_handler(RequestDataTooBig, lambda request, exc: too_large(request))
-    api.add_exception_handler(HttpError, _http_error)
-    api.add_exception_handler(Http404, lambda request, exc: render(request, Problem(
-        404, NOT_FOUND, _("Not found"), str(exc) or _("No such resource."))))
-
+    handlers: dict[type[Exception], Any] = {
+        Problem: lambda request, exc: render(request, exc),
+        SchemaError: _schema_errors,
+        AuthenticationError: _unauthorised,
+        RequestDataTooBig: lambda request, exc: too_large(request),
+        HttpError: _http_error,
+        Http404: lambda request, exc: render(request, Problem(404, NOT_FOUND, _("Not found"),
+                                                              str(exc) or _("No such resource."))),
+    }
+    for exception, handler in handlers.items():
+        api.add_exception_handler(exception, handler)

@@ -20,7 +20,7 @@ def _root(request: HttpRequest, **kwargs: object) -> HttpResponseRedirect:
 def _labelled(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:
     for pattern in patterns:
         if isinstance(pattern, URLPattern) and pattern.name == "api-root":
-            pattern.callback = _root  # type: ignore[misc]  # ninja's own root view only raises Http404
+            pattern.callback = _root  # ninja's own root view only raises Http404
         if isinstance(pattern, URLPattern):
             pattern.callback.access = PUBLIC if pattern.name in PUBLIC_NAMES else API_KEY  # type: ignore[attr-defined]
     return patterns

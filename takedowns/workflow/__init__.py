@@ -49,7 +49,8 @@ __all__ = [
     "TransitionNotAllowed",
     "answer_information", "change_status", "claim_notice", "close_undecidable_notices", "confirm_notice",
     "decide_hold", "decide_items", "escalate_notice",
-    "expire_information_requests", "expire_unconfirmed", "file_for_organisation", "file_notice", "new_reference", "reassign_notice",
+    "expire_information_requests", "expire_unconfirmed", "file_for_organisation", "file_notice", "new_reference",
+    "reassign_notice",
     "record_takedown", "release_notice", "request_information", "route_notice", "save_resolution",
     "unrouted_notice_ids", "withdraw_notice",
 ]

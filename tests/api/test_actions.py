@@ -4,6 +4,7 @@ refusals as 409 problems; the list's keyset pages and filters; evidence uploads;
 import pytest
 from django.core import mail
 
+from takedowns.api import reading
 from takedowns.enums import EventKind, ItemState, NoticeStatus
 from takedowns.models import Appeal, Event, Evidence, InfoRequest, Notice
 from tests.api.helpers import API, body, get, key_for, organisation, post
@@ -112,7 +113,6 @@ def test_an_appeal_of_a_decision_of_another_notice_is_refused(client, key, ours,
 
 
 def test_the_list_pages_by_keyset_and_filters(client, key, catalogue, settings, monkeypatch):
-    from takedowns.api import reading  # the page size, made small for this test
     monkeypatch.setattr(reading, "NOTICE_PAGES", reading.Keyset(("-id",), 2))
     for listing in ("L-100001", "L-100002", "L-100003"):
         assert post(client, "/notices", key, body([(listing, "counterfeit")])).status_code == 201
