@@ -159,3 +159,11 @@ def test_an_unknown_sha256_is_named(client, key):
     data = body(evidence_sha256=["0" * 64])
     errors = post(client, "/notices", key, data).json()["errors"]
     assert [error["field"] for error in errors] == ["evidence_sha256[0]"]
+
+
+def test_a_body_over_the_request_limit_is_a_413_problem(client, key, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000
+    response = post(client, "/notices", key, body([(f"https://shop.example/{n}", "counterfeit") for n in range(50)]))
+    assert response.status_code == 413 and response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:takedown-portal:problem:payload-too-large"
+    assert not Notice.objects.exists()
