@@ -7,21 +7,11 @@ from django.core import mail
 from takedowns.api import reading
 from takedowns.enums import EventKind, ItemState, NoticeStatus
 from takedowns.models import Appeal, Event, Evidence, InfoRequest, Notice
-from tests.api.helpers import API, body, get, key_for, organisation, post
+from tests.api.helpers import API, body, get, post
 from tests.factories import PDF_BYTES, decide, routed, upload
 from tests.test_information import ask
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def org(now):
-    return organisation(now)
-
-
-@pytest.fixture
-def key(org, now):
-    return key_for(org, now)
 
 
 @pytest.fixture

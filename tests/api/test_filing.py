@@ -15,16 +15,6 @@ from tests.factories import PDF_BYTES, upload
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def org(now):
-    return organisation(now)
-
-
-@pytest.fixture
-def key(org, now):
-    return key_for(org, now)
-
-
 def test_a_verified_organisations_notice_is_filed_confirmed_and_sent_to_routing(client, org, key, catalogue):
     response = post(client, "/notices", key, body([("L-100001", "counterfeit"), ("https://shop.example/l/9",
                                                                                    "trademark_misuse")]))
