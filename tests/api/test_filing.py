@@ -157,3 +157,15 @@ def test_a_body_over_the_request_limit_is_a_413_problem(client, key, settings):
     assert response.status_code == 413 and response["Content-Type"] == "application/problem+json"
     assert response.json()["type"] == "urn:takedown-portal:problem:payload-too-large"
     assert not Notice.objects.exists()
+
+
+def test_a_pending_organisations_notice_over_the_confirmations_cap_is_429_and_frees_its_key(client, now, settings,
+                                                                                             catalogue):
+    settings.RATE_LIMIT_PENDING_CONFIRMATIONS = 1
+    key = key_for(organisation(now, status=OrganisationStatus.PENDING), now)
+    assert post(client, "/notices", key, body()).status_code == 201
+    refused = post(client, "/notices", key, body([("L-100002", "counterfeit")]), idempotency_key="second")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert refused.json()["type"] == "urn:takedown-portal:problem:rate-limited"
+    assert Notice.objects.count() == 1
+    assert not IdempotencyKey.objects.filter(key="second").exists()  # a retry later may file it
