@@ -45,7 +45,10 @@ def key_of(request: HttpRequest) -> ApiKey:
 def notice_of(key: ApiKey, reference: str) -> Notice:
     """The key's organisation's notice by its reference, or the 404 problem (the same for another organisation's
     notice as for none: one query, filtered by both)."""
-    notice = Notice.objects.filter(reference=reference.strip().upper(), organisation_id=key.organisation_id).first()
+    wanted = reference.strip().upper()
+    # A reference is printable and short; anything else (a NUL, which PostgreSQL refuses) names no notice.
+    notice = (Notice.objects.filter(reference=wanted, organisation_id=key.organisation_id).first()
+              if wanted.isprintable() and len(wanted) <= 20 else None)
     if notice is None:
         raise not_found(reference)
     return notice

@@ -15,6 +15,7 @@ Retry-After. A key is kept IDEMPOTENCY_HOURS. The notice's submission key is der
 key and the body, so even a lost claim cannot file the same request twice."""
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ from takedowns.selectors.protection import registered_right_for
 from takedowns.workflow import ReportedItem
 
 IDEMPOTENCY_HOURS = 24
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _NAMESPACE = uuid.UUID("2f1f9a52-4a8e-4b8a-9d1c-6f1a3c0e5b7d")  # this API's Idempotency-Key submission keys
 
 # The form's field names as paths in the API's JSON; a form error without a field is the notice's ("").
@@ -122,8 +124,10 @@ def uploads_named(organisation: Organisation, digests: list[str]) -> tuple[list[
     if not digests:
         return [], []
     wanted = [digest.strip().lower() for digest in digests]
-    found = {row.sha256: row for row in Evidence.objects.filter(organisation=organisation, notice=None, right=None,
-                                                                   sha256__in=wanted)}
+    # Only what can be a SHA-256 is looked up (a NUL, which PostgreSQL refuses, is simply not found).
+    found = {row.sha256: row for row in Evidence.objects.filter(
+        organisation=organisation, notice=None, right=None,
+        sha256__in=[digest for digest in wanted if _SHA256.fullmatch(digest)])}
     errors = [FieldError(f"evidence_sha256[{index}]", _(
         "Your organisation has uploaded no file with this SHA-256 (POST /evidence), or it was not used within "
         "%(hours)s hours and was deleted.") % {"hours": settings.EVIDENCE_ORPHAN_HOURS})

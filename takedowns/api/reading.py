@@ -98,7 +98,9 @@ def notices_page(organisation_id: int, filters: dict[str, Any], after: str | Non
     if filters.get("created_before"):
         rows = rows.filter(created_at__lt=filters["created_before"])
     if filters.get("reference"):
-        rows = rows.filter(reference__startswith=filters["reference"].strip().upper())
+        # Printable text only: a NUL, which PostgreSQL refuses, matches no reference anyway.
+        prefix = filters["reference"].strip().upper()
+        rows = rows.filter(reference__startswith=prefix) if prefix.isprintable() else rows.none()
     page: Page = NOTICE_PAGES.page(rows.annotate(listing_count=Count("items")), after)
     return [NoticeSummaryOut.model_validate({
         "reference": notice.reference, "status": notice.status, "created_at": notice.created_at,

@@ -99,3 +99,11 @@ def test_a_read_only_key_may_not_post(client, now, method, path):
 def test_a_filing_only_key_may_not_read(client, now, path):
     key = key_for(organisation(now), now, scopes=["file"])
     assert get(client, path, key).status_code == 403
+
+
+def test_text_postgresql_refuses_names_nothing_instead_of_failing(client, now):
+    key = key_for(organisation(now), now)
+    assert get(client, "/notices/TD-%00", key).status_code == 404
+    assert get(client, "/notices", key, reference="TD\x00").json()["notices"] == []
+    errors = post(client, "/notices", key, body(evidence_sha256=["a\x00b"])).json()["errors"]
+    assert [error["field"] for error in errors] == ["evidence_sha256[0]"]
