@@ -7,7 +7,7 @@ same workflow function as the web page; a workflow's refusal is a 409 problem.""
 
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -112,10 +112,21 @@ def list_notices(request: HttpRequest, status: NoticeStatus | None = None, creat
                  after: str | None = Query(None, max_length=100, description="The cursor `next` of the last page")):
     """Your organisation's notices, newest first, 50 a page (keyset pagination: follow `next`)."""
     key = key_of(request)
-    filters = {"status": status, "created_after": created_after, "created_before": created_before,
-               "reference": reference}
+    filters = {"status": status, "created_after": _in_utc("created_after", created_after),
+               "created_before": _in_utc("created_before", created_before), "reference": reference}
     rows, next_cursor = reading.notices_page(key.organisation_id, filters, after)
     return {"notices": rows, "next": next_cursor}
+
+
+def _in_utc(name: str, moment: datetime | None) -> datetime | None:
+    """A time filter in UTC (PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows); one without a zone
+    is read as UTC."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError as exc:
+        raise invalid([FieldError(name, _("This time is out of range."))]) from exc
 
 
 @api.get("/notices/{reference}", response={200: NoticeOut, **_REFUSALS}, url_name="notice", summary="Read a notice",

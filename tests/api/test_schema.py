@@ -5,7 +5,9 @@ and seeded (derandomize), so it runs in `make test` in seconds, and a failure re
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,6 +28,18 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 # Loaded through the WSGI app, as a client would load it (django is set up before test modules are imported).
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_tests_connection():
+    """The requests go to the WSGI app itself, not through Django's test Client, which stops Django from closing
+    the connection at each request's start and end (it would close the test's transaction on PostgreSQL): the
+    same here."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture
