@@ -593,3 +593,21 @@ OTP_TOTP_ISSUER = "Takedown Portal"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Failures and lock-outs are logged as warnings; a line for every successful log-in is noise.
 cast(dict, LOGGING["loggers"])["axes"] = {"level": "WARNING"}
+
+# --- issue 15: the API (takedowns/api/) ---
+try:
+    # A notice filed through the API may report this many listings (the web form: NOTICE_MAX_ITEMS).
+    NOTICE_API_MAX_ITEMS = env_int("NOTICE_API_MAX_ITEMS", 10_000, minimum=1)
+    # The API's rate limits, per key (takedowns/limits.check_key): filing notices, uploading evidence, the
+    # other steps on a notice (withdraw, answer, appeal), and reads. Generous: a professional notifier's honest
+    # volume is high, and a notice carries up to NOTICE_API_MAX_ITEMS listings.
+    RATE_LIMITS_API = {
+        action: env_rate(f"RATE_LIMIT_{action.upper()}_KEY", rate)
+        for action, rate in (("api_filing", "120/m"), ("api_upload", "120/m"), ("api_action", "120/m"),
+                             ("api_read", "600/m"))
+    }
+except ImproperlyConfiguredEnv as exc:
+    sys.exit(f"Configuration error: {exc}")
+# ninja's app: its bundled Swagger UI (static/ninja/), served from our own static files (no CDN), which the
+# site's CSP allows (the docs page's settings are a JSON block, its script a file).
+INSTALLED_APPS += ["ninja"]

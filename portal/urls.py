@@ -14,5 +14,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links (issue 13, item 7): the icon, not a 404.
     path("favicon.ico", public(RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.ico", permanent=False)),
          name="favicon"),
+    # The JSON API for professional notifiers (issue 15): takedowns/api/.
+    path("api/v1/", include(("takedowns.api.urls", "api"), namespace="api")),
     path("", include("takedowns.urls")),
 ]

@@ -26,7 +26,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Sum
 
-from takedowns.models import Evidence, InfoRequest, Notice, Resubmission, Right
+from takedowns.models import Evidence, InfoRequest, Notice, Organisation, Resubmission, Right
 
 # What we accept, as identified by content, and the file extension we store it under.
 ACCEPTED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -82,9 +82,11 @@ def sha256_of(upload: UploadedFile) -> str:
 
 def store(submission_key: uuid.UUID, kind: str, upload: UploadedFile, content_type: str,
           notice: Notice | None = None, info_request: InfoRequest | None = None, sha256: str = "",
-          resubmission: Resubmission | None = None, right: Right | None = None) -> Evidence:
+          resubmission: Resubmission | None = None, right: Right | None = None,
+          organisation: Organisation | None = None) -> Evidence:
+    # `organisation`: an organisation's upload through the API (issue 15), which its notices name by SHA-256.
     evidence = Evidence(submission_key=submission_key, notice=notice, info_request=info_request,
-                        resubmission=resubmission, right=right, kind=kind,
+                        resubmission=resubmission, right=right, organisation=organisation, kind=kind,
                         original_name=shown_name(upload.name), content_type=content_type, size=size_of(upload),
                         sha256=sha256 or sha256_of(upload))
     # The stored name is random, its extension the content's: the submitter's name is kept only as text.

@@ -120,6 +120,9 @@ class Refusal:
             # Translators: e.g. "We accept at most 20 notices per hour from your network address, and that many came."
             return gettext("We accept at most %(limit)s %(what)s %(window)s from your network address, and that "
                            "many came.") % values
+        if self.key == KEY:
+            return gettext("We accept at most %(limit)s %(what)s %(window)s for this API key, and that many "
+                           "came.") % values
         if self.action == LOGIN:
             return gettext("We accept at most %(limit)s %(what)s %(window)s for this user name, and that many "
                            "came.") % values
@@ -137,7 +140,8 @@ def _what(action: str) -> str:
             LAWSUIT: pgettext("counted by a rate limit", "lawsuit reports"),
             LOGIN: pgettext("counted by a rate limit", "log-in attempts"),
             REGISTRATION: pgettext("counted by a rate limit", "registrations and changes of rights"),
-            ORGANISATION: pgettext("counted by a rate limit", "registrations and changes of organisations")}[action]
+            ORGANISATION: pgettext("counted by a rate limit", "registrations and changes of organisations")}.get(action) \
+        or _api_what(action)
 
 
 def _window(per: str) -> str:
@@ -276,3 +280,28 @@ def per_text(rate: str) -> str:
         raise ValueError(f"not a rate: {rate!r}")
     multiple, unit = int(match.group(2) or 1), _UNITS[match.group(3)]
     return unit if multiple == 1 else f"{multiple} {unit}s"
+
+
+# --- issue 15: the API, counted per key ---
+# The API's steps (settings.RATE_LIMITS_API), counted per API key (its prefix): an organisation's keys are its
+# clients, whatever address they call from (a vendor's fleet of servers); a refusal is a 429 problem with
+# Retry-After (takedowns/api). Standing does not multiply them: the settings are already set for bulk volume.
+API_FILING, API_UPLOAD, API_ACTION, API_READ = "api_filing", "api_upload", "api_action", "api_read"
+KEY = "key"
+
+
+def _api_what(action: str) -> str:
+    return {API_FILING: pgettext("counted by a rate limit", "notices"),
+            API_UPLOAD: pgettext("counted by a rate limit", "evidence uploads"),
+            API_ACTION: pgettext("counted by a rate limit", "requests that act on notices"),
+            API_READ: pgettext("counted by a rate limit", "reads")}[action]
+
+
+def check_key(action: str, key_prefix: str, now: datetime) -> Refusal | None:
+    """Count one request of an API step for the key and say whether it is refused (the cache down: not refused,
+    as for the form's steps)."""
+    rate = settings.RATE_LIMITS_API[action]
+    usage = _count(action, KEY, key_prefix, rate)
+    if usage is None or usage["count"] <= usage["limit"]:
+        return None
+    return _rate_refusal(action, [(KEY, usage, rate)], 1, "", now)

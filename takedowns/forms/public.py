@@ -68,6 +68,61 @@ def _same_listing_key(text: str) -> str:
     return text.strip().rstrip("/").lower()
 
 
+def place_listing(reported: str, reason: str, right_type: str | None, seen: dict[str, tuple[str, int]],
+                  row: int) -> tuple[str, str] | None:
+    """A checked listing row's place in its notice: each listing once, with an infringement that fits the right.
+    None, and the listing noted in `seen` (same-listing key -> where first reported), when it is fine; else the
+    field and the problem. The notice form's rows and the API's listings (takedowns/api) both go through here."""
+    key = _same_listing_key(reported)
+    if key in seen:
+        return "reported", already_reported(seen[key])
+    if right_type and reason not in REASONS_FOR_RIGHT.get(right_type, frozenset()):
+        return "reason", reason_mismatch(reason, right_type)
+    seen[key] = (_ROW, row)
+    return None
+
+
+def check_listing(reported: str, reason: str, right_type: str | None, seen: dict[str, tuple[str, int]],
+                  row: int) -> tuple[ReportedItem | None, list[tuple[str, str]]]:
+    """One listing given as data (the API's), checked as a row of the notice form is (ItemForm.clean, then
+    place_listing): the listing and no problem, or None and each (field, problem)."""
+    reported, problems = (reported or "").strip(), []
+    if not reported:
+        problems.append(("reported", gettext("Enter the listing's URL or ID.")))
+    else:
+        try:
+            reported = check_reported(reported)
+        except ValidationError as exc:
+            problems.append(("reported", exc.messages[0]))
+    if reason not in InfringementReason.values:
+        problems.append(("reason", gettext("Choose the infringement for this listing.")))
+    if problems:
+        return None, problems
+    placed = place_listing(reported, reason, right_type, seen, row)
+    return (None, [placed]) if placed else (ReportedItem(reported, reason), [])
+
+
+def already_reported(first: tuple[str, int], line: int | None = None) -> str:
+    """That a listing is reported twice, and where first: whole sentences for each case."""
+    where, number = first
+    if line is None:  # a row (rows come first, so the first report is a row too)
+        return gettext("This listing is already reported in row %(row)s.") % {"row": number}
+    if where == _ROW:
+        return gettext("Line %(line)s: this listing is already reported in row %(row)s.") % {
+            "line": line, "row": number}
+    return gettext("Line %(line)s: this listing is already reported in pasted line %(other)s.") % {
+        "line": line, "other": number}
+
+
+def reason_mismatch(reason: str, right_type: str) -> str:
+    # Translators: joins the infringements that fit, each in quotes: “Counterfeit goods” or “Trademark misuse”.
+    separator = gettext(" or ")
+    fitting = separator.join(f"“{InfringementReason(r).label}”" for r in sorted(REASONS_FOR_RIGHT[right_type]))
+    return gettext("“%(reason)s” does not fit the type of right “%(right)s”; choose %(fitting)s, or change the "
+                   "type of right.") % {"reason": InfringementReason(reason).label,
+                                        "right": RightType(right_type).label, "fitting": fitting}
+
+
 def check_upload(upload: UploadedFile) -> str:
     """The upload's content type if it is an acceptable evidence file; else a specific error."""
     content_type = sniff_content_type(upload)
@@ -250,9 +305,12 @@ class NoticeForm(forms.Form):
     ENGLISH_ORIGINALS = {"good_faith_statement": legal.GOOD_FAITH_TEXT, "accuracy_statement": legal.ACCURACY_TEXT}
 
     def __init__(self, *args: Any, item_rows: BaseFormSet | None = None, kept: Iterable[Evidence] = (),
-                 registered: Right | None = None, **kwargs: Any) -> None:
+                 registered: Right | None = None, listings_apart: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.item_rows = item_rows
+        # The API's notice (takedowns/api): its listings are checked one by one by check_listing, up to its own
+        # limit; the form checks every other field, as for the page.
+        self.listings_apart = listings_apart
         self.registered = registered
         if registered is not None:
             self._lock_to(registered)
@@ -340,7 +398,8 @@ class NoticeForm(forms.Form):
         self._check_evidence_totals()
         self._check_role_evidence()
         self._check_signature()
-        self._collect_items()
+        if not self.listings_apart:
+            self._collect_items()
         return data
 
     def _check_evidence_totals(self) -> None:
@@ -400,7 +459,7 @@ class NoticeForm(forms.Form):
         right_type = self.cleaned_data.get("right_type")
         allowed = REASONS_FOR_RIGHT.get(right_type, frozenset()) if right_type else frozenset()
         seen: dict[str, tuple[str, int]] = {}  # same-listing key -> where it was first reported (ROW or LINE, number)
-        row_items, rows_valid = self._items_from_rows(right_type, allowed, seen)
+        row_items, rows_valid = self._items_from_rows(right_type, seen)
         pasted_items, pasted_valid = self._items_from_paste(right_type, allowed, seen)
         if not seen:
             self.no_listing_error = gettext("Report at least one listing: enter its URL or ID and the infringement.")
@@ -421,7 +480,7 @@ class NoticeForm(forms.Form):
             first.fields["reported"].widget.attrs.update(
                 {"aria-invalid": "true", "aria-describedby": "no-listing-error"})
 
-    def _items_from_rows(self, right_type: str | None, allowed: frozenset[str],
+    def _items_from_rows(self, right_type: str | None,
                          seen: dict[str, tuple[str, int]]) -> tuple[list[ReportedItem], bool]:
         items: list[ReportedItem] = []
         valid = self.item_rows is not None and self.item_rows.is_valid()
@@ -430,15 +489,11 @@ class NoticeForm(forms.Form):
             reported, reason = cleaned.get("reported"), cleaned.get("reason")
             if not reported or not reason:
                 continue
-            key = _same_listing_key(reported)
-            if key in seen:
-                row.add_error("reported", self._already_reported(seen[key]))
-                valid = False
-            elif right_type and reason not in allowed:
-                row.add_error("reason", self._reason_mismatch(reason, right_type))
+            problem = place_listing(reported, reason, right_type, seen, number)
+            if problem is not None:
+                row.add_error(*problem)
                 valid = False
             else:
-                seen[key] = (_ROW, number)
                 items.append(ReportedItem(reported, reason))
         return items, valid
 
@@ -450,7 +505,7 @@ class NoticeForm(forms.Form):
         if pasted and not reason:
             self.add_error("pasted_reason", gettext("Choose the infringement for the pasted listings."))
         elif pasted and reason and right_type and reason not in allowed:
-            self.add_error("pasted_reason", self._reason_mismatch(reason, right_type))
+            self.add_error("pasted_reason", reason_mismatch(reason, right_type))
         items, problems = [], []
         for line_number, line in enumerate(pasted, start=1):
             try:
@@ -462,7 +517,7 @@ class NoticeForm(forms.Form):
                 continue
             key = _same_listing_key(reported)
             if key in seen:
-                problems.append(self._already_reported(seen[key], line_number))
+                problems.append(already_reported(seen[key], line_number))
                 continue
             seen[key] = (_LINE, line_number)
             if reason:
@@ -470,27 +525,6 @@ class NoticeForm(forms.Form):
         if problems:
             self.add_error("pasted_listings", problems)
         return items, not problems and "pasted_reason" not in self.errors
-
-    @staticmethod
-    def _already_reported(first: tuple[str, int], line: int | None = None) -> str:
-        """That a listing is reported twice, and where first: whole sentences for each case."""
-        where, number = first
-        if line is None:  # a row (rows come first, so the first report is a row too)
-            return gettext("This listing is already reported in row %(row)s.") % {"row": number}
-        if where == _ROW:
-            return gettext("Line %(line)s: this listing is already reported in row %(row)s.") % {
-                "line": line, "row": number}
-        return gettext("Line %(line)s: this listing is already reported in pasted line %(other)s.") % {
-            "line": line, "other": number}
-
-    @staticmethod
-    def _reason_mismatch(reason: str, right_type: str) -> str:
-        # Translators: joins the infringements that fit, each in quotes: “Counterfeit goods” or “Trademark misuse”.
-        separator = gettext(" or ")
-        fitting = separator.join(f"“{InfringementReason(r).label}”" for r in sorted(REASONS_FOR_RIGHT[right_type]))
-        return gettext("“%(reason)s” does not fit the type of right “%(right)s”; choose %(fitting)s, or change the "
-                       "type of right.") % {"reason": InfringementReason(reason).label,
-                                            "right": RightType(right_type).label, "fitting": fitting}
 
     def notice_fields(self) -> dict:
         """The Notice model fields, for workflow.file_notice."""

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from takedowns.access import ACCOUNT, LEAD, MARKETPLACE, PUBLIC, REVIEWER, TOKEN
+from takedowns.api.urls import API_KEY
 from takedowns.evidence import store
 from takedowns.models import Decision, Penalty
 from takedowns.workflow.organisations import add_endpoint
@@ -143,6 +144,17 @@ ROUTES = {
     # The admin site (takedowns.access.LeadAdminSite) checks its own rule: tried at the end.
     "admin:*": ADMIN,
     ":favicon": PUBLIC,  # /favicon.ico, redirected to the static icon (portal/urls.py)
+    # Issue 15: the JSON API (takedowns/api/; its own access rules are tried in tests/api/test_access.py):
+    # the schema and its docs page are public, every endpoint takes an API key.
+    "api:api-root": PUBLIC,  # ninja's /api/v1/ itself
+    "api:openapi-json": PUBLIC,
+    "api:openapi-view": PUBLIC,
+    "api:notices": API_KEY,
+    "api:notice": API_KEY,
+    "api:notice_withdraw": API_KEY,
+    "api:notice_answers": API_KEY,
+    "api:notice_appeals": API_KEY,
+    "api:evidence": API_KEY,
 }
 # The pages of one notice's case (REVIEWER pages): only for its reviewer, reviewers with the skill
 # for its right, and leads (access.may_open_notice).
