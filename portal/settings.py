@@ -583,3 +583,9 @@ OTP_TOTP_ISSUER = "Takedown Portal"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Failures and lock-outs are logged as warnings; a line for every successful log-in is noise.
 cast(dict, LOGGING["loggers"])["axes"] = {"level": "WARNING"}
+
+# --- issue 15: webhooks ---
+# Retries of webhook deliveries fall due on their own schedule (webhooks.backoff: 10 s, 30 s, 1 min …);
+# this sweep posts them, and those whose task or worker was lost (webhooks.FIRST_TRY_GRACE, LEASE).
+CELERY_BEAT_SCHEDULE["sweep-webhooks"] = {"task": "takedowns.tasks.sweep_webhooks", "schedule": 5.0,
+                                          "options": {"expires": 5}}
