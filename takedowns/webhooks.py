@@ -31,7 +31,6 @@ import hmac
 import json
 import logging
 import random
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -40,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -74,7 +74,7 @@ REPORTED_LISTING_KINDS = frozenset({
     EventKind.REOPENED, EventKind.RESUBMITTED, EventKind.WITHDRAWN,
 })
 # The only words of an event's details a receiver gets (the rest may name reviewers or hold internal notes).
-REPORTED_DETAILS = {
+REPORTED_DETAILS: dict[str, tuple[str, ...]] = {
     EventKind.ITEM_DECIDED: ("outcome", "note"),
     EventKind.APPEAL_DECIDED: ("outcome",),
     EventKind.WITHDRAWN: ("items_withdrawn",),
@@ -111,7 +111,7 @@ def record(events: Sequence[Event]) -> None:
     ours = [event for event in events if event.notice.organisation_id is not None and _reported(event)]
     if not ours:
         return
-    endpoints = _active_endpoints({event.notice.organisation_id for event in ours})
+    endpoints = _active_endpoints({cast(int, event.notice.organisation_id) for event in ours})
     ours = [event for event in ours if event.notice.organisation_id in endpoints]
     if not ours:
         return
@@ -165,9 +165,8 @@ def _webhook_event(notice: Notice | None, kind: str, created_at: datetime, chang
     payload["changes"] = changes
     if part is not None:
         payload["part"], payload["parts"] = part
-    if organisation_id is None and notice is not None:
-        organisation_id = notice.organisation_id
-    return WebhookEvent(event_id=event_id, organisation_id=organisation_id,
+    owner = organisation_id or cast(int, cast(Notice, notice).organisation_id)
+    return WebhookEvent(event_id=event_id, organisation_id=owner,
                         notice=notice, source_id=source_id, kind=kind, payload=payload, created_at=created_at)
 
 
@@ -270,7 +269,7 @@ class Outcome:
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A redirect is an answer like any other non-2xx: never followed (it could point anywhere)."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None
 
 
@@ -289,7 +288,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     except urllib.error.HTTPError as exc:  # a reply, but not 2xx (a redirect included)
         text = exc.read(KEEP_CHARS).decode("utf-8", "replace") if exc.fp else ""
         return Outcome(exc.code, f"HTTP {exc.code}: {text}"[:KEEP_CHARS], _since(started))
-    except (urllib.error.URLError, socket.timeout, OSError, ValueError) as exc:  # refused, DNS, timeout, reset
+    except (TimeoutError, urllib.error.URLError, OSError, ValueError) as exc:  # refused, DNS, timeout, reset
         reason = getattr(exc, "reason", exc)
         return Outcome(None, repr(reason)[:KEEP_CHARS], _since(started))
 
@@ -369,10 +368,13 @@ def deliver_batch(delivery_ids: Sequence[int], now: datetime | None = None) -> d
     down: dict[int, datetime] = {}
     for delivery_id in delivery_ids:
         endpoint_id = endpoints.get(delivery_id)
+        if endpoint_id is None:  # deleted with its endpoint
+            counts["skipped"] += 1
+            continue
         if endpoint_id in down:
             counts["deferred"] += _defer(delivery_id, down[endpoint_id])
             continue
-        outcome = deliver(delivery_id, now or timezone.now()) if endpoint_id is not None else None
+        outcome = deliver(delivery_id, now or timezone.now())
         if outcome is None:
             counts["skipped"] += 1
         elif outcome.delivered:
@@ -397,7 +399,8 @@ def due_batches(now: datetime, limit: int = 2000) -> list[list[int]]:
     """The beat's sweep: deliveries due for a retry, new ones whose task never came (after
     FIRST_TRY_GRACE) and claims whose worker died (LEASE), oldest first, in batches of one endpoint."""
     due = (Q(status=WebhookDeliveryStatus.PENDING, attempts__gt=0, next_attempt_at__lte=now)
-           | Q(status=WebhookDeliveryStatus.PENDING, attempts=0, next_attempt_at__lte=now - FIRST_TRY_GRACE)
+           | Q(status=WebhookDeliveryStatus.PENDING, attempts=0, next_attempt_at__lte=now,
+                 created_at__lte=now - FIRST_TRY_GRACE)
            | Q(status=WebhookDeliveryStatus.DELIVERING, claimed_at__lt=now - LEASE))
     by_endpoint: defaultdict[int, list[int]] = defaultdict(list)
     for pk, endpoint_id in (WebhookDelivery.objects.filter(due).order_by("next_attempt_at", "pk")

@@ -11,5 +11,6 @@ def recent_deliveries(organisation: Organisation, limit: int = 50) -> list[Webho
     attempt first): three queries, however many attempts."""
     return list(WebhookDelivery.objects.filter(endpoint__organisation=organisation)
                 .select_related("event", "endpoint")
-                .prefetch_related(Prefetch("attempt_rows", queryset=WebhookAttempt.objects.order_by("started_at", "id")))
+                .prefetch_related(Prefetch("attempt_rows",
+                                           queryset=WebhookAttempt.objects.order_by("started_at", "id")))
                 .order_by("-created_at", "-id")[:limit])
