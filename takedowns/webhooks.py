@@ -21,9 +21,10 @@ urllib (stdlib; TIMEOUT seconds, no redirect followed, no proxy): each delivery 
 UPDATE (committed) before its POST, every attempt is a WebhookAttempt row, a 2xx reply delivers it, anything
 else schedules the next try with exponential back-off and jitter (`backoff`) until a day has passed (FAILED).
 A claim whose worker died is taken over after LEASE. The beat's `due_batches` finds due retries and lost
-tasks. One endpoint's failure defers the rest of its batch to the same retry (a dead receiver costs one
-timeout per round, not one per event), and its first success afterwards brings its backlog forward, so a
-receiver that comes back gets what it missed within a sweep.
+tasks (each handed out once a REDISPATCH_AFTER: a backlog is not queued again at every sweep). One
+endpoint's failure defers the rest of its batch to the same retry (a dead receiver costs one timeout per
+round, not one per event), and its first success afterwards brings its backlog forward, so a receiver that
+comes back gets what it missed within a sweep.
 """
 
 import hashlib
@@ -42,6 +43,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -97,6 +99,9 @@ BACKOFF_MAX = 3600
 JITTER = 0.2
 # A new delivery's own task has this long to claim it before the sweep asks for another.
 FIRST_TRY_GRACE = timedelta(seconds=15)
+# A waiting delivery the sweep handed to a task is not handed out again for this long (its task may be
+# queued behind others); after it, the task counts as lost and the delivery is handed out again.
+REDISPATCH_AFTER = timedelta(seconds=60)
 # Deliveries per task: of one endpoint each, so one receiver's timeouts never delay another's deliveries.
 BATCH = 50
 # What an attempt keeps of a reply's body or of an error.
@@ -355,7 +360,8 @@ def _record_outcome(delivery: WebhookDelivery, outcome: Outcome, now: datetime) 
 def _bring_backlog_forward(endpoint_id: int, now: datetime) -> None:
     """The receiver answers again: what it missed while it was down is due now, not at its back-off's end."""
     WebhookDelivery.objects.filter(endpoint_id=endpoint_id, status=WebhookDeliveryStatus.PENDING,
-                                   attempts__gt=0, next_attempt_at__gt=now).update(next_attempt_at=now)
+                                   attempts__gt=0, next_attempt_at__gt=now).update(next_attempt_at=now,
+                                                                                   claimed_at=None)
 
 
 def deliver_batch(delivery_ids: Sequence[int], now: datetime | None = None) -> dict[str, int]:
@@ -392,18 +398,24 @@ def _defer(delivery_id: int, until: datetime) -> int:
     if rows.filter(created_at__lt=until - GIVE_UP_AFTER).update(
             status=WebhookDeliveryStatus.FAILED, last_error="given up: the endpoint did not answer for a day"):
         return 1
-    return rows.update(next_attempt_at=until)
+    return rows.update(next_attempt_at=until, claimed_at=None)
 
 
 def due_batches(now: datetime, limit: int = 2000) -> list[list[int]]:
     """The beat's sweep: deliveries due for a retry, new ones whose task never came (after
-    FIRST_TRY_GRACE) and claims whose worker died (LEASE), oldest first, in batches of one endpoint."""
-    due = (Q(status=WebhookDeliveryStatus.PENDING, attempts__gt=0, next_attempt_at__lte=now)
-           | Q(status=WebhookDeliveryStatus.PENDING, attempts=0, next_attempt_at__lte=now,
-                 created_at__lte=now - FIRST_TRY_GRACE)
-           | Q(status=WebhookDeliveryStatus.DELIVERING, claimed_at__lt=now - LEASE))
+    FIRST_TRY_GRACE) and claims whose worker died (LEASE), oldest first, in batches of one endpoint.
+    A waiting delivery handed to a task is stamped (claimed_at, while PENDING: "handed out at") and not
+    handed out again for REDISPATCH_AFTER, so a backlog behind a busy queue is not queued twice a sweep."""
+    not_handed = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - REDISPATCH_AFTER)
+    waiting = Q(status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=now) & not_handed & (
+        Q(attempts__gt=0) | Q(created_at__lte=now - FIRST_TRY_GRACE))
+    abandoned = Q(status=WebhookDeliveryStatus.DELIVERING, claimed_at__lt=now - LEASE)
+    with transaction.atomic():
+        rows = list(WebhookDelivery.objects.select_for_update(skip_locked=True).filter(waiting | abandoned)
+                    .order_by("next_attempt_at", "pk").values_list("pk", "endpoint_id", "status")[:limit])
+        WebhookDelivery.objects.filter(pk__in=[pk for pk, _, status in rows
+                                               if status == WebhookDeliveryStatus.PENDING]).update(claimed_at=now)
     by_endpoint: defaultdict[int, list[int]] = defaultdict(list)
-    for pk, endpoint_id in (WebhookDelivery.objects.filter(due).order_by("next_attempt_at", "pk")
-                            .values_list("pk", "endpoint_id")[:limit]):
+    for pk, endpoint_id, _ in rows:
         by_endpoint[endpoint_id].append(pk)
     return [ids[start:start + BATCH] for ids in by_endpoint.values() for start in range(0, len(ids), BATCH)]

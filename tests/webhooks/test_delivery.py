@@ -183,6 +183,17 @@ def test_the_sweep_finds_lost_new_deliveries_and_due_retries(now, endpoint, rece
     assert webhooks.due_batches(new.next_attempt_at) == [[new.pk]]
 
 
+def test_a_delivery_handed_to_a_task_is_not_handed_out_again_until_that_task_counts_as_lost(now, endpoint):
+    delivery = a_delivery(endpoint, now)
+    swept = now + webhooks.FIRST_TRY_GRACE
+    assert webhooks.due_batches(swept) == [[delivery.pk]]
+    assert WebhookDelivery.objects.get(pk=delivery.pk).claimed_at == swept
+    assert webhooks.due_batches(swept + timedelta(seconds=5)) == []  # its task may be queued behind others
+    assert webhooks.due_batches(swept + webhooks.REDISPATCH_AFTER + timedelta(seconds=1)) == [[delivery.pk]]
+    # The stamp does not stand in the way of the task itself.
+    assert webhooks.deliver(delivery.pk, swept + timedelta(seconds=6)).delivered
+
+
 def test_a_dead_receiver_costs_one_attempt_per_round_and_never_holds_up_another(now, organisation, receiver):
     dead = add_endpoint(organisation, "http://127.0.0.1:9/hooks", now)
     for _ in range(3):
