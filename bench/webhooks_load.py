@@ -43,12 +43,15 @@ def run(args: argparse.Namespace, env: dict, run_dir: Path, procs: harness.Proce
         phases = {"up": load.file_for(args.up_seconds)}
         log("phase up done; the receiver goes down")
         receiver.stop()
+        phases["up"]["ended"] = timezone.now()
         phases["outage"] = load.file_for(args.outage_seconds)
         receiver.start()
         back_at = time.time()
+        phases["outage"]["ended"] = timezone.now()
         log("the receiver is back")
         phases["back"] = load.file_for(args.back_seconds)
         all_in = _wait_for_every_event(receiver, args.drain_seconds)
+        phases["back"]["ended"] = timezone.now()
     finally:
         receiver.stop()
     _tally(args, report, receiver, phases, back_at, all_in)
@@ -83,7 +86,8 @@ class Load:
         self.filed = 0
 
     def file_for(self, seconds: float) -> dict:
-        """File for `seconds`; returns the phase's notices (pks) and its time window."""
+        """File for `seconds`; returns the phase's notices (pks) and its time window (the caller may move
+        its end to when the receiver changed)."""
         began, notices = timezone.now(), []
         start = time.monotonic()
         while time.monotonic() - start < seconds:
@@ -128,9 +132,9 @@ def _tally(args: argparse.Namespace, report: dict, receiver: Receiver, phases: d
     got = receiver.unique()
     events = list(WebhookEvent.objects.values_list("event_id", "notice_id", "created_at"))
     report["phases"] = {name: _latencies(phase, events, got) for name, phase in phases.items()}
-    outage_ids = set(phases["outage"]["notice_ids"])
-    outage_got = [got[str(event_id)].received_at for event_id, notice_id, _ in events
-                  if notice_id in outage_ids and str(event_id) in got]
+    outage = phases["outage"]
+    outage_got = [got[str(event_id)].received_at for event_id, _, created_at in events
+                  if outage["began"] <= created_at < outage["ended"] and str(event_id) in got]
     report["recovery"] = {
         "all_in_s": round(all_in - back_at, 1) if all_in else None,
         "outage_events_all_in_s": round(max(outage_got) - back_at, 1) if outage_got else None}
@@ -158,12 +162,13 @@ def _delivered() -> Q:
 
 
 def _latencies(phase: dict, events: list, got: dict) -> dict:
-    """Receipt (the first copy) minus the event's created_at (the change's time), for the phase's notices."""
-    ids = set(phase["notice_ids"])
-    ours = [(str(event_id), created_at) for event_id, notice_id, created_at in events if notice_id in ids]
+    """Receipt (the first copy) minus the event's created_at (the change's time), for the events of changes
+    made in the phase (from its start to the receiver's next stop or start; the last phase: to the end)."""
+    ours = [(str(event_id), created_at) for event_id, _, created_at in events
+            if phase["began"] <= created_at < phase["ended"]]
     seconds = [got[event_id].received_at - created_at.timestamp() for event_id, created_at in ours
                if event_id in got]
-    summary = {"notices": len(ids), "events": len(ours), "received": len(seconds),
+    summary = {"notices": len(phase["notice_ids"]), "events": len(ours), "received": len(seconds),
                "seconds": round((phase["ended"] - phase["began"]).total_seconds(), 1)}
     if not seconds:
         return {**summary, "p50_s": None, "p95_s": None, "max_s": None}

@@ -587,5 +587,6 @@ cast(dict, LOGGING["loggers"])["axes"] = {"level": "WARNING"}
 # --- issue 15: webhooks ---
 # Retries of webhook deliveries fall due on their own schedule (webhooks.backoff: 10 s, 30 s, 1 min …);
 # this sweep posts them, and those whose task or worker was lost (webhooks.FIRST_TRY_GRACE, LEASE).
+# Expiry: a busy worker runs a late sweep rather than none (each hands a delivery out once a minute).
 CELERY_BEAT_SCHEDULE["sweep-webhooks"] = {"task": "takedowns.tasks.sweep_webhooks", "schedule": 5.0,
-                                          "options": {"expires": 5}}
+                                          "options": {"expires": 30}}

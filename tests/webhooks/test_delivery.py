@@ -228,6 +228,11 @@ def test_the_tasks_deliver_and_sweep(now, endpoint, receiver):
     assert len(receiver.received) == 1 and tasks.sweep_webhooks() == 0
 
 
+def test_the_beat_sweeps_webhooks_every_five_seconds(settings):
+    assert settings.CELERY_BEAT_SCHEDULE["sweep-webhooks"] == {
+        "task": "takedowns.tasks.sweep_webhooks", "schedule": 5.0, "options": {"expires": 30}}
+
+
 def test_recent_deliveries_come_newest_first_with_their_attempts(now, endpoint, receiver, django_assert_num_queries):
     receiver.mode = "fail"
     first = a_delivery(endpoint, now)
