@@ -12,6 +12,7 @@ The load: a verified organisation with one endpoint (the receiver) files --rate 
 each) through workflow.file_for_organisation in this process, as the API does; each gives two webhook events
 at filing (filed, confirmed) and one when the worker routes it (routed, with its listings' resolution).
 - phase "up" (--up-seconds, 45): latency = receipt (first copy) - the event's created_at (the change's time);
+  before the outage the bench waits until every event so far was received (the routing of the last notices);
 - phase "outage" (--outage-seconds, 120): the receiver is down (connections refused) while filing goes on;
 - phase "back" (--back-seconds, 15 of filing, then at most --drain-seconds, 240, of waiting): the receiver is up
   again; the bench waits until every webhook event of the run in the database was received at least once.

@@ -41,6 +41,9 @@ def run(args: argparse.Namespace, env: dict, run_dir: Path, procs: harness.Proce
                 args.rate)
     try:
         phases = {"up": load.file_for(args.up_seconds)}
+        # Every change of phase up is delivered (or the drain's time ran out) before the receiver goes down:
+        # its latencies are the receiver-up ones, none of them stretched by the outage.
+        phases["up"]["drained"] = _wait_for_every_event(receiver, args.drain_seconds) is not None
         log("phase up done; the receiver goes down")
         receiver.stop()
         phases["up"]["ended"] = timezone.now()
@@ -145,6 +148,8 @@ def _tally(args: argparse.Namespace, report: dict, receiver: Receiver, phases: d
                         "duplicates": receiver.duplicates(), "rejected": receiver.rejected,
                         "attempts": attempts["all"], "failed_attempts": attempts["failed"], "deliveries": deliveries}
     problems = []
+    if not report["phases"]["up"]["drained"]:
+        problems.append("phase up: not every event was received before the outage began")
     if report["phases"]["up"]["p95_s"] is None or report["phases"]["up"]["p95_s"] >= args.p95_target:
         problems.append(f"phase up: p95 {report['phases']['up']['p95_s']} s (target < {args.p95_target} s)")
     if lost:
@@ -169,6 +174,7 @@ def _latencies(phase: dict, events: list, got: dict) -> dict:
     seconds = [got[event_id].received_at - created_at.timestamp() for event_id, created_at in ours
                if event_id in got]
     summary = {"notices": len(phase["notice_ids"]), "events": len(ours), "received": len(seconds),
+               "drained": phase.get("drained"),
                "seconds": round((phase["ended"] - phase["began"]).total_seconds(), 1)}
     if not seconds:
         return {**summary, "p50_s": None, "p95_s": None, "max_s": None}
