@@ -219,11 +219,11 @@ def _ask_for_delivery(deliveries: list[WebhookDelivery]) -> None:
 
 def send_test_event(endpoint: WebhookEndpoint, now: datetime) -> WebhookEvent:
     """A "ping" to one endpoint (the private page's "send a test event"), delivered like any other event."""
-    event = _webhook_event(None, PING, now, [], organisation_id=endpoint.organisation_id)
-    event.save()
-    delivery = WebhookDelivery.objects.create(event=event, endpoint=endpoint, next_attempt_at=now, created_at=now)
+    ping = _webhook_event(None, PING, now, [], organisation_id=endpoint.organisation_id)
+    ping.save()
+    delivery = WebhookDelivery.objects.create(event=ping, endpoint=endpoint, next_attempt_at=now, created_at=now)
     _ask_for_delivery([delivery])
-    return event
+    return ping
 
 
 # --- Signing ---
