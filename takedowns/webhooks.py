@@ -309,6 +309,10 @@ def deliver(delivery_id: int, now: datetime) -> Outcome | None:
     if delivery is None:
         return None
     event, endpoint = delivery.event, delivery.endpoint
+    if not endpoint.is_active:  # removed since: its URL may no longer be the organisation's
+        WebhookDelivery.objects.filter(pk=delivery.pk, claimed_at=now).update(
+            status=WebhookDeliveryStatus.FAILED, claimed_at=None, last_error="not sent: the endpoint was removed")
+        return None
     body = body_of(event)
     timestamp = int(now.timestamp())
     outcome = post(endpoint.url, body, {

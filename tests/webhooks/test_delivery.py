@@ -59,6 +59,17 @@ def test_a_delivery_is_a_signed_post_the_receiver_verifies(now, endpoint, receiv
     assert webhooks.deliver(delivery.pk, now) is None and len(receiver.received) == 1
 
 
+def test_nothing_is_sent_to_an_endpoint_removed_since_the_change(now, endpoint, receiver):
+    delivery = a_delivery(endpoint, now)
+    endpoint.is_active, endpoint.removed_at = False, now
+    endpoint.save()
+    assert webhooks.deliver(delivery.pk, now) is None
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_error, delivery.claimed_at) == (
+        WebhookDeliveryStatus.FAILED, "not sent: the endpoint was removed", None)
+    assert receiver.received == [] and not WebhookAttempt.objects.exists()
+
+
 def test_a_receiver_with_another_secret_or_an_old_timestamp_refuses(now, endpoint):
     body, stamp = b'{"a":1}', int(now.timestamp())
     headers = {"Webhook-Id": "e1", "Webhook-Timestamp": str(stamp),
