@@ -611,3 +611,10 @@ except ImproperlyConfiguredEnv as exc:
 # ninja's app: its bundled Swagger UI (static/ninja/), served from our own static files (no CDN), which the
 # site's CSP allows (the docs page's settings are a JSON block, its script a file).
 INSTALLED_APPS += ["ninja"]
+
+# --- issue 15: webhooks ---
+# Retries of webhook deliveries fall due on their own schedule (webhooks.backoff: 10 s, 30 s, 1 min …);
+# this sweep posts them, and those whose task or worker was lost (webhooks.FIRST_TRY_GRACE, LEASE).
+# Expiry: a busy worker runs a late sweep rather than none (each hands a delivery out once a minute).
+CELERY_BEAT_SCHEDULE["sweep-webhooks"] = {"task": "takedowns.tasks.sweep_webhooks", "schedule": 5.0,
+                                          "options": {"expires": 30}}

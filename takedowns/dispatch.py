@@ -37,8 +37,11 @@ SCREEN_LISTINGS = "takedowns.tasks.screen_listings"
 # A listing screening held goes live once a reviewer rejected the hold (issue 14).
 PUBLISH_LISTING = "takedowns.tasks.publish_listing"
 
+# Issue 15: a batch of webhook deliveries (of one endpoint) posted by the worker (webhooks.py).
+DELIVER_WEBHOOKS = "takedowns.tasks.deliver_webhooks"
+
 TASKS = (ROUTE_NOTICE, ENFORCE_REMOVAL, SEND_EMAIL, SEND_EMAILS, APPLY_PENALTY, SYNC_SELLER_ACCOUNT,
-         RESTORE_LISTING, SCREEN_LISTINGS, PUBLISH_LISTING)
+         RESTORE_LISTING, SCREEN_LISTINGS, PUBLISH_LISTING, DELIVER_WEBHOOKS)
 
 # The relay leaves a row this long to the process that wrote it: that one publishes right after
 # commit (in milliseconds, or it gives up within about a second when the broker is down). A row

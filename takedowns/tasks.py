@@ -12,7 +12,7 @@ from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from takedowns import dispatch, evidence, outbox, tdb_submission, workflow
+from takedowns import dispatch, evidence, outbox, tdb_submission, webhooks, workflow
 from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
@@ -227,3 +227,25 @@ def submit_tdb_statements() -> dict[str, object]:
 def expire_unconfirmed_organisations() -> int:
     """Organisations' registrations left unconfirmed past their window (workflow/organisations.py)."""
     return organisation_steps.expire_unconfirmed(timezone.now())
+
+# --- issue 15: webhooks ---
+
+# A batch is posted one delivery after another (each claimed just before its POST, at most
+# webhooks.TIMEOUT per network step); a task still at work after this is stopped, and the delivery it
+# held is taken over by the sweep after webhooks.LEASE.
+WEBHOOK_TIME_LIMIT = 300
+
+
+@shared_task(time_limit=WEBHOOK_TIME_LIMIT + 30, soft_time_limit=WEBHOOK_TIME_LIMIT, **RETRY_DATABASE)
+def deliver_webhooks(*, delivery_ids: list[int]) -> dict[str, int]:
+    """Post a batch of one endpoint's deliveries. A failed POST is not a task retry: the delivery's own
+    next_attempt_at (back-off for a day) is, found by sweep_webhooks."""
+    return webhooks.deliver_batch(delivery_ids)
+
+
+@shared_task(**RETRY_PERIODIC)
+def sweep_webhooks() -> int:
+    batches = webhooks.due_batches(timezone.now())
+    for ids in batches:
+        deliver_webhooks.delay(delivery_ids=ids)
+    return sum(len(ids) for ids in batches)

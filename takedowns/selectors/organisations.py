@@ -5,7 +5,7 @@ queries per page: capped or keyset lists, prefetches, no loop over rows."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, F
 
 from takedowns.enums import OrganisationEventKind, OrganisationStatus
 from takedowns.models import (
@@ -14,10 +14,10 @@ from takedowns.models import (
     Organisation,
     OrganisationEvent,
     OutboundEmail,
-    WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
+from takedowns.selectors import webhooks
 from takedowns.selectors.keyset import Keyset, Page
 
 PENDING = Keyset(("confirmed_at", "id"), size=25)
@@ -95,16 +95,6 @@ def endpoints(organisation: Organisation) -> list[WebhookEndpoint]:
     return list(organisation.webhook_endpoints.filter(removed_at__isnull=True).order_by("created_at", "id"))
 
 
-def recent_deliveries(organisation: Organisation, limit: int = DELIVERIES_SHOWN) -> list[WebhookDelivery]:
-    """The organisation's last webhook deliveries with their event and attempts. A stand-in for
-    selectors.webhooks.recent_deliveries (the webhooks helper's), with the same signature: the merger keeps one."""
-    return list(WebhookDelivery.objects.filter(endpoint__organisation=organisation)
-                .select_related("event", "endpoint")
-                .prefetch_related(Prefetch("attempt_rows",
-                                           queryset=WebhookAttempt.objects.order_by("started_at", "id")))
-                .order_by("-created_at", "-id")[:limit])
-
-
 def notices(organisation: Organisation, cursor: str | None) -> Page:
     """The notices the organisation filed (API, CSV), newest first, with their listing counts (index
     notice_organisation)."""
@@ -118,7 +108,7 @@ def private_page(organisation: Organisation, notices_cursor: str | None, now: da
         emails=list(organisation.emails.order_by("created_at", "id")),
         keys=[KeyRow(key, key_state(key, now)) for key in api_keys(organisation)],
         endpoints=endpoints(organisation),
-        deliveries=recent_deliveries(organisation),
+        deliveries=webhooks.recent_deliveries(organisation, limit=DELIVERIES_SHOWN),
         notices=notices(organisation, notices_cursor),
     )
 

@@ -353,3 +353,23 @@ def test_bench_abuse_smoke(smoke):
     assert mails["confirmation_received"] == mails["accepted_notices"] <= mails["at_most"]
     assert report["bystander"]["accepted"] is True
     assert "==== bench/abuse" in run.output
+
+
+# --- bench/webhooks: webhook delivery (issue 15). ---
+
+def test_bench_webhooks_smoke(smoke):
+    """Webhooks through a real worker and beat: the receiver up, then down while changes go on, then back:
+    every event received, none lost, no bad signature. The run drops its database and deletes its keys."""
+    redis_db = urlsplit(os.environ["REDIS_URL"]).path.lstrip("/") or "0"
+    run = smoke("webhooks_bench.py", "--redis-db", redis_db, timeout=240)
+    _assert_ran_clean(run)
+    with _admin() as conn:
+        assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s",
+                            [f"bench_hooks_smoke_{run.run_id}"]).fetchone()[0] == 0
+    report = run.results("webhooks-*.json")
+    assert report["status"] == "ok" and report["problems"] == []
+    totals = report["totals"]
+    assert totals["events"] == totals["received"] > 0 and totals["lost"] == totals["rejected"] == 0
+    assert report["phases"]["up"]["drained"] and report["phases"]["up"]["p95_s"] < 5
+    assert report["phases"]["outage"]["events"] > 0 and report["recovery"]["all_in_s"] is not None
+    assert "==== bench/webhooks" in run.output
