@@ -140,8 +140,11 @@ def _what(action: str) -> str:
             LAWSUIT: pgettext("counted by a rate limit", "lawsuit reports"),
             LOGIN: pgettext("counted by a rate limit", "log-in attempts"),
             REGISTRATION: pgettext("counted by a rate limit", "registrations and changes of rights"),
-            ORGANISATION: pgettext("counted by a rate limit", "registrations and changes of organisations")}.get(action) \
-        or _api_what(action)
+            ORGANISATION: pgettext("counted by a rate limit", "registrations and changes of organisations"),
+            API_FILING: pgettext("counted by a rate limit", "notices"),
+            API_UPLOAD: pgettext("counted by a rate limit", "evidence uploads"),
+            API_ACTION: pgettext("counted by a rate limit", "requests that act on notices"),
+            API_READ: pgettext("counted by a rate limit", "reads")}[action]
 
 
 def _window(per: str) -> str:
@@ -288,13 +291,6 @@ def per_text(rate: str) -> str:
 # Retry-After (takedowns/api). Standing does not multiply them: the settings are already set for bulk volume.
 API_FILING, API_UPLOAD, API_ACTION, API_READ = "api_filing", "api_upload", "api_action", "api_read"
 KEY = "key"
-
-
-def _api_what(action: str) -> str:
-    return {API_FILING: pgettext("counted by a rate limit", "notices"),
-            API_UPLOAD: pgettext("counted by a rate limit", "evidence uploads"),
-            API_ACTION: pgettext("counted by a rate limit", "requests that act on notices"),
-            API_READ: pgettext("counted by a rate limit", "reads")}[action]
 
 
 def check_key(action: str, key_prefix: str, now: datetime) -> Refusal | None:
