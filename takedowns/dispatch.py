@@ -37,8 +37,13 @@ SCREEN_LISTINGS = "takedowns.tasks.screen_listings"
 # A listing screening held goes live once a reviewer rejected the hold (issue 14).
 PUBLISH_LISTING = "takedowns.tasks.publish_listing"
 
+# Issue 15: a CSV upload checked row by row, then filed as notices, in the worker (workflow/uploads.py).
+CHECK_UPLOAD = "takedowns.tasks.check_upload"
+FILE_UPLOAD = "takedowns.tasks.file_upload"
+
 TASKS = (ROUTE_NOTICE, ENFORCE_REMOVAL, SEND_EMAIL, SEND_EMAILS, APPLY_PENALTY, SYNC_SELLER_ACCOUNT,
          RESTORE_LISTING, SCREEN_LISTINGS, PUBLISH_LISTING)
+TASKS += (CHECK_UPLOAD, FILE_UPLOAD)
 
 # The relay leaves a row this long to the process that wrote it: that one publishes right after
 # commit (in milliseconds, or it gives up within about a second when the broker is down). A row

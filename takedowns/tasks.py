@@ -17,6 +17,8 @@ from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
 from takedowns.workflow import clocks, counter_notices, enforcement, listings, notifier_misuse, registry, retention
+from takedowns.forms import uploads as upload_rows
+from takedowns.workflow import uploads
 
 logger = logging.getLogger(__name__)
 
@@ -218,3 +220,20 @@ def submit_tdb_statements() -> dict[str, object]:
     result = tdb_submission.submit_pending(timezone.now())
     return {"sent": result.sent, "already_sent": result.already_sent, "failed": result.failed,
             "enqueued": result.enqueued, "stopped": result.stopped}
+
+
+# --- issue 15: CSV uploads (workflow/uploads.py; the row checks are the notice form's, forms/uploads.py) ---
+
+@shared_task(**RETRY_DATABASE)
+def check_upload(*, upload_id: int) -> None:
+    uploads.check_upload(upload_id, timezone.now(), upload_rows.check_file)
+
+
+@shared_task(**RETRY_DATABASE)
+def file_upload(*, upload_id: int) -> None:
+    uploads.file_upload(upload_id, timezone.now(), upload_rows.groups_of)
+
+
+@shared_task(**RETRY_PERIODIC)
+def resume_stalled_uploads() -> int:
+    return uploads.resume_stalled(timezone.now())

@@ -39,8 +39,9 @@ def test_route_notice_task_logs_and_returns_when_the_notice_is_gone(caplog):
 
 def test_every_task_retries_a_database_error_with_back_off():
     ours = {name: task for name, task in current_app.tasks.items() if name.startswith("takedowns.tasks.")}
-    assert len(ours) == 27  # close_undecidable_notices and submit_tdb_statements (issue 12) are the 23rd and 24th;
+    assert len(ours) == 27 + 3  # close_undecidable_notices and submit_tdb_statements (issue 12) are the 23rd and 24th;
     # expire_unconfirmed_rights, screen_listings and publish_listing (issue 14) the 25th to 27th
+    # + 3: check_upload, file_upload and resume_stalled_uploads (issue 15, CSV uploads)
     not_retried = [name for name, task in ours.items()
                    if not {OperationalError, InterfaceError} <= set(getattr(task, "autoretry_for", ()))
                    or not task.retry_backoff or task.max_retries < 3]

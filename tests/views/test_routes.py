@@ -13,6 +13,7 @@ from takedowns.access import ACCOUNT, LEAD, MARKETPLACE, PUBLIC, REVIEWER, TOKEN
 from takedowns.evidence import store
 from takedowns.models import Decision, Penalty
 from tests.factories import PDF_BYTES, decide, log_in, make_lead, make_reviewer, registered, routed, upload, warned
+from tests.factories import checked_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +111,13 @@ ROUTES = {
     "takedowns:review_right_reject": LEAD,
     "takedowns:right_evidence_file": LEAD,
     "i18n:set_language": PUBLIC,  # the language switcher (issue 13)
+    # Issue 15: the CSV upload under an organisation's private link, and its public template (tests/uploads/).
+    "takedowns:upload_template": PUBLIC,
+    "takedowns:upload_new": TOKEN,
+    "takedowns:upload_page": TOKEN,
+    "takedowns:upload_progress": TOKEN,
+    "takedowns:upload_errors": TOKEN,
+    "takedowns:upload_file": TOKEN,
     # The admin site (takedowns.access.LeadAdminSite) checks its own rule: tried at the end.
     "admin:*": ADMIN,
     ":favicon": PUBLIC,  # /favicon.ico, redirected to the static icon (portal/urls.py)
@@ -126,6 +134,7 @@ POSTS = {"withdraw", "answer", "resubmit", "appeal_rejection", "report_lawsuit",
          "notifier_measure_appeal", "notifier_proposal_decide", "notifier_proposal_dismiss", "notifier_appeal_decide",
          "set_language", "review_screening_decide", "right_update", "right_withdraw", "review_right_verify",
          "review_right_reject"}
+POSTS |= {"upload_file"}  # issue 15
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):
@@ -156,7 +165,7 @@ def case(now, catalogue, reviewers):
     evidence = store(notice.submission_key, "other", upload("x.pdf", PDF_BYTES), "application/pdf", notice=notice)
     measure = warned(now, make_lead("judge"))  # a measure about the notice's sender (DSA Art. 23)
     return {"notice": notice, "decision": Decision.objects.get(pk=removal.pk), "penalty": penalty,
-            "evidence": evidence, "measure": measure, "right": registered(now)}
+            "evidence": evidence, "measure": measure, "right": registered(now), "upload": checked_upload(now)}
 
 
 WRONG = "w" * 43
@@ -194,6 +203,7 @@ def url_of(name: str, case: dict, token_ok: bool = True) -> str:
         "notifier_proposal_dismiss": [measure.proposal_id], "notifier_appeal": [1], "notifier_appeal_decide": [1],
         "review_screening_decide": [notice.reference], "screening_reference_image": [1],
         **_right_urls(case["right"], token_ok),
+        **_upload_urls(case["upload"], token_ok),
         "referral_archive": ["RF-0000-0000"],  # none built: a lead gets its 404, everyone else is refused first
     }
     namespace, short = name.split(":")
@@ -210,6 +220,14 @@ def _right_urls(right, token_ok: bool) -> dict[str, list]:
             "right_file": [right.reference, tracking, right.evidence.get().pk],
             "review_right_verify": [right.reference], "review_right_reject": [right.reference],
             "right_evidence_file": [right.evidence.get().pk]}
+
+
+def _upload_urls(upload, token_ok: bool) -> dict[str, list]:
+    """Issue 15: a checked CSV upload under its organisation's private link."""
+    organisation = upload.organisation
+    link = [organisation.reference, organisation.tracking_token if token_ok else WRONG]
+    return {"upload_new": link, **{name: [*link, upload.public_id] for name in (
+        "upload_page", "upload_progress", "upload_errors", "upload_file")}}
 
 
 def _request(client, name: str, url: str):
