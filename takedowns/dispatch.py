@@ -42,8 +42,8 @@ CHECK_UPLOAD = "takedowns.tasks.check_upload"
 FILE_UPLOAD = "takedowns.tasks.file_upload"
 
 TASKS = (ROUTE_NOTICE, ENFORCE_REMOVAL, SEND_EMAIL, SEND_EMAILS, APPLY_PENALTY, SYNC_SELLER_ACCOUNT,
-         RESTORE_LISTING, SCREEN_LISTINGS, PUBLISH_LISTING)
-TASKS += (CHECK_UPLOAD, FILE_UPLOAD)
+         RESTORE_LISTING, SCREEN_LISTINGS, PUBLISH_LISTING,
+         CHECK_UPLOAD, FILE_UPLOAD)
 
 # The relay leaves a row this long to the process that wrote it: that one publishes right after
 # commit (in milliseconds, or it gives up within about a second when the broker is down). A row

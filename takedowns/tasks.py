@@ -13,12 +13,20 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from takedowns import dispatch, evidence, outbox, tdb_submission, workflow
+from takedowns.forms import uploads as upload_rows
 from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
-from takedowns.workflow import clocks, counter_notices, enforcement, listings, notifier_misuse, registry, retention
-from takedowns.forms import uploads as upload_rows
-from takedowns.workflow import uploads
+from takedowns.workflow import (
+    clocks,
+    counter_notices,
+    enforcement,
+    listings,
+    notifier_misuse,
+    registry,
+    retention,
+    uploads,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -89,7 +90,8 @@ class UploadForm(forms.Form):
     def __init__(self, *args: Any, organisation: Organisation, previous: CsvUpload | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.organisation, self.previous = organisation, previous
+        # The upload corrected here (the form's own "previous" field carries its id).
+        self.organisation, self.corrected = organisation, previous
         self.fields["submitter_email"].help_text = gettext(
             "An address at %(domain)s: we write to it about these notices.") % {"domain": organisation.domain}
         if previous is not None:
@@ -98,6 +100,7 @@ class UploadForm(forms.Form):
                 "name": previous.original_name}
 
     clean_submitter_phone = NoticeForm.clean_submitter_phone
+    # The same check: it reads only cleaned_data's name and signature, and adds its error to "signature".
     _check_signature = NoticeForm._check_signature
 
     def clean_submitter_email(self) -> str:
@@ -121,10 +124,19 @@ class UploadForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        self._check_signature()
-        if not data.get("file") and self.previous is None and "file" not in self.errors:
+        self._check_signature()  # type: ignore[misc]  # NoticeForm's, shared: see above
+        if not self.cleaned_data.get("file") and self.corrected is None and "file" not in self.errors:
             self.add_error("file", gettext("Choose the CSV file of listings to upload."))
         return data
+
+    def file_and_name(self) -> tuple[UploadedFile | str, str]:
+        """The file chosen, or the stored file of the upload corrected (clean() made sure there is one), and its
+        name as the uploader knows it."""
+        chosen = self.cleaned_data.get("file")
+        if chosen:
+            return chosen, chosen.name or ""
+        assert self.corrected is not None  # clean() refuses a form with neither
+        return str(self.corrected.file.name), self.corrected.original_name
 
     def notice_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.NOTICE_FIELDS}

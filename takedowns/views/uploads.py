@@ -48,11 +48,9 @@ def new_upload(request: HttpRequest, organisation: Organisation) -> HttpResponse
         return _form_page(request, organisation, form, status=403)
     if not form.is_valid():
         return _form_page(request, organisation, form, status=400)
-    file = form.cleaned_data["file"]
-    upload, _created = uploads.create_upload(
-        organisation, form.notice_fields(), file or previous.file.name,  # type: ignore[union-attr]  # clean() has one
-        file.name if file else previous.original_name,  # type: ignore[union-attr]
-        form.cleaned_data["submission_key"], timezone.now())
+    file, name = form.file_and_name()
+    upload, _created = uploads.create_upload(organisation, form.notice_fields(), file, name,
+                                             form.cleaned_data["submission_key"], timezone.now())
     return redirect("takedowns:upload_page", organisation.reference, organisation.tracking_token, upload.public_id)
 
 
@@ -70,7 +68,7 @@ def _initial(organisation: Organisation, previous: CsvUpload | None) -> dict:
         return {**previous.fields, "submission_key": uuid.uuid4(), "previous": previous.public_id}
     return {"submission_key": uuid.uuid4(), "submitter_name": organisation.contact_name,
             "submitter_email": organisation.contact_email, "submitter_organisation": organisation.name,
-            "submitter_country": organisation.country.code, "submitter_role": organisation.role,
+            "submitter_country": str(organisation.country), "submitter_role": organisation.role,
             "language": organisation.language}
 
 
@@ -98,7 +96,8 @@ def upload_page(request: HttpRequest, organisation: Organisation, public_id: uui
         organisation=organisation, reference__in=upload.notices).annotate(listings=Count("items"))}
     return render(request, "takedowns/uploads/upload.html", {
         "organisation": organisation, "upload": upload, "progress": progress_of(upload),
-        "errors": upload.errors[:SHOWN_ERRORS], "more_errors": max(len(upload.errors) - SHOWN_ERRORS, 0), "shown_errors": SHOWN_ERRORS,
+        "errors": upload.errors[:SHOWN_ERRORS], "more_errors": max(len(upload.errors) - SHOWN_ERRORS, 0),
+        "shown_errors": SHOWN_ERRORS,
         "notices": [notices[reference] for reference in upload.notices if reference in notices],
         "groups": _groups(upload)})
 

@@ -87,10 +87,11 @@ Grouper = Callable[[bytes], list[Group]]
 
 # --- The page's side: save an upload, ask to file it. ---
 
-def create_upload(organisation: Organisation, fields: dict, file: File, original_name: str, public_id: uuid.UUID,
-                  now: datetime) -> tuple[CsvUpload, bool]:
+def create_upload(organisation: Organisation, fields: dict, file: File | str, original_name: str,
+                  public_id: uuid.UUID, now: datetime) -> tuple[CsvUpload, bool]:
     """Save the file and the typed fields, and ask the worker to check it. The form's one-time key is the
-    upload's public id: a double click or a resent POST returns the first upload (created False)."""
+    upload's public id: a double click or a resent POST returns the first upload (created False). `file` may
+    be the stored name of an earlier upload's file, checked again with corrected fields."""
     existing = CsvUpload.objects.filter(public_id=public_id).first()
     if existing is not None:
         return existing, False

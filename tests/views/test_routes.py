@@ -12,8 +12,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from takedowns.access import ACCOUNT, LEAD, MARKETPLACE, PUBLIC, REVIEWER, TOKEN
 from takedowns.evidence import store
 from takedowns.models import Decision, Penalty
-from tests.factories import PDF_BYTES, decide, log_in, make_lead, make_reviewer, registered, routed, upload, warned
-from tests.factories import checked_upload
+from tests.factories import (
+    PDF_BYTES,
+    checked_upload,
+    decide,
+    log_in,
+    make_lead,
+    make_reviewer,
+    registered,
+    routed,
+    upload,
+    warned,
+)
 
 pytestmark = pytest.mark.django_db
 
