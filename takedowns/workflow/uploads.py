@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from takedowns import dispatch
 from takedowns.enums import OrganisationStatus, UploadStatus
@@ -192,9 +193,13 @@ def file_upload(upload_id: int, now: datetime, grouper: Grouper) -> CsvUpload | 
 
 def _pause_filing(upload: CsvUpload, references: list[str], filed: int, waiting: ConfirmationsWaiting,
                   now: datetime) -> CsvUpload:
-    message = _("%(filed)s notices are filed and wait for their confirmation e-mails to %(email)s; an address may "
-                "have at most %(limit)s waiting. Confirm them (or wait for your organisation's verification, "
-                "which makes confirmation unnecessary), then file the rest with the button below.") % {
+    message = ngettext(
+        "%(filed)s notice is filed and waits for its confirmation e-mail to %(email)s; an address may have at most "
+        "%(limit)s waiting. Confirm it (or wait for your organisation's verification, which makes confirmation "
+        "unnecessary), then file the rest with the button below.",
+        "%(filed)s notices are filed and wait for their confirmation e-mails to %(email)s; an address may have at "
+        "most %(limit)s waiting. Confirm them (or wait for your organisation's verification, which makes "
+        "confirmation unnecessary), then file the rest with the button below.", len(references)) % {
         "filed": len(references), "email": upload.fields.get("submitter_email", ""),
         "limit": waiting.refusal.limit}
     CsvUpload.objects.filter(pk=upload.pk, status=UploadStatus.FILING).update(

@@ -176,9 +176,9 @@ def test_a_pending_organisation_over_its_waiting_confirmations_pauses_and_resume
     [first] = Notice.objects.all()
     assert state(upload) == {"status": UploadStatus.VALID, "row_count": 5, "rows_checked": 5, "rows_filed": 3,
                              "notices": [first.reference], "errors": [{"row": None, "field": "", "message": (
-        "1 notices are filed and wait for their confirmation e-mails to mia@brandguard.example; an address may "
-        "have at most 1 waiting. Confirm them (or wait for your organisation's verification, which makes "
-        "confirmation unnecessary), then file the rest with the button below.")}]}
+        "1 notice is filed and waits for its confirmation e-mail to mia@brandguard.example; an address may have at "
+        "most 1 waiting. Confirm it (or wait for your organisation's verification, which makes confirmation "
+        "unnecessary), then file the rest with the button below.")}]}
     workflow.confirm_notice(first, now)
     uploads.request_filing(upload, now)
     uploads.file_upload(upload.pk, now, groups_of)
