@@ -132,12 +132,10 @@ def check_upload(upload_id: int, now: datetime, checker: Checker) -> CsvUpload |
     """Check every row of a VALIDATING upload, recording progress after each chunk; then VALID, or INVALID
     with every problem. Run again (a retried or resumed task), it checks from the start: checking writes
     nothing but the upload's own progress."""
-    upload = _load(upload_id, UploadStatus.VALIDATING)
-    if upload is None:
+    loaded = _load(upload_id, UploadStatus.VALIDATING, now)
+    if loaded is None:
         return None
-    data = _read(upload, now)
-    if data is None:
-        return None
+    upload, data = loaded
     for progress in checker(data, upload.fields):
         if progress.done:
             return _finish_check(upload, progress, now)
@@ -165,12 +163,10 @@ def file_upload(upload_id: int, now: datetime, grouper: Grouper) -> CsvUpload | 
     A pending organisation's notices each wait for a confirmation e-mail, and an address may have only so
     many waiting (limits.py): when the next one would pass that, filing stops, the upload is VALID again with
     the reason, and filing it again later files the rest."""
-    upload = _load(upload_id, UploadStatus.FILING)
-    if upload is None:
+    loaded = _load(upload_id, UploadStatus.FILING, now)
+    if loaded is None:
         return None
-    data = _read(upload, now)
-    if data is None:
-        return None
+    upload, data = loaded
     references: list[str] = []
     filed = 0
     for group in grouper(data):
@@ -209,12 +205,17 @@ def _pause_filing(upload: CsvUpload, references: list[str], filed: int, waiting:
     return upload
 
 
-def _load(upload_id: int, status: str) -> CsvUpload | None:
+def _load(upload_id: int, status: str, now: datetime) -> tuple[CsvUpload, bytes] | None:
+    """The upload and its file's bytes, if it is at the step a task does; None: gone, done already (a task
+    delivered twice), or its file lost (the upload FAILED)."""
     upload = CsvUpload.objects.select_related("organisation").filter(pk=upload_id).first()
     if upload is None:
         logger.info("upload %s no longer exists", upload_id)
         return None
-    return upload if upload.status == status else None  # done already (a task delivered twice)
+    if upload.status != status:
+        return None
+    data = _read(upload, now)
+    return None if data is None else (upload, data)
 
 
 def _read(upload: CsvUpload, now: datetime) -> bytes | None:
