@@ -164,6 +164,7 @@ def check_file(data: bytes, fields: dict) -> Iterator[Checked]:
         yield Checked(0, count, errors, [], done=True)
         return
     checker = _RowChecker()
+    yield Checked(0, count, [], [])  # the number of rows, for the bar, before the first chunk is checked
     for start in range(0, count, CHUNK):
         for number, values in body[start:start + CHUNK]:
             checker.check(number, {column: _cell(values, index) for column, index in columns.items()})

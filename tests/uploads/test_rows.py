@@ -135,7 +135,7 @@ def test_rows_make_one_notice_per_right_in_the_order_of_their_first_rows():
 def test_progress_is_yielded_every_chunk_of_rows():
     steps = [(checked.rows_checked, checked.row_count, checked.done)
              for checked in check_file(csv_bytes(listing_rows(1200)), UPLOAD_FIELDS)]
-    assert steps == [(500, 1200, False), (1000, 1200, False), (1200, 1200, False), (1200, 1200, True)]
+    assert steps == [(0, 1200, False), (500, 1200, False), (1000, 1200, False), (1200, 1200, False), (1200, 1200, True)]
 
 
 def test_every_problem_is_kept_not_only_the_first(settings):

@@ -99,7 +99,8 @@ def test_checking_moves_rows_checked_chunk_by_chunk(now):
             seen.append(CsvUpload.objects.get(pk=upload.pk).rows_checked)
             yield progress
     uploads.check_upload(upload.pk, now, watching)
-    assert seen == [0, 500, 1000, 1200]
+    assert seen == [0, 0, 500, 1000, 1200]  # the first step records the row count
+    assert CsvUpload.objects.get(pk=upload.pk).row_count == 1200
     assert state(upload)["rows_checked"] == 1200
 
 
