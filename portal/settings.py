@@ -618,3 +618,18 @@ INSTALLED_APPS += ["ninja"]
 # Expiry: a busy worker runs a late sweep rather than none (each hands a delivery out once a minute).
 CELERY_BEAT_SCHEDULE["sweep-webhooks"] = {"task": "takedowns.tasks.sweep_webhooks", "schedule": 5.0,
                                           "options": {"expires": 30}}
+
+# --- Issue 15: CSV uploads on an organisation's private page (takedowns/workflow/uploads.py). ---
+try:
+    # Data rows one file may carry (the header not counted): a notice carries at most this many listings too.
+    CSV_UPLOAD_MAX_ROWS = env_int("CSV_UPLOAD_MAX_ROWS", 10000, minimum=100)
+    # A file's size: 10,000 rows of long addresses fit in about 3 MB; more is no CSV of ours.
+    CSV_UPLOAD_MAX_BYTES = env_int("CSV_UPLOAD_MAX_MB", 5, minimum=1) * 1024 * 1024
+except ImproperlyConfiguredEnv as exc:
+    sys.exit(f"Configuration error: {exc}")
+CELERY_BEAT_SCHEDULE.update({
+    # An upload whose checking or filing task was lost (a killed worker) is asked for again
+    # (workflow.uploads.STALLED after its last progress).
+    "resume-stalled-uploads": {"task": "takedowns.tasks.resume_stalled_uploads", "schedule": 60.0,
+                               "options": {"expires": 60}},
+})

@@ -39,9 +39,12 @@ PUBLISH_LISTING = "takedowns.tasks.publish_listing"
 
 # Issue 15: a batch of webhook deliveries (of one endpoint) posted by the worker (webhooks.py).
 DELIVER_WEBHOOKS = "takedowns.tasks.deliver_webhooks"
+# Issue 15: a CSV upload checked row by row, then filed as notices, in the worker (workflow/uploads.py).
+CHECK_UPLOAD = "takedowns.tasks.check_upload"
+FILE_UPLOAD = "takedowns.tasks.file_upload"
 
 TASKS = (ROUTE_NOTICE, ENFORCE_REMOVAL, SEND_EMAIL, SEND_EMAILS, APPLY_PENALTY, SYNC_SELLER_ACCOUNT,
-         RESTORE_LISTING, SCREEN_LISTINGS, PUBLISH_LISTING, DELIVER_WEBHOOKS)
+         RESTORE_LISTING, SCREEN_LISTINGS, PUBLISH_LISTING, DELIVER_WEBHOOKS, CHECK_UPLOAD, FILE_UPLOAD)
 
 # The relay leaves a row this long to the process that wrote it: that one publishes right after
 # commit (in milliseconds, or it gives up within about a second when the broker is down). A row

@@ -1752,6 +1752,9 @@ class CsvUpload(models.Model):
     notices = models.JSONField(default=list)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Issue 15 (csv): the last sign of life of its checking or filing task (a chunk done, or the task asked for):
+    # one that stays still while VALIDATING or FILING was lost and is asked for again (workflow.uploads).
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "-created_at"], name="upload_organisation")]

@@ -13,10 +13,20 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from takedowns import dispatch, evidence, outbox, tdb_submission, webhooks, workflow
+from takedowns.forms import uploads as upload_rows
 from takedowns.marketplace import MarketplaceUnavailable
 from takedowns.reports import clock_rollup, transparency
 from takedowns.selectors import queue
-from takedowns.workflow import clocks, counter_notices, enforcement, listings, notifier_misuse, registry, retention
+from takedowns.workflow import (
+    clocks,
+    counter_notices,
+    enforcement,
+    listings,
+    notifier_misuse,
+    registry,
+    retention,
+    uploads,
+)
 from takedowns.workflow import organisations as organisation_steps
 
 logger = logging.getLogger(__name__)
@@ -249,3 +259,20 @@ def sweep_webhooks() -> int:
     for ids in batches:
         deliver_webhooks.delay(delivery_ids=ids)
     return sum(len(ids) for ids in batches)
+
+
+# --- issue 15: CSV uploads (workflow/uploads.py; the row checks are the notice form's, forms/uploads.py) ---
+
+@shared_task(**RETRY_DATABASE)
+def check_upload(*, upload_id: int) -> None:
+    uploads.check_upload(upload_id, timezone.now(), upload_rows.check_file)
+
+
+@shared_task(**RETRY_DATABASE)
+def file_upload(*, upload_id: int) -> None:
+    uploads.file_upload(upload_id, timezone.now(), upload_rows.groups_of)
+
+
+@shared_task(**RETRY_PERIODIC)
+def resume_stalled_uploads() -> int:
+    return uploads.resume_stalled(timezone.now())

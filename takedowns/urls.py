@@ -24,6 +24,7 @@ from takedowns.views import (
     tdb,
     transparency,
 )
+from takedowns.views import uploads as upload_views
 
 
 class TextConverter:
@@ -177,4 +178,15 @@ urlpatterns = [
     path("transparency/<text:period>/template.csv", transparency.report_template_csv, name="transparency_template_csv"),
     path("transparency/<text:period>.json", transparency.report_json, name="transparency_json"),
     path("transparency/<text:period>.csv", transparency.report_csv, name="transparency_csv"),
+]
+
+# --- issue 15: CSV uploads (views/uploads.py) under an organisation's private link, and the public template. ---
+_ORGANISATION = "organisations/<text:reference>/<text:token>/"
+urlpatterns += [
+    path("organisations/uploads/template.csv", upload_views.upload_template, name="upload_template"),
+    path(_ORGANISATION + "uploads/new/", upload_views.new_upload, name="upload_new"),
+    path(_ORGANISATION + "uploads/<uuid:public_id>/", upload_views.upload_page, name="upload_page"),
+    path(_ORGANISATION + "uploads/<uuid:public_id>/progress", upload_views.upload_progress, name="upload_progress"),
+    path(_ORGANISATION + "uploads/<uuid:public_id>/errors.csv", upload_views.upload_errors, name="upload_errors"),
+    path(_ORGANISATION + "uploads/<uuid:public_id>/file/", upload_views.file_upload, name="upload_file"),
 ]

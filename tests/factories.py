@@ -652,3 +652,64 @@ class ApiKeyFactory:
         if "organisation" not in values:
             values["organisation"] = OrganisationFactory.create()
         return ApiKey.objects.create(prefix=made.prefix, key_hash=made.key_hash, **values), made.key
+
+# --- issue 15: CSV uploads (tests/uploads/) ---
+
+# The fields an organisation's uploader types beside the file (UploadForm.notice_fields()).
+UPLOAD_FIELDS = {
+    "submitter_name": "Mia Keller", "submitter_organisation": "BrandGuard", "submitter_email": "mia@brandguard.example",
+    "submitter_address": "", "submitter_phone": "", "submitter_country": "DE", "submitter_role": "agent",
+    "language": "en", "description": "These listings sell counterfeits of our clients' goods; test buys proved it.",
+    "good_faith_statement": True, "accuracy_statement": True, "signature": "Mia Keller",
+}
+UPLOAD_HEADER = ["listing", "reason", "right_type", "registration_number", "office", "owner"]
+UPLOAD_TRADEMARK = ["trademark", "018234567", "EUIPO", "Aerostride GmbH"]
+UPLOAD_COPYRIGHT = ["copyright", "Product photos of the Aurora lamp, 2024", "Germany", "Aurora Lighting GmbH"]
+
+
+def upload_organisation(now: datetime, status: str = "verified", domain: str = "brandguard.example"):
+    """An organisation that files without an account (orgs' OrganisationFactory may replace this after merging)."""
+    from takedowns.models import Organisation  # noqa: PLC0415 — appended section: the header's imports are others'
+    return Organisation.objects.create(
+        reference=f"ORG-{uuid.uuid4().hex[:8].upper()}", name="BrandGuard", domain=domain,
+        contact_name="Mia Keller", contact_email=f"mia@{domain}", country="DE", role="agent", status=status,
+        submission_key=uuid.uuid4(), tracking_token=uuid.uuid4().hex + uuid.uuid4().hex[:11],
+        confirmation_token=uuid.uuid4().hex, created_at=now, expires_at=now + timedelta(days=2), confirmed_at=now)
+
+
+def csv_bytes(rows: Iterable[Iterable[str]], delimiter: str = ",", header: Iterable[str] | None = None,
+              bom: bool = False) -> bytes:
+    """A CSV file of listings: the template's header (or `header`) and `rows`, as a spreadsheet saves it."""
+    import csv  # noqa: PLC0415 — appended section: the header's imports are others'
+    import io  # noqa: PLC0415 — appended section: the header's imports are others'
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(list(header if header is not None else UPLOAD_HEADER))
+    writer.writerows(list(row) for row in rows)
+    return ("\ufeff" if bom else "").encode() + out.getvalue().encode()
+
+
+def listing_rows(count: int, reason: str = "counterfeit", right: list[str] = UPLOAD_TRADEMARK,
+                 start: int = 1) -> list[list[str]]:
+    return [[f"https://marketplace.example/listings/L-{200000 + number}/", reason, *right]
+            for number in range(start, start + count)]
+
+
+def created_upload(now: datetime, data: bytes, organisation=None, fields: dict | None = None):
+    """A CSV upload saved as the page saves it (its check is asked for after commit)."""
+    from takedowns.workflow import uploads  # noqa: PLC0415 — appended section: the header's imports are others'
+    organisation = organisation or upload_organisation(now)
+    upload, _created = uploads.create_upload(organisation, fields or dict(UPLOAD_FIELDS),
+                                             SimpleUploadedFile("listings.csv", data, "text/csv"), "listings.csv",
+                                             uuid.uuid4(), now)
+    return upload
+
+
+def checked_upload(now: datetime, data: bytes | None = None, organisation=None, fields: dict | None = None):
+    """A CSV upload saved and checked by the worker's steps (VALID for the default rows); reloaded."""
+    from takedowns.forms.uploads import check_file  # noqa: PLC0415 — appended section: the header's imports are others'
+    from takedowns.workflow import uploads  # noqa: PLC0415 — appended section: the header's imports are others'
+    upload = created_upload(now, data if data is not None else csv_bytes(listing_rows(2)), organisation, fields)
+    uploads.check_upload(upload.pk, now, check_file)
+    upload.refresh_from_db()
+    return upload

@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -399,7 +399,8 @@ def visitors_for(world: World) -> dict[str, Visitor]:
 
 
 def all_targets(world: World) -> list[Target]:
-    return [*public_targets(world), *seller_targets(world), *review_targets(world), *lead_targets(world)]
+    return [*public_targets(world), *seller_targets(world), *review_targets(world), *lead_targets(world),
+            *upload_targets()]
 
 
 def _track(notice: Notice) -> dict[str, tuple[str, ...]]:
@@ -596,4 +597,36 @@ def notifier_lead_targets(world: World) -> list[Target]:
         Target("deciding a notifier appeal", "lead", "POST", "/review/notifiers/appeals/{appeal}/decide/", appeal,
                {"outcome": ("upheld", "reversed"), "reasons": ("The figures stand.",)}, expected=FORM | {403},
                examples=60),
+    ]
+
+
+# --- issue 15: the CSV upload under an organisation's private link (views/uploads.py) ---
+
+def upload_targets() -> list[Target]:
+    """The template, the upload form (its file too), an upload's page, progress, problems and filing."""
+    now = datetime.now(tz=UTC)
+    organisation = factories.upload_organisation(now, domain="fuzz-uploads.example")
+    email = "mia@fuzz-uploads.example"
+    upload = factories.checked_upload(now, organisation=organisation,
+                                      fields={**factories.UPLOAD_FIELDS, "submitter_email": email})
+    link = {"reference": (organisation.reference,), "token": (organisation.tracking_token,)}
+    page = {**link, "upload": (str(upload.public_id),)}
+    fields = {name: ("on" if value is True else value,) for name, value in factories.UPLOAD_FIELDS.items()}
+    fields.update(submitter_email=(email,), submission_key=("3b8f4c1e-0c5d-4c57-9f7e-2a1d5b6c7d8e",),
+                  previous=("", str(upload.public_id)))
+    base = "/organisations/{reference}/{token}/uploads/"
+    return [
+        Target("the CSV template", "anonymous", "GET", "/organisations/uploads/template.csv", params={"x": ("",)},
+               expected=OK, examples=10),
+        Target("the CSV upload form", "anonymous", "GET", base + "new/", link, {"from": (str(upload.public_id),)},
+               expected=FOUND, examples=30),
+        Target("uploading a CSV file", "anonymous", "POST", base + "new/", link, fields, files=("file",),
+               expected=FORM, examples=80),
+        Target("a CSV upload's page", "anonymous", "GET", base + "{upload}/", page, expected=FOUND, examples=30),
+        Target("a CSV upload's progress", "anonymous", "GET", base + "{upload}/progress", page, expected=FOUND,
+               examples=30),
+        Target("a CSV upload's problems", "anonymous", "GET", base + "{upload}/errors.csv", page, expected=FOUND,
+               examples=20),
+        Target("filing a CSV upload", "anonymous", "POST", base + "{upload}/file/", page, expected=FORM,
+               examples=30),
     ]

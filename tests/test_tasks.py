@@ -39,9 +39,10 @@ def test_route_notice_task_logs_and_returns_when_the_notice_is_gone(caplog):
 
 def test_every_task_retries_a_database_error_with_back_off():
     ours = {name: task for name, task in current_app.tasks.items() if name.startswith("takedowns.tasks.")}
-    assert len(ours) == 30  # close_undecidable_notices and submit_tdb_statements (issue 12) are the 23rd and 24th;
+    assert len(ours) == 33  # close_undecidable_notices and submit_tdb_statements (issue 12) are the 23rd and 24th;
     # expire_unconfirmed_rights, screen_listings and publish_listing (issue 14) the 25th to 27th;
-    # expire_unconfirmed_organisations, deliver_webhooks and sweep_webhooks (issue 15) the 28th to 30th
+    # expire_unconfirmed_organisations, deliver_webhooks and sweep_webhooks (issue 15) the 28th to 30th;
+    # check_upload, file_upload and resume_stalled_uploads (issue 15, CSV uploads) the 31st to 33rd
     not_retried = [name for name, task in ours.items()
                    if not {OperationalError, InterfaceError} <= set(getattr(task, "autoretry_for", ()))
                    or not task.retry_backoff or task.max_retries < 3]

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -36,9 +37,6 @@ REGISTER_PAGE = "takedowns/organisations/register.html"
 PRIVATE_PAGE = "takedowns/organisations/page.html"
 CONFIRM_PAGE = "takedowns/organisations/confirm.html"
 REVIEW_PAGE = "takedowns/organisations/review_organisation.html"
-# Where the csv helper's upload page and the api helper's docs are (linked by path until they are merged).
-UPLOADS_NEW = "uploads/new/"
-API_DOCS = "/api/v1/docs"
 
 
 # --- Registering, without an account. ---
@@ -118,7 +116,8 @@ def _private_context(request: HttpRequest, organisation: Organisation, shown: di
         "endpoint_form": bound.get("endpoint_form") or WebhookEndpointForm(),
         "manageable": organisation.status in workflow.MANAGEABLE,
         "grace_hours": int(workflow.ROTATION_GRACE.total_seconds() // 3600),
-        "uploads_url": organisation.tracking_path() + UPLOADS_NEW, "api_docs_url": API_DOCS,
+        "uploads_url": reverse("takedowns:upload_new", args=[organisation.reference, organisation.tracking_token]),
+        "api_docs_url": reverse("api:openapi-view"),
         # {"what": "key" or "secret", "value": ..., "name": ...}: in this response only.
         "shown": shown,
     }

@@ -18,6 +18,7 @@ from tests.factories import (
     PDF_BYTES,
     ApiKeyFactory,
     OrganisationFactory,
+    checked_upload,
     decide,
     log_in,
     make_lead,
@@ -141,6 +142,13 @@ ROUTES = {
     "takedowns:review_organisation_reject": LEAD,
     "takedowns:review_organisation_suspend": LEAD,
     "i18n:set_language": PUBLIC,  # the language switcher (issue 13)
+    # Issue 15: the CSV upload under an organisation's private link, and its public template (tests/uploads/).
+    "takedowns:upload_template": PUBLIC,
+    "takedowns:upload_new": TOKEN,
+    "takedowns:upload_page": TOKEN,
+    "takedowns:upload_progress": TOKEN,
+    "takedowns:upload_errors": TOKEN,
+    "takedowns:upload_file": TOKEN,
     # The admin site (takedowns.access.LeadAdminSite) checks its own rule: tried at the end.
     "admin:*": ADMIN,
     ":favicon": PUBLIC,  # /favicon.ico, redirected to the static icon (portal/urls.py)
@@ -171,6 +179,7 @@ POSTS = {"withdraw", "answer", "resubmit", "appeal_rejection", "report_lawsuit",
          "organisation_key_create", "organisation_key_revoke", "organisation_key_rotate", "organisation_endpoint_add",
          "organisation_endpoint_rotate", "organisation_endpoint_remove", "organisation_endpoint_test",
          "review_organisation_verify", "review_organisation_reject", "review_organisation_suspend"}
+POSTS |= {"upload_file"}  # issue 15
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):
@@ -202,7 +211,7 @@ def case(now, catalogue, reviewers):
     measure = warned(now, make_lead("judge"))  # a measure about the notice's sender (DSA Art. 23)
     return {"notice": notice, "decision": Decision.objects.get(pk=removal.pk), "penalty": penalty,
             "evidence": evidence, "measure": measure, "right": registered(now),
-            "organisation": _organisation(now)}
+            "organisation": _organisation(now), "upload": checked_upload(now)}
 
 
 def _organisation(now):
@@ -249,6 +258,7 @@ def url_of(name: str, case: dict, token_ok: bool = True) -> str:
         "review_screening_decide": [notice.reference], "screening_reference_image": [1],
         **_right_urls(case["right"], token_ok),
         **_organisation_urls(case["organisation"], token_ok),
+        **_upload_urls(case["upload"], token_ok),
         "referral_archive": ["RF-0000-0000"],  # none built: a lead gets its 404, everyone else is refused first
     }
     namespace, short = name.split(":")
@@ -279,6 +289,14 @@ def _organisation_urls(organisation, token_ok: bool) -> dict[str, list]:
             **{name: [organisation.reference] for name in ("review_organisation", "review_organisation_verify",
                                                            "review_organisation_reject",
                                                            "review_organisation_suspend")}}
+
+
+def _upload_urls(upload, token_ok: bool) -> dict[str, list]:
+    """Issue 15: a checked CSV upload under its organisation's private link."""
+    organisation = upload.organisation
+    link = [organisation.reference, organisation.tracking_token if token_ok else WRONG]
+    return {"upload_new": link, **{name: [*link, upload.public_id] for name in (
+        "upload_page", "upload_progress", "upload_errors", "upload_file")}}
 
 
 def _request(client, name: str, url: str):
