@@ -19,7 +19,15 @@ from django.utils.translation import gettext_lazy as _
 from takedowns import legal
 from takedowns.api_keys import address_at_domain
 from takedowns.enums import REASONS_FOR_RIGHT, InfringementReason, RightType
-from takedowns.forms.public import _ROW, NoticeForm, _same_listing_key, check_reported, check_size
+from takedowns.forms.public import (
+    _ROW,
+    NoticeForm,
+    _same_listing_key,
+    already_reported,
+    check_reported,
+    check_size,
+    reason_mismatch,
+)
 from takedowns.models import CsvUpload, Organisation
 from takedowns.workflow import ReportedItem
 from takedowns.workflow.uploads import Checked, Group, RowError
@@ -252,14 +260,14 @@ class _RowChecker:
         reason = self._code(number, REASON, row[REASON], InfringementReason)
         right = {column: self._right_field(number, column, row[column]) for column in RIGHT_FIELDS}
         if reason and right_type and reason not in REASONS_FOR_RIGHT[right_type]:
-            self.errors.append(RowError(number, REASON, NoticeForm._reason_mismatch(reason, right_type)))
+            self.errors.append(RowError(number, REASON, reason_mismatch(reason, right_type)))
         if len(self.errors) > problems or not (reported and right_type and reason):
             return
         group = Group(right_type, right[NUMBER], right[OFFICE], right[OWNER])
         group = self._groups.setdefault(group.key, group)
         seen = (group.key, _same_listing_key(reported))
         if seen in self._seen:
-            self.errors.append(RowError(number, LISTING, NoticeForm._already_reported((_ROW, self._seen[seen]))))
+            self.errors.append(RowError(number, LISTING, already_reported((_ROW, self._seen[seen]))))
             return
         self._seen[seen] = number
         group.items.append(ReportedItem(reported, reason))
