@@ -15,6 +15,9 @@ from takedowns.enums import OrganisationStatus
 from takedowns.models import ApiKey
 
 PREFIX_START = "tdp_"
+# How long an API request's Idempotency-Key is remembered (a retry within it gets the first answer); retention
+# deletes older ones (workflow/retention.py).
+IDEMPOTENCY_HOURS = 24
 # An organisation may use its keys once its address is confirmed; until a lead verifies it, each notice it files
 # waits for e-mail confirmation like the form's (workflow/filing.file_for_organisation).
 USABLE_STATUSES = (OrganisationStatus.PENDING, OrganisationStatus.VERIFIED)

@@ -515,5 +515,5 @@ class UploadStatus(models.TextChoices):
     INVALID = "invalid", _("Rows to correct")
     VALID = "valid", _("Ready to file")
     FILING = "filing", _("Filing")
-    FILED = "filed", _("Filed")
+    FILED = "filed", pgettext_lazy("a CSV upload's status", "Filed")
     FAILED = "failed", _("Could not be processed")

@@ -32,12 +32,12 @@ from django.utils.translation import gettext as _
 from takedowns import api_keys, evidence
 from takedowns.api.problems import CONFLICT, IDEMPOTENCY, FieldError, Problem, invalid
 from takedowns.api.schemas import NoticeIn
+from takedowns.api_keys import IDEMPOTENCY_HOURS
 from takedowns.forms.public import NoticeForm, check_listing
 from takedowns.models import Evidence, IdempotencyKey, Organisation
 from takedowns.selectors.protection import registered_right_for
 from takedowns.workflow import ReportedItem
 
-IDEMPOTENCY_HOURS = 24
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NAMESPACE = uuid.UUID("2f1f9a52-4a8e-4b8a-9d1c-6f1a3c0e5b7d")  # this API's Idempotency-Key submission keys
 

@@ -24,6 +24,11 @@ The rules, in the order a run applies them:
    statement of reasons, the dismissal's and the appeal's) RETENTION_CASE_YEARS after its last step,
    never while its suspension runs or its appeal waits. A notice refused during a suspension was never
    received: rule 1 deletes it with the unconfirmed ones; the case's event of the refusal stays.
+6. Professional notifiers (issue 15): a case's webhook events go with it (rule 1 deletes them, rule 2 empties
+   their payloads, which repeat what the submitter reported and the reviewer's note); a CSV upload (the file, and
+   the fields typed beside it) is deleted RETENTION_UNCONFIRMED_DAYS after it was made, as the notices it filed
+   hold what was filed; an organisation's registration never confirmed is deleted RETENTION_UNCONFIRMED_DAYS
+   after it was made, with its events and e-mails; an API request's Idempotency-Key after IDEMPOTENCY_HOURS.
 
 What stays, so that every figure reads the same before and after: every row the transparency report,
 the dashboard, the roll-ups and the counters are computed from (notices, listings, decisions, clocks,
@@ -32,18 +37,27 @@ and counts; and the staff's own names on the events (their work record, not a da
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from takedowns import evidence, legal
-from takedowns.enums import AppealStatus, CounterNoticeStatus, EventKind, NoticeStatus, NotifierEventKind
+from takedowns import api_keys, evidence, legal
+from takedowns.enums import (
+    AppealStatus,
+    CounterNoticeStatus,
+    EventKind,
+    NoticeStatus,
+    NotifierEventKind,
+    OrganisationStatus,
+)
 from takedowns.models import (
     Appeal,
     CounterNotice,
+    CsvUpload,
     Decision,
     Event,
+    IdempotencyKey,
     InfoRequest,
     Notice,
     NoticeItem,
@@ -51,9 +65,12 @@ from takedowns.models import (
     NotifierEvent,
     NotifierMeasure,
     NotifierProposal,
+    Organisation,
+    OrganisationEvent,
     OutboundEmail,
     Resubmission,
     Submitter,
+    WebhookEvent,
 )
 
 logger = logging.getLogger(__name__)
@@ -92,6 +109,9 @@ def apply_retention(now: datetime, batch: int = BATCH) -> dict[str, int]:
         "submitters_deleted": forget_submitters(batch),
         "emails_deleted": delete_unattached_mail(now, batch),
         "notifier_cases_anonymised": anonymise_notifier_cases(now, batch),
+        "uploads_deleted": delete_uploads(now, batch),
+        "organisations_deleted": delete_unconfirmed_organisations(now, batch),
+        "idempotency_keys_deleted": delete_idempotency_keys(now, batch),
     }
     if any(done.values()):
         logger.info("retention: %s", ", ".join(f"{name} {count}" for name, count in done.items()))
@@ -117,6 +137,7 @@ def _delete_unconfirmed(notice_id: int, cutoff: datetime, now: datetime) -> bool
         if not _due_unconfirmed(cutoff).filter(pk=notice_id).update(anonymised_at=now):
             return False
         evidence.erase(notice_id)
+        WebhookEvent.objects.filter(notice_id=notice_id).delete()  # their deliveries and attempts go with them
         Event.objects.filter(notice_id=notice_id).delete()
         Notice.objects.filter(pk=notice_id).delete()  # its listings and e-mails go with it (CASCADE)
     return True
@@ -177,6 +198,7 @@ def _anonymise_case_rows(notice_id: int) -> None:
     Appeal.objects.filter(Q(decision__item__notice_id=notice_id) | Q(penalty__strike__notice_id=notice_id)) \
         .update(text="", reasons="")
     OutboundEmail.objects.filter(notice_id=notice_id).update(**EMAIL_BLANKS)
+    WebhookEvent.objects.filter(notice_id=notice_id).update(payload={})
     items = list(NoticeItem.objects.filter(notice_id=notice_id, listing_snapshot__has_key="seller_name"))
     for item in items:
         item.listing_snapshot = {**(item.listing_snapshot or {}), "seller_name": ""}
@@ -263,3 +285,39 @@ def _anonymise_notifier_case(proposal_id: int, cutoff: datetime, now: datetime) 
         # bulk_update writes with UPDATE, past NotifierEvent.save's refusal, as for the notices' events.
         NotifierEvent.objects.bulk_update(events, ["notifier", "details"])
     return True
+
+
+# --- 6. Professional notifiers (issue 15). ---
+
+def delete_uploads(now: datetime, batch: int = BATCH) -> int:
+    """CSV uploads made RETENTION_UNCONFIRMED_DAYS ago or earlier: the file first, then the row, in one
+    transaction per upload (as evidence.erase: a rollback leaves a row whose file the next run deletes again)."""
+    due = CsvUpload.objects.filter(created_at__lte=legal.unconfirmed_deletion_cutoff(now))
+    deleted = 0
+    for upload in due.order_by("created_at", "pk")[:batch]:
+        with transaction.atomic():
+            upload.file.delete(save=False)
+            # The DELETE is the claim: a second run's finds the row gone.
+            deleted += CsvUpload.objects.filter(pk=upload.pk).delete()[1].get(CsvUpload._meta.label, 0)
+    return deleted
+
+
+def delete_unconfirmed_organisations(now: datetime, batch: int = BATCH) -> int:
+    """Registrations of organisations that expired unconfirmed (their address never proven, so no key was ever
+    made and no notice filed), RETENTION_UNCONFIRMED_DAYS after they were made: with their events and e-mails."""
+    due = Organisation.objects.filter(status=OrganisationStatus.EXPIRED,
+                                      created_at__lte=legal.unconfirmed_deletion_cutoff(now))
+    deleted = 0
+    for organisation_id in list(due.order_by("created_at", "pk").values_list("pk", flat=True)[:batch]):
+        with transaction.atomic():
+            if not due.filter(pk=organisation_id).select_for_update().exists():
+                continue  # another run has it
+            OrganisationEvent.objects.filter(organisation_id=organisation_id).delete()
+            deleted += bool(Organisation.objects.filter(pk=organisation_id).delete()[0])  # its e-mails: CASCADE
+    return deleted
+
+
+def delete_idempotency_keys(now: datetime, batch: int = BATCH) -> int:
+    due = IdempotencyKey.objects.filter(created_at__lt=now - timedelta(hours=api_keys.IDEMPOTENCY_HOURS))
+    ids = list(due.order_by("created_at").values_list("pk", flat=True)[:batch])
+    return due.filter(pk__in=ids).delete()[1].get(IdempotencyKey._meta.label, 0)
