@@ -519,9 +519,9 @@ def test_the_hourly_beat_task_closes_the_notices_left_in_review_with_nothing_to_
 # --- Issue 15: routing in batches (workflow.route_notices, route_with_waiting). ---
 
 def _burst_scenario(now):
-    """Confirmed notices a burst brings, each confirmed a second after the one before (the last two at once): two notices of the
-    batch on one listing, one on a listing in review in an earlier notice, one with nothing to decide, a
-    copyright notice in French, a high-risk one nobody designated may take (the leads are e-mailed), the
+    """Confirmed notices a burst brings, each confirmed a second after the one before (the last two at
+    once): two notices of the batch on one listing, one on a listing in review in an earlier notice, one
+    with nothing to decide, a copyright notice in French, a high-risk one nobody designated may take (the leads are e-mailed), the
     seller-burst rule counting the batch's own notices (threshold 2), and two trademark reviewers whose
     loads decide who gets the next notice."""
     make_reviewer("tm", ["trademark"])
@@ -570,8 +570,8 @@ def _routing_state(notice_ids):
                     e.created_at, details(e)) for e in Event.objects.filter(notice_id__in=notice_ids).order_by(
                         "notice_id", "pk")],
         "clocks": sorted([(clock_keys[c.pk], c.policy_id, c.target, c.started_at, c.due_at, c.warn_at, c.stopped_at,
-                           c.elapsed, c.cancelled, c.reopened) for c in SlaClock.objects.filter(notice_id__in=notice_ids)],
-                         key=repr),
+                           c.elapsed, c.cancelled, c.reopened)
+                          for c in SlaClock.objects.filter(notice_id__in=notice_ids)], key=repr),
         "emails": sorted([(notices.get(e.notice_id), e.kind, e.to, e.subject, e.body_text, e.body_html, e.language)
                           for e in OutboundEmail.objects.exclude(kind__in=["confirm_notice", "notice_received"])],
                          key=repr),

@@ -101,8 +101,8 @@ class _Routing:
     notice: Notice
     items: list[NoticeItem]
     found: list[Listing]
-    verified_right: Right | None = None
-    screened: risk.Assessment | None = None
+    verified_right: Right | None
+    screened: risk.Assessment
     priority: rules.Priority | None = None
     assignment: rules.Assignment | None = None
 
@@ -113,25 +113,25 @@ def _route_locked(notices: list[Notice], now: datetime) -> None:
     before = [_footprint(items[notice.pk]) for notice in notices]
     events = _resolve_all(notices, items, now)
     rights = _verified_rights(notices)
-    batch = [_Routing(notice, items[notice.pk], [item.listing for item in items[notice.pk] if item.listing],
-                      rights.get(notice.pk)) for notice in notices]
-    footprints = [(old, frozenset((listing.seller_id, r.notice.created_at) for listing in r.found))
-                  for old, r in zip(before, batch, strict=True)]
-    for routing, screened in zip(batch, risk.screen_many([(r.notice, r.found, r.verified_right) for r in batch],
-                                                         footprints), strict=True):
-        routing.screened = screened
+    found = {notice.pk: [item.listing for item in items[notice.pk] if item.listing] for notice in notices}
+    footprints = [(old, frozenset((listing.seller_id, notice.created_at) for listing in found[notice.pk]))
+                  for old, notice in zip(before, notices, strict=True)]
+    screened = risk.screen_many([(notice, found[notice.pk], rights.get(notice.pk)) for notice in notices], footprints)
+    batch = [_Routing(notice, items[notice.pk], found[notice.pk], rights.get(notice.pk), assessment)
+             for notice, assessment in zip(notices, screened, strict=True)]
     closing = [r for r in batch if rules.nothing_to_decide(item.state for item in r.items)]
     to_route = [r for r in batch if r not in closing]
-    pool = rules.ReviewerPool.load() if to_route else None
+    pool = rules.ReviewerPool.load() if to_route else rules.ReviewerPool([])
     for routing in to_route:
         _choose(routing, pool)
-    deferred = [r for r in to_route if r.assignment.reviewer is None and not r.screened.high]
+    deferred = [r for r in to_route if r.assignment is not None and r.assignment.reviewer is None
+                and not r.screened.high]
     assigned = [r for r in to_route if r not in deferred]
     events += _defer_all(deferred, now)
     _assign_all(assigned, events, now)
     order = {notice.pk: index for index, notice in enumerate(notices)}
     save_events(sorted(events, key=lambda event: order[event.notice_id]))  # stable: each notice's in step order
-    if pool is not None and pool.assigned:
+    if pool.assigned:
         Reviewer.objects.filter(pk__in=pool.assigned).update(open_load=F("open_load") + Case(
             *[When(pk=pk, then=Value(count)) for pk, count in pool.assigned.items()], default=Value(0)))
     for routing in closing:  # rare: each closes as route_notice closes it (a few statements each)
@@ -211,10 +211,11 @@ def _resolve_all(notices: list[Notice], items: dict[int, list[NoticeItem]], now:
     events: list[Event] = []
     for notice in notices:
         for item in items[notice.pk]:  # its own items, as they were, are not "elsewhere" any more
-            in_review.get(item.listing_id, {}).pop(item.pk, None)
+            if item.listing_id is not None:
+                in_review.get(item.listing_id, {}).pop(item.pk, None)
         _resolve_items(notice, items[notice.pk], resolved, in_review)
         for item in items[notice.pk]:
-            if item.state == ItemState.IN_REVIEW:
+            if item.state == ItemState.IN_REVIEW and item.listing_id is not None:
                 in_review.setdefault(item.listing_id, {})[item.pk] = notice.pk
         events += [_resolved_event(notice, item, now) for item in items[notice.pk]]
     save_resolutions([(notice, items[notice.pk]) for notice in notices])
@@ -314,11 +315,15 @@ def _assign_all(assigned: list[_Routing], events: list[Event], now: datetime) ->
     if not assigned:
         return
     for routing in assigned:
-        assert routing.notice.confirmed_at is not None and routing.priority is not None  # only confirmed are routed
+        assert routing.priority is not None  # _choose scored it
         routing.notice.priority = routing.priority.score
     clocks.stop_running(ClockKind.ACKNOWLEDGEMENT, [r.notice for r in assigned], now, events)
-    decision_clocks = [clocks.new_clock(ClockKind.TAKEDOWN_DECISION, r.notice, r.notice.confirmed_at,
-                                        reasons=[item.reason for item in r.items]) for r in assigned]
+    decision_clocks = []
+    for routing in assigned:
+        assert routing.notice.confirmed_at is not None  # only a confirmed notice is routed
+        decision_clocks.append(clocks.new_clock(ClockKind.TAKEDOWN_DECISION, routing.notice,
+                                                routing.notice.confirmed_at,
+                                                reasons=[item.reason for item in routing.items]))
     clocks.start_clocks(decision_clocks, now, events)
     for routing, clock in zip(assigned, decision_clocks, strict=True):
         _set_routed(routing, clock.due_at, now)
