@@ -521,9 +521,9 @@ def test_the_hourly_beat_task_closes_the_notices_left_in_review_with_nothing_to_
 def _burst_scenario(now):
     """Confirmed notices a burst brings, each confirmed a second after the one before (the last two at
     once): two notices of the batch on one listing, one on a listing in review in an earlier notice, one
-    with nothing to decide, a copyright notice in French, a high-risk one nobody designated may take (the leads are e-mailed), the
-    seller-burst rule counting the batch's own notices (threshold 2), and two trademark reviewers whose
-    loads decide who gets the next notice."""
+    with nothing to decide, a copyright notice in French, a high-risk one nobody designated may take (the
+    leads are e-mailed), the seller-burst rule counting the batch's own notices (threshold 2), and two
+    trademark reviewers whose loads decide who gets the next notice."""
     make_reviewer("tm", ["trademark"])
     make_reviewer("tm2", ["trademark"])
     make_reviewer("cr", ["copyright"], languages="en,fr")

@@ -90,7 +90,8 @@ def route_with_waiting(notice_id: int, now: datetime) -> list[Notice]:
                    .exclude(pk=notice_id).order_by("confirmed_at", "pk")
                    .values_list("pk", flat=True)[:settings.ROUTING_BATCH_SIZE - 1])
     routed = route_notices([notice_id, *waiting], now)
-    if notice_id not in {notice.pk for notice in routed} and not Notice.objects.filter(pk=notice_id).exists():
+    # Nothing to route is the usual end of a message whose notice an earlier batch took: then only, is it gone?
+    if not routed and not Notice.objects.filter(pk=notice_id).exists():
         logger.warning("route_with_waiting: notice %s no longer exists", notice_id)
     return routed
 
