@@ -655,6 +655,20 @@ def test_the_routing_task_routes_the_notices_waiting_with_its_own(now, catalogue
     assert Event.objects.filter(notice_id__in=ids, kind=EventKind.ROUTED).count() == 4
 
 
+def test_the_routing_task_leaves_a_notice_waiting_for_a_reviewer_to_the_sweep(now, catalogue):
+    """A notice that found no reviewer free is not routed again by every message of a burst."""
+    deferred = confirmed(now)
+    workflow.route_notice(deferred.pk, now)
+    assert deferred.events.filter(kind=EventKind.ROUTING_DEFERRED).count() == 1
+    make_reviewer("tm", ["trademark"])
+    fresh = confirmed(now, items=[("L-100002", "counterfeit")])
+    assert [notice.pk for notice in workflow.route_with_waiting(fresh.pk, now)] == [fresh.pk]
+    assert Notice.objects.get(pk=deferred.pk).status == NoticeStatus.CONFIRMED
+    assert deferred.events.filter(kind=EventKind.ITEM_RESOLVED).count() == 1  # not resolved again
+    workflow.route_notice(deferred.pk, now)  # the sweep's message
+    assert Notice.objects.get(pk=deferred.pk).status == NoticeStatus.IN_REVIEW
+
+
 def test_a_batch_defers_notices_no_reviewer_can_take_and_says_so_once(now, catalogue):
     ids = [confirmed(now).pk, confirmed(now, items=[("L-100002", "counterfeit")]).pk]
     workflow.route_notices(ids, now)

@@ -86,8 +86,10 @@ def route_with_waiting(notice_id: int, now: datetime) -> list[Notice]:
     confirmed within the grace period (older ones are the sweep's: they may be waiting for a reviewer),
     routed together. The messages of the others then find their notices routed and do nothing."""
     cutoff = now - timedelta(seconds=settings.ROUTING_GRACE_SECONDS)
+    # One that found no reviewer free waits for the sweep: every message of a burst would route it again.
+    deferred = Event.objects.filter(notice=OuterRef("pk"), kind=EventKind.ROUTING_DEFERRED)
     waiting = list(Notice.objects.filter(status=NoticeStatus.CONFIRMED, confirmed_at__gte=cutoff)
-                   .exclude(pk=notice_id).order_by("confirmed_at", "pk")
+                   .exclude(pk=notice_id).exclude(Exists(deferred)).order_by("confirmed_at", "pk")
                    .values_list("pk", flat=True)[:settings.ROUTING_BATCH_SIZE - 1])
     routed = route_notices([notice_id, *waiting], now)
     # Nothing to route is the usual end of a message whose notice an earlier batch took: then only, is it gone?
