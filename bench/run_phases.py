@@ -48,6 +48,8 @@ from takedowns.workflow import new_reference
 VARIANTS = {
     "current": ("portal", {}),
     "baseline": ("portal", {}),
+    # Issue 15: the same code routing each notice alone (the task's batch of one), against "current"'s batches.
+    "one_by_one": ("portal", {"ROUTING_BATCH_SIZE": "1"}),
 }
 OPEN = "('confirmed', 'in_review')"
 

@@ -140,6 +140,9 @@ try:
     PENALTY_LADDER = env_str("PENALTY_LADDER", "1:warning, 2:restriction:7, 3:suspension:30, 4:termination")
     STRIKE_EXPIRY_DAYS = env_int("STRIKE_EXPIRY_DAYS", 365, minimum=1)
     ROUTING_GRACE_SECONDS = env_int("ROUTING_GRACE_SECONDS", 60, minimum=1)
+    # Issue 15: the routing task routes its notice with up to this many - 1 others waiting, in one transaction
+    # (workflow/routing.route_with_waiting); 1 routes each notice alone.
+    ROUTING_BATCH_SIZE = env_int("ROUTING_BATCH_SIZE", 50, minimum=1)
     # Other host names under which the local catalogue's listing URLs are recognised.
     MARKETPLACE_HOSTS = env_list("MARKETPLACE_HOSTS", [])
     # The marketplace's "listing created / changed" hook (issue 14, POST /marketplace/listings/): its servers send

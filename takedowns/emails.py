@@ -7,6 +7,7 @@ recorded (issue 13): the submitter's choice on the form (_submitter_language), t
 from the marketplace (_seller_language), English for staff (_staff_language: the reviewers' area stays
 English). Every function passes the language of its recipient explicitly to make_message/_render."""
 
+from collections import Counter
 from datetime import datetime
 from functools import partial
 from typing import overload
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from takedowns import appeal_rules, legal, notifier_ladder, outbox, resubmission_rules, tdb
-from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP, NoticeSource
+from takedowns.enums import EEA_COUNTRIES, LEAD_GROUP, ItemState, NoticeSource
 from takedowns.models import (
     Appeal,
     CounterNotice,
@@ -148,16 +149,7 @@ def notice_routed(notice: Notice, items: list[NoticeItem], reviewer: Reviewer | 
     """Routing's e-mails: the submitter's "with a reviewer" and the reviewer's new assignment, or,
     for a high-risk notice no designated reviewer could take, one to each lead; stored in one INSERT
     and sent by one task."""
-    context = {"items": sorted(items, key=lambda item: item.position)}
-    messages = [_render("notice_routed", notice.submitter_email, context, notice, _when(notice.routed_at),
-                        language=_submitter_language(notice))]
-    if reviewer is None:
-        review_url = absolute(reverse("takedowns:review_notice", args=[notice.reference]))
-        messages += [_render("high_risk_waiting", lead.email, {"case": notice, "review_url": review_url}, None,
-                             _when(notice.routed_at), language=_staff_language()) for lead in _leads()]
-    elif reviewer.user.email:
-        messages.append(_new_assignment(notice, reviewer, _when(notice.routed_at)))
-    return outbox.store(messages)
+    return outbox.store(routed_messages(notice, items, reviewer))
 
 
 def nothing_to_decide(notice: Notice, items: list[NoticeItem]) -> OutboundEmail | None:
@@ -613,3 +605,35 @@ def organisation_suspended(organisation: Organisation, now: datetime) -> Outboun
 
 def organisation_expired(organisation: Organisation, now: datetime) -> OutboundEmail:
     return _to_contact("organisation_expired", organisation, {}, now)
+
+# --- issue 15: routing in batches ---
+
+# The routed e-mail lists each listing up to this many; a bigger notice (a professional notifier's
+# thousands) gets the counts by outcome and the tracking page's link, where every listing is shown.
+ROUTED_LISTINGS_SHOWN = 50
+
+
+def routed_messages(notice: Notice, items: list[NoticeItem], reviewer: Reviewer | None,
+                    leads: list[User] | None = None) -> list[OutboundEmail]:
+    """notice_routed's e-mails, not stored yet (routing in batches stores a batch's in one INSERT).
+    `leads`: the leads, when the caller read them already."""
+    ordered = sorted(items, key=lambda item: item.position)
+    states = Counter(item.state for item in ordered)
+    context = {"items": ordered[:ROUTED_LISTINGS_SHOWN], "more": max(len(ordered) - ROUTED_LISTINGS_SHOWN, 0),
+               "item_count": len(ordered),
+               "outcomes": [(ItemState(state).label, states[state]) for state in ItemState.values if states[state]]}
+    messages = [_render("notice_routed", notice.submitter_email, context, notice, _when(notice.routed_at),
+                        language=_submitter_language(notice))]
+    if reviewer is None:
+        review_url = absolute(reverse("takedowns:review_notice", args=[notice.reference]))
+        messages += [_render("high_risk_waiting", lead.email, {"case": notice, "review_url": review_url}, None,
+                             _when(notice.routed_at), language=_staff_language())
+                     for lead in (_leads() if leads is None else leads)]
+    elif reviewer.user.email:
+        messages.append(_new_assignment(notice, reviewer, _when(notice.routed_at)))
+    return messages
+
+
+def leads_to_alert() -> list[User]:
+    """The leads high_risk_waiting goes to (routing in batches reads them once for the batch)."""
+    return _leads()

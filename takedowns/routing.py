@@ -4,6 +4,7 @@ event log can say why a notice got its priority and its reviewer.
 A rule is kept as a term (a dict of plain values: what fired, with its numbers), so the tracking page says
 it in the submitter's language (`words`); the routed event also keeps the English words, as written then."""
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -160,3 +161,45 @@ def choose_reviewer(right_type: str, language: str, high_risk: bool = False) -> 
     if fallback:
         return Assignment(fallback, {**term, "code": "unskilled", "open_load": fallback.open_load})
     return Assignment(None, {**term, "code": "none"})
+
+
+# --- Issue 15: choosing reviewers for a batch of notices (workflow/routing.route_notices). ---
+
+class ReviewerPool:
+    """choose_reviewer for many notices from one read of the active reviewers: the same order (open
+    load, then one who speaks the notice's language, then the longest-standing), with each assignment
+    counted in the load of the reviewer who got it, so the next notice of the batch sees it as the
+    next routing would have."""
+
+    def __init__(self, reviewers: list[Reviewer]):
+        self.reviewers = reviewers
+        self.skills = {reviewer.pk: {skill.right_type for skill in reviewer.skills.all()} for reviewer in reviewers}
+        self.assigned: Counter[int] = Counter()
+
+    @classmethod
+    def load(cls) -> "ReviewerPool":
+        """Two statements: the active reviewers with their users, and their skills."""
+        return cls(list(Reviewer.objects.filter(is_active=True).select_related("user").prefetch_related("skills")
+                        .order_by("id")))
+
+    def choose(self, right_type: str, language: str, high_risk: bool = False) -> Assignment:
+        term: Term = {"right_type": right_type, "high_risk": high_risk}
+        candidates = [reviewer for reviewer in self.reviewers if reviewer.risk_reviewer or not high_risk]
+        order = sorted(candidates, key=lambda reviewer: (reviewer.open_load, not speaks(reviewer.languages, language),
+                                                         reviewer.pk))
+        skilled = next((reviewer for reviewer in order if right_type in self.skills[reviewer.pk]), None)
+        if skilled:
+            return Assignment(skilled, {**term, "code": "skilled", "open_load": skilled.open_load})
+        if order:
+            return Assignment(order[0], {**term, "code": "unskilled", "open_load": order[0].open_load})
+        return Assignment(None, {**term, "code": "none"})
+
+    def assign(self, reviewer: Reviewer) -> None:
+        """The reviewer took a notice: its load is one more for the rest of the batch."""
+        reviewer.open_load += 1
+        self.assigned[reviewer.pk] += 1
+
+
+def speaks(languages: str, language: str) -> bool:
+    """_speaks in Python: the code listed exactly among the comma-separated codes, spaces ignored."""
+    return f",{language}," in "," + languages.replace(" ", "") + ","

@@ -51,7 +51,7 @@ def test_every_task_retries_a_database_error_with_back_off():
 
 def test_a_task_whose_database_connection_drops_is_retried_and_does_its_work(now, catalogue, reviewers):
     notice = confirmed(now)
-    route, calls = workflow.route_notice, []
+    route, calls = workflow.route_with_waiting, []  # the task routes its notice with those waiting (issue 15)
 
     def dropped_once(notice_id, now):
         calls.append(notice_id)
@@ -59,7 +59,7 @@ def test_a_task_whose_database_connection_drops_is_retried_and_does_its_work(now
             raise OperationalError("terminating connection due to administrator command")
         return route(notice_id, now)
 
-    with mock.patch.object(workflow, "route_notice", dropped_once):
+    with mock.patch.object(workflow, "route_with_waiting", dropped_once):
         tasks.route_notice.apply(kwargs={"notice_id": notice.pk})  # eager: the retry runs at once
     assert calls == [notice.pk, notice.pk]
     notice.refresh_from_db()

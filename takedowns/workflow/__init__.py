@@ -42,7 +42,14 @@ from takedowns.workflow.review import (
     release_notice,
     request_information,
 )
-from takedowns.workflow.routing import close_undecidable_notices, route_notice, save_resolution, unrouted_notice_ids
+from takedowns.workflow.routing import (
+    close_undecidable_notices,
+    route_notice,
+    route_notices,
+    route_with_waiting,
+    save_resolution,
+    unrouted_notice_ids,
+)
 
 __all__ = [
     "SUBMITTER", "SYSTEM", "Actor", "ConfirmationsWaiting", "ItemDecision", "Question", "ReportedItem",
@@ -53,4 +60,5 @@ __all__ = [
     "reassign_notice",
     "record_takedown", "release_notice", "request_information", "route_notice", "save_resolution",
     "unrouted_notice_ids", "withdraw_notice",
+    "route_notices", "route_with_waiting",
 ]

@@ -184,6 +184,18 @@ def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: Seq
     clocks whose deadline is set by law (the counter-notice restore window). `now`, when later than
     `started_at`, is when the start is recorded (a clock dated back to the event that started it).
     `follow=False`: the caller writes Notice.due_at itself (routing, in its own UPDATE of the notice)."""
+    clock = new_clock(kind, notice, started_at, reasons=reasons, item=item, strike=strike,
+                      counter_notice=counter_notice, appeal=appeal, due_at=due_at)
+    clock.save(force_insert=True)
+    if follow:
+        _follow(clock)
+    _save(events, _started_event(clock, now or started_at))
+    return clock
+
+
+def new_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: Sequence[str] = (), item=None,
+              strike=None, counter_notice=None, appeal=None, due_at: datetime | None = None) -> SlaClock:
+    """The clock start_clock writes, not saved yet (routing in batches saves many in one INSERT: start_clocks)."""
     policy = policy_for(kind, notice, started_at, reasons)
     calendar = calendar_of(policy)
     target = policy.target if policy else DEFAULT_TARGETS[kind]
@@ -200,15 +212,16 @@ def start_clock(kind: str, notice: Notice, started_at: datetime, *, reasons: Seq
     # (workflow/resubmissions.py) having reopened the decided notice: a re-decision, counted apart
     # from the notices decided.
     reopened = kind == ClockKind.TAKEDOWN_DECISION and notice.routed_at is not None
-    clock = SlaClock.objects.create(
+    return SlaClock(
         kind=kind, notice=notice, item=item, strike=strike, counter_notice=counter_notice, appeal=appeal,
         policy=policy, target=target, calendar=calendar.terms(), started_at=started_at, due_at=due_at,
         warn_at=warn_at, reopened=reopened)
-    if follow:
-        _follow(clock)
-    _save(events, _clock_event(clock, EventKind.CLOCK_STARTED, now or started_at, target=str(target),
-                               started_at=started_at.isoformat(), policy=str(policy) if policy else "default target"))
-    return clock
+
+
+def _started_event(clock: SlaClock, now: datetime) -> Event:
+    policy = clock.policy
+    return _clock_event(clock, EventKind.CLOCK_STARTED, now, target=str(clock.target),
+                        started_at=clock.started_at.isoformat(), policy=str(policy) if policy else "default target")
 
 
 def _follow(clock: SlaClock) -> None:
@@ -237,6 +250,18 @@ def stop_clock(kind: str, now: datetime, *, cancelled: bool = False, events: lis
     clock = _running(kind, **subject)
     if clock is None:
         return None
+    before = (clock.due_at, clock.warn_at, clock.paused_at, clock.paused_for)
+    fields = _stop(clock, now, cancelled)
+    if not SlaClock.objects.filter(pk=clock.pk, stopped_at=None).update(**fields):
+        clock.due_at, clock.warn_at, clock.paused_at, clock.paused_for = before
+        clock.stopped_at = None
+        return None
+    _save(events, _stopped_event(clock, now))
+    return clock
+
+
+def _stop(clock: SlaClock, now: datetime, cancelled: bool) -> dict:
+    """Stop the clock in memory; returns the fields to write."""
     calendar = sla.Calendar.from_terms(clock.calendar)
     due_at, warn_at, paused_for = clock.due_at, clock.warn_at, clock.paused_for
     if clock.paused_at is not None:
@@ -247,16 +272,17 @@ def stop_clock(kind: str, now: datetime, *, cancelled: bool = False, events: lis
         warn_at = sla.moved_by_pause(warn_at, clock.paused_at, now, calendar)
         paused_for += now - clock.paused_at
     elapsed = sla.elapsed_in_own_time(clock.target, due_at, now, calendar)
-    if not SlaClock.objects.filter(pk=clock.pk, stopped_at=None).update(
-            stopped_at=now, paused_at=None, paused_for=paused_for, elapsed=elapsed, cancelled=cancelled,
-            due_at=due_at, warn_at=warn_at):
-        return None
-    clock.stopped_at, clock.elapsed, clock.cancelled, clock.due_at, clock.warn_at = (
-        now, elapsed, cancelled, due_at, warn_at)
-    clock.paused_at, clock.paused_for = None, paused_for
-    _save(events, _clock_event(clock, EventKind.CLOCK_STOPPED, now, elapsed=str(elapsed), cancelled=cancelled,
-                               within_target=now <= due_at))
-    return clock
+    fields = {"stopped_at": now, "paused_at": None, "paused_for": paused_for, "elapsed": elapsed,
+              "cancelled": cancelled, "due_at": due_at, "warn_at": warn_at}
+    for name, value in fields.items():
+        setattr(clock, name, value)
+    return fields
+
+
+def _stopped_event(clock: SlaClock, now: datetime) -> Event:
+    assert clock.elapsed is not None  # set by _stop
+    return _clock_event(clock, EventKind.CLOCK_STOPPED, now, elapsed=str(clock.elapsed), cancelled=clock.cancelled,
+                        within_target=now <= clock.due_at)
 
 
 def stop_all(notice: Notice, now: datetime, events: list[Event] | None = None) -> None:
@@ -347,3 +373,29 @@ def _escalate(clock: SlaClock, now: datetime) -> None:
                 "note": f"SLA target breached: {clock.get_kind_display().lower()} was due "
                         f"{clock.due_at.isoformat(timespec='minutes')}."}).save()
     emails.clock_breached(clock, _leads(), now)
+
+
+# --- Issue 15: clocks of many notices at once (routing in batches, workflow/routing.route_notices). ---
+
+def start_clocks(clocks: list[SlaClock], now: datetime, events: list[Event]) -> None:
+    """Save clocks made by new_clock in one INSERT; their started events go to `events`. The caller
+    writes each notice's due time itself (as start_clock(follow=False))."""
+    SlaClock.objects.bulk_create(clocks)
+    events.extend(_started_event(clock, now) for clock in clocks)
+
+
+def stop_running(kind: str, notices: Sequence[Notice], now: datetime, events: list[Event]) -> dict[int, SlaClock]:
+    """stop_clock for the running clock of this kind of each notice (their rows locked by the caller,
+    so nothing else stops them meanwhile): one SELECT and one UPDATE for all. Their stopped events go
+    to `events` in the notices' order. Returns the stopped clocks by notice id."""
+    by_id = {notice.pk: notice for notice in notices}
+    running = {clock.notice_id: clock for clock in SlaClock.objects.filter(
+        kind=kind, stopped_at=None, notice_id__in=by_id, item=None).order_by("-pk")}
+    stopped = [running[notice.pk] for notice in notices if notice.pk in running]
+    for clock in stopped:
+        clock.notice = by_id[clock.notice_id]
+        _stop(clock, now, cancelled=False)
+    SlaClock.objects.bulk_update(stopped, ["stopped_at", "paused_at", "paused_for", "elapsed", "cancelled",
+                                           "due_at", "warn_at"])
+    events.extend(_stopped_event(clock, now) for clock in stopped)
+    return {clock.notice_id: clock for clock in stopped}
