@@ -209,9 +209,10 @@ def case(now, catalogue, reviewers):
     penalty = Penalty.objects.get()
     evidence = store(notice.submission_key, "other", upload("x.pdf", PDF_BYTES), "application/pdf", notice=notice)
     measure = warned(now, make_lead("judge"))  # a measure about the notice's sender (DSA Art. 23)
+    organisation = _organisation(now)
     return {"notice": notice, "decision": Decision.objects.get(pk=removal.pk), "penalty": penalty,
             "evidence": evidence, "measure": measure, "right": registered(now),
-            "organisation": _organisation(now), "upload": checked_upload(now)}
+            "organisation": organisation, "upload": checked_upload(now, organisation=organisation)}
 
 
 def _organisation(now):
