@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from celery import current_app
 from django.db import connection, transaction
@@ -147,7 +148,7 @@ def _insert_many(rows: list[tuple[str, dict[str, object]]], now: datetime) -> li
     a VALUES list in its order, as Django's bulk_create relies on too)."""
     when = connection.ops.adapt_datetimefield_value(now)
     values = ", ".join(["(%s, %s, %s, 0, '')"] * len(rows))
-    params: list[object] = []
+    params: list[Any] = []
     for task, kwargs in rows:
         params += [task, connection.ops.adapt_json_value(kwargs, None), when]
     with connection.cursor() as cursor:

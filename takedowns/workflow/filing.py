@@ -160,7 +160,7 @@ def _confirm_filed(notice: Notice, items: list[NoticeItem], now: datetime) -> No
     if notifier_misuse.refuse_if_suspended(notice, now):
         return notice
     clock = _confirm(notice, [item.reason for item in items], len(items), now)
-    notice._prefetched_objects_cache = {"items": items, "clocks": [clock]}
+    notice._prefetched_objects_cache = {"items": items, "clocks": [clock]}  # type: ignore[attr-defined]
     return notice
 
 
