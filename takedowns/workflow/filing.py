@@ -160,8 +160,18 @@ def _confirm_filed(notice: Notice, items: list[NoticeItem], now: datetime) -> No
     if notifier_misuse.refuse_if_suspended(notice, now):
         return notice
     clock = _confirm(notice, [item.reason for item in items], len(items), now)
-    notice._prefetched_objects_cache = {"items": items, "clocks": [clock]}  # type: ignore[attr-defined]
+    _as_prefetched(notice, items=items, clocks=[clock])
     return notice
+
+
+def _as_prefetched(notice: Notice, **related: list) -> None:
+    """Rows in hand as the notice's prefetched related rows, as prefetch_related leaves them (a queryset
+    whose results are those rows), so that `notice.items.all()` reads no row again."""
+    cache = notice.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(notice, name).get_queryset()  # lazy: no query
+        queryset._result_cache, queryset._prefetch_done = rows, True
+        cache[name] = queryset
 
 
 def _place_for_confirmation(notice: Notice, now: datetime) -> Notice | None:
