@@ -13,8 +13,6 @@ import sys
 import time
 
 import api_bench
-import harness
-import pg
 
 
 def statements(client, run: str) -> list[str]:
@@ -52,33 +50,17 @@ def main() -> int:
     parser.add_argument("--redis-db", type=int, default=7)
     parser.add_argument("--dump", help="also write the cProfile data to this file (for pstats, snakeviz)")
     args = parser.parse_args()
-    harness.check_database_name(args.db)
-    redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
-    run_id = harness.new_run_id()
-    env = harness.production_env(args.db, DJANGO_SETTINGS_MODULE="benchsite.settings", REDIS_URL=redis_url,
-                                 CELERY_QUEUE=f"bench-api-{run_id}", RATE_LIMIT_API_FILING_KEY="1000000/m")
-    harness.setup_django(env)
-    prefix = f"bench-api-{run_id}-"
-    try:
-        with api_bench.run_settings(prefix):
-            from django.test import Client  # noqa: PLC0415 (Django is set up above)
-            key = api_bench.prepare(args.db)
-            client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
-            run = f"P{int(time.time())}"
-            api_bench.pairs(5, run + "-warm", key)
-            sqls = statements(client, run + "-sql")
-            print(f"--- {len(sqls)} statements of one 3-listing filing ---")
-            for number, sql in enumerate(sqls, start=1):
-                print(f"{number:3} {sql[:200]}")
-            print(profile(client, run + "-prof", args.requests, args.top, args.dump))
-    finally:
-        harness.close_connections()
-        pg.drop_database(args.db)
-        harness.delete_keys(prefix, redis_url)
-        client = harness.redis_client(redis_url)
-        for pattern in (f"*{env['CELERY_QUEUE']}*", "_kombu*"):
-            for key in client.scan_iter(match=pattern, count=1000):
-                client.delete(key)
+    with api_bench.bench_process(args.db, args.redis_db, drop=True):
+        from django.test import Client  # noqa: PLC0415 (Django is set up by bench_process)
+        key = api_bench.prepare(args.db)
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+        run = f"P{int(time.time())}"
+        api_bench.pairs(5, run + "-warm", key)
+        sqls = statements(client, run + "-sql")
+        print(f"--- {len(sqls)} statements of one 3-listing filing ---")
+        for number, sql in enumerate(sqls, start=1):
+            print(f"{number:3} {sql[:200]}")
+        print(profile(client, run + "-prof", args.requests, args.top, args.dump))
     return 0
 
 
