@@ -138,6 +138,33 @@ def run_settings(prefix: str) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def bench_process(db: str, redis_db: int, drop: bool) -> Iterator[None]:
+    """This process set up as the bench's (production settings on `db`, Redis database `redis_db` as broker and
+    cache under a run's own queue and prefix, the per-key filing limit raised), and everything the run left
+    in Redis removed after; `drop`: the database too."""
+    harness.check_database_name(db)
+    redis_url = f"redis://127.0.0.1:6379/{redis_db}"
+    run_id = harness.new_run_id()
+    env = harness.production_env(db, DJANGO_SETTINGS_MODULE="benchsite.settings", REDIS_URL=redis_url,
+                                 CELERY_QUEUE=f"bench-api-{run_id}", RATE_LIMIT_API_FILING_KEY="1000000/m")
+    harness.setup_django(env)
+    harness.on_sigterm_interrupt()
+    prefix = f"bench-api-{run_id}-"
+    try:
+        with run_settings(prefix):
+            yield
+    finally:
+        harness.close_connections()
+        if drop:
+            pg.drop_database(db)
+        harness.delete_keys(prefix, redis_url)
+        client = harness.redis_client(redis_url)
+        for pattern in (f"*{env['CELERY_QUEUE']}*", "_kombu*"):
+            for key in client.scan_iter(match=pattern, count=1000):
+                client.delete(key)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="bench_api")
@@ -151,26 +178,8 @@ def main() -> int:
     if args.smoke:  # a database of its own, dropped after
         args.pairs, args.warmup, args.reps, args.listings = 10, 3, 1, 2_000
         args.db = "bench_api_smoke" if args.db == "bench_api" else args.db
-    harness.check_database_name(args.db)
-    redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
-    run_id = harness.new_run_id()
-    env = harness.production_env(args.db, DJANGO_SETTINGS_MODULE="benchsite.settings", REDIS_URL=redis_url,
-                                 CELERY_QUEUE=f"bench-api-{run_id}", RATE_LIMIT_API_FILING_KEY="1000000/m")
-    harness.setup_django(env)
-    harness.on_sigterm_interrupt()
-    prefix = f"bench-api-{run_id}-"
-    try:
-        with run_settings(prefix):
-            result = measure(args)
-    finally:
-        harness.close_connections()
-        if args.smoke:
-            pg.drop_database(args.db)
-        harness.delete_keys(prefix, redis_url)
-        client = harness.redis_client(redis_url)
-        for pattern in (f"*{env['CELERY_QUEUE']}*", "_kombu*"):
-            for key in client.scan_iter(match=pattern, count=1000):
-                client.delete(key)
+    with bench_process(args.db, args.redis_db, drop=args.smoke):
+        result = measure(args)
     path = harness.OUT / f"api-{time.strftime('%Y%m%d-%H%M%S')}.json"
     harness.write_json(path, result)
     harness.log(f"results: {harness.shown(path)}")

@@ -139,8 +139,9 @@ def confirmation_request(notice: Notice, item_count: int) -> OutboundEmail | Non
                         language=_submitter_language(notice))
 
 
-def notice_received(notice: Notice) -> OutboundEmail | None:
-    context = {"item_count": notice.items.count()}
+def notice_received(notice: Notice, item_count: int | None = None) -> OutboundEmail | None:
+    """`item_count`: the notice's listings when the caller has them in hand (no count query)."""
+    context = {"item_count": notice.items.count() if item_count is None else item_count}
     return make_message("notice_received", notice.submitter_email, context, notice, _when(notice.confirmed_at),
                         language=_submitter_language(notice))
 

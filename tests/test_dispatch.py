@@ -8,7 +8,8 @@ from unittest import mock
 
 import pytest
 from celery import current_app
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -158,3 +159,67 @@ def test_the_beat_runs_the_relay_every_five_seconds_and_prunes_hourly(settings):
     assert schedule["prune-task-dispatches"] == {"task": "takedowns.tasks.prune_dispatches", "schedule": 3600.0}
     for name in ("takedowns.tasks.relay_dispatches", "takedowns.tasks.prune_dispatches"):
         assert current_app.tasks[name].name == name
+
+
+# --- The dispatches of one step together (dispatch.together): one INSERT, one UPDATE, the same outbox. ---
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dispatches_of_a_block_are_written_in_one_insert_and_marked_published_in_one_update():
+    with mock.patch.object(dispatch, "_publish") as publish, CaptureQueriesContext(connection) as captured:
+        with transaction.atomic():
+            with dispatch.together():
+                dispatch.after_commit(dispatch.SEND_EMAIL, email_id=3)
+                dispatch.after_commit(dispatch.ROUTE_NOTICE, notice_id=7)
+                assert not TaskDispatch.objects.exists()  # written at the block's end
+            rows = list(TaskDispatch.objects.order_by("id"))
+            assert [(row.task, row.kwargs, row.published_at) for row in rows] == [
+                (dispatch.SEND_EMAIL, {"email_id": 3}, None), (dispatch.ROUTE_NOTICE, {"notice_id": 7}, None)]
+            assert not publish.called
+    assert publish.call_args_list == [mock.call(dispatch.SEND_EMAIL, {"email_id": 3}),
+                                      mock.call(dispatch.ROUTE_NOTICE, {"notice_id": 7})]
+    writes = [query["sql"].split()[0] for query in captured.captured_queries
+              if "taskdispatch" in query["sql"] and not query["sql"].startswith("SELECT")]
+    assert writes == ["INSERT", "UPDATE"]
+    assert [(row.published_at is not None, row.attempts) for row in TaskDispatch.objects.order_by("id")] == [
+        (True, 1), (True, 1)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_publish_in_a_block_is_left_for_the_relay_and_the_others_are_marked(caplog):
+    def refuse_routing(task, kwargs):
+        if task == dispatch.ROUTE_NOTICE:
+            raise REFUSED
+
+    with mock.patch.object(dispatch, "_publish", side_effect=refuse_routing), \
+            caplog.at_level(logging.WARNING, logger="takedowns.dispatch"), transaction.atomic(), dispatch.together():
+        dispatch.after_commit(dispatch.ROUTE_NOTICE, notice_id=7)
+        dispatch.after_commit(dispatch.SEND_EMAIL, email_id=3)
+    routing, email = TaskDispatch.objects.order_by("id")
+    assert (routing.published_at, routing.attempts, routing.last_error) == (
+        None, 1, f"OperationalError({str(REFUSED)!r})")
+    assert (email.published_at is not None, email.attempts, email.last_error) == (True, 1, "")
+    assert f"dispatch {routing.pk}) not published, left for the relay" in caplog.text
+    with mock.patch.object(tasks.route_notice, "apply_async") as publish:
+        assert dispatch.relay(timezone.now() + dispatch.RELAY_GRACE) == 1
+    publish.assert_called_once_with(kwargs={"notice_id": 7})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_block_that_raises_or_rolls_back_records_nothing_and_a_nested_block_writes_with_the_outer():
+    with mock.patch.object(dispatch, "_publish") as publish:
+        with pytest.raises(RuntimeError), transaction.atomic(), dispatch.together():
+            dispatch.after_commit(dispatch.ROUTE_NOTICE, notice_id=8)
+            raise RuntimeError("rolled back")
+        assert not TaskDispatch.objects.exists()
+        with transaction.atomic(), dispatch.together():
+            dispatch.after_commit(dispatch.ROUTE_NOTICE, notice_id=9)
+            with dispatch.together():
+                dispatch.after_commit(dispatch.SEND_EMAIL, email_id=4)
+            assert not TaskDispatch.objects.exists()  # the outer block writes both
+        with transaction.atomic(), dispatch.together():
+            dispatch.after_commit(dispatch.ROUTE_NOTICE, notice_id=10)  # alone: as after_commit writes one
+    assert list(TaskDispatch.objects.order_by("id").values_list("kwargs", "attempts")) == [
+        ({"notice_id": 9}, 1), ({"email_id": 4}, 1), ({"notice_id": 10}, 1)]
+    assert publish.call_count == 3
+    with pytest.raises(ValueError, match="route_notise"), dispatch.together():
+        dispatch.after_commit("takedowns.tasks.route_notise", notice_id=7)

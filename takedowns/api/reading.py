@@ -9,14 +9,15 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count
 
-from takedowns import appeal_rules
+from takedowns import appeal_rules, sla
 from takedowns.api.schemas import NoticeOut, NoticeSummaryOut
-from takedowns.enums import Appellant, DecisionOutcome, NoticeStatus
-from takedowns.models import Appeal, Decision, Notice, NoticeItem
+from takedowns.enums import Appellant, ClockKind, DecisionOutcome, NoticeStatus
+from takedowns.models import Appeal, Decision, Notice, NoticeItem, SlaClock
 from takedowns.selectors.keyset import Keyset, Page
 from takedowns.selectors.notices import submitter_clocks, with_decisions
 
 LISTINGS_PAGE = 100
+_NEW_NOTICE_CLOCKS = (ClockKind.ACKNOWLEDGEMENT,)
 NOTICES_PAGE = 50
 # An organisation's notices, newest first: the index notice_organisation (organisation, -id).
 NOTICE_PAGES = Keyset(("-id",), NOTICES_PAGE)
@@ -25,22 +26,52 @@ NOTICE_PAGES = Keyset(("-id",), NOTICES_PAGE)
 def notice_out(notice: Notice, now: datetime, listings_after: int = 0, listings_limit: int = LISTINGS_PAGE) -> dict:
     """The notice as JSON-ready data (NoticeOut): its status and dates, a page of its listings with their
     decisions and appeal windows, its deadlines and the open question."""
-    items = list(with_decisions(notice.items.filter(position__gt=listings_after)).order_by("position")
-                 [:listings_limit + 1])
-    more = len(items) > listings_limit
-    items = items[:listings_limit]
+    filed = _just_filed(notice, listings_after, now)
+    if filed is not None:
+        items, listing_count, clocks = filed
+        more = len(items) > listings_limit
+        items = items[:listings_limit]
+    else:
+        items = list(with_decisions(notice.items.filter(position__gt=listings_after)).order_by("position")
+                     [:listings_limit + 1])
+        more = len(items) > listings_limit
+        items = items[:listings_limit]
+        listing_count = notice.items.count() if (more or listings_after) else len(items)
+        clocks = submitter_clocks(notice, now)
     data = {
         "reference": notice.reference, "status": notice.status, "status_label": str(notice.get_status_display()),
         "created_at": notice.created_at, "confirmed_at": notice.confirmed_at, "closed_at": notice.closed_at,
         "confirmation_due_at": notice.expires_at if notice.status == NoticeStatus.UNCONFIRMED else None,
         "due_at": notice.due_at, "tracking_url": settings.SITE_URL + notice.tracking_path(),
         "language": notice.language, "right_type": notice.right_type,
-        "listing_count": notice.items.count() if (more or listings_after) else len(items),
-        "listings": listings_out(items, now),
+        "listing_count": listing_count, "listings": listings_out(items, now),
         "listings_next": str(items[-1].position) if more else None,
-        "deadlines": deadlines_out(notice, now), "open_question": question_out(notice),
+        "deadlines": deadlines_out(clocks), "open_question": None if filed else question_out(notice),
     }
     return NoticeOut.model_validate(data).model_dump()
+
+
+def _just_filed(notice: Notice, listings_after: int,
+                now: datetime) -> tuple[list[NoticeItem], int, list[SlaClock]] | None:
+    """A notice this request filed and confirmed (workflow.file_for_organisation hands it back with its
+    listings and clocks prefetched): its listings, their count and its clocks as the database holds them,
+    without reading them back. No listing of it is decided yet, no question asked; None for any other."""
+    prefetched = getattr(notice, "_prefetched_objects_cache", {})
+    if listings_after or "items" not in prefetched or "clocks" not in prefetched:
+        return None
+    clocks = sorted(prefetched["clocks"], key=lambda clock: (clock.started_at, clock.pk))
+    # Only a new notice's own clocks (its acknowledgement) are shown as they are; any other kind takes the
+    # tracking page's reading (selectors.notices.submitter_clocks).
+    if any(clock.kind not in _NEW_NOTICE_CLOCKS or clock.counter_notice_id or clock.appeal_id for clock in clocks):
+        return None
+    for clock in clocks:
+        clock.state = sla.clock_state(now, due_at=clock.due_at, warn_at=clock.warn_at, paused_at=clock.paused_at,
+                                      stopped_at=clock.stopped_at)
+        clock.shown_due = clock.due_at
+    items = sorted(prefetched["items"], key=lambda item: item.position)
+    for item in items:
+        item.decisions_in_force = []
+    return items, len(items), clocks
 
 
 def listings_out(items: list[NoticeItem], now: datetime) -> list[dict[str, Any]]:
@@ -70,12 +101,12 @@ def appeal_out(decision: Decision, appeal: Appeal | None, now: datetime) -> dict
             "appeal_status": window.appeal.status if window.appeal else None}
 
 
-def deadlines_out(notice: Notice, now: datetime) -> list[dict[str, Any]]:
+def deadlines_out(clocks: list[SlaClock]) -> list[dict[str, Any]]:
     """The clocks the tracking page shows the submitter (selectors.notices.submitter_clocks)."""
     return [{"kind": clock.kind, "label": str(clock.get_kind_display()),
              "listing": clock.item.position if clock.item else None, "started_at": clock.started_at,
              "due_at": clock.shown_due, "state": str(clock.state), "stopped_at": clock.stopped_at}
-            for clock in submitter_clocks(notice, now)]
+            for clock in clocks]
 
 
 def question_out(notice: Notice) -> dict[str, Any] | None:

@@ -3,12 +3,12 @@ which follows confirmation, is in routing.py)."""
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from takedowns import dispatch, emails, evidence, limits
@@ -21,10 +21,18 @@ from takedowns.enums import (
     OrganisationStatus,
     reason_mask,
 )
-from takedowns.models import ApiKey, Notice, NoticeItem, Organisation, Submitter
+from takedowns.models import ApiKey, Event, Notice, NoticeItem, Organisation, SlaClock, Submitter
 from takedowns.trust import submitter_trust
 from takedowns.workflow import clocks, notifier_misuse
-from takedowns.workflow.base import SUBMITTER, SYSTEM, TransitionNotAllowed, change_status, record_event, release_load
+from takedowns.workflow.base import (
+    SUBMITTER,
+    SYSTEM,
+    TransitionNotAllowed,
+    change_status,
+    record_event,
+    release_load,
+    save_events,
+)
 
 # Crockford's base-32 alphabet: no I, L, O or U, so a reference read out on the phone is unambiguous.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -64,14 +72,16 @@ class ConfirmationsWaiting(Exception):
 
 
 def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UUID, now: datetime,
-                with_evidence: bool = True, confirmation: bool = True) -> tuple[Notice, bool]:
+                with_evidence: bool = True, confirmation: bool = True,
+                then: Callable[[Notice, list[NoticeItem]], Notice] | None = None) -> tuple[Notice, bool]:
     """Create an unconfirmed notice and send the confirmation e-mail.
 
     `fields` are Notice model fields from the form. Returns (notice, created); a second call
     with the same submission key (a double click, a resent POST) returns the first notice.
     `with_evidence=False` says no file was uploaded under the key, which saves a query. Raises
     ConfirmationsWaiting when the address may be sent no more confirmation e-mails (limits.py).
-    `confirmation=False`: no confirmation e-mail (nor its limit): file_for_organisation confirms it at once."""
+    `confirmation=False`: no confirmation e-mail (nor its limit): file_for_organisation confirms it at once,
+    in this transaction, through `then` (the new notice and its listings in; the notice out)."""
     notice = Notice(
         **fields,
         submission_key=submission_key,
@@ -89,21 +99,11 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
                 filed = _place_for_confirmation(notice, now) if confirmation else None
                 if filed is not None:
                     return filed, False
-                try:
-                    notice.save()
-                except IntegrityError as exc:
-                    raise _NoticeClash from exc
-                NoticeItem.objects.bulk_create(
-                    NoticeItem(notice=notice, position=position, reported=item.reported, reason=item.reason)
-                    for position, item in enumerate(items, start=1)
-                )
-                evidence_count = 0
-                if with_evidence:
-                    evidence_count = evidence.attach_kept(submission_key, notice)
-                record_event(notice, EventKind.FILED, SUBMITTER, now, to_status=NoticeStatus.UNCONFIRMED,
-                        details={"items": len(items), "evidence_files": evidence_count})
+                rows = _insert_filed(notice, items, submission_key, now, with_evidence)
                 if confirmation:
                     emails.confirmation_request(notice, item_count=len(items))
+                if then is not None:
+                    notice = then(notice, rows)
             return notice, True
         except _NoticeClash:
             # Either this form was filed already (return that notice) or the random
@@ -112,6 +112,25 @@ def file_notice(fields: dict, items: list[ReportedItem], submission_key: uuid.UU
             if existing:
                 return existing, False
     raise RuntimeError("Could not draw a unique notice reference.")
+
+
+def _insert_filed(notice: Notice, items: list[ReportedItem], submission_key: uuid.UUID, now: datetime,
+                  with_evidence: bool) -> list[NoticeItem]:
+    """The notice, its listings, its kept files and its FILED event; the listings' rows."""
+    try:
+        notice.save()
+    except IntegrityError as exc:
+        raise _NoticeClash from exc
+    rows = NoticeItem.objects.bulk_create([
+        NoticeItem(notice=notice, position=position, reported=item.reported, reason=item.reason)
+        for position, item in enumerate(items, start=1)
+    ])
+    evidence_count = 0
+    if with_evidence:
+        evidence_count = evidence.attach_kept(submission_key, notice)
+    record_event(notice, EventKind.FILED, SUBMITTER, now, to_status=NoticeStatus.UNCONFIRMED,
+                 details={"items": len(items), "evidence_files": evidence_count})
+    return rows
 
 
 def file_for_organisation(organisation: Organisation, api_key: ApiKey | None, fields: dict,
@@ -129,12 +148,30 @@ def file_for_organisation(organisation: Organisation, api_key: ApiKey | None, fi
     fields = {**fields, "organisation": organisation, "api_key": api_key}
     if organisation.status != OrganisationStatus.VERIFIED:
         return file_notice(fields, items, submission_key, now, with_evidence=with_evidence)
-    with transaction.atomic():
-        notice, created = file_notice(fields, items, submission_key, now, with_evidence=with_evidence,
-                                      confirmation=False)
-        if created:
-            notice = confirm_notice(notice, now)
-    return notice, created
+    return file_notice(fields, items, submission_key, now, with_evidence=with_evidence, confirmation=False,
+                       then=lambda notice, rows: _confirm_filed(notice, rows, now))
+
+
+def _confirm_filed(notice: Notice, items: list[NoticeItem], now: datetime) -> Notice:
+    """confirm_notice's steps for a notice filed in this transaction: nobody else can see it yet, so it is
+    neither read again nor locked, and its listings' reasons and count are those in hand. The notice comes
+    back with its listings and clocks as prefetched (`notice.items.all()`, `notice.clocks.all()`), so that
+    the API's answer is built without reading them back."""
+    if notifier_misuse.refuse_if_suspended(notice, now):
+        return notice
+    clock = _confirm(notice, [item.reason for item in items], len(items), now)
+    _as_prefetched(notice, items=items, clocks=[clock])
+    return notice
+
+
+def _as_prefetched(notice: Notice, **related: list) -> None:
+    """Rows in hand as the notice's prefetched related rows, as prefetch_related leaves them (a queryset
+    whose results are those rows), so that `notice.items.all()` reads no row again."""
+    cache = notice.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(notice, name).get_queryset()  # lazy: no query
+        queryset._result_cache, queryset._prefetch_done = rows, True
+        cache[name] = queryset
 
 
 def _place_for_confirmation(notice: Notice, now: datetime) -> Notice | None:
@@ -165,28 +202,42 @@ def confirm_notice(notice: Notice, now: datetime) -> Notice:
         elif notice.status == NoticeStatus.UNCONFIRMED and notifier_misuse.refuse_if_suspended(notice, now):
             return notice
         elif notice.status == NoticeStatus.UNCONFIRMED:
-            submitter = _submitter_for(notice.submitter_email, now)
-            trust = submitter_trust(submitter, now)
             reasons = list(notice.items.values_list("reason", flat=True))
-            change_status(notice, NoticeStatus.CONFIRMED, kind=EventKind.CONFIRMED, actor=SUBMITTER, now=now,
-                           details={"trust": trust}, confirmed_at=now, submitter=submitter, trust=trust,
-                           reason_mask=reason_mask(reasons))
-            clocks.start_clock(ClockKind.ACKNOWLEDGEMENT, notice, now, reasons=reasons)
-            emails.notice_received(notice)
-            dispatch.after_commit(dispatch.ROUTE_NOTICE, notice_id=notice.pk)
+            _confirm(notice, reasons, len(reasons), now)
             return notice
     raise TransitionNotAllowed(_("This notice expired because it was not confirmed in time. Please file it again."))
 
 
+def _confirm(notice: Notice, reasons: list[str], item_count: int, now: datetime) -> SlaClock:
+    """Confirm the unconfirmed notice (its row locked, or filed in this transaction): the submitter's record
+    and trust, the status, the acknowledgement clock (its due time written with the status, one UPDATE),
+    the receipt e-mail and the routing task (their two dispatches in one INSERT). Returns the clock."""
+    submitter = _submitter_for(notice.submitter_email, now)
+    trust = submitter_trust(submitter, now)
+    notice.trust = trust  # the clock's policy depends on it (a trusted flagger's deadlines)
+    clock_events: list[Event] = []
+    clock = clocks.start_clock(ClockKind.ACKNOWLEDGEMENT, notice, now, reasons=reasons, events=clock_events,
+                               follow=False)
+    change_status(notice, NoticeStatus.CONFIRMED, kind=EventKind.CONFIRMED, actor=SUBMITTER, now=now,
+                  details={"trust": trust}, confirmed_at=now, submitter=submitter, trust=trust,
+                  reason_mask=reason_mask(reasons), due_at=clock.due_at)
+    save_events(clock_events)
+    with dispatch.together():
+        emails.notice_received(notice, item_count=item_count)
+        dispatch.after_commit(dispatch.ROUTE_NOTICE, notice_id=notice.pk)
+    return clock
+
+
 def _submitter_for(email: str, now: datetime) -> Submitter:
-    """The record of the confirmed address, with this notice counted in it. Retention deletes a record
-    no notice refers to (workflow/retention.py): if it did so between the read and the count, the
-    count finds no row, and a new record is made."""
-    for _attempt in range(2):
-        submitter, _ = Submitter.objects.get_or_create(email=email.lower(), defaults={"created_at": now})
-        if Submitter.objects.filter(pk=submitter.pk).update(notices=F("notices") + 1):
-            return submitter
-    raise RuntimeError(f"The record of {email} vanished twice while a notice was being confirmed.")
+    """The record of the confirmed address, with this notice counted in it: one statement (an upsert), so
+    retention, which deletes a record no notice refers to (workflow/retention.py), cannot delete it between
+    a read and the count."""
+    table = connection.ops.quote_name(Submitter._meta.db_table)
+    return next(iter(Submitter.objects.raw(
+        f"INSERT INTO {table} (email, trusted_flagger, notices, removed_items, rejected_items, created_at) "
+        f"VALUES (%s, %s, 1, 0, 0, %s) ON CONFLICT (email) DO UPDATE SET notices = {table}.notices + 1 "
+        "RETURNING id, email, trusted_flagger, notices, removed_items, rejected_items, created_at",
+        [email.lower(), False, connection.ops.adapt_datetimefield_value(now)])))
 
 
 def expire_unconfirmed(now: datetime, limit: int = 500) -> int:

@@ -54,3 +54,14 @@ def post(client, path: str, key: str | None, data=None, **headers):
 def get(client, path: str, key: str | None, **params):
     extra = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
     return client.get(API + path, params, **extra)
+
+
+def statements_of(captured) -> list[str]:
+    """The statements a CaptureQueriesContext saw, each as its verb and table: "INSERT takedowns_notice",
+    "SELECT takedowns_apikey" (the first table named), "BEGIN"."""
+    labels = []
+    for query in captured.captured_queries:
+        words = query["sql"].replace('"', "").split()
+        table = next((words[words.index(before) + 1] for before in ("FROM", "INTO", "UPDATE") if before in words), "")
+        labels.append(f"{words[0]} {table}".strip())
+    return labels
