@@ -15,6 +15,7 @@ Retry-After. A key is kept IDEMPOTENCY_HOURS. The notice's submission key is der
 key and the body, so even a lost claim cannot file the same request twice."""
 
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -156,8 +157,15 @@ def _as_upload(row: Evidence, stream: Any) -> UploadedFile:
 # --- Idempotency-Key. ---
 
 def request_digest(request: HttpRequest) -> str:
+    """What makes two requests "the same" for an Idempotency-Key: method, path and the JSON body as data, so that a
+    client re-sending it with other spacing or key order is recognised as retrying (a body that is no JSON: its
+    bytes)."""
     head = f"{request.method} {request.path}\n".encode()
-    return hashlib.sha256(head + request.body).hexdigest()
+    try:
+        body = json.dumps(json.loads(request.body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:  # not JSON (ninja refuses it with a problem of its own): the bytes as sent
+        body = request.body
+    return hashlib.sha256(head + body).hexdigest()
 
 
 def submission_key(organisation: Organisation, key: str | None, digest: str) -> uuid.UUID:
