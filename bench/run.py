@@ -17,7 +17,7 @@ Design, in short:
 - Part B (routing): per repetition, N confirmed notices with 3 items each are bulk-inserted
   (no tasks published by that), N route_notice tasks are published to a fresh Redis queue,
   one `celery -A portal worker -Q <queue> --concurrency=C` is started and the database is
-  polled until all N are in_review. Throughput = (N-1) / (last routed_at - first routed_at).
+  polled until all N are in_review. Throughput: run_phases.routing_rate (batches share a routed_at).
   The notice_routed e-mails go to the same queue (behind the routing tasks, FIFO) and are
   delivered to an in-process aiosmtpd sink; the bench waits for them before the next rep, then
   closes the rep's notices (raw SQL) so every rep starts without open backlog. `--history N`

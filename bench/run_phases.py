@@ -571,7 +571,7 @@ def web_db_check(results: Rounds, warmup_ok: dict[str, dict[str, int]], web_queu
 
 def part_b_rep(run: Run, variant: str, concurrency: int, rep: int) -> dict:
     """One repetition: N confirmed notices and their route_notice messages, then one worker started;
-    throughput = (N-1) / (last routed_at - first routed_at); then its e-mails drained, the notices closed."""
+    throughput: routing_rate; then its e-mails drained, the notices closed."""
     queue = f"{run.prefix}{variant}-c{concurrency}-r{rep}"
     low, high, n = publish_routing(run, queue, concurrency, rep)
     in_range = Notice.objects.filter(pk__gte=low, pk__lte=high)
@@ -588,9 +588,7 @@ def part_b_rep(run: Run, variant: str, concurrency: int, rep: int) -> dict:
     if spy:
         stop_pyspy(run.procs, *spy)
     sessions = pg_sessions(run.db) - sessions_before
-    span = in_range.filter(routed_at__isnull=False).aggregate(first=Min("routed_at"), last=Max("routed_at"))
-    seconds = (span["last"] - span["first"]).total_seconds() if routed > 1 else float("nan")
-    rate = (routed - 1) / seconds if routed > 1 and seconds > 0 else float("nan")
+    seconds, rate = routing_rate(in_range, routed, wall_s)
     log(f"rep {rep} {variant} c={concurrency}: {routed}/{n} routed; "
         f"first->last routed_at {seconds:.2f}s = {rate:.1f}/s "
         f"(wall from worker start {wall_s:.1f}s, celery CPU {usage['cpu_s']['celery_worker']:.1f}s, "
@@ -612,6 +610,21 @@ def part_b_rep(run: Run, variant: str, concurrency: int, rep: int) -> dict:
             "first_to_last_s": round(seconds, 3), "notices_per_s": round(rate, 1),
             "wall_from_worker_start_s": round(wall_s, 2), "cpu": cpu_breakdown([usage], routed),
             "emails": emails, "messages_left_in_queue": left, "closed_after_rep": closed}
+
+
+def routing_rate(in_range: QuerySet, routed: int, wall_s: float) -> tuple[float, float]:
+    """(first -> last routed_at in seconds, notices per second). Routing in batches (issue 15) gives a batch's
+    notices one routed_at, so the rate counts the notices routed after the first batch over the time from the first
+    batch to the last. When everything went in one round of batches (a smoke run: under a second from first to last)
+    there is no span to measure: the rate is then routed over the wall time from the worker's start (its boot
+    included, so a lower bound)."""
+    span = in_range.filter(routed_at__isnull=False).aggregate(first=Min("routed_at"), last=Max("routed_at"))
+    if routed < 1:
+        return float("nan"), float("nan")
+    seconds = (span["last"] - span["first"]).total_seconds()
+    if seconds >= 1:
+        return seconds, in_range.filter(routed_at__gt=span["first"]).count() / seconds
+    return seconds, routed / wall_s if wall_s > 0 else float("nan")
 
 
 def publish_routing(run: Run, queue: str, concurrency: int, rep: int) -> tuple[int, int, int]:
