@@ -65,7 +65,8 @@ def test_overlapping_runs_act_on_each_row_once(catalogue, reviewers):
     assert not [result for result in results if isinstance(result, Exception)], results
     totals = {name: sum(result[name] for result in results) for name in results[0]}
     assert totals == {"unconfirmed_deleted": 10, "cases_anonymised": 10, "submitters_deleted": 1,
-                      "emails_deleted": 10, "notifier_cases_anonymised": 0}
+                      "emails_deleted": 10, "notifier_cases_anonymised": 0, "uploads_deleted": 0,
+                      "organisations_deleted": 0, "idempotency_keys_deleted": 0}
     assert Notice.objects.count() == 10 and not Notice.objects.exclude(submitter_email="").exists()
     assert not Submitter.objects.exists() and not OutboundEmail.objects.filter(notice=None).exists()
 

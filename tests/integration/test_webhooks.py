@@ -30,7 +30,7 @@ def receiver():
 
 
 def test_the_worker_delivers_an_organisations_notice_events_signed_and_retries_while_the_receiver_is_down(
-        catalogue, reviewers, worker, receiver):
+        catalogue, reviewers, reason_codes, worker, receiver):
     now = timezone.now()
     organisation = make_organisation(now, domain=f"brand{int(time.time() * 1000)}.example")
     add_endpoint(organisation, receiver.url, now)
