@@ -1,9 +1,8 @@
 """A CSV upload over real connections (issue 15, point 4): an organisation's uploader sends a file of 300 rows
 for two rights through the pages; the celery worker checks it row by row, PostgreSQL holds it, and once the
 uploader asks, the worker files it as two notices, which are routed to reviewers; the SMTP server receives the
-receipts."""
+receipts, and the organisation's webhook endpoint the signed events."""
 
-import time
 import uuid
 
 import pytest
@@ -20,19 +19,11 @@ from tests.factories import (
     listing_rows,
     upload_organisation,
 )
+from tests.integration.test_end_to_end import eventually
+from tests.webhook_receiver import Receiver
+from tests.webhooks.conftest import SECRET, add_endpoint
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def eventually(check, what: str, timeout: float = 60, interval: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout}s: {what}")
-        time.sleep(interval)
 
 
 def test_a_csv_of_300_rows_for_two_rights_is_checked_and_filed_by_the_worker_and_routed(
@@ -43,6 +34,8 @@ def test_a_csv_of_300_rows_for_two_rights_is_checked_and_filed_by_the_worker_and
         "OPTIONS": {"location": str(worker.log_path.parent / "evidence")}}}
     domain = f"brandguard-{uuid.uuid4().hex[:8]}.example"
     organisation = upload_organisation(now, domain=domain)
+    receiver = Receiver(SECRET).start()
+    add_endpoint(organisation, receiver.url, now)
     email = f"mia@{domain}"
     rows = ([["L-100001", "counterfeit", *UPLOAD_TRADEMARK], ["L-100002", "trademark_misuse", *UPLOAD_TRADEMARK]]
             + listing_rows(148)
@@ -85,3 +78,13 @@ def test_a_csv_of_300_rows_for_two_rights_is_checked_and_filed_by_the_worker_and
     page = client.get(response["Location"]).content.decode()
     for notice in notices:
         assert reverse("takedowns:track", args=[notice.reference, notice.tracking_token]) in page
+    # The organisation's endpoint received each notice's signed events: filed, confirmed, routed (150 listings).
+    try:
+        got = receiver.wait_for(6, timeout=30)
+    finally:
+        receiver.stop()
+    assert receiver.rejected == 0
+    steps = sorted((record.payload["notice"]["reference"], record.payload["changes"][0]["event"],
+                    len(record.payload["changes"])) for record in got.values())
+    assert steps == sorted((notice.reference, event, changes) for notice in notices
+                           for event, changes in (("filed", 1), ("confirmed", 1), ("routed", 151)))
