@@ -1,7 +1,7 @@
 """The API over real connections (issue 15): a notice filed through POST /api/v1/notices by a verified
 organisation's key is confirmed at once, and the celery worker routes it to a reviewer (PostgreSQL, Redis, the
-worker, the SMTP server), and its endpoint receives the signed events; two copies of one request with the same Idempotency-Key at the same instant file one
-notice, however the race falls (the unique constraint decides)."""
+worker, the SMTP server), and its endpoint receives the signed events; two copies of one request with the same
+Idempotency-Key at the same instant file one notice, however the race falls (the unique constraint decides)."""
 
 import json
 import threading
