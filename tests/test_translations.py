@@ -17,7 +17,7 @@ import pytest
 from babel.messages.pofile import read_po
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.utils import translation
+from django.utils import dates, translation
 from django.utils.translation import trans_real
 
 from takedowns.management.commands.compile_translations import compile_catalogue, problems, read_catalogue
@@ -45,6 +45,19 @@ def test_every_message_is_translated_with_its_placeholders_and_tags(language):
     """(a) translated, not fuzzy, every plural form; (b) %(name)s, {name} and HTML tags as the English has them."""
     found = list(problems(read_catalogue(catalogue_path(language))))
     assert not found, f"{language}: {len(found)} unfinished message(s):\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_no_message_takes_the_place_of_djangos_own_date_names(language):
+    """Our catalogues are read before Django's, so a message of ours with the same id as one of Django's wins: a
+    column header "May" once turned every May into "Può" ("may", the verb) in Italian dates. A short word that is
+    also a month or a weekday needs a context (pgettext, {% translate … context … %})."""
+    with translation.override("en"):
+        date_names = {str(name) for names in (dates.MONTHS, dates.MONTHS_3, dates.MONTHS_AP, dates.WEEKDAYS,
+                                              dates.WEEKDAYS_ABBR) for name in names.values()}
+    clashes = sorted(message_id for context, message_id in msgids(catalogue_path(language))
+                     if context is None and message_id in date_names)
+    assert clashes == []
 
 
 def msgids(po: Path) -> set:

@@ -62,6 +62,8 @@ def statements_of(captured) -> list[str]:
     labels = []
     for query in captured.captured_queries:
         words = query["sql"].replace('"', "").split()
-        table = next((words[words.index(before) + 1] for before in ("FROM", "INTO", "UPDATE") if before in words), "")
+        # The table after the verb's own keyword: an INSERT on PostgreSQL reads its rows FROM UNNEST(…).
+        keyword = {"INSERT": "INTO", "UPDATE": "UPDATE"}.get(words[0], "FROM")
+        table = words[words.index(keyword) + 1] if keyword in words else ""
         labels.append(f"{words[0]} {table}".strip())
     return labels
